@@ -1,0 +1,236 @@
+/**
+ * Run configuration: raw YAML/object → defaults → validated, frozen `RunConfig`.
+ * Every field has its default documented here; units are in the names. A validation error names the field
+ * path and the bad value (ConfigError). Schema: zod.
+ */
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const positive = z.number().positive();
+
+/** Task family: which tasks are sampled. */
+const taskSchema = z
+  .object({
+    /** `sinusoid` (Finn et al. 2017 regression), `sotu` (State of the Union authorship), `jsonl` (labelled text file). */
+    family: z.enum(['sinusoid', 'sotu', 'jsonl']),
+    /** N of N-way (classification only). @default 5 */
+    ways: positiveInt.default(5),
+    /** K of K-shot: support examples per class (per task for sinusoid). @default 5 */
+    shots: positiveInt.default(5),
+    /** Query examples per class (per task for sinusoid). @default 10 */
+    queryShots: positiveInt.default(10),
+    /** Path of the JSONL corpus (`{"text","label"}` per line), family `jsonl` only. */
+    path: z.string().min(1).optional(),
+    /** Fractions of classes in meta-train / meta-val / meta-test (disjoint). @default [0.6, 0.2, 0.2] */
+    classSplit: z.tuple([positive, positive, positive]).default([0.6, 0.2, 0.2]),
+    /** Characters per text example (passages are cut to this length). @default 256 */
+    passageChars: positiveInt.default(256),
+  })
+  .strict();
+
+/** Model architecture. */
+const modelSchema = z
+  .object({
+    /** `sinusoid-mlp` (1-40-40-1 ReLU) or `transformer` (encoder classifier). */
+    kind: z.enum(['sinusoid-mlp', 'transformer']),
+    /** Hidden widths of the MLP. @default [40, 40] */
+    hidden: z.array(positiveInt).min(1).default([40, 40]),
+    /** Transformer encoder layers. @default 1 */
+    layers: positiveInt.default(1),
+    /** Transformer model width. @default 32 */
+    dModel: positiveInt.default(32),
+    /** Attention heads; must divide dModel. @default 2 */
+    heads: positiveInt.default(2),
+    /** Feed-forward width. @default 64 */
+    dFf: positiveInt.default(64),
+    /** Maximum tokens per example (longer inputs are truncated). @default 64 */
+    maxLength: positiveInt.default(64),
+  })
+  .strict()
+  .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] });
+
+/** Meta-learning algorithm. */
+const algorithmSchema = z
+  .object({
+    /** `maml` (second order), `fomaml`, `reptile`, `metasgd` (second order, learned per-parameter inner lrs). @default fomaml */
+    name: z.enum(['maml', 'fomaml', 'reptile', 'metasgd']).default('fomaml'),
+    /** Which parameters the inner loop adapts: `all`, `head` (ANIL), `head+layernorm`. @default all */
+    adapt: z.enum(['all', 'head', 'head+layernorm']).default('all'),
+    /** Inner-loop SGD steps during meta-training. @default 1 */
+    innerSteps: positiveInt.default(1),
+    /** Inner-loop learning rate (initial value for Meta-SGD). @default 0.01 */
+    innerLr: positive.default(0.01),
+    /** Outer-loop Adam learning rate. @default 0.001 */
+    outerLr: positive.default(0.001),
+    /** Tasks per meta-batch (independent of the number of workers). @default 4 */
+    metaBatchSize: positiveInt.default(4),
+  })
+  .strict();
+
+/** Outer loop, validation, convergence and checkpoints. */
+const trainingSchema = z
+  .object({
+    /** Hard limit on outer steps. @default 1000 */
+    maxSteps: positiveInt.default(1000),
+    /** Validate on meta-val tasks every this many steps. @default 50 */
+    evalEverySteps: positiveInt.default(50),
+    /** Meta-val tasks per validation. @default 20 */
+    evalTasks: positiveInt.default(20),
+    /** Stop after this many validations without improvement of at least minDelta. @default 5 */
+    patience: positiveInt.default(5),
+    /** Minimum decrease of meta-val loss that counts as improvement. @default 0.001 */
+    minDelta: z.number().nonnegative().default(0.001),
+    /** Checkpoint every this many steps. @default 50 */
+    checkpointEverySteps: positiveInt.default(50),
+    /** Checkpoints kept (the best one is kept in addition). @default 3 */
+    keepCheckpoints: positiveInt.default(3),
+  })
+  .strict();
+
+/** Final few-shot evaluation on meta-test tasks. */
+const evaluationSchema = z
+  .object({
+    /** Meta-test tasks. @default 100 */
+    testTasks: positiveInt.default(100),
+    /** Fine-tuning steps S at test time; results are reported for 0..S. @default 10 */
+    adaptSteps: nonNegativeInt.default(10),
+    /** Baselines evaluated in the same run. @default ['random', 'transfer'] */
+    baselines: z.array(z.enum(['random', 'transfer'])).default(['random', 'transfer']),
+    /** Outer steps of joint training for the transfer baseline. @default 200 */
+    transferSteps: positiveInt.default(200),
+  })
+  .strict();
+
+/** Processes, network and storage. */
+const runtimeSchema = z
+  .object({
+    /** Local worker processes started by `metatrain run`. @default 2 */
+    workers: positiveInt.default(2),
+    /** tfjs backend of the workers: `wasm`, `cpu`, `tensorflow` (tfjs-node[-gpu], loaded only when chosen). @default wasm */
+    backend: z.enum(['wasm', 'cpu', 'tensorflow']).default('wasm'),
+    /** Tasks a worker runs at once. @default 1 */
+    workerConcurrency: positiveInt.default(1),
+    /** A task not answered within this deadline is re-dispatched. @default 120000 */
+    leaseTimeoutMs: positiveInt.default(120_000),
+    /** Attempts per task before the run fails. @default 3 */
+    maxAttempts: positiveInt.default(3),
+    /** gRPC listen address of the coordinator (port 0 = any free port). @default 127.0.0.1:0 */
+    listen: z.string().default('127.0.0.1:0'),
+    /** gRPC keepalive ping interval. @default 5000 */
+    keepaliveMs: positiveInt.default(5000),
+    /** Directory for checkpoints, report and artifacts. @default runs/<name> */
+    outDir: z.string().optional(),
+    /** Prometheus `/metrics` port of the coordinator (0 = any free port; omitted = no metrics server). */
+    metricsPort: nonNegativeInt.optional(),
+  })
+  .strict();
+
+/** Compression after convergence. */
+const compressionSchema = z
+  .object({
+    /** Run compression after convergence. @default true */
+    enabled: z.boolean().default(true),
+    /** Target fraction of zero weights after pruning. @default 0.5 */
+    sparsity: z.number().min(0).max(0.99).default(0.5),
+    /** Student width as a fraction of the teacher's dModel/dFf (1 = no distillation). @default 0.5 */
+    studentWidth: z.number().gt(0).max(1).default(0.5),
+    /** Distillation temperature (Hinton et al. 2015). @default 2 */
+    temperature: positive.default(2),
+  })
+  .strict();
+
+/** The whole run config. */
+export const runConfigSchema = z
+  .object({
+    /** Run name: lowercase DNS label (used in Kubernetes object names and metric labels). */
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -, at most 40 characters'),
+    /** Run seed: all randomness derives from it. @default 0 */
+    seed: nonNegativeInt.default(0),
+    task: taskSchema,
+    model: modelSchema,
+    algorithm: algorithmSchema.prefault({}),
+    training: trainingSchema.prefault({}),
+    evaluation: evaluationSchema.prefault({}),
+    runtime: runtimeSchema.prefault({}),
+    compression: compressionSchema.prefault({}),
+    /** NATS URL for events and the compression work queue; omitted = in-process (local embedded default). */
+    nats: z.object({ url: z.string().min(1) }).strict().optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.task.family === 'sinusoid' && c.model.kind !== 'sinusoid-mlp') {
+      ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: `family sinusoid needs model sinusoid-mlp, got ${c.model.kind}` });
+    }
+    if (c.task.family !== 'sinusoid' && c.model.kind !== 'transformer') {
+      ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: `family ${c.task.family} needs model transformer, got ${c.model.kind}` });
+    }
+    if (c.task.family === 'jsonl' && !c.task.path) {
+      ctx.addIssue({ code: 'custom', path: ['task', 'path'], message: 'family jsonl needs task.path' });
+    }
+  });
+
+/** A validated run config with every default filled in. */
+export type RunConfig = z.infer<typeof runConfigSchema>;
+/** A run config as written by a user (defaults optional). */
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+/**
+ * Validates a raw config object.
+ * @throws ConfigError naming the first failing field path and the bad value.
+ */
+export function parseRunConfig(raw: unknown): RunConfig {
+  const result = runConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.map(String).join('.');
+    const bad = valueAt(raw, issue.path);
+    const shown = bad === undefined ? '' : ` (got ${JSON.stringify(bad)})`;
+    throw new ConfigError(path, `${issue.message}${shown}`);
+  }
+  return Object.freeze(result.data) as RunConfig;
+}
+
+/**
+ * Reads and validates a YAML run config file.
+ * @throws ConfigError when the file cannot be read, is not YAML, or fails validation.
+ */
+export function loadRunConfig(file: string): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError('', `${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
+  }
+  return parseRunConfig(raw);
+}
+
+/** sha256 of the canonical JSON of the fields that determine the trained parameters (stored in checkpoints). */
+export function configHash(config: RunConfig): string {
+  const { seed, task, model, algorithm, training } = config;
+  return createHash('sha256').update(JSON.stringify({ seed, task, model, algorithm, training })).digest('hex');
+}
+
+/** Directory of a run's outputs: `runtime.outDir` or `runs/<name>`. */
+export function runDir(config: RunConfig): string {
+  return config.runtime.outDir ?? `runs/${config.name}`;
+}
+
+function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let cur: unknown = raw;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}

@@ -1,0 +1,62 @@
+/**
+ * Typed errors of metatrain. One class per failure; each sets `name`, chains its cause and says when it is
+ * thrown. Callers branch on `instanceof`, users read `message`, which always names what is wrong.
+ */
+
+/** Base class of every error metatrain throws on purpose. */
+export class MetatrainError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Thrown when a run config (YAML or object) fails validation; `path` is the failing field, e.g. `model.heads`. */
+export class ConfigError extends MetatrainError {
+  constructor(
+    readonly path: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`invalid config at ${path || '(root)'}: ${detail}`, options);
+  }
+}
+
+/** Thrown when a dataset file or corpus is unusable; `line` is 1-based where it applies. */
+export class DatasetError extends MetatrainError {
+  constructor(
+    readonly source: string,
+    detail: string,
+    readonly line?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${source}${line !== undefined ? `:${line}` : ''}: ${detail}`, options);
+  }
+}
+
+/** Thrown when a tensor's shape, dtype or size does not match what the model spec or the wire expects. */
+export class ShapeError extends MetatrainError {}
+
+/** Thrown when a tensor holds NaN or ±Inf where finite values are required (gradients, parameters, inputs). */
+export class NonFiniteError extends MetatrainError {}
+
+/** Thrown when a checkpoint is missing, truncated, fails its sha256 or belongs to another config. */
+export class CheckpointError extends MetatrainError {}
+
+/** Thrown when a requested tfjs backend cannot be loaded, or lacks a kernel the chosen algorithm needs. */
+export class BackendError extends MetatrainError {}
+
+/**
+ * Thrown when an algorithm/model/backend combination cannot give exact gradients (for example second-order
+ * MAML through an op whose tfjs gradient reuses its saved output). Never silently downgraded.
+ */
+export class UnsupportedGradientError extends MetatrainError {}
+
+/** Thrown when a run fails for good: a task exhausted its attempts, or the run was aborted. */
+export class RunFailedError extends MetatrainError {}
+
+/** Thrown when a peer presents no or wrong credentials. */
+export class AuthError extends MetatrainError {}
+
+/** Thrown when a network message is malformed or breaks the protocol (unknown task, oversize, bad chunking). */
+export class ProtocolError extends MetatrainError {}
