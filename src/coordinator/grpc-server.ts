@@ -1,0 +1,255 @@
+/**
+ * The Coordinator gRPC service (proto/metatrain/v1/coordinator.proto): authentication, membership through the
+ * Join stream, reassembly and validation of chunked results, parameter streaming and status. The run logic lives
+ * elsewhere; this file only translates between the wire and the dispatcher.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { ProtocolError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import type { ParamSet } from '../core/param-set';
+import { ChunkAssembler } from '../core/tensor-chunks';
+import { checkToken, serverCredentials, type TlsFiles } from '../wire/credentials';
+import { MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorHandlers, type RunStatus, type WorkerMessage } from '../wire/proto';
+import { taskSpecToMessage } from '../wire/task-spec-codec';
+import type { TaskDispatcher } from './task-dispatcher';
+import type { ParamVersions } from './param-versions';
+import type { WorkItem, WorkMetrics } from './work-item';
+
+const KIND = { train: 'TASK_KIND_TRAIN', eval: 'TASK_KIND_EVAL', joint: 'TASK_KIND_JOINT' } as const;
+
+/** What the server needs from the rest of the coordinator. */
+export interface CoordinatorServerOptions {
+  /** Shared run token every call must present. */
+  token: string;
+  /** Mutual TLS (optional). */
+  tls?: TlsFiles;
+  /** gRPC keepalive ping interval and timeout; a peer silent for about twice this is dropped. */
+  keepaliveMs: number;
+  /** Time a new Join stream has to send `hello`. @default 10000 */
+  helloTimeoutMs?: number;
+  runName: string;
+  configJson: string;
+  dispatcher: TaskDispatcher;
+  versions: ParamVersions;
+  /** Checks a reassembled result against its item (shapes, finiteness); returns the reason it is rejected. */
+  validateResult(item: WorkItem, gradient: ParamSet | undefined, metrics: WorkMetrics): string | undefined;
+  status(): RunStatus;
+  log: Logger;
+  /** Called when a worker joins or leaves (for metrics and progress). */
+  onMembership?(workers: number): void;
+}
+
+function unauthenticated(reason: string): Partial<grpc.StatusObject> {
+  return { code: grpc.status.UNAUTHENTICATED, details: `${reason}: present the run token (METATRAIN_TOKEN) or a client certificate` };
+}
+
+function metricsFrom(m: WorkerMessage['result']): WorkMetrics {
+  const x = m?.metrics;
+  return {
+    queryLoss: x?.queryLoss ?? NaN,
+    queryMetric: x?.queryMetric ?? NaN,
+    evalLoss: x?.evalLoss ?? [],
+    evalMetric: x?.evalMetric ?? [],
+    durationSeconds: x?.durationSeconds ?? 0,
+  };
+}
+
+/** The gRPC server of a coordinator. */
+export class CoordinatorServer {
+  private readonly server: grpc.Server;
+  private nextWorker = 0;
+
+  constructor(private readonly o: CoordinatorServerOptions) {
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      'grpc.keepalive_time_ms': o.keepaliveMs,
+      'grpc.keepalive_timeout_ms': o.keepaliveMs,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': Math.floor(o.keepaliveMs / 2),
+      'grpc.http2.max_ping_strikes': 0,
+    });
+    const handlers: CoordinatorHandlers = {
+      Join: (call) => this.join(call),
+      GetParameters: (call) => this.getParameters(call),
+      GetStatus: (call, callback) => {
+        const denied = checkToken(call.metadata, this.o.token);
+        if (denied) return callback(unauthenticated(denied));
+        callback(null, this.o.status());
+      },
+    };
+    this.server.addService(metatrainProto().Coordinator.service, handlers);
+  }
+
+  /** Binds and starts; resolves with the bound port. @throws Error when the address cannot be bound. */
+  listen(address: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(address, serverCredentials(this.o.tls), (err, port) => (err ? reject(err) : resolve(port)));
+    });
+  }
+
+  /** Stops accepting calls and ends open ones after `graceMs`. */
+  stop(graceMs = 2000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private join(call: Parameters<CoordinatorHandlers['Join']>[0]): void {
+    const log = this.o.log;
+    const peer = call.getPeer();
+    const denied = checkToken(call.metadata, this.o.token);
+    if (denied) {
+      log.warn({ peer, reason: denied }, 'refused worker: UNAUTHENTICATED');
+      call.emit('error', unauthenticated(denied));
+      return;
+    }
+    let workerId: string | undefined;
+    const assembling = new Map<string, { assembler: ChunkAssembler; error?: string }>();
+    const helloTimer = setTimeout(() => {
+      log.warn({ peer }, 'worker sent no hello in time; closing its stream');
+      call.emit('error', { code: grpc.status.DEADLINE_EXCEEDED, details: 'no hello received' });
+    }, this.o.helloTimeoutMs ?? 10_000);
+    let left = false;
+    const leave = (reason: string) => {
+      clearTimeout(helloTimer);
+      if (left) return;
+      left = true;
+      if (workerId) {
+        log.info({ workerId, reason }, 'worker left');
+        this.o.dispatcher.removeWorker(workerId, reason);
+        this.o.onMembership?.(this.o.dispatcher.workerCount);
+      }
+    };
+    call.on('data', (msg: WorkerMessage) => {
+      try {
+        if (msg.hello) {
+          if (workerId) throw new ProtocolError('second hello on one stream');
+          clearTimeout(helloTimer);
+          workerId = `${msg.hello.workerName || 'worker'}#${++this.nextWorker}`;
+          call.write({ welcome: { workerId, runName: this.o.runName, configJson: this.o.configJson } });
+          const id = workerId;
+          this.o.dispatcher.addWorker({
+            id,
+            name: msg.hello.workerName,
+            capacity: Math.max(1, Math.min(64, msg.hello.concurrency || 1)),
+            assign: (item, assignmentId, attempt, deadline) => call.write({ assignment: toAssignment(item, assignmentId, attempt, deadline) }),
+            cancel: (assignmentId) => call.write({ cancel: { assignmentId } }),
+          });
+          log.info({ workerId, peer, backend: msg.hello.backend, concurrency: msg.hello.concurrency }, 'worker joined');
+          this.o.onMembership?.(this.o.dispatcher.workerCount);
+          return;
+        }
+        if (!workerId) throw new ProtocolError('first message must be hello');
+        if (msg.failure) {
+          this.o.dispatcher.fail(workerId, msg.failure.assignmentId, msg.failure.message || 'worker reported a failure');
+          assembling.delete(msg.failure.assignmentId);
+          return;
+        }
+        if (msg.result) this.resultPart(workerId, msg.result, assembling);
+      } catch (err) {
+        log.warn({ workerId, peer, err: (err as Error).message }, 'protocol error; closing worker stream');
+        call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
+        leave((err as Error).message);
+      }
+    });
+    call.on('end', () => {
+      leave('stream ended');
+      call.end();
+    });
+    call.on('cancelled', () => leave('stream cancelled'));
+    call.on('error', (err) => leave(`stream error: ${err.message}`));
+    call.on('close', () => leave('stream closed'));
+  }
+
+  private resultPart(workerId: string, part: NonNullable<WorkerMessage['result']>, assembling: Map<string, { assembler: ChunkAssembler; error?: string }>): void {
+    const id = part.assignmentId;
+    const item = this.o.dispatcher.itemOf(id);
+    if (!item) {
+      // Late or duplicate: drop its parts silently until its final part.
+      assembling.delete(id);
+      if (part.final) this.o.log.debug({ workerId, assignmentId: id }, 'ignored late or duplicate result');
+      return;
+    }
+    let entry = assembling.get(id);
+    if (!entry) {
+      entry = { assembler: new ChunkAssembler(`result of task ${item.key} from worker ${workerId}`) };
+      assembling.set(id, entry);
+    }
+    if (!entry.error) {
+      try {
+        for (const chunk of part.gradient) entry.assembler.add({ ...chunk, data: chunk.data });
+      } catch (err) {
+        entry.error = (err as Error).message;
+      }
+    }
+    if (!part.final) return;
+    assembling.delete(id);
+    let reason = entry.error;
+    let gradient: ParamSet | undefined;
+    const metrics = metricsFrom(part);
+    if (!reason) {
+      try {
+        gradient = item.kind === 'eval' ? undefined : entry.assembler.finish();
+      } catch (err) {
+        reason = (err as Error).message;
+      }
+    }
+    reason ??= this.o.validateResult(item, gradient, metrics);
+    if (reason) {
+      this.o.log.warn({ workerId, task: item.key, reason }, 'rejected result; task will be retried');
+      this.o.dispatcher.fail(workerId, id, `rejected result: ${reason}`);
+    } else {
+      this.o.dispatcher.complete(workerId, id, { gradient, metrics, workerId });
+    }
+  }
+
+  private getParameters(call: Parameters<CoordinatorHandlers['GetParameters']>[0]): void {
+    const denied = checkToken(call.metadata, this.o.token);
+    if (denied) {
+      call.emit('error', unauthenticated(denied));
+      return;
+    }
+    const chunks = this.o.versions.chunks(call.request.version);
+    if (!chunks) {
+      call.emit('error', { code: grpc.status.NOT_FOUND, details: `parameter version ${JSON.stringify(call.request.version)} is not published` });
+      return;
+    }
+    let i = 0;
+    const pump = () => {
+      while (i < chunks.length) {
+        const c = chunks[i++]!;
+        if (!call.write({ ...c, data: Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength) })) {
+          call.once('drain', pump);
+          return;
+        }
+      }
+      call.end();
+    };
+    pump();
+  }
+}
+
+function toAssignment(item: WorkItem, assignmentId: string, attempt: number, deadlineUnixMs: number) {
+  return {
+    assignmentId,
+    kind: KIND[item.kind],
+    step: item.step,
+    index: item.index,
+    attempt,
+    paramVersion: item.paramVersion,
+    task: item.task ? taskSpecToMessage(item.task) : null,
+    evalSteps: item.evalSteps ?? 0,
+    resetHead: item.resetHead ?? false,
+    batchSeed: item.batchSeed ?? 0,
+    batchSize: item.batchSize ?? 0,
+    deadlineUnixMs,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Published parameter versions. Each version is an immutable ParamSet with a name (`meta/41`, `random`,
+ * `transfer/200`), pre-split into wire chunks once, so that N workers fetching it cost no extra encoding.
+ * Old `meta/*` versions are dropped once newer ones exist (a task names the version it needs; only the current
+ * step's version is needed by then).
+ */
+import { chunkParamSet, type TensorChunkData } from '../core/tensor-chunks';
+import type { ParamSet } from '../core/param-set';
+
+interface Version {
+  params: ParamSet;
+  chunks: TensorChunkData[];
+  bytes: number;
+}
+
+/** Store of parameter versions served by GetParameters. */
+export class ParamVersions {
+  private readonly versions = new Map<string, Version>();
+
+  /** @param keepPerPrefix versions kept per prefix (the part before `/`). @default 2 */
+  constructor(private readonly keepPerPrefix = 2) {}
+
+  /** Publishes a version; returns its payload size in bytes. Replaces an existing version of that name. */
+  publish(name: string, params: ParamSet): number {
+    const chunks = chunkParamSet(params);
+    const bytes = chunks.reduce((a, c) => a + c.data.byteLength, 0);
+    this.versions.delete(name);
+    this.versions.set(name, { params, chunks, bytes });
+    const prefix = name.split('/')[0]!;
+    const same = [...this.versions.keys()].filter((k) => k.split('/')[0] === prefix);
+    for (const old of same.slice(0, Math.max(0, same.length - this.keepPerPrefix))) this.versions.delete(old);
+    return bytes;
+  }
+
+  /** Chunks of a version, or undefined if unknown. */
+  chunks(name: string): readonly TensorChunkData[] | undefined {
+    return this.versions.get(name)?.chunks;
+  }
+
+  /** Payload bytes of a version (0 if unknown). */
+  bytes(name: string): number {
+    return this.versions.get(name)?.bytes ?? 0;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Units of work the coordinator hands to workers, and what comes back. A work item is what the run needs done;
+ * an assignment (wire) is one attempt at it, with a lease.
+ */
+import type { ParamSet } from '../core/param-set';
+import type { TaskSpec } from '../tasks/task';
+
+/** `train`: per-task meta-gradient; `eval`: adaptation curve 0..S; `joint`: supervised gradient (transfer baseline). */
+export type WorkKind = 'train' | 'eval' | 'joint';
+
+/** One unit of work. `key` is unique within the run, e.g. `train/12/3` (kind/step/index). */
+export interface WorkItem {
+  readonly key: string;
+  readonly kind: WorkKind;
+  readonly step: number;
+  readonly index: number;
+  /** Parameter version the worker must use (fetched once per version, cached). */
+  readonly paramVersion: string;
+  /** `train` and `eval`. */
+  readonly task?: TaskSpec;
+  /** `eval`: adaptation steps S. */
+  readonly evalSteps?: number;
+  /** `eval`: replace the head by a zero head of the task's ways (transfer baseline). */
+  readonly resetHead?: boolean;
+  /** `joint`: batch seed and size. */
+  readonly batchSeed?: number;
+  readonly batchSize?: number;
+}
+
+/** Metrics of one completed item. Arrays are indexed by adaptation steps taken (eval only). */
+export interface WorkMetrics {
+  queryLoss: number;
+  queryMetric: number;
+  evalLoss: number[];
+  evalMetric: number[];
+  durationSeconds: number;
+}
+
+/** A validated result: the gradient (train/joint) and metrics, and which worker produced it. */
+export interface WorkResult {
+  readonly gradient?: ParamSet;
+  readonly metrics: WorkMetrics;
+  readonly workerId: string;
+}

@@ -1,0 +1,19 @@
+/**
+ * Structured logs (pino, JSON lines). Level from `METATRAIN_LOG_LEVEL` (default `info`). A destination file
+ * can be given so that a local run keeps each process's log in its run directory.
+ */
+import pino from 'pino';
+
+/** The logger type used across metatrain. */
+export type Logger = pino.Logger;
+
+/**
+ * Creates a logger for one component.
+ * @param component e.g. `coordinator`, `worker`.
+ * @param file append JSON lines to this file instead of stderr.
+ */
+export function createLogger(component: string, file?: string): Logger {
+  const level = process.env.METATRAIN_LOG_LEVEL ?? 'info';
+  const destination = file ? pino.destination({ dest: file, mkdir: true, sync: true }) : pino.destination(2);
+  return pino({ level, base: { component, pid: process.pid } }, destination);
+}

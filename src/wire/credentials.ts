@@ -1,0 +1,62 @@
+/**
+ * Authentication of workers: a shared run token sent as gRPC metadata (`authorization: Bearer <token>`), and/or
+ * mutual TLS when certificate files are configured (the server then requires a client certificate signed by the
+ * configured CA). Anything else is refused with UNAUTHENTICATED.
+ */
+import { readFileSync } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { AuthError } from '../core/errors';
+
+/** Certificate files (PEM) for mutual TLS. */
+export interface TlsFiles {
+  /** CA certificate that signed the peer's certificate. */
+  caFile: string;
+  /** This side's certificate chain. */
+  certFile: string;
+  /** This side's private key. */
+  keyFile: string;
+}
+
+const HEADER = 'authorization';
+
+function read(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new AuthError(`cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Server credentials: mutual TLS when `tls` is given, otherwise plaintext (token-only, loopback or in-cluster). */
+export function serverCredentials(tls?: TlsFiles): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(read(tls.caFile, 'CA certificate'), [{ private_key: read(tls.keyFile, 'private key'), cert_chain: read(tls.certFile, 'certificate') }], true);
+}
+
+/** Channel credentials for a worker: mutual TLS when `tls` is given, otherwise plaintext. */
+export function channelCredentials(tls?: TlsFiles): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(read(tls.caFile, 'CA certificate'), read(tls.keyFile, 'private key'), read(tls.certFile, 'certificate'));
+}
+
+/** Metadata carrying the run token. */
+export function tokenMetadata(token: string): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set(HEADER, `Bearer ${token}`);
+  return md;
+}
+
+/**
+ * Checks the run token in a call's metadata (constant-time compare).
+ * @returns undefined when accepted, otherwise the reason (for the UNAUTHENTICATED status and the log).
+ */
+export function checkToken(metadata: grpc.Metadata, expected: string): string | undefined {
+  const values = metadata.get(HEADER);
+  if (values.length === 0) return 'no run token presented';
+  const presented = String(values[0]);
+  const want = Buffer.from(`Bearer ${expected}`);
+  const got = Buffer.from(presented);
+  if (got.length !== want.length || !timingSafeEqual(got, want)) return 'wrong run token';
+  return undefined;
+}

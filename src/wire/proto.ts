@@ -1,0 +1,48 @@
+/**
+ * Loads the wire contract `proto/metatrain/v1/coordinator.proto` with @grpc/proto-loader and exposes the
+ * Coordinator service definition and client constructor, typed by the bindings that
+ * `npm run gen:proto` (proto-loader-gen-types) writes to src/wire/generated.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './generated/coordinator';
+
+const PROTO_RELATIVE = join('proto', 'metatrain', 'v1', 'coordinator.proto');
+
+/** Absolute path of the .proto file (found by walking up from this module: works from src/ and dist/). */
+export function protoPath(): string {
+  let dir = __dirname;
+  for (;;) {
+    const candidate = join(dir, PROTO_RELATIVE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find ${PROTO_RELATIVE} above ${__dirname}`);
+    dir = parent;
+  }
+}
+
+let cached: ProtoGrpcType | undefined;
+
+/** The loaded package `metatrain.v1` (longs as numbers, enums as strings, defaults filled, oneofs named). */
+export function metatrainProto(): ProtoGrpcType['metatrain']['v1'] {
+  if (!cached) {
+    const definition = protoLoader.loadSync(protoPath(), { longs: Number, enums: String, defaults: true, oneofs: true });
+    cached = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
+  }
+  return cached.metatrain.v1;
+}
+
+/** Largest gRPC message either side accepts: 1 MiB of tensor data per chunk plus headroom. */
+export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
+export type { CoordinatorClient } from './generated/metatrain/v1/Coordinator';
+export type { CoordinatorHandlers } from './generated/metatrain/v1/Coordinator';
+export type { Assignment__Output as Assignment } from './generated/metatrain/v1/Assignment';
+export type { WorkerMessage__Output as WorkerMessage } from './generated/metatrain/v1/WorkerMessage';
+export type { CoordinatorMessage__Output as CoordinatorMessage } from './generated/metatrain/v1/CoordinatorMessage';
+export type { TaskSpec as TaskSpecMessage, TaskSpec__Output as TaskSpecMessageOutput } from './generated/metatrain/v1/TaskSpec';
+export type { TaskKind__Output as TaskKind } from './generated/metatrain/v1/TaskKind';
+export type { RunStatus } from './generated/metatrain/v1/RunStatus';
+export type { TaskMetrics__Output as TaskMetrics } from './generated/metatrain/v1/TaskMetrics';
