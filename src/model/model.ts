@@ -27,6 +27,12 @@ export interface Model {
   readonly headNames: readonly string[];
   /** LayerNorm gains and biases (adapted with `adapt: head+layernorm`). */
   readonly layerNormNames: readonly string[];
+  /**
+   * Ops through which `tf.grad` of a function that calls `tf.grads` (second-order MAML / Meta-SGD) would not be
+   * exact, e.g. `'softmax (attention)'`; empty when exact second order works (both models here: see their
+   * docstrings). Algorithms refuse second-order configs with UnsupportedGradientError naming these ops.
+   */
+  readonly secondOrderBlockers: readonly string[];
   /** Turns examples into tensors. The caller disposes the result. */
   encode(set: ExampleSet): EncodedBatch;
   /** Predictions `[n, 1]` or logits `[n, outputs]` for input `x`. Pure in `params`. */

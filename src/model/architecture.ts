@@ -1,0 +1,142 @@
+/**
+ * Model architectures as data: parameter names and shapes (`ParamSpec`) and seeded initial values
+ * (`ParamSet`). No tfjs here — the coordinator builds and initializes the meta-parameters without loading it.
+ *
+ * Parameter names (stable: they are checkpoint keys and wire names):
+ * - sinusoid MLP: `layer{i}.w [in, out]`, `layer{i}.b [out]` for each hidden layer, `head.w [last, 1]`, `head.b [1]`.
+ * - Transformer (pre-LayerNorm encoder, Xiong et al. 2020): `embed.token [VOCAB_SIZE, dModel]`,
+ *   `embed.position [maxLength, dModel]`; per layer i: `layer{i}.ln1.gain|bias [dModel]`,
+ *   `layer{i}.attn.wq|wk|wv|wo [dModel, dModel]`, `layer{i}.attn.bq|bk|bv|bo [dModel]`,
+ *   `layer{i}.ln2.gain|bias [dModel]`, `layer{i}.ff.w1 [dModel, dFf]`, `layer{i}.ff.b1 [dFf]`,
+ *   `layer{i}.ff.w2 [dFf, dModel]`, `layer{i}.ff.b2 [dModel]`; then `norm.gain|bias [dModel]`,
+ *   `head.w [dModel, outputs]`, `head.b [outputs]`.
+ */
+import type { RunConfig } from '../core/config';
+import { ShapeError } from '../core/errors';
+import { paramSet, sizeOfShape, type NamedTensor, type ParamSet, type ParamSpec } from '../core/param-set';
+import { Rng } from '../core/rng';
+import { VOCAB_SIZE } from './vocab';
+
+/** The model section of a run config. */
+export type ModelConfig = RunConfig['model'];
+
+/** How a parameter is initialized. */
+type Init = 'glorot' | 'he' | 'zeros' | 'ones' | 'embedding';
+
+interface ParamDef {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly init: Init;
+}
+
+/** Names and shapes of a model's parameters, and which of them the ANIL / LayerNorm adaptation subsets hold. */
+export interface Architecture {
+  readonly spec: ParamSpec;
+  /** Output head parameters (`head.w`, `head.b`). */
+  readonly headNames: string[];
+  /** LayerNorm gains and biases (empty for the MLP). */
+  readonly layerNormNames: string[];
+}
+
+/**
+ * The architecture of `model` with `outputs` outputs (1 for regression, N for N-way classification).
+ * @throws ShapeError when `outputs` is not a positive integer, or `dModel` is not divisible by `heads`.
+ */
+export function architectureOf(model: ModelConfig, outputs: number): Architecture {
+  const defs = paramDefs(model, outputs);
+  const spec: ParamSpec = new Map(
+    defs.map((d) => [d.name, [...d.shape]] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+  const names = defs.map((d) => d.name);
+  return {
+    spec,
+    headNames: names.filter((n) => n.startsWith('head.')).sort(),
+    layerNormNames: names.filter((n) => /(^|\.)(ln\d|norm)\.(gain|bias)$/.test(n)).sort(),
+  };
+}
+
+/**
+ * Seeded initial parameters (deterministic: same config, outputs and seed ⇒ bitwise-identical values).
+ * Weights feeding a ReLU: He uniform, U(±√(6/fanIn)) (He et al. 2015); other matrices: Glorot uniform,
+ * U(±√(6/(fanIn+fanOut))) (Glorot & Bengio 2010); embeddings: N(0, 0.02²) (Devlin et al. 2019, BERT);
+ * biases zero; LayerNorm gains one. Values are drawn in sorted-name order from one `Rng(seed)`.
+ * @throws ShapeError as {@link architectureOf}.
+ */
+export function initParams(model: ModelConfig, outputs: number, seed: number): ParamSet {
+  const rng = new Rng(seed);
+  const defs = [...paramDefs(model, outputs)].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return paramSet(defs.map((d) => [d.name, initTensor(d, rng)] as const));
+}
+
+function initTensor(def: ParamDef, rng: Rng): NamedTensor {
+  const data = new Float32Array(sizeOfShape(def.shape));
+  const [fanIn = 1, fanOut = 1] = def.shape;
+  switch (def.init) {
+    case 'zeros':
+      break;
+    case 'ones':
+      data.fill(1);
+      break;
+    case 'glorot':
+    case 'he': {
+      const limit = def.init === 'he' ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-limit, limit);
+      break;
+    }
+    case 'embedding':
+      for (let i = 0; i < data.length; i++) data[i] = 0.02 * rng.normal();
+      break;
+  }
+  return { shape: [...def.shape], data };
+}
+
+function paramDefs(model: ModelConfig, outputs: number): ParamDef[] {
+  if (!Number.isInteger(outputs) || outputs <= 0) {
+    throw new ShapeError(`model ${model.kind}: outputs must be a positive integer, got ${outputs}`);
+  }
+  return model.kind === 'sinusoid-mlp' ? mlpDefs(model, outputs) : transformerDefs(model, outputs);
+}
+
+function mlpDefs(model: ModelConfig, outputs: number): ParamDef[] {
+  const defs: ParamDef[] = [];
+  let width = 1;
+  model.hidden.forEach((h, i) => {
+    defs.push({ name: `layer${i}.w`, shape: [width, h], init: 'he' }, { name: `layer${i}.b`, shape: [h], init: 'zeros' });
+    width = h;
+  });
+  defs.push({ name: 'head.w', shape: [width, outputs], init: 'glorot' }, { name: 'head.b', shape: [outputs], init: 'zeros' });
+  return defs;
+}
+
+function transformerDefs(model: ModelConfig, outputs: number): ParamDef[] {
+  const { dModel: d, dFf, heads, layers, maxLength } = model;
+  if (d % heads !== 0) throw new ShapeError(`model.dModel ${d} is not divisible by model.heads ${heads}`);
+  const defs: ParamDef[] = [
+    { name: 'embed.token', shape: [VOCAB_SIZE, d], init: 'embedding' },
+    { name: 'embed.position', shape: [maxLength, d], init: 'embedding' },
+  ];
+  for (let i = 0; i < layers; i++) {
+    const p = `layer${i}`;
+    defs.push(
+      { name: `${p}.ln1.gain`, shape: [d], init: 'ones' },
+      { name: `${p}.ln1.bias`, shape: [d], init: 'zeros' },
+      ...['q', 'k', 'v', 'o'].flatMap((m): ParamDef[] => [
+        { name: `${p}.attn.w${m}`, shape: [d, d], init: 'glorot' },
+        { name: `${p}.attn.b${m}`, shape: [d], init: 'zeros' },
+      ]),
+      { name: `${p}.ln2.gain`, shape: [d], init: 'ones' },
+      { name: `${p}.ln2.bias`, shape: [d], init: 'zeros' },
+      { name: `${p}.ff.w1`, shape: [d, dFf], init: 'he' },
+      { name: `${p}.ff.b1`, shape: [dFf], init: 'zeros' },
+      { name: `${p}.ff.w2`, shape: [dFf, d], init: 'glorot' },
+      { name: `${p}.ff.b2`, shape: [d], init: 'zeros' },
+    );
+  }
+  defs.push(
+    { name: 'norm.gain', shape: [d], init: 'ones' },
+    { name: 'norm.bias', shape: [d], init: 'zeros' },
+    { name: 'head.w', shape: [d, outputs], init: 'glorot' },
+    { name: 'head.b', shape: [outputs], init: 'zeros' },
+  );
+  return defs;
+}

@@ -1,0 +1,41 @@
+/**
+ * Chooses the tfjs backend a process computes on. `wasm` (default) and `cpu` ship with the install;
+ * `tensorflow` binds libtensorflow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`, which are
+ * not dependencies of metatrain (they download libtensorflow at install time) and are loaded only when chosen.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BackendError } from '../core/errors';
+import { loadTensorflowBinding } from './backend-tensorflow';
+import { loadWasm } from './backend-wasm';
+
+/** A tfjs backend metatrain can run on. */
+export type BackendName = 'wasm' | 'cpu' | 'tensorflow';
+
+/** Every backend name, in order of preference for local runs. */
+export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
+
+/**
+ * Makes `name` the active tfjs backend of this process and waits until it is ready.
+ * Calling it again with the same name is a no-op; with another name it switches backends
+ * (tensors made on the previous backend must not be used afterwards).
+ * @throws BackendError when `name` is not a backend name, when `tensorflow` is chosen but neither
+ *   `@tensorflow/tfjs-node-gpu` nor `@tensorflow/tfjs-node` is installed, or when tfjs fails to initialize it.
+ */
+export async function initBackend(name: BackendName): Promise<void> {
+  if (!BACKEND_NAMES.includes(name)) {
+    throw new BackendError(`unknown tfjs backend ${JSON.stringify(name)}: choose one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  if (tf.getBackend() === name) return;
+  if (name === 'wasm') loadWasm();
+  if (name === 'tensorflow') loadTensorflowBinding();
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+    await tf.ready();
+  } catch (err) {
+    throw new BackendError(`tfjs backend ${name} failed to initialize: ${(err as Error).message}`, { cause: err });
+  }
+  if (!ok || tf.getBackend() !== name) {
+    throw new BackendError(`tfjs backend ${name} failed to initialize (tf.setBackend returned false; see the tfjs warning above)`);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Ops whose tfjs gradients are differentiable again, exactly, on every backend: what second-order MAML
+ * (Finn et al. 2017, eq. 1 differentiated through the inner step) needs.
+ *
+ * Why: tfjs's own `softmax`, `logSoftmax`, `exp`, `tanh` and `sigmoid` build their gradient from the op's saved
+ * *output*, and that saved output is not connected to the input on the outer tape. `tf.grad` of a function that
+ * calls `tf.grads` then runs without error but silently drops the second-order term — it returns the
+ * first-order (FOMAML) value (measured in test/model/exact-grad-ops.test.ts: relative error 0.08–0.3 against
+ * finite differences on cpu and wasm). `max` and `logSumExp` throw instead (no gradient for `Equal`).
+ * Here each gradient recomputes from the saved *input* through these same functions, so it can be
+ * differentiated to any order. And `gather`'s gradient needs the `UnsortedSegmentSum` kernel, which the wasm
+ * backend lacks; {@link embeddingLookup} computes it as a one-hot matrix product instead.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Softmax over the last axis, any rank ≥ 1; output has the shape of `x`.
+ * Gradient: y ⊙ (dy − Σ dy ⊙ y) with y recomputed from `x` by this function.
+ */
+export const softmax = unaryCustomGrad(tf.softmax, (x, dy) => {
+  const y = softmax(x);
+  return tf.mul(y, tf.sub(dy, tf.sum(tf.mul(dy, y), -1, true)));
+});
+
+/**
+ * Log-softmax over the last axis, any rank ≥ 1; output has the shape of `x`. Numerically stable (tfjs's
+ * `logSoftmax` forward). Gradient: dy − softmax(x) ⊙ Σ dy, with softmax from {@link softmax}.
+ */
+export const logSoftmax = unaryCustomGrad(tf.logSoftmax, (x, dy) => tf.sub(dy, tf.mul(softmax(x), tf.sum(dy, -1, true))));
+
+/**
+ * Rows of `table` `[vocab, d]` picked by `ids` (int32, any shape S): output `[...S, d]`.
+ * Forward is `tf.gather`; the gradient w.r.t. `table` is oneHot(ids)ᵀ · dy `[vocab, d]` (a matMul, so it works
+ * on wasm, which has no `UnsortedSegmentSum`, and is linear in dy, so second order is exact). `ids` gets no
+ * gradient.
+ */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
+  const [vocab, d] = table.shape;
+  const lookup = unaryCustomGrad(
+    (t) => tf.gather(t, ids),
+    (_t, dy) => tf.matMul(tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, vocab), tf.reshape(dy, [-1, d]) as tf.Tensor2D, true, false),
+  );
+  return lookup(table);
+}
+
+/** `f` with gradient `grad(x, dy)`; `x` is kept for the backward pass. */
+function unaryCustomGrad(
+  f: (x: tf.Tensor) => tf.Tensor,
+  grad: (x: tf.Tensor, dy: tf.Tensor) => tf.Tensor,
+): (x: tf.Tensor) => tf.Tensor {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([x]);
+    return { value: f(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => grad(saved[0]!, dy) };
+  });
+  return (x) => op(x);
+}

@@ -1,0 +1,133 @@
+/**
+ * Transformer encoder text classifier (Vaswani et al. 2017, pre-LayerNorm placement of Xiong et al. 2020):
+ * byte tokens + learned position embeddings → `layers` × [x + MHA(LN(x)), x + FFN(LN(x))] → LN → mean over
+ * non-pad tokens → linear head. Multi-head self-attention masks padding keys; FFN is ReLU. Loss: mean softmax
+ * cross-entropy; metric: accuracy. Parameter names and shapes: `architectureOf` in ./architecture.
+ *
+ * Gradients, on wasm and cpu:
+ * - first order: the embedding gradient is a one-hot matMul (`embeddingLookup`), so training works on wasm,
+ *   which lacks the `UnsortedSegmentSum` kernel of `gather`'s gradient.
+ * - second order: exact. Attention softmax and the cross-entropy's log-softmax use `softmax` / `logSoftmax`
+ *   from ./exact-grad-ops, whose gradients recompute from the input (tfjs's own would silently drop the
+ *   second-order term); LayerNorm uses mean, square and rsqrt, whose tfjs gradients are built from inputs;
+ *   ReLU's second derivative is zero. `tf.grad` of a function calling `tf.grads` matches central finite
+ *   differences (test/model/transformer-second-order.test.ts), so `secondOrderBlockers` is empty.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError } from '../core/errors';
+import type { ExampleSet } from '../tasks/task';
+import { architectureOf, type ModelConfig } from './architecture';
+import { embeddingLookup, logSoftmax, softmax } from './exact-grad-ops';
+import type { EncodedBatch, Model, TensorMap } from './model';
+import { param } from './params-tf';
+import { encodeTexts } from './tokenizer';
+import { PAD_ID } from './vocab';
+
+/** LayerNorm variance epsilon (the value of Ba et al. 2016 implementations, e.g. PyTorch's default 1e-5). */
+const LAYER_NORM_EPS = 1e-5;
+/** Added to attention scores of padding keys: exp(−1e9) underflows to exactly 0 in float32. */
+const MASKED_SCORE = -1e9;
+
+/**
+ * Builds the encoder classifier for `model` (layers, dModel, heads, dFf, maxLength) with `outputs` classes.
+ * `encode` tokenizes with `encodeTexts(texts, model.maxLength)`; `forward` takes int32 ids `[n, L]`, L ≤ maxLength,
+ * and returns logits `[n, outputs]`.
+ * @throws ShapeError as `architectureOf`.
+ */
+export function createTransformer(model: ModelConfig, outputs: number): Model {
+  const arch = architectureOf(model, outputs);
+  const { layers, dModel: d, heads, maxLength } = model;
+  const dHead = d / heads;
+
+  function attention(params: TensorMap, p: string, x: tf.Tensor3D, keyBias: tf.Tensor): tf.Tensor3D {
+    const [n, len] = x.shape;
+    const flat = tf.reshape(x, [n * len, d]) as tf.Tensor2D;
+    const project = (m: string): tf.Tensor =>
+      tf.transpose(tf.reshape(tf.add(tf.matMul(flat, param(params, `${p}.attn.w${m}`)), param(params, `${p}.attn.b${m}`)), [n, len, heads, dHead]), [0, 2, 1, 3]);
+    const q = project('q');
+    const k = project('k');
+    const v = project('v');
+    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dHead)), keyBias); // [n, heads, L, L]
+    const context = tf.matMul(softmax(scores), v); // [n, heads, L, dHead]
+    const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [n * len, d]) as tf.Tensor2D;
+    return tf.reshape(tf.add(tf.matMul(merged, param(params, `${p}.attn.wo`)), param(params, `${p}.attn.bo`)), [n, len, d]);
+  }
+
+  function feedForward(params: TensorMap, p: string, x: tf.Tensor3D): tf.Tensor3D {
+    const [n, len] = x.shape;
+    const flat = tf.reshape(x, [n * len, d]) as tf.Tensor2D;
+    const hidden = tf.relu(tf.add(tf.matMul(flat, param(params, `${p}.ff.w1`)), param(params, `${p}.ff.b1`))) as tf.Tensor2D;
+    return tf.reshape(tf.add(tf.matMul(hidden, param(params, `${p}.ff.w2`)), param(params, `${p}.ff.b2`)), [n, len, d]);
+  }
+
+  return {
+    ...arch,
+    secondOrderBlockers: [],
+    encode(set: ExampleSet): EncodedBatch {
+      if (set.kind !== 'text') throw new ShapeError(`transformer encodes text examples, got a ${set.kind} set`);
+      if (set.labels.length !== set.texts.length) {
+        throw new ShapeError(`transformer: ${set.texts.length} texts but ${set.labels.length} labels`);
+      }
+      const bad = set.labels.findIndex((l) => l < 0 || l >= outputs);
+      if (bad >= 0) throw new ShapeError(`transformer: label ${set.labels[bad]} of example ${bad} is outside [0, ${outputs})`);
+      const n = set.texts.length;
+      return { x: tf.tensor2d(encodeTexts(set.texts, maxLength), [n, maxLength], 'int32'), y: tf.tensor1d(set.labels, 'int32') };
+    },
+    forward(params: TensorMap, x: tf.Tensor): tf.Tensor {
+      if (x.rank !== 2 || x.dtype !== 'int32' || x.shape[1]! > maxLength) {
+        throw new ShapeError(`transformer forward: x must be int32 [n, L] with L ≤ ${maxLength}, got ${x.dtype} [${x.shape.join(', ')}]`);
+      }
+      const [n, len] = x.shape as [number, number];
+      return tf.tidy(() => {
+        const mask = tf.cast(tf.notEqual(x, PAD_ID), 'float32'); // [n, L]
+        const keyBias = tf.reshape(tf.mul(tf.sub(1, mask), MASKED_SCORE), [n, 1, 1, len]);
+        const positions = tf.slice(param(params, 'embed.position'), [0, 0], [len, d]);
+        let h = tf.add(embeddingLookup(param(params, 'embed.token'), x), positions) as tf.Tensor3D;
+        for (let i = 0; i < layers; i++) {
+          const p = `layer${i}`;
+          h = tf.add(h, attention(params, p, layerNorm(params, `${p}.ln1`, h), keyBias));
+          h = tf.add(h, feedForward(params, p, layerNorm(params, `${p}.ln2`, h)));
+        }
+        h = layerNorm(params, 'norm', h);
+        const pooled = tf.div(tf.sum(tf.mul(h, tf.expandDims(mask, 2)), 1), tf.sum(mask, 1, true)) as tf.Tensor2D; // [n, d]
+        return tf.add(tf.matMul(pooled, param(params, 'head.w')), param(params, 'head.b'));
+      });
+    },
+    loss: softmaxCrossEntropy,
+    metric: accuracy,
+  };
+}
+
+/** LayerNorm over the last axis (Ba et al. 2016) with `${prefix}.gain` and `${prefix}.bias`; shape preserved. */
+function layerNorm<T extends tf.Tensor>(params: TensorMap, prefix: string, x: T): T {
+  const centered = tf.sub(x, tf.mean(x, -1, true));
+  const variance = tf.mean(tf.square(centered), -1, true);
+  const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)));
+  return tf.add(tf.mul(normed, param(params, `${prefix}.gain`)), param(params, `${prefix}.bias`)) as T;
+}
+
+function checkClassification(op: string, logits: tf.Tensor, y: tf.Tensor): void {
+  if (logits.rank !== 2 || y.rank !== 1 || y.shape[0] !== logits.shape[0] || y.dtype !== 'int32') {
+    throw new ShapeError(`${op}: needs logits [n, classes] and int32 labels [n], got logits [${logits.shape.join(', ')}] and ${y.dtype} labels [${y.shape.join(', ')}]`);
+  }
+}
+
+/**
+ * Mean over examples of −log softmax(logits)[label], a scalar (nats). Second-order exact (`logSoftmax`).
+ * @param logits `[n, classes]` float32. @param y `[n]` int32 labels in [0, classes).
+ * @throws ShapeError on other shapes or dtypes.
+ */
+export function softmaxCrossEntropy(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  checkClassification('softmax cross-entropy', logits, y);
+  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(y as tf.Tensor1D, logits.shape[1]!), logSoftmax(logits)), 1))) as tf.Scalar);
+}
+
+/**
+ * Fraction of examples whose arg-max logit is the label, a scalar in [0, 1] (ties go to the lowest index).
+ * @param logits `[n, classes]`. @param y `[n]` int32 labels.
+ * @throws ShapeError on other shapes or dtypes.
+ */
+export function accuracy(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  checkClassification('accuracy', logits, y);
+  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar);
+}
