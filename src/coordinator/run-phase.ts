@@ -1,0 +1,29 @@
+/**
+ * The lifecycle of a run, with its legal transitions in one place.
+ * - `pending`: coordinator up, waiting for workers;
+ * - `training`: outer loop running;
+ * - `evaluating`: meta-training ended (converged or max steps); baselines and meta-test evaluation;
+ * - `compressing`: compression job enqueued and running;
+ * - `succeeded` / `failed`: terminal.
+ */
+import { MetatrainError } from '../core/errors';
+
+/** Phase of a run. */
+export type RunPhase = 'pending' | 'training' | 'evaluating' | 'compressing' | 'succeeded' | 'failed';
+
+const NEXT: Readonly<Record<RunPhase, readonly RunPhase[]>> = {
+  pending: ['training', 'evaluating', 'failed'],
+  training: ['evaluating', 'failed'],
+  evaluating: ['compressing', 'succeeded', 'failed'],
+  compressing: ['succeeded', 'failed'],
+  succeeded: [],
+  failed: [],
+};
+
+/**
+ * Checks a transition.
+ * @throws MetatrainError on an illegal transition (a bug, not a user error).
+ */
+export function assertTransition(from: RunPhase, to: RunPhase): void {
+  if (!NEXT[from].includes(to)) throw new MetatrainError(`illegal run phase transition ${from} → ${to}`);
+}

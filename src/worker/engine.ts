@@ -1,0 +1,30 @@
+/**
+ * What a worker computes, independent of the network: given a parameter set and a task spec, the per-task
+ * meta-gradient (train), the adaptation curve (eval), or a supervised gradient on a joint batch (transfer
+ * baseline). Implemented with the engine (src/model, src/meta, src/tasks) on the chosen tfjs backend.
+ */
+import type { ParamSet, ParamSpec } from '../core/param-set';
+import type { TaskSpec } from '../tasks/task';
+
+/** A gradient (same spec as the parameters it was taken at) with the query loss and metric. */
+export interface GradientResult {
+  gradient: ParamSet;
+  loss: number;
+  metric: number;
+}
+
+/** The engine as a worker uses it. */
+export interface Engine {
+  /** Spec of the meta-parameters (`meta/*`, `random` versions). */
+  readonly metaSpec: ParamSpec;
+  /** Spec of the transfer baseline's parameters (`transfer/*` versions, one output per meta-train class). */
+  readonly jointSpec: ParamSpec;
+  /** Per-task meta-gradient of the configured algorithm at `params`. */
+  train(params: ParamSet, task: TaskSpec): GradientResult;
+  /** Query loss and metric after s = 0..steps adaptation steps from `params`. */
+  evaluate(params: ParamSet, task: TaskSpec, steps: number, resetHead: boolean): { loss: number[]; metric: number[] };
+  /** Supervised gradient of the joint (all meta-train classes) model on batch `(seed, size)`. */
+  joint(params: ParamSet, seed: number, size: number): GradientResult;
+  /** Live tfjs tensors and bytes (for leak checks and metrics). */
+  memory(): { tensors: number; bytes: number };
+}
