@@ -1,0 +1,248 @@
+/**
+ * Crash-safe checkpoints of a run in one directory (DESIGN.md, invariant "Crash-safe checkpoints"):
+ *
+ * ```
+ * DIR/step-00000040/  step-00000042/  ...   complete checkpoints (layout: checkpoint-manifest.ts)
+ * DIR/best.json                             {"step": 40, "dir": "step-00000040"}, replaced atomically
+ * DIR/.tmp-*                                half-done writes of a crashed process: never read, removed by save()
+ * ```
+ * A save writes every file into a `.tmp-` directory, fsyncs each file and the directory, renames the directory
+ * into place and fsyncs DIR: a reader (or a process restarted after SIGKILL or power loss) sees the previous
+ * set of checkpoints or the new one, never a half-written one. One writing process per DIR.
+ */
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CheckpointError, ConfigError } from '../core/errors';
+import { encodeCheckpoint, type CheckpointInput } from './checkpoint-encode';
+import { loadCheckpoint, type Checkpoint } from './checkpoint-load';
+import { parseStepDirName, stepDirName } from './checkpoint-manifest';
+import { fsyncDirectory, replaceFileAtomically, TEMP_PREFIX, tempNameFor, writeFileDurably } from './durable-fs';
+
+/** Name of the pointer to the best checkpoint. */
+export const BEST_FILE = 'best.json';
+
+/** Options of a {@link CheckpointStore}. */
+export interface CheckpointStoreOptions {
+  /** Newest checkpoints kept; the best one is kept in addition. Positive integer (config `training.keepCheckpoints`). */
+  readonly keep: number;
+}
+
+/** Costs of one save, for metrics. */
+export interface SaveResult {
+  /** The published checkpoint directory. */
+  readonly path: string;
+  readonly step: number;
+  /** Bytes of the three files written (manifest included). */
+  readonly bytesWritten: number;
+  /** Seconds spent serializing and hashing. */
+  readonly encodeSeconds: number;
+  /** Seconds spent writing, fsyncing and renaming (best pointer included). */
+  readonly writeSeconds: number;
+  /** Seconds of the whole save, removal of old checkpoints included. */
+  readonly totalSeconds: number;
+}
+
+/** A published checkpoint directory, found by name only (not verified). */
+export interface CheckpointEntry {
+  readonly step: number;
+  readonly path: string;
+}
+
+/** The result of {@link CheckpointStore.loadLatest}: the newest valid checkpoint and why newer ones were skipped. */
+export interface LatestCheckpoint {
+  readonly checkpoint: Checkpoint;
+  /** One line per skipped newer checkpoint, naming its directory and the reason. */
+  readonly warnings: readonly string[];
+}
+
+function isNotFound(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/**
+ * The checkpoints of one run, in directory `dir` (created on first save).
+ * @example
+ * const store = new CheckpointStore('runs/demo/checkpoints', { keep: 3 });
+ * await store.save({ step, params, optimizer, configHash, rng, metrics, best: valLoss < bestLoss });
+ * const resumed = await store.loadLatest(configHash); // undefined on a fresh run
+ */
+export class CheckpointStore {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** @throws ConfigError when `keep` is not a positive integer. */
+  constructor(
+    readonly dir: string,
+    private readonly options: CheckpointStoreOptions,
+  ) {
+    if (!Number.isSafeInteger(options.keep) || options.keep < 1) {
+      throw new ConfigError('training.keepCheckpoints', `must be a positive integer, got ${options.keep}`);
+    }
+  }
+
+  /**
+   * Writes the checkpoint of `input.step` as `dir/step-NNNNNNNN/`, replacing one of the same step (a resume that
+   * skipped a corrupt checkpoint saves that step again), updates `best.json` when `input.best`, removes
+   * checkpoints beyond the newest `keep` (the best one excepted) and the `.tmp-` leftovers of crashed saves.
+   * Calls are serialized: a save starts when the previous one has finished.
+   * @throws CheckpointError when the input is invalid (step, optimizer step, empty configHash, a non-finite metric,
+   *   rng/extra not JSON); ShapeError when a moment's spec differs from the parameters'; the file system's error
+   *   (ENOSPC, EACCES …) unwrapped when writing fails, in which case the checkpoints of other steps are untouched.
+   */
+  save(input: CheckpointInput): Promise<SaveResult> {
+    const run = this.queue.then(() => this.saveNow(input));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async saveNow(input: CheckpointInput): Promise<SaveResult> {
+    const t0 = performance.now();
+    const files = encodeCheckpoint(input);
+    const t1 = performance.now();
+
+    await mkdir(this.dir, { recursive: true });
+    await this.removeLeftovers();
+    const name = stepDirName(input.step);
+    const final = join(this.dir, name);
+    const temp = tempNameFor(this.dir, name);
+    await mkdir(temp);
+    let bytesWritten = 0;
+    for (const [file, bytes] of files) {
+      await writeFileDurably(join(temp, file), bytes);
+      bytesWritten += bytes.length;
+    }
+    await fsyncDirectory(temp);
+    const replaced = await this.moveAside(final);
+    await rename(temp, final);
+    await fsyncDirectory(this.dir);
+    if (replaced) await rm(replaced, { recursive: true, force: true });
+    if (input.best) await replaceFileAtomically(join(this.dir, BEST_FILE), Buffer.from(`${JSON.stringify({ step: input.step, dir: name })}\n`));
+    const t2 = performance.now();
+
+    await this.prune(input.best ? input.step : await this.bestStep());
+    const t3 = performance.now();
+    return { path: final, step: input.step, bytesWritten, encodeSeconds: (t1 - t0) / 1000, writeSeconds: (t2 - t1) / 1000, totalSeconds: (t3 - t0) / 1000 };
+  }
+
+  /** Renames `path` (if it exists) to a `.tmp-` name, so it vanishes from view atomically; returns the new name. */
+  private async moveAside(path: string): Promise<string | undefined> {
+    const aside = tempNameFor(this.dir, 'removed');
+    try {
+      await rename(path, aside);
+      return aside;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** Removes every `.tmp-` entry of `dir`: what a crashed save left (saves are serialized, so none is live). */
+  private async removeLeftovers(): Promise<void> {
+    for (const entry of await readdir(this.dir)) {
+      if (entry.startsWith(TEMP_PREFIX)) await rm(join(this.dir, entry), { recursive: true, force: true });
+    }
+  }
+
+  /** Removes checkpoints older than the newest `keep`, except `bestStep`. */
+  private async prune(bestStep: number | undefined): Promise<void> {
+    const all = await this.list();
+    const doomed = all.slice(0, Math.max(0, all.length - this.options.keep)).filter((e) => e.step !== bestStep);
+    const aside: string[] = [];
+    for (const e of doomed) {
+      const moved = await this.moveAside(e.path);
+      if (moved) aside.push(moved);
+    }
+    if (aside.length === 0) return;
+    await fsyncDirectory(this.dir);
+    for (const path of aside) await rm(path, { recursive: true, force: true });
+  }
+
+  /** The step best.json points to, or undefined when there is none. @throws CheckpointError when it is malformed. */
+  private async bestStep(): Promise<number | undefined> {
+    let text: string;
+    try {
+      text = await readFile(join(this.dir, BEST_FILE), 'utf8');
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw new CheckpointError(`${join(this.dir, BEST_FILE)}: cannot read (${(e as Error).message})`, { cause: e });
+    }
+    let pointer: unknown;
+    try {
+      pointer = JSON.parse(text);
+    } catch (e) {
+      throw new CheckpointError(`${join(this.dir, BEST_FILE)}: not valid JSON (${(e as Error).message})`, { cause: e });
+    }
+    const { step, dir } = (pointer ?? {}) as { step?: unknown; dir?: unknown };
+    if (typeof dir !== 'string' || parseStepDirName(dir) === undefined || parseStepDirName(dir) !== step) {
+      throw new CheckpointError(`${join(this.dir, BEST_FILE)}: ${text.trim()} is not {"step": N, "dir": "step-NNNNNNNN"} with matching step`);
+    }
+    return step as number;
+  }
+
+  /**
+   * Published checkpoint directories by name, oldest first; `.tmp-` entries and other files are ignored. Does not
+   * verify them (see {@link load}). An absent `dir` has none.
+   */
+  async list(): Promise<CheckpointEntry[]> {
+    let entries;
+    try {
+      entries = await readdir(this.dir, { withFileTypes: true });
+    } catch (e) {
+      if (isNotFound(e)) return [];
+      throw e;
+    }
+    const found: CheckpointEntry[] = [];
+    for (const entry of entries) {
+      const step = parseStepDirName(entry.name);
+      if (step !== undefined && entry.isDirectory()) found.push({ step, path: join(this.dir, entry.name) });
+    }
+    return found.sort((a, b) => a.step - b.step);
+  }
+
+  /**
+   * The newest checkpoint that passes verification. Newer ones that fail (truncated, sha256 mismatch, missing or
+   * bad manifest) are skipped, each with a warning naming its directory and the reason.
+   * @param expectedConfigHash the resuming run's config hash; when given, a checkpoint of another hash is refused.
+   * @returns undefined when `dir` holds no checkpoint (a fresh run).
+   * @throws CheckpointError when the newest valid checkpoint has another config hash (resuming a different run
+   *   would be wrong), or when checkpoints exist but none is valid (the reasons listed).
+   */
+  async loadLatest(expectedConfigHash?: string): Promise<LatestCheckpoint | undefined> {
+    const entries = await this.list();
+    if (entries.length === 0) return undefined;
+    const warnings: string[] = [];
+    for (const entry of entries.reverse()) {
+      let checkpoint: Checkpoint;
+      try {
+        checkpoint = await loadCheckpoint(entry.path);
+      } catch (e) {
+        if (!(e instanceof CheckpointError)) throw e;
+        warnings.push(`skipped corrupt ${e.message}`);
+        continue;
+      }
+      if (expectedConfigHash !== undefined && checkpoint.configHash !== expectedConfigHash) {
+        throw new CheckpointError(
+          `checkpoint ${entry.path} was written by config hash ${checkpoint.configHash}, but this run's config hash is ` +
+            `${expectedConfigHash}; resuming a different run would be wrong (use another checkpoint directory or the original config)`,
+        );
+      }
+      return { checkpoint, warnings };
+    }
+    throw new CheckpointError(`no valid checkpoint in ${this.dir}: ${warnings.join('; ')}`);
+  }
+
+  /** Loads one checkpoint directory with full verification; see {@link loadCheckpoint}. */
+  load(path: string): Promise<Checkpoint> {
+    return loadCheckpoint(path);
+  }
+
+  /**
+   * The checkpoint `best.json` points to, verified.
+   * @returns undefined when no checkpoint was ever marked best.
+   * @throws CheckpointError when best.json is malformed or the checkpoint it names fails verification.
+   */
+  async loadBest(): Promise<Checkpoint | undefined> {
+    const step = await this.bestStep();
+    return step === undefined ? undefined : loadCheckpoint(join(this.dir, stepDirName(step)));
+  }
+}
