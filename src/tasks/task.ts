@@ -26,9 +26,11 @@ export type ExampleSet = RegressionSet | TextSet;
 
 /**
  * The recipe of one task. Plain JSON; sent over the wire inside task assignments.
- * - sinusoid: `seed` fixes amplitude, phase and the x draws.
- * - classification: `classes[c]` is the global class index of task-local class c; `support[c]` / `query[c]` are
- *   example indices within that class.
+ * - sinusoid: `seed` fixes amplitude, phase and the x draws; `seed mod 3` is the split's index (train 0, val 1,
+ *   test 2), so splits never share a task. `classes`, `support`, `query` are absent (or empty).
+ * - classification: `classes[c]` is the global class index (into `LabelledCorpus.classes`) of task-local class
+ *   c; `support[c]` / `query[c]` are example indices within that class (exactly `shots` / `queryShots` of them,
+ *   distinct across both lists); `seed` is the sampling seed, kept for provenance.
  */
 export interface TaskSpec {
   readonly family: string;
@@ -61,7 +63,9 @@ export interface TaskFamily {
   sampleSpec(split: Split, seed: number): TaskSpec;
   /**
    * Rebuilds a task from its spec.
-   * @throws DatasetError (or ProtocolError) when the spec names classes or examples that do not exist.
+   * @throws ProtocolError when the spec is malformed (wrong family, split, seed, sizes, duplicate indices) or
+   *   names classes or examples that do not exist; the message names the field and index, e.g.
+   *   `spec.support[1][3] = 512 is out of range [0, 300)`.
    */
   build(spec: TaskSpec): Task;
   /**

@@ -1,0 +1,65 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatasetError } from '../../src/core/errors';
+import { jsonlCorpus, loadLabelledJsonl } from '../../src/tasks/jsonl';
+
+let dir = '';
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'metatrain-jsonl-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+test('valid files load with blank lines, CRLF, a BOM, numeric labels and extra fields', () => {
+  const path = file(
+    'good.jsonl',
+    '\uFEFF{"text": "hello there", "label": "greet"}\r\n\r\n   \n{"text": "bye now", "label": 2, "id": 7}\n{"text": "hi", "label": "greet"}\n',
+  );
+  assert.deepEqual(loadLabelledJsonl(path), [
+    { text: 'hello there', label: 'greet', line: 1 },
+    { text: 'bye now', label: '2', line: 4 },
+    { text: 'hi', label: 'greet', line: 5 },
+  ]);
+  assert.deepEqual(jsonlCorpus(path), { name: path, classes: ['greet', '2'], examples: [['hello there', 'hi'], ['bye now']] });
+});
+
+test('bad lines are DatasetErrors naming the file, the 1-based line and what is wrong', () => {
+  const good = '{"text": "fine", "label": "a"}\n';
+  const cases: Array<[string, string, number, RegExp]> = [
+    ['not-json.jsonl', `${good}\n{"text": "x", "label": }\n`, 3, /not valid JSON/],
+    ['array.jsonl', `${good}["x", "a"]\n`, 2, /expected an object .* got an array/],
+    ['number.jsonl', `42\n`, 1, /expected an object .* got number 42/],
+    ['null.jsonl', `${good}${good}null\n`, 3, /got null/],
+    ['no-text.jsonl', `${good}{"label": "a"}\n`, 2, /missing field "text"/],
+    ['text-type.jsonl', `{"text": 5, "label": "a"}\n`, 1, /"text" must be a string, got number 5/],
+    ['empty-text.jsonl', `${good}{"text": "  ", "label": "a"}\n`, 2, /"text" is empty/],
+    ['no-label.jsonl', `${good}${good}{"text": "x"}\n`, 3, /missing field "label"/],
+    ['label-type.jsonl', `{"text": "x", "label": true}\n`, 1, /"label" must be a string or a number, got boolean true/],
+    ['label-null.jsonl', `{"text": "x", "label": null}\n`, 1, /"label" must be a string or a number, got null/],
+    ['empty-label.jsonl', `${good}{"text": "x", "label": ""}\n`, 2, /"label" is an empty string/],
+  ];
+  for (const [name, content, line, message] of cases) {
+    const path = file(name, content);
+    assert.throws(
+      () => loadLabelledJsonl(path),
+      (e: unknown) =>
+        e instanceof DatasetError && e.line === line && e.message.startsWith(`${path}:${line}: `) && message.test(e.message),
+      `${name}: expected line ${line} and ${message}`,
+    );
+  }
+});
+
+test('empty and unreadable files are DatasetErrors without a line', () => {
+  const empty = file('empty.jsonl', '\n  \n');
+  assert.throws(() => loadLabelledJsonl(empty), (e: unknown) => e instanceof DatasetError && e.line === undefined && /no examples/.test(e.message));
+  const missing = join(dir, 'missing.jsonl');
+  assert.throws(() => loadLabelledJsonl(missing), (e: unknown) => e instanceof DatasetError && e.message.startsWith(`${missing}: cannot read`));
+});

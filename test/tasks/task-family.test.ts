@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseRunConfig } from '../../src/core/config';
+import { DatasetError } from '../../src/core/errors';
+import { taskFamilyFor } from '../../src/tasks/task-family';
+
+test('sinusoid configs give the regression family with the configured shots', () => {
+  const family = taskFamilyFor(parseRunConfig({ name: 's', task: { family: 'sinusoid', shots: 10, queryShots: 20 }, model: { kind: 'sinusoid-mlp' } }));
+  assert.equal(family.name, 'sinusoid');
+  assert.equal(family.outputs, 1);
+  const task = family.build(family.sampleSpec('train', 0));
+  assert.equal(task.support.kind === 'regression' && task.support.x.length, 10);
+  assert.equal(task.query.kind === 'regression' && task.query.x.length, 20);
+});
+
+test('sotu configs split presidents from the run seed: the same seed agrees, another seed differs', () => {
+  const config = (seed: number) => parseRunConfig({ name: 't', seed, task: { family: 'sotu' }, model: { kind: 'transformer' } });
+  const a = taskFamilyFor(config(1));
+  const b = taskFamilyFor(config(1));
+  assert.equal(a.outputs, 5);
+  assert.deepEqual(a.sampleSpec('val', 3), b.sampleSpec('val', 3));
+  assert.deepEqual(a.build(a.sampleSpec('val', 3)), b.build(b.sampleSpec('val', 3)));
+  const c = taskFamilyFor(config(2));
+  assert.notDeepEqual(
+    ['train', 'val', 'test'].map((s) => c.sampleSpec(s as 'val', 3).classes),
+    ['train', 'val', 'test'].map((s) => a.sampleSpec(s as 'val', 3).classes),
+  );
+});
+
+test('jsonl configs build tasks from the file, and a file with too few classes is a DatasetError', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metatrain-family-'));
+  try {
+    const lines = (classes: number) =>
+      Array.from({ length: classes * 4 }, (_, i) => JSON.stringify({ text: `example ${i}`, label: `L${i % classes}` })).join('\n');
+    const path = join(dir, 'user.jsonl');
+    const task = { family: 'jsonl', path, ways: 2, shots: 1, queryShots: 3, classSplit: [0.5, 0.25, 0.25] };
+    writeFileSync(path, lines(8));
+    const family = taskFamilyFor(parseRunConfig({ name: 'j', task, model: { kind: 'transformer' } }));
+    assert.deepEqual(['train', 'val', 'test'].map((s) => family.classCount(s as 'val')), [4, 2, 2]);
+    const built = family.build(family.sampleSpec('test', 0));
+    assert.equal(built.query.kind === 'text' && built.query.texts.length, 6);
+    writeFileSync(path, lines(5));
+    assert.throws(
+      () => taskFamilyFor(parseRunConfig({ name: 'j', task, model: { kind: 'transformer' } })),
+      (e: unknown) => e instanceof DatasetError && /meta-val split has 1 class but 2-way tasks need 2 \(short by 1\)/.test(e.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
