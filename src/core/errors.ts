@@ -60,3 +60,19 @@ export class AuthError extends MetatrainError {}
 
 /** Thrown when a network message is malformed or breaks the protocol (unknown task, oversize, bad chunking). */
 export class ProtocolError extends MetatrainError {}
+
+/**
+ * Thrown when a Kubernetes API request fails (403 forbidden, 404 not found, 409 conflict, 422 invalid, 401, or an
+ * unreachable API server); the message says what to do. `statusCode` is the HTTP status (0 when unreachable) and
+ * `reason` the Kubernetes Status reason (`Forbidden`, `NotFound`, `Conflict`, `Invalid`, ...).
+ */
+export class KubernetesError extends MetatrainError {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+    readonly reason: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
