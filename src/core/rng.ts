@@ -29,9 +29,14 @@ export function deriveSeed(...keys: ReadonlyArray<number | string>): number {
 export class Rng {
   private readonly gen: prand.RandomGenerator;
 
-  /** @param seed any integer; use {@link deriveSeed} to build one from keys. */
+  /**
+   * @param seed any integer; use {@link deriveSeed} to build one from keys. The seed is scrambled and the first
+   *   draws discarded: xoroshiro128+ seeded with a small integer starts from a nearly all-zero state, which would
+   *   make the first draws of neighbouring seeds almost equal.
+   */
   constructor(seed: number) {
-    this.gen = prand.xoroshiro128plus(seed | 0);
+    this.gen = prand.xoroshiro128plus(deriveSeed(seed | 0) | 0);
+    for (let i = 0; i < 8; i++) this.gen.unsafeNext();
   }
 
   /** Uniform float in [0, 1) with 53 random bits. */

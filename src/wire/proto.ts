@@ -3,24 +3,17 @@
  * Coordinator service definition and client constructor, typed by the bindings that
  * `npm run gen:proto` (proto-loader-gen-types) writes to src/wire/generated.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { packageFile } from '../core/package-root';
 import type { ProtoGrpcType } from './generated/coordinator';
 
 const PROTO_RELATIVE = join('proto', 'metatrain', 'v1', 'coordinator.proto');
 
-/** Absolute path of the .proto file (found by walking up from this module: works from src/ and dist/). */
+/** Absolute path of the .proto file. */
 export function protoPath(): string {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = join(dir, PROTO_RELATIVE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find ${PROTO_RELATIVE} above ${__dirname}`);
-    dir = parent;
-  }
+  return packageFile(PROTO_RELATIVE);
 }
 
 let cached: ProtoGrpcType | undefined;

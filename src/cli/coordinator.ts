@@ -1,0 +1,44 @@
+/** `metatrain coordinator --config FILE`: runs a coordinator process (Kubernetes, or by hand). */
+import type { Command } from 'commander';
+import { loadRunConfig } from '../core/config';
+import { createLogger } from '../core/logger';
+import { Coordinator } from '../coordinator/coordinator';
+import { readToken, tlsFiles } from './options';
+
+/** Registers the subcommand. */
+export function register(program: Command): void {
+  program
+    .command('coordinator')
+    .description('run the coordinator of a run: workers join it over gRPC')
+    .requiredOption('--config <file>', 'run config (YAML)')
+    .option('--listen <address>', 'gRPC listen address (overrides runtime.listen)')
+    .option('--resume', 'continue from the newest valid checkpoint', false)
+    .option('--token-file <file>', 'file holding the run token (default: env METATRAIN_TOKEN)')
+    .option('--tls-ca <file>', 'CA of the worker certificates (mutual TLS)')
+    .option('--tls-cert <file>', 'coordinator certificate')
+    .option('--tls-key <file>', 'coordinator private key')
+    .action(async (o: { config: string; listen?: string; resume: boolean; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string }) => {
+      const config = loadRunConfig(o.config);
+      const log = createLogger('coordinator');
+      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log });
+      const port = await coordinator.start(o.listen);
+      log.info({ port }, 'listening');
+      process.stdout.write(`${JSON.stringify({ event: 'listening', port })}\n`);
+      let stopping = false;
+      const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        log.info('stopping: abandoning the current step and checkpointing');
+        void coordinator.stop();
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      try {
+        const summary = await coordinator.run();
+        process.stdout.write(`${JSON.stringify({ event: 'finished', reason: summary.reason, steps: summary.steps, checkpoint: summary.checkpoint })}\n`);
+      } finally {
+        await coordinator.close();
+      }
+      process.exit(0);
+    });
+}

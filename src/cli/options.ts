@@ -1,0 +1,29 @@
+/** Option parsers shared by the subcommands (commander argument parsers that throw InvalidArgumentError). */
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
+import type { TlsFiles } from '../wire/credentials';
+
+/** Parses a positive integer option. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/**
+ * The run token: `--token-file`, else env `METATRAIN_TOKEN`.
+ * @throws Error saying how to provide one when neither is set.
+ */
+export function readToken(tokenFile: string | undefined): string {
+  const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : process.env.METATRAIN_TOKEN;
+  if (!token) throw new Error('no run token: set METATRAIN_TOKEN or pass --token-file FILE');
+  return token;
+}
+
+/** TLS files from `--tls-ca/--tls-cert/--tls-key`: all three or none. */
+export function tlsFiles(o: { tlsCa?: string; tlsCert?: string; tlsKey?: string }): TlsFiles | undefined {
+  const given = [o.tlsCa, o.tlsCert, o.tlsKey].filter(Boolean).length;
+  if (given === 0) return undefined;
+  if (given !== 3) throw new Error('mutual TLS needs all of --tls-ca, --tls-cert and --tls-key');
+  return { caFile: o.tlsCa!, certFile: o.tlsCert!, keyFile: o.tlsKey! };
+}

@@ -1,0 +1,32 @@
+/** Prints a run summary as tables (cli-table3): few-shot meta-test results with 95% CI, then where things are. */
+import Table from 'cli-table3';
+import type { RunSummary } from '../coordinator/run-summary';
+import type { MeanCI } from '../core/stats';
+
+function fmt(x: MeanCI, percent: boolean): string {
+  return percent ? `${(100 * x.mean).toFixed(1)}% ± ${(100 * x.ci95).toFixed(1)}` : `${x.mean.toFixed(3)} ± ${x.ci95.toFixed(3)}`;
+}
+
+/** Renders the summary of a run as text. */
+export function formatSummary(summary: RunSummary, paths: Record<string, string>): string {
+  const percent = summary.metricName === 'accuracy';
+  const first = summary.results[0];
+  const lines: string[] = [];
+  if (first) {
+    const last = first.metric.length - 1;
+    const table = new Table({
+      head: ['initialization', `${summary.metricName} before adaptation`, `${summary.metricName} after ${last} steps`, `query loss after ${last} steps`],
+    });
+    for (const r of summary.results) table.push([r.name, fmt(r.metric[0]!, percent), fmt(r.metric[last]!, percent), fmt(r.loss[last]!, false)]);
+    lines.push(`Few-shot meta-test results (${first.metric[0]!.n} tasks, mean ± 95% CI):`, table.toString());
+  }
+  const where = new Table();
+  where.push(
+    { 'meta-training': `${summary.reason} after ${summary.steps} steps (best at step ${summary.bestStep}), ${summary.seconds.training.toFixed(0)} s` },
+    { 'total time': `${summary.seconds.total.toFixed(0)} s` },
+    { checkpoint: summary.checkpoint },
+    ...Object.entries(paths).map(([k, v]) => ({ [k]: v })),
+  );
+  lines.push(where.toString());
+  return lines.join('\n');
+}

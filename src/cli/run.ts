@@ -1,0 +1,49 @@
+/** `metatrain run CONFIG`: the whole run on this machine (coordinator + N worker processes on loopback). */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { loadRunConfig, parseRunConfig, runDir } from '../core/config';
+import { LocalCluster } from '../local/local-cluster';
+import { BACKEND_NAMES } from '../model/backend';
+import { positiveInt } from './options';
+import { showProgress } from './run-progress';
+import { formatSummary } from './run-summary-table';
+
+/** Registers the subcommand. */
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('meta-train, evaluate and compress a run locally: a coordinator and N worker processes over loopback gRPC')
+    .argument('<config>', 'run config (YAML), e.g. examples/quickstart.yaml')
+    .option('--workers <n>', 'worker processes (overrides runtime.workers)', positiveInt)
+    .option('--backend <name>', `tfjs backend of the workers: ${BACKEND_NAMES.join(', ')} (overrides runtime.backend)`)
+    .option('--out <dir>', 'run directory (overrides runtime.outDir)')
+    .option('--resume', 'continue from the newest valid checkpoint in the run directory', false)
+    .action(async (file: string, o: { workers?: number; backend?: string; out?: string; resume: boolean }) => {
+      const base = loadRunConfig(file);
+      const config = parseRunConfig({
+        ...base,
+        runtime: { ...base.runtime, ...(o.workers ? { workers: o.workers } : {}), ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) },
+      });
+      const cluster = new LocalCluster({ config, resume: o.resume });
+      const metricName = config.task.family === 'sinusoid' ? 'mse' : 'accuracy';
+      const stopProgress = showProgress(cluster.coordinator.events, metricName);
+      let interrupted = false;
+      process.on('SIGINT', () => {
+        if (interrupted) process.exit(130);
+        interrupted = true;
+        process.stderr.write('\nstopping: checkpointing the last completed step (Ctrl-C again to force)\n');
+        void cluster.stop();
+      });
+      const port = await cluster.start();
+      process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${config.runtime.workers} ${config.runtime.backend} workers, logs in ${cluster.logDir}\n`);
+      const summary = await cluster.run();
+      stopProgress();
+      const dir = runDir(config);
+      process.stdout.write(`${formatSummary(summary, { summary: join(dir, 'summary.json'), logs: cluster.logDir })}\n`);
+      if (summary.reason === 'stopped') {
+        process.stderr.write(`stopped at step ${summary.steps}; continue with: metatrain run ${file} --resume\n`);
+        process.exit(130);
+      }
+      process.exit(0);
+    });
+}

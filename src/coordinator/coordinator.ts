@@ -1,0 +1,218 @@
+/**
+ * The coordinator of one run: serves the Coordinator gRPC service, meta-trains through its workers, trains the
+ * baselines, evaluates on meta-test tasks and writes the summary. Plain `Float32Array` math only: no tfjs here.
+ * Lifecycle: `start()` (listen) → `run()` (phases; see run-phase.ts) → `stop()` (graceful: the current step is
+ * abandoned, the last completed step checkpointed, the server closed).
+ */
+import { join } from 'node:path';
+import { configHash, runDir, type RunConfig } from '../core/config';
+import type { Logger } from '../core/logger';
+import { assertMatchesSpec, specOf, type ParamSet, type ParamSpec } from '../core/param-set';
+import { deriveSeed } from '../core/rng';
+import { architectureOf } from '../model/architecture';
+import { initMetaParams } from '../meta/meta-params';
+import { taskFamilyFor } from '../tasks/task-family';
+import type { TaskFamily } from '../tasks/task';
+import type { TlsFiles } from '../wire/credentials';
+import type { RunStatus } from '../wire/proto';
+import { CheckpointStore } from './checkpoint-store';
+import { evaluateFewShot, type Initialization } from './few-shot-eval';
+import { CoordinatorServer } from './grpc-server';
+import { metaTrain } from './meta-train';
+import { ParamVersions } from './param-versions';
+import type { RunContext } from './run-context';
+import { RunEvents } from './run-events';
+import { assertTransition, type RunPhase } from './run-phase';
+import { writeSummary, type RunSummary } from './run-summary';
+import { TaskDispatcher } from './task-dispatcher';
+import { trainTransferBaseline } from './transfer-baseline';
+import type { WorkItem, WorkMetrics } from './work-item';
+
+/** Coordinator settings beyond the run config. */
+export interface CoordinatorOptions {
+  config: RunConfig;
+  /** Shared run token workers must present. */
+  token: string;
+  tls?: TlsFiles;
+  /** Continue from the newest valid checkpoint. */
+  resume: boolean;
+  log: Logger;
+}
+
+/** One run's coordinator. */
+export class Coordinator {
+  readonly events = new RunEvents();
+  readonly dispatcher: TaskDispatcher;
+  private readonly versions = new ParamVersions();
+  private readonly family: TaskFamily;
+  private readonly metaSpec: ParamSpec;
+  private readonly jointSpec: ParamSpec;
+  private readonly server: CoordinatorServer;
+  private readonly dir: string;
+  private phase: RunPhase = 'pending';
+  private stopRequested = false;
+  private last = { step: 0, metaLoss: NaN, valLoss: NaN, valMetric: NaN, tasksPerSecond: 0, checkpoint: '', message: '' };
+
+  /** @throws ConfigError / DatasetError when the task family cannot be built from the config. */
+  constructor(private readonly o: CoordinatorOptions) {
+    const { config } = o;
+    this.dir = runDir(config);
+    this.family = taskFamilyFor(config);
+    this.metaSpec = specOf(initMetaParams(config, this.family.outputs, 0));
+    this.jointSpec = architectureOf(config.model, Math.max(1, this.family.classCount('train'))).spec;
+    this.dispatcher = new TaskDispatcher({ leaseTimeoutMs: config.runtime.leaseTimeoutMs, maxAttempts: config.runtime.maxAttempts });
+    this.server = new CoordinatorServer({
+      token: o.token,
+      tls: o.tls,
+      keepaliveMs: config.runtime.keepaliveMs,
+      runName: config.name,
+      configJson: JSON.stringify(config),
+      dispatcher: this.dispatcher,
+      versions: this.versions,
+      validateResult: (item, gradient, metrics) => this.validateResult(item, gradient, metrics),
+      status: () => this.status(),
+      log: o.log,
+      onMembership: (n) => this.events.emit('workers', n),
+    });
+    this.events.on('step', (e) => Object.assign(this.last, { step: e.step, metaLoss: e.metaLoss, tasksPerSecond: e.tasksPerSecond }));
+    this.events.on('validation', (e) => Object.assign(this.last, { valLoss: e.loss, valMetric: e.metric }));
+    this.events.on('checkpoint', (e) => Object.assign(this.last, { checkpoint: e.path }));
+  }
+
+  /** Binds the gRPC server; resolves with the port. */
+  start(address = this.o.config.runtime.listen): Promise<number> {
+    return this.server.listen(address);
+  }
+
+  /** Current phase. */
+  get currentPhase(): RunPhase {
+    return this.phase;
+  }
+
+  /** Status as served by GetStatus. */
+  status(): RunStatus {
+    return {
+      run: this.o.config.name,
+      phase: this.phase,
+      step: this.last.step,
+      maxSteps: this.o.config.training.maxSteps,
+      metaLoss: this.last.metaLoss,
+      metaValLoss: this.last.valLoss,
+      metaValMetric: this.last.valMetric,
+      workers: this.dispatcher.workerCount,
+      lastCheckpoint: this.last.checkpoint,
+      tasksPerSecond: this.last.tasksPerSecond,
+      message: this.last.message,
+    };
+  }
+
+  /**
+   * Runs every phase and writes `summary.json`.
+   * @throws RunFailedError when a task exhausts its attempts or training diverges (phase `failed`, checkpoints
+   *   intact); CheckpointError when resuming a different run.
+   */
+  async run(): Promise<RunSummary> {
+    const started = performance.now();
+    const ctx: RunContext = {
+      config: this.o.config,
+      configHash: configHash(this.o.config),
+      family: this.family,
+      dispatcher: this.dispatcher,
+      versions: this.versions,
+      store: new CheckpointStore(join(this.dir, 'checkpoints'), { keep: this.o.config.training.keepCheckpoints }),
+      log: this.o.log,
+      events: this.events,
+      stopping: () => this.stopRequested,
+    };
+    try {
+      this.setPhase('training', 'meta-training');
+      const trained = await metaTrain(ctx, this.o.resume);
+      const trainedAt = performance.now();
+      const checkpoint = (await ctx.store.loadBest())?.path ?? this.last.checkpoint;
+      if (trained.reason === 'stopped') {
+        this.setPhase('failed', 'stopped before the end of meta-training; resume with --resume');
+        return await this.summarize(trained, checkpoint, [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });
+      }
+      this.setPhase('evaluating', `meta-training ${trained.reason} at step ${trained.step}; evaluating`);
+      const inits: Initialization[] = [{ name: 'meta-learned', version: 'best', resetHead: false }];
+      this.versions.publish('best', trained.best);
+      const baselines = this.o.config.evaluation.baselines;
+      if (baselines.includes('random')) {
+        this.versions.publish('random', initMetaParams(this.o.config, this.family.outputs, deriveSeed(this.o.config.seed, 'random-baseline')));
+        inits.push({ name: 'random', version: 'random', resetHead: false });
+      }
+      if (baselines.includes('transfer') && this.family.classCount('train') > 0) {
+        const transfer = await trainTransferBaseline(ctx);
+        inits.push({ name: 'transfer', version: transfer.version, resetHead: true });
+      }
+      const baselinesAt = performance.now();
+      const results = await evaluateFewShot(ctx, inits);
+      const done = performance.now();
+      this.setPhase('succeeded', 'run complete');
+      return await this.summarize(trained, checkpoint, results, {
+        training: (trainedAt - started) / 1000,
+        baselines: (baselinesAt - trainedAt) / 1000,
+        evaluation: (done - baselinesAt) / 1000,
+        total: (done - started) / 1000,
+      });
+    } catch (err) {
+      if (this.phase !== 'failed') this.setPhase('failed', (err as Error).message);
+      throw err;
+    }
+  }
+
+  /** Graceful stop: abandons the current step (the run checkpoints the last completed one), then closes the server. */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.dispatcher.abortAll('coordinator stopping');
+  }
+
+  /** Closes the gRPC server (workers see their stream end and reconnect or exit). */
+  close(): Promise<void> {
+    return this.server.stop();
+  }
+
+  private setPhase(to: RunPhase, message: string): void {
+    assertTransition(this.phase, to);
+    this.phase = to;
+    this.last.message = message;
+    this.o.log.info({ phase: to }, message);
+    this.events.emit('phase', to, message);
+  }
+
+  private async summarize(trained: Awaited<ReturnType<typeof metaTrain>>, checkpoint: string, results: RunSummary['results'], seconds: RunSummary['seconds']): Promise<RunSummary> {
+    const summary: RunSummary = {
+      run: this.o.config.name,
+      reason: trained.reason,
+      steps: trained.step,
+      bestStep: trained.bestStep,
+      checkpoint,
+      metricName: this.family.outputs === 1 && this.family.classCount('train') === 0 ? 'mse' : 'accuracy',
+      results,
+      history: trained.history,
+      seconds,
+    };
+    await writeSummary(this.dir, summary);
+    return summary;
+  }
+
+  private validateResult(item: WorkItem, gradient: ParamSet | undefined, metrics: WorkMetrics): string | undefined {
+    try {
+      if (item.kind === 'eval') {
+        const n = (item.evalSteps ?? 0) + 1;
+        if (metrics.evalLoss.length !== n || metrics.evalMetric.length !== n) {
+          return `evaluation curve has ${metrics.evalLoss.length} losses and ${metrics.evalMetric.length} metrics, expected ${n} each`;
+        }
+        const bad = [...metrics.evalLoss, ...metrics.evalMetric].find((v) => !Number.isFinite(v));
+        return bad === undefined ? undefined : `evaluation curve holds ${bad}`;
+      }
+      if (!gradient) return 'result has no gradient';
+      assertMatchesSpec(gradient, item.kind === 'train' ? this.metaSpec : this.jointSpec, `gradient of ${item.key}`);
+      if (!Number.isFinite(metrics.queryLoss)) return `query loss is ${metrics.queryLoss}`;
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+}
+

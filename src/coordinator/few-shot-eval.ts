@@ -1,0 +1,64 @@
+/**
+ * Few-shot evaluation on held-out meta-test tasks: every initialization (the meta-learned one and the baselines)
+ * is fine-tuned on the support set of the SAME tasks for s = 0..S steps and scored on the query set; results are
+ * the mean with a 95% confidence interval over tasks, at every s (Finn et al. 2017; Chen et al. 2019 protocol).
+ */
+import { deriveSeed } from '../core/rng';
+import { meanCI95, type MeanCI } from '../core/stats';
+import type { RunContext } from './run-context';
+import type { WorkItem } from './work-item';
+
+/** An initialization to evaluate. */
+export interface Initialization {
+  /** `meta-learned`, `random`, `transfer`. */
+  name: string;
+  /** Published parameter version. */
+  version: string;
+  /** Replace the head by a zero N-way head before fine-tuning (transfer baseline). */
+  resetHead: boolean;
+}
+
+/** Results of one initialization: `loss[s]` and `metric[s]` after s fine-tuning steps. */
+export interface FewShotResult {
+  name: string;
+  loss: MeanCI[];
+  metric: MeanCI[];
+}
+
+/**
+ * Evaluates each initialization on `evaluation.testTasks` meta-test tasks.
+ * @throws RunFailedError when a task fails `maxAttempts` times.
+ */
+export async function evaluateFewShot(ctx: RunContext, inits: readonly Initialization[]): Promise<FewShotResult[]> {
+  const { config, family, dispatcher, events } = ctx;
+  const { testTasks, adaptSteps } = config.evaluation;
+  const specs = Array.from({ length: testTasks }, (_, i) => family.sampleSpec('test', deriveSeed(config.seed, 'test', i)));
+  const items: WorkItem[] = inits.flatMap((init, m) =>
+    specs.map((task, i) => ({
+      key: `test/${init.name}/${i}`,
+      kind: 'eval' as const,
+      step: m,
+      index: i,
+      paramVersion: init.version,
+      task,
+      evalSteps: adaptSteps,
+      resetHead: init.resetHead,
+    })),
+  );
+  let done = 0;
+  const onDone = () => events.emit('progress', 'meta-test evaluation', ++done, items.length);
+  dispatcher.on('completed', onDone);
+  try {
+    const results = await dispatcher.runBatch(items);
+    return inits.map((init, m) => {
+      const mine = results.slice(m * testTasks, (m + 1) * testTasks);
+      return {
+        name: init.name,
+        loss: Array.from({ length: adaptSteps + 1 }, (_, s) => meanCI95(mine.map((r) => r.metrics.evalLoss[s]!))),
+        metric: Array.from({ length: adaptSteps + 1 }, (_, s) => meanCI95(mine.map((r) => r.metrics.evalMetric[s]!))),
+      };
+    });
+  } finally {
+    dispatcher.off('completed', onDone);
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The outer loop (Finn et al. 2017, Algorithm 1, distributed): for each step, sample a meta-batch of task specs
+ * from the run seed and the step, dispatch them, aggregate the per-task meta-gradients deterministically, take
+ * the Adam step, publish the new version; validate every `evalEverySteps` on a fixed set of meta-val tasks;
+ * checkpoint every `checkpointEverySteps` and at every new best; stop at convergence (patience) or `maxSteps`.
+ *
+ * Determinism: task seeds are `deriveSeed(seed, 'train', step, index)`, aggregation is in task-index order in
+ * float64, Adam is plain TypeScript; so the final parameters are bitwise identical whatever the number of workers,
+ * the arrival order, worker deaths, or a coordinator restart from a checkpoint.
+ */
+import { deriveSeed } from '../core/rng';
+import { specOf, type ParamSet } from '../core/param-set';
+import { RunFailedError } from '../core/errors';
+import { initMetaParams } from '../meta/meta-params';
+import { Adam } from '../meta/adam';
+import { meanGradient } from './aggregate';
+import { ConvergenceTracker, type ConvergenceState } from './convergence';
+import type { RunContext } from './run-context';
+import type { WorkItem, WorkResult } from './work-item';
+
+/** Outcome of meta-training. */
+export interface MetaTrainResult {
+  /** Parameters of the best validation (the meta-initialization to use). */
+  best: ParamSet;
+  bestStep: number;
+  /** Last completed step. */
+  step: number;
+  /** `converged` (patience), `max-steps`, or `stopped` (graceful stop). */
+  reason: 'converged' | 'max-steps' | 'stopped';
+  history: TrainHistory;
+}
+
+/** Curves kept for the report (and checkpointed). */
+export interface TrainHistory {
+  steps: number[];
+  metaLoss: number[];
+  metaMetric: number[];
+  tasksPerSecond: number[];
+  workers: number[];
+  valSteps: number[];
+  valLoss: number[];
+  valMetric: number[];
+}
+
+interface Extra {
+  convergence: ConvergenceState;
+  converged: boolean;
+  history: TrainHistory;
+}
+
+const emptyHistory = (): TrainHistory => ({ steps: [], metaLoss: [], metaMetric: [], tasksPerSecond: [], workers: [], valSteps: [], valLoss: [], valMetric: [] });
+
+/** Mean of a list of numbers, in order. */
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Version name of the meta-parameters after `step` outer steps. */
+export function metaVersion(step: number): string {
+  return `meta/${step}`;
+}
+
+/**
+ * Validation on the fixed meta-val tasks: query loss and metric after `innerSteps` adaptation steps.
+ * @throws RunFailedError when a task exhausts its attempts.
+ */
+async function validate(ctx: RunContext, version: string, step: number): Promise<{ loss: number; metric: number }> {
+  const { config, family } = ctx;
+  const items: WorkItem[] = Array.from({ length: config.training.evalTasks }, (_, i) => ({
+    key: `val/${step}/${i}`,
+    kind: 'eval',
+    step,
+    index: i,
+    paramVersion: version,
+    task: family.sampleSpec('val', deriveSeed(config.seed, 'val', i)),
+    evalSteps: config.algorithm.innerSteps,
+  }));
+  const results = await ctx.dispatcher.runBatch(items);
+  return {
+    loss: mean(results.map((r) => r.metrics.evalLoss.at(-1)!)),
+    metric: mean(results.map((r) => r.metrics.evalMetric.at(-1)!)),
+  };
+}
+
+/**
+ * Runs (or resumes) meta-training.
+ * @param resume continue from the newest valid checkpoint of this config (a corrupt newest one is skipped with a
+ *   warning event).
+ * @throws RunFailedError when a task fails `maxAttempts` times (checkpoints stay intact);
+ *   CheckpointError when resuming from a checkpoint of another config.
+ */
+export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaTrainResult> {
+  const { config, family, dispatcher, versions, store, log, events } = ctx;
+  const { training, algorithm } = config;
+  let params = initMetaParams(config, family.outputs, deriveSeed(config.seed, 'init'));
+  let adam = new Adam(specOf(params), { lr: algorithm.outerLr });
+  let step = 0;
+  let extra: Extra = { convergence: { bestLoss: null, bestStep: 0, sinceBest: 0 }, converged: false, history: emptyHistory() };
+  let best = params;
+
+  if (resume) {
+    const found = await store.loadLatest(ctx.configHash);
+    for (const w of found?.warnings ?? []) {
+      log.warn(w);
+      events.emit('warning', w);
+    }
+    if (found) {
+      const c = found.checkpoint;
+      params = c.params;
+      adam = new Adam(specOf(params), { lr: algorithm.outerLr }, c.optimizer);
+      step = c.step;
+      extra = c.extra as unknown as Extra;
+      const bestCkpt = await store.loadBest();
+      best = bestCkpt?.params ?? params;
+      log.info({ step, path: c.path }, 'resumed from checkpoint');
+      events.emit('warning', `resumed from ${c.path} (step ${step})`);
+    }
+  }
+  const tracker = new ConvergenceTracker(training.patience, training.minDelta, extra.convergence);
+  const history = extra.history;
+  let converged = extra.converged;
+
+  const checkpoint = async (isBest: boolean, metrics: Record<string, number>) => {
+    const saved = await store.save({
+      step,
+      params,
+      optimizer: adam.state(),
+      configHash: ctx.configHash,
+      rng: { seed: config.seed, derivation: 'deriveSeed(seed, kind, step, index)', nextStep: step + 1 },
+      metrics,
+      extra: { convergence: tracker.state(), converged, history } satisfies Extra as unknown as Record<string, unknown>,
+      best: isBest,
+    });
+    events.emit('checkpoint', { step, path: saved.path, bytes: saved.bytesWritten, durationSeconds: saved.totalSeconds, best: isBest });
+  };
+
+  versions.publish(metaVersion(step), params);
+  let lastCheckpointed = step;
+  while (!converged && step < training.maxSteps) {
+    if (ctx.stopping()) break;
+    const next = step + 1;
+    const started = performance.now();
+    const items: WorkItem[] = Array.from({ length: algorithm.metaBatchSize }, (_, i) => ({
+      key: `train/${next}/${i}`,
+      kind: 'train',
+      step: next,
+      index: i,
+      paramVersion: metaVersion(step),
+      task: family.sampleSpec('train', deriveSeed(config.seed, 'train', next, i)),
+    }));
+    let results: WorkResult[];
+    try {
+      results = await dispatcher.runBatch(items);
+    } catch (err) {
+      if (ctx.stopping()) break;
+      throw err;
+    }
+    const gradient = meanGradient(results.map((r) => r.gradient!));
+    params = adam.step(params, gradient);
+    step = next;
+    versions.publish(metaVersion(step), params);
+    const durationSeconds = (performance.now() - started) / 1000;
+    const metaLoss = mean(results.map((r) => r.metrics.queryLoss));
+    const metaMetric = mean(results.map((r) => r.metrics.queryMetric));
+    if (!Number.isFinite(metaLoss)) throw new RunFailedError(`meta-loss is ${metaLoss} at step ${step}: training diverged (lower algorithm.outerLr or algorithm.innerLr)`);
+    const tasksPerSecond = items.length / durationSeconds;
+    history.steps.push(step);
+    history.metaLoss.push(metaLoss);
+    history.metaMetric.push(metaMetric);
+    history.tasksPerSecond.push(tasksPerSecond);
+    history.workers.push(dispatcher.workerCount);
+    events.emit('step', { step, maxSteps: training.maxSteps, metaLoss, metaMetric, durationSeconds, tasksPerSecond, workers: dispatcher.workerCount });
+
+    let isBest = false;
+    let valMetrics: Record<string, number> = {};
+    if (step % training.evalEverySteps === 0 || step === training.maxSteps) {
+      let val;
+      try {
+        val = await validate(ctx, metaVersion(step), step);
+      } catch (err) {
+        if (ctx.stopping()) break;
+        throw err;
+      }
+      const u = tracker.update(step, val.loss);
+      converged = u.converged;
+      isBest = u.improved;
+      if (isBest) best = params;
+      history.valSteps.push(step);
+      history.valLoss.push(val.loss);
+      history.valMetric.push(val.metric);
+      valMetrics = { valLoss: val.loss, valMetric: val.metric };
+      events.emit('validation', { step, loss: val.loss, metric: val.metric, improved: u.improved });
+    }
+    if (isBest || converged || step % training.checkpointEverySteps === 0 || step === training.maxSteps) {
+      await checkpoint(isBest, { metaLoss, metaMetric, ...valMetrics });
+      lastCheckpointed = step;
+    }
+  }
+  if (step !== lastCheckpointed) await checkpoint(false, history.metaLoss.length > 0 ? { metaLoss: history.metaLoss.at(-1)! } : {});
+  const reason = converged ? 'converged' : step >= training.maxSteps ? 'max-steps' : 'stopped';
+  return { best, bestStep: tracker.state().bestStep || step, step, reason, history };
+}

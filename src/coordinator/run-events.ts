@@ -1,0 +1,53 @@
+/**
+ * Typed events of a run, emitted by the coordinator for the progress bar, metrics, the NATS event publisher and
+ * the report. Subjects on NATS mirror the names (`metatrain.<run>.step`, …).
+ */
+import { EventEmitter } from 'node:events';
+import type { RunPhase } from './run-phase';
+
+/** One outer step done. */
+export interface StepEvent {
+  step: number;
+  maxSteps: number;
+  /** Mean query loss of the meta-batch after adaptation. */
+  metaLoss: number;
+  /** Mean query metric (accuracy or MSE) of the meta-batch after adaptation. */
+  metaMetric: number;
+  /** Wall time of the step. */
+  durationSeconds: number;
+  /** Train tasks per second over the step. */
+  tasksPerSecond: number;
+  workers: number;
+}
+
+/** One meta-validation done. */
+export interface ValidationEvent {
+  step: number;
+  loss: number;
+  metric: number;
+  improved: boolean;
+}
+
+/** A checkpoint written. */
+export interface CheckpointEvent {
+  step: number;
+  path: string;
+  bytes: number;
+  durationSeconds: number;
+  best: boolean;
+}
+
+/** Event map. */
+export interface RunEventMap {
+  phase: [phase: RunPhase, message: string];
+  step: [StepEvent];
+  validation: [ValidationEvent];
+  checkpoint: [CheckpointEvent];
+  workers: [count: number];
+  warning: [message: string];
+  /** Transfer-baseline or evaluation progress: done of total work items. */
+  progress: [label: string, done: number, total: number];
+}
+
+/** Event emitter of a run. */
+export class RunEvents extends EventEmitter<RunEventMap> {}

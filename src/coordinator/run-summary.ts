@@ -1,0 +1,34 @@
+/** The result of a run, written as `summary.json` in the run directory and printed by `metatrain run`. */
+import { writeFile, rename, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FewShotResult } from './few-shot-eval';
+import type { TrainHistory } from './meta-train';
+
+/** Everything a user needs after a run. All numbers are measured in the run. */
+export interface RunSummary {
+  run: string;
+  /** Why meta-training ended. */
+  reason: 'converged' | 'max-steps' | 'stopped';
+  steps: number;
+  bestStep: number;
+  /** Best checkpoint directory (the meta-initialization). */
+  checkpoint: string;
+  /** `accuracy` (classification) or `mse` (regression). */
+  metricName: 'accuracy' | 'mse';
+  /** Meta-test results per initialization, for s = 0..S fine-tuning steps. */
+  results: FewShotResult[];
+  history: TrainHistory;
+  /** Wall time per phase. */
+  seconds: { training: number; baselines: number; evaluation: number; total: number };
+  /** Where compression writes its result (`compression.json`), when compression is enabled. */
+  compression?: { jobId: string; outDir: string };
+}
+
+/** Writes `summary.json` atomically; returns its path. */
+export async function writeSummary(dir: string, summary: RunSummary): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, 'summary.json');
+  await writeFile(`${path}.tmp`, JSON.stringify(summary, null, 2));
+  await rename(`${path}.tmp`, path);
+  return path;
+}

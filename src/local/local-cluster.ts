@@ -1,0 +1,115 @@
+/**
+ * The local embedded cluster behind `metatrain run`: the coordinator in this process and N worker processes
+ * (`metatrain worker`) dialing it over loopback gRPC — the same pieces as on Kubernetes. A worker process that
+ * dies unexpectedly is restarted, as its Deployment would restart a pod; the coordinator re-dispatches its tasks.
+ * Logs go to `<run dir>/logs/{coordinator,worker-N}.log`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { runDir, type RunConfig } from '../core/config';
+import { createLogger, type Logger } from '../core/logger';
+import { packageFile } from '../core/package-root';
+import { Coordinator } from '../coordinator/coordinator';
+import type { RunSummary } from '../coordinator/run-summary';
+
+/** Settings of a local cluster. */
+export interface LocalClusterOptions {
+  config: RunConfig;
+  /** Worker processes. @default config.runtime.workers */
+  workers?: number;
+  /** Continue from the newest valid checkpoint. */
+  resume?: boolean;
+  /** Restarts allowed per worker slot before giving up on it. @default 20 */
+  maxRestarts?: number;
+}
+
+/** A coordinator plus worker processes on loopback. */
+export class LocalCluster {
+  readonly coordinator: Coordinator;
+  readonly log: Logger;
+  readonly logDir: string;
+  private readonly token = randomBytes(24).toString('base64url');
+  private readonly children: Array<ChildProcess | undefined> = [];
+  private readonly restarts: number[] = [];
+  private port = 0;
+  private closing = false;
+
+  constructor(private readonly o: LocalClusterOptions) {
+    this.logDir = join(runDir(o.config), 'logs');
+    this.log = createLogger('coordinator', join(this.logDir, 'coordinator.log'));
+    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log });
+  }
+
+  /** Process ids of the live workers (tests kill them). */
+  workerPids(): number[] {
+    return this.children.flatMap((c) => (c?.pid && c.exitCode === null ? [c.pid] : []));
+  }
+
+  /** Starts the coordinator on a free loopback port and spawns the workers. */
+  async start(): Promise<number> {
+    this.port = await this.coordinator.start('127.0.0.1:0');
+    const n = this.o.workers ?? this.o.config.runtime.workers;
+    for (let i = 0; i < n; i++) this.spawnWorker(i);
+    return this.port;
+  }
+
+  /** Runs the whole run; the workers are stopped afterwards (also on failure). */
+  async run(): Promise<RunSummary> {
+    try {
+      return await this.coordinator.run();
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Graceful stop (Ctrl-C): the coordinator checkpoints the last completed step; then everything is closed. */
+  async stop(): Promise<void> {
+    await this.coordinator.stop();
+  }
+
+  /** Stops the workers (SIGTERM, then SIGKILL after 5 s) and the gRPC server. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      this.children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    await this.coordinator.close();
+  }
+
+  private spawnWorker(i: number): void {
+    const args = [packageFile('bin/metatrain.js'), 'worker', '--coordinator', `127.0.0.1:${this.port}`, '--name', `local-${i}`, '--log-file', join(this.logDir, `worker-${i}.log`), '--max-backoff-ms', '2000'];
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, METATRAIN_TOKEN: this.token },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    this.children[i] = child;
+    child.on('exit', (code, signal) => {
+      if (this.closing) return;
+      const restarts = (this.restarts[i] = (this.restarts[i] ?? 0) + 1);
+      this.log.warn({ worker: i, code, signal, stderr: stderr.trim() }, 'worker process exited');
+      if (restarts > (this.o.maxRestarts ?? 20)) {
+        this.coordinator.events.emit('warning', `worker ${i} exited ${restarts} times (last: ${signal ?? code}); not restarting it. ${stderr.trim()}`);
+        return;
+      }
+      setTimeout(() => {
+        if (!this.closing) this.spawnWorker(i);
+      }, 500).unref();
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseRunConfig } from '../../src/core/config';
+import { deriveSeed } from '../../src/core/rng';
+import { meanCI95 } from '../../src/core/stats';
+import { loadCheckpoint } from '../../src/coordinator/checkpoint-load';
+import type { RunSummary } from '../../src/coordinator/run-summary';
+import { taskFamilyFor } from '../../src/tasks/task-family';
+import { createTfjsEngine } from '../../src/worker/tfjs-engine';
+import { finalParamsBytes, runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
+
+test('metatrain run with 2 workers finishes, its checkpoint loads and its summary numbers come from the run', async () => {
+  const dir = tempDir();
+  const raw = sinusoidConfig(dir);
+  const result = await runCli(['run', writeConfig(dir, raw), '--workers', '2']);
+  assert.equal(result.code, 0, result.stderr);
+  const runDir = join(dir, 'run');
+  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
+  assert.equal(summary.steps, 12);
+  assert.deepEqual(summary.results.map((r) => r.name), ['meta-learned', 'random']);
+  assert.ok(existsSync(join(runDir, 'logs', 'worker-0.log')) && existsSync(join(runDir, 'logs', 'worker-1.log')));
+
+  // The checkpoint the summary names loads, and re-evaluating it here on the same meta-test tasks gives the
+  // summary's numbers exactly (the workers and this process run the same deterministic engine).
+  const checkpoint = await loadCheckpoint(summary.checkpoint);
+  assert.equal(checkpoint.step, summary.bestStep);
+  const config = parseRunConfig(raw);
+  const engine = await createTfjsEngine(config, 'wasm');
+  const family = taskFamilyFor(config);
+  const curves = Array.from({ length: config.evaluation.testTasks }, (_, i) =>
+    engine.evaluate(checkpoint.params, family.sampleSpec('test', deriveSeed(config.seed, 'test', i)), config.evaluation.adaptSteps, false),
+  );
+  for (let s = 0; s <= config.evaluation.adaptSteps; s++) {
+    const expected = meanCI95(curves.map((c) => c.metric[s]!));
+    assert.ok(Math.abs(summary.results[0]!.metric[s]!.mean - expected.mean) <= 1e-9 * Math.max(1, expected.mean), `step ${s}: ${summary.results[0]!.metric[s]!.mean} vs ${expected.mean}`);
+  }
+  // The printed table shows the same numbers.
+  const last = summary.results[0]!.metric[config.evaluation.adaptSteps]!;
+  assert.match(result.stdout, new RegExp(`${last.mean.toFixed(3)} ± ${last.ci95.toFixed(3)}`));
+  assert.match(result.stdout, /meta-learned/);
+  assert.match(result.stdout, /random/);
+});
+
+test('the same config with 1 worker and with 3 workers gives bitwise-identical final meta-parameters', async () => {
+  const dir1 = tempDir();
+  const dir3 = tempDir();
+  const [one, three] = await Promise.all([
+    runCli(['run', writeConfig(dir1, sinusoidConfig(dir1)), '--workers', '1']),
+    runCli(['run', writeConfig(dir3, sinusoidConfig(dir3)), '--workers', '3']),
+  ]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(three.code, 0, three.stderr);
+  const a = finalParamsBytes(join(dir1, 'run'), 12);
+  const b = finalParamsBytes(join(dir3, 'run'), 12);
+  assert.ok(a.length > 1000);
+  assert.ok(a.equals(b), 'final parameters differ between 1 and 3 workers');
+});
+
+test('a bad config is refused with the failing field path and nothing is written', async () => {
+  const dir = tempDir();
+  const bad = sinusoidConfig(dir, { algorithm: { innerLr: -0.5 } });
+  const result = await runCli(['run', writeConfig(dir, bad)]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /invalid config at algorithm\.innerLr/);
+  assert.match(result.stderr, /-0\.5/);
+  assert.equal(existsSync(join(dir, 'run')), false);
+});
