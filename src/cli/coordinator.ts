@@ -21,6 +21,7 @@ export function register(program: Command): void {
       const config = loadRunConfig(o.config);
       const log = createLogger('coordinator');
       const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log });
+      coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
       const port = await coordinator.start(o.listen);
       log.info({ port }, 'listening');
       process.stdout.write(`${JSON.stringify({ event: 'listening', port })}\n`);

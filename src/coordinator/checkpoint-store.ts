@@ -237,6 +237,14 @@ export class CheckpointStore {
   }
 
   /**
+   * The checkpoint of `step`, verified.
+   * @throws CheckpointError when it is missing or fails verification.
+   */
+  loadStep(step: number): Promise<Checkpoint> {
+    return loadCheckpoint(join(this.dir, stepDirName(step)));
+  }
+
+  /**
    * The checkpoint `best.json` points to, verified.
    * @returns undefined when no checkpoint was ever marked best.
    * @throws CheckpointError when best.json is malformed or the checkpoint it names fails verification.

@@ -128,7 +128,7 @@ export class Coordinator {
       this.setPhase('training', 'meta-training');
       const trained = await metaTrain(ctx, this.o.resume);
       const trainedAt = performance.now();
-      const checkpoint = (await ctx.store.loadBest())?.path ?? this.last.checkpoint;
+      const checkpoint = trained.bestCheckpoint || this.last.checkpoint;
       if (trained.reason === 'stopped') {
         this.setPhase('failed', 'stopped before the end of meta-training; resume with --resume');
         return await this.summarize(trained, checkpoint, [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });

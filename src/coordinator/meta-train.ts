@@ -23,6 +23,8 @@ export interface MetaTrainResult {
   /** Parameters of the best validation (the meta-initialization to use). */
   best: ParamSet;
   bestStep: number;
+  /** Checkpoint directory of the best parameters. */
+  bestCheckpoint: string;
   /** Last completed step. */
   step: number;
   /** `converged` (patience), `max-steps`, or `stopped` (graceful stop). */
@@ -97,6 +99,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
   let step = 0;
   let extra: Extra = { convergence: { bestLoss: null, bestStep: 0, sinceBest: 0 }, converged: false, history: emptyHistory() };
   let best = params;
+  let bestCheckpoint = '';
 
   if (resume) {
     const found = await store.loadLatest(ctx.configHash);
@@ -110,8 +113,13 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
       adam = new Adam(specOf(params), { lr: algorithm.outerLr }, c.optimizer);
       step = c.step;
       extra = c.extra as unknown as Extra;
-      const bestCkpt = await store.loadBest();
-      best = bestCkpt?.params ?? params;
+      // The best checkpoint is the one of the tracker's best step (never newer than the resumed step), so a
+      // corrupt newer checkpoint that best.json may point to does not matter.
+      if (extra.convergence.bestStep > 0) {
+        const b = await store.loadStep(extra.convergence.bestStep);
+        best = b.params;
+        bestCheckpoint = b.path;
+      }
       log.info({ step, path: c.path }, 'resumed from checkpoint');
       events.emit('warning', `resumed from ${c.path} (step ${step})`);
     }
@@ -131,6 +139,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
       extra: { convergence: tracker.state(), converged, history } satisfies Extra as unknown as Record<string, unknown>,
       best: isBest,
     });
+    if (isBest) bestCheckpoint = saved.path;
     events.emit('checkpoint', { step, path: saved.path, bytes: saved.bytesWritten, durationSeconds: saved.totalSeconds, best: isBest });
   };
 
@@ -198,5 +207,5 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
   }
   if (step !== lastCheckpointed) await checkpoint(false, history.metaLoss.length > 0 ? { metaLoss: history.metaLoss.at(-1)! } : {});
   const reason = converged ? 'converged' : step >= training.maxSteps ? 'max-steps' : 'stopped';
-  return { best, bestStep: tracker.state().bestStep || step, step, reason, history };
+  return { best, bestStep: tracker.state().bestStep || step, bestCheckpoint, step, reason, history };
 }

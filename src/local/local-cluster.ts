@@ -41,6 +41,13 @@ export class LocalCluster {
     this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log });
   }
 
+  /** Process id of the worker process named `local-<i>` (the name it joins with), if alive. */
+  pidOf(workerName: string): number | undefined {
+    const i = Number(/^local-(\d+)/.exec(workerName)?.[1]);
+    const child = Number.isInteger(i) ? this.children[i] : undefined;
+    return child && child.exitCode === null ? child.pid : undefined;
+  }
+
   /** Process ids of the live workers (tests kill them). */
   workerPids(): number[] {
     return this.children.flatMap((c) => (c?.pid && c.exitCode === null ? [c.pid] : []));
