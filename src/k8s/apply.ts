@@ -1,0 +1,82 @@
+/**
+ * Server-side apply of rendered objects (https://kubernetes.io/docs/reference/using-api/server-side-apply/):
+ * PATCH with content type `application/apply-patch+yaml`, a field manager, and `force` only when asked. Each
+ * object is read first, so the result says whether it was created, changed, or left as it was (an apply that
+ * changes nothing leaves the resourceVersion alone).
+ */
+import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { KubernetesError } from '../core/errors';
+import { httpStatusOf, toKubernetesError, type RequestDescription } from './api-error';
+import type { Cluster } from './cluster';
+import type { KubeObject } from './render-run';
+
+/** Field manager of `metatrain launch`. */
+export const LAUNCH_FIELD_MANAGER = 'metatrain';
+
+/** What an apply did to one object. */
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+/** One applied object. */
+export interface ApplyResult {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string | undefined;
+  readonly action: ApplyAction;
+}
+
+/** How to apply. */
+export interface ApplyOptions {
+  /** Take over fields owned by other field managers instead of failing with 409 (kubectl's --force-conflicts). */
+  readonly forceConflicts?: boolean;
+}
+
+/**
+ * The plural resource name of a kind, from API discovery (cached by the client).
+ * @throws KubernetesError (404, reason `NotServed`) when the cluster does not serve the kind; for the
+ *   monitoring.coreos.com kinds the message says to install the Prometheus Operator or disable monitoring.
+ */
+export async function resourceOf(cluster: Cluster, apiVersion: string, kind: string, namespace: string): Promise<string> {
+  let resource: { name: string } | undefined;
+  try {
+    resource = await cluster.objects.discover(apiVersion, kind);
+  } catch (err) {
+    if (httpStatusOf(err) !== 404) throw toKubernetesError(err, { verb: 'get', resource: `API discovery of ${apiVersion}`, kind, namespace }, cluster);
+  }
+  if (resource === undefined) {
+    const hint = apiVersion.startsWith('monitoring.coreos.com/')
+      ? ' Install the Prometheus Operator (for example the kube-prometheus-stack Helm chart) or set kubernetes.monitoring.enabled: false in the config.'
+      : ' Use a newer cluster or check --context.';
+    throw new KubernetesError(`the cluster does not serve ${apiVersion} ${kind}.${hint}`, 404, 'NotServed');
+  }
+  return resource.name;
+}
+
+/** Reads an object; undefined when it does not exist. */
+async function readOrUndefined(cluster: Cluster, object: KubeObject, r: RequestDescription): Promise<KubernetesObject | undefined> {
+  const { apiVersion, kind, metadata } = object;
+  try {
+    return await cluster.objects.read({ apiVersion, kind, metadata: { name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}) } });
+  } catch (err) {
+    if (httpStatusOf(err) === 404) return undefined;
+    throw toKubernetesError(err, { ...r, verb: 'get' }, cluster);
+  }
+}
+
+/**
+ * Applies one object with field manager `fieldManager` and reports what changed.
+ * @throws KubernetesError for every refusal of the API server (403, 409 conflict, 422, ...; see api-error.ts).
+ */
+export async function applyObject(cluster: Cluster, object: KubeObject, fieldManager: string, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const namespace = object.metadata.namespace;
+  const resource = await resourceOf(cluster, object.apiVersion, object.kind, namespace ?? '');
+  const r: RequestDescription = { verb: 'patch', resource, kind: object.kind, name: object.metadata.name, namespace: namespace ?? '' };
+  const before = await readOrUndefined(cluster, object, r);
+  let after: KubernetesObject;
+  try {
+    after = await cluster.objects.patch(structuredClone(object) as KubernetesObject, undefined, undefined, fieldManager, options.forceConflicts ? true : undefined, PatchStrategy.ServerSideApply);
+  } catch (err) {
+    throw toKubernetesError(err, r, cluster);
+  }
+  const action: ApplyAction = before === undefined ? 'created' : before.metadata?.resourceVersion === after.metadata?.resourceVersion ? 'unchanged' : 'configured';
+  return { kind: object.kind, name: object.metadata.name, namespace, action };
+}

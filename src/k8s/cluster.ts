@@ -1,0 +1,89 @@
+/**
+ * A connection to a Kubernetes cluster through `@kubernetes/client-node`: the kubeconfig from the usual places
+ * (`--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account), an optional
+ * context (`--context`) and namespace (`--namespace`), and the API clients metatrain uses.
+ */
+import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubernetesError } from '../core/errors';
+
+/** The generic object client with API discovery made public (client-node keeps `resource()` protected). */
+export class ObjectApi extends KubernetesObjectApi {
+  /** Discovery entry of `kind` in `apiVersion` (plural name, namespaced), or undefined when it is not served. */
+  discover(apiVersion: string, kind: string): ReturnType<KubernetesObjectApi['resource']> {
+    return this.resource(apiVersion, kind);
+  }
+}
+
+/** How to reach the cluster; every field is optional. */
+export interface ClusterOptions {
+  /** Path of a kubeconfig file instead of the default search. */
+  readonly kubeconfig?: string;
+  /** Context name instead of the kubeconfig's current context. */
+  readonly context?: string;
+  /** Namespace instead of the one the run config or the context names. */
+  readonly namespace?: string;
+}
+
+/** A configured client of one cluster. */
+export interface Cluster {
+  readonly kubeConfig: KubeConfig;
+  /** The context in use. */
+  readonly context: string;
+  /** URL of the API server. */
+  readonly server: string;
+  /**
+   * `--namespace`, or undefined. The context's namespace is not used: runs live in `kubernetes.namespace` of their
+   * config (default `metatrain`) whatever context launched them, so `status`/`scale`/`stop` look there too.
+   */
+  readonly namespace: string | undefined;
+  /** Generic client for any kind (server-side apply, list, delete), resolving resources by API discovery. */
+  readonly objects: ObjectApi;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+}
+
+/**
+ * Loads the kubeconfig and builds the clients. Makes no request.
+ * @throws KubernetesError (reason `NoConfig`) when the kubeconfig cannot be read, the context does not exist, or
+ *   no cluster is configured; the message lists the contexts that do exist.
+ */
+export function connectCluster(options: ClusterOptions = {}): Cluster {
+  const kc = new KubeConfig();
+  try {
+    if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (err) {
+    const where = options.kubeconfig ?? process.env['KUBECONFIG'] ?? '~/.kube/config';
+    throw new KubernetesError(`cannot read the kubeconfig ${where}: ${(err as Error).message}. Pass --kubeconfig FILE or set KUBECONFIG.`, 0, 'NoConfig', { cause: err });
+  }
+  if (options.context !== undefined) {
+    if (kc.getContextObject(options.context) === null) {
+      const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
+      throw new KubernetesError(`no context "${options.context}" in the kubeconfig (contexts: ${known}); pick one with --context.`, 0, 'NoConfig');
+    }
+    kc.setCurrentContext(options.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) {
+    throw new KubernetesError('no Kubernetes cluster is configured: point KUBECONFIG or --kubeconfig at a kubeconfig, or choose a context with --context.', 0, 'NoConfig');
+  }
+  const context = kc.getCurrentContext();
+  return {
+    kubeConfig: kc,
+    context,
+    server: cluster.server,
+    namespace: options.namespace,
+    objects: kc.makeApiClient(ObjectApi),
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+  };
+}
+
+/** Default of `kubernetes.namespace` in the run config. */
+export const DEFAULT_NAMESPACE = 'metatrain';
+
+/** Namespace of commands that name a run but no config: `--namespace`, else `metatrain` (the config default). */
+export function runNamespace(cluster: Cluster): string {
+  return cluster.namespace ?? DEFAULT_NAMESPACE;
+}
+

@@ -1,0 +1,67 @@
+/**
+ * `metatrain launch`: puts a run on the cluster by server-side apply of the rendered objects, creating the
+ * run-token Secret when it does not exist yet (an existing token is never replaced, so running pods keep
+ * agreeing on it). Idempotent: launching the same config again leaves every object unchanged.
+ */
+import { randomBytes } from 'node:crypto';
+import type { RunConfig } from '../core/config';
+import { applyObject, LAUNCH_FIELD_MANAGER, type ApplyOptions, type ApplyResult } from './apply';
+import type { Cluster } from './cluster';
+import { toYamlDocuments } from './manifest-yaml';
+import { runNames } from './names';
+import { renderNamespace, renderRun } from './render-run';
+import { renderTokenSecret } from './render-storage';
+import { compileDeploySettings } from './settings';
+import { httpStatusOf, toKubernetesError } from './api-error';
+
+/** Options of {@link launchRun}. */
+export interface LaunchOptions extends ApplyOptions {
+  /** Token to store when the Secret is created; default: `$METATRAIN_TOKEN`, else 32 random bytes in hex. */
+  readonly token?: string;
+}
+
+/** What launch did. */
+export interface LaunchResult {
+  readonly run: string;
+  readonly namespace: string;
+  /** Every object in apply order, with what happened to it. */
+  readonly results: ApplyResult[];
+}
+
+/**
+ * Applies the run's objects (namespace, token Secret if missing, then renderRun's objects in order).
+ * @throws ConfigError when the config cannot be deployed (compileDeploySettings).
+ * @throws KubernetesError when the API server refuses a request (403, 409 conflict, 422, unreachable, a kind the
+ *   cluster does not serve); objects applied before the failure stay applied, and launching again resumes.
+ */
+export async function launchRun(cluster: Cluster, config: RunConfig, options: LaunchOptions = {}): Promise<LaunchResult> {
+  const settings = compileDeploySettings(config, { ...(cluster.namespace !== undefined ? { namespace: cluster.namespace } : {}) });
+  const results: ApplyResult[] = [await applyObject(cluster, renderNamespace(settings), LAUNCH_FIELD_MANAGER, options)];
+  const secretName = runNames(settings.run).token;
+  const secretExists = await cluster.core.readNamespacedSecret({ name: secretName, namespace: settings.namespace }).then(
+    () => true,
+    (err: unknown) => {
+      if (httpStatusOf(err) === 404) return false;
+      throw toKubernetesError(err, { verb: 'get', resource: 'secrets', kind: 'Secret', name: secretName, namespace: settings.namespace }, cluster);
+    },
+  );
+  if (secretExists) {
+    results.push({ kind: 'Secret', name: secretName, namespace: settings.namespace, action: 'unchanged' });
+  } else {
+    const token = options.token ?? process.env['METATRAIN_TOKEN'] ?? randomBytes(32).toString('hex');
+    results.push(await applyObject(cluster, renderTokenSecret(settings, token), LAUNCH_FIELD_MANAGER, options));
+  }
+  for (const object of renderRun(settings)) results.push(await applyObject(cluster, object, LAUNCH_FIELD_MANAGER, options));
+  return { run: settings.run, namespace: settings.namespace, results };
+}
+
+/**
+ * The YAML `metatrain launch --dry-run` prints: the namespace and the run's objects, preceded by a comment about
+ * the token Secret (created on the cluster by launch, never printed).
+ * @throws ConfigError when the config cannot be deployed.
+ */
+export function launchManifest(config: RunConfig, namespace?: string): string {
+  const settings = compileDeploySettings(config, namespace !== undefined ? { namespace } : {});
+  const note = `# Secret ${runNames(settings.run).token} (the run token) is created on the cluster by \`metatrain launch\` and not shown.\n`;
+  return note + toYamlDocuments([renderNamespace(settings), ...renderRun(settings)]);
+}

@@ -1,0 +1,113 @@
+/**
+ * Deploy settings: a validated run config (its `kubernetes` section, defaults already filled in by
+ * src/core/config.ts) compiled into everything the renderer needs, with the in-cluster values the processes
+ * must use (listen address, ports, output directory) decided here and only here.
+ */
+import type { RunConfig } from '../core/config';
+import { ConfigError } from '../core/errors';
+import { version as packageVersion } from '../../package.json';
+
+/** gRPC port of the coordinator inside the cluster. */
+export const GRPC_PORT = 7070;
+/** HTTP port of `/metrics`, `/healthz` (and on the coordinator `/readyz`, `/status`) of every process. */
+export const METRICS_PORT = 9464;
+/** Where the run config is mounted in the coordinator pod. */
+export const CONFIG_DIR = '/etc/metatrain';
+/** File name of the run config inside the ConfigMap and {@link CONFIG_DIR}. */
+export const CONFIG_FILE = 'run.yaml';
+/** Parent of the run's output directory (the PersistentVolumeClaim is mounted at `<this>/<run>`). */
+export const DATA_ROOT = '/var/lib/metatrain';
+/** Default NATS client port, used when `nats.url` names none. */
+export const NATS_DEFAULT_PORT = 4222;
+
+/** Kind of worker node the run targets: GPU workers run tfjs-node-gpu, CPU workers the wasm backend. */
+export type WorkerDevice = 'gpu' | 'cpu';
+
+/** Everything the renderer needs about one run, derived from its config. */
+export interface DeploySettings {
+  readonly run: string;
+  readonly namespace: string;
+  /** Package version: the `app.kubernetes.io/version` label and the default image tag. */
+  readonly version: string;
+  readonly images: { readonly coordinator: string; readonly worker: string };
+  readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  readonly device: WorkerDevice;
+  /** `METATRAIN_BACKEND` of the workers: `tensorflow` on GPU images, `wasm` on CPU images. */
+  readonly backend: 'tensorflow' | 'wasm';
+  /** Worker replicas (`runtime.workers`). */
+  readonly workers: number;
+  readonly kubernetes: RunConfig['kubernetes'];
+  /** NATS URL, or undefined when compression is off and no NATS is configured. */
+  readonly natsUrl: string | undefined;
+  /** TCP port of the NATS URL (for the workers' NetworkPolicy). */
+  readonly natsPort: number;
+  /** Output directory inside the pods (the PVC mount). */
+  readonly outDir: string;
+  /** Whether a compressor Deployment is part of the run. */
+  readonly compressor: boolean;
+  /** The run config as the in-cluster coordinator reads it (no `kubernetes` section, in-cluster runtime values). */
+  readonly clusterConfig: Omit<RunConfig, 'kubernetes'>;
+}
+
+/** Overrides from the command line. */
+export interface SettingsOverrides {
+  /** Namespace instead of `kubernetes.namespace` (`--namespace`). */
+  readonly namespace?: string;
+  /** Target GPU or CPU workers regardless of `kubernetes.gpu.count` (the kustomize overlays use both). */
+  readonly device?: WorkerDevice;
+}
+
+/**
+ * Compiles a validated run config into deploy settings.
+ * @throws ConfigError at `nats.url` when compression is enabled but no NATS URL is set (the compressor consumes
+ *   the JetStream queue; NATS is a dependency installed separately, see docs/kubernetes.md), or when the URL is
+ *   not a nats:// URL.
+ */
+export function compileDeploySettings(config: RunConfig, overrides: SettingsOverrides = {}): DeploySettings {
+  const k = config.kubernetes;
+  const device: WorkerDevice = overrides.device ?? (k.gpu.count > 0 ? 'gpu' : 'cpu');
+  const natsUrl = config.nats?.url;
+  if (config.compression.enabled && natsUrl === undefined) {
+    throw new ConfigError('nats.url', 'a Kubernetes run with compression needs a NATS server with JetStream: set nats.url (see docs/kubernetes.md) or compression.enabled: false');
+  }
+  const outDir = `${DATA_ROOT}/${config.name}`;
+  const { kubernetes: _omitted, ...rest } = config;
+  const clusterConfig = {
+    ...rest,
+    runtime: { ...config.runtime, listen: `0.0.0.0:${GRPC_PORT}`, metricsPort: METRICS_PORT, outDir },
+  };
+  return {
+    run: config.name,
+    namespace: overrides.namespace ?? k.namespace,
+    version: packageVersion,
+    images: {
+      coordinator: k.images.coordinator ?? `metatrain/metatrain:${packageVersion}`,
+      worker: device === 'gpu' ? (k.images.workerGpu ?? `metatrain/metatrain-worker-gpu:${packageVersion}`) : (k.images.workerCpu ?? `metatrain/metatrain-worker-cpu:${packageVersion}`),
+    },
+    imagePullPolicy: k.imagePullPolicy,
+    device,
+    backend: device === 'gpu' ? 'tensorflow' : 'wasm',
+    workers: config.runtime.workers,
+    kubernetes: k,
+    natsUrl,
+    natsPort: natsUrl === undefined ? NATS_DEFAULT_PORT : natsPortOf(natsUrl),
+    outDir,
+    compressor: config.compression.enabled,
+    clusterConfig,
+  };
+}
+
+/** Port of the first server of a NATS URL list (`nats://host:port,nats://...`). */
+function natsPortOf(url: string): number {
+  const first = url.split(',')[0]!.trim();
+  let parsed: URL;
+  try {
+    parsed = new URL(first.includes('://') ? first : `nats://${first}`);
+  } catch (err) {
+    throw new ConfigError('nats.url', `not a URL: ${JSON.stringify(url)}`, { cause: err });
+  }
+  if (!['nats:', 'tls:', 'ws:', 'wss:'].includes(parsed.protocol)) {
+    throw new ConfigError('nats.url', `expected nats://HOST:PORT, got ${JSON.stringify(url)}`);
+  }
+  return parsed.port === '' ? NATS_DEFAULT_PORT : Number(parsed.port);
+}
