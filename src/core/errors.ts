@@ -76,3 +76,23 @@ export class KubernetesError extends MetatrainError {
     super(message, options);
   }
 }
+
+/**
+ * Thrown when the message bus fails: NATS unreachable, a JetStream stream or consumer cannot be created, a job
+ * cannot be published or its outcome read. The message names the server URL, stream or job.
+ */
+export class BusError extends MetatrainError {}
+
+/**
+ * Thrown when a compression job cannot be carried out: a malformed job, a model the pipeline cannot compress, an
+ * exported ONNX model whose outputs disagree with the TypeScript model, or a job aborted by shutdown (`aborted`).
+ */
+export class CompressionError extends MetatrainError {
+  constructor(
+    message: string,
+    readonly aborted = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
