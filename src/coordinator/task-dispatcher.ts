@@ -5,6 +5,7 @@
  * Invariants (each tested):
  * - a task whose worker leaves (stream closed, keepalive lost) or misses its lease deadline is re-queued exactly
  *   once per lost attempt;
+ * - a retry goes to another worker than the ones that failed the item, while another worker is joined;
  * - a late or duplicate result (an attempt that is no longer current, or an item already done) is ignored;
  * - an item that fails `maxAttempts` times (bad result, worker error, lost worker, deadline) fails the batch with
  *   a RunFailedError naming the task, the worker and the last reason;
@@ -37,6 +38,8 @@ interface Pending {
   item: WorkItem;
   attempt: number;
   lastError?: string;
+  /** Workers on which an attempt failed: a retry goes elsewhere while another worker exists. */
+  failedOn: Set<string>;
   resolve: (r: WorkResult) => void;
   reject: (e: Error) => void;
   done: boolean;
@@ -107,7 +110,7 @@ export class TaskDispatcher extends EventEmitter {
     const promises = items.map(
       (item) =>
         new Promise<WorkResult>((resolve, reject) => {
-          const p: Pending = { item, attempt: 0, resolve, reject, done: false };
+          const p: Pending = { item, attempt: 0, failedOn: new Set(), resolve, reject, done: false };
           pendings.push(p);
           this.queue.push(p);
         }),
@@ -139,6 +142,7 @@ export class TaskDispatcher extends EventEmitter {
     const lease = this.leases.get(assignmentId);
     if (!lease || lease.workerId !== workerId || lease.pending.done) return false;
     this.endLease(lease);
+    lease.pending.failedOn.add(workerId);
     this.retry(lease.pending, `worker ${workerId}: ${reason}`);
     this.pump();
     return true;
@@ -201,27 +205,42 @@ export class TaskDispatcher extends EventEmitter {
     }
   }
 
-  private freeWorker(): WorkerSlot | undefined {
+  /**
+   * The worker with the most free slots for `p`, avoiding workers that already failed it while any other worker
+   * is joined. `null`: no worker has a free slot at all; `undefined`: only workers that failed `p` are free.
+   */
+  private pickWorker(p: Pending): WorkerSlot | null | undefined {
+    const avoidAll = [...this.workers.keys()].every((id) => p.failedOn.has(id));
     let best: WorkerSlot | undefined;
     let bestFree = 0;
+    let anyFree = false;
     for (const w of this.workers.values()) {
       const free = w.capacity - (this.busy.get(w.id) ?? 0);
+      if (free <= 0) continue;
+      anyFree = true;
+      if (!avoidAll && p.failedOn.has(w.id)) continue;
       if (free > bestFree) {
         best = w;
         bestFree = free;
       }
     }
-    return best;
+    return anyFree ? best : null;
   }
 
   private pump(): void {
-    for (;;) {
-      const p = this.queue[0];
-      if (!p) return;
-      const worker = this.freeWorker();
-      if (!worker) return;
-      this.queue.shift();
-      if (p.done) continue;
+    for (let qi = 0; qi < this.queue.length; ) {
+      const p = this.queue[qi]!;
+      if (p.done) {
+        this.queue.splice(qi, 1);
+        continue;
+      }
+      const worker = this.pickWorker(p);
+      if (worker === null) return;
+      if (worker === undefined) {
+        qi++;
+        continue;
+      }
+      this.queue.splice(qi, 1);
       p.attempt += 1;
       const assignmentId = `${p.item.key}#${p.attempt}`;
       const deadline = Date.now() + this.options.leaseTimeoutMs;
@@ -231,6 +250,7 @@ export class TaskDispatcher extends EventEmitter {
         workerId: worker.id,
         timer: setTimeout(() => {
           worker.cancel(assignmentId);
+          p.failedOn.add(worker.id);
           this.loseLease(lease, `lease of ${assignmentId} on worker ${worker.id} expired after ${this.options.leaseTimeoutMs} ms`);
           this.pump();
         }, this.options.leaseTimeoutMs),

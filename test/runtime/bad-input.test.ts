@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { parseRunConfig } from '../../src/core/config';
+import { RunFailedError } from '../../src/core/errors';
+import { createLogger } from '../../src/core/logger';
+import { Coordinator } from '../../src/coordinator/coordinator';
+import { CheckpointStore } from '../../src/coordinator/checkpoint-store';
+import { tokenMetadata } from '../../src/wire/credentials';
+import { metatrainProto, type CoordinatorClient } from '../../src/wire/proto';
+import { rawWorker } from '../support/raw-worker';
+import { runCli, sinusoidConfig, startCli, tempDir, waitExit, writeConfig } from '../support/harness';
+
+const TOKEN = 'right-token';
+
+function coordinatorFor(dir: string, overrides = {}, resume = false): Coordinator {
+  const config = parseRunConfig(sinusoidConfig(dir, overrides));
+  return new Coordinator({ config, token: TOKEN, resume, log: createLogger('coordinator', join(dir, 'coordinator.log')) });
+}
+
+function client(port: number): CoordinatorClient {
+  const Client = metatrainProto().Coordinator;
+  return new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 16 << 20 }) as unknown as CoordinatorClient;
+}
+
+test('a wrong or missing run token is refused with UNAUTHENTICATED on every call', async () => {
+  const dir = tempDir();
+  const coordinator = coordinatorFor(dir);
+  const port = await coordinator.start('127.0.0.1:0');
+  try {
+    const joined = rawWorker(`127.0.0.1:${port}`, 'wrong-token', 'intruder', () => assert.fail('intruder got an assignment'));
+    const err = await joined.closed;
+    assert.equal(err?.code, grpc.status.UNAUTHENTICATED);
+    assert.match(err!.details, /wrong run token/);
+    const c = client(port);
+    const status = await new Promise<grpc.ServiceError | null>((resolve) => c.GetStatus({}, new grpc.Metadata(), (e) => resolve(e)));
+    assert.equal(status?.code, grpc.status.UNAUTHENTICATED);
+    assert.match(status!.details, /no run token/);
+    const params = await new Promise<grpc.ServiceError>((resolve) => c.GetParameters({ version: 'meta/0' }, tokenMetadata('nope')).on('error', resolve));
+    assert.equal(params.code, grpc.status.UNAUTHENTICATED);
+    // The right token works.
+    const ok = await new Promise<{ run: string }>((resolve, reject) => c.GetStatus({}, tokenMetadata(TOKEN), (e, s) => (e ? reject(e) : resolve(s!))));
+    assert.equal(ok.run, 'test-run');
+  } finally {
+    await coordinator.close();
+  }
+});
+
+test('wrong-shaped and NaN results are rejected and retried on a good worker', async () => {
+  const dir = tempDir();
+  const coordinator = coordinatorFor(dir, { training: { maxSteps: 4, evalEverySteps: 4, checkpointEverySteps: 4 } });
+  const port = await coordinator.start('127.0.0.1:0');
+  const reasons: string[] = [];
+  coordinator.dispatcher.on('redispatched', (_item, reason: string) => reasons.push(reason));
+  const good = startCli(['worker', '--coordinator', `127.0.0.1:${port}`, '--name', 'good'], { METATRAIN_TOKEN: TOKEN });
+  while (coordinator.dispatcher.workerCount < 1) await new Promise((r) => setTimeout(r, 20));
+  let answered = 0;
+  rawWorker(`127.0.0.1:${port}`, TOKEN, 'liar', (a, w) => {
+    answered++;
+    const bad = answered % 2 === 0 ? { name: 'head.b', shape: [7], values: new Float32Array(7) } : { name: 'head.b', shape: [1], values: new Float32Array([NaN]) };
+    w.send({ result: { assignmentId: a.assignmentId, gradient: [{ name: bad.name, shape: bad.shape, dtype: 'float32', offset: 0, totalElements: bad.values.length, data: Buffer.from(bad.values.buffer) }], final: false } });
+    w.send({ result: { assignmentId: a.assignmentId, final: true, metrics: { queryLoss: 1, queryMetric: 1, evalLoss: [NaN], evalMetric: [NaN] } } });
+  });
+  while (coordinator.dispatcher.workerCount < 2) await new Promise((r) => setTimeout(r, 20));
+  try {
+    const summary = await coordinator.run();
+    assert.equal(summary.steps, 4);
+  } finally {
+    good.kill('SIGTERM');
+    await waitExit(good);
+    await coordinator.close();
+  }
+  assert.ok(answered >= 2, `the lying worker answered ${answered} times`);
+  assert.ok(reasons.some((r) => /liar#\d+: rejected result: .*not finite/.test(r)), reasons.join('\n'));
+  assert.ok(reasons.some((r) => /liar#\d+: rejected result: .*(shape|values|missing)/.test(r)), reasons.join('\n'));
+});
+
+test('a task that keeps failing fails the run after max attempts, naming task and worker, checkpoints intact', async () => {
+  const dir = tempDir();
+  // A good run first, so that there are checkpoints to keep intact.
+  const first = await runCli(['run', writeConfig(dir, sinusoidConfig(dir))]);
+  assert.equal(first.code, 0, first.stderr);
+  const store = new CheckpointStore(join(dir, 'run', 'checkpoints'), { keep: 3 });
+  const before = await store.list();
+  // Resumed by a coordinator whose only worker answers NaN: the evaluation tasks fail for good.
+  const coordinator = coordinatorFor(dir, { runtime: { maxAttempts: 2 } }, true);
+  const port = await coordinator.start('127.0.0.1:0');
+  rawWorker(`127.0.0.1:${port}`, TOKEN, 'broken', (a, w) => {
+    w.send({ result: { assignmentId: a.assignmentId, final: true, metrics: { queryLoss: NaN, queryMetric: NaN, evalLoss: [NaN, NaN, NaN], evalMetric: [NaN, NaN, NaN] } } });
+  });
+  try {
+    await assert.rejects(coordinator.run(), (e: unknown) => {
+      assert.ok(e instanceof RunFailedError);
+      assert.match(e.message, /task test\/meta-learned\/\d+ failed 2 times \(max attempts 2\)/);
+      assert.match(e.message, /worker broken#\d+/);
+      return true;
+    });
+    assert.equal(coordinator.currentPhase, 'failed');
+  } finally {
+    await coordinator.close();
+  }
+  const after = await store.list();
+  assert.deepEqual(after, before);
+  for (const c of after) await store.load(c.path);
+});
+
+test('a message over the size limit is rejected without crashing the coordinator', async () => {
+  const dir = tempDir();
+  const coordinator = coordinatorFor(dir);
+  const port = await coordinator.start('127.0.0.1:0');
+  try {
+    const huge = rawWorker(`127.0.0.1:${port}`, TOKEN, 'huge', () => undefined);
+    await huge.workerId;
+    const big = Buffer.alloc(3 << 20);
+    huge.send({ result: { assignmentId: 'x#1', gradient: [{ name: 'head.w', shape: [big.length / 4], dtype: 'float32', offset: 0, totalElements: big.length / 4, data: big }], final: true } });
+    const err = await huge.closed;
+    assert.equal(err?.code, grpc.status.RESOURCE_EXHAUSTED);
+    // Still serving.
+    const c = client(port);
+    const status = await new Promise<{ phase: string }>((resolve, reject) => c.GetStatus({}, tokenMetadata(TOKEN), (e, s) => (e ? reject(e) : resolve(s!))));
+    assert.equal(status.phase, 'pending');
+    assert.equal(coordinator.dispatcher.workerCount, 0);
+  } finally {
+    await coordinator.close();
+  }
+});
