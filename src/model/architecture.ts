@@ -6,7 +6,8 @@
  * - sinusoid MLP: `layer{i}.w [in, out]`, `layer{i}.b [out]` for each hidden layer, `head.w [last, 1]`, `head.b [1]`.
  * - Transformer (pre-LayerNorm encoder, Xiong et al. 2020): `embed.token [VOCAB_SIZE, dModel]`,
  *   `embed.position [maxLength, dModel]`; per layer i: `layer{i}.ln1.gain|bias [dModel]`,
- *   `layer{i}.attn.wq|wk|wv|wo [dModel, dModel]`, `layer{i}.attn.bq|bk|bv|bo [dModel]`,
+ *   `layer{i}.attn.wq|wk|wv|wo [dModel, dModel]`, `layer{i}.attn.bq|bv|bo [dModel]` (no key
+ *   bias: softmax cancels it),
  *   `layer{i}.ln2.gain|bias [dModel]`, `layer{i}.ff.w1 [dModel, dFf]`, `layer{i}.ff.b1 [dFf]`,
  *   `layer{i}.ff.w2 [dFf, dModel]`, `layer{i}.ff.b2 [dModel]`; then `norm.gain|bias [dModel]`,
  *   `head.w [dModel, outputs]`, `head.b [outputs]`.
@@ -58,7 +59,9 @@ export function architectureOf(model: ModelConfig, outputs: number): Architectur
 /**
  * Seeded initial parameters (deterministic: same config, outputs and seed ⇒ bitwise-identical values).
  * Weights feeding a ReLU: He uniform, U(±√(6/fanIn)) (He et al. 2015); other matrices: Glorot uniform,
- * U(±√(6/(fanIn+fanOut))) (Glorot & Bengio 2010); embeddings: N(0, 0.02²) (Devlin et al. 2019, BERT);
+ * U(±√(6/(fanIn+fanOut))) (Glorot & Bengio 2010); embeddings: N(0, 1) (PyTorch's `nn.Embedding` default; unit
+ * scale matters here: LayerNorm divides by the input's scale, so small embeddings get gradients ∝ 1/scale and an
+ * inner SGD step with a shared learning rate would overshoot them);
  * biases zero; LayerNorm gains one. Values are drawn in sorted-name order from one `Rng(seed)`.
  * @throws ShapeError as {@link architectureOf}.
  */
@@ -84,7 +87,7 @@ function initTensor(def: ParamDef, rng: Rng): NamedTensor {
       break;
     }
     case 'embedding':
-      for (let i = 0; i < data.length; i++) data[i] = 0.02 * rng.normal();
+      for (let i = 0; i < data.length; i++) data[i] = rng.normal();
       break;
   }
   return { shape: [...def.shape], data };
@@ -120,10 +123,9 @@ function transformerDefs(model: ModelConfig, outputs: number): ParamDef[] {
     defs.push(
       { name: `${p}.ln1.gain`, shape: [d], init: 'ones' },
       { name: `${p}.ln1.bias`, shape: [d], init: 'zeros' },
-      ...['q', 'k', 'v', 'o'].flatMap((m): ParamDef[] => [
-        { name: `${p}.attn.w${m}`, shape: [d, d], init: 'glorot' },
-        { name: `${p}.attn.b${m}`, shape: [d], init: 'zeros' },
-      ]),
+      ...['q', 'k', 'v', 'o'].map((m): ParamDef => ({ name: `${p}.attn.w${m}`, shape: [d, d], init: 'glorot' })),
+      // No key bias: it adds q·b_k to every score of a query row, which softmax cancels (its gradient is 0).
+      ...['q', 'v', 'o'].map((m): ParamDef => ({ name: `${p}.attn.b${m}`, shape: [d], init: 'zeros' })),
       { name: `${p}.ln2.gain`, shape: [d], init: 'ones' },
       { name: `${p}.ln2.bias`, shape: [d], init: 'zeros' },
       { name: `${p}.ff.w1`, shape: [d, dFf], init: 'he' },

@@ -42,11 +42,14 @@ export function createTransformer(model: ModelConfig, outputs: number): Model {
   function attention(params: TensorMap, p: string, x: tf.Tensor3D, keyBias: tf.Tensor): tf.Tensor3D {
     const [n, len] = x.shape;
     const flat = tf.reshape(x, [n * len, d]) as tf.Tensor2D;
-    const project = (m: string): tf.Tensor =>
-      tf.transpose(tf.reshape(tf.add(tf.matMul(flat, param(params, `${p}.attn.w${m}`)), param(params, `${p}.attn.b${m}`)), [n, len, heads, dHead]), [0, 2, 1, 3]);
-    const q = project('q');
-    const k = project('k');
-    const v = project('v');
+    const project = (m: string, withBias: boolean): tf.Tensor => {
+      const linear = tf.matMul(flat, param(params, `${p}.attn.w${m}`));
+      const biased = withBias ? tf.add(linear, param(params, `${p}.attn.b${m}`)) : linear;
+      return tf.transpose(tf.reshape(biased, [n, len, heads, dHead]), [0, 2, 1, 3]); // [n, heads, L, dHead]
+    };
+    const q = project('q', true);
+    const k = project('k', false);
+    const v = project('v', true);
     const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dHead)), keyBias); // [n, heads, L, L]
     const context = tf.matMul(softmax(scores), v); // [n, heads, L, dHead]
     const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [n * len, d]) as tf.Tensor2D;

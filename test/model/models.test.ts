@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError } from '../../src/core/errors';
+import { accuracy, createModel, initBackend, initParams, softmaxCrossEntropy, toTensors } from '../../src/model';
+import { gradients } from './gradcheck';
+import { fixture, labels, texts, tinyMlp, tinyTransformer } from './fixtures';
+
+test('transformer logits are [n, outputs] and do not change when more padding is appended', async () => {
+  await initBackend('wasm');
+  const fx = fixture(tinyTransformer, 2);
+  const short = ['hi', 'abc', '', 'é'];
+  tf.tidy(() => {
+    const full = fx.model.encode({ kind: 'text', texts: short, labels: Int32Array.from([0, 1, 2, 0]) }).x; // [4, 12]
+    const trimmed = tf.slice(full, [0, 0], [4, 4]); // every text fits in CLS + 3 bytes
+    const a = fx.model.forward(fx.params, full);
+    const b = fx.model.forward(fx.params, trimmed);
+    assert.deepEqual(a.shape, [4, 3]);
+    const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+    assert.ok(diff < 1e-5, `logits changed by ${diff} with extra padding`);
+    // and an example's logits do not depend on the other examples of the batch
+    const alone = fx.model.forward(fx.params, tf.slice(full, [1, 0], [1, 12]));
+    assert.ok(tf.max(tf.abs(tf.sub(alone, tf.slice(a, [1, 0], [1, 3])))).dataSync()[0]! < 1e-5);
+  });
+  fx.dispose();
+});
+
+test('cross-entropy of uniform logits is ln(classes); accuracy counts arg-max hits', async () => {
+  await initBackend('cpu');
+  tf.tidy(() => {
+    const y = tf.tensor1d([0, 1, 2, 1], 'int32');
+    assert.ok(Math.abs(softmaxCrossEntropy(tf.zeros([4, 3]), y).dataSync()[0]! - Math.log(3)) < 1e-6);
+    const logits = tf.tensor2d([[2, 1, 0], [0, 0, 5], [0, 1, 3], [-1, 4, 0]]);
+    const expected = -[[2, 1, 0, 0], [0, 0, 5, 1], [0, 1, 3, 2], [-1, 4, 0, 1]]
+      .map(([a, b, c, label]) => [a!, b!, c!][label!]! - Math.log(Math.exp(a!) + Math.exp(b!) + Math.exp(c!)))
+      .reduce((s, v) => s + v, 0) / 4;
+    assert.ok(Math.abs(softmaxCrossEntropy(logits, y).dataSync()[0]! - expected) < 1e-5);
+    assert.equal(accuracy(logits, y).dataSync()[0], 0.75);
+  });
+});
+
+test('sinusoid MLP predicts the head bias when weights are zero, and its loss is the MSE', async () => {
+  await initBackend('wasm');
+  const model = createModel(tinyMlp, 1);
+  const params = toTensors(initParams(tinyMlp, 1, 0));
+  tf.tidy(() => {
+    const zeroed = { ...params, 'head.w': tf.zerosLike(params['head.w']!), 'head.b': tf.tensor1d([0.5]) };
+    const batch = model.encode({ kind: 'regression', x: Float32Array.from([1, 2, 3]), y: Float32Array.from([0, 1, 2]) });
+    const prediction = model.forward(zeroed, batch.x);
+    assert.deepEqual([...prediction.dataSync()], [0.5, 0.5, 0.5]);
+    assert.ok(Math.abs(model.loss(prediction, batch.y).dataSync()[0]! - (0.25 + 0.25 + 2.25) / 3) < 1e-6);
+    assert.equal(model.metric(prediction, batch.y).dataSync()[0], model.loss(prediction, batch.y).dataSync()[0]);
+  });
+  tf.dispose(Object.values(params));
+});
+
+test('transformer fits a small labelled set with plain gradient descent on wasm', async () => {
+  await initBackend('wasm');
+  const fx = fixture(tinyTransformer, 9);
+  let params = fx.params;
+  const lossOf = (p: typeof params): number => tf.tidy(() => fx.lossOn(fx.support)(p).dataSync()[0]!);
+  const initial = lossOf(params);
+  for (let step = 0; step < 40; step++) {
+    const g = gradients(fx.lossOn(fx.support), params);
+    const next = tf.tidy(() => Object.fromEntries(Object.entries(params).map(([n, t]) => [n, tf.sub(t, tf.mul(g[n]!, 0.1))])));
+    tf.dispose(Object.values(g));
+    if (params !== fx.params) tf.dispose(Object.values(params));
+    params = next;
+  }
+  const final = lossOf(params);
+  const acc = tf.tidy(() => fx.model.metric(fx.model.forward(params, fx.support.x), fx.support.y).dataSync()[0]!);
+  assert.ok(final < 0.2 * initial, `loss ${initial} → ${final}`);
+  assert.equal(acc, 1);
+  tf.dispose(Object.values(params));
+  fx.dispose();
+});
+
+test('models reject mismatched inputs with ShapeErrors naming the problem', async () => {
+  await initBackend('cpu');
+  const transformer = createModel(tinyTransformer, 3);
+  const mlp = createModel(tinyMlp, 1);
+  assert.throws(() => transformer.encode({ kind: 'regression', x: new Float32Array(1), y: new Float32Array(1) }), /transformer encodes text examples, got a regression set/);
+  assert.throws(() => transformer.encode({ kind: 'text', texts, labels: Int32Array.from([0, 1, 2, 3, 0, 1]) }), /label 3 of example 3 is outside \[0, 3\)/);
+  assert.throws(() => mlp.encode({ kind: 'text', texts, labels }), /sinusoid-mlp encodes regression examples/);
+  const params = toTensors(initParams(tinyTransformer, 3, 0));
+  tf.tidy(() => {
+    assert.throws(() => transformer.forward(params, tf.zeros([2, 13], 'int32')), (e: unknown) => e instanceof ShapeError && /L ≤ 12, got int32 \[2, 13\]/.test(e.message));
+    assert.throws(() => transformer.forward(params, tf.zeros([2, 5])), /got float32 \[2, 5\]/);
+    assert.throws(() => transformer.forward({}, tf.zeros([2, 5], 'int32')), /missing parameter tensor/);
+    assert.throws(() => softmaxCrossEntropy(tf.zeros([2, 3]), tf.zeros([3], 'int32')), /logits \[2, 3\] and int32 labels \[3\]/);
+    assert.throws(() => mlp.loss(tf.zeros([3, 1]), tf.zeros([3])), /prediction \[3, 1\] and y \[3\] differ in shape/);
+  });
+  tf.dispose(Object.values(params));
+});
