@@ -1,0 +1,56 @@
+/**
+ * Few-shot evaluation of a meta-initialization on one task: the query loss and metric after s = 0..S
+ * fine-tuning steps on the support set (Finn et al. 2017 Fig. 2 and Table 1 report these curves; Chen et al.
+ * 2019 the transfer baseline with a fresh head). Averages over tasks with confidence intervals are
+ * `meanCI95` of src/core/stats over the per-task values.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ParamSet } from '../core/param-set';
+import type { Model, TensorMap } from '../model/model';
+import type { Task } from '../tasks/task';
+import { adaptationStart, disposeStart, type AdaptOptions } from './adapt';
+import { disposeAdapted, innerLoop } from './inner-loop';
+import { lossAndMetric } from './objective-gradient';
+
+/** Query loss and metric by number of fine-tuning steps: index s = after s steps, s = 0..S (length S + 1). */
+export interface AdaptationCurve {
+  readonly loss: number[];
+  readonly metric: number[];
+}
+
+/**
+ * Fine-tunes from `params` (θ, plus `lr/…` for Meta-SGD) on `task.support` for `options.steps` steps and scores
+ * the query set before the first step and after each one. Same start and rates as `adaptParams`; with
+ * `resetHead`, the head starts at zero with the shapes of `model.spec` (pass a model with the task's `ways`
+ * outputs). Tensor count is unchanged on return.
+ * Example: `evaluateAdaptation(model, theta, family.build(spec), { steps: 10, algorithm: config.algorithm }).metric[10]`.
+ * @throws ShapeError as `adaptParams`; RangeError when `options.steps` is not a non-negative integer.
+ */
+export function evaluateAdaptation(model: Model, params: ParamSet, task: Task, options: AdaptOptions): AdaptationCurve {
+  if (!Number.isInteger(options.steps) || options.steps < 0) {
+    throw new RangeError(`evaluateAdaptation: steps must be a non-negative integer, got ${options.steps}`);
+  }
+  const start = adaptationStart(model, params, options);
+  const support = model.encode(task.support);
+  const query = model.encode(task.query);
+  const curve: AdaptationCurve = { loss: [], metric: [] };
+  let current: TensorMap = start.params;
+  try {
+    for (let s = 0; ; s++) {
+      const [loss, metric] = tf.tidy(() => {
+        const out = lossAndMetric(model, current, query);
+        return [out.loss.dataSync()[0]!, out.metric.dataSync()[0]!];
+      });
+      curve.loss.push(loss);
+      curve.metric.push(metric);
+      if (s === options.steps) return curve;
+      const next = innerLoop(model, current, support, { steps: 1, lr: start.lr, adaptable: start.adaptable, createGraph: false });
+      disposeAdapted(current, start.params);
+      current = next;
+    }
+  } finally {
+    disposeAdapted(current, start.params);
+    disposeStart(start);
+    tf.dispose([support.x, support.y, query.x, query.y]);
+  }
+}

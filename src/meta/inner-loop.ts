@@ -1,0 +1,93 @@
+/**
+ * The inner loop of MAML-family algorithms: K steps of plain SGD on a task's support set, on a subset of the
+ * parameters, with one scalar learning rate (MAML, Finn et al. 2017, eq. 1) or one learned rate per parameter
+ * element (Meta-SGD, Li et al. 2017, eq. 2: φ = θ − α ⊙ ∇L(θ)).
+ *
+ * With `createGraph: true` every step is recorded on the enclosing gradient tape, so an outer `tf.grad` of the
+ * query loss differentiates through the updates (second order). With `createGraph: false` the steps run on
+ * plain values and the intermediate tensors are freed after each step (FOMAML, Reptile, evaluation).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError } from '../core/errors';
+import type { EncodedBatch, Model, TensorMap } from '../model/model';
+
+/** Inner learning rate: one scalar, or a tensor per adaptable parameter (keyed by the parameter's name, same shape). */
+export type InnerLr = number | TensorMap;
+
+/** Options of {@link innerLoop}. */
+export interface InnerLoopOptions {
+  /** SGD steps K ≥ 0 (0 returns the parameters unchanged). */
+  readonly steps: number;
+  /** Scalar learning rate, or per-parameter learned rates keyed by parameter name (Meta-SGD). */
+  readonly lr: InnerLr;
+  /** Names of the parameters to adapt; the others stay fixed (ANIL: only the head). */
+  readonly adaptable: readonly string[];
+  /**
+   * Keep the graph of the updates for differentiation through them (second order). `true` requires the call to
+   * run inside the function given to `tf.grad`/`tf.valueAndGrads` (whose scope frees the intermediates).
+   */
+  readonly createGraph: boolean;
+}
+
+/**
+ * Adapts `params` to the support set: for k = 1..K, θᵢ ← θᵢ − lrᵢ · ∂L_support/∂θᵢ for every adaptable name i,
+ * where L_support = `model.loss(model.forward(θ, support.x), support.y)`.
+ *
+ * Arguments: `params` holds every model parameter (shapes of `model.spec`); `support` is the encoded support set
+ * (`x` `[n, …]`, `y` `[n, …]`). Returns a map with the same names: the adapted entries are new tensors, the
+ * others are the very tensors of `params`. With `createGraph: false` the caller owns (and disposes) the new
+ * tensors — {@link disposeAdapted} does it; with `createGraph: true` the enclosing gradient scope does.
+ *
+ * Example: `const phi = innerLoop(model, theta, support, { steps: 1, lr: 0.01, adaptable: ['head.w', 'head.b'], createGraph: false })`.
+ * @throws ShapeError when an adaptable name is missing from `params`, when a per-parameter rate is missing or
+ *   mis-shaped; RangeError when `steps` is not a non-negative integer.
+ */
+export function innerLoop(model: Model, params: TensorMap, support: EncodedBatch, options: InnerLoopOptions): TensorMap {
+  const { steps, lr, adaptable, createGraph } = options;
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`inner loop: steps must be a non-negative integer, got ${steps}`);
+  checkAdaptable(params, adaptable, lr);
+  let current: TensorMap = params;
+  for (let k = 0; k < steps; k++) {
+    const previous = current;
+    const next = createGraph ? sgdStep(model, previous, support, lr, adaptable) : tf.tidy(() => sgdStep(model, previous, support, lr, adaptable));
+    if (!createGraph) disposeAdapted(previous, params);
+    current = { ...previous, ...next };
+  }
+  return current;
+}
+
+/** Disposes the tensors of `adapted` that are not tensors of `original` (the new tensors an inner loop made). */
+export function disposeAdapted(adapted: TensorMap, original: TensorMap): void {
+  for (const [name, t] of Object.entries(adapted)) if (original[name] !== t) t.dispose();
+}
+
+/** One SGD step on the adaptable parameters; returns the updated tensors by name. */
+function sgdStep(model: Model, params: TensorMap, support: EncodedBatch, lr: InnerLr, adaptable: readonly string[]): Record<string, tf.Tensor> {
+  const xs = adaptable.map((n) => params[n]!);
+  const supportLoss = (...ts: tf.Tensor[]): tf.Scalar => {
+    const current: Record<string, tf.Tensor> = { ...params };
+    adaptable.forEach((n, i) => (current[n] = ts[i]!));
+    return model.loss(model.forward(current, support.x), support.y);
+  };
+  const grads = tf.grads(supportLoss)(xs);
+  const out: Record<string, tf.Tensor> = {};
+  adaptable.forEach((n, i) => {
+    const rate = typeof lr === 'number' ? lr : lr[n]!;
+    out[n] = tf.sub(xs[i]!, tf.mul(rate, grads[i]!));
+  });
+  return out;
+}
+
+function checkAdaptable(params: TensorMap, adaptable: readonly string[], lr: InnerLr): void {
+  if (adaptable.length === 0) throw new ShapeError('inner loop: no adaptable parameter given');
+  for (const n of adaptable) {
+    const p = params[n];
+    if (!p) throw new ShapeError(`inner loop: adaptable parameter ${n} is not among the parameters`);
+    if (typeof lr === 'number') continue;
+    const rate = lr[n];
+    if (!rate) throw new ShapeError(`inner loop: no learned learning rate for parameter ${n}`);
+    if (!tf.util.arraysEqual(rate.shape, p.shape)) {
+      throw new ShapeError(`inner loop: learning rate of ${n} has shape [${rate.shape.join(', ')}], parameter has [${p.shape.join(', ')}]`);
+    }
+  }
+}

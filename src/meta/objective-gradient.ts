@@ -1,0 +1,57 @@
+/**
+ * The one place where a scalar objective is differentiated and read back to plain values: every gradient
+ * path (MAML, Meta-SGD, FOMAML, joint training) is "the gradient of some loss with respect to some named
+ * tensors", differing only in the loss.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { paramSet, type ParamSet } from '../core/param-set';
+import type { EncodedBatch, Model, TensorMap } from '../model/model';
+
+/** A loss to differentiate and a metric read beside it (not differentiated), both scalars. */
+export interface Objective {
+  readonly loss: tf.Scalar;
+  readonly metric: tf.Scalar;
+}
+
+/** Plain-value result of {@link objectiveGradient}. */
+export interface ObjectiveGradient {
+  /** ∂loss/∂x for every tensor x of the inputs, same names and shapes. */
+  readonly gradient: ParamSet;
+  /** Value of the loss at the inputs. */
+  readonly loss: number;
+  /** Value of the metric at the inputs. */
+  readonly metric: number;
+}
+
+/**
+ * Evaluates `objective(inputs)` and the gradient of its loss with respect to every tensor of `inputs`
+ * (reverse mode, `tf.valueAndGrads`). Whatever `objective` does inside — an inner loop with
+ * `createGraph: true` included — is differentiated through. Tensors made inside are freed; `inputs` are not.
+ * @throws Error from tfjs when the loss is not a scalar or does not depend on one of the inputs.
+ */
+export function objectiveGradient(inputs: TensorMap, objective: (params: TensorMap) => Objective): ObjectiveGradient {
+  const names = Object.keys(inputs).sort();
+  let metric: tf.Scalar | undefined;
+  const { value, grads } = tf.tidy(() =>
+    tf.valueAndGrads((...xs: tf.Tensor[]) => {
+      const out = objective(Object.fromEntries(names.map((n, i) => [n, xs[i]!])));
+      metric = tf.keep(out.metric);
+      return out.loss;
+    })(names.map((n) => inputs[n]!)),
+  );
+  try {
+    return {
+      gradient: paramSet(names.map((n, i) => [n, { shape: [...inputs[n]!.shape], data: Float32Array.from(grads[i]!.dataSync()) }] as const)),
+      loss: value.dataSync()[0]!,
+      metric: metric!.dataSync()[0]!,
+    };
+  } finally {
+    tf.dispose([value, ...grads, metric!]);
+  }
+}
+
+/** The loss and metric of `model` with parameters `params` on `batch` (one forward pass). */
+export function lossAndMetric(model: Model, params: TensorMap, batch: EncodedBatch): Objective {
+  const prediction = model.forward(params, batch.x);
+  return { loss: model.loss(prediction, batch.y), metric: model.metric(prediction, batch.y) };
+}

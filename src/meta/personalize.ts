@@ -1,0 +1,88 @@
+/**
+ * Personalization: adapt a meta-initialization to one user's few labelled examples, choosing the number of
+ * fine-tuning steps itself. Part of each label's examples is held out; the held-out accuracy is measured after
+ * s = 0..maxSteps steps of fine-tuning on the rest; the best s (fewest steps among ties) is then used to adapt on
+ * all examples. This is early stopping on a validation split (Prechelt 1998) applied to the inner loop of MAML
+ * (Finn et al. 2017); the reported accuracy is the held-out accuracy at the chosen s (optimistic: s was chosen on
+ * the same held-out examples).
+ */
+import { DatasetError, ShapeError } from '../core/errors';
+import type { ParamSet } from '../core/param-set';
+import { Rng } from '../core/rng';
+import type { Model } from '../model/model';
+import type { Task, TextSet } from '../tasks/task';
+import { adaptParams } from './adapt';
+import { evaluateAdaptation } from './evaluate';
+import type { AlgorithmConfig } from './meta-params';
+
+/** One labelled example of the user. */
+export interface UserExample {
+  text: string;
+  label: string;
+}
+
+/** Options of {@link personalize}. */
+export interface PersonalizeOptions {
+  /** Largest number of fine-tuning steps considered. @default 50 */
+  maxSteps?: number;
+  /** Fraction of each label's examples held out (at least one per label with ≥ 2 examples). @default 0.2 */
+  holdoutFraction?: number;
+  /** Seed of the held-out draw. @default 0 */
+  seed?: number;
+}
+
+/** The adapted model and how it was chosen. */
+export interface Personalization {
+  /** Adapted model parameters (spec of the model given). */
+  params: ParamSet;
+  /** Label names; output i of the model is `labels[i]`. */
+  labels: string[];
+  /** Fine-tuning steps chosen. */
+  steps: number;
+  /** Held-out accuracy after s = 0..maxSteps steps. */
+  curve: number[];
+  /** Held-out accuracy at the chosen number of steps, in [0, 1]. */
+  heldOutAccuracy: number;
+  heldOutExamples: number;
+  trainingExamples: number;
+}
+
+/** Label names in order of first appearance. */
+export function labelsOf(examples: readonly UserExample[]): string[] {
+  return [...new Set(examples.map((e) => e.label))];
+}
+
+function textSet(examples: readonly UserExample[], labels: readonly string[]): TextSet {
+  return { kind: 'text', texts: examples.map((e) => e.text), labels: Int32Array.from(examples.map((e) => labels.indexOf(e.label))) };
+}
+
+/**
+ * Adapts `metaParams` to `examples` with `model` (whose head has one output per label).
+ * @param resetHead start from a zero head (the checkpoint's head was trained for another number of classes).
+ * @throws DatasetError when there are fewer than 2 labels or no label has 2 examples (nothing to hold out);
+ *   ShapeError when the model's outputs differ from the number of labels.
+ */
+export function personalize(model: Model, metaParams: ParamSet, examples: readonly UserExample[], algorithm: Pick<AlgorithmConfig, 'adapt' | 'innerLr'>, resetHead: boolean, options: PersonalizeOptions = {}): Personalization {
+  const labels = labelsOf(examples);
+  if (labels.length < 2) throw new DatasetError('user data', `needs at least 2 different labels, got ${labels.length} (${labels.join(', ') || 'none'})`);
+  const headOut = model.spec.get(model.headNames.find((n) => model.spec.get(n)!.length === 1) ?? model.headNames[0]!)!;
+  if (headOut.at(-1) !== labels.length) throw new ShapeError(`model has ${headOut.at(-1)} outputs but the user data has ${labels.length} labels`);
+  const rng = new Rng(options.seed ?? 0);
+  const fraction = options.holdoutFraction ?? 0.2;
+  const train: UserExample[] = [];
+  const held: UserExample[] = [];
+  for (const label of labels) {
+    const mine = rng.shuffle(examples.filter((e) => e.label === label));
+    const k = mine.length >= 2 ? Math.max(1, Math.floor(mine.length * fraction)) : 0;
+    held.push(...mine.slice(0, k));
+    train.push(...mine.slice(k));
+  }
+  if (held.length === 0) throw new DatasetError('user data', 'needs at least 2 examples of some label to hold one out and choose the number of steps');
+  const maxSteps = options.maxSteps ?? 50;
+  const task: Task = { spec: { family: 'user', split: 'test', seed: options.seed ?? 0 }, support: textSet(train, labels), query: textSet(held, labels) };
+  const curve = evaluateAdaptation(model, metaParams, task, { steps: maxSteps, algorithm, resetHead }).metric;
+  let steps = 0;
+  for (let s = 1; s < curve.length; s++) if (curve[s]! > curve[steps]!) steps = s;
+  const params = adaptParams(model, metaParams, textSet(examples, labels), { steps, algorithm, resetHead });
+  return { params, labels, steps, curve, heldOutAccuracy: curve[steps]!, heldOutExamples: held.length, trainingExamples: train.length };
+}
