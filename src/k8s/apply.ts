@@ -4,7 +4,7 @@
  * object is read first, so the result says whether it was created, changed, or left as it was (an apply that
  * changes nothing leaves the resourceVersion alone).
  */
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { KubernetesError } from '../core/errors';
 import { httpStatusOf, toKubernetesError, type RequestDescription } from './api-error';
 import type { Cluster } from './cluster';
@@ -73,7 +73,7 @@ export async function applyObject(cluster: Cluster, object: KubeObject, fieldMan
   const before = await readOrUndefined(cluster, object, r);
   let after: KubernetesObject;
   try {
-    after = await cluster.objects.patch(structuredClone(object) as KubernetesObject, undefined, undefined, fieldManager, options.forceConflicts ? true : undefined, PatchStrategy.ServerSideApply);
+    after = await cluster.objects.serverSideApply(object, fieldManager, options.forceConflicts === true);
   } catch (err) {
     throw toKubernetesError(err, r, cluster);
   }

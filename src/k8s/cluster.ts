@@ -3,14 +3,35 @@
  * (`--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account), an optional
  * context (`--context`) and namespace (`--namespace`), and the API clients metatrain uses.
  */
-import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, HttpMethod, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { KubernetesError } from '../core/errors';
 
-/** The generic object client with API discovery made public (client-node keeps `resource()` protected). */
+/**
+ * The generic object client of client-node with two additions: public API discovery (`resource()` is protected)
+ * and a server-side apply that sends the object exactly as given.
+ */
 export class ObjectApi extends KubernetesObjectApi {
   /** Discovery entry of `kind` in `apiVersion` (plural name, namespaced), or undefined when it is not served. */
   discover(apiVersion: string, kind: string): ReturnType<KubernetesObjectApi['resource']> {
     return this.resource(apiVersion, kind);
+  }
+
+  /**
+   * Server-side apply (PATCH, `application/apply-patch+yaml`, `fieldManager`, `force` when true) of a plain JSON
+   * object, through the client's request pipeline (auth, TLS, middleware). `KubernetesObjectApi.patch` runs the
+   * body through the generated model serializer, which silently drops fields whose TypeScript name differs from
+   * the JSON name (client-node 1.3: NetworkPolicy `ingress[].from` is the model's `_from`), so it is not used.
+   * @throws ApiException when the API server answers with an error status.
+   */
+  async serverSideApply(object: KubernetesObject, fieldManager: string, force: boolean): Promise<KubernetesObject> {
+    const path = await this.specUriPath(structuredClone(object), 'patch');
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
+    request.setHeaderParam('Accept', 'application/json, */*;q=0.8');
+    request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
+    request.setQueryParam('fieldManager', fieldManager);
+    if (force) request.setQueryParam('force', 'true');
+    request.setBody(JSON.stringify(object));
+    return this.requestPromise(request);
   }
 }
 

@@ -1,0 +1,194 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseAllDocuments } from 'yaml';
+import { KubernetesError } from '../../src/core/errors';
+import { launchManifest, launchRun } from '../../src/k8s/launch';
+import { renderNamespace, renderRun } from '../../src/k8s/render-run';
+import { scaleWorkers } from '../../src/k8s/scale';
+import { compileDeploySettings } from '../../src/k8s/settings';
+import { connectCluster } from '../../src/k8s/cluster';
+import { exampleConfig, exampleWith, startHarness } from './stub/harness';
+
+// Collection paths written out by hand from the Kubernetes API reference, independent of src/k8s.
+const COLLECTION: Record<string, string> = {
+  Secret: '/api/v1/namespaces/NS/secrets',
+  ServiceAccount: '/api/v1/namespaces/NS/serviceaccounts',
+  ConfigMap: '/api/v1/namespaces/NS/configmaps',
+  PersistentVolumeClaim: '/api/v1/namespaces/NS/persistentvolumeclaims',
+  Role: '/apis/rbac.authorization.k8s.io/v1/namespaces/NS/roles',
+  RoleBinding: '/apis/rbac.authorization.k8s.io/v1/namespaces/NS/rolebindings',
+  Service: '/api/v1/namespaces/NS/services',
+  Deployment: '/apis/apps/v1/namespaces/NS/deployments',
+  NetworkPolicy: '/apis/networking.k8s.io/v1/namespaces/NS/networkpolicies',
+  ServiceMonitor: '/apis/monitoring.coreos.com/v1/namespaces/NS/servicemonitors',
+  PodMonitor: '/apis/monitoring.coreos.com/v1/namespaces/NS/podmonitors',
+};
+const pathOf = (kind: string, name: string, ns = 'metatrain') => (kind === 'Namespace' ? `/api/v1/namespaces/${name}` : `${COLLECTION[kind]!.replace('NS', ns)}/${name}`);
+
+test('launch server-side-applies every object: PATCH apply-patch+yaml with fieldManager metatrain, the rendered body, after a GET', async () => {
+  const h = await startHarness();
+  try {
+    const result = await launchRun(h.cluster, exampleConfig());
+    const s = compileDeploySettings(exampleConfig());
+    const rendered = [renderNamespace(s), ...renderRun(s)];
+    assert.equal(result.results.length, rendered.length + 1);
+    assert.ok(result.results.every((r) => r.action === 'created'), JSON.stringify(result.results));
+
+    const writes = h.stub.requests.filter((r) => r.method !== 'GET');
+    assert.ok(writes.every((r) => r.method === 'PATCH' && r.contentType === 'application/apply-patch+yaml'), 'only server-side apply writes');
+    assert.ok(writes.every((r) => r.query['fieldManager'] === 'metatrain' && r.query['force'] === undefined));
+    assert.ok(h.stub.requests.every((r) => r.authorization === `Bearer ${h.stub.token}`), 'kubeconfig token sent');
+    for (const o of rendered) {
+      const path = pathOf(o.kind, o.metadata.name);
+      const patch = writes.find((w) => w.path === path);
+      assert.ok(patch, `no apply of ${o.kind} at ${path}`);
+      assert.deepEqual(patch.body, JSON.parse(JSON.stringify(o)), `${o.kind} body is the rendered object`);
+      const i = h.stub.requests.indexOf(patch);
+      assert.equal(h.stub.requests[i - 1]!.method, 'GET', `${o.kind} is read before apply`);
+      assert.equal(h.stub.requests[i - 1]!.path, path);
+    }
+    const secret = writes.find((w) => w.path === pathOf('Secret', 'sotu-maml-token'))!.body as { stringData: { token: string } };
+    assert.match(secret.stringData.token, /^[0-9a-f]{64}$/, '32 random bytes');
+    assert.equal(Buffer.from(h.stub.get('v1', 'Secret', 'metatrain', 'sotu-maml-token')!['data'].token, 'base64').toString(), secret.stringData.token);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('re-running launch changes nothing: every object unchanged, same resourceVersions, same token', async () => {
+  const h = await startHarness();
+  try {
+    await launchRun(h.cluster, exampleConfig());
+    const versions = () => Object.fromEntries(['Deployment', 'ConfigMap', 'Secret', 'Role', 'Service', 'NetworkPolicy', 'ServiceMonitor'].flatMap((k) =>
+      h.stub.list(k === 'Deployment' ? 'apps/v1' : k === 'Role' ? 'rbac.authorization.k8s.io/v1' : k === 'NetworkPolicy' ? 'networking.k8s.io/v1' : k === 'ServiceMonitor' ? 'monitoring.coreos.com/v1' : 'v1', k)
+        .map((o) => [`${k}/${o['metadata'].name}`, o['metadata'].resourceVersion])));
+    const before = versions();
+    const token = h.stub.get('v1', 'Secret', 'metatrain', 'sotu-maml-token')!['data'].token;
+    const again = await launchRun(h.cluster, exampleConfig());
+    assert.deepEqual(again.results.filter((r) => r.action !== 'unchanged'), []);
+    assert.deepEqual(versions(), before);
+    assert.equal(h.stub.get('v1', 'Secret', 'metatrain', 'sotu-maml-token')!['data'].token, token);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('launch with a changed worker count reconfigures the workers, the config and the coordinator (config hash), nothing else', async () => {
+  const h = await startHarness();
+  try {
+    await launchRun(h.cluster, exampleConfig());
+    const changed = await launchRun(h.cluster, exampleWith({ runtime: { ...exampleConfig().runtime, workers: 6 } }));
+    const configured = changed.results.filter((r) => r.action === 'configured').map((r) => `${r.kind}/${r.name}`);
+    assert.deepEqual(configured.sort(), ['ConfigMap/sotu-maml-config', 'Deployment/sotu-maml-coordinator', 'Deployment/sotu-maml-worker']);
+    assert.equal(h.stub.get('apps/v1', 'Deployment', 'metatrain', 'sotu-maml-worker')!['spec'].replicas, 6);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('409: launch after `metatrain scale` set other replicas names the conflicting field and manager; --force-conflicts takes it back', async () => {
+  const h = await startHarness();
+  try {
+    await launchRun(h.cluster, exampleConfig());
+    await scaleWorkers(h.cluster, 'sotu-maml', 8);
+    await assert.rejects(launchRun(h.cluster, exampleConfig()), (e: unknown) => {
+      assert.ok(e instanceof KubernetesError);
+      assert.equal(e.statusCode, 409);
+      assert.match(e.message, /^conflict: Deployment "sotu-maml-worker" in namespace "metatrain" has fields another field manager owns: \.spec\.replicas: conflict with "metatrain-scale"/);
+      assert.match(e.message, /Re-run launch with --force-conflicts to take them back, or change the config to match\./);
+      return true;
+    });
+    const forced = await launchRun(h.cluster, exampleConfig(), { forceConflicts: true });
+    assert.equal(forced.results.find((r) => r.name === 'sotu-maml-worker')!.action, 'configured');
+    const patch = h.stub.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/deployments/sotu-maml-worker')).at(-1)!;
+    assert.equal(patch.query['force'], 'true');
+    assert.equal(h.stub.get('apps/v1', 'Deployment', 'metatrain', 'sotu-maml-worker')!['spec'].replicas, 4);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('403: a refused apply says which verb on which resource is missing and how to check it', async () => {
+  const h = await startHarness({ authorize: (a) => a.resource !== 'roles' });
+  try {
+    await assert.rejects(launchRun(h.cluster, exampleConfig()), (e: unknown) => {
+      assert.ok(e instanceof KubernetesError);
+      assert.equal(e.statusCode, 403);
+      assert.equal(e.reason, 'Forbidden');
+      assert.match(e.message, /^forbidden: you may not get Role "sotu-maml-coordinator" in namespace "metatrain"/);
+      assert.match(e.message, /Ask a cluster admin for a Role granting "get" on roles there, or use a namespace you may write with --namespace\. Check with: kubectl auth can-i get roles -n metatrain$/);
+      return true;
+    });
+  } finally {
+    await h.stop();
+  }
+});
+
+test('422: an object the API server rejects as invalid is named with the failing fields', async () => {
+  const h = await startHarness();
+  try {
+    h.stub.inject({
+      method: 'PATCH',
+      pathIncludes: '/deployments/sotu-maml-worker',
+      code: 422,
+      reason: 'Invalid',
+      message: 'Deployment.apps "sotu-maml-worker" is invalid',
+      causes: [{ field: 'spec.template.spec.containers[0].resources.limits', message: 'Invalid value: "8Gi": must be greater than or equal to memory request', reason: 'FieldValueInvalid' }],
+    });
+    await assert.rejects(launchRun(h.cluster, exampleConfig()), (e: unknown) => {
+      assert.ok(e instanceof KubernetesError);
+      assert.equal(e.statusCode, 422);
+      assert.match(e.message, /^invalid: the API server rejected Deployment "sotu-maml-worker" in namespace "metatrain": spec\.template\.spec\.containers\[0\]\.resources\.limits: Invalid value/);
+      assert.match(e.message, /Fix the named field in the kubernetes section of the config/);
+      return true;
+    });
+  } finally {
+    await h.stop();
+  }
+});
+
+test('a cluster without the Prometheus Operator gets a message to install it or disable monitoring', async () => {
+  const h = await startHarness({ monitoringCrds: false });
+  try {
+    await assert.rejects(launchRun(h.cluster, exampleConfig()), (e: unknown) =>
+      e instanceof KubernetesError && e.reason === 'NotServed' && /does not serve monitoring\.coreos\.com\/v1 ServiceMonitor\. Install the Prometheus Operator .* or set kubernetes\.monitoring\.enabled: false/.test(e.message));
+    const off = exampleWith({ kubernetes: { ...exampleConfig().kubernetes, monitoring: { enabled: false } } });
+    const result = await launchRun(h.cluster, off);
+    assert.ok(!result.results.some((r) => r.kind.endsWith('Monitor')));
+  } finally {
+    await h.stop();
+  }
+});
+
+test('--namespace overrides kubernetes.namespace, down to the RoleBinding subject', async () => {
+  const h = await startHarness({}, { namespace: 'team-a' });
+  try {
+    const result = await launchRun(h.cluster, exampleConfig());
+    assert.equal(result.namespace, 'team-a');
+    assert.ok(h.stub.requests.filter((r) => r.method === 'PATCH').every((r) => r.path.includes('/namespaces/team-a')));
+    const binding = h.stub.get('rbac.authorization.k8s.io/v1', 'RoleBinding', 'team-a', 'sotu-maml-coordinator')!;
+    assert.equal(binding['subjects'][0].namespace, 'team-a');
+  } finally {
+    await h.stop();
+  }
+});
+
+test('an unreachable API server and an unknown context give messages that say what to check', async () => {
+  const h = await startHarness();
+  try {
+    await assert.rejects(launchRun(h.connect({ context: 'unreachable' }), exampleConfig()), (e: unknown) =>
+      e instanceof KubernetesError && e.statusCode === 0 && /^cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:9 \(context "unreachable"\): ECONNREFUSED\. Check --context/.test(e.message));
+    assert.throws(() => connectCluster({ kubeconfig: h.kubeconfig, context: 'prod' }), /no context "prod" in the kubeconfig \(contexts: stub, unreachable\)/);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('launch --dry-run prints the namespace and the run objects as YAML, and no token', () => {
+  const yaml = launchManifest(exampleConfig(), 'team-b');
+  const docs = parseAllDocuments(yaml).map((d) => d.toJS());
+  const s = compileDeploySettings(exampleConfig(), { namespace: 'team-b' });
+  assert.deepEqual(docs, JSON.parse(JSON.stringify([renderNamespace(s), ...renderRun(s)])));
+  assert.match(yaml, /^# Secret sotu-maml-token \(the run token\) is created on the cluster by `metatrain launch` and not shown\./);
+  assert.doesNotMatch(yaml, /stringData|kind: Secret/);
+});

@@ -1,0 +1,189 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse as parseYaml } from 'yaml';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { parseRunConfig, type RunConfig } from '../../src/core/config';
+import { ConfigError } from '../../src/core/errors';
+import { compileDeploySettings, type SettingsOverrides } from '../../src/k8s/settings';
+import { renderNamespace, renderRun, RUN_KINDS, type KubeObject } from '../../src/k8s/render-run';
+import { renderTokenSecret } from '../../src/k8s/render-storage';
+import { RUN_LABEL } from '../../src/k8s/names';
+import { DEFAULT_NAMESPACE } from '../../src/k8s/cluster';
+import { exampleConfig, exampleWith } from './stub/harness';
+
+// kubernetes-models classes validate against the Kubernetes OpenAPI schemas (and the Prometheus Operator CRDs).
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  Namespace, ServiceAccount, Secret, ConfigMap, PersistentVolumeClaim, Role, RoleBinding, Service, Deployment, NetworkPolicy, ServiceMonitor, PodMonitor,
+};
+
+function validate(o: KubeObject): void {
+  const Model = MODELS[o.kind];
+  assert.ok(Model, `no schema for ${o.kind}`);
+  new Model(structuredClone(o) as never).validate();
+}
+
+function objectsOf(config: RunConfig, overrides: SettingsOverrides = {}): KubeObject[] {
+  const s = compileDeploySettings(config, overrides);
+  return [renderNamespace(s), renderTokenSecret(s, 'secret-token'), ...renderRun(s)];
+}
+
+type Pod = { spec: { containers: Array<Record<string, any>>; securityContext: Record<string, any>; [k: string]: any } };
+const deploymentNamed = (objects: KubeObject[], suffix: string) =>
+  objects.find((o) => o.kind === 'Deployment' && o.metadata.name.endsWith(suffix)) as unknown as { spec: { replicas: number; template: Pod } };
+
+const variants: Array<[string, RunConfig, SettingsOverrides]> = [
+  ['example (gpu)', exampleConfig(), {}],
+  ['example forced to cpu', exampleConfig(), { device: 'cpu' }],
+  ['rwx storage with a class, no monitoring, no compression', exampleWith({
+    compression: { enabled: false },
+    kubernetes: { storage: { accessMode: 'ReadWriteMany', className: 'fast', size: '1Ti' }, monitoring: { enabled: false } },
+  }), {}],
+  ['defaults only', parseRunConfig({ name: 'd', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, nats: { url: 'nats://n:4333' } }), {}],
+];
+
+test('every rendered object validates against the Kubernetes and Prometheus Operator schemas', () => {
+  let count = 0;
+  for (const [, config, overrides] of variants) {
+    for (const o of objectsOf(config, overrides)) {
+      validate(o);
+      count++;
+    }
+  }
+  assert.ok(count >= 50, `validated ${count} objects`);
+});
+
+test('the schema validation rejects a broken object (the check above is live)', () => {
+  const worker = structuredClone(deploymentNamed(objectsOf(exampleConfig()), '-worker')) as unknown as KubeObject & { spec: { replicas: unknown } };
+  worker.spec.replicas = 'four';
+  assert.throws(() => validate(worker), /replicas must be integer/);
+});
+
+test('every object of a run carries the run label and the recommended labels; the namespace carries no run label', () => {
+  const [ns, ...rest] = objectsOf(exampleConfig());
+  assert.equal(ns!.metadata.labels?.[RUN_LABEL], undefined);
+  for (const o of rest) {
+    const l = o.metadata.labels ?? {};
+    assert.equal(l[RUN_LABEL], 'sotu-maml', `${o.kind}/${o.metadata.name}`);
+    for (const k of ['name', 'instance', 'component', 'part-of', 'version']) assert.ok(l[`app.kubernetes.io/${k}`], `${o.kind} lacks app.kubernetes.io/${k}`);
+    assert.equal(o.metadata.namespace, 'metatrain');
+  }
+  assert.deepEqual(new Set(rest.map((o) => o.kind)), new Set(RUN_KINDS.map((k) => k.kind)), 'RUN_KINDS lists exactly the kinds a run has');
+});
+
+test('pods run non-root with a read-only root filesystem, no capabilities, and requests and limits on every container', () => {
+  for (const [, config, overrides] of variants) {
+    for (const o of objectsOf(config, overrides).filter((x) => x.kind === 'Deployment')) {
+      const pod = (o as unknown as { spec: { template: Pod } }).spec.template;
+      assert.equal(pod.spec.securityContext['runAsNonRoot'], true);
+      assert.ok(pod.spec.securityContext['runAsUser'] > 0);
+      assert.equal(pod.spec.securityContext['seccompProfile'].type, 'RuntimeDefault');
+      for (const c of pod.spec.containers) {
+        assert.equal(c['securityContext'].readOnlyRootFilesystem, true, `${o.metadata.name}`);
+        assert.equal(c['securityContext'].allowPrivilegeEscalation, false);
+        assert.deepEqual(c['securityContext'].capabilities, { drop: ['ALL'] });
+        for (const r of ['cpu', 'memory']) {
+          assert.ok(c['resources'].requests[r], `${o.metadata.name} requests.${r}`);
+          assert.ok(c['resources'].limits[r], `${o.metadata.name} limits.${r}`);
+        }
+        assert.ok(c['readinessProbe'] && c['livenessProbe'], `${o.metadata.name} probes`);
+        assert.ok(c['volumeMounts'].some((m: { mountPath: string }) => m.mountPath === '/tmp'), 'writable /tmp');
+      }
+    }
+  }
+});
+
+test('GPU workers request the GPU, tolerate the taint, select GPU nodes and use the tensorflow backend; CPU workers use wasm', () => {
+  const gpu = deploymentNamed(objectsOf(exampleConfig()), '-worker').spec;
+  const c = gpu.template.spec.containers[0]!;
+  assert.equal(gpu.replicas, 4);
+  assert.equal(c['resources'].limits['nvidia.com/gpu'], '1');
+  assert.equal(c['image'], 'metatrain/metatrain-worker-gpu:0.1.0');
+  assert.deepEqual(c['env'][0], { name: 'METATRAIN_BACKEND', value: 'tensorflow' });
+  assert.deepEqual(gpu.template.spec['tolerations'], [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+  assert.deepEqual(gpu.template.spec['nodeSelector'], { 'nvidia.com/gpu.present': 'true' });
+  assert.deepEqual(c['args'], ['worker', '--coordinator', 'sotu-maml-coordinator:7070']);
+
+  const cpu = deploymentNamed(objectsOf(exampleWith({ kubernetes: { ...exampleConfig().kubernetes, gpu: { count: 0 } } })), '-worker').spec;
+  const cc = cpu.template.spec.containers[0]!;
+  assert.equal(cc['resources'].limits['nvidia.com/gpu'], undefined);
+  assert.equal(cc['image'], 'metatrain/metatrain-worker-cpu:0.1.0');
+  assert.deepEqual(cc['env'][0], { name: 'METATRAIN_BACKEND', value: 'wasm' });
+  assert.equal(cpu.template.spec['tolerations'], undefined);
+  assert.equal(cpu.template.spec['nodeSelector'], undefined);
+});
+
+test('the coordinator is one Recreate replica with a checkpoint grace period, its config mounted and its service account', () => {
+  const objects = objectsOf(exampleWith({ kubernetes: { ...exampleConfig().kubernetes, terminationGracePeriodSeconds: 300 } }));
+  const d = deploymentNamed(objects, '-coordinator') as unknown as { spec: { replicas: number; strategy: { type: string }; template: Pod } };
+  assert.equal(d.spec.replicas, 1);
+  assert.equal(d.spec.strategy.type, 'Recreate');
+  const pod = d.spec.template.spec;
+  assert.equal(pod['terminationGracePeriodSeconds'], 300);
+  assert.equal(pod['serviceAccountName'], 'sotu-maml-coordinator');
+  assert.deepEqual(pod.containers[0]!['args'], ['coordinator', '--config', '/etc/metatrain/run.yaml', '--resume']);
+  assert.equal(pod.containers[0]!['readinessProbe'].httpGet.path, '/readyz');
+  const workers = deploymentNamed(objects, '-worker').spec.template.spec;
+  assert.equal(workers['automountServiceAccountToken'], false, 'workers get no API token');
+});
+
+test('the ConfigMap holds a valid run config with the in-cluster listen address, ports and output directory', () => {
+  const cm = objectsOf(exampleConfig()).find((o) => o.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
+  const inCluster = parseRunConfig(parseYaml(cm.data['run.yaml']!));
+  assert.equal(inCluster.runtime.listen, '0.0.0.0:7070');
+  assert.equal(inCluster.runtime.metricsPort, 9464);
+  assert.equal(inCluster.runtime.outDir, '/var/lib/metatrain/sotu-maml');
+  assert.equal(inCluster.algorithm.metaBatchSize, 16, 'training fields pass through');
+  assert.equal(inCluster.nats?.url, 'nats://nats.nats.svc.cluster.local:4222');
+});
+
+test('the compressor shares the coordinator node only for a ReadWriteOnce claim; no compressor without compression', () => {
+  const rwo = deploymentNamed(objectsOf(exampleConfig()), '-compressor').spec.template.spec;
+  assert.equal(rwo['affinity'].podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, 'kubernetes.io/hostname');
+  const rwx = objectsOf(exampleWith({ kubernetes: { ...exampleConfig().kubernetes, storage: { accessMode: 'ReadWriteMany' } } }));
+  assert.equal(deploymentNamed(rwx, '-compressor').spec.template.spec['affinity'], undefined);
+  const off = objectsOf(exampleWith({ compression: { enabled: false } }));
+  assert.equal(off.filter((o) => o.kind === 'Deployment').length, 2);
+});
+
+test('monitors carry the configured release label and can be turned off', () => {
+  const on = objectsOf(exampleWith({ kubernetes: { ...exampleConfig().kubernetes, monitoring: { release: 'prom' } } }));
+  const monitors = on.filter((o) => o.kind.endsWith('Monitor'));
+  assert.deepEqual(monitors.map((m) => [m.kind, m.metadata.labels?.['release']]), [['ServiceMonitor', 'prom'], ['PodMonitor', 'prom']]);
+  const off = objectsOf(exampleWith({ kubernetes: { ...exampleConfig().kubernetes, monitoring: { enabled: false } } }));
+  assert.equal(off.filter((o) => o.kind.endsWith('Monitor')).length, 0);
+});
+
+test('the workers NetworkPolicy allows egress only to the coordinator, NATS (its URL port) and DNS', () => {
+  const np = objectsOf(parseRunConfig({ name: 'd', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, nats: { url: 'nats://n:4333' } }))
+    .find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'd-worker') as unknown as { spec: { egress: Array<{ ports: Array<{ port: number }> }> } };
+  assert.deepEqual(np.spec.egress.map((e) => e.ports.map((p) => p.port)), [[7070], [4333], [53, 53]]);
+});
+
+test('a run with compression but no NATS URL is refused, naming nats.url', () => {
+  const config = parseRunConfig({ name: 'd', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } });
+  assert.throws(() => compileDeploySettings(config), (e: unknown) => e instanceof ConfigError && e.path === 'nats.url' && /JetStream/.test(e.message));
+  assert.throws(() => compileDeploySettings(parseRunConfig({ ...config, nats: { url: 'http://x:1' } })), (e: unknown) => e instanceof ConfigError && e.path === 'nats.url');
+});
+
+test('the kubernetes config section has documented defaults, and bad quantities name the field', () => {
+  const k = parseRunConfig({ name: 'd', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } }).kubernetes;
+  assert.equal(k.namespace, DEFAULT_NAMESPACE);
+  assert.equal(k.gpu.count, 1);
+  assert.equal(k.storage.size, '10Gi');
+  assert.equal(k.monitoring.release, 'kube-prometheus-stack');
+  assert.throws(
+    () => parseRunConfig({ name: 'd', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, kubernetes: { workerResources: { limits: { memory: 'lots' } } } }),
+    (e: unknown) => e instanceof ConfigError && e.path === 'kubernetes.workerResources.limits.memory',
+  );
+});
