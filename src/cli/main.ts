@@ -2,17 +2,20 @@
  * The `metatrain` command. One thin file per subcommand (parsing and printing only), each exporting
  * `register(program)`.
  */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { packageFile } from '../core/package-root';
 import { register as registerRun } from './run';
 import { register as registerCoordinator } from './coordinator';
 import { register as registerWorker } from './worker';
+import { register as registerAdapt } from './adapt';
 
 const program = new Command('metatrain')
   .description('Distributed meta-training (MAML family) of few-shot Transformers, with compression and Kubernetes deployment')
   .showHelpAfterError()
-  .version(require('../../../package.json').version as string);
+  .version((JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version);
 
-for (const register of [registerRun, registerCoordinator, registerWorker]) register(program);
+for (const register of [registerRun, registerCoordinator, registerWorker, registerAdapt]) register(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`metatrain: ${err.message}\n`);

@@ -45,6 +45,8 @@ export interface TrainHistory {
 }
 
 interface Extra {
+  /** The run config, so that a checkpoint is self-describing (`metatrain adapt`, compression). */
+  config: unknown;
   convergence: ConvergenceState;
   converged: boolean;
   history: TrainHistory;
@@ -97,7 +99,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
   let params = initMetaParams(config, family.outputs, deriveSeed(config.seed, 'init'));
   let adam = new Adam(specOf(params), { lr: algorithm.outerLr });
   let step = 0;
-  let extra: Extra = { convergence: { bestLoss: null, bestStep: 0, sinceBest: 0 }, converged: false, history: emptyHistory() };
+  let extra: Extra = { config, convergence: { bestLoss: null, bestStep: 0, sinceBest: 0 }, converged: false, history: emptyHistory() };
   let best = params;
   let bestCheckpoint = '';
 
@@ -136,8 +138,11 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
       configHash: ctx.configHash,
       rng: { seed: config.seed, derivation: 'deriveSeed(seed, kind, step, index)', nextStep: step + 1 },
       metrics,
-      extra: { convergence: tracker.state(), converged, history } satisfies Extra as unknown as Record<string, unknown>,
+      extra: { config, convergence: tracker.state(), converged, history } satisfies Extra as unknown as Record<string, unknown>,
       best: isBest,
+    }).catch((err: Error) => {
+      events.emit('checkpointFailed', step, err.message);
+      throw err;
     });
     if (isBest) bestCheckpoint = saved.path;
     events.emit('checkpoint', { step, path: saved.path, bytes: saved.bytesWritten, durationSeconds: saved.totalSeconds, best: isBest });

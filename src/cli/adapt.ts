@@ -1,0 +1,72 @@
+/** `metatrain adapt --checkpoint DIR --data user.jsonl --out DIR`: personalize a meta-initialization for one user. */
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parseRunConfig } from '../core/config';
+import { CheckpointError } from '../core/errors';
+import { encodeSafetensors } from '../core/safetensors';
+import { loadCheckpoint } from '../coordinator/checkpoint-load';
+import { BACKEND_NAMES, initBackend, type BackendName } from '../model/backend';
+import { createModel } from '../model/create-model';
+import { labelsOf, personalize } from '../meta/personalize';
+import { loadLabelledJsonl } from '../tasks/jsonl';
+import { positiveInt } from './options';
+
+/** Registers the subcommand. */
+export function register(program: Command): void {
+  program
+    .command('adapt')
+    .description("adapt a meta-learned checkpoint to one user's labelled examples (JSONL), choosing the number of steps on held-out examples")
+    .requiredOption('--checkpoint <dir>', 'checkpoint directory (e.g. the one printed by metatrain run)')
+    .requiredOption('--data <file>', 'JSONL file, one {"text": ..., "label": ...} per line')
+    .requiredOption('--out <dir>', 'directory to create for the adapted model')
+    .option('--max-steps <n>', 'largest number of fine-tuning steps considered', positiveInt, 50)
+    .option('--backend <name>', `tfjs backend: ${BACKEND_NAMES.join(', ')}`, 'wasm')
+    .action(async (o: { checkpoint: string; data: string; out: string; maxSteps: number; backend: string }) => {
+      if (!BACKEND_NAMES.includes(o.backend as BackendName)) throw new Error(`unknown backend ${JSON.stringify(o.backend)}: choose one of ${BACKEND_NAMES.join(', ')}`);
+      const out = resolve(o.out);
+      if (existsSync(out)) throw new Error(`${out} already exists: choose a new --out directory`);
+      const examples = loadLabelledJsonl(o.data);
+      const checkpoint = await loadCheckpoint(o.checkpoint);
+      if (!checkpoint.extra.config) throw new CheckpointError(`checkpoint ${o.checkpoint} does not record its run config; it was not written by metatrain run`);
+      const config = parseRunConfig(checkpoint.extra.config);
+      if (config.model.kind !== 'transformer') throw new Error(`checkpoint ${o.checkpoint} holds a ${config.model.kind} model; adapt works on text classifiers (transformer)`);
+      const labels = labelsOf(examples);
+      const resetHead = labels.length !== config.task.ways;
+      if (resetHead && config.algorithm.name === 'metasgd') {
+        throw new Error(`the checkpoint learned per-parameter rates for ${config.task.ways}-way tasks, but ${o.data} has ${labels.length} labels; use data with ${config.task.ways} labels`);
+      }
+      await initBackend(o.backend as BackendName);
+      const model = createModel(config.model, labels.length);
+      const result = personalize(model, checkpoint.params, examples, config.algorithm, resetHead, { maxSteps: o.maxSteps, seed: config.seed });
+      const report = {
+        checkpoint: resolve(o.checkpoint),
+        data: resolve(o.data),
+        labels: result.labels,
+        steps: result.steps,
+        heldOutAccuracy: result.heldOutAccuracy,
+        heldOutExamples: result.heldOutExamples,
+        trainingExamples: result.trainingExamples,
+        curve: result.curve,
+        headReset: resetHead,
+        model: config.model,
+        algorithm: config.algorithm,
+      };
+      // Written to a temporary directory, then renamed: nothing half-written is left on failure.
+      const tmp = join(dirname(out), `.tmp-adapt-${process.pid}`);
+      await mkdir(tmp, { recursive: true });
+      try {
+        await writeFile(join(tmp, 'model.safetensors'), encodeSafetensors(result.params, { labels: JSON.stringify(result.labels) }));
+        await writeFile(join(tmp, 'adapted.json'), JSON.stringify(report, null, 2));
+        await rename(tmp, out);
+      } catch (err) {
+        await rm(tmp, { recursive: true, force: true });
+        throw err;
+      }
+      process.stdout.write(
+        `adapted to ${examples.length} examples of ${labels.length} labels: ${result.steps} steps chosen, held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% on ${result.heldOutExamples} examples\n` +
+          `wrote ${join(out, 'model.safetensors')} and ${join(out, 'adapted.json')}\n`,
+      );
+    });
+}
