@@ -2,7 +2,7 @@
  * The sinusoid regression MLP of Finn et al. 2017 (MAML, §5.1): 1 → hidden… → 1, ReLU, MSE loss.
  * Parameters and their names come from `architectureOf` (`layer{i}.w|b`, `head.w|b`).
  *
- * Second order: exact. ReLU's gradient is built from its input (`dy · step(x)`), matMul's from its inputs, so
+ * Second order: exact. ReLU's gradient is built from its input (`dy · step(x)`), `matMul`'s (./mat-mul) from its inputs, so
  * `tf.grad` of a function that calls `tf.grads` differentiates the inner gradient exactly (checked against the
  * closed form and finite differences in test/model).
  */
@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../core/errors';
 import type { ExampleSet } from '../tasks/task';
 import { architectureOf, type ModelConfig } from './architecture';
+import { matMul } from './mat-mul';
 import type { EncodedBatch, Model, TensorMap } from './model';
 import { param } from './params-tf';
 
@@ -38,9 +39,9 @@ export function createSinusoidMlp(model: ModelConfig, outputs: number): Model {
       return tf.tidy(() => {
         let h = x as tf.Tensor2D;
         for (let i = 0; i < depth; i++) {
-          h = tf.relu(tf.add(tf.matMul(h, param(params, `layer${i}.w`)), param(params, `layer${i}.b`))) as tf.Tensor2D;
+          h = tf.relu(tf.add(matMul(h, param(params, `layer${i}.w`)), param(params, `layer${i}.b`))) as tf.Tensor2D;
         }
-        return tf.add(tf.matMul(h, param(params, 'head.w')), param(params, 'head.b'));
+        return tf.add(matMul(h, param(params, 'head.w')), param(params, 'head.b'));
       });
     },
     loss: meanSquaredError,

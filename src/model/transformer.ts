@@ -5,8 +5,8 @@
  * cross-entropy; metric: accuracy. Parameter names and shapes: `architectureOf` in ./architecture.
  *
  * Gradients, on wasm and cpu:
- * - first order: the embedding gradient is a one-hot matMul (`embeddingLookup`), so training works on wasm,
- *   which lacks the `UnsortedSegmentSum` kernel of `gather`'s gradient.
+ * - first order: the embedding gradient is a `ScatterNd` (`embeddingLookup`), so training works on wasm, which
+ *   lacks the `UnsortedSegmentSum` kernel of `gather`'s gradient.
  * - second order: exact. Attention softmax and the cross-entropy's log-softmax use `softmax` / `logSoftmax`
  *   from ./exact-grad-ops, whose gradients recompute from the input (tfjs's own would silently drop the
  *   second-order term); LayerNorm uses mean, square and rsqrt, whose tfjs gradients are built from inputs;
@@ -18,6 +18,7 @@ import { ShapeError } from '../core/errors';
 import type { ExampleSet } from '../tasks/task';
 import { architectureOf, type ModelConfig } from './architecture';
 import { embeddingLookup, logSoftmax, softmax } from './exact-grad-ops';
+import { matMul } from './mat-mul';
 import type { EncodedBatch, Model, TensorMap } from './model';
 import { param } from './params-tf';
 import { encodeTexts } from './tokenizer';
@@ -42,25 +43,26 @@ export function createTransformer(model: ModelConfig, outputs: number): Model {
   function attention(params: TensorMap, p: string, x: tf.Tensor3D, keyBias: tf.Tensor): tf.Tensor3D {
     const [n, len] = x.shape;
     const flat = tf.reshape(x, [n * len, d]) as tf.Tensor2D;
-    const project = (m: string, withBias: boolean): tf.Tensor => {
-      const linear = tf.matMul(flat, param(params, `${p}.attn.w${m}`));
+    // [n·L, d] → [n, L, heads, dHead] → permuted: [n, heads, L, dHead] (perm 0,2,1,3) or [n, heads, dHead, L] (0,2,3,1)
+    const project = (m: string, withBias: boolean, perm: number[]): tf.Tensor => {
+      const linear = matMul(flat, param(params, `${p}.attn.w${m}`));
       const biased = withBias ? tf.add(linear, param(params, `${p}.attn.b${m}`)) : linear;
-      return tf.transpose(tf.reshape(biased, [n, len, heads, dHead]), [0, 2, 1, 3]); // [n, heads, L, dHead]
+      return tf.transpose(tf.reshape(biased, [n, len, heads, dHead]), perm);
     };
-    const q = project('q', true);
-    const k = project('k', false);
-    const v = project('v', true);
-    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dHead)), keyBias); // [n, heads, L, L]
-    const context = tf.matMul(softmax(scores), v); // [n, heads, L, dHead]
+    const q = project('q', true, [0, 2, 1, 3]);
+    const kT = project('k', false, [0, 2, 3, 1]);
+    const v = project('v', true, [0, 2, 1, 3]);
+    const scores = tf.add(tf.mul(matMul(q, kT), 1 / Math.sqrt(dHead)), keyBias); // [n, heads, L, L]
+    const context = matMul(softmax(scores), v); // [n, heads, L, dHead]
     const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [n * len, d]) as tf.Tensor2D;
-    return tf.reshape(tf.add(tf.matMul(merged, param(params, `${p}.attn.wo`)), param(params, `${p}.attn.bo`)), [n, len, d]);
+    return tf.reshape(tf.add(matMul(merged, param(params, `${p}.attn.wo`)), param(params, `${p}.attn.bo`)), [n, len, d]);
   }
 
   function feedForward(params: TensorMap, p: string, x: tf.Tensor3D): tf.Tensor3D {
     const [n, len] = x.shape;
     const flat = tf.reshape(x, [n * len, d]) as tf.Tensor2D;
-    const hidden = tf.relu(tf.add(tf.matMul(flat, param(params, `${p}.ff.w1`)), param(params, `${p}.ff.b1`))) as tf.Tensor2D;
-    return tf.reshape(tf.add(tf.matMul(hidden, param(params, `${p}.ff.w2`)), param(params, `${p}.ff.b2`)), [n, len, d]);
+    const hidden = tf.relu(tf.add(matMul(flat, param(params, `${p}.ff.w1`)), param(params, `${p}.ff.b1`))) as tf.Tensor2D;
+    return tf.reshape(tf.add(matMul(hidden, param(params, `${p}.ff.w2`)), param(params, `${p}.ff.b2`)), [n, len, d]);
   }
 
   return {
@@ -93,7 +95,7 @@ export function createTransformer(model: ModelConfig, outputs: number): Model {
         }
         h = layerNorm(params, 'norm', h);
         const pooled = tf.div(tf.sum(tf.mul(h, tf.expandDims(mask, 2)), 1), tf.sum(mask, 1, true)) as tf.Tensor2D; // [n, d]
-        return tf.add(tf.matMul(pooled, param(params, 'head.w')), param(params, 'head.b'));
+        return tf.add(matMul(pooled, param(params, 'head.w')), param(params, 'head.b'));
       });
     },
     loss: softmaxCrossEntropy,
