@@ -48,7 +48,8 @@ export class WorkerPodWatcher {
     const path = `/api/v1/namespaces/${namespace}/pods`;
     this.informer = new ListWatch(path, new Watch(kubeConfig), () => core.listNamespacedPod({ namespace, labelSelector }), false, labelSelector);
     this.retryDelayMs = options.retryDelayMs ?? 1000;
-    for (const event of ['add', 'update', 'delete'] as const) this.informer.on(event, () => this.recount());
+    // While the first list comes in, pods arrive one by one: count once start() has them all.
+    for (const event of ['add', 'update', 'delete'] as const) this.informer.on(event, () => this.state !== 'starting' && this.recount());
     this.informer.on('connect', () => {
       if (this.state === 'retrying') this.state = 'watching';
     });

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KubernetesError } from '../../src/core/errors';
+import { launchRun } from '../../src/k8s/launch';
+import { scaleWorkers } from '../../src/k8s/scale';
+import { exampleConfig, startHarness } from './stub/harness';
+
+test('scale reads then merge-patches the scale subresource of the worker Deployment', async () => {
+  const h = await startHarness();
+  try {
+    await launchRun(h.cluster, exampleConfig());
+    const from = h.stub.requests.length;
+    const result = await scaleWorkers(h.cluster, 'sotu-maml', 16);
+    assert.deepEqual(result, { run: 'sotu-maml', namespace: 'metatrain', deployment: 'sotu-maml-worker', previous: 4, desired: 16 });
+    const calls = h.stub.requests.slice(from).map((r) => [r.method, r.path, r.contentType ?? '', r.query['fieldManager'] ?? '', JSON.stringify(r.body ?? null)]);
+    const path = '/apis/apps/v1/namespaces/metatrain/deployments/sotu-maml-worker/scale';
+    assert.deepEqual(calls, [
+      ['GET', path, '', '', 'null'],
+      ['PATCH', path, 'application/merge-patch+json', 'metatrain-scale', '{"spec":{"replicas":16}}'],
+    ]);
+    assert.equal(h.stub.get('apps/v1', 'Deployment', 'metatrain', 'sotu-maml-worker')!['spec'].replicas, 16);
+    assert.equal((await scaleWorkers(h.cluster, 'sotu-maml', 0)).previous, 16, 'scaling to zero pauses the workers');
+  } finally {
+    await h.stop();
+  }
+});
+
+test('scaling a run that does not exist says to check the run name and --namespace', async () => {
+  const h = await startHarness({}, { namespace: 'elsewhere' });
+  try {
+    await assert.rejects(scaleWorkers(h.cluster, 'nope', 2), (e: unknown) => {
+      assert.ok(e instanceof KubernetesError);
+      assert.equal(e.statusCode, 404);
+      assert.match(e.message, /^not found: Deployment "nope-worker" in namespace "elsewhere" \(API server: deployments\.scale "nope-worker" not found\)\. Check the run name and --namespace; list the runs there with: kubectl get deployments -n elsewhere -l app\.kubernetes\.io\/part-of=metatrain$/);
+      return true;
+    });
+    await assert.rejects(scaleWorkers(h.cluster, 'nope', -1), RangeError);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('403 on scale names the subresource to ask for', async () => {
+  const h = await startHarness({ authorize: (a) => !(a.resource === 'deployments/scale' && a.verb === 'patch') });
+  try {
+    await launchRun(h.cluster, exampleConfig());
+    await assert.rejects(scaleWorkers(h.cluster, 'sotu-maml', 3), (e: unknown) =>
+      e instanceof KubernetesError && e.statusCode === 403 && /kubectl auth can-i patch deployments\/scale -n metatrain$/.test(e.message));
+  } finally {
+    await h.stop();
+  }
+});

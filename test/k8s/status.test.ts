@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubernetesError } from '../../src/core/errors';
+import { launchRun } from '../../src/k8s/launch';
+import { runStatus } from '../../src/k8s/status';
+import { pod } from './pods';
+import { exampleConfig, startHarness, type Harness } from './stub/harness';
+
+/** A coordinator's HTTP endpoint serving `/status` (the real one is src/coordinator's; this plays it). */
+async function coordinatorHttp(body: unknown): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
+  const paths: string[] = [];
+  const server = createServer((req, res) => {
+    paths.push(req.url ?? '');
+    if (req.url !== '/status') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, paths, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+async function launchWithPods(h: Harness, coordinatorState: Parameters<typeof pod>[3] | undefined): Promise<void> {
+  await launchRun(h.cluster, exampleConfig());
+  if (coordinatorState) h.stub.put(pod('sotu-maml', 'coordinator', 'sotu-maml-coordinator-7d9f-abcde', coordinatorState));
+  for (const [i, state] of (['ready', 'ready', 'running', 'unschedulable'] as const).entries()) h.stub.put(pod('sotu-maml', 'worker', `sotu-maml-worker-5c8b-${i}`, state));
+  h.stub.put(pod('other-run', 'worker', 'other-run-worker-1', 'pending'));
+  const worker = h.stub.get('apps/v1', 'Deployment', 'metatrain', 'sotu-maml-worker')!;
+  h.stub.put({ ...worker, status: { replicas: 4, readyReplicas: 2 } });
+}
+
+test('status merges the coordinator /status (through the service proxy) with worker replicas and pod states', async () => {
+  const coordinator = await coordinatorHttp({ phase: 'running', step: 120, metaLoss: 0.8123, workers: 3, lastCheckpoint: 'step-000100' });
+  const h = await startHarness({ serviceProxy: (ns, svc, port) => (ns === 'metatrain' && svc === 'sotu-maml-coordinator' && port === 'metrics' ? coordinator.url : undefined) });
+  try {
+    await launchWithPods(h, 'ready');
+    const from = h.stub.requests.length;
+    const report = await runStatus(h.cluster, 'sotu-maml');
+    assert.deepEqual(report, {
+      run: 'sotu-maml',
+      namespace: 'metatrain',
+      source: 'coordinator',
+      phase: 'running',
+      step: 120,
+      metaLoss: 0.8123,
+      lastCheckpoint: 'step-000100',
+      workers: { desired: 4, ready: 2, pending: 1, running: 3 },
+      waitingReason: '1 pod unschedulable: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu.',
+    });
+    assert.deepEqual(h.stub.requests.slice(from).map((r) => `${r.method} ${r.path} ${r.query['labelSelector'] ?? ''}`.trim()), [
+      'GET /apis/apps/v1/namespaces/metatrain/deployments/sotu-maml-worker',
+      'GET /api/v1/namespaces/metatrain/pods metatrain.dev/run=sotu-maml',
+      'GET /api/v1/namespaces/metatrain/services/sotu-maml-coordinator%3Ametrics/proxy/status',
+    ]);
+    assert.deepEqual(coordinator.paths, ['/status']);
+  } finally {
+    await h.stop();
+    await coordinator.close();
+  }
+});
+
+test('with the coordinator unreachable, status reports its pod state and why /status failed', async () => {
+  for (const [state, phase] of [['pending', 'pending'], ['running', 'starting'], ['ready', 'unreachable'], [undefined, 'absent']] as const) {
+    const h = await startHarness();
+    try {
+      await launchWithPods(h, state);
+      const report = await runStatus(h.cluster, 'sotu-maml');
+      assert.equal(report.source, 'pod');
+      assert.equal(report.phase, phase, `coordinator pod ${state}`);
+      assert.equal(report.unreachable, 'HTTP 503: no endpoints available for service "sotu-maml-coordinator"');
+      assert.deepEqual(report.workers, { desired: 4, ready: 2, pending: 1, running: 3 });
+      assert.equal(report.step, undefined);
+    } finally {
+      await h.stop();
+    }
+  }
+});
+
+test('status of an unknown run is a 404 that says to check the run name and --namespace', async () => {
+  const h = await startHarness();
+  try {
+    await assert.rejects(runStatus(h.cluster, 'ghost'), (e: unknown) =>
+      e instanceof KubernetesError && e.statusCode === 404 && /^not found: Deployment "ghost-worker" in namespace "metatrain".*Check the run name and --namespace/.test(e.message));
+  } finally {
+    await h.stop();
+  }
+});
