@@ -1,7 +1,13 @@
-/** `metatrain coordinator --config FILE`: runs a coordinator process (Kubernetes, or by hand). */
+/**
+ * `metatrain coordinator --config FILE`: runs a coordinator process (Kubernetes, or by hand). With
+ * `runtime.metricsPort` set it serves `/metrics`, `/healthz`, `/readyz` and `/status` there, on the host of its
+ * gRPC listen address.
+ */
 import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
+import { listenHost, serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
+import { createMetricsRegistry } from '../core/metrics';
 import { Coordinator } from '../coordinator/coordinator';
 import { readToken, tlsFiles } from './options';
 
@@ -20,10 +26,14 @@ export function register(program: Command): void {
     .action(async (o: { config: string; listen?: string; resume: boolean; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string }) => {
       const config = loadRunConfig(o.config);
       const log = createLogger('coordinator');
-      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log });
+      const metricsPort = config.runtime.metricsPort;
+      const registry = metricsPort === undefined ? undefined : createMetricsRegistry({ run: config.name });
+      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log, registry });
       coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
       const port = await coordinator.start(o.listen);
       log.info({ port }, 'listening');
+      const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status() }));
+      if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz, /status');
       process.stdout.write(`${JSON.stringify({ event: 'listening', port })}\n`);
       let stopping = false;
       const stop = () => {
@@ -39,6 +49,7 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify({ event: 'finished', reason: summary.reason, steps: summary.steps, checkpoint: summary.checkpoint })}\n`);
       } finally {
         await coordinator.close();
+        await endpoints?.close();
       }
       process.exit(0);
     });

@@ -10,6 +10,13 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** Parses a TCP port option: an integer 0..65535 (0 = any free port). */
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port 0..65535, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 /**
  * The run token: `--token-file`, else env `METATRAIN_TOKEN`.
  * @throws Error saying how to provide one when neither is set.

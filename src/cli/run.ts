@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadRunConfig, parseRunConfig, runDir } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
+import { TARGETS_FILE } from '../local/scrape-targets';
+import { REPORT_FILE } from '../report/write-report';
 import { BACKEND_NAMES } from '../model/backend';
 import { positiveInt } from './options';
 import { showProgress } from './run-progress';
@@ -35,11 +37,11 @@ export function register(program: Command): void {
         void cluster.stop();
       });
       const port = await cluster.start();
-      process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${config.runtime.workers} ${config.runtime.backend} workers, logs in ${cluster.logDir}\n`);
+      process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${config.runtime.workers} ${config.runtime.backend} workers, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);
       const summary = await cluster.run();
       stopProgress();
       const dir = runDir(config);
-      process.stdout.write(`${formatSummary(summary, { summary: join(dir, 'summary.json'), logs: cluster.logDir })}\n`);
+      process.stdout.write(`${formatSummary(summary, { summary: join(dir, 'summary.json'), report: join(dir, REPORT_FILE), logs: cluster.logDir })}\n`);
       if (summary.reason === 'stopped') {
         process.stderr.write(`stopped at step ${summary.steps}; continue with: metatrain run ${file} --resume\n`);
         process.exit(130);

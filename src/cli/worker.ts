@@ -1,10 +1,17 @@
-/** `metatrain worker --coordinator HOST:PORT`: joins a run and executes its tasks. */
+/**
+ * `metatrain worker --coordinator HOST:PORT`: joins a run and executes its tasks. With `--metrics-port` (or env
+ * `METATRAIN_METRICS_PORT`) it serves `/metrics`, `/healthz` and `/readyz` (ready while joined to a run).
+ */
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
+import { createMetricsRegistry } from '../core/metrics';
 import { BACKEND_NAMES, type BackendName } from '../model/backend';
 import { createTfjsEngine } from '../worker/tfjs-engine';
+import { WorkerMetrics } from '../worker/metrics';
 import { Worker } from '../worker/worker';
-import { positiveInt, readToken, tlsFiles } from './options';
+import { portNumber, positiveInt, readToken, tlsFiles } from './options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -21,27 +28,37 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'worker certificate')
     .option('--tls-key <file>', 'worker private key')
     .option('--log-file <file>', 'write logs to this file instead of stderr')
-    .action(async (o: { coordinator: string; backend?: string; concurrency: number; name?: string; maxBackoffMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; logFile?: string }) => {
+    .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port, 0 = any free port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
+    .option('--metrics-host <host>', 'bind address of the metrics port', '0.0.0.0')
+    .action(async (o: { coordinator: string; backend?: string; concurrency: number; name?: string; maxBackoffMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; logFile?: string; metricsPort?: number; metricsHost: string }) => {
       const chosen = o.backend ?? process.env.METATRAIN_BACKEND;
       if (chosen !== undefined && !BACKEND_NAMES.includes(chosen as BackendName)) {
         throw new Error(`unknown backend ${JSON.stringify(chosen)}: choose one of ${BACKEND_NAMES.join(', ')}`);
       }
       const log = createLogger('worker', o.logFile);
+      const metricsPort = o.metricsPort ?? (process.env.METATRAIN_METRICS_PORT ? portNumber(process.env.METATRAIN_METRICS_PORT) : undefined);
+      const name = o.name ?? `${hostname()}-${process.pid}`;
+      const registry = metricsPort === undefined ? undefined : createMetricsRegistry();
+      const metrics = registry && new WorkerMetrics(registry, name);
+      const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: o.metricsHost, ready: () => metrics!.connected }));
+      if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz');
       const worker = new Worker({
         address: o.coordinator,
         token: readToken(o.tokenFile),
         tls: tlsFiles(o),
-        name: o.name,
+        name,
         concurrency: o.concurrency,
         maxBackoffMs: o.maxBackoffMs,
         backend: chosen ?? 'config',
         createEngine: (config) => createTfjsEngine(config, (chosen as BackendName | undefined) ?? config.runtime.backend),
         log,
+        observer: metrics,
       });
       const stop = () => worker.stop();
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
       await worker.run();
+      await endpoints?.close();
       process.exit(0);
     });
 }

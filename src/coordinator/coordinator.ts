@@ -5,6 +5,7 @@
  * abandoned, the last completed step checkpointed, the server closed).
  */
 import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import { configHash, runDir, type RunConfig } from '../core/config';
 import type { Logger } from '../core/logger';
 import { assertMatchesSpec, specOf, type ParamSet, type ParamSpec } from '../core/param-set';
@@ -19,6 +20,7 @@ import { CheckpointStore } from './checkpoint-store';
 import { evaluateFewShot, type Initialization } from './few-shot-eval';
 import { CoordinatorServer } from './grpc-server';
 import { metaTrain } from './meta-train';
+import { CoordinatorMetrics } from './metrics';
 import { ParamVersions } from './param-versions';
 import type { RunContext } from './run-context';
 import { RunEvents } from './run-events';
@@ -26,6 +28,7 @@ import { assertTransition, type RunPhase } from './run-phase';
 import { writeSummary, type RunSummary } from './run-summary';
 import { TaskDispatcher } from './task-dispatcher';
 import { trainTransferBaseline } from './transfer-baseline';
+import { writeRunReport } from '../report/write-report';
 import type { WorkItem, WorkMetrics } from './work-item';
 
 /** Coordinator settings beyond the run config. */
@@ -37,6 +40,8 @@ export interface CoordinatorOptions {
   /** Continue from the newest valid checkpoint. */
   resume: boolean;
   log: Logger;
+  /** Registry of the coordinator's Prometheus metrics (default label `run`); omitted = no metrics. */
+  registry?: Registry;
 }
 
 /** One run's coordinator. */
@@ -61,6 +66,7 @@ export class Coordinator {
     this.metaSpec = specOf(initMetaParams(config, this.family.outputs, 0));
     this.jointSpec = architectureOf(config.model, Math.max(1, this.family.classCount('train'))).spec;
     this.dispatcher = new TaskDispatcher({ leaseTimeoutMs: config.runtime.leaseTimeoutMs, maxAttempts: config.runtime.maxAttempts });
+    const metrics = o.registry && new CoordinatorMetrics(o.registry, config, this);
     this.server = new CoordinatorServer({
       token: o.token,
       tls: o.tls,
@@ -73,6 +79,7 @@ export class Coordinator {
       status: () => this.status(),
       log: o.log,
       onMembership: (n) => this.events.emit('workers', n),
+      onParametersSent: (bytes) => metrics?.parametersSent(bytes),
     });
     this.events.on('step', (e) => Object.assign(this.last, { step: e.step, metaLoss: e.metaLoss, tasksPerSecond: e.tasksPerSecond }));
     this.events.on('validation', (e) => Object.assign(this.last, { valLoss: e.loss, valMetric: e.metric }));
@@ -107,7 +114,7 @@ export class Coordinator {
   }
 
   /**
-   * Runs every phase and writes `summary.json`.
+   * Runs every phase and writes `summary.json` and `report.html` (src/report).
    * @throws RunFailedError when a task exhausts its attempts or training diverges (phase `failed`, checkpoints
    *   intact); CheckpointError when resuming a different run.
    */
@@ -193,6 +200,7 @@ export class Coordinator {
       seconds,
     };
     await writeSummary(this.dir, summary);
+    await writeRunReport(this.dir);
     return summary;
   }
 

@@ -37,6 +37,8 @@ export interface CoordinatorServerOptions {
   log: Logger;
   /** Called when a worker joins or leaves (for metrics and progress). */
   onMembership?(workers: number): void;
+  /** Called when a parameter version has been streamed to a worker, with its payload bytes (for metrics). */
+  onParametersSent?(bytes: number): void;
 }
 
 function unauthenticated(reason: string): Partial<grpc.StatusObject> {
@@ -232,6 +234,7 @@ export class CoordinatorServer {
         }
       }
       call.end();
+      this.o.onParametersSent?.(chunks.reduce((a, c) => a + c.data.byteLength, 0));
     };
     pump();
   }

@@ -43,6 +43,8 @@ export interface RunEventMap {
   step: [StepEvent];
   validation: [ValidationEvent];
   checkpoint: [CheckpointEvent];
+  /** A checkpoint could not be written (the error then ends the run). */
+  checkpointFailed: [step: number, message: string];
   workers: [count: number];
   warning: [message: string];
   /** Transfer-baseline or evaluation progress: done of total work items. */

@@ -68,6 +68,11 @@ export class TaskDispatcher extends EventEmitter {
     return this.workers.size;
   }
 
+  /** Joined workers running at least one assignment. */
+  get busyWorkers(): number {
+    return [...this.busy.values()].filter((n) => n > 0).length;
+  }
+
   /** Items waiting for a worker. */
   get queued(): number {
     return this.queue.length;

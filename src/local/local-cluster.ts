@@ -2,16 +2,21 @@
  * The local embedded cluster behind `metatrain run`: the coordinator in this process and N worker processes
  * (`metatrain worker`) dialing it over loopback gRPC — the same pieces as on Kubernetes. A worker process that
  * dies unexpectedly is restarted, as its Deployment would restart a pod; the coordinator re-dispatches its tasks.
- * Logs go to `<run dir>/logs/{coordinator,worker-N}.log`.
+ * Logs go to `<run dir>/logs/{coordinator,worker-N}.log`. The coordinator and every worker serve `/metrics` on a
+ * free loopback port, listed in `<run dir>/targets.json` for Prometheus (src/local/scrape-targets.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import { runDir, type RunConfig } from '../core/config';
+import { serveHttpEndpoints, type HttpEndpoints } from '../core/http-endpoints';
 import { createLogger, type Logger } from '../core/logger';
+import { createMetricsRegistry } from '../core/metrics';
 import { packageFile } from '../core/package-root';
 import { Coordinator } from '../coordinator/coordinator';
 import type { RunSummary } from '../coordinator/run-summary';
+import { freeLoopbackPort, writeScrapeTargets } from './scrape-targets';
 
 /** Settings of a local cluster. */
 export interface LocalClusterOptions {
@@ -29,6 +34,10 @@ export class LocalCluster {
   readonly coordinator: Coordinator;
   readonly log: Logger;
   readonly logDir: string;
+  /** Metrics of this process (the coordinator's; an in-process compressor registers its metrics here too). */
+  readonly registry: Registry;
+  private endpoints?: HttpEndpoints;
+  private readonly workerMetricsPorts: number[] = [];
   private readonly token = randomBytes(24).toString('base64url');
   private readonly children: Array<ChildProcess | undefined> = [];
   private readonly restarts: number[] = [];
@@ -38,7 +47,8 @@ export class LocalCluster {
   constructor(private readonly o: LocalClusterOptions) {
     this.logDir = join(runDir(o.config), 'logs');
     this.log = createLogger('coordinator', join(this.logDir, 'coordinator.log'));
-    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log });
+    this.registry = createMetricsRegistry({ run: o.config.name });
+    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry });
   }
 
   /** Process id of the worker process named `local-<i>` (the name it joins with), if alive. */
@@ -53,10 +63,16 @@ export class LocalCluster {
     return this.children.flatMap((c) => (c?.pid && c.exitCode === null ? [c.pid] : []));
   }
 
-  /** Starts the coordinator on a free loopback port and spawns the workers. */
+  /**
+   * Starts the coordinator on a free loopback port, its metrics on `runtime.metricsPort` (default: a free port),
+   * writes `targets.json` and spawns the workers, each with a free metrics port.
+   */
   async start(): Promise<number> {
     this.port = await this.coordinator.start('127.0.0.1:0');
     const n = this.o.workers ?? this.o.config.runtime.workers;
+    this.endpoints = await serveHttpEndpoints({ registry: this.registry, host: '127.0.0.1', port: this.o.config.runtime.metricsPort ?? 0, status: () => this.coordinator.status() });
+    for (let i = 0; i < n; i++) this.workerMetricsPorts.push(await freeLoopbackPort());
+    await writeScrapeTargets(runDir(this.o.config), { coordinator: this.endpoints.address, workers: this.workerMetricsPorts.map((p) => `127.0.0.1:${p}`) });
     for (let i = 0; i < n; i++) this.spawnWorker(i);
     return this.port;
   }
@@ -75,7 +91,7 @@ export class LocalCluster {
     await this.coordinator.stop();
   }
 
-  /** Stops the workers (SIGTERM, then SIGKILL after 5 s) and the gRPC server. */
+  /** Stops the workers (SIGTERM, then SIGKILL after 5 s), the gRPC server and the metrics server. */
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(
@@ -93,10 +109,11 @@ export class LocalCluster {
       ),
     );
     await this.coordinator.close();
+    await this.endpoints?.close();
   }
 
   private spawnWorker(i: number): void {
-    const args = [packageFile('bin/metatrain.js'), 'worker', '--coordinator', `127.0.0.1:${this.port}`, '--name', `local-${i}`, '--log-file', join(this.logDir, `worker-${i}.log`), '--max-backoff-ms', '2000'];
+    const args = [packageFile('bin/metatrain.js'), 'worker', '--coordinator', `127.0.0.1:${this.port}`, '--name', `local-${i}`, '--log-file', join(this.logDir, `worker-${i}.log`), '--max-backoff-ms', '2000', '--metrics-host', '127.0.0.1', '--metrics-port', String(this.workerMetricsPorts[i])];
     const child = spawn(process.execPath, args, {
       env: { ...process.env, METATRAIN_TOKEN: this.token },
       stdio: ['ignore', 'ignore', 'pipe'],

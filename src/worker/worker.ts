@@ -15,6 +15,7 @@ import { MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorCli
 import { taskSpecFromMessage } from '../wire/task-spec-codec';
 import type { Engine } from './engine';
 import { ParamCache } from './param-cache';
+import { taskKindName, type TaskOutcome, type WorkerObserver } from './worker-observer';
 
 /** Worker settings. */
 export interface WorkerOptions {
@@ -40,6 +41,8 @@ export interface WorkerOptions {
   /** Backend name reported to the coordinator. */
   backend: string;
   log: Logger;
+  /** Told about joins, leaves and task ends (metrics). */
+  observer?: WorkerObserver;
 }
 
 type Stream = grpc.ClientDuplexStream<unknown, CoordinatorMessage>;
@@ -120,6 +123,7 @@ export class Worker {
       const finish = (err?: Error) => {
         clearTimeout(welcomeTimer);
         client.close();
+        this.o.observer?.left();
         if (err) reject(err);
         else resolve();
       };
@@ -128,7 +132,8 @@ export class Worker {
           const a = queue.shift()!;
           if (cancelled.delete(a.assignmentId)) continue;
           running++;
-          void this.execute(a, engine, cache, stream, cancelled).finally(() => {
+          const started = performance.now();
+          void this.execute(a, engine, cache, stream, cancelled).then((outcome) => this.o.observer?.taskEnded(taskKindName(a.kind), outcome, (performance.now() - started) / 1000)).finally(() => {
             running--;
             next();
           });
@@ -142,6 +147,7 @@ export class Worker {
           void this.engineFor(welcome.configJson).then(
             (e) => {
               engine = e;
+              this.o.observer?.joined(welcome.runName, e);
               cache = new ParamCache(client, metadata);
               this.o.log.info({ workerId: welcome.workerId, run: welcome.runName }, 'joined run');
               next();
@@ -172,14 +178,14 @@ export class Worker {
     return this.engine.engine;
   }
 
-  private async execute(a: Assignment, engine: Engine, cache: ParamCache, stream: Stream, cancelled: Set<string>): Promise<void> {
+  private async execute(a: Assignment, engine: Engine, cache: ParamCache, stream: Stream, cancelled: Set<string>): Promise<TaskOutcome> {
     const started = performance.now();
     try {
       const isJoint = a.kind === 'TASK_KIND_JOINT' || a.paramVersion.startsWith('transfer/');
       const params = await cache.get(a.paramVersion, isJoint ? engine.jointSpec : engine.metaSpec);
       // Yield once so a cancel that arrived during the fetch is seen.
       await new Promise((r) => setImmediate(r));
-      if (cancelled.delete(a.assignmentId)) return;
+      if (cancelled.delete(a.assignmentId)) return 'cancelled';
       let gradient;
       let metrics;
       if (a.kind === 'TASK_KIND_TRAIN') {
@@ -196,16 +202,18 @@ export class Worker {
       } else {
         throw new Error(`unknown task kind ${a.kind}`);
       }
-      if (cancelled.delete(a.assignmentId)) return;
+      if (cancelled.delete(a.assignmentId)) return 'cancelled';
       const durationSeconds = (performance.now() - started) / 1000;
       for (const chunk of gradient ? chunkParamSet(gradient) : []) {
         await write(stream, { result: { assignmentId: a.assignmentId, gradient: [{ ...chunk, data: Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength) }], final: false } });
       }
       await write(stream, { result: { assignmentId: a.assignmentId, final: true, metrics: { ...metrics, durationSeconds } } });
       this.tasksCompleted++;
+      return 'succeeded';
     } catch (err) {
       this.o.log.warn({ assignment: a.assignmentId, err: (err as Error).message }, 'task failed');
       await write(stream, { failure: { assignmentId: a.assignmentId, message: (err as Error).message } }).catch(() => undefined);
+      return 'failed';
     }
   }
 }

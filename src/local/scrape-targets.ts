@@ -1,0 +1,57 @@
+/**
+ * The Prometheus scrape targets of a local run, written as `targets.json` in the run directory in the
+ * file-based service discovery format (https://prometheus.io/docs/prometheus/latest/configuration/configuration/#file_sd_config):
+ * point a `file_sd_configs` entry at it and Prometheus scrapes the coordinator and every worker of the run.
+ * Targets carry a `component` label; the `run` and `worker` labels come from the metrics themselves.
+ */
+import { rename, writeFile, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** Name of the file in the run directory. */
+export const TARGETS_FILE = 'targets.json';
+
+/** One target group of a file_sd file. */
+export interface TargetGroup {
+  targets: string[];
+  labels: Record<string, string>;
+}
+
+/** Metrics addresses (`host:port`) of a local run's processes. */
+export interface LocalTargets {
+  coordinator: string;
+  workers: readonly string[];
+}
+
+/** The file_sd target groups of a local run. */
+export function targetGroups(t: LocalTargets): TargetGroup[] {
+  return [
+    { targets: [t.coordinator], labels: { component: 'coordinator' } },
+    { targets: [...t.workers], labels: { component: 'worker' } },
+  ];
+}
+
+/** Writes `<dir>/targets.json` atomically (Prometheus re-reads it on change); returns its path. */
+export async function writeScrapeTargets(dir: string, t: LocalTargets): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, TARGETS_FILE);
+  await writeFile(`${path}.tmp`, `${JSON.stringify(targetGroups(t), null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
+  return path;
+}
+
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it; it is released before returning, so a
+ * child process can bind it).
+ * @throws Error when no port can be bound.
+ */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port on 127.0.0.1'))));
+    });
+  });
+}
