@@ -3,10 +3,12 @@
  * step on a support batch, then the query loss differentiated through it) of the Transformer classifier at a
  * few sizes, on wasm and cpu, with the sinusoid MLP as the baseline row of each backend. Prints one table;
  * ratios are against the baseline's forward+backward on the same backend. Wall-clock medians over repeats,
- * after one warm-up call (which also compiles/initializes kernels).
+ * after warm-up calls (which also compile/initialize kernels). The header shows the 1-minute load average:
+ * other processes on the machine slow every cell.
  *
  * Run: npx tsx bench/model-speed.ts [--backends wasm,cpu] [--batch 25] [--repeats 5] [--quick]
  */
+import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import Table from 'cli-table3';
 import { Command } from 'commander';
@@ -59,8 +61,11 @@ function exampleSet(model: RunConfig['model'], seed: number): ExampleSet {
   return { kind: 'text', texts, labels: Int32Array.from({ length: batch }, (_, i) => i % outputs) };
 }
 
+/** Warm-up calls before timing (the first calls on a backend JIT-compile and allocate). */
+const WARMUP_CALLS = 3;
+
 function medianMs(fn: () => void): number {
-  fn(); // warm-up
+  for (let i = 0; i < WARMUP_CALLS; i++) fn();
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
@@ -135,7 +140,10 @@ async function main(): Promise<void> {
     }
   }
   process.stderr.write('\n');
-  console.log(`batch ${batch} (support and query), ${outputs} classes, median of ${repeats} after 1 warm-up, tfjs ${tf.version.tfjs}`);
+  console.log(
+    `batch ${batch} (support and query), ${outputs} classes, median of ${repeats} after ${WARMUP_CALLS} warm-ups, ` +
+      `tfjs ${tf.version.tfjs}, ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)}`,
+  );
   console.log(table.toString());
 }
 
