@@ -66,7 +66,8 @@ export function renderWorkerDeployment(s: DeploySettings): RunDeployment {
       args: ['worker', '--coordinator', `${names.coordinator}:${GRPC_PORT}`],
       env: [d.backendEnv, tokenEnv(s)],
       resources: { requests: { ...r.requests }, limits: { ...r.limits, ...d.deviceLimits } },
-      readinessProbe: httpProbe('/healthz', 10, 3),
+      // Ready while joined to the coordinator, so readyReplicas counts working workers.
+      readinessProbe: httpProbe('/readyz', 10, 3),
       livenessProbe: httpProbe('/healthz', 20, 3),
     }),
   });

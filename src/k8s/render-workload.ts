@@ -53,14 +53,14 @@ export interface ContainerParts {
   readonly startupProbe?: IProbe;
 }
 
-/** A container with the metrics port, /tmp mount and restricted security context. */
+/** A container with the metrics port (also as `METATRAIN_METRICS_PORT`), /tmp mount and restricted security context. */
 export function container(s: DeploySettings, p: ContainerParts): IContainer {
   return {
     name: p.name,
     image: p.image,
     imagePullPolicy: s.imagePullPolicy,
     args: p.args,
-    env: p.env,
+    env: [...p.env, { name: 'METATRAIN_METRICS_PORT', value: String(METRICS_PORT) }],
     ports: [...(p.extraPorts ?? []), { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
     resources: p.resources,
     ...(p.startupProbe ? { startupProbe: p.startupProbe } : {}),

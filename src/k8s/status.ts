@@ -15,7 +15,9 @@ import { countPods, unschedulableReason } from './pod-counts';
 const coordinatorStatusSchema = z.object({
   phase: z.string(),
   step: z.number().int().nonnegative().optional(),
+  maxSteps: z.number().int().positive().optional(),
   metaLoss: z.number().nullable().optional(),
+  message: z.string().optional(),
   workers: z.unknown().optional(),
   lastCheckpoint: z.string().nullable().optional(),
 });
@@ -35,7 +37,10 @@ export interface RunStatusReport {
   /** The coordinator's phase (`running`, `converged`, ...), or a {@link PodDerivedPhase}. */
   readonly phase: string;
   readonly step?: number;
+  readonly maxSteps?: number;
   readonly metaLoss?: number;
+  /** The coordinator's latest message (why it waits or failed), when it has one. */
+  readonly message?: string;
   readonly lastCheckpoint?: string;
   /** Worker replicas: desired (Deployment spec), ready, and pods pending / running. */
   readonly workers: { readonly desired: number; readonly ready: number; readonly pending: number; readonly running: number };
@@ -106,8 +111,10 @@ export async function runStatus(cluster: Cluster, run: string): Promise<RunStatu
       source: 'coordinator',
       phase: s.phase,
       ...(s.step !== undefined ? { step: s.step } : {}),
+      ...(s.maxSteps !== undefined ? { maxSteps: s.maxSteps } : {}),
       ...(typeof s.metaLoss === 'number' ? { metaLoss: s.metaLoss } : {}),
-      ...(typeof s.lastCheckpoint === 'string' ? { lastCheckpoint: s.lastCheckpoint } : {}),
+      ...(s.message ? { message: s.message } : {}),
+      ...(s.lastCheckpoint ? { lastCheckpoint: s.lastCheckpoint } : {}),
     };
   } catch (err) {
     const coordinator = ofComponent('coordinator').find((p) => !p.metadata?.deletionTimestamp);

@@ -30,7 +30,8 @@ async function launchWithPods(h: Harness, coordinatorState: Parameters<typeof po
 }
 
 test('status merges the coordinator /status (through the service proxy) with worker replicas and pod states', async () => {
-  const coordinator = await coordinatorHttp({ phase: 'running', step: 120, metaLoss: 0.8123, workers: 3, lastCheckpoint: 'step-000100' });
+  // The body src/coordinator serves (Coordinator.status()); metaVal* are NaN → null before the first validation.
+  const coordinator = await coordinatorHttp({ run: 'sotu-maml', phase: 'running', step: 120, maxSteps: 2000, metaLoss: 0.8123, metaValLoss: null, metaValMetric: null, workers: 3, lastCheckpoint: 'step-000100', tasksPerSecond: 41.5, message: '' });
   const h = await startHarness({ serviceProxy: (ns, svc, port) => (ns === 'metatrain' && svc === 'sotu-maml-coordinator' && port === 'metrics' ? coordinator.url : undefined) });
   try {
     await launchWithPods(h, 'ready');
@@ -42,6 +43,7 @@ test('status merges the coordinator /status (through the service proxy) with wor
       source: 'coordinator',
       phase: 'running',
       step: 120,
+      maxSteps: 2000,
       metaLoss: 0.8123,
       lastCheckpoint: 'step-000100',
       workers: { desired: 4, ready: 2, pending: 1, running: 3 },

@@ -1,0 +1,30 @@
+/** `metatrain launch CONFIG [--dry-run]`: puts a run on Kubernetes by server-side apply (idempotent). */
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { loadRunConfig } from '../core/config';
+import { connectCluster, launchManifest, launchRun } from '../k8s';
+import { clusterOptions, withClusterOptions } from './cluster-options';
+
+/** Registers the subcommand. */
+export function register(program: Command): void {
+  withClusterOptions(
+    program
+      .command('launch')
+      .description('launch a run on Kubernetes (server-side apply; running it again changes nothing)')
+      .argument('<config>', 'run config (YAML) with its kubernetes section')
+      .option('--dry-run', 'print the objects as YAML instead of applying them', false)
+      .option('--force-conflicts', 'take over fields another field manager changed (e.g. replicas set by metatrain scale)', false),
+  ).action(async (file: string, o: { dryRun: boolean; forceConflicts: boolean; kubeconfig?: string; context?: string; namespace?: string }) => {
+    const config = loadRunConfig(file);
+    if (o.dryRun) {
+      process.stdout.write(launchManifest(config, o.namespace));
+      return;
+    }
+    const cluster = connectCluster(clusterOptions(o));
+    const result = await launchRun(cluster, config, { forceConflicts: o.forceConflicts });
+    const table = new Table({ head: ['kind', 'name', 'result'] });
+    for (const r of result.results) table.push([r.kind, r.name, r.action]);
+    process.stdout.write(`run ${result.run} in namespace ${result.namespace} (context ${cluster.context})\n${table.toString()}\n`);
+    process.stdout.write(`follow it with: metatrain status ${result.run} -n ${result.namespace}\n`);
+  });
+}

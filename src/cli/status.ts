@@ -1,0 +1,40 @@
+/** `metatrain status RUN [--json]`: phase, step, meta-loss, workers, last checkpoint of a run on Kubernetes. */
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { connectCluster, runStatus, type RunStatusReport } from '../k8s';
+import { clusterOptions, withClusterOptions } from './cluster-options';
+
+function rows(s: RunStatusReport): Array<[string, string]> {
+  const w = s.workers;
+  const out: Array<[string, string]> = [
+    ['run', `${s.run} (namespace ${s.namespace})`],
+    ['phase', `${s.phase} (${s.source === 'coordinator' ? 'from the coordinator' : `from pod state; coordinator unreachable: ${s.unreachable}`})`],
+  ];
+  if (s.step !== undefined) out.push(['step', s.maxSteps !== undefined ? `${s.step} / ${s.maxSteps}` : String(s.step)]);
+  if (s.metaLoss !== undefined) out.push(['meta-loss', s.metaLoss.toFixed(4)]);
+  out.push(['workers', `${w.ready} ready / ${w.desired} desired (${w.running} running, ${w.pending} pending)`]);
+  if (s.waitingReason !== undefined) out.push(['waiting', s.waitingReason]);
+  if (s.message !== undefined) out.push(['message', s.message]);
+  out.push(['last checkpoint', s.lastCheckpoint ?? 'none yet']);
+  return out;
+}
+
+/** Registers the subcommand. */
+export function register(program: Command): void {
+  withClusterOptions(
+    program
+      .command('status')
+      .description('show the status of a run on Kubernetes')
+      .argument('<run>', 'run name')
+      .option('--json', 'print the status as JSON', false),
+  ).action(async (run: string, o: { json: boolean; kubeconfig?: string; context?: string; namespace?: string }) => {
+    const s = await runStatus(connectCluster(clusterOptions(o)), run);
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      return;
+    }
+    const table = new Table();
+    for (const [k, v] of rows(s)) table.push({ [k]: v });
+    process.stdout.write(`${table.toString()}\n`);
+  });
+}

@@ -1,0 +1,23 @@
+/** `metatrain stop RUN [--delete-data]`: deletes the objects of a run on Kubernetes. */
+import type { Command } from 'commander';
+import { connectCluster, stopRun } from '../k8s';
+import { clusterOptions, withClusterOptions } from './cluster-options';
+
+/** Registers the subcommand. */
+export function register(program: Command): void {
+  withClusterOptions(
+    program
+      .command('stop')
+      .description('stop a run on Kubernetes: delete its objects (the coordinator checkpoints first); keeps its data unless --delete-data')
+      .argument('<run>', 'run name')
+      .option('--delete-data', 'also delete the volume with checkpoints and artifacts', false),
+  ).action(async (run: string, o: { deleteData: boolean; kubeconfig?: string; context?: string; namespace?: string }) => {
+    const r = await stopRun(connectCluster(clusterOptions(o)), run, { deleteData: o.deleteData });
+    if (r.deleted.length === 0 && r.kept.length === 0) {
+      process.stdout.write(`no objects of run ${r.run} in namespace ${r.namespace}: nothing to stop\n`);
+      return;
+    }
+    for (const d of r.deleted) process.stdout.write(`deleted ${d.kind} ${d.name}\n`);
+    for (const k of r.kept) process.stdout.write(`kept ${k.kind} ${k.name} (checkpoints and artifacts); delete it with: metatrain stop ${r.run} --delete-data -n ${r.namespace}\n`);
+  });
+}
