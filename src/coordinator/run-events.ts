@@ -1,8 +1,9 @@
 /**
  * Typed events of a run, emitted by the coordinator for the progress bar, metrics, the NATS event publisher and
- * the report. Subjects on NATS mirror the names (`metatrain.<run>.step`, …).
+ * the report. On NATS each one is `metatrain.run.<run>.<event>` (src/bus/run-subjects.ts; `progress` stays local).
  */
 import { EventEmitter } from 'node:events';
+import type { CompressionFailedEvent, CompressionQueuedEvent, CompressionStartedEvent, CompressionSucceededEvent } from '../bus/job-queue';
 import type { RunPhase } from './run-phase';
 
 /** One outer step done. */
@@ -37,6 +38,19 @@ export interface CheckpointEvent {
   best: boolean;
 }
 
+/** Meta-training converged (validation patience exhausted). */
+export interface ConvergedEvent {
+  step: number;
+  bestStep: number;
+}
+
+/** The run ended: `phase` is `succeeded` or `failed`; `reason` why meta-training ended, or the error message. */
+export interface FinishedEvent {
+  phase: RunPhase;
+  reason: string;
+  steps: number;
+}
+
 /** Event map. */
 export interface RunEventMap {
   phase: [phase: RunPhase, message: string];
@@ -47,6 +61,12 @@ export interface RunEventMap {
   checkpointFailed: [step: number, message: string];
   workers: [count: number];
   warning: [message: string];
+  converged: [ConvergedEvent];
+  finished: [FinishedEvent];
+  'compression.queued': [CompressionQueuedEvent];
+  'compression.started': [CompressionStartedEvent];
+  'compression.succeeded': [CompressionSucceededEvent];
+  'compression.failed': [CompressionFailedEvent];
   /** Transfer-baseline or evaluation progress: done of total work items. */
   progress: [label: string, done: number, total: number];
 }

@@ -1,0 +1,27 @@
+/** Public surface of src/bus: NATS connection, run events on NATS, the compression work queue (JetStream and in-process). */
+export { connectNats } from './nats-connection';
+export { parseRunEventMessage, RUN_EVENT_NAMES, RUN_SUBJECT_PREFIX, runEventMessage, runEventSubject, runEventsWildcard } from './run-subjects';
+export { RunEventPublisher, runEventData } from './run-event-publisher';
+export { compressionJobId, resolveJobQueueOptions, retryDelayMs } from './job-queue';
+export { decodeJob, encodeJob, parseJob } from './job-codec';
+export { MemoryJobQueue } from './job-queue-memory';
+export { COMPRESSOR_CONSUMER, JetStreamJobQueue, JOBS_STREAM, OUTCOMES_STREAM } from './job-queue-jetstream';
+export type { NatsConnectOptions } from './nats-connection';
+export type { RunEventMessage, RunEventName } from './run-subjects';
+export type {
+  CompressionFailedEvent,
+  CompressionJob,
+  CompressionQueuedEvent,
+  CompressionStartedEvent,
+  CompressionSucceededEvent,
+  ConsumeOptions,
+  JobAttempt,
+  JobConsumer,
+  JobEventSink,
+  JobHandler,
+  JobLifecycleEvents,
+  JobOutcome,
+  JobQueue,
+  JobQueueOptions,
+  ResolvedJobQueueOptions,
+} from './job-queue';

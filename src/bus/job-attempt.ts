@@ -1,0 +1,49 @@
+/**
+ * One attempt of a job, shared by both queue implementations: reports `compression.started`, runs the handler,
+ * and decides what happens next — success, a retry after backoff (reported as a `warning`), a failure for good
+ * after the last attempt (`compression.failed`), or a hand-back when the consumer is shutting down.
+ */
+import { hostname } from 'node:os';
+import { CompressionError } from '../core/errors';
+import { retryDelayMs, type CompressionJob, type JobEventSink, type JobHandler, type ResolvedJobQueueOptions } from './job-queue';
+
+/** What became of one attempt. */
+export type AttemptResult =
+  | { readonly kind: 'succeeded'; readonly report: string }
+  | { readonly kind: 'retry'; readonly delayMs: number; readonly error: string }
+  | { readonly kind: 'failed'; readonly error: string }
+  | { readonly kind: 'aborted' };
+
+/** The default consumer name: `<hostname>-<pid>`. */
+export function defaultConsumerName(): string {
+  return `${hostname()}-${process.pid}`;
+}
+
+/**
+ * Runs attempt `attempt` of `job` with `handler`, reporting lifecycle events to `sink`.
+ * An error thrown after `signal` aborted (or a CompressionError marked `aborted`) counts as a hand-back, not a
+ * failure. `compression.succeeded` / `compression.failed` are NOT reported here: the caller reports them once the
+ * outcome is recorded.
+ */
+export async function runAttempt(
+  job: CompressionJob,
+  attempt: number,
+  handler: JobHandler,
+  signal: AbortSignal,
+  sink: JobEventSink,
+  consumer: string,
+  options: ResolvedJobQueueOptions,
+): Promise<AttemptResult> {
+  sink(job.run, 'compression.started', { jobId: job.jobId, attempt, maxAttempts: options.maxAttempts, consumer });
+  try {
+    const report = await handler(job, { attempt, maxAttempts: options.maxAttempts, signal });
+    return { kind: 'succeeded', report };
+  } catch (e) {
+    if (signal.aborted || (e instanceof CompressionError && e.aborted)) return { kind: 'aborted' };
+    const error = (e as Error).message ?? String(e);
+    if (attempt >= options.maxAttempts) return { kind: 'failed', error };
+    const delayMs = retryDelayMs(options, attempt);
+    sink(job.run, 'warning', { message: `compression job ${job.jobId}: attempt ${attempt} of ${options.maxAttempts} failed (${error}); retrying in ${delayMs} ms` });
+    return { kind: 'retry', delayMs, error };
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * The compression queue on NATS JetStream:
+ * - stream `METATRAIN_JOBS` (work-queue retention, file storage) on `metatrain.jobs.compress.<run>`: a job is
+ *   published with its id as message id, so a re-publish within `duplicateWindowMs` is dropped by the server;
+ * - stream `METATRAIN_JOB_OUTCOMES` (file storage, last message per subject) on `metatrain.jobs.outcome.<jobId>`:
+ *   the recorded end of each job. A consumer finding an outcome already recorded acknowledges the delivery
+ *   without running it (de-duplication beyond the window);
+ * - durable pull consumer `compressors`, shared by every compressor: explicit acks, `ack_wait = ackWaitMs`,
+ *   `max_deliver = maxAttempts + 1`. Each compressor pulls ONE message at a time (`next()`), so nothing is
+ *   prefetched and a second compressor never starves. During a job the handler's lease is renewed with
+ *   `working()` every `heartbeatMs`. A failed attempt is `nak`ed with exponential backoff; the last one is
+ *   recorded as failed and `term`ed. A delivery beyond `maxAttempts` (the previous attempt's consumer died or
+ *   lost its lease) is recorded as failed without running. The outcome is recorded before the ack, so a crash
+ *   in between only causes a redelivery that finds the outcome.
+ * Lifecycle events go to `metatrain.run.<run>.compression.*` (run-subjects.ts). The consume loop survives a
+ * nats-server restart: the connection reconnects and pulling resumes (streams and the durable are on disk).
+ */
+import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/nats-core';
+import { BusError, ProtocolError } from '../core/errors';
+import { defaultConsumerName, runAttempt } from './job-attempt';
+import { decodeJob, encodeJob } from './job-codec';
+import {
+  resolveJobQueueOptions,
+  type CompressionJob,
+  type ConsumeOptions,
+  type JobConsumer,
+  type JobEventSink,
+  type JobHandler,
+  type JobOutcome,
+  type JobQueue,
+  type JobQueueOptions,
+  type ResolvedJobQueueOptions,
+} from './job-queue';
+import { runEventMessage, runEventSubject } from './run-subjects';
+
+/** Work-queue stream of compression jobs. */
+export const JOBS_STREAM = 'METATRAIN_JOBS';
+/** Stream of recorded job outcomes. */
+export const OUTCOMES_STREAM = 'METATRAIN_JOB_OUTCOMES';
+/** The durable consumer every compressor shares. */
+export const COMPRESSOR_CONSUMER = 'compressors';
+const JOB_SUBJECTS = 'metatrain.jobs.compress.>';
+const OUTCOME_SUBJECTS = 'metatrain.jobs.outcome.>';
+/** How long one pull waits for a job before asking again (bounds the reaction to stop()). */
+const PULL_EXPIRES_MS = 1000;
+/** Interval between checks for a recorded outcome in waitForOutcome. */
+const OUTCOME_POLL_MS = 500;
+
+const jobSubject = (run: string) => `metatrain.jobs.compress.${run}`;
+const outcomeSubject = (jobId: string) => `metatrain.jobs.outcome.${jobId}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** {@link JobQueue} on NATS JetStream over an open connection (which the caller closes after {@link close}). */
+export class JetStreamJobQueue implements JobQueue {
+  readonly kind = 'jetstream';
+  private readonly options: ResolvedJobQueueOptions;
+  private readonly js: JetStreamClient;
+  private manager?: Promise<JetStreamManager>;
+  private consumerReady = false;
+  private readonly consumers = new Set<JobConsumer>();
+
+  /**
+   * @param extraEvents also receives every lifecycle event published (e.g. a local progress display). @default none
+   * @throws RangeError as `resolveJobQueueOptions`.
+   */
+  constructor(
+    private readonly nc: NatsConnection,
+    options: JobQueueOptions = {},
+    private readonly extraEvents: JobEventSink = () => undefined,
+  ) {
+    this.options = resolveJobQueueOptions(options);
+    this.js = jetstream(nc);
+  }
+
+  /** Publishes `job` with its id as message id (after checking that no outcome is recorded for it). */
+  async enqueue(job: CompressionJob): Promise<{ duplicate: boolean }> {
+    await this.ensureStreams();
+    if (await this.outcome(job.jobId)) return { duplicate: true };
+    try {
+      const ack = await this.js.publish(jobSubject(job.run), encodeJob(job), { msgID: job.jobId });
+      return { duplicate: ack.duplicate };
+    } catch (e) {
+      throw new BusError(`cannot publish compression job ${job.jobId} to stream ${JOBS_STREAM}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** Pulls and runs jobs one at a time until stopped. */
+  consume(handler: JobHandler, options: ConsumeOptions = {}): JobConsumer {
+    const name = options.name ?? defaultConsumerName();
+    const onError = options.onError ?? (() => undefined);
+    const finished: string[] = [];
+    const stopping = new AbortController();
+    const abortJob = new AbortController();
+    const loop = async () => {
+      while (!stopping.signal.aborted) {
+        let msg: JsMsg | null;
+        try {
+          await this.ensureConsumer();
+          const consumer = await this.js.consumers.get(JOBS_STREAM, COMPRESSOR_CONSUMER);
+          msg = await consumer.next({ expires: PULL_EXPIRES_MS });
+        } catch (e) {
+          if (stopping.signal.aborted || this.nc.isClosed()) return;
+          onError(new BusError(`pulling from ${JOBS_STREAM}/${COMPRESSOR_CONSUMER}: ${(e as Error).message}`, { cause: e }));
+          this.manager = undefined; // re-check streams and consumer after a server restart
+          this.consumerReady = false;
+          await sleep(PULL_EXPIRES_MS);
+          continue;
+        }
+        if (!msg) continue;
+        if (stopping.signal.aborted) {
+          msg.nak();
+          return;
+        }
+        const id = await this.handle(msg, handler, name, abortJob.signal, onError);
+        if (id === 'aborted') return;
+        if (id) finished.push(id);
+      }
+    };
+    const stopped = loop();
+    const consumer: JobConsumer = {
+      finished,
+      stopped,
+      stop: async (graceMs = 10_000) => {
+        stopping.abort();
+        const timer = setTimeout(() => abortJob.abort(), graceMs);
+        try {
+          await stopped;
+        } finally {
+          clearTimeout(timer);
+          this.consumers.delete(consumer);
+        }
+      },
+    };
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  /** Polls the outcomes stream until `jobId` has an outcome. */
+  async waitForOutcome(jobId: string, signal?: AbortSignal): Promise<JobOutcome> {
+    for (;;) {
+      if (signal?.aborted) throw new BusError(`stopped waiting for the outcome of compression job ${jobId}`);
+      try {
+        await this.ensureStreams();
+        const found = await this.outcome(jobId);
+        if (found) return found;
+      } catch (e) {
+        if (!(e instanceof BusError)) throw e;
+        this.manager = undefined; // the server may be restarting: try again
+      }
+      await sleep(OUTCOME_POLL_MS);
+    }
+  }
+
+  /** Stops this object's consumers (running jobs are aborted and handed back). The connection stays open. */
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop(0)));
+  }
+
+  /** Runs one delivery; returns the job id when it ended for good, 'aborted' on hand-back, undefined otherwise. */
+  private async handle(msg: JsMsg, handler: JobHandler, name: string, abort: AbortSignal, onError: (e: Error) => void): Promise<string | 'aborted' | undefined> {
+    let job: CompressionJob;
+    try {
+      job = decodeJob(msg.data);
+    } catch (e) {
+      onError(e as Error);
+      msg.term(`malformed job: ${(e as Error).message}`);
+      return undefined;
+    }
+    const attempt = msg.info.deliveryCount;
+    if (await this.outcome(job.jobId)) {
+      msg.ack(); // already done: a re-published job beyond the duplicate window
+      return undefined;
+    }
+    if (attempt > this.options.maxAttempts) {
+      await this.finish(job, attempt - 1, { error: `attempt ${attempt - 1} of ${this.options.maxAttempts} never finished (its compressor died or lost its lease)` });
+      msg.term('attempts exhausted');
+      return job.jobId;
+    }
+    const heartbeat = setInterval(() => msg.working(), this.options.heartbeatMs);
+    let result;
+    try {
+      result = await runAttempt(job, attempt, handler, abort, (run, event, data) => this.publishEvent(run, event, data), name, this.options);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    switch (result.kind) {
+      case 'aborted':
+        msg.nak();
+        return 'aborted';
+      case 'retry':
+        msg.nak(result.delayMs);
+        return undefined;
+      case 'succeeded':
+        await this.finish(job, attempt, { report: result.report });
+        await msg.ackAck();
+        return job.jobId;
+      case 'failed':
+        await this.finish(job, attempt, { error: result.error });
+        msg.term(result.error.slice(0, 200));
+        return job.jobId;
+    }
+  }
+
+  /** Records the outcome (durably, before the ack) and publishes `compression.succeeded|failed`. */
+  private async finish(job: CompressionJob, attempts: number, result: { report: string } | { error: string }): Promise<void> {
+    const base = { jobId: job.jobId, run: job.run, attempts, outDir: job.outDir, time: new Date().toISOString() };
+    const outcome: JobOutcome = 'report' in result ? { ...base, status: 'succeeded', report: result.report } : { ...base, status: 'failed', error: result.error };
+    await this.js.publish(outcomeSubject(job.jobId), JSON.stringify(outcome));
+    if (outcome.status === 'succeeded') this.publishEvent(job.run, 'compression.succeeded', { jobId: job.jobId, attempts, outDir: job.outDir, report: outcome.report! });
+    else this.publishEvent(job.run, 'compression.failed', { jobId: job.jobId, attempts, error: outcome.error! });
+  }
+
+  private publishEvent: JobEventSink = (run, event, data) => {
+    this.nc.publish(runEventSubject(run, event), JSON.stringify(runEventMessage(run, event, data as unknown as Record<string, unknown>)));
+    this.extraEvents(run, event, data);
+  };
+
+  /** The recorded outcome of `jobId`, if any. */
+  private async outcome(jobId: string): Promise<JobOutcome | undefined> {
+    const jsm = await this.ensureStreams();
+    let stored;
+    try {
+      stored = await jsm.streams.getMessage(OUTCOMES_STREAM, { last_by_subj: outcomeSubject(jobId) });
+    } catch (e) {
+      throw new BusError(`cannot read the outcome of job ${jobId} from ${OUTCOMES_STREAM}: ${(e as Error).message}`, { cause: e });
+    }
+    if (!stored) return undefined;
+    try {
+      return stored.json<JobOutcome>();
+    } catch (e) {
+      throw new ProtocolError(`${OUTCOMES_STREAM}: outcome of ${jobId} is not JSON`, { cause: e });
+    }
+  }
+
+  /** Creates both streams when missing (idempotent); cached until a failure resets it. */
+  private ensureStreams(): Promise<JetStreamManager> {
+    this.manager ??= (async () => {
+      try {
+        const jsm = await jetstreamManager(this.nc);
+        await addStream(jsm, {
+          name: JOBS_STREAM,
+          subjects: [JOB_SUBJECTS],
+          retention: RetentionPolicy.Workqueue,
+          storage: StorageType.File,
+          duplicate_window: nanos(this.options.duplicateWindowMs),
+        });
+        await addStream(jsm, { name: OUTCOMES_STREAM, subjects: [OUTCOME_SUBJECTS], retention: RetentionPolicy.Limits, storage: StorageType.File, max_msgs_per_subject: 1 });
+        return jsm;
+      } catch (e) {
+        this.manager = undefined;
+        throw e instanceof BusError ? e : new BusError(`JetStream unavailable: ${(e as Error).message}`, { cause: e });
+      }
+    })();
+    return this.manager;
+  }
+
+  /** Creates or updates the shared durable consumer with this queue's ack wait and attempts. */
+  private async ensureConsumer(): Promise<void> {
+    if (this.consumerReady) return;
+    const jsm = await this.ensureStreams();
+    const settings = { ack_wait: nanos(this.options.ackWaitMs), max_deliver: this.options.maxAttempts + 1 };
+    const info = await jsm.consumers.info(JOBS_STREAM, COMPRESSOR_CONSUMER).catch(() => undefined);
+    if (!info) {
+      await jsm.consumers.add(JOBS_STREAM, { durable_name: COMPRESSOR_CONSUMER, ack_policy: AckPolicy.Explicit, filter_subject: JOB_SUBJECTS, max_ack_pending: -1, ...settings });
+    } else if (info.config.ack_wait !== settings.ack_wait || info.config.max_deliver !== settings.max_deliver) {
+      await jsm.consumers.update(JOBS_STREAM, COMPRESSOR_CONSUMER, settings);
+    }
+    this.consumerReady = true;
+  }
+}
+
+/** Adds a stream unless one of that name exists (whose settings are then kept). */
+async function addStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> {
+  const exists = await jsm.streams.info(config.name!).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    try {
+      await jsm.streams.add(config);
+    } catch (e) {
+      throw new BusError(`cannot create JetStream stream ${config.name}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+}
