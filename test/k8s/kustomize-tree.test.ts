@@ -18,8 +18,15 @@ test('the committed deploy/k8s equals the renderer output for examples/k8s-run.y
   for (const [path, text] of tree) assert.equal(readFileSync(join(deployDir, path), 'utf8'), text, `${path} is stale`);
 });
 
+// The overlays use `patches:` (kustomize v4+, embedded in kubectl 1.21+); Debian's kubernetes-client 1.20 is too old.
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
-const noKubectl = kubectl.error || kubectl.status !== 0 ? 'kubectl is not installed (install it, e.g. apt-get install kubectl, to build the overlays)' : false;
+const kustomizeMajor = Number(/Kustomize Version: v(\d+)/.exec(kubectl.stdout ?? '')?.[1] ?? 0);
+const noKubectl =
+  kubectl.error || kubectl.status !== 0
+    ? 'kubectl is not installed (install kubectl 1.21 or newer to build the overlays)'
+    : kustomizeMajor < 4
+      ? `kubectl embeds kustomize older than v4 (${(kubectl.stdout ?? '').trim().split('\n').join('; ')})`
+      : false;
 if (noKubectl) console.log(`# skipping kubectl kustomize tests: ${noKubectl}`);
 
 for (const device of ['gpu', 'cpu'] as const) {
