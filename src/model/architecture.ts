@@ -22,12 +22,14 @@ import { VOCAB_SIZE } from './vocab';
 export type ModelConfig = RunConfig['model'];
 
 /** How a parameter is initialized. */
-type Init = 'glorot' | 'he' | 'zeros' | 'ones' | 'embedding';
+type Init = 'glorot' | 'he' | 'zeros' | 'ones' | 'embedding' | 'linear';
 
 interface ParamDef {
   readonly name: string;
   readonly shape: readonly number[];
   readonly init: Init;
+  /** Fan-in of the layer, for `linear` biases (their shape does not show it). */
+  readonly fanIn?: number;
 }
 
 /** Names and shapes of a model's parameters, and which of them the ANIL / LayerNorm adaptation subsets hold. */
@@ -62,7 +64,9 @@ export function architectureOf(model: ModelConfig, outputs: number): Architectur
  * U(±√(6/(fanIn+fanOut))) (Glorot & Bengio 2010); embeddings: N(0, 1) (PyTorch's `nn.Embedding` default; unit
  * scale matters here: LayerNorm divides by the input's scale, so small embeddings get gradients ∝ 1/scale and an
  * inner SGD step with a shared learning rate would overshoot them);
- * biases zero; LayerNorm gains one. Values are drawn in sorted-name order from one `Rng(seed)`.
+ * biases zero; LayerNorm gains one. The sinusoid MLP instead uses PyTorch's `nn.Linear` default, weights and biases
+ * U(±1/√fanIn), as the MAML reference implementations do (He-uniform with fan-in 1 puts first-layer weights at
+ * ±2.4 and makes an inner step at lr 0.01 overshoot). Values are drawn in sorted-name order from one `Rng(seed)`.
  * @throws ShapeError as {@link architectureOf}.
  */
 export function initParams(model: ModelConfig, outputs: number, seed: number): ParamSet {
@@ -89,6 +93,11 @@ function initTensor(def: ParamDef, rng: Rng): NamedTensor {
     case 'embedding':
       for (let i = 0; i < data.length; i++) data[i] = rng.normal();
       break;
+    case 'linear': {
+      const limit = 1 / Math.sqrt(def.fanIn ?? fanIn);
+      for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-limit, limit);
+      break;
+    }
   }
   return { shape: [...def.shape], data };
 }
@@ -104,10 +113,10 @@ function mlpDefs(model: ModelConfig, outputs: number): ParamDef[] {
   const defs: ParamDef[] = [];
   let width = 1;
   model.hidden.forEach((h, i) => {
-    defs.push({ name: `layer${i}.w`, shape: [width, h], init: 'he' }, { name: `layer${i}.b`, shape: [h], init: 'zeros' });
+    defs.push({ name: `layer${i}.w`, shape: [width, h], init: 'linear' }, { name: `layer${i}.b`, shape: [h], init: 'linear', fanIn: width });
     width = h;
   });
-  defs.push({ name: 'head.w', shape: [width, outputs], init: 'glorot' }, { name: 'head.b', shape: [outputs], init: 'zeros' });
+  defs.push({ name: 'head.w', shape: [width, outputs], init: 'linear' }, { name: 'head.b', shape: [outputs], init: 'linear', fanIn: width });
   return defs;
 }
 

@@ -56,7 +56,10 @@ export function checkDirection(f: ParamFn, params: TensorMap, grad: tf.Tensor, n
   const gNorm = Math.hypot(...g);
   const r = Float64Array.from(g, () => rng.normal());
   const rNorm = Math.hypot(...r);
-  const v = Float64Array.from(g, (gi, i) => gi + (r[i]! * (gNorm || 1)) / rNorm);
+  // Direction: gradient plus a random vector of the same norm; for a 1-element tensor the two can cancel, then
+  // the random vector alone is used.
+  const mixed = Float64Array.from(g, (gi, i) => gi + (r[i]! * (gNorm || 1)) / rNorm);
+  const v = Math.hypot(...mixed) > 1e-6 * (gNorm || 1) ? mixed : r;
   const vNorm = Math.hypot(...v);
   const unit = Float32Array.from(v, (x) => x / vNorm);
   let analytic = 0;
