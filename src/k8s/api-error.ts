@@ -61,7 +61,7 @@ function causes(status: Status): string {
 }
 
 function target(r: RequestDescription): string {
-  return `${r.kind}${r.name !== undefined ? ` "${r.name}"` : 's'} in namespace "${r.namespace}"`;
+  return `${r.kind}${r.name !== undefined ? ` "${r.name}"` : 's'}${r.namespace ? ` in namespace "${r.namespace}"` : ''}`;
 }
 
 /**

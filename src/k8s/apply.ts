@@ -13,8 +13,11 @@ import type { KubeObject } from './render-run';
 /** Field manager of `metatrain launch`. */
 export const LAUNCH_FIELD_MANAGER = 'metatrain';
 
-/** What an apply did to one object. */
-export type ApplyAction = 'created' | 'configured' | 'unchanged';
+/**
+ * What an apply did to one object: `created`, `configured` (changed), `unchanged`, or `assumed` (the namespace,
+ * when the caller may not read or patch namespaces: it is taken to exist).
+ */
+export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'assumed';
 
 /** One applied object. */
 export interface ApplyResult {

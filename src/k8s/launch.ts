@@ -5,11 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RunConfig } from '../core/config';
+import { KubernetesError } from '../core/errors';
 import { applyObject, LAUNCH_FIELD_MANAGER, type ApplyOptions, type ApplyResult } from './apply';
 import type { Cluster } from './cluster';
 import { toYamlDocuments } from './manifest-yaml';
 import { runNames } from './names';
-import { renderNamespace, renderRun } from './render-run';
+import { renderNamespace, renderRun, type KubeObject } from './render-run';
 import { renderTokenSecret } from './render-storage';
 import { compileDeploySettings } from './settings';
 import { httpStatusOf, toKubernetesError } from './api-error';
@@ -36,7 +37,7 @@ export interface LaunchResult {
  */
 export async function launchRun(cluster: Cluster, config: RunConfig, options: LaunchOptions = {}): Promise<LaunchResult> {
   const settings = compileDeploySettings(config, { ...(cluster.namespace !== undefined ? { namespace: cluster.namespace } : {}) });
-  const results: ApplyResult[] = [await applyObject(cluster, renderNamespace(settings), LAUNCH_FIELD_MANAGER, options)];
+  const results: ApplyResult[] = [await applyNamespace(cluster, settings.namespace, renderNamespace(settings), options)];
   const secretName = runNames(settings.run).token;
   const secretExists = await cluster.core.readNamespacedSecret({ name: secretName, namespace: settings.namespace }).then(
     () => true,
@@ -53,6 +54,19 @@ export async function launchRun(cluster: Cluster, config: RunConfig, options: La
   }
   for (const object of renderRun(settings)) results.push(await applyObject(cluster, object, LAUNCH_FIELD_MANAGER, options));
   return { run: settings.run, namespace: settings.namespace, results };
+}
+
+/**
+ * Applies the namespace. Users of shared clusters often may not read or patch namespaces (403): their namespace
+ * is then taken to exist (`assumed`), and a missing one shows up as 404 on the first namespaced object.
+ */
+async function applyNamespace(cluster: Cluster, name: string, namespace: KubeObject, options: ApplyOptions): Promise<ApplyResult> {
+  try {
+    return await applyObject(cluster, namespace, LAUNCH_FIELD_MANAGER, options);
+  } catch (err) {
+    if (err instanceof KubernetesError && err.statusCode === 403) return { kind: 'Namespace', name, namespace: undefined, action: 'assumed' };
+    throw err;
+  }
 }
 
 /**

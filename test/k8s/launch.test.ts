@@ -124,6 +124,17 @@ test('403: a refused apply says which verb on which resource is missing and how 
   }
 });
 
+test('a user who may not touch namespaces launches into an existing one (the namespace is assumed)', async () => {
+  const h = await startHarness({ authorize: (a) => a.resource !== 'namespaces' });
+  try {
+    const result = await launchRun(h.cluster, exampleConfig());
+    assert.deepEqual(result.results[0], { kind: 'Namespace', name: 'metatrain', namespace: undefined, action: 'assumed' });
+    assert.ok(result.results.slice(1).every((r) => r.action === 'created'));
+  } finally {
+    await h.stop();
+  }
+});
+
 test('422: an object the API server rejects as invalid is named with the failing fields', async () => {
   const h = await startHarness();
   try {
