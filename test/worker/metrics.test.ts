@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRunConfig } from '../../src/core/config';
+import { createMetricsRegistry } from '../../src/core/metrics';
+import { WorkerMetrics } from '../../src/worker/metrics';
+import { createTfjsEngine } from '../../src/worker/tfjs-engine';
+import { taskKindName } from '../../src/worker/worker-observer';
+import { sinusoidConfig, tempDir } from '../support/harness';
+
+test('worker metrics gain the run label on joining, count tasks by kind and outcome, and read tfjs memory from the engine', async () => {
+  const registry = createMetricsRegistry();
+  const metrics = new WorkerMetrics(registry, 'w-1');
+  assert.equal(metrics.connected, false);
+  assert.match(await registry.metrics(), /^metatrain_worker_connected\{worker="w-1"\} 0$/m);
+  const engine = await createTfjsEngine(parseRunConfig(sinusoidConfig(tempDir())), 'cpu');
+  metrics.joined('unit-run', engine);
+  metrics.taskEnded(taskKindName('TASK_KIND_TRAIN'), 'succeeded', 0.004);
+  metrics.taskEnded(taskKindName('TASK_KIND_EVAL'), 'failed', 1);
+  const text = await registry.metrics();
+  assert.equal(metrics.connected, true);
+  assert.match(text, /^metatrain_worker_connected\{worker="w-1",run="unit-run"\} 1$/m);
+  assert.match(text, /^metatrain_worker_tasks_total\{kind="train",outcome="succeeded",worker="w-1",run="unit-run"\} 1$/m);
+  assert.match(text, /^metatrain_worker_tasks_total\{kind="eval",outcome="failed",worker="w-1",run="unit-run"\} 1$/m);
+  assert.match(text, /^metatrain_worker_task_duration_seconds_count\{worker="w-1",run="unit-run",kind="train"\} 1$/m);
+  assert.doesNotMatch(text, /^metatrain_worker_task_duration_seconds_count\{[^}]*kind="eval"\}/m, 'failed tasks are not timed');
+  const m = engine.memory();
+  assert.match(text, new RegExp(`^metatrain_worker_tfjs_tensors\\{worker="w-1",run="unit-run"\\} ${m.tensors}$`, 'm'));
+  assert.match(text, new RegExp(`^metatrain_worker_tfjs_memory_bytes\\{worker="w-1",run="unit-run"\\} ${m.bytes}$`, 'm'));
+  metrics.left();
+  assert.equal(metrics.connected, false);
+  assert.equal(taskKindName('TASK_KIND_NOPE'), 'unknown');
+});
