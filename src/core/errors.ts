@@ -96,3 +96,9 @@ export class CompressionError extends MetatrainError {
     super(message, options);
   }
 }
+
+/**
+ * Thrown when a run's coordinator cannot be reached for its status (status RPC or HTTP `/status`) for longer than
+ * allowed, or serves another run; the message names the address and the last phase seen.
+ */
+export class RunUnreachableError extends MetatrainError {}
