@@ -141,6 +141,16 @@ const compressionSchema = z
     studentWidth: z.number().gt(0).max(1).default(0.5),
     /** Distillation temperature (Hinton et al. 2015). @default 2 */
     temperature: positive.default(2),
+    /** Distillation steps of the dense student, one meta-train task each. @default 100 */
+    distillSteps: nonNegativeInt.default(100),
+    /** Steps of gradual magnitude pruning up to `sparsity` (Zhu & Gupta 2017 cubic schedule). @default 100 */
+    pruneSteps: nonNegativeInt.default(100),
+    /** Recovery steps after pruning, masks fixed. @default 50 */
+    recoverySteps: nonNegativeInt.default(50),
+    /** Adam learning rate of distillation, pruning and recovery. @default 0.001 */
+    learningRate: positive.default(0.001),
+    /** Meta-test tasks of the before/after few-shot evaluation (the run's first `evalTasks` test tasks). @default 50 */
+    evalTasks: positiveInt.default(50),
   })
   .strict();
 
