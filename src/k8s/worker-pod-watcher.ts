@@ -49,7 +49,11 @@ export class WorkerPodWatcher {
     this.informer = new ListWatch(path, new Watch(kubeConfig), () => core.listNamespacedPod({ namespace, labelSelector }), false, labelSelector);
     this.retryDelayMs = options.retryDelayMs ?? 1000;
     // While the first list comes in, pods arrive one by one: count once start() has them all.
-    for (const event of ['add', 'update', 'delete'] as const) this.informer.on(event, () => this.state !== 'starting' && this.recount());
+    for (const event of ['add', 'update', 'delete'] as const) {
+      this.informer.on(event, () => {
+        if (this.state !== 'starting') this.recount();
+      });
+    }
     this.informer.on('connect', () => {
       if (this.state === 'retrying') this.state = 'watching';
     });
