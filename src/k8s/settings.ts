@@ -5,7 +5,8 @@
  */
 import type { RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
-import { version as packageVersion } from '../../package.json';
+import { readFileSync } from 'node:fs';
+import { packageFile } from '../core/package-root';
 
 /** gRPC port of the coordinator inside the cluster. */
 export const GRPC_PORT = 7070;
@@ -19,6 +20,9 @@ export const CONFIG_FILE = 'run.yaml';
 export const DATA_ROOT = '/var/lib/metatrain';
 /** Default NATS client port, used when `nats.url` names none. */
 export const NATS_DEFAULT_PORT = 4222;
+
+/** The package version (package.json). */
+const packageVersion = (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
 
 /** Kind of worker node the run targets: GPU workers run tfjs-node-gpu, CPU workers the wasm backend. */
 export type WorkerDevice = 'gpu' | 'cpu';
