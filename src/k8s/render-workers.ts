@@ -64,6 +64,8 @@ export function renderWorkerDeployment(s: DeploySettings): RunDeployment {
       name: 'worker',
       image: d.image,
       args: ['worker', '--coordinator', `${names.coordinator}:${GRPC_PORT}`],
+      // METATRAIN_BACKEND first: a strategic-merge patch puts the entries it changes first, so the GPU overlay
+      // keeps this order.
       env: [d.backendEnv, tokenEnv(s)],
       resources: { requests: { ...r.requests }, limits: { ...r.limits, ...d.deviceLimits } },
       // Ready while joined to the coordinator, so readyReplicas counts working workers.
