@@ -1,0 +1,71 @@
+/**
+ * Runs one compression job to a published result: the pipeline's files are written into a temporary directory
+ * beside `outDir` (`.tmp-<name>-<pid>-<n>`, each file fsynced, `compression.json` last), which is then renamed to
+ * `outDir` in one step. A failure at any point removes the temporary directory: `outDir` either holds a complete
+ * result or does not exist. A job whose `outDir` already holds a `compression.json` is not run again (its result
+ * was committed, e.g. by a compressor that died before acknowledging); if two compressors finish the same job, the
+ * second rename fails and its copy is discarded — the result is committed once.
+ */
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { CompressionJob } from '../bus/job-queue';
+import { fsyncDirectory, TEMP_PREFIX, tempNameFor, writeFileDurably } from '../coordinator/durable-fs';
+import { REPORT_FILE, type CompressionReport } from './compression-report';
+import { runPipeline, type PipelineInput } from './pipeline';
+
+/** Options of {@link compressJob}. */
+export interface CompressJobOptions {
+  readonly backend?: PipelineInput['backend'];
+  readonly signal?: AbortSignal;
+  readonly onProgress?: PipelineInput['onProgress'];
+}
+
+/** The report of a committed result in `outDir`, or undefined when there is none. */
+export async function committedReport(outDir: string): Promise<CompressionReport | undefined> {
+  try {
+    return JSON.parse(await readFile(join(outDir, REPORT_FILE), 'utf8')) as CompressionReport;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Runs `job` and publishes its result atomically in `job.outDir`; resolves with the path of `compression.json`.
+ * @throws what the pipeline throws (CheckpointError, CompressionError, DatasetError …) or the file system's
+ *   error; in every case nothing is left at `job.outDir` and no temporary directory remains.
+ */
+export async function compressJob(job: CompressionJob, options: CompressJobOptions = {}): Promise<string> {
+  const reportPath = join(job.outDir, REPORT_FILE);
+  if (await committedReport(job.outDir)) return reportPath;
+  const parent = dirname(job.outDir);
+  await mkdir(parent, { recursive: true });
+  await removeLeftovers(parent, basename(job.outDir));
+  const { files, report } = await runPipeline({ jobId: job.jobId, config: job.config, checkpoint: job.checkpoint, ...options });
+  const temp = tempNameFor(parent, basename(job.outDir));
+  try {
+    await mkdir(temp);
+    for (const [name, bytes] of files) await writeFileDurably(join(temp, name), bytes);
+    await writeFileDurably(join(temp, REPORT_FILE), Buffer.from(`${JSON.stringify(report, null, 2)}\n`));
+    await fsyncDirectory(temp);
+    try {
+      await rename(temp, job.outDir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await committedReport(job.outDir))) return reportPath; // committed by another compressor
+      throw e;
+    }
+    await fsyncDirectory(parent);
+    return reportPath;
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+/** Removes temporary directories of earlier attempts at `name` in `parent` (left by a killed compressor). */
+async function removeLeftovers(parent: string, name: string): Promise<void> {
+  const prefix = `${TEMP_PREFIX}${name}-`;
+  for (const entry of await readdir(parent)) {
+    if (entry.startsWith(prefix)) await rm(join(parent, entry), { recursive: true, force: true });
+  }
+}

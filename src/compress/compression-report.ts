@@ -1,0 +1,95 @@
+/**
+ * `compression.json`: what a compression job produced and measured. Every number is measured by the job itself.
+ */
+import type { MeanCI } from '../core/stats';
+import type { ModelConfig } from '../model/architecture';
+import type { OnnxAgreement } from './onnx-check';
+import type { TrainingPhase } from './student-training';
+
+/** `format` of the report. */
+export const REPORT_FORMAT = 'metatrain-compression-report';
+/** File name of the report in the output directory; written last. */
+export const REPORT_FILE = 'compression.json';
+/** File name of the int8 ONNX model. */
+export const ONNX_FILE = 'model.onnx';
+
+/** Size and digest of an output file. */
+export interface FileEntry {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** Few-shot evaluation of one model on the meta-test tasks. */
+export interface FewShotScore {
+  /** Query metric after `adaptSteps` fine-tuning steps (accuracy in [0, 1], or MSE), mean ± 95% CI over tasks. */
+  readonly metric: MeanCI;
+  /** Query loss after `adaptSteps` steps. */
+  readonly loss: MeanCI;
+}
+
+/** The report. */
+export interface CompressionReport {
+  readonly format: typeof REPORT_FORMAT;
+  readonly jobId: string;
+  readonly run: string;
+  /** The teacher checkpoint and its step. */
+  readonly checkpoint: string;
+  readonly step: number;
+  readonly teacher: { readonly model: ModelConfig; readonly params: number };
+  readonly student: { readonly model: ModelConfig; readonly params: number };
+  readonly sizes: {
+    /** 4 bytes × the teacher's model parameters (the float32 meta-initialization, learned rates excluded). */
+    readonly float32Bytes: number;
+    /** Bytes of `model.safetensors` (sparse int8 + float head). */
+    readonly compressedBytes: number;
+    /** compressedBytes / float32Bytes. */
+    readonly ratio: number;
+    /** Bytes of `model.onnx` (dense int8 weights: ONNX has no sparse int8 initializer onnxruntime reads). */
+    readonly onnxBytes: number;
+    readonly onnxRatio: number;
+  };
+  readonly sparsity: {
+    readonly target: number;
+    /** Zeros / weights over the pruned tensors. */
+    readonly pruned: number;
+    /** Zeros / all student parameters. */
+    readonly overall: number;
+  };
+  readonly quantization: {
+    readonly scheme: 'int8 symmetric, per output channel (axis 1), zero point 0';
+    /** Tensors stored as int8. */
+    readonly int8: readonly string[];
+    /** Tensors kept in float32 (the head and other adaptable or 1-D parameters). */
+    readonly float32: readonly string[];
+  };
+  readonly accuracy: {
+    readonly metric: 'accuracy' | 'mse';
+    /** Meta-test tasks (the run's first `compression.evalTasks`). */
+    readonly tasks: number;
+    /** Fine-tuning steps on each task's support set (`evaluation.adaptSteps`). */
+    readonly adaptSteps: number;
+    /** The meta-learned float32 teacher. */
+    readonly teacher: FewShotScore;
+    /** The compressed model (int8 weights dequantized, exactly what `model.onnx` computes), adapted from its own initialization. */
+    readonly compressed: FewShotScore;
+    /** teacher − compressed metric mean (accuracy points lost ×100 for classification; negative = better). */
+    readonly drop: number;
+  };
+  readonly onnx: {
+    readonly file: typeof ONNX_FILE;
+    readonly opset: number;
+    /** Largest |ONNX − TypeScript| relative to max(1, max |output|) on random inputs, per onnxruntime level. */
+    readonly agreement: OnnxAgreement;
+    readonly tolerance: number;
+    readonly inputs: number;
+  };
+  readonly training: {
+    readonly teacherTasks: number;
+    readonly steps: Record<TrainingPhase, number>;
+    readonly losses: Partial<Record<TrainingPhase, { first: number; last: number }>>;
+  };
+  readonly seconds: Readonly<Record<'load' | 'teacherTargets' | TrainingPhase | 'quantize' | 'evaluate' | 'export' | 'total', number>>;
+  /** Output files (the report excluded). */
+  readonly files: Readonly<Record<string, FileEntry>>;
+  readonly createdAt: string;
+}

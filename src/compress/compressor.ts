@@ -1,0 +1,39 @@
+/**
+ * The compressor: a consumer of the compression work queue (JetStream for `metatrain compressor --nats URL`, the
+ * in-process queue inside `metatrain run`) that runs each job with {@link compressJob}, logging progress.
+ */
+import type { ConsumeOptions, JobConsumer, JobQueue } from '../bus/job-queue';
+import type { Logger } from '../core/logger';
+import type { BackendName } from '../model/backend';
+import { compressJob } from './compress-job';
+
+/** Options of {@link startCompressor}. */
+export interface CompressorOptions extends ConsumeOptions {
+  readonly log: Logger;
+  /** tfjs backend. @default 'wasm' */
+  readonly backend?: BackendName;
+}
+
+/** Starts consuming `queue`; stop the returned consumer to finish (or hand back) the current job and return. */
+export function startCompressor(queue: JobQueue, options: CompressorOptions): JobConsumer {
+  const { log } = options;
+  return queue.consume(
+    async (job, attempt) => {
+      log.info({ jobId: job.jobId, attempt: attempt.attempt, checkpoint: job.checkpoint, outDir: job.outDir }, 'compression job started');
+      const started = performance.now();
+      let lastLog = 0;
+      const report = await compressJob(job, {
+        backend: options.backend,
+        signal: attempt.signal,
+        onProgress: (message, training) => {
+          if (training && training.step !== training.totalSteps && performance.now() - lastLog < 5000) return;
+          lastLog = performance.now();
+          log.info({ jobId: job.jobId }, message);
+        },
+      });
+      log.info({ jobId: job.jobId, report, seconds: (performance.now() - started) / 1000 }, 'compression job committed');
+      return report;
+    },
+    { name: options.name, onError: options.onError ?? ((err) => log.warn({ err: err.message }, 'compressor queue error')) },
+  );
+}

@@ -1,0 +1,23 @@
+/** Public surface of src/compress: the compression pipeline, its job runner and consumer, the compressed-model format. */
+export { compressJob, committedReport } from './compress-job';
+export { startCompressor } from './compressor';
+export { runPipeline, TEACHER_TASK_POOL } from './pipeline';
+export { COMPRESSED_MODEL_FILE, decodeCompressedModel, dequantizedParams, encodeCompressedModel, loadCompressedModel } from './compressed-model';
+export { ONNX_FILE, REPORT_FILE } from './compression-report';
+export { exportOnnx, ONNX_IO } from './onnx-export';
+export { loadOnnx } from './onnx-run';
+export { checkOnnx, ONNX_EXACT_TOLERANCE, randomInputs, typescriptOutputs } from './onnx-check';
+export { dequantize, quantizePerChannel } from './quantize';
+export { magnitudeMask, scheduledSparsity, sparsityOf } from './prune';
+export { studentInit, studentModelConfig } from './student';
+export type { CompressJobOptions } from './compress-job';
+export type { CompressorOptions } from './compressor';
+export type { CompressedModel } from './compressed-model';
+export type { CompressionReport, FewShotScore } from './compression-report';
+export type { ExportWeight } from './onnx-graph';
+export type { OnnxModel, OnnxOptimization } from './onnx-run';
+export type { OnnxAgreement } from './onnx-check';
+export type { PipelineInput, PipelineResult } from './pipeline';
+export type { QuantizedTensor } from './quantize';
+export type { PruningSchedule } from './prune';
+export type { TrainingPlan, TrainingProgress } from './student-training';
