@@ -30,6 +30,7 @@ import { TaskDispatcher } from './task-dispatcher';
 import { trainTransferBaseline } from './transfer-baseline';
 import { writeRunReport } from '../report/write-report';
 import type { WorkItem, WorkMetrics } from './work-item';
+import { compressionJobId, type JobQueue } from '../bus/job-queue';
 
 /** Coordinator settings beyond the run config. */
 export interface CoordinatorOptions {
@@ -42,6 +43,12 @@ export interface CoordinatorOptions {
   log: Logger;
   /** Registry of the coordinator's Prometheus metrics (default label `run`); omitted = no metrics. */
   registry?: Registry;
+  /**
+   * Queue of compression jobs (src/bus: JetStream when `nats.url` is configured, else in-process), used when
+   * `compression.enabled`: after evaluation the run enters phase `compressing`, enqueues the best checkpoint's job
+   * and waits for its outcome. Omitted = compression is not scheduled.
+   */
+  compressionQueue?: JobQueue;
 }
 
 /** One run's coordinator. */
@@ -56,6 +63,7 @@ export class Coordinator {
   private readonly dir: string;
   private phase: RunPhase = 'pending';
   private stopRequested = false;
+  private readonly stopSignal = new AbortController();
   private last = { step: 0, metaLoss: NaN, valLoss: NaN, valMetric: NaN, tasksPerSecond: 0, checkpoint: '', message: '' };
 
   /** @throws ConfigError / DatasetError when the task family cannot be built from the config. */
@@ -135,9 +143,11 @@ export class Coordinator {
       this.setPhase('training', 'meta-training');
       const trained = await metaTrain(ctx, this.o.resume);
       const trainedAt = performance.now();
+      if (trained.reason === 'converged') this.events.emit('converged', { step: trained.step, bestStep: trained.bestStep });
       const checkpoint = trained.bestCheckpoint || this.last.checkpoint;
       if (trained.reason === 'stopped') {
         this.setPhase('failed', 'stopped before the end of meta-training; resume with --resume');
+        this.events.emit('finished', { phase: 'failed', reason: 'stopped', steps: trained.step });
         return await this.summarize(trained, checkpoint, [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });
       }
       this.setPhase('evaluating', `meta-training ${trained.reason} at step ${trained.step}; evaluating`);
@@ -154,16 +164,23 @@ export class Coordinator {
       }
       const baselinesAt = performance.now();
       const results = await evaluateFewShot(ctx, inits);
+      const evaluatedAt = performance.now();
+      const compression = await this.compress(checkpoint, trained.bestStep);
       const done = performance.now();
-      this.setPhase('succeeded', 'run complete');
-      return await this.summarize(trained, checkpoint, results, {
+      if (!compression || compression.status === 'succeeded') this.setPhase('succeeded', 'run complete');
+      else this.setPhase('failed', `compression ${compression.status}: ${compression.error ?? 'stopped while waiting for it'}`);
+      const summary = await this.summarize(trained, checkpoint, results, {
         training: (trainedAt - started) / 1000,
         baselines: (baselinesAt - trainedAt) / 1000,
-        evaluation: (done - baselinesAt) / 1000,
+        evaluation: (evaluatedAt - baselinesAt) / 1000,
+        compression: (done - evaluatedAt) / 1000,
         total: (done - started) / 1000,
-      });
+      }, compression);
+      this.events.emit('finished', { phase: this.phase, reason: this.phase === 'succeeded' ? trained.reason : this.last.message, steps: trained.step });
+      return summary;
     } catch (err) {
       if (this.phase !== 'failed') this.setPhase('failed', (err as Error).message);
+      this.events.emit('finished', { phase: 'failed', reason: (err as Error).message, steps: this.last.step });
       throw err;
     }
   }
@@ -171,12 +188,34 @@ export class Coordinator {
   /** Graceful stop: abandons the current step (the run checkpoints the last completed one), then closes the server. */
   async stop(): Promise<void> {
     this.stopRequested = true;
+    this.stopSignal.abort();
     this.dispatcher.abortAll('coordinator stopping');
   }
 
   /** Closes the gRPC server (workers see their stream end and reconnect or exit). */
   close(): Promise<void> {
     return this.server.stop();
+  }
+
+  /**
+   * Schedules compression of the best checkpoint (when enabled and a queue is configured) and waits for its
+   * outcome; undefined when not scheduled. A graceful stop ends the wait (status `queued`: the job stays queued).
+   */
+  private async compress(checkpoint: string, step: number): Promise<RunSummary['compression']> {
+    const queue = this.o.compressionQueue;
+    const { config } = this.o;
+    if (!config.compression.enabled || !queue) return undefined;
+    const job = { jobId: compressionJobId(config.name, step, configHash(config)), run: config.name, checkpoint, config, outDir: join(this.dir, 'compressed') };
+    this.setPhase('compressing', `compressing checkpoint ${checkpoint} (job ${job.jobId}, ${queue.kind} queue)`);
+    const { duplicate } = await queue.enqueue(job);
+    this.events.emit('compression.queued', { jobId: job.jobId, checkpoint, outDir: job.outDir, queue: queue.kind, duplicate });
+    try {
+      const outcome = await queue.waitForOutcome(job.jobId, this.stopSignal.signal);
+      return { jobId: job.jobId, outDir: job.outDir, status: outcome.status, attempts: outcome.attempts, report: outcome.report, error: outcome.error };
+    } catch (err) {
+      if (!this.stopRequested) throw err;
+      return { jobId: job.jobId, outDir: job.outDir, status: 'queued', attempts: 0 };
+    }
   }
 
   private setPhase(to: RunPhase, message: string): void {
@@ -187,7 +226,13 @@ export class Coordinator {
     this.events.emit('phase', to, message);
   }
 
-  private async summarize(trained: Awaited<ReturnType<typeof metaTrain>>, checkpoint: string, results: RunSummary['results'], seconds: RunSummary['seconds']): Promise<RunSummary> {
+  private async summarize(
+    trained: Awaited<ReturnType<typeof metaTrain>>,
+    checkpoint: string,
+    results: RunSummary['results'],
+    seconds: RunSummary['seconds'],
+    compression?: RunSummary['compression'],
+  ): Promise<RunSummary> {
     const summary: RunSummary = {
       run: this.o.config.name,
       reason: trained.reason,
@@ -198,6 +243,7 @@ export class Coordinator {
       results,
       history: trained.history,
       seconds,
+      ...(compression ? { compression } : {}),
     };
     await writeSummary(this.dir, summary);
     await writeRunReport(this.dir);

@@ -18,10 +18,13 @@ export interface RunSummary {
   /** Meta-test results per initialization, for s = 0..S fine-tuning steps. */
   results: FewShotResult[];
   history: TrainHistory;
-  /** Wall time per phase. */
-  seconds: { training: number; baselines: number; evaluation: number; total: number };
-  /** Where compression writes its result (`compression.json`), when compression is enabled. */
-  compression?: { jobId: string; outDir: string };
+  /** Wall time per phase (`compression`: waiting for the compression job, when scheduled). */
+  seconds: { training: number; baselines: number; evaluation: number; compression?: number; total: number };
+  /**
+   * The compression job, when scheduled: its result directory (`compression.json`, `model.onnx`,
+   * `model.safetensors`), outcome and attempts; `queued` when the run stopped before it ended.
+   */
+  compression?: { jobId: string; outDir: string; status: 'succeeded' | 'failed' | 'queued'; attempts: number; report?: string; error?: string };
 }
 
 /** Writes `summary.json` atomically; returns its path. */
