@@ -2,7 +2,7 @@
 export { connectNats } from './nats-connection';
 export { parseRunEventMessage, RUN_EVENT_NAMES, RUN_SUBJECT_PREFIX, runEventMessage, runEventSubject, runEventsWildcard } from './run-subjects';
 export { RunEventPublisher, runEventData } from './run-event-publisher';
-export { openRunBus } from './run-bus';
+export { openRunBus, runEventSink } from './run-bus';
 export { compressionJobId, resolveJobQueueOptions, retryDelayMs } from './job-queue';
 export { decodeJob, encodeJob, parseJob } from './job-codec';
 export { MemoryJobQueue } from './job-queue-memory';

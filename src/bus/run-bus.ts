@@ -1,50 +1,53 @@
 /**
- * The bus of one run, chosen from its config: with `nats.url`, a NATS connection, the JetStream compression queue
- * and a {@link RunEventPublisher} forwarding the run's events; without it (the local embedded default), the
- * in-process queue, whose lifecycle events go straight to the run's event emitter.
+ * Wiring a run to the bus. With NATS (`nats.url`, the distributed mode of `metatrain coordinator`): a connection,
+ * the JetStream compression queue and, once the run's event emitter exists, a {@link RunEventPublisher}. In-process
+ * (the local embedded mode): {@link runEventSink} hands the in-process queue's job lifecycle events to the run's
+ * event emitter.
  */
 import type { EventEmitter } from 'node:events';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { RunConfig } from '../core/config';
 import type { JobEventSink, JobQueue, JobQueueOptions } from './job-queue';
 import { JetStreamJobQueue } from './job-queue-jetstream';
-import { MemoryJobQueue } from './job-queue-memory';
 import { connectNats } from './nats-connection';
 import { RunEventPublisher } from './run-event-publisher';
 
-/** A run's queue and event forwarding; {@link RunBus.close} releases them. */
+/**
+ * A sink giving job lifecycle events to a run's event emitter: `compression.*` as they are, retry warnings as
+ * `warning` messages.
+ */
+export function runEventSink(events: Pick<EventEmitter, 'emit'>): JobEventSink {
+  return (_run, event, data) => {
+    if (event === 'warning') events.emit('warning', (data as { message: string }).message);
+    else events.emit(event, data);
+  };
+}
+
+/** A run's NATS connection, compression queue and event forwarding; {@link RunBus.close} releases them. */
 export interface RunBus {
   readonly queue: JobQueue;
-  /** The NATS connection (undefined in-process). */
-  readonly nats?: NatsConnection;
+  readonly nats: NatsConnection;
+  /** Starts publishing the run's events (`Coordinator.events`) on `metatrain.run.<run>.<event>`. */
+  forward(events: Pick<EventEmitter, 'on' | 'off'>): void;
+  /** Stops consumers and forwarding, flushes and closes the connection. */
   close(): Promise<void>;
 }
 
 /**
- * Opens the bus of `config`'s run.
- * @param events the run's event emitter (`Coordinator.events`): forwarded to NATS, or given the in-process queue's
- *   lifecycle events.
- * @param component names the NATS connection, e.g. `coordinator`.
- * @throws BusError when NATS cannot be reached.
+ * Connects to `natsUrl` for run `run`.
+ * @param component names the connection, e.g. `coordinator`.
+ * @throws BusError when NATS cannot be reached; ProtocolError (on forward) when `run` is not a DNS label.
  */
-export async function openRunBus(config: RunConfig, events: Pick<EventEmitter, 'on' | 'off' | 'emit'>, component: string, options: JobQueueOptions = {}): Promise<RunBus> {
-  const sink: JobEventSink = (_run, event, data) => {
-    if (event === 'warning') events.emit('warning', (data as { message: string }).message);
-    else events.emit(event, data);
-  };
-  if (!config.nats) {
-    const queue = new MemoryJobQueue(options, sink);
-    return { queue, close: () => queue.close() };
-  }
-  const nc = await connectNats(config.nats.url, { name: `${component}-${config.name}-${process.pid}` });
+export async function openRunBus(natsUrl: string, run: string, component: string, options: JobQueueOptions = {}): Promise<RunBus> {
+  const nc = await connectNats(natsUrl, { name: `${component}-${run}-${process.pid}` });
   const queue = new JetStreamJobQueue(nc, options);
-  const publisher = new RunEventPublisher(nc, config.name, events);
+  const publishers: RunEventPublisher[] = [];
   return {
     queue,
     nats: nc,
+    forward: (events) => void publishers.push(new RunEventPublisher(nc, run, events)),
     close: async () => {
       await queue.close();
-      await publisher.close();
+      for (const p of publishers) await p.close();
       await nc.drain();
     },
   };

@@ -9,6 +9,7 @@ import { listenHost, serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import { Coordinator } from '../coordinator/coordinator';
+import { openRunBus } from '../bus/run-bus';
 import { readToken, tlsFiles } from './options';
 
 /** Registers the subcommand. */
@@ -28,7 +29,10 @@ export function register(program: Command): void {
       const log = createLogger('coordinator');
       const metricsPort = config.runtime.metricsPort;
       const registry = metricsPort === undefined ? undefined : createMetricsRegistry({ run: config.name });
-      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log, registry });
+      const bus = config.nats ? await openRunBus(config.nats.url, config.name, 'coordinator') : undefined;
+      if (config.compression.enabled && !bus) log.warn('compression.enabled but no nats.url: compression is not scheduled (run metatrain compress --checkpoint DIR by hand)');
+      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log, registry, compressionQueue: bus?.queue });
+      bus?.forward(coordinator.events);
       coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
       const port = await coordinator.start(o.listen);
       log.info({ port }, 'listening');
@@ -50,6 +54,7 @@ export function register(program: Command): void {
       } finally {
         await coordinator.close();
         await endpoints?.close();
+        await bus?.close();
       }
       process.exit(0);
     });

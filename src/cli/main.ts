@@ -9,13 +9,15 @@ import { register as registerRun } from './run';
 import { register as registerCoordinator } from './coordinator';
 import { register as registerWorker } from './worker';
 import { register as registerAdapt } from './adapt';
+import { register as registerCompress } from './compress';
+import { register as registerCompressor } from './compressor';
 
 const program = new Command('metatrain')
   .description('Distributed meta-training (MAML family) of few-shot Transformers, with compression and Kubernetes deployment')
   .showHelpAfterError()
   .version((JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version);
 
-for (const register of [registerRun, registerCoordinator, registerWorker, registerAdapt]) register(program);
+for (const register of [registerRun, registerCoordinator, registerWorker, registerAdapt, registerCompress, registerCompressor]) register(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`metatrain: ${err.message}\n`);

@@ -9,6 +9,8 @@ import { BACKEND_NAMES } from '../model/backend';
 import { positiveInt } from './options';
 import { showProgress } from './run-progress';
 import { formatSummary } from './run-summary-table';
+import { formatCompression } from './compression-summary';
+import { committedReport } from '../compress/compression-report';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -42,6 +44,13 @@ export function register(program: Command): void {
       stopProgress();
       const dir = runDir(config);
       process.stdout.write(`${formatSummary(summary, { summary: join(dir, 'summary.json'), report: join(dir, REPORT_FILE), logs: cluster.logDir })}\n`);
+      if (summary.compression?.status === 'succeeded') {
+        const report = await committedReport(summary.compression.outDir);
+        if (report) process.stdout.write(`${formatCompression(report, summary.compression.outDir)}\n`);
+      } else if (summary.compression?.status === 'failed') {
+        process.stderr.write(`compression failed after ${summary.compression.attempts} attempts: ${summary.compression.error}\n`);
+        process.exit(1);
+      }
       if (summary.reason === 'stopped') {
         process.stderr.write(`stopped at step ${summary.steps}; continue with: metatrain run ${file} --resume\n`);
         process.exit(130);

@@ -6,11 +6,11 @@
  * was committed, e.g. by a compressor that died before acknowledging); if two compressors finish the same job, the
  * second rename fails and its copy is discarded — the result is committed once.
  */
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CompressionJob } from '../bus/job-queue';
 import { fsyncDirectory, TEMP_PREFIX, tempNameFor, writeFileDurably } from '../coordinator/durable-fs';
-import { REPORT_FILE, type CompressionReport } from './compression-report';
+import { committedReport, REPORT_FILE } from './compression-report';
 import { runPipeline, type PipelineInput } from './pipeline';
 
 /** Options of {@link compressJob}. */
@@ -18,16 +18,6 @@ export interface CompressJobOptions {
   readonly backend?: PipelineInput['backend'];
   readonly signal?: AbortSignal;
   readonly onProgress?: PipelineInput['onProgress'];
-}
-
-/** The report of a committed result in `outDir`, or undefined when there is none. */
-export async function committedReport(outDir: string): Promise<CompressionReport | undefined> {
-  try {
-    return JSON.parse(await readFile(join(outDir, REPORT_FILE), 'utf8')) as CompressionReport;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * `compression.json`: what a compression job produced and measured. Every number is measured by the job itself.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { MeanCI } from '../core/stats';
 import type { ModelConfig } from '../model/architecture';
 import type { OnnxAgreement } from './onnx-check';
@@ -92,4 +94,17 @@ export interface CompressionReport {
   /** Output files (the report excluded). */
   readonly files: Readonly<Record<string, FileEntry>>;
   readonly createdAt: string;
+}
+
+/**
+ * The report of a committed result in `outDir`, or undefined when there is none.
+ * @throws the file system's error other than ENOENT; SyntaxError when the report is not JSON.
+ */
+export async function committedReport(outDir: string): Promise<CompressionReport | undefined> {
+  try {
+    return JSON.parse(await readFile(join(outDir, REPORT_FILE), 'utf8')) as CompressionReport;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
 }

@@ -1,9 +1,9 @@
 /** Public surface of src/compress: the compression pipeline, its job runner and consumer, the compressed-model format. */
-export { compressJob, committedReport } from './compress-job';
+export { compressJob } from './compress-job';
 export { startCompressor } from './compressor';
 export { runPipeline, TEACHER_TASK_POOL } from './pipeline';
 export { COMPRESSED_MODEL_FILE, decodeCompressedModel, dequantizedParams, encodeCompressedModel, loadCompressedModel } from './compressed-model';
-export { ONNX_FILE, REPORT_FILE } from './compression-report';
+export { committedReport, ONNX_FILE, REPORT_FILE } from './compression-report';
 export { exportOnnx, ONNX_IO } from './onnx-export';
 export { loadOnnx } from './onnx-run';
 export { checkOnnx, ONNX_EXACT_TOLERANCE, randomInputs, typescriptOutputs } from './onnx-check';

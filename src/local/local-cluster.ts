@@ -4,6 +4,9 @@
  * dies unexpectedly is restarted, as its Deployment would restart a pod; the coordinator re-dispatches its tasks.
  * Logs go to `<run dir>/logs/{coordinator,worker-N}.log`. The coordinator and every worker serve `/metrics` on a
  * free loopback port, listed in `<run dir>/targets.json` for Prometheus (src/local/scrape-targets.ts).
+ * Compression (when `compression.enabled`) runs in this process: an in-process job queue and compressor
+ * (src/bus, src/compress; log `<run dir>/logs/compressor.log`); with `nats.url` the run's events are also
+ * published on NATS for `metatrain watch`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +20,9 @@ import { packageFile } from '../core/package-root';
 import { Coordinator } from '../coordinator/coordinator';
 import type { RunSummary } from '../coordinator/run-summary';
 import { freeLoopbackPort, writeScrapeTargets } from './scrape-targets';
+import type { JobConsumer } from '../bus/job-queue';
+import { MemoryJobQueue } from '../bus/job-queue-memory';
+import { openRunBus, runEventSink, type RunBus } from '../bus/run-bus';
 
 /** Settings of a local cluster. */
 export interface LocalClusterOptions {
@@ -43,12 +49,17 @@ export class LocalCluster {
   private readonly restarts: number[] = [];
   private port = 0;
   private closing = false;
+  /** The in-process compression queue (its lifecycle events go to the coordinator's events). */
+  private readonly queue = new MemoryJobQueue({}, (run, event, data) => runEventSink(this.coordinator.events)(run, event, data));
+  private compressor?: JobConsumer;
+  /** NATS event forwarding (with `nats.url`); the JetStream queue stays unused in the local mode. */
+  private bus?: RunBus;
 
   constructor(private readonly o: LocalClusterOptions) {
     this.logDir = join(runDir(o.config), 'logs');
     this.log = createLogger('coordinator', join(this.logDir, 'coordinator.log'));
     this.registry = createMetricsRegistry({ run: o.config.name });
-    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry });
+    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry, compressionQueue: this.queue });
   }
 
   /** Process id of the worker process named `local-<i>` (the name it joins with), if alive. */
@@ -74,6 +85,14 @@ export class LocalCluster {
     for (let i = 0; i < n; i++) this.workerMetricsPorts.push(await freeLoopbackPort());
     await writeScrapeTargets(runDir(this.o.config), { coordinator: this.endpoints.address, workers: this.workerMetricsPorts.map((p) => `127.0.0.1:${p}`) });
     for (let i = 0; i < n; i++) this.spawnWorker(i);
+    if (this.o.config.compression.enabled) {
+      const { startCompressor } = await import('../compress/compressor.js'); // loads tfjs and onnxruntime only when compressing
+      this.compressor = startCompressor(this.queue, { log: createLogger('compressor', join(this.logDir, 'compressor.log')), backend: this.o.config.runtime.backend, name: 'local' });
+    }
+    if (this.o.config.nats) {
+      this.bus = await openRunBus(this.o.config.nats.url, this.o.config.name, 'run');
+      this.bus.forward(this.coordinator.events);
+    }
     return this.port;
   }
 
@@ -110,6 +129,8 @@ export class LocalCluster {
     );
     await this.coordinator.close();
     await this.endpoints?.close();
+    await this.compressor?.stop(0);
+    await this.bus?.close();
   }
 
   private spawnWorker(i: number): void {

@@ -1,0 +1,47 @@
+/**
+ * `metatrain compress --checkpoint DIR [--out DIR]`: runs one compression job by hand, in this process, and prints
+ * its result. The run config comes from the checkpoint (checkpoints record it) or `--config`.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { compressionJobId } from '../bus/job-queue';
+import { compressJob } from '../compress/compress-job';
+import { committedReport } from '../compress/compression-report';
+import { configHash, loadRunConfig, parseRunConfig, runDir } from '../core/config';
+import { CheckpointError } from '../core/errors';
+import { loadCheckpoint } from '../coordinator/checkpoint-load';
+import { BACKEND_NAMES, type BackendName } from '../model/backend';
+import { formatCompression } from './compression-summary';
+
+/** Registers the subcommand. */
+export function register(program: Command): void {
+  program
+    .command('compress')
+    .description('compress a meta-learned checkpoint: distillation, pruning, int8 quantization, ONNX export (one job, in this process)')
+    .requiredOption('--checkpoint <dir>', 'checkpoint directory, e.g. runs/NAME/checkpoints/step-00000400')
+    .option('--out <dir>', 'result directory (default: <run dir>/compressed)')
+    .option('--config <file>', 'run config (YAML) whose compression section to use (default: the config recorded in the checkpoint)')
+    .option('--backend <name>', `tfjs backend: ${BACKEND_NAMES.join(', ')}`, 'wasm')
+    .action(async (o: { checkpoint: string; out?: string; config?: string; backend: string }) => {
+      if (!BACKEND_NAMES.includes(o.backend as BackendName)) throw new Error(`unknown backend ${JSON.stringify(o.backend)}: choose one of ${BACKEND_NAMES.join(', ')}`);
+      const checkpoint = await loadCheckpoint(o.checkpoint);
+      let config;
+      if (o.config) config = loadRunConfig(o.config);
+      else if (checkpoint.extra.config) config = parseRunConfig(checkpoint.extra.config);
+      else throw new CheckpointError(`checkpoint ${o.checkpoint} does not record its run config; pass --config FILE`);
+      const outDir = resolve(o.out ?? `${runDir(config)}/compressed`);
+      const job = { jobId: compressionJobId(config.name, checkpoint.step, configHash(config)), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };
+      const existing = await committedReport(outDir);
+      if (existing) process.stderr.write(`${outDir} already holds a compression result; not running again (remove it to recompress)\n`);
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      await compressJob(job, {
+        backend: o.backend as BackendName,
+        signal: ac.signal,
+        onProgress: (message, training) => {
+          if (!training || training.step % 25 === 0 || training.step === training.totalSteps) process.stderr.write(`${message}\n`);
+        },
+      });
+      process.stdout.write(`${formatCompression((await committedReport(outDir))!, outDir)}\n`);
+    });
+}

@@ -1,0 +1,57 @@
+/**
+ * `metatrain compressor --nats URL`: consumes compression jobs from the JetStream work queue, one at a time, until
+ * SIGTERM/SIGINT; then lets the running job finish within `--grace-ms`, or hands it back (another compressor
+ * takes it at once), and exits 0. With `--metrics-port` (or env METATRAIN_METRICS_PORT) it serves /metrics,
+ * /healthz and /readyz (ready while connected to NATS).
+ */
+import type { Command } from 'commander';
+import { connectNats } from '../bus/nats-connection';
+import { JetStreamJobQueue } from '../bus/job-queue-jetstream';
+import { startCompressor } from '../compress/compressor';
+import { serveHttpEndpoints } from '../core/http-endpoints';
+import { createLogger } from '../core/logger';
+import { createMetricsRegistry } from '../core/metrics';
+import { BACKEND_NAMES, type BackendName } from '../model/backend';
+import { portNumber, positiveInt } from './options';
+
+/** Registers the subcommand. */
+export function register(program: Command): void {
+  program
+    .command('compressor')
+    .description('consume compression jobs (distillation, pruning, int8 quantization, ONNX export) from the NATS JetStream work queue')
+    .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://nats:4222')
+    .option('--name <name>', 'consumer name in events and logs (default: <hostname>-<pid>)')
+    .option('--backend <name>', `tfjs backend: ${BACKEND_NAMES.join(', ')}`, 'wasm')
+    .option('--ack-wait-ms <ms>', 'lease of a job: redelivered to another compressor when not renewed (heartbeats every third of it) within this time', positiveInt, 30_000)
+    .option('--max-attempts <n>', 'attempts of a job before it fails for good', positiveInt, 3)
+    .option('--backoff-ms <ms>', 'delay before the second attempt, doubled for each further one', positiveInt, 1000)
+    .option('--grace-ms <ms>', 'on SIGTERM, time the running job gets to finish before it is handed back', positiveInt, 10_000)
+    .option('--log-file <file>', 'append JSON logs to this file instead of stderr')
+    .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
+    .action(async (o: { nats: string; name?: string; backend: string; ackWaitMs: number; maxAttempts: number; backoffMs: number; graceMs: number; logFile?: string; metricsPort?: number }) => {
+      if (!BACKEND_NAMES.includes(o.backend as BackendName)) throw new Error(`unknown backend ${JSON.stringify(o.backend)}: choose one of ${BACKEND_NAMES.join(', ')}`);
+      const log = createLogger('compressor', o.logFile);
+      const nc = await connectNats(o.nats, { name: o.name ?? `compressor-${process.pid}` });
+      const queue = new JetStreamJobQueue(nc, { ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts, backoffMs: o.backoffMs });
+      const metricsPort = o.metricsPort ?? (process.env.METATRAIN_METRICS_PORT ? portNumber(process.env.METATRAIN_METRICS_PORT) : undefined);
+      const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry: createMetricsRegistry(), port: metricsPort, ready: () => !nc.isClosed() });
+      const consumer = startCompressor(queue, { log, backend: o.backend as BackendName, name: o.name });
+      log.info({ nats: o.nats, ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts }, 'compressor consuming');
+      process.stderr.write(`compressor consuming compression jobs from ${o.nats}\n`);
+      let signalled = false;
+      const shutdown = (signal: string) => {
+        if (signalled) return;
+        signalled = true;
+        log.info({ signal }, 'stopping: finishing or handing back the current job');
+        void (async () => {
+          await consumer.stop(o.graceMs);
+          await endpoints?.close();
+          await nc.drain();
+          process.exit(0);
+        })();
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      await consumer.stopped;
+    });
+}
