@@ -1,7 +1,9 @@
 /**
  * `metatrain coordinator --config FILE`: runs a coordinator process (Kubernetes, or by hand). With
  * `runtime.metricsPort` set it serves `/metrics`, `/healthz`, `/readyz` and `/status` there, on the host of its
- * gRPC listen address.
+ * gRPC listen address. When the run ends it lingers (`--linger-seconds`, default 30 with metrics, else 0), still
+ * serving its status and metrics, so that Prometheus scrapes and `metatrain watch` sees the final phase; SIGTERM
+ * cuts the linger short.
  */
 import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
@@ -10,7 +12,7 @@ import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import { Coordinator } from '../coordinator/coordinator';
 import { openRunBus } from '../bus/run-bus';
-import { readToken, tlsFiles } from './options';
+import { nonNegativeInt, readToken, tlsFiles } from './options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -24,7 +26,8 @@ export function register(program: Command): void {
     .option('--tls-ca <file>', 'CA of the worker certificates (mutual TLS)')
     .option('--tls-cert <file>', 'coordinator certificate')
     .option('--tls-key <file>', 'coordinator private key')
-    .action(async (o: { config: string; listen?: string; resume: boolean; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string }) => {
+    .option('--linger-seconds <s>', 'keep serving status and metrics this long after the run ends (default: 30 with runtime.metricsPort, else 0)', nonNegativeInt)
+    .action(async (o: { config: string; listen?: string; resume: boolean; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; lingerSeconds?: number }) => {
       const config = loadRunConfig(o.config);
       const log = createLogger('coordinator');
       const metricsPort = config.runtime.metricsPort;
@@ -38,9 +41,11 @@ export function register(program: Command): void {
       log.info({ port }, 'listening');
       const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status() }));
       if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz, /status');
-      process.stdout.write(`${JSON.stringify({ event: 'listening', port })}\n`);
+      process.stdout.write(`${JSON.stringify({ event: 'listening', port, ...(endpoints ? { metricsPort: endpoints.port } : {}) })}\n`);
       let stopping = false;
+      let endLinger = () => {};
       const stop = () => {
+        endLinger();
         if (stopping) return;
         stopping = true;
         log.info('stopping: abandoning the current step and checkpointing');
@@ -52,6 +57,13 @@ export function register(program: Command): void {
         const summary = await coordinator.run();
         process.stdout.write(`${JSON.stringify({ event: 'finished', reason: summary.reason, steps: summary.steps, checkpoint: summary.checkpoint })}\n`);
       } finally {
+        const lingerMs = 1000 * (o.lingerSeconds ?? (endpoints ? 30 : 0));
+        if (lingerMs > 0 && !stopping) {
+          await new Promise<void>((resolve) => {
+            endLinger = resolve;
+            setTimeout(resolve, lingerMs);
+          });
+        }
         await coordinator.close();
         await endpoints?.close();
         await bus?.close();

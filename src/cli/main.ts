@@ -11,13 +11,19 @@ import { register as registerWorker } from './worker';
 import { register as registerAdapt } from './adapt';
 import { register as registerCompress } from './compress';
 import { register as registerCompressor } from './compressor';
+import { register as registerWatch } from './watch';
+import { register as registerLaunch } from './launch';
+import { register as registerScale } from './scale';
+import { register as registerStatus } from './status';
+import { register as registerStop } from './stop';
 
 const program = new Command('metatrain')
   .description('Distributed meta-training (MAML family) of few-shot Transformers, with compression and Kubernetes deployment')
   .showHelpAfterError()
   .version((JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version);
 
-for (const register of [registerRun, registerCoordinator, registerWorker, registerAdapt, registerCompress, registerCompressor]) register(program);
+const subcommands = [registerRun, registerAdapt, registerCoordinator, registerWorker, registerCompress, registerCompressor, registerLaunch, registerScale, registerStatus, registerStop, registerWatch];
+for (const register of subcommands) register(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`metatrain: ${err.message}\n`);

@@ -10,6 +10,13 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** Parses a non-negative integer option. */
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** Parses a TCP port option: an integer 0..65535 (0 = any free port). */
 export function portNumber(value: string): number {
   const n = Number(value);

@@ -1,0 +1,48 @@
+/**
+ * `metatrain watch RUN`: live progress of a run, one line per event, until it ends (exit 0 when it succeeded,
+ * 1 when it failed or was lost). From the run's NATS events (`--nats URL`), or, without NATS, by polling the
+ * coordinator's status (`--coordinator HOST:PORT` for the status RPC, or `http://HOST:PORT` for `/status`).
+ */
+import type { Command } from 'commander';
+import { statusClient } from '../watch/status-client';
+import { formatWatchEvent } from '../watch/watch-format';
+import type { WatchEnd, WatchEvent } from '../watch/watch-event';
+import { watchNats } from '../watch/watch-nats';
+import { watchStatus } from '../watch/watch-status';
+import { positiveInt, readToken, tlsFiles } from './options';
+
+/** Registers the subcommand. */
+export function register(program: Command): void {
+  program
+    .command('watch')
+    .description('follow a run live until it ends: from its NATS events, or by polling its coordinator')
+    .argument('<run>', 'run name (config `name`)')
+    .option('--nats <url>', 'NATS server(s) the run publishes its events to, e.g. nats://127.0.0.1:4222 (default: env METATRAIN_NATS_URL)')
+    .option('--coordinator <address>', 'without NATS: the coordinator, host:port (status RPC, needs the run token) or http://host:port (its /status)')
+    .option('--interval-ms <ms>', 'polling interval with --coordinator', positiveInt, 1000)
+    .option('--give-up-ms <ms>', 'with --coordinator: fail once it has been unreachable this long', positiveInt, 30_000)
+    .option('--token-file <file>', 'file holding the run token (default: env METATRAIN_TOKEN)')
+    .option('--tls-ca <file>', 'CA of the coordinator certificate (mutual TLS)')
+    .option('--tls-cert <file>', 'client certificate')
+    .option('--tls-key <file>', 'client private key')
+    .action(async (run: string, o: { nats?: string; coordinator?: string; intervalMs: number; giveUpMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string }) => {
+      const show = (e: WatchEvent) => process.stdout.write(`${formatWatchEvent(e)}\n`);
+      const nats = o.nats ?? process.env.METATRAIN_NATS_URL;
+      let end: WatchEnd;
+      if (nats) {
+        end = await watchNats(nats, run, show, () => process.stderr.write(`watching run ${run} on ${nats}\n`));
+      } else if (o.coordinator) {
+        const client = statusClient(o.coordinator, () => readToken(o.tokenFile), tlsFiles(o));
+        process.stderr.write(`watching run ${run} at ${client.target}\n`);
+        try {
+          end = await watchStatus(client, run, show, { intervalMs: o.intervalMs, giveUpMs: o.giveUpMs });
+        } finally {
+          client.close();
+        }
+      } else {
+        throw new Error('give --nats URL (run events) or --coordinator ADDRESS (status polling)');
+      }
+      process.stderr.write(`run ${run} ${end.phase}${end.reason ? `: ${end.reason}` : ''}\n`);
+      process.exit(end.phase === 'succeeded' ? 0 : 1);
+    });
+}

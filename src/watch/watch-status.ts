@@ -1,0 +1,70 @@
+/**
+ * `metatrain watch` without NATS: polls the coordinator's status and turns each change between two snapshots
+ * into the run event it stands for (phase, step, validation, workers, checkpoint), so the output reads like the
+ * NATS one. Ends when the phase is terminal.
+ */
+import { RunUnreachableError } from '../core/errors';
+import type { StatusClient, StatusSnapshot } from './status-client';
+import { TERMINAL_PHASES, endOf, type WatchEnd, type WatchEvent } from './watch-event';
+
+/** Polling settings. */
+export interface StatusWatchOptions {
+  /** Time between two reads. @default 1000 */
+  intervalMs?: number;
+  /** Give up after the coordinator has been unreachable this long (before the first read or after a later one). @default 30000 */
+  giveUpMs?: number;
+}
+
+const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+/**
+ * The events between snapshot `prev` (undefined: first read) and `next`, stamped `time`. A new phase comes first,
+ * except a terminal one, which comes last (it ends the watch). The status holds no step for the last validation,
+ * so a derived `validation` event has none.
+ */
+export function statusChanges(prev: StatusSnapshot | undefined, next: StatusSnapshot, time: string): WatchEvent[] {
+  const out: WatchEvent[] = [];
+  const add = (event: WatchEvent['event'], data: Record<string, unknown>) => out.push({ event, time, data });
+  const phase = !prev || prev.phase !== next.phase ? { phase: next.phase, message: next.message } : undefined;
+  const terminal = phase && TERMINAL_PHASES.includes(next.phase);
+  if (!prev || prev.workers !== next.workers) add('workers', { count: next.workers });
+  if (phase && !terminal) add('phase', phase);
+  if (next.step > 0 && (!prev || prev.step !== next.step)) add('step', { step: next.step, maxSteps: next.maxSteps, metaLoss: next.metaLoss, tasksPerSecond: next.tasksPerSecond, workers: next.workers });
+  if (Number.isFinite(next.metaValLoss) && (!prev || !same(prev.metaValLoss, next.metaValLoss) || !same(prev.metaValMetric, next.metaValMetric))) add('validation', { loss: next.metaValLoss, metric: next.metaValMetric });
+  if (next.lastCheckpoint && (!prev || prev.lastCheckpoint !== next.lastCheckpoint)) add('checkpoint', { path: next.lastCheckpoint });
+  if (phase && terminal) add('phase', phase);
+  return out;
+}
+
+/**
+ * Polls until the run `run` ends; calls `show` with every event derived from status changes.
+ * @throws RunUnreachableError when the coordinator serves another run, or cannot be read for `giveUpMs`.
+ */
+export async function watchStatus(client: StatusClient, run: string, show: (e: WatchEvent) => void, o: StatusWatchOptions = {}): Promise<WatchEnd> {
+  const intervalMs = o.intervalMs ?? 1000;
+  const giveUpMs = o.giveUpMs ?? 30_000;
+  let prev: StatusSnapshot | undefined;
+  let failingSince = Date.now();
+  for (;;) {
+    let next: StatusSnapshot | undefined;
+    try {
+      next = await client.read();
+    } catch (err) {
+      if (Date.now() - failingSince > giveUpMs) {
+        const seen = prev ? `; last phase ${prev.phase} at step ${prev.step}` : '';
+        throw new RunUnreachableError(`coordinator of run ${run} at ${client.target} unreachable for ${Math.round(giveUpMs / 1000)} s (${(err as Error).message})${seen}`, { cause: err });
+      }
+    }
+    if (next) {
+      if (next.run !== run) throw new RunUnreachableError(`${client.target} serves run ${JSON.stringify(next.run)}, not ${JSON.stringify(run)}`);
+      failingSince = Date.now();
+      for (const e of statusChanges(prev, next, new Date().toISOString())) {
+        show(e);
+        const end = endOf(e);
+        if (end) return end;
+      }
+      prev = next;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

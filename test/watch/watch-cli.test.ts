@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { RunEventPublisher, connectNats } from '../../src/bus';
+import { parseRunConfig } from '../../src/core/config';
+import { LocalCluster } from '../../src/local/local-cluster';
+import { sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
+
+/** The NATS server CI starts (.ci/run). */
+const NATS_URL = process.env.METATRAIN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** Steps shown by `metatrain watch`, in order. */
+function stepsShown(stdout: string): number[] {
+  return [...stdout.matchAll(/^\S+ {2}step (\d+)/gm)].map((m) => Number(m[1]));
+}
+
+test('metatrain watch --nats shows every step of a live run from its NATS events and exits 0 when the run ends', async () => {
+  const run = `watch-nats-${process.pid}`;
+  const dir = tempDir();
+  const watch = startCli(['watch', run, '--nats', NATS_URL]);
+  await waitForOutput(watch, (t) => t.includes(`watching run ${run}`), 20_000);
+  // The run's coordinator publishes its events with the bus's RunEventPublisher, as the contract says.
+  const cluster = new LocalCluster({ config: parseRunConfig(sinusoidConfig(dir, { name: run })) });
+  const nc = await connectNats(NATS_URL, { name: 'watch-test-publisher' });
+  const publisher = new RunEventPublisher(nc, run, cluster.coordinator.events);
+  try {
+    await cluster.start();
+    const summary = await cluster.run();
+    const result = await waitExit(watch, 30_000);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(stepsShown(result.stdout), Array.from({ length: summary.steps }, (_, i) => i + 1));
+    assert.match(result.stdout, /\[training\] meta-training/);
+    assert.match(result.stdout, /validation at step 4: loss \d/);
+    assert.match(result.stdout, /checkpoint at step 12/);
+    assert.match(result.stdout, /\[succeeded\] run complete/);
+    assert.match(result.stderr, new RegExp(`run ${run} succeeded`));
+  } finally {
+    watch.kill('SIGKILL');
+    await publisher.close();
+    await nc.close();
+  }
+});
+
+test('without NATS, metatrain watch follows a coordinator through /status and through the status RPC until it ends', async () => {
+  const dir = tempDir();
+  const run = 'watch-status';
+  const token = 'watch-test-token';
+  const config = writeConfig(dir, sinusoidConfig(dir, { name: run, runtime: { listen: '127.0.0.1:0', metricsPort: 0, outDir: join(dir, 'run'), leaseTimeoutMs: 20_000, maxAttempts: 4, keepaliveMs: 1000 } }));
+  const env = { METATRAIN_TOKEN: token };
+  const coordinator = startCli(['coordinator', '--config', config, '--linger-seconds', '3'], env);
+  const children = [coordinator];
+  try {
+    await waitForOutput(coordinator, (t) => t.includes('"listening"'), 30_000);
+    const { port, metricsPort } = JSON.parse(coordinator.output.stdout.split('\n').find((l) => l.includes('"listening"'))!) as { port: number; metricsPort: number };
+    const http = startCli(['watch', run, '--coordinator', `http://127.0.0.1:${metricsPort}`, '--interval-ms', '100'], env);
+    const rpc = startCli(['watch', run, '--coordinator', `127.0.0.1:${port}`, '--interval-ms', '100'], env);
+    const wrongRun = startCli(['watch', 'another-run', '--coordinator', `http://127.0.0.1:${metricsPort}`], env);
+    const noSource = startCli(['watch', run], { METATRAIN_NATS_URL: '' });
+    children.push(http, rpc, wrongRun, noSource);
+    for (const i of [0, 1]) children.push(startCli(['worker', '--coordinator', `127.0.0.1:${port}`, '--name', `w${i}`], env));
+    for (const watcher of [http, rpc]) {
+      const result = await waitExit(watcher, 60_000);
+      assert.equal(result.code, 0, result.stderr);
+      const steps = stepsShown(result.stdout);
+      assert.ok(steps.length >= 2, `too few steps seen: ${result.stdout}`);
+      assert.deepEqual(steps, [...steps].sort((a, b) => a - b), 'steps only go up');
+      assert.equal(steps.at(-1), 12, result.stdout);
+      assert.match(result.stdout, /\[succeeded\] run complete/);
+    }
+    const wrong = await waitExit(wrongRun, 30_000);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /serves run "watch-status", not "another-run"/);
+    const none = await waitExit(noSource, 30_000);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /give --nats URL .* or --coordinator ADDRESS/);
+    const done = await waitExit(coordinator, 30_000);
+    assert.equal(done.code, 0, done.stderr);
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+  }
+});

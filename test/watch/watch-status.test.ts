@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { StatusSnapshot } from '../../src/watch/status-client';
+import { endOf } from '../../src/watch/watch-event';
+import { formatWatchEvent } from '../../src/watch/watch-format';
+import { statusChanges } from '../../src/watch/watch-status';
+
+const base: StatusSnapshot = { run: 'r', phase: 'training', step: 3, maxSteps: 10, metaLoss: 0.5, metaValLoss: NaN, metaValMetric: NaN, workers: 2, lastCheckpoint: '', tasksPerSecond: 40, message: 'meta-training' };
+const T = '2026-01-01T12:00:00.000Z';
+
+test('status changes become the run events they stand for', () => {
+  assert.deepEqual(statusChanges(undefined, base, T).map((e) => e.event), ['workers', 'phase', 'step']);
+  assert.deepEqual(statusChanges(base, base, T), []);
+  const next = { ...base, step: 4, metaValLoss: 0.4, metaValMetric: 0.3, lastCheckpoint: '/c/step-4', workers: 3 };
+  const events = statusChanges(base, next, T);
+  assert.deepEqual(events.map((e) => e.event), ['workers', 'step', 'validation', 'checkpoint']);
+  assert.deepEqual(events[2]!.data, { loss: 0.4, metric: 0.3 });
+  // A terminal phase comes after the step it ended at, so the watch shows that step before it ends.
+  const end = statusChanges(next, { ...next, step: 5, phase: 'succeeded', message: 'run complete' }, T);
+  assert.deepEqual(end.map((e) => [e.event, endOf(e)]), [['step', undefined], ['phase', { phase: 'succeeded', reason: 'run complete' }]]);
+  assert.deepEqual(statusChanges(next, { ...next, phase: 'evaluating' }, T).map((e) => e.event), ['phase']);
+});
+
+test('each event is one readable line', () => {
+  const line = (event: string, data: Record<string, unknown>) => formatWatchEvent({ event: event as never, time: T, data }).slice(10);
+  assert.equal(line('step', { step: 4, maxSteps: 10, metaLoss: 0.123456, metaMetric: 0.5, tasksPerSecond: 41.25, workers: 2 }), 'step 4/10  meta-loss 0.1235  metric 0.5000  41.3 tasks/s  2 workers');
+  assert.equal(line('phase', { phase: 'failed', message: 'task x failed 3 times' }), '[failed] task x failed 3 times');
+  assert.equal(line('validation', { step: 8, loss: 0.25, metric: 0.5, improved: true }), 'validation at step 8: loss 0.2500  metric 0.5000  (best)');
+  assert.equal(line('validation', { loss: 0.25, metric: 0.5 }), 'validation: loss 0.2500  metric 0.5000');
+  assert.equal(line('checkpoint', { step: 8, path: '/c/8', bytes: 2048, durationSeconds: 0.01, best: false }), 'checkpoint at step 8: /c/8  2.0 KiB in 0.010 s');
+  assert.equal(line('finished', { phase: 'succeeded', reason: 'converged', steps: 40 }), 'finished: succeeded after 40 steps (converged)');
+  assert.equal(line('compression.succeeded', { jobId: 'j1', ratio: 0.25 }), 'compression.succeeded: jobId=j1 ratio=0.25');
+  assert.deepEqual(endOf({ event: 'finished', time: T, data: { phase: 'failed', reason: 'boom', steps: 3 } }), { phase: 'failed', reason: 'boom' });
+  assert.equal(endOf({ event: 'phase', time: T, data: { phase: 'evaluating', message: '' } }), undefined);
+});
