@@ -38,11 +38,11 @@ export function textRun(dir: string, compression: Record<string, unknown> = {}):
   } satisfies RunConfigInput);
 }
 
-/** Saves the run's initial meta-parameters as the checkpoint of `step`; returns its directory. */
+/** Saves the run's initial meta-parameters as the checkpoint of `step`, recording the config as `metatrain run` does; returns its directory. */
 export async function writeTeacherCheckpoint(config: RunConfig, step = 3): Promise<string> {
   const params = initMetaParams(config, taskFamilyFor(config).outputs, deriveSeed(config.seed, 'init'));
   const zeros = zerosFromSpec(specOf(params));
   const store = new CheckpointStore(join(config.runtime.outDir!, 'checkpoints'), { keep: 3 });
-  const saved = await store.save({ step, params, optimizer: { step, m: zeros, v: zeros }, configHash: configHash(config), rng: {}, metrics: {}, best: true });
+  const saved = await store.save({ step, params, optimizer: { step, m: zeros, v: zeros }, configHash: configHash(config), rng: {}, metrics: {}, extra: { config }, best: true });
   return saved.path;
 }

@@ -1,0 +1,79 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connectNats } from '../../src/bus/nats-connection';
+import type { CompressionReport } from '../../src/compress/compression-report';
+import type { RunSummary } from '../../src/coordinator/run-summary';
+import { captureRunEvents, until } from '../bus/fixtures';
+import { startNatsServer, type TestNatsServer } from '../bus/nats-server';
+import { sinusoidRun, writeTeacherCheckpoint } from '../compress/fixtures';
+import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
+
+let server: TestNatsServer;
+let nc: NatsConnection;
+before(async () => {
+  server = await startNatsServer();
+  nc = await connectNats(server.url, { name: 'compress-cli-test' });
+});
+after(async () => {
+  await nc.close();
+  await server.stop();
+});
+
+test('metatrain compress runs one job by hand from the config recorded in the checkpoint and prints where the result is', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metatrain-compress-cli-'));
+  const checkpoint = await writeTeacherCheckpoint(sinusoidRun(dir));
+  const out = join(dir, 'by-hand');
+  const result = await runCli(['compress', '--checkpoint', checkpoint, '--out', out]);
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(readFileSync(join(out, 'compression.json'), 'utf8')) as CompressionReport;
+  assert.equal(report.checkpoint, checkpoint);
+  assert.equal(report.step, 3);
+  assert.ok(existsSync(join(out, 'model.onnx')) && existsSync(join(out, 'model.safetensors')));
+  assert.match(result.stdout, new RegExp(`${join(out, 'model.onnx').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+  assert.match(result.stdout, /teacher .* → compressed /);
+  const again = await runCli(['compress', '--checkpoint', checkpoint, '--out', out]);
+  assert.equal(again.code, 0);
+  assert.match(again.stderr, /already holds a compression result/);
+  const missing = await runCli(['compress', '--checkpoint', join(dir, 'nope')]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /nope.*manifest\.json/);
+});
+
+test('metatrain run converges, compresses in-process, records the job in the summary and publishes the run events on NATS', async () => {
+  const dir = tempDir();
+  const raw = sinusoidConfig(dir, {
+    name: 'events-run',
+    training: { maxSteps: 40, evalEverySteps: 4, evalTasks: 4, checkpointEverySteps: 4, patience: 1, minDelta: 1000 },
+    compression: { distillSteps: 10, pruneSteps: 10, recoverySteps: 5, evalTasks: 5 },
+    nats: { url: server.url },
+  });
+  const events = captureRunEvents(nc, 'events-run');
+  await nc.flush();
+  const result = await runCli(['run', writeConfig(dir, raw)]);
+  assert.equal(result.code, 0, result.stderr);
+  const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as RunSummary;
+  assert.equal(summary.reason, 'converged');
+  assert.equal(summary.compression?.status, 'succeeded');
+  assert.equal(summary.compression?.attempts, 1);
+  assert.equal(summary.compression?.report, join(summary.compression!.outDir, 'compression.json'));
+  const report = JSON.parse(readFileSync(summary.compression!.report!, 'utf8')) as CompressionReport;
+  assert.equal(report.checkpoint, summary.checkpoint);
+  assert.match(result.stdout, /compression\.json/);
+  assert.match(result.stdout, /model\.onnx/);
+
+  await until(() => events.some((e) => e.event === 'finished'), 'the finished event');
+  const names = events.map((e) => e.event);
+  for (const name of ['phase', 'step', 'validation', 'checkpoint', 'workers', 'converged', 'compression.queued', 'compression.started', 'compression.succeeded', 'finished']) {
+    assert.ok(names.includes(name as never), `no ${name} event among ${[...new Set(names)].join(', ')}`);
+  }
+  assert.deepEqual(events.filter((e) => e.event === 'phase').map((e) => e.data.phase), ['training', 'evaluating', 'compressing', 'succeeded']);
+  assert.deepEqual(events.find((e) => e.event === 'converged')!.data, { step: summary.steps, bestStep: summary.bestStep });
+  assert.deepEqual(events.find((e) => e.event === 'finished')!.data, { phase: 'succeeded', reason: 'converged', steps: summary.steps });
+  assert.equal(events.find((e) => e.event === 'compression.queued')!.data.jobId, summary.compression!.jobId);
+  assert.ok(names.indexOf('compression.queued') < names.indexOf('compression.succeeded'));
+  assert.ok(events.every((e) => e.run === 'events-run' && !Number.isNaN(Date.parse(e.time))));
+});

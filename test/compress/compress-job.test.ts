@@ -1,0 +1,97 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/model/backend';
+import { architectureOf } from '../../src/model/architecture';
+import { compressJob } from '../../src/compress/compress-job';
+import { dequantizedParams, loadCompressedModel } from '../../src/compress/compressed-model';
+import type { CompressionReport } from '../../src/compress/compression-report';
+import { loadOnnx } from '../../src/compress/onnx-run';
+import { ONNX_EXACT_TOLERANCE, randomInputs, typescriptOutputs } from '../../src/compress/onnx-check';
+import { CheckpointError } from '../../src/core/errors';
+import { textRun, writeTeacherCheckpoint } from './fixtures';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+const fresh = () => mkdtempSync(join(tmpdir(), 'metatrain-compress-'));
+
+test('a compression job publishes model.onnx, model.safetensors and compression.json whose numbers match the files', async () => {
+  const dir = fresh();
+  const config = textRun(dir);
+  const checkpoint = await writeTeacherCheckpoint(config);
+  const outDir = join(dir, 'run', 'compressed');
+  const reportPath = await compressJob({ jobId: 'job-text', run: config.name, checkpoint, config, outDir });
+  assert.equal(reportPath, join(outDir, 'compression.json'));
+  assert.deepEqual(readdirSync(outDir).sort(), ['compression.json', 'model.onnx', 'model.safetensors']);
+  assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), []);
+  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as CompressionReport;
+  for (const [file, entry] of Object.entries(report.files)) {
+    const bytes = readFileSync(join(outDir, file));
+    assert.equal(entry.bytes, bytes.length, file);
+    assert.equal(entry.sha256, createHash('sha256').update(bytes).digest('hex'), file);
+  }
+  assert.equal(report.sizes.compressedBytes, report.files['model.safetensors']!.bytes);
+  assert.equal(report.sizes.float32Bytes, 4 * report.teacher.params);
+  assert.equal(report.student.model.dModel, 8);
+  assert.equal(report.student.model.dFf, 16);
+  assert.ok(Math.abs(report.sparsity.pruned - 0.5) < 0.02, `pruned sparsity ${report.sparsity.pruned}`);
+  assert.ok(report.quantization.float32.includes('head.w') && !report.quantization.int8.includes('head.w'));
+  assert.equal(report.accuracy.tasks, 4);
+  assert.equal(report.accuracy.teacher.metric.n, 4);
+  assert.ok(report.onnx.agreement.exact <= ONNX_EXACT_TOLERANCE);
+
+  // The compressed checkpoint loads as a model config + ParamSet: pruned weights are exact zeros, and the ONNX
+  // file on disk computes what the TypeScript model computes with those parameters.
+  const compressed = await loadCompressedModel(outDir);
+  assert.deepEqual(compressed.model, report.student.model);
+  const params = dequantizedParams(compressed);
+  assert.deepEqual([...params.keys()].sort(), [...architectureOf(compressed.model, compressed.outputs).spec.keys()].sort());
+  const embed = params.get('embed.token')!.data;
+  assert.ok(Math.abs(embed.filter((v) => v === 0).length / embed.length - 0.5) < 0.02);
+  const onnx = await loadOnnx(readFileSync(join(outDir, 'model.onnx')), compressed.model);
+  const input = randomInputs(compressed.model, 12, 99);
+  const out = await onnx.run(input, 12);
+  await onnx.release();
+  const expected = typescriptOutputs(compressed.model, compressed.outputs, params, input, 12);
+  const scale = Math.max(1, ...Array.from(expected, Math.abs));
+  const diff = Math.max(...Array.from(out, (v, i) => Math.abs(v - expected[i]!))) / scale;
+  assert.ok(diff <= ONNX_EXACT_TOLERANCE, `ONNX vs TypeScript: relative difference ${diff}`);
+});
+
+test('a job already committed is not run again: the existing result is returned untouched', async () => {
+  const dir = fresh();
+  const config = textRun(dir);
+  const checkpoint = await writeTeacherCheckpoint(config);
+  const job = { jobId: 'job-once', run: config.name, checkpoint, config, outDir: join(dir, 'run', 'compressed') };
+  const first = await compressJob(job);
+  const before = readFileSync(first, 'utf8');
+  const t0 = performance.now();
+  assert.equal(await compressJob(job), first);
+  assert.ok(performance.now() - t0 < 200);
+  assert.equal(readFileSync(first, 'utf8'), before);
+});
+
+test('a job on a corrupt checkpoint fails with a CheckpointError and leaves no result and no temporary directory', async () => {
+  const dir = fresh();
+  const config = textRun(dir);
+  const checkpoint = await writeTeacherCheckpoint(config);
+  truncateSync(join(checkpoint, 'params.safetensors'), 100);
+  const outDir = join(dir, 'run', 'compressed');
+  await assert.rejects(compressJob({ jobId: 'job-corrupt', run: config.name, checkpoint, config, outDir }), (e: Error) => e instanceof CheckpointError && /params\.safetensors/.test(e.message));
+  assert.equal(existsSync(outDir), false);
+  assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), []);
+});
+
+test('a job of another config than the checkpoint\'s is refused, naming both hashes', async () => {
+  const dir = fresh();
+  const config = textRun(dir);
+  const checkpoint = await writeTeacherCheckpoint(config);
+  const other = { ...config, seed: config.seed + 1 };
+  await assert.rejects(compressJob({ jobId: 'job-other', run: config.name, checkpoint, config: other, outDir: join(dir, 'out') }), /another config/);
+  assert.equal(existsSync(join(dir, 'out')), false);
+});

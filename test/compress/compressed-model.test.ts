@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRunConfig } from '../../src/core/config';
+import { CheckpointError } from '../../src/core/errors';
+import { paramSet } from '../../src/core/param-set';
+import { Rng } from '../../src/core/rng';
+import { decodeCompressedModel, dequantizedParams, encodeCompressedModel, type CompressedModel } from '../../src/compress/compressed-model';
+import { magnitudeMask } from '../../src/compress/prune';
+import { quantizePerChannel } from '../../src/compress/quantize';
+
+function compressedFixture(): CompressedModel {
+  const model = parseRunConfig({ name: 'c', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp', hidden: [16] } }).model;
+  const rng = new Rng(1);
+  const w = Float32Array.from({ length: 16 }, () => rng.normal());
+  const mask = magnitudeMask(w, 0.75);
+  const pruned = w.map((v, i) => v * mask[i]!);
+  return {
+    model,
+    outputs: 1,
+    algorithm: { name: 'fomaml', adapt: 'head', innerLr: 0.01 },
+    float: paramSet([
+      ['layer0.b', { shape: [16], data: Float32Array.from({ length: 16 }, () => rng.normal()) }],
+      ['head.w', { shape: [16, 1], data: Float32Array.from({ length: 16 }, () => rng.normal()) }],
+      ['head.b', { shape: [1], data: Float32Array.of(0.5) }],
+    ]),
+    quantized: new Map([['layer0.w', quantizePerChannel({ shape: [1, 16], data: pruned }, 1)]]),
+    source: { run: 'c', checkpoint: '/ck', step: 7, configHash: 'ab'.repeat(32) },
+  };
+}
+
+test('a compressed model survives encoding bit for bit, and sparse storage shrinks the pruned int8 tensor', () => {
+  const c = compressedFixture();
+  const bytes = encodeCompressedModel(c);
+  const back = decodeCompressedModel(bytes, 'model.safetensors');
+  assert.deepEqual(back.model, c.model);
+  assert.deepEqual(back.algorithm, c.algorithm);
+  assert.deepEqual(back.source, c.source);
+  assert.deepEqual(back.quantized.get('layer0.w'), c.quantized.get('layer0.w'));
+  const a = dequantizedParams(c);
+  const b = dequantizedParams(back);
+  for (const [name, t] of a) assert.deepEqual(b.get(name)!.data, t.data, name);
+  // 4 non-zero codes (75% pruned) + a 2-byte bitmap instead of 16 codes.
+  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString()) as Record<string, { dtype: string; shape: number[] }>;
+  assert.equal(header['layer0.w.codes']!.dtype, 'I8');
+  assert.deepEqual(header['layer0.w.codes']!.shape, [4]);
+  assert.deepEqual(header['layer0.w.nonzero']!.shape, [2]);
+});
+
+test('a truncated or foreign file is refused with a CheckpointError naming it', () => {
+  const bytes = encodeCompressedModel(compressedFixture());
+  assert.throws(() => decodeCompressedModel(bytes.subarray(0, bytes.length - 3), 'x/model.safetensors'), (e: Error) => e instanceof CheckpointError && /x\/model\.safetensors/.test(e.message));
+  const foreign = Buffer.from(bytes);
+  const text = foreign.toString('latin1').replace('metatrain-compressed-model', 'metatrain-compressed-XXXXX');
+  assert.throws(() => decodeCompressedModel(Buffer.from(text, 'latin1'), 'y'), /not a compressed model/);
+});
