@@ -6,7 +6,7 @@ import { LocalCluster } from '../local/local-cluster';
 import { TARGETS_FILE } from '../local/scrape-targets';
 import { REPORT_FILE } from '../report/write-report';
 import { BACKEND_NAMES } from '../model/backend';
-import { positiveInt } from './options';
+import { nonNegativeInt, positiveInt } from './options';
 import { showProgress } from './run-progress';
 import { formatSummary } from './run-summary-table';
 import { formatCompression } from './compression-summary';
@@ -22,13 +22,14 @@ export function register(program: Command): void {
     .option('--backend <name>', `tfjs backend of the workers: ${BACKEND_NAMES.join(', ')} (overrides runtime.backend)`)
     .option('--out <dir>', 'run directory (overrides runtime.outDir)')
     .option('--resume', 'continue from the newest valid checkpoint in the run directory', false)
-    .action(async (file: string, o: { workers?: number; backend?: string; out?: string; resume: boolean }) => {
+    .option('--linger-seconds <s>', 'after the run, keep its processes, metrics and status up this long (for Prometheus or metatrain watch)', nonNegativeInt, 0)
+    .action(async (file: string, o: { workers?: number; backend?: string; out?: string; resume: boolean; lingerSeconds: number }) => {
       const base = loadRunConfig(file);
       const config = parseRunConfig({
         ...base,
         runtime: { ...base.runtime, ...(o.workers ? { workers: o.workers } : {}), ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) },
       });
-      const cluster = new LocalCluster({ config, resume: o.resume });
+      const cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds });
       const metricName = config.task.family === 'sinusoid' ? 'mse' : 'accuracy';
       const stopProgress = showProgress(cluster.coordinator.events, metricName);
       let interrupted = false;

@@ -3,15 +3,20 @@
  * in-process queue inside `metatrain run`) that runs each job with {@link compressJob}, logging progress.
  */
 import type { ConsumeOptions, JobConsumer, JobQueue } from '../bus/job-queue';
+import { CompressionError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { BackendName } from '../model/backend';
 import { compressJob } from './compress-job';
+import { committedReport } from './compression-report';
+import type { CompressorMetrics } from './metrics';
 
 /** Options of {@link startCompressor}. */
 export interface CompressorOptions extends ConsumeOptions {
   readonly log: Logger;
   /** tfjs backend. @default 'wasm' */
   readonly backend?: BackendName;
+  /** Records every attempt and its results (Prometheus). */
+  readonly metrics?: CompressorMetrics;
 }
 
 /** Starts consuming `queue`; stop the returned consumer to finish (or hand back) the current job and return. */
@@ -22,6 +27,7 @@ export function startCompressor(queue: JobQueue, options: CompressorOptions): Jo
       log.info({ jobId: job.jobId, attempt: attempt.attempt, checkpoint: job.checkpoint, outDir: job.outDir }, 'compression job started');
       const started = performance.now();
       let lastLog = 0;
+      const done = options.metrics?.started(job.run);
       const report = await compressJob(job, {
         backend: options.backend,
         signal: attempt.signal,
@@ -30,7 +36,14 @@ export function startCompressor(queue: JobQueue, options: CompressorOptions): Jo
           lastLog = performance.now();
           log.info({ jobId: job.jobId }, message);
         },
+      }).catch((err: Error) => {
+        const handedBack = attempt.signal.aborted || (err instanceof CompressionError && err.aborted);
+        done?.(attempt.attempt >= attempt.maxAttempts && !handedBack ? 'failed' : 'retried');
+        throw err;
       });
+      const measured = options.metrics && (await committedReport(job.outDir));
+      if (measured) options.metrics!.report(job.run, measured);
+      done?.('succeeded');
       log.info({ jobId: job.jobId, report, seconds: (performance.now() - started) / 1000 }, 'compression job committed');
       return report;
     },

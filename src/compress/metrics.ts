@@ -3,34 +3,25 @@
  * a local run (register them in the coordinator's registry there). One compressor serves many runs, so `run` is
  * an explicit label here. Naming rules: src/core/metrics.ts.
  *
- * Usage:
+ * Usage (src/compress/compressor.ts does this for every job it runs):
  * ```ts
  * const metrics = new CompressorMetrics(registry);
- * const done = metrics.started(run);                      // a job of `run` began
- * metrics.model(run, 'int8', { sizeRatio: 0.26, metricName: 'accuracy', metric: 0.61 });
- * done('succeeded');                                      // or done('failed')
+ * const done = metrics.started(run);   // an attempt at a job of `run` began
+ * metrics.report(run, report);         // its compression.json: size ratios and few-shot metrics
+ * done('succeeded');                   // or 'failed' (for good), 'retried' (will be attempted again)
  * ```
  */
 import type { Registry } from 'prom-client';
 import { counter, gauge, histogram } from '../core/metrics';
+import type { CompressionReport } from './compression-report';
 
-/** How a compression job ended. */
-export type CompressionOutcome = 'succeeded' | 'failed';
+/** How an attempt at a compression job ended: `failed` only when no attempt is left. */
+export type CompressionOutcome = 'succeeded' | 'failed' | 'retried';
 
-const OUTCOMES: readonly CompressionOutcome[] = ['succeeded', 'failed'];
+const OUTCOMES: readonly CompressionOutcome[] = ['succeeded', 'failed', 'retried'];
 
 /** Upper bounds of one compression job (distillation, pruning, quantization, export, evaluation): 1 s to 2 h. */
 export const COMPRESSION_JOB_BUCKETS_SECONDS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
-
-/** What was measured for one model of a compression job. */
-export interface CompressedModelMeasures {
-  /** Exported model bytes / uncompressed meta-initialization bytes (e.g. 0.26 for int8 of fp32). */
-  sizeRatio: number;
-  /** `accuracy` or `mse`, as in the run summary. */
-  metricName: string;
-  /** Few-shot metric after adaptation on the run's meta-test tasks (mean). */
-  metric: number;
-}
 
 /** The compression metrics of one process. */
 export class CompressorMetrics {
@@ -42,11 +33,11 @@ export class CompressorMetrics {
 
   /** @throws MetatrainError / Error when a metric of the same name is already in `registry`. */
   constructor(registry: Registry) {
-    this.jobs = counter<'run' | 'outcome'>(registry, { name: 'metatrain_compression_jobs_total', help: 'Compression jobs ended, by run and outcome (succeeded, failed).', labelNames: ['run', 'outcome'] });
+    this.jobs = counter<'run' | 'outcome'>(registry, { name: 'metatrain_compression_jobs_total', help: 'Attempts at compression jobs ended, by run and outcome (succeeded; failed for good; retried).', labelNames: ['run', 'outcome'] });
     this.inProgress = gauge<'run'>(registry, { name: 'metatrain_compression_jobs_in_progress', help: 'Compression jobs running now, by run.', labelNames: ['run'] });
     this.seconds = histogram<'run'>(registry, { name: 'metatrain_compression_job_duration_seconds', help: 'Wall time of one compression job, by run.', labelNames: ['run'], buckets: COMPRESSION_JOB_BUCKETS_SECONDS });
-    this.sizeRatio = gauge<'run' | 'model'>(registry, { name: 'metatrain_compression_size_ratio', help: 'Size of a compressed model relative to the uncompressed meta-initialization, by run and model (distilled, pruned, int8, ...).', labelNames: ['run', 'model'] });
-    this.metric = gauge<'run' | 'model' | 'metric'>(registry, { name: 'metatrain_compression_metric', help: 'Few-shot metric (label metric: accuracy or mse) of a compressed model after adaptation on the meta-test tasks, by run and model.', labelNames: ['run', 'model', 'metric'] });
+    this.sizeRatio = gauge<'run' | 'model'>(registry, { name: 'metatrain_compression_size_ratio', help: 'Size of a compressed model file relative to the float32 meta-initialization, by run and model (compressed: sparse int8 checkpoint; onnx: dense int8 ONNX).', labelNames: ['run', 'model'] });
+    this.metric = gauge<'run' | 'model' | 'metric'>(registry, { name: 'metatrain_compression_metric', help: 'Few-shot metric (label metric: accuracy or mse) after adaptation on the meta-test tasks, by run and model (teacher: float32 meta-initialization; compressed).', labelNames: ['run', 'model', 'metric'] });
   }
 
   /**
@@ -68,9 +59,11 @@ export class CompressorMetrics {
     };
   }
 
-  /** Records the size ratio and few-shot metric of one model produced by a job of `run`. */
-  model(run: string, model: string, m: CompressedModelMeasures): void {
-    this.sizeRatio.set({ run, model }, m.sizeRatio);
-    this.metric.set({ run, model, metric: m.metricName }, m.metric);
+  /** Records what a job of `run` measured (its `compression.json`): size ratios and few-shot metric means. */
+  report(run: string, r: CompressionReport): void {
+    this.sizeRatio.set({ run, model: 'compressed' }, r.sizes.ratio);
+    this.sizeRatio.set({ run, model: 'onnx' }, r.sizes.onnxRatio);
+    this.metric.set({ run, model: 'teacher', metric: r.accuracy.metric }, r.accuracy.teacher.metric.mean);
+    this.metric.set({ run, model: 'compressed', metric: r.accuracy.metric }, r.accuracy.compressed.metric.mean);
   }
 }

@@ -19,6 +19,7 @@ import { createMetricsRegistry } from '../core/metrics';
 import { packageFile } from '../core/package-root';
 import { Coordinator } from '../coordinator/coordinator';
 import type { RunSummary } from '../coordinator/run-summary';
+import { CompressorMetrics } from '../compress/metrics';
 import { freeLoopbackPort, writeScrapeTargets } from './scrape-targets';
 import type { JobConsumer } from '../bus/job-queue';
 import { MemoryJobQueue } from '../bus/job-queue-memory';
@@ -33,6 +34,8 @@ export interface LocalClusterOptions {
   resume?: boolean;
   /** Restarts allowed per worker slot before giving up on it. @default 20 */
   maxRestarts?: number;
+  /** After the run ends, keep every process and its metrics and status up this long (for Prometheus, `metatrain watch`). @default 0 */
+  lingerMs?: number;
 }
 
 /** A coordinator plus worker processes on loopback. */
@@ -49,6 +52,7 @@ export class LocalCluster {
   private readonly restarts: number[] = [];
   private port = 0;
   private closing = false;
+  private stopping = false;
   /** The in-process compression queue (its lifecycle events go to the coordinator's events). */
   private readonly queue = new MemoryJobQueue({}, (run, event, data) => runEventSink(this.coordinator.events)(run, event, data));
   private compressor?: JobConsumer;
@@ -87,7 +91,8 @@ export class LocalCluster {
     for (let i = 0; i < n; i++) this.spawnWorker(i);
     if (this.o.config.compression.enabled) {
       const { startCompressor } = await import('../compress/compressor.js'); // loads tfjs and onnxruntime only when compressing
-      this.compressor = startCompressor(this.queue, { log: createLogger('compressor', join(this.logDir, 'compressor.log')), backend: this.o.config.runtime.backend, name: 'local' });
+      const metrics = new CompressorMetrics(this.registry);
+      this.compressor = startCompressor(this.queue, { log: createLogger('compressor', join(this.logDir, 'compressor.log')), backend: this.o.config.runtime.backend, name: 'local', metrics });
     }
     if (this.o.config.nats) {
       this.bus = await openRunBus(this.o.config.nats.url, this.o.config.name, 'run');
@@ -96,17 +101,19 @@ export class LocalCluster {
     return this.port;
   }
 
-  /** Runs the whole run; the workers are stopped afterwards (also on failure). */
+  /** Runs the whole run; the workers are stopped afterwards (also on failure), after `lingerMs` unless stopped. */
   async run(): Promise<RunSummary> {
     try {
       return await this.coordinator.run();
     } finally {
+      if (!this.stopping && this.o.lingerMs) await new Promise((r) => setTimeout(r, this.o.lingerMs));
       await this.close();
     }
   }
 
   /** Graceful stop (Ctrl-C): the coordinator checkpoints the last completed step; then everything is closed. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.coordinator.stop();
   }
 

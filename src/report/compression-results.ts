@@ -1,66 +1,65 @@
 /**
- * `compression.json` in a run directory, as the report reads it: written by the compressor once a compression
- * job ends (src/compress). One entry per model compared, the uncompressed meta-initialization first:
- *
- * ```json
- * { "metricName": "accuracy",
- *   "models": [
- *     { "name": "meta-learned fp32", "bytes": 812345, "metric": { "mean": 0.61, "ci95": 0.03 } },
- *     { "name": "int8", "bytes": 210112, "metric": { "mean": 0.60, "ci95": 0.03 } } ] }
- * ```
- * `bytes` is the size of the exported model file; `metric` the few-shot metric after adaptation on the run's
- * meta-test tasks (mean and 95% CI half-width). Other fields are allowed and ignored.
+ * The compression results a report shows, read from the job's `compression.json` (src/compress/
+ * compression-report.ts) in the directory the run summary names (`summary.compression.outDir`): one entry per
+ * model file, the float32 meta-initialization first, with its few-shot metric when it was measured.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { RunSummary } from '../coordinator/run-summary';
+import { committedReport, REPORT_FILE, REPORT_FORMAT, type CompressionReport } from '../compress/compression-report';
 import { DatasetError } from '../core/errors';
+import type { MeanCI } from '../core/stats';
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+/** One model compared in the report. */
+export interface CompressedModelResult {
+  name: string;
+  bytes: number;
+  /** Few-shot metric after adaptation on the meta-test tasks; absent for a file holding the same weights as another. */
+  metric?: MeanCI;
+}
 
-const compressionResultsSchema = z.object({
-  /** `accuracy` or `mse`, as in summary.json. */
-  metricName: z.string().min(1),
-  models: z
-    .array(
-      z.object({
-        name: z.string().min(1),
-        bytes: z.number().int().positive(),
-        metric: z.object({ mean: finite, ci95: finite.nonnegative().default(0) }),
-      }),
-    )
-    .min(1),
-});
+/** What the report shows of a compression. */
+export interface CompressionResults {
+  /** `accuracy` or `mse`. */
+  metricName: string;
+  /** Meta-test tasks and adaptation steps of the metric. */
+  tasks: number;
+  adaptSteps: number;
+  /** Fraction of zero weights after pruning, over all student parameters. */
+  sparsity: number;
+  models: CompressedModelResult[];
+}
 
-/** Parsed `compression.json`. */
-export type CompressionResults = z.infer<typeof compressionResultsSchema>;
-
-/** Name of the file in the run directory. */
-export const COMPRESSION_FILE = 'compression.json';
+/** The models of a compression report, float32 teacher first. */
+export function compressionResults(r: CompressionReport): CompressionResults {
+  return {
+    metricName: r.accuracy.metric,
+    tasks: r.accuracy.tasks,
+    adaptSteps: r.accuracy.adaptSteps,
+    sparsity: r.sparsity.overall,
+    models: [
+      { name: 'meta-learned float32', bytes: r.sizes.float32Bytes, metric: r.accuracy.teacher.metric },
+      { name: 'compressed (sparse int8)', bytes: r.sizes.compressedBytes, metric: r.accuracy.compressed.metric },
+      { name: 'ONNX int8 (dense)', bytes: r.sizes.onnxBytes },
+    ],
+  };
+}
 
 /**
- * Reads `<dir>/compression.json`; undefined when there is none (no compression ran, or it has not finished).
- * @throws DatasetError naming the file and the failing field when it exists but is not valid.
+ * The compression results of a run: undefined when no compression succeeded.
+ * @throws DatasetError naming the file when the summary says the compression succeeded but its `compression.json`
+ *   is missing, not JSON, or not a compression report.
  */
-export async function readCompressionResults(dir: string): Promise<CompressionResults | undefined> {
-  const path = join(dir, COMPRESSION_FILE);
-  let text: string;
+export async function readCompressionResults(summary: RunSummary): Promise<CompressionResults | undefined> {
+  const c = summary.compression;
+  if (c?.status !== 'succeeded') return undefined;
+  const path = join(c.outDir, REPORT_FILE);
+  let report: CompressionReport | undefined;
   try {
-    text = await readFile(path, 'utf8');
+    report = await committedReport(c.outDir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new DatasetError(path, (err as Error).message, undefined, { cause: err });
+    throw new DatasetError(path, `unreadable compression report: ${(err as Error).message}`, undefined, { cause: err });
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new DatasetError(path, `not JSON: ${(err as Error).message}`, undefined, { cause: err });
-  }
-  const parsed = compressionResultsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DatasetError(path, `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-  }
-  return parsed.data;
+  if (!report) throw new DatasetError(path, 'missing, although the run summary says the compression succeeded');
+  if (report.format !== REPORT_FORMAT) throw new DatasetError(path, `format is ${JSON.stringify(report.format)}, expected ${JSON.stringify(REPORT_FORMAT)}`);
+  return compressionResults(report);
 }

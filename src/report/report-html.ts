@@ -49,10 +49,13 @@ function resultsTable(s: RunSummary): string {
   return `<p>Meta-test: ${first.metric[0]!.n} held-out tasks, mean ± 95% CI.</p>\n${table(['initialization', `${s.metricName} before adaptation`, `${s.metricName} after ${last} steps`, `query loss after ${last} steps`], rows, (i) => i > 0)}`;
 }
 
-function compressionTable(c: CompressionResults): string {
+function compressionSection(s: RunSummary, c: CompressionResults | undefined): string {
+  if (!s.compression) return '';
+  if (!c) return `<h2>Compression</h2>\n<p>Compression ${escapeHtml(s.compression.status)} after ${s.compression.attempts} attempt(s)${s.compression.error ? `: ${escapeHtml(s.compression.error)}` : ''}.</p>`;
   const first = c.models[0]!;
-  const rows = c.models.map((m) => [m.name, `${(m.bytes / 2 ** 20).toFixed(3)} MiB`, `${(first.bytes / m.bytes).toFixed(2)}×`, fmt({ ...m.metric, n: 0 }, c.metricName)]);
-  return table(['model', 'size', `compression vs ${first.name}`, c.metricName], rows, (i) => i > 0);
+  const rows = c.models.map((m) => [m.name, `${(m.bytes / 1024).toFixed(1)} KiB`, `${(first.bytes / m.bytes).toFixed(2)}×`, m.metric ? fmt(m.metric, c.metricName) : 'as compressed']);
+  const intro = `<p>Student distilled, pruned to ${(100 * c.sparsity).toFixed(0)}% zeros and quantized to int8; few-shot ${escapeHtml(c.metricName)} after ${c.adaptSteps} adaptation steps on ${c.tasks} meta-test tasks, mean ± 95% CI.</p>`;
+  return `<h2>Compression</h2>\n${intro}\n${table(['model', 'size', `smaller than ${first.name}`, c.metricName], rows, (i) => i > 0)}`;
 }
 
 /** A rendered plot: its description and its SVG document. */
@@ -80,7 +83,7 @@ export function reportHtml(s: RunSummary, plots: readonly RenderedPlot[], compre
 ${overview(s)}
 <h2>Few-shot results</h2>
 ${resultsTable(s)}
-${compression ? `<h2>Compression</h2>\n${compressionTable(compression)}` : ''}
+${compressionSection(s, compression)}
 <h2>Plots</h2>
 <div class="plots">
 ${figures}

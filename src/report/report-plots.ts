@@ -111,19 +111,20 @@ function seriesPlot(id: string, title: string, caption: string, field: string, s
 }
 
 function compressionPlots(c: CompressionResults): ReportPlot[] {
-  const values = c.models.map((m) => ({ model: m.name, mebibytes: m.bytes / 2 ** 20, mean: m.metric.mean, low: m.metric.mean - m.metric.ci95, high: m.metric.mean + m.metric.ci95 }));
-  const y = { field: 'model', type: 'nominal' as const, title: null, sort: null };
+  const sizes = c.models.map((m) => ({ model: m.name, kibibytes: m.bytes / 1024 }));
+  const values = c.models.flatMap((m) => (m.metric ? [{ model: m.name, mean: m.metric.mean, low: m.metric.mean - m.metric.ci95, high: m.metric.mean + m.metric.ci95 }] : []));
+  const y = { field: 'model', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 240 } };
   return [
     {
       id: 'compression-size',
       title: 'Model size',
-      caption: 'Size of each exported model file (MiB).',
-      spec: { ...base('Model size', values), height: 30 * values.length, mark: 'bar', encoding: { y, x: { field: 'mebibytes', type: 'quantitative', title: 'MiB' } } },
+      caption: 'Size of each model file (KiB): the float32 meta-initialization, the compressed checkpoint and the ONNX export.',
+      spec: { ...base('Model size', sizes), height: 30 * sizes.length, mark: 'bar', encoding: { y, x: { field: 'kibibytes', type: 'quantitative', title: 'KiB' } } },
     },
     {
       id: 'compression-metric',
       title: `Few-shot ${c.metricName} per model`,
-      caption: `Meta-test ${c.metricName} after adaptation of each compressed model, with its 95% confidence interval.`,
+      caption: `Meta-test ${c.metricName} after ${c.adaptSteps} adaptation steps on ${c.tasks} tasks, before and after compression, with 95% confidence intervals.`,
       spec: {
         ...base(`Few-shot ${c.metricName} per model`, values),
         height: 30 * values.length,

@@ -1,7 +1,6 @@
 /**
- * Writes `report.html` into a run directory from what the run wrote there: `summary.json` (coordinator) and,
- * when a compression finished, `compression.json` (compressor). Called by the coordinator at the end of every
- * run and again by whoever writes `compression.json`, so the report always shows the latest results.
+ * Writes `report.html` into a run directory from what the run wrote: `summary.json` (coordinator) and, when a
+ * compression succeeded, the `compression.json` it names. Called by the coordinator at the end of every run.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,8 +17,8 @@ export const REPORT_FILE = 'report.html';
 /**
  * Renders the report of the run in `dir` and writes it atomically (temporary name, then rename).
  * @returns the path of `report.html`.
- * @throws DatasetError when `summary.json` or `compression.json` is missing or invalid; MetatrainError when a
- *   plot cannot be rendered.
+ * @throws DatasetError when `summary.json`, or the `compression.json` it names, is missing or invalid;
+ *   MetatrainError when a plot cannot be rendered.
  */
 export async function writeRunReport(dir: string): Promise<string> {
   const summaryPath = join(dir, 'summary.json');
@@ -29,7 +28,7 @@ export async function writeRunReport(dir: string): Promise<string> {
   } catch (err) {
     throw new DatasetError(summaryPath, `cannot read the run summary: ${(err as Error).message}`, undefined, { cause: err });
   }
-  const compression = await readCompressionResults(dir);
+  const compression = await readCompressionResults(summary);
   const plots = [];
   for (const plot of reportPlots(summary, compression)) plots.push({ plot, svg: await renderVegaLiteSvg(plot.id, plot.spec) });
   const path = join(dir, REPORT_FILE);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { CompressionReport } from '../../src/compress/compression-report';
 import type { RunSummary } from '../../src/coordinator/run-summary';
 import { DatasetError } from '../../src/core/errors';
 import { writeRunReport } from '../../src/report/write-report';
@@ -49,7 +50,7 @@ test('the report opens offline in headless Chromium and every plot renders the r
   const page = await openInChromium(pathToFileURL(join(runDir, 'report.html')).href);
   try {
     const figures = await page.evaluate<RenderedFigure[]>(FIGURES);
-    assert.deepEqual(figures.map((f) => f.id), ['loss', 'val-metric', 'few-shot', 'throughput', 'workers']);
+    assert.deepEqual(figures.map((f) => f.id), ['loss', 'val-metric', 'few-shot', 'throughput', 'workers', 'compression-size', 'compression-metric']);
     for (const f of figures) {
       assert.equal(f.svgs, 1, `${f.id} has one SVG`);
       assert.ok(Object.values(f.marks).reduce((a, b) => a + b, 0) > 0, `${f.id} has no visible marks: ${JSON.stringify(f.marks)}`);
@@ -76,30 +77,25 @@ test('the report opens offline in headless Chromium and every plot renders the r
   }
 });
 
-test('compression results in compression.json become a table and two plots with a bar per model', async () => {
-  const models = [
-    { name: 'meta-learned fp32', bytes: 4_000_000, metric: { mean: 0.61, ci95: 0.03 } },
-    { name: 'pruned 50%', bytes: 2_100_000, metric: { mean: 0.6, ci95: 0.03 } },
-    { name: 'int8', bytes: 1_000_000, metric: { mean: 0.59, ci95: 0.04 } },
-  ];
-  writeFileSync(join(runDir, 'compression.json'), JSON.stringify({ metricName: 'accuracy', models }));
-  const path = await writeRunReport(runDir);
-  const html = readFileSync(path, 'utf8');
+test('the run’s compression appears as a table and two plots: a bar per model file, a bar and a CI per measured model', async () => {
+  const report = JSON.parse(readFileSync(join(runDir, 'compressed', 'compression.json'), 'utf8')) as CompressionReport;
+  const html = readFileSync(join(runDir, 'report.html'), 'utf8');
   assert.match(html, /<h2>Compression<\/h2>/);
-  assert.match(html, /4\.00×/, 'int8 is 4× smaller than fp32');
-  const page = await openInChromium(pathToFileURL(path).href);
+  assert.ok(html.includes(`${(report.sizes.float32Bytes / report.sizes.compressedBytes).toFixed(2)}×`), 'size ratio of the compressed checkpoint');
+  assert.ok(html.includes(`${report.accuracy.compressed.metric.mean.toFixed(4)} ± ${report.accuracy.compressed.metric.ci95.toFixed(4)}`), 'metric of the compressed model');
+  const page = await openInChromium(pathToFileURL(join(runDir, 'report.html')).href);
   try {
     const figures = await page.evaluate<RenderedFigure[]>(FIGURES);
     const byId = Object.fromEntries(figures.map((f) => [f.id, f.marks]));
-    assert.deepEqual(byId['compression-size'], { rect: models.length });
-    assert.deepEqual(byId['compression-metric'], { rect: models.length, rule: models.length });
-    await page.screenshot(join(testOutputDir('report'), 'report-with-compression.png'));
+    assert.deepEqual(byId['compression-size'], { rect: 3 });
+    assert.deepEqual(byId['compression-metric'], { rect: 2, rule: 2 });
   } finally {
     await page.close();
   }
 });
 
-test('an invalid compression.json is refused with the file and the failing field', async () => {
-  writeFileSync(join(runDir, 'compression.json'), JSON.stringify({ metricName: 'accuracy', models: [{ name: 'int8', bytes: -1, metric: { mean: 0.5 } }] }));
-  await assert.rejects(writeRunReport(runDir), (err: Error) => err instanceof DatasetError && /compression\.json/.test(err.message) && /models\.0\.bytes/.test(err.message));
+test('a compression.json that is not a compression report is refused with the file and what is wrong', async () => {
+  const path = join(runDir, 'compressed', 'compression.json');
+  writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), format: 'something-else' }));
+  await assert.rejects(writeRunReport(runDir), (err: Error) => err instanceof DatasetError && err.message.includes(path) && /format is "something-else"/.test(err.message));
 });

@@ -87,6 +87,8 @@ export async function openInChromium(url: string, timeoutMs = 30_000): Promise<C
       return r.result.value;
     },
     async screenshot(path: string) {
+      // Lay the page out at the screenshot's width first, then size the viewport to the content's height.
+      await send('Emulation.setDeviceMetricsOverride', { width: 1200, height: 800, deviceScaleFactor: 1, mobile: false }, sessionId);
       const metrics = (await send('Page.getLayoutMetrics', {}, sessionId)) as { cssContentSize: { width: number; height: number } };
       const width = Math.ceil(Math.max(1200, metrics.cssContentSize.width));
       const height = Math.ceil(metrics.cssContentSize.height);

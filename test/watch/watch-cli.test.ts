@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { RunEventPublisher, connectNats } from '../../src/bus';
-import { parseRunConfig } from '../../src/core/config';
-import { LocalCluster } from '../../src/local/local-cluster';
-import { sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
+import { readFileSync } from 'node:fs';
+import type { RunSummary } from '../../src/coordinator/run-summary';
+import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 /** The NATS server CI starts (.ci/run). */
 const NATS_URL = process.env.METATRAIN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -18,26 +17,22 @@ test('metatrain watch --nats shows every step of a live run from its NATS events
   const run = `watch-nats-${process.pid}`;
   const dir = tempDir();
   const watch = startCli(['watch', run, '--nats', NATS_URL]);
-  await waitForOutput(watch, (t) => t.includes(`watching run ${run}`), 20_000);
-  // The run's coordinator publishes its events with the bus's RunEventPublisher, as the contract says.
-  const cluster = new LocalCluster({ config: parseRunConfig(sinusoidConfig(dir, { name: run })) });
-  const nc = await connectNats(NATS_URL, { name: 'watch-test-publisher' });
-  const publisher = new RunEventPublisher(nc, run, cluster.coordinator.events);
   try {
-    await cluster.start();
-    const summary = await cluster.run();
+    await waitForOutput(watch, (t) => t.includes(`watching run ${run}`), 20_000);
+    const ran = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { name: run, nats: { url: NATS_URL } })), '--workers', '2']);
+    assert.equal(ran.code, 0, ran.stderr);
+    const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as RunSummary;
     const result = await waitExit(watch, 30_000);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(stepsShown(result.stdout), Array.from({ length: summary.steps }, (_, i) => i + 1));
     assert.match(result.stdout, /\[training\] meta-training/);
     assert.match(result.stdout, /validation at step 4: loss \d/);
     assert.match(result.stdout, /checkpoint at step 12/);
+    assert.match(result.stdout, /compression\.succeeded: /);
     assert.match(result.stdout, /\[succeeded\] run complete/);
     assert.match(result.stderr, new RegExp(`run ${run} succeeded`));
   } finally {
     watch.kill('SIGKILL');
-    await publisher.close();
-    await nc.close();
   }
 });
 
