@@ -3,12 +3,15 @@
  * a base with the CPU-only form of the run (valid on any cluster), an overlay `cpu` that is the base, and an
  * overlay `gpu` whose only content is the strategic-merge patch of the worker Deployment
  * (renderWorkerDevicePatch). `kubectl kustomize deploy/k8s/overlays/<device>` therefore yields exactly
- * `renderRun` for that device (tested). Kustomization reference: https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/.
+ * `renderRun` for that device (tested). With monitoring enabled, `observability/` holds what every run of the
+ * namespace shares: the Grafana dashboard ConfigMap and the PrometheusRule (render-observability.ts), applied once
+ * with `kubectl apply -k deploy/k8s/observability`. Kustomization reference: https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/.
  */
 import { stringify } from 'yaml';
 import type { RunConfig } from '../core/config';
 import { COMPONENT_LABEL, type Component } from './names';
 import { toYamlDocuments } from './manifest-yaml';
+import { renderDashboardConfigMap, renderPrometheusRule } from './render-observability';
 import { renderNamespace, renderRun, type KubeObject } from './render-run';
 import { renderWorkerDevicePatch } from './render-workers';
 import { compileDeploySettings } from './settings';
@@ -52,5 +55,10 @@ export function renderKustomizeTree(config: RunConfig, source: string): Map<stri
   tree.set('overlays/cpu/kustomization.yaml', head + kustomization({ resources: ['../../base'] }));
   tree.set('overlays/gpu/kustomization.yaml', head + kustomization({ resources: ['../../base'], patches: [{ path: GPU_PATCH_FILE }] }));
   tree.set(`overlays/gpu/${GPU_PATCH_FILE}`, head + toYamlDocuments([renderWorkerDevicePatch(gpu)]));
+  if (cpu.kubernetes.monitoring.enabled) {
+    tree.set('observability/kustomization.yaml', head + kustomization({ resources: ['dashboard.yaml', 'alerts.yaml'] }));
+    tree.set('observability/dashboard.yaml', head + toYamlDocuments([renderDashboardConfigMap(cpu)]));
+    tree.set('observability/alerts.yaml', head + toYamlDocuments([renderPrometheusRule(cpu)]));
+  }
   return tree;
 }
