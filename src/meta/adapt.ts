@@ -63,15 +63,16 @@ export function adaptationStart(model: Model, metaParams: ParamSet, options: Ada
  * @throws ShapeError as {@link adaptationStart}, or when `support` does not fit the model.
  */
 export function adaptParams(model: Model, metaParams: ParamSet, support: ExampleSet, options: AdaptOptions): ParamSet {
-  const start = adaptationStart(model, metaParams, options);
-  const encoded = model.encode(support);
+  const encoded = model.encode(support); // first: it throws on a set that does not fit, before anything is held
+  let start: AdaptationStart | undefined;
   try {
+    start = adaptationStart(model, metaParams, options);
     const adapted = innerLoop(model, start.params, encoded, { steps: options.steps, lr: start.lr, adaptable: start.adaptable, createGraph: false });
     const result = fromTensors(adapted);
     disposeAdapted(adapted, start.params);
     return result;
   } finally {
-    disposeStart(start);
+    if (start) disposeStart(start);
     tf.dispose([encoded.x, encoded.y]);
   }
 }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ParamSet } from '../core/param-set';
 import type { Model, TensorMap } from '../model/model';
 import type { Task } from '../tasks/task';
-import { adaptationStart, disposeStart, type AdaptOptions } from './adapt';
+import { adaptationStart, disposeStart, type AdaptationStart, type AdaptOptions } from './adapt';
 import { disposeAdapted, innerLoop } from './inner-loop';
 import { lossAndMetric } from './objective-gradient';
 
@@ -30,12 +30,17 @@ export function evaluateAdaptation(model: Model, params: ParamSet, task: Task, o
   if (!Number.isInteger(options.steps) || options.steps < 0) {
     throw new RangeError(`evaluateAdaptation: steps must be a non-negative integer, got ${options.steps}`);
   }
-  const start = adaptationStart(model, params, options);
-  const support = model.encode(task.support);
-  const query = model.encode(task.query);
   const curve: AdaptationCurve = { loss: [], metric: [] };
-  let current: TensorMap = start.params;
+  const held: tf.Tensor[] = [];
+  let start: AdaptationStart | undefined;
+  let current: TensorMap = {};
   try {
+    const support = model.encode(task.support);
+    held.push(support.x, support.y);
+    const query = model.encode(task.query);
+    held.push(query.x, query.y);
+    start = adaptationStart(model, params, options);
+    current = start.params;
     for (let s = 0; ; s++) {
       const [loss, metric] = tf.tidy(() => {
         const out = lossAndMetric(model, current, query);
@@ -49,8 +54,10 @@ export function evaluateAdaptation(model: Model, params: ParamSet, task: Task, o
       current = next;
     }
   } finally {
-    disposeAdapted(current, start.params);
-    disposeStart(start);
-    tf.dispose([support.x, support.y, query.x, query.y]);
+    if (start) {
+      disposeAdapted(current, start.params);
+      disposeStart(start);
+    }
+    tf.dispose(held);
   }
 }

@@ -4,15 +4,14 @@
  * treated as constants (dφ/dθ ≈ I), so no second-order terms and no differentiation through the inner loop.
  * With `adapt: head`, the body entries are ∂L_query/∂θ_body at (θ_body, φ_head).
  */
-import * as tf from '@tensorflow/tfjs';
 import { assertMatchesSpec, type ParamSet } from '../core/param-set';
 import type { Model } from '../model/model';
-import { toTensors } from '../model/params-tf';
 import type { Task } from '../tasks/task';
 import { disposeAdapted, innerLoop } from './inner-loop';
 import type { MetaGradient } from './meta-gradient';
 import { adaptableNames, metaParamSpec, type AlgorithmConfig } from './meta-params';
 import { lossAndMetric, objectiveGradient } from './objective-gradient';
+import { withTaskTensors } from './task-tensors';
 
 /**
  * The FOMAML meta-gradient of one task: K inner SGD steps (`algorithm.innerSteps`, rate `algorithm.innerLr`)
@@ -22,15 +21,13 @@ import { lossAndMetric, objectiveGradient } from './objective-gradient';
 export function fomamlGradient(model: Model, metaParams: ParamSet, task: Task, algorithm: AlgorithmConfig): MetaGradient {
   assertMatchesSpec(metaParams, metaParamSpec(model, algorithm), `meta-parameters for ${algorithm.name}`);
   const adaptable = adaptableNames(model, algorithm.adapt);
-  const theta = toTensors(metaParams);
-  const support = model.encode(task.support);
-  const query = model.encode(task.query);
-  const phi = innerLoop(model, theta, support, { steps: algorithm.innerSteps, lr: algorithm.innerLr, adaptable, createGraph: false });
-  try {
-    const { gradient, loss, metric } = objectiveGradient(phi, (p) => lossAndMetric(model, p, query));
-    return { gradient, queryLoss: loss, queryMetric: metric };
-  } finally {
-    disposeAdapted(phi, theta);
-    tf.dispose([theta, support.x, support.y, query.x, query.y]);
-  }
+  return withTaskTensors(model, metaParams, task, (theta, support, query) => {
+    const phi = innerLoop(model, theta, support, { steps: algorithm.innerSteps, lr: algorithm.innerLr, adaptable, createGraph: false });
+    try {
+      const { gradient, loss, metric } = objectiveGradient(phi, (p) => lossAndMetric(model, p, query));
+      return { gradient, queryLoss: loss, queryMetric: metric };
+    } finally {
+      disposeAdapted(phi, theta);
+    }
+  });
 }

@@ -1,4 +1,8 @@
-/** Public surface of src/meta: meta-parameters, inner loop, per-task meta-gradients, joint gradient, adaptation, evaluation, Adam. */
+/**
+ * Public surface of src/meta: meta-parameters, inner loop, per-task meta-gradients, joint gradient, adaptation,
+ * evaluation, Adam. Importing this index loads tfjs; tfjs-free code (the coordinator) imports `./meta-params` and
+ * `./adam` directly, which load no tfjs (checked in test/meta/meta-params.test.ts).
+ */
 export { Adam } from './adam';
 export { adaptParams } from './adapt';
 export { blockingOps, checkAlgorithmSupported, isSecondOrder } from './algorithm-support';

@@ -19,8 +19,8 @@ import { lossAndMetric, objectiveGradient, type ObjectiveGradient } from './obje
  */
 export function jointGradient(model: Model, params: ParamSet, batch: ExampleSet): ObjectiveGradient {
   assertMatchesSpec(params, model.spec, 'joint-training parameters');
+  const encoded = model.encode(batch); // first: it throws on a batch that does not fit, before anything is held
   const theta = toTensors(params);
-  const encoded = model.encode(batch);
   try {
     return objectiveGradient(theta, (p) => lossAndMetric(model, p, encoded));
   } finally {

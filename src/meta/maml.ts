@@ -8,15 +8,14 @@
  * parameter of θ: the body receives ∂L_query/∂θ_body through both the query forward pass and the dependence of
  * the adapted head on the body's features.
  */
-import * as tf from '@tensorflow/tfjs';
 import { assertMatchesSpec, type ParamSet } from '../core/param-set';
 import type { Model, TensorMap } from '../model/model';
-import { toTensors } from '../model/params-tf';
 import type { Task } from '../tasks/task';
 import { innerLoop, type InnerLr } from './inner-loop';
 import type { MetaGradient } from './meta-gradient';
 import { adaptableNames, isLrName, metaParamSpec, type AlgorithmConfig } from './meta-params';
 import { lossAndMetric, objectiveGradient } from './objective-gradient';
+import { withTaskTensors } from './task-tensors';
 
 /**
  * The second-order MAML meta-gradient of one task, with the scalar inner rate `algorithm.innerLr`.
@@ -43,10 +42,7 @@ export function secondOrderGradient(
 ): MetaGradient {
   assertMatchesSpec(metaParams, metaParamSpec(model, algorithm), `meta-parameters for ${algorithm.name}`);
   const adaptable = adaptableNames(model, algorithm.adapt);
-  const theta = toTensors(metaParams);
-  const support = model.encode(task.support);
-  const query = model.encode(task.query);
-  try {
+  return withTaskTensors(model, metaParams, task, (theta, support, query) => {
     const { gradient, loss, metric } = objectiveGradient(theta, (meta) => {
       const params = Object.fromEntries(Object.entries(meta).filter(([n]) => !isLrName(n)));
       const lr = innerLr(meta, adaptable);
@@ -54,7 +50,5 @@ export function secondOrderGradient(
       return lossAndMetric(model, phi, query);
     });
     return { gradient, queryLoss: loss, queryMetric: metric };
-  } finally {
-    tf.dispose([theta, support.x, support.y, query.x, query.y]);
-  }
+  });
 }

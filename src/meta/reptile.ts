@@ -9,12 +9,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertMatchesSpec, type ParamSet } from '../core/param-set';
 import type { Model } from '../model/model';
-import { fromTensors, toTensors } from '../model/params-tf';
+import { fromTensors } from '../model/params-tf';
 import type { Task } from '../tasks/task';
 import { disposeAdapted, innerLoop } from './inner-loop';
 import type { MetaGradient } from './meta-gradient';
 import { adaptableNames, metaParamSpec, type AlgorithmConfig } from './meta-params';
 import { lossAndMetric } from './objective-gradient';
+import { withTaskTensors } from './task-tensors';
 
 /**
  * The Reptile update direction of one task, θ − φ after `algorithm.innerSteps` SGD steps of rate
@@ -24,21 +25,19 @@ import { lossAndMetric } from './objective-gradient';
 export function reptileGradient(model: Model, metaParams: ParamSet, task: Task, algorithm: AlgorithmConfig): MetaGradient {
   assertMatchesSpec(metaParams, metaParamSpec(model, algorithm), `meta-parameters for ${algorithm.name}`);
   const adaptable = adaptableNames(model, algorithm.adapt);
-  const theta = toTensors(metaParams);
-  const support = model.encode(task.support);
-  const query = model.encode(task.query);
-  const phi = innerLoop(model, theta, support, { steps: algorithm.innerSteps, lr: algorithm.innerLr, adaptable, createGraph: false });
-  try {
-    const difference = tf.tidy(() => Object.fromEntries(Object.keys(theta).map((n) => [n, tf.sub(theta[n]!, phi[n]!)])));
-    const gradient = fromTensors(difference);
-    tf.dispose(difference);
-    const [queryLoss, queryMetric] = tf.tidy(() => {
-      const { loss, metric } = lossAndMetric(model, phi, query);
-      return [loss.dataSync()[0]!, metric.dataSync()[0]!];
-    });
-    return { gradient, queryLoss, queryMetric };
-  } finally {
-    disposeAdapted(phi, theta);
-    tf.dispose([theta, support.x, support.y, query.x, query.y]);
-  }
+  return withTaskTensors(model, metaParams, task, (theta, support, query) => {
+    const phi = innerLoop(model, theta, support, { steps: algorithm.innerSteps, lr: algorithm.innerLr, adaptable, createGraph: false });
+    try {
+      const difference = tf.tidy(() => Object.fromEntries(Object.keys(theta).map((n) => [n, tf.sub(theta[n]!, phi[n]!)])));
+      const gradient = fromTensors(difference);
+      tf.dispose(difference);
+      const [queryLoss, queryMetric] = tf.tidy(() => {
+        const { loss, metric } = lossAndMetric(model, phi, query);
+        return [loss.dataSync()[0]!, metric.dataSync()[0]!];
+      });
+      return { gradient, queryLoss, queryMetric };
+    } finally {
+      disposeAdapted(phi, theta);
+    }
+  });
 }

@@ -7,6 +7,7 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { parseRunConfig } from '../../src/core/config';
+import { ShapeError } from '../../src/core/errors';
 import { specOf, type ParamSet } from '../../src/core/param-set';
 import { createModel } from '../../src/model/create-model';
 import { initBackend, type BackendName } from '../../src/model/backend';
@@ -76,6 +77,23 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
       for (let i = 0; i < 2; i++) round(model, config, textTask, 2);
       assert.equal(tf.memory().numTensors, before.numTensors);
       assert.equal(tf.memory().numDataBuffers, before.numDataBuffers);
+    });
+
+    test('a task that does not fit the model fails with ShapeError and leaves no tensor behind', () => {
+      const config = sinusoidConfig([4], { name: 'fomaml' });
+      const model = createModel(config.model, 1);
+      const params = initMetaParams(config, 1, 1);
+      const mixed: Task = { ...sinusoidTask(1), query: textTask.query };
+      const before = tf.memory().numTensors;
+      for (const name of ALGORITHMS) {
+        const c = sinusoidConfig([4], { name });
+        const p = initMetaParams(c, 1, 1);
+        assert.throws(() => computeMetaGradient(model, p, mixed, c.algorithm), ShapeError);
+      }
+      assert.throws(() => evaluateAdaptation(model, params, mixed, { steps: 1, algorithm: config.algorithm }), ShapeError);
+      assert.throws(() => adaptParams(model, params, textTask.support, { steps: 1, algorithm: config.algorithm }), ShapeError);
+      assert.throws(() => jointGradient(model, params, textTask.support), ShapeError);
+      assert.equal(tf.memory().numTensors, before);
     });
   });
 }
