@@ -4,11 +4,7 @@
  * coordinator's status (`--coordinator HOST:PORT` for the status RPC, or `http://HOST:PORT` for `/status`).
  */
 import type { Command } from 'commander';
-import { statusClient } from '../watch/status-client';
-import { formatWatchEvent } from '../watch/watch-format';
-import type { WatchEnd, WatchEvent } from '../watch/watch-event';
-import { watchNats } from '../watch/watch-nats';
-import { watchStatus } from '../watch/watch-status';
+import { formatWatchEvent, statusClient, watchNats, watchStatus, type WatchEnd, type WatchEvent } from '../watch';
 import { positiveInt, readToken, tlsFiles } from './options';
 
 /** Registers the subcommand. */
