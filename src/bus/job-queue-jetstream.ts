@@ -15,7 +15,7 @@
  * Lifecycle events go to `metatrain.run.<run>.compression.*` (run-subjects.ts). The consume loop survives a
  * nats-server restart: the connection reconnects and pulling resumes (streams and the durable are on disk).
  */
-import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { BusError, ProtocolError } from '../core/errors';
 import { defaultConsumerName, runAttempt } from './job-attempt';
@@ -57,7 +57,7 @@ export class JetStreamJobQueue implements JobQueue {
   private readonly options: ResolvedJobQueueOptions;
   private readonly js: JetStreamClient;
   private manager?: Promise<JetStreamManager>;
-  private consumerReady = false;
+  private consumer?: Promise<Consumer>;
   private readonly consumers = new Set<JobConsumer>();
 
   /**
@@ -96,14 +96,13 @@ export class JetStreamJobQueue implements JobQueue {
       while (!stopping.signal.aborted) {
         let msg: JsMsg | null;
         try {
-          await this.ensureConsumer();
-          const consumer = await this.js.consumers.get(JOBS_STREAM, COMPRESSOR_CONSUMER);
+          const consumer = await this.pullConsumer();
           msg = await consumer.next({ expires: PULL_EXPIRES_MS });
         } catch (e) {
           if (stopping.signal.aborted || this.nc.isClosed()) return;
           onError(new BusError(`pulling from ${JOBS_STREAM}/${COMPRESSOR_CONSUMER}: ${(e as Error).message}`, { cause: e }));
           this.manager = undefined; // re-check streams and consumer after a server restart
-          this.consumerReady = false;
+          this.consumer = undefined;
           await sleep(PULL_EXPIRES_MS);
           continue;
         }
@@ -255,9 +254,19 @@ export class JetStreamJobQueue implements JobQueue {
     return this.manager;
   }
 
-  /** Creates or updates the shared durable consumer with this queue's ack wait and attempts. */
+  /** The shared durable consumer, created or updated with this queue's ack wait and attempts; cached until a failure. */
+  private pullConsumer(): Promise<Consumer> {
+    this.consumer ??= this.ensureConsumer().then(
+      () => this.js.consumers.get(JOBS_STREAM, COMPRESSOR_CONSUMER),
+      (e) => {
+        this.consumer = undefined;
+        throw e;
+      },
+    );
+    return this.consumer;
+  }
+
   private async ensureConsumer(): Promise<void> {
-    if (this.consumerReady) return;
     const jsm = await this.ensureStreams();
     const settings = { ack_wait: nanos(this.options.ackWaitMs), max_deliver: this.options.maxAttempts + 1 };
     const info = await jsm.consumers.info(JOBS_STREAM, COMPRESSOR_CONSUMER).catch(() => undefined);
@@ -266,7 +275,6 @@ export class JetStreamJobQueue implements JobQueue {
     } else if (info.config.ack_wait !== settings.ack_wait || info.config.max_deliver !== settings.max_deliver) {
       await jsm.consumers.update(JOBS_STREAM, COMPRESSOR_CONSUMER, settings);
     }
-    this.consumerReady = true;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The compressed checkpoint: one self-describing safetensors file, `model.safetensors` (format documented in
  * docs/compression.md). Pruned int8 weights are stored sparsely — a bitmap of non-zero codes plus the non-zero
- * codes only — with one float32 scale per channel; the float tensors (head, biases, LayerNorm, Meta-SGD rates) as
+ * codes only — with one float32 scale per channel, all int8 weights concatenated into three tensors; the float tensors (head, biases, LayerNorm, Meta-SGD rates) as
  * F32. `__metadata__` holds the student's model config, outputs, adaptation settings and provenance, so
  * `loadCompressedModel` returns everything `metatrain adapt` needs: a ParamSet and a model config.
  */
@@ -42,24 +42,55 @@ export function dequantizedParams(c: CompressedModel): ParamSet {
   return paramSet([...c.float, ...[...c.quantized].map(([n, q]) => [n, dequantize(q)] as const)]);
 }
 
-/** Serializes a compressed model (sparse int8 storage). */
+/** Names of the three tensors holding every int8 weight, concatenated in sorted-name order. */
+export const INT8_PARTS = { nonzero: 'int8.nonzero', codes: 'int8.codes', scales: 'int8.scales' } as const;
+
+/** Where one int8 weight lies in the concatenated parts: [begin, end) element ranges. */
+interface Int8Layout {
+  readonly shape: [number, number];
+  readonly axis: 0 | 1;
+  readonly nonzero: [number, number];
+  readonly codes: [number, number];
+  readonly scales: [number, number];
+}
+
+/**
+ * Serializes a compressed model. Int8 weights are stored sparsely and concatenated (one header entry for all of
+ * them instead of three each, which matters for small models): {@link INT8_PARTS}.nonzero U8 (per weight, a
+ * bitmap of its non-zero codes, ⌈n/8⌉ bytes), .codes I8 (its non-zero codes, row-major), .scales F32 (its
+ * per-channel scales); each weight's ranges and shape are in the `quantized` metadata.
+ */
 export function encodeCompressedModel(c: CompressedModel): Buffer {
   const tensors = new Map<string, TypedTensor>();
   for (const [name, t] of c.float) tensors.set(name, { dtype: 'F32', shape: t.shape, data: t.data });
-  const layout: Record<string, { shape: readonly number[]; axis: number }> = {};
-  for (const [name, q] of c.quantized) {
+  const layout: Record<string, Int8Layout> = {};
+  const bitmaps: number[] = [];
+  const codes: number[] = [];
+  const scales: number[] = [];
+  for (const name of [...c.quantized.keys()].sort()) {
+    const q = c.quantized.get(name)!;
+    const at = { nonzero: bitmaps.length, codes: codes.length, scales: scales.length };
     const bitmap = new Uint8Array(Math.ceil(q.values.length / 8));
-    const codes: number[] = [];
     q.values.forEach((v, i) => {
       if (v !== 0) {
         bitmap[i >> 3]! |= 1 << (i & 7);
         codes.push(v);
       }
     });
-    tensors.set(`${name}.nonzero`, { dtype: 'U8', shape: [bitmap.length], data: bitmap });
-    tensors.set(`${name}.codes`, { dtype: 'I8', shape: [codes.length], data: Int8Array.from(codes) });
-    tensors.set(`${name}.scales`, { dtype: 'F32', shape: [q.scales.length], data: q.scales });
-    layout[name] = { shape: q.shape, axis: q.axis };
+    bitmaps.push(...bitmap);
+    scales.push(...q.scales);
+    layout[name] = {
+      shape: [q.shape[0], q.shape[1]],
+      axis: q.axis,
+      nonzero: [at.nonzero, bitmaps.length],
+      codes: [at.codes, codes.length],
+      scales: [at.scales, scales.length],
+    };
+  }
+  if (c.quantized.size > 0) {
+    tensors.set(INT8_PARTS.nonzero, { dtype: 'U8', shape: [bitmaps.length], data: Uint8Array.from(bitmaps) });
+    tensors.set(INT8_PARTS.codes, { dtype: 'I8', shape: [codes.length], data: Int8Array.from(codes) });
+    tensors.set(INT8_PARTS.scales, { dtype: 'F32', shape: [scales.length], data: Float32Array.from(scales) });
   }
   return encodeTypedSafetensors(tensors, {
     format: COMPRESSED_FORMAT,
@@ -75,7 +106,7 @@ export function encodeCompressedModel(c: CompressedModel): Buffer {
 /**
  * Parses a compressed model file.
  * @throws CheckpointError naming `source` when the file is not a compressed model of this format version, its
- *   metadata is missing or malformed, or a quantized tensor's parts are missing or inconsistent.
+ *   metadata is missing or malformed, or an int8 weight's ranges or parts are missing or inconsistent.
  */
 export function decodeCompressedModel(bytes: Uint8Array, source: string): CompressedModel {
   const { tensors, metadata } = decodeTypedSafetensors(bytes, source);
@@ -91,35 +122,39 @@ export function decodeCompressedModel(bytes: Uint8Array, source: string): Compre
       return fail(`metadata ${key} is missing or not JSON`);
     }
   };
-  const layout = json<Record<string, { shape: [number, number]; axis: 0 | 1 }>>('quantized');
+  const layout = json<Record<string, Int8Layout>>('quantized');
   const quantized = new Map<string, QuantizedTensor>();
-  const used = new Set<string>();
-  for (const [name, { shape, axis }] of Object.entries(layout)) {
-    const part = (suffix: string, dtype: string): TypedTensor => {
-      const t = tensors.get(`${name}.${suffix}`);
-      if (!t || t.dtype !== dtype) fail(`quantized tensor ${name}: missing ${dtype} part ${name}.${suffix}`);
-      used.add(`${name}.${suffix}`);
+  if (Object.keys(layout).length > 0) {
+    const part = (key: keyof typeof INT8_PARTS, dtype: string): TypedTensor => {
+      const t = tensors.get(INT8_PARTS[key]);
+      if (!t || t.dtype !== dtype) fail(`missing ${dtype} tensor ${INT8_PARTS[key]}`);
       return t!;
     };
-    const [bitmap, codes, scales] = [part('nonzero', 'U8'), part('codes', 'I8'), part('scales', 'F32')];
-    const n = shape[0] * shape[1];
-    if (bitmap.data.length !== Math.ceil(n / 8)) fail(`quantized tensor ${name}: bitmap of ${bitmap.data.length} bytes for ${n} values`);
-    if (scales.data.length !== shape[axis]) fail(`quantized tensor ${name}: ${scales.data.length} scales for ${shape[axis]} channels on axis ${axis}`);
-    const values = new Int8Array(n);
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      if (bitmap.data[i >> 3]! & (1 << (i & 7))) {
-        if (k >= codes.data.length) fail(`quantized tensor ${name}: bitmap marks more non-zeros than the ${codes.data.length} codes`);
-        values[i] = codes.data[k++]!;
+    const parts = { nonzero: part('nonzero', 'U8').data, codes: part('codes', 'I8').data, scales: part('scales', 'F32').data as Float32Array };
+    for (const [name, l] of Object.entries(layout)) {
+      const n = l.shape[0] * l.shape[1];
+      for (const key of ['nonzero', 'codes', 'scales'] as const) {
+        const [b, e] = l[key];
+        if (!(Number.isSafeInteger(b) && Number.isSafeInteger(e) && 0 <= b && b <= e && e <= parts[key].length)) fail(`int8 weight ${name}: ${key} range [${b}, ${e}) outside ${INT8_PARTS[key]} (${parts[key].length})`);
       }
+      if (l.nonzero[1] - l.nonzero[0] !== Math.ceil(n / 8)) fail(`int8 weight ${name}: bitmap of ${l.nonzero[1] - l.nonzero[0]} bytes for ${n} values`);
+      if (l.scales[1] - l.scales[0] !== l.shape[l.axis]) fail(`int8 weight ${name}: ${l.scales[1] - l.scales[0]} scales for ${l.shape[l.axis]} channels on axis ${l.axis}`);
+      const values = new Int8Array(n);
+      let k = l.codes[0];
+      for (let i = 0; i < n; i++) {
+        if (parts.nonzero[l.nonzero[0] + (i >> 3)]! & (1 << (i & 7))) {
+          if (k >= l.codes[1]) fail(`int8 weight ${name}: bitmap marks more non-zeros than its ${l.codes[1] - l.codes[0]} codes`);
+          values[i] = parts.codes[k++]!;
+        }
+      }
+      if (k !== l.codes[1]) fail(`int8 weight ${name}: ${l.codes[1] - l.codes[0]} codes but the bitmap marks ${k - l.codes[0]}`);
+      quantized.set(name, { shape: l.shape, axis: l.axis, values, scales: parts.scales.slice(l.scales[0], l.scales[1]) });
     }
-    if (k !== codes.data.length) fail(`quantized tensor ${name}: ${codes.data.length} codes but the bitmap marks ${k}`);
-    quantized.set(name, { shape, axis, values, scales: scales.data as Float32Array });
   }
   const float: Array<[string, NamedTensor]> = [];
   for (const [name, t] of tensors) {
-    if (used.has(name)) continue;
-    if (t.dtype !== 'F32') fail(`tensor ${name} is ${t.dtype} but not part of a quantized tensor`);
+    if ((Object.values(INT8_PARTS) as string[]).includes(name)) continue;
+    if (t.dtype !== 'F32') fail(`tensor ${name} is ${t.dtype}; only the ${Object.values(INT8_PARTS).join(', ')} parts may be integer`);
     float.push([name, { shape: t.shape, data: t.data as Float32Array }]);
   }
   const outputs = Number(metadata.outputs);

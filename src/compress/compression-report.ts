@@ -74,7 +74,7 @@ export interface CompressionReport {
     readonly teacher: FewShotScore;
     /** The compressed model (int8 weights dequantized, exactly what `model.onnx` computes), adapted from its own initialization. */
     readonly compressed: FewShotScore;
-    /** teacher − compressed metric mean (accuracy points lost ×100 for classification; negative = better). */
+    /** Quality lost: teacher − compressed accuracy, or compressed − teacher MSE (positive = worse than the teacher). */
     readonly drop: number;
   };
   readonly onnx: {

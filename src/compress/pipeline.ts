@@ -168,7 +168,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       adaptSteps: config.evaluation.adaptSteps,
       teacher: teacherScore,
       compressed: compressedScore,
-      drop: teacherScore.metric.mean - compressedScore.metric.mean,
+      drop: classification ? teacherScore.metric.mean - compressedScore.metric.mean : compressedScore.metric.mean - teacherScore.metric.mean,
     },
     onnx: { file: ONNX_FILE, opset: ONNX_OPSET, agreement, tolerance: ONNX_EXACT_TOLERANCE, inputs: ONNX_CHECK_INPUTS },
     training: {

@@ -23,7 +23,10 @@ function compressedFixture(): CompressedModel {
       ['head.w', { shape: [16, 1], data: Float32Array.from({ length: 16 }, () => rng.normal()) }],
       ['head.b', { shape: [1], data: Float32Array.of(0.5) }],
     ]),
-    quantized: new Map([['layer0.w', quantizePerChannel({ shape: [1, 16], data: pruned }, 1)]]),
+    quantized: new Map([
+      ['layer0.w', quantizePerChannel({ shape: [1, 16], data: pruned }, 1)],
+      ['extra.w', quantizePerChannel({ shape: [3, 5], data: Float32Array.from({ length: 15 }, () => rng.normal()) }, 1)],
+    ]),
     source: { run: 'c', checkpoint: '/ck', step: 7, configHash: 'ab'.repeat(32) },
   };
 }
@@ -35,15 +38,17 @@ test('a compressed model survives encoding bit for bit, and sparse storage shrin
   assert.deepEqual(back.model, c.model);
   assert.deepEqual(back.algorithm, c.algorithm);
   assert.deepEqual(back.source, c.source);
-  assert.deepEqual(back.quantized.get('layer0.w'), c.quantized.get('layer0.w'));
+  for (const name of ['layer0.w', 'extra.w']) assert.deepEqual(back.quantized.get(name), c.quantized.get(name), name);
   const a = dequantizedParams(c);
   const b = dequantizedParams(back);
   for (const [name, t] of a) assert.deepEqual(b.get(name)!.data, t.data, name);
-  // 4 non-zero codes (75% pruned) + a 2-byte bitmap instead of 16 codes.
+  // All int8 weights share three tensors: layer0.w has 4 non-zero codes (75% pruned) and a 2-byte bitmap,
+  // extra.w (15 values, none zero) 15 codes and a 2-byte bitmap.
   const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString()) as Record<string, { dtype: string; shape: number[] }>;
-  assert.equal(header['layer0.w.codes']!.dtype, 'I8');
-  assert.deepEqual(header['layer0.w.codes']!.shape, [4]);
-  assert.deepEqual(header['layer0.w.nonzero']!.shape, [2]);
+  assert.equal(header['int8.codes']!.dtype, 'I8');
+  assert.deepEqual(header['int8.codes']!.shape, [19]);
+  assert.deepEqual(header['int8.nonzero']!.shape, [4]);
+  assert.deepEqual(header['int8.scales']!.shape, [21]);
 });
 
 test('a truncated or foreign file is refused with a CheckpointError naming it', () => {
