@@ -95,3 +95,16 @@ test('a job of another config than the checkpoint\'s is refused, naming both has
   await assert.rejects(compressJob({ jobId: 'job-other', run: config.name, checkpoint, config: other, outDir: join(dir, 'out') }), /another config/);
   assert.equal(existsSync(join(dir, 'out')), false);
 });
+
+test('two runs of the same job finishing together commit one result: the second rename finds it and discards its copy', async () => {
+  const dir = fresh();
+  const config = textRun(dir);
+  const checkpoint = await writeTeacherCheckpoint(config);
+  const job = { jobId: 'job-twice', run: config.name, checkpoint, config, outDir: join(dir, 'run', 'compressed') };
+  const [a, b] = await Promise.all([compressJob(job), compressJob(job)]);
+  assert.equal(a, b);
+  assert.deepEqual(readdirSync(job.outDir).sort(), ['compression.json', 'model.onnx', 'model.safetensors']);
+  assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), []);
+  const report = JSON.parse(readFileSync(a, 'utf8')) as CompressionReport;
+  assert.equal(report.files['model.onnx']!.sha256, createHash('sha256').update(readFileSync(join(job.outDir, 'model.onnx'))).digest('hex'));
+});
