@@ -1,25 +1,28 @@
 /**
  * Compression benchmark on the State of the Union 5-way 5-shot authorship benchmark: meta-trains a teacher through
- * the local cluster (or takes `--checkpoint`), compresses it with the compression pipeline of its config, and
- * prints, all measured in this run:
+ * the local cluster (or takes `--checkpoint`), compresses it with the compression pipeline under each
+ * `--settings` (student width : sparsity), and prints, all measured in this run:
  * - sizes: float32 bytes of the teacher vs the compressed checkpoint (sparse int8) and the int8 ONNX file;
  * - few-shot meta-test accuracy (mean ± 95% CI over `--eval-tasks` tasks of presidents never seen in meta-training,
- *   after `evaluation.adaptSteps` fine-tuning steps) of the teacher and of the compressed model on the same tasks;
+ *   after `evaluation.adaptSteps` fine-tuning steps) of the teacher and of each compressed model, on the same tasks;
  * - ONNX inference latency in onnxruntime-node (1 thread, full graph optimizations, median of 50 runs after 5
- *   warm-ups) of the float32 teacher (the baseline), the float32 student and the int8 student, batch 25 and 1.
+ *   warm-ups) of the float32 teacher (the baseline) and of each compressed model (int8, and the same student in
+ *   float32), batch 25 (a support set) and 1.
  * Goal (issue 4): compressed ≤ 10% of the float32 bytes with at most 1 point of accuracy lost.
  *
- *   npx tsx bench/compress.ts [--config examples/quickstart.yaml] [--checkpoint DIR] [--eval-tasks 100] [--workers 2]
+ *   npx tsx bench/compress.ts [--config FILE] [--checkpoint DIR] [--eval-tasks 100] [--settings 0.5:0.5,0.5:0.75] [--workers 2]
  *
- * Without examples/quickstart.yaml (and without --config) a built-in SOTU config is used (printed).
+ * Without --config and --checkpoint, examples/quickstart.yaml is used, or a built-in SOTU config (printed).
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadRunConfig, parseRunConfig, type RunConfig, type RunConfigInput } from '../src/core/config';
+import type { ParamSet } from '../src/core/param-set';
 import type { MeanCI } from '../src/core/stats';
 import { loadCheckpoint } from '../src/coordinator/checkpoint-load';
 import { LocalCluster } from '../src/local/local-cluster';
 import { dequantizedParams } from '../src/compress/compressed-model';
+import type { FewShotScore } from '../src/compress/compression-report';
 import { exportOnnx } from '../src/compress/onnx-export';
 import type { ExportWeight } from '../src/compress/onnx-graph';
 import { loadOnnx } from '../src/compress/onnx-run';
@@ -27,13 +30,13 @@ import { randomInputs } from '../src/compress/onnx-check';
 import { runPipeline } from '../src/compress/pipeline';
 import { isLrName } from '../src/meta/meta-params';
 import type { ModelConfig } from '../src/model/architecture';
-import type { ParamSet } from '../src/core/param-set';
 
 const { values } = parseArgs({
   options: {
     config: { type: 'string' },
     checkpoint: { type: 'string' },
     'eval-tasks': { type: 'string', default: '100' },
+    settings: { type: 'string', default: '0.5:0.5,0.5:0.75' },
     workers: { type: 'string', default: '2' },
   },
 });
@@ -58,7 +61,7 @@ async function teacherCheckpoint(): Promise<{ checkpoint: string; config: RunCon
   }
   const file = values.config ?? (existsSync('examples/quickstart.yaml') ? 'examples/quickstart.yaml' : undefined);
   const base = file ? loadRunConfig(file) : parseRunConfig(FALLBACK);
-  if (!file) console.log(`config (built in): ${JSON.stringify(FALLBACK)}`);
+  console.log(file ? `config ${file}` : `config (built in): ${JSON.stringify(FALLBACK)}`);
   const config = parseRunConfig({
     ...base,
     name: 'bench-compress',
@@ -78,64 +81,67 @@ function floatWeights(params: ParamSet): Map<string, ExportWeight> {
   return new Map([...params].filter(([n]) => !isLrName(n)).map(([n, t]) => [n, { kind: 'float', tensor: t } as ExportWeight]));
 }
 
-/** Median milliseconds of one run on a batch of `n` (full optimizations, 1 thread). */
-async function latencyMs(bytes: Uint8Array, model: ModelConfig, n: number): Promise<number> {
+/** Median milliseconds of one run on batches of 25 and of 1 (full optimizations, 1 thread). */
+async function latencyMs(bytes: Uint8Array, model: ModelConfig): Promise<[number, number]> {
   const session = await loadOnnx(bytes, model, 'full');
-  const input = randomInputs(model, n, 5);
-  for (let i = 0; i < 5; i++) await session.run(input, n);
-  const times: number[] = [];
-  for (let i = 0; i < 50; i++) {
-    const t = performance.now();
-    await session.run(input, n);
-    times.push(performance.now() - t);
+  const out: number[] = [];
+  for (const n of [25, 1]) {
+    const input = randomInputs(model, n, 5);
+    for (let i = 0; i < 5; i++) await session.run(input, n);
+    const times: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t = performance.now();
+      await session.run(input, n);
+      times.push(performance.now() - t);
+    }
+    out.push(times.sort((a, b) => a - b)[25]!);
   }
   await session.release();
-  return times.sort((a, b) => a - b)[25]!;
+  return [out[0]!, out[1]!];
 }
 
 async function main(): Promise<void> {
   const teacher = await teacherCheckpoint();
-  const config = parseRunConfig({ ...teacher.config, compression: { ...teacher.config.compression, enabled: true, evalTasks: Number(values['eval-tasks']) } });
-  const result = await runPipeline({
-    jobId: 'bench',
-    config,
-    checkpoint: teacher.checkpoint,
-    onProgress: (message, training) => {
-      if (!training || training.step % 50 === 0) console.log(`  ${message}`);
-    },
-  });
-  const { report, compressed, files } = result;
   const teacherParams = (await loadCheckpoint(teacher.checkpoint)).params;
-  const outputs = compressed.outputs;
-  const onnx = {
-    teacher: exportOnnx(config.model, outputs, floatWeights(teacherParams)),
-    studentFloat: exportOnnx(compressed.model, outputs, floatWeights(dequantizedParams(compressed))),
-    studentInt8: files.get('model.onnx')!,
-  };
-  const lat: Record<keyof typeof onnx, [number, number]> = { teacher: [0, 0], studentFloat: [0, 0], studentInt8: [0, 0] };
-  for (const key of Object.keys(onnx) as Array<keyof typeof onnx>) {
-    const model = key === 'teacher' ? config.model : compressed.model;
-    lat[key] = [await latencyMs(onnx[key], model, 25), await latencyMs(onnx[key], model, 1)];
+  const teacherOnnx = exportOnnx(teacher.config.model, teacherParams.get('head.b')!.shape[0]!, floatWeights(teacherParams));
+  const base = await latencyMs(teacherOnnx, teacher.config.model);
+  let teacherScore: FewShotScore | undefined;
+  const rows: string[][] = [];
+  const lines: string[] = [];
+  let f32 = 0;
+  for (const setting of values.settings!.split(',')) {
+    const [width, sparsity] = setting.split(':').map(Number) as [number, number];
+    const config = parseRunConfig({
+      ...teacher.config,
+      compression: { ...teacher.config.compression, enabled: true, evalTasks: Number(values['eval-tasks']), studentWidth: width, sparsity },
+    });
+    console.log(`compressing: student width ${width}, sparsity ${sparsity}`);
+    const { report, compressed, files } = await runPipeline({ jobId: `bench-${setting}`, config, checkpoint: teacher.checkpoint, teacherScore });
+    teacherScore = report.accuracy.teacher;
+    f32 = report.sizes.float32Bytes;
+    const int8 = await latencyMs(files.get('model.onnx')!, compressed.model);
+    const float = await latencyMs(exportOnnx(compressed.model, compressed.outputs, floatWeights(dequantizedParams(compressed))), compressed.model);
+    const name = `width ${width}, sparsity ${sparsity}`;
+    const a = report.accuracy;
+    rows.push(
+      [`${name}: model.safetensors`, String(report.sizes.compressedBytes), report.sizes.ratio.toFixed(3), pct(a.compressed.metric), (100 * a.drop).toFixed(1), '', '', '', ''],
+      [`${name}: model.onnx (int8)`, String(report.sizes.onnxBytes), report.sizes.onnxRatio.toFixed(3), '〃', '', int8[0].toFixed(3), (int8[0] / base[0]).toFixed(2), int8[1].toFixed(4), (int8[1] / base[1]).toFixed(2)],
+      [`${name}: student float32 ONNX`, '', '', '', '', float[0].toFixed(3), (float[0] / base[0]).toFixed(2), float[1].toFixed(4), (float[1] / base[1]).toFixed(2)],
+    );
+    const s = report.seconds;
+    lines.push(
+      `${name}: student dModel ${compressed.model.dModel} dFf ${compressed.model.dFf}; ${(100 * report.sparsity.pruned).toFixed(0)}% of int8 weights zero; ONNX vs TypeScript ${report.onnx.agreement.exact.toExponential(1)} (exact graph), ${report.onnx.agreement.full.toExponential(1)} (full optimizations); compression ${s.total.toFixed(0)} s (targets ${s.teacherTargets.toFixed(0)}, distill ${s.distill.toFixed(0)}, prune ${s.prune.toFixed(0)}, recover ${s.recover.toFixed(0)}, evaluate ${s.evaluate.toFixed(0)})`,
+    );
   }
-  const f32 = report.sizes.float32Bytes;
-  const a = report.accuracy;
-  const rows: string[][] = [
-    ['teacher float32 (baseline)', String(f32), '1.000', pct(a.teacher.metric), lat.teacher[0].toFixed(2), '1.00', lat.teacher[1].toFixed(3), '1.00'],
-    ['student float32 ONNX', String(onnx.studentFloat.length), (onnx.studentFloat.length / f32).toFixed(3), '—', lat.studentFloat[0].toFixed(2), (lat.studentFloat[0] / lat.teacher[0]).toFixed(2), lat.studentFloat[1].toFixed(3), (lat.studentFloat[1] / lat.teacher[1]).toFixed(2)],
-    ['compressed int8 ONNX (model.onnx)', String(report.sizes.onnxBytes), report.sizes.onnxRatio.toFixed(3), pct(a.compressed.metric), lat.studentInt8[0].toFixed(2), (lat.studentInt8[0] / lat.teacher[0]).toFixed(2), lat.studentInt8[1].toFixed(3), (lat.studentInt8[1] / lat.teacher[1]).toFixed(2)],
-    ['compressed checkpoint (model.safetensors)', String(report.sizes.compressedBytes), report.sizes.ratio.toFixed(3), pct(a.compressed.metric), '', '', '', ''],
-  ];
-  const head = ['model', 'bytes', 'ratio to float32', `acc. after ${a.adaptSteps} steps (%)`, 'ONNX ms, batch 25', 'ratio', 'ONNX ms, batch 1', 'ratio'];
+  rows.unshift(['teacher float32 (baseline)', String(f32), '1.000', pct(teacherScore!.metric), '0.0', base[0].toFixed(3), '1.00', base[1].toFixed(4), '1.00']);
+  const head = ['model', 'bytes', 'ratio to float32', `accuracy after ${teacher.config.evaluation.adaptSteps} steps (%)`, 'points lost', 'ONNX ms, batch 25', 'ratio', 'ONNX ms, batch 1', 'ratio'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
-  console.log(`\nState of the Union 5-way ${config.task.shots}-shot: compression of ${teacher.checkpoint} (${a.tasks} meta-test tasks, mean ± 95% CI; chance 20%)`);
-  console.log(`student: dModel ${compressed.model.dModel}, dFf ${compressed.model.dFf} (teacher ${config.model.dModel}, ${config.model.dFf}); ${(100 * report.sparsity.pruned).toFixed(0)}% of int8 weights zero; accuracy drop ${(100 * a.drop).toFixed(1)} points`);
+  console.log(`\nState of the Union 5-way ${teacher.config.task.shots}-shot: compression of ${teacher.checkpoint} (${values['eval-tasks']} meta-test tasks, mean ± 95% CI; chance 20%; teacher trained ${teacher.trainSeconds.toFixed(0)} s)`);
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) console.log(line(r));
-  console.log(`ONNX vs TypeScript (relative max difference): exact graph ${report.onnx.agreement.exact.toExponential(1)}, full optimizations ${report.onnx.agreement.full.toExponential(1)}`);
-  const s = report.seconds;
-  console.log(`seconds: teacher training ${teacher.trainSeconds.toFixed(0)}; compression ${s.total.toFixed(0)} (teacher targets ${s.teacherTargets.toFixed(0)}, distill ${s.distill.toFixed(0)}, prune ${s.prune.toFixed(0)}, recover ${s.recover.toFixed(0)}, evaluate ${s.evaluate.toFixed(0)}, export+check ${s.export.toFixed(0)})`);
+  for (const l of lines) console.log(l);
 }
 
 void main().then(

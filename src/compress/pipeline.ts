@@ -46,6 +46,8 @@ export interface PipelineInput {
   readonly backend?: BackendName;
   readonly signal?: AbortSignal;
   readonly onProgress?: (message: string, training?: TrainingProgress) => void;
+  /** The teacher's few-shot score on the same `evalTasks` tasks, when already known (skips re-evaluating it). */
+  readonly teacherScore?: FewShotScore;
 }
 
 /** The pipeline's products. */
@@ -121,7 +123,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 
   progress(`evaluating teacher and compressed model on ${c.evalTasks} meta-test tasks`);
   const testTasks = Array.from({ length: c.evalTasks }, (_, i) => family.sampleSpec('test', deriveSeed(config.seed, 'test', i)));
-  const teacherScore = await fewShot(teacher, checkpoint.params, family, testTasks, config, checkAbort);
+  const teacherScore = input.teacherScore ?? (await fewShot(teacher, checkpoint.params, family, testTasks, config, checkAbort));
   const compressedScore = await fewShot(student, compressedParams, family, testTasks, config, checkAbort);
   const evaluateSeconds = lap();
 
