@@ -44,12 +44,25 @@ const JOB_SUBJECTS = 'metatrain.jobs.compress.>';
 const OUTCOME_SUBJECTS = 'metatrain.jobs.outcome.>';
 /** How long one pull waits for a job before asking again (bounds the reaction to stop()). */
 const PULL_EXPIRES_MS = 1000;
+/** Extra time a pull may take beyond its expiry before it is given up (a pull lost in a server restart). */
+const PULL_GRACE_MS = 4000;
 /** Interval between checks for a recorded outcome in waitForOutcome. */
 const OUTCOME_POLL_MS = 500;
 
 const jobSubject = (run: string) => `metatrain.jobs.compress.${run}`;
 const outcomeSubject = (jobId: string) => `metatrain.jobs.outcome.${jobId}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `promise`, or `fallback` when it has not settled within `ms` (the promise is then left to settle unobserved). */
+function withTimeout<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve(fallback), ms);
+    promise.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e)),
+    );
+  });
+}
 
 /** {@link JobQueue} on NATS JetStream over an open connection (which the caller closes after {@link close}). */
 export class JetStreamJobQueue implements JobQueue {
@@ -92,12 +105,14 @@ export class JetStreamJobQueue implements JobQueue {
     const finished: string[] = [];
     const stopping = new AbortController();
     const abortJob = new AbortController();
+    // A closed connection can neither renew a lease nor acknowledge: the running job is abandoned at once.
+    void this.nc.closed().then(() => abortJob.abort());
     const loop = async () => {
-      while (!stopping.signal.aborted) {
+      while (!stopping.signal.aborted && !this.nc.isClosed()) {
         let msg: JsMsg | null;
         try {
           const consumer = await this.pullConsumer();
-          msg = await consumer.next({ expires: PULL_EXPIRES_MS });
+          msg = await withTimeout(consumer.next({ expires: PULL_EXPIRES_MS }), PULL_EXPIRES_MS + PULL_GRACE_MS, null);
         } catch (e) {
           if (stopping.signal.aborted || this.nc.isClosed()) return;
           onError(new BusError(`pulling from ${JOBS_STREAM}/${COMPRESSOR_CONSUMER}: ${(e as Error).message}`, { cause: e }));

@@ -103,12 +103,14 @@ test('a compressor that dies mid-job (connection gone, no ack) loses the job to 
   await first.enqueue(job);
   let started!: () => void;
   const startedOnce = new Promise<void>((r) => (started = r));
-  first.consume(async () => {
+  const doomedConsumer = first.consume(async (_j, attempt) => {
     started();
-    return new Promise<string>(() => undefined); // hangs until its connection is gone
+    // Runs until aborted: the queue aborts it when its connection is gone.
+    return new Promise<string>((_, reject) => attempt.signal.addEventListener('abort', () => reject(new Error('connection lost'))));
   });
   await startedOnce;
   await doomed.close(); // no ack, no more heartbeats: as after SIGKILL
+  await doomedConsumer.stopped; // the abandoned consumer ends instead of pulling on a closed connection
   const second = new JetStreamJobQueue(await open('survivor'), { ackWaitMs, heartbeatMs: 250 });
   const attempts: number[] = [];
   const consumer = second.consume(async (j, a) => (attempts.push(a.attempt), `${j.outDir}/compression.json`));
