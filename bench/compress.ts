@@ -52,7 +52,9 @@ const FALLBACK: RunConfigInput = {
   evaluation: { testTasks: 20, adaptSteps: 10, baselines: [] },
 };
 
-const pct = (x: MeanCI) => `${(100 * x.mean).toFixed(1)} ± ${(100 * x.ci95).toFixed(1)}`;
+/** Accuracy in percent, or MSE as is (a sinusoid teacher given with --config). */
+let percent = true;
+const pct = (x: MeanCI) => (percent ? `${(100 * x.mean).toFixed(1)} ± ${(100 * x.ci95).toFixed(1)}` : `${x.mean.toFixed(3)} ± ${x.ci95.toFixed(3)}`);
 
 async function teacherCheckpoint(): Promise<{ checkpoint: string; config: RunConfig; trainSeconds: number }> {
   if (values.checkpoint) {
@@ -118,13 +120,14 @@ async function main(): Promise<void> {
     console.log(`compressing: student width ${width}, sparsity ${sparsity}`);
     const { report, compressed, files } = await runPipeline({ jobId: `bench-${setting}`, config, checkpoint: teacher.checkpoint, teacherScore });
     teacherScore = report.accuracy.teacher;
+    percent = report.accuracy.metric === 'accuracy';
     f32 = report.sizes.float32Bytes;
     const int8 = await latencyMs(files.get('model.onnx')!, compressed.model);
     const float = await latencyMs(exportOnnx(compressed.model, compressed.outputs, floatWeights(dequantizedParams(compressed))), compressed.model);
     const name = `width ${width}, sparsity ${sparsity}`;
     const a = report.accuracy;
     rows.push(
-      [`${name}: model.safetensors`, String(report.sizes.compressedBytes), report.sizes.ratio.toFixed(3), pct(a.compressed.metric), (100 * a.drop).toFixed(1), '', '', '', ''],
+      [`${name}: model.safetensors`, String(report.sizes.compressedBytes), report.sizes.ratio.toFixed(3), pct(a.compressed.metric), percent ? (100 * a.drop).toFixed(1) : a.drop.toFixed(3), '', '', '', ''],
       [`${name}: model.onnx (int8)`, String(report.sizes.onnxBytes), report.sizes.onnxRatio.toFixed(3), '〃', '', int8[0].toFixed(3), (int8[0] / base[0]).toFixed(2), int8[1].toFixed(4), (int8[1] / base[1]).toFixed(2)],
       [`${name}: student float32 ONNX`, '', '', '', '', float[0].toFixed(3), (float[0] / base[0]).toFixed(2), float[1].toFixed(4), (float[1] / base[1]).toFixed(2)],
     );
@@ -134,10 +137,12 @@ async function main(): Promise<void> {
     );
   }
   rows.unshift(['teacher float32 (baseline)', String(f32), '1.000', pct(teacherScore!.metric), '0.0', base[0].toFixed(3), '1.00', base[1].toFixed(4), '1.00']);
-  const head = ['model', 'bytes', 'ratio to float32', `accuracy after ${teacher.config.evaluation.adaptSteps} steps (%)`, 'points lost', 'ONNX ms, batch 25', 'ratio', 'ONNX ms, batch 1', 'ratio'];
+  const head = ['model', 'bytes', 'ratio to float32', `${percent ? 'accuracy (%)' : 'MSE'} after ${teacher.config.evaluation.adaptSteps} steps`, percent ? 'points lost' : 'MSE added', 'ONNX ms, batch 25', 'ratio', 'ONNX ms, batch 1', 'ratio'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
-  console.log(`\nState of the Union 5-way ${teacher.config.task.shots}-shot: compression of ${teacher.checkpoint} (${values['eval-tasks']} meta-test tasks, mean ± 95% CI; chance 20%; teacher trained ${teacher.trainSeconds.toFixed(0)} s)`);
+  const task = teacher.config.task;
+  const title = task.family === 'sotu' ? `State of the Union ${task.ways}-way ${task.shots}-shot (chance ${(100 / task.ways).toFixed(0)}%)` : `${task.family} ${task.shots}-shot`;
+  console.log(`\n${title}: compression of ${teacher.checkpoint} (${values['eval-tasks']} meta-test tasks, mean ± 95% CI; teacher trained ${teacher.trainSeconds.toFixed(0)} s)`);
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) console.log(line(r));
