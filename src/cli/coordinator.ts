@@ -11,6 +11,7 @@ import { listenHost, serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import { Coordinator } from '../coordinator/coordinator';
+import { watchWorkerPods } from '../k8s/coordinator-cluster-mode';
 import { openRunBus } from '../bus/run-bus';
 import { nonNegativeInt, readToken, tlsFiles } from './options';
 
@@ -34,7 +35,10 @@ export function register(program: Command): void {
       const registry = metricsPort === undefined ? undefined : createMetricsRegistry({ run: config.name });
       const bus = config.nats ? await openRunBus(config.nats.url, config.name, 'coordinator') : undefined;
       if (config.compression.enabled && !bus) log.warn('compression.enabled but no nats.url: compression is not scheduled (run metatrain compress --checkpoint DIR by hand)');
-      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log, registry, compressionQueue: bus?.queue });
+      const pods = await watchWorkerPods(config.runtime.workers, log, (message) => {
+        if (coordinator.dispatcher.workerCount === 0) log.warn(message);
+      });
+      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message });
       bus?.forward(coordinator.events);
       coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
       const port = await coordinator.start(o.listen);
@@ -67,6 +71,7 @@ export function register(program: Command): void {
         await coordinator.close();
         await endpoints?.close();
         await bus?.close();
+        pods?.stop();
       }
       process.exit(0);
     });

@@ -41,6 +41,8 @@ export interface CoordinatorOptions {
   /** Continue from the newest valid checkpoint. */
   resume: boolean;
   log: Logger;
+  /** Why no worker has joined yet (cluster mode: pod states); shown in the status while there are none. */
+  waitingForWorkers?: () => string;
   /** Registry of the coordinator's Prometheus metrics (default label `run`); omitted = no metrics. */
   registry?: Registry;
   /**
@@ -117,7 +119,7 @@ export class Coordinator {
       workers: this.dispatcher.workerCount,
       lastCheckpoint: this.last.checkpoint,
       tasksPerSecond: this.last.tasksPerSecond,
-      message: this.last.message,
+      message: this.dispatcher.workerCount === 0 && this.o.waitingForWorkers && (this.phase === 'pending' || this.phase === 'training') ? this.o.waitingForWorkers() : this.last.message,
     };
   }
 

@@ -1,0 +1,41 @@
+/**
+ * Cluster mode of the coordinator: inside a Kubernetes pod (env `METATRAIN_NAMESPACE` and `METATRAIN_RUN`, set
+ * by the rendered Deployment), watch the run's worker pods so that a run without joined workers says why —
+ * `waiting for workers: 0 of 4 running, 4 pending (0/3 nodes are available: 3 Insufficient nvidia.com/gpu)` —
+ * instead of hanging silently.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../core/logger';
+import { waitingForWorkersMessage } from './pod-counts';
+import { WorkerPodWatcher } from './worker-pod-watcher';
+
+/** A started worker-pod watch. */
+export interface WorkerAvailability {
+  /** The waiting message (always available; the coordinator shows it while no worker has joined). */
+  message(): string;
+  stop(): void;
+}
+
+/**
+ * Starts watching the worker pods when running inside the cluster; returns undefined elsewhere.
+ * @param desired the configured number of workers.
+ * @param onWaiting called with the message whenever the pod counts change.
+ * @throws KubernetesError when the pods cannot be listed (the Role lacks `list pods`).
+ */
+export async function watchWorkerPods(desired: number, log: Logger, onWaiting: (message: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<WorkerAvailability | undefined> {
+  const namespace = env['METATRAIN_NAMESPACE'];
+  const run = env['METATRAIN_RUN'];
+  if (!namespace || !run) return undefined;
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  const watcher: WorkerPodWatcher = new WorkerPodWatcher({
+    kubeConfig,
+    namespace,
+    run,
+    onChange: () => onWaiting(message()),
+    onError: (err) => log.warn({ err: err.message }, 'worker pod watch failed; retrying'),
+  });
+  const message = () => waitingForWorkersMessage(watcher.counts(), desired, watcher.waitingReason());
+  await watcher.start();
+  return { message, stop: () => watcher.stop() };
+}
