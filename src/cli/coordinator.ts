@@ -3,7 +3,7 @@
  * `runtime.metricsPort` set it serves `/metrics`, `/healthz`, `/readyz` and `/status` there, on the host of its
  * gRPC listen address. When the run ends it lingers (`--linger-seconds`, default 30 with metrics, else 0), still
  * serving its status and metrics, so that Prometheus scrapes and `metatrain watch` sees the final phase; SIGTERM
- * cuts the linger short.
+ * cuts the linger short. In a cluster (pod) it lingers until SIGTERM.
  */
 import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
@@ -61,11 +61,13 @@ export function register(program: Command): void {
         const summary = await coordinator.run();
         process.stdout.write(`${JSON.stringify({ event: 'finished', reason: summary.reason, steps: summary.steps, checkpoint: summary.checkpoint })}\n`);
       } finally {
-        const lingerMs = 1000 * (o.lingerSeconds ?? (endpoints ? 30 : 0));
+        // In a cluster (pod), a finished coordinator keeps serving its status until it is deleted: exiting would
+        // make its Deployment restart it and redo the evaluation.
+        const lingerMs = pods ? Infinity : 1000 * (o.lingerSeconds ?? (endpoints ? 30 : 0));
         if (lingerMs > 0 && !stopping) {
           await new Promise<void>((resolve) => {
             endLinger = resolve;
-            setTimeout(resolve, lingerMs);
+            if (Number.isFinite(lingerMs)) setTimeout(resolve, lingerMs);
           });
         }
         await coordinator.close();
