@@ -65,7 +65,10 @@ test('an expired lease re-dispatches the task and cancels it on the slow worker'
   d.addWorker(slow);
   const batch = d.runBatch([item(0)]);
   d.addWorker(fast);
+  // Lease timers are unref'd (a coordinator's gRPC server keeps the process alive); here a timer of our own does.
+  const keepAlive = setInterval(() => undefined, 1000);
   const reason = await new Promise<string>((resolve) => d.once('redispatched', (_i: WorkItem, r: string) => resolve(r)));
+  clearInterval(keepAlive);
   assert.match(reason, /lease of train\/1\/0#1 on worker slow expired after 30 ms/);
   assert.deepEqual(slow.cancelled, ['train/1/0#1']);
   assert.deepEqual(fast.got, ['train/1/0#2']);
