@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     );
     const s = report.seconds;
     lines.push(
-      `${name}: student dModel ${compressed.model.dModel} dFf ${compressed.model.dFf}; ${(100 * report.sparsity.pruned).toFixed(0)}% of int8 weights zero; ONNX vs TypeScript ${report.onnx.agreement.exact.toExponential(1)} (exact graph), ${report.onnx.agreement.full.toExponential(1)} (full optimizations); compression ${s.total.toFixed(0)} s (targets ${s.teacherTargets.toFixed(0)}, distill ${s.distill.toFixed(0)}, prune ${s.prune.toFixed(0)}, recover ${s.recover.toFixed(0)}, evaluate ${s.evaluate.toFixed(0)})`,
+      `${name}: student ${compressed.model.kind === 'transformer' ? `dModel ${compressed.model.dModel} dFf ${compressed.model.dFf}` : `hidden ${compressed.model.hidden.join('-')}`}; ${(100 * report.sparsity.pruned).toFixed(0)}% of int8 weights zero; ONNX vs TypeScript ${report.onnx.agreement.exact.toExponential(1)} (exact graph), ${report.onnx.agreement.full.toExponential(1)} (full optimizations); compression ${s.total.toFixed(0)} s (targets ${s.teacherTargets.toFixed(0)}, distill ${s.distill.toFixed(0)}, prune ${s.prune.toFixed(0)}, recover ${s.recover.toFixed(0)}, evaluate ${s.evaluate.toFixed(0)})`,
     );
   }
   rows.unshift(['teacher float32 (baseline)', String(f32), '1.000', pct(teacherScore!.metric), '0.0', base[0].toFixed(3), '1.00', base[1].toFixed(4), '1.00']);
