@@ -7,18 +7,31 @@ import { parseRunConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
 import { encodeSafetensors } from '../core/safetensors';
 import { loadCheckpoint } from '../coordinator/checkpoint-load';
+import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
 import { labelsOf, personalize } from '../meta/personalize';
 import { loadLabelledJsonl } from '../tasks/jsonl';
 import { positiveInt } from './options';
 
+/** Where adaptation starts: a meta-learned checkpoint or a compressed model (int8 weights dequantized). */
+async function loadInitialization(path: string) {
+  if (!existsSync(join(path, 'manifest.json')) && existsSync(join(path, COMPRESSED_MODEL_FILE))) {
+    const c = await loadCompressedModel(path);
+    return { params: dequantizedParams(c), model: c.model, ways: c.outputs, algorithm: c.algorithm, seed: 0, compressed: true };
+  }
+  const checkpoint = await loadCheckpoint(path);
+  if (!checkpoint.extra.config) throw new CheckpointError(`checkpoint ${path} does not record its run config; it was not written by metatrain run`);
+  const config = parseRunConfig(checkpoint.extra.config);
+  return { params: checkpoint.params, model: config.model, ways: config.task.ways, algorithm: config.algorithm, seed: config.seed, compressed: false };
+}
+
 /** Registers the subcommand. */
 export function register(program: Command): void {
   program
     .command('adapt')
     .description("adapt a meta-learned checkpoint to one user's labelled examples (JSONL), choosing the number of steps on held-out examples")
-    .requiredOption('--checkpoint <dir>', 'checkpoint directory (e.g. the one printed by metatrain run)')
+    .requiredOption('--checkpoint <dir>', 'checkpoint directory printed by metatrain run, or a compressed model directory (runs/NAME/compressed)')
     .requiredOption('--data <file>', 'JSONL file, one {"text": ..., "label": ...} per line')
     .requiredOption('--out <dir>', 'directory to create for the adapted model')
     .option('--max-steps <n>', 'largest number of fine-tuning steps considered', positiveInt, 50)
@@ -28,18 +41,16 @@ export function register(program: Command): void {
       const out = resolve(o.out);
       if (existsSync(out)) throw new Error(`${out} already exists: choose a new --out directory`);
       const examples = loadLabelledJsonl(o.data);
-      const checkpoint = await loadCheckpoint(o.checkpoint);
-      if (!checkpoint.extra.config) throw new CheckpointError(`checkpoint ${o.checkpoint} does not record its run config; it was not written by metatrain run`);
-      const config = parseRunConfig(checkpoint.extra.config);
-      if (config.model.kind !== 'transformer') throw new Error(`checkpoint ${o.checkpoint} holds a ${config.model.kind} model; adapt works on text classifiers (transformer)`);
+      const init = await loadInitialization(o.checkpoint);
+      if (init.model.kind !== 'transformer') throw new Error(`${o.checkpoint} holds a ${init.model.kind} model; adapt works on text classifiers (transformer)`);
       const labels = labelsOf(examples);
-      const resetHead = labels.length !== config.task.ways;
-      if (resetHead && config.algorithm.name === 'metasgd') {
-        throw new Error(`the checkpoint learned per-parameter rates for ${config.task.ways}-way tasks, but ${o.data} has ${labels.length} labels; use data with ${config.task.ways} labels`);
+      const resetHead = labels.length !== init.ways;
+      if (resetHead && init.algorithm.name === 'metasgd') {
+        throw new Error(`the model learned per-parameter rates for ${init.ways}-way tasks, but ${o.data} has ${labels.length} labels; use data with ${init.ways} labels`);
       }
       await initBackend(o.backend as BackendName);
-      const model = createModel(config.model, labels.length);
-      const result = personalize(model, checkpoint.params, examples, config.algorithm, resetHead, { maxSteps: o.maxSteps, seed: config.seed });
+      const model = createModel(init.model, labels.length);
+      const result = personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed });
       const report = {
         checkpoint: resolve(o.checkpoint),
         data: resolve(o.data),
@@ -50,8 +61,9 @@ export function register(program: Command): void {
         trainingExamples: result.trainingExamples,
         curve: result.curve,
         headReset: resetHead,
-        model: config.model,
-        algorithm: config.algorithm,
+        compressed: init.compressed,
+        model: init.model,
+        algorithm: init.algorithm,
       };
       // Written to a temporary directory, then renamed: nothing half-written is left on failure.
       const tmp = join(dirname(out), `.tmp-adapt-${process.pid}`);

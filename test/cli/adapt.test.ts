@@ -8,6 +8,9 @@ import { decodeSafetensors } from '../../src/core/safetensors';
 import { CheckpointStore } from '../../src/coordinator/checkpoint-store';
 import { initMetaParams } from '../../src/meta/meta-params';
 import { architectureOf } from '../../src/model/architecture';
+import { encodeCompressedModel } from '../../src/compress/compressed-model';
+import { quantizePerChannel } from '../../src/compress/quantize';
+import { paramSet } from '../../src/core/param-set';
 import { runCli, tempDir } from '../support/harness';
 
 /** A small transformer checkpoint as `metatrain run` writes it (params from the seeded init, config recorded). */
@@ -58,6 +61,30 @@ test('metatrain adapt personalizes a checkpoint, chooses its steps on held-out e
     assert.deepEqual(model.params.get('head.w')!.shape, architectureOf(parseRunConfig({ name: 'x', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 24 } }).model, labels.length).spec.get('head.w'));
     assert.match(r.stdout, new RegExp(`${report.steps} steps chosen, held-out accuracy ${(100 * report.heldOutAccuracy).toFixed(1)}%`));
   }
+});
+
+test('metatrain adapt also starts from a compressed model (int8 weights dequantized)', async () => {
+  const dir = tempDir();
+  const config = parseRunConfig({ name: 'c', task: { family: 'sotu', ways: 3 }, model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 24 }, algorithm: { name: 'maml', adapt: 'head', innerLr: 0.5 } });
+  const params = initMetaParams(config, 3, 9);
+  const int8 = ['layer0.ff.w1', 'layer0.ff.w2'];
+  const compressed = encodeCompressedModel({
+    model: config.model,
+    outputs: 3,
+    algorithm: { name: 'maml', adapt: 'head', innerLr: 0.5 },
+    float: paramSet([...params].filter(([n]) => !int8.includes(n))),
+    quantized: new Map(int8.map((n) => [n, quantizePerChannel(params.get(n)!, 1, n)] as const)),
+    source: { run: 'c', checkpoint: 'none', step: 0, configHash: 'x' },
+  });
+  mkdirSync(join(dir, 'compressed'));
+  writeFileSync(join(dir, 'compressed', 'model.safetensors'), compressed);
+  const out = join(dir, 'out');
+  const r = await runCli(['adapt', '--checkpoint', join(dir, 'compressed'), '--data', jsonl(dir, 'u.jsonl', ['x', 'y', 'z'], 4), '--out', out, '--max-steps', '4']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(readFileSync(join(out, 'adapted.json'), 'utf8')) as { compressed: boolean; headReset: boolean; curve: number[] };
+  assert.equal(report.compressed, true);
+  assert.equal(report.headReset, false);
+  assert.equal(report.curve.length, 5);
 });
 
 test('metatrain adapt refuses bad input and writes nothing', async () => {
