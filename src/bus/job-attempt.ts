@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { CompressionError } from '../core/errors';
-import { retryDelayMs, type CompressionJob, type JobEventSink, type JobHandler, type ResolvedJobQueueOptions } from './job-queue';
+import { retryDelayMs, type CompressionJob, type JobConsumer, type JobEventSink, type JobHandler, type ResolvedJobQueueOptions } from './job-queue';
 
 /** What became of one attempt. */
 export type AttemptResult =
@@ -46,4 +46,33 @@ export async function runAttempt(
     sink(job.run, 'warning', { message: `compression job ${job.jobId}: attempt ${attempt} of ${options.maxAttempts} failed (${error}); retrying in ${delayMs} ms` });
     return { kind: 'retry', delayMs, error };
   }
+}
+
+/**
+ * The handle of a running consumer loop, shared by both queues: `stop(graceMs)` asks the loop to stop
+ * (`stopping`), aborts the running job (`abortJob`) if it has not finished within `graceMs`, waits for the loop
+ * and then `unregister`s the consumer. `wake` is called right after the stop request (the in-process queue wakes
+ * its idle consumers).
+ */
+export function consumerHandle(
+  loop: { finished: readonly string[]; stopped: Promise<void>; stopping: AbortController; abortJob: AbortController },
+  unregister: (consumer: JobConsumer) => void,
+  wake: () => void = () => undefined,
+): JobConsumer {
+  const consumer: JobConsumer = {
+    finished: loop.finished,
+    stopped: loop.stopped,
+    stop: async (graceMs = 10_000) => {
+      loop.stopping.abort();
+      wake();
+      const timer = setTimeout(() => loop.abortJob.abort(), graceMs);
+      try {
+        await loop.stopped;
+      } finally {
+        clearTimeout(timer);
+        unregister(consumer);
+      }
+    },
+  };
+  return consumer;
 }

@@ -18,7 +18,7 @@
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { BusError, ProtocolError } from '../core/errors';
-import { defaultConsumerName, runAttempt } from './job-attempt';
+import { consumerHandle, defaultConsumerName, runAttempt } from './job-attempt';
 import { decodeJob, encodeJob } from './job-codec';
 import {
   resolveJobQueueOptions,
@@ -132,20 +132,7 @@ export class JetStreamJobQueue implements JobQueue {
       }
     };
     const stopped = loop();
-    const consumer: JobConsumer = {
-      finished,
-      stopped,
-      stop: async (graceMs = 10_000) => {
-        stopping.abort();
-        const timer = setTimeout(() => abortJob.abort(), graceMs);
-        try {
-          await stopped;
-        } finally {
-          clearTimeout(timer);
-          this.consumers.delete(consumer);
-        }
-      },
-    };
+    const consumer = consumerHandle({ finished, stopped, stopping, abortJob }, (c) => this.consumers.delete(c));
     this.consumers.add(consumer);
     return consumer;
   }

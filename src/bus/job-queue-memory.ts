@@ -6,7 +6,7 @@
  * its process, which holds the queue too.
  */
 import { BusError } from '../core/errors';
-import { defaultConsumerName, runAttempt } from './job-attempt';
+import { consumerHandle, defaultConsumerName, runAttempt } from './job-attempt';
 import {
   resolveJobQueueOptions,
   type CompressionJob,
@@ -83,21 +83,7 @@ export class MemoryJobQueue implements JobQueue {
       }
     };
     const stopped = loop();
-    const consumer: JobConsumer = {
-      finished,
-      stopped,
-      stop: async (graceMs = 10_000) => {
-        stopping.abort();
-        this.wakeAll();
-        const timer = setTimeout(() => abortJob.abort(), graceMs);
-        try {
-          await stopped;
-        } finally {
-          clearTimeout(timer);
-          this.consumers.delete(consumer);
-        }
-      },
-    };
+    const consumer = consumerHandle({ finished, stopped, stopping, abortJob }, (c) => this.consumers.delete(c), () => this.wakeAll());
     this.consumers.add(consumer);
     return consumer;
   }
