@@ -15,9 +15,10 @@ export function formatSummary(summary: RunSummary, paths: Record<string, string>
   if (first) {
     const last = first.metric.length - 1;
     const table = new Table({
-      head: ['initialization', `${summary.metricName} before adaptation`, `${summary.metricName} after ${last} steps`, `query loss after ${last} steps`],
+      // For regression the metric is the loss (MSE): no separate loss column.
+      head: ['initialization', `${summary.metricName} before adaptation`, `${summary.metricName} after ${last} steps`, ...(percent ? [`query loss after ${last} steps`] : [])],
     });
-    for (const r of summary.results) table.push([r.name, fmt(r.metric[0]!, percent), fmt(r.metric[last]!, percent), fmt(r.loss[last]!, false)]);
+    for (const r of summary.results) table.push([r.name, fmt(r.metric[0]!, percent), fmt(r.metric[last]!, percent), ...(percent ? [fmt(r.loss[last]!, false)] : [])]);
     lines.push(`Few-shot meta-test results (${first.metric[0]!.n} tasks, mean ± 95% CI):`, table.toString());
   }
   const where = new Table();
