@@ -14,7 +14,7 @@
  *
  * Without --config and --checkpoint, examples/quickstart.yaml is used, or a built-in SOTU config (printed).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadRunConfig, parseRunConfig, type RunConfig, type RunConfigInput } from '../src/core/config';
 import type { ParamSet } from '../src/core/param-set';
@@ -71,6 +71,7 @@ async function teacherCheckpoint(): Promise<{ checkpoint: string; config: RunCon
     runtime: { ...base.runtime, workers: Number(values.workers), outDir: 'runs/bench-compress' },
     compression: { ...base.compression, enabled: false },
   });
+  rmSync(config.runtime.outDir!, { recursive: true, force: true }); // the benchmark's own scratch teacher run
   const cluster = new LocalCluster({ config });
   await cluster.start();
   const t0 = performance.now();

@@ -6,8 +6,9 @@
  *   npx tsx bench/sotu.ts [--config examples/quickstart.yaml] [--test-tasks 200] [--workers 2]
  *
  * Prints one table; every number comes from the run it describes (summary.json of each run is kept under
- * runs/bench-sotu-*).
+ * runs/bench-sotu-*, replaced at each invocation).
  */
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadRunConfig, parseRunConfig } from '../src/core/config';
 import { LocalCluster } from '../src/local/local-cluster';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       runtime: { ...base.runtime, workers: Number(values.workers), outDir: `runs/bench-sotu-${shots}shot` },
       compression: { ...base.compression, enabled: false },
     });
+    rmSync(config.runtime.outDir!, { recursive: true, force: true }); // the benchmark's own scratch run
     const cluster = new LocalCluster({ config });
     await cluster.start();
     const started = performance.now();

@@ -41,3 +41,11 @@ export function tlsFiles(o: { tlsCa?: string; tlsCert?: string; tlsKey?: string 
   if (given !== 3) throw new Error('mutual TLS needs all of --tls-ca, --tls-cert and --tls-key');
   return { caFile: o.tlsCa!, certFile: o.tlsCert!, keyFile: o.tlsKey! };
 }
+
+/** Parses a `host:port` address (port 1–65535). */
+export function hostPort(value: string): string {
+  const m = /^(.+):(\d+)$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new InvalidArgumentError(`expected host:port with a port from 1 to 65535, got ${JSON.stringify(value)}`);
+  return value;
+}

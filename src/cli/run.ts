@@ -5,7 +5,7 @@ import { loadRunConfig, parseRunConfig, runDir } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
 import { TARGETS_FILE } from '../local/scrape-targets';
 import { REPORT_FILE } from '../report/write-report';
-import { BACKEND_NAMES } from '../model/backend';
+import { BACKEND_NAMES, initBackend } from '../model/backend';
 import { nonNegativeInt, positiveInt } from './options';
 import { showProgress } from './run-progress';
 import { formatSummary } from './run-summary-table';
@@ -29,16 +29,20 @@ export function register(program: Command): void {
         ...base,
         runtime: { ...base.runtime, ...(o.workers ? { workers: o.workers } : {}), ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) },
       });
+      // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
+      await initBackend(config.runtime.backend);
       const cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds });
       const metricName = config.task.family === 'sinusoid' ? 'mse' : 'accuracy';
       const stopProgress = showProgress(cluster.coordinator.events, metricName);
       let interrupted = false;
-      process.on('SIGINT', () => {
+      const interrupt = () => {
         if (interrupted) process.exit(130);
         interrupted = true;
         process.stderr.write('\nstopping: checkpointing the last completed step (Ctrl-C again to force)\n');
         void cluster.stop();
-      });
+      };
+      process.on('SIGINT', interrupt);
+      process.on('SIGTERM', interrupt);
       const port = await cluster.start();
       process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${config.runtime.workers} ${config.runtime.backend} workers, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);
       const summary = await cluster.run();

@@ -11,14 +11,14 @@ import { BACKEND_NAMES, type BackendName } from '../model/backend';
 import { createTfjsEngine } from '../worker/tfjs-engine';
 import { WorkerMetrics } from '../worker/metrics';
 import { Worker } from '../worker/worker';
-import { portNumber, positiveInt, readToken, tlsFiles } from './options';
+import { portNumber, positiveInt, readToken, tlsFiles, hostPort } from './options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
   program
     .command('worker')
     .description('join a coordinator and run its inner-loop tasks')
-    .requiredOption('--coordinator <address>', 'coordinator gRPC address host:port')
+    .requiredOption('--coordinator <address>', 'coordinator gRPC address host:port', hostPort)
     .option('--backend <name>', `tfjs backend: ${BACKEND_NAMES.join(', ')} (default: env METATRAIN_BACKEND, else the run config)`)
     .option('--concurrency <n>', 'tasks accepted at once', positiveInt, 1)
     .option('--name <name>', 'worker name in logs and metrics')
@@ -28,9 +28,10 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'worker certificate')
     .option('--tls-key <file>', 'worker private key')
     .option('--log-file <file>', 'write logs to this file instead of stderr')
+    .option('--exit-with-parent', 'leave the run when stdin closes (used by metatrain run for its worker processes)', false)
     .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port, 0 = any free port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
     .option('--metrics-host <host>', 'bind address of the metrics port', '0.0.0.0')
-    .action(async (o: { coordinator: string; backend?: string; concurrency: number; name?: string; maxBackoffMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; logFile?: string; metricsPort?: number; metricsHost: string }) => {
+    .action(async (o: { coordinator: string; backend?: string; concurrency: number; name?: string; maxBackoffMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; logFile?: string; metricsPort?: number; metricsHost: string; exitWithParent: boolean }) => {
       const chosen = o.backend ?? process.env.METATRAIN_BACKEND;
       if (chosen !== undefined && !BACKEND_NAMES.includes(chosen as BackendName)) {
         throw new Error(`unknown backend ${JSON.stringify(chosen)}: choose one of ${BACKEND_NAMES.join(', ')}`);
@@ -57,6 +58,12 @@ export function register(program: Command): void {
       const stop = () => worker.stop();
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
+      if (o.exitWithParent) {
+        // Started by `metatrain run` with a pipe on stdin: the pipe closes when that process ends, however it ends.
+        process.stdin.on('close', stop);
+        process.stdin.on('end', stop);
+        process.stdin.resume();
+      }
       await worker.run();
       await endpoints?.close();
       process.exit(0);

@@ -10,7 +10,7 @@
  */
 import { deriveSeed } from '../core/rng';
 import { specOf, type ParamSet } from '../core/param-set';
-import { RunFailedError } from '../core/errors';
+import { CheckpointError, RunFailedError } from '../core/errors';
 import { initMetaParams } from '../meta/meta-params';
 import { Adam } from '../meta/adam';
 import { meanGradient } from './aggregate';
@@ -91,7 +91,8 @@ async function validate(ctx: RunContext, version: string, step: number): Promise
  * @param resume continue from the newest valid checkpoint of this config (a corrupt newest one is skipped with a
  *   warning event).
  * @throws RunFailedError when a task fails `maxAttempts` times (checkpoints stay intact);
- *   CheckpointError when resuming from a checkpoint of another config.
+ *   CheckpointError when resuming from a checkpoint of another config, or when starting afresh (no `resume`)
+ *   where checkpoints already exist (nothing is overwritten).
  */
 export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaTrainResult> {
   const { config, family, dispatcher, versions, store, log, events } = ctx;
@@ -103,6 +104,14 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
   let best = params;
   let bestCheckpoint = '';
 
+  if (!resume) {
+    const existing = await store.list();
+    if (existing.length > 0) {
+      throw new CheckpointError(
+        `${existing.at(-1)!.path} and ${existing.length - 1} other checkpoint(s) already exist: continue that run with --resume, or choose another runtime.outDir (--out) or remove it`,
+      );
+    }
+  }
   if (resume) {
     const found = await store.loadLatest(ctx.configHash);
     for (const w of found?.warnings ?? []) {

@@ -18,8 +18,8 @@ const taskSchema = z
   .object({
     /** `sinusoid` (Finn et al. 2017 regression), `sotu` (State of the Union authorship), `jsonl` (labelled text file). */
     family: z.enum(['sinusoid', 'sotu', 'jsonl']),
-    /** N of N-way (classification only). @default 5 */
-    ways: positiveInt.default(5),
+    /** N of N-way (classification only), at least 2. @default 5 */
+    ways: z.number().int().min(2).default(5),
     /** K of K-shot: support examples per class (per task for sinusoid). @default 5 */
     shots: positiveInt.default(5),
     /** Query examples per class (per task for sinusoid). @default 10 */
@@ -41,15 +41,15 @@ const modelSchema = z
     /** Hidden widths of the MLP. @default [40, 40] */
     hidden: z.array(positiveInt).min(1).default([40, 40]),
     /** Transformer encoder layers. @default 1 */
-    layers: positiveInt.default(1),
+    layers: positiveInt.max(64).default(1),
     /** Transformer model width. @default 32 */
-    dModel: positiveInt.default(32),
+    dModel: positiveInt.max(4096).default(32),
     /** Attention heads; must divide dModel. @default 2 */
-    heads: positiveInt.default(2),
+    heads: positiveInt.max(64).default(2),
     /** Feed-forward width. @default 64 */
-    dFf: positiveInt.default(64),
+    dFf: positiveInt.max(16384).default(64),
     /** Maximum tokens per example (longer inputs are truncated). @default 64 */
-    maxLength: positiveInt.default(64),
+    maxLength: positiveInt.max(4096).default(64),
   })
   .strict()
   .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] });
@@ -278,16 +278,18 @@ export type RunConfigInput = z.input<typeof runConfigSchema>;
 
 /**
  * Validates a raw config object.
- * @throws ConfigError naming the first failing field path and the bad value.
+ * @throws ConfigError naming the first failing field path (`path`) and the bad value, then every other failing field.
  */
 export function parseRunConfig(raw: unknown): RunConfig {
   const result = runConfigSchema.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const path = issue.path.map(String).join('.');
-    const bad = valueAt(raw, issue.path);
-    const shown = bad === undefined ? '' : ` (got ${JSON.stringify(bad)})`;
-    throw new ConfigError(path, `${issue.message}${shown}`);
+    const [first, ...rest] = result.error.issues.map((issue) => {
+      const bad = valueAt(raw, issue.path);
+      const shown = bad === undefined ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : JSON.stringify(bad)})`;
+      return { path: issue.path.map(String).join('.'), detail: `${issue.message}${shown}` };
+    });
+    const more = rest.map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');
+    throw new ConfigError(first!.path, `${first!.detail}${more}`);
   }
   return Object.freeze(result.data) as RunConfig;
 }

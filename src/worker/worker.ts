@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { parseRunConfig, configHash, type RunConfig } from '../core/config';
+import { BackendError, ConfigError, DatasetError, UnsupportedGradientError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { chunkParamSet } from '../core/tensor-chunks';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
@@ -60,17 +61,26 @@ export class Worker {
 
   constructor(private readonly o: WorkerOptions) {}
 
-  /** Joins and serves until stopped; reconnects on every failure. */
+  /**
+   * Joins and serves until stopped; reconnects on every transient failure.
+   * @throws the error when retrying cannot help: a refused token (UNAUTHENTICATED) or an engine that cannot be
+   *   built for the run (BackendError, UnsupportedGradientError, ConfigError, DatasetError).
+   */
   async run(): Promise<void> {
     const min = this.o.minBackoffMs ?? 200;
     const max = this.o.maxBackoffMs ?? 5000;
     let backoff = min;
     while (!this.stopped) {
       const joinedAt = Date.now();
+      const joins = this.joins;
       try {
         await this.session();
       } catch (err) {
-        if (!this.stopped) this.o.log.warn({ err: (err as Error).message, address: this.o.address }, 'coordinator session ended');
+        if (isPermanent(err)) {
+          this.o.log.error({ err: (err as Error).message, address: this.o.address }, 'giving up: retrying cannot fix this');
+          throw err;
+        }
+        if (!this.stopped) this.o.log.warn({ err: (err as Error).message, address: this.o.address }, joins === this.joins ? 'cannot join the coordinator; retrying' : 'coordinator session ended; rejoining');
       }
       if (this.stopped) break;
       if (Date.now() - joinedAt > 30_000) backoff = min;
@@ -216,6 +226,12 @@ export class Worker {
       return 'failed';
     }
   }
+}
+
+/** Errors a reconnect cannot fix. */
+function isPermanent(err: unknown): boolean {
+  if (err instanceof BackendError || err instanceof UnsupportedGradientError || err instanceof ConfigError || err instanceof DatasetError) return true;
+  return (err as { code?: number }).code === grpc.status.UNAUTHENTICATED;
 }
 
 function write(stream: Stream, message: unknown): Promise<void> {
