@@ -2,12 +2,12 @@
  * `metatrain compress --checkpoint DIR [--out DIR]`: runs one compression job by hand, in this process, and prints
  * its result. The run config comes from the checkpoint (checkpoints record it) or `--config`.
  */
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compressionJobId } from '../bus/job-queue';
 import { compressJob } from '../compress/compress-job';
 import { committedReport } from '../compress/compression-report';
-import { configHash, loadRunConfig, parseRunConfig, runDir } from '../core/config';
+import { configHash, loadRunConfig, parseRunConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
 import { loadCheckpoint } from '../coordinator/checkpoint-load';
 import { BACKEND_NAMES, type BackendName } from '../model/backend';
@@ -29,10 +29,14 @@ export function register(program: Command): void {
       if (o.config) config = loadRunConfig(o.config);
       else if (checkpoint.extra.config) config = parseRunConfig(checkpoint.extra.config);
       else throw new CheckpointError(`checkpoint ${o.checkpoint} does not record its run config; pass --config FILE`);
-      const outDir = resolve(o.out ?? `${runDir(config)}/compressed`);
+      // Default: `compressed/` of the run the checkpoint belongs to (<run dir>/checkpoints/step-N), wherever we run from.
+      const outDir = resolve(o.out ?? join(dirname(dirname(resolve(o.checkpoint))), 'compressed'));
       const job = { jobId: compressionJobId(config.name, checkpoint.step, configHash(config)), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };
       const existing = await committedReport(outDir);
-      if (existing) process.stderr.write(`${outDir} already holds a compression result; not running again (remove it to recompress)\n`);
+      if (existing && existing.jobId !== job.jobId) {
+        throw new Error(`${outDir} already holds the compression of ${existing.checkpoint} (step ${existing.step}); choose another --out or remove it`);
+      }
+      if (existing) process.stderr.write(`${outDir} already holds this checkpoint's compression; not running again (remove it to recompress)\n`);
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
       await compressJob(job, {

@@ -37,7 +37,7 @@ test('metatrain compress runs one job by hand from the config recorded in the ch
   assert.match(result.stdout, /teacher .* → compressed /);
   const again = await runCli(['compress', '--checkpoint', checkpoint, '--out', out]);
   assert.equal(again.code, 0);
-  assert.match(again.stderr, /already holds a compression result/);
+  assert.match(again.stderr, /already holds this checkpoint's compression/);
   const missing = await runCli(['compress', '--checkpoint', join(dir, 'nope')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nope.*manifest\.json/);
