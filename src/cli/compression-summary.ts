@@ -1,6 +1,7 @@
 /** Prints the result of a compression job (`compression.json`): sizes, sparsity, few-shot accuracy before/after, files. */
 import { join } from 'node:path';
 import Table from 'cli-table3';
+import { tableStyle } from './options';
 import type { CompressionReport } from '../compress/compression-report';
 import { COMPRESSED_MODEL_FILE } from '../compress/compressed-model';
 import { ONNX_FILE, REPORT_FILE } from '../compress/compression-report';
@@ -14,7 +15,7 @@ function score(x: MeanCI, percent: boolean): string {
 export function formatCompression(report: CompressionReport, outDir: string): string {
   const percent = report.accuracy.metric === 'accuracy';
   const a = report.accuracy;
-  const table = new Table();
+  const table = new Table({ style: tableStyle() });
   table.push(
     { size: `${report.sizes.compressedBytes} B compressed checkpoint (${(100 * report.sizes.ratio).toFixed(1)}% of ${report.sizes.float32Bytes} B float32); ONNX ${report.sizes.onnxBytes} B (${(100 * report.sizes.onnxRatio).toFixed(1)}%)` },
     { student: `dModel/hidden ${report.student.model.kind === 'transformer' ? report.student.model.dModel : report.student.model.hidden.join('-')}, ${report.student.params} parameters, ${(100 * report.sparsity.pruned).toFixed(0)}% of pruned weights zero, int8 per channel` },

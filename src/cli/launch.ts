@@ -1,5 +1,6 @@
 /** `metatrain launch CONFIG [--dry-run]`: puts a run on Kubernetes by server-side apply (idempotent). */
 import Table from 'cli-table3';
+import { tableStyle } from './options';
 import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
 import { connectCluster, launchManifest, launchRun } from '../k8s';
@@ -22,7 +23,7 @@ export function register(program: Command): void {
     }
     const cluster = connectCluster(clusterOptions(o));
     const result = await launchRun(cluster, config, { forceConflicts: o.forceConflicts });
-    const table = new Table({ head: ['kind', 'name', 'result'] });
+    const table = new Table({ head: ['kind', 'name', 'result'], style: tableStyle() });
     for (const r of result.results) table.push([r.kind, r.name, r.action]);
     process.stdout.write(`run ${result.run} in namespace ${result.namespace} (context ${cluster.context})\n${table.toString()}\n`);
     process.stdout.write(`follow it with: metatrain status ${result.run} -n ${result.namespace}\n`);

@@ -49,3 +49,8 @@ export function hostPort(value: string): string {
   if (!m || port < 1 || port > 65535) throw new InvalidArgumentError(`expected host:port with a port from 1 to 65535, got ${JSON.stringify(value)}`);
   return value;
 }
+
+/** cli-table3 style: its default colours on a terminal, none when the output is redirected to a file or a pipe. */
+export function tableStyle(): { head?: string[]; border?: string[] } {
+  return process.stdout.isTTY ? {} : { head: [], border: [] };
+}

@@ -1,5 +1,6 @@
 /** Prints a run summary as tables (cli-table3): few-shot meta-test results with 95% CI, then where things are. */
 import Table from 'cli-table3';
+import { tableStyle } from './options';
 import type { RunSummary } from '../coordinator/run-summary';
 import type { MeanCI } from '../core/stats';
 
@@ -15,13 +16,14 @@ export function formatSummary(summary: RunSummary, paths: Record<string, string>
   if (first) {
     const last = first.metric.length - 1;
     const table = new Table({
+      style: tableStyle(),
       // For regression the metric is the loss (MSE): no separate loss column.
       head: ['initialization', `${summary.metricName} before adaptation`, `${summary.metricName} after ${last} steps`, ...(percent ? [`query loss after ${last} steps`] : [])],
     });
     for (const r of summary.results) table.push([r.name, fmt(r.metric[0]!, percent), fmt(r.metric[last]!, percent), ...(percent ? [fmt(r.loss[last]!, false)] : [])]);
     lines.push(`Few-shot meta-test results (${first.metric[0]!.n} tasks, mean ± 95% CI):`, table.toString());
   }
-  const where = new Table();
+  const where = new Table({ style: tableStyle() });
   where.push(
     { 'meta-training': `${summary.reason} after ${summary.steps} steps (best at step ${summary.bestStep}), ${summary.seconds.training.toFixed(0)} s` },
     { 'total time': `${summary.seconds.total.toFixed(0)} s` },

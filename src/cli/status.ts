@@ -1,5 +1,6 @@
 /** `metatrain status RUN [--json]`: phase, step, meta-loss, workers, last checkpoint of a run on Kubernetes. */
 import Table from 'cli-table3';
+import { tableStyle } from './options';
 import type { Command } from 'commander';
 import { connectCluster, runStatus, type RunStatusReport } from '../k8s';
 import { clusterOptions, withClusterOptions } from './cluster-options';
@@ -33,7 +34,7 @@ export function register(program: Command): void {
       process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
       return;
     }
-    const table = new Table();
+    const table = new Table({ style: tableStyle() });
     for (const [k, v] of rows(s)) table.push({ [k]: v });
     process.stdout.write(`${table.toString()}\n`);
   });
