@@ -76,6 +76,9 @@ export function register(program: Command): void {
         await rm(tmp, { recursive: true, force: true });
         throw err;
       }
+      if (result.heldOutAccuracy <= 1 / labels.length) {
+        process.stderr.write(`warning: held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% is at chance level for ${labels.length} labels: the adapted model is no better than guessing; more examples per label may help\n`);
+      }
       process.stdout.write(
         `adapted to ${examples.length} examples of ${labels.length} labels: ${result.steps} steps chosen, held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% on ${result.heldOutExamples} examples\n` +
           `wrote ${join(out, 'model.safetensors')} and ${join(out, 'adapted.json')}\n`,

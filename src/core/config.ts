@@ -314,9 +314,14 @@ export function loadRunConfig(file: string): RunConfig {
   return parseRunConfig(raw);
 }
 
-/** sha256 of the canonical JSON of the fields that determine the trained parameters (stored in checkpoints). */
+/**
+ * sha256 of the canonical JSON of the fields that determine the trained parameters (stored in checkpoints).
+ * `training.maxSteps` is left out: it only says where to stop, so a finished run can be resumed with a larger
+ * budget (it continues from its last checkpoint; the validation it ran at the old last step is kept).
+ */
 export function configHash(config: RunConfig): string {
-  const { seed, task, model, algorithm, training } = config;
+  const { seed, task, model, algorithm } = config;
+  const { maxSteps: _stop, ...training } = config.training;
   return createHash('sha256').update(JSON.stringify({ seed, task, model, algorithm, training })).digest('hex');
 }
 

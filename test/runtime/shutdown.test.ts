@@ -57,3 +57,17 @@ test('Ctrl-C on metatrain run stops every process and says how to resume', async
   const ps = execFileSync('ps', ['-eo', 'args']).toString();
   assert.doesNotMatch(ps, new RegExp(join(dir, 'run', 'logs').replace(/[/.]/g, '\\$&')));
 });
+
+test('a finished run resumed with a larger training.maxSteps trains on to the new budget', async () => {
+  const dir = tempDir();
+  const first = await runCli(['run', writeConfig(dir, sinusoidConfig(dir))]);
+  assert.equal(first.code, 0, first.stderr);
+  const longer = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { training: { maxSteps: 16 } }), 'longer.yaml'), '--resume']);
+  assert.equal(longer.code, 0, longer.stderr);
+  assert.match(longer.stderr, /resumed from .*step-00000012/);
+  assert.ok(checkpointSteps(join(dir, 'run')).includes(16));
+  // Any other change is a different run, and resuming it is refused.
+  const other = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { seed: 4, training: { maxSteps: 20 } }), 'other.yaml'), '--resume']);
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /resuming a different run would be wrong/);
+});
