@@ -32,7 +32,7 @@ test('a real Prometheus scrapes a live local run: every dashboard query returns 
   const dir = tempDir();
   const config = sinusoidConfig(dir, {
     name: RUN,
-    training: { maxSteps: 400, evalEverySteps: 10, evalTasks: 6, checkpointEverySteps: 10, patience: 1000 },
+    training: { maxSteps: 1500, evalEverySteps: 50, evalTasks: 6, checkpointEverySteps: 50, patience: 1000 },
     evaluation: { testTasks: 8, adaptSteps: 2, baselines: ['random'] },
   });
   const runDir = join(dir, 'run');
