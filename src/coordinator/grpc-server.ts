@@ -187,7 +187,7 @@ export class CoordinatorServer {
     }
     if (!entry.error) {
       try {
-        for (const chunk of part.gradient) entry.assembler.add({ ...chunk, data: chunk.data });
+        for (const chunk of part.gradient) entry.assembler.add(chunk);
       } catch (err) {
         entry.error = (err as Error).message;
       }

@@ -6,7 +6,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../core/config';
-import { specOf } from '../core/param-set';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
 import { architectureOf } from '../model/architecture';
@@ -14,7 +13,7 @@ import { checkAlgorithmSupported } from '../meta/algorithm-support';
 import { computeMetaGradient } from '../meta/meta-gradient';
 import { evaluateAdaptation } from '../meta/evaluate';
 import { jointGradient } from '../meta/joint-gradient';
-import { initMetaParams } from '../meta/meta-params';
+import { metaParamSpec } from '../meta/meta-params';
 import { taskFamilyFor } from '../tasks/task-family';
 import type { Engine } from './engine';
 
@@ -33,7 +32,7 @@ export async function createTfjsEngine(config: RunConfig, backend: BackendName):
   let jointModel: ReturnType<typeof createModel> | undefined;
   const joint = () => (jointModel ??= createModel(config.model, jointClasses));
   return {
-    metaSpec: specOf(initMetaParams(config, family.outputs, 0)),
+    metaSpec: metaParamSpec(model, config.algorithm),
     jointSpec: architectureOf(config.model, jointClasses).spec,
     train(params, spec) {
       const r = computeMetaGradient(model, params, family.build(spec), config.algorithm);
