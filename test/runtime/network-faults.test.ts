@@ -7,7 +7,7 @@ import { Coordinator } from '../../src/coordinator/coordinator';
 import { LocalCluster } from '../../src/local/local-cluster';
 import type { WorkItem } from '../../src/coordinator/work-item';
 import { rawWorker } from '../support/raw-worker';
-import { freePort, sinusoidConfig, startCli, tempDir, waitExit, writeConfig } from '../support/harness';
+import { freePort, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 test('a worker frozen mid-task (SIGSTOP) is dropped by keepalive and its task reassigned before its lease expires', async () => {
   const dir = tempDir();
@@ -82,7 +82,14 @@ test('workers rejoin within their maximum backoff after the coordinator is resta
       c.kill('SIGKILL');
       await waitExit(c);
     }
+    // The last coordinator gets a budget it cannot finish (maxSteps is outside the config hash, so --resume accepts
+    // it): on a fast machine the first rounds may have done most of 40 steps, and one worker could otherwise finish
+    // the run before the other's backoff is over. It is stopped (SIGTERM) once both workers have joined.
+    writeConfig(dir, sinusoidConfig(dir, { training: { maxSteps: 100_000, evalEverySteps: 10, checkpointEverySteps: 2 } }));
     const last = startCli(['coordinator', '--config', config, '--listen', address, '--resume'], { ...env, METATRAIN_LOG_LEVEL: 'info' });
+    const joined = (text: string, name: string) => text.split('\n').some((l) => l.includes(`"workerId":"${name}#`) && l.includes('"msg":"worker joined"'));
+    await waitForOutput(last, (text) => joined(text, 'w0') && joined(text, 'w1'), 30_000).catch(() => undefined);
+    last.kill('SIGTERM');
     const result = await waitExit(last);
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; time: number; workerId?: string });
