@@ -3,7 +3,7 @@
  * ≥ 200 tasks of presidents never seen in meta-training) of the meta-learned initialization against the random
  * and transfer baselines, all evaluated on the same tasks in the same run, through the local cluster.
  *
- *   npx tsx bench/sotu.ts [--config examples/quickstart.yaml] [--test-tasks 200] [--workers 2]
+ *   npx tsx bench/sotu.ts [--config examples/quickstart.yaml] [--test-tasks 200] [--workers 2] [--shots 1,5]
  *
  * Prints one table; every number comes from the run it describes (summary.json of each run is kept under
  * runs/bench-sotu-*, replaced at each invocation).
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     config: { type: 'string', default: 'examples/quickstart.yaml' },
     'test-tasks': { type: 'string', default: '200' },
     workers: { type: 'string', default: '2' },
+    shots: { type: 'string', default: '1,5' },
   },
 });
 
@@ -27,7 +28,7 @@ const pct = (x: MeanCI) => `${(100 * x.mean).toFixed(1)} ± ${(100 * x.ci95).toF
 async function main(): Promise<void> {
   const base = loadRunConfig(values.config!);
   const rows: string[][] = [];
-  for (const shots of [1, 5]) {
+  for (const shots of values.shots!.split(',').map(Number)) {
     const config = parseRunConfig({
       ...base,
       name: `bench-sotu-${shots}shot`,

@@ -6,9 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamSet } from '../core/param-set';
-import type { Model, TensorMap } from '../model/model';
+import type { EncodedBatch, Model, TensorMap } from '../model/model';
 import type { Task } from '../tasks/task';
 import { adaptationStart, disposeStart, type AdaptationStart, type AdaptOptions } from './adapt';
+import { frozenBodyView } from './frozen-body';
 import { disposeAdapted, innerLoop } from './inner-loop';
 import { lossAndMetric } from './objective-gradient';
 
@@ -41,15 +42,18 @@ export function evaluateAdaptation(model: Model, params: ParamSet, task: Task, o
     held.push(query.x, query.y);
     start = adaptationStart(model, params, options);
     current = start.params;
+    const view = frozenBodyView(model, start.params, start.adaptable, [support, query]);
+    held.push(...view.made);
+    const [viewSupport, viewQuery] = view.batches as [EncodedBatch, EncodedBatch];
     for (let s = 0; ; s++) {
       const [loss, metric] = tf.tidy(() => {
-        const out = lossAndMetric(model, current, query);
+        const out = lossAndMetric(view.model, current, viewQuery);
         return [out.loss.dataSync()[0]!, out.metric.dataSync()[0]!];
       });
       curve.loss.push(loss);
       curve.metric.push(metric);
       if (s === options.steps) return curve;
-      const next = innerLoop(model, current, support, { steps: 1, lr: start.lr, adaptable: start.adaptable, createGraph: false });
+      const next = innerLoop(view.model, current, viewSupport, { steps: 1, lr: start.lr, adaptable: start.adaptable, createGraph: false });
       disposeAdapted(current, start.params);
       current = next;
     }

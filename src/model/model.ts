@@ -35,8 +35,15 @@ export interface Model {
   readonly secondOrderBlockers: readonly string[];
   /** Turns examples into tensors. The caller disposes the result. */
   encode(set: ExampleSet): EncodedBatch;
-  /** Predictions `[n, 1]` or logits `[n, outputs]` for input `x`. Pure in `params`. */
+  /** Predictions `[n, 1]` or logits `[n, outputs]` for input `x`: `head(params, features(params, x))`. Pure in `params`. */
   forward(params: TensorMap, x: tf.Tensor): tf.Tensor;
+  /**
+   * The body: everything before the head, `x` → features `[n, f]` (the last hidden layer of the MLP, the pooled
+   * encoding of the Transformer). Reads no head parameter.
+   */
+  features(params: TensorMap, x: tf.Tensor): tf.Tensor;
+  /** The head alone: features `[n, f]` → predictions or logits. Reads only the parameters in `headNames`. */
+  head(params: TensorMap, features: tf.Tensor): tf.Tensor;
   /** Scalar training loss: MSE (regression) or mean softmax cross-entropy (classification). */
   loss(prediction: tf.Tensor, y: tf.Tensor): tf.Scalar;
   /** Scalar quality: MSE (regression, lower is better) or accuracy in [0, 1] (classification). */

@@ -33,20 +33,32 @@ export function createSinusoidMlp(model: ModelConfig, outputs: number): Model {
       return { x: tf.tensor2d(set.x, [n, 1]), y: tf.tensor2d(set.y, [n, outputs]) };
     },
     forward(params: TensorMap, x: tf.Tensor): tf.Tensor {
-      if (x.rank !== 2 || x.shape[1] !== 1) {
-        throw new ShapeError(`sinusoid-mlp forward: x must be [n, 1], got [${x.shape.join(', ')}]`);
-      }
-      return tf.tidy(() => {
-        let h = x as tf.Tensor2D;
-        for (let i = 0; i < depth; i++) {
-          h = tf.relu(tf.add(matMul(h, param(params, `layer${i}.w`)), param(params, `layer${i}.b`))) as tf.Tensor2D;
-        }
-        return tf.add(matMul(h, param(params, 'head.w')), param(params, 'head.b'));
-      });
+      return tf.tidy(() => head(params, features(params, x)));
     },
+    features,
+    head,
     loss: meanSquaredError,
     metric: meanSquaredError,
   };
+
+  /** Last hidden layer's ReLU activations `[n, hidden.at(-1)]` for x `[n, 1]`. */
+  function features(params: TensorMap, x: tf.Tensor): tf.Tensor {
+    if (x.rank !== 2 || x.shape[1] !== 1) {
+      throw new ShapeError(`sinusoid-mlp forward: x must be [n, 1], got [${x.shape.join(', ')}]`);
+    }
+    return tf.tidy(() => {
+      let h = x as tf.Tensor2D;
+      for (let i = 0; i < depth; i++) {
+        h = tf.relu(tf.add(matMul(h, param(params, `layer${i}.w`)), param(params, `layer${i}.b`))) as tf.Tensor2D;
+      }
+      return h;
+    });
+  }
+
+  /** Predictions `[n, outputs]` of the linear head on features `[n, hidden.at(-1)]`. */
+  function head(params: TensorMap, feats: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.add(matMul(feats as tf.Tensor2D, param(params, 'head.w')), param(params, 'head.b')));
+  }
 }
 
 /**

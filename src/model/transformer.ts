@@ -65,6 +65,32 @@ export function createTransformer(model: ModelConfig, outputs: number): Model {
     return tf.reshape(tf.add(matMul(hidden, param(params, `${p}.ff.w2`)), param(params, `${p}.ff.b2`)), [n, len, d]);
   }
 
+  /** Pooled encoding `[n, d]`: mean of the final LayerNorm's output over non-pad tokens of ids `[n, L]`. */
+  function features(params: TensorMap, x: tf.Tensor): tf.Tensor {
+    if (x.rank !== 2 || x.dtype !== 'int32' || x.shape[1]! > maxLength) {
+      throw new ShapeError(`transformer forward: x must be int32 [n, L] with L ≤ ${maxLength}, got ${x.dtype} [${x.shape.join(', ')}]`);
+    }
+    const [n, len] = x.shape as [number, number];
+    return tf.tidy(() => {
+      const mask = tf.cast(tf.notEqual(x, PAD_ID), 'float32'); // [n, L]
+      const keyBias = tf.reshape(tf.mul(tf.sub(1, mask), MASKED_SCORE), [n, 1, 1, len]);
+      const positions = tf.slice(param(params, 'embed.position'), [0, 0], [len, d]);
+      let h = tf.add(embeddingLookup(param(params, 'embed.token'), x), positions) as tf.Tensor3D;
+      for (let i = 0; i < layers; i++) {
+        const p = `layer${i}`;
+        h = tf.add(h, attention(params, p, layerNorm(params, `${p}.ln1`, h), keyBias));
+        h = tf.add(h, feedForward(params, p, layerNorm(params, `${p}.ln2`, h)));
+      }
+      h = layerNorm(params, 'norm', h);
+      return tf.div(tf.sum(tf.mul(h, tf.expandDims(mask, 2)), 1), tf.sum(mask, 1, true));
+    });
+  }
+
+  /** Logits `[n, outputs]` of the linear head on pooled features `[n, d]`. */
+  function head(params: TensorMap, pooled: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.add(matMul(pooled as tf.Tensor2D, param(params, 'head.w')), param(params, 'head.b')));
+  }
+
   return {
     ...arch,
     secondOrderBlockers: [],
@@ -79,25 +105,10 @@ export function createTransformer(model: ModelConfig, outputs: number): Model {
       return { x: tf.tensor2d(encodeTexts(set.texts, maxLength), [n, maxLength], 'int32'), y: tf.tensor1d(set.labels, 'int32') };
     },
     forward(params: TensorMap, x: tf.Tensor): tf.Tensor {
-      if (x.rank !== 2 || x.dtype !== 'int32' || x.shape[1]! > maxLength) {
-        throw new ShapeError(`transformer forward: x must be int32 [n, L] with L ≤ ${maxLength}, got ${x.dtype} [${x.shape.join(', ')}]`);
-      }
-      const [n, len] = x.shape as [number, number];
-      return tf.tidy(() => {
-        const mask = tf.cast(tf.notEqual(x, PAD_ID), 'float32'); // [n, L]
-        const keyBias = tf.reshape(tf.mul(tf.sub(1, mask), MASKED_SCORE), [n, 1, 1, len]);
-        const positions = tf.slice(param(params, 'embed.position'), [0, 0], [len, d]);
-        let h = tf.add(embeddingLookup(param(params, 'embed.token'), x), positions) as tf.Tensor3D;
-        for (let i = 0; i < layers; i++) {
-          const p = `layer${i}`;
-          h = tf.add(h, attention(params, p, layerNorm(params, `${p}.ln1`, h), keyBias));
-          h = tf.add(h, feedForward(params, p, layerNorm(params, `${p}.ln2`, h)));
-        }
-        h = layerNorm(params, 'norm', h);
-        const pooled = tf.div(tf.sum(tf.mul(h, tf.expandDims(mask, 2)), 1), tf.sum(mask, 1, true)) as tf.Tensor2D; // [n, d]
-        return tf.add(matMul(pooled, param(params, 'head.w')), param(params, 'head.b'));
-      });
+      return tf.tidy(() => head(params, features(params, x)));
     },
+    features,
+    head,
     loss: softmaxCrossEntropy,
     metric: accuracy,
   };

@@ -50,6 +50,8 @@ export function metaParamsFor(config: RunConfig, seed: number, lrRange: [number,
  */
 export function tanhModel(hidden: number, blockers: readonly string[] = ['tanh (hidden layer)']): Model {
   const mse = (p: tf.Tensor, y: tf.Tensor): tf.Scalar => tf.mean(tf.square(tf.sub(p, y))) as tf.Scalar;
+  const features = (params: TensorMap, x: tf.Tensor): tf.Tensor => tf.tanh(tf.add(tf.matMul(x as tf.Tensor2D, params['body.w'] as tf.Tensor2D), params['body.b']!));
+  const head = (params: TensorMap, f: tf.Tensor): tf.Tensor => tf.add(tf.matMul(f as tf.Tensor2D, params['head.w'] as tf.Tensor2D), params['head.b']!);
   return {
     spec: new Map([
       ['body.b', [hidden]],
@@ -61,8 +63,9 @@ export function tanhModel(hidden: number, blockers: readonly string[] = ['tanh (
     layerNormNames: [],
     secondOrderBlockers: blockers,
     encode: (set) => regression(set),
-    forward: (params, x) =>
-      tf.add(tf.matMul(tf.tanh(tf.add(tf.matMul(x as tf.Tensor2D, params['body.w'] as tf.Tensor2D), params['body.b']!)), params['head.w'] as tf.Tensor2D), params['head.b']!),
+    forward: (params, x) => head(params, features(params, x)),
+    features,
+    head,
     loss: mse,
     metric: mse,
   };
@@ -93,6 +96,8 @@ export function squareModel(): Model {
     secondOrderBlockers: [],
     encode: (set) => regression(set),
     forward: (params, x) => tf.mul(tf.onesLike(x), params['head.w']!),
+    features: (_params, x) => tf.onesLike(x),
+    head: (params, f) => tf.mul(f, params['head.w']!),
     loss: (p) => meanSquare(p),
     metric: (p) => meanSquare(p),
   };
