@@ -13,7 +13,7 @@ import { CheckpointError } from '../core/errors';
 import { paramSet, type NamedTensor, type ParamSet } from '../core/param-set';
 import type { ModelConfig } from '../model/architecture';
 import { dequantize, type QuantizedTensor } from './quantize';
-import { decodeTypedSafetensors, encodeTypedSafetensors, type TypedTensor } from './typed-safetensors';
+import { decodeTypedSafetensors, encodeTypedSafetensors, type TypedTensor } from '../core/safetensors';
 
 /** `format` metadata value of a compressed model file. */
 export const COMPRESSED_FORMAT = 'metatrain-compressed-model';

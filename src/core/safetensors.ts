@@ -1,19 +1,28 @@
 /**
- * ParamSets as Hugging Face safetensors files (https://huggingface.co/docs/safetensors, format section):
+ * The one safetensors codec of metatrain (spec: https://github.com/huggingface/safetensors, format section of its
+ * README; also https://huggingface.co/docs/safetensors):
  *
  * ```
  * [8 bytes: N, unsigned little-endian 64-bit] [N bytes: UTF-8 JSON header] [data: little-endian tensor bytes]
- * header = {"__metadata__"?: {string: string}, NAME: {"dtype": "F32", "shape": [d0, ...], "data_offsets": [b, e]}}
+ * header = {"__metadata__"?: {string: string}, NAME: {"dtype": "F32" | "I8" | "U8", "shape": [d0, ...], "data_offsets": [b, e]}}
  * ```
  * Offsets are relative to the start of the data and must tile it exactly: no overlap, no hole, no trailing byte.
- * The header is padded with spaces so the data starts on an 8-byte boundary. metatrain writes and reads F32 only.
- * Writing matches the reference (Rust) serializer byte for byte: compact JSON, `__metadata__` first, tensors in
- * sorted-name order (its order for a single dtype; same as byte order for ASCII names), keys in the order dtype,
- * shape, data_offsets.
+ * The header is padded with spaces so the data starts on an 8-byte boundary.
+ *
+ * Two layers:
+ * - typed: {@link encodeTypedSafetensors} / {@link decodeTypedSafetensors}, tensors of dtype F32, I8 or U8 (the
+ *   compressed model, src/compress/compressed-model.ts);
+ * - float: {@link encodeSafetensors} / {@link decodeSafetensors}, a `ParamSet` as F32 tensors (checkpoints, adapted
+ *   models). Its decoder accepts F32 only, on purpose: training checkpoints must never silently load integer data.
+ *
+ * Writing is compact JSON, `__metadata__` first (omitted when empty), tensors in sorted-name order (same as byte
+ * order for ASCII names) packed back to back, keys in the order dtype, shape, data_offsets. For a single dtype
+ * (every F32 file) this matches the reference (Rust) serializer byte for byte; with mixed dtypes the reference
+ * orders by dtype first, so its bytes differ from ours while both are valid files.
  */
 import { endianness } from 'node:os';
 import { CheckpointError, ShapeError } from './errors';
-import { paramSet, sizeOfShape, type NamedTensor, type ParamSet } from './param-set';
+import { paramSet, sizeOfShape, type ParamSet } from './param-set';
 
 /** Largest header accepted, as in the reference implementation (100 MB); a larger length means a corrupt file. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -24,48 +33,92 @@ const METADATA_KEY = '__metadata__';
 /** dtypes the format defines; named in the error when a file holds one metatrain does not read. */
 const KNOWN_DTYPES = new Set(['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64']);
 
+/** The dtypes metatrain writes and reads. */
+export type TypedDtype = 'F32' | 'I8' | 'U8';
+
+/** The array type holding each {@link TypedDtype}. */
+export type TypedArrayOf<D extends TypedDtype> = { F32: Float32Array; I8: Int8Array; U8: Uint8Array }[D];
+
+/** One tensor of any {@link TypedDtype}: row-major `data` of `dtype`'s array type; `data.length` is the product of `shape`. */
+export type TypedTensor = {
+  [D in TypedDtype]: { readonly dtype: D; readonly shape: readonly number[]; readonly data: TypedArrayOf<D> };
+}[TypedDtype];
+
+/** Element size in bytes and array constructor of each dtype. */
+const DTYPES: { readonly [D in TypedDtype]: { readonly bytes: number; readonly array: new (n: number) => TypedArrayOf<D> } } = {
+  F32: { bytes: 4, array: Float32Array },
+  I8: { bytes: 1, array: Int8Array },
+  U8: { bytes: 1, array: Uint8Array },
+};
+
+/** Every {@link TypedDtype}: what {@link decodeTypedSafetensors} accepts by default. */
+export const TYPED_DTYPES: readonly TypedDtype[] = ['F32', 'I8', 'U8'];
+
 const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
-/** A decoded file: its tensors (sorted by name) and its `__metadata__` map (empty when absent). */
+function isTypedDtype(d: unknown): d is TypedDtype {
+  return typeof d === 'string' && Object.hasOwn(DTYPES, d);
+}
+
+/** A decoded typed file: its tensors (in sorted-name order) and its `__metadata__` map (empty when absent). */
+export interface TypedSafetensorsContent {
+  readonly tensors: ReadonlyMap<string, TypedTensor>;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** A decoded F32 file: its tensors (sorted by name) and its `__metadata__` map (empty when absent). */
 export interface SafetensorsContent {
   readonly params: ParamSet;
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-/** Copies float32 bytes between little-endian storage and host order (reversing each 4-byte group on a big-endian host). */
-function copyFloat32Bytes(src: Uint8Array, dst: Uint8Array): void {
+/**
+ * Copies element bytes between little-endian storage and host order: a plain copy on a little-endian host or for
+ * 1-byte elements, else each `width`-byte group reversed. `src` and `dst` have the same length.
+ */
+function copyLittleEndian(src: Uint8Array, dst: Uint8Array, width: number): void {
   dst.set(src);
-  if (LITTLE_ENDIAN_HOST) return;
-  for (let i = 0; i < dst.length; i += 4) {
-    const a = dst[i], b = dst[i + 1];
-    dst[i] = dst[i + 3]; dst[i + 1] = dst[i + 2]; dst[i + 2] = b; dst[i + 3] = a;
-  }
+  if (LITTLE_ENDIAN_HOST || width === 1) return;
+  for (let i = 0; i < dst.length; i += width) dst.subarray(i, i + width).reverse();
+}
+
+/** The bytes of an array's view (no copy). */
+function bytesOfArray(a: Float32Array | Int8Array | Uint8Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
 /**
- * Serializes `params` (every tensor F32) to safetensors bytes.
- * @param params tensors to write; any float32 bit pattern (NaN payloads included) is stored unchanged.
+ * Serializes typed tensors to safetensors bytes (https://github.com/huggingface/safetensors format; layout and
+ * byte order in the module docstring).
+ * @param tensors name → tensor of dtype F32 (`Float32Array`), I8 (`Int8Array`) or U8 (`Uint8Array`); any float32
+ *   bit pattern (NaN payloads included) is stored unchanged.
  * @param metadata optional `__metadata__` string map (omitted from the header when empty or absent).
- * @returns the file contents: 8 + N + 4·(total element count) bytes, N a multiple of 8.
- * @throws ShapeError when a tensor is named `__metadata__`, has a dimension that is not a non-negative integer, or
- *   a data length that differs from the product of its shape.
+ * @returns the file contents: 8 + N + Σ (element count × dtype size) bytes, N a multiple of 8.
+ * @throws ShapeError naming the tensor when it is named `__metadata__`, its dtype is not F32/I8/U8 or does not
+ *   match its array type, a dimension is not a non-negative integer, or its data length differs from the product
+ *   of its shape.
  */
-export function encodeSafetensors(params: ParamSet, metadata?: Readonly<Record<string, string>>): Buffer {
-  const names = [...params.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+export function encodeTypedSafetensors(tensors: ReadonlyMap<string, TypedTensor>, metadata?: Readonly<Record<string, string>>): Buffer {
+  const names = [...tensors.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header[METADATA_KEY] = { ...metadata };
   let offset = 0;
   for (const name of names) {
-    const t = params.get(name) as NamedTensor;
+    const t = tensors.get(name) as TypedTensor;
     if (name === METADATA_KEY) throw new ShapeError(`safetensors: a tensor may not be named ${METADATA_KEY}`);
+    if (!isTypedDtype(t.dtype)) throw new ShapeError(`safetensors: tensor ${name} has dtype ${JSON.stringify(t.dtype)}; metatrain writes ${TYPED_DTYPES.join(', ')}`);
+    const { bytes, array } = DTYPES[t.dtype];
+    if (!(t.data instanceof array)) {
+      throw new ShapeError(`safetensors: tensor ${name} is declared ${t.dtype} but holds a ${(t.data as object).constructor.name}, not a ${array.name}`);
+    }
     if (t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       throw new ShapeError(`safetensors: tensor ${name} has shape [${t.shape.join(', ')}]; dimensions must be non-negative integers`);
     }
     if (t.data.length !== sizeOfShape(t.shape)) {
       throw new ShapeError(`safetensors: tensor ${name} has shape [${t.shape.join(', ')}] but ${t.data.length} values`);
     }
-    const end = offset + 4 * t.data.length;
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, end] };
+    const end = offset + bytes * t.data.length;
+    header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, end] };
     offset = end;
   }
   const json = Buffer.from(JSON.stringify(header), 'utf8');
@@ -75,11 +128,24 @@ export function encodeSafetensors(params: ParamSet, metadata?: Readonly<Record<s
   json.copy(out, 8);
   const dataStart = 8 + headerBytes;
   for (const name of names) {
-    const t = params.get(name) as NamedTensor;
+    const t = tensors.get(name) as TypedTensor;
     const [b, e] = (header[name] as { data_offsets: [number, number] }).data_offsets;
-    copyFloat32Bytes(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), out.subarray(dataStart + b, dataStart + e));
+    copyLittleEndian(bytesOfArray(t.data), out.subarray(dataStart + b, dataStart + e), DTYPES[t.dtype].bytes);
   }
   return out;
+}
+
+/**
+ * Serializes `params` (every tensor F32) to safetensors bytes (https://github.com/huggingface/safetensors format):
+ * {@link encodeTypedSafetensors} with dtype F32, so the output is byte-identical to the reference serializer's.
+ * @param params tensors to write; any float32 bit pattern (NaN payloads included) is stored unchanged.
+ * @param metadata optional `__metadata__` string map (omitted from the header when empty or absent).
+ * @returns the file contents: 8 + N + 4·(total element count) bytes, N a multiple of 8.
+ * @throws ShapeError when a tensor is named `__metadata__`, has a dimension that is not a non-negative integer, or
+ *   a data length that differs from the product of its shape.
+ */
+export function encodeSafetensors(params: ParamSet, metadata?: Readonly<Record<string, string>>): Buffer {
+  return encodeTypedSafetensors(new Map([...params].map(([name, t]) => [name, { dtype: 'F32', shape: t.shape, data: t.data }] as const)), metadata);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -88,21 +154,22 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 interface Entry {
   readonly name: string;
+  readonly dtype: TypedDtype;
   readonly shape: number[];
   readonly begin: number;
   readonly end: number;
 }
 
-/** Checks one header entry's fields (not yet its placement in the data). */
-function parseEntry(name: string, raw: unknown, fail: (detail: string) => never): Entry {
+/** Checks one header entry's fields (not yet its placement in the data); `accept` lists the dtypes read. */
+function parseEntry(name: string, raw: unknown, accept: readonly TypedDtype[], fail: (detail: string) => never): Entry {
   if (!isPlainObject(raw)) fail(`header entry ${JSON.stringify(name)} is not an object`);
   for (const key of Object.keys(raw)) {
     if (key !== 'dtype' && key !== 'shape' && key !== 'data_offsets') fail(`tensor ${name}: unknown header field ${JSON.stringify(key)}`);
   }
   const { dtype, shape, data_offsets: offsets } = raw;
   if (typeof dtype !== 'string') fail(`tensor ${name}: dtype is missing or not a string`);
-  if (dtype !== 'F32') {
-    fail(`tensor ${name}: unsupported dtype ${JSON.stringify(dtype)}${KNOWN_DTYPES.has(dtype) ? '' : ' (not a safetensors dtype)'}; metatrain reads F32 only`);
+  if (!(accept as readonly string[]).includes(dtype)) {
+    fail(`tensor ${name}: unsupported dtype ${JSON.stringify(dtype)}${KNOWN_DTYPES.has(dtype) ? '' : ' (not a safetensors dtype)'}; expected ${accept.join(', ')}`);
   }
   if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     fail(`tensor ${name}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
@@ -112,24 +179,30 @@ function parseEntry(name: string, raw: unknown, fail: (detail: string) => never)
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) fail(`tensor ${name}: data_offsets [${begin}, ${end}] end before they begin`);
-  const expected = 4 * sizeOfShape(shape as number[]);
+  const size = DTYPES[dtype as TypedDtype].bytes;
+  const expected = size * sizeOfShape(shape as number[]);
   if (end - begin !== expected) {
-    fail(`tensor ${name}: shape [${(shape as number[]).join(', ')}] × 4 bytes = ${expected} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`);
+    fail(`tensor ${name}: shape [${(shape as number[]).join(', ')}] of ${dtype} (${size} byte${size === 1 ? '' : 's'} each) needs ${expected} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`);
   }
-  return { name, shape: shape as number[], begin, end };
+  return { name, dtype: dtype as TypedDtype, shape: shape as number[], begin, end };
 }
 
 /**
- * Parses and fully validates safetensors bytes.
+ * Parses and fully validates safetensors bytes (https://github.com/huggingface/safetensors format) holding tensors
+ * of the dtypes in `accept`.
  * @param bytes the whole file.
- * @param source names the file in errors, e.g. `runs/a/step-00000042/params.safetensors`.
- * @returns the tensors (fresh, 4-byte-aligned `Float32Array`s, bitwise equal to the stored values) and metadata.
- * @throws CheckpointError naming `source` and the defect: fewer than 8 bytes, header length beyond the file or over
- *   {@link MAX_HEADER_BYTES}, header not UTF-8 / not starting with `{` / bad JSON, bad `__metadata__`,
- *   unsupported dtype, bad shape or offsets, shape × 4 ≠ byte length, offsets overlapping, leaving a hole, past the
- *   end of the data (truncated file) or leaving trailing bytes.
+ * @param source names the file in errors, e.g. `runs/demo/compressed/model.safetensors`.
+ * @param accept the dtypes read (default every {@link TypedDtype}: F32, I8, U8); any other dtype is an error.
+ * @returns the tensors in sorted-name order (fresh, aligned arrays of each dtype, bitwise equal to the stored
+ *   values, NaN payloads included) and the metadata (empty when absent).
+ * @throws CheckpointError `SOURCE: DEFECT` when: fewer than 8 bytes; header length beyond the file or over
+ *   {@link MAX_HEADER_BYTES}; header not UTF-8, not starting with `{` or not JSON; `__metadata__` not an object of
+ *   strings; an entry not an object, with an unknown field, a missing or unaccepted dtype, a shape that is not a
+ *   list of non-negative integers, data_offsets that are not an ordered pair of non-negative integers, or
+ *   shape × dtype size ≠ its byte length; offsets overlapping, leaving a hole, past the end of the data (truncated
+ *   file) or leaving trailing bytes.
  */
-export function decodeSafetensors(bytes: Uint8Array, source: string): SafetensorsContent {
+export function decodeTypedSafetensors(bytes: Uint8Array, source: string, accept: readonly TypedDtype[] = TYPED_DTYPES): TypedSafetensorsContent {
   const fail: (detail: string) => never = (detail) => {
     throw new CheckpointError(`${source}: ${detail}`);
   };
@@ -165,7 +238,7 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
         metadata[k] = v;
       }
     } else {
-      entries.push(parseEntry(name, raw, fail));
+      entries.push(parseEntry(name, raw, accept, fail));
     }
   }
 
@@ -181,12 +254,27 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   }
   if (cursor !== dataLength) fail(`${dataLength - cursor} trailing bytes after the last tensor (data holds ${dataLength}, tensors cover ${cursor})`);
 
-  const params = paramSet(
-    entries.map((e) => {
-      const data = new Float32Array((e.end - e.begin) / 4);
-      copyFloat32Bytes(bytes.subarray(dataStart + e.begin, dataStart + e.end), new Uint8Array(data.buffer));
-      return [e.name, { shape: e.shape, data }] as const;
-    }),
-  );
-  return { params, metadata };
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const tensors = new Map<string, TypedTensor>();
+  for (const e of entries) {
+    const { bytes: size, array } = DTYPES[e.dtype];
+    const data = new array((e.end - e.begin) / size);
+    copyLittleEndian(bytes.subarray(dataStart + e.begin, dataStart + e.end), bytesOfArray(data), size);
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data } as TypedTensor);
+  }
+  return { tensors, metadata };
+}
+
+/**
+ * Parses and fully validates a safetensors file (https://github.com/huggingface/safetensors format) of F32 tensors
+ * only: {@link decodeTypedSafetensors} accepting F32.
+ * @param bytes the whole file.
+ * @param source names the file in errors, e.g. `runs/a/step-00000042/params.safetensors`.
+ * @returns the tensors (fresh, 4-byte-aligned `Float32Array`s, bitwise equal to the stored values) and metadata.
+ * @throws CheckpointError naming `source` and the defect, as {@link decodeTypedSafetensors}; any dtype other than
+ *   F32 (I8 and U8 included) is refused.
+ */
+export function decodeSafetensors(bytes: Uint8Array, source: string): SafetensorsContent {
+  const { tensors, metadata } = decodeTypedSafetensors(bytes, source, ['F32']);
+  return { params: paramSet([...tensors].map(([name, t]) => [name, { shape: t.shape, data: t.data as Float32Array }] as const)), metadata };
 }

@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointError, ShapeError } from '../../src/core/errors';
 import { paramSet, type ParamSet } from '../../src/core/param-set';
-import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES } from '../../src/core/safetensors';
+import {
+  decodeSafetensors,
+  decodeTypedSafetensors,
+  encodeSafetensors,
+  encodeTypedSafetensors,
+  MAX_HEADER_BYTES,
+  type TypedTensor,
+} from '../../src/core/safetensors';
 
 /** Float32 values from raw bit patterns, so NaN payloads and signed zeros are compared exactly. */
 function fromBits(bits: number[]): Float32Array {
@@ -37,11 +44,33 @@ function fileWith(header: string | object, data: Uint8Array = new Uint8Array(0))
   return out;
 }
 
-function rejects(bytes: Uint8Array, pattern: RegExp): void {
+/** Tensors of every typed dtype: NaN payload and -0 in F32, the I8 and U8 extremes, a scalar and an empty tensor. */
+function typedSample(): Map<string, TypedTensor> {
+  return new Map<string, TypedTensor>([
+    ['w.codes', { dtype: 'I8', shape: [2, 2], data: Int8Array.from([-128, -1, 0, 127]) }],
+    ['w.bitmap', { dtype: 'U8', shape: [3], data: Uint8Array.from([0, 128, 255]) }],
+    ['w.scales', { dtype: 'F32', shape: [2], data: fromBits([0x7fc00001, 0x80000000]) }],
+    ['one', { dtype: 'U8', shape: [], data: Uint8Array.from([7]) }],
+    ['none', { dtype: 'I8', shape: [0], data: new Int8Array(0) }],
+  ]);
+}
+
+const DECODERS = {
+  f32: (bytes: Uint8Array, source: string) => decodeSafetensors(bytes, source),
+  typed: (bytes: Uint8Array, source: string) => decodeTypedSafetensors(bytes, source),
+};
+
+/** `decode` refuses `bytes` with a CheckpointError naming the file and matching `pattern`. */
+function rejectsWith(decode: (bytes: Uint8Array, source: string) => unknown, bytes: Uint8Array, pattern: RegExp): void {
   assert.throws(
-    () => decodeSafetensors(bytes, 'ck/params.safetensors'),
+    () => decode(bytes, 'ck/params.safetensors'),
     (e: unknown) => e instanceof CheckpointError && e.message.startsWith('ck/params.safetensors: ') && pattern.test(e.message),
   );
+}
+
+/** Both the F32 and the typed decoder refuse `bytes` (a defect that does not depend on the dtype). */
+function rejects(bytes: Uint8Array, pattern: RegExp): void {
+  for (const decode of Object.values(DECODERS)) rejectsWith(decode, bytes, pattern);
 }
 
 test('safetensors round trip is bitwise, including NaN payloads, -0, subnormals, scalars, empty tensors', () => {
@@ -87,12 +116,63 @@ test('safetensors header is padded with spaces so the data starts 8-byte aligned
   }
 });
 
-test('safetensors encoding refuses a reserved name and a data length that does not match the shape', () => {
-  assert.throws(() => encodeSafetensors(new Map([['__metadata__', { shape: [1], data: new Float32Array(1) }]])), ShapeError);
-  assert.throws(
-    () => encodeSafetensors(new Map([['w', { shape: [2, 2], data: new Float32Array(3) }]])),
-    (e: unknown) => e instanceof ShapeError && /tensor w/.test(e.message),
+test('typed safetensors round trip is bitwise for F32, I8 and U8, with metadata, in sorted-name order', () => {
+  const tensors = typedSample();
+  const { tensors: back, metadata } = decodeTypedSafetensors(encodeTypedSafetensors(tensors, { format: 'x' }), 'x');
+  assert.deepEqual(metadata, { format: 'x' });
+  assert.deepEqual([...back.keys()], [...tensors.keys()].sort());
+  for (const [name, t] of tensors) {
+    const u = back.get(name)!;
+    assert.equal(u.dtype, t.dtype, name);
+    assert.deepEqual(u.shape, t.shape, name);
+    assert.equal(u.data.constructor, t.data.constructor, name);
+    assert.deepEqual([...new Uint8Array(u.data.buffer, u.data.byteOffset, u.data.byteLength)], [...new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)], name);
+  }
+  assert.deepEqual(decodeTypedSafetensors(encodeTypedSafetensors(new Map()), 'x'), { tensors: new Map(), metadata: {} });
+});
+
+test('typed safetensors layout matches the spec byte by byte, an F32 tensor after int8 ones included', () => {
+  const bytes = encodeTypedSafetensors(
+    new Map<string, TypedTensor>([
+      ['c', { dtype: 'U8', shape: [2], data: Uint8Array.from([0, 255]) }],
+      ['b', { dtype: 'F32', shape: [], data: Float32Array.from([0.5]) }],
+      ['a', { dtype: 'I8', shape: [3], data: Int8Array.from([-128, -1, 127]) }],
+    ]),
+    { k: 'v' },
   );
+  const json =
+    '{"__metadata__":{"k":"v"},"a":{"dtype":"I8","shape":[3],"data_offsets":[0,3]},"b":{"dtype":"F32","shape":[],"data_offsets":[3,7]},"c":{"dtype":"U8","shape":[2],"data_offsets":[7,9]}}';
+  const padded = json + ' '.repeat((8 - (json.length % 8)) % 8);
+  const expected = Buffer.concat([
+    Buffer.from([padded.length, 0, 0, 0, 0, 0, 0, 0]),
+    Buffer.from(padded, 'utf8'),
+    Buffer.from([0x80, 0xff, 0x7f]), // a = [-128, -1, 127], two's complement
+    Buffer.from([0x00, 0x00, 0x00, 0x3f]), // b = 0.5 at data offset 3 (unaligned)
+    Buffer.from([0x00, 0xff]), // c = [0, 255]
+  ]);
+  assert.deepEqual(bytes, expected);
+  const b = decodeTypedSafetensors(bytes, 'x').tensors.get('b')!;
+  assert.ok(b.data instanceof Float32Array);
+  assert.deepEqual([...b.data], [0.5]);
+});
+
+test('safetensors encoding refuses a reserved name, a bad dimension and a data length that does not match the shape', () => {
+  const refuses = (f: () => unknown, pattern: RegExp) => assert.throws(f, (e: unknown) => e instanceof ShapeError && pattern.test(e.message));
+  refuses(() => encodeSafetensors(new Map([['__metadata__', { shape: [1], data: new Float32Array(1) }]])), /may not be named __metadata__/);
+  refuses(() => encodeSafetensors(new Map([['w', { shape: [2, 2], data: new Float32Array(3) }]])), /tensor w has shape \[2, 2\] but 3 values/);
+  refuses(() => encodeSafetensors(new Map([['w', { shape: [-1], data: new Float32Array(0) }]])), /tensor w has shape \[-1\]; dimensions must be non-negative integers/);
+  refuses(() => encodeTypedSafetensors(new Map([['__metadata__', { dtype: 'U8', shape: [1], data: new Uint8Array(1) }]])), /may not be named __metadata__/);
+  refuses(() => encodeTypedSafetensors(new Map([['q', { dtype: 'I8', shape: [2, 2], data: new Int8Array(3) }]])), /tensor q has shape \[2, 2\] but 3 values/);
+  refuses(() => encodeTypedSafetensors(new Map([['q', { dtype: 'U8', shape: [1.5], data: new Uint8Array(1) }]])), /tensor q has shape \[1\.5\]; dimensions must be non-negative/);
+});
+
+test('typed safetensors encoding refuses a dtype that does not match the array, or one it does not write', () => {
+  const refuses = (t: unknown, pattern: RegExp) =>
+    assert.throws(() => encodeTypedSafetensors(new Map([['q', t as TypedTensor]])), (e: unknown) => e instanceof ShapeError && pattern.test(e.message));
+  refuses({ dtype: 'I8', shape: [2], data: new Uint8Array(2) }, /tensor q is declared I8 but holds a Uint8Array, not a Int8Array/);
+  refuses({ dtype: 'U8', shape: [2], data: new Int8Array(2) }, /tensor q is declared U8 but holds a Int8Array/);
+  refuses({ dtype: 'F32', shape: [2], data: new Float64Array(2) }, /tensor q is declared F32 but holds a Float64Array/);
+  refuses({ dtype: 'F16', shape: [2], data: new Uint16Array(2) }, /tensor q has dtype "F16"; metatrain writes F32, I8, U8/);
 });
 
 test('safetensors decoding rejects a malformed frame or header, naming the file and the defect', () => {
@@ -117,12 +197,25 @@ test('safetensors decoding rejects bad tensor entries, naming the tensor', () =>
   rejects(fileWith({ w: 3 }), /header entry "w" is not an object/);
   rejects(fileWith({ w: { ...f32([1], [0, 4]), extra: 1 } }, new Uint8Array(4)), /tensor w: unknown header field "extra"/);
   rejects(fileWith({ w: { shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor w: dtype is missing/);
-  rejects(fileWith({ w: { ...f32([1], [0, 2]), dtype: 'F16' } }, new Uint8Array(2)), /tensor w: unsupported dtype "F16"; metatrain reads F32 only/);
+  rejectsWith(DECODERS.f32, fileWith({ w: { ...f32([1], [0, 2]), dtype: 'F16' } }, new Uint8Array(2)), /tensor w: unsupported dtype "F16"; expected F32$/);
+  rejectsWith(DECODERS.typed, fileWith({ w: { ...f32([1], [0, 2]), dtype: 'F16' } }, new Uint8Array(2)), /tensor w: unsupported dtype "F16"; expected F32, I8, U8$/);
   rejects(fileWith({ w: { ...f32([1], [0, 4]), dtype: 'F33' } }, new Uint8Array(4)), /"F33" \(not a safetensors dtype\)/);
   rejects(fileWith({ w: f32([-1], [0, 4]) }, new Uint8Array(4)), /tensor w: shape \[-1\] is not a list of non-negative integers/);
   rejects(fileWith({ w: f32([1], [0]) }, new Uint8Array(4)), /tensor w: data_offsets \[0\] is not a pair/);
   rejects(fileWith({ w: f32([0], [4, 0]) }, new Uint8Array(4)), /tensor w: data_offsets \[4, 0\] end before they begin/);
-  rejects(fileWith({ w: f32([2, 3], [0, 20]) }, new Uint8Array(20)), /tensor w: shape \[2, 3\] × 4 bytes = 24 bytes, but data_offsets \[0, 20\] span 20/);
+  rejects(fileWith({ w: f32([2, 3], [0, 20]) }, new Uint8Array(20)), /tensor w: shape \[2, 3\] of F32 \(4 bytes each\) needs 24 bytes, but data_offsets \[0, 20\] span 20/);
+  rejectsWith(DECODERS.typed, fileWith({ q: { dtype: 'I8', shape: [3], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor q: shape \[3\] of I8 \(1 byte each\) needs 3 bytes, but data_offsets \[0, 4\] span 4/);
+  rejectsWith(DECODERS.typed, fileWith({ q: { dtype: 'U8', shape: [2, 2], data_offsets: [0, 16] } }, new Uint8Array(16)), /tensor q: shape \[2, 2\] of U8 \(1 byte each\) needs 4 bytes, but data_offsets \[0, 16\] span 16/);
+});
+
+test('the F32 decoder refuses integer tensors that the typed decoder reads; the typed decoder reads only the dtypes asked for', () => {
+  const bytes = encodeTypedSafetensors(typedSample());
+  rejectsWith(DECODERS.f32, bytes, /tensor none: unsupported dtype "I8"; expected F32$/);
+  rejectsWith(DECODERS.f32, fileWith({ q: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), /tensor q: unsupported dtype "U8"; expected F32$/);
+  assert.equal(decodeTypedSafetensors(bytes, 'x').tensors.size, 5);
+  rejectsWith((b, s) => decodeTypedSafetensors(b, s, ['I8', 'U8']), bytes, /tensor w\.scales: unsupported dtype "F32"; expected I8, U8$/);
+  const f32Only = encodeSafetensors(sample());
+  for (const t of decodeTypedSafetensors(f32Only, 'x', ['F32']).tensors.values()) assert.equal(t.dtype, 'F32');
 });
 
 test('safetensors decoding rejects offsets that overlap, leave holes, run past the data or leave trailing bytes', () => {
@@ -133,6 +226,12 @@ test('safetensors decoding rejects offsets that overlap, leave holes, run past t
   rejects(fileWith({ a: f32(1, 0) }, new Uint8Array(12)), /8 trailing bytes after the last tensor/);
   const whole = encodeSafetensors(sample());
   rejects(whole.subarray(0, whole.length - 3), /truncated: tensor scale ends at data offset 40 but the file holds 37 data bytes/);
+  const typed = encodeTypedSafetensors(typedSample());
+  rejectsWith(DECODERS.typed, typed.subarray(0, typed.length - 3), /truncated: tensor w\.scales ends at data offset 16 but the file holds 13 data bytes/);
+  rejectsWith(DECODERS.typed, Buffer.concat([typed, Buffer.from([0])]), /1 trailing bytes after the last tensor \(data holds 17, tensors cover 16\)/);
+  const i8 = (n: number, b: number) => ({ dtype: 'I8', shape: [n], data_offsets: [b, b + n] });
+  rejectsWith(DECODERS.typed, fileWith({ a: i8(3, 0), b: i8(2, 2) }, new Uint8Array(4)), /tensor b: data_offsets \[2, 4\] overlap the previous tensor, which ends at 3/);
+  rejectsWith(DECODERS.typed, fileWith({ a: i8(1, 0), b: i8(1, 2) }, new Uint8Array(3)), /tensor b: .* leave a hole of 1 bytes after offset 1/);
 });
 
 function pythonHasSafetensors(): boolean {
