@@ -47,6 +47,12 @@ test('jsonl configs build tasks from the file, and a file with too few classes i
       () => taskFamilyFor(parseRunConfig({ name: 'j', task, model: { kind: 'transformer' } })),
       (e: unknown) => e instanceof DatasetError && /meta-val split has 1 class but 2-way tasks need 2 \(short by 1\)/.test(e.message),
     );
+    // Meta-training reads the file with the same rules as metatrain adapt: 7 and "7" are not merged into one class.
+    writeFileSync(path, `${lines(8)}\n${JSON.stringify({ text: 'a number', label: 7 })}\n${JSON.stringify({ text: 'a string', label: '7' })}\n`);
+    assert.throws(
+      () => taskFamilyFor(parseRunConfig({ name: 'j', task, model: { kind: 'transformer' } })),
+      (e: unknown) => e instanceof DatasetError && e.message === `${path}:34: label 7 (number, line 33) and "7" (string, line 34) would be the same class; use one type`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
