@@ -63,7 +63,7 @@ test('metatrain adapt personalizes a checkpoint, chooses its steps on held-out e
   }
 });
 
-test('metatrain adapt also starts from a compressed model (int8 weights dequantized)', async () => {
+test('metatrain adapt also starts from a compressed model (int8 weights dequantized), on the cpu backend without tfjs banner', async () => {
   const dir = tempDir();
   const config = parseRunConfig({ name: 'c', task: { family: 'sotu', ways: 3 }, model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 24 }, algorithm: { name: 'maml', adapt: 'head', innerLr: 0.5 } });
   const params = initMetaParams(config, 3, 9);
@@ -79,8 +79,9 @@ test('metatrain adapt also starts from a compressed model (int8 weights dequanti
   mkdirSync(join(dir, 'compressed'));
   writeFileSync(join(dir, 'compressed', 'model.safetensors'), compressed);
   const out = join(dir, 'out');
-  const r = await runCli(['adapt', '--checkpoint', join(dir, 'compressed'), '--data', jsonl(dir, 'u.jsonl', ['x', 'y', 'z'], 4), '--out', out, '--max-steps', '4']);
+  const r = await runCli(['adapt', '--checkpoint', join(dir, 'compressed'), '--data', jsonl(dir, 'u.jsonl', ['x', 'y', 'z'], 4), '--out', out, '--max-steps', '4', '--backend', 'cpu']);
   assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /TensorFlow\.js in Node\.js|install our node backend/, 'no tfjs banner on the cpu backend');
   const report = JSON.parse(readFileSync(join(out, 'adapted.json'), 'utf8')) as { compressed: boolean; headReset: boolean; curve: number[] };
   assert.equal(report.compressed, true);
   assert.equal(report.headReset, false);
