@@ -1,12 +1,13 @@
 /** `metatrain adapt --checkpoint DIR --data user.jsonl --out DIR`: personalize a meta-initialization for one user. */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseRunConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
 import { encodeSafetensors } from '../core/safetensors';
 import { loadCheckpoint } from '../coordinator/checkpoint-load';
+import { checkCanCreateDirectory, fsyncDirectory, makeStagingDirectory, writeFileDurably } from '../coordinator/durable-fs';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
@@ -48,6 +49,8 @@ export function register(program: Command): void {
       if (resetHead && init.algorithm.name === 'metasgd') {
         throw new Error(`the model learned per-parameter rates for ${init.ways}-way tasks, but ${o.data} has ${labels.length} labels; use data with ${init.ways} labels`);
       }
+      // An --out that cannot be created (no permission, /proc ...) fails here, before the fine-tuning.
+      await checkCanCreateDirectory(out);
       await initBackend(o.backend as BackendName);
       const model = createModel(init.model, labels.length);
       const result = personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed });
@@ -66,12 +69,13 @@ export function register(program: Command): void {
         algorithm: init.algorithm,
       };
       // Written to a temporary directory, then renamed: nothing half-written is left on failure.
-      const tmp = join(dirname(out), `.tmp-adapt-${process.pid}`);
-      await mkdir(tmp, { recursive: true });
+      const tmp = await makeStagingDirectory(out);
       try {
-        await writeFile(join(tmp, 'model.safetensors'), encodeSafetensors(result.params, { labels: JSON.stringify(result.labels) }));
-        await writeFile(join(tmp, 'adapted.json'), JSON.stringify(report, null, 2));
+        await writeFileDurably(join(tmp, 'model.safetensors'), encodeSafetensors(result.params, { labels: JSON.stringify(result.labels) }));
+        await writeFileDurably(join(tmp, 'adapted.json'), Buffer.from(JSON.stringify(report, null, 2)));
+        await fsyncDirectory(tmp);
         await rename(tmp, out);
+        await fsyncDirectory(dirname(out));
       } catch (err) {
         await rm(tmp, { recursive: true, force: true });
         throw err;

@@ -2,14 +2,16 @@
  * Runs one compression job to a published result: the pipeline's files are written into a temporary directory
  * beside `outDir` (`.tmp-<name>-<pid>-<n>`, each file fsynced, `compression.json` last), which is then renamed to
  * `outDir` in one step. A failure at any point removes the temporary directory: `outDir` either holds a complete
- * result or does not exist. A job whose `outDir` already holds a `compression.json` is not run again (its result
- * was committed, e.g. by a compressor that died before acknowledging); if two compressors finish the same job, the
- * second rename fails and its copy is discarded — the result is committed once.
+ * result or does not exist. Before the pipeline runs, a staging directory is created and removed beside `outDir`,
+ * so an `outDir` that cannot be created fails the job at once rather than after the compression. A job whose
+ * `outDir` already holds a `compression.json` is not run again (its result was committed, e.g. by a compressor that
+ * died before acknowledging); if two compressors finish the same job, the second rename fails and its copy is
+ * discarded — the result is committed once.
  */
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CompressionJob } from '../bus/job-queue';
-import { fsyncDirectory, TEMP_PREFIX, tempNameFor, writeFileDurably } from '../coordinator/durable-fs';
+import { checkCanCreateDirectory, fsyncDirectory, makeStagingDirectory, TEMP_PREFIX, writeFileDurably } from '../coordinator/durable-fs';
 import { committedReport, REPORT_FILE } from './compression-report';
 import { runPipeline, type PipelineInput } from './pipeline';
 
@@ -22,19 +24,19 @@ export interface CompressJobOptions {
 
 /**
  * Runs `job` and publishes its result atomically in `job.outDir`; resolves with the path of `compression.json`.
- * @throws what the pipeline throws (CheckpointError, CompressionError, DatasetError …) or the file system's
- *   error; in every case nothing is left at `job.outDir` and no temporary directory remains.
+ * @throws DirectoryError naming `job.outDir` when it cannot be created (before the pipeline runs); what the
+ *   pipeline throws (CheckpointError, CompressionError, DatasetError …) or the file system's error; in every case
+ *   nothing is left at `job.outDir` and no temporary directory remains.
  */
 export async function compressJob(job: CompressionJob, options: CompressJobOptions = {}): Promise<string> {
   const reportPath = join(job.outDir, REPORT_FILE);
   if (await committedReport(job.outDir)) return reportPath;
+  await checkCanCreateDirectory(job.outDir);
   const parent = dirname(job.outDir);
-  await mkdir(parent, { recursive: true });
   await removeLeftovers(parent, basename(job.outDir));
   const { files, report } = await runPipeline({ jobId: job.jobId, config: job.config, checkpoint: job.checkpoint, ...options });
-  const temp = tempNameFor(parent, basename(job.outDir));
+  const temp = await makeStagingDirectory(job.outDir);
   try {
-    await mkdir(temp);
     for (const [name, bytes] of files) await writeFileDurably(join(temp, name), bytes);
     await writeFileDurably(join(temp, REPORT_FILE), Buffer.from(`${JSON.stringify(report, null, 2)}\n`));
     await fsyncDirectory(temp);

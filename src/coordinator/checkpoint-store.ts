@@ -11,6 +11,7 @@
  * set of checkpoints or the new one, never a half-written one. One writing process per DIR.
  */
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { makeDirectory } from '../core/make-directory';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CheckpointError, ConfigError } from '../core/errors';
@@ -86,8 +87,9 @@ export class CheckpointStore {
    * checkpoints beyond the newest `keep` (the best one excepted) and the `.tmp-` leftovers of crashed saves.
    * Calls are serialized: a save starts when the previous one has finished.
    * @throws CheckpointError when the input is invalid (step, optimizer step, empty configHash, a non-finite metric,
-   *   rng/extra not JSON); ShapeError when a moment's spec differs from the parameters'; the file system's error
-   *   (ENOSPC, EACCES …) unwrapped when writing fails, in which case the checkpoints of other steps are untouched.
+   *   rng/extra not JSON); ShapeError when a moment's spec differs from the parameters'; DirectoryError when the
+   *   checkpoint directory cannot be created; the file system's error (ENOSPC, EACCES …) unwrapped when writing
+   *   fails, in which case the checkpoints of other steps are untouched.
    */
   save(input: CheckpointInput): Promise<SaveResult> {
     const run = this.queue.then(() => this.saveNow(input));
@@ -100,7 +102,7 @@ export class CheckpointStore {
     const files = encodeCheckpoint(input);
     const t1 = performance.now();
 
-    await mkdir(this.dir, { recursive: true });
+    await makeDirectory(this.dir);
     await this.removeLeftovers();
     const name = stepDirName(input.step);
     const final = join(this.dir, name);

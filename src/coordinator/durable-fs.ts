@@ -2,8 +2,9 @@
  * Durable file-system steps for crash-safe writes (POSIX rename semantics): data reaches the disk (fsync) before
  * the rename that publishes it, and the rename itself is made durable by fsyncing the parent directory.
  */
-import { open, rename } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { makeDirectory } from '../core/make-directory';
 
 /** Prefix of every temporary entry this module and the checkpoint store create; such entries are never data. */
 export const TEMP_PREFIX = '.tmp-';
@@ -17,6 +18,28 @@ let tempCounter = 0;
 export function tempNameFor(dir: string, finalName: string): string {
   tempCounter += 1;
   return join(dir, `${TEMP_PREFIX}${finalName}-${process.pid}-${tempCounter}`);
+}
+
+/**
+ * Creates a fresh temporary directory beside `finalPath` (see {@link tempNameFor}), and the parents it needs, in
+ * which to write what a rename will publish as `finalPath`.
+ * @returns the temporary directory; the caller renames it to `finalPath` or removes it.
+ * @throws DirectoryError naming `finalPath` when it could not be created there (no permission, a read-only file
+ *   system, a file in the way, a file system such as /proc that accepts no new entries).
+ */
+export async function makeStagingDirectory(finalPath: string): Promise<string> {
+  const temp = tempNameFor(dirname(finalPath), basename(finalPath));
+  await makeDirectory(temp, { reportAs: finalPath });
+  return temp;
+}
+
+/**
+ * Checks, before long work whose result will be published as the directory `finalPath`, that it can be: creates
+ * the parents it needs and a staging directory beside it ({@link makeStagingDirectory}), then removes the latter.
+ * @throws DirectoryError as {@link makeStagingDirectory}.
+ */
+export async function checkCanCreateDirectory(finalPath: string): Promise<void> {
+  await rm(await makeStagingDirectory(finalPath), { recursive: true, force: true });
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The result of a run, written as `summary.json` in the run directory and printed by `metatrain run`. */
-import { writeFile, rename, mkdir } from 'node:fs/promises';
+import { writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory } from '../core/make-directory';
 import type { FewShotResult } from './few-shot-eval';
 import type { TrainHistory } from './meta-train';
 
@@ -27,9 +28,12 @@ export interface RunSummary {
   compression?: { jobId: string; outDir: string; status: 'succeeded' | 'failed' | 'queued'; attempts: number; report?: string; error?: string };
 }
 
-/** Writes `summary.json` atomically; returns its path. */
+/**
+ * Writes `summary.json` atomically, creating `dir` if missing; returns its path.
+ * @throws DirectoryError when `dir` cannot be created; the file system's error when writing fails.
+ */
 export async function writeSummary(dir: string, summary: RunSummary): Promise<string> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   const path = join(dir, 'summary.json');
   await writeFile(`${path}.tmp`, JSON.stringify(summary, null, 2));
   await rename(`${path}.tmp`, path);

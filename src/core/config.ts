@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
@@ -24,7 +25,10 @@ const taskSchema = z
     shots: positiveInt.default(5),
     /** Query examples per class (per task for sinusoid). @default 10 */
     queryShots: positiveInt.default(10),
-    /** Path of the JSONL corpus (`{"text","label"}` per line), family `jsonl` only. */
+    /**
+     * Path of the JSONL corpus (`{"text","label"}` per line), family `jsonl` only. A relative path is resolved
+     * against `runtime.baseDir`: in a config file, against the file's directory (see {@link taskDataPath}).
+     */
     path: z.string().min(1).optional(),
     /** Fractions of classes in meta-train / meta-val / meta-test (disjoint). @default [0.6, 0.2, 0.2] */
     classSplit: z.tuple([positive, positive, positive]).default([0.6, 0.2, 0.2]),
@@ -123,8 +127,15 @@ const runtimeSchema = z
     listen: z.string().default('127.0.0.1:0'),
     /** gRPC keepalive ping interval. @default 5000 */
     keepaliveMs: positiveInt.default(5000),
-    /** Directory for checkpoints, report and artifacts. @default runs/<name> */
+    /** Directory for checkpoints, report and artifacts (relative: to the current directory). @default runs/<name> */
     outDir: z.string().optional(),
+    /**
+     * Directory a relative `task.path` is resolved against. {@link loadRunConfig} sets it to the config file's
+     * directory (a relative value in the file is taken relative to that directory); `metatrain launch` sets it
+     * to the images' working directory. Not part of {@link configHash}: moving a run's files keeps its checkpoints
+     * resumable. Omitted (a config given as an object) = the current directory.
+     */
+    baseDir: z.string().min(1).optional(),
     /** Prometheus `/metrics` port of the coordinator (0 = any free port; omitted = no metrics server). */
     metricsPort: nonNegativeInt.optional(),
   })
@@ -295,7 +306,9 @@ export function parseRunConfig(raw: unknown): RunConfig {
 }
 
 /**
- * Reads and validates a YAML run config file.
+ * Reads and validates a YAML run config file. Sets `runtime.baseDir` to the file's directory (a `runtime.baseDir`
+ * written in the file is resolved against it), so that a relative `task.path` names a file beside the config,
+ * wherever the command runs.
  * @throws ConfigError when the file cannot be read, is not YAML, or fails validation.
  */
 export function loadRunConfig(file: string): RunConfig {
@@ -311,7 +324,19 @@ export function loadRunConfig(file: string): RunConfig {
   } catch (err) {
     throw new ConfigError('', `${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
   }
-  return parseRunConfig(raw);
+  return parseRunConfig(withBaseDir(raw, dirname(resolve(file))));
+}
+
+/** `raw` with `runtime.baseDir` resolved against `dir`; a malformed `raw` is returned as is, for validation to name. */
+function withBaseDir(raw: unknown, dir: string): unknown {
+  if (!isPlainObject(raw)) return raw;
+  const runtime = raw.runtime === undefined ? {} : raw.runtime;
+  if (!isPlainObject(runtime) || (runtime.baseDir !== undefined && typeof runtime.baseDir !== 'string')) return raw;
+  return { ...raw, runtime: { ...runtime, baseDir: resolve(dir, runtime.baseDir ?? '.') } };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
@@ -323,6 +348,17 @@ export function configHash(config: RunConfig): string {
   const { seed, task, model, algorithm } = config;
   const { maxSteps: _stop, ...training } = config.training;
   return createHash('sha256').update(JSON.stringify({ seed, task, model, algorithm, training })).digest('hex');
+}
+
+/**
+ * The JSONL file of a `jsonl` run, as the process should open it: `task.path` when absolute, else resolved against
+ * `runtime.baseDir` (the config file's directory for a config loaded by {@link loadRunConfig}), or against the
+ * current directory when the config has no `runtime.baseDir`. Undefined when the config has no `task.path`.
+ */
+export function taskDataPath(config: RunConfig): string | undefined {
+  const { path } = config.task;
+  if (path === undefined) return undefined;
+  return isAbsolute(path) ? path : resolve(config.runtime.baseDir ?? '.', path);
 }
 
 /** Directory of a run's outputs: `runtime.outDir` or `runs/<name>`. */

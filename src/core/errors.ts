@@ -34,6 +34,22 @@ export class DatasetError extends MetatrainError {
   }
 }
 
+/**
+ * Thrown when a directory metatrain must create (a run, output, checkpoint or log directory) cannot be created;
+ * `path` is that directory, `code` the file system's error code (ENOENT, EACCES, EROFS, EEXIST …), and the
+ * message says which level of the path failed and why.
+ */
+export class DirectoryError extends MetatrainError {
+  constructor(
+    readonly path: string,
+    readonly code: string | undefined,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot create directory ${path}: ${detail}`, options);
+  }
+}
+
 /** Thrown when a tensor's shape, dtype or size does not match what the model spec or the wire expects. */
 export class ShapeError extends MetatrainError {}
 

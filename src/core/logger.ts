@@ -2,7 +2,9 @@
  * Structured logs (pino, JSON lines). Level from `METATRAIN_LOG_LEVEL` (default `info`). A destination file
  * can be given so that a local run keeps each process's log in its run directory.
  */
+import { dirname } from 'node:path';
 import pino from 'pino';
+import { makeDirectorySync } from './make-directory';
 
 /** The logger type used across metatrain. */
 export type Logger = pino.Logger;
@@ -10,10 +12,13 @@ export type Logger = pino.Logger;
 /**
  * Creates a logger for one component.
  * @param component e.g. `coordinator`, `worker`.
- * @param file append JSON lines to this file instead of stderr.
+ * @param file append JSON lines to this file instead of stderr; its directory is created if missing.
+ * @throws DirectoryError when the directory of `file` cannot be created; the file system's error when the file
+ *   cannot be opened for appending.
  */
 export function createLogger(component: string, file?: string): Logger {
   const level = process.env.METATRAIN_LOG_LEVEL ?? 'info';
-  const destination = file ? pino.destination({ dest: file, mkdir: true, sync: true }) : pino.destination(2);
+  if (file) makeDirectorySync(dirname(file));
+  const destination = file ? pino.destination({ dest: file, sync: true }) : pino.destination(2);
   return pino({ level, base: { component, pid: process.pid } }, destination);
 }

@@ -1,7 +1,7 @@
 /**
  * Deploy settings: a validated run config (its `kubernetes` section, defaults already filled in by
  * src/core/config.ts) compiled into everything the renderer needs, with the in-cluster values the processes
- * must use (listen address, ports, output directory) decided here and only here.
+ * must use (listen address, ports, output directory, base directory of relative paths) decided here and only here.
  */
 import type { RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
@@ -18,6 +18,11 @@ export const CONFIG_DIR = '/etc/metatrain';
 export const CONFIG_FILE = 'run.yaml';
 /** Parent of the run's output directory (the PersistentVolumeClaim is mounted at `<this>/<run>`). */
 export const DATA_ROOT = '/var/lib/metatrain';
+/**
+ * Working directory of every image (deploy/docker/Dockerfile `WORKDIR`): the in-cluster `runtime.baseDir`, so a
+ * relative `task.path` names a file inside the images, not one beside the config on the machine that launched.
+ */
+export const IMAGE_WORKDIR = '/app';
 /** Default NATS client port, used when `nats.url` names none. */
 export const NATS_DEFAULT_PORT = 4222;
 
@@ -78,7 +83,7 @@ export function compileDeploySettings(config: RunConfig, overrides: SettingsOver
   const { kubernetes: _omitted, ...rest } = config;
   const clusterConfig = {
     ...rest,
-    runtime: { ...config.runtime, listen: `0.0.0.0:${GRPC_PORT}`, metricsPort: METRICS_PORT, outDir },
+    runtime: { ...config.runtime, listen: `0.0.0.0:${GRPC_PORT}`, metricsPort: METRICS_PORT, outDir, baseDir: IMAGE_WORKDIR },
   };
   return {
     run: config.name,

@@ -1,7 +1,8 @@
 /**
  * User data as JSON Lines (https://jsonlines.org): one `{"text": string, "label": string | number}` object per
  * line. Used for the `jsonl` task family (episodes over the user's own classes) and for personalization
- * (`metatrain adapt --data user.jsonl`), which needs the raw examples.
+ * (`metatrain adapt --data user.jsonl`), which needs the raw examples; both read files through
+ * {@link loadLabelledJsonl}, so both apply the same rules.
  */
 import { readFileSync } from 'node:fs';
 import { DatasetError } from '../core/errors';
@@ -11,7 +12,10 @@ import type { LabelledCorpus } from './text-corpus';
 export interface LabelledExample {
   /** The example text, as written (not trimmed). */
   readonly text: string;
-  /** The label's name: a string label as is, a number label as `String(label)` (so `1` and `"1"` coincide). */
+  /**
+   * The label's name: a string label as is, a number label as `String(label)`. A file never uses both a number
+   * and a string with the same name (`1` and `"1"`): {@link loadLabelledJsonl} rejects it.
+   */
   readonly label: string;
   /** 1-based line number in the file. */
   readonly line: number;
@@ -23,7 +27,9 @@ export interface LabelledExample {
  * @returns the examples in file order.
  * @throws DatasetError with the file and the 1-based line number when a line is not JSON, not an object, has
  *   no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
- *   string or a number; without a line number when the file cannot be read or holds no example.
+ *   string or a number; when a number label and a string label have the same name (`1` and `"1"`: they would
+ *   be one class), at the later line, naming both lines and both values; without a line number when the file
+ *   cannot be read or holds no example.
  */
 export function loadLabelledJsonl(path: string): LabelledExample[] {
   let content: string;
@@ -33,11 +39,20 @@ export function loadLabelledJsonl(path: string): LabelledExample[] {
     throw new DatasetError(path, `cannot read: ${(err as Error).message}`, undefined, { cause: err });
   }
   const examples: LabelledExample[] = [];
+  /** The first line of each label name, with the JSON type its label had there. */
+  const firstOf = new Map<string, ParsedLine>();
   content
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
     .forEach((raw, i) => {
-      if (raw.trim().length > 0) examples.push(parseLine(raw, path, i + 1));
+      if (raw.trim().length === 0) return;
+      const parsed = parseLine(raw, path, i + 1);
+      const first = firstOf.get(parsed.example.label);
+      if (!first) firstOf.set(parsed.example.label, parsed);
+      else if (first.labelType !== parsed.labelType) {
+        throw new DatasetError(path, `label ${labelAsWritten(first)} and ${labelAsWritten(parsed)} would be the same class; use one type`, parsed.example.line);
+      }
+      examples.push(parsed.example);
     });
   if (examples.length === 0) throw new DatasetError(path, 'no examples: the file is empty or has only blank lines');
   return examples;
@@ -65,7 +80,19 @@ export function jsonlCorpus(path: string): LabelledCorpus {
   return { name: path, classes, examples };
 }
 
-function parseLine(raw: string, path: string, line: number): LabelledExample {
+/** One parsed line: the example and the JSON type of its label. */
+interface ParsedLine {
+  readonly example: LabelledExample;
+  readonly labelType: 'number' | 'string';
+}
+
+/** E.g. `1 (number, line 3)` or `"1" (string, line 7)`. */
+function labelAsWritten({ example, labelType }: ParsedLine): string {
+  const value = labelType === 'string' ? JSON.stringify(example.label) : example.label;
+  return `${value} (${labelType}, line ${example.line})`;
+}
+
+function parseLine(raw: string, path: string, line: number): ParsedLine {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -81,12 +108,12 @@ function parseLine(raw: string, path: string, line: number): LabelledExample {
   if (typeof text !== 'string') throw new DatasetError(path, `"text" must be a string, got ${kindOf(text)}`, line);
   if (text.trim().length === 0) throw new DatasetError(path, '"text" is empty', line);
   if (!('label' in record)) throw new DatasetError(path, 'missing field "label"', line);
-  if (typeof label === 'number') return { text, label: String(label), line };
+  if (typeof label === 'number') return { example: { text, label: String(label), line }, labelType: 'number' };
   if (typeof label !== 'string') {
     throw new DatasetError(path, `"label" must be a string or a number, got ${kindOf(label)}`, line);
   }
   if (label.trim().length === 0) throw new DatasetError(path, '"label" is an empty string', line);
-  return { text, label, line };
+  return { example: { text, label, line }, labelType: 'string' };
 }
 
 function kindOf(value: unknown): string {

@@ -63,7 +63,7 @@ test('metatrain adapt personalizes a checkpoint, chooses its steps on held-out e
   }
 });
 
-test('metatrain adapt also starts from a compressed model (int8 weights dequantized)', async () => {
+test('metatrain adapt also starts from a compressed model (int8 weights dequantized), on the cpu backend without tfjs banner', async () => {
   const dir = tempDir();
   const config = parseRunConfig({ name: 'c', task: { family: 'sotu', ways: 3 }, model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 24 }, algorithm: { name: 'maml', adapt: 'head', innerLr: 0.5 } });
   const params = initMetaParams(config, 3, 9);
@@ -79,8 +79,9 @@ test('metatrain adapt also starts from a compressed model (int8 weights dequanti
   mkdirSync(join(dir, 'compressed'));
   writeFileSync(join(dir, 'compressed', 'model.safetensors'), compressed);
   const out = join(dir, 'out');
-  const r = await runCli(['adapt', '--checkpoint', join(dir, 'compressed'), '--data', jsonl(dir, 'u.jsonl', ['x', 'y', 'z'], 4), '--out', out, '--max-steps', '4']);
+  const r = await runCli(['adapt', '--checkpoint', join(dir, 'compressed'), '--data', jsonl(dir, 'u.jsonl', ['x', 'y', 'z'], 4), '--out', out, '--max-steps', '4', '--backend', 'cpu']);
   assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /TensorFlow\.js in Node\.js|install our node backend/, 'no tfjs banner on the cpu backend');
   const report = JSON.parse(readFileSync(join(out, 'adapted.json'), 'utf8')) as { compressed: boolean; headReset: boolean; curve: number[] };
   assert.equal(report.compressed, true);
   assert.equal(report.headReset, false);
@@ -94,11 +95,14 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
   const bad = join(dir, 'bad.jsonl');
   writeFileSync(bad, '{"text": "fine", "label": "a"}\n{"text": "", "label": "b"}\n');
   const one = jsonl(dir, 'one.jsonl', ['only'], 4);
+  const mixed = join(dir, 'mixed.jsonl');
+  writeFileSync(mixed, `${readFileSync(good, 'utf8')}{"text": "number one", "label": 1}\n{"text": "string one", "label": "1"}\n`);
   const existing = join(dir, 'exists');
   mkdirSync(existing);
   const cases: Array<[string[], RegExp]> = [
     [['--data', bad, '--out', join(dir, 'o1')], /bad\.jsonl:2: .*text/],
     [['--data', one, '--out', join(dir, 'o2')], /at least 2 different labels/],
+    [['--data', mixed, '--out', join(dir, 'o5')], /mixed\.jsonl:11: label 1 \(number, line 10\) and "1" \(string, line 11\) would be the same class; use one type/],
     [['--data', good, '--out', existing], /already exists/],
     [['--data', join(dir, 'missing.jsonl'), '--out', join(dir, 'o3')], /missing\.jsonl/],
   ];
@@ -110,5 +114,5 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
   const notCkpt = await runCli(['adapt', '--checkpoint', dir, '--data', good, '--out', join(dir, 'o4')]);
   assert.equal(notCkpt.code, 1);
   assert.match(notCkpt.stderr, /manifest\.json/);
-  for (const o of ['o1', 'o2', 'o3', 'o4']) assert.equal(existsSync(join(dir, o)), false, `${o} was written`);
+  for (const o of ['o1', 'o2', 'o3', 'o4', 'o5']) assert.equal(existsSync(join(dir, o)), false, `${o} was written`);
 });

@@ -11,7 +11,7 @@ import { dequantizedParams, loadCompressedModel } from '../../src/compress/compr
 import type { CompressionReport } from '../../src/compress/compression-report';
 import { loadOnnx } from '../../src/compress/onnx-run';
 import { ONNX_EXACT_TOLERANCE, randomInputs, typescriptOutputs } from '../../src/compress/onnx-check';
-import { CheckpointError } from '../../src/core/errors';
+import { CheckpointError, DirectoryError } from '../../src/core/errors';
 import { textRun, writeTeacherCheckpoint } from './fixtures';
 
 before(async () => {
@@ -107,4 +107,12 @@ test('two runs of the same job finishing together commit one result: the second 
   assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), []);
   const report = JSON.parse(readFileSync(a, 'utf8')) as CompressionReport;
   assert.equal(report.files['model.onnx']!.sha256, createHash('sha256').update(readFileSync(join(job.outDir, 'model.onnx'))).digest('hex'));
+});
+
+test('an output directory that cannot be created fails the job before the pipeline runs', { skip: !existsSync('/proc/self') && 'needs Linux /proc' }, async () => {
+  const dir = fresh();
+  const config = textRun(dir);
+  // The checkpoint does not exist: a job that ran the pipeline first would fail with a CheckpointError instead.
+  const job = { jobId: 'job-proc', run: config.name, checkpoint: join(dir, 'missing'), config, outDir: '/proc/metatrain-compressed' };
+  await assert.rejects(compressJob(job), (e: unknown) => e instanceof DirectoryError && /^cannot create directory \/proc\/metatrain-compressed: \/proc does not accept new entries/.test((e as Error).message));
 });

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRunConfig } from '../../src/core/config';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { configHash, loadRunConfig, parseRunConfig, taskDataPath } from '../../src/core/config';
 import { ConfigError } from '../../src/core/errors';
 
 const minimal = { name: 'demo', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } };
@@ -26,4 +30,37 @@ test('config error names the field path and the bad value', () => {
     () => parseRunConfig({ ...minimal, training: { maxStep: 3 } }),
     (e: unknown) => e instanceof ConfigError && /maxStep/.test(e.message),
   );
+});
+
+test('a config file resolves a relative task.path against its own directory, and its hash does not depend on where it lies', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metatrain-config-'));
+  try {
+    const raw = { name: 'j', task: { family: 'jsonl', path: 'data/user.jsonl' }, model: { kind: 'transformer' } };
+    const write = (sub: string, content: object) => {
+      mkdirSync(join(dir, sub), { recursive: true });
+      writeFileSync(join(dir, sub, 'run.yaml'), stringify(content));
+      return join(dir, sub, 'run.yaml');
+    };
+    const a = loadRunConfig(write('a', raw));
+    const b = loadRunConfig(write('b/c', raw));
+    assert.equal(a.task.path, 'data/user.jsonl', 'task.path stays as written');
+    assert.equal(a.runtime.baseDir, join(dir, 'a'));
+    assert.equal(taskDataPath(a), join(dir, 'a', 'data', 'user.jsonl'));
+    assert.equal(taskDataPath(b), join(dir, 'b', 'c', 'data', 'user.jsonl'));
+    // The hash is that of the config as written: the same in both places, and the same as before runtime.baseDir
+    // existed (a config given as an object), so checkpoints stay resumable when the files move.
+    assert.equal(configHash(a), configHash(b));
+    assert.equal(configHash(a), configHash(parseRunConfig(raw)));
+    // A runtime.baseDir written in the file is relative to the file; an absolute one and an absolute task.path are kept.
+    assert.equal(loadRunConfig(write('d', { ...raw, runtime: { baseDir: '../corpora' } })).runtime.baseDir, join(dir, 'corpora'));
+    assert.equal(loadRunConfig(write('e', { ...raw, runtime: { baseDir: '/srv/data' } })).runtime.baseDir, '/srv/data');
+    assert.equal(taskDataPath(loadRunConfig(write('f', { ...raw, task: { ...raw.task, path: '/srv/user.jsonl' } }))), '/srv/user.jsonl');
+    // A config given as an object resolves against the current directory, as always; a malformed runtime is still
+    // reported by validation, with its field path.
+    assert.equal(taskDataPath(parseRunConfig(raw)), resolve('data/user.jsonl'));
+    assert.throws(() => loadRunConfig(write('g', { ...raw, runtime: 3 })), (e: unknown) => e instanceof ConfigError && e.path === 'runtime');
+    assert.throws(() => loadRunConfig(write('h', { ...raw, runtime: { baseDir: 7 } })), (e: unknown) => e instanceof ConfigError && e.path === 'runtime.baseDir');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

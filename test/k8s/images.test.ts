@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { POD_USER_ID } from '../../src/k8s/render-workload';
-import { compileDeploySettings } from '../../src/k8s/settings';
+import { compileDeploySettings, IMAGE_WORKDIR } from '../../src/k8s/settings';
 import { exampleConfig, repoRoot } from './stub/harness';
 
 // No Docker engine here: these tests read deploy/docker/Dockerfile and check it against what the renderer and
@@ -72,6 +72,14 @@ test('each worker image selects the backend the renderer sets for its device', (
     const env = chain(`worker-${device}`).filter((l) => l.startsWith('ENV ')).join(' ');
     assert.match(env, new RegExp(`METATRAIN_BACKEND=${settings.backend}\\b`), device);
   }
+});
+
+test('every image works in the directory the cluster config resolves a relative task.path against', () => {
+  for (const name of FINAL) {
+    const workdirs = chain(name).filter((l) => l.startsWith('WORKDIR '));
+    assert.equal(workdirs.at(-1), `WORKDIR ${IMAGE_WORKDIR}`, name);
+  }
+  for (const device of ['gpu', 'cpu'] as const) assert.equal(compileDeploySettings(exampleConfig(), { device }).clusterConfig.runtime.baseDir, IMAGE_WORKDIR);
 });
 
 test('.dockerignore keeps the build inputs and drops node_modules, dist and generated bindings', () => {

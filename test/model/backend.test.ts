@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../../src/core/errors';
 import { initBackend, type BackendName } from '../../src/model';
@@ -16,6 +18,25 @@ test('wasm and cpu backends initialize and compute', async () => {
     const product = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).dataSync()[0]);
     assert.equal(product, 11);
   }
+});
+
+/** The banner tfjs's cpu backend prints on its first tensor in Node.js: "Hi, looks like you are running TensorFlow.js in Node.js ...". */
+const BANNER = /running TensorFlow\.js in Node\.js|install our node backend/;
+
+/** Output (stdout and stderr) of a child process computing on `backend`, set up by initBackend or by plain tfjs. */
+function childOutput(backend: BackendName, how: 'init' | 'plain'): string {
+  const child = join(__dirname, `backend-banner-child${extname(__filename)}`);
+  const args = extname(__filename) === '.ts' ? ['--import', 'tsx', child] : [child];
+  const r = spawnSync(process.execPath, [...args, backend, how], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`product 11 on ${backend}`));
+  return r.stdout + r.stderr;
+}
+
+test('initBackend silences the tfjs "install our node backend" banner on cpu and wasm', () => {
+  // The banner is real: plain tfjs on cpu prints it (so its absence below is the fix, not a missed match).
+  assert.match(childOutput('cpu', 'plain'), BANNER);
+  for (const backend of ['cpu', 'wasm'] as BackendName[]) assert.doesNotMatch(childOutput(backend, 'init'), BANNER, backend);
 });
 
 test('an unknown backend name is rejected with the list of valid names', async () => {

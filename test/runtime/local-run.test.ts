@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunConfig } from '../../src/core/config';
 import { deriveSeed } from '../../src/core/rng';
@@ -10,6 +10,7 @@ import type { RunSummary } from '../../src/coordinator/run-summary';
 import { taskFamilyFor } from '../../src/tasks/task-family';
 import { createTfjsEngine } from '../../src/worker/tfjs-engine';
 import { finalParamsBytes, runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
+import type { RunConfigInput } from '../../src/core/config';
 
 test('metatrain run with 2 workers finishes, its checkpoint loads and its summary numbers come from the run', async () => {
   const dir = tempDir();
@@ -66,4 +67,32 @@ test('a bad config is refused with the failing field path and nothing is written
   assert.match(result.stderr, /invalid config at algorithm\.innerLr/);
   assert.match(result.stderr, /-0\.5/);
   assert.equal(existsSync(join(dir, 'run')), false);
+});
+
+test('a jsonl run finds its data beside the config from any directory, and resumes after the config and data move', async () => {
+  const dir = tempDir();
+  const project = join(dir, 'project');
+  mkdirSync(join(project, 'data'), { recursive: true });
+  writeFileSync(join(project, 'data', 'user.jsonl'), Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: `text ${i % 10} ${'ab'.repeat(i % 10)} #${i}`, label: `L${i % 10}` })).join('\n'));
+  const config = (maxSteps: number): RunConfigInput => ({
+    name: 'jsonl-run',
+    seed: 5,
+    task: { family: 'jsonl', path: 'data/user.jsonl', ways: 2, shots: 1, queryShots: 1 },
+    model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 16 },
+    algorithm: { name: 'fomaml', innerSteps: 1, metaBatchSize: 2 },
+    training: { maxSteps, evalEverySteps: 2, evalTasks: 2, checkpointEverySteps: 2, patience: 100 },
+    evaluation: { testTasks: 2, adaptSteps: 1, baselines: ['random'] },
+    runtime: { workers: 1, backend: 'cpu', outDir: join(dir, 'run') },
+    compression: { enabled: false },
+  });
+  const elsewhere = join(dir, 'elsewhere');
+  mkdirSync(elsewhere);
+  const first = await runCli(['run', writeConfig(project, config(2))], {}, 120_000, elsewhere);
+  assert.equal(first.code, 0, first.stderr);
+  // Moved: runtime.baseDir (the config file's directory) changes, the config hash does not, so --resume continues.
+  renameSync(project, join(dir, 'moved'));
+  const resumed = await runCli(['run', writeConfig(join(dir, 'moved'), config(4)), '--resume'], {}, 120_000, elsewhere);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as RunSummary;
+  assert.equal(summary.steps, 4);
 });

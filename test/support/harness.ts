@@ -51,9 +51,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Starts `metatrain ARGS` (the built CLI). */
-export function startCli(args: string[], env: Record<string, string> = {}): ChildProcess & { output: { stdout: string; stderr: string } } {
+/** Starts `metatrain ARGS` (the built CLI), in `cwd` (default: this process's directory). */
+export function startCli(args: string[], env: Record<string, string> = {}, cwd?: string): ChildProcess & { output: { stdout: string; stderr: string } } {
   const child = spawn(process.execPath, [packageFile('bin/metatrain.js'), ...args], {
+    cwd,
     env: { ...process.env, METATRAIN_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   }) as ChildProcess & { output: { stdout: string; stderr: string } };
@@ -76,9 +77,9 @@ export function waitExit(child: ReturnType<typeof startCli>, timeoutMs = 120_000
   });
 }
 
-/** Runs `metatrain ARGS` to completion. */
-export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
-  return waitExit(startCli(args, env), timeoutMs);
+/** Runs `metatrain ARGS` to completion, in `cwd` (default: this process's directory). */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000, cwd?: string): Promise<CliResult> {
+  return waitExit(startCli(args, env, cwd), timeoutMs);
 }
 
 /** Resolves when `predicate(stdout + stderr)` holds (polling), rejects after `timeoutMs`. */

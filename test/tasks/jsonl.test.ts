@@ -63,3 +63,35 @@ test('empty and unreadable files are DatasetErrors without a line', () => {
   const missing = join(dir, 'missing.jsonl');
   assert.throws(() => loadLabelledJsonl(missing), (e: unknown) => e instanceof DatasetError && e.message.startsWith(`${missing}: cannot read`));
 });
+
+test('a number label and a string label with the same name are a DatasetError naming both lines and both values', () => {
+  const lines = (first: unknown, second: unknown) =>
+    [
+      { text: 'one', label: 'a' },
+      { text: 'two', label: 'b' },
+      { text: 'three', label: first },
+      { text: 'four', label: 'a' },
+      { text: 'five', label: 1.5 },
+      { text: 'six', label: 'b' },
+      { text: 'seven', label: second },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n');
+  const numberFirst = file('number-first.jsonl', lines(1, '1'));
+  assert.throws(
+    () => loadLabelledJsonl(numberFirst),
+    (e: unknown) =>
+      e instanceof DatasetError &&
+      e.line === 7 &&
+      e.message === `${numberFirst}:7: label 1 (number, line 3) and "1" (string, line 7) would be the same class; use one type`,
+  );
+  const stringFirst = file('string-first.jsonl', lines('1.5', 2));
+  assert.throws(
+    () => loadLabelledJsonl(stringFirst),
+    (e: unknown) => e instanceof DatasetError && e.line === 5 && e.message === `${stringFirst}:5: label "1.5" (string, line 3) and 1.5 (number, line 5) would be the same class; use one type`,
+  );
+  assert.throws(() => jsonlCorpus(numberFirst), (e: unknown) => e instanceof DatasetError && /would be the same class/.test(e.message));
+  // The same number written twice, or numbers and strings that do not collide, stay allowed.
+  const fine = file('fine.jsonl', lines(1, 1));
+  assert.deepEqual(jsonlCorpus(fine).classes, ['a', 'b', '1', '1.5']);
+});

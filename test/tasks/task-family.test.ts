@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseRunConfig } from '../../src/core/config';
-import { DatasetError } from '../../src/core/errors';
+import { stringify } from 'yaml';
+import { loadRunConfig, parseRunConfig } from '../../src/core/config';
+import { ConfigError, DatasetError } from '../../src/core/errors';
 import { taskFamilyFor } from '../../src/tasks/task-family';
 
 test('sinusoid configs give the regression family with the configured shots', () => {
@@ -47,7 +48,55 @@ test('jsonl configs build tasks from the file, and a file with too few classes i
       () => taskFamilyFor(parseRunConfig({ name: 'j', task, model: { kind: 'transformer' } })),
       (e: unknown) => e instanceof DatasetError && /meta-val split has 1 class but 2-way tasks need 2 \(short by 1\)/.test(e.message),
     );
+    // Meta-training reads the file with the same rules as metatrain adapt: 7 and "7" are not merged into one class.
+    writeFileSync(path, `${lines(8)}\n${JSON.stringify({ text: 'a number', label: 7 })}\n${JSON.stringify({ text: 'a string', label: '7' })}\n`);
+    assert.throws(
+      () => taskFamilyFor(parseRunConfig({ name: 'j', task, model: { kind: 'transformer' } })),
+      (e: unknown) => e instanceof DatasetError && e.message === `${path}:34: label 7 (number, line 33) and "7" (string, line 34) would be the same class; use one type`,
+    );
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a jsonl config file finds its relative task.path beside itself from any directory; a missing file names the path tried', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metatrain-family-'));
+  const cwd = process.cwd();
+  try {
+    const configDir = join(dir, 'project', 'configs');
+    mkdirSync(join(configDir, 'data'), { recursive: true });
+    writeFileSync(join(configDir, 'data', 'user.jsonl'), Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: `example ${i}`, label: `L${i % 10}` })).join('\n'));
+    const file = join(configDir, 'run.yaml');
+    const write = (path: string) => writeFileSync(file, stringify({ name: 'j', task: { family: 'jsonl', path, ways: 2, shots: 1, queryShots: 1 }, model: { kind: 'transformer' } }));
+    write('data/user.jsonl');
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    process.chdir(elsewhere);
+    assert.equal(taskFamilyFor(loadRunConfig(file)).classCount('train'), 6);
+    // Workers and `metatrain compress` get the parsed config (over gRPC, from the checkpoint), runtime.baseDir included.
+    assert.equal(taskFamilyFor(parseRunConfig(JSON.parse(JSON.stringify(loadRunConfig(file))))).classCount('train'), 6);
+
+    write('data/missing.jsonl');
+    assert.throws(
+      () => taskFamilyFor(loadRunConfig(file)),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.path === 'task.path' &&
+        e.message ===
+          `invalid config at task.path: no such file ${join(configDir, 'data', 'missing.jsonl')}: "data/missing.jsonl" is resolved against runtime.baseDir ${configDir} (the config file's directory unless the file sets runtime.baseDir)`,
+    );
+    const fromObject = { name: 'j', task: { family: 'jsonl', path: 'missing.jsonl' }, model: { kind: 'transformer' } };
+    assert.throws(
+      () => taskFamilyFor(parseRunConfig(fromObject)),
+      (e: unknown) => e instanceof ConfigError && e.message === `invalid config at task.path: no such file ${join(elsewhere, 'missing.jsonl')}: "missing.jsonl" is resolved against the current directory ${elsewhere}`,
+    );
+    const absolute = join(dir, 'nope.jsonl');
+    assert.throws(
+      () => taskFamilyFor(parseRunConfig({ ...fromObject, task: { ...fromObject.task, path: absolute } })),
+      (e: unknown) => e instanceof ConfigError && e.message === `invalid config at task.path: no such file ${absolute}`,
+    );
+  } finally {
+    process.chdir(cwd);
     rmSync(dir, { recursive: true, force: true });
   }
 });

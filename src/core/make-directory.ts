@@ -1,0 +1,74 @@
+/**
+ * Creating directories with their parents (`mkdir -p`) without `fs.mkdir(path, { recursive: true })`. Node's
+ * recursive mkdir never returns on a file system that answers ENOENT for an entry it cannot create although the
+ * parent exists, as /proc does: libuv then "creates" the parent (EEXIST) and retries the entry, forever. Here each
+ * level is created with a plain mkdir, top down, so every failure is reported at once with the directory at fault.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { DirectoryError } from './errors';
+
+/** Options of {@link makeDirectory} and {@link makeDirectorySync}. */
+export interface MakeDirectoryOptions {
+  /**
+   * The path to name in an error instead of `path`: the directory the user asked for, when `path` is a temporary
+   * directory created in its place (see `makeStagingDirectory` in src/coordinator/durable-fs.ts).
+   */
+  readonly reportAs?: string;
+}
+
+/**
+ * Creates the directory `path` and its missing parents; an existing directory is left as it is.
+ * @throws DirectoryError naming `path` (or `options.reportAs`), the level that could not be created and why
+ *   (a file in the way, no permission, a read-only file system, a file system such as /proc that accepts no new
+ *   entries); its `code` is the file system's error code.
+ */
+export async function makeDirectory(path: string, options: MakeDirectoryOptions = {}): Promise<void> {
+  for (const dir of levelsOf(path)) {
+    try {
+      await mkdir(dir);
+    } catch (err) {
+      const existing = await stat(dir).catch(() => undefined);
+      if (!existing?.isDirectory()) throw directoryError(path, dir, err, existing !== undefined, options);
+    }
+  }
+}
+
+/**
+ * Synchronous {@link makeDirectory}, for constructors and other synchronous setup (log files).
+ * @throws DirectoryError as {@link makeDirectory}.
+ */
+export function makeDirectorySync(path: string, options: MakeDirectoryOptions = {}): void {
+  for (const dir of levelsOf(path)) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      const existing = statSync(dir, { throwIfNoEntry: false });
+      if (!existing?.isDirectory()) throw directoryError(path, dir, err, existing !== undefined, options);
+    }
+  }
+}
+
+/** `/a/b/c` → `['/a', '/a/b', '/a/b/c']` (the root itself is never created). */
+function levelsOf(path: string): string[] {
+  const levels: string[] = [];
+  for (let dir = resolve(path); dirname(dir) !== dir; dir = dirname(dir)) levels.unshift(dir);
+  return levels;
+}
+
+/** The error for `dir` (a level of `path`) failing with `err`; `exists`: something that is not a directory is there. */
+function directoryError(path: string, dir: string, err: unknown, exists: boolean, options: MakeDirectoryOptions): DirectoryError {
+  const target = resolve(options.reportAs ?? path);
+  const code = (err as NodeJS.ErrnoException).code;
+  const parent = dirname(dir);
+  // The temporary directory is an implementation detail: speak of the target, or of the level that failed above it.
+  const what = dir === resolve(path) ? target : dir;
+  let reason: string;
+  if (exists) reason = `${what} exists and is not a directory`;
+  else if (code === 'ENOENT') reason = `${parent} does not accept new entries (mkdir ${what} failed with ENOENT although ${parent} exists)`;
+  else if (code === 'EACCES' || code === 'EPERM') reason = `no permission to create entries in ${parent} (${code})`;
+  else if (code === 'EROFS') reason = `${parent} is on a read-only file system (EROFS)`;
+  else reason = `mkdir ${what}: ${(err as Error).message}`;
+  return new DirectoryError(target, code, reason, { cause: err });
+}

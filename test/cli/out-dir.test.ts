@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { textRun, writeTeacherCheckpoint } from '../compress/fixtures';
+import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
+
+// On /proc a plain mkdir answers ENOENT although /proc exists, and Node's recursive mkdir then retries forever:
+// every command taking --out used to hang there. Each must fail within seconds, naming the directory.
+const noProc = !existsSync('/proc/self') && 'needs Linux /proc';
+const PROMPTLY_MS = 30_000;
+
+test('every command taking --out fails promptly, naming the directory, when it cannot be created under /proc', { skip: noProc }, async () => {
+  const dir = tempDir();
+  const checkpoint = await writeTeacherCheckpoint(textRun(dir));
+  const data = join(dir, 'user.jsonl');
+  writeFileSync(data, `${['a', 'b', 'c', 'd', 'e'].flatMap((label) => [1, 2, 3].map((i) => JSON.stringify({ text: `${label} example ${i}`, label }))).join('\n')}\n`);
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  const cases: Array<[string, string[], string]> = [
+    ['adapt', ['adapt', '--checkpoint', checkpoint, '--data', data, '--backend', 'cpu', '--out', '/proc/metatrain-adapt'], '/proc/metatrain-adapt'],
+    ['adapt (nested)', ['adapt', '--checkpoint', checkpoint, '--data', data, '--backend', 'cpu', '--out', '/proc/metatrain-a/b'], '/proc/metatrain-a/b'],
+    ['compress', ['compress', '--checkpoint', checkpoint, '--backend', 'cpu', '--out', '/proc/metatrain-compress'], '/proc/metatrain-compress'],
+    ['compress (nested)', ['compress', '--checkpoint', checkpoint, '--backend', 'cpu', '--out', '/proc/metatrain-c/d'], '/proc/metatrain-c/d'],
+    ['run', ['run', config, '--backend', 'cpu', '--out', '/proc/metatrain-run'], '/proc/metatrain-run'],
+  ];
+  for (const [name, args, out] of cases) {
+    const started = Date.now();
+    const r = await runCli(args, {}, PROMPTLY_MS);
+    assert.equal(r.code, 1, `${name}: exit ${r.code} ${r.signal ?? ''} after ${Date.now() - started} ms (a hang is killed after ${PROMPTLY_MS} ms)\n${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`metatrain: cannot create directory ${out}[:/].*/proc does not accept new entries`), name);
+  }
+});
