@@ -3,7 +3,8 @@
  * `adapt: head` (K inner steps on the head) and of a few-shot evaluation (query scored after each of S steps),
  * with the body's features computed once per task (production path: `computeMetaGradient`,
  * `evaluateAdaptation`) against the baseline of re-running the whole Transformer at every inner step (the same
- * computation written here with `innerLoop` on the full model). Both columns compute the same numbers; the
+ * computation run through `innerLoop` and `lossAndMetric` on the model with its head names hidden, so that
+ * nothing can tell that the body is frozen). Both columns compute the same numbers; the
  * table also prints their largest difference. One 5-way 5-shot State of the Union task (5 query passages per
  * class, passages of 2 × maxLength characters), tfjs backend `--backend`.
  *
@@ -16,7 +17,7 @@ import { Command } from 'commander';
 import { parseRunConfig } from '../src/core/config';
 import { computeMetaGradient, evaluateAdaptation, initMetaParams, innerLoop, adaptableNames } from '../src/meta';
 import { lossAndMetric, objectiveGradient } from '../src/meta/objective-gradient';
-import { createModel, initBackend, toTensors, type BackendName } from '../src/model';
+import { createModel, initBackend, toTensors, type BackendName, type Model } from '../src/model';
 import { taskFamilyFor } from '../src/tasks/task-family';
 
 const options = new Command()
@@ -63,14 +64,15 @@ async function main(): Promise<void> {
 
     // Meta-gradient: production (frozen body) vs the same objective re-running the body at every inner step.
     const adaptable = adaptableNames(model, 'head');
+    const unaware: Model = { ...model, headNames: [] }; // the baseline: the inner loop re-runs the body every step
     const baselineGradient = () => {
       const params = toTensors(theta);
       const support = model.encode(task.support);
       const query = model.encode(task.query);
       try {
         return objectiveGradient(params, (p) => {
-          const phi = innerLoop(model, p, support, { steps: config.algorithm.innerSteps, lr: config.algorithm.innerLr, adaptable, createGraph: true });
-          return lossAndMetric(model, phi, query);
+          const phi = innerLoop(unaware, p, support, { steps: config.algorithm.innerSteps, lr: config.algorithm.innerLr, adaptable, createGraph: true });
+          return lossAndMetric(unaware, phi, query);
         }).gradient;
       } finally {
         tf.dispose([...Object.values(params), support.x, support.y, query.x, query.y]);
@@ -95,9 +97,9 @@ async function main(): Promise<void> {
       let current = params;
       try {
         for (let s = 0; ; s++) {
-          metric.push(tf.tidy(() => lossAndMetric(model, current, query).metric.dataSync()[0]!));
+          metric.push(tf.tidy(() => lossAndMetric(unaware, current, query).metric.dataSync()[0]!));
           if (s === S) return metric;
-          const next = innerLoop(model, current, support, { steps: 1, lr: config.algorithm.innerLr, adaptable, createGraph: false }) as Record<string, tf.Tensor>;
+          const next = innerLoop(unaware, current, support, { steps: 1, lr: config.algorithm.innerLr, adaptable, createGraph: false }) as Record<string, tf.Tensor>;
           if (current !== params) adaptable.forEach((n) => current[n]!.dispose());
           current = next;
         }

@@ -4,11 +4,9 @@
  * treated as constants (dφ/dθ ≈ I), so no second-order terms and no differentiation through the inner loop.
  * With `adapt: head`, the body entries are ∂L_query/∂θ_body at (θ_body, φ_head).
  */
-import * as tf from '@tensorflow/tfjs';
 import { assertMatchesSpec, type ParamSet } from '../core/param-set';
 import type { Model } from '../model/model';
 import type { Task } from '../tasks/task';
-import { frozenBodyView } from './frozen-body';
 import { disposeAdapted, innerLoop } from './inner-loop';
 import type { MetaGradient } from './meta-gradient';
 import { adaptableNames, metaParamSpec, type AlgorithmConfig } from './meta-params';
@@ -24,10 +22,7 @@ export function fomamlGradient(model: Model, metaParams: ParamSet, task: Task, a
   assertMatchesSpec(metaParams, metaParamSpec(model, algorithm), `meta-parameters for ${algorithm.name}`);
   const adaptable = adaptableNames(model, algorithm.adapt);
   return withTaskTensors(model, metaParams, task, (theta, support, query) => {
-    const phi = tf.tidy(() => {
-      const view = frozenBodyView(model, theta, adaptable, [support]);
-      return innerLoop(view.model, theta, view.batches[0]!, { steps: algorithm.innerSteps, lr: algorithm.innerLr, adaptable, createGraph: false });
-    });
+    const phi = innerLoop(model, theta, support, { steps: algorithm.innerSteps, lr: algorithm.innerLr, adaptable, createGraph: false });
     try {
       const { gradient, loss, metric } = objectiveGradient(phi, (p) => lossAndMetric(model, p, query));
       return { gradient, queryLoss: loss, queryMetric: metric };

@@ -30,7 +30,7 @@ export function frozenBodyView(model: Model, params: TensorMap, adaptable: reado
   if (!adaptable.every((n) => model.headNames.includes(n))) return { model, batches: [...batches], made: [] };
   const made: tf.Tensor[] = [];
   const featureBatches = batches.map((b) => {
-    const x = model.features(params, b.x);
+    const x = tf.tidy(() => model.features(params, b.x));
     if (x !== b.x) made.push(x);
     return { x, y: b.y };
   });

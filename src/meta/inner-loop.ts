@@ -6,10 +6,14 @@
  * With `createGraph: true` every step is recorded on the enclosing gradient tape, so an outer `tf.grad` of the
  * query loss differentiates through the updates (second order). With `createGraph: false` the steps run on
  * plain values and the intermediate tensors are freed after each step (FOMAML, Reptile, evaluation).
+ *
+ * When only head parameters adapt (ANIL), the body's features of the support set are computed once and the steps
+ * run the head alone (./frozen-body): the same values and gradients, without re-running the body K times.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../core/errors';
 import type { EncodedBatch, Model, TensorMap } from '../model/model';
+import { frozenBodyView } from './frozen-body';
 
 /** Inner learning rate: one scalar, or a tensor per adaptable parameter (keyed by the parameter's name, same shape). */
 export type InnerLr = number | TensorMap;
@@ -46,14 +50,21 @@ export function innerLoop(model: Model, params: TensorMap, support: EncodedBatch
   const { steps, lr, adaptable, createGraph } = options;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`inner loop: steps must be a non-negative integer, got ${steps}`);
   checkAdaptable(params, adaptable, lr);
+  if (steps === 0) return params;
+  const view = frozenBodyView(model, params, adaptable, [support]);
+  const batch = view.batches[0]!;
   let current: TensorMap = params;
-  for (let k = 0; k < steps; k++) {
-    const previous = current;
-    const next = createGraph ? sgdStep(model, previous, support, lr, adaptable) : tf.tidy(() => sgdStep(model, previous, support, lr, adaptable));
-    if (!createGraph) disposeAdapted(previous, params);
-    current = { ...previous, ...next };
+  try {
+    for (let k = 0; k < steps; k++) {
+      const previous = current;
+      const next = createGraph ? sgdStep(view.model, previous, batch, lr, adaptable) : tf.tidy(() => sgdStep(view.model, previous, batch, lr, adaptable));
+      if (!createGraph) disposeAdapted(previous, params);
+      current = { ...previous, ...next };
+    }
+    return current;
+  } finally {
+    if (!createGraph) tf.dispose(view.made);
   }
-  return current;
 }
 
 /** Disposes the tensors of `adapted` that are not tensors of `original` (the new tensors an inner loop made). */

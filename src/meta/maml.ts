@@ -6,13 +6,12 @@
  *
  * With `adapt: head` (ANIL, Raghu et al. 2020) φ changes only the head, and the gradient still covers every
  * parameter of θ: the body receives ∂L_query/∂θ_body through both the query forward pass and the dependence of
- * the adapted head on the body's features. The body's features are then computed once per task
- * (./frozen-body), not once per inner step.
+ * the adapted head on the body's features. The inner loop then computes the body's features of the support set
+ * once, not once per step (./frozen-body).
  */
 import { assertMatchesSpec, type ParamSet } from '../core/param-set';
 import type { Model, TensorMap } from '../model/model';
 import type { Task } from '../tasks/task';
-import { frozenBodyView } from './frozen-body';
 import { innerLoop, type InnerLr } from './inner-loop';
 import type { MetaGradient } from './meta-gradient';
 import { adaptableNames, isLrName, metaParamSpec, type AlgorithmConfig } from './meta-params';
@@ -48,9 +47,8 @@ export function secondOrderGradient(
     const { gradient, loss, metric } = objectiveGradient(theta, (meta) => {
       const params = Object.fromEntries(Object.entries(meta).filter(([n]) => !isLrName(n)));
       const lr = innerLr(meta, adaptable);
-      const view = frozenBodyView(model, params, adaptable, [support, query]);
-      const phi = innerLoop(view.model, params, view.batches[0]!, { steps: algorithm.innerSteps, lr, adaptable, createGraph: true });
-      return lossAndMetric(view.model, phi, view.batches[1]!);
+      const phi = innerLoop(model, params, support, { steps: algorithm.innerSteps, lr, adaptable, createGraph: true });
+      return lossAndMetric(model, phi, query);
     });
     return { gradient, queryLoss: loss, queryMetric: metric };
   });
