@@ -3,6 +3,9 @@
  * (`--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account), an optional
  * context (`--context`) and namespace (`--namespace`), and the API clients metatrain uses.
  */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, HttpMethod, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { KubernetesError } from '../core/errors';
 
@@ -72,8 +75,12 @@ export function connectCluster(options: ClusterOptions = {}): Cluster {
   const kc = new KubeConfig();
   try {
     if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
+    else {
+      assertSomeKubeconfig();
+      kc.loadFromDefault();
+    }
   } catch (err) {
+    if (err instanceof KubernetesError) throw err;
     const where = options.kubeconfig ?? process.env['KUBECONFIG'] ?? '~/.kube/config';
     throw new KubernetesError(`cannot read the kubeconfig ${where}: ${(err as Error).message}. Pass --kubeconfig FILE or set KUBECONFIG.`, 0, 'NoConfig', { cause: err });
   }
@@ -98,6 +105,22 @@ export function connectCluster(options: ClusterOptions = {}): Cluster {
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),
   };
+}
+
+/**
+ * `KubeConfig.loadFromDefault()` silently falls back to an unauthenticated `http://localhost:8080` cluster when it
+ * finds nothing (no KUBECONFIG, no ~/.kube/config, not in a pod), which later fails with an unrelated TLS message.
+ * @throws KubernetesError (reason `NoConfig`) naming the places looked at, when none of them exists.
+ */
+function assertSomeKubeconfig(): void {
+  if (process.env['KUBECONFIG'] || process.env['KUBERNETES_SERVICE_HOST']) return;
+  const home = join(homedir(), '.kube', 'config');
+  if (existsSync(home)) return;
+  throw new KubernetesError(
+    `no kubeconfig found: KUBECONFIG is not set, ${home} does not exist and this is not a pod (no KUBERNETES_SERVICE_HOST). Pass --kubeconfig FILE or set KUBECONFIG.`,
+    0,
+    'NoConfig',
+  );
 }
 
 /** Default of `kubernetes.namespace` in the run config. */

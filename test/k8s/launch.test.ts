@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { KubernetesError } from '../../src/core/errors';
@@ -8,6 +9,7 @@ import { scaleWorkers } from '../../src/k8s/scale';
 import { compileDeploySettings } from '../../src/k8s/settings';
 import { connectCluster } from '../../src/k8s/cluster';
 import { exampleConfig, exampleWith, startHarness } from './stub/harness';
+import { runCli, tempDir } from '../support/harness';
 
 // Collection paths written out by hand from the Kubernetes API reference, independent of src/k8s.
 const COLLECTION: Record<string, string> = {
@@ -193,6 +195,14 @@ test('an unreachable API server and an unknown context give messages that say wh
   } finally {
     await h.stop();
   }
+});
+
+test('without any kubeconfig, status says where it looked instead of trying localhost:8080', async () => {
+  const home = tempDir();
+  const result = await runCli(['status', 'some-run'], { HOME: home, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' });
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, new RegExp(`no kubeconfig found: KUBECONFIG is not set, ${join(home, '.kube', 'config')} does not exist`));
+  assert.doesNotMatch(result.stderr, /localhost:8080/);
 });
 
 test('launch --dry-run prints the namespace and the run objects as YAML, and no token', () => {
