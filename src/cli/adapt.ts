@@ -27,6 +27,19 @@ async function loadInitialization(path: string) {
   return { params: checkpoint.params, model: config.model, ways: config.task.ways, algorithm: config.algorithm, seed: config.seed, compressed: false };
 }
 
+/**
+ * Whether a held-out accuracy is no better than guessing among `labels` classes. The accuracy is a float32
+ * (1/3 reads 0.33333334), so the comparison allows a little above 1/labels.
+ */
+export function atChanceLevel(accuracy: number, labels: number): boolean {
+  return accuracy <= 1 / labels + 1e-6;
+}
+
+/** "1 step", "0 steps", "8 steps". */
+export function stepsWord(steps: number): string {
+  return `${steps} step${steps === 1 ? '' : 's'}`;
+}
+
 /** Registers the subcommand. */
 export function register(program: Command): void {
   program
@@ -80,11 +93,11 @@ export function register(program: Command): void {
         await rm(tmp, { recursive: true, force: true });
         throw err;
       }
-      if (result.heldOutAccuracy <= 1 / labels.length) {
+      if (atChanceLevel(result.heldOutAccuracy, labels.length)) {
         process.stderr.write(`warning: held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% is at chance level for ${labels.length} labels: the adapted model is no better than guessing; more examples per label may help\n`);
       }
       process.stdout.write(
-        `adapted to ${examples.length} examples of ${labels.length} labels: ${result.steps} steps chosen, held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% on ${result.heldOutExamples} examples\n` +
+        `adapted to ${examples.length} examples of ${labels.length} labels: ${stepsWord(result.steps)} chosen, held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% on ${result.heldOutExamples} examples\n` +
           `wrote ${join(out, 'model.safetensors')} and ${join(out, 'adapted.json')}\n`,
       );
     });

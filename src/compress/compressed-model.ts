@@ -5,13 +5,14 @@
  * F32. `__metadata__` holds the student's model config, outputs, adaptation settings and provenance, so
  * `loadCompressedModel` returns everything `metatrain adapt` needs: a ParamSet and a model config.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { RunConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
 import { paramSet, type NamedTensor, type ParamSet } from '../core/param-set';
 import type { ModelConfig } from '../model/architecture';
+import { REPORT_FILE } from './compression-report';
 import { dequantize, type QuantizedTensor } from './quantize';
 import { decodeTypedSafetensors, encodeTypedSafetensors, type TypedTensor } from '../core/safetensors';
 
@@ -103,10 +104,19 @@ export function encodeCompressedModel(c: CompressedModel): Buffer {
   });
 }
 
+/** Throws naming `what` when `data` holds a NaN or ±Infinity (e.g. bytes of the file overwritten). */
+function assertFinite(data: Float32Array, what: string, fail: (detail: string) => never): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v)) fail(`${what} holds a non-finite value (${v} at index ${i}); the file is corrupt`);
+  }
+}
+
 /**
  * Parses a compressed model file.
  * @throws CheckpointError naming `source` when the file is not a compressed model of this format version, its
- *   metadata is missing or malformed, or an int8 weight's ranges or parts are missing or inconsistent.
+ *   metadata is missing or malformed, an int8 weight's ranges or parts are missing or inconsistent, or a float
+ *   tensor or int8 scale holds NaN or ±Infinity (the error names the tensor).
  */
 export function decodeCompressedModel(bytes: Uint8Array, source: string): CompressedModel {
   const { tensors, metadata } = decodeTypedSafetensors(bytes, source);
@@ -148,13 +158,16 @@ export function decodeCompressedModel(bytes: Uint8Array, source: string): Compre
         }
       }
       if (k !== l.codes[1]) fail(`int8 weight ${name}: ${l.codes[1] - l.codes[0]} codes but the bitmap marks ${k - l.codes[0]}`);
-      quantized.set(name, { shape: l.shape, axis: l.axis, values, scales: parts.scales.slice(l.scales[0], l.scales[1]) });
+      const scales = parts.scales.slice(l.scales[0], l.scales[1]);
+      assertFinite(scales, `int8 weight ${name}: scales (${INT8_PARTS.scales})`, fail);
+      quantized.set(name, { shape: l.shape, axis: l.axis, values, scales });
     }
   }
   const float: Array<[string, NamedTensor]> = [];
   for (const [name, t] of tensors) {
     if ((Object.values(INT8_PARTS) as string[]).includes(name)) continue;
     if (t.dtype !== 'F32') fail(`tensor ${name} is ${t.dtype}; only the ${Object.values(INT8_PARTS).join(', ')} parts may be integer`);
+    assertFinite(t.data as Float32Array, `tensor ${name}`, fail);
     float.push([name, { shape: t.shape, data: t.data as Float32Array }]);
   }
   const outputs = Number(metadata.outputs);
@@ -163,16 +176,54 @@ export function decodeCompressedModel(bytes: Uint8Array, source: string): Compre
 }
 
 /**
+ * Checks `bytes` (the contents of `file`) against the size and sha256 that the `compression.json` beside it records
+ * for it. Nothing is checked when there is no report beside the file or it does not list the file (a
+ * `model.safetensors` written without a compression job, e.g. by `encodeCompressedModel` alone).
+ * @throws CheckpointError naming `file` when its size or sha256 differs from the report's, or the report is unreadable.
+ */
+async function verifyAgainstReport(file: string, bytes: Uint8Array): Promise<void> {
+  const reportPath = join(dirname(file), REPORT_FILE);
+  let text: string;
+  try {
+    text = await readFile(reportPath, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new CheckpointError(`compressed model ${file}: cannot read ${reportPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+  }
+  let entry: { bytes?: unknown; sha256?: unknown } | undefined;
+  try {
+    const report = JSON.parse(text) as { files?: Record<string, { bytes?: unknown; sha256?: unknown }> };
+    entry = report.files?.[basename(file)];
+  } catch (e) {
+    throw new CheckpointError(`compressed model ${file}: ${reportPath} is not JSON`, { cause: e });
+  }
+  if (entry === undefined) return;
+  if (typeof entry.bytes === 'number' && bytes.length !== entry.bytes) {
+    const what = bytes.length < entry.bytes ? 'truncated: ' : '';
+    throw new CheckpointError(`compressed model ${file}: ${what}${basename(file)} holds ${bytes.length} bytes, ${REPORT_FILE} says ${entry.bytes}; corrupt`);
+  }
+  if (typeof entry.sha256 !== 'string') throw new CheckpointError(`compressed model ${file}: ${REPORT_FILE} records no sha256 for ${basename(file)}`);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== entry.sha256) {
+    throw new CheckpointError(`compressed model ${file}: ${basename(file)} fails its sha256 check (file ${sha256}, ${REPORT_FILE} ${entry.sha256}); corrupt`);
+  }
+}
+
+/**
  * Reads a compressed model from a compression output directory (its `model.safetensors`) or from the file itself.
+ * When a `compression.json` beside the file lists it, the file's size and sha256 are verified first.
  * Example: `const c = await loadCompressedModel('runs/demo/compressed'); const model = createModel(c.model, c.outputs);
  * adaptParams(model, dequantizedParams(c), support, { steps: 10, algorithm: c.algorithm })`.
- * @throws CheckpointError when the path cannot be read or is not a valid compressed model.
+ * @throws CheckpointError when the path cannot be read, fails its size or sha256 check against `compression.json`,
+ *   or is not a valid compressed model (including NaN or ±Infinity weights).
  */
 export async function loadCompressedModel(path: string): Promise<CompressedModel> {
   let file = path;
   try {
     if ((await stat(path)).isDirectory()) file = join(path, COMPRESSED_MODEL_FILE);
-    return decodeCompressedModel(await readFile(file), file);
+    const bytes = await readFile(file);
+    await verifyAgainstReport(file, bytes);
+    return decodeCompressedModel(bytes, file);
   } catch (e) {
     if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(`compressed model ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });

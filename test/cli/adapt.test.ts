@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunConfig } from '../../src/core/config';
@@ -11,6 +12,7 @@ import { architectureOf } from '../../src/model/architecture';
 import { encodeCompressedModel } from '../../src/compress/compressed-model';
 import { quantizePerChannel } from '../../src/compress/quantize';
 import { paramSet } from '../../src/core/param-set';
+import { atChanceLevel, stepsWord } from '../../src/cli/adapt';
 import { runCli, tempDir } from '../support/harness';
 
 /** A small transformer checkpoint as `metatrain run` writes it (params from the seeded init, config recorded). */
@@ -59,12 +61,12 @@ test('metatrain adapt personalizes a checkpoint, chooses its steps on held-out e
     assert.equal(report.headReset, labels.length !== 3, 'the head is reset only when the number of labels differs from the ways');
     const model = decodeSafetensors(readFileSync(join(out, 'model.safetensors')), 'adapted');
     assert.deepEqual(model.params.get('head.w')!.shape, architectureOf(parseRunConfig({ name: 'x', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 24 } }).model, labels.length).spec.get('head.w'));
-    assert.match(r.stdout, new RegExp(`${report.steps} steps chosen, held-out accuracy ${(100 * report.heldOutAccuracy).toFixed(1)}%`));
+    assert.match(r.stdout, new RegExp(`${report.steps} steps? chosen, held-out accuracy ${(100 * report.heldOutAccuracy).toFixed(1)}%`));
   }
 });
 
-test('metatrain adapt also starts from a compressed model (int8 weights dequantized), on the cpu backend without tfjs banner', async () => {
-  const dir = tempDir();
+/** A compressed model directory (model.safetensors only, as `encodeCompressedModel` writes it) of a 3-way text classifier. */
+function compressedDir(dir: string): string {
   const config = parseRunConfig({ name: 'c', task: { family: 'sotu', ways: 3 }, model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 24 }, algorithm: { name: 'maml', adapt: 'head', innerLr: 0.5 } });
   const params = initMetaParams(config, 3, 9);
   const int8 = ['layer0.ff.w1', 'layer0.ff.w2'];
@@ -78,6 +80,19 @@ test('metatrain adapt also starts from a compressed model (int8 weights dequanti
   });
   mkdirSync(join(dir, 'compressed'));
   writeFileSync(join(dir, 'compressed', 'model.safetensors'), compressed);
+  return join(dir, 'compressed');
+}
+
+/** Records model.safetensors' size and sha256 in a compression.json beside it, as a compression job does. */
+function writeReport(compressed: string): void {
+  const bytes = readFileSync(join(compressed, 'model.safetensors'));
+  const files = { 'model.safetensors': { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } };
+  writeFileSync(join(compressed, 'compression.json'), JSON.stringify({ format: 'metatrain-compression-report', files }));
+}
+
+test('metatrain adapt also starts from a compressed model (int8 weights dequantized), on the cpu backend without tfjs banner', async () => {
+  const dir = tempDir();
+  compressedDir(dir);
   const out = join(dir, 'out');
   const r = await runCli(['adapt', '--checkpoint', join(dir, 'compressed'), '--data', jsonl(dir, 'u.jsonl', ['x', 'y', 'z'], 4), '--out', out, '--max-steps', '4', '--backend', 'cpu']);
   assert.equal(r.code, 0, r.stderr);
@@ -115,4 +130,59 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
   assert.equal(notCkpt.code, 1);
   assert.match(notCkpt.stderr, /manifest\.json/);
   for (const o of ['o1', 'o2', 'o3', 'o4', 'o5']) assert.equal(existsSync(join(dir, o)), false, `${o} was written`);
+});
+
+test('metatrain adapt verifies a compressed model against compression.json and refuses corrupt or non-finite weights, writing nothing', async () => {
+  const dir = tempDir();
+  const compressed = compressedDir(dir);
+  writeReport(compressed);
+  const data = jsonl(dir, 'u.jsonl', ['x', 'y', 'z'], 4);
+  const adapt = (out: string) => runCli(['adapt', '--checkpoint', compressed, '--data', data, '--out', join(dir, out), '--max-steps', '2', '--backend', 'cpu']);
+  const intact = await adapt('ok');
+  assert.equal(intact.code, 0, intact.stderr);
+
+  // 36 bytes near the end overwritten with 0xFF: the structure stays valid, the weights become NaN.
+  const file = join(compressed, 'model.safetensors');
+  const original = readFileSync(file);
+  const corrupt = Buffer.from(original);
+  corrupt.fill(0xff, corrupt.length - 40, corrupt.length - 4);
+  writeFileSync(file, corrupt);
+  const flipped = await adapt('o1');
+  assert.equal(flipped.code, 1, flipped.stdout);
+  assert.match(flipped.stderr, /compressed[/\\]model\.safetensors.*model\.safetensors fails its sha256 check/);
+  assert.equal(existsSync(join(dir, 'o1')), false, 'nothing written for a file failing its sha256 check');
+
+  // A shorter file than recorded.
+  writeFileSync(file, original.subarray(0, original.length - 10));
+  const truncated = await adapt('o2');
+  assert.equal(truncated.code, 1, truncated.stdout);
+  assert.match(truncated.stderr, /truncated: model\.safetensors holds \d+ bytes, compression\.json says \d+/);
+  assert.equal(existsSync(join(dir, 'o2')), false);
+
+  // Without a report to check against, the NaN weights are still refused, naming the tensor.
+  writeFileSync(file, corrupt);
+  writeFileSync(join(compressed, 'compression.json'), JSON.stringify({ files: {} }));
+  const nan = await adapt('o3');
+  assert.equal(nan.code, 1, nan.stdout);
+  assert.match(nan.stderr, /model\.safetensors: (tensor \S+|int8 weight \S+: scales \(int8\.scales\)) holds a non-finite value \(NaN at index \d+\)/);
+  assert.equal(existsSync(join(dir, 'o3')), false);
+});
+
+test('metatrain adapt warns at chance level for 3 labels (float32 accuracy 1/3) and says "1 step" in the singular', async () => {
+  assert.equal(atChanceLevel(Math.fround(1 / 3), 3), true, 'float32 1/3 = 0.33333334 is chance for 3 labels');
+  assert.equal(atChanceLevel(Math.fround(1 / 2), 2), true);
+  assert.equal(atChanceLevel(Math.fround(2 / 3), 3), false);
+  assert.equal(atChanceLevel(Math.fround(2 / 5), 3), false);
+  assert.equal(stepsWord(1), '1 step');
+  assert.equal(stepsWord(0), '0 steps');
+  assert.equal(stepsWord(8), '8 steps');
+
+  // Every example has the same text: the model predicts one label for all held-out examples, 1 of 3 right.
+  const dir = tempDir();
+  const data = join(dir, 'same.jsonl');
+  writeFileSync(data, `${['a', 'b', 'c'].flatMap((label) => Array.from({ length: 5 }, () => JSON.stringify({ text: 'the very same words', label }))).join('\n')}\n`);
+  const r = await runCli(['adapt', '--checkpoint', compressedDir(dir), '--data', data, '--out', join(dir, 'out'), '--max-steps', '2', '--backend', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /held-out accuracy 33\.3% on 3 examples/);
+  assert.match(r.stderr, /warning: held-out accuracy 33\.3% is at chance level for 3 labels/);
 });

@@ -58,3 +58,12 @@ test('a truncated or foreign file is refused with a CheckpointError naming it', 
   const text = foreign.toString('latin1').replace('metatrain-compressed-model', 'metatrain-compressed-XXXXX');
   assert.throws(() => decodeCompressedModel(Buffer.from(text, 'latin1'), 'y'), /not a compressed model/);
 });
+
+test('decoding refuses NaN or infinite float weights and int8 scales, naming the tensor', () => {
+  const c = compressedFixture();
+  const nanHead = { ...c, float: paramSet([...c.float].map(([n, t]) => [n, n === 'head.w' ? { shape: t.shape, data: t.data.map((v, i) => (i === 3 ? NaN : v)) } : t] as const)) };
+  assert.throws(() => decodeCompressedModel(encodeCompressedModel(nanHead), 'model.safetensors'), (e: Error) => e instanceof CheckpointError && /model\.safetensors: tensor head\.w holds a non-finite value \(NaN at index 3\)/.test(e.message));
+  const q = c.quantized.get('extra.w')!;
+  const infScale = { ...c, quantized: new Map([...c.quantized, ['extra.w', { ...q, scales: q.scales.map((v, i) => (i === 0 ? Infinity : v)) }]]) };
+  assert.throws(() => decodeCompressedModel(encodeCompressedModel(infScale), 'model.safetensors'), (e: Error) => e instanceof CheckpointError && /int8 weight extra\.w: scales \(int8\.scales\) holds a non-finite value \(Infinity at index 0\)/.test(e.message));
+});
