@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .description('run the coordinator of a run: workers join it over gRPC')
     .requiredOption('--config <file>', 'run config (YAML)')
     .option('--listen <address>', 'gRPC listen address (overrides runtime.listen)')
-    .option('--resume', 'continue from the newest valid checkpoint', false)
+    .option('--resume', 'continue from the newest valid checkpoint; with none yet, start a new run (the Kubernetes Deployment always passes it, so a first start and a restarted pod run the same command)', false)
     .option('--token-file <file>', 'file holding the run token (default: env METATRAIN_TOKEN)')
     .option('--tls-ca <file>', 'CA of the worker certificates (mutual TLS)')
     .option('--tls-cert <file>', 'coordinator certificate')

@@ -1,7 +1,7 @@
 /** `metatrain run CONFIG`: the whole run on this machine (coordinator + N worker processes on loopback). */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadRunConfig, parseRunConfig, runDir } from '../core/config';
+import { loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
 import { TARGETS_FILE } from '../local/scrape-targets';
 import { REPORT_FILE } from '../report/write-report';
@@ -11,6 +11,8 @@ import { showProgress } from './run-progress';
 import { formatSummary } from './run-summary-table';
 import { formatCompression } from './compression-summary';
 import { committedReport } from '../compress/compression-report';
+import { CheckpointStore } from '../coordinator/checkpoint-store';
+import { CheckpointError } from '../core/errors';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -21,7 +23,7 @@ export function register(program: Command): void {
     .option('--workers <n>', 'worker processes (overrides runtime.workers)', positiveInt)
     .option('--backend <name>', `tfjs backend of the workers: ${BACKEND_NAMES.join(', ')} (overrides runtime.backend)`)
     .option('--out <dir>', 'run directory (overrides runtime.outDir)')
-    .option('--resume', 'continue from the newest valid checkpoint in the run directory', false)
+    .option('--resume', 'continue from the newest valid checkpoint in the run directory (an error when it holds none)', false)
     .option('--linger-seconds <s>', 'after the run, keep its processes, metrics and status up this long (for Prometheus or metatrain watch)', nonNegativeInt, 0)
     .action(async (file: string, o: { workers?: number; backend?: string; out?: string; resume: boolean; lingerSeconds: number }) => {
       const base = loadRunConfig(file);
@@ -29,6 +31,8 @@ export function register(program: Command): void {
         ...base,
         runtime: { ...base.runtime, ...(o.workers ? { workers: o.workers } : {}), ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) },
       });
+      // Checked before anything is created: a mistyped --out must not start a new run from step 0.
+      if (o.resume) await assertResumable(config);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);
       const cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds });
@@ -56,10 +60,23 @@ export function register(program: Command): void {
         process.stderr.write(`compression failed after ${summary.compression.attempts} attempts: ${summary.compression.error}\n`);
         process.exit(1);
       }
-      if (summary.reason === 'stopped') {
-        process.stderr.write(`stopped at step ${summary.steps}; continue with: metatrain run ${file} --resume\n`);
+      // Stopped by Ctrl-C or SIGTERM, during meta-training or while waiting for compression (its job then stays
+      // `queued`): not a success; --resume continues where it stopped.
+      if (summary.reason === 'stopped' || summary.compression?.status === 'queued') {
+        const where = summary.reason === 'stopped' ? `at step ${summary.steps}` : 'during compression';
+        process.stderr.write(`stopped ${where}; continue with: metatrain run ${file}${o.out ? ` --out ${o.out}` : ''} --resume\n`);
         process.exit(130);
       }
       process.exit(0);
     });
+}
+
+/**
+ * @throws CheckpointError when the run directory holds no checkpoint to resume (naming it); an invalid or foreign
+ *   checkpoint is reported later, by the coordinator.
+ */
+async function assertResumable(config: RunConfig): Promise<void> {
+  const dir = runDir(config);
+  const found = await new CheckpointStore(join(dir, 'checkpoints'), { keep: config.training.keepCheckpoints }).list();
+  if (found.length === 0) throw new CheckpointError(`--resume: no checkpoint to resume in ${join(dir, 'checkpoints')}; drop --resume to start a new run in ${dir}`);
 }

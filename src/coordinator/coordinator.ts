@@ -170,7 +170,8 @@ export class Coordinator {
       const compression = await this.compress(checkpoint, trained.bestStep);
       const done = performance.now();
       if (!compression || compression.status === 'succeeded') this.setPhase('succeeded', 'run complete');
-      else this.setPhase('failed', `compression ${compression.status}: ${compression.error ?? 'stopped while waiting for it'}`);
+      else if (compression.status === 'queued') this.setPhase('failed', 'stopped before the end of compression; resume with --resume');
+      else this.setPhase('failed', `compression ${compression.status}: ${compression.error ?? 'no reason given'}`);
       const summary = await this.summarize(trained, checkpoint, results, {
         training: (trainedAt - started) / 1000,
         baselines: (baselinesAt - trainedAt) / 1000,

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { finalParamsBytes, freePort, runCli, sinusoidConfig, startCli, tempDir, waitExit, writeConfig } from '../support/harness';
+import { finalParamsBytes, freePort, runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
+import type { RunSummary } from '../../src/coordinator/run-summary';
 
 const TOKEN = { METATRAIN_TOKEN: 'shutdown-token' };
 const longRun = (dir: string) => sinusoidConfig(dir, { training: { maxSteps: 400, evalEverySteps: 100, checkpointEverySteps: 100 } });
@@ -70,4 +71,44 @@ test('a finished run resumed with a larger training.maxSteps trains on to the ne
   const other = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { seed: 4, training: { maxSteps: 20 } }), 'other.yaml'), '--resume']);
   assert.equal(other.code, 1);
   assert.match(other.stderr, /resuming a different run would be wrong/);
+});
+
+test('Ctrl-C on metatrain run while compressing exits 130 with the resume hint; --resume then finishes the compression', async () => {
+  const dir = tempDir();
+  // Enough compression steps (a few seconds) for the signal to land while the job runs.
+  const config = writeConfig(
+    dir,
+    sinusoidConfig(dir, {
+      training: { maxSteps: 4, evalEverySteps: 4, evalTasks: 4, checkpointEverySteps: 4, patience: 100 },
+      evaluation: { testTasks: 4, adaptSteps: 1, baselines: ['random'] },
+      runtime: { workers: 1, outDir: join(dir, 'run') },
+      compression: { distillSteps: 1500, pruneSteps: 500, recoverySteps: 200, evalTasks: 5 },
+    }),
+  );
+  const run = startCli(['run', config]);
+  await waitForOutput(run, (text) => text.includes('[compressing]'));
+  run.kill('SIGINT');
+  const stopped = await waitExit(run);
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.match(stopped.stderr, /stopped during compression; continue with: metatrain run .* --resume/);
+  assert.doesNotMatch(stopped.stderr, /\[succeeded\]/);
+  const summaryFile = join(dir, 'run', 'summary.json');
+  assert.equal((JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary).compression?.status, 'queued');
+
+  const resumed = await runCli(['run', config, '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
+  assert.equal(summary.compression?.status, 'succeeded');
+  assert.ok(existsSync(join(dir, 'run', 'compressed', 'model.onnx')));
+});
+
+test('metatrain run --resume without a checkpoint is an error naming the directory, and creates nothing', async () => {
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  const out = join(dir, 'runs', 'doesnotexist');
+  const result = await runCli(['run', config, '--resume', '--out', out]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`no checkpoint to resume in ${out.replace(/[/.]/g, '\\$&')}.*drop --resume to start a new run`));
+  assert.ok(!existsSync(join(dir, 'runs')), 'no run directory is created');
+  assert.ok(!existsSync(join(dir, 'run')));
 });
