@@ -294,10 +294,13 @@ export type RunConfigInput = z.input<typeof runConfigSchema>;
 export function parseRunConfig(raw: unknown): RunConfig {
   const result = runConfigSchema.safeParse(raw);
   if (!result.success) {
-    const [first, ...rest] = result.error.issues.map((issue) => {
+    const [first, ...rest] = result.error.issues.flatMap((issue) => {
+      const at = issue.path.map(String);
+      // An unknown key is reported at the key itself, not at its parent with the whole parent object as the value.
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, key].join('.'), detail: 'unknown field (check its spelling and level)' }));
       const bad = valueAt(raw, issue.path);
       const shown = bad === undefined ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : JSON.stringify(bad)})`;
-      return { path: issue.path.map(String).join('.'), detail: `${issue.message}${shown}` };
+      return [{ path: at.join('.'), detail: `${issue.message}${shown}` }];
     });
     const more = rest.map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');
     throw new ConfigError(first!.path, `${first!.detail}${more}`);

@@ -18,7 +18,7 @@ export class ConfigError extends MetatrainError {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`invalid config at ${path || '(root)'}: ${detail}`, options);
+    super(path ? `invalid config at ${path}: ${detail}` : `invalid config: ${detail}`, options);
   }
 }
 

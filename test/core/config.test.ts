@@ -27,8 +27,12 @@ test('config error names the field path and the bad value', () => {
     (e: unknown) => e instanceof ConfigError && e.path === 'model.heads',
   );
   assert.throws(
-    () => parseRunConfig({ ...minimal, training: { maxStep: 3 } }),
-    (e: unknown) => e instanceof ConfigError && /maxStep/.test(e.message),
+    () => parseRunConfig({ ...minimal, training: { maxStep: 3, patience: 2 } }),
+    (e: unknown) => e instanceof ConfigError && e.path === 'training.maxStep' && e.message === 'invalid config at training.maxStep: unknown field (check its spelling and level)',
+  );
+  assert.throws(
+    () => loadRunConfig(join(tmpdir(), 'metatrain-no-such-config.yaml')),
+    (e: unknown) => e instanceof ConfigError && e.path === '' && /^invalid config: cannot read .*metatrain-no-such-config\.yaml/.test(e.message),
   );
 });
 
