@@ -11,10 +11,11 @@
  * set of checkpoints or the new one, never a half-written one. One writing process per DIR.
  */
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { makeDirectory } from '../core/make-directory';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { configDifferences, type RunConfig } from '../core/config';
 import { CheckpointError, ConfigError } from '../core/errors';
+import { makeDirectory } from '../core/make-directory';
 import { encodeCheckpoint, type CheckpointInput } from './checkpoint-encode';
 import { loadCheckpoint, type Checkpoint } from './checkpoint-load';
 import { parseStepDirName, stepDirName } from './checkpoint-manifest';
@@ -205,11 +206,13 @@ export class CheckpointStore {
    * The newest checkpoint that passes verification. Newer ones that fail (truncated, sha256 mismatch, missing or
    * bad manifest) are skipped, each with a warning naming its directory and the reason.
    * @param expectedConfigHash the resuming run's config hash; when given, a checkpoint of another hash is refused.
+   * @param expectedConfig the resuming run's config; when given, a refusal lists the fields that differ from the
+   *   config recorded in the checkpoint (`extra.config`).
    * @returns undefined when `dir` holds no checkpoint (a fresh run).
    * @throws CheckpointError when the newest valid checkpoint has another config hash (resuming a different run
    *   would be wrong), or when checkpoints exist but none is valid (the reasons listed).
    */
-  async loadLatest(expectedConfigHash?: string): Promise<LatestCheckpoint | undefined> {
+  async loadLatest(expectedConfigHash?: string, expectedConfig?: RunConfig): Promise<LatestCheckpoint | undefined> {
     const entries = await this.list();
     if (entries.length === 0) return undefined;
     const warnings: string[] = [];
@@ -223,9 +226,12 @@ export class CheckpointStore {
         continue;
       }
       if (expectedConfigHash !== undefined && checkpoint.configHash !== expectedConfigHash) {
+        const recorded = checkpoint.extra['config'] as RunConfig | undefined;
+        const changed = expectedConfig && recorded ? configDifferences(recorded, expectedConfig) : [];
         throw new CheckpointError(
           `checkpoint ${entry.path} was written by config hash ${checkpoint.configHash}, but this run's config hash is ` +
-            `${expectedConfigHash}; resuming a different run would be wrong (use another checkpoint directory or the original config)`,
+            `${expectedConfigHash}${changed.length > 0 ? ` (changed: ${changed.join('; ')})` : ''}; resuming a different run would be wrong ` +
+            `(use another checkpoint directory or the original config)`,
         );
       }
       return { checkpoint, warnings };

@@ -113,7 +113,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
     }
   }
   if (resume) {
-    const found = await store.loadLatest(ctx.configHash);
+    const found = await store.loadLatest(ctx.configHash, config);
     for (const w of found?.warnings ?? []) {
       log.warn(w);
       events.emit('warning', w);

@@ -348,9 +348,30 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * budget (it continues from its last checkpoint; the validation it ran at the old last step is kept).
  */
 export function configHash(config: RunConfig): string {
+  return createHash('sha256').update(JSON.stringify(hashedFields(config))).digest('hex');
+}
+
+/**
+ * The fields that make {@link configHash} differ between two configs, as `path: a → b` lines (JSON values), in
+ * path order; empty when the hashes are equal. Says which change made a resume refuse a checkpoint.
+ */
+export function configDifferences(a: RunConfig, b: RunConfig): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, y: unknown, path: string): void => {
+    if (isPlainObject(x) && isPlainObject(y)) {
+      for (const key of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) walk(x[key], y[key], path ? `${path}.${key}` : key);
+    } else if (JSON.stringify(x) !== JSON.stringify(y)) {
+      out.push(`${path}: ${JSON.stringify(x) ?? 'absent'} → ${JSON.stringify(y) ?? 'absent'}`);
+    }
+  };
+  walk(hashedFields(a), hashedFields(b), '');
+  return out;
+}
+
+function hashedFields(config: RunConfig): Record<string, unknown> {
   const { seed, task, model, algorithm } = config;
   const { maxSteps: _stop, ...training } = config.training;
-  return createHash('sha256').update(JSON.stringify({ seed, task, model, algorithm, training })).digest('hex');
+  return { seed, task, model, algorithm, training };
 }
 
 /**

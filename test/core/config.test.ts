@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { configHash, loadRunConfig, parseRunConfig, taskDataPath } from '../../src/core/config';
+import { configDifferences, configHash, loadRunConfig, parseRunConfig, taskDataPath } from '../../src/core/config';
 import { ConfigError } from '../../src/core/errors';
 
 const minimal = { name: 'demo', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } };
@@ -67,4 +67,11 @@ test('a config file resolves a relative task.path against its own directory, and
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('configDifferences lists exactly the hashed fields that differ, and nothing when only maxSteps or runtime changes', () => {
+  const a = parseRunConfig(minimal);
+  const b = parseRunConfig({ ...minimal, seed: 9, algorithm: { innerLr: 0.2 }, training: { maxSteps: 7 }, runtime: { workers: 3 } });
+  assert.deepEqual(configDifferences(a, b), [`algorithm.innerLr: ${JSON.stringify(a.algorithm.innerLr)} → 0.2`, `seed: ${a.seed} → 9`]);
+  assert.deepEqual(configDifferences(a, parseRunConfig({ ...minimal, training: { maxSteps: 7 }, runtime: { workers: 3 } })), []);
 });

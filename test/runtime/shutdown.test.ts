@@ -70,7 +70,7 @@ test('a finished run resumed with a larger training.maxSteps trains on to the ne
   // Any other change is a different run, and resuming it is refused.
   const other = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { seed: 4, training: { maxSteps: 20 } }), 'other.yaml'), '--resume']);
   assert.equal(other.code, 1);
-  assert.match(other.stderr, /resuming a different run would be wrong/);
+  assert.match(other.stderr, /\(changed: seed: \d+ → 4\); resuming a different run would be wrong/);
 });
 
 test('Ctrl-C on metatrain run while compressing exits 130 with the resume hint; --resume then finishes the compression', async () => {
