@@ -31,8 +31,9 @@ export function register(program: Command): void {
         ...base,
         runtime: { ...base.runtime, ...(o.workers ? { workers: o.workers } : {}), ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) },
       });
-      // Checked before anything is created: a mistyped --out must not start a new run from step 0.
-      if (o.resume) await assertResumable(config);
+      // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
+      // new run must not start over an earlier one's checkpoints.
+      await assertRunDirectoryFits(config, o.resume);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);
       const cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds });
@@ -72,11 +73,13 @@ export function register(program: Command): void {
 }
 
 /**
- * @throws CheckpointError when the run directory holds no checkpoint to resume (naming it); an invalid or foreign
- *   checkpoint is reported later, by the coordinator.
+ * @throws CheckpointError when resuming and the run directory holds no checkpoint to resume, or when starting a
+ *   new run and it already holds checkpoints (naming them); an invalid or foreign checkpoint is reported later, by
+ *   the coordinator.
  */
-async function assertResumable(config: RunConfig): Promise<void> {
+async function assertRunDirectoryFits(config: RunConfig, resume: boolean): Promise<void> {
   const dir = runDir(config);
-  const found = await new CheckpointStore(join(dir, 'checkpoints'), { keep: config.training.keepCheckpoints }).list();
-  if (found.length === 0) throw new CheckpointError(`--resume: no checkpoint to resume in ${join(dir, 'checkpoints')}; drop --resume to start a new run in ${dir}`);
+  const store = new CheckpointStore(join(dir, 'checkpoints'), { keep: config.training.keepCheckpoints });
+  if (!resume) return store.assertNoCheckpoints();
+  if ((await store.list()).length === 0) throw new CheckpointError(`--resume: no checkpoint to resume in ${join(dir, 'checkpoints')}; drop --resume to start a new run in ${dir}`);
 }

@@ -239,6 +239,20 @@ export class CheckpointStore {
     throw new CheckpointError(`no valid checkpoint in ${this.dir}: ${warnings.join('; ')}`);
   }
 
+  /**
+   * For a fresh (not resumed) run: resolves when the directory holds no checkpoint.
+   * @throws CheckpointError naming the newest checkpoint and the ways out (`--resume`, another `--out`), so that a
+   *   new run never overwrites or mixes with an earlier one.
+   */
+  async assertNoCheckpoints(): Promise<void> {
+    const existing = await this.list();
+    if (existing.length > 0) {
+      throw new CheckpointError(
+        `${existing.at(-1)!.path} and ${existing.length - 1} other checkpoint(s) already exist: continue that run with --resume, or choose another runtime.outDir (--out) or remove it`,
+      );
+    }
+  }
+
   /** Loads one checkpoint directory with full verification; see {@link loadCheckpoint}. */
   load(path: string): Promise<Checkpoint> {
     return loadCheckpoint(path);

@@ -10,7 +10,7 @@
  */
 import { deriveSeed } from '../core/rng';
 import { specOf, type ParamSet } from '../core/param-set';
-import { CheckpointError, RunFailedError } from '../core/errors';
+import { RunFailedError } from '../core/errors';
 import { initMetaParams } from '../meta/meta-params';
 import { Adam } from '../meta/adam';
 import { meanGradient } from './aggregate';
@@ -104,14 +104,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
   let best = params;
   let bestCheckpoint = '';
 
-  if (!resume) {
-    const existing = await store.list();
-    if (existing.length > 0) {
-      throw new CheckpointError(
-        `${existing.at(-1)!.path} and ${existing.length - 1} other checkpoint(s) already exist: continue that run with --resume, or choose another runtime.outDir (--out) or remove it`,
-      );
-    }
-  }
+  if (!resume) await store.assertNoCheckpoints();
   if (resume) {
     const found = await store.loadLatest(ctx.configHash, config);
     for (const w of found?.warnings ?? []) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { finalParamsBytes, freePort, runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
@@ -111,4 +111,18 @@ test('metatrain run --resume without a checkpoint is an error naming the directo
   assert.match(result.stderr, new RegExp(`no checkpoint to resume in ${out.replace(/[/.]/g, '\\$&')}.*drop --resume to start a new run`));
   assert.ok(!existsSync(join(dir, 'runs')), 'no run directory is created');
   assert.ok(!existsSync(join(dir, 'run')));
+});
+
+test('metatrain run without --resume over an earlier run refuses before starting anything, and leaves the run untouched', async () => {
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  const first = await runCli(['run', config]);
+  assert.equal(first.code, 0, first.stderr);
+  const logs = join(dir, 'run', 'logs');
+  const before = readdirSync(logs).map((f) => [f, statSync(join(logs, f)).mtimeMs]);
+  const again = await runCli(['run', config]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /step-00000012 and \d+ other checkpoint\(s\) already exist: continue that run with --resume/);
+  assert.doesNotMatch(again.stderr + again.stdout, /\[training\]/, 'nothing started');
+  assert.deepEqual(readdirSync(logs).map((f) => [f, statSync(join(logs, f)).mtimeMs]), before, 'logs untouched');
 });
