@@ -9,11 +9,12 @@ import { encodeSafetensors } from '../core/safetensors';
 import { loadCheckpoint } from '../coordinator/checkpoint-load';
 import { checkCanCreateDirectory, fsyncDirectory, makeStagingDirectory, writeFileDurably } from '../coordinator/durable-fs';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
-import { BACKEND_NAMES, initBackend, type BackendName } from '../model/backend';
+import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
 import { labelsOf, personalize } from '../meta/personalize';
 import { loadLabelledJsonl } from '../tasks/jsonl';
 import { positiveInt } from './options';
+import { backendOption } from './backend-option';
 
 /** Where adaptation starts: a meta-learned checkpoint or a compressed model (int8 weights dequantized). */
 async function loadInitialization(path: string) {
@@ -49,9 +50,8 @@ export function register(program: Command): void {
     .requiredOption('--data <file>', 'JSONL file, one {"text": ..., "label": ...} per line')
     .requiredOption('--out <dir>', 'directory to create for the adapted model')
     .option('--max-steps <n>', 'largest number of fine-tuning steps considered', positiveInt, 50)
-    .option('--backend <name>', `tfjs backend: ${BACKEND_NAMES.join(', ')}`, 'wasm')
+    .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; data: string; out: string; maxSteps: number; backend: string }) => {
-      if (!BACKEND_NAMES.includes(o.backend as BackendName)) throw new Error(`unknown backend ${JSON.stringify(o.backend)}: choose one of ${BACKEND_NAMES.join(', ')}`);
       const out = resolve(o.out);
       if (existsSync(out)) throw new Error(`${out} already exists: choose a new --out directory`);
       const examples = loadLabelledJsonl(o.data);

@@ -10,8 +10,9 @@ import { committedReport } from '../compress/compression-report';
 import { configHash, loadRunConfig, parseRunConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
 import { loadCheckpoint } from '../coordinator/checkpoint-load';
-import { BACKEND_NAMES, type BackendName } from '../model/backend';
+import type { BackendName } from '../model/backend';
 import { formatCompression } from './compression-summary';
+import { backendOption } from './backend-option';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -21,9 +22,8 @@ export function register(program: Command): void {
     .requiredOption('--checkpoint <dir>', 'checkpoint directory, e.g. runs/NAME/checkpoints/step-00000400')
     .option('--out <dir>', 'result directory (default: <run dir>/compressed)')
     .option('--config <file>', 'run config (YAML) whose compression section to use (default: the config recorded in the checkpoint)')
-    .option('--backend <name>', `tfjs backend: ${BACKEND_NAMES.join(', ')}`, 'wasm')
+    .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; out?: string; config?: string; backend: string }) => {
-      if (!BACKEND_NAMES.includes(o.backend as BackendName)) throw new Error(`unknown backend ${JSON.stringify(o.backend)}: choose one of ${BACKEND_NAMES.join(', ')}`);
       const checkpoint = await loadCheckpoint(o.checkpoint);
       let config;
       if (o.config) config = loadRunConfig(o.config);

@@ -12,8 +12,9 @@ import { CompressorMetrics } from '../compress/metrics';
 import { serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
-import { BACKEND_NAMES, type BackendName } from '../model/backend';
+import type { BackendName } from '../model/backend';
 import { portNumber, positiveInt } from './options';
+import { backendOption } from './backend-option';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -22,7 +23,7 @@ export function register(program: Command): void {
     .description('consume compression jobs (distillation, pruning, int8 quantization, ONNX export) from the NATS JetStream work queue')
     .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://nats:4222')
     .option('--name <name>', 'consumer name in events and logs (default: <hostname>-<pid>)')
-    .option('--backend <name>', `tfjs backend: ${BACKEND_NAMES.join(', ')}`, 'wasm')
+    .addOption(backendOption('tfjs backend', '', 'wasm'))
     .option('--ack-wait-ms <ms>', 'lease of a job: redelivered to another compressor when not renewed (heartbeats every third of it) within this time', positiveInt, 30_000)
     .option('--max-attempts <n>', 'attempts of a job before it fails for good', positiveInt, 3)
     .option('--backoff-ms <ms>', 'delay before the second attempt, doubled for each further one', positiveInt, 1000)
@@ -30,7 +31,6 @@ export function register(program: Command): void {
     .option('--log-file <file>', 'append JSON logs to this file instead of stderr')
     .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
     .action(async (o: { nats: string; name?: string; backend: string; ackWaitMs: number; maxAttempts: number; backoffMs: number; graceMs: number; logFile?: string; metricsPort?: number }) => {
-      if (!BACKEND_NAMES.includes(o.backend as BackendName)) throw new Error(`unknown backend ${JSON.stringify(o.backend)}: choose one of ${BACKEND_NAMES.join(', ')}`);
       const log = createLogger('compressor', o.logFile);
       const nc = await connectNats(o.nats, { name: o.name ?? `compressor-${process.pid}` });
       const queue = new JetStreamJobQueue(nc, { ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts, backoffMs: o.backoffMs });

@@ -5,7 +5,7 @@ import { loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/c
 import { LocalCluster } from '../local/local-cluster';
 import { TARGETS_FILE } from '../local/scrape-targets';
 import { REPORT_FILE } from '../report/write-report';
-import { BACKEND_NAMES, initBackend } from '../model/backend';
+import { initBackend } from '../model/backend';
 import { nonNegativeInt, positiveInt } from './options';
 import { showProgress } from './run-progress';
 import { formatSummary } from './run-summary-table';
@@ -13,6 +13,7 @@ import { formatCompression } from './compression-summary';
 import { committedReport } from '../compress/compression-report';
 import { CheckpointStore } from '../coordinator/checkpoint-store';
 import { CheckpointError } from '../core/errors';
+import { backendOption } from './backend-option';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -21,7 +22,7 @@ export function register(program: Command): void {
     .description('meta-train, evaluate and compress a run locally: a coordinator and N worker processes over loopback gRPC')
     .argument('<config>', 'run config (YAML), e.g. examples/quickstart.yaml')
     .option('--workers <n>', 'worker processes (overrides runtime.workers)', positiveInt)
-    .option('--backend <name>', `tfjs backend of the workers: ${BACKEND_NAMES.join(', ')} (overrides runtime.backend)`)
+    .addOption(backendOption('tfjs backend of the workers', '(overrides runtime.backend)'))
     .option('--out <dir>', 'run directory (overrides runtime.outDir)')
     .option('--resume', 'continue from the newest valid checkpoint in the run directory (an error when it holds none)', false)
     .option('--linger-seconds <s>', 'after the run, keep its processes, metrics and status up this long (for Prometheus or metatrain watch)', nonNegativeInt, 0)

@@ -12,6 +12,7 @@ import { createTfjsEngine } from '../worker/tfjs-engine';
 import { WorkerMetrics } from '../worker/metrics';
 import { Worker } from '../worker/worker';
 import { portNumber, positiveInt, readToken, tlsFiles, hostPort } from './options';
+import { backendOption } from './backend-option';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     .command('worker')
     .description('join a coordinator and run its inner-loop tasks')
     .requiredOption('--coordinator <address>', 'coordinator gRPC address host:port', hostPort)
-    .option('--backend <name>', `tfjs backend: ${BACKEND_NAMES.join(', ')} (default: env METATRAIN_BACKEND, else the run config)`)
+    .addOption(backendOption('tfjs backend', '(default: env METATRAIN_BACKEND, else the run config)'))
     .option('--concurrency <n>', 'tasks accepted at once', positiveInt, 1)
     .option('--name <name>', 'worker name in logs and metrics')
     .option('--max-backoff-ms <ms>', 'largest reconnect delay', positiveInt, 5000)
