@@ -14,6 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import Table from 'cli-table3';
 import { Command } from 'commander';
+import { positiveInt } from '../src/cli/options';
 import { parseRunConfig } from '../src/core/config';
 import { computeMetaGradient, evaluateAdaptation, initMetaParams, innerLoop, adaptableNames } from '../src/meta';
 import { lossAndMetric, objectiveGradient } from '../src/meta/objective-gradient';
@@ -22,11 +23,11 @@ import { taskFamilyFor } from '../src/tasks/task-family';
 
 const options = new Command()
   .option('--backend <name>', 'tfjs backend', 'wasm')
-  .option('--repeats <n>', 'timed repeats per cell (median reported)', '5')
-  .option('--inner-steps <n>', 'inner SGD steps K of the meta-gradient', '5')
-  .option('--eval-steps <n>', 'fine-tuning steps S of the evaluation', '10')
+  .option('--repeats <n>', 'timed repeats per cell (median reported)', positiveInt, 5)
+  .option('--inner-steps <n>', 'inner SGD steps K of the meta-gradient', positiveInt, 5)
+  .option('--eval-steps <n>', 'fine-tuning steps S of the evaluation', positiveInt, 10)
   .parse()
-  .opts<{ backend: string; repeats: string; innerSteps: string; evalSteps: string }>();
+  .opts<{ backend: string; repeats: number; innerSteps: number; evalSteps: number }>();
 
 const ways = 5;
 const shots = 5;
@@ -44,7 +45,7 @@ function medianMs(repeats: number, fn: () => void): number {
 
 async function main(): Promise<void> {
   await initBackend(options.backend as BackendName);
-  const repeats = Number(options.repeats);
+  const { repeats } = options;
   const table = new Table({
     style: { head: [], border: [] },
     head: ['model', 'work per task', 'baseline: full forward per step (ms)', 'frozen body (ms)', 'speed-up', 'max |difference|'],
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
       name: 'bench-anil',
       task: { family: 'sotu', ways, shots, queryShots: shots, passageChars: 2 * maxLength },
       model: { kind: 'transformer', layers: 1, dModel: 32, heads: 2, dFf: 64, maxLength },
-      algorithm: { name: 'maml', adapt: 'head', innerSteps: Number(options.innerSteps), innerLr: 0.5 },
+      algorithm: { name: 'maml', adapt: 'head', innerSteps: options.innerSteps, innerLr: 0.5 },
     });
     const model = createModel(config.model, ways);
     const theta = initMetaParams(config, ways, 1);
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     table.push([label, `MAML meta-gradient, adapt: head, K = ${config.algorithm.innerSteps}`, gBase.toFixed(1), gFast.toFixed(1), `${(gBase / gFast).toFixed(2)}×`, gradientDiff.toExponential(1)]);
 
     // Evaluation: query accuracy after s = 0..S steps.
-    const S = Number(options.evalSteps);
+    const S = options.evalSteps;
     const baselineEval = () => {
       const params = toTensors(theta);
       const support = model.encode(task.support);

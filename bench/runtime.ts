@@ -50,6 +50,7 @@ import { ParamCache } from '../src/worker/param-cache';
 import { createTfjsEngine } from '../src/worker/tfjs-engine';
 import { channelCredentials, tokenMetadata } from '../src/wire/credentials';
 import { MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorClient } from '../src/wire/proto';
+import { positiveInt } from '../src/cli/options';
 
 const META_BATCH = 25;
 const SMALL_CHUNK_BYTES = 64 << 10;
@@ -57,28 +58,18 @@ const TOKEN = 'bench-runtime-token';
 
 const options = new Command()
   .option('--backend <name>', 'tfjs backend of the baseline and the workers: cpu or wasm (the other one is the reference row)', 'cpu')
-  .option('--steps <n>', 'timed meta-steps per run (in-process and each cluster run)', '200')
-  .option('--warmup <n>', 'meta-steps before timing starts', '5')
-  .option('--repeats <n>', 'runs of each training configuration', '3')
-  .option('--broadcast-mib <n>', 'size of the broadcast ParamSet in MiB (float32, 4 tensors)', '64')
-  .option('--broadcast-repeats <n>', 'transfers per broadcast row', '15')
+  .option('--steps <n>', 'timed meta-steps per run (in-process and each cluster run)', positiveInt, 200)
+  .option('--warmup <n>', 'meta-steps before timing starts', positiveInt, 5)
+  .option('--repeats <n>', 'runs of each training configuration', positiveInt, 3)
+  .option('--broadcast-mib <n>', 'size of the broadcast ParamSet in MiB (float32, 4 tensors)', positiveInt, 64)
+  .option('--broadcast-repeats <n>', 'transfers per broadcast row', positiveInt, 15)
   .parse()
-  .opts<{ backend: string; steps: string; warmup: string; repeats: string; broadcastMib: string; broadcastRepeats: string }>();
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got ${JSON.stringify(text)}`);
-  return n;
-}
+  .opts<{ backend: string; steps: number; warmup: number; repeats: number; broadcastMib: number; broadcastRepeats: number }>();
 
 if (options.backend !== 'cpu' && options.backend !== 'wasm') throw new Error(`--backend must be cpu or wasm, got ${JSON.stringify(options.backend)}`);
 const backend: BackendName = options.backend;
 const otherBackend: BackendName = backend === 'cpu' ? 'wasm' : 'cpu';
-const steps = positiveInt(options.steps, '--steps');
-const warmup = positiveInt(options.warmup, '--warmup');
-const repeats = positiveInt(options.repeats, '--repeats');
-const broadcastMib = positiveInt(options.broadcastMib, '--broadcast-mib');
-const broadcastRepeats = positiveInt(options.broadcastRepeats, '--broadcast-repeats');
+const { steps, warmup, repeats, broadcastMib, broadcastRepeats } = options;
 
 const scratch = mkdtempSync(join(tmpdir(), 'metatrain-bench-runtime-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));

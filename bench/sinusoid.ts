@@ -29,6 +29,7 @@ import { meanGradient } from '../src/coordinator/aggregate';
 import { Adam, computeMetaGradient, evaluateAdaptation, initMetaParams } from '../src/meta';
 import { createModel, initBackend, type BackendName, type Model } from '../src/model';
 import { sinusoidFamily } from '../src/tasks/sinusoid';
+import { positiveInt } from '../src/cli/options';
 
 /** The 70,000-step budget of the PyTorch anchor in DESIGN.md. */
 const ANCHOR_STEPS = 70_000;
@@ -45,33 +46,24 @@ const PUBLISHED: Record<number, Record<Algorithm, { paper: string; anchor: strin
 };
 
 const options = new Command()
-  .option('--steps <n>', 'meta-steps per configuration (default sized to finish in ≤ 10 min on 2 shared cores)', '1000')
-  .option('--shots <list>', 'K of K-shot, comma-separated', '5,10,20')
+  .option('--steps <n>', 'meta-steps per configuration (default sized to finish in ≤ 10 min on 2 shared cores)', positiveInt, 1000)
+  .option('--shots <list>', 'K of K-shot, comma-separated', (list: string) => list.split(',').map(positiveInt), [5, 10, 20])
   .option('--algorithms <list>', 'maml and/or metasgd, comma-separated', 'maml,metasgd')
-  .option('--test-tasks <n>', 'meta-test tasks per configuration (≥ 600 for the published protocol)', '600')
+  .option('--test-tasks <n>', 'meta-test tasks per configuration (≥ 600 for the published protocol)', positiveInt, 600)
   .option('--backend <name>', 'tfjs backend: wasm or cpu', 'wasm')
-  .option('--speed-steps <n>', 'meta-steps timed for tasks/s (each implementation)', '100')
+  .option('--speed-steps <n>', 'meta-steps timed for tasks/s (each implementation)', positiveInt, 100)
   .option('--torch-accuracy', 'also meta-train every configuration in PyTorch for the same number of steps')
   .option('--python <path>', 'Python interpreter with torch (default: the first of python3, /usr/bin/python3 that imports torch)')
   .option('--seed <n>', 'seed of initialization and task sampling', '0')
   .parse()
-  .opts<{ steps: string; shots: string; algorithms: string; testTasks: string; backend: string; speedSteps: string; torchAccuracy?: boolean; python?: string; seed: string }>();
+  .opts<{ steps: number; shots: number[]; algorithms: string; testTasks: number; backend: string; speedSteps: number; torchAccuracy?: boolean; python?: string; seed: string }>();
 
-const steps = positiveInt(options.steps, '--steps');
-const testTasks = positiveInt(options.testTasks, '--test-tasks');
-const speedSteps = positiveInt(options.speedSteps, '--speed-steps');
+const { steps, testTasks, speedSteps, shots: shotsList } = options;
 const seed = Number(options.seed);
-const shotsList = options.shots.split(',').map((s) => positiveInt(s, '--shots'));
 const algorithms = options.algorithms.split(',').map((a) => {
   if (a !== 'maml' && a !== 'metasgd') throw new Error(`--algorithms: unknown algorithm ${JSON.stringify(a)} (maml, metasgd)`);
   return a;
 });
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got ${JSON.stringify(text)}`);
-  return n;
-}
 
 function runConfig(algorithm: Algorithm, shots: number): RunConfig {
   return parseRunConfig({

@@ -5,11 +5,11 @@
  * F32. `__metadata__` holds the student's model config, outputs, adaptation settings and provenance, so
  * `loadCompressedModel` returns everything `metatrain adapt` needs: a ParamSet and a model config.
  */
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { RunConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
+import { digestMismatch } from '../core/file-digest';
 import { paramSet, type NamedTensor, type ParamSet } from '../core/param-set';
 import type { ModelConfig } from '../model/architecture';
 import { REPORT_FILE } from './compression-report';
@@ -198,15 +198,11 @@ async function verifyAgainstReport(file: string, bytes: Uint8Array): Promise<voi
     throw new CheckpointError(`compressed model ${file}: ${reportPath} is not JSON`, { cause: e });
   }
   if (entry === undefined) return;
-  if (typeof entry.bytes === 'number' && bytes.length !== entry.bytes) {
-    const what = bytes.length < entry.bytes ? 'truncated: ' : '';
-    throw new CheckpointError(`compressed model ${file}: ${what}${basename(file)} holds ${bytes.length} bytes, ${REPORT_FILE} says ${entry.bytes}; corrupt`);
+  if (typeof entry.bytes !== 'number' || typeof entry.sha256 !== 'string') {
+    throw new CheckpointError(`compressed model ${file}: ${REPORT_FILE} records no size and sha256 for ${basename(file)}`);
   }
-  if (typeof entry.sha256 !== 'string') throw new CheckpointError(`compressed model ${file}: ${REPORT_FILE} records no sha256 for ${basename(file)}`);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== entry.sha256) {
-    throw new CheckpointError(`compressed model ${file}: ${basename(file)} fails its sha256 check (file ${sha256}, ${REPORT_FILE} ${entry.sha256}); corrupt`);
-  }
+  const mismatch = digestMismatch(basename(file), bytes, { bytes: entry.bytes, sha256: entry.sha256 }, REPORT_FILE);
+  if (mismatch) throw new CheckpointError(`compressed model ${file}: ${mismatch}`);
 }
 
 /**

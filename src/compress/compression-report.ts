@@ -3,6 +3,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FileDigest } from '../core/file-digest';
 import type { MeanCI } from '../core/stats';
 import type { ModelConfig } from '../model/architecture';
 import type { OnnxAgreement } from './onnx-check';
@@ -14,12 +15,6 @@ export const REPORT_FORMAT = 'metatrain-compression-report';
 export const REPORT_FILE = 'compression.json';
 /** File name of the int8 ONNX model. */
 export const ONNX_FILE = 'model.onnx';
-
-/** Size and digest of an output file. */
-export interface FileEntry {
-  readonly bytes: number;
-  readonly sha256: string;
-}
 
 /** Few-shot evaluation of one model on the meta-test tasks. */
 export interface FewShotScore {
@@ -92,7 +87,7 @@ export interface CompressionReport {
   };
   readonly seconds: Readonly<Record<'load' | 'teacherTargets' | TrainingPhase | 'quantize' | 'evaluate' | 'export' | 'total', number>>;
   /** Output files (the report excluded). */
-  readonly files: Readonly<Record<string, FileEntry>>;
+  readonly files: Readonly<Record<string, FileDigest>>;
   readonly createdAt: string;
 }
 

@@ -7,10 +7,10 @@
  * check it in onnxruntime (./onnx-check). Returns the output files and the report; writing them is
  * ./compress-job's business.
  */
-import { createHash } from 'node:crypto';
 import type { RunConfig } from '../core/config';
 import { configHash } from '../core/config';
 import { CheckpointError, CompressionError } from '../core/errors';
+import { digestOf } from '../core/file-digest';
 import { countParams, paramSet, type ParamSet } from '../core/param-set';
 import { deriveSeed } from '../core/rng';
 import { meanCI95 } from '../core/stats';
@@ -187,7 +187,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       export: exportSeconds,
       total: (performance.now() - t0) / 1000,
     },
-    files: Object.fromEntries([...files].map(([name, bytes]) => [name, { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }])),
+    files: Object.fromEntries([...files].map(([name, bytes]) => [name, digestOf(bytes)])),
     createdAt: new Date().toISOString(),
   };
   return { compressed, files, report };

@@ -2,8 +2,8 @@
  * The bytes of one checkpoint (layout in checkpoint-manifest.ts): both safetensors files and the manifest that
  * records their sha256, after checking what the caller gives.
  */
-import { createHash } from 'node:crypto';
 import { CheckpointError } from '../core/errors';
+import { digestOf, type FileDigest } from '../core/file-digest';
 import { assertMatchesSpec, paramSet, specOf, type ParamSet } from '../core/param-set';
 import { encodeSafetensors } from '../core/safetensors';
 import { MOMENT_PREFIXES, type OptimizerState } from './checkpoint-load';
@@ -14,7 +14,6 @@ import {
   OPTIMIZER_FILE,
   PARAMS_FILE,
   type CheckpointManifest,
-  type FileDigest,
 } from './checkpoint-manifest';
 
 /** What `CheckpointStore.save` writes. `m` and `v` must have the spec of `params`. */
@@ -85,7 +84,7 @@ export function encodeCheckpoint(input: CheckpointInput): Map<string, Buffer> {
     [OPTIMIZER_FILE, encodeSafetensors(paramSet([...prefixed(MOMENT_PREFIXES.m, input.optimizer.m), ...prefixed(MOMENT_PREFIXES.v, input.optimizer.v)]))],
   ]);
   const digests: Record<string, FileDigest> = {};
-  for (const [name, bytes] of files) digests[name] = { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+  for (const [name, bytes] of files) digests[name] = digestOf(bytes);
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     formatVersion: CHECKPOINT_FORMAT_VERSION,

@@ -2,10 +2,10 @@
  * Reading one checkpoint directory with full verification (layout in checkpoint-manifest.ts): manifest schema,
  * each file's length and sha256, the safetensors framing, and the optimizer moments against the parameters' spec.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ShapeError } from '../core/errors';
+import { digestMismatch } from '../core/file-digest';
 import { assertMatchesSpec, paramSet, specOf, type NamedTensor, type ParamSet } from '../core/param-set';
 import { decodeSafetensors } from '../core/safetensors';
 import {
@@ -82,14 +82,8 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   const contents = new Map<string, Buffer>();
   for (const [name, digest] of Object.entries(manifest.files)) {
     const bytes = await readPart(path, name);
-    if (bytes.length !== digest.bytes) {
-      const what = bytes.length < digest.bytes ? 'truncated: ' : '';
-      throw checkpointError(path, `${what}${name} holds ${bytes.length} bytes, ${MANIFEST_FILE} says ${digest.bytes}`);
-    }
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (sha256 !== digest.sha256) {
-      throw checkpointError(path, `${name} fails its sha256 check (file ${sha256}, ${MANIFEST_FILE} ${digest.sha256}); corrupt`);
-    }
+    const mismatch = digestMismatch(name, bytes, digest, MANIFEST_FILE);
+    if (mismatch) throw checkpointError(path, mismatch);
     contents.set(name, bytes);
   }
   const decode = (name: string): ParamSet => {

@@ -12,6 +12,7 @@
  * directory with this name is either complete or was damaged afterwards (which the sha256s detect).
  */
 import { CheckpointError } from '../core/errors';
+import type { FileDigest } from '../core/file-digest';
 
 /** `format` field of every manifest. */
 export const CHECKPOINT_FORMAT = 'metatrain-checkpoint';
@@ -20,12 +21,6 @@ export const CHECKPOINT_FORMAT_VERSION = 1;
 export const PARAMS_FILE = 'params.safetensors';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const MANIFEST_FILE = 'manifest.json';
-
-/** sha256 (lowercase hex) and length in bytes of one file of a checkpoint. */
-export interface FileDigest {
-  readonly sha256: string;
-  readonly bytes: number;
-}
 
 /** Contents of `manifest.json`. */
 export interface CheckpointManifest {

@@ -5,7 +5,6 @@
  * level is created with a plain mkdir, top down, so every failure is reported at once with the directory at fault.
  */
 import { mkdirSync, statSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DirectoryError } from './errors';
 
@@ -25,18 +24,11 @@ export interface MakeDirectoryOptions {
  *   entries); its `code` is the file system's error code.
  */
 export async function makeDirectory(path: string, options: MakeDirectoryOptions = {}): Promise<void> {
-  for (const dir of levelsOf(path)) {
-    try {
-      await mkdir(dir);
-    } catch (err) {
-      const existing = await stat(dir).catch(() => undefined);
-      if (!existing?.isDirectory()) throw directoryError(path, dir, err, existing !== undefined, options);
-    }
-  }
+  makeDirectorySync(path, options); // a few mkdir calls, one per missing level: not worth a second, async copy
 }
 
 /**
- * Synchronous {@link makeDirectory}, for constructors and other synchronous setup (log files).
+ * {@link makeDirectory} for synchronous callers (constructors, log files).
  * @throws DirectoryError as {@link makeDirectory}.
  */
 export function makeDirectorySync(path: string, options: MakeDirectoryOptions = {}): void {

@@ -14,6 +14,14 @@ function checkpointSteps(runDir: string): number[] {
   return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('step-')).map((n) => Number(n.slice(5))) : [];
 }
 
+/** Resolves once `runDir` holds the checkpoint of `step`; fails if `child` exits first. */
+async function untilCheckpoint(child: ReturnType<typeof startCli>, runDir: string, step: number): Promise<void> {
+  while (!checkpointSteps(runDir).includes(step)) {
+    assert.equal(child.exitCode, null, child.output.stderr);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 test('SIGTERM stops the coordinator gracefully: exit 0, last completed step checkpointed, resume ends where an undisturbed run does', async () => {
   const dir = tempDir();
   const config = writeConfig(dir, longRun(dir));
@@ -21,10 +29,7 @@ test('SIGTERM stops the coordinator gracefully: exit 0, last completed step chec
   const workers = [0, 1].map((i) => startCli(['worker', '--coordinator', address, '--name', `w${i}`, '--max-backoff-ms', '500'], TOKEN));
   try {
     const coordinator = startCli(['coordinator', '--config', config, '--listen', address], TOKEN);
-    while (!checkpointSteps(join(dir, 'run')).includes(100)) {
-      assert.equal(coordinator.exitCode, null, coordinator.output.stderr);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilCheckpoint(coordinator, join(dir, 'run'), 100);
     coordinator.kill('SIGTERM');
     const stopped = await waitExit(coordinator);
     assert.equal(stopped.code, 0, stopped.stderr);
@@ -46,10 +51,7 @@ test('Ctrl-C on metatrain run stops every process and says how to resume', async
   const dir = tempDir();
   const config = writeConfig(dir, longRun(dir));
   const run = startCli(['run', config]);
-  while (!checkpointSteps(join(dir, 'run')).includes(100)) {
-    assert.equal(run.exitCode, null, run.output.stderr);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await untilCheckpoint(run, join(dir, 'run'), 100);
   run.kill('SIGINT');
   const result = await waitExit(run);
   assert.equal(result.code, 130, result.stderr);
