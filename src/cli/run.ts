@@ -1,7 +1,7 @@
 /** `metatrain run CONFIG`: the whole run on this machine (coordinator + N worker processes on loopback). */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
+import { configHash, loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
 import { TARGETS_FILE } from '../local/scrape-targets';
 import { REPORT_FILE } from '../report/write-report';
@@ -74,13 +74,16 @@ export function register(program: Command): void {
 }
 
 /**
- * @throws CheckpointError when resuming and the run directory holds no checkpoint to resume, or when starting a
- *   new run and it already holds checkpoints (naming them); an invalid or foreign checkpoint is reported later, by
- *   the coordinator.
+ * Checked before any process starts, so that a refused run changes nothing in the run directory.
+ * @throws CheckpointError when resuming and the run directory holds no checkpoint to resume, or its newest valid
+ *   checkpoint was written by another config (naming the changed fields), or none is valid; when starting a new run
+ *   and the directory already holds checkpoints (naming them).
  */
 async function assertRunDirectoryFits(config: RunConfig, resume: boolean): Promise<void> {
   const dir = runDir(config);
   const store = new CheckpointStore(join(dir, 'checkpoints'), { keep: config.training.keepCheckpoints });
   if (!resume) return store.assertNoCheckpoints();
-  if ((await store.list()).length === 0) throw new CheckpointError(`--resume: no checkpoint to resume in ${join(dir, 'checkpoints')}; drop --resume to start a new run in ${dir}`);
+  // The coordinator loads it again to resume (and logs the warnings about skipped corrupt checkpoints).
+  const found = await store.loadLatest(configHash(config), config);
+  if (!found) throw new CheckpointError(`--resume: no checkpoint to resume in ${join(dir, 'checkpoints')}; drop --resume to start a new run in ${dir}`);
 }

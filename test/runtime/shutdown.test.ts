@@ -70,9 +70,12 @@ test('a finished run resumed with a larger training.maxSteps trains on to the ne
   assert.match(longer.stderr, /resumed from .*step-00000012/);
   assert.ok(checkpointSteps(join(dir, 'run')).includes(16));
   // Any other change is a different run, and resuming it is refused.
+  const targets = readFileSync(join(dir, 'run', 'targets.json'), 'utf8');
   const other = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { seed: 4, training: { maxSteps: 20 } }), 'other.yaml'), '--resume']);
   assert.equal(other.code, 1);
   assert.match(other.stderr, /\(changed: seed: \d+ → 4\); resuming a different run would be wrong/);
+  assert.doesNotMatch(other.stderr + other.stdout, /\[training\]/, 'refused before anything starts');
+  assert.equal(readFileSync(join(dir, 'run', 'targets.json'), 'utf8'), targets, 'the run directory is left as it was');
 });
 
 test('Ctrl-C on metatrain run while compressing exits 130 with the resume hint; --resume then finishes the compression', async () => {
