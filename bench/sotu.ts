@@ -1,7 +1,9 @@
 /**
  * State of the Union authorship benchmark: 5-way 1-shot and 5-way 5-shot meta-test accuracy (95% CI over
  * ≥ 200 tasks of presidents never seen in meta-training) of the meta-learned initialization against the random
- * and transfer baselines, all evaluated on the same tasks in the same run, through the local cluster.
+ * and transfer baselines and the classical TF-IDF nearest-centroid baselines (src/baselines), all evaluated on
+ * the same tasks in the same run, through the local cluster (the TF-IDF baselines are added to the config's
+ * `evaluation.baselines`).
  *
  *   npx tsx bench/sotu.ts [--config examples/quickstart.yaml] [--test-tasks 200] [--workers 2] [--shots 1,5]
  *
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
       ...base,
       name: `bench-sotu-${shots}shot`,
       task: { ...base.task, shots },
-      evaluation: { ...base.evaluation, testTasks: Number(values['test-tasks']) },
+      evaluation: { ...base.evaluation, testTasks: Number(values['test-tasks']), baselines: [...new Set([...base.evaluation.baselines, 'tfidf-char', 'tfidf-word'] as const)] },
       runtime: { ...base.runtime, workers: Number(values.workers), outDir: `runs/bench-sotu-${shots}shot` },
       compression: { ...base.compression, enabled: false },
     });
@@ -46,11 +48,14 @@ async function main(): Promise<void> {
     const S = config.evaluation.adaptSteps;
     const byName = new Map(summary.results.map((r) => [r.name, r]));
     const meta = byName.get('meta-learned')!;
+    const run = `${summary.steps} steps, ${seconds.toFixed(0)} s`;
     for (const r of summary.results) {
-      rows.push([`5-way ${shots}-shot`, r.name, pct(r.metric[0]!), pct(r.metric[S]!), (r.metric[S]!.mean / meta.metric[S]!.mean).toFixed(2), String(r.metric[S]!.n), `${summary.steps} steps, ${seconds.toFixed(0)} s`]);
+      const chosen = r.chosen ? `${pct(r.chosen.metric)} (${r.chosen.steps.mean.toFixed(1)})` : '—';
+      rows.push([`5-way ${shots}-shot`, r.name, pct(r.metric[0]!), pct(r.metric[S]!), chosen, (r.metric[S]!.mean / meta.metric[S]!.mean).toFixed(2), String(r.metric[S]!.n), run]);
     }
+    for (const c of summary.classical) rows.push([`5-way ${shots}-shot`, `${c.name} (classical)`, '—', pct(c.metric), '—', (c.metric.mean / meta.metric[S]!.mean).toFixed(2), String(c.metric.n), run]);
   }
-  const head = ['setting', 'initialization', 'acc. 0 steps (%)', 'acc. after S steps (%)', 'ratio to meta-learned', 'tasks', 'run'];
+  const head = ['setting', 'initialization', 'acc. 0 steps (%)', 'acc. after S steps (%)', 'acc. at chosen steps (%) (mean steps)', 'ratio to meta-learned', 'tasks', 'run'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
   console.log(`State of the Union authorship, config ${values.config} (S = adaptation steps at test time; chance = 20%)`);

@@ -18,10 +18,13 @@ export function formatSummary(summary: RunSummary, paths: Record<string, string>
     const table = new Table({
       style: tableStyle(),
       // For regression the metric is the loss (MSE): no separate loss column.
-      head: ['initialization', `${summary.metricName} before adaptation`, `${summary.metricName} after ${last} steps`, ...(percent ? [`query loss after ${last} steps`] : [])],
+      head: ['initialization', `${summary.metricName} before adaptation`, `${summary.metricName} after ${last} steps`, `${summary.metricName} at chosen steps`, ...(percent ? [`query loss after ${last} steps`] : [])],
     });
-    for (const r of summary.results) table.push([r.name, fmt(r.metric[0]!, percent), fmt(r.metric[last]!, percent), ...(percent ? [fmt(r.loss[last]!, false)] : [])]);
-    lines.push(`Few-shot meta-test results (${first.metric[0]!.n} tasks, mean ± 95% CI):`, table.toString());
+    const chosen = (r: RunSummary['results'][number]) => (r.chosen ? `${fmt(r.chosen.metric, percent)} (${r.chosen.steps.mean.toFixed(1)} steps)` : '—');
+    for (const r of summary.results) table.push([r.name, fmt(r.metric[0]!, percent), fmt(r.metric[last]!, percent), chosen(r), ...(percent ? [fmt(r.loss[last]!, false)] : [])]);
+    // Classical baselines classify the query set from the support set directly: no steps, no loss.
+    for (const c of summary.classical ?? []) table.push([`${c.name} (classical)`, '—', fmt(c.metric, percent), '—', ...(percent ? ['—'] : [])]);
+    lines.push(`Few-shot meta-test results (${first.metric[0]!.n} tasks, mean ± 95% CI; chosen steps: picked per task on held-out support examples):`, table.toString());
   }
   const where = new Table({ style: tableStyle() });
   where.push(

@@ -28,8 +28,8 @@ export interface CompressedModel {
   /** The student's architecture (`createModel(model, outputs)` builds it). */
   readonly model: ModelConfig;
   readonly outputs: number;
-  /** How to adapt it: the teacher run's algorithm name, adapted subset and inner rate. */
-  readonly algorithm: Pick<RunConfig['algorithm'], 'name' | 'adapt' | 'innerLr'>;
+  /** How to adapt it: the teacher run's algorithm name, adapted subset, inner rate and head start (absent in files written before `headInit` existed: learned). */
+  readonly algorithm: Pick<RunConfig['algorithm'], 'name' | 'adapt' | 'innerLr'> & Partial<Pick<RunConfig['algorithm'], 'headInit'>>;
   /** Float32 tensors: the head (always), biases, LayerNorm, Meta-SGD rates `lr/…`. */
   readonly float: ParamSet;
   /** Pruned, int8-quantized 2-D weights. */

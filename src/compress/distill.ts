@@ -32,7 +32,7 @@ export interface DistillTarget {
 }
 
 /** Adaptation settings shared by teacher and student. */
-export type DistillAlgorithm = Pick<RunConfig['algorithm'], 'adapt' | 'innerLr' | 'innerSteps'>;
+export type DistillAlgorithm = Pick<RunConfig['algorithm'], 'adapt' | 'innerLr' | 'innerSteps'> & Partial<Pick<RunConfig['algorithm'], 'headInit'>>;
 
 /**
  * The adapted teacher's query outputs for each task (inner loop outside any tape; tensor count unchanged).
@@ -45,7 +45,7 @@ export function teacherTargets(teacher: Model, teacherMeta: ParamSet, tasks: rea
     const support = teacher.encode(task.support);
     const query = teacher.encode(task.query);
     try {
-      const adapted = innerLoop(teacher, start.params, support, { steps: algorithm.innerSteps, lr: start.lr, adaptable: start.adaptable, createGraph: false });
+      const adapted = innerLoop(teacher, start.params, support, { steps: algorithm.innerSteps, lr: start.lr, adaptable: start.adaptable, createGraph: false, prototypeHead: algorithm.headInit === 'prototypes' });
       const out = tf.tidy(() => teacher.forward(adapted, query.x).dataSync() as Float32Array).slice();
       disposeAdapted(adapted, start.params);
       return { task, teacher: out };
@@ -96,7 +96,7 @@ export function distillGradient(
   const teacher = tf.tensor2d(target.teacher, [query.x.shape[0]!, target.teacher.length / query.x.shape[0]!]);
   let adapted: TensorMap = start.params;
   try {
-    adapted = innerLoop(student, start.params, support, { steps: algorithm.innerSteps, lr: start.lr, adaptable: start.adaptable, createGraph: false });
+    adapted = innerLoop(student, start.params, support, { steps: algorithm.innerSteps, lr: start.lr, adaptable: start.adaptable, createGraph: false, prototypeHead: algorithm.headInit === 'prototypes' });
     const r = objectiveGradient(adapted, (p) => {
       const s = student.forward(p, query.x);
       return { loss: distillationLoss(s, teacher, query.y, temperature, classification), metric: tf.scalar(0) };

@@ -113,7 +113,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const compressed: CompressedModel = {
     model: studentConfig,
     outputs,
-    algorithm: { name: config.algorithm.name, adapt: config.algorithm.adapt, innerLr: config.algorithm.innerLr },
+    algorithm: { name: config.algorithm.name, adapt: config.algorithm.adapt, innerLr: config.algorithm.innerLr, headInit: config.algorithm.headInit },
     float: paramSet([...trained.params].filter(([name]) => !quantized.has(name))),
     quantized,
     source: { run: config.name, checkpoint: input.checkpoint, step: checkpoint.step, configHash: checkpoint.configHash },

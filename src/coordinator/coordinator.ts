@@ -17,7 +17,8 @@ import type { TaskFamily } from '../tasks/task';
 import type { TlsFiles } from '../wire/credentials';
 import type { RunStatus } from '../wire/proto';
 import { CheckpointStore } from './checkpoint-store';
-import { evaluateFewShot, type Initialization } from './few-shot-eval';
+import { evaluateFewShot, metaTestSpecs, type Initialization } from './few-shot-eval';
+import { CLASSICAL_BASELINES, evaluateClassical, isTextFamily } from '../baselines/classical-eval';
 import { CoordinatorServer } from './grpc-server';
 import { metaTrain } from './meta-train';
 import { CoordinatorMetrics } from './metrics';
@@ -150,7 +151,7 @@ export class Coordinator {
       if (trained.reason === 'stopped') {
         this.setPhase('failed', 'stopped before the end of meta-training; resume with --resume');
         this.events.emit('finished', { phase: 'failed', reason: 'stopped', steps: trained.step });
-        return await this.summarize(trained, checkpoint, [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });
+        return await this.summarize(trained, checkpoint, [], [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });
       }
       this.setPhase('evaluating', `meta-training ${trained.reason} at step ${trained.step}; evaluating`);
       const inits: Initialization[] = [{ name: 'meta-learned', version: 'best', resetHead: false }];
@@ -165,14 +166,19 @@ export class Coordinator {
         inits.push({ name: 'transfer', version: transfer.version, resetHead: true });
       }
       const baselinesAt = performance.now();
-      const results = await evaluateFewShot(ctx, inits);
+      const classicalNames = CLASSICAL_BASELINES.filter((b) => baselines.includes(b));
+      const [results, classical] = await Promise.all([
+        evaluateFewShot(ctx, inits),
+        // On the coordinator (plain TypeScript), while the workers evaluate the initializations.
+        classicalNames.length > 0 && isTextFamily(this.family) ? evaluateClassical(this.family, metaTestSpecs(this.o.config, this.family), classicalNames) : [],
+      ]);
       const evaluatedAt = performance.now();
       const compression = await this.compress(checkpoint, trained.bestStep);
       const done = performance.now();
       if (!compression || compression.status === 'succeeded') this.setPhase('succeeded', 'run complete');
       else if (compression.status === 'queued') this.setPhase('failed', 'stopped before the end of compression; resume with --resume');
       else this.setPhase('failed', `compression ${compression.status}: ${compression.error ?? 'no reason given'}`);
-      const summary = await this.summarize(trained, checkpoint, results, {
+      const summary = await this.summarize(trained, checkpoint, results, classical, {
         training: (trainedAt - started) / 1000,
         baselines: (baselinesAt - trainedAt) / 1000,
         evaluation: (evaluatedAt - baselinesAt) / 1000,
@@ -233,6 +239,7 @@ export class Coordinator {
     trained: Awaited<ReturnType<typeof metaTrain>>,
     checkpoint: string,
     results: RunSummary['results'],
+    classical: RunSummary['classical'],
     seconds: RunSummary['seconds'],
     compression?: RunSummary['compression'],
   ): Promise<RunSummary> {
@@ -244,6 +251,7 @@ export class Coordinator {
       checkpoint,
       metricName: this.family.outputs === 1 && this.family.classCount('train') === 0 ? 'mse' : 'accuracy',
       results,
+      classical,
       history: trained.history,
       seconds,
       ...(compression ? { compression } : {}),
@@ -260,6 +268,8 @@ export class Coordinator {
         if (metrics.evalLoss.length !== n || metrics.evalMetric.length !== n) {
           return `evaluation curve has ${metrics.evalLoss.length} losses and ${metrics.evalMetric.length} metrics, expected ${n} each`;
         }
+        const chosen = metrics.chosenSteps;
+        if (chosen !== undefined && !(Number.isInteger(chosen) && chosen >= 0 && chosen < n)) return `chosen step count ${chosen} is outside [0, ${n - 1}]`;
         const bad = [...metrics.evalLoss, ...metrics.evalMetric].find((v) => !Number.isFinite(v));
         return bad === undefined ? undefined : `evaluation curve holds ${bad}`;
       }

@@ -5,6 +5,7 @@
  */
 import { deriveSeed } from '../core/rng';
 import { meanCI95, type MeanCI } from '../core/stats';
+import type { TaskSpec } from '../tasks/task';
 import type { RunContext } from './run-context';
 import type { WorkItem } from './work-item';
 
@@ -23,16 +24,26 @@ export interface FewShotResult {
   name: string;
   loss: MeanCI[];
   metric: MeanCI[];
+  /**
+   * The query metric when each task's step count is chosen on held-out support examples (src/meta/choose-steps),
+   * and the chosen counts; absent when the tasks have one support example per class (1-shot).
+   */
+  chosen?: { metric: MeanCI; steps: MeanCI };
+}
+
+/** The run's meta-test tasks: `evaluation.testTasks` specs drawn with `deriveSeed(seed, 'test', i)`; every initialization and baseline is scored on these. */
+export function metaTestSpecs(config: RunContext['config'], family: RunContext['family']): TaskSpec[] {
+  return Array.from({ length: config.evaluation.testTasks }, (_, i) => family.sampleSpec('test', deriveSeed(config.seed, 'test', i)));
 }
 
 /**
- * Evaluates each initialization on `evaluation.testTasks` meta-test tasks.
+ * Evaluates each initialization on the meta-test tasks of {@link metaTestSpecs}.
  * @throws RunFailedError when a task fails `maxAttempts` times.
  */
 export async function evaluateFewShot(ctx: RunContext, inits: readonly Initialization[]): Promise<FewShotResult[]> {
   const { config, family, dispatcher, events } = ctx;
   const { testTasks, adaptSteps } = config.evaluation;
-  const specs = Array.from({ length: testTasks }, (_, i) => family.sampleSpec('test', deriveSeed(config.seed, 'test', i)));
+  const specs = metaTestSpecs(config, family);
   const items: WorkItem[] = inits.flatMap((init, m) =>
     specs.map((task, i) => ({
       key: `test/${init.name}/${i}`,
@@ -52,10 +63,13 @@ export async function evaluateFewShot(ctx: RunContext, inits: readonly Initializ
     const results = await dispatcher.runBatch(items);
     return inits.map((init, m) => {
       const mine = results.slice(m * testTasks, (m + 1) * testTasks);
+      const chosen = mine.map((r) => r.metrics.chosenSteps);
+      const allChosen = chosen.every((s): s is number => s !== undefined);
       return {
         name: init.name,
         loss: Array.from({ length: adaptSteps + 1 }, (_, s) => meanCI95(mine.map((r) => r.metrics.evalLoss[s]!))),
         metric: Array.from({ length: adaptSteps + 1 }, (_, s) => meanCI95(mine.map((r) => r.metrics.evalMetric[s]!))),
+        ...(allChosen ? { chosen: { metric: meanCI95(mine.map((r, i) => r.metrics.evalMetric[chosen[i]!]!)), steps: meanCI95(chosen) } } : {}),
       };
     });
   } finally {

@@ -52,6 +52,7 @@ function metricsFrom(m: WorkerMessage['result']): WorkMetrics {
     queryMetric: x?.queryMetric ?? NaN,
     evalLoss: x?.evalLoss ?? [],
     evalMetric: x?.evalMetric ?? [],
+    chosenSteps: x?.chosenSteps ?? undefined,
     durationSeconds: x?.durationSeconds ?? 0,
   };
 }

@@ -2,6 +2,7 @@
 import { writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeDirectory } from '../core/make-directory';
+import type { ClassicalResult } from '../baselines/classical-eval';
 import type { FewShotResult } from './few-shot-eval';
 import type { TrainHistory } from './meta-train';
 
@@ -18,6 +19,8 @@ export interface RunSummary {
   metricName: 'accuracy' | 'mse';
   /** Meta-test results per initialization, for s = 0..S fine-tuning steps. */
   results: FewShotResult[];
+  /** Classical baselines (TF-IDF nearest centroid) on the same meta-test tasks; no fine-tuning steps. */
+  classical: ClassicalResult[];
   history: TrainHistory;
   /** Wall time per phase (`compression`: waiting for the compression job, when scheduled). */
   seconds: { training: number; baselines: number; evaluation: number; compression?: number; total: number };

@@ -33,6 +33,8 @@ export interface WorkMetrics {
   queryMetric: number;
   evalLoss: number[];
   evalMetric: number[];
+  /** Eval: step count chosen on held-out support examples, in [0, evalSteps]; undefined for 1-shot tasks. */
+  chosenSteps?: number;
   durationSeconds: number;
 }
 

@@ -44,8 +44,20 @@ const modelSchema = z
     kind: z.enum(['sinusoid-mlp', 'transformer']),
     /** Hidden widths of the MLP. @default [40, 40] */
     hidden: z.array(positiveInt).min(1).default([40, 40]),
-    /** Transformer encoder layers. @default 1 */
-    layers: positiveInt.max(64).default(1),
+    /**
+     * Transformer encoder layers; 0 = no attention layer (token embeddings, final LayerNorm, mean pooling: a
+     * bag of embeddings, as fastText). @default 1
+     */
+    layers: nonNegativeInt.max(64).default(1),
+    /**
+     * Transformer tokens: `bytes` (UTF-8 bytes, 258 ids, src/model/tokenizer.ts) or `hashed-words` (words and word
+     * bigrams hashed into `hashBuckets` ids, src/model/word-hash-tokenizer.ts). @default bytes
+     */
+    tokenizer: z.enum(['bytes', 'hashed-words']).default('bytes'),
+    /** Embedding rows of the `hashed-words` tokenizer (ids 0 and 1 are PAD and CLS). @default 16384 */
+    hashBuckets: z.number().int().min(3).max(1 << 20).default(16384),
+    /** `hashed-words`: also a token per pair of neighbouring words. @default true */
+    wordBigrams: z.boolean().default(true),
     /** Transformer model width. @default 32 */
     dModel: positiveInt.max(4096).default(32),
     /** Attention heads; must divide dModel. @default 2 */
@@ -65,6 +77,12 @@ const algorithmSchema = z
     name: z.enum(['maml', 'fomaml', 'reptile', 'metasgd']).default('fomaml'),
     /** Which parameters the inner loop adapts: `all`, `head` (ANIL), `head+layernorm`. @default all */
     adapt: z.enum(['all', 'head', 'head+layernorm']).default('all'),
+    /**
+     * Where each task's head starts: `learned` (the meta-learned `head.*`) or `prototypes` (Proto-MAML: set from
+     * the class means of the support set's features, src/meta/prototype-head.ts; classification only; not with
+     * `reptile`). @default learned
+     */
+    headInit: z.enum(['learned', 'prototypes']).default('learned'),
     /** Inner-loop SGD steps during meta-training. @default 1 */
     innerSteps: positiveInt.default(1),
     /** Inner-loop learning rate (initial value for Meta-SGD). @default 0.01 */
@@ -103,8 +121,13 @@ const evaluationSchema = z
     testTasks: positiveInt.default(100),
     /** Fine-tuning steps S at test time; results are reported for 0..S. @default 10 */
     adaptSteps: nonNegativeInt.default(10),
-    /** Baselines evaluated in the same run. @default ['random', 'transfer'] */
-    baselines: z.array(z.enum(['random', 'transfer'])).default(['random', 'transfer']),
+    /**
+     * Baselines evaluated in the same run, on the same meta-test tasks: `random` (a fresh initialization) and
+     * `transfer` (joint training on meta-train classes, new head) are fine-tuned like the meta-learned one;
+     * `tfidf-char` and `tfidf-word` are classical TF-IDF nearest-centroid classifiers (text families only,
+     * src/baselines/classical-eval.ts). @default ['random', 'transfer']
+     */
+    baselines: z.array(z.enum(['random', 'transfer', 'tfidf-char', 'tfidf-word'])).default(['random', 'transfer']),
     /** Outer steps of joint training for the transfer baseline. @default 200 */
     transferSteps: positiveInt.default(200),
   })
@@ -277,6 +300,17 @@ export const runConfigSchema = z
     if (c.task.family !== 'sinusoid' && c.model.kind !== 'transformer') {
       ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: `family ${c.task.family} needs model transformer, got ${c.model.kind}` });
     }
+    if (c.algorithm.headInit === 'prototypes' && c.task.family === 'sinusoid') {
+      ctx.addIssue({ code: 'custom', path: ['algorithm', 'headInit'], message: 'prototypes needs a classification family (the sinusoid head is a regression output)' });
+    }
+    if (c.algorithm.headInit === 'prototypes' && c.algorithm.name === 'reptile') {
+      ctx.addIssue({ code: 'custom', path: ['algorithm', 'headInit'], message: 'prototypes does not work with reptile (it moves θ toward the adapted φ, and a prototype head is not a meta-parameter): use maml, fomaml or metasgd' });
+    }
+    c.evaluation.baselines.forEach((b, i) => {
+      if (b.startsWith('tfidf') && c.task.family === 'sinusoid') {
+        ctx.addIssue({ code: 'custom', path: ['evaluation', 'baselines', i], message: `${b} is a text classifier; family sinusoid has no text` });
+      }
+    });
     if (c.task.family === 'jsonl' && !c.task.path) {
       ctx.addIssue({ code: 'custom', path: ['task', 'path'], message: 'family jsonl needs task.path' });
     }

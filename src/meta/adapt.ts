@@ -17,12 +17,15 @@ import type { ExampleSet } from '../tasks/task';
 import { disposeAdapted, innerLoop, type InnerLr } from './inner-loop';
 import { adaptableNames, isLrName, lrName, modelParamsOf, type AlgorithmConfig } from './meta-params';
 
+/** What fine-tuning needs of an algorithm config: the adapted subset, the scalar rate, the head's start (@default learned). */
+export type AdaptingAlgorithm = Pick<AlgorithmConfig, 'adapt' | 'innerLr'> & Partial<Pick<AlgorithmConfig, 'headInit'>>;
+
 /** Options of {@link adaptParams} and `evaluateAdaptation`. */
 export interface AdaptOptions {
   /** Fine-tuning SGD steps S ≥ 0. */
   readonly steps: number;
   /** Adapted subset (`adapt`) and scalar inner rate (`innerLr`, used when there are no learned rates). */
-  readonly algorithm: Pick<AlgorithmConfig, 'adapt' | 'innerLr'>;
+  readonly algorithm: AdaptingAlgorithm;
   /** Replace the head with zeros shaped as in `model.spec` before fine-tuning. @default false */
   readonly resetHead?: boolean;
 }
@@ -67,7 +70,7 @@ export function adaptParams(model: Model, metaParams: ParamSet, support: Example
   let start: AdaptationStart | undefined;
   try {
     start = adaptationStart(model, metaParams, options);
-    const adapted = innerLoop(model, start.params, encoded, { steps: options.steps, lr: start.lr, adaptable: start.adaptable, createGraph: false });
+    const adapted = innerLoop(model, start.params, encoded, { steps: options.steps, lr: start.lr, adaptable: start.adaptable, createGraph: false, prototypeHead: options.algorithm.headInit === 'prototypes' });
     const result = fromTensors(adapted);
     disposeAdapted(adapted, start.params);
     return result;

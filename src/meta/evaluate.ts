@@ -45,6 +45,8 @@ export function evaluateAdaptation(model: Model, params: ParamSet, task: Task, o
     const view = frozenBodyView(model, start.params, start.adaptable, [support, query]);
     held.push(...view.made);
     const [viewSupport, viewQuery] = view.batches as [EncodedBatch, EncodedBatch];
+    // Proto-MAML: the head starts at the prototypes of the support set (0 steps of SGD from there).
+    if (options.algorithm.headInit === 'prototypes') current = innerLoop(view.model, current, viewSupport, { steps: 0, lr: start.lr, adaptable: start.adaptable, createGraph: false, prototypeHead: true });
     for (let s = 0; ; s++) {
       const [loss, metric] = tf.tidy(() => {
         const out = lossAndMetric(view.model, current, viewQuery);

@@ -22,7 +22,7 @@ export function fomamlGradient(model: Model, metaParams: ParamSet, task: Task, a
   assertMatchesSpec(metaParams, metaParamSpec(model, algorithm), `meta-parameters for ${algorithm.name}`);
   const adaptable = adaptableNames(model, algorithm.adapt);
   return withTaskTensors(model, metaParams, task, (theta, support, query) => {
-    const phi = innerLoop(model, theta, support, { steps: algorithm.innerSteps, lr: algorithm.innerLr, adaptable, createGraph: false });
+    const phi = innerLoop(model, theta, support, { steps: algorithm.innerSteps, lr: algorithm.innerLr, adaptable, createGraph: false, prototypeHead: algorithm.headInit === 'prototypes' });
     try {
       const { gradient, loss, metric } = objectiveGradient(phi, (p) => lossAndMetric(model, p, query));
       return { gradient, queryLoss: loss, queryMetric: metric };

@@ -13,7 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../core/errors';
 import type { EncodedBatch, Model, TensorMap } from '../model/model';
-import { frozenBodyView } from './frozen-body';
+import { frozenBodyView, type FrozenBodyView } from './frozen-body';
+import { withPrototypeHead } from './prototype-head';
 
 /** Inner learning rate: one scalar, or a tensor per adaptable parameter (keyed by the parameter's name, same shape). */
 export type InnerLr = number | TensorMap;
@@ -31,6 +32,11 @@ export interface InnerLoopOptions {
    * run inside the function given to `tf.grad`/`tf.valueAndGrads` (whose scope frees the intermediates).
    */
   readonly createGraph: boolean;
+  /**
+   * Set the head from the support set's class prototypes before the first step (Proto-MAML, ./prototype-head).
+   * @default false
+   */
+  readonly prototypeHead?: boolean;
 }
 
 /**
@@ -50,11 +56,12 @@ export function innerLoop(model: Model, params: TensorMap, support: EncodedBatch
   const { steps, lr, adaptable, createGraph } = options;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`inner loop: steps must be a non-negative integer, got ${steps}`);
   checkAdaptable(params, adaptable, lr);
-  if (steps === 0) return params;
+  if (steps === 0 && !options.prototypeHead) return params;
   const view = frozenBodyView(model, params, adaptable, [support]);
   const batch = view.batches[0]!;
   let current: TensorMap = params;
   try {
+    if (options.prototypeHead) current = startHead(model, view, params, support, adaptable);
     for (let k = 0; k < steps; k++) {
       const previous = current;
       const next = createGraph ? sgdStep(view.model, previous, batch, lr, adaptable) : tf.tidy(() => sgdStep(view.model, previous, batch, lr, adaptable));
@@ -65,6 +72,22 @@ export function innerLoop(model: Model, params: TensorMap, support: EncodedBatch
   } finally {
     if (!createGraph) tf.dispose(view.made);
   }
+}
+
+/**
+ * `params` with the prototype head of the support set (./prototype-head), from the features the frozen-body view
+ * already computed, or from `model.features` when the body adapts too. In that case the adaptable body tensors
+ * are replaced by identity copies: tfjs records nested gradients on the enclosing tape, so without the copies the
+ * first inner step's ∂L/∂θ would also run through the prototypes (θ → head) — a total derivative where the
+ * inner SGD step takes the partial one, with the head held as its own variable.
+ */
+function startHead(model: Model, view: FrozenBodyView, params: TensorMap, support: EncodedBatch, adaptable: readonly string[]): TensorMap {
+  if (view.model !== model) return tf.tidy(() => withPrototypeHead(params, view.batches[0]!.x, support.y));
+  return tf.tidy(() => {
+    const headed = withPrototypeHead(params, model.features(params, support.x), support.y);
+    const body = adaptable.filter((n) => !model.headNames.includes(n));
+    return { ...headed, ...Object.fromEntries(body.map((n) => [n, tf.clone(headed[n]!)])) };
+  });
 }
 
 /** Disposes the tensors of `adapted` that are not tensors of `original` (the new tensors an inner loop made). */

@@ -43,13 +43,14 @@ export function secondOrderGradient(
 ): MetaGradient {
   assertMatchesSpec(metaParams, metaParamSpec(model, algorithm), `meta-parameters for ${algorithm.name}`);
   const adaptable = adaptableNames(model, algorithm.adapt);
+  const prototypeHead = algorithm.headInit === 'prototypes';
   return withTaskTensors(model, metaParams, task, (theta, support, query) => {
     const { gradient, loss, metric } = objectiveGradient(theta, (meta) => {
       const params = Object.fromEntries(Object.entries(meta).filter(([n]) => !isLrName(n)));
       const lr = innerLr(meta, adaptable);
-      const phi = innerLoop(model, params, support, { steps: algorithm.innerSteps, lr, adaptable, createGraph: true });
+      const phi = innerLoop(model, params, support, { steps: algorithm.innerSteps, lr, adaptable, createGraph: true, prototypeHead });
       return lossAndMetric(model, phi, query);
-    });
+    }, prototypeHead ? model.headNames : []);
     return { gradient, queryLoss: loss, queryMetric: metric };
   });
 }

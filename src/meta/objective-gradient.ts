@@ -27,21 +27,27 @@ export interface ObjectiveGradient {
  * Evaluates `objective(inputs)` and the gradient of its loss with respect to every tensor of `inputs`
  * (reverse mode, `tf.valueAndGrads`). Whatever `objective` does inside — an inner loop with
  * `createGraph: true` included — is differentiated through. Tensors made inside are freed; `inputs` are not.
- * @throws Error from tfjs when the loss is not a scalar or does not depend on one of the inputs.
+ * The inputs named in `unused` are given to `objective` but not differentiated: their gradient is zero (for
+ * tensors the loss does not depend on, such as a head that Proto-MAML replaces).
+ * @throws Error from tfjs when the loss is not a scalar or does not depend on one of the other inputs.
  */
-export function objectiveGradient(inputs: TensorMap, objective: (params: TensorMap) => Objective): ObjectiveGradient {
-  const names = Object.keys(inputs).sort();
+export function objectiveGradient(inputs: TensorMap, objective: (params: TensorMap) => Objective, unused: readonly string[] = []): ObjectiveGradient {
+  const names = Object.keys(inputs).filter((n) => !unused.includes(n)).sort();
+  const fixed = Object.fromEntries(unused.map((n) => [n, inputs[n]!]));
   let metric: tf.Scalar | undefined;
   const { value, grads } = tf.tidy(() =>
     tf.valueAndGrads((...xs: tf.Tensor[]) => {
-      const out = objective(Object.fromEntries(names.map((n, i) => [n, xs[i]!])));
+      const out = objective({ ...fixed, ...Object.fromEntries(names.map((n, i) => [n, xs[i]!])) });
       metric = tf.keep(out.metric);
       return out.loss;
     })(names.map((n) => inputs[n]!)),
   );
   try {
     return {
-      gradient: paramSet(names.map((n, i) => [n, { shape: [...inputs[n]!.shape], data: Float32Array.from(grads[i]!.dataSync()) }] as const)),
+      gradient: paramSet([
+        ...names.map((n, i) => [n, { shape: [...inputs[n]!.shape], data: Float32Array.from(grads[i]!.dataSync()) }] as const),
+        ...unused.map((n) => [n, { shape: [...inputs[n]!.shape], data: new Float32Array(inputs[n]!.size) }] as const),
+      ]),
       loss: value.dataSync()[0]!,
       metric: metric!.dataSync()[0]!,
     };

@@ -11,9 +11,9 @@ import type { ParamSet } from '../core/param-set';
 import { Rng } from '../core/rng';
 import type { Model } from '../model/model';
 import type { Task, TextSet } from '../tasks/task';
-import { adaptParams } from './adapt';
+import { adaptParams, type AdaptingAlgorithm } from './adapt';
+import { bestStepCount } from './choose-steps';
 import { evaluateAdaptation } from './evaluate';
-import type { AlgorithmConfig } from './meta-params';
 
 /** One labelled example of the user. */
 export interface UserExample {
@@ -62,7 +62,7 @@ function textSet(examples: readonly UserExample[], labels: readonly string[]): T
  * @throws DatasetError when there are fewer than 2 labels or no label has 2 examples (nothing to hold out);
  *   ShapeError when the model's outputs differ from the number of labels.
  */
-export function personalize(model: Model, metaParams: ParamSet, examples: readonly UserExample[], algorithm: Pick<AlgorithmConfig, 'adapt' | 'innerLr'>, resetHead: boolean, options: PersonalizeOptions = {}): Personalization {
+export function personalize(model: Model, metaParams: ParamSet, examples: readonly UserExample[], algorithm: AdaptingAlgorithm, resetHead: boolean, options: PersonalizeOptions = {}): Personalization {
   const labels = labelsOf(examples);
   if (labels.length < 2) throw new DatasetError('user data', `needs at least 2 different labels, got ${labels.length} (${labels.join(', ') || 'none'})`);
   const headOut = model.spec.get(model.headNames.find((n) => model.spec.get(n)!.length === 1) ?? model.headNames[0]!)!;
@@ -81,8 +81,7 @@ export function personalize(model: Model, metaParams: ParamSet, examples: readon
   const maxSteps = options.maxSteps ?? 50;
   const task: Task = { spec: { family: 'user', split: 'test', seed: options.seed ?? 0 }, support: textSet(train, labels), query: textSet(held, labels) };
   const curve = evaluateAdaptation(model, metaParams, task, { steps: maxSteps, algorithm, resetHead }).metric;
-  let steps = 0;
-  for (let s = 1; s < curve.length; s++) if (curve[s]! > curve[steps]!) steps = s;
+  const steps = bestStepCount(curve, true);
   const params = adaptParams(model, metaParams, textSet(examples, labels), { steps, algorithm, resetHead });
   return { params, labels, steps, curve, heldOutAccuracy: curve[steps]!, heldOutExamples: held.length, trainingExamples: train.length };
 }

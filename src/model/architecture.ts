@@ -4,7 +4,8 @@
  *
  * Parameter names (stable: they are checkpoint keys and wire names):
  * - sinusoid MLP: `layer{i}.w [in, out]`, `layer{i}.b [out]` for each hidden layer, `head.w [last, 1]`, `head.b [1]`.
- * - Transformer (pre-LayerNorm encoder, Xiong et al. 2020): `embed.token [VOCAB_SIZE, dModel]`,
+ * - Transformer (pre-LayerNorm encoder, Xiong et al. 2020): `embed.token [vocab, dModel]` (vocab: 258 byte ids, or
+ *   `hashBuckets` with the `hashed-words` tokenizer),
  *   `embed.position [maxLength, dModel]`; per layer i: `layer{i}.ln1.gain|bias [dModel]`,
  *   `layer{i}.attn.wq|wk|wv|wo [dModel, dModel]`, `layer{i}.attn.bq|bv|bo [dModel]` (no key
  *   bias: softmax cancels it),
@@ -16,7 +17,7 @@ import type { RunConfig } from '../core/config';
 import { ShapeError } from '../core/errors';
 import { paramSet, sizeOfShape, type NamedTensor, type ParamSet, type ParamSpec } from '../core/param-set';
 import { Rng } from '../core/rng';
-import { VOCAB_SIZE } from './vocab';
+import { textTokenizerFor } from './text-tokenizer';
 
 /** The model section of a run config. */
 export type ModelConfig = RunConfig['model'];
@@ -124,7 +125,7 @@ function transformerDefs(model: ModelConfig, outputs: number): ParamDef[] {
   const { dModel: d, dFf, heads, layers, maxLength } = model;
   if (d % heads !== 0) throw new ShapeError(`model.dModel ${d} is not divisible by model.heads ${heads}`);
   const defs: ParamDef[] = [
-    { name: 'embed.token', shape: [VOCAB_SIZE, d], init: 'embedding' },
+    { name: 'embed.token', shape: [textTokenizerFor(model).vocabSize, d], init: 'embedding' },
     { name: 'embed.position', shape: [maxLength, d], init: 'embedding' },
   ];
   for (let i = 0; i < layers; i++) {

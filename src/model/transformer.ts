@@ -1,6 +1,6 @@
 /**
  * Transformer encoder text classifier (Vaswani et al. 2017, pre-LayerNorm placement of Xiong et al. 2020):
- * byte tokens + learned position embeddings → `layers` × [x + MHA(LN(x)), x + FFN(LN(x))] → LN → mean over
+ * tokens (bytes or hashed words) + learned position embeddings → `layers` × [x + MHA(LN(x)), x + FFN(LN(x))] → LN → mean over
  * non-pad tokens → linear head. Multi-head self-attention masks padding keys; FFN is ReLU. Loss: mean softmax
  * cross-entropy; metric: accuracy. Parameter names and shapes: `architectureOf` in ./architecture.
  *
@@ -21,7 +21,7 @@ import { embeddingLookup, logSoftmax, softmax } from './exact-grad-ops';
 import { matMul } from './mat-mul';
 import type { EncodedBatch, Model, TensorMap } from './model';
 import { param } from './params-tf';
-import { encodeTexts } from './tokenizer';
+import { textTokenizerFor } from './text-tokenizer';
 import { PAD_ID } from './vocab';
 
 /** LayerNorm variance epsilon (the value of Ba et al. 2016 implementations, e.g. PyTorch's default 1e-5). */
@@ -31,7 +31,7 @@ const MASKED_SCORE = -1e9;
 
 /**
  * Builds the encoder classifier for `model` (layers, dModel, heads, dFf, maxLength) with `outputs` classes.
- * `encode` tokenizes with `encodeTexts(texts, model.maxLength)`; `forward` takes int32 ids `[n, L]`, L ≤ maxLength,
+ * `encode` tokenizes with the model's tokenizer (`textTokenizerFor(model)`: bytes or hashed words); `forward` takes int32 ids `[n, L]`, L ≤ maxLength,
  * and returns logits `[n, outputs]`.
  * @throws ShapeError as `architectureOf`.
  */
@@ -39,6 +39,7 @@ export function createTransformer(model: ModelConfig, outputs: number): Model {
   const arch = architectureOf(model, outputs);
   const { layers, dModel: d, heads, maxLength } = model;
   const dHead = d / heads;
+  const tokenizer = textTokenizerFor(model);
 
   function attention(params: TensorMap, p: string, x: tf.Tensor3D, keyBias: tf.Tensor): tf.Tensor3D {
     const [n, len] = x.shape;
@@ -102,7 +103,7 @@ export function createTransformer(model: ModelConfig, outputs: number): Model {
       const bad = set.labels.findIndex((l) => l < 0 || l >= outputs);
       if (bad >= 0) throw new ShapeError(`transformer: label ${set.labels[bad]} of example ${bad} is outside [0, ${outputs})`);
       const n = set.texts.length;
-      return { x: tf.tensor2d(encodeTexts(set.texts, maxLength), [n, maxLength], 'int32'), y: tf.tensor1d(set.labels, 'int32') };
+      return { x: tf.tensor2d(tokenizer.encode(set.texts), [n, maxLength], 'int32'), y: tf.tensor1d(set.labels, 'int32') };
     },
     forward(params: TensorMap, x: tf.Tensor): tf.Tensor {
       return tf.tidy(() => head(params, features(params, x)));

@@ -45,8 +45,12 @@ function resultsTable(s: RunSummary): string {
   const first = s.results[0];
   if (!first) return '<p>No meta-test evaluation: the run stopped before it.</p>';
   const last = first.metric.length - 1;
-  const rows = s.results.map((r) => [r.name, fmt(r.metric[0]!, s.metricName), fmt(r.metric[last]!, s.metricName), fmt(r.loss[last]!, 'loss')]);
-  return `<p>Meta-test: ${first.metric[0]!.n} held-out tasks, mean ± 95% CI.</p>\n${table(['initialization', `${s.metricName} before adaptation`, `${s.metricName} after ${last} steps`, `query loss after ${last} steps`], rows, (i) => i > 0)}`;
+  const chosen = (r: RunSummary['results'][number]) => (r.chosen ? `${fmt(r.chosen.metric, s.metricName)} (${r.chosen.steps.mean.toFixed(1)} steps)` : '—');
+  const rows = s.results.map((r) => [r.name, fmt(r.metric[0]!, s.metricName), fmt(r.metric[last]!, s.metricName), chosen(r), fmt(r.loss[last]!, 'loss')]);
+  // Classical baselines classify the query set from the support set directly: no fine-tuning steps, no loss.
+  for (const c of s.classical ?? []) rows.push([`${c.name} (${c.description})`, '—', fmt(c.metric, s.metricName), '—', '—']);
+  const head = ['initialization', `${s.metricName} before adaptation`, `${s.metricName} after ${last} steps`, `${s.metricName} at chosen steps`, `query loss after ${last} steps`];
+  return `<p>Meta-test: ${first.metric[0]!.n} held-out tasks, mean ± 95% CI; chosen steps: picked per task on held-out support examples.</p>\n${table(head, rows, (i) => i > 0)}`;
 }
 
 function compressionSection(s: RunSummary, c: CompressionResults | undefined): string {

@@ -6,6 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunSummary } from '../coordinator/run-summary';
+import type { MeanCI } from '../core/stats';
 import type { CompressionResults } from './compression-results';
 
 /** One plot of the report. */
@@ -76,21 +77,23 @@ function valMetricPlot(s: RunSummary): ReportPlot {
 }
 
 function fewShotPlot(s: RunSummary): ReportPlot {
-  const values = s.results.flatMap((r) =>
-    r.metric.map((m, steps) => ({ initialization: r.name, steps, mean: m.mean, low: m.mean - m.ci95, high: m.mean + m.ci95 })),
-  );
+  const point = (initialization: string, kind: string, steps: number, m: MeanCI) => ({ initialization, kind, steps, mean: m.mean, low: m.mean - m.ci95, high: m.mean + m.ci95 });
+  const values = s.results.flatMap((r) => r.metric.map((m, steps) => point(r.name, 'fine-tuned', steps, m)));
+  // Classical baselines do not fine-tune: a flat dashed line at their accuracy across the same steps.
+  const stepCount = s.results[0]?.metric.length ?? 0;
+  for (const c of s.classical ?? []) for (let steps = 0; steps < stepCount; steps++) values.push(point(c.name, 'classical (no fine-tuning)', steps, c.metric));
   const n = s.results[0]?.metric[0]?.n ?? 0;
   const x = { field: 'steps', type: 'quantitative' as const, title: 'fine-tuning steps on the support set', axis: { format: 'd', tickMinStep: 1 } };
   const color = { field: 'initialization', type: 'nominal' as const, title: null };
   return {
     id: 'few-shot',
     title: `Few-shot ${s.metricName} vs adaptation steps`,
-    caption: `Meta-test query ${s.metricName} after s fine-tuning steps from each initialization, mean over ${n} tasks with its 95% confidence band.`,
+    caption: `Meta-test query ${s.metricName} after s fine-tuning steps from each initialization, mean over ${n} tasks with its 95% confidence band; dashed: classical baselines, which do not fine-tune.`,
     spec: {
       ...base(`Few-shot ${s.metricName} vs adaptation steps (95% CI)`, values),
       layer: [
         { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'low', type: 'quantitative', title: s.metricName, scale: { zero: false } }, y2: { field: 'high' }, color } },
-        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color } },
+        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, strokeDash: { field: 'kind', type: 'nominal', title: null } } },
       ],
     },
   };

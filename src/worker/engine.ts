@@ -21,8 +21,11 @@ export interface Engine {
   readonly jointSpec: ParamSpec;
   /** Per-task meta-gradient of the configured algorithm at `params`. */
   train(params: ParamSet, task: TaskSpec): GradientResult;
-  /** Query loss and metric after s = 0..steps adaptation steps from `params`. */
-  evaluate(params: ParamSet, task: TaskSpec, steps: number, resetHead: boolean): { loss: number[]; metric: number[] };
+  /**
+   * Query loss and metric after s = 0..steps adaptation steps from `params`, and the step count chosen on held-out
+   * support examples (`chooseSteps` of src/meta/choose-steps; undefined for 1-shot tasks).
+   */
+  evaluate(params: ParamSet, task: TaskSpec, steps: number, resetHead: boolean): { loss: number[]; metric: number[]; chosenSteps?: number };
   /** Supervised gradient of the joint (all meta-train classes) model on batch `(seed, size)`. */
   joint(params: ParamSet, seed: number, size: number): GradientResult;
   /** Live tfjs tensors and bytes (for leak checks and metrics). */

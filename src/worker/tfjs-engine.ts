@@ -11,6 +11,7 @@ import { createModel } from '../model/create-model';
 import { architectureOf } from '../model/architecture';
 import { checkAlgorithmSupported } from '../meta/algorithm-support';
 import { computeMetaGradient } from '../meta/meta-gradient';
+import { chooseSteps } from '../meta/choose-steps';
 import { evaluateAdaptation } from '../meta/evaluate';
 import { jointGradient } from '../meta/joint-gradient';
 import { metaParamSpec } from '../meta/meta-params';
@@ -39,7 +40,9 @@ export async function createTfjsEngine(config: RunConfig, backend: BackendName):
       return { gradient: r.gradient, loss: r.queryLoss, metric: r.queryMetric };
     },
     evaluate(params, spec, steps, resetHead) {
-      return evaluateAdaptation(model, params, family.build(spec), { steps, algorithm: config.algorithm, resetHead });
+      const task = family.build(spec);
+      const options = { steps, algorithm: config.algorithm, resetHead };
+      return { ...evaluateAdaptation(model, params, task, options), chosenSteps: chooseSteps(model, params, task, options) };
     },
     joint(params, seed, size) {
       return jointGradient(joint(), params, family.jointBatch(seed, size));

@@ -204,7 +204,7 @@ export class Worker {
         metrics = { queryLoss: r.loss, queryMetric: r.metric };
       } else if (a.kind === 'TASK_KIND_EVAL') {
         const r = engine.evaluate(params, taskSpecFromMessage(a.task), a.evalSteps, a.resetHead);
-        metrics = { evalLoss: r.loss, evalMetric: r.metric, queryLoss: r.loss.at(-1), queryMetric: r.metric.at(-1) };
+        metrics = { evalLoss: r.loss, evalMetric: r.metric, queryLoss: r.loss.at(-1), queryMetric: r.metric.at(-1), chosenSteps: r.chosenSteps };
       } else if (a.kind === 'TASK_KIND_JOINT') {
         const r = engine.joint(params, a.batchSeed, a.batchSize);
         gradient = r.gradient;

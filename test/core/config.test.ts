@@ -75,3 +75,12 @@ test('configDifferences lists exactly the hashed fields that differ, and nothing
   assert.deepEqual(configDifferences(a, b), [`algorithm.innerLr: ${JSON.stringify(a.algorithm.innerLr)} → 0.2`, `seed: ${a.seed} → 9`]);
   assert.deepEqual(configDifferences(a, parseRunConfig({ ...minimal, training: { maxSteps: 7 }, runtime: { workers: 3 } })), []);
 });
+
+test('prototype heads and text baselines are refused where they cannot work, naming the field', () => {
+  const text = { name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer' } };
+  assert.equal(parseRunConfig({ ...text, model: { kind: 'transformer', layers: 0, tokenizer: 'hashed-words' }, algorithm: { headInit: 'prototypes' }, evaluation: { baselines: ['tfidf-char', 'tfidf-word'] } }).algorithm.headInit, 'prototypes');
+  assert.throws(() => parseRunConfig({ ...minimal, algorithm: { headInit: 'prototypes' } }), (e: unknown) => e instanceof ConfigError && e.path === 'algorithm.headInit' && /classification/.test(e.message));
+  assert.throws(() => parseRunConfig({ ...text, algorithm: { name: 'reptile', headInit: 'prototypes' } }), (e: unknown) => e instanceof ConfigError && e.path === 'algorithm.headInit' && /reptile/.test(e.message));
+  assert.throws(() => parseRunConfig({ ...minimal, evaluation: { baselines: ['random', 'tfidf-word'] } }), (e: unknown) => e instanceof ConfigError && e.path === 'evaluation.baselines.1' && /no text/.test(e.message));
+  assert.throws(() => parseRunConfig({ ...text, model: { kind: 'transformer', tokenizer: 'words' } }), (e: unknown) => e instanceof ConfigError && e.path === 'model.tokenizer');
+});

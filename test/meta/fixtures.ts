@@ -114,6 +114,8 @@ export interface InnerSettings {
   /** Scalar rate, or `learned`: use the `lr/<name>` tensors of the meta-parameters (Meta-SGD). */
   readonly lr: number | 'learned';
   readonly adaptable: readonly string[];
+  /** Start from the prototype head of the support features (Proto-MAML), computed here class by class. */
+  readonly prototypeHead?: boolean;
 }
 
 /**
@@ -135,6 +137,17 @@ export function trueMetaObjective(model: Model, meta: ParamSet, task: Task, inne
 
 function adaptedTensors(model: Model, all: Record<string, tf.Tensor>, support: EncodedBatch, inner: InnerSettings): Record<string, tf.Tensor> {
   const params: Record<string, tf.Tensor> = Object.fromEntries(Object.entries(all).filter(([n]) => !isLrName(n)));
+  if (inner.prototypeHead) {
+    const features = model.features(params, support.x);
+    const labels = Array.from(support.y.dataSync());
+    const ways = params['head.b']!.shape[0]!;
+    const prototypes = Array.from({ length: ways }, (_, c) => {
+      const rows = labels.flatMap((l, i) => (l === c ? [i] : []));
+      return tf.mean(tf.gather(features, rows), 0);
+    });
+    params['head.w'] = tf.mul(2, tf.stack(prototypes, 1));
+    params['head.b'] = tf.neg(tf.stack(prototypes.map((p) => tf.sum(tf.square(p)))));
+  }
   for (let k = 0; k < inner.steps; k++) {
     const xs = inner.adaptable.map((n) => params[n]!);
     const grads = tf.grads((...ts: tf.Tensor[]) => {

@@ -26,12 +26,12 @@ const task: Task = {
   query: set(['cat on mat', 'dog in fog', 'small cat', 'big dog'], [0, 1, 0, 1]),
 };
 
-function config(name: 'maml' | 'metasgd' | 'fomaml', adapt: 'all' | 'head' | 'head+layernorm') {
+function config(name: 'maml' | 'metasgd' | 'fomaml', adapt: 'all' | 'head' | 'head+layernorm', headInit: 'learned' | 'prototypes', innerLr: number) {
   return parseRunConfig({
     name: 't',
     task: { family: 'jsonl', path: 'x.jsonl' },
     model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 12 },
-    algorithm: { name, adapt, innerLr: 0.5, innerSteps: 2 },
+    algorithm: { name, adapt, headInit, innerLr, innerSteps: 2 },
   });
 }
 
@@ -48,14 +48,24 @@ function direction(g: ParamSet, seed: number): ParamSet {
 const dot = (a: ParamSet, b: ParamSet) => [...a].reduce((s, [n, t]) => s + t.data.reduce((u, v, i) => u + v * b.get(n)!.data[i]!, 0), 0);
 const norm = (a: ParamSet) => Math.sqrt(dot(a, a));
 
-for (const [name, adapt] of [['maml', 'all'], ['maml', 'head+layernorm'], ['maml', 'head'], ['metasgd', 'head+layernorm']] as const) {
-  test(`${name} with adapt: ${adapt} on the transformer matches directional finite differences`, () => {
-    const c = config(name, adapt);
+// With a prototype head the logits are squared distances (large), and two full-body steps at rate 0.5 leave an
+// objective so curved that finite differences spread 0.4‖g‖ (measured): adapt: all uses rate 0.05 there (spread
+// 1.6e-4). The body-adapting prototype cases caught tfjs taking the first inner step's gradient through the
+// prototypes (error 1.1e-2 before ./inner-loop's identity copies).
+const cases = [
+  ['maml', 'all', 'learned', 0.5], ['maml', 'head+layernorm', 'learned', 0.5], ['maml', 'head', 'learned', 0.5], ['metasgd', 'head+layernorm', 'learned', 0.5],
+  ['maml', 'head', 'prototypes', 0.5], ['maml', 'all', 'prototypes', 0.05], ['maml', 'head+layernorm', 'prototypes', 0.5], ['metasgd', 'head', 'prototypes', 0.5],
+] as const;
+for (const [name, adapt, headInit, innerLr] of cases) {
+  test(`${name} with adapt: ${adapt}, headInit: ${headInit} on the transformer matches directional finite differences`, () => {
+    const c = config(name, adapt, headInit, innerLr);
     const model = createModel(c.model, 2);
     const meta = initMetaParams(c, 2, 1);
     const g = computeMetaGradient(model, meta, task, c.algorithm).gradient;
     const fo = computeMetaGradient(model, paramSet([...meta].filter(([n]) => !n.startsWith('lr/'))), task, { ...c.algorithm, name: 'fomaml' }).gradient;
-    const inner = { steps: 2, lr: name === 'metasgd' ? ('learned' as const) : 0.5, adaptable: adaptableNames(model, adapt) };
+    const inner = { steps: 2, lr: name === 'metasgd' ? ('learned' as const) : innerLr, adaptable: adaptableNames(model, adapt), prototypeHead: headInit === 'prototypes' };
+    // A prototype head replaces the meta-learned one: the loss does not depend on head.*, whose gradient is zero.
+    if (headInit === 'prototypes') for (const n of model.headNames) assert.ok(g.get(n)!.data.every((x) => x === 0), `${n} gradient should be zero`);
     for (const seed of [1, 2]) {
       const v = direction(g, seed);
       const fd = derivativeAlong((h) => {

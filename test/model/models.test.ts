@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../src/core/errors';
 import { accuracy, createModel, initBackend, initParams, softmaxCrossEntropy, toTensors } from '../../src/model';
 import { gradients } from './gradcheck';
-import { fixture, labels, texts, tinyMlp, tinyTransformer } from './fixtures';
+import { fixture, labels, modelConfig, texts, tinyMlp, tinyTransformer } from './fixtures';
 
 test('transformer logits are [n, outputs] and do not change when more padding is appended', async () => {
   await initBackend('wasm');
@@ -91,4 +91,20 @@ test('models reject mismatched inputs with ShapeErrors naming the problem', asyn
     assert.throws(() => mlp.loss(tf.zeros([3, 1]), tf.zeros([3])), /prediction \[3, 1\] and y \[3\] differ in shape/);
   });
   tf.dispose(Object.values(params));
+});
+
+test('a 0-layer transformer on hashed words (bag of embeddings) gives [n, outputs] logits that ignore padding', async () => {
+  await initBackend('wasm');
+  const config = modelConfig({ kind: 'transformer', layers: 0, dModel: 8, heads: 2, dFf: 16, maxLength: 10, tokenizer: 'hashed-words', hashBuckets: 64 });
+  const fx = fixture(config, 3);
+  assert.ok(!Object.keys(fx.params).some((n) => n.startsWith('layer')), 'no attention layer parameters');
+  assert.deepEqual(fx.params['embed.token']!.shape, [64, 8]);
+  tf.tidy(() => {
+    const full = fx.model.encode({ kind: 'text', texts: ['the cat', 'a dog barks'], labels: Int32Array.from([0, 1]) }).x;
+    const logits = fx.model.forward(fx.params, full);
+    assert.deepEqual(logits.shape, [2, 3]);
+    const trimmed = fx.model.forward(fx.params, tf.slice(full, [0, 0], [2, 6])); // CLS + 3 words + 2 bigrams
+    assert.ok(tf.max(tf.abs(tf.sub(logits, trimmed))).dataSync()[0]! < 1e-5);
+  });
+  fx.dispose();
 });
