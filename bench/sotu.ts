@@ -1,7 +1,7 @@
 /**
  * State of the Union authorship benchmark: 5-way 1-shot and 5-way 5-shot meta-test accuracy (95% CI over
  * ≥ 200 tasks of presidents never seen in meta-training) of the meta-learned initialization against the random
- * and transfer baselines and the classical TF-IDF nearest-centroid baselines (src/baselines), all evaluated on
+ * and transfer baselines and the classical TF-IDF baselines (nearest centroid and logistic regression, src/baselines), all evaluated on
  * the same tasks in the same run, through the local cluster (the TF-IDF baselines are added to the config's
  * `evaluation.baselines`).
  *
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       ...base,
       name: `bench-sotu-${shots}shot`,
       task: { ...base.task, shots },
-      evaluation: { ...base.evaluation, testTasks: Number(values['test-tasks']), baselines: [...new Set([...base.evaluation.baselines, 'tfidf-char', 'tfidf-word'] as const)] },
+      evaluation: { ...base.evaluation, testTasks: Number(values['test-tasks']), baselines: [...new Set([...base.evaluation.baselines, 'tfidf-char', 'tfidf-word', 'tfidf-char-lr', 'tfidf-word-lr'] as const)] },
       runtime: { ...base.runtime, workers: Number(values.workers), outDir: `runs/bench-sotu-${shots}shot` },
       compression: { ...base.compression, enabled: false },
     });

@@ -1,24 +1,34 @@
 /**
  * Classical few-shot baselines, evaluated by the coordinator on the same meta-test tasks as the meta-learned
  * initialization: TF-IDF vectors (./tfidf; document frequencies fitted on the meta-train classes' texts only)
- * with nearest-centroid classification (./nearest-centroid). They do not fine-tune: one accuracy per task.
- * - `tfidf-char`: character 3–5-grams; `tfidf-word`: word 1–2-grams. (Measured on the quickstart's SOTU
- *   5-way 5-shot tasks, these were the strongest of char 1–3 / 2–4 / 3–5 and word 1 / 1–2.)
+ * classified by nearest centroid (./nearest-centroid) or by a logistic regression fitted on each task's support
+ * set (./logistic-regression). They do not fine-tune a network: one accuracy per task.
+ * - `tfidf-char`, `tfidf-char-lr`: character 3–5-grams; `tfidf-word`, `tfidf-word-lr`: word 1–2-grams. (Measured
+ *   on the quickstart's SOTU 5-way 5-shot tasks, these were the strongest of char 1–3 / 2–4 / 3–5 and word 1 / 1–2.)
  */
 import { meanCI95, type MeanCI } from '../core/stats';
 import type { TaskFamily, TaskSpec } from '../tasks/task';
 import type { TextTaskFamily } from '../tasks/text-corpus';
+import { logisticRegressionAccuracy } from './logistic-regression';
 import { nearestCentroidAccuracy } from './nearest-centroid';
 import { charNgrams, fitTfidf, wordNgrams, type Analyzer } from './tfidf';
 
 /** Names of the classical baselines (values of `evaluation.baselines`). */
-export const CLASSICAL_BASELINES = ['tfidf-char', 'tfidf-word'] as const;
+export const CLASSICAL_BASELINES = ['tfidf-char', 'tfidf-word', 'tfidf-char-lr', 'tfidf-word-lr'] as const;
 /** A classical baseline's name. */
 export type ClassicalBaselineName = (typeof CLASSICAL_BASELINES)[number];
 
-const ANALYZERS: Record<ClassicalBaselineName, { analyzer: Analyzer; description: string }> = {
-  'tfidf-char': { analyzer: charNgrams(3, 5), description: 'TF-IDF of character 3–5-grams, nearest centroid (cosine)' },
-  'tfidf-word': { analyzer: wordNgrams(1, 2), description: 'TF-IDF of word 1–2-grams, nearest centroid (cosine)' },
+/** Accuracy of a classifier fitted on `support` and tested on `query`. */
+type Classifier = typeof nearestCentroidAccuracy;
+
+const CHAR_3_5 = charNgrams(3, 5);
+const WORD_1_2 = wordNgrams(1, 2);
+
+const BASELINES: Record<ClassicalBaselineName, { analyzer: Analyzer; classifier: Classifier; description: string }> = {
+  'tfidf-char': { analyzer: CHAR_3_5, classifier: nearestCentroidAccuracy, description: 'TF-IDF of character 3–5-grams, nearest centroid (cosine)' },
+  'tfidf-word': { analyzer: WORD_1_2, classifier: nearestCentroidAccuracy, description: 'TF-IDF of word 1–2-grams, nearest centroid (cosine)' },
+  'tfidf-char-lr': { analyzer: CHAR_3_5, classifier: logisticRegressionAccuracy, description: 'TF-IDF of character 3–5-grams, logistic regression (C = 1)' },
+  'tfidf-word-lr': { analyzer: WORD_1_2, classifier: logisticRegressionAccuracy, description: 'TF-IDF of word 1–2-grams, logistic regression (C = 1)' },
 };
 
 /** The result of one classical baseline: accuracy over the meta-test tasks. */
@@ -44,14 +54,16 @@ export async function evaluateClassical(family: TextTaskFamily, specs: readonly 
   const trainTexts = family.splits.train.flatMap((c) => family.corpus.examples[c]!);
   const tasks = specs.map((s) => family.build(s));
   const results: ClassicalResult[] = [];
+  const fitted = new Map<Analyzer, Awaited<ReturnType<typeof fitTfidf>>>();
   for (const name of names) {
-    const { analyzer, description } = ANALYZERS[name];
-    const vectorizer = await fitTfidf(trainTexts, analyzer);
+    const { analyzer, classifier, description } = BASELINES[name];
+    const vectorizer = fitted.get(analyzer) ?? (await fitTfidf(trainTexts, analyzer));
+    fitted.set(analyzer, vectorizer);
     const accuracies: number[] = [];
     for (const task of tasks) {
       if (task.support.kind !== 'text' || task.query.kind !== 'text') throw new RangeError(`classical baseline ${name}: task of family ${task.spec.family} is not text`);
       const vectors = (set: typeof task.support & { kind: 'text' }) => set.texts.map((t, i) => ({ vector: vectorizer.transform(t), label: set.labels[i]! }));
-      accuracies.push(nearestCentroidAccuracy(vectors(task.support), vectors(task.query), family.outputs));
+      accuracies.push(classifier(vectors(task.support), vectors(task.query), family.outputs));
       await new Promise((r) => setImmediate(r));
     }
     results.push({ name, description, vocabularySize: vectorizer.vocabularySize, metric: meanCI95(accuracies) });

@@ -11,6 +11,7 @@ import { checkCanCreateDirectory, fsyncDirectory, makeStagingDirectory, writeFil
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
+import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE } from '../meta/adapted-model';
 import { labelsOf, personalize } from '../meta/personalize';
 import { loadLabelledJsonl } from '../tasks/jsonl';
 import { positiveInt } from './options';
@@ -84,8 +85,8 @@ export function register(program: Command): void {
       // Written to a temporary directory, then renamed: nothing half-written is left on failure.
       const tmp = await makeStagingDirectory(out);
       try {
-        await writeFileDurably(join(tmp, 'model.safetensors'), encodeSafetensors(result.params, { labels: JSON.stringify(result.labels) }));
-        await writeFileDurably(join(tmp, 'adapted.json'), Buffer.from(JSON.stringify(report, null, 2)));
+        await writeFileDurably(join(tmp, ADAPTED_PARAMS_FILE), encodeSafetensors(result.params, { labels: JSON.stringify(result.labels) }));
+        await writeFileDurably(join(tmp, ADAPTED_REPORT_FILE), Buffer.from(JSON.stringify(report, null, 2)));
         await fsyncDirectory(tmp);
         await rename(tmp, out);
         await fsyncDirectory(dirname(out));
@@ -98,7 +99,7 @@ export function register(program: Command): void {
       }
       process.stdout.write(
         `adapted to ${examples.length} examples of ${labels.length} labels: ${stepsWord(result.steps)} chosen, held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% on ${result.heldOutExamples} examples\n` +
-          `wrote ${join(out, 'model.safetensors')} and ${join(out, 'adapted.json')}\n`,
+          `wrote ${join(out, ADAPTED_PARAMS_FILE)} and ${join(out, ADAPTED_REPORT_FILE)}\n`,
       );
     });
 }

@@ -9,6 +9,7 @@ import { register as registerRun } from './run';
 import { register as registerCoordinator } from './coordinator';
 import { register as registerWorker } from './worker';
 import { register as registerAdapt } from './adapt';
+import { register as registerPredict } from './predict';
 import { register as registerCompress } from './compress';
 import { register as registerCompressor } from './compressor';
 import { register as registerWatch } from './watch';
@@ -22,7 +23,7 @@ const program = new Command('metatrain')
   .showHelpAfterError()
   .version((JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version);
 
-const subcommands = [registerRun, registerAdapt, registerCoordinator, registerWorker, registerCompress, registerCompressor, registerLaunch, registerScale, registerStatus, registerStop, registerWatch];
+const subcommands = [registerRun, registerAdapt, registerPredict, registerCoordinator, registerWorker, registerCompress, registerCompressor, registerLaunch, registerScale, registerStatus, registerStop, registerWatch];
 for (const register of subcommands) register(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {

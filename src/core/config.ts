@@ -37,8 +37,8 @@ const taskSchema = z
   })
   .strict();
 
-/** Model architecture. */
-const modelSchema = z
+/** Model architecture (the `model` section; also validates the model config an adapted model records). */
+export const modelSchema = z
   .object({
     /** `sinusoid-mlp` (1-40-40-1 ReLU) or `transformer` (encoder classifier). */
     kind: z.enum(['sinusoid-mlp', 'transformer']),
@@ -66,6 +66,13 @@ const modelSchema = z
     dFf: positiveInt.max(16384).default(64),
     /** Maximum tokens per example (longer inputs are truncated). @default 64 */
     maxLength: positiveInt.max(4096).default(64),
+    /**
+     * Rank r of the low-rank adapters (LoRA, Hu et al. 2021) on every attention and feed-forward weight of a
+     * Transformer with layers ≥ 1; 0 = none. Needs `algorithm.adapt: lora`. @default 0
+     */
+    loraRank: nonNegativeInt.max(256).default(0),
+    /** LoRA scale numerator α: an adapted weight is W + (α / r)·A·B. @default 8 (as Hugging Face PEFT) */
+    loraAlpha: z.number().positive().max(1e4).default(8),
   })
   .strict()
   .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] });
@@ -75,8 +82,11 @@ const algorithmSchema = z
   .object({
     /** `maml` (second order), `fomaml`, `reptile`, `metasgd` (second order, learned per-parameter inner lrs). @default fomaml */
     name: z.enum(['maml', 'fomaml', 'reptile', 'metasgd']).default('fomaml'),
-    /** Which parameters the inner loop adapts: `all`, `head` (ANIL), `head+layernorm`. @default all */
-    adapt: z.enum(['all', 'head', 'head+layernorm']).default('all'),
+    /**
+     * Which parameters the inner loop adapts: `all`, `head` (ANIL), `head+layernorm`, or `lora`: the head and
+     * the low-rank adapters (`model.loraRank`), the body frozen in the outer loop too. @default all
+     */
+    adapt: z.enum(['all', 'head', 'head+layernorm', 'lora']).default('all'),
     /**
      * Where each task's head starts: `learned` (the meta-learned `head.*`) or `prototypes` (Proto-MAML: set from
      * the class means of the support set's features, src/meta/prototype-head.ts; classification only; not with
@@ -124,10 +134,11 @@ const evaluationSchema = z
     /**
      * Baselines evaluated in the same run, on the same meta-test tasks: `random` (a fresh initialization) and
      * `transfer` (joint training on meta-train classes, new head) are fine-tuned like the meta-learned one;
-     * `tfidf-char` and `tfidf-word` are classical TF-IDF nearest-centroid classifiers (text families only,
+     * `tfidf-char` and `tfidf-word` are classical TF-IDF nearest-centroid classifiers, `tfidf-char-lr` and
+     * `tfidf-word-lr` TF-IDF logistic regressions fitted on each task's support set (text families only,
      * src/baselines/classical-eval.ts). @default ['random', 'transfer']
      */
-    baselines: z.array(z.enum(['random', 'transfer', 'tfidf-char', 'tfidf-word'])).default(['random', 'transfer']),
+    baselines: z.array(z.enum(['random', 'transfer', 'tfidf-char', 'tfidf-word', 'tfidf-char-lr', 'tfidf-word-lr'])).default(['random', 'transfer']),
     /** Outer steps of joint training for the transfer baseline. @default 200 */
     transferSteps: positiveInt.default(200),
   })
@@ -311,6 +322,15 @@ export const runConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['evaluation', 'baselines', i], message: `${b} is a text classifier; family sinusoid has no text` });
       }
     });
+    if (c.algorithm.adapt === 'lora' && (c.model.kind !== 'transformer' || c.model.layers === 0 || c.model.loraRank === 0)) {
+      ctx.addIssue({ code: 'custom', path: ['algorithm', 'adapt'], message: 'lora needs a transformer with layers ≥ 1 and model.loraRank ≥ 1 (the adapters sit on attention and feed-forward weights)' });
+    }
+    if (c.model.loraRank > 0 && c.algorithm.adapt !== 'lora') {
+      ctx.addIssue({ code: 'custom', path: ['model', 'loraRank'], message: `adapters are only trained with algorithm.adapt: lora, got adapt: ${c.algorithm.adapt}` });
+    }
+    if (c.algorithm.adapt === 'lora' && c.compression.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['compression', 'enabled'], message: 'compression of a LoRA run is not supported yet: set compression.enabled: false' });
+    }
     if (c.task.family === 'jsonl' && !c.task.path) {
       ctx.addIssue({ code: 'custom', path: ['task', 'path'], message: 'family jsonl needs task.path' });
     }

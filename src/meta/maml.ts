@@ -7,14 +7,14 @@
  * With `adapt: head` (ANIL, Raghu et al. 2020) φ changes only the head, and the gradient still covers every
  * parameter of θ: the body receives ∂L_query/∂θ_body through both the query forward pass and the dependence of
  * the adapted head on the body's features. The inner loop then computes the body's features of the support set
- * once, not once per step (./frozen-body).
+ * once, not once per step (./frozen-body). With `adapt: lora` the frozen body's meta-gradient is zero.
  */
 import { assertMatchesSpec, type ParamSet } from '../core/param-set';
 import type { Model, TensorMap } from '../model/model';
 import type { Task } from '../tasks/task';
 import { innerLoop, type InnerLr } from './inner-loop';
 import type { MetaGradient } from './meta-gradient';
-import { adaptableNames, isLrName, metaParamSpec, type AlgorithmConfig } from './meta-params';
+import { adaptableNames, frozenNames, isLrName, metaParamSpec, type AlgorithmConfig } from './meta-params';
 import { lossAndMetric, objectiveGradient } from './objective-gradient';
 import { withTaskTensors } from './task-tensors';
 
@@ -50,7 +50,7 @@ export function secondOrderGradient(
       const lr = innerLr(meta, adaptable);
       const phi = innerLoop(model, params, support, { steps: algorithm.innerSteps, lr, adaptable, createGraph: true, prototypeHead });
       return lossAndMetric(model, phi, query);
-    }, prototypeHead ? model.headNames : []);
+    }, [...(prototypeHead ? model.headNames : []), ...frozenNames(model, algorithm.adapt)]);
     return { gradient, queryLoss: loss, queryMetric: metric };
   });
 }

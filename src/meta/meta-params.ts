@@ -6,7 +6,9 @@
  * shape and initialised to `algorithm.innerLr`.
  *
  * Which parameters the inner loop adapts comes from `algorithm.adapt`: `all` (MAML), `head` (ANIL, Raghu et al.
- * 2020, "Rapid Learning or Feature Reuse?"), or `head+layernorm` (head plus every LayerNorm gain and bias).
+ * 2020, "Rapid Learning or Feature Reuse?"), `head+layernorm` (head plus every LayerNorm gain and bias), or
+ * `lora` (head plus the low-rank adapters, Hu et al. 2021). Under `lora` the rest of the body is frozen: the
+ * outer loop does not learn it either (its meta-gradient is zero, so Adam leaves it unchanged).
  *
  * No tfjs here: the coordinator builds and initializes the meta-parameters without loading it.
  */
@@ -26,6 +28,8 @@ export interface ModelLayout {
   readonly headNames: readonly string[];
   /** LayerNorm gains and biases (adapted, with the head, under `adapt: head+layernorm`). */
   readonly layerNormNames: readonly string[];
+  /** LoRA adapters (adapted, with the head, under `adapt: lora`). */
+  readonly loraNames: readonly string[];
 }
 
 /** Prefix of the names of Meta-SGD's learned learning-rate tensors: `lr/head.w` is the lr of `head.w`. */
@@ -45,17 +49,35 @@ export function isLrName(name: string): boolean {
  * The names of the parameters the inner loop adapts, in sorted-name order.
  * - `all`: every parameter of `layout.spec`;
  * - `head`: `layout.headNames` (ANIL);
- * - `head+layernorm`: the head and `layout.layerNormNames`.
- * @throws ShapeError when the subset is empty or names a parameter missing from `layout.spec`.
+ * - `head+layernorm`: the head and `layout.layerNormNames`;
+ * - `lora`: the head and `layout.loraNames`.
+ * @throws ShapeError when the subset is empty or names a parameter missing from `layout.spec`, or when `lora`
+ *   finds no adapter (a model without `loraRank`).
  */
 export function adaptableNames(layout: ModelLayout, adapt: AlgorithmConfig['adapt']): string[] {
-  const names =
-    adapt === 'all' ? [...layout.spec.keys()] : adapt === 'head' ? [...layout.headNames] : [...layout.headNames, ...layout.layerNormNames];
+  if (adapt === 'lora' && layout.loraNames.length === 0) throw new ShapeError('adapt: lora needs a model with LoRA adapters (model.loraRank ≥ 1)');
+  const subsets: Record<AlgorithmConfig['adapt'], readonly string[]> = {
+    all: [...layout.spec.keys()],
+    head: layout.headNames,
+    'head+layernorm': [...layout.headNames, ...layout.layerNormNames],
+    lora: [...layout.headNames, ...layout.loraNames],
+  };
+  const names = subsets[adapt];
   for (const name of names) {
     if (!layout.spec.has(name)) throw new ShapeError(`adapt: ${adapt} names parameter ${name}, which the model does not have`);
   }
   if (names.length === 0) throw new ShapeError(`adapt: ${adapt} selects no parameter of this model`);
   return [...new Set(names)].sort();
+}
+
+/**
+ * The model parameters the outer loop does not learn, in sorted-name order: under `adapt: lora` every
+ * parameter but the head and the adapters (the frozen body); none otherwise. Their meta-gradient is zero.
+ */
+export function frozenNames(layout: ModelLayout, adapt: AlgorithmConfig['adapt']): string[] {
+  if (adapt !== 'lora') return [];
+  const learned = new Set(adaptableNames(layout, adapt));
+  return [...layout.spec.keys()].filter((n) => !learned.has(n)).sort();
 }
 
 /**

@@ -28,7 +28,7 @@ export interface ObjectiveGradient {
  * (reverse mode, `tf.valueAndGrads`). Whatever `objective` does inside — an inner loop with
  * `createGraph: true` included — is differentiated through. Tensors made inside are freed; `inputs` are not.
  * The inputs named in `unused` are given to `objective` but not differentiated: their gradient is zero (for
- * tensors the loss does not depend on, such as a head that Proto-MAML replaces).
+ * tensors the loss does not depend on, such as a head that Proto-MAML replaces, and for a frozen body).
  * @throws Error from tfjs when the loss is not a scalar or does not depend on one of the other inputs.
  */
 export function objectiveGradient(inputs: TensorMap, objective: (params: TensorMap) => Objective, unused: readonly string[] = []): ObjectiveGradient {

@@ -12,6 +12,9 @@
  *   `layer{i}.ln2.gain|bias [dModel]`, `layer{i}.ff.w1 [dModel, dFf]`, `layer{i}.ff.b1 [dFf]`,
  *   `layer{i}.ff.w2 [dFf, dModel]`, `layer{i}.ff.b2 [dModel]`; then `norm.gain|bias [dModel]`,
  *   `head.w [dModel, outputs]`, `head.b [outputs]`.
+ * - With `loraRank` r > 0, each weight W `[in, out]` of {@link LORA_TARGETS} in each layer also has low-rank
+ *   adapters `W.lora_a [in, r]` (U(±1/√in), as PEFT's Kaiming-uniform) and `W.lora_b [r, out]` (zeros): the
+ *   layer uses W + (loraAlpha / r)·A·B (Hu et al. 2021, "LoRA: Low-Rank Adaptation of Large Language Models").
  */
 import type { RunConfig } from '../core/config';
 import { ShapeError } from '../core/errors';
@@ -40,6 +43,16 @@ export interface Architecture {
   readonly headNames: string[];
   /** LayerNorm gains and biases (empty for the MLP). */
   readonly layerNormNames: string[];
+  /** LoRA adapter tensors `….lora_a`, `….lora_b` (empty without `loraRank`). */
+  readonly loraNames: string[];
+}
+
+/** The weights of each Transformer layer that get LoRA adapters (attention and feed-forward). */
+export const LORA_TARGETS = ['attn.wq', 'attn.wk', 'attn.wv', 'attn.wo', 'ff.w1', 'ff.w2'] as const;
+
+/** Names of the adapters of weight `name`: `{ a: name.lora_a, b: name.lora_b }`. */
+export function loraNamesOf(name: string): { a: string; b: string } {
+  return { a: `${name}.lora_a`, b: `${name}.lora_b` };
 }
 
 /**
@@ -56,6 +69,7 @@ export function architectureOf(model: ModelConfig, outputs: number): Architectur
     spec,
     headNames: names.filter((n) => n.startsWith('head.')).sort(),
     layerNormNames: names.filter((n) => /(^|\.)(ln\d|norm)\.(gain|bias)$/.test(n)).sort(),
+    loraNames: names.filter((n) => /\.lora_[ab]$/.test(n)).sort(),
   };
 }
 
@@ -143,6 +157,13 @@ function transformerDefs(model: ModelConfig, outputs: number): ParamDef[] {
       { name: `${p}.ff.w2`, shape: [dFf, d], init: 'glorot' },
       { name: `${p}.ff.b2`, shape: [d], init: 'zeros' },
     );
+    if (model.loraRank > 0) {
+      for (const target of LORA_TARGETS) {
+        const [fanIn, fanOut] = target === 'ff.w1' ? [d, dFf] : target === 'ff.w2' ? [dFf, d] : [d, d];
+        const { a, b } = loraNamesOf(`${p}.${target}`);
+        defs.push({ name: a, shape: [fanIn, model.loraRank], init: 'linear', fanIn }, { name: b, shape: [model.loraRank, fanOut], init: 'zeros' });
+      }
+    }
   }
   defs.push(
     { name: 'norm.gain', shape: [d], init: 'ones' },

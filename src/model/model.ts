@@ -27,6 +27,8 @@ export interface Model {
   readonly headNames: readonly string[];
   /** LayerNorm gains and biases (adapted with `adapt: head+layernorm`). */
   readonly layerNormNames: readonly string[];
+  /** LoRA adapter tensors (adapted, with the head, under `adapt: lora`); empty without adapters. */
+  readonly loraNames: readonly string[];
   /**
    * Ops through which `tf.grad` of a function that calls `tf.grads` (second-order MAML / Meta-SGD) would not be
    * exact, e.g. `'softmax (attention)'`; empty when exact second order works (both models here: see their

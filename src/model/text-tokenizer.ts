@@ -5,7 +5,9 @@
 import type { RunConfig } from '../core/config';
 import { encodeTexts } from './tokenizer';
 import { VOCAB_SIZE } from './vocab';
-import { encodeHashedWords } from './word-hash-tokenizer';
+import { encodeHashedWords, hashedTokens } from './word-hash-tokenizer';
+
+const utf8 = new TextEncoder();
 
 /** A text tokenizer: the size of its id range and the encoding of a batch of texts. */
 export interface TextTokenizer {
@@ -13,13 +15,19 @@ export interface TextTokenizer {
   readonly vocabSize: number;
   /** Ids row-major `[texts.length, maxLength]`, CLS first, PAD-padded. */
   encode(texts: readonly string[]): Int32Array;
+  /** Tokens of `text` before truncation, CLS included: `encode` keeps the first `maxLength` of them. */
+  tokenCount(text: string): number;
 }
 
 /** The tokenizer of `model` (its `tokenizer`, `maxLength`, `hashBuckets`, `wordBigrams` fields). */
 export function textTokenizerFor(model: Pick<RunConfig['model'], 'tokenizer' | 'maxLength' | 'hashBuckets' | 'wordBigrams'>): TextTokenizer {
   if (model.tokenizer === 'hashed-words') {
     const options = { buckets: model.hashBuckets, bigrams: model.wordBigrams };
-    return { vocabSize: model.hashBuckets, encode: (texts) => encodeHashedWords(texts, model.maxLength, options) };
+    return {
+      vocabSize: model.hashBuckets,
+      encode: (texts) => encodeHashedWords(texts, model.maxLength, options),
+      tokenCount: (text) => 1 + hashedTokens(text, options).length,
+    };
   }
-  return { vocabSize: VOCAB_SIZE, encode: (texts) => encodeTexts(texts, model.maxLength) };
+  return { vocabSize: VOCAB_SIZE, encode: (texts) => encodeTexts(texts, model.maxLength), tokenCount: (text) => 1 + utf8.encode(text).length };
 }

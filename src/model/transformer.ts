@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../core/errors';
 import type { ExampleSet } from '../tasks/task';
-import { architectureOf, type ModelConfig } from './architecture';
+import { architectureOf, loraNamesOf, type ModelConfig } from './architecture';
 import { embeddingLookup, logSoftmax, softmax } from './exact-grad-ops';
 import { matMul } from './mat-mul';
 import type { EncodedBatch, Model, TensorMap } from './model';
@@ -40,13 +40,22 @@ export function createTransformer(model: ModelConfig, outputs: number): Model {
   const { layers, dModel: d, heads, maxLength } = model;
   const dHead = d / heads;
   const tokenizer = textTokenizerFor(model);
+  const loraScale = model.loraRank > 0 ? model.loraAlpha / model.loraRank : 0;
+
+  /** Weight `name` as the layer uses it: W, or W + (α/r)·A·B with LoRA adapters (Hu et al. 2021, eq. 3). */
+  function weight(params: TensorMap, name: string): tf.Tensor2D {
+    const w = param<tf.Rank.R2>(params, name);
+    if (loraScale === 0) return w;
+    const { a, b } = loraNamesOf(name);
+    return tf.add(w, tf.mul(matMul(param<tf.Rank.R2>(params, a), param<tf.Rank.R2>(params, b)), loraScale));
+  }
 
   function attention(params: TensorMap, p: string, x: tf.Tensor3D, keyBias: tf.Tensor): tf.Tensor3D {
     const [n, len] = x.shape;
     const flat = tf.reshape(x, [n * len, d]) as tf.Tensor2D;
     // [n·L, d] → [n, L, heads, dHead] → permuted: [n, heads, L, dHead] (perm 0,2,1,3) or [n, heads, dHead, L] (0,2,3,1)
     const project = (m: string, withBias: boolean, perm: number[]): tf.Tensor => {
-      const linear = matMul(flat, param(params, `${p}.attn.w${m}`));
+      const linear = matMul(flat, weight(params, `${p}.attn.w${m}`));
       const biased = withBias ? tf.add(linear, param(params, `${p}.attn.b${m}`)) : linear;
       return tf.transpose(tf.reshape(biased, [n, len, heads, dHead]), perm);
     };
@@ -56,14 +65,14 @@ export function createTransformer(model: ModelConfig, outputs: number): Model {
     const scores = tf.add(tf.mul(matMul(q, kT), 1 / Math.sqrt(dHead)), keyBias); // [n, heads, L, L]
     const context = matMul(softmax(scores), v); // [n, heads, L, dHead]
     const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [n * len, d]) as tf.Tensor2D;
-    return tf.reshape(tf.add(matMul(merged, param(params, `${p}.attn.wo`)), param(params, `${p}.attn.bo`)), [n, len, d]);
+    return tf.reshape(tf.add(matMul(merged, weight(params, `${p}.attn.wo`)), param(params, `${p}.attn.bo`)), [n, len, d]);
   }
 
   function feedForward(params: TensorMap, p: string, x: tf.Tensor3D): tf.Tensor3D {
     const [n, len] = x.shape;
     const flat = tf.reshape(x, [n * len, d]) as tf.Tensor2D;
-    const hidden = tf.relu(tf.add(matMul(flat, param(params, `${p}.ff.w1`)), param(params, `${p}.ff.b1`))) as tf.Tensor2D;
-    return tf.reshape(tf.add(matMul(hidden, param(params, `${p}.ff.w2`)), param(params, `${p}.ff.b2`)), [n, len, d]);
+    const hidden = tf.relu(tf.add(matMul(flat, weight(params, `${p}.ff.w1`)), param(params, `${p}.ff.b1`))) as tf.Tensor2D;
+    return tf.reshape(tf.add(matMul(hidden, weight(params, `${p}.ff.w2`)), param(params, `${p}.ff.b2`)), [n, len, d]);
   }
 
   /** Pooled encoding `[n, d]`: mean of the final LayerNorm's output over non-pad tokens of ids `[n, L]`. */

@@ -4,7 +4,7 @@ export { sinusoidFamily, sinusoidParams, SINUSOID_RANGES } from './sinusoid';
 export { textTaskFamily } from './text-corpus';
 export { splitClasses } from './class-split';
 export { sotuCorpus, cleanAddress, SALUTATION_MAX_CHARS } from './sotu';
-export { loadLabelledJsonl, jsonlCorpus } from './jsonl';
+export { loadLabelledJsonl, loadTextJsonl, jsonlCorpus } from './jsonl';
 export { cutPassages } from './passages';
 export { SPLITS } from './spec-check';
 export type { Split, TaskSpec, Task, TaskFamily, ExampleSet, RegressionSet, TextSet } from './task';

@@ -21,6 +21,9 @@ export interface LabelledExample {
   readonly line: number;
 }
 
+/** Bad lines listed in one error (the count of the others is given). */
+export const MAX_REPORTED_LINES = 20;
+
 /**
  * Reads and validates a JSONL file of labelled examples. Blank (whitespace-only) lines are skipped; a UTF-8
  * byte-order mark and CRLF line ends are accepted; fields other than `text` and `label` are ignored.
@@ -29,16 +32,39 @@ export interface LabelledExample {
  *   no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
  *   string or a number; when a number label and a string label have the same name (`1` and `"1"`: they would
  *   be one class), at the later line, naming both lines and both values; without a line number when the file
- *   cannot be read or holds no example.
+ *   cannot be read or holds no example. Every bad line is checked: the error's `line` and first sentence are
+ *   the first bad line's, then one `and line N: …` per further bad line (up to {@link MAX_REPORTED_LINES}).
  */
 export function loadLabelledJsonl(path: string): LabelledExample[] {
+  return readJsonl(path, true) as LabelledExample[];
+}
+
+/** A text to classify, as written in the file; `label` when the line has one. */
+export interface TextLine {
+  readonly text: string;
+  readonly label?: string;
+  /** 1-based line number in the file. */
+  readonly line: number;
+}
+
+/**
+ * Reads a JSONL file of texts to classify: `{"text": ...}` per line, `label` optional (checked as in
+ * {@link loadLabelledJsonl} where present). Used by `metatrain predict --data`.
+ * @throws DatasetError as {@link loadLabelledJsonl}, except that a missing `label` is allowed.
+ */
+export function loadTextJsonl(path: string): TextLine[] {
+  return readJsonl(path, false);
+}
+
+function readJsonl(path: string, labelRequired: boolean): TextLine[] {
   let content: string;
   try {
     content = readFileSync(path, 'utf8');
   } catch (err) {
     throw new DatasetError(path, `cannot read: ${(err as Error).message}`, undefined, { cause: err });
   }
-  const examples: LabelledExample[] = [];
+  const examples: TextLine[] = [];
+  const bad: DatasetError[] = [];
   /** The first line of each label name, with the JSON type its label had there. */
   const firstOf = new Map<string, ParsedLine>();
   content
@@ -46,16 +72,35 @@ export function loadLabelledJsonl(path: string): LabelledExample[] {
     .split(/\r?\n/)
     .forEach((raw, i) => {
       if (raw.trim().length === 0) return;
-      const parsed = parseLine(raw, path, i + 1);
-      const first = firstOf.get(parsed.example.label);
-      if (!first) firstOf.set(parsed.example.label, parsed);
-      else if (first.labelType !== parsed.labelType) {
-        throw new DatasetError(path, `label ${labelAsWritten(first)} and ${labelAsWritten(parsed)} would be the same class; use one type`, parsed.example.line);
+      let parsed: ParsedLine;
+      try {
+        parsed = parseLine(raw, path, i + 1, labelRequired);
+      } catch (err) {
+        bad.push(err as DatasetError);
+        return;
+      }
+      if (parsed.example.label !== undefined) {
+        const first = firstOf.get(parsed.example.label);
+        if (!first) firstOf.set(parsed.example.label, parsed);
+        else if (first.labelType !== parsed.labelType) {
+          bad.push(new DatasetError(path, `label ${labelAsWritten(first)} and ${labelAsWritten(parsed)} would be the same class; use one type`, parsed.example.line));
+        }
       }
       examples.push(parsed.example);
     });
+  if (bad.length > 0) throw allBadLines(path, bad);
   if (examples.length === 0) throw new DatasetError(path, 'no examples: the file is empty or has only blank lines');
   return examples;
+}
+
+/** One error for every bad line: the first in full, then `and line N: …`, capped at MAX_REPORTED_LINES. */
+function allBadLines(path: string, bad: readonly DatasetError[]): DatasetError {
+  const [first, ...rest] = bad;
+  if (rest.length === 0) return first!;
+  const detailOf = (e: DatasetError) => e.message.slice(`${path}:${e.line}: `.length);
+  const shown = rest.slice(0, MAX_REPORTED_LINES - 1).map((e) => `\n  and line ${e.line}: ${detailOf(e)}`);
+  const more = bad.length > MAX_REPORTED_LINES ? `\n  and ${bad.length - MAX_REPORTED_LINES} more bad lines` : '';
+  return new DatasetError(path, `${detailOf(first!)}${shown.join('')}${more}\n(${bad.length} bad lines; nothing was read)`, first!.line);
 }
 
 /**
@@ -82,8 +127,8 @@ export function jsonlCorpus(path: string): LabelledCorpus {
 
 /** One parsed line: the example and the JSON type of its label. */
 interface ParsedLine {
-  readonly example: LabelledExample;
-  readonly labelType: 'number' | 'string';
+  readonly example: TextLine;
+  readonly labelType?: 'number' | 'string';
 }
 
 /** E.g. `1 (number, line 3)` or `"1" (string, line 7)`. */
@@ -92,7 +137,7 @@ function labelAsWritten({ example, labelType }: ParsedLine): string {
   return `${value} (${labelType}, line ${example.line})`;
 }
 
-function parseLine(raw: string, path: string, line: number): ParsedLine {
+function parseLine(raw: string, path: string, line: number, labelRequired: boolean): ParsedLine {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -107,7 +152,10 @@ function parseLine(raw: string, path: string, line: number): ParsedLine {
   if (!('text' in record)) throw new DatasetError(path, 'missing field "text"', line);
   if (typeof text !== 'string') throw new DatasetError(path, `"text" must be a string, got ${kindOf(text)}`, line);
   if (text.trim().length === 0) throw new DatasetError(path, '"text" is empty', line);
-  if (!('label' in record)) throw new DatasetError(path, 'missing field "label"', line);
+  if (!('label' in record)) {
+    if (labelRequired) throw new DatasetError(path, 'missing field "label"', line);
+    return { example: { text, line } };
+  }
   if (typeof label === 'number') return { example: { text, label: String(label), line }, labelType: 'number' };
   if (typeof label !== 'string') {
     throw new DatasetError(path, `"label" must be a string or a number, got ${kindOf(label)}`, line);

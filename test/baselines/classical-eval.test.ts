@@ -23,8 +23,8 @@ test('classical baselines fit their vocabulary on meta-train texts only and scor
   const seen = textTaskFamily('synthetic', corpus(true), options);
   assert.deepEqual(unseen.splits, seen.splits);
   const specs = Array.from({ length: 30 }, (_, i) => unseen.sampleSpec('test', i));
-  const [blind] = await evaluateClassical(unseen, specs, ['tfidf-word']);
-  const [informed] = await evaluateClassical(seen, specs, ['tfidf-word']);
+  const [blind] = await evaluateClassical(unseen, specs, ['tfidf-word', 'tfidf-word-lr']);
+  const [informed] = await evaluateClassical(seen, specs, ['tfidf-word', 'tfidf-word-lr']);
   assert.equal(blind!.name, 'tfidf-word');
   assert.equal(blind!.metric.n, 30);
   // Without the listing, the words telling meta-test classes apart occur only in meta-test text: not in the

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetError } from '../../src/core/errors';
-import { jsonlCorpus, loadLabelledJsonl } from '../../src/tasks/jsonl';
+import { jsonlCorpus, loadLabelledJsonl, loadTextJsonl, MAX_REPORTED_LINES } from '../../src/tasks/jsonl';
 
 let dir = '';
 before(() => {
@@ -94,4 +94,34 @@ test('a number label and a string label with the same name are a DatasetError na
   // The same number written twice, or numbers and strings that do not collide, stay allowed.
   const fine = file('fine.jsonl', lines(1, 1));
   assert.deepEqual(jsonlCorpus(fine).classes, ['a', 'b', '1', '1.5']);
+});
+
+test('every bad line is reported, up to a cap, with its line number; the first is the error line', () => {
+  const lines = ['{"text": "ok", "label": "a"}', ...Array.from({ length: 30 }, (_, i) => (i % 2 ? `{"text": ${i}, "label": "a"}` : 'nope'))];
+  const path = file('many-bad.jsonl', `${lines.join('\n')}\n`);
+  assert.throws(
+    () => loadLabelledJsonl(path),
+    (e: unknown) => {
+      if (!(e instanceof DatasetError) || e.line !== 2) return false;
+      const shown = e.message.split('\n').filter((l) => l.startsWith('  and line ')).length;
+      return (
+        e.message.startsWith(`${path}:2: not valid JSON`) &&
+        shown === MAX_REPORTED_LINES - 1 &&
+        e.message.includes('\n  and line 3: "text" must be a string, got number 1') &&
+        e.message.includes(`\n  and ${30 - MAX_REPORTED_LINES} more bad lines`) &&
+        e.message.endsWith('(30 bad lines; nothing was read)')
+      );
+    },
+  );
+});
+
+test('texts to classify may omit the label; labels that are present are checked as in labelled files', () => {
+  const path = file('texts.jsonl', '{"text": "one"}\n\n{"text": "two", "label": 3}\n');
+  assert.deepEqual(loadTextJsonl(path), [
+    { text: 'one', line: 1 },
+    { text: 'two', label: '3', line: 3 },
+  ]);
+  assert.throws(() => loadLabelledJsonl(path), /texts\.jsonl:1: missing field "label"/);
+  const bad = file('texts-bad.jsonl', '{"text": "one", "label": ""}\n{"text": "two", "label": 3}\n{"text": "three", "label": "3"}\n');
+  assert.throws(() => loadTextJsonl(bad), /:1: "label" is an empty string\n {2}and line 3: label 3 \(number, line 2\) and "3" \(string, line 3\) would be the same class/);
 });

@@ -1,0 +1,85 @@
+/** `metatrain predict --model DIR (--text T... | --data file.jsonl)`: labels and probabilities from an adapted model. */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { COMPRESSED_MODEL_FILE } from '../compress/compressed-model';
+import { isAdaptedModelDir, loadAdaptedModel } from '../meta/adapted-model';
+import { predict, type Prediction, type TextSource } from '../meta/predict';
+import { initBackend, type BackendName } from '../model/backend';
+import { loadTextJsonl } from '../tasks/jsonl';
+import { backendOption } from './backend-option';
+import { tableStyle } from './options';
+
+/** Probabilities shown per text in the table (all of them are in `--json`). */
+const SHOWN_LABELS = 3;
+
+/**
+ * Checks that `dir` is an adapted model, with a hint when it is a checkpoint or compressed meta-initialization
+ * (those must be adapted to labels first).
+ * @throws Error naming the directory.
+ */
+function checkModelDir(dir: string): void {
+  if (!existsSync(dir)) throw new Error(`--model ${dir}: no such directory`);
+  if (!statSync(dir).isDirectory()) throw new Error(`--model ${dir}: not a directory`);
+  if (isAdaptedModelDir(dir)) return;
+  const isInit = existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, COMPRESSED_MODEL_FILE));
+  throw new Error(
+    isInit
+      ? `--model ${dir} holds a meta-initialization, not a model adapted to labels: run metatrain adapt --checkpoint ${dir} --data YOUR.jsonl --out DIR, then predict with --model DIR`
+      : `--model ${dir} is not an adapted model (no adapted.json): give a directory written by metatrain adapt`,
+  );
+}
+
+function textsOf(o: { text?: string[]; data?: string }): { texts: string[]; source: TextSource; labels?: (string | undefined)[] } {
+  if ((o.text === undefined) === (o.data === undefined)) throw new Error('give exactly one of --text and --data');
+  if (o.text) return { texts: o.text, source: { name: '--text' } };
+  const lines = loadTextJsonl(o.data!);
+  return { texts: lines.map((l) => l.text), source: { name: o.data!, lines: lines.map((l) => l.line) }, labels: lines.map((l) => l.label) };
+}
+
+function table(texts: readonly string[], predictions: readonly Prediction[], source: TextSource): string {
+  const t = new Table({ head: [source.lines ? 'line' : '#', 'label', 'probability', 'others', 'text'], style: tableStyle() });
+  predictions.forEach((p, i) => {
+    const others = Object.entries(p.probabilities)
+      .filter(([l]) => l !== p.label)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, SHOWN_LABELS - 1)
+      .map(([l, q]) => `${l} ${q.toFixed(3)}`)
+      .join(', ');
+    const text = texts[i]!.replace(/\s+/g, ' ');
+    t.push([source.lines ? source.lines[i]! : i + 1, p.label, p.probability.toFixed(3), others, text.length > 48 ? `${text.slice(0, 47)}…` : text]);
+  });
+  return `${t.toString()}\n`;
+}
+
+/** Registers the subcommand. */
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('predict the labels of texts with a model written by metatrain adapt: the most probable label and the probabilities')
+    .requiredOption('--model <dir>', 'adapted model directory (the --out of metatrain adapt)')
+    .option('--text <text...>', 'texts to classify')
+    .option('--data <file>', 'JSONL file, one {"text": ...} per line ("label" optional: with labels on every line, the accuracy is printed too)')
+    .option('--truncate', 'read only the first model.maxLength tokens of longer texts instead of refusing them', false)
+    .option('--json', 'print one JSON object per text: line or index, label, probability, probabilities of every label', false)
+    .addOption(backendOption('tfjs backend', '', 'wasm'))
+    .action(async (o: { model: string; text?: string[]; data?: string; truncate: boolean; json: boolean; backend: string }) => {
+      checkModelDir(o.model);
+      const { texts, source, labels } = textsOf(o);
+      const adapted = loadAdaptedModel(o.model);
+      await initBackend(o.backend as BackendName);
+      const predictions = predict(adapted, texts, source, { truncate: o.truncate });
+      if (o.json) {
+        const key = source.lines ? 'line' : 'index';
+        process.stdout.write(predictions.map((p, i) => `${JSON.stringify({ [key]: source.lines ? source.lines[i] : i + 1, ...p })}\n`).join(''));
+      } else {
+        process.stdout.write(table(texts, predictions, source));
+      }
+      if (labels && labels.every((l) => l !== undefined)) {
+        const known = labels.filter((l) => adapted.labels.includes(l!)).length;
+        const right = predictions.filter((p, i) => p.label === labels[i]).length;
+        process.stderr.write(`accuracy ${((100 * right) / labels.length).toFixed(1)}% (${right} of ${labels.length} labelled lines${known < labels.length ? `; ${labels.length - known} have labels the model does not know` : ''})\n`);
+      }
+    });
+}

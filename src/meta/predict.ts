@@ -1,0 +1,84 @@
+/**
+ * Prediction with an adapted model: class probabilities (softmax of the logits) for texts. The library twin of
+ * `metatrain predict`; initialize a tfjs backend first (`initBackend`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CheckpointError, DatasetError } from '../core/errors';
+import { createModel } from '../model/create-model';
+import { toTensors } from '../model/params-tf';
+import { textTokenizerFor } from '../model/text-tokenizer';
+import type { AdaptedModel } from './adapted-model';
+
+/** Texts encoded and run per forward pass (bounds memory for large files). */
+const BATCH = 64;
+
+/** One text's prediction. */
+export interface Prediction {
+  /** The most probable label (the first of equals, in label order). */
+  readonly label: string;
+  /** Its probability, in [0, 1]. */
+  readonly probability: number;
+  /** Probability of every label, in label order; they sum to 1 (float32 rounding aside). */
+  readonly probabilities: Readonly<Record<string, number>>;
+}
+
+/** Where the texts came from, for errors: a file (1-based line of each text) or a command-line option. */
+export interface TextSource {
+  /** File path or option name, e.g. `user.jsonl` or `--text`. */
+  readonly name: string;
+  /** Line number of each text in the file (absent for an option: texts are numbered from 1). */
+  readonly lines?: readonly number[];
+}
+
+/** Options of {@link predict}. */
+export interface PredictOptions {
+  /** Read only the first `model.maxLength` tokens of longer texts, as training does, instead of refusing them. @default false */
+  readonly truncate?: boolean;
+}
+
+/**
+ * Class probabilities of `texts` under `adapted` (`[texts.length, labels.length]` softmax of the logits, one
+ * {@link Prediction} per text, in order). Runs in batches of 64 texts; leaves no tensor behind.
+ * @throws DatasetError naming `source` and the text's line (or number) when there are no texts, a text is empty,
+ *   or (without `truncate`) a text has more tokens than the model reads (`model.maxLength`, CLS included).
+ * @throws CheckpointError when the model is not a text classifier.
+ */
+export function predict(adapted: AdaptedModel, texts: readonly string[], source: TextSource, options: PredictOptions = {}): Prediction[] {
+  const where = (i: number) => (source.lines ? source.lines[i] : i + 1);
+  if (adapted.model.kind !== 'transformer') throw new CheckpointError(`the model is a ${adapted.model.kind}; predict classifies texts (transformer)`);
+  if (texts.length === 0) throw new DatasetError(source.name, 'no texts to predict');
+  const tokenizer = textTokenizerFor(adapted.model);
+  texts.forEach((text, i) => {
+    if (text.trim().length === 0) throw new DatasetError(source.name, `text ${where(i)} is empty`, source.lines?.[i]);
+    const n = tokenizer.tokenCount(text);
+    if (!options.truncate && n > adapted.model.maxLength) {
+      throw new DatasetError(
+        source.name,
+        `text ${where(i)} is ${n} tokens long (CLS included, ${adapted.model.tokenizer} tokenizer) but the model reads at most ${adapted.model.maxLength} (model.maxLength); shorten it or pass --truncate to read only its first ${adapted.model.maxLength}`,
+        source.lines?.[i],
+      );
+    }
+  });
+  const model = createModel(adapted.model, adapted.labels.length);
+  const params = toTensors(adapted.params);
+  const out: Prediction[] = [];
+  try {
+    for (let begin = 0; begin < texts.length; begin += BATCH) {
+      const batch = texts.slice(begin, begin + BATCH);
+      const probs = tf.tidy(() => {
+        const { x } = model.encode({ kind: 'text', texts: batch, labels: new Int32Array(batch.length) });
+        return tf.softmax(model.forward(params, x)).dataSync() as Float32Array;
+      });
+      const k = adapted.labels.length;
+      batch.forEach((_, row) => {
+        const p = probs.subarray(row * k, (row + 1) * k);
+        let best = 0;
+        for (let c = 1; c < k; c++) if (p[c]! > p[best]!) best = c;
+        out.push({ label: adapted.labels[best]!, probability: p[best]!, probabilities: Object.fromEntries(adapted.labels.map((l, c) => [l, p[c]!])) });
+      });
+    }
+  } finally {
+    tf.dispose(params);
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAdaptedModel } from '../../src/meta/adapted-model';
+import { predict } from '../../src/meta/predict';
+import { initBackend } from '../../src/model/backend';
+import * as tf from '@tensorflow/tfjs';
+import { runCli, tempDir } from '../support/harness';
+import { checkpoint, jsonl } from './adapt-fixtures';
+
+/** A checkpoint adapted by `metatrain adapt` to 3 labels; returns the adapted directory and its data file. */
+async function adapted(dir: string): Promise<{ model: string; data: string; ckpt: string }> {
+  const data = jsonl(dir, 'u.jsonl', ['ann', 'bob', 'cy'], 5);
+  const model = join(dir, 'adapted');
+  const ckpt = await checkpoint(dir);
+  const r = await runCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', model, '--max-steps', '6', '--backend', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  return { model, data, ckpt };
+}
+
+interface JsonPrediction {
+  line?: number;
+  index?: number;
+  label: string;
+  probability: number;
+  probabilities: Record<string, number>;
+}
+
+const parseLines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonPrediction);
+
+test('metatrain predict prints the most probable label and every probability; the library gives the same numbers in any batch', async () => {
+  const dir = tempDir();
+  const { model, data } = await adapted(dir);
+  const json = await runCli(['predict', '--model', model, '--data', data, '--json', '--backend', 'cpu']);
+  assert.equal(json.code, 0, json.stderr);
+  const predictions = parseLines(json.stdout);
+  assert.equal(predictions.length, 15);
+  assert.deepEqual(predictions.map((p) => p.line), Array.from({ length: 15 }, (_, i) => i + 1));
+  for (const p of predictions) {
+    assert.deepEqual(Object.keys(p.probabilities), ['ann', 'bob', 'cy']);
+    const values = Object.values(p.probabilities);
+    assert.ok(Math.abs(values.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'probabilities sum to 1');
+    assert.equal(p.probability, Math.max(...values));
+    assert.equal(p.probabilities[p.label], p.probability);
+  }
+  const labels = readFileSync(data, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { label: string }).label);
+  const right = predictions.filter((p, i) => p.label === labels[i]).length;
+  assert.match(json.stderr, new RegExp(`^accuracy ${((100 * right) / 15).toFixed(1)}% \\(${right} of 15 labelled lines\\)`));
+
+  const texts = readFileSync(data, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+  const human = await runCli(['predict', '--model', model, '--text', texts[0]!, texts[7]!, '--backend', 'cpu']);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, new RegExp(`│ 1 +│ ${predictions[0]!.label} +│ ${predictions[0]!.probability.toFixed(3)} `));
+  assert.match(human.stdout, new RegExp(`│ 2 +│ ${predictions[7]!.label} +│ ${predictions[7]!.probability.toFixed(3)} `));
+  assert.equal(human.stderr, '', 'no accuracy without labels');
+
+  // In-process on the same backend: identical to the CLI's JSON, alone or in batches across the 64-text boundary.
+  await initBackend('cpu');
+  const loaded = loadAdaptedModel(model);
+  const many = Array.from({ length: 70 }, (_, i) => texts[i % texts.length]!);
+  const before = tf.memory().numTensors;
+  const batched = predict(loaded, many, { name: 'test' });
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+  batched.forEach((p, i) => {
+    const alone = predictions[i % texts.length]!;
+    assert.equal(p.label, alone.label);
+    for (const [l, q] of Object.entries(p.probabilities)) assert.ok(Math.abs(q - alone.probabilities[l]!) < 1e-6, `text ${i} ${l}: ${q} vs ${alone.probabilities[l]}`);
+  });
+});
+
+test('metatrain predict refuses bad input with errors that name it', async () => {
+  const dir = tempDir();
+  const { model, ckpt } = await adapted(dir);
+  const empty = join(dir, 'empty.jsonl');
+  writeFileSync(empty, '\n\n');
+  const bad = join(dir, 'bad.jsonl');
+  writeFileSync(bad, '{"text": "fine"}\nnot json\n{"text": ""}\n{"label": "x"}\n');
+  const long = 'a much longer text than the model reads';
+  const cases: Array<[string[], RegExp]> = [
+    [['--model', join(dir, 'nope'), '--text', 'hi'], /--model .*nope: no such directory/],
+    [['--model', join(dir, 'checkpoints'), '--text', 'hi'], /not an adapted model \(no adapted\.json\)/],
+    [['--model', model], /give exactly one of --text and --data/],
+    [['--model', model, '--text', 'hi', '--data', empty], /give exactly one of --text and --data/],
+    [['--model', model, '--data', empty], /empty\.jsonl: no examples: the file is empty/],
+    [['--model', model, '--data', bad], /bad\.jsonl:2: not valid JSON[^\n]*\n {2}and line 3: "text" is empty\n {2}and line 4: missing field "text"\n\(3 bad lines; nothing was read\)/],
+    [['--model', model, '--text', 'ok', '  '], /--text: text 2 is empty/],
+    [['--model', model, '--text', 'ok', long], /--text: text 2 is 40 tokens long \(CLS included, bytes tokenizer\) but the model reads at most 24 \(model\.maxLength\); shorten it or pass --truncate/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(['predict', ...args, '--backend', 'cpu']);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, '', 'nothing printed on stdout');
+  }
+  const truncated = await runCli(['predict', '--model', model, '--text', long, '--truncate', '--json', '--backend', 'cpu']);
+  assert.equal(truncated.code, 0, truncated.stderr);
+  assert.equal(parseLines(truncated.stdout).length, 1);
+
+  // A checkpoint directory gets the hint to adapt it first; a broken adapted.json names the file and the field.
+  const hint = await runCli(['predict', '--model', ckpt, '--text', 'hi']);
+  assert.match(hint.stderr, /holds a meta-initialization, not a model adapted to labels: run metatrain adapt --checkpoint/);
+  const report = JSON.parse(readFileSync(join(model, 'adapted.json'), 'utf8')) as Record<string, unknown>;
+  for (const [change, message] of [
+    [{ labels: ['ann'] }, /adapted\.json: field labels must be an array of at least 2/],
+    [{ labels: ['ann', 'bob', 'bob'] }, /adapted\.json: field labels has duplicate names/],
+    [{ labels: ['ann', 'bob'] }, /metadata labels .* differ from labels in/],
+    [{ model: { ...(report.model as object), dModel: 'wide' } }, /adapted\.json: field model\.dModel: /],
+  ] as const) {
+    writeFileSync(join(model, 'adapted.json'), JSON.stringify({ ...report, ...change }));
+    assert.throws(() => loadAdaptedModel(model), (e: Error) => message.test(e.message), JSON.stringify(change));
+  }
+  writeFileSync(join(model, 'adapted.json'), JSON.stringify(report));
+  writeFileSync(join(model, 'model.safetensors'), Buffer.alloc(3));
+  assert.throws(() => loadAdaptedModel(model), /model\.safetensors/);
+});
