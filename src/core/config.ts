@@ -3,12 +3,21 @@
  * Every field has its default documented here; units are in the names. A validation error names the field
  * path and the bad value (ConfigError). Schema: zod.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+
+/**
+ * Largest run config file {@link loadRunConfig} reads: 1 MiB. A run config is a few KB; a larger file is a mistake,
+ * and parsing it whole would take seconds and gigabytes, so it is refused before it is parsed.
+ */
+export const MAX_CONFIG_FILE_BYTES = 1 << 20;
+
+/** Longest bad value a ConfigError echoes, in characters (of its JSON); a longer one is cut there and ends in `…`. */
+export const MAX_ECHOED_VALUE_CHARS = 80;
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -351,9 +360,9 @@ export function parseRunConfig(raw: unknown): RunConfig {
     const [first, ...rest] = result.error.issues.flatMap((issue) => {
       const at = issue.path.map(String);
       // An unknown key is reported at the key itself, not at its parent with the whole parent object as the value.
-      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, key].join('.'), detail: 'unknown field (check its spelling and level)' }));
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, truncated(key)].join('.'), detail: 'unknown field (check its spelling and level)' }));
       const bad = valueAt(raw, issue.path);
-      const shown = bad === undefined ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : JSON.stringify(bad)})`;
+      const shown = bad === undefined ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : truncated(JSON.stringify(bad))})`;
       return [{ path: at.join('.'), detail: `${issue.message}${shown}` }];
     });
     const more = rest.map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');
@@ -362,19 +371,20 @@ export function parseRunConfig(raw: unknown): RunConfig {
   return Object.freeze(result.data) as RunConfig;
 }
 
+/** `text` cut to {@link MAX_ECHOED_VALUE_CHARS} characters, ending in `…` (with the full length) when it was longer. */
+function truncated(text: string): string {
+  return text.length <= MAX_ECHOED_VALUE_CHARS ? text : `${text.slice(0, MAX_ECHOED_VALUE_CHARS - 1)}… (${text.length} characters)`;
+}
+
 /**
  * Reads and validates a YAML run config file. Sets `runtime.baseDir` to the file's directory (a `runtime.baseDir`
  * written in the file is resolved against it), so that a relative `task.path` names a file beside the config,
  * wherever the command runs.
- * @throws ConfigError when the file cannot be read, is not YAML, or fails validation.
+ * @throws ConfigError when the file cannot be read, is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
+ *   and its size, before anything is parsed), is not YAML, or fails validation.
  */
 export function loadRunConfig(file: string): RunConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError('', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
-  }
+  const text = readConfigText(file);
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -382,6 +392,36 @@ export function loadRunConfig(file: string): RunConfig {
     throw new ConfigError('', `${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
   }
   return parseRunConfig(withBaseDir(raw, dirname(resolve(file))));
+}
+
+/**
+ * The text of a config file, read up to {@link MAX_CONFIG_FILE_BYTES} + 1 bytes (so that neither a huge file nor an
+ * endless one such as a pipe or a device is read whole).
+ * @throws ConfigError when the file cannot be read or is larger than the limit.
+ */
+function readConfigText(file: string): string {
+  const tooLarge = (size: string) =>
+    new ConfigError('', `${file} is ${size}, more than the ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB) a config file may have; a run config is a few KB`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const { size } = fstatSync(fd);
+    if (size > MAX_CONFIG_FILE_BYTES) throw tooLarge(`${size} bytes`);
+    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    let length = 0;
+    let read: number;
+    do {
+      read = readSync(fd, buffer, length, buffer.length - length, null);
+      length += read;
+    } while (read > 0 && length < buffer.length);
+    if (length > MAX_CONFIG_FILE_BYTES) throw tooLarge(`more than ${MAX_CONFIG_FILE_BYTES} bytes`);
+    return buffer.toString('utf8', 0, length);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError('', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** `raw` with `runtime.baseDir` resolved against `dir`; a malformed `raw` is returned as is, for validation to name. */

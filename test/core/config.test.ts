@@ -4,7 +4,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { configDifferences, configHash, loadRunConfig, parseRunConfig, taskDataPath } from '../../src/core/config';
+import {
+  configDifferences,
+  configHash,
+  loadRunConfig,
+  MAX_CONFIG_FILE_BYTES,
+  MAX_ECHOED_VALUE_CHARS,
+  parseRunConfig,
+  taskDataPath,
+} from '../../src/core/config';
 import { ConfigError } from '../../src/core/errors';
 
 const minimal = { name: 'demo', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } };
@@ -83,4 +91,44 @@ test('prototype heads and text baselines are refused where they cannot work, nam
   assert.throws(() => parseRunConfig({ ...text, algorithm: { name: 'reptile', headInit: 'prototypes' } }), (e: unknown) => e instanceof ConfigError && e.path === 'algorithm.headInit' && /reptile/.test(e.message));
   assert.throws(() => parseRunConfig({ ...minimal, evaluation: { baselines: ['random', 'tfidf-word'] } }), (e: unknown) => e instanceof ConfigError && e.path === 'evaluation.baselines.1' && /no text/.test(e.message));
   assert.throws(() => parseRunConfig({ ...text, model: { kind: 'transformer', tokenizer: 'words' } }), (e: unknown) => e instanceof ConfigError && e.path === 'model.tokenizer');
+});
+
+test('a config file over 1 MiB is refused before it is parsed, naming the file and its size', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metatrain-config-'));
+  try {
+    assert.equal(MAX_CONFIG_FILE_BYTES, 1 << 20);
+    // Valid YAML with a 30 MB string: parsed whole, it would take seconds and be echoed back in full.
+    const file = join(dir, 'huge.yaml');
+    writeFileSync(file, stringify({ ...minimal, name: 'x'.repeat(30_000_000) }));
+    const started = performance.now();
+    assert.throws(
+      () => loadRunConfig(file),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(file) && /is 30000\d{3} bytes, more than the 1048576 bytes \(1 MiB\)/.test(e.message) && e.message.length < 500,
+    );
+    assert.ok(performance.now() - started < 1000, 'refused without parsing');
+    // One byte under the limit is read and validated as usual.
+    const edge = join(dir, 'edge.yaml');
+    const text = stringify(minimal);
+    writeFileSync(edge, text + '#'.repeat(MAX_CONFIG_FILE_BYTES - Buffer.byteLength(text)));
+    assert.equal(loadRunConfig(edge).name, 'demo');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a bad value echoed in a config error is cut to 80 characters ending in …', () => {
+  const long = 'a'.repeat(5000);
+  const check = (raw: object, path: string) =>
+    assert.throws(() => parseRunConfig(raw), (e: unknown) => {
+      assert.ok(e instanceof ConfigError && e.path.startsWith(path), String(e));
+      assert.ok(e.message.length < 400, `message of ${e.message.length} characters: ${e.message.slice(0, 200)}`);
+      assert.match(e.message, new RegExp(`"${'a'.repeat(MAX_ECHOED_VALUE_CHARS - 2)}… \\(5002 characters\\)`));
+      return true;
+    });
+  check({ ...minimal, name: long }, 'name');
+  check({ ...minimal, model: { kind: 'sinusoid-mlp', hidden: long } }, 'model.hidden');
+  // A long unknown key is cut too.
+  assert.throws(() => parseRunConfig({ ...minimal, [long]: 1 }), (e: unknown) => e instanceof ConfigError && e.message.length < 300 && e.message.includes('…'));
+  // A short value is echoed whole, as before.
+  assert.throws(() => parseRunConfig({ ...minimal, name: 'Bad_Name' }), (e: unknown) => e instanceof ConfigError && e.message.includes('(got "Bad_Name")'));
 });

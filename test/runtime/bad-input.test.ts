@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { parseRunConfig } from '../../src/core/config';
@@ -124,4 +125,24 @@ test('a message over the size limit is rejected without crashing the coordinator
   } finally {
     await coordinator.close();
   }
+});
+
+test('a config file over 1 MiB is refused by run and coordinator before anything starts, naming the file and its size', async () => {
+  const dir = tempDir();
+  const file = writeConfig(dir, sinusoidConfig(dir, { name: 'x'.repeat(3_000_000) }), 'huge.yaml');
+  for (const args of [['run', file], ['coordinator', '--config', file]]) {
+    const result = await runCli(args, { METATRAIN_TOKEN: TOKEN });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /huge\.yaml is 3000\d{3} bytes, more than the 1048576 bytes \(1 MiB\) a config file may have/);
+    assert.ok(result.stderr.length < 1000, `stderr of ${result.stderr.length} characters`);
+  }
+  assert.ok(!existsSync(join(dir, 'run')), 'no run directory is created');
+});
+
+test('a long bad value in a config file is echoed cut to 80 characters', async () => {
+  const dir = tempDir();
+  const result = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { name: 'Y'.repeat(500_000) }))]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /invalid config at name: .*\(got "Y{78}… \(500002 characters\)\)/);
+  assert.ok(result.stderr.length < 1000, `stderr of ${result.stderr.length} characters`);
 });
