@@ -19,6 +19,28 @@ export const MAX_CONFIG_FILE_BYTES = 1 << 20;
 /** Longest bad value a ConfigError echoes, in characters (of its JSON); a longer one is cut there and ends in `…`. */
 export const MAX_ECHOED_VALUE_CHARS = 80;
 
+/**
+ * Smallest `runtime.keepaliveMs`: 1000 ms. The coordinator pings every worker at this interval and drops one that
+ * has not answered within the same time (keepalive timeout = interval), so it must leave a worker busy with a task
+ * time to answer. How often pings may come is no limit here: gRPC core servers refuse client pings more often than
+ * every 5 min by default, and grpc-js clients back off on `too_many_pings`, but the coordinator's grpc-js server sets
+ * `grpc.keepalive_permit_without_calls` and `grpc.http2.min_ping_interval_without_data_ms` (half the interval) and
+ * workers ping every 5 s (src/coordinator/grpc-server.ts, src/worker/worker.ts).
+ */
+export const MIN_KEEPALIVE_MS = 1000;
+
+/** Smallest `runtime.leaseTimeoutMs`: 1000 ms (a lease must outlast the round trip of one task; a task usually takes seconds). */
+export const MIN_LEASE_TIMEOUT_MS = 1000;
+
+/**
+ * Smallest `kubernetes.terminationGracePeriodSeconds`: 10 s (after SIGTERM the coordinator closes its gRPC server,
+ * up to 2 s, and writes its last checkpoint; the compressor's `--grace-ms` defaults to 10 s too).
+ */
+export const MIN_TERMINATION_GRACE_SECONDS = 10;
+
+/** A timing field: an integer of at least `min` `unit`s, whose error names the minimum and `why`. */
+const timing = (min: number, unit: 'ms' | 's', why: string) => z.number().int().min(min, `must be at least ${min} ${unit}: ${why}`);
+
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 const positive = z.number().positive();
@@ -162,14 +184,14 @@ const runtimeSchema = z
     backend: z.enum(['wasm', 'cpu', 'tensorflow']).default('wasm'),
     /** Tasks a worker runs at once. @default 1 */
     workerConcurrency: positiveInt.default(1),
-    /** A task not answered within this deadline is re-dispatched. @default 120000 */
-    leaseTimeoutMs: positiveInt.default(120_000),
+    /** A task not answered within this deadline is re-dispatched; at least {@link MIN_LEASE_TIMEOUT_MS}. @default 120000 */
+    leaseTimeoutMs: timing(MIN_LEASE_TIMEOUT_MS, 'ms', 'a shorter lease expires before the result of a task can arrive').default(120_000),
     /** Attempts per task before the run fails. @default 3 */
     maxAttempts: positiveInt.default(3),
     /** gRPC listen address of the coordinator (port 0 = any free port). @default 127.0.0.1:0 */
     listen: z.string().default('127.0.0.1:0'),
-    /** gRPC keepalive ping interval. @default 5000 */
-    keepaliveMs: positiveInt.default(5000),
+    /** gRPC keepalive ping interval and timeout of the coordinator; at least {@link MIN_KEEPALIVE_MS}. @default 5000 */
+    keepaliveMs: timing(MIN_KEEPALIVE_MS, 'ms', 'the coordinator drops a worker that has not answered a keepalive ping within this time').default(5000),
     /** Directory for checkpoints, report and artifacts (relative: to the current directory). @default runs/<name> */
     outDir: z.string().optional(),
     /**
@@ -218,6 +240,7 @@ const tolerationSchema = z
     operator: z.enum(['Exists', 'Equal']).optional(),
     value: z.string().optional(),
     effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+    /** As in Kubernetes (0 = evict at once), so without a minimum. */
     tolerationSeconds: nonNegativeInt.optional(),
   })
   .strict();
@@ -288,8 +311,8 @@ const kubernetesSchema = z
       })
       .strict()
       .prefault({}),
-    /** Seconds the coordinator gets after SIGTERM to write its last checkpoint. @default 120 */
-    terminationGracePeriodSeconds: positiveInt.default(120),
+    /** Seconds the coordinator gets after SIGTERM to write its last checkpoint; at least {@link MIN_TERMINATION_GRACE_SECONDS}. @default 120 */
+    terminationGracePeriodSeconds: timing(MIN_TERMINATION_GRACE_SECONDS, 's', 'the coordinator needs the time to close its server and write its last checkpoint').default(120),
   })
   .strict();
 

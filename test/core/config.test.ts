@@ -10,6 +10,9 @@ import {
   loadRunConfig,
   MAX_CONFIG_FILE_BYTES,
   MAX_ECHOED_VALUE_CHARS,
+  MIN_KEEPALIVE_MS,
+  MIN_LEASE_TIMEOUT_MS,
+  MIN_TERMINATION_GRACE_SECONDS,
   parseRunConfig,
   taskDataPath,
 } from '../../src/core/config';
@@ -131,4 +134,18 @@ test('a bad value echoed in a config error is cut to 80 characters ending in …
   assert.throws(() => parseRunConfig({ ...minimal, [long]: 1 }), (e: unknown) => e instanceof ConfigError && e.message.length < 300 && e.message.includes('…'));
   // A short value is echoed whole, as before.
   assert.throws(() => parseRunConfig({ ...minimal, name: 'Bad_Name' }), (e: unknown) => e instanceof ConfigError && e.message.includes('(got "Bad_Name")'));
+});
+
+test('timing fields below their documented minimum are refused, naming the field and the minimum', () => {
+  const cases: Array<[object, string, string]> = [
+    [{ runtime: { keepaliveMs: 1 } }, 'runtime.keepaliveMs', `at least ${MIN_KEEPALIVE_MS} ms`],
+    [{ runtime: { leaseTimeoutMs: 10 } }, 'runtime.leaseTimeoutMs', `at least ${MIN_LEASE_TIMEOUT_MS} ms`],
+    [{ kubernetes: { terminationGracePeriodSeconds: 1 } }, 'kubernetes.terminationGracePeriodSeconds', `at least ${MIN_TERMINATION_GRACE_SECONDS} s`],
+  ];
+  for (const [section, path, minimum] of cases) {
+    assert.throws(() => parseRunConfig({ ...minimal, ...section }), (e: unknown) => e instanceof ConfigError && e.path === path && e.message.includes(minimum), path);
+  }
+  // The minimums themselves are accepted (the tests' configs run with keepaliveMs 1000).
+  const c = parseRunConfig({ ...minimal, runtime: { keepaliveMs: MIN_KEEPALIVE_MS, leaseTimeoutMs: MIN_LEASE_TIMEOUT_MS }, kubernetes: { terminationGracePeriodSeconds: MIN_TERMINATION_GRACE_SECONDS } });
+  assert.equal(c.runtime.keepaliveMs, 1000);
 });
