@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { configHash, loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
 import { TARGETS_FILE } from '../local/scrape-targets';
+import { assertLocalWorkerCount } from '../local/worker-limit';
 import { REPORT_FILE } from '../report/write-report';
 import { initBackend } from '../model/backend';
 import { nonNegativeInt, positiveInt } from './options';
@@ -21,7 +22,7 @@ export function register(program: Command): void {
     .command('run')
     .description('meta-train, evaluate and compress a run locally: a coordinator and N worker processes over loopback gRPC')
     .argument('<config>', 'run config (YAML), e.g. examples/quickstart.yaml')
-    .option('--workers <n>', 'worker processes (overrides runtime.workers)', positiveInt)
+    .option('--workers <n>', 'worker processes (overrides runtime.workers); at most 64, and no more than free memory holds at about 512 MiB each', positiveInt)
     .addOption(backendOption('tfjs backend of the workers', '(overrides runtime.backend)'))
     .option('--out <dir>', 'run directory (overrides runtime.outDir)')
     .option('--resume', 'continue from the newest valid checkpoint in the run directory (an error when it holds none)', false)
@@ -32,6 +33,7 @@ export function register(program: Command): void {
         ...base,
         runtime: { ...base.runtime, ...(o.workers ? { workers: o.workers } : {}), ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) },
       });
+      assertLocalWorkerCount(config.runtime.workers, o.workers ? '--workers' : 'runtime.workers');
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
       // new run must not start over an earlier one's checkpoints.
       await assertRunDirectoryFits(config, o.resume);

@@ -118,3 +118,10 @@ export class CompressionError extends MetatrainError {
  * allowed, or serves another run; the message names the address and the last phase seen.
  */
 export class RunUnreachableError extends MetatrainError {}
+
+/**
+ * Thrown when `metatrain run` is asked for more local worker processes than it starts at most, or than free memory
+ * holds; the message names the flag or config field that set the count and the limit. Thrown before any process
+ * starts.
+ */
+export class WorkerCountError extends MetatrainError {}

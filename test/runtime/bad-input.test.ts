@@ -146,3 +146,15 @@ test('a long bad value in a config file is echoed cut to 80 characters', async (
   assert.match(result.stderr, /invalid config at name: .*\(got "Y{78}… \(500002 characters\)\)/);
   assert.ok(result.stderr.length < 1000, `stderr of ${result.stderr.length} characters`);
 });
+
+test('metatrain run with more than 64 workers is refused before any process starts, naming --workers or runtime.workers', async () => {
+  const dir = tempDir();
+  // --resume on an empty directory: a count that slipped past the check would still stop before starting processes.
+  const flag = await runCli(['run', writeConfig(dir, sinusoidConfig(dir)), '--workers', '65', '--resume']);
+  assert.equal(flag.code, 1, flag.stderr);
+  assert.match(flag.stderr, /--workers 65: metatrain run starts at most 64 local worker processes/);
+  const field = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { runtime: { workers: 10_000, outDir: join(dir, 'run') } }), 'many.yaml'), '--resume']);
+  assert.equal(field.code, 1, field.stderr);
+  assert.match(field.stderr, /runtime\.workers 10000: metatrain run starts at most 64/);
+  assert.ok(!existsSync(join(dir, 'run')), 'nothing is created');
+});
