@@ -7,7 +7,7 @@
  *   on the quickstart's SOTU 5-way 5-shot tasks, these were the strongest of char 1–3 / 2–4 / 3–5 and word 1 / 1–2.)
  */
 import { meanCI95, type MeanCI } from '../core/stats';
-import type { TaskFamily, TaskSpec } from '../tasks/task';
+import type { TaskFamily, TaskSpec, TextSet } from '../tasks/task';
 import type { TextTaskFamily } from '../tasks/text-corpus';
 import { logisticRegressionAccuracy } from './logistic-regression';
 import { nearestCentroidAccuracy } from './nearest-centroid';
@@ -53,20 +53,20 @@ export function isTextFamily(family: TaskFamily): family is TextTaskFamily {
 export async function evaluateClassical(family: TextTaskFamily, specs: readonly TaskSpec[], names: readonly ClassicalBaselineName[]): Promise<ClassicalResult[]> {
   const trainTexts = family.splits.train.flatMap((c) => family.corpus.examples[c]!);
   const tasks = specs.map((s) => family.build(s));
-  const results: ClassicalResult[] = [];
-  const fitted = new Map<Analyzer, Awaited<ReturnType<typeof fitTfidf>>>();
-  for (const name of names) {
-    const { analyzer, classifier, description } = BASELINES[name];
-    const vectorizer = fitted.get(analyzer) ?? (await fitTfidf(trainTexts, analyzer));
-    fitted.set(analyzer, vectorizer);
-    const accuracies: number[] = [];
+  const results = new Map<ClassicalBaselineName, ClassicalResult>();
+  // Baselines that share an analyzer share its fitted vocabulary and each task's vectors.
+  for (const analyzer of new Set(names.map((n) => BASELINES[n].analyzer))) {
+    const group = names.filter((n) => BASELINES[n].analyzer === analyzer);
+    const vectorizer = await fitTfidf(trainTexts, analyzer);
+    const accuracies = group.map((): number[] => []);
     for (const task of tasks) {
-      if (task.support.kind !== 'text' || task.query.kind !== 'text') throw new RangeError(`classical baseline ${name}: task of family ${task.spec.family} is not text`);
-      const vectors = (set: typeof task.support & { kind: 'text' }) => set.texts.map((t, i) => ({ vector: vectorizer.transform(t), label: set.labels[i]! }));
-      accuracies.push(classifier(vectors(task.support), vectors(task.query), family.outputs));
+      if (task.support.kind !== 'text' || task.query.kind !== 'text') throw new RangeError(`classical baseline ${group[0]}: task of family ${task.spec.family} is not text`);
+      const vectors = (set: TextSet) => set.texts.map((t, i) => ({ vector: vectorizer.transform(t), label: set.labels[i]! }));
+      const [support, query] = [vectors(task.support), vectors(task.query)];
+      group.forEach((name, g) => accuracies[g]!.push(BASELINES[name].classifier(support, query, family.outputs)));
       await new Promise((r) => setImmediate(r));
     }
-    results.push({ name, description, vocabularySize: vectorizer.vocabularySize, metric: meanCI95(accuracies) });
+    group.forEach((name, g) => results.set(name, { name, description: BASELINES[name].description, vocabularySize: vectorizer.vocabularySize, metric: meanCI95(accuracies[g]!) }));
   }
-  return results;
+  return names.map((n) => results.get(n)!);
 }

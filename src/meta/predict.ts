@@ -50,8 +50,9 @@ export function predict(adapted: AdaptedModel, texts: readonly string[], source:
   const tokenizer = textTokenizerFor(adapted.model);
   texts.forEach((text, i) => {
     if (text.trim().length === 0) throw new DatasetError(source.name, `text ${where(i)} is empty`, source.lines?.[i]);
+    if (options.truncate) return;
     const n = tokenizer.tokenCount(text);
-    if (!options.truncate && n > adapted.model.maxLength) {
+    if (n > adapted.model.maxLength) {
       throw new DatasetError(
         source.name,
         `text ${where(i)} is ${n} tokens long (CLS included, ${adapted.model.tokenizer} tokenizer) but the model reads at most ${adapted.model.maxLength} (model.maxLength); shorten it or pass --truncate to read only its first ${adapted.model.maxLength}`,

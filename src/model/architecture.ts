@@ -159,7 +159,7 @@ function transformerDefs(model: ModelConfig, outputs: number): ParamDef[] {
     );
     if (model.loraRank > 0) {
       for (const target of LORA_TARGETS) {
-        const [fanIn, fanOut] = target === 'ff.w1' ? [d, dFf] : target === 'ff.w2' ? [dFf, d] : [d, d];
+        const [fanIn, fanOut] = defs.find((def) => def.name === `${p}.${target}`)!.shape as [number, number];
         const { a, b } = loraNamesOf(`${p}.${target}`);
         defs.push({ name: a, shape: [fanIn, model.loraRank], init: 'linear', fanIn }, { name: b, shape: [model.loraRank, fanOut], init: 'zeros' });
       }
