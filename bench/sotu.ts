@@ -5,7 +5,11 @@
  * the same tasks in the same run, through the local cluster (the TF-IDF baselines are added to the config's
  * `evaluation.baselines`).
  *
- *   npx tsx bench/sotu.ts [--config examples/quickstart.yaml] [--test-tasks 200] [--workers 2] [--shots 1,5]
+ *   npx tsx bench/sotu.ts [--config examples/quickstart.yaml] [--test-tasks 200] [--workers 2] [--shots 1,5] [--inits random,pretrained]
+ *
+ * `--inits`: where meta-training (and the transfer baseline) starts, `model.init` — `random` (from scratch) and/or
+ * `pretrained` (the config's masked-language-model pretraining, run here first in this process; its `pretraining`
+ * section is used, or the schema's defaults when it has none).
  *
  * Prints one table; every number comes from the run it describes (summary.json of each run is kept under
  * runs/bench-sotu-*, replaced at each invocation).
@@ -15,6 +19,8 @@ import { parseArgs } from 'node:util';
 import { loadRunConfig, parseRunConfig } from '../src/core/config';
 import { LocalCluster } from '../src/local/local-cluster';
 import type { MeanCI } from '../src/core/stats';
+import { initBackend } from '../src/model/backend';
+import { runPretrainingStage } from '../src/cli/pretraining-stage';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +28,7 @@ const { values } = parseArgs({
     'test-tasks': { type: 'string', default: '200' },
     workers: { type: 'string', default: '2' },
     shots: { type: 'string', default: '1,5' },
+    inits: { type: 'string', default: 'random,pretrained' },
   },
 });
 
@@ -30,16 +37,23 @@ const pct = (x: MeanCI) => `${(100 * x.mean).toFixed(1)} ± ${(100 * x.ci95).toF
 async function main(): Promise<void> {
   const base = loadRunConfig(values.config!);
   const rows: string[][] = [];
-  for (const shots of values.shots!.split(',').map(Number)) {
+  await initBackend(base.runtime.backend);
+  for (const shots of values.shots!.split(',').map(Number)) for (const init of values.inits!.split(',')) {
+    const name = `bench-sotu-${shots}shot-${init}`;
     const config = parseRunConfig({
       ...base,
-      name: `bench-sotu-${shots}shot`,
+      name,
       task: { ...base.task, shots },
+      model: { ...base.model, init },
+      pretraining: base.pretraining ?? {},
       evaluation: { ...base.evaluation, testTasks: Number(values['test-tasks']), baselines: [...new Set([...base.evaluation.baselines, 'tfidf-char', 'tfidf-word', 'tfidf-char-lr', 'tfidf-word-lr'] as const)] },
-      runtime: { ...base.runtime, workers: Number(values.workers), outDir: `runs/bench-sotu-${shots}shot` },
+      runtime: { ...base.runtime, workers: Number(values.workers), outDir: `runs/${name}` },
       compression: { ...base.compression, enabled: false },
     });
     rmSync(config.runtime.outDir!, { recursive: true, force: true }); // the benchmark's own scratch run
+    const pretrainStarted = performance.now();
+    if (init === 'pretrained') await runPretrainingStage(config, () => false);
+    const pretrainSeconds = (performance.now() - pretrainStarted) / 1000;
     const cluster = new LocalCluster({ config });
     await cluster.start();
     const started = performance.now();
@@ -48,12 +62,13 @@ async function main(): Promise<void> {
     const S = config.evaluation.adaptSteps;
     const byName = new Map(summary.results.map((r) => [r.name, r]));
     const meta = byName.get('meta-learned')!;
-    const run = `${summary.steps} steps, ${seconds.toFixed(0)} s`;
+    const run = `${init === 'pretrained' ? `pretrain ${pretrainSeconds.toFixed(0)} s + ` : ''}${summary.steps} steps, ${seconds.toFixed(0)} s`;
+    const setting = `5-way ${shots}-shot, init ${init}`;
     for (const r of summary.results) {
       const chosen = r.chosen ? `${pct(r.chosen.metric)} (${r.chosen.steps.mean.toFixed(1)})` : '—';
-      rows.push([`5-way ${shots}-shot`, r.name, pct(r.metric[0]!), pct(r.metric[S]!), chosen, (r.metric[S]!.mean / meta.metric[S]!.mean).toFixed(2), String(r.metric[S]!.n), run]);
+      rows.push([setting, r.name, pct(r.metric[0]!), pct(r.metric[S]!), chosen, (r.metric[S]!.mean / meta.metric[S]!.mean).toFixed(2), String(r.metric[S]!.n), run]);
     }
-    for (const c of summary.classical) rows.push([`5-way ${shots}-shot`, `${c.name} (classical)`, '—', pct(c.metric), '—', (c.metric.mean / meta.metric[S]!.mean).toFixed(2), String(c.metric.n), run]);
+    for (const c of summary.classical) rows.push([setting, `${c.name} (classical)`, '—', pct(c.metric), '—', (c.metric.mean / meta.metric[S]!.mean).toFixed(2), String(c.metric.n), run]);
   }
   const head = ['setting', 'initialization', 'acc. 0 steps (%)', 'acc. after S steps (%)', 'acc. at chosen steps (%) (mean steps)', 'ratio to meta-learned', 'tasks', 'run'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

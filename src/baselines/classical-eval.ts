@@ -8,7 +8,7 @@
  */
 import { meanCI95, type MeanCI } from '../core/stats';
 import type { TaskFamily, TaskSpec, TextSet } from '../tasks/task';
-import type { TextTaskFamily } from '../tasks/text-corpus';
+import { metaTrainTexts, type TextTaskFamily } from '../tasks/text-corpus';
 import { logisticRegressionAccuracy } from './logistic-regression';
 import { nearestCentroidAccuracy } from './nearest-centroid';
 import { charNgrams, fitTfidf, wordNgrams, type Analyzer } from './tfidf';
@@ -51,7 +51,7 @@ export function isTextFamily(family: TaskFamily): family is TextTaskFamily {
  * @throws RangeError when the meta-train split has no text; ProtocolError from `family.build` on a bad spec.
  */
 export async function evaluateClassical(family: TextTaskFamily, specs: readonly TaskSpec[], names: readonly ClassicalBaselineName[]): Promise<ClassicalResult[]> {
-  const trainTexts = family.splits.train.flatMap((c) => family.corpus.examples[c]!);
+  const trainTexts = metaTrainTexts(family);
   const tasks = specs.map((s) => family.build(s));
   const results = new Map<ClassicalBaselineName, ClassicalResult>();
   // Baselines that share an analyzer share its fitted vocabulary and each task's vectors.

@@ -11,7 +11,8 @@ import { checkCanCreateDirectory, fsyncDirectory, makeStagingDirectory, writeFil
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
-import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE } from '../meta/adapted-model';
+import { textTokenizerFor } from '../model/text-tokenizer';
+import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, isAdaptedModelDir } from '../meta/adapted-model';
 import { labelsOf, personalize } from '../meta/personalize';
 import { loadLabelledJsonl } from '../tasks/jsonl';
 import { positiveInt } from './options';
@@ -19,6 +20,8 @@ import { backendOption } from './backend-option';
 
 /** Where adaptation starts: a meta-learned checkpoint or a compressed model (int8 weights dequantized). */
 async function loadInitialization(path: string) {
+  if (!existsSync(path)) throw new CheckpointError(`--checkpoint ${path}: no such directory (give a checkpoint directory printed by metatrain run, e.g. runs/NAME/checkpoints/step-N, or runs/NAME/compressed)`);
+  if (isAdaptedModelDir(path)) throw new CheckpointError(`--checkpoint ${path} is a model already adapted by metatrain adapt: use it with metatrain predict --model, or adapt the checkpoint it came from`);
   if (!existsSync(join(path, 'manifest.json')) && existsSync(join(path, COMPRESSED_MODEL_FILE))) {
     const c = await loadCompressedModel(path);
     return { params: dequantizedParams(c), model: c.model, ways: c.outputs, algorithm: c.algorithm, seed: 0, compressed: true };
@@ -59,6 +62,11 @@ export function register(program: Command): void {
       const init = await loadInitialization(o.checkpoint);
       if (init.model.kind !== 'transformer') throw new Error(`${o.checkpoint} holds a ${init.model.kind} model; adapt works on text classifiers (transformer)`);
       const labels = labelsOf(examples);
+      const tokenizer = textTokenizerFor(init.model);
+      const long = examples.filter((e) => tokenizer.tokenCount(e.text) > init.model.maxLength).length;
+      if (long > 0) {
+        process.stderr.write(`warning: ${long} of ${examples.length} texts are longer than the model reads (model.maxLength ${init.model.maxLength} tokens, CLS included); only their first ${init.model.maxLength} tokens are used, as in training\n`);
+      }
       const resetHead = labels.length !== init.ways;
       if (resetHead && init.algorithm.name === 'metasgd') {
         throw new Error(`the model learned per-parameter rates for ${init.ways}-way tasks, but ${o.data} has ${labels.length} labels; use data with ${init.ways} labels`);

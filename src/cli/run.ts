@@ -15,6 +15,7 @@ import { committedReport } from '../compress/compression-report';
 import { CheckpointStore } from '../coordinator/checkpoint-store';
 import { CheckpointError } from '../core/errors';
 import { backendOption } from './backend-option';
+import { runPretrainingStage } from './pretraining-stage';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -39,6 +40,22 @@ export function register(program: Command): void {
       await assertRunDirectoryFits(config, o.resume);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);
+      if (config.model.init === 'pretrained') {
+        // In this process, before the cluster starts; resumes (or finds finished) <run dir>/pretrained.
+        let stopPretraining = false;
+        const stop = () => {
+          stopPretraining = true;
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        const pretrained = await runPretrainingStage(config, () => stopPretraining);
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        if (pretrained.step < config.pretraining!.steps) {
+          process.stderr.write(`stopped during pretraining at step ${pretrained.step}; continue with: metatrain run ${file}${o.out ? ` --out ${o.out}` : ''}\n`);
+          process.exit(130);
+        }
+      }
       const cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds });
       const metricName = config.task.family === 'sinusoid' ? 'mse' : 'accuracy';
       const stopProgress = showProgress(cluster.coordinator.events, metricName);
@@ -52,7 +69,7 @@ export function register(program: Command): void {
       process.on('SIGINT', interrupt);
       process.on('SIGTERM', interrupt);
       const port = await cluster.start();
-      process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${config.runtime.workers} ${config.runtime.backend} workers, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);
+      process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${config.runtime.workers} ${config.runtime.backend} worker${config.runtime.workers === 1 ? '' : 's'}, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);
       const summary = await cluster.run();
       stopProgress();
       const dir = runDir(config);

@@ -253,6 +253,7 @@ export class Coordinator {
       results,
       classical,
       history: trained.history,
+      ...(trained.pretrained ? { pretraining: { checkpoint: trained.pretrained.path, step: trained.pretrained.step, history: trained.pretrained.history ?? { steps: [], loss: [], accuracy: [] } } } : {}),
       seconds,
       ...(compression ? { compression } : {}),
     };

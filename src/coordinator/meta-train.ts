@@ -12,6 +12,7 @@ import { deriveSeed } from '../core/rng';
 import { specOf, type ParamSet } from '../core/param-set';
 import { RunFailedError } from '../core/errors';
 import { initMetaParams } from '../meta/meta-params';
+import { loadPretrainedBody, withPretrainedBody, type PretrainedBody } from '../pretrain/pretrained-body';
 import { Adam } from '../meta/adam';
 import { meanGradient } from './aggregate';
 import { ConvergenceTracker, type ConvergenceState } from './convergence';
@@ -30,6 +31,8 @@ export interface MetaTrainResult {
   /** `converged` (patience), `max-steps`, or `stopped` (graceful stop). */
   reason: 'converged' | 'max-steps' | 'stopped';
   history: TrainHistory;
+  /** The pretrained body the run started from (`model.init`), when any. */
+  pretrained?: PretrainedBody;
 }
 
 /** Curves kept for the report (and checkpointed). */
@@ -87,17 +90,22 @@ async function validate(ctx: RunContext, version: string, step: number): Promise
 }
 
 /**
- * Runs (or resumes) meta-training.
+ * Runs (or resumes) meta-training. A fresh run starts from the seeded initialization, its body replaced by the
+ * pretrained one when `model.init` names one (src/pretrain/pretrained-body.ts).
  * @param resume continue from the newest valid checkpoint of this config (a corrupt newest one is skipped with a
  *   warning event).
  * @throws RunFailedError when a task fails `maxAttempts` times (checkpoints stay intact);
  *   CheckpointError when resuming from a checkpoint of another config, or when starting afresh (no `resume`)
- *   where checkpoints already exist (nothing is overwritten).
+ *   where checkpoints already exist (nothing is overwritten), or when the `model.init` checkpoint is missing or
+ *   does not fit the model.
  */
 export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaTrainResult> {
   const { config, family, dispatcher, versions, store, log, events } = ctx;
   const { training, algorithm } = config;
-  let params = initMetaParams(config, family.outputs, deriveSeed(config.seed, 'init'));
+  const pretrained = await loadPretrainedBody(config);
+  const seeded = initMetaParams(config, family.outputs, deriveSeed(config.seed, 'init'));
+  let params = pretrained ? withPretrainedBody(seeded, pretrained) : seeded;
+  if (pretrained) log.info({ path: pretrained.path, step: pretrained.step }, 'meta-initialization body from the pretrained checkpoint');
   let adam = new Adam(specOf(params), { lr: algorithm.outerLr });
   let step = 0;
   let extra: Extra = { config, convergence: { bestLoss: null, bestStep: 0, sinceBest: 0 }, converged: false, history: emptyHistory() };
@@ -214,5 +222,5 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
   }
   if (step !== lastCheckpointed) await checkpoint(false, history.metaLoss.length > 0 ? { metaLoss: history.metaLoss.at(-1)! } : {});
   const reason = converged ? 'converged' : step >= training.maxSteps ? 'max-steps' : 'stopped';
-  return { best, bestStep: tracker.state().bestStep || step, bestCheckpoint, step, reason, history };
+  return { best, bestStep: tracker.state().bestStep || step, bestCheckpoint, step, reason, history, pretrained };
 }

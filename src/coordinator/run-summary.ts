@@ -5,6 +5,7 @@ import { makeDirectory } from '../core/make-directory';
 import type { ClassicalResult } from '../baselines/classical-eval';
 import type { FewShotResult } from './few-shot-eval';
 import type { TrainHistory } from './meta-train';
+import type { PretrainingHistory } from '../pretrain/pretrained-body';
 
 /** Everything a user needs after a run. All numbers are measured in the run. */
 export interface RunSummary {
@@ -22,6 +23,8 @@ export interface RunSummary {
   /** Classical baselines (TF-IDF nearest centroid) on the same meta-test tasks; no fine-tuning steps. */
   classical: ClassicalResult[];
   history: TrainHistory;
+  /** The pretrained checkpoint meta-training started from (`model.init`), with its loss curve when it recorded one. */
+  pretraining?: { checkpoint: string; step: number; history: PretrainingHistory };
   /** Wall time per phase (`compression`: waiting for the compression job, when scheduled). */
   seconds: { training: number; baselines: number; evaluation: number; compression?: number; total: number };
   /**

@@ -3,12 +3,14 @@
  * architecture trained jointly, as an ordinary classifier with one output per meta-train class, on batches drawn
  * from all meta-train classes; at test time its head is replaced by a zero head of the task's N ways and the
  * network fine-tuned on the support set like the meta-learned one. Distributed like meta-training: each step's
- * batch gradients are computed by workers and averaged in index order.
+ * batch gradients are computed by workers and averaged in index order. With `model.init` it starts from the same
+ * pretrained body as meta-training (fine-tuning a pretrained encoder: the strongest transfer baseline).
  */
 import { deriveSeed } from '../core/rng';
 import { specOf, type ParamSet } from '../core/param-set';
 import { initParams } from '../model/architecture';
 import { Adam } from '../meta/adam';
+import { loadPretrainedBody, withPretrainedBody } from '../pretrain/pretrained-body';
 import { meanGradient } from './aggregate';
 import type { RunContext } from './run-context';
 import type { WorkItem } from './work-item';
@@ -27,12 +29,14 @@ export function transferVersion(step: number): string {
 /**
  * Trains the transfer baseline for `evaluation.transferSteps` steps of `algorithm.metaBatchSize` batches.
  * @returns the final parameters (head: one output per meta-train class) and their version name.
- * @throws RunFailedError when a batch fails `maxAttempts` times.
+ * @throws RunFailedError when a batch fails `maxAttempts` times; CheckpointError as `loadPretrainedBody`.
  */
 export async function trainTransferBaseline(ctx: RunContext): Promise<{ params: ParamSet; version: string }> {
   const { config, family, dispatcher, versions, events } = ctx;
   const classes = family.classCount('train');
-  let params = initParams(config.model, classes, deriveSeed(config.seed, 'transfer-init'));
+  const seeded = initParams(config.model, classes, deriveSeed(config.seed, 'transfer-init'));
+  const pretrained = await loadPretrainedBody(config);
+  let params = pretrained ? withPretrainedBody(seeded, pretrained) : seeded;
   const adam = new Adam(specOf(params), { lr: config.algorithm.outerLr });
   const total = config.evaluation.transferSteps;
   const size = jointBatchSize(ctx);

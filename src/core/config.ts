@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
@@ -104,6 +104,15 @@ export const modelSchema = z
     loraRank: nonNegativeInt.max(256).default(0),
     /** LoRA scale numerator α: an adapted weight is W + (α / r)·A·B. @default 8 (as Hugging Face PEFT) */
     loraAlpha: z.number().positive().max(1e4).default(8),
+    /**
+     * Where meta-training (and the transfer baseline) starts: `random` (seeded initialization), `pretrained` (the
+     * run's own masked-language-model pretraining, `<run dir>/pretrained`, written by `metatrain pretrain` or by
+     * `metatrain run` before meta-training; needs the `pretraining` section), or the path of a pretrained
+     * checkpoint directory (a relative path resolved against `runtime.baseDir`, see {@link modelInitDir}). The
+     * body is taken from the checkpoint; the head (and LoRA adapters, Meta-SGD learning rates) start as with
+     * `random`. @default random
+     */
+    init: z.string().min(1).default('random'),
   })
   .strict()
   .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] });
@@ -172,6 +181,31 @@ const evaluationSchema = z
     baselines: z.array(z.enum(['random', 'transfer', 'tfidf-char', 'tfidf-word', 'tfidf-char-lr', 'tfidf-word-lr'])).default(['random', 'transfer']),
     /** Outer steps of joint training for the transfer baseline. @default 200 */
     transferSteps: positiveInt.default(200),
+  })
+  .strict();
+
+/**
+ * Masked-language-model pretraining of the Transformer's body (BERT, Devlin et al. 2019, §3.1) on unlabelled
+ * text: the meta-train classes' text and the files in `texts` — never meta-val or meta-test text. Run by
+ * `metatrain pretrain` (src/pretrain), used with `model.init: pretrained`.
+ */
+const pretrainingSchema = z
+  .object({
+    /** Adam steps. @default 300 */
+    steps: positiveInt.max(10_000_000).default(300),
+    /** Texts per step. @default 32 */
+    batchSize: positiveInt.max(65_536).default(32),
+    /** Adam learning rate. @default 0.001 */
+    lr: positive.max(1).default(0.001),
+    /** Fraction of a text's tokens (CLS and padding excepted) that are predicted; at least one per text. @default 0.15 */
+    maskRate: z.number().gt(0).max(0.5).default(0.15),
+    /**
+     * More unlabelled text: UTF-8 files, cut into passages of `task.passageChars` characters (relative paths
+     * resolved against `runtime.baseDir`). @default []
+     */
+    texts: z.array(z.string().min(1)).max(1000).default([]),
+    /** Steps between checkpoints (the last step is always checkpointed). @default 100 */
+    checkpointEverySteps: positiveInt.default(100),
   })
   .strict();
 
@@ -330,6 +364,8 @@ export const runConfigSchema = z
     evaluation: evaluationSchema.prefault({}),
     runtime: runtimeSchema.prefault({}),
     compression: compressionSchema.prefault({}),
+    /** Masked-language-model pretraining of the body (`metatrain pretrain`, `model.init: pretrained`); omitted = none. */
+    pretraining: pretrainingSchema.optional(),
     /** NATS URL for events and the compression work queue; omitted = in-process (local embedded default). */
     nats: z.object({ url: z.string().min(1) }).strict().optional(),
     /** Kubernetes deployment (`metatrain launch`); every field has a default. */
@@ -363,6 +399,15 @@ export const runConfigSchema = z
     if (c.algorithm.adapt === 'lora' && c.compression.enabled) {
       ctx.addIssue({ code: 'custom', path: ['compression', 'enabled'], message: 'compression of a LoRA run is not supported yet: set compression.enabled: false' });
     }
+    if (c.pretraining && c.model.kind !== 'transformer') {
+      ctx.addIssue({ code: 'custom', path: ['pretraining'], message: 'masked-language-model pretraining needs a transformer (family sinusoid has no text)' });
+    }
+    if (c.model.init === 'pretrained' && !c.pretraining) {
+      ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: 'pretrained needs a pretraining section (or give the path of a pretrained checkpoint directory)' });
+    }
+    if (c.model.init !== 'random' && c.model.kind !== 'transformer') {
+      ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: `only a transformer starts from a pretrained body, got model.kind ${c.model.kind}` });
+    }
     if (c.task.family === 'jsonl' && !c.task.path) {
       ctx.addIssue({ code: 'custom', path: ['task', 'path'], message: 'family jsonl needs task.path' });
     }
@@ -385,7 +430,8 @@ export function parseRunConfig(raw: unknown): RunConfig {
       // An unknown key is reported at the key itself, not at its parent with the whole parent object as the value.
       if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, truncated(key)].join('.'), detail: 'unknown field (check its spelling and level)' }));
       const bad = valueAt(raw, issue.path);
-      const shown = bad === undefined ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : truncated(JSON.stringify(bad))})`;
+      // A cross-field message already says what it got (and the value at its path may not be the culprit).
+      const shown = bad === undefined || (issue.code === 'custom' && /\bgot\b/.test(issue.message)) ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : truncated(JSON.stringify(bad))})`;
       return [{ path: at.join('.'), detail: `${issue.message}${shown}` }];
     });
     const more = rest.map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');
@@ -486,9 +532,9 @@ export function configDifferences(a: RunConfig, b: RunConfig): string[] {
 }
 
 function hashedFields(config: RunConfig): Record<string, unknown> {
-  const { seed, task, model, algorithm } = config;
+  const { seed, task, model, algorithm, pretraining } = config;
   const { maxSteps: _stop, ...training } = config.training;
-  return { seed, task, model, algorithm, training };
+  return { seed, task, model, algorithm, training, pretraining };
 }
 
 /**
@@ -498,13 +544,34 @@ function hashedFields(config: RunConfig): Record<string, unknown> {
  */
 export function taskDataPath(config: RunConfig): string | undefined {
   const { path } = config.task;
-  if (path === undefined) return undefined;
-  return isAbsolute(path) ? path : resolve(config.runtime.baseDir ?? '.', path);
+  return path === undefined ? undefined : resolvedPath(config, path);
 }
 
 /** Directory of a run's outputs: `runtime.outDir` or `runs/<name>`. */
 export function runDir(config: RunConfig): string {
   return config.runtime.outDir ?? `runs/${config.name}`;
+}
+
+/** Directory of a run's own pretraining checkpoints: `<run dir>/pretrained`. */
+export function pretrainedDir(config: RunConfig): string {
+  return join(runDir(config), 'pretrained');
+}
+
+/**
+ * The pretrained checkpoint directory meta-training starts from: undefined for `model.init: random`,
+ * {@link pretrainedDir} for `pretrained`, else `model.init` (absolute, or resolved against `runtime.baseDir` or the
+ * current directory, as {@link taskDataPath}).
+ */
+export function modelInitDir(config: RunConfig): string | undefined {
+  const { init } = config.model;
+  if (init === 'random') return undefined;
+  if (init === 'pretrained') return pretrainedDir(config);
+  return resolvedPath(config, init);
+}
+
+/** A path of the config, absolute or resolved against `runtime.baseDir` (the config file's directory) or the current directory. */
+export function resolvedPath(config: RunConfig, path: string): string {
+  return isAbsolute(path) ? path : resolve(config.runtime.baseDir ?? '.', path);
 }
 
 function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {

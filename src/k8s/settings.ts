@@ -70,7 +70,7 @@ export interface SettingsOverrides {
  * Compiles a validated run config into deploy settings.
  * @throws ConfigError at `nats.url` when compression is enabled but no NATS URL is set (the compressor consumes
  *   the JetStream queue; NATS is a dependency installed separately, see docs/kubernetes.md), or when the URL is
- *   not a nats:// URL.
+ *   not a nats:// URL; at `model.init` for `pretrained` (pretraining runs locally, before launch).
  */
 export function compileDeploySettings(config: RunConfig, overrides: SettingsOverrides = {}): DeploySettings {
   const k = config.kubernetes;
@@ -78,6 +78,9 @@ export function compileDeploySettings(config: RunConfig, overrides: SettingsOver
   const natsUrl = config.nats?.url;
   if (config.compression.enabled && natsUrl === undefined) {
     throw new ConfigError('nats.url', 'a Kubernetes run with compression needs a NATS server with JetStream: set nats.url (see docs/kubernetes.md) or compression.enabled: false');
+  }
+  if (config.model.init === 'pretrained') {
+    throw new ConfigError('model.init', 'a Kubernetes run does not pretrain: run metatrain pretrain CONFIG first, put its checkpoint on the run volume or in the image, and set model.init to that directory (docs/kubernetes.md)');
   }
   const outDir = `${DATA_ROOT}/${config.name}`;
   const { kubernetes: _omitted, ...rest } = config;

@@ -24,6 +24,15 @@ import { param } from './params-tf';
 import { textTokenizerFor } from './text-tokenizer';
 import { PAD_ID } from './vocab';
 
+/** The Transformer's {@link Model}, with the per-token states its pooled features average. */
+export interface TransformerModel extends Model {
+  /**
+   * The final LayerNorm's output `[n, L, d]` at every position of int32 ids `[n, L]` (padding positions
+   * included; what masked-language-model pretraining reads). @throws ShapeError as `forward`.
+   */
+  tokenStates(params: TensorMap, x: tf.Tensor): tf.Tensor3D;
+}
+
 /** LayerNorm variance epsilon (the value of Ba et al. 2016 implementations, e.g. PyTorch's default 1e-5). */
 const LAYER_NORM_EPS = 1e-5;
 /** Added to attention scores of padding keys: exp(−1e9) underflows to exactly 0 in float32. */
@@ -35,7 +44,7 @@ const MASKED_SCORE = -1e9;
  * and returns logits `[n, outputs]`.
  * @throws ShapeError as `architectureOf`.
  */
-export function createTransformer(model: ModelConfig, outputs: number): Model {
+export function createTransformer(model: ModelConfig, outputs: number): TransformerModel {
   const arch = architectureOf(model, outputs);
   const { layers, dModel: d, heads, maxLength } = model;
   const dHead = d / heads;
@@ -75,24 +84,32 @@ export function createTransformer(model: ModelConfig, outputs: number): Model {
     return tf.reshape(tf.add(matMul(hidden, weight(params, `${p}.ff.w2`)), param(params, `${p}.ff.b2`)), [n, len, d]);
   }
 
-  /** Pooled encoding `[n, d]`: mean of the final LayerNorm's output over non-pad tokens of ids `[n, L]`. */
-  function features(params: TensorMap, x: tf.Tensor): tf.Tensor {
+  /**
+   * Token states `[n, L, d]` (the final LayerNorm's output at every position) of ids `[n, L]`, and the float
+   * mask `[n, L]` of non-pad tokens.
+   */
+  function encodeTokens(params: TensorMap, x: tf.Tensor): { states: tf.Tensor3D; mask: tf.Tensor2D } {
     if (x.rank !== 2 || x.dtype !== 'int32' || x.shape[1]! > maxLength) {
       throw new ShapeError(`transformer forward: x must be int32 [n, L] with L ≤ ${maxLength}, got ${x.dtype} [${x.shape.join(', ')}]`);
     }
     const [n, len] = x.shape as [number, number];
+    const mask = tf.cast(tf.notEqual(x, PAD_ID), 'float32') as tf.Tensor2D;
+    const keyBias = tf.reshape(tf.mul(tf.sub(1, mask), MASKED_SCORE), [n, 1, 1, len]);
+    const positions = tf.slice(param(params, 'embed.position'), [0, 0], [len, d]);
+    let h = tf.add(embeddingLookup(param(params, 'embed.token'), x), positions) as tf.Tensor3D;
+    for (let i = 0; i < layers; i++) {
+      const p = `layer${i}`;
+      h = tf.add(h, attention(params, p, layerNorm(params, `${p}.ln1`, h), keyBias));
+      h = tf.add(h, feedForward(params, p, layerNorm(params, `${p}.ln2`, h)));
+    }
+    return { states: layerNorm(params, 'norm', h), mask };
+  }
+
+  /** Pooled encoding `[n, d]`: mean of the final LayerNorm's output over non-pad tokens of ids `[n, L]`. */
+  function features(params: TensorMap, x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const mask = tf.cast(tf.notEqual(x, PAD_ID), 'float32'); // [n, L]
-      const keyBias = tf.reshape(tf.mul(tf.sub(1, mask), MASKED_SCORE), [n, 1, 1, len]);
-      const positions = tf.slice(param(params, 'embed.position'), [0, 0], [len, d]);
-      let h = tf.add(embeddingLookup(param(params, 'embed.token'), x), positions) as tf.Tensor3D;
-      for (let i = 0; i < layers; i++) {
-        const p = `layer${i}`;
-        h = tf.add(h, attention(params, p, layerNorm(params, `${p}.ln1`, h), keyBias));
-        h = tf.add(h, feedForward(params, p, layerNorm(params, `${p}.ln2`, h)));
-      }
-      h = layerNorm(params, 'norm', h);
-      return tf.div(tf.sum(tf.mul(h, tf.expandDims(mask, 2)), 1), tf.sum(mask, 1, true));
+      const { states, mask } = encodeTokens(params, x);
+      return tf.div(tf.sum(tf.mul(states, tf.expandDims(mask, 2)), 1), tf.sum(mask, 1, true));
     });
   }
 
@@ -118,6 +135,7 @@ export function createTransformer(model: ModelConfig, outputs: number): Model {
       return tf.tidy(() => head(params, features(params, x)));
     },
     features,
+    tokenStates: (params: TensorMap, x: tf.Tensor) => tf.tidy(() => encodeTokens(params, x).states),
     head,
     loss: softmaxCrossEntropy,
     metric: accuracy,

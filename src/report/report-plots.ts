@@ -1,6 +1,6 @@
 /**
  * The plots of a run report, as Vega-Lite specs with inline data (https://vega.github.io/vega-lite/docs/):
- * meta-train and meta-val loss, meta-val metric, few-shot metric vs adaptation steps for every initialization with
+ * the pretraining loss (when the run started from a pretrained body), meta-train and meta-val loss, meta-val metric, few-shot metric vs adaptation steps for every initialization with
  * 95% CI bands, task throughput, workers, and, when a compression ran, model size and metric per compressed model.
  * Every number plotted comes from `summary.json` / `compression.json` of the run.
  */
@@ -113,6 +113,24 @@ function seriesPlot(id: string, title: string, caption: string, field: string, s
   };
 }
 
+/** The MLM loss of each pretraining step (every step: the batch loss of masked-token prediction). */
+function pretrainingPlot(p: NonNullable<RunSummary['pretraining']>): ReportPlot {
+  const values = p.history.steps.map((step, i) => ({ step, loss: p.history.loss[i]!, accuracy: p.history.accuracy[i]! }));
+  return {
+    id: 'pretraining',
+    title: 'Pretraining (masked-language model) loss',
+    caption: `Cross-entropy (nats) of the masked tokens of each pretraining batch, before meta-training started from ${p.checkpoint}.`,
+    spec: {
+      ...base('Pretraining (masked-language model) loss', values),
+      mark: { type: 'line' },
+      encoding: {
+        x: { field: 'step', type: 'quantitative', title: 'pretraining step', axis: { format: 'd', tickMinStep: 1 } },
+        y: { field: 'loss', type: 'quantitative', title: 'MLM loss', scale: { zero: false } },
+      },
+    },
+  };
+}
+
 function compressionPlots(c: CompressionResults): ReportPlot[] {
   const sizes = c.models.map((m) => ({ model: m.name, kibibytes: m.bytes / 1024 }));
   const values = c.models.flatMap((m) => (m.metric ? [{ model: m.name, mean: m.metric.mean, low: m.metric.mean - m.metric.ci95, high: m.metric.mean + m.metric.ci95 }] : []));
@@ -144,6 +162,7 @@ function compressionPlots(c: CompressionResults): ReportPlot[] {
 export function reportPlots(s: RunSummary, compression?: CompressionResults): ReportPlot[] {
   const h = s.history;
   const plots: ReportPlot[] = [];
+  if (s.pretraining && s.pretraining.history.steps.length > 0) plots.push(pretrainingPlot(s.pretraining));
   if (h.steps.length > 0) plots.push(lossPlot(s));
   if (h.valSteps.length > 0) plots.push(valMetricPlot(s));
   if (s.results.length > 0) plots.push(fewShotPlot(s));

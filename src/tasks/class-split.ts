@@ -77,7 +77,8 @@ export function splitClasses(corpus: LabelledCorpus, options: ClassSplitOptions)
       throw new DatasetError(
         corpus.name,
         `meta-${SPLITS[i]} split has ${part.length} class${part.length === 1 ? '' : 'es'} but ${ways}-way tasks need ${ways} (short by ${ways - part.length}); ` +
-          `${usable.length} of ${corpus.classes.length} classes are usable with split fractions [${fractions.join(', ')}]; ${left}`,
+          `${usable.length} of ${corpus.classes.length} classes are usable with split fractions [${fractions.join(', ')}] (task.classSplit); ${left}; ` +
+          'add classes, lower task.ways, change task.classSplit, or lower task.shots / task.queryShots',
       );
     }
   });

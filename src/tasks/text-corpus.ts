@@ -145,6 +145,11 @@ export function textTaskFamily(name: string, corpus: LabelledCorpus, options: Te
   };
 }
 
+/** Every text of the meta-train classes of `family`, class by class (what classical baselines and pretraining may read). */
+export function metaTrainTexts(family: TextTaskFamily): string[] {
+  return family.splits.train.flatMap((c) => family.corpus.examples[c]!);
+}
+
 /**
  * Checks the shape of a corpus: one example list per class, distinct non-empty class names, string texts.
  * @throws DatasetError naming the corpus and the bad class.

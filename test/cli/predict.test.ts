@@ -97,6 +97,16 @@ test('metatrain predict refuses bad input with errors that name it', async () =>
   assert.equal(truncated.code, 0, truncated.stderr);
   assert.equal(parseLines(truncated.stdout).length, 1);
 
+  // adapt refuses an adapted model (use predict) and a missing directory, by name.
+  for (const [from, message] of [
+    [model, /is a model already adapted by metatrain adapt: use it with metatrain predict --model/],
+    [join(dir, 'nope'), /--checkpoint .*nope: no such directory/],
+  ] as const) {
+    const r = await runCli(['adapt', '--checkpoint', from, '--data', join(dir, 'u.jsonl'), '--out', join(dir, 'again'), '--backend', 'cpu']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, message);
+  }
+
   // A checkpoint directory gets the hint to adapt it first; a broken adapted.json names the file and the field.
   const hint = await runCli(['predict', '--model', ckpt, '--text', 'hi']);
   assert.match(hint.stderr, /holds a meta-initialization, not a model adapted to labels: run metatrain adapt --checkpoint/);

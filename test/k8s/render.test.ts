@@ -187,3 +187,9 @@ test('the kubernetes config section has documented defaults, and bad quantities 
     (e: unknown) => e instanceof ConfigError && e.path === 'kubernetes.workerResources.limits.memory',
   );
 });
+
+test('a Kubernetes run refuses model.init: pretrained (pretraining runs locally, before launch), naming model.init', () => {
+  const config = parseRunConfig({ name: 'p', task: { family: 'sotu' }, model: { kind: 'transformer', init: 'pretrained' }, pretraining: {}, compression: { enabled: false } });
+  assert.throws(() => compileDeploySettings(config), (e: unknown) => e instanceof ConfigError && e.path === 'model.init' && /metatrain pretrain/.test(e.message));
+  assert.doesNotThrow(() => compileDeploySettings(parseRunConfig({ ...config, model: { ...config.model, init: '/data/pretrained' } })));
+});

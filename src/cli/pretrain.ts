@@ -1,0 +1,34 @@
+/** `metatrain pretrain CONFIG`: masked-language-model pretraining of a run's encoder body (src/pretrain). */
+import type { Command } from 'commander';
+import { loadRunConfig, parseRunConfig } from '../core/config';
+import { initBackend } from '../model/backend';
+import { backendOption } from './backend-option';
+import { runPretrainingStage } from './pretraining-stage';
+
+/** Registers the subcommand. */
+export function register(program: Command): void {
+  program
+    .command('pretrain')
+    .description('pretrain the encoder with masked-language modelling on the meta-train text (and pretraining.texts); start meta-training from it with model.init: pretrained')
+    .argument('<config>', 'run config (YAML) with a pretraining section')
+    .addOption(backendOption('tfjs backend', '(overrides runtime.backend)'))
+    .option('--out <dir>', 'run directory (overrides runtime.outDir); checkpoints go to DIR/pretrained')
+    .action(async (file: string, o: { backend?: string; out?: string }) => {
+      const base = loadRunConfig(file);
+      const config = parseRunConfig({ ...base, runtime: { ...base.runtime, ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) } });
+      await initBackend(config.runtime.backend);
+      let stopping = false;
+      const stop = () => {
+        if (stopping) process.exit(130);
+        stopping = true;
+        process.stderr.write('\nstopping: checkpointing the last completed step (Ctrl-C again to force)\n');
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      const result = await runPretrainingStage(config, () => stopping);
+      if (result.step < config.pretraining!.steps) {
+        process.stderr.write(`stopped at step ${result.step}; run the same command again to continue\n`);
+        process.exit(130);
+      }
+    });
+}

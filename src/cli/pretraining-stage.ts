@@ -1,0 +1,46 @@
+/**
+ * The pretraining stage of `metatrain pretrain` and `metatrain run` (`model.init: pretrained`): gathers the
+ * texts, pretrains or resumes (src/pretrain), shows a progress bar (cli-progress) on a terminal and plain lines
+ * otherwise, and prints where the checkpoint went.
+ */
+import { SingleBar, Presets } from 'cli-progress';
+import type { RunConfig } from '../core/config';
+import { ConfigError } from '../core/errors';
+import { isTextFamily } from '../baselines/classical-eval';
+import { pretrain, type PretrainResult } from '../pretrain/pretrain';
+import { pretrainingTexts } from '../pretrain/pretraining-texts';
+import { taskFamilyFor } from '../tasks/task-family';
+
+/**
+ * Pretrains the body of `config.model` (the tfjs backend must be initialized), resuming from
+ * `<run dir>/pretrained`; returns at once when that already holds the finished pretraining.
+ * @throws ConfigError when the config has no `pretraining` section or its family has no text; as `pretrain`.
+ */
+export async function runPretrainingStage(config: RunConfig, stopping: () => boolean, out: NodeJS.WriteStream = process.stderr): Promise<PretrainResult> {
+  const settings = config.pretraining;
+  if (!settings) throw new ConfigError('pretraining', 'the config has no pretraining section');
+  const family = taskFamilyFor(config);
+  if (!isTextFamily(family)) throw new ConfigError('pretraining', `family ${config.task.family} has no text to pretrain on`);
+  const corpus = await pretrainingTexts(config, family);
+  const files = corpus.files.map((f) => `, ${f.passages} from ${f.path}`).join('');
+  out.write(`pretraining ${config.model.layers}-layer encoder on ${corpus.texts.length} passages (${corpus.metaTrain} from the meta-train classes${files}), ${settings.steps} steps of ${settings.batchSize}\n`);
+  const bar = out.isTTY ? new SingleBar({ format: 'pretraining (MLM)    |{bar}| {value}/{total} | loss {loss} | masked acc {acc}', stream: out, hideCursor: true }, Presets.shades_classic) : undefined;
+  let started = false;
+  const every = Math.max(1, Math.floor(settings.steps / 4));
+  const result = await pretrain({
+    config,
+    texts: corpus.texts,
+    stopping,
+    onStep: (s) => {
+      const values = { loss: s.loss.toFixed(4), acc: s.accuracy.toFixed(4) };
+      if (bar && !started) bar.start(s.steps, s.step, values);
+      started = true;
+      if (bar) bar.update(s.step, values);
+      else if (s.step % every === 0 || s.step === s.steps) out.write(`pretraining: step ${s.step}/${s.steps}, MLM loss ${values.loss}, masked-token accuracy ${values.acc}\n`);
+    },
+  });
+  bar?.stop();
+  const how = result.resumedFrom === settings.steps ? 'already finished' : result.resumedFrom > 0 ? `resumed from step ${result.resumedFrom}` : 'done';
+  out.write(`pretraining ${how}: step ${result.step}/${settings.steps}, checkpoint ${result.path}\n`);
+  return result;
+}

@@ -1,0 +1,143 @@
+/**
+ * Masked-language-model pretraining of a run's Transformer body (BERT, Devlin et al. 2019, §3.1), in this process
+ * on its tfjs backend: each step masks a batch of texts (./mlm-mask), differentiates the MLM loss
+ * (./mlm-objective) and takes a plain-TypeScript Adam step (src/meta/adam.ts). Checkpoints go to
+ * `<run dir>/pretrained` in the run checkpoint format (crash-safe, verified, resumable); every one is marked best,
+ * so best.json names the newest, which `model.init: pretrained` reads.
+ *
+ * Determinism: step s draws its texts and masks from `Rng(deriveSeed(seed, 'pretrain', s))`, the initialization
+ * from `deriveSeed(seed, 'pretrain-init')`; same config, texts and backend ⇒ bitwise-identical parameters,
+ * also across a stop and resume.
+ */
+import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import { pretrainedDir, type RunConfig } from '../core/config';
+import { ConfigError } from '../core/errors';
+import { specOf, type ParamSet } from '../core/param-set';
+import { deriveSeed, Rng } from '../core/rng';
+import { Adam } from '../meta/adam';
+import { objectiveGradient } from '../meta/objective-gradient';
+import { toTensors } from '../model/params-tf';
+import { textTokenizerFor } from '../model/text-tokenizer';
+import { createTransformer } from '../model/transformer';
+import { CheckpointStore } from '../coordinator/checkpoint-store';
+import { maskTokens } from './mlm-mask';
+import { mlmObjective } from './mlm-objective';
+import { initPretrainingParams, PRETRAINING_KIND, type PretrainingHistory } from './pretrained-body';
+
+/** One finished pretraining step, as reported to `onStep`. */
+export interface PretrainStep {
+  readonly step: number;
+  readonly steps: number;
+  /** MLM cross-entropy of the step's batch (nats). */
+  readonly loss: number;
+  /** Fraction of the batch's masked tokens predicted exactly. */
+  readonly accuracy: number;
+}
+
+/** Options of {@link pretrain}. */
+export interface PretrainOptions {
+  /** The run config; needs a `pretraining` section. */
+  readonly config: RunConfig;
+  /** Unlabelled texts to pretrain on (./pretraining-texts: meta-train text and `pretraining.texts`). */
+  readonly texts: readonly string[];
+  /** Called after every step. */
+  readonly onStep?: (step: PretrainStep) => void;
+  /** Polled before every step; true ends pretraining after checkpointing the last completed step. */
+  readonly stopping?: () => boolean;
+}
+
+/** Outcome of {@link pretrain}. */
+export interface PretrainResult {
+  /** Pretrained body and `mlm.bias`. */
+  readonly params: ParamSet;
+  /** Directory of the newest checkpoint. */
+  readonly path: string;
+  /** Last completed step (`pretraining.steps` unless stopped). */
+  readonly step: number;
+  /** Step resumed from (0 for a fresh start). */
+  readonly resumedFrom: number;
+  readonly history: PretrainingHistory;
+}
+
+/**
+ * sha256 of what determines the pretrained parameters: seed, model architecture and tokenizer, the pretraining
+ * section and the corpus fields of `task` (not `model.init`, the head, the LoRA fields or the meta-learning
+ * sections). A resume with another hash is refused.
+ */
+export function pretrainingHash(config: RunConfig): string {
+  const { init: _init, loraRank: _rank, loraAlpha: _alpha, ...model } = config.model;
+  const { family, path, classSplit, passageChars, ways, shots, queryShots } = config.task;
+  return createHash('sha256').update(JSON.stringify({ seed: config.seed, model, pretraining: config.pretraining, task: { family, path, classSplit, passageChars, ways, shots, queryShots } })).digest('hex');
+}
+
+/**
+ * Pretrains (or resumes, or finds finished) the body of `config.model` on `texts`.
+ * @throws ConfigError when the config has no `pretraining` section or `texts` is empty; CheckpointError when
+ *   `<run dir>/pretrained` holds checkpoints of another pretraining config; RunFailedError-free: a non-finite loss
+ *   throws NonFiniteError from Adam, naming the gradient.
+ */
+export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
+  const { config, texts } = options;
+  const settings = config.pretraining;
+  if (!settings) throw new ConfigError('pretraining', 'metatrain pretrain needs a pretraining section in the config');
+  if (texts.length === 0) throw new ConfigError('pretraining', 'no text to pretrain on (the meta-train classes and pretraining.texts are empty)');
+  const hash = pretrainingHash(config);
+  const store = new CheckpointStore(pretrainedDir(config), { keep: 2 });
+  const found = await store.loadLatest(hash);
+  let params = found?.checkpoint.params ?? initPretrainingParams(config.model, deriveSeed(config.seed, 'pretrain-init'));
+  const adam = new Adam(specOf(params), { lr: settings.lr }, found?.checkpoint.optimizer);
+  const history: PretrainingHistory = (found?.checkpoint.extra['history'] as PretrainingHistory | undefined) ?? { steps: [], loss: [], accuracy: [] };
+  const resumedFrom = found?.checkpoint.step ?? 0;
+  let step = resumedFrom;
+  let path = found?.checkpoint.path ?? '';
+  let saved = resumedFrom;
+
+  const model = createTransformer(config.model, 1);
+  const tokenizer = textTokenizerFor(config.model);
+  const { maxLength, layers } = config.model;
+  const save = async () => {
+    const written = await store.save({
+      step,
+      params,
+      optimizer: adam.state(),
+      configHash: hash,
+      rng: { seed: config.seed, derivation: "deriveSeed(seed, 'pretrain', step)", nextStep: step + 1 },
+      metrics: history.loss.length > 0 ? { loss: history.loss.at(-1)!, accuracy: history.accuracy.at(-1)! } : {},
+      extra: { kind: PRETRAINING_KIND, config, history },
+      best: true,
+    });
+    path = written.path;
+    saved = step;
+  };
+
+  while (step < settings.steps && !options.stopping?.()) {
+    const next = step + 1;
+    const rng = new Rng(deriveSeed(config.seed, 'pretrain', next));
+    const batch = Array.from({ length: settings.batchSize }, () => texts[rng.int(texts.length)]!);
+    const masked = maskTokens(tokenizer.encode(batch), maxLength, tokenizer.vocabSize, settings.maskRate, rng);
+    if (masked.targets.length === 0) throw new ConfigError('pretraining', `step ${next}: no token to predict in a batch of ${settings.batchSize} texts (are the texts empty?)`);
+    const source = layers === 0 ? masked.rows : Int32Array.from(masked.rows, (r, i) => r * maxLength + masked.positions[i]!);
+    const tensors = {
+      input: tf.tensor2d(masked.input, [settings.batchSize, maxLength], 'int32'),
+      source: tf.tensor1d(source, 'int32'),
+      targets: tf.tensor1d(masked.targets, 'int32'),
+    };
+    const theta = toTensors(params);
+    let result;
+    try {
+      result = objectiveGradient(theta, (p) => mlmObjective(model, layers === 0, p, tensors));
+    } finally {
+      tf.dispose([theta, tensors]);
+    }
+    params = adam.step(params, result.gradient);
+    step = next;
+    history.steps.push(step);
+    history.loss.push(result.loss);
+    history.accuracy.push(result.metric);
+    options.onStep?.({ step, steps: settings.steps, loss: result.loss, accuracy: result.metric });
+    if (step % settings.checkpointEverySteps === 0 || step === settings.steps) await save();
+  }
+  if (step !== saved) await save();
+  return { params, path, step, resumedFrom, history };
+}

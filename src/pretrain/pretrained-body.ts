@@ -1,0 +1,129 @@
+/**
+ * The pretrained body of a Transformer: which parameters masked-language-model pretraining learns, where a run
+ * finds them (`model.init`) and how they replace the seeded initialization. No tfjs: the coordinator calls it.
+ *
+ * The body is every model parameter but the head (`head.*`, whose shape depends on the task) and the LoRA
+ * adapters (they start at B = 0 whatever the body); Meta-SGD's `lr/…` tensors are not model parameters.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { modelInitDir, type RunConfig } from '../core/config';
+import { CheckpointError } from '../core/errors';
+import { paramSet, type NamedTensor, type ParamSet } from '../core/param-set';
+import { architectureOf, initParams, type ModelConfig } from '../model/architecture';
+import { textTokenizerFor } from '../model/text-tokenizer';
+import { isLrName } from '../meta/meta-params';
+import { loadCheckpoint, type Checkpoint } from '../coordinator/checkpoint-load';
+import { MANIFEST_FILE } from '../coordinator/checkpoint-manifest';
+import { CheckpointStore } from '../coordinator/checkpoint-store';
+import { MLM_BIAS_NAME } from './mlm-bias';
+
+/** Loss curve of a pretraining, as recorded in its checkpoints (`extra.history`). */
+export interface PretrainingHistory {
+  readonly steps: number[];
+  /** MLM cross-entropy (nats) of each step's batch. */
+  readonly loss: number[];
+  /** Fraction of each step's masked tokens predicted exactly. */
+  readonly accuracy: number[];
+}
+
+/** What a run reads from its `model.init` checkpoint. */
+export interface PretrainedBody {
+  /** The body parameters (see the module docs). */
+  readonly params: ParamSet;
+  /** The checkpoint directory read. */
+  readonly path: string;
+  /** Its pretraining step. */
+  readonly step: number;
+  /** Its loss curve, when it is a pretraining checkpoint. */
+  readonly history?: PretrainingHistory;
+}
+
+/** Whether model parameter `name` belongs to the body that pretraining learns and `model.init` replaces. */
+export function isBodyName(name: string): boolean {
+  return !name.startsWith('head.') && !/\.lora_[ab]$/.test(name) && !isLrName(name);
+}
+
+/**
+ * Seeded initial pretraining parameters: the body of `initParams(model, 1, seed)` and `mlm.bias` `[vocab]` zeros.
+ * @throws ShapeError as `architectureOf`.
+ */
+export function initPretrainingParams(model: ModelConfig, seed: number): ParamSet {
+  const body = [...initParams(model, 1, seed)].filter(([n]) => isBodyName(n));
+  const vocab = textTokenizerFor(model).vocabSize;
+  return paramSet([...body, [MLM_BIAS_NAME, { shape: [vocab], data: new Float32Array(vocab) }]]);
+}
+
+/** Model fields that must agree between a pretrained checkpoint and the run using it (shapes do not show them). */
+const TOKENIZER_FIELDS = ['tokenizer', 'hashBuckets', 'wordBigrams'] as const;
+
+/**
+ * Reads the pretrained body `config.model.init` names: a checkpoint directory (`…/step-NNNNNNNN`, holding
+ * manifest.json) or a directory of checkpoints (`<run dir>/pretrained`), whose best.json names the one to use.
+ * @returns undefined for `model.init: random`.
+ * @throws CheckpointError naming the directory (and `model.init`) when it does not exist, holds no checkpoint,
+ *   fails verification, was written with another tokenizer, or lacks a body parameter or holds one of another
+ *   shape than `config.model` needs (naming the parameter and both shapes).
+ */
+export async function loadPretrainedBody(config: RunConfig): Promise<PretrainedBody | undefined> {
+  const dir = modelInitDir(config);
+  if (dir === undefined) return undefined;
+  const checkpoint = await readInitCheckpoint(config, dir);
+  const recorded = (checkpoint.extra['config'] as { model?: Record<string, unknown> } | undefined)?.model;
+  for (const field of TOKENIZER_FIELDS) {
+    if (recorded && recorded[field] !== undefined && recorded[field] !== config.model[field]) {
+      throw new CheckpointError(`model.init ${checkpoint.path}: pretrained with model.${field} ${JSON.stringify(recorded[field])}, but this run has ${JSON.stringify(config.model[field])}`);
+    }
+  }
+  const spec = architectureOf(config.model, 1).spec;
+  const body: Array<[string, NamedTensor]> = [];
+  for (const [name, shape] of spec) {
+    if (!isBodyName(name)) continue;
+    const t = checkpoint.params.get(name);
+    if (!t) throw new CheckpointError(`model.init ${checkpoint.path}: has no parameter ${name}, which this run's model needs (is it a checkpoint of the same architecture?)`);
+    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+      throw new CheckpointError(`model.init ${checkpoint.path}: parameter ${name} has shape [${t.shape.join(', ')}], this run's model needs [${shape.join(', ')}] (model.dModel, dFf, maxLength, hashBuckets must match the pretraining)`);
+    }
+    body.push([name, t]);
+  }
+  const extra = checkpoint.extra as { kind?: unknown; history?: PretrainingHistory };
+  return { params: paramSet(body), path: checkpoint.path, step: checkpoint.step, history: extra.kind === PRETRAINING_KIND ? extra.history : undefined };
+}
+
+/** `extra.kind` of a pretraining checkpoint. */
+export const PRETRAINING_KIND = 'mlm-pretraining';
+
+async function readInitCheckpoint(config: RunConfig, dir: string): Promise<Checkpoint> {
+  const hint = config.model.init === 'pretrained' ? ' (run metatrain pretrain CONFIG first, or metatrain run, which pretrains when it is missing)' : '';
+  try {
+    await stat(dir);
+  } catch {
+    throw new CheckpointError(`model.init: no pretrained checkpoint directory ${dir}${hint}`);
+  }
+  if (await exists(join(dir, MANIFEST_FILE))) return loadCheckpoint(dir);
+  const best = await new CheckpointStore(dir, { keep: 1 }).loadBest();
+  if (!best) throw new CheckpointError(`model.init: ${dir} holds no checkpoint (neither ${MANIFEST_FILE} nor best.json)${hint}`);
+  return best;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * `params` (meta-parameters or model parameters of the run) with every body parameter replaced by the pretrained one.
+ * @throws CheckpointError when `body` lacks a body parameter of `params` (names it and the source).
+ */
+export function withPretrainedBody(params: ParamSet, body: PretrainedBody): ParamSet {
+  return paramSet(
+    [...params].map(([name, t]) => {
+      if (!isBodyName(name)) return [name, t] as const;
+      const p = body.params.get(name);
+      if (!p) throw new CheckpointError(`model.init ${body.path}: has no parameter ${name}`);
+      return [name, { shape: [...p.shape], data: Float32Array.from(p.data) }] as const;
+    }),
+  );
+}

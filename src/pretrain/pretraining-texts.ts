@@ -1,0 +1,48 @@
+/**
+ * The unlabelled text of a run's pretraining: every passage of the meta-train classes (never meta-val or
+ * meta-test: their classes must stay unseen) and the files of `pretraining.texts`, cut into passages of
+ * `task.passageChars` characters like the corpus. Texts with no token are dropped.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolvedPath, type RunConfig } from '../core/config';
+import { ConfigError } from '../core/errors';
+import { textTokenizerFor } from '../model/text-tokenizer';
+import { cutPassages } from '../tasks/passages';
+import { metaTrainTexts, type TextTaskFamily } from '../tasks/text-corpus';
+
+/** Where the pretraining texts came from, for the summary. */
+export interface PretrainingTexts {
+  readonly texts: string[];
+  /** Passages from the meta-train classes. */
+  readonly metaTrain: number;
+  /** Passages per file of `pretraining.texts` (resolved path → count). */
+  readonly files: ReadonlyArray<{ path: string; passages: number }>;
+}
+
+/**
+ * Gathers the pretraining texts of `config` over `family` (its meta-train split).
+ * @throws ConfigError at `pretraining.texts[i]` when a file cannot be read (naming the resolved path) or is not
+ *   valid UTF-8.
+ */
+export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily): Promise<PretrainingTexts> {
+  const tokenizer = textTokenizerFor(config.model);
+  const keep = (t: string) => tokenizer.tokenCount(t) > 1;
+  const texts = metaTrainTexts(family).filter(keep);
+  const metaTrain = texts.length;
+  const files: Array<{ path: string; passages: number }> = [];
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (const [i, written] of (config.pretraining?.texts ?? []).entries()) {
+    const path = resolvedPath(config, written);
+    let text: string;
+    try {
+      text = decoder.decode(await readFile(path));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ConfigError(`pretraining.texts[${i}]`, code ? `cannot read ${path} (${code})` : `${path} is not valid UTF-8 text`, { cause: err });
+    }
+    const passages = cutPassages(text.replace(/\s+/g, ' ').trim(), config.task.passageChars).filter(keep);
+    texts.push(...passages);
+    files.push({ path, passages: passages.length });
+  }
+  return { texts, metaTrain, files };
+}

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunConfigInput } from '../../src/core/config';
+import { loadCheckpoint } from '../../src/coordinator/checkpoint-load';
+import type { RunSummary } from '../../src/coordinator/run-summary';
+import { runCli, tempDir, writeConfig } from '../support/harness';
+
+/** A tiny jsonl run that starts from its own pretraining (10 labels: 6 meta-train, 2 meta-val, 2 meta-test). */
+function setup(over: Partial<RunConfigInput> = {}) {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'user.jsonl'), Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: `text ${i % 10} ${'ab '.repeat(i % 10)} number ${i}`, label: `L${i % 10}` })).join('\n'));
+  writeFileSync(join(dir, 'extra.txt'), 'Fellow citizens, the state of the union is strong. '.repeat(12));
+  const config: RunConfigInput = {
+    name: 'pretrain-run',
+    seed: 5,
+    task: { family: 'jsonl', path: 'user.jsonl', ways: 2, shots: 1, queryShots: 1, passageChars: 64 },
+    model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 16, init: 'pretrained' },
+    algorithm: { name: 'fomaml', innerSteps: 1, metaBatchSize: 2, outerLr: 1e-9 },
+    training: { maxSteps: 1, evalEverySteps: 1, evalTasks: 2, checkpointEverySteps: 1, patience: 100 },
+    evaluation: { testTasks: 2, adaptSteps: 1, baselines: ['random', 'transfer'], transferSteps: 1 },
+    pretraining: { steps: 6, batchSize: 4, lr: 0.01, texts: ['extra.txt'], checkpointEverySteps: 4 },
+    runtime: { workers: 1, backend: 'cpu', outDir: join(dir, 'run') },
+    compression: { enabled: false },
+    ...over,
+  };
+  return { dir, file: writeConfig(dir, config) };
+}
+
+test('metatrain pretrain writes a pretraining checkpoint; metatrain run starts meta-training from its body', async () => {
+  const { dir, file } = setup();
+  const pre = await runCli(['pretrain', file, '--backend', 'cpu']);
+  assert.equal(pre.code, 0, pre.stderr);
+  assert.match(pre.stderr, /on \d+ passages \(24 from the meta-train classes, \d+ from .*extra\.txt\), 6 steps of 4/);
+  assert.match(pre.stderr, /pretraining done: step 6\/6/);
+  const pretrained = await loadCheckpoint(join(dir, 'run', 'pretrained', 'step-00000006'));
+  assert.equal(pretrained.extra['kind'], 'mlm-pretraining');
+
+  const run = await runCli(['run', file]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /pretraining already finished: step 6\/6/);
+  const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as RunSummary;
+  assert.equal(summary.pretraining!.step, 6);
+  assert.equal(summary.pretraining!.history.loss.length, 6);
+  assert.match(run.stdout, /started from\s*│ pretrained body/);
+  // One outer step at lr 1e-9 moves no weight by more than ~1e-9: the meta-initialization's body is the pretrained one.
+  const meta = await loadCheckpoint(join(dir, 'run', 'checkpoints', 'step-00000001'));
+  for (const name of ['embed.token', 'layer0.attn.wq', 'norm.gain']) {
+    const a = meta.params.get(name)!.data;
+    const b = pretrained.params.get(name)!.data;
+    const worst = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+    assert.ok(worst < 1e-6, `${name} differs from the pretrained body by ${worst}`);
+  }
+  assert.ok(!meta.params.has('mlm.bias'));
+  assert.ok(existsSync(join(dir, 'run', 'report.html')) && readFileSync(join(dir, 'run', 'report.html'), 'utf8').includes('Pretraining (masked-language model) loss'));
+});
+
+test('metatrain pretrain refuses a config without a pretraining section, and names an unreadable text file', async () => {
+  const none = setup({ pretraining: undefined, model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 16 } });
+  const a = await runCli(['pretrain', none.file]);
+  assert.equal(a.code, 1);
+  assert.match(a.stderr, /invalid config at pretraining: .*no pretraining section/);
+  const missing = setup({ pretraining: { texts: ['nope.txt'] } });
+  const b = await runCli(['pretrain', missing.file]);
+  assert.equal(b.code, 1);
+  assert.match(b.stderr, /invalid config at pretraining\.texts\[0\]: cannot read .*nope\.txt \(ENOENT\)/);
+  assert.ok(!existsSync(join(missing.dir, 'run', 'pretrained')));
+});
