@@ -1,5 +1,6 @@
 /**
- * The compression pipeline of one checkpoint (DESIGN.md, src/compress): load the meta-learned teacher, distil it
+ * The compression pipeline of one checkpoint (DESIGN.md, src/compress): load the meta-learned teacher (a LoRA
+ * teacher's adapters merged into its weights for the student, ./merge-lora), distil it
  * into a narrower student that keeps fast adaptation (./distill, ./student), prune the student gradually
  * (./prune) with recovery training (./student-training), quantize its weights to int8 per output channel
  * (./quantize) — the head and every 1-D or learned-rate tensor stay float32, so the model can still be adapted —
@@ -25,6 +26,7 @@ import type { Task, TaskFamily } from '../tasks/task';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, encodeCompressedModel, type CompressedModel } from './compressed-model';
 import { ONNX_FILE, REPORT_FORMAT, type CompressionReport, type FewShotScore } from './compression-report';
 import { teacherTargets } from './distill';
+import { mergeLora } from './merge-lora';
 import { checkOnnx, ONNX_CHECK_INPUTS, ONNX_EXACT_TOLERANCE } from './onnx-check';
 import { exportOnnx } from './onnx-export';
 import { ONNX_OPSET, type ExportWeight } from './onnx-graph';
@@ -91,7 +93,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const outputs = family.outputs;
   const classification = config.model.kind === 'transformer';
   const teacher = createModel(config.model, outputs);
-  const studentConfig = studentModelConfig(config.model, config.compression.studentWidth);
+  // A LoRA teacher is merged into plain weights first: the student (and the export) has no adapters and adapts its head.
+  const base = mergeLora(checkpoint.params, config.model, config.algorithm);
+  const studentConfig = studentModelConfig(base.model, config.compression.studentWidth);
   const student = createModel(studentConfig, outputs);
   const loadSeconds = lap();
 
@@ -104,7 +108,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const targetSeconds = lap();
 
   const prunable = [...student.spec].filter(([name, shape]) => shape.length === 2 && !student.headNames.includes(name)).map(([name]) => name);
-  const trained = await trainStudent(student, studentInit(checkpoint.params, config.model, studentConfig), targets, prunable, c, config.algorithm, classification, signal, (p) =>
+  const trained = await trainStudent(student, studentInit(base.params, base.model, studentConfig), targets, prunable, c, base.algorithm, classification, signal, (p) =>
     progress(`${p.phase} step ${p.step}/${p.totalSteps}: loss ${p.loss.toFixed(4)}, sparsity ${p.sparsity.toFixed(3)}`, p),
   );
   lap();
@@ -113,7 +117,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const compressed: CompressedModel = {
     model: studentConfig,
     outputs,
-    algorithm: { name: config.algorithm.name, adapt: config.algorithm.adapt, innerLr: config.algorithm.innerLr, headInit: config.algorithm.headInit },
+    algorithm: { name: base.algorithm.name, adapt: base.algorithm.adapt, innerLr: base.algorithm.innerLr, headInit: base.algorithm.headInit },
     float: paramSet([...trained.params].filter(([name]) => !quantized.has(name))),
     quantized,
     source: { run: config.name, checkpoint: input.checkpoint, step: checkpoint.step, configHash: checkpoint.configHash },
@@ -123,8 +127,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 
   progress(`evaluating teacher and compressed model on ${c.evalTasks} meta-test tasks`);
   const testTasks = Array.from({ length: c.evalTasks }, (_, i) => family.sampleSpec('test', deriveSeed(config.seed, 'test', i)));
-  const teacherScore = input.teacherScore ?? (await fewShot(teacher, checkpoint.params, family, testTasks, config, checkAbort));
-  const compressedScore = await fewShot(student, compressedParams, family, testTasks, config, checkAbort);
+  const teacherScore = input.teacherScore ?? (await fewShot(teacher, checkpoint.params, family, testTasks, config.evaluation.adaptSteps, config.algorithm, checkAbort));
+  const compressedScore = await fewShot(student, compressedParams, family, testTasks, config.evaluation.adaptSteps, base.algorithm, checkAbort);
   const evaluateSeconds = lap();
 
   const weights = new Map<string, ExportWeight>([
@@ -199,7 +203,8 @@ async function fewShot(
   params: ParamSet,
   family: TaskFamily,
   specs: ReturnType<TaskFamily['sampleSpec']>[],
-  config: RunConfig,
+  steps: number,
+  algorithm: RunConfig['algorithm'],
   checkAbort: () => Promise<void>,
 ): Promise<FewShotScore> {
   const metric: number[] = [];
@@ -207,7 +212,7 @@ async function fewShot(
   for (const spec of specs) {
     await checkAbort();
     const task: Task = family.build(spec);
-    const curve = evaluateAdaptation(model, params, task, { steps: config.evaluation.adaptSteps, algorithm: config.algorithm });
+    const curve = evaluateAdaptation(model, params, task, { steps, algorithm });
     metric.push(curve.metric.at(-1)!);
     loss.push(curve.loss.at(-1)!);
   }

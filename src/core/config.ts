@@ -396,9 +396,6 @@ export const runConfigSchema = z
     if (c.model.loraRank > 0 && c.algorithm.adapt !== 'lora') {
       ctx.addIssue({ code: 'custom', path: ['model', 'loraRank'], message: `adapters are only trained with algorithm.adapt: lora, got adapt: ${c.algorithm.adapt}` });
     }
-    if (c.algorithm.adapt === 'lora' && c.compression.enabled) {
-      ctx.addIssue({ code: 'custom', path: ['compression', 'enabled'], message: 'compression of a LoRA run is not supported yet: set compression.enabled: false' });
-    }
     if (c.pretraining && c.model.kind !== 'transformer') {
       ctx.addIssue({ code: 'custom', path: ['pretraining'], message: 'masked-language-model pretraining needs a transformer (family sinusoid has no text)' });
     }
