@@ -1,0 +1,82 @@
+/**
+ * Invariants of the coordinator where they live: deterministic aggregation, convergence by patience, the run-phase
+ * table, and that the coordinator's entry point loads neither tfjs nor onnxruntime.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { paramSet, type ParamSet } from '../../src/core/param-set';
+import { ShapeError } from '../../src/core/errors';
+import { meanGradient } from '../../src/coordinator/aggregate';
+import { ConvergenceTracker } from '../../src/coordinator/convergence';
+import { assertTransition, type RunPhase } from '../../src/coordinator/run-phase';
+
+const grad = (...values: number[]): ParamSet => paramSet([['w', { shape: [values.length], data: Float32Array.from(values) }]]);
+
+test('meanGradient sums in float64 and rounds once: the result does not depend on the order of the tasks', () => {
+  // In float32, 2^24 + 1 rounds back to 2^24, so a float32 running sum depends on the order; float64 does not.
+  const big = 2 ** 24;
+  const orders = [
+    [grad(big), grad(1), grad(1), grad(-big)],
+    [grad(1), grad(big), grad(-big), grad(1)],
+    [grad(-big), grad(1), grad(big), grad(1)],
+  ];
+  for (const order of orders) assert.equal(meanGradient(order).get('w')!.data[0], 0.5);
+  let float32 = Math.fround(0);
+  for (const g of orders[0]!) float32 = Math.fround(float32 + g.get('w')!.data[0]!);
+  assert.notEqual(float32 / 4, 0.5, 'the example would not show the difference');
+  assert.throws(() => meanGradient([]), ShapeError);
+  assert.throws(() => meanGradient([grad(1, 2), grad(1)]), (e: Error) => e instanceof ShapeError && /gradient 1 lacks tensor w of 2 values/.test(e.message));
+});
+
+test('ConvergenceTracker: improves by more than minDelta, converges after patience validations without, NaN never improves, resumes exactly', () => {
+  const losses = [1.0, 0.95, 0.949, Number.NaN, 0.9, 0.899, 0.8995, 0.8999];
+  const run = (tracker: ConvergenceTracker, from: number) => losses.slice(from).map((l, i) => tracker.update(10 * (from + i + 1), l));
+  const whole = run(new ConvergenceTracker(3, 0.01), 0);
+  assert.deepEqual(whole.map((u) => u.improved), [true, true, false, false, true, false, false, false]);
+  assert.deepEqual(whole.map((u) => u.converged), [false, false, false, false, false, false, false, true]);
+  // Stopped after 5 validations and resumed from the checkpointed state: the same decisions.
+  const first = new ConvergenceTracker(3, 0.01);
+  run(first, 0).slice(0, 5);
+  const partial = new ConvergenceTracker(3, 0.01);
+  losses.slice(0, 5).forEach((l, i) => partial.update(10 * (i + 1), l));
+  const resumed = run(new ConvergenceTracker(3, 0.01, JSON.parse(JSON.stringify(partial.state()))), 5);
+  assert.deepEqual(resumed, whole.slice(5));
+  assert.deepEqual(partial.state(), { bestLoss: 0.9, bestStep: 50, sinceBest: 0 });
+});
+
+test('the run-phase table: the lifecycle is forward only, and a finished run never changes its outcome', () => {
+  const legal: Array<[RunPhase, RunPhase]> = [
+    ['pending', 'training'],
+    ['training', 'evaluating'],
+    ['evaluating', 'compressing'],
+    ['compressing', 'succeeded'],
+    ['evaluating', 'succeeded'],
+    ['training', 'failed'],
+    ['compressing', 'failed'],
+  ];
+  for (const [from, to] of legal) assert.doesNotThrow(() => assertTransition(from, to), `${from} → ${to}`);
+  const illegal: Array<[RunPhase, RunPhase]> = [
+    ['succeeded', 'failed'],
+    ['failed', 'succeeded'],
+    ['evaluating', 'training'],
+    ['compressing', 'evaluating'],
+    ['pending', 'succeeded'],
+    ['training', 'compressing'],
+  ];
+  for (const [from, to] of illegal) assert.throws(() => assertTransition(from, to), new RegExp(`illegal run phase transition ${from} → ${to}`));
+});
+
+test('loading the whole coordinator (entry point included) loads no tfjs and no onnxruntime', () => {
+  const modules = [join(__dirname, '../../src/coordinator/coordinator'), join(__dirname, '../../src/cli/coordinator')];
+  const code = `${modules.map((m) => `require(${JSON.stringify(m)});`).join('')}
+    const loaded = Object.keys(require.cache);
+    process.stdout.write(JSON.stringify({ heavy: loaded.filter((k) => /@tensorflow|onnxruntime/.test(k)), total: loaded.length }));`;
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--test'));
+  const child = spawnSync(process.execPath, [...execArgv, '-e', code], { encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
+  const { heavy, total } = JSON.parse(child.stdout) as { heavy: string[]; total: number };
+  assert.ok(total > 50, `only ${total} modules loaded: the entry point was not loaded`);
+  assert.deepEqual(heavy, []);
+});
