@@ -16,7 +16,7 @@ import { evaluateAdaptation } from '../meta/evaluate';
 import { jointGradient } from '../meta/joint-gradient';
 import { metaParamSpec } from '../meta/meta-params';
 import { taskFamilyFor } from '../tasks/task-family';
-import type { Engine } from './engine';
+import type { ComputeEngine } from './engine';
 
 /**
  * Builds the engine for a run.
@@ -24,7 +24,7 @@ import type { Engine } from './engine';
  *   second-order gradients through an op tfjs cannot differentiate twice; DatasetError when the task family
  *   cannot be built.
  */
-export async function createTfjsEngine(config: RunConfig, backend: BackendName): Promise<Engine> {
+export async function createTfjsEngine(config: RunConfig, backend: BackendName): Promise<ComputeEngine> {
   await initBackend(backend);
   const family = taskFamilyFor(config);
   const model = createModel(config.model, family.outputs);

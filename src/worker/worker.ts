@@ -199,14 +199,14 @@ export class Worker {
       let gradient;
       let metrics;
       if (a.kind === 'TASK_KIND_TRAIN') {
-        const r = engine.train(params, taskSpecFromMessage(a.task));
+        const r = await engine.train(params, taskSpecFromMessage(a.task));
         gradient = r.gradient;
         metrics = { queryLoss: r.loss, queryMetric: r.metric };
       } else if (a.kind === 'TASK_KIND_EVAL') {
-        const r = engine.evaluate(params, taskSpecFromMessage(a.task), a.evalSteps, a.resetHead);
+        const r = await engine.evaluate(params, taskSpecFromMessage(a.task), a.evalSteps, a.resetHead);
         metrics = { evalLoss: r.loss, evalMetric: r.metric, queryLoss: r.loss.at(-1), queryMetric: r.metric.at(-1), chosenSteps: r.chosenSteps };
       } else if (a.kind === 'TASK_KIND_JOINT') {
-        const r = engine.joint(params, a.batchSeed, a.batchSize);
+        const r = await engine.joint(params, a.batchSeed, a.batchSize);
         gradient = r.gradient;
         metrics = { queryLoss: r.loss, queryMetric: r.metric };
       } else {

@@ -1,0 +1,39 @@
+/**
+ * Host process of simulated workers for bench/scale.ts: runs `--count` real workers (src/worker/worker.ts) with
+ * the simulated engine (src/sim) against `--coordinator`, until SIGTERM; then prints its own CPU time as JSON
+ * (`{"cpuSeconds": …}`) on stdout, so the benchmark can report what the harness cost.
+ *
+ *   npx tsx bench/scale-workers.ts --coordinator 127.0.0.1:PORT --token T --count 64 --time-model '{"kind":"fixed","ms":100}'
+ */
+import { Command } from 'commander';
+import { createLogger } from '../src/core/logger';
+import { simulatedEngine } from '../src/sim/simulated-engine';
+import { timeModelSchema } from '../src/sim/time-model';
+import { Worker } from '../src/worker/worker';
+import { positiveInt } from '../src/cli/options';
+
+const o = new Command()
+  .requiredOption('--coordinator <addr>', 'coordinator host:port')
+  .requiredOption('--token <token>', 'run token')
+  .requiredOption('--count <n>', 'workers in this process', positiveInt)
+  .requiredOption('--time-model <json>', 'task time model (src/sim/time-model.ts)')
+  .option('--name <prefix>', 'worker name prefix', 'sim')
+  .parse()
+  .opts<{ coordinator: string; token: string; count: number; timeModel: string; name: string }>();
+
+const time = timeModelSchema.parse(JSON.parse(o.timeModel));
+const log = createLogger('sim-worker');
+log.level = 'warn';
+const workers = Array.from(
+  { length: o.count },
+  (_, i) => new Worker({ address: o.coordinator, token: o.token, name: `${o.name}-${i}`, backend: 'simulated', log, createEngine: async (config) => simulatedEngine(config, time) }),
+);
+const running = workers.map((w) => w.run().catch((err: Error) => log.error({ err: err.message }, 'simulated worker failed')));
+process.on('SIGTERM', () => {
+  for (const w of workers) w.stop();
+  void Promise.all(running).finally(() => {
+    const cpu = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
+    process.exit(0);
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * The coordinator at scale (issue 10), measured with simulated workers: the real in-process coordinator
+ * (src/coordinator) and real gRPC workers over loopback whose task execution is a time model and whose
+ * meta-gradients are synthetic tensors of the model's real shapes (src/sim; hosted `--hosts` processes of
+ * bench/scale-workers.ts). Meta-batch = one task per worker, so the ideal step time is one task time.
+ *
+ *   npx tsx bench/scale.ts [--workers 1,8,64,256] [--models sinusoid,quickstart,5mb] [--task-ms 100] [--steps 8] [--hosts 4] [--stragglers]
+ *
+ * Per row: meta-steps/s against the ideal (1 / task time), scaling efficiency (ideal / mean step time, steps 2..S;
+ * step 1 includes the workers' first parameter fetch), coordinator CPU per task, p50/p99 step overhead (step time
+ * − task time), the coordinator's peak RSS, payload bytes per step (gradients in + parameters out, from the specs),
+ * and the harness's own CPU (all host processes, per wall second). `--stragglers` adds, per model, a row at the
+ * largest worker count with 1% of tasks 10× slower.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Table from 'cli-table3';
+import { Command } from 'commander';
+import { parseRunConfig, type RunConfigInput } from '../src/core/config';
+import { createLogger } from '../src/core/logger';
+import { countParams, zerosFromSpec } from '../src/core/param-set';
+import { Coordinator } from '../src/coordinator/coordinator';
+import { architectureOf } from '../src/model/architecture';
+import { metaParamSpec } from '../src/meta/meta-params';
+import { taskFamilyFor } from '../src/tasks/task-family';
+import type { TimeModel } from '../src/sim/time-model';
+import { tableStyle } from '../src/cli/options';
+
+const o = new Command()
+  .option('--workers <list>', 'simulated worker counts', '1,8,64,256')
+  .option('--models <list>', 'sinusoid (MLP 1-40-40-1), quickstart (examples/quickstart.yaml model), 5mb (16,384 × 80 embeddings)', 'sinusoid,quickstart,5mb')
+  .option('--task-ms <ms>', 'task time of the fixed time model', '100')
+  .option('--steps <n>', 'meta-steps per row', '8')
+  .option('--hosts <n>', 'processes hosting the simulated workers', '4')
+  .option('--stragglers', 'add a row with 1% stragglers 10× slower at the largest worker count', false)
+  .parse()
+  .opts<{ workers: string; models: string; taskMs: string; steps: string; hosts: string; stragglers: boolean }>();
+
+const MODELS: Record<string, Pick<RunConfigInput, 'task' | 'model'>> = {
+  sinusoid: { task: { family: 'sinusoid', shots: 5, queryShots: 10 }, model: { kind: 'sinusoid-mlp', hidden: [40, 40] } },
+  quickstart: { task: { family: 'sotu', ways: 5, shots: 5, queryShots: 5 }, model: { kind: 'transformer', layers: 0, tokenizer: 'hashed-words', hashBuckets: 4096, dModel: 64, heads: 2, dFf: 64, maxLength: 96 } },
+  '5mb': { task: { family: 'sotu', ways: 5, shots: 5, queryShots: 5 }, model: { kind: 'transformer', layers: 0, tokenizer: 'hashed-words', hashBuckets: 16384, dModel: 80, heads: 2, dFf: 80, maxLength: 96 } },
+};
+
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+
+interface Row {
+  model: string;
+  workers: number;
+  time: TimeModel;
+}
+
+async function measure(row: Row) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-scale-'));
+  const steps = Number(o.steps);
+  const config = parseRunConfig({
+    name: 'bench-scale',
+    ...MODELS[row.model]!,
+    algorithm: { name: 'fomaml', metaBatchSize: row.workers },
+    training: { maxSteps: steps, evalEverySteps: 1_000_000, evalTasks: 1, checkpointEverySteps: 1_000_000, keepCheckpoints: 1, patience: 1000 },
+    evaluation: { testTasks: 1, adaptSteps: 0, baselines: [] },
+    runtime: { outDir: dir, leaseTimeoutMs: 600_000 },
+    compression: { enabled: false },
+  } satisfies RunConfigInput);
+  const log = createLogger('coordinator');
+  log.level = 'warn';
+  const token = 'bench-scale-token';
+  const coordinator = new Coordinator({ config, token, resume: false, log });
+  const port = await coordinator.start('127.0.0.1:0');
+  const hosts = Math.min(Number(o.hosts), row.workers);
+  const children = Array.from({ length: hosts }, (_, h) => {
+    const count = Math.floor(row.workers / hosts) + (h < row.workers % hosts ? 1 : 0);
+    const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'scale-workers.ts'), '--coordinator', `127.0.0.1:${port}`, '--token', token, '--count', String(count), '--time-model', JSON.stringify(row.time), '--name', `h${h}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    return { child, output: () => out };
+  });
+  await new Promise<void>((resolve) => {
+    const check = (n: number) => n >= row.workers && resolve();
+    coordinator.events.on('workers', check);
+  });
+  const durations: number[] = [];
+  let peakRss = 0;
+  let cpuAtStep1 = process.cpuUsage();
+  let wallAtStep1 = performance.now();
+  coordinator.events.on('step', (e) => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    if (e.step === 1) {
+      cpuAtStep1 = process.cpuUsage();
+      wallAtStep1 = performance.now();
+    } else durations.push(e.durationSeconds);
+  });
+  let cpuAtEnd = process.cpuUsage();
+  let wallAtEnd = performance.now();
+  coordinator.events.on('step', (e) => {
+    if (e.step === steps) {
+      cpuAtEnd = process.cpuUsage(cpuAtStep1);
+      wallAtEnd = performance.now();
+    }
+  });
+  const harnessStarted = performance.now();
+  await coordinator.run();
+  const harnessWall = (performance.now() - harnessStarted) / 1000;
+  const harnessCpu = await Promise.all(
+    children.map(
+      ({ child, output }) =>
+        new Promise<number>((resolve) => {
+          child.once('exit', () => resolve((JSON.parse(output().trim().split('\n').at(-1) ?? '{"cpuSeconds":0}') as { cpuSeconds: number }).cpuSeconds));
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await coordinator.close();
+  rmSync(dir, { recursive: true, force: true });
+  const family = taskFamilyFor(config);
+  const metaParams = countParams(zerosFromSpec(metaParamSpec(architectureOf(config.model, family.outputs), config.algorithm)));
+  const taskSeconds = row.time.ms / 1000;
+  const mean = durations.reduce((a, b) => a + b, 0) / durations.length;
+  const tasks = row.workers * durations.length;
+  const coordinatorCpu = (cpuAtEnd.user + cpuAtEnd.system) / 1e6;
+  return {
+    stepsPerSecond: 1 / mean,
+    ideal: 1 / taskSeconds,
+    efficiency: taskSeconds / mean,
+    cpuPerTaskMs: (1000 * coordinatorCpu) / tasks,
+    p50: quantile(durations, 0.5) - taskSeconds,
+    p99: quantile(durations, 0.99) - taskSeconds,
+    rssMiB: peakRss / 2 ** 20,
+    bytesPerStep: 2 * 4 * metaParams * row.workers,
+    coordinatorCpuShare: coordinatorCpu / ((wallAtEnd - wallAtStep1) / 1000),
+    harnessCpuShare: harnessCpu.reduce((a, b) => a + b, 0) / harnessWall,
+  };
+}
+
+async function main(): Promise<void> {
+  const table = new Table({
+    style: tableStyle(),
+    head: ['model', 'workers', 'time model', 'meta-steps/s', 'ideal', 'efficiency', 'coord. CPU/task', 'p50 / p99 overhead', 'coord. RSS', 'payload/step', 'coord. CPU', 'harness CPU'],
+  });
+  const counts = o.workers.split(',').map(Number);
+  const taskMs = Number(o.taskMs);
+  for (const model of o.models.split(',')) {
+    const rows: Row[] = counts.map((workers) => ({ model, workers, time: { kind: 'fixed', ms: taskMs, sigma: 0, stragglerFraction: 0, stragglerFactor: 10 } }));
+    if (o.stragglers) rows.push({ model, workers: Math.max(...counts), time: { kind: 'fixed', ms: taskMs, sigma: 0, stragglerFraction: 0.01, stragglerFactor: 10 } });
+    for (const row of rows) {
+      const r = await measure(row);
+      const time = row.time.stragglerFraction > 0 ? `${taskMs} ms, 1% × ${row.time.stragglerFactor}` : `${taskMs} ms`;
+      table.push([model, row.workers, time, r.stepsPerSecond.toFixed(2), r.ideal.toFixed(2), `${(100 * r.efficiency).toFixed(1)}%`, `${r.cpuPerTaskMs.toFixed(2)} ms`, `${(1000 * r.p50).toFixed(0)} / ${(1000 * r.p99).toFixed(0)} ms`, `${r.rssMiB.toFixed(0)} MiB`, `${(r.bytesPerStep / 1e6).toFixed(1)} MB`, `${(100 * r.coordinatorCpuShare).toFixed(0)}%`, `${(100 * r.harnessCpuShare).toFixed(0)}%`]);
+      process.stderr.write(`${model} × ${row.workers}: ${(100 * r.efficiency).toFixed(1)}% efficiency\n`);
+    }
+  }
+  console.log(`Coordinator scaling with simulated workers (fixed ${taskMs} ms tasks, meta-batch = workers, ${o.steps} steps per row; CPU shares are of one core)`);
+  console.log(table.toString());
+}
+
+void main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
