@@ -10,7 +10,8 @@
  * step 1 includes the workers' first parameter fetch), coordinator CPU per task, p50/p99 step overhead (step time
  * − task time), the coordinator's peak RSS, payload bytes per step (gradients in + parameters out, from the specs),
  * and the harness's own CPU (all host processes, per wall second). `--stragglers` adds, per model, a row at the
- * largest worker count with 1% of tasks 10× slower.
+ * largest worker count with 1% of tasks 10× slower, without and with speculative backups (`runtime.speculativeAfter`
+ * 0.9). Note: a step with W tasks has a 1 − 0.99^W chance of holding a straggler (92% at 256).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -50,6 +51,8 @@ interface Row {
   model: string;
   workers: number;
   time: TimeModel;
+  /** `runtime.speculativeAfter`, when backups are on. */
+  speculativeAfter?: number;
 }
 
 async function measure(row: Row) {
@@ -61,7 +64,7 @@ async function measure(row: Row) {
     algorithm: { name: 'fomaml', metaBatchSize: row.workers },
     training: { maxSteps: steps, evalEverySteps: 1_000_000, evalTasks: 1, checkpointEverySteps: 1_000_000, keepCheckpoints: 1, patience: 1000 },
     evaluation: { testTasks: 1, adaptSteps: 0, baselines: [] },
-    runtime: { outDir: dir, leaseTimeoutMs: 600_000 },
+    runtime: { outDir: dir, leaseTimeoutMs: 600_000, ...(row.speculativeAfter ? { speculativeAfter: row.speculativeAfter } : {}) },
     compression: { enabled: false },
   } satisfies RunConfigInput);
   const log = createLogger('coordinator');
@@ -143,10 +146,13 @@ async function main(): Promise<void> {
   const taskMs = Number(o.taskMs);
   for (const model of o.models.split(',')) {
     const rows: Row[] = counts.map((workers) => ({ model, workers, time: { kind: 'fixed', ms: taskMs, sigma: 0, stragglerFraction: 0, stragglerFactor: 10 } }));
-    if (o.stragglers) rows.push({ model, workers: Math.max(...counts), time: { kind: 'fixed', ms: taskMs, sigma: 0, stragglerFraction: 0.01, stragglerFactor: 10 } });
+    if (o.stragglers) {
+      const time: TimeModel = { kind: 'fixed', ms: taskMs, sigma: 0, stragglerFraction: 0.01, stragglerFactor: 10 };
+      rows.push({ model, workers: Math.max(...counts), time }, { model, workers: Math.max(...counts), time, speculativeAfter: 0.9 });
+    }
     for (const row of rows) {
       const r = await measure(row);
-      const time = row.time.stragglerFraction > 0 ? `${taskMs} ms, 1% × ${row.time.stragglerFactor}` : `${taskMs} ms`;
+      const time = `${taskMs} ms${row.time.stragglerFraction > 0 ? `, 1% × ${row.time.stragglerFactor}` : ''}${row.speculativeAfter ? `, backups after ${100 * row.speculativeAfter}%` : ''}`;
       table.push([model, row.workers, time, r.stepsPerSecond.toFixed(2), r.ideal.toFixed(2), `${(100 * r.efficiency).toFixed(1)}%`, `${r.cpuPerTaskMs.toFixed(2)} ms`, `${(1000 * r.p50).toFixed(0)} / ${(1000 * r.p99).toFixed(0)} ms`, `${r.rssMiB.toFixed(0)} MiB`, `${(r.bytesPerStep / 1e6).toFixed(1)} MB`, `${(100 * r.coordinatorCpuShare).toFixed(0)}%`, `${(100 * r.harnessCpuShare).toFixed(0)}%`]);
       process.stderr.write(`${model} × ${row.workers}: ${(100 * r.efficiency).toFixed(1)}% efficiency\n`);
     }

@@ -76,7 +76,7 @@ export class Coordinator {
     this.family = taskFamilyFor(config);
     this.metaSpec = metaParamSpec(architectureOf(config.model, this.family.outputs), config.algorithm);
     this.jointSpec = architectureOf(config.model, Math.max(1, this.family.classCount('train'))).spec;
-    this.dispatcher = new TaskDispatcher({ leaseTimeoutMs: config.runtime.leaseTimeoutMs, maxAttempts: config.runtime.maxAttempts });
+    this.dispatcher = new TaskDispatcher({ leaseTimeoutMs: config.runtime.leaseTimeoutMs, maxAttempts: config.runtime.maxAttempts, speculateAfter: config.runtime.speculativeAfter });
     const metrics = o.registry && new CoordinatorMetrics(o.registry, config, this);
     this.server = new CoordinatorServer({
       token: o.token,

@@ -9,7 +9,12 @@
  * - a late or duplicate result (an attempt that is no longer current, or an item already done) is ignored;
  * - an item that fails `maxAttempts` times (bad result, worker error, lost worker, deadline) fails the batch with
  *   a RunFailedError naming the task, the worker and the last reason;
- * - the batch size and contents never depend on the number of workers.
+ * - the batch size and contents never depend on the number of workers;
+ * - with `speculateAfter` f, once a fraction f of a batch is done and no item is queued, each outstanding item
+ *   (oldest lease first) gets one backup attempt on another worker with a free slot (Dean & Ghemawat 2004, "backup
+ *   tasks"); the first valid result wins and the other attempt is cancelled. Backups do not count as attempts, and a
+ *   failed attempt is retried only when no other attempt of the item is live. Workers compute deterministically, so
+ *   the results, and the run's parameters, are the same with or without backups.
  */
 import { EventEmitter } from 'node:events';
 import { RunFailedError } from '../core/errors';
@@ -32,6 +37,8 @@ export interface DispatcherOptions {
   leaseTimeoutMs: number;
   /** Attempts per item before the run fails. */
   maxAttempts: number;
+  /** Fraction of a batch done after which outstanding items get a backup attempt; omitted = no backups. */
+  speculateAfter?: number;
 }
 
 interface Pending {
@@ -43,6 +50,13 @@ interface Pending {
   resolve: (r: WorkResult) => void;
   reject: (e: Error) => void;
   done: boolean;
+  /** Backup attempts issued (at most one). */
+  backups: number;
+}
+
+/** The items of one runBatch call. */
+interface Batch {
+  readonly pendings: Pending[];
 }
 
 interface Lease {
@@ -50,14 +64,20 @@ interface Lease {
   assignmentId: string;
   workerId: string;
   timer: NodeJS.Timeout;
+  /** Date.now() when assigned (backups go to the oldest outstanding leases first). */
+  startedAt: number;
 }
 
-/** Events: `dispatched` (item, workerId), `redispatched` (item, reason), `completed` (item, result), `failed` (item, message). */
+/**
+ * Events: `dispatched` (item, workerId), `redispatched` (item, reason), `speculated` (item, workerId: a backup
+ * attempt), `completed` (item, result), `failed` (item, message).
+ */
 export class TaskDispatcher extends EventEmitter {
   private readonly queue: Pending[] = [];
   private readonly leases = new Map<string, Lease>();
   private readonly workers = new Map<string, WorkerSlot>();
   private readonly busy = new Map<string, number>();
+  private readonly batches = new Set<Batch>();
 
   constructor(private readonly options: DispatcherOptions) {
     super();
@@ -115,16 +135,20 @@ export class TaskDispatcher extends EventEmitter {
     const promises = items.map(
       (item) =>
         new Promise<WorkResult>((resolve, reject) => {
-          const p: Pending = { item, attempt: 0, failedOn: new Set(), resolve, reject, done: false };
+          const p: Pending = { item, attempt: 0, failedOn: new Set(), resolve, reject, done: false, backups: 0 };
           pendings.push(p);
           this.queue.push(p);
         }),
     );
+    const batch: Batch = { pendings };
+    this.batches.add(batch);
     this.pump();
-    return Promise.all(promises).catch((err: Error) => {
-      for (const p of pendings) this.abandon(p);
-      throw err;
-    });
+    return Promise.all(promises)
+      .catch((err: Error) => {
+        for (const p of pendings) this.abandon(p);
+        throw err;
+      })
+      .finally(() => this.batches.delete(batch));
   }
 
   /**
@@ -136,6 +160,10 @@ export class TaskDispatcher extends EventEmitter {
     if (!lease || lease.workerId !== workerId || lease.pending.done) return false;
     this.endLease(lease);
     lease.pending.done = true;
+    for (const other of this.leasesOf(lease.pending)) {
+      this.endLease(other);
+      this.workers.get(other.workerId)?.cancel(other.assignmentId);
+    }
     this.emit('completed', lease.pending.item, result);
     lease.pending.resolve(result);
     this.pump();
@@ -148,7 +176,7 @@ export class TaskDispatcher extends EventEmitter {
     if (!lease || lease.workerId !== workerId || lease.pending.done) return false;
     this.endLease(lease);
     lease.pending.failedOn.add(workerId);
-    this.retry(lease.pending, `worker ${workerId}: ${reason}`);
+    if (this.leasesOf(lease.pending).length === 0) this.retry(lease.pending, `worker ${workerId}: ${reason}`);
     this.pump();
     return true;
   }
@@ -186,7 +214,12 @@ export class TaskDispatcher extends EventEmitter {
 
   private loseLease(lease: Lease, reason: string): void {
     this.endLease(lease);
-    if (!lease.pending.done) this.retry(lease.pending, reason);
+    if (!lease.pending.done && this.leasesOf(lease.pending).length === 0) this.retry(lease.pending, reason);
+  }
+
+  /** The live leases of `p`. */
+  private leasesOf(p: Pending): Lease[] {
+    return [...this.leases.values()].filter((l) => l.pending === p);
   }
 
   private retry(p: Pending, reason: string): void {
@@ -247,24 +280,53 @@ export class TaskDispatcher extends EventEmitter {
       }
       this.queue.splice(qi, 1);
       p.attempt += 1;
-      const assignmentId = `${p.item.key}#${p.attempt}`;
-      const deadline = Date.now() + this.options.leaseTimeoutMs;
-      const lease: Lease = {
-        pending: p,
-        assignmentId,
-        workerId: worker.id,
-        timer: setTimeout(() => {
-          worker.cancel(assignmentId);
-          p.failedOn.add(worker.id);
-          this.loseLease(lease, `lease of ${assignmentId} on worker ${worker.id} expired after ${this.options.leaseTimeoutMs} ms`);
-          this.pump();
-        }, this.options.leaseTimeoutMs),
-      };
-      lease.timer.unref();
-      this.leases.set(assignmentId, lease);
-      this.busy.set(worker.id, (this.busy.get(worker.id) ?? 0) + 1);
       this.emit('dispatched', p.item, worker.id);
-      worker.assign(p.item, assignmentId, p.attempt, deadline);
+      this.lease(p, worker, `${p.item.key}#${p.attempt}`);
+    }
+    if (this.queue.length === 0) this.speculate();
+  }
+
+  /** Records a lease of `p` on `worker` and sends the assignment. */
+  private lease(p: Pending, worker: WorkerSlot, assignmentId: string): void {
+    const deadline = Date.now() + this.options.leaseTimeoutMs;
+    const lease: Lease = {
+      pending: p,
+      assignmentId,
+      workerId: worker.id,
+      startedAt: Date.now(),
+      timer: setTimeout(() => {
+        worker.cancel(assignmentId);
+        p.failedOn.add(worker.id);
+        this.loseLease(lease, `lease of ${assignmentId} on worker ${worker.id} expired after ${this.options.leaseTimeoutMs} ms`);
+        this.pump();
+      }, this.options.leaseTimeoutMs),
+    };
+    lease.timer.unref();
+    this.leases.set(assignmentId, lease);
+    this.busy.set(worker.id, (this.busy.get(worker.id) ?? 0) + 1);
+    worker.assign(p.item, assignmentId, p.attempt, deadline);
+  }
+
+  /** Backup attempts for the outstanding items of batches past `speculateAfter` (see the module docs). */
+  private speculate(): void {
+    const after = this.options.speculateAfter;
+    if (after === undefined) return;
+    for (const batch of this.batches) {
+      const outstanding = batch.pendings.filter((p) => !p.done);
+      if (outstanding.length === 0 || (batch.pendings.length - outstanding.length) / batch.pendings.length < after) continue;
+      const candidates = outstanding
+        .filter((p) => p.backups === 0)
+        .map((p) => ({ p, leases: this.leasesOf(p) }))
+        .filter((c) => c.leases.length === 1)
+        .sort((a, b) => a.leases[0]!.startedAt - b.leases[0]!.startedAt);
+      for (const { p, leases } of candidates) {
+        const running = leases[0]!.workerId;
+        const worker = [...this.workers.values()].find((w) => w.id !== running && !p.failedOn.has(w.id) && w.capacity - (this.busy.get(w.id) ?? 0) > 0);
+        if (!worker) return;
+        p.backups += 1;
+        this.emit('speculated', p.item, worker.id);
+        this.lease(p, worker, `${p.item.key}#${p.attempt}b`);
+      }
     }
   }
 }

@@ -222,6 +222,12 @@ const runtimeSchema = z
     leaseTimeoutMs: timing(MIN_LEASE_TIMEOUT_MS, 'ms', 'a shorter lease expires before the result of a task can arrive').default(120_000),
     /** Attempts per task before the run fails. @default 3 */
     maxAttempts: positiveInt.default(3),
+    /**
+     * Straggler mitigation: once this fraction of a step's tasks is done, each outstanding task gets one backup
+     * attempt on another free worker; the first valid result wins (src/coordinator/task-dispatcher.ts). The
+     * parameters are the same with or without. Omitted = no backups.
+     */
+    speculativeAfter: z.number().gt(0).max(1).optional(),
     /** gRPC listen address of the coordinator (port 0 = any free port). @default 127.0.0.1:0 */
     listen: z.string().default('127.0.0.1:0'),
     /** gRPC keepalive ping interval and timeout of the coordinator; at least {@link MIN_KEEPALIVE_MS}. @default 5000 */

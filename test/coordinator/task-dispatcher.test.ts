@@ -87,3 +87,52 @@ test('after max attempts the batch fails with the task, the worker and the reaso
   assert.equal(d.inFlight, 0);
   assert.equal(d.queued, 0);
 });
+
+test('speculation: past the threshold an outstanding task gets one backup elsewhere; the first result wins and the other is cancelled', async () => {
+  const d = new TaskDispatcher({ leaseTimeoutMs: 10_000, maxAttempts: 2, speculateAfter: 0.5 });
+  const a = slot('a');
+  const b = slot('b');
+  const c = slot('c');
+  const speculated: string[] = [];
+  d.on('speculated', (i: WorkItem, w: string) => speculated.push(`${i.key}@${w}`));
+  for (const w of [a, b, c]) d.addWorker(w);
+  const batch = d.runBatch([item(0), item(1), item(2)]);
+  assert.deepEqual([a.got, b.got, c.got], [['train/1/0#1'], ['train/1/1#1'], ['train/1/2#1']]);
+  d.complete('a', 'train/1/0#1', ok('a')); // 1/3 done: below the threshold, no backup
+  assert.deepEqual(speculated, []);
+  d.complete('b', 'train/1/1#1', ok('b')); // 2/3 done: item 2 (on c) gets a backup on a free worker
+  assert.deepEqual(speculated, ['train/1/2@a']);
+  assert.deepEqual(a.got, ['train/1/0#1', 'train/1/2#1b']);
+  // The original attempt fails while the backup runs: no retry, the backup still counts.
+  assert.equal(d.fail('c', 'train/1/2#1', 'worker error'), true);
+  assert.equal(d.queued, 0);
+  assert.equal(d.complete('a', 'train/1/2#1b', ok('a')), true);
+  assert.deepEqual((await batch).map((r) => r.workerId), ['a', 'b', 'a']);
+  assert.equal(d.inFlight, 0);
+});
+
+test('speculation: the winner cancels the backup; without speculateAfter no backup is ever made', async () => {
+  const d = new TaskDispatcher({ leaseTimeoutMs: 10_000, maxAttempts: 2, speculateAfter: 0.5 });
+  const a = slot('a');
+  const b = slot('b');
+  d.addWorker(a);
+  d.addWorker(b);
+  const batch = d.runBatch([item(0), item(1)]);
+  d.complete('a', a.got[0]!, ok('a'));
+  assert.deepEqual(a.got, ['train/1/0#1', 'train/1/1#1b']);
+  assert.equal(d.complete('b', 'train/1/1#1', ok('b')), true);
+  assert.deepEqual(a.cancelled, ['train/1/1#1b']);
+  assert.equal(d.complete('a', 'train/1/1#1b', ok('a')), false, 'the cancelled backup result was accepted');
+  assert.deepEqual((await batch).map((r) => r.workerId), ['a', 'b']);
+
+  const plain = new TaskDispatcher({ leaseTimeoutMs: 10_000, maxAttempts: 2 });
+  const x = slot('x');
+  const y = slot('y');
+  plain.addWorker(x);
+  plain.addWorker(y);
+  const other = plain.runBatch([item(0), item(1)]);
+  plain.complete('x', x.got[0]!, ok('x'));
+  assert.deepEqual(x.got, ['train/1/0#1']);
+  plain.complete('y', y.got[0]!, ok('y'));
+  await other;
+});

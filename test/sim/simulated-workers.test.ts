@@ -24,7 +24,7 @@ test('time model: deterministic per task seed; about the stated fraction of stra
 });
 
 /** A short sinusoid run of the real coordinator with `count` simulated workers (real gRPC); returns the final parameters. */
-async function simulatedRun(count: number) {
+async function simulatedRun(count: number, timeModel: object = { kind: 'lognormal', ms: 5 }, speculativeAfter?: number) {
   const dir = tempDir();
   const config = parseRunConfig({
     name: 'sim',
@@ -33,14 +33,16 @@ async function simulatedRun(count: number) {
     algorithm: { name: 'fomaml', metaBatchSize: 6 },
     training: { maxSteps: 3, evalEverySteps: 3, evalTasks: 2, checkpointEverySteps: 3, patience: 10 },
     evaluation: { testTasks: 2, adaptSteps: 1, baselines: ['random'] },
-    runtime: { outDir: join(dir, 'run') },
+    runtime: { outDir: join(dir, 'run'), ...(speculativeAfter ? { speculativeAfter } : {}) },
     compression: { enabled: false },
   });
   const log = createLogger('test');
   log.level = 'error';
   const coordinator = new Coordinator({ config, token: 't', resume: false, log });
   const port = await coordinator.start('127.0.0.1:0');
-  const time = timeModelSchema.parse({ kind: 'lognormal', ms: 5 });
+  const time = timeModelSchema.parse(timeModel);
+  let backups = 0;
+  coordinator.dispatcher.on('speculated', () => backups++);
   const workers = Array.from({ length: count }, (_, i) => new Worker({ address: `127.0.0.1:${port}`, token: 't', name: `sim-${i}`, backend: 'simulated', log, createEngine: async (c) => simulatedEngine(c, time) }));
   const running = workers.map((w) => w.run());
   const summary = await coordinator.run();
@@ -48,7 +50,7 @@ async function simulatedRun(count: number) {
   await coordinator.close();
   await Promise.all(running);
   const completed = workers.reduce((n, w) => n + w.tasksCompleted, 0);
-  return { params: (await loadCheckpoint(summary.checkpoint)).params, completed, workers };
+  return { params: (await loadCheckpoint(summary.checkpoint)).params, completed, workers, backups };
 }
 
 test('simulated workers drive the real coordinator over gRPC; the final parameters are the same for 1 and 3 of them', async () => {
@@ -59,4 +61,13 @@ test('simulated workers drive the real coordinator over gRPC; the final paramete
   assert.equal(three.completed, 24);
   assert.ok(three.workers.every((w) => w.tasksCompleted > 0), 'a simulated worker got no task');
   for (const [name, t] of one.params) assert.deepEqual(Array.from(three.params.get(name)!.data), Array.from(t.data), name);
+});
+
+test('speculative backups against stragglers leave the final parameters bitwise identical', async () => {
+  const stragglers = { kind: 'fixed', ms: 5, stragglerFraction: 0.3, stragglerFactor: 40 };
+  const without = await simulatedRun(4, stragglers);
+  const withBackups = await simulatedRun(4, stragglers, 0.5);
+  assert.equal(without.backups, 0);
+  assert.ok(withBackups.backups > 0, 'no backup was issued');
+  for (const [name, t] of without.params) assert.deepEqual(Array.from(withBackups.params.get(name)!.data), Array.from(t.data), name);
 });
