@@ -54,6 +54,15 @@ export interface CoordinatorOptions {
   compressionQueue?: JobQueue;
 }
 
+/**
+ * The run config as workers get it in `Welcome.config_json` (docs/wire.md): everything but the `kubernetes` and
+ * `nats` sections, which workers never read (the NATS URL may carry credentials).
+ */
+export function workerConfig(config: RunConfig): Omit<RunConfig, 'kubernetes' | 'nats'> {
+  const { kubernetes: _k, nats: _n, ...rest } = config;
+  return rest;
+}
+
 /** One run's coordinator. */
 export class Coordinator {
   readonly events = new RunEvents();
@@ -83,7 +92,7 @@ export class Coordinator {
       tls: o.tls,
       keepaliveMs: config.runtime.keepaliveMs,
       runName: config.name,
-      configJson: JSON.stringify(config),
+      configJson: JSON.stringify(workerConfig(config)),
       dispatcher: this.dispatcher,
       versions: this.versions,
       validateResult: (item, gradient, metrics) => this.validateResult(item, gradient, metrics),

@@ -54,9 +54,11 @@ export function tokenMetadata(token: string): grpc.Metadata {
 export function checkToken(metadata: grpc.Metadata, expected: string): string | undefined {
   const values = metadata.get(HEADER);
   if (values.length === 0) return 'no run token presented';
-  const presented = String(values[0]);
-  const want = Buffer.from(`Bearer ${expected}`);
-  const got = Buffer.from(presented);
+  // RFC 7235 §2.1: the auth scheme is case-insensitive ("Bearer", "bearer"); one or more spaces follow it.
+  const match = /^(\S+) +(.*)$/s.exec(String(values[0]));
+  if (!match || match[1]!.toLowerCase() !== 'bearer') return `the ${HEADER} metadata is not "Bearer <run token>"`;
+  const want = Buffer.from(expected);
+  const got = Buffer.from(match[2]!);
   if (got.length !== want.length || !timingSafeEqual(got, want)) return 'wrong run token';
   return undefined;
 }
