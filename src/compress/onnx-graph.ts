@@ -79,7 +79,7 @@ export class GraphBuilder {
     const codes = this.init(`${name}.int8`, w.tensor.shape, DataType.INT8, rawBytes(w.tensor.values));
     const scales = this.floats(`${name}.scales`, [w.tensor.scales.length], w.tensor.scales);
     this.names.add(out);
-    this.nodes.push({ opType: 'DequantizeLinear', input: [codes, scales], output: [out], attribute: [attr('axis', { int: w.tensor.axis })] });
+    this.nodes.push({ name: out, opType: 'DequantizeLinear', input: [codes, scales], output: [out], attribute: [attr('axis', { int: w.tensor.axis })] });
     return out;
   }
 
@@ -88,16 +88,19 @@ export class GraphBuilder {
     return this.weights.has(name);
   }
 
-  /** Appends node `op(inputs)` with attributes; returns its (single) output name. */
+  /**
+   * Appends node `op(inputs)` with attributes; returns its (single) output name, which is also the node's name (so
+   * that an onnxruntime error names the node, e.g. `layer0_attn_matmul12`).
+   */
   node(op: string, inputs: readonly string[], attributes: Readonly<Record<string, AttributeValue>> = {}, hint = op.toLowerCase()): string {
     const out = this.fresh(hint);
-    this.nodes.push({ opType: op, input: [...inputs], output: [out], attribute: Object.entries(attributes).map(([k, v]) => attr(k, v)) });
+    this.nodes.push({ name: out, opType: op, input: [...inputs], output: [out], attribute: Object.entries(attributes).map(([k, v]) => attr(k, v)) });
     return out;
   }
 
   /** Renames the value `from` to the graph output `to` (an Identity node). */
   output(from: string, to: string): void {
-    this.nodes.push({ opType: 'Identity', input: [from], output: [to] });
+    this.nodes.push({ name: to, opType: 'Identity', input: [from], output: [to] });
   }
 
   /**

@@ -131,4 +131,8 @@ test('the int8 export stores every quantized weight as an int8 initializer behin
     assert.equal(Number(dq?.attribute?.find((a) => a.name === 'axis')?.i), 1, name);
   }
   assert.equal(Number(model.opsetImport![0]!.version), 17);
+  // Every node is named (an onnxruntime error then points at one), uniquely.
+  const names = graph.node!.map((n) => n.name ?? '');
+  assert.ok(names.every((n) => n.length > 0), 'a node has no name');
+  assert.equal(new Set(names).size, names.length, 'node names repeat');
 });
