@@ -10,7 +10,8 @@
  */
 import { deriveSeed } from '../core/rng';
 import { specOf, type ParamSet } from '../core/param-set';
-import { RunFailedError } from '../core/errors';
+import { CheckpointError, RunFailedError } from '../core/errors';
+import { z } from 'zod';
 import { initMetaParams } from '../meta/meta-params';
 import { loadPretrainedBody, withPretrainedBody, type PretrainedBody } from '../pretrain/pretrained-body';
 import { Adam } from '../meta/adam';
@@ -53,6 +54,29 @@ interface Extra {
   convergence: ConvergenceState;
   converged: boolean;
   history: TrainHistory;
+}
+
+const count = z.number().int().nonnegative();
+const numbers = z.array(z.number());
+/** What a meta-training checkpoint's `extra` must hold to be resumed. */
+const extraSchema = z.object({
+  config: z.unknown(),
+  convergence: z.object({ bestLoss: z.number().nullable(), bestStep: count, sinceBest: count }),
+  converged: z.boolean(),
+  history: z.object({ steps: numbers, metaLoss: numbers, metaMetric: numbers, tasksPerSecond: numbers, workers: numbers, valSteps: numbers, valLoss: numbers, valMetric: numbers }),
+});
+
+/**
+ * The training state recorded in a checkpoint's `extra` (convergence tracker, history), validated.
+ * @throws CheckpointError naming the checkpoint and the first bad field (`extra.convergence.bestStep`, …).
+ */
+export function trainingStateOf(extra: unknown, path: string): Extra {
+  const parsed = extraSchema.safeParse(extra);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CheckpointError(`checkpoint ${path}: cannot resume: extra.${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data as Extra;
 }
 
 const emptyHistory = (): TrainHistory => ({ steps: [], metaLoss: [], metaMetric: [], tasksPerSecond: [], workers: [], valSteps: [], valLoss: [], valMetric: [] });
@@ -124,7 +148,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
       params = c.params;
       adam = new Adam(specOf(params), { lr: algorithm.outerLr }, c.optimizer);
       step = c.step;
-      extra = c.extra as unknown as Extra;
+      extra = trainingStateOf(c.extra, c.path);
       // The best checkpoint is the one of the tracker's best step (never newer than the resumed step), so a
       // corrupt newer checkpoint that best.json may point to does not matter.
       if (extra.convergence.bestStep > 0) {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { paramSet, type ParamSet } from '../../src/core/param-set';
-import { ShapeError } from '../../src/core/errors';
+import { CheckpointError, ShapeError } from '../../src/core/errors';
+import { trainingStateOf } from '../../src/coordinator/meta-train';
 import { meanGradient } from '../../src/coordinator/aggregate';
 import { ConvergenceTracker } from '../../src/coordinator/convergence';
 import { assertTransition, type RunPhase } from '../../src/coordinator/run-phase';
@@ -79,4 +80,12 @@ test('loading the whole coordinator (entry point included) loads no tfjs and no 
   const { heavy, total } = JSON.parse(child.stdout) as { heavy: string[]; total: number };
   assert.ok(total > 50, `only ${total} modules loaded: the entry point was not loaded`);
   assert.deepEqual(heavy, []);
+});
+
+test('a resumed checkpoint\'s training state is validated, naming the bad field', () => {
+  const good = { config: {}, convergence: { bestLoss: 0.5, bestStep: 4, sinceBest: 1 }, converged: false, history: { steps: [1], metaLoss: [1], metaMetric: [0], tasksPerSecond: [1], workers: [1], valSteps: [], valLoss: [], valMetric: [] } };
+  assert.deepEqual(trainingStateOf(good, 'ckpt'), good);
+  assert.throws(() => trainingStateOf({ ...good, convergence: { ...good.convergence, bestStep: -1 } }, 'runs/x/step-4'), (e: Error) => e instanceof CheckpointError && /checkpoint runs\/x\/step-4: cannot resume: extra\.convergence\.bestStep/.test(e.message));
+  assert.throws(() => trainingStateOf({ ...good, history: { ...good.history, metaLoss: 'x' } }, 'c'), /extra\.history\.metaLoss/);
+  assert.throws(() => trainingStateOf(undefined, 'c'), CheckpointError);
 });
