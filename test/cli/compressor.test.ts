@@ -73,10 +73,17 @@ test('a job that always fails ends after the configured attempts: one compressio
   const outcome = await queue.waitForOutcome(job.jobId);
   await new Promise((r) => setTimeout(r, 1000)); // no further attempt may follow
   c.kill('SIGTERM');
-  assert.equal((await waitExit(c)).code, 0);
+  const exit = await waitExit(c);
+  assert.equal(exit.code, 0);
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.attempts, 2);
   assert.match(outcome.error!, /params\.safetensors/);
+  // The error text is in the compressor's own log, with the job and the attempt: a warning, then an error.
+  const logged = exit.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; jobId?: string; attempt?: number; err?: string; msg: string });
+  const attempts = logged.filter((l) => l.jobId === job.jobId && l.err !== undefined);
+  assert.deepEqual(attempts.map((l) => [l.level, l.attempt]), [[40, 1], [50, 2]], exit.stderr);
+  for (const l of attempts) assert.equal(l.err, outcome.error);
+  assert.match(attempts[1]!.msg, /failed for good after 2 attempts: .*params\.safetensors/);
   assert.equal(events.filter((e) => e.event === 'compression.started').length, 2);
   assert.equal(events.filter((e) => e.event === 'warning').length, 1);
   const failed = events.filter((e) => e.event === 'compression.failed');
