@@ -1,11 +1,13 @@
 /**
  * NetworkPolicies of a run (https://kubernetes.io/docs/concepts/services-networking/network-policies/):
- * workers may reach only the coordinator's gRPC port, NATS and DNS; the coordinator accepts gRPC only from its
- * workers. Metrics ports stay open to scrapers and to the API server's service proxy (`metatrain status`).
+ * workers may reach only the coordinator's gRPC port and DNS; the coordinator accepts gRPC only from its workers;
+ * the compressor may reach only NATS (its work queue and run events) and DNS, and accepts nothing but scrapes.
+ * Metrics ports stay open to scrapers and to the API server's service proxy (`metatrain status`).
  * NATS pods are selected by the label of the official NATS Helm chart, `app.kubernetes.io/name: nats`, in any
  * namespace.
  */
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { INetworkPolicyEgressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule';
 import type { INetworkPolicyIngressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyIngressRule';
 import { runNames, selectorLabels } from './names';
 import { objectMeta, type RunObjectMeta } from './render-meta';
@@ -19,7 +21,10 @@ type RunNetworkPolicy = INetworkPolicy & { metadata: RunObjectMeta };
 /** Ingress rule opening the metrics port to every source. */
 const METRICS_INGRESS: INetworkPolicyIngressRule = { ports: [{ port: METRICS_PORT, protocol: 'TCP' }] };
 
-/** NetworkPolicy `<run>-worker`: egress to the coordinator, NATS and DNS only; ingress on metrics only. */
+/** Egress rule to DNS (UDP and TCP 53) anywhere. */
+const DNS_EGRESS: INetworkPolicyEgressRule = { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] };
+
+/** NetworkPolicy `<run>-worker`: egress to the coordinator and DNS only (workers never use NATS); ingress on metrics only. */
 export function renderWorkerNetworkPolicy(s: DeploySettings): RunNetworkPolicy {
   return {
     apiVersion: 'networking.k8s.io/v1',
@@ -31,8 +36,7 @@ export function renderWorkerNetworkPolicy(s: DeploySettings): RunNetworkPolicy {
       ingress: [METRICS_INGRESS],
       egress: [
         { to: [{ podSelector: { matchLabels: selectorLabels(s.run, 'coordinator') } }], ports: [{ port: GRPC_PORT, protocol: 'TCP' }] },
-        { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { ...NATS_POD_LABELS } } }], ports: [{ port: s.natsPort, protocol: 'TCP' }] },
-        { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+        DNS_EGRESS,
       ],
     },
   };
@@ -50,6 +54,27 @@ export function renderCoordinatorNetworkPolicy(s: DeploySettings): RunNetworkPol
       ingress: [
         { from: [{ podSelector: { matchLabels: selectorLabels(s.run, 'worker') } }], ports: [{ port: GRPC_PORT, protocol: 'TCP' }] },
         METRICS_INGRESS,
+      ],
+    },
+  };
+}
+
+/**
+ * NetworkPolicy `<run>-compressor`: egress to NATS (the port of `nats.url`) and DNS only — checkpoints and results
+ * go through the run's volume, never the network; ingress on metrics only.
+ */
+export function renderCompressorNetworkPolicy(s: DeploySettings): RunNetworkPolicy {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: objectMeta(s, runNames(s.run).compressor, 'compressor'),
+    spec: {
+      podSelector: { matchLabels: selectorLabels(s.run, 'compressor') },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [METRICS_INGRESS],
+      egress: [
+        { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { ...NATS_POD_LABELS } } }], ports: [{ port: s.natsPort, protocol: 'TCP' }] },
+        DNS_EGRESS,
       ],
     },
   };
