@@ -2,7 +2,8 @@
  * `metatrain compressor --nats URL`: consumes compression jobs from the JetStream work queue, one at a time, until
  * SIGTERM/SIGINT; then lets the running job finish within `--grace-ms`, or hands it back (another compressor
  * takes it at once), and exits 0. With `--metrics-port` (or env METATRAIN_METRICS_PORT) it serves /metrics,
- * /healthz and /readyz (ready while connected to NATS).
+ * /healthz and /readyz (ready while connected to NATS with the JetStream consumer up: the Deployment's readiness
+ * probe).
  */
 import type { Command } from 'commander';
 import { connectNats } from '../bus/nats-connection';
@@ -36,8 +37,8 @@ export function register(program: Command): void {
       const queue = new JetStreamJobQueue(nc, { ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts, backoffMs: o.backoffMs });
       const metricsPort = o.metricsPort ?? (process.env.METATRAIN_METRICS_PORT ? portNumber(process.env.METATRAIN_METRICS_PORT) : undefined);
       const registry = createMetricsRegistry();
-      const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry, port: metricsPort, ready: () => !nc.isClosed() });
       const consumer = startCompressor(queue, { log, backend: o.backend as BackendName, name: o.name, metrics: new CompressorMetrics(registry) });
+      const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry, port: metricsPort, ready: () => consumer.ready });
       log.info({ nats: o.nats, ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts }, 'compressor consuming');
       process.stderr.write(`compressor consuming compression jobs from ${o.nats}\n`);
       let signalled = false;

@@ -11,7 +11,7 @@ import { configHash } from '../../src/core/config';
 import { captureRunEvents, until } from '../bus/fixtures';
 import { startNatsServer, type TestNatsServer } from '../bus/nats-server';
 import { sinusoidRun, writeTeacherCheckpoint } from '../compress/fixtures';
-import { startCli, waitExit } from '../support/harness';
+import { freePort, startCli, waitExit } from '../support/harness';
 
 let server: TestNatsServer;
 let nc: NatsConnection;
@@ -113,4 +113,31 @@ test('SIGTERM during a job: the compressor hands the job back and exits 0; the n
   await waitExit(second);
   assert.equal(outcome.status, 'succeeded');
   assert.deepEqual(events.filter((e) => e.event === 'compression.started').map((e) => e.data.consumer), ['c4', 'c5']);
+});
+
+test('the compressor is ready on /readyz only while its JetStream consumer is up: 503 while NATS is down, 200 again after', async () => {
+  const own = await startNatsServer();
+  const port = await freePort();
+  const c = startCli(['compressor', '--nats', own.url, '--name', 'c6', '--metrics-port', String(port)]);
+  const readyz = () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+  const expectStatus = async (status: number, what: string) => {
+    const end = Date.now() + 15_000;
+    let last = 0;
+    while ((last = await readyz()) !== status) {
+      assert.ok(Date.now() < end, `${what}: /readyz answered ${last}, expected ${status}\n${c.output.stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  try {
+    await expectStatus(200, 'consuming');
+    await own.stop();
+    await expectStatus(503, 'NATS stopped');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200, 'still alive');
+    await own.restart();
+    await expectStatus(200, 'NATS back');
+  } finally {
+    c.kill('SIGKILL');
+    await waitExit(c);
+    await own.stop();
+  }
 });
