@@ -24,22 +24,27 @@ const METRICS_INGRESS: INetworkPolicyIngressRule = { ports: [{ port: METRICS_POR
 /** Egress rule to DNS (UDP and TCP 53) anywhere. */
 const DNS_EGRESS: INetworkPolicyEgressRule = { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] };
 
-/** NetworkPolicy `<run>-worker`: egress to the coordinator and DNS only (workers never use NATS); ingress on metrics only. */
-export function renderWorkerNetworkPolicy(s: DeploySettings): RunNetworkPolicy {
+/**
+ * The policy of a pod that serves nothing but metrics: ingress on the metrics port only, egress to `to` and DNS
+ * only. Its name is the component's object name (`<run>-worker`, `<run>-compressor`).
+ */
+function metricsOnlyPolicy(s: DeploySettings, component: 'worker' | 'compressor', to: INetworkPolicyEgressRule): RunNetworkPolicy {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: objectMeta(s, runNames(s.run).worker, 'worker'),
+    metadata: objectMeta(s, runNames(s.run)[component], component),
     spec: {
-      podSelector: { matchLabels: selectorLabels(s.run, 'worker') },
+      podSelector: { matchLabels: selectorLabels(s.run, component) },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [METRICS_INGRESS],
-      egress: [
-        { to: [{ podSelector: { matchLabels: selectorLabels(s.run, 'coordinator') } }], ports: [{ port: GRPC_PORT, protocol: 'TCP' }] },
-        DNS_EGRESS,
-      ],
+      egress: [to, DNS_EGRESS],
     },
   };
+}
+
+/** NetworkPolicy `<run>-worker`: egress to the coordinator and DNS only (workers never use NATS); ingress on metrics only. */
+export function renderWorkerNetworkPolicy(s: DeploySettings): RunNetworkPolicy {
+  return metricsOnlyPolicy(s, 'worker', { to: [{ podSelector: { matchLabels: selectorLabels(s.run, 'coordinator') } }], ports: [{ port: GRPC_PORT, protocol: 'TCP' }] });
 }
 
 /** NetworkPolicy `<run>-coordinator`: gRPC from the run's workers, metrics from anywhere. */
@@ -64,18 +69,5 @@ export function renderCoordinatorNetworkPolicy(s: DeploySettings): RunNetworkPol
  * go through the run's volume, never the network; ingress on metrics only.
  */
 export function renderCompressorNetworkPolicy(s: DeploySettings): RunNetworkPolicy {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: objectMeta(s, runNames(s.run).compressor, 'compressor'),
-    spec: {
-      podSelector: { matchLabels: selectorLabels(s.run, 'compressor') },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [METRICS_INGRESS],
-      egress: [
-        { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { ...NATS_POD_LABELS } } }], ports: [{ port: s.natsPort, protocol: 'TCP' }] },
-        DNS_EGRESS,
-      ],
-    },
-  };
+  return metricsOnlyPolicy(s, 'compressor', { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { ...NATS_POD_LABELS } } }], ports: [{ port: s.natsPort, protocol: 'TCP' }] });
 }
