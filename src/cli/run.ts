@@ -15,6 +15,7 @@ import { committedReport } from '../compress/compression-report';
 import { CheckpointStore } from '../coordinator/checkpoint-store';
 import { CheckpointError } from '../core/errors';
 import { backendOption } from './backend-option';
+import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -42,15 +43,13 @@ export function register(program: Command): void {
       const cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds });
       const metricName = config.task.family === 'sinusoid' ? 'mse' : 'accuracy';
       const stopProgress = showProgress(cluster.coordinator.events, metricName);
-      let interrupted = false;
-      const interrupt = () => {
-        if (interrupted) process.exit(130);
-        interrupted = true;
-        process.stderr.write('\nstopping: checkpointing the last completed step (Ctrl-C again to force)\n');
-        void cluster.stop();
-      };
-      process.on('SIGINT', interrupt);
-      process.on('SIGTERM', interrupt);
+      const signals = onStopSignals(
+        () => {
+          process.stderr.write('\nstopping: checkpointing the last completed step (Ctrl-C again to force)\n');
+          void cluster.stop();
+        },
+        { forceOnSecond: () => process.stderr.write('forced: exiting without waiting for the checkpoint\n') },
+      );
       const port = await cluster.start();
       process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${config.runtime.workers} ${config.runtime.backend} workers, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);
       const summary = await cluster.run();
@@ -62,16 +61,16 @@ export function register(program: Command): void {
         if (report) process.stdout.write(`${formatCompression(report, summary.compression.outDir)}\n`);
       } else if (summary.compression?.status === 'failed') {
         process.stderr.write(`compression failed after ${summary.compression.attempts} attempts: ${summary.compression.error}\n`);
-        process.exit(1);
+        process.exit(EXIT_FAILURE);
       }
       // Stopped by Ctrl-C or SIGTERM, during meta-training or while waiting for compression (its job then stays
       // `queued`): not a success; --resume continues where it stopped.
       if (summary.reason === 'stopped' || summary.compression?.status === 'queued') {
         const where = summary.reason === 'stopped' ? `at step ${summary.steps}` : 'during compression';
         process.stderr.write(`stopped ${where}; continue with: metatrain run ${file}${o.out ? ` --out ${o.out}` : ''} --resume\n`);
-        process.exit(130);
+        process.exit(signalExitCode(signals.received ?? 'SIGINT'));
       }
-      process.exit(0);
+      process.exit(EXIT_OK);
     });
 }
 

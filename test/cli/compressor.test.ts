@@ -49,7 +49,7 @@ test('a compressor killed mid-job: the job is redelivered to another compressor,
   const second = compressor('c2');
   const outcome = await queue.waitForOutcome(job.jobId);
   second.kill('SIGTERM');
-  assert.equal((await waitExit(second)).code, 0);
+  assert.equal((await waitExit(second)).code, 143);
   assert.equal(outcome.status, 'succeeded');
   assert.equal(outcome.attempts, 2);
   assert.deepEqual(
@@ -74,7 +74,7 @@ test('a job that always fails ends after the configured attempts: one compressio
   await new Promise((r) => setTimeout(r, 1000)); // no further attempt may follow
   c.kill('SIGTERM');
   const exit = await waitExit(c);
-  assert.equal(exit.code, 0);
+  assert.equal(exit.code, 143);
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.attempts, 2);
   assert.match(outcome.error!, /params\.safetensors/);
@@ -93,7 +93,7 @@ test('a job that always fails ends after the configured attempts: one compressio
   assert.deepEqual(leftovers(dir), []);
 });
 
-test('SIGTERM during a job: the compressor hands the job back and exits 0; the next compressor completes it', async () => {
+test('SIGTERM during a job: the compressor hands the job back and exits 143; the next compressor completes it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'metatrain-compressor-'));
   const job = await slowJob(dir, 'sigterm-run');
   const events = captureRunEvents(nc, job.run);
@@ -104,7 +104,7 @@ test('SIGTERM during a job: the compressor hands the job back and exits 0; the n
   const t0 = Date.now();
   first.kill('SIGTERM');
   const exit = await waitExit(first);
-  assert.equal(exit.code, 0, exit.stderr);
+  assert.equal(exit.code, 143, exit.stderr);
   assert.ok(Date.now() - t0 < 5000, `exit took ${Date.now() - t0} ms`);
   assert.equal(existsSync(job.outDir), false);
   const second = compressor('c5');

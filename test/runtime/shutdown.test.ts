@@ -22,7 +22,7 @@ async function untilCheckpoint(child: ReturnType<typeof startCli>, runDir: strin
   }
 }
 
-test('SIGTERM stops the coordinator gracefully: exit 0, last completed step checkpointed, resume ends where an undisturbed run does', async () => {
+test('SIGTERM stops the coordinator gracefully: exit 143, last completed step checkpointed, resume ends where an undisturbed run does', async () => {
   const dir = tempDir();
   const config = writeConfig(dir, longRun(dir));
   const address = `127.0.0.1:${await freePort()}`;
@@ -32,7 +32,7 @@ test('SIGTERM stops the coordinator gracefully: exit 0, last completed step chec
     await untilCheckpoint(coordinator, join(dir, 'run'), 100);
     coordinator.kill('SIGTERM');
     const stopped = await waitExit(coordinator);
-    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal(stopped.code, 143, stopped.stderr);
     const steps = checkpointSteps(join(dir, 'run'));
     const last = Math.max(...steps);
     assert.ok(last >= 100 && last < 400, `checkpoints after SIGTERM: ${steps.join(', ')}`);
