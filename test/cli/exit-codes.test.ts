@@ -1,20 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
+import { freePort, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 const TOKEN = { METATRAIN_TOKEN: 'exit-code-token' };
 const endless = (dir: string) => sinusoidConfig(dir, { training: { maxSteps: 100_000, evalEverySteps: 1000, checkpointEverySteps: 2 } });
-
-/** Resolves once the run directory holds a checkpoint; fails if `child` exits first. */
-async function untilCheckpoint(child: ReturnType<typeof startCli>, runDir: string): Promise<void> {
-  const dir = join(runDir, 'checkpoints');
-  while (!(existsSync(dir) && readdirSync(dir).some((n) => n.startsWith('step-')))) {
-    assert.equal(child.exitCode, null, child.output.stderr);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('coordinator stopped by SIGTERM exits 143 and a worker stopped by SIGINT exits 130, both after a graceful stop', async () => {
   const dir = tempDir();
