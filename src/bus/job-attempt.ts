@@ -52,16 +52,19 @@ export async function runAttempt(
  * The handle of a running consumer loop, shared by both queues: `stop(graceMs)` asks the loop to stop
  * (`stopping`), aborts the running job (`abortJob`) if it has not finished within `graceMs`, waits for the loop
  * and then `unregister`s the consumer. `wake` is called right after the stop request (the in-process queue wakes
- * its idle consumers).
+ * its idle consumers). `ready` is false once stopping, else what `loop.taking()` says (default: true).
  */
 export function consumerHandle(
-  loop: { finished: readonly string[]; stopped: Promise<void>; stopping: AbortController; abortJob: AbortController },
+  loop: { finished: readonly string[]; stopped: Promise<void>; stopping: AbortController; abortJob: AbortController; taking?: () => boolean },
   unregister: (consumer: JobConsumer) => void,
   wake: () => void = () => undefined,
 ): JobConsumer {
   const consumer: JobConsumer = {
     finished: loop.finished,
     stopped: loop.stopped,
+    get ready() {
+      return !loop.stopping.signal.aborted && (loop.taking?.() ?? true);
+    },
     stop: async (graceMs = 10_000) => {
       loop.stopping.abort();
       wake();

@@ -107,13 +107,24 @@ export class JetStreamJobQueue implements JobQueue {
     const abortJob = new AbortController();
     // A closed connection can neither renew a lease nor acknowledge: the running job is abandoned at once.
     void this.nc.closed().then(() => abortJob.abort());
+    // Ready while connected and the last pull reached the durable consumer; a disconnect clears it at once.
+    let connected = true;
+    let pulling = false;
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (s.type === 'disconnect') connected = false;
+        else if (s.type === 'reconnect') connected = true;
+      }
+    })();
     const loop = async () => {
       while (!stopping.signal.aborted && !this.nc.isClosed()) {
         let msg: JsMsg | null;
         try {
           const consumer = await this.pullConsumer();
+          pulling = true;
           msg = await withTimeout(consumer.next({ expires: PULL_EXPIRES_MS }), PULL_EXPIRES_MS + PULL_GRACE_MS, null);
         } catch (e) {
+          pulling = false;
           if (stopping.signal.aborted || this.nc.isClosed()) return;
           onError(new BusError(`pulling from ${JOBS_STREAM}/${COMPRESSOR_CONSUMER}: ${(e as Error).message}`, { cause: e }));
           this.manager = undefined; // re-check streams and consumer after a server restart
@@ -132,7 +143,8 @@ export class JetStreamJobQueue implements JobQueue {
       }
     };
     const stopped = loop();
-    const consumer = consumerHandle({ finished, stopped, stopping, abortJob }, (c) => this.consumers.delete(c));
+    const taking = () => connected && pulling && !this.nc.isClosed();
+    const consumer = consumerHandle({ finished, stopped, stopping, abortJob, taking }, (c) => this.consumers.delete(c));
     this.consumers.add(consumer);
     return consumer;
   }

@@ -171,6 +171,11 @@ export interface JobConsumer {
   readonly stopped: Promise<void>;
   /** Job ids this consumer finished (succeeded or failed for good), in order. */
   readonly finished: readonly string[];
+  /**
+   * Whether the consumer is taking jobs now (the compressor's `/readyz`): not stopping and, for JetStream, connected
+   * to NATS with the durable consumer obtained by its last pull.
+   */
+  readonly ready: boolean;
 }
 
 /** A compression work queue. */

@@ -1,8 +1,9 @@
 /**
  * `metatrain compressor --nats URL`: consumes compression jobs from the JetStream work queue, one at a time, until
  * SIGTERM/SIGINT; then lets the running job finish within `--grace-ms`, or hands it back (another compressor
- * takes it at once), and exits 0. With `--metrics-port` (or env METATRAIN_METRICS_PORT) it serves /metrics,
- * /healthz and /readyz (ready while connected to NATS).
+ * takes it at once), and exits 128 + signal (143 for SIGTERM, 130 for SIGINT: src/cli/exit-codes.ts). With
+ * `--metrics-port` (or env METATRAIN_METRICS_PORT) it serves /metrics, /healthz and /readyz (ready while connected
+ * to NATS with the JetStream consumer up: the Deployment's readiness probe).
  */
 import type { Command } from 'commander';
 import { connectNats } from '../bus/nats-connection';
@@ -13,6 +14,7 @@ import { serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import type { BackendName } from '../model/backend';
+import { onStopSignals, signalExitCode } from './exit-codes';
 import { portNumber, positiveInt } from './options';
 import { backendOption } from './backend-option';
 
@@ -36,12 +38,12 @@ export function register(program: Command): void {
       const queue = new JetStreamJobQueue(nc, { ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts, backoffMs: o.backoffMs });
       const metricsPort = o.metricsPort ?? (process.env.METATRAIN_METRICS_PORT ? portNumber(process.env.METATRAIN_METRICS_PORT) : undefined);
       const registry = createMetricsRegistry();
-      const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry, port: metricsPort, ready: () => !nc.isClosed() });
       const consumer = startCompressor(queue, { log, backend: o.backend as BackendName, name: o.name, metrics: new CompressorMetrics(registry) });
+      const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry, port: metricsPort, ready: () => consumer.ready });
       log.info({ nats: o.nats, ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts }, 'compressor consuming');
       process.stderr.write(`compressor consuming compression jobs from ${o.nats}\n`);
       let signalled = false;
-      const shutdown = (signal: string) => {
+      onStopSignals((signal) => {
         if (signalled) return;
         signalled = true;
         log.info({ signal }, 'stopping: finishing or handing back the current job');
@@ -49,11 +51,9 @@ export function register(program: Command): void {
           await consumer.stop(o.graceMs);
           await endpoints?.close();
           await nc.drain();
-          process.exit(0);
+          process.exit(signalExitCode(signal));
         })();
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
+      });
       await consumer.stopped;
     });
 }

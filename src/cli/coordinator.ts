@@ -3,7 +3,9 @@
  * `runtime.metricsPort` set it serves `/metrics`, `/healthz`, `/readyz` and `/status` there, on the host of its
  * gRPC listen address. When the run ends it lingers (`--linger-seconds`, default 30 with metrics, else 0), still
  * serving its status and metrics, so that Prometheus scrapes and `metatrain watch` sees the final phase; SIGTERM
- * cuts the linger short. In a cluster (pod) it lingers until SIGTERM.
+ * cuts the linger short. In a cluster (pod) it lingers until SIGTERM. Exit codes (src/cli/exit-codes.ts): 0 when
+ * the run finished (a signal during the linger included), 1 when it failed, 130 / 143 when SIGINT / SIGTERM
+ * stopped it (after its checkpoint).
  */
 import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
@@ -13,6 +15,7 @@ import { createMetricsRegistry } from '../core/metrics';
 import { Coordinator } from '../coordinator/coordinator';
 import { watchWorkerPods } from '../k8s/coordinator-cluster-mode';
 import { openRunBus } from '../bus/run-bus';
+import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { nonNegativeInt, readToken, tlsFiles } from './options';
 
 /** Registers the subcommand. */
@@ -55,10 +58,11 @@ export function register(program: Command): void {
         log.info('stopping: abandoning the current step and checkpointing');
         void coordinator.stop();
       };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
+      const signals = onStopSignals(stop);
+      let stoppedBySignal = false;
       try {
         const summary = await coordinator.run();
+        stoppedBySignal = summary.reason === 'stopped';
         process.stdout.write(`${JSON.stringify({ event: 'finished', reason: summary.reason, steps: summary.steps, checkpoint: summary.checkpoint })}\n`);
       } finally {
         // In a cluster (pod), a finished coordinator keeps serving its status until it is deleted: exiting would
@@ -75,6 +79,7 @@ export function register(program: Command): void {
         await bus?.close();
         pods?.stop();
       }
-      process.exit(0);
+      // A signal that stopped the run: 128 + signal; one that only ended the linger after the run finished: 0.
+      process.exit(stoppedBySignal ? signalExitCode(signals.received ?? 'SIGTERM') : EXIT_OK);
     });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadRunConfig, parseRunConfig } from '../core/config';
 import { initBackend } from '../model/backend';
 import { backendOption } from './backend-option';
+import { onStopSignals, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
 
 /** Registers the subcommand. */
@@ -18,17 +19,17 @@ export function register(program: Command): void {
       const config = parseRunConfig({ ...base, runtime: { ...base.runtime, ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) } });
       await initBackend(config.runtime.backend);
       let stopping = false;
-      const stop = () => {
-        if (stopping) process.exit(130);
-        stopping = true;
-        process.stderr.write('\nstopping: checkpointing the last completed step (Ctrl-C again to force)\n');
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      const signals = onStopSignals(
+        () => {
+          stopping = true;
+          process.stderr.write('\nstopping: checkpointing the last completed step (Ctrl-C again to force)\n');
+        },
+        { forceOnSecond: () => process.stderr.write('forced: exiting without waiting for the checkpoint\n') },
+      );
       const result = await runPretrainingStage(config, () => stopping);
       if (result.step < config.pretraining!.steps) {
         process.stderr.write(`stopped at step ${result.step}; run the same command again to continue\n`);
-        process.exit(130);
+        process.exit(signalExitCode(signals.received ?? 'SIGINT'));
       }
     });
 }

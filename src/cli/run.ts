@@ -15,6 +15,7 @@ import { committedReport } from '../compress/compression-report';
 import { CheckpointStore } from '../coordinator/checkpoint-store';
 import { CheckpointError } from '../core/errors';
 import { backendOption } from './backend-option';
+import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
 
 /** Registers the subcommand. */
@@ -40,34 +41,28 @@ export function register(program: Command): void {
       await assertRunDirectoryFits(config, o.resume);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);
+      // One stop handler for the whole command: it ends pretraining after its current step, or meta-training.
+      let cluster: LocalCluster | undefined;
+      let stopping = false;
+      const signals = onStopSignals(
+        () => {
+          if (!stopping) process.stderr.write('\nstopping: checkpointing the last completed step (Ctrl-C again to force)\n');
+          stopping = true;
+          void cluster?.stop();
+        },
+        { forceOnSecond: () => process.stderr.write('forced: exiting without waiting for the checkpoint\n') },
+      );
       if (config.model.init === 'pretrained') {
         // In this process, before the cluster starts; resumes (or finds finished) <run dir>/pretrained.
-        let stopPretraining = false;
-        const stop = () => {
-          stopPretraining = true;
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        const pretrained = await runPretrainingStage(config, () => stopPretraining);
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        const pretrained = await runPretrainingStage(config, () => stopping);
         if (pretrained.step < config.pretraining!.steps) {
           process.stderr.write(`stopped during pretraining at step ${pretrained.step}; continue with: metatrain run ${file}${o.out ? ` --out ${o.out}` : ''}\n`);
-          process.exit(130);
+          process.exit(signalExitCode(signals.received ?? 'SIGINT'));
         }
       }
-      const cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds });
+      cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds });
       const metricName = config.task.family === 'sinusoid' ? 'mse' : 'accuracy';
       const stopProgress = showProgress(cluster.coordinator.events, metricName);
-      let interrupted = false;
-      const interrupt = () => {
-        if (interrupted) process.exit(130);
-        interrupted = true;
-        process.stderr.write('\nstopping: checkpointing the last completed step (Ctrl-C again to force)\n');
-        void cluster.stop();
-      };
-      process.on('SIGINT', interrupt);
-      process.on('SIGTERM', interrupt);
       const port = await cluster.start();
       process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${config.runtime.workers} ${config.runtime.backend} worker${config.runtime.workers === 1 ? '' : 's'}, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);
       const summary = await cluster.run();
@@ -79,16 +74,16 @@ export function register(program: Command): void {
         if (report) process.stdout.write(`${formatCompression(report, summary.compression.outDir)}\n`);
       } else if (summary.compression?.status === 'failed') {
         process.stderr.write(`compression failed after ${summary.compression.attempts} attempts: ${summary.compression.error}\n`);
-        process.exit(1);
+        process.exit(EXIT_FAILURE);
       }
       // Stopped by Ctrl-C or SIGTERM, during meta-training or while waiting for compression (its job then stays
       // `queued`): not a success; --resume continues where it stopped.
       if (summary.reason === 'stopped' || summary.compression?.status === 'queued') {
         const where = summary.reason === 'stopped' ? `at step ${summary.steps}` : 'during compression';
         process.stderr.write(`stopped ${where}; continue with: metatrain run ${file}${o.out ? ` --out ${o.out}` : ''} --resume\n`);
-        process.exit(130);
+        process.exit(signalExitCode(signals.received ?? 'SIGINT'));
       }
-      process.exit(0);
+      process.exit(EXIT_OK);
     });
 }
 

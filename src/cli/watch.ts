@@ -1,10 +1,12 @@
 /**
  * `metatrain watch RUN`: live progress of a run, one line per event, until it ends (exit 0 when it succeeded,
- * 1 when it failed or was lost). From the run's NATS events (`--nats URL`), or, without NATS, by polling the
- * coordinator's status (`--coordinator HOST:PORT` for the status RPC, or `http://HOST:PORT` for `/status`).
+ * 1 when it failed or was lost; 130 / 143 on SIGINT / SIGTERM: src/cli/exit-codes.ts). From the run's NATS events
+ * (`--nats URL`), or, without NATS, by polling the coordinator's status (`--coordinator HOST:PORT` for the status
+ * RPC, or `http://HOST:PORT` for `/status`).
  */
 import type { Command } from 'commander';
 import { formatWatchEvent, statusClient, watchNats, watchStatus, type WatchEnd, type WatchEvent } from '../watch';
+import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { positiveInt, readToken, tlsFiles } from './options';
 
 /** Registers the subcommand. */
@@ -22,6 +24,11 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'client certificate')
     .option('--tls-key <file>', 'client private key')
     .action(async (run: string, o: { nats?: string; coordinator?: string; intervalMs: number; giveUpMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string }) => {
+      // Watching holds nothing to save: a signal ends it at once, with 128 + signal like every long-running command.
+      onStopSignals((signal) => {
+        process.stderr.write(`stopped watching run ${run} (${signal})\n`);
+        process.exit(signalExitCode(signal));
+      });
       const show = (e: WatchEvent) => process.stdout.write(`${formatWatchEvent(e)}\n`);
       const nats = o.nats ?? process.env.METATRAIN_NATS_URL;
       let end: WatchEnd;
@@ -39,6 +46,6 @@ export function register(program: Command): void {
         throw new Error('give --nats URL (run events) or --coordinator ADDRESS (status polling)');
       }
       process.stderr.write(`run ${run} ${end.phase}${end.reason ? `: ${end.reason}` : ''}\n`);
-      process.exit(end.phase === 'succeeded' ? 0 : 1);
+      process.exit(end.phase === 'succeeded' ? EXIT_OK : EXIT_FAILURE);
     });
 }

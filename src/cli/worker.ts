@@ -1,6 +1,8 @@
 /**
  * `metatrain worker --coordinator HOST:PORT`: joins a run and executes its tasks. With `--metrics-port` (or env
  * `METATRAIN_METRICS_PORT`) it serves `/metrics`, `/healthz` and `/readyz` (ready while joined to a run).
+ * Exit codes (src/cli/exit-codes.ts): 130 / 143 when stopped by SIGINT / SIGTERM, 0 when its parent went away
+ * (`--exit-with-parent`), 1 when it gives up (a permanent error).
  */
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -10,6 +12,7 @@ import { createMetricsRegistry } from '../core/metrics';
 import { BACKEND_NAMES, type BackendName } from '../model/backend';
 import { createTfjsEngine } from '../worker/tfjs-engine';
 import { WorkerMetrics } from '../worker/metrics';
+import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { Worker } from '../worker/worker';
 import { portNumber, positiveInt, readToken, tlsFiles, hostPort } from './options';
 import { backendOption } from './backend-option';
@@ -57,8 +60,7 @@ export function register(program: Command): void {
         observer: metrics,
       });
       const stop = () => worker.stop();
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
+      const signals = onStopSignals(stop);
       if (o.exitWithParent) {
         // Started by `metatrain run` with a pipe on stdin: the pipe closes when that process ends, however it ends.
         process.stdin.on('close', stop);
@@ -67,6 +69,6 @@ export function register(program: Command): void {
       }
       await worker.run();
       await endpoints?.close();
-      process.exit(0);
+      process.exit(signals.received ? signalExitCode(signals.received) : EXIT_OK);
     });
 }

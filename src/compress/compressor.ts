@@ -19,7 +19,11 @@ export interface CompressorOptions extends ConsumeOptions {
   readonly metrics?: CompressorMetrics;
 }
 
-/** Starts consuming `queue`; stop the returned consumer to finish (or hand back) the current job and return. */
+/**
+ * Starts consuming `queue`; stop the returned consumer to finish (or hand back) the current job and return.
+ * Every failed attempt is logged with the job id, the attempt and the error text: a warning while attempts remain,
+ * an error when the job fails for good, info when it is handed back.
+ */
 export function startCompressor(queue: JobQueue, options: CompressorOptions): JobConsumer {
   const { log } = options;
   return queue.consume(
@@ -38,7 +42,12 @@ export function startCompressor(queue: JobQueue, options: CompressorOptions): Jo
         },
       }).catch((err: Error) => {
         const handedBack = attempt.signal.aborted || (err instanceof CompressionError && err.aborted);
-        done?.(attempt.attempt >= attempt.maxAttempts && !handedBack ? 'failed' : 'retried');
+        const final = attempt.attempt >= attempt.maxAttempts && !handedBack;
+        done?.(final ? 'failed' : 'retried');
+        const fields = { jobId: job.jobId, run: job.run, attempt: attempt.attempt, maxAttempts: attempt.maxAttempts, err: err.message };
+        if (handedBack) log.info(fields, 'compression job interrupted; handing it back');
+        else if (final) log.error(fields, `compression job failed for good after ${attempt.attempt} attempts: ${err.message}`);
+        else log.warn(fields, `compression job attempt ${attempt.attempt} of ${attempt.maxAttempts} failed; it will be retried: ${err.message}`);
         throw err;
       });
       const measured = options.metrics && (await committedReport(job.outDir));

@@ -23,6 +23,7 @@ import { CoordinatorServer } from './grpc-server';
 import { metaTrain } from './meta-train';
 import { CoordinatorMetrics } from './metrics';
 import { ParamVersions } from './param-versions';
+import { rejectionOf, type ResultRejection } from './result-rejection';
 import type { RunContext } from './run-context';
 import { RunEvents } from './run-events';
 import { assertTransition, type RunPhase } from './run-phase';
@@ -100,6 +101,7 @@ export class Coordinator {
       log: o.log,
       onMembership: (n) => this.events.emit('workers', n),
       onParametersSent: (bytes) => metrics?.parametersSent(bytes),
+      onResultRejected: (item, rejection) => metrics?.resultRejected(item.kind, rejection.reason),
     });
     this.events.on('step', (e) => Object.assign(this.last, { step: e.step, metaLoss: e.metaLoss, tasksPerSecond: e.tasksPerSecond }));
     this.events.on('validation', (e) => Object.assign(this.last, { valLoss: e.loss, valMetric: e.metric }));
@@ -271,24 +273,24 @@ export class Coordinator {
     return summary;
   }
 
-  private validateResult(item: WorkItem, gradient: ParamSet | undefined, metrics: WorkMetrics): string | undefined {
+  private validateResult(item: WorkItem, gradient: ParamSet | undefined, metrics: WorkMetrics): ResultRejection | undefined {
     try {
       if (item.kind === 'eval') {
         const n = (item.evalSteps ?? 0) + 1;
         if (metrics.evalLoss.length !== n || metrics.evalMetric.length !== n) {
-          return `evaluation curve has ${metrics.evalLoss.length} losses and ${metrics.evalMetric.length} metrics, expected ${n} each`;
+          return { reason: 'shape', message: `evaluation curve has ${metrics.evalLoss.length} losses and ${metrics.evalMetric.length} metrics, expected ${n} each` };
         }
         const chosen = metrics.chosenSteps;
-        if (chosen !== undefined && !(Number.isInteger(chosen) && chosen >= 0 && chosen < n)) return `chosen step count ${chosen} is outside [0, ${n - 1}]`;
+        if (chosen !== undefined && !(Number.isInteger(chosen) && chosen >= 0 && chosen < n)) return { reason: 'malformed', message: `chosen step count ${chosen} is outside [0, ${n - 1}]` };
         const bad = [...metrics.evalLoss, ...metrics.evalMetric].find((v) => !Number.isFinite(v));
-        return bad === undefined ? undefined : `evaluation curve holds ${bad}`;
+        return bad === undefined ? undefined : { reason: 'non_finite', message: `evaluation curve holds ${bad}` };
       }
-      if (!gradient) return 'result has no gradient';
+      if (!gradient) return { reason: 'shape', message: 'result has no gradient' };
       assertMatchesSpec(gradient, item.kind === 'train' ? this.metaSpec : this.jointSpec, `gradient of ${item.key}`);
-      if (!Number.isFinite(metrics.queryLoss)) return `query loss is ${metrics.queryLoss}`;
+      if (!Number.isFinite(metrics.queryLoss)) return { reason: 'non_finite', message: `query loss is ${metrics.queryLoss}` };
       return undefined;
     } catch (err) {
-      return (err as Error).message;
+      return rejectionOf(err);
     }
   }
 }

@@ -13,6 +13,7 @@ import { MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorHandlers, type RunSt
 import { taskSpecToMessage } from '../wire/task-spec-codec';
 import type { TaskDispatcher } from './task-dispatcher';
 import type { ParamVersions } from './param-versions';
+import { rejectionOf, type ResultRejection } from './result-rejection';
 import type { WorkItem, WorkMetrics } from './work-item';
 
 const KIND = { train: 'TASK_KIND_TRAIN', eval: 'TASK_KIND_EVAL', joint: 'TASK_KIND_JOINT' } as const;
@@ -31,14 +32,16 @@ export interface CoordinatorServerOptions {
   configJson: string;
   dispatcher: TaskDispatcher;
   versions: ParamVersions;
-  /** Checks a reassembled result against its item (shapes, finiteness); returns the reason it is rejected. */
-  validateResult(item: WorkItem, gradient: ParamSet | undefined, metrics: WorkMetrics): string | undefined;
+  /** Checks a reassembled result against its item (shapes, finiteness); returns why it is rejected, if it is. */
+  validateResult(item: WorkItem, gradient: ParamSet | undefined, metrics: WorkMetrics): ResultRejection | undefined;
   status(): RunStatus;
   log: Logger;
   /** Called when a worker joins or leaves (for metrics and progress). */
   onMembership?(workers: number): void;
   /** Called when a parameter version has been streamed to a worker, with its payload bytes (for metrics). */
   onParametersSent?(bytes: number): void;
+  /** Called when a result is refused (reassembly or validation), before the attempt is failed (for metrics). */
+  onResultRejected?(item: WorkItem, rejection: ResultRejection): void;
 }
 
 function unauthenticated(reason: string): Partial<grpc.StatusObject> {
@@ -115,7 +118,7 @@ export class CoordinatorServer {
       return;
     }
     let workerId: string | undefined;
-    const assembling = new Map<string, { assembler: ChunkAssembler; error?: string }>();
+    const assembling = new Map<string, { assembler: ChunkAssembler; error?: ResultRejection }>();
     const helloTimer = setTimeout(() => {
       log.warn({ peer }, 'worker sent no hello in time; closing its stream');
       call.emit('error', { code: grpc.status.DEADLINE_EXCEEDED, details: 'no hello received' });
@@ -172,7 +175,7 @@ export class CoordinatorServer {
     call.on('close', () => leave('stream closed'));
   }
 
-  private resultPart(workerId: string, part: NonNullable<WorkerMessage['result']>, assembling: Map<string, { assembler: ChunkAssembler; error?: string }>): void {
+  private resultPart(workerId: string, part: NonNullable<WorkerMessage['result']>, assembling: Map<string, { assembler: ChunkAssembler; error?: ResultRejection }>): void {
     const id = part.assignmentId;
     const item = this.o.dispatcher.itemOf(id);
     if (!item) {
@@ -190,25 +193,26 @@ export class CoordinatorServer {
       try {
         for (const chunk of part.gradient) entry.assembler.add(chunk);
       } catch (err) {
-        entry.error = (err as Error).message;
+        entry.error = rejectionOf(err);
       }
     }
     if (!part.final) return;
     assembling.delete(id);
-    let reason = entry.error;
+    let rejection = entry.error;
     let gradient: ParamSet | undefined;
     const metrics = metricsFrom(part);
-    if (!reason) {
+    if (!rejection) {
       try {
         gradient = item.kind === 'eval' ? undefined : entry.assembler.finish();
       } catch (err) {
-        reason = (err as Error).message;
+        rejection = rejectionOf(err);
       }
     }
-    reason ??= this.o.validateResult(item, gradient, metrics);
-    if (reason) {
-      this.o.log.warn({ workerId, task: item.key, reason }, 'rejected result; task will be retried');
-      this.o.dispatcher.fail(workerId, id, `rejected result: ${reason}`);
+    rejection ??= this.o.validateResult(item, gradient, metrics);
+    if (rejection) {
+      this.o.log.warn({ workerId, task: item.key, reason: rejection.reason, detail: rejection.message }, 'rejected result; task will be retried');
+      this.o.onResultRejected?.(item, rejection);
+      this.o.dispatcher.fail(workerId, id, `rejected result: ${rejection.message}`);
     } else {
       this.o.dispatcher.complete(workerId, id, { gradient, metrics, workerId });
     }

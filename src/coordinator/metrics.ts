@@ -8,6 +8,7 @@ import type { Counter, Registry } from 'prom-client';
 import type { RunConfig } from '../core/config';
 import { TASK_BUCKETS_SECONDS, counter, gauge, histogram } from '../core/metrics';
 import type { RunEvents } from './run-events';
+import { REJECTION_REASONS, type RejectionReason } from './result-rejection';
 import type { RunPhase } from './run-phase';
 import type { TaskDispatcher } from './task-dispatcher';
 import type { WorkItem, WorkKind, WorkResult } from './work-item';
@@ -29,6 +30,7 @@ export interface CoordinatorMetricsSource {
 /** The metrics of one coordinator. */
 export class CoordinatorMetrics {
   private readonly paramBytes: Counter;
+  private readonly rejected: Counter<'kind' | 'reason'>;
 
   /**
    * Creates the metrics in `registry` (whose default labels should carry `run`) and subscribes to `source`.
@@ -74,6 +76,12 @@ export class CoordinatorMetrics {
     const redispatched = byKind('metatrain_tasks_redispatched_total', 'Task attempts lost (worker left, lease expired, error, rejected result) and queued again, by kind.');
     const failed = byKind('metatrain_tasks_failed_total', 'Tasks that exhausted runtime.maxAttempts (the run fails), by kind.');
     const taskSeconds = histogram<'kind'>(registry, { name: 'metatrain_task_duration_seconds', help: 'Compute time of one task on its worker (inner loop and meta-gradient), by kind.', labelNames: ['kind'], buckets: TASK_BUCKETS_SECONDS });
+    this.rejected = counter<'kind' | 'reason'>(registry, {
+      name: 'metatrain_task_results_rejected_total',
+      help: 'Worker results refused by the coordinator and retried, by kind and reason (non_finite: NaN/Inf values; shape: missing, unexpected or mis-shaped tensors or curves; malformed: other protocol breaks).',
+      labelNames: ['kind', 'reason'],
+    });
+    for (const kind of KINDS) for (const reason of REJECTION_REASONS) this.rejected.inc({ kind, reason }, 0);
     dispatcher.on('dispatched', (item: WorkItem) => dispatched.inc({ kind: item.kind }));
     dispatcher.on('redispatched', (item: WorkItem) => redispatched.inc({ kind: item.kind }));
     dispatcher.on('failed', (item: WorkItem) => failed.inc({ kind: item.kind }));
@@ -114,6 +122,11 @@ export class CoordinatorMetrics {
     const warnings = counter(registry, { name: 'metatrain_warnings_total', help: 'Warnings of the run (resumed, corrupt checkpoint skipped, worker slot given up, ...).' });
     warnings.inc(0);
     events.on('warning', () => warnings.inc());
+  }
+
+  /** Counts one refused result of an item of `kind`, labelled with why it was refused. */
+  resultRejected(kind: WorkKind, reason: RejectionReason): void {
+    this.rejected.inc({ kind, reason });
   }
 
   /** Counts parameter bytes streamed to a worker. */

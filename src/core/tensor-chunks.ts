@@ -4,7 +4,7 @@
  * field checked: dtype, shape agreement between chunks, contiguous offsets, exact lengths, finite values.
  * Plain data only: the generated protobuf `TensorChunk` type is structurally the same.
  */
-import { ProtocolError } from './errors';
+import { NonFiniteError, ProtocolError } from './errors';
 import { paramSet, sizeOfShape, type NamedTensor, type ParamSet } from './param-set';
 
 /** Default and maximum data bytes per chunk: 1 MiB. */
@@ -49,14 +49,14 @@ export function chunkParamSet(params: ParamSet, maxChunkBytes = MAX_CHUNK_BYTES)
 
 /**
  * Reassembles chunks into a ParamSet, checking each chunk as it arrives.
- * Errors are ProtocolError naming the tensor and what is wrong; `what` says where the chunks came from.
+ * Errors are ProtocolError (NonFiniteError for NaN/±Inf values) naming the tensor and what is wrong; `what` says where the chunks came from.
  */
 export class ChunkAssembler {
   private readonly tensors = new Map<string, { shape: number[]; data: Float32Array; filled: number }>();
 
   constructor(private readonly what: string) {}
 
-  /** Adds one chunk. @throws ProtocolError on a bad dtype, shape, offset, length or a non-finite value. */
+  /** Adds one chunk. @throws ProtocolError on a bad dtype, shape, offset or length; NonFiniteError on a NaN/±Inf value. */
   add(chunk: TensorChunkData): void {
     const { name, shape, dtype, offset, totalElements, data } = chunk;
     const where = `${this.what}: tensor ${JSON.stringify(name)}`;
@@ -81,7 +81,7 @@ export class ChunkAssembler {
     if (offset + count > totalElements) throw new ProtocolError(`${where}: chunk overruns the tensor (${offset + count} > ${totalElements})`);
     const values = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
     for (let i = 0; i < count; i++) {
-      if (!Number.isFinite(values[i])) throw new ProtocolError(`${where}: value ${values[i]} at index ${offset + i} is not finite`);
+      if (!Number.isFinite(values[i])) throw new NonFiniteError(`${where}: value ${values[i]} at index ${offset + i} is not finite`);
     }
     entry.data.set(values, offset);
     entry.filled += count;

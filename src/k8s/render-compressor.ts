@@ -46,7 +46,7 @@ export function renderCompressorDeployment(s: DeploySettings): RunDeployment {
       env: [tokenEnv(s)],
       resources: COMPRESSOR_RESOURCES,
       volumeMounts: [{ name: 'data', mountPath: s.outDir }],
-      readinessProbe: httpProbe('/healthz', 10, 3),
+      readinessProbe: httpProbe('/readyz', 10, 3),
       livenessProbe: httpProbe('/healthz', 20, 3),
     }),
     volumes: [{ name: 'data', persistentVolumeClaim: { claimName: names.data } }],

@@ -9,7 +9,7 @@ import { renderCompressorDeployment } from './render-compressor';
 import { renderCoordinatorDeployment, renderCoordinatorService } from './render-coordinator';
 import type { RunObjectMeta } from './render-meta';
 import { renderPodMonitor, renderServiceMonitor } from './render-monitoring';
-import { renderCoordinatorNetworkPolicy, renderWorkerNetworkPolicy } from './render-network-policy';
+import { renderCompressorNetworkPolicy, renderCoordinatorNetworkPolicy, renderWorkerNetworkPolicy } from './render-network-policy';
 import { renderRole, renderRoleBinding, renderServiceAccount } from './render-rbac';
 import { renderConfigMap, renderDataClaim } from './render-storage';
 import { renderWorkerDeployment } from './render-workers';
@@ -66,6 +66,7 @@ export function renderRun(s: DeploySettings): RunObject[] {
     ...(s.compressor ? [renderCompressorDeployment(s)] : []),
     renderCoordinatorNetworkPolicy(s),
     renderWorkerNetworkPolicy(s),
+    ...(s.compressor ? [renderCompressorNetworkPolicy(s)] : []),
     ...(s.kubernetes.monitoring.enabled ? [renderServiceMonitor(s), renderPodMonitor(s)] : []),
   ];
   return objects.sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.metadata.name.localeCompare(b.metadata.name));

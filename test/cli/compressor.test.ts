@@ -11,7 +11,7 @@ import { configHash } from '../../src/core/config';
 import { captureRunEvents, until } from '../bus/fixtures';
 import { startNatsServer, type TestNatsServer } from '../bus/nats-server';
 import { sinusoidRun, writeTeacherCheckpoint } from '../compress/fixtures';
-import { startCli, waitExit } from '../support/harness';
+import { freePort, startCli, waitExit } from '../support/harness';
 
 let server: TestNatsServer;
 let nc: NatsConnection;
@@ -49,7 +49,7 @@ test('a compressor killed mid-job: the job is redelivered to another compressor,
   const second = compressor('c2');
   const outcome = await queue.waitForOutcome(job.jobId);
   second.kill('SIGTERM');
-  assert.equal((await waitExit(second)).code, 0);
+  assert.equal((await waitExit(second)).code, 143);
   assert.equal(outcome.status, 'succeeded');
   assert.equal(outcome.attempts, 2);
   assert.deepEqual(
@@ -73,10 +73,17 @@ test('a job that always fails ends after the configured attempts: one compressio
   const outcome = await queue.waitForOutcome(job.jobId);
   await new Promise((r) => setTimeout(r, 1000)); // no further attempt may follow
   c.kill('SIGTERM');
-  assert.equal((await waitExit(c)).code, 0);
+  const exit = await waitExit(c);
+  assert.equal(exit.code, 143);
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.attempts, 2);
   assert.match(outcome.error!, /params\.safetensors/);
+  // The error text is in the compressor's own log, with the job and the attempt: a warning, then an error.
+  const logged = exit.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; jobId?: string; attempt?: number; err?: string; msg: string });
+  const attempts = logged.filter((l) => l.jobId === job.jobId && l.err !== undefined);
+  assert.deepEqual(attempts.map((l) => [l.level, l.attempt]), [[40, 1], [50, 2]], exit.stderr);
+  for (const l of attempts) assert.equal(l.err, outcome.error);
+  assert.match(attempts[1]!.msg, /failed for good after 2 attempts: .*params\.safetensors/);
   assert.equal(events.filter((e) => e.event === 'compression.started').length, 2);
   assert.equal(events.filter((e) => e.event === 'warning').length, 1);
   const failed = events.filter((e) => e.event === 'compression.failed');
@@ -86,7 +93,7 @@ test('a job that always fails ends after the configured attempts: one compressio
   assert.deepEqual(leftovers(dir), []);
 });
 
-test('SIGTERM during a job: the compressor hands the job back and exits 0; the next compressor completes it', async () => {
+test('SIGTERM during a job: the compressor hands the job back and exits 143; the next compressor completes it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'metatrain-compressor-'));
   const job = await slowJob(dir, 'sigterm-run');
   const events = captureRunEvents(nc, job.run);
@@ -97,7 +104,7 @@ test('SIGTERM during a job: the compressor hands the job back and exits 0; the n
   const t0 = Date.now();
   first.kill('SIGTERM');
   const exit = await waitExit(first);
-  assert.equal(exit.code, 0, exit.stderr);
+  assert.equal(exit.code, 143, exit.stderr);
   assert.ok(Date.now() - t0 < 5000, `exit took ${Date.now() - t0} ms`);
   assert.equal(existsSync(job.outDir), false);
   const second = compressor('c5');
@@ -106,4 +113,31 @@ test('SIGTERM during a job: the compressor hands the job back and exits 0; the n
   await waitExit(second);
   assert.equal(outcome.status, 'succeeded');
   assert.deepEqual(events.filter((e) => e.event === 'compression.started').map((e) => e.data.consumer), ['c4', 'c5']);
+});
+
+test('the compressor is ready on /readyz only while its JetStream consumer is up: 503 while NATS is down, 200 again after', async () => {
+  const own = await startNatsServer();
+  const port = await freePort();
+  const c = startCli(['compressor', '--nats', own.url, '--name', 'c6', '--metrics-port', String(port)]);
+  const readyz = () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+  const expectStatus = async (status: number, what: string) => {
+    const end = Date.now() + 15_000;
+    let last = 0;
+    while ((last = await readyz()) !== status) {
+      assert.ok(Date.now() < end, `${what}: /readyz answered ${last}, expected ${status}\n${c.output.stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  try {
+    await expectStatus(200, 'consuming');
+    await own.stop();
+    await expectStatus(503, 'NATS stopped');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200, 'still alive');
+    await own.restart();
+    await expectStatus(200, 'NATS back');
+  } finally {
+    c.kill('SIGKILL');
+    await waitExit(c);
+    await own.stop();
+  }
 });

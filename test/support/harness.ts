@@ -3,7 +3,7 @@
  * processes, free loopback ports, and reading the final parameters of a run. Cleanup is registered per test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,4 +106,20 @@ export function freePort(): Promise<number> {
 /** Bytes of the parameters of the checkpoint of `step` in a run directory. */
 export function finalParamsBytes(runDir: string, step: number): Buffer {
   return readFileSync(join(runDir, 'checkpoints', `step-${String(step).padStart(8, '0')}`, 'params.safetensors'));
+}
+
+/** Steps of the checkpoints in a run directory (`checkpoints/step-N`), in directory order. */
+export function checkpointSteps(runDir: string): number[] {
+  const dir = join(runDir, 'checkpoints');
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('step-')).map((n) => Number(n.slice(5))) : [];
+}
+
+/** Resolves once `runDir` holds the checkpoint of `step` (any checkpoint when omitted); rejects if `child` exits first. */
+export async function untilCheckpoint(child: ReturnType<typeof startCli>, runDir: string, step?: number): Promise<void> {
+  for (;;) {
+    const steps = checkpointSteps(runDir);
+    if (step === undefined ? steps.length > 0 : steps.includes(step)) return;
+    if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before checkpoint ${step ?? 'any'}:\n${child.output.stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -1,0 +1,52 @@
+/**
+ * Exit codes of the long-running commands (`run`, `coordinator`, `worker`, `compressor`, `watch`), one table for
+ * all of them (README "Exit codes"):
+ * - 0: finished normally (the run succeeded; a worker or compressor whose parent went away);
+ * - 1: failed, including a bad config or bad options (commander's own usage errors exit 1 too);
+ * - 128 + signal number: stopped by a signal after a graceful shutdown — 130 for SIGINT (Ctrl-C), 143 for SIGTERM.
+ * A second signal during the graceful shutdown exits at once with the same code.
+ */
+import { constants } from 'node:os';
+
+/** Finished normally. */
+export const EXIT_OK = 0;
+/** Failed (or refused a bad config / bad options). */
+export const EXIT_FAILURE = 1;
+
+/** The signals that stop a long-running command gracefully. */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM (the shell's convention for a signalled process). */
+export function signalExitCode(signal: StopSignal): number {
+  return 128 + constants.signals[signal];
+}
+
+/** What {@link onStopSignals} returns: the first stop signal received, if any. */
+export interface StopSignals {
+  readonly received: StopSignal | undefined;
+}
+
+/** Options of {@link onStopSignals}. */
+export interface StopSignalOptions {
+  /** A second signal exits at once with the first one's code, after calling this (e.g. to say so). @default unset: later signals call `stop` again */
+  readonly forceOnSecond?: () => void;
+}
+
+/**
+ * Calls `stop(signal)` on every SIGINT or SIGTERM (`stop` must be idempotent), or, with `forceOnSecond`, exits at
+ * once on the second. `received` is the first signal: read it after the graceful shutdown to pick the exit code.
+ */
+export function onStopSignals(stop: (signal: StopSignal) => void, options: StopSignalOptions = {}): StopSignals {
+  const state: { received: StopSignal | undefined } = { received: undefined };
+  const handle = (signal: StopSignal) => {
+    if (state.received && options.forceOnSecond) {
+      options.forceOnSecond();
+      process.exit(signalExitCode(state.received));
+    }
+    state.received ??= signal;
+    stop(signal);
+  };
+  process.on('SIGINT', () => handle('SIGINT'));
+  process.on('SIGTERM', () => handle('SIGTERM'));
+  return state;
+}
