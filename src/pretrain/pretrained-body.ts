@@ -55,7 +55,7 @@ export function initPretrainingParams(model: ModelConfig, seed: number): ParamSe
 }
 
 /** Model fields that must agree between a pretrained checkpoint and the run using it (shapes do not show them). */
-const TOKENIZER_FIELDS = ['tokenizer', 'hashBuckets', 'wordBigrams'] as const;
+const TOKENIZER_FIELDS = ['kind', 'tokenizer', 'hashBuckets', 'wordBigrams'] as const;
 
 /**
  * Reads the pretrained body `config.model.init` names: a checkpoint directory (`…/step-NNNNNNNN`, holding
