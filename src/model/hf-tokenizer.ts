@@ -104,6 +104,6 @@ function truncated(tokenizer: Tokenizer, text: string, maxLength: number, layout
   if (full.length <= maxLength) return full;
   const { before, after } = layout;
   const room = maxLength - before - after;
-  if (room < 1) return full.slice(0, maxLength);
+  if (room < 0) return full.slice(0, maxLength);
   return [...full.slice(0, before), ...full.slice(before, before + room), ...full.slice(full.length - after)];
 }
