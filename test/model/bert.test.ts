@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseRunConfig } from '../../src/core/config';
 import { paramSet, type ParamSet } from '../../src/core/param-set';
 import { Rng } from '../../src/core/rng';
-import { createModel, initBackend } from '../../src/model';
+import { createModel, initBackend, initParams, toTensors } from '../../src/model';
 import { gelu } from '../../src/model/exact-grad-ops';
 import { computeMetaGradient } from '../../src/meta/meta-gradient';
 import { adaptableNames, initMetaParams } from '../../src/meta/meta-params';
@@ -117,4 +117,24 @@ test('second-order MAML on bert matches directional finite differences of the me
     assert.ok(err < 5e-4, `direction ${seed}: ⟨g, v⟩ = ${dot(g, v)}, finite differences ${fd.median}`);
     assert.ok(foErr > 2.5e-3, `FOMAML should miss (error ${foErr})`);
   }
+});
+
+test("bert masks exactly the tokenizer's pad positions: features do not depend on how far a text is padded, whatever the pad id", async () => {
+  await initBackend('cpu');
+  const padded = join(dir, 'pad-mask.json');
+  writeFileSync(padded, JSON.stringify({ ...wordPieceTokenizerJson(), padding: { strategy: 'BatchLongest', pad_id: 4, pad_token: '[MASK]' } }));
+  const features = (maxLength: number) => {
+    const c = config('fomaml', 0.1);
+    const m = { ...c.model, tokenizerPath: padded, maxLength };
+    const model = createModel(m, 2);
+    const params = toTensors(initParams({ ...m, maxLength: 12 }, 2, 5));
+    // The position table of the longer model; the shorter one reads its first rows.
+    const { x, y } = model.encode(set(['the cat sat', 'a dog'], [0, 1]));
+    const f = tf.tidy(() => model.features(params, x).arraySync() as number[][]);
+    tf.dispose([x, y, ...Object.values(params)]);
+    return f;
+  };
+  const [short, long] = [features(6), features(12)];
+  const diff = Math.max(...short.flatMap((row, i) => row.map((v, k) => Math.abs(v - long[i]![k]!))));
+  assert.ok(diff < 1e-5, `padding changed the features by ${diff}`);
 });
