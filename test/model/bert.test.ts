@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseRunConfig } from '../../src/core/config';
 import { paramSet, type ParamSet } from '../../src/core/param-set';
 import { Rng } from '../../src/core/rng';
-import { createModel, initBackend, initParams, toTensors } from '../../src/model';
+import { createModel, initBackend, initParams, toTensors, type BackendName } from '../../src/model';
 import { gelu } from '../../src/model/exact-grad-ops';
 import { computeMetaGradient } from '../../src/meta/meta-gradient';
 import { adaptableNames, initMetaParams } from '../../src/meta/meta-params';
@@ -91,33 +91,35 @@ test('createModel builds a bert with exact second order; one FOMAML meta-gradien
 const dot = (a: ParamSet, b: ParamSet) => [...a].reduce((s, [n, t]) => s + t.data.reduce((u, v, i) => u + v * b.get(n)!.data[i]!, 0), 0);
 const norm = (a: ParamSet) => Math.sqrt(dot(a, a));
 
-test('second-order MAML on bert matches directional finite differences of the meta-objective; FOMAML misses', async () => {
-  await initBackend('cpu');
-  const c = config('maml', 0.5);
-  const model = createModel(c.model, 2);
-  const meta = initMetaParams(c, 2, 1);
-  const g = computeMetaGradient(model, meta, task, c.algorithm).gradient;
-  const fo = computeMetaGradient(model, meta, task, { ...c.algorithm, name: 'fomaml' }).gradient;
-  const inner = { steps: 2, lr: 0.5, adaptable: adaptableNames(model, 'all'), prototypeHead: false };
-  for (const seed of [1, 2]) {
-    const rng = new Rng(seed);
-    // g/‖g‖ + r/‖r‖, normalized: every element probed, ⟨g, v⟩ ≈ 0.7‖g‖.
-    const r = paramSet([...g].map(([n, t]) => [n, { shape: t.shape, data: Float32Array.from(t.data, () => rng.normal()) }] as const));
-    const [gn, rn] = [norm(g), norm(r)];
-    const raw = paramSet([...g].map(([n, t]) => [n, { shape: t.shape, data: t.data.map((v, i) => v / gn + r.get(n)!.data[i]! / rn) }] as const));
-    const vn = norm(raw);
-    const v = paramSet([...raw].map(([n, t]) => [n, { shape: t.shape, data: t.data.map((x) => x / vn) }] as const));
-    const fd = derivativeAlong((h) => {
-      const moved = paramSet([...meta].map(([n, t]) => [n, { shape: t.shape, data: t.data.map((x, i) => x + h * v.get(n)!.data[i]!) }] as const));
-      return { value: trueMetaObjective(model, moved, task, inner), step: h };
-    }, 1e-3);
-    const err = Math.abs(dot(g, v) - fd.median) / norm(g);
-    const foErr = Math.abs(dot(fo, v) - fd.median) / norm(g);
-    console.log(`# bert MAML direction ${seed}: error ${err.toExponential(2)} (FOMAML ${foErr.toExponential(2)}), spread ${(fd.spread / norm(g)).toExponential(2)}`);
-    assert.ok(err < 5e-4, `direction ${seed}: ⟨g, v⟩ = ${dot(g, v)}, finite differences ${fd.median}`);
-    assert.ok(foErr > 2.5e-3, `FOMAML should miss (error ${foErr})`);
-  }
-});
+for (const backend of ['wasm', 'cpu'] as BackendName[]) {
+  test(`second-order MAML on bert matches directional finite differences of the meta-objective on ${backend}; FOMAML misses`, async () => {
+    await initBackend(backend);
+    const c = config('maml', 0.5);
+    const model = createModel(c.model, 2);
+    const meta = initMetaParams(c, 2, 1);
+    const g = computeMetaGradient(model, meta, task, c.algorithm).gradient;
+    const fo = computeMetaGradient(model, meta, task, { ...c.algorithm, name: 'fomaml' }).gradient;
+    const inner = { steps: 2, lr: 0.5, adaptable: adaptableNames(model, 'all'), prototypeHead: false };
+    for (const seed of [1, 2]) {
+      const rng = new Rng(seed);
+      // g/‖g‖ + r/‖r‖, normalized: every element probed, ⟨g, v⟩ ≈ 0.7‖g‖.
+      const r = paramSet([...g].map(([n, t]) => [n, { shape: t.shape, data: Float32Array.from(t.data, () => rng.normal()) }] as const));
+      const [gn, rn] = [norm(g), norm(r)];
+      const raw = paramSet([...g].map(([n, t]) => [n, { shape: t.shape, data: t.data.map((v, i) => v / gn + r.get(n)!.data[i]! / rn) }] as const));
+      const vn = norm(raw);
+      const v = paramSet([...raw].map(([n, t]) => [n, { shape: t.shape, data: t.data.map((x) => x / vn) }] as const));
+      const fd = derivativeAlong((h) => {
+        const moved = paramSet([...meta].map(([n, t]) => [n, { shape: t.shape, data: t.data.map((x, i) => x + h * v.get(n)!.data[i]!) }] as const));
+        return { value: trueMetaObjective(model, moved, task, inner), step: h };
+      }, 1e-3);
+      const err = Math.abs(dot(g, v) - fd.median) / norm(g);
+      const foErr = Math.abs(dot(fo, v) - fd.median) / norm(g);
+      console.log(`# bert MAML on ${backend}, direction ${seed}: error ${err.toExponential(2)} (FOMAML ${foErr.toExponential(2)}), spread ${(fd.spread / norm(g)).toExponential(2)}`);
+      assert.ok(err < 5e-4, `direction ${seed}: ⟨g, v⟩ = ${dot(g, v)}, finite differences ${fd.median}`);
+      assert.ok(foErr > 2.5e-3, `FOMAML should miss (error ${foErr})`);
+    }
+  });
+}
 
 test("bert masks exactly the tokenizer's pad positions: features do not depend on how far a text is padded, whatever the pad id", async () => {
   await initBackend('cpu');
