@@ -155,3 +155,15 @@ test('a bert run config is refused with compression, with LoRA, without its toke
   assert.equal(ok.model.tokenizerPath, 'tokenizer.json', 'the config keeps the path as written (its hash does not depend on where it lies)');
   assert.equal(runModelConfig(ok).tokenizerPath, '/data/run/tokenizer.json', 'processes resolve it against runtime.baseDir');
 });
+
+test('model.init of an imported BERT refuses a run whose tokenizerPath names another tokenizer.json', async () => {
+  const dir = tempDir();
+  const hf = writeTinyHfBert(join(dir, 'hf'));
+  const imported = await importHfBert(hf, join(dir, 'bert'));
+  const copy = join(dir, 'same.json');
+  writeFileSync(copy, readFileSync(imported.model.tokenizerPath!));
+  assert.ok(await loadPretrainedBody(runConfig({ ...imported.model, tokenizerPath: copy })), 'an identical copy is accepted');
+  const other = join(dir, 'other.json');
+  writeFileSync(other, readFileSync(imported.model.tokenizerPath!, 'utf8').replace('"cat"', '"kat"'));
+  await assert.rejects(loadPretrainedBody(runConfig({ ...imported.model, tokenizerPath: other })), /was written with tokenizer .*bert\/tokenizer\.json, but this run's model\.tokenizerPath .*other\.json is another file/);
+});
