@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseRunConfig } from '../core/config';
+import { isTextModelKind, parseRunConfig, runModelConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
 import { encodeSafetensors } from '../core/safetensors';
 import { loadCheckpoint } from '../coordinator/checkpoint-load';
@@ -29,7 +29,7 @@ async function loadInitialization(path: string) {
   const checkpoint = await loadCheckpoint(path);
   if (!checkpoint.extra.config) throw new CheckpointError(`checkpoint ${path} does not record its run config; it was not written by metatrain run`);
   const config = parseRunConfig(checkpoint.extra.config);
-  return { params: checkpoint.params, model: config.model, ways: config.task.ways, algorithm: config.algorithm, seed: config.seed, compressed: false };
+  return { params: checkpoint.params, model: runModelConfig(config), ways: config.task.ways, algorithm: config.algorithm, seed: config.seed, compressed: false };
 }
 
 /**
@@ -60,7 +60,7 @@ export function register(program: Command): void {
       if (existsSync(out)) throw new Error(`${out} already exists: choose a new --out directory`);
       const examples = loadLabelledJsonl(o.data);
       const init = await loadInitialization(o.checkpoint);
-      if (init.model.kind !== 'transformer') throw new Error(`${o.checkpoint} holds a ${init.model.kind} model; adapt works on text classifiers (transformer)`);
+      if (!isTextModelKind(init.model.kind)) throw new Error(`${o.checkpoint} holds a ${init.model.kind} model; adapt works on text classifiers (transformer, bert)`);
       const labels = labelsOf(examples);
       const tokenizer = textTokenizerFor(init.model);
       const long = examples.filter((e) => tokenizer.tokenCount(e.text) > init.model.maxLength).length;

@@ -9,6 +9,7 @@ import { register as registerRun } from './run';
 import { register as registerCoordinator } from './coordinator';
 import { register as registerWorker } from './worker';
 import { register as registerPretrain } from './pretrain';
+import { register as registerImportHf } from './import-hf';
 import { register as registerAdapt } from './adapt';
 import { register as registerPredict } from './predict';
 import { register as registerCompress } from './compress';
@@ -24,7 +25,7 @@ const program = new Command('metatrain')
   .showHelpAfterError()
   .version((JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version);
 
-const subcommands = [registerRun, registerPretrain, registerAdapt, registerPredict, registerCoordinator, registerWorker, registerCompress, registerCompressor, registerLaunch, registerScale, registerStatus, registerStop, registerWatch];
+const subcommands = [registerRun, registerPretrain, registerImportHf, registerAdapt, registerPredict, registerCoordinator, registerWorker, registerCompress, registerCompressor, registerLaunch, registerScale, registerStatus, registerStop, registerWatch];
 for (const register of subcommands) register(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {

@@ -28,7 +28,7 @@ export function formatSummary(summary: RunSummary, paths: Record<string, string>
   }
   const where = new Table({ style: tableStyle() });
   where.push(
-    ...(summary.pretraining ? [{ 'started from': `pretrained body ${summary.pretraining.checkpoint} (MLM step ${summary.pretraining.step}${summary.pretraining.history.loss.length > 0 ? `, final loss ${summary.pretraining.history.loss.at(-1)!.toFixed(3)}` : ''}); transfer too` }] : []),
+    ...(summary.pretraining ? [{ 'started from': `pretrained body ${summary.pretraining.checkpoint}${summary.pretraining.history.loss.length > 0 ? ` (MLM step ${summary.pretraining.step}, final loss ${summary.pretraining.history.loss.at(-1)!.toFixed(3)})` : ''}; transfer too` }] : []),
     { 'meta-training': `${summary.reason} after ${summary.steps} steps (best at step ${summary.bestStep}), ${summary.seconds.training.toFixed(0)} s` },
     { 'total time': `${summary.seconds.total.toFixed(0)} s` },
     { checkpoint: summary.checkpoint },

@@ -71,8 +71,12 @@ const taskSchema = z
 /** Model architecture (the `model` section; also validates the model config an adapted model records). */
 export const modelSchema = z
   .object({
-    /** `sinusoid-mlp` (1-40-40-1 ReLU) or `transformer` (encoder classifier). */
-    kind: z.enum(['sinusoid-mlp', 'transformer']),
+    /**
+     * `sinusoid-mlp` (1-40-40-1 ReLU), `transformer` (pre-LayerNorm encoder classifier) or `bert` (the Hugging
+     * Face `BertModel` layout, Devlin et al. 2019: post-LayerNorm, GELU, token-type embeddings; what
+     * `metatrain import-hf` writes; needs `tokenizer: hf`, `tokenizerPath` and `vocabSize`).
+     */
+    kind: z.enum(['sinusoid-mlp', 'transformer', 'bert']),
     /** Hidden widths of the MLP. @default [40, 40] */
     hidden: z.array(positiveInt).min(1).default([40, 40]),
     /**
@@ -81,10 +85,26 @@ export const modelSchema = z
      */
     layers: nonNegativeInt.max(64).default(1),
     /**
-     * Transformer tokens: `bytes` (UTF-8 bytes, 258 ids, src/model/tokenizer.ts) or `hashed-words` (words and word
-     * bigrams hashed into `hashBuckets` ids, src/model/word-hash-tokenizer.ts). @default bytes
+     * Transformer tokens: `bytes` (UTF-8 bytes, 258 ids, src/model/tokenizer.ts), `hashed-words` (words and word
+     * bigrams hashed into `hashBuckets` ids, src/model/word-hash-tokenizer.ts) or `hf` (a Hugging Face
+     * `tokenizer.json` at `tokenizerPath`, read with `@huggingface/tokenizers`, src/model/hf-tokenizer.ts; model
+     * `bert` only, which needs it). @default bytes
      */
-    tokenizer: z.enum(['bytes', 'hashed-words']).default('bytes'),
+    tokenizer: z.enum(['bytes', 'hashed-words', 'hf']).default('bytes'),
+    /**
+     * `tokenizer: hf`: path of the `tokenizer.json` (a relative path resolved against `runtime.baseDir`, as
+     * `task.path`: {@link runModelConfig}). No default.
+     */
+    tokenizerPath: z.string().min(1).optional(),
+    /**
+     * `bert`: rows of the word embedding (`vocab_size` of the Hugging Face config.json; at least the tokenizer's
+     * vocabulary). No default. Optional in the schema so that other kinds' configs (and their hashes) are unchanged.
+     */
+    vocabSize: z.number().int().min(2).max(1 << 20).optional(),
+    /** `bert`: rows of the token-type embedding (`type_vocab_size`); inputs use type 0 only. @default 2 (for bert) */
+    typeVocabSize: positiveInt.max(1024).optional(),
+    /** `bert`: LayerNorm variance epsilon (`layer_norm_eps`). @default 1e-12 (for bert) */
+    layerNormEps: z.number().positive().max(0.1).optional(),
     /** Embedding rows of the `hashed-words` tokenizer (ids 0 and 1 are PAD and CLS). @default 16384 */
     hashBuckets: z.number().int().min(3).max(1 << 20).default(16384),
     /** `hashed-words`: also a token per pair of neighbouring words. @default true */
@@ -382,8 +402,21 @@ export const runConfigSchema = z
     if (c.task.family === 'sinusoid' && c.model.kind !== 'sinusoid-mlp') {
       ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: `family sinusoid needs model sinusoid-mlp, got ${c.model.kind}` });
     }
-    if (c.task.family !== 'sinusoid' && c.model.kind !== 'transformer') {
-      ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: `family ${c.task.family} needs model transformer, got ${c.model.kind}` });
+    if (c.task.family !== 'sinusoid' && !isTextModelKind(c.model.kind)) {
+      ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: `family ${c.task.family} needs model transformer or bert, got ${c.model.kind}` });
+    }
+    if (c.model.kind === 'bert') {
+      if (c.model.tokenizer !== 'hf') ctx.addIssue({ code: 'custom', path: ['model', 'tokenizer'], message: `model bert needs tokenizer hf (its tokenizer.json), got ${c.model.tokenizer}` });
+      if (c.model.vocabSize === undefined) ctx.addIssue({ code: 'custom', path: ['model', 'vocabSize'], message: 'model bert needs vocabSize (vocab_size of its config.json; metatrain import-hf prints it)' });
+      if (c.compression.enabled) {
+        ctx.addIssue({ code: 'custom', path: ['compression', 'enabled'], message: 'compression of a bert model is not supported yet (distillation and the ONNX export know the transformer layout only): set compression.enabled: false' });
+      }
+    }
+    if (c.model.tokenizer === 'hf' && c.model.kind !== 'bert') {
+      ctx.addIssue({ code: 'custom', path: ['model', 'tokenizer'], message: `tokenizer hf is for model bert, got model ${c.model.kind}` });
+    }
+    if (c.model.tokenizer === 'hf' && !c.model.tokenizerPath) {
+      ctx.addIssue({ code: 'custom', path: ['model', 'tokenizerPath'], message: 'tokenizer hf needs tokenizerPath (the tokenizer.json)' });
     }
     if (c.algorithm.headInit === 'prototypes' && c.task.family === 'sinusoid') {
       ctx.addIssue({ code: 'custom', path: ['algorithm', 'headInit'], message: 'prototypes needs a classification family (the sinusoid head is a regression output)' });
@@ -397,24 +430,29 @@ export const runConfigSchema = z
       }
     });
     if (c.algorithm.adapt === 'lora' && (c.model.kind !== 'transformer' || c.model.layers === 0 || c.model.loraRank === 0)) {
-      ctx.addIssue({ code: 'custom', path: ['algorithm', 'adapt'], message: 'lora needs a transformer with layers ≥ 1 and model.loraRank ≥ 1 (the adapters sit on attention and feed-forward weights)' });
+      ctx.addIssue({ code: 'custom', path: ['algorithm', 'adapt'], message: `lora needs a transformer with layers ≥ 1 and model.loraRank ≥ 1 (the adapters sit on attention and feed-forward weights; model bert has none yet), got model ${c.model.kind}` });
     }
     if (c.model.loraRank > 0 && c.algorithm.adapt !== 'lora') {
       ctx.addIssue({ code: 'custom', path: ['model', 'loraRank'], message: `adapters are only trained with algorithm.adapt: lora, got adapt: ${c.algorithm.adapt}` });
     }
     if (c.pretraining && c.model.kind !== 'transformer') {
-      ctx.addIssue({ code: 'custom', path: ['pretraining'], message: 'masked-language-model pretraining needs a transformer (family sinusoid has no text)' });
+      ctx.addIssue({ code: 'custom', path: ['pretraining'], message: `masked-language-model pretraining needs a transformer (family sinusoid has no text; a bert model comes pretrained: metatrain import-hf), got model ${c.model.kind}` });
     }
     if (c.model.init === 'pretrained' && !c.pretraining) {
       ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: 'pretrained needs a pretraining section (or give the path of a pretrained checkpoint directory)' });
     }
-    if (c.model.init !== 'random' && c.model.kind !== 'transformer') {
-      ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: `only a transformer starts from a pretrained body, got model.kind ${c.model.kind}` });
+    if (c.model.init !== 'random' && !isTextModelKind(c.model.kind)) {
+      ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: `only a transformer or bert starts from a pretrained body, got model.kind ${c.model.kind}` });
     }
     if (c.task.family === 'jsonl' && !c.task.path) {
       ctx.addIssue({ code: 'custom', path: ['task', 'path'], message: 'family jsonl needs task.path' });
     }
   });
+
+/** Whether `kind` is a text classifier (`transformer`, `bert`): what the text families, adapt and predict need. */
+export function isTextModelKind(kind: string): boolean {
+  return kind === 'transformer' || kind === 'bert';
+}
 
 /** A validated run config with every default filled in. */
 export type RunConfig = z.infer<typeof runConfigSchema>;
@@ -570,6 +608,15 @@ export function modelInitDir(config: RunConfig): string | undefined {
   if (init === 'random') return undefined;
   if (init === 'pretrained') return pretrainedDir(config);
   return resolvedPath(config, init);
+}
+
+/**
+ * The run's model section as the processes use it: `model.tokenizerPath` made absolute ({@link resolvedPath}), so
+ * that a worker, `adapt` and an adapted model's `adapted.json` find the tokenizer wherever they run. Other fields as is.
+ */
+export function runModelConfig(config: RunConfig): RunConfig['model'] {
+  const { tokenizerPath } = config.model;
+  return tokenizerPath === undefined ? config.model : { ...config.model, tokenizerPath: resolvedPath(config, tokenizerPath) };
 }
 
 /** A path of the config, absolute or resolved against `runtime.baseDir` (the config file's directory) or the current directory. */

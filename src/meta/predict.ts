@@ -3,6 +3,7 @@
  * `metatrain predict`; initialize a tfjs backend first (`initBackend`).
  */
 import * as tf from '@tensorflow/tfjs';
+import { isTextModelKind } from '../core/config';
 import { CheckpointError, DatasetError } from '../core/errors';
 import { createModel } from '../model/create-model';
 import { toTensors } from '../model/params-tf';
@@ -45,7 +46,7 @@ export interface PredictOptions {
  */
 export function predict(adapted: AdaptedModel, texts: readonly string[], source: TextSource, options: PredictOptions = {}): Prediction[] {
   const where = (i: number) => (source.lines ? source.lines[i] : i + 1);
-  if (adapted.model.kind !== 'transformer') throw new CheckpointError(`the model is a ${adapted.model.kind}; predict classifies texts (transformer)`);
+  if (!isTextModelKind(adapted.model.kind)) throw new CheckpointError(`the model is a ${adapted.model.kind}; predict classifies texts (transformer, bert)`);
   if (texts.length === 0) throw new DatasetError(source.name, 'no texts to predict');
   const tokenizer = textTokenizerFor(adapted.model);
   texts.forEach((text, i) => {

@@ -12,6 +12,16 @@
  *   `layer{i}.ln2.gain|bias [dModel]`, `layer{i}.ff.w1 [dModel, dFf]`, `layer{i}.ff.b1 [dFf]`,
  *   `layer{i}.ff.w2 [dFf, dModel]`, `layer{i}.ff.b2 [dModel]`; then `norm.gain|bias [dModel]`,
  *   `head.w [dModel, outputs]`, `head.b [outputs]`.
+ * - BERT (the Hugging Face `BertModel` layout, post-LayerNorm, Devlin et al. 2019; `metatrain import-hf` maps a
+ *   checkpoint's tensors to these names, src/hf/hf-weights.ts): `embed.token [vocabSize, dModel]`
+ *   (`word_embeddings`), `embed.position [maxLength, dModel]` (the first maxLength rows of `position_embeddings`),
+ *   `embed.type [typeVocabSize, dModel]` (`token_type_embeddings`), `embed.norm.gain|bias [dModel]` (embeddings
+ *   LayerNorm); per layer i: `layer{i}.attn.wq|wk|wv|wo [dModel, dModel]` and `layer{i}.attn.bq|bk|bv|bo [dModel]`
+ *   (query, key, value, attention output dense; [in, out], the transpose of PyTorch's weight),
+ *   `layer{i}.ln1.gain|bias [dModel]` (attention output LayerNorm), `layer{i}.ff.w1 [dModel, dFf]`, `ff.b1 [dFf]`
+ *   (intermediate dense), `layer{i}.ff.w2 [dFf, dModel]`, `ff.b2 [dModel]` (output dense),
+ *   `layer{i}.ln2.gain|bias [dModel]` (output LayerNorm); `head.w [dModel, outputs]`, `head.b [outputs]`. No final
+ *   norm (post-LN: each layer ends in one); no pooler (the features are the mean of the token states).
  * - With `loraRank` r > 0, each weight W `[in, out]` of {@link LORA_TARGETS} in each layer also has low-rank
  *   adapters `W.lora_a [in, r]` (U(±1/√in), as PEFT's Kaiming-uniform) and `W.lora_b [r, out]` (zeros): the
  *   layer uses W + (loraAlpha / r)·A·B (Hu et al. 2021, "LoRA: Low-Rank Adaptation of Large Language Models").
@@ -121,7 +131,8 @@ function paramDefs(model: ModelConfig, outputs: number): ParamDef[] {
   if (!Number.isInteger(outputs) || outputs <= 0) {
     throw new ShapeError(`model ${model.kind}: outputs must be a positive integer, got ${outputs}`);
   }
-  return model.kind === 'sinusoid-mlp' ? mlpDefs(model, outputs) : transformerDefs(model, outputs);
+  if (model.kind === 'sinusoid-mlp') return mlpDefs(model, outputs);
+  return model.kind === 'bert' ? bertDefs(model, outputs) : transformerDefs(model, outputs);
 }
 
 function mlpDefs(model: ModelConfig, outputs: number): ParamDef[] {
@@ -135,6 +146,24 @@ function mlpDefs(model: ModelConfig, outputs: number): ParamDef[] {
   return defs;
 }
 
+/** LayerNorm `${prefix}.gain` (ones) and `${prefix}.bias` (zeros), `[d]`. */
+function normDefs(prefix: string, d: number): ParamDef[] {
+  return [
+    { name: `${prefix}.gain`, shape: [d], init: 'ones' },
+    { name: `${prefix}.bias`, shape: [d], init: 'zeros' },
+  ];
+}
+
+/** Feed-forward `${p}.ff.w1 [d, dFf]` (He: it feeds the nonlinearity), `ff.b1`, `ff.w2 [dFf, d]` (Glorot), `ff.b2`. */
+function feedForwardDefs(p: string, d: number, dFf: number): ParamDef[] {
+  return [
+    { name: `${p}.ff.w1`, shape: [d, dFf], init: 'he' },
+    { name: `${p}.ff.b1`, shape: [dFf], init: 'zeros' },
+    { name: `${p}.ff.w2`, shape: [dFf, d], init: 'glorot' },
+    { name: `${p}.ff.b2`, shape: [d], init: 'zeros' },
+  ];
+}
+
 function transformerDefs(model: ModelConfig, outputs: number): ParamDef[] {
   const { dModel: d, dFf, heads, layers, maxLength } = model;
   if (d % heads !== 0) throw new ShapeError(`model.dModel ${d} is not divisible by model.heads ${heads}`);
@@ -145,17 +174,12 @@ function transformerDefs(model: ModelConfig, outputs: number): ParamDef[] {
   for (let i = 0; i < layers; i++) {
     const p = `layer${i}`;
     defs.push(
-      { name: `${p}.ln1.gain`, shape: [d], init: 'ones' },
-      { name: `${p}.ln1.bias`, shape: [d], init: 'zeros' },
+      ...normDefs(`${p}.ln1`, d),
       ...['q', 'k', 'v', 'o'].map((m): ParamDef => ({ name: `${p}.attn.w${m}`, shape: [d, d], init: 'glorot' })),
       // No key bias: it adds q·b_k to every score of a query row, which softmax cancels (its gradient is 0).
       ...['q', 'v', 'o'].map((m): ParamDef => ({ name: `${p}.attn.b${m}`, shape: [d], init: 'zeros' })),
-      { name: `${p}.ln2.gain`, shape: [d], init: 'ones' },
-      { name: `${p}.ln2.bias`, shape: [d], init: 'zeros' },
-      { name: `${p}.ff.w1`, shape: [d, dFf], init: 'he' },
-      { name: `${p}.ff.b1`, shape: [dFf], init: 'zeros' },
-      { name: `${p}.ff.w2`, shape: [dFf, d], init: 'glorot' },
-      { name: `${p}.ff.b2`, shape: [d], init: 'zeros' },
+      ...normDefs(`${p}.ln2`, d),
+      ...feedForwardDefs(p, d, dFf),
     );
     if (model.loraRank > 0) {
       for (const target of LORA_TARGETS) {
@@ -166,10 +190,42 @@ function transformerDefs(model: ModelConfig, outputs: number): ParamDef[] {
     }
   }
   defs.push(
-    { name: 'norm.gain', shape: [d], init: 'ones' },
-    { name: 'norm.bias', shape: [d], init: 'zeros' },
+    ...normDefs('norm', d),
     { name: 'head.w', shape: [d, outputs], init: 'glorot' },
     { name: 'head.b', shape: [outputs], init: 'zeros' },
   );
+  return defs;
+}
+
+/** `bert.typeVocabSize` when the config omits it (Hugging Face `BertConfig.type_vocab_size`). */
+export const BERT_TYPE_VOCAB_SIZE = 2;
+
+/**
+ * BERT's parameters (names in the module docs). Initialized as the transformer's (N(0, 1) embeddings, Glorot
+ * weights, He for the GELU's input), not BERT's N(0, 0.02): a random bert is a baseline; the real one is imported.
+ */
+function bertDefs(model: ModelConfig, outputs: number): ParamDef[] {
+  const { dModel: d, dFf, heads, layers, maxLength } = model;
+  if (d % heads !== 0) throw new ShapeError(`model.dModel ${d} is not divisible by model.heads ${heads}`);
+  if (model.vocabSize === undefined) throw new ShapeError('model bert needs model.vocabSize');
+  const defs: ParamDef[] = [
+    { name: 'embed.token', shape: [model.vocabSize, d], init: 'embedding' },
+    { name: 'embed.position', shape: [maxLength, d], init: 'embedding' },
+    { name: 'embed.type', shape: [model.typeVocabSize ?? BERT_TYPE_VOCAB_SIZE, d], init: 'embedding' },
+    ...normDefs('embed.norm', d),
+  ];
+  for (let i = 0; i < layers; i++) {
+    const p = `layer${i}`;
+    defs.push(
+      ...['q', 'k', 'v', 'o'].flatMap((m): ParamDef[] => [
+        { name: `${p}.attn.w${m}`, shape: [d, d], init: 'glorot' },
+        { name: `${p}.attn.b${m}`, shape: [d], init: 'zeros' },
+      ]),
+      ...normDefs(`${p}.ln1`, d),
+      ...feedForwardDefs(p, d, dFf),
+      ...normDefs(`${p}.ln2`, d),
+    );
+  }
+  defs.push({ name: 'head.w', shape: [d, outputs], init: 'glorot' }, { name: 'head.b', shape: [outputs], init: 'zeros' });
   return defs;
 }

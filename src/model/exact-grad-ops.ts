@@ -54,6 +54,28 @@ export function scatterRows(rows: tf.Tensor, ids: tf.Tensor, vocab: number): tf.
   )(rows);
 }
 
+/** `exp(x)`, elementwise. Gradient: dy ⊙ exp(x), recomputed from `x` by this function (tfjs's reads the saved output). */
+export const exp = unaryCustomGrad(tf.exp, (x, dy) => tf.mul(dy, exp(x)));
+
+/** erf(x), elementwise (tfjs's kernel). Gradient: dy ⊙ (2/√π)·exp(−x²), with {@link exp}. */
+export const erf = unaryCustomGrad(tf.erf, (x, dy) => tf.mul(dy, tf.mul(exp(tf.neg(tf.square(x))), 2 / Math.sqrt(Math.PI))));
+
+/**
+ * The exact GELU of Hendrycks & Gimpel 2016 (BERT's `gelu`, PyTorch's default): x·Φ(x) = ½·x·(1 + erf(x/√2)),
+ * elementwise. Gradient: dy ⊙ (Φ(x) + x·φ(x)), φ(x) = exp(−x²/2)/√(2π), written from `x` with {@link erf} and
+ * {@link exp}, so it is differentiable again exactly, to any order. (tfjs's own `erf` composition measured exact at
+ * second order on cpu, but its `exp` gradient reads the saved output, so a third order would not be; this form
+ * does not depend on which.)
+ */
+export const gelu = unaryCustomGrad(
+  (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))),
+  (x, dy) => {
+    const cdf = tf.mul(tf.add(1, erf(tf.mul(x, Math.SQRT1_2))), 0.5);
+    const pdf = tf.mul(exp(tf.mul(tf.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    return tf.mul(dy, tf.add(cdf, tf.mul(x, pdf)));
+  },
+);
+
 /** `f` with gradient `grad(x, dy)`; `x` is kept for the backward pass. */
 function unaryCustomGrad(
   f: (x: tf.Tensor) => tf.Tensor,

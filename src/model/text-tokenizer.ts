@@ -1,10 +1,13 @@
 /**
  * The tokenizer a text model uses, chosen by `model.tokenizer` (tfjs-free: the coordinator sizes the token
- * embedding from it): `bytes` (./tokenizer, 258 ids) or `hashed-words` (./word-hash-tokenizer, `hashBuckets` ids).
+ * embedding from it): `bytes` (./tokenizer, 258 ids), `hashed-words` (./word-hash-tokenizer, `hashBuckets` ids) or
+ * `hf` (./hf-tokenizer: the Hugging Face tokenizer.json at `tokenizerPath`, read on first use; `vocabSize` ids).
  */
 import type { RunConfig } from '../core/config';
+import { ConfigError } from '../core/errors';
+import { loadHfTokenizer } from './hf-tokenizer';
 import { encodeTexts } from './tokenizer';
-import { VOCAB_SIZE } from './vocab';
+import { PAD_ID, VOCAB_SIZE } from './vocab';
 import { encodeHashedWords, hashedTokens } from './word-hash-tokenizer';
 
 const utf8 = new TextEncoder();
@@ -13,21 +16,56 @@ const utf8 = new TextEncoder();
 export interface TextTokenizer {
   /** Token ids lie in [0, vocabSize); rows of `embed.token`. */
   readonly vocabSize: number;
-  /** Ids row-major `[texts.length, maxLength]`, CLS first, PAD-padded. */
+  /** The id that pads a row (masked out of attention and pooling): PAD_ID, or the hf tokenizer's pad id. */
+  readonly padId: number;
+  /** Ids row-major `[texts.length, maxLength]`, CLS first, pad-padded. */
   encode(texts: readonly string[]): Int32Array;
-  /** Tokens of `text` before truncation, CLS included: `encode` keeps the first `maxLength` of them. */
+  /** Tokens of `text` before truncation, CLS (and SEP for hf) included: `encode` keeps `maxLength` of them. */
   tokenCount(text: string): number;
 }
 
-/** The tokenizer of `model` (its `tokenizer`, `maxLength`, `hashBuckets`, `wordBigrams` fields). */
-export function textTokenizerFor(model: Pick<RunConfig['model'], 'tokenizer' | 'maxLength' | 'hashBuckets' | 'wordBigrams'>): TextTokenizer {
+/** The model fields the tokenizer depends on. */
+export type TokenizerFields = Pick<RunConfig['model'], 'tokenizer' | 'maxLength' | 'hashBuckets' | 'wordBigrams' | 'tokenizerPath' | 'vocabSize'>;
+
+/**
+ * The tokenizer of `model` (its `tokenizer`, `maxLength`, `hashBuckets`, `wordBigrams`, `tokenizerPath`,
+ * `vocabSize` fields). For `hf`, `vocabSize` is `model.vocabSize` without reading the file; the file is read (once
+ * per process) when `padId`, `encode` or `tokenCount` is first used. Give `tokenizerPath` resolved
+ * (`runModelConfig`): a relative one is taken from the current directory.
+ * @throws ConfigError when `hf` lacks `tokenizerPath` or `vocabSize`; TokenizerFileError (on use) as `loadHfTokenizer`,
+ *   or when the tokenizer has ids beyond `vocabSize`.
+ */
+export function textTokenizerFor(model: TokenizerFields): TextTokenizer {
+  if (model.tokenizer === 'hf') return hfTextTokenizer(model);
   if (model.tokenizer === 'hashed-words') {
     const options = { buckets: model.hashBuckets, bigrams: model.wordBigrams };
     return {
       vocabSize: model.hashBuckets,
+      padId: PAD_ID,
       encode: (texts) => encodeHashedWords(texts, model.maxLength, options),
       tokenCount: (text) => 1 + hashedTokens(text, options).length,
     };
   }
-  return { vocabSize: VOCAB_SIZE, encode: (texts) => encodeTexts(texts, model.maxLength), tokenCount: (text) => 1 + utf8.encode(text).length };
+  return { vocabSize: VOCAB_SIZE, padId: PAD_ID, encode: (texts) => encodeTexts(texts, model.maxLength), tokenCount: (text) => 1 + utf8.encode(text).length };
+}
+
+function hfTextTokenizer(model: TokenizerFields): TextTokenizer {
+  const { tokenizerPath, vocabSize } = model;
+  if (!tokenizerPath) throw new ConfigError('model.tokenizerPath', 'tokenizer hf needs tokenizerPath (the tokenizer.json)');
+  if (vocabSize === undefined) throw new ConfigError('model.vocabSize', 'tokenizer hf needs vocabSize');
+  const load = () => {
+    const t = loadHfTokenizer(tokenizerPath);
+    if (t.vocabSize > vocabSize) {
+      throw new ConfigError('model.vocabSize', `${vocabSize} is smaller than the ${t.vocabSize} ids of ${t.path}`);
+    }
+    return t;
+  };
+  return {
+    vocabSize,
+    get padId() {
+      return load().padId;
+    },
+    encode: (texts) => load().encode(texts, model.maxLength),
+    tokenCount: (text) => load().ids(text).length,
+  };
 }

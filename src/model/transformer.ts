@@ -21,7 +21,7 @@ import { embeddingLookup, logSoftmax, softmax } from './exact-grad-ops';
 import { matMul } from './mat-mul';
 import type { EncodedBatch, Model, TensorMap } from './model';
 import { param } from './params-tf';
-import { textTokenizerFor } from './text-tokenizer';
+import { textTokenizerFor, type TextTokenizer } from './text-tokenizer';
 import { PAD_ID } from './vocab';
 
 /** The Transformer's {@link Model}, with the per-token states its pooled features average. */
@@ -35,7 +35,10 @@ export interface TransformerModel extends Model {
 
 /** LayerNorm variance epsilon (the value of Ba et al. 2016 implementations, e.g. PyTorch's default 1e-5). */
 const LAYER_NORM_EPS = 1e-5;
-/** Added to attention scores of padding keys: exp(−1e9) underflows to exactly 0 in float32. */
+/**
+ * Added to attention scores of padding keys: exp(−1e9) underflows to exactly 0 in float32 (Hugging Face's BERT adds
+ * the float32 minimum instead: the same softmax, without the risk of overflow when added to a score).
+ */
 const MASKED_SCORE = -1e9;
 
 /**
@@ -89,12 +92,7 @@ export function createTransformer(model: ModelConfig, outputs: number): Transfor
    * mask `[n, L]` of non-pad tokens.
    */
   function encodeTokens(params: TensorMap, x: tf.Tensor): { states: tf.Tensor3D; mask: tf.Tensor2D } {
-    if (x.rank !== 2 || x.dtype !== 'int32' || x.shape[1]! > maxLength) {
-      throw new ShapeError(`transformer forward: x must be int32 [n, L] with L ≤ ${maxLength}, got ${x.dtype} [${x.shape.join(', ')}]`);
-    }
-    const [n, len] = x.shape as [number, number];
-    const mask = tf.cast(tf.notEqual(x, PAD_ID), 'float32') as tf.Tensor2D;
-    const keyBias = tf.reshape(tf.mul(tf.sub(1, mask), MASKED_SCORE), [n, 1, 1, len]);
+    const { len, mask, keyBias } = paddingMasks('transformer', x, maxLength, PAD_ID);
     const positions = tf.slice(param(params, 'embed.position'), [0, 0], [len, d]);
     let h = tf.add(embeddingLookup(param(params, 'embed.token'), x), positions) as tf.Tensor3D;
     for (let i = 0; i < layers; i++) {
@@ -121,16 +119,7 @@ export function createTransformer(model: ModelConfig, outputs: number): Transfor
   return {
     ...arch,
     secondOrderBlockers: [],
-    encode(set: ExampleSet): EncodedBatch {
-      if (set.kind !== 'text') throw new ShapeError(`transformer encodes text examples, got a ${set.kind} set`);
-      if (set.labels.length !== set.texts.length) {
-        throw new ShapeError(`transformer: ${set.texts.length} texts but ${set.labels.length} labels`);
-      }
-      const bad = set.labels.findIndex((l) => l < 0 || l >= outputs);
-      if (bad >= 0) throw new ShapeError(`transformer: label ${set.labels[bad]} of example ${bad} is outside [0, ${outputs})`);
-      const n = set.texts.length;
-      return { x: tf.tensor2d(tokenizer.encode(set.texts), [n, maxLength], 'int32'), y: tf.tensor1d(set.labels, 'int32') };
-    },
+    encode: (set: ExampleSet) => encodeTextSet('transformer', set, outputs, tokenizer, maxLength),
     forward(params: TensorMap, x: tf.Tensor): tf.Tensor {
       return tf.tidy(() => head(params, features(params, x)));
     },
@@ -142,12 +131,45 @@ export function createTransformer(model: ModelConfig, outputs: number): Transfor
   };
 }
 
-/** LayerNorm over the last axis (Ba et al. 2016) with `${prefix}.gain` and `${prefix}.bias`; shape preserved. */
-function layerNorm<T extends tf.Tensor>(params: TensorMap, prefix: string, x: T): T {
+/**
+ * LayerNorm over the last axis (Ba et al. 2016) with `${prefix}.gain` and `${prefix}.bias`, variance epsilon
+ * `eps`; shape preserved. Exact at any order (mean, square and rsqrt have gradients built from inputs).
+ */
+export function layerNorm<T extends tf.Tensor>(params: TensorMap, prefix: string, x: T, eps = LAYER_NORM_EPS): T {
   const centered = tf.sub(x, tf.mean(x, -1, true));
   const variance = tf.mean(tf.square(centered), -1, true);
-  const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)));
+  const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, param(params, `${prefix}.gain`)), param(params, `${prefix}.bias`)) as T;
+}
+
+/**
+ * Checks token ids `x` (int32 `[n, L]`, L ≤ `maxLength`) and returns L, the float mask `[n, L]` of tokens other
+ * than `padId`, and the attention bias `[n, 1, 1, L]` that adds {@link MASKED_SCORE} to padding keys.
+ * @throws ShapeError naming `op` and showing the dtype and shape of `x`.
+ */
+export function paddingMasks(op: string, x: tf.Tensor, maxLength: number, padId: number): { len: number; mask: tf.Tensor2D; keyBias: tf.Tensor } {
+  if (x.rank !== 2 || x.dtype !== 'int32' || x.shape[1]! > maxLength) {
+    throw new ShapeError(`${op} forward: x must be int32 [n, L] with L ≤ ${maxLength}, got ${x.dtype} [${x.shape.join(', ')}]`);
+  }
+  const [n, len] = x.shape as [number, number];
+  const mask = tf.cast(tf.notEqual(x, padId), 'float32') as tf.Tensor2D;
+  return { len, mask, keyBias: tf.reshape(tf.mul(tf.sub(1, mask), MASKED_SCORE), [n, 1, 1, len]) };
+}
+
+/**
+ * Encodes a text example set for a classifier with `outputs` classes: ids `[n, maxLength]` int32 from
+ * `tokenizer`, labels `[n]` int32. `op` names the model in errors.
+ * @throws ShapeError when the set is not text, the label count differs, or a label is outside [0, outputs).
+ */
+export function encodeTextSet(op: string, set: ExampleSet, outputs: number, tokenizer: TextTokenizer, maxLength: number): EncodedBatch {
+  if (set.kind !== 'text') throw new ShapeError(`${op} encodes text examples, got a ${set.kind} set`);
+  if (set.labels.length !== set.texts.length) {
+    throw new ShapeError(`${op}: ${set.texts.length} texts but ${set.labels.length} labels`);
+  }
+  const bad = set.labels.findIndex((l) => l < 0 || l >= outputs);
+  if (bad >= 0) throw new ShapeError(`${op}: label ${set.labels[bad]} of example ${bad} is outside [0, ${outputs})`);
+  const n = set.texts.length;
+  return { x: tf.tensor2d(tokenizer.encode(set.texts), [n, maxLength], 'int32'), y: tf.tensor1d(set.labels, 'int32') };
 }
 
 function checkClassification(op: string, logits: tf.Tensor, y: tf.Tensor): void {

@@ -5,9 +5,10 @@
  * The body is every model parameter but the head (`head.*`, whose shape depends on the task) and the LoRA
  * adapters (they start at B = 0 whatever the body); Meta-SGD's `lr/…` tensors are not model parameters.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { modelInitDir, type RunConfig } from '../core/config';
+import { join, resolve } from 'node:path';
+import { modelInitDir, runModelConfig, type RunConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
 import { paramSet, type NamedTensor, type ParamSet } from '../core/param-set';
 import { architectureOf, initParams, type ModelConfig } from '../model/architecture';
@@ -55,14 +56,14 @@ export function initPretrainingParams(model: ModelConfig, seed: number): ParamSe
 }
 
 /** Model fields that must agree between a pretrained checkpoint and the run using it (shapes do not show them). */
-const TOKENIZER_FIELDS = ['tokenizer', 'hashBuckets', 'wordBigrams'] as const;
+const TOKENIZER_FIELDS = ['kind', 'tokenizer', 'hashBuckets', 'wordBigrams'] as const;
 
 /**
  * Reads the pretrained body `config.model.init` names: a checkpoint directory (`…/step-NNNNNNNN`, holding
  * manifest.json) or a directory of checkpoints (`<run dir>/pretrained`), whose best.json names the one to use.
  * @returns undefined for `model.init: random`.
  * @throws CheckpointError naming the directory (and `model.init`) when it does not exist, holds no checkpoint,
- *   fails verification, was written with another tokenizer, or lacks a body parameter or holds one of another
+ *   fails verification, was written with another tokenizer (or, with `tokenizer: hf`, another tokenizer.json), or lacks a body parameter or holds one of another
  *   shape than `config.model` needs (naming the parameter and both shapes).
  */
 export async function loadPretrainedBody(config: RunConfig): Promise<PretrainedBody | undefined> {
@@ -75,6 +76,7 @@ export async function loadPretrainedBody(config: RunConfig): Promise<PretrainedB
       throw new CheckpointError(`model.init ${checkpoint.path}: pretrained with model.${field} ${JSON.stringify(recorded[field])}, but this run has ${JSON.stringify(config.model[field])}`);
     }
   }
+  checkSameTokenizerFile(checkpoint.path, recorded?.['tokenizerPath'], runModelConfig(config).tokenizerPath);
   const spec = architectureOf(config.model, 1).spec;
   const body: Array<[string, NamedTensor]> = [];
   for (const [name, shape] of spec) {
@@ -88,6 +90,23 @@ export async function loadPretrainedBody(config: RunConfig): Promise<PretrainedB
   }
   const extra = checkpoint.extra as { kind?: unknown; history?: PretrainingHistory };
   return { params: paramSet(body), path: checkpoint.path, step: checkpoint.step, history: extra.kind === PRETRAINING_KIND ? extra.history : undefined };
+}
+
+/**
+ * With `tokenizer: hf`, the checkpoint's tokenizer.json (`recorded`, as its config recorded it) and the run's
+ * (`used`, resolved) must hold the same bytes when they are different paths: the same vocabulary size does not
+ * make the same ids. A recorded file that no longer exists is not checked.
+ * @throws CheckpointError naming both files.
+ */
+function checkSameTokenizerFile(checkpoint: string, recorded: unknown, used: string | undefined): void {
+  if (typeof recorded !== 'string' || used === undefined || resolve(recorded) === resolve(used) || !existsSync(recorded)) return;
+  let same = false;
+  try {
+    same = readFileSync(recorded).equals(readFileSync(used));
+  } catch {
+    same = false;
+  }
+  if (!same) throw new CheckpointError(`model.init ${checkpoint}: was written with tokenizer ${recorded}, but this run's model.tokenizerPath ${used} is another file (or unreadable); use the tokenizer that came with the checkpoint`);
 }
 
 /** `extra.kind` of a pretraining checkpoint. */

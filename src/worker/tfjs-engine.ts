@@ -5,7 +5,7 @@
  * task runs (never a silent first-order fallback).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RunConfig } from '../core/config';
+import { runModelConfig, type RunConfig } from '../core/config';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
 import { architectureOf } from '../model/architecture';
@@ -27,11 +27,12 @@ import type { ComputeEngine } from './engine';
 export async function createTfjsEngine(config: RunConfig, backend: BackendName): Promise<ComputeEngine> {
   await initBackend(backend);
   const family = taskFamilyFor(config);
-  const model = createModel(config.model, family.outputs);
+  const modelConfig = runModelConfig(config);
+  const model = createModel(modelConfig, family.outputs);
   checkAlgorithmSupported(model, config.algorithm);
   const jointClasses = Math.max(1, family.classCount('train'));
   let jointModel: ReturnType<typeof createModel> | undefined;
-  const joint = () => (jointModel ??= createModel(config.model, jointClasses));
+  const joint = () => (jointModel ??= createModel(modelConfig, jointClasses));
   return {
     metaSpec: metaParamSpec(model, config.algorithm),
     jointSpec: architectureOf(config.model, jointClasses).spec,

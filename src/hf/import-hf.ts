@@ -1,0 +1,113 @@
+/**
+ * Imports a Hugging Face BERT checkpoint directory (`config.json`, `model.safetensors`, `tokenizer.json`, as
+ * `save_pretrained` writes them) as a pretrained checkpoint directory of model kind `bert`, for `model.init: DIR`:
+ *
+ * ```
+ * DIR/step-00000000/      the body parameters (CheckpointStore layout; extra.config.model records the model section)
+ * DIR/best.json           points at it (what src/pretrain/pretrained-body.ts reads)
+ * DIR/tokenizer.json      a copy of the tokenizer (model.tokenizerPath names it)
+ * ```
+ * No tfjs: the weights are copied (linear weights transposed), not run.
+ */
+import { copyFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { modelSchema, type RunConfig } from '../core/config';
+import { countParams, zerosFromSpec, specOf } from '../core/param-set';
+import { CheckpointStore } from '../coordinator/checkpoint-store';
+import { loadHfTokenizer } from '../model/hf-tokenizer';
+import { readHfBertConfig, type HfBertConfig } from './hf-config';
+import { HfImportError } from './hf-errors';
+import { readHfBertWeights } from './hf-weights';
+
+/** `extra.kind` of an imported checkpoint. */
+export const HF_IMPORT_KIND = 'hf-import';
+
+/** Options of {@link importHfBert}. */
+export interface ImportHfOptions {
+  /** Tokens the model reads (`model.maxLength`); at most `max_position_embeddings`. @default min(128, max_position_embeddings) */
+  readonly maxLength?: number;
+}
+
+/** What {@link importHfBert} wrote. */
+export interface ImportedBert {
+  /** The `model` section of a run config that uses the import (`init` and `tokenizerPath` absolute). */
+  readonly model: RunConfig['model'];
+  /** The checkpoint directory written (`outDir`, absolute). */
+  readonly dir: string;
+  /** Number of body parameters (values). */
+  readonly params: number;
+  readonly config: HfBertConfig;
+}
+
+/**
+ * Reads `hfDir`'s config.json, model.safetensors and tokenizer.json and writes the checkpoint directory `outDir`
+ * (which must not exist).
+ * @throws HfImportError naming the file and the field or tensor that is wrong (see readHfBertConfig,
+ *   readHfBertWeights), when tokenizer.json cannot be loaded, has more ids than `vocab_size` or another pad id than
+ *   config.json's `pad_token_id`, when `maxLength` exceeds `max_position_embeddings`, or when `outDir` exists.
+ */
+export async function importHfBert(hfDir: string, outDir: string, options: ImportHfOptions = {}): Promise<ImportedBert> {
+  const dir = resolve(outDir);
+  if (existsSync(dir)) throw new HfImportError(`--out ${dir} already exists: choose a new directory`);
+  const configFile = join(hfDir, 'config.json');
+  const config = readHfBertConfig(configFile);
+  const maxLength = options.maxLength ?? Math.min(128, config.max_position_embeddings);
+  if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > config.max_position_embeddings) {
+    throw new HfImportError(`--max-length ${maxLength} must be an integer in [1, ${config.max_position_embeddings}] (max_position_embeddings of ${configFile})`);
+  }
+  const tokenizerFile = join(hfDir, 'tokenizer.json');
+  let tokenizer;
+  try {
+    tokenizer = loadHfTokenizer(tokenizerFile);
+  } catch (err) {
+    throw new HfImportError((err as Error).message, { cause: err });
+  }
+  if (tokenizer.vocabSize > config.vocab_size) {
+    throw new HfImportError(`${tokenizerFile}: has token ids up to ${tokenizer.vocabSize - 1}, beyond vocab_size ${config.vocab_size} of ${configFile}`);
+  }
+  if (config.pad_token_id !== undefined && config.pad_token_id !== null && config.pad_token_id !== tokenizer.padId) {
+    throw new HfImportError(`${tokenizerFile}: pad id ${tokenizer.padId} differs from pad_token_id ${config.pad_token_id} of ${configFile}`);
+  }
+  const weightsFile = join(hfDir, 'model.safetensors');
+  const params = readHfBertWeights(weightsFile, config, maxLength);
+
+  const model = modelSchema.parse({
+    kind: 'bert',
+    layers: config.num_hidden_layers,
+    dModel: config.hidden_size,
+    heads: config.num_attention_heads,
+    dFf: config.intermediate_size,
+    maxLength,
+    vocabSize: config.vocab_size,
+    typeVocabSize: config.type_vocab_size,
+    layerNormEps: config.layer_norm_eps,
+    tokenizer: 'hf',
+    tokenizerPath: join(dir, 'tokenizer.json'),
+    init: dir,
+  });
+  const zeros = zerosFromSpec(specOf(params));
+  const hash = createHash('sha256');
+  for (const [name, t] of params) hash.update(name).update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  await new CheckpointStore(dir, { keep: 1 }).save({
+    step: 0,
+    params,
+    optimizer: { step: 0, m: zeros, v: zeros },
+    configHash: `${HF_IMPORT_KIND}:${hash.digest('hex')}`,
+    rng: {},
+    metrics: {},
+    extra: { kind: HF_IMPORT_KIND, config: { model }, source: { dir: resolve(hfDir), hfConfig: config } },
+    best: true,
+  });
+  copyFileSync(tokenizerFile, model.tokenizerPath!);
+  return { model, dir, params: countParams(params), config };
+}
+
+/** The fields of a `bert` model section a run config needs (the others keep their defaults). */
+const BERT_FIELDS = ['kind', 'layers', 'dModel', 'heads', 'dFf', 'maxLength', 'vocabSize', 'typeVocabSize', 'layerNormEps', 'tokenizer', 'tokenizerPath', 'init'] as const;
+
+/** The `model:` section of `model` as YAML, for a run config (bert fields only). */
+export function modelYaml(model: RunConfig['model']): string {
+  return stringify({ model: Object.fromEntries(BERT_FIELDS.map((f) => [f, model[f]])) });
+}

@@ -1,0 +1,109 @@
+/**
+ * A Hugging Face `tokenizer.json` (WordPiece, BPE, Unigram …) read with `@huggingface/tokenizers` (the pure-JS
+ * port of the Rust `tokenizers` library; no home-made WordPiece). The package ships a CommonJS build beside its
+ * ESM one, so it loads synchronously, and each file is read once per process (a cache keyed by absolute path).
+ *
+ * Encoding follows the tokenizer's own post-processor (BERT: `[CLS] … [SEP]`); a text longer than `maxLength`
+ * loses tokens from its end, the special tokens kept (as the Rust library's truncation of a single sequence);
+ * rows are right-padded with the tokenizer's pad id ({@link HfTokenizer.padId}), which the model masks.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { DatasetError } from '../core/errors';
+
+/** A loaded tokenizer.json. */
+export interface HfTokenizer {
+  /** The absolute path read. */
+  readonly path: string;
+  /** Ids lie in [0, vocabSize): the size of the tokenizer's vocabulary, added tokens included. */
+  readonly vocabSize: number;
+  /** Padding id: `padding.pad_id` of tokenizer.json, else the id of `[PAD]` (BERT: 0). */
+  readonly padId: number;
+  /** Ids of `text` with the special tokens, before truncation. */
+  ids(text: string): number[];
+  /** Ids row-major `[texts.length, maxLength]`: special tokens kept, content truncated, then padded with `padId`. */
+  encode(texts: readonly string[], maxLength: number): Int32Array;
+}
+
+/** Thrown when a tokenizer.json cannot be read or is not one the library loads; the message names the file. */
+export class TokenizerFileError extends DatasetError {
+  constructor(path: string, detail: string, options?: { cause?: unknown }) {
+    super(path, detail, undefined, options);
+    this.name = 'TokenizerFileError';
+  }
+}
+
+const cache = new Map<string, HfTokenizer>();
+
+/**
+ * The tokenizer of `file` (read once per process).
+ * @throws TokenizerFileError naming the file when it is missing, not JSON, not loadable by `@huggingface/tokenizers`,
+ *   or has no pad token.
+ */
+export function loadHfTokenizer(file: string): HfTokenizer {
+  const path = resolve(file);
+  let t = cache.get(path);
+  if (!t) {
+    t = readTokenizer(path);
+    cache.set(path, t);
+  }
+  return t;
+}
+
+function readTokenizer(path: string): HfTokenizer {
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new TokenizerFileError(path, `cannot read the tokenizer: ${(err as Error).message}`, { cause: err });
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new TokenizerFileError(path, 'is not a JSON object (a Hugging Face tokenizer.json)');
+  if (json['model'] === null || typeof json['model'] !== 'object') throw new TokenizerFileError(path, 'field model is missing (a Hugging Face tokenizer.json has model.type and model.vocab)');
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = new Tokenizer(json, {});
+    tokenizer.encode('a');
+  } catch (err) {
+    throw new TokenizerFileError(path, `@huggingface/tokenizers cannot load it: ${(err as Error).message}`, { cause: err });
+  }
+  const padding = json['padding'] as { pad_id?: unknown } | null | undefined;
+  const padId = typeof padding?.pad_id === 'number' ? padding.pad_id : tokenizer.token_to_id('[PAD]');
+  if (padId === undefined) throw new TokenizerFileError(path, 'has no pad token: neither padding.pad_id nor a [PAD] token');
+  let vocabSize = 0;
+  for (const id of tokenizer.get_vocab(true).values()) vocabSize = Math.max(vocabSize, id + 1);
+  const ids = (text: string) => tokenizer.encode(text).ids;
+  const layout = specialLayout(tokenizer);
+  return {
+    path,
+    vocabSize,
+    padId,
+    ids,
+    encode(texts, maxLength) {
+      const out = new Int32Array(texts.length * maxLength).fill(padId);
+      texts.forEach((text, row) => out.set(truncated(tokenizer, text, maxLength, layout), row * maxLength));
+      return out;
+    },
+  };
+}
+
+/** How many special tokens the post-processor puts before and after a single text's tokens. */
+function specialLayout(tokenizer: Tokenizer): { before: number; after: number } {
+  const probe = 'a b c';
+  const full = tokenizer.encode(probe).ids;
+  const content = tokenizer.encode(probe, { add_special_tokens: false }).ids;
+  for (let before = 0; before + content.length <= full.length; before++) {
+    if (content.every((id: number, i: number) => full[before + i] === id)) return { before, after: full.length - content.length - before };
+  }
+  return { before: 0, after: 0 };
+}
+
+/** `text`'s ids with special tokens, at most `maxLength`: the content is cut so the leading and trailing specials stay. */
+function truncated(tokenizer: Tokenizer, text: string, maxLength: number, layout: { before: number; after: number }): number[] {
+  const full = tokenizer.encode(text).ids;
+  if (full.length <= maxLength) return full;
+  const { before, after } = layout;
+  const room = maxLength - before - after;
+  if (room < 0) return full.slice(0, maxLength);
+  return [...full.slice(0, before), ...full.slice(before, before + room), ...full.slice(full.length - after)];
+}

@@ -1,0 +1,169 @@
+/**
+ * `metatrain import-hf` on a tiny random BERT written in the Hugging Face layout (./fixtures): the checkpoint it
+ * writes loads as `model.init`, and the product's forward pass on it (token states and pooled features) matches
+ * an independent NumPy implementation of BertModel (./bert_forward.py, which reads model.safetensors itself)
+ * within {@link TOLERANCE}. Bad config.json / model.safetensors / tokenizer.json files give errors naming the
+ * file and the field or tensor. Needs the built CLI (`npx tsc -p tsconfig.json`) and python3 with numpy (skipped
+ * with a message without numpy).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { parse } from 'yaml';
+import { parseRunConfig, runModelConfig } from '../../src/core/config';
+import { initBackend, initParams, toTensors } from '../../src/model';
+import { createBert } from '../../src/model/bert';
+import { loadPretrainedBody, withPretrainedBody } from '../../src/pretrain/pretrained-body';
+import { HfImportError, importHfBert } from '../../src/hf';
+import { runCli, tempDir } from '../support/harness';
+import { writeTinyHfBert } from './fixtures';
+
+/** Largest absolute difference allowed between float32 tfjs and float64 NumPy (token states are LayerNorm outputs, O(1)). */
+const TOLERANCE = 1e-4;
+
+const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+const numpySkip = hasNumpy ? false : 'python3 with numpy is not installed (apt-get install -y python3-numpy): the independent forward pass needs it';
+
+/** A jsonl run config around `model` (the file need not exist: nothing reads it here). */
+function runConfig(model: unknown) {
+  return parseRunConfig({ name: 'hf', task: { family: 'jsonl', path: 'x.jsonl', ways: 3 }, model, compression: { enabled: false } });
+}
+
+test('metatrain import-hf writes a bert checkpoint whose forward pass matches an independent NumPy BertModel', { skip: numpySkip }, async () => {
+  const dir = tempDir();
+  const hf = writeTinyHfBert(join(dir, 'hf'));
+  const out = join(dir, 'imported');
+  const cli = await runCli(['import-hf', hf, '--out', out, '--max-length', '10']);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stderr, /bert, 2 layers, hidden 16, 2 heads, vocab 40/);
+  const printed = parse(cli.stdout) as { model: Record<string, unknown> };
+  assert.deepEqual(
+    { ...printed.model, tokenizerPath: undefined, init: undefined },
+    { kind: 'bert', layers: 2, dModel: 16, heads: 2, dFf: 32, maxLength: 10, vocabSize: 40, typeVocabSize: 2, layerNormEps: 1e-12, tokenizer: 'hf', tokenizerPath: undefined, init: undefined },
+  );
+  assert.equal(printed.model.init, out);
+  assert.ok(existsSync(printed.model.tokenizerPath as string), 'the tokenizer is copied beside the checkpoint');
+
+  const config = runConfig(printed.model);
+  const body = await loadPretrainedBody(config);
+  assert.ok(body, 'model.init loads');
+  assert.ok(![...body.params.keys()].some((n) => n.startsWith('head.')), 'the body has no head');
+  // A PyTorch Linear weight [out, in] is stored transposed: wq[i][o] = query.weight[o][i].
+  const hfBytes = readFileSync(join(hf, 'model.safetensors'));
+  const header = JSON.parse(hfBytes.toString('utf8', 8, 8 + Number(hfBytes.readBigUInt64LE(0)))) as Record<string, { data_offsets: [number, number] }>;
+  const q = header['bert.encoder.layer.1.attention.self.query.weight']!.data_offsets;
+  const start = 8 + Number(hfBytes.readBigUInt64LE(0)) + q[0];
+  const hfAt = (o: number, i: number) => hfBytes.readFloatLE(start + 4 * (o * 16 + i));
+  assert.equal(body.params.get('layer1.attn.wq')!.data[3 * 16 + 5], hfAt(5, 3));
+
+  await initBackend('cpu');
+  const bert = createBert(config.model, 3);
+  const params = toTensors(withPretrainedBody(initParams(config.model, 3, 1), body));
+  const texts = ['The cats sat on the mat.', 'hello world', 'a dog ran very fast , the cat was slow !', 'zebra'];
+  const { x, y } = bert.encode({ kind: 'text', texts, labels: Int32Array.from([0, 1, 2, 0]) });
+  const ids = x.arraySync() as number[][];
+  assert.deepEqual(ids[1], [2, 23, 24, 3, 0, 0, 0, 0, 0, 0], 'hello world: [CLS] hello world [SEP], padded');
+  assert.equal(ids[2]![9], 3, 'a truncated text keeps its [SEP]');
+  const states = bert.tokenStates(params, x).arraySync();
+  const pooled = bert.features(params, x).arraySync() as number[][];
+  tf.dispose([x, y, ...Object.values(params)]);
+
+  const idsFile = join(dir, 'ids.json');
+  const refFile = join(dir, 'reference.json');
+  writeFileSync(idsFile, JSON.stringify({ ids, pad_id: 0 }));
+  const py = spawnSync('python3', [join(__dirname, 'bert_forward.py'), hf, idsFile, refFile], { encoding: 'utf8' });
+  assert.equal(py.status, 0, py.stderr);
+  const ref = JSON.parse(readFileSync(refFile, 'utf8')) as { states: number[][][]; pooled: number[][] };
+  let worstState = 0;
+  ids.forEach((row, n) => row.forEach((id, l) => {
+    if (id === 0) return; // padding positions: BertModel computes them too, but nothing reads them
+    states[n]![l]!.forEach((v, k) => (worstState = Math.max(worstState, Math.abs(v - ref.states[n]![l]![k]!))));
+  }));
+  let worstPooled = 0;
+  pooled.forEach((row, n) => row.forEach((v, k) => (worstPooled = Math.max(worstPooled, Math.abs(v - ref.pooled[n]![k]!)))));
+  console.log(`# bert import vs NumPy: max abs diff of token states ${worstState.toExponential(2)}, of pooled features ${worstPooled.toExponential(2)} (tolerance ${TOLERANCE})`);
+  assert.ok(worstState <= TOLERANCE, `token states differ by ${worstState}`);
+  assert.ok(worstPooled <= TOLERANCE, `pooled features differ by ${worstPooled}`);
+});
+
+const scratch = tempDir();
+let cases = 0;
+
+/** Imports a fixture edited by `edit` and returns the error message. */
+async function importError(edit: Parameters<typeof writeTinyHfBert>[1]): Promise<string> {
+  const dir = join(scratch, `case-${++cases}`);
+  const hf = writeTinyHfBert(join(dir, 'hf'), edit);
+  await assert.rejects(importHfBert(hf, join(dir, 'out')), HfImportError);
+  return importHfBert(hf, join(dir, 'out2')).then(
+    () => assert.fail('import should fail'),
+    (err: Error) => err.message,
+  );
+}
+
+test('import-hf names config.json and the field when the config is wrong', async () => {
+  assert.match(await importError({ config: (c) => (c.hidden_act = 'relu') }), /config\.json: field hidden_act: must be "gelu".*\(got "relu"\)/);
+  assert.match(await importError({ config: (c) => delete c.hidden_size }), /config\.json: field hidden_size: /);
+  assert.match(await importError({ config: (c) => (c.model_type = 'roberta') }), /config\.json: field model_type: must be "bert".*\(got "roberta"\)/);
+  assert.match(await importError({ config: (c) => (c.num_attention_heads = 3) }), /config\.json: field num_attention_heads: must divide hidden_size/);
+  assert.match(await importError({ config: (c) => (c.pad_token_id = 3) }), /tokenizer\.json: pad id 0 differs from pad_token_id 3 of .*config\.json/);
+});
+
+test('import-hf names model.safetensors and the tensor when a weight is missing, not F32 or of another shape', async () => {
+  const name = 'bert.encoder.layer.1.output.dense.weight';
+  assert.match(await importError({ tensors: (t) => t.delete(name) }), new RegExp(`model\\.safetensors: tensor ${name.replace(/\./g, '\\.')} is missing`));
+  assert.match(
+    await importError({ tensors: (t) => t.set(name, { dtype: 'F16', shape: [16, 32], bytes: new Uint8Array(2 * 16 * 32) }) }),
+    /model\.safetensors: tensor bert\.encoder\.layer\.1\.output\.dense\.weight has dtype F16; import-hf reads F32 only/,
+  );
+  assert.match(
+    await importError({ tensors: (t) => t.set(name, { dtype: 'F32', shape: [32, 16], bytes: new Uint8Array(4 * 16 * 32) }) }),
+    /model\.safetensors: tensor bert\.encoder\.layer\.1\.output\.dense\.weight has shape \[32, 16\], but config\.json implies \[16, 32\]/,
+  );
+  assert.match(await importError({ config: (c) => (c.vocab_size = 50) }), /tensor bert\.embeddings\.word_embeddings\.weight has shape \[40, 16\], but config\.json implies \[50, 16\]/);
+});
+
+test('import-hf names tokenizer.json when the tokenizer cannot be loaded or has more ids than vocab_size', async () => {
+  assert.match(await importError({ tokenizer: () => '{"model": ' }), /tokenizer\.json: cannot read the tokenizer: /);
+  assert.match(await importError({ tokenizer: (j) => JSON.stringify({ ...j, model: { type: 'NoSuchModel' } }) }), /tokenizer\.json: @huggingface\/tokenizers cannot load it: /);
+  assert.match(await importError({ config: (c) => (c.vocab_size = 30) }), /tokenizer\.json: has token ids up to 33, beyond vocab_size 30/);
+});
+
+test('metatrain import-hf exits 1 with the error on a bad directory, and refuses an existing --out', async () => {
+  const dir = tempDir();
+  const missing = await runCli(['import-hf', join(dir, 'nothing'), '--out', join(dir, 'o')]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /metatrain: .*nothing\/config\.json: cannot read it as JSON/);
+  const hf = writeTinyHfBert(join(dir, 'hf'));
+  const exists = await runCli(['import-hf', hf, '--out', hf]);
+  assert.equal(exists.code, 1);
+  assert.match(exists.stderr, /already exists/);
+});
+
+test('a bert run config is refused with compression, with LoRA, without its tokenizer, and with another tokenizer', () => {
+  const model = { kind: 'bert', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 8, vocabSize: 40, tokenizer: 'hf', tokenizerPath: 'tokenizer.json' };
+  const base = { name: 'hf', task: { family: 'jsonl', path: 'x.jsonl' }, model };
+  assert.throws(() => parseRunConfig(base), /compression\.enabled: compression of a bert model is not supported yet/);
+  assert.throws(() => parseRunConfig({ ...base, compression: { enabled: false }, algorithm: { adapt: 'lora' }, model: { ...model, loraRank: 2 } }), /lora needs a transformer.*got model bert/);
+  assert.throws(() => parseRunConfig({ ...base, compression: { enabled: false }, model: { ...model, tokenizerPath: undefined } }), /model\.tokenizerPath: tokenizer hf needs tokenizerPath/);
+  assert.throws(() => parseRunConfig({ ...base, compression: { enabled: false }, model: { ...model, tokenizer: 'bytes' } }), /model bert needs tokenizer hf/);
+  assert.throws(() => parseRunConfig({ ...base, compression: { enabled: false }, model: { ...model, vocabSize: undefined } }), /model bert needs vocabSize/);
+  assert.throws(() => parseRunConfig({ ...base, model: { kind: 'transformer', tokenizer: 'hf', tokenizerPath: 't.json' } }), /tokenizer hf is for model bert/);
+  const ok = parseRunConfig({ ...base, compression: { enabled: false }, runtime: { baseDir: '/data/run' } });
+  assert.equal(ok.model.tokenizerPath, 'tokenizer.json', 'the config keeps the path as written (its hash does not depend on where it lies)');
+  assert.equal(runModelConfig(ok).tokenizerPath, '/data/run/tokenizer.json', 'processes resolve it against runtime.baseDir');
+});
+
+test('model.init of an imported BERT refuses a run whose tokenizerPath names another tokenizer.json', async () => {
+  const dir = tempDir();
+  const hf = writeTinyHfBert(join(dir, 'hf'));
+  const imported = await importHfBert(hf, join(dir, 'bert'));
+  const copy = join(dir, 'same.json');
+  writeFileSync(copy, readFileSync(imported.model.tokenizerPath!));
+  assert.ok(await loadPretrainedBody(runConfig({ ...imported.model, tokenizerPath: copy })), 'an identical copy is accepted');
+  const other = join(dir, 'other.json');
+  writeFileSync(other, readFileSync(imported.model.tokenizerPath!, 'utf8').replace('"cat"', '"kat"'));
+  await assert.rejects(loadPretrainedBody(runConfig({ ...imported.model, tokenizerPath: other })), /was written with tokenizer .*bert\/tokenizer\.json, but this run's model\.tokenizerPath .*other\.json is another file/);
+});
