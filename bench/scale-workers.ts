@@ -26,7 +26,7 @@ const log = createLogger('sim-worker');
 log.level = 'warn';
 const workers = Array.from(
   { length: o.count },
-  (_, i) => new Worker({ address: o.coordinator, token: o.token, name: `${o.name}-${i}`, backend: 'simulated', log, createEngine: async (config) => simulatedEngine(config, time) }),
+  (_, i) => new Worker({ address: o.coordinator, token: o.token, name: `${o.name}-${i}`, backend: 'simulated', log, createEngine: async (config) => simulatedEngine(config, time, `${o.name}-${i}`) }),
 );
 const running = workers.map((w) => w.run().catch((err: Error) => log.error({ err: err.message }, 'simulated worker failed')));
 process.on('SIGTERM', () => {

@@ -23,15 +23,15 @@ export function syntheticGradient(spec: ParamSpec, seed: number): ParamSet {
 }
 
 /**
- * The simulated engine of a run. Building it builds the task family once (the specs depend on it).
+ * The simulated engine of a run on the worker named `worker` (its stragglers: ./time-model). Building it builds the task family once (the specs depend on it).
  * @throws as `taskFamilyFor` when the config's task family cannot be built.
  */
-export function simulatedEngine(config: RunConfig, time: TimeModel): Engine {
+export function simulatedEngine(config: RunConfig, time: TimeModel, worker: string): Engine {
   const family = taskFamilyFor(config);
   const metaSpec = metaParamSpec(architectureOf(config.model, family.outputs), config.algorithm);
   const jointSpec = architectureOf(config.model, Math.max(1, family.classCount('train'))).spec;
   const gradient = async (spec: ParamSpec, seed: number): Promise<GradientResult> => {
-    await sleep(taskMilliseconds(time, seed));
+    await sleep(taskMilliseconds(time, seed, worker));
     return { gradient: syntheticGradient(spec, seed), loss: 1, metric: 0.5 };
   };
   return {
@@ -40,7 +40,7 @@ export function simulatedEngine(config: RunConfig, time: TimeModel): Engine {
     train: (_params: ParamSet, task: TaskSpec) => gradient(metaSpec, task.seed),
     joint: (_params: ParamSet, seed: number) => gradient(jointSpec, seed),
     async evaluate(_params: ParamSet, task: TaskSpec, steps: number): Promise<EvalCurve> {
-      await sleep(taskMilliseconds(time, task.seed));
+      await sleep(taskMilliseconds(time, task.seed, worker));
       return { loss: new Array<number>(steps + 1).fill(1), metric: new Array<number>(steps + 1).fill(0.5) };
     },
     memory: () => ({ tensors: 0, bytes: 0 }),

@@ -1,7 +1,8 @@
 /**
  * How long a simulated worker takes per task (issue 10, `bench/scale`): a fixed time or a lognormal one, and a
- * fraction of stragglers that take `factor` times longer. Deterministic per task: the draw is seeded by the task
- * seed, so every run (and every re-dispatch of a task) sees the same durations.
+ * fraction of stragglers that take `factor` times longer. Deterministic: the base time is drawn from the task seed
+ * (a property of the task), whether an attempt straggles from the task seed and the worker's name (a property of
+ * the machine running it: a backup attempt on another worker is usually not slow).
  */
 import { z } from 'zod';
 import { deriveSeed, Rng } from '../core/rng';
@@ -25,9 +26,8 @@ export const timeModelSchema = z
 /** A validated time model. */
 export type TimeModel = z.infer<typeof timeModelSchema>;
 
-/** Milliseconds task `seed` takes under `model` (the same every time for the same seed). */
-export function taskMilliseconds(model: TimeModel, seed: number): number {
-  const rng = new Rng(deriveSeed('sim-time', seed));
-  const base = model.kind === 'fixed' ? model.ms : model.ms * Math.exp(model.sigma * rng.normal());
-  return rng.next() < model.stragglerFraction ? base * model.stragglerFactor : base;
+/** Milliseconds task `seed` takes on worker `worker` under `model` (the same every time for the same pair). */
+export function taskMilliseconds(model: TimeModel, seed: number, worker: string): number {
+  const base = model.kind === 'fixed' ? model.ms : model.ms * Math.exp(model.sigma * new Rng(deriveSeed('sim-time', seed)).normal());
+  return new Rng(deriveSeed('sim-straggler', seed, worker)).next() < model.stragglerFraction ? base * model.stragglerFactor : base;
 }

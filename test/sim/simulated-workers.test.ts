@@ -10,15 +10,18 @@ import { taskMilliseconds, timeModelSchema } from '../../src/sim/time-model';
 import { Worker } from '../../src/worker/worker';
 import { tempDir } from '../support/harness';
 
-test('time model: deterministic per task seed; about the stated fraction of stragglers, each factor × slower', () => {
+test('time model: deterministic per task and worker; about the stated fraction of stragglers, each factor × slower, chosen per worker', () => {
   const model = timeModelSchema.parse({ kind: 'fixed', ms: 100, stragglerFraction: 0.1, stragglerFactor: 10 });
-  const times = Array.from({ length: 5000 }, (_, seed) => taskMilliseconds(model, seed));
-  assert.deepEqual(times, Array.from({ length: 5000 }, (_, seed) => taskMilliseconds(model, seed)));
+  const times = Array.from({ length: 5000 }, (_, seed) => taskMilliseconds(model, seed, 'w0'));
+  assert.deepEqual(times, Array.from({ length: 5000 }, (_, seed) => taskMilliseconds(model, seed, 'w0')));
+  const elsewhere = Array.from({ length: 5000 }, (_, seed) => taskMilliseconds(model, seed, 'w1'));
+  const both = times.filter((t, i) => t === 1000 && elsewhere[i] === 1000).length / times.length;
+  assert.ok(both < 0.03, `a task straggles on both workers ${both} of the time: backups could not help`);
   assert.ok(times.every((t) => t === 100 || t === 1000));
   const slow = times.filter((t) => t === 1000).length / times.length;
   assert.ok(Math.abs(slow - 0.1) < 0.015, `straggler fraction ${slow}`);
   const lognormal = timeModelSchema.parse({ kind: 'lognormal', ms: 50, sigma: 0.5 });
-  const sorted = Array.from({ length: 2001 }, (_, seed) => taskMilliseconds(lognormal, seed)).sort((a, b) => a - b);
+  const sorted = Array.from({ length: 2001 }, (_, seed) => taskMilliseconds(lognormal, seed, 'w')).sort((a, b) => a - b);
   assert.ok(Math.abs(sorted[1000]! - 50) < 5, `lognormal median ${sorted[1000]}`);
   assert.throws(() => timeModelSchema.parse({ kind: 'fixed', ms: -1 }));
 });
@@ -43,7 +46,7 @@ async function simulatedRun(count: number, timeModel: object = { kind: 'lognorma
   const time = timeModelSchema.parse(timeModel);
   let backups = 0;
   coordinator.dispatcher.on('speculated', () => backups++);
-  const workers = Array.from({ length: count }, (_, i) => new Worker({ address: `127.0.0.1:${port}`, token: 't', name: `sim-${i}`, backend: 'simulated', log, createEngine: async (c) => simulatedEngine(c, time) }));
+  const workers = Array.from({ length: count }, (_, i) => new Worker({ address: `127.0.0.1:${port}`, token: 't', name: `sim-${i}`, backend: 'simulated', log, createEngine: async (c) => simulatedEngine(c, time, `sim-${i}`) }));
   const running = workers.map((w) => w.run());
   const summary = await coordinator.run();
   for (const w of workers) w.stop();
