@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packageFile } from '../../src/core/package-root';
 import * as tf from '@tensorflow/tfjs';
 import { parse } from 'yaml';
 import { parseRunConfig, runModelConfig } from '../../src/core/config';
@@ -74,7 +75,7 @@ test('metatrain import-hf writes a bert checkpoint whose forward pass matches an
   const idsFile = join(dir, 'ids.json');
   const refFile = join(dir, 'reference.json');
   writeFileSync(idsFile, JSON.stringify({ ids, pad_id: 0 }));
-  const py = spawnSync('python3', [join(__dirname, 'bert_forward.py'), hf, idsFile, refFile], { encoding: 'utf8' });
+  const py = spawnSync('python3', [packageFile('test/hf/bert_forward.py'), hf, idsFile, refFile], { encoding: 'utf8' });
   assert.equal(py.status, 0, py.stderr);
   const ref = JSON.parse(readFileSync(refFile, 'utf8')) as { states: number[][][]; pooled: number[][] };
   let worstState = 0;

@@ -17,7 +17,7 @@ test('stop deletes every object labelled with the run, Deployments first, keeps 
     await launchRun(h.cluster, exampleWith({ name: 'other' }));
     const from = h.stub.requests.length;
     const result = await stopRun(h.cluster, 'sotu-maml');
-    assert.equal(result.deleted.length, 13, 'all 14 objects but the claim');
+    assert.equal(result.deleted.length, 14, 'all 15 objects (the compressor NetworkPolicy included) but the claim');
     assert.deepEqual(result.kept, [{ kind: 'PersistentVolumeClaim', name: 'sotu-maml-data' }]);
     const calls = h.stub.requests.slice(from).filter((r) => r.attributes);
     const lists = calls.filter((r) => r.method === 'GET');
@@ -54,7 +54,7 @@ test('stop skips kinds the cluster does not serve (no Prometheus Operator)', asy
   try {
     await launchRun(h.cluster, exampleWith({ kubernetes: { ...exampleConfig().kubernetes, monitoring: { enabled: false } } }));
     const result = await stopRun(h.cluster, 'sotu-maml');
-    assert.equal(result.deleted.length, 11);
+    assert.equal(result.deleted.length, 12);
     assert.ok(!h.stub.requests.some((r) => r.path.includes('/namespaces/metatrain/servicemonitors')));
   } finally {
     await h.stop();

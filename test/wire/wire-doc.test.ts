@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { packageFile } from '../../src/core/package-root';
 import * as grpc from '@grpc/grpc-js';
 import { parse } from 'yaml';
 import { parseRunConfig } from '../../src/core/config';
@@ -12,7 +12,7 @@ import { taskFamilyFor } from '../../src/tasks/task-family';
 import type { RegressionSet } from '../../src/tasks/task';
 import { checkToken } from '../../src/wire/credentials';
 
-const doc = readFileSync(join(__dirname, '../../docs/wire.md'), 'utf8');
+const doc = readFileSync(packageFile('docs/wire.md'), 'utf8');
 /** The value cell of the test-vector row whose expression cell is `expression`. */
 function vector(expression: string): string {
   const row = doc.split('\n').find((l) => l.startsWith(`| ${expression} |`));
@@ -45,7 +45,7 @@ test('docs/wire.md: task rebuilding for sinusoid and sotu', () => {
   const x = Math.fround(rng.uniform(-5, 5));
   assert.equal(support.x[0], x);
   assert.equal(support.y[0], Math.fround(amplitude * Math.sin(x - phase)));
-  const quickstart = parseRunConfig({ ...(parse(readFileSync(join(__dirname, '../../examples/quickstart.yaml'), 'utf8')) as object) });
+  const quickstart = parseRunConfig({ ...(parse(readFileSync(packageFile('examples/quickstart.yaml'), 'utf8')) as object) });
   const task = taskFamilyFor(quickstart).sampleSpec('train', deriveSeed(quickstart.seed, 'train', 1, 0));
   assert.deepEqual(list(vector('quickstart (sotu, seed 7) train task of step 1, index 0: classes')), task.classes);
 });
