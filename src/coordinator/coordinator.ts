@@ -165,16 +165,16 @@ export class Coordinator {
         return await this.summarize(trained, checkpoint, [], [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });
       }
       this.setPhase('evaluating', `meta-training ${trained.reason} at step ${trained.step}; evaluating`);
-      const inits: Initialization[] = [{ name: 'meta-learned', version: 'best', resetHead: false }];
+      const inits: Initialization[] = [{ name: 'meta-learned', version: 'best', paramKind: 'meta', resetHead: false }];
       this.versions.publish('best', trained.best);
       const baselines = this.o.config.evaluation.baselines;
       if (baselines.includes('random')) {
         this.versions.publish('random', initMetaParams(this.o.config, this.family.outputs, deriveSeed(this.o.config.seed, 'random-baseline')));
-        inits.push({ name: 'random', version: 'random', resetHead: false });
+        inits.push({ name: 'random', version: 'random', paramKind: 'meta', resetHead: false });
       }
       if (baselines.includes('transfer') && this.family.classCount('train') > 0) {
         const transfer = await trainTransferBaseline(ctx);
-        inits.push({ name: 'transfer', version: transfer.version, resetHead: true });
+        inits.push({ name: 'transfer', version: transfer.version, paramKind: 'joint', resetHead: true });
       }
       const baselinesAt = performance.now();
       const classicalNames = CLASSICAL_BASELINES.filter((b) => baselines.includes(b));

@@ -7,7 +7,7 @@ import { deriveSeed } from '../core/rng';
 import { meanCI95, type MeanCI } from '../core/stats';
 import type { TaskSpec } from '../tasks/task';
 import type { RunContext } from './run-context';
-import type { WorkItem } from './work-item';
+import type { ParamKind, WorkItem } from './work-item';
 
 /** An initialization to evaluate. */
 export interface Initialization {
@@ -15,6 +15,8 @@ export interface Initialization {
   name: string;
   /** Published parameter version. */
   version: string;
+  /** Layout of `version`: `joint` for the transfer baseline, `meta` for the others. */
+  paramKind: ParamKind;
   /** Replace the head by a zero N-way head before fine-tuning (transfer baseline). */
   resetHead: boolean;
 }
@@ -51,6 +53,7 @@ export async function evaluateFewShot(ctx: RunContext, inits: readonly Initializ
       step: m,
       index: i,
       paramVersion: init.version,
+      paramKind: init.paramKind,
       task,
       evalSteps: adaptSteps,
       resetHead: init.resetHead,

@@ -17,6 +17,7 @@ import { rejectionOf, type ResultRejection } from './result-rejection';
 import type { WorkItem, WorkMetrics } from './work-item';
 
 const KIND = { train: 'TASK_KIND_TRAIN', eval: 'TASK_KIND_EVAL', joint: 'TASK_KIND_JOINT' } as const;
+const PARAM_KIND = { meta: 'PARAM_KIND_META', joint: 'PARAM_KIND_JOINT' } as const;
 
 /** What the server needs from the rest of the coordinator. */
 export interface CoordinatorServerOptions {
@@ -253,6 +254,7 @@ function toAssignment(item: WorkItem, assignmentId: string, attempt: number, dea
     index: item.index,
     attempt,
     paramVersion: item.paramVersion,
+    paramKind: PARAM_KIND[item.paramKind ?? 'meta'],
     task: item.task ? taskSpecToMessage(item.task) : null,
     evalSteps: item.evalSteps ?? 0,
     resetHead: item.resetHead ?? false,

@@ -6,12 +6,12 @@
  * - `compressing`: compression job enqueued and running;
  * - `succeeded` / `failed`: terminal.
  */
-import { MetatrainError } from '../core/errors';
+import { assertLegalTransition, type Transitions } from '../core/lifecycle';
 
 /** Phase of a run. */
 export type RunPhase = 'pending' | 'training' | 'evaluating' | 'compressing' | 'succeeded' | 'failed';
 
-const NEXT: Readonly<Record<RunPhase, readonly RunPhase[]>> = {
+const NEXT: Transitions<RunPhase> = {
   pending: ['training', 'evaluating', 'failed'],
   training: ['evaluating', 'failed'],
   evaluating: ['compressing', 'succeeded', 'failed'],
@@ -25,5 +25,5 @@ const NEXT: Readonly<Record<RunPhase, readonly RunPhase[]>> = {
  * @throws MetatrainError on an illegal transition (a bug, not a user error).
  */
 export function assertTransition(from: RunPhase, to: RunPhase): void {
-  if (!NEXT[from].includes(to)) throw new MetatrainError(`illegal run phase transition ${from} → ${to}`);
+  assertLegalTransition('run phase', NEXT, from, to);
 }

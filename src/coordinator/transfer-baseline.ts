@@ -48,6 +48,7 @@ export async function trainTransferBaseline(ctx: RunContext): Promise<{ params: 
       step,
       index: i,
       paramVersion: transferVersion(step - 1),
+      paramKind: 'joint',
       batchSeed: deriveSeed(config.seed, 'joint', step, i),
       batchSize: size,
     }));

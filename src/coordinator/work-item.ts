@@ -8,6 +8,12 @@ import type { TaskSpec } from '../tasks/task';
 /** `train`: per-task meta-gradient; `eval`: adaptation curve 0..S; `joint`: supervised gradient (transfer baseline). */
 export type WorkKind = 'train' | 'eval' | 'joint';
 
+/**
+ * Layout of a parameter version: `meta` (the meta-parameters: `meta/*`, `best`, `random`) or `joint` (the transfer
+ * baseline's, one output per meta-train class: `transfer/*`). Sent as the assignment's `param_kind`.
+ */
+export type ParamKind = 'meta' | 'joint';
+
 /** One unit of work. `key` is unique within the run, e.g. `train/12/3` (kind/step/index). */
 export interface WorkItem {
   readonly key: string;
@@ -16,6 +22,8 @@ export interface WorkItem {
   readonly index: number;
   /** Parameter version the worker must use (fetched once per version, cached). */
   readonly paramVersion: string;
+  /** Layout of `paramVersion`. @default 'meta' */
+  readonly paramKind?: ParamKind;
   /** `train` and `eval`. */
   readonly task?: TaskSpec;
   /** `eval`: adaptation steps S. */

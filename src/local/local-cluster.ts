@@ -14,12 +14,14 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { runDir, type RunConfig } from '../core/config';
 import { serveHttpEndpoints, type HttpEndpoints } from '../core/http-endpoints';
+import { Lifecycle } from '../core/lifecycle';
 import { createLogger, type Logger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import { packageFile } from '../core/package-root';
 import { Coordinator } from '../coordinator/coordinator';
 import type { RunSummary } from '../coordinator/run-summary';
 import { CompressorMetrics } from '../compress/metrics';
+import { LOCAL_CLUSTER_TRANSITIONS, type LocalClusterState } from './local-cluster-state';
 import { freeLoopbackPort, writeScrapeTargets } from './scrape-targets';
 import type { JobConsumer } from '../bus/job-queue';
 import { MemoryJobQueue } from '../bus/job-queue-memory';
@@ -51,8 +53,8 @@ export class LocalCluster {
   private readonly children: Array<ChildProcess | undefined> = [];
   private readonly restarts: number[] = [];
   private port = 0;
-  private closing = false;
-  private stopping = false;
+  private readonly lifecycle = new Lifecycle<LocalClusterState>('local cluster', LOCAL_CLUSTER_TRANSITIONS, 'created');
+  private closed?: Promise<void>;
   /** The in-process compression queue (its lifecycle events go to the coordinator's events). */
   private readonly queue = new MemoryJobQueue({}, (run, event, data) => runEventSink(this.coordinator.events)(run, event, data));
   private compressor?: JobConsumer;
@@ -64,6 +66,11 @@ export class LocalCluster {
     this.log = createLogger('coordinator', join(this.logDir, 'coordinator.log'));
     this.registry = createMetricsRegistry({ run: o.config.name });
     this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry, compressionQueue: this.queue });
+  }
+
+  /** Where the cluster is in its lifecycle (./local-cluster-state.ts). */
+  get state(): LocalClusterState {
+    return this.lifecycle.state;
   }
 
   /** Process id of the worker process named `local-<i>` (the name it joins with), if alive. */
@@ -81,8 +88,10 @@ export class LocalCluster {
   /**
    * Starts the coordinator on a free loopback port, its metrics on `runtime.metricsPort` (default: a free port),
    * writes `targets.json` and spawns the workers, each with a free metrics port.
+   * @throws MetatrainError when the cluster was started, stopped or closed before.
    */
   async start(): Promise<number> {
+    this.lifecycle.to('starting');
     this.port = await this.coordinator.start('127.0.0.1:0');
     const n = this.o.workers ?? this.o.config.runtime.workers;
     this.endpoints = await serveHttpEndpoints({ registry: this.registry, host: '127.0.0.1', port: this.o.config.runtime.metricsPort ?? 0, status: () => this.coordinator.status() });
@@ -98,6 +107,7 @@ export class LocalCluster {
       this.bus = await openRunBus(this.o.config.nats.url, this.o.config.name, 'run');
       this.bus.forward(this.coordinator.events);
     }
+    if (this.state === 'starting') this.lifecycle.to('running');
     return this.port;
   }
 
@@ -106,20 +116,25 @@ export class LocalCluster {
     try {
       return await this.coordinator.run();
     } finally {
-      if (!this.stopping && this.o.lingerMs) await new Promise((r) => setTimeout(r, this.o.lingerMs));
+      if (this.state !== 'stopping' && this.o.lingerMs) await new Promise((r) => setTimeout(r, this.o.lingerMs));
       await this.close();
     }
   }
 
   /** Graceful stop (Ctrl-C): the coordinator checkpoints the last completed step; then everything is closed. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    if (this.lifecycle.can('stopping')) this.lifecycle.to('stopping');
     await this.coordinator.stop();
   }
 
-  /** Stops the workers (SIGTERM, then SIGKILL after 5 s), the gRPC server and the metrics server. */
-  async close(): Promise<void> {
-    this.closing = true;
+  /** Stops the workers (SIGTERM, then SIGKILL after 5 s), the gRPC server and the metrics server; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closed ??= this.shutDown();
+    return this.closed;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.lifecycle.to('closing');
     await Promise.all(
       this.children.map(
         (child) =>
@@ -138,6 +153,12 @@ export class LocalCluster {
     await this.endpoints?.close();
     await this.compressor?.stop(0);
     await this.bus?.close();
+    this.lifecycle.to('closed');
+  }
+
+  /** True once closing began: a worker process that exits then is not restarted. */
+  private get shuttingDown(): boolean {
+    return this.state === 'closing' || this.state === 'closed';
   }
 
   private spawnWorker(i: number): void {
@@ -153,7 +174,7 @@ export class LocalCluster {
     });
     this.children[i] = child;
     child.on('exit', (code, signal) => {
-      if (this.closing) return;
+      if (this.shuttingDown) return;
       const restarts = (this.restarts[i] = (this.restarts[i] ?? 0) + 1);
       this.log.warn({ worker: i, code, signal, stderr: stderr.trim() }, 'worker process exited');
       if (restarts > (this.o.maxRestarts ?? 20)) {
@@ -161,7 +182,7 @@ export class LocalCluster {
         return;
       }
       setTimeout(() => {
-        if (!this.closing) this.spawnWorker(i);
+        if (!this.shuttingDown) this.spawnWorker(i);
       }, 500).unref();
     });
   }

@@ -1,0 +1,197 @@
+/**
+ * The worker's connection to the coordinator: dials it, opens the Join stream (one open stream = membership),
+ * sends `hello`, waits for `welcome` and hands every coordinator message to a {@link SessionHandler} (the task
+ * execution side, src/worker/task-executor.ts, through the Worker). When the coordinator goes away it reconnects
+ * with exponential backoff and jitter, capped at `maxBackoffMs`, so that it rejoins within that time once the
+ * coordinator is back. Join relies on gRPC keepalive (`keepaliveMs`); the other calls carry deadlines. Drives the
+ * worker's lifecycle (./worker-state.ts). Knows nothing of engines or tasks.
+ */
+import { hostname } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import { BackendError, ConfigError, DatasetError, UnsupportedGradientError } from '../core/errors';
+import { Lifecycle } from '../core/lifecycle';
+import type { Logger } from '../core/logger';
+import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
+import { MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
+import { WORKER_TRANSITIONS, type WorkerState } from './worker-state';
+
+/** Settings of the connection. */
+export interface ConnectionOptions {
+  /** Coordinator address `host:port`. */
+  address: string;
+  /** Run token. */
+  token: string;
+  tls?: TlsFiles;
+  /** Name shown in the coordinator's logs and metrics. @default `<hostname>-<pid>` */
+  name?: string;
+  /** Tasks accepted at once (told to the coordinator in `hello`). @default 1 */
+  concurrency?: number;
+  /** Backend name reported to the coordinator. */
+  backend: string;
+  /** First reconnect delay. @default 200 */
+  minBackoffMs?: number;
+  /** Largest reconnect delay. @default 5000 */
+  maxBackoffMs?: number;
+  /** Keepalive ping interval. @default 5000 */
+  keepaliveMs?: number;
+  /** Time to wait for `welcome` after joining. @default 10000 */
+  welcomeTimeoutMs?: number;
+  log: Logger;
+}
+
+/** The `welcome` message of a session. */
+export type Welcome = NonNullable<CoordinatorMessage['welcome']>;
+
+/** What a session offers its handler: the client (for GetParameters), the call metadata, and sending on Join. */
+export interface SessionLink {
+  readonly client: CoordinatorClient;
+  readonly metadata: grpc.Metadata;
+  /**
+   * Sends one WorkerMessage (`result` or `failure`) on the Join stream, waiting for the stream to drain when full.
+   * @throws Error `stream closed` when the session has ended.
+   */
+  send(message: unknown): Promise<void>;
+}
+
+/** One session's receiver of coordinator messages (a fresh one per session). */
+export interface SessionHandler {
+  /** The coordinator welcomed this worker; a rejection ends the session with that error (a permanent one ends the worker). */
+  welcomed(welcome: Welcome, link: SessionLink): Promise<void>;
+  /** An assignment arrived (possibly before `welcomed` settled). */
+  assigned(assignment: Assignment): void;
+  /** The coordinator withdrew an assignment. */
+  cancelled(assignmentId: string): void;
+  /** The session ended (coordinator gone, stream error, or stop). */
+  ended(): void;
+}
+
+type Stream = grpc.ClientDuplexStream<unknown, CoordinatorMessage>;
+
+/** Joins, rejoins after failures, and stops; one instance per worker. */
+export class CoordinatorConnection {
+  private readonly lifecycle = new Lifecycle<WorkerState>('worker', WORKER_TRANSITIONS, 'idle');
+  private stream?: Stream;
+  private wake?: () => void;
+  /** Sessions established (welcomes received). */
+  joins = 0;
+
+  constructor(private readonly o: ConnectionOptions) {}
+
+  /** The worker's lifecycle state. */
+  get state(): WorkerState {
+    return this.lifecycle.state;
+  }
+
+  /**
+   * Joins and serves sessions (each with a handler from `newSession`) until stopped; reconnects on every transient failure.
+   * @throws the error when retrying cannot help ({@link isPermanent}).
+   */
+  async run(newSession: () => SessionHandler): Promise<void> {
+    const min = this.o.minBackoffMs ?? 200;
+    const max = this.o.maxBackoffMs ?? 5000;
+    let backoff = min;
+    while (this.lifecycle.can('joining')) {
+      this.lifecycle.to('joining');
+      const joinedAt = Date.now();
+      const joins = this.joins;
+      try {
+        await this.session(newSession());
+      } catch (err) {
+        if (this.state === 'stopped') break;
+        if (isPermanent(err)) {
+          this.o.log.error({ err: (err as Error).message, address: this.o.address }, 'giving up: retrying cannot fix this');
+          this.lifecycle.to('failed');
+          throw err;
+        }
+        this.o.log.warn({ err: (err as Error).message, address: this.o.address }, joins === this.joins ? 'cannot join the coordinator; retrying' : 'coordinator session ended; rejoining');
+      }
+      if (this.state === 'stopped') break;
+      this.lifecycle.to('backing-off');
+      if (Date.now() - joinedAt > 30_000) backoff = min;
+      const delay = Math.min(max, backoff) * (0.5 + Math.random() / 2);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      backoff = Math.min(max, backoff * 2);
+    }
+  }
+
+  /** Leaves the run: closes the stream (in-flight tasks are re-dispatched by the coordinator). */
+  stop(): void {
+    if (this.lifecycle.can('stopped')) this.lifecycle.to('stopped');
+    this.stream?.cancel();
+    this.wake?.();
+  }
+
+  private session(handler: SessionHandler): Promise<void> {
+    const keepalive = this.o.keepaliveMs ?? 5000;
+    const Client = metatrainProto().Coordinator;
+    const client = new Client(this.o.address, channelCredentials(this.o.tls), {
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      'grpc.keepalive_time_ms': keepalive,
+      'grpc.keepalive_timeout_ms': keepalive,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.initial_reconnect_backoff_ms': this.o.minBackoffMs ?? 200,
+      'grpc.max_reconnect_backoff_ms': this.o.maxBackoffMs ?? 5000,
+    }) as unknown as CoordinatorClient;
+    const metadata = tokenMetadata(this.o.token);
+    const stream = client.Join(metadata) as unknown as Stream;
+    this.stream = stream;
+    const link: SessionLink = { client, metadata, send: (message) => write(stream, message) };
+    const welcomeTimeoutMs = this.o.welcomeTimeoutMs ?? 10_000;
+
+    return new Promise<void>((resolve, reject) => {
+      const welcomeTimer = setTimeout(() => {
+        stream.cancel();
+        reject(new Error(`no welcome from ${this.o.address} within ${welcomeTimeoutMs} ms`));
+      }, welcomeTimeoutMs);
+      let finished = false;
+      const finish = (err?: Error) => {
+        clearTimeout(welcomeTimer);
+        if (finished) return;
+        finished = true;
+        client.close();
+        handler.ended();
+        if (err) reject(err);
+        else resolve();
+      };
+      stream.on('data', (msg: CoordinatorMessage) => {
+        if (msg.welcome) {
+          clearTimeout(welcomeTimer);
+          this.joins++;
+          if (this.lifecycle.can('joined')) this.lifecycle.to('joined');
+          handler.welcomed(msg.welcome, link).catch((err: Error) => {
+            stream.cancel();
+            finish(err);
+          });
+        } else if (msg.assignment) {
+          handler.assigned(msg.assignment);
+        } else if (msg.cancel) {
+          handler.cancelled(msg.cancel.assignmentId);
+        }
+      });
+      stream.on('error', (err) => finish(err));
+      stream.on('end', () => finish());
+      stream.write({ hello: { workerName: this.o.name ?? `${hostname()}-${process.pid}`, concurrency: this.o.concurrency ?? 1, backend: this.o.backend } });
+    });
+  }
+}
+
+/** Errors a reconnect cannot fix: a refused token (UNAUTHENTICATED) or an engine that cannot be built for the run. */
+function isPermanent(err: unknown): boolean {
+  if (err instanceof BackendError || err instanceof UnsupportedGradientError || err instanceof ConfigError || err instanceof DatasetError) return true;
+  return (err as { code?: number }).code === grpc.status.UNAUTHENTICATED;
+}
+
+function write(stream: Stream, message: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stream.destroyed || stream.writableEnded) return reject(new Error('stream closed'));
+    if (stream.write(message)) resolve();
+    else stream.once('drain', () => resolve());
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * The worker's task execution for one session: queues assignments, runs at most `concurrency` at once with the
+ * engine, fetches each assignment's parameters through the parameter cache (the spec chosen by the assignment's
+ * `param_kind`), honours cancels, and sends results (gradients in ≤ 1 MiB chunks, then the metrics) or failures
+ * back through the session's link. Knows nothing of dialing, joining or reconnecting (./coordinator-connection.ts).
+ */
+import type { Logger } from '../core/logger';
+import type { ParamSpec } from '../core/param-set';
+import { chunkParamSet } from '../core/tensor-chunks';
+import type { Assignment } from '../wire/proto';
+import { taskSpecFromMessage } from '../wire/task-spec-codec';
+import type { SessionLink } from './coordinator-connection';
+import type { Engine } from './engine';
+import type { ParamCache } from './param-cache';
+import { taskKindName, type TaskOutcome, type WorkerObserver } from './worker-observer';
+
+/** Settings of an executor. */
+export interface TaskExecutorOptions {
+  /** Tasks run at once. @default 1 */
+  concurrency?: number;
+  log: Logger;
+  /** Told about each task's end (metrics). */
+  observer?: WorkerObserver;
+  /** Called after each task that succeeded. */
+  onSucceeded?(): void;
+}
+
+/** Executes one session's assignments; nothing runs before {@link TaskExecutor.start}. */
+export class TaskExecutor {
+  private readonly queue: Assignment[] = [];
+  private readonly cancelled = new Set<string>();
+  private running = 0;
+  private ready?: { engine: Engine; cache: ParamCache; link: SessionLink };
+
+  constructor(private readonly o: TaskExecutorOptions) {}
+
+  /** Starts executing (queued assignments first) with the session's engine, parameter cache and link. */
+  start(engine: Engine, cache: ParamCache, link: SessionLink): void {
+    this.ready = { engine, cache, link };
+    this.next();
+  }
+
+  /** Queues an assignment. */
+  enqueue(assignment: Assignment): void {
+    this.queue.push(assignment);
+    this.next();
+  }
+
+  /** Drops an assignment: not started if queued, its result not sent if running. */
+  cancel(assignmentId: string): void {
+    this.cancelled.add(assignmentId);
+  }
+
+  private next(): void {
+    const ready = this.ready;
+    while (ready && this.running < (this.o.concurrency ?? 1) && this.queue.length > 0) {
+      const a = this.queue.shift()!;
+      if (this.cancelled.delete(a.assignmentId)) continue;
+      this.running++;
+      const started = performance.now();
+      void this.execute(a, ready.engine, ready.cache, ready.link)
+        .then((outcome) => this.o.observer?.taskEnded(taskKindName(a.kind), outcome, (performance.now() - started) / 1000))
+        .finally(() => {
+          this.running--;
+          this.next();
+        });
+    }
+  }
+
+  private async execute(a: Assignment, engine: Engine, cache: ParamCache, link: SessionLink): Promise<TaskOutcome> {
+    const started = performance.now();
+    try {
+      const params = await cache.get(a.paramVersion, paramSpecOf(a, engine));
+      // Yield once so a cancel that arrived during the fetch is seen.
+      await new Promise((r) => setImmediate(r));
+      if (this.cancelled.delete(a.assignmentId)) return 'cancelled';
+      let gradient;
+      let metrics;
+      if (a.kind === 'TASK_KIND_TRAIN') {
+        const r = await engine.train(params, taskSpecFromMessage(a.task));
+        gradient = r.gradient;
+        metrics = { queryLoss: r.loss, queryMetric: r.metric };
+      } else if (a.kind === 'TASK_KIND_EVAL') {
+        const r = await engine.evaluate(params, taskSpecFromMessage(a.task), a.evalSteps, a.resetHead);
+        metrics = { evalLoss: r.loss, evalMetric: r.metric, queryLoss: r.loss.at(-1), queryMetric: r.metric.at(-1), chosenSteps: r.chosenSteps };
+      } else if (a.kind === 'TASK_KIND_JOINT') {
+        const r = await engine.joint(params, a.batchSeed, a.batchSize);
+        gradient = r.gradient;
+        metrics = { queryLoss: r.loss, queryMetric: r.metric };
+      } else {
+        throw new Error(`unknown task kind ${a.kind}`);
+      }
+      if (this.cancelled.delete(a.assignmentId)) return 'cancelled';
+      const durationSeconds = (performance.now() - started) / 1000;
+      for (const chunk of gradient ? chunkParamSet(gradient) : []) {
+        await link.send({ result: { assignmentId: a.assignmentId, gradient: [{ ...chunk, data: Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength) }], final: false } });
+      }
+      await link.send({ result: { assignmentId: a.assignmentId, final: true, metrics: { ...metrics, durationSeconds } } });
+      this.o.onSucceeded?.();
+      return 'succeeded';
+    } catch (err) {
+      this.o.log.warn({ assignment: a.assignmentId, err: (err as Error).message }, 'task failed');
+      await link.send({ failure: { assignmentId: a.assignmentId, message: (err as Error).message } }).catch(() => undefined);
+      return 'failed';
+    }
+  }
+}
+
+/**
+ * The spec an assignment's parameters must have: the engine's meta-parameter spec for `PARAM_KIND_META`, the joint
+ * (transfer baseline) spec for `PARAM_KIND_JOINT`.
+ * @throws Error naming the kind when the assignment names none or an unknown one.
+ */
+function paramSpecOf(a: Assignment, engine: Engine): ParamSpec {
+  if (a.paramKind === 'PARAM_KIND_META') return engine.metaSpec;
+  if (a.paramKind === 'PARAM_KIND_JOINT') return engine.jointSpec;
+  throw new Error(`assignment ${a.assignmentId} names no known parameter kind (param_kind ${a.paramKind}): expected PARAM_KIND_META or PARAM_KIND_JOINT`);
+}
