@@ -13,6 +13,7 @@ import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
 import { textTokenizerFor } from '../model/text-tokenizer';
 import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, isAdaptedModelDir } from '../meta/adapted-model';
+import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
 import { loadLabelledJsonl } from '../tasks/jsonl';
 import { positiveInt } from './options';
@@ -68,7 +69,7 @@ export function register(program: Command): void {
         process.stderr.write(`warning: ${long} of ${examples.length} texts are longer than the model reads (model.maxLength ${init.model.maxLength} tokens, CLS included); only their first ${init.model.maxLength} tokens are used, as in training\n`);
       }
       const resetHead = labels.length !== init.ways;
-      if (resetHead && init.algorithm.name === 'metasgd') {
+      if (resetHead && algorithms.get(init.algorithm.name).learnsInnerLr) {
         throw new Error(`the model learned per-parameter rates for ${init.ways}-way tasks, but ${o.data} has ${labels.length} labels; use data with ${init.ways} labels`);
       }
       // An --out that cannot be created (no permission, /proc ...) fails here, before the fine-tuning.

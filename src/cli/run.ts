@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configHash, loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
+import { taskMetric } from '../tasks/family';
 import { TARGETS_FILE } from '../local/scrape-targets';
 import { assertLocalWorkerCount } from '../local/worker-limit';
 import { REPORT_FILE } from '../report/write-report';
@@ -61,8 +62,7 @@ export function register(program: Command): void {
         }
       }
       cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds });
-      const metricName = config.task.family === 'sinusoid' ? 'mse' : 'accuracy';
-      const stopProgress = showProgress(cluster.coordinator.events, metricName);
+      const stopProgress = showProgress(cluster.coordinator.events, taskMetric(config));
       const port = await cluster.start();
       process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${config.runtime.workers} ${config.runtime.backend} worker${config.runtime.workers === 1 ? '' : 's'}, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);
       const summary = await cluster.run();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FileDigest } from '../core/file-digest';
 import type { MeanCI } from '../core/stats';
 import type { ModelConfig } from '../model/architecture';
+import type { TaskMetric } from '../tasks/family';
 import type { OnnxAgreement } from './onnx-check';
 import type { TrainingPhase } from './student-training';
 
@@ -60,7 +61,7 @@ export interface CompressionReport {
     readonly float32: readonly string[];
   };
   readonly accuracy: {
-    readonly metric: 'accuracy' | 'mse';
+    readonly metric: TaskMetric;
     /** Meta-test tasks (the run's first `compression.evalTasks`). */
     readonly tasks: number;
     /** Fine-tuning steps on each task's support set (`evaluation.adaptSteps`). */

@@ -21,6 +21,7 @@ import { createModel } from '../model/create-model';
 import type { Model } from '../model/model';
 import { evaluateAdaptation } from '../meta/evaluate';
 import { isLrName, modelParamsOf } from '../meta/meta-params';
+import { taskMetric } from '../tasks/family';
 import { taskFamilyFor } from '../tasks/task-family';
 import type { Task, TaskFamily } from '../tasks/task';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, encodeCompressedModel, type CompressedModel } from './compressed-model';
@@ -91,7 +92,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   }
   const family = taskFamilyFor(config);
   const outputs = family.outputs;
-  const classification = config.model.kind === 'transformer';
+  const metric = taskMetric(config);
+  const classification = metric === 'accuracy';
   const teacher = createModel(config.model, outputs);
   // A LoRA teacher is merged into plain weights first: the student (and the export) has no adapters and adapts its head.
   const base = mergeLora(checkpoint.params, config.model, config.algorithm);
@@ -169,7 +171,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     },
     quantization: { scheme: 'int8 symmetric, per output channel (axis 1), zero point 0', int8: [...quantized.keys()], float32: [...compressed.float.keys()] },
     accuracy: {
-      metric: classification ? 'accuracy' : 'mse',
+      metric,
       tasks: c.evalTasks,
       adaptSteps: config.evaluation.adaptSteps,
       teacher: teacherScore,

@@ -12,6 +12,7 @@ import { assertMatchesSpec, type ParamSet, type ParamSpec } from '../core/param-
 import { deriveSeed } from '../core/rng';
 import { architectureOf } from '../model/architecture';
 import { initMetaParams, metaParamSpec } from '../meta/meta-params';
+import { taskMetric } from '../tasks/family';
 import { taskFamilyFor } from '../tasks/task-family';
 import type { TaskFamily } from '../tasks/task';
 import type { TlsFiles } from '../wire/credentials';
@@ -260,7 +261,7 @@ export class Coordinator {
       steps: trained.step,
       bestStep: trained.bestStep,
       checkpoint,
-      metricName: this.family.outputs === 1 && this.family.classCount('train') === 0 ? 'mse' : 'accuracy',
+      metricName: taskMetric(this.o.config),
       results,
       classical,
       history: trained.history,

@@ -7,6 +7,7 @@
 import type { Counter, Registry } from 'prom-client';
 import type { RunConfig } from '../core/config';
 import { TASK_BUCKETS_SECONDS, counter, gauge, histogram } from '../core/metrics';
+import { taskMetric } from '../tasks/family';
 import type { RunEvents } from './run-events';
 import { REJECTION_REASONS, type RejectionReason } from './result-rejection';
 import type { RunPhase } from './run-phase';
@@ -40,7 +41,7 @@ export class CoordinatorMetrics {
    */
   constructor(registry: Registry, config: RunConfig, source: CoordinatorMetricsSource) {
     const { events, dispatcher } = source;
-    const metric = config.task.family === 'sinusoid' ? 'mse' : 'accuracy';
+    const metric = taskMetric(config);
 
     const phase = gauge<'phase'>(registry, { name: 'metatrain_run_phase', help: 'Current phase of the run: 1 for the current phase, 0 for the others.', labelNames: ['phase'] });
     const setPhase = (current: RunPhase) => PHASES.forEach((p) => phase.set({ phase: p }, p === current ? 1 : 0));

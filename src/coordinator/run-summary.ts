@@ -6,6 +6,7 @@ import type { ClassicalResult } from '../baselines/classical-eval';
 import type { FewShotResult } from './few-shot-eval';
 import type { TrainHistory } from './meta-train';
 import type { PretrainingHistory } from '../pretrain/pretrained-body';
+import type { TaskMetric } from '../tasks/family';
 
 /** Everything a user needs after a run. All numbers are measured in the run. */
 export interface RunSummary {
@@ -16,8 +17,8 @@ export interface RunSummary {
   bestStep: number;
   /** Best checkpoint directory (the meta-initialization). */
   checkpoint: string;
-  /** `accuracy` (classification) or `mse` (regression). */
-  metricName: 'accuracy' | 'mse';
+  /** `accuracy` (classification) or `mse` (regression): the task family's metric (src/tasks/family.ts). */
+  metricName: TaskMetric;
   /** Meta-test results per initialization, for s = 0..S fine-tuning steps. */
   results: FewShotResult[];
   /** Classical baselines (TF-IDF nearest centroid) on the same meta-test tasks; no fine-tuning steps. */

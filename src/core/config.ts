@@ -8,7 +8,10 @@ import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { algorithms } from '../meta/algorithm';
+import { taskFamilies } from '../tasks/family';
 import { ConfigError } from './errors';
+import { orList } from './registry';
 
 /**
  * Largest run config file {@link loadRunConfig} reads: 1 MiB. A run config is a few KB; a larger file is a mistake,
@@ -48,8 +51,8 @@ const positive = z.number().positive();
 /** Task family: which tasks are sampled. */
 const taskSchema = z
   .object({
-    /** `sinusoid` (Finn et al. 2017 regression), `sotu` (State of the Union authorship), `jsonl` (labelled text file). */
-    family: z.enum(['sinusoid', 'sotu', 'jsonl']),
+    /** `sinusoid` (Finn et al. 2017 regression), `sotu` (State of the Union authorship), `jsonl` (labelled text file): the records of src/tasks/family.ts. */
+    family: z.enum(taskFamilies.names()),
     /** N of N-way (classification only), at least 2. @default 5 */
     ways: z.number().int().min(2).default(5),
     /** K of K-shot: support examples per class (per task for sinusoid). @default 5 */
@@ -140,8 +143,8 @@ export const modelSchema = z
 /** Meta-learning algorithm. */
 const algorithmSchema = z
   .object({
-    /** `maml` (second order), `fomaml`, `reptile`, `metasgd` (second order, learned per-parameter inner lrs). @default fomaml */
-    name: z.enum(['maml', 'fomaml', 'reptile', 'metasgd']).default('fomaml'),
+    /** `maml` (second order), `fomaml`, `reptile`, `metasgd` (second order, learned per-parameter inner lrs): the records of src/meta/algorithm.ts. @default fomaml */
+    name: z.enum(algorithms.names()).default('fomaml'),
     /**
      * Which parameters the inner loop adapts: `all`, `head` (ANIL), `head+layernorm`, or `lora`: the head and
      * the low-rank adapters (`model.loraRank`), the body frozen in the outer loop too. @default all
@@ -399,11 +402,10 @@ export const runConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.task.family === 'sinusoid' && c.model.kind !== 'sinusoid-mlp') {
-      ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: `family sinusoid needs model sinusoid-mlp, got ${c.model.kind}` });
-    }
-    if (c.task.family !== 'sinusoid' && !isTextModelKind(c.model.kind)) {
-      ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: `family ${c.task.family} needs model transformer or bert, got ${c.model.kind}` });
+    const family = taskFamilies.get(c.task.family);
+    const algorithm = algorithms.get(c.algorithm.name);
+    if (!family.modelKinds.includes(c.model.kind)) {
+      ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: `family ${family.name} needs model ${orList(family.modelKinds)}, got ${c.model.kind}` });
     }
     if (c.model.kind === 'bert') {
       if (c.model.tokenizer !== 'hf') ctx.addIssue({ code: 'custom', path: ['model', 'tokenizer'], message: `model bert needs tokenizer hf (its tokenizer.json), got ${c.model.tokenizer}` });
@@ -418,15 +420,16 @@ export const runConfigSchema = z
     if (c.model.tokenizer === 'hf' && !c.model.tokenizerPath) {
       ctx.addIssue({ code: 'custom', path: ['model', 'tokenizerPath'], message: 'tokenizer hf needs tokenizerPath (the tokenizer.json)' });
     }
-    if (c.algorithm.headInit === 'prototypes' && c.task.family === 'sinusoid') {
-      ctx.addIssue({ code: 'custom', path: ['algorithm', 'headInit'], message: 'prototypes needs a classification family (the sinusoid head is a regression output)' });
+    if (c.algorithm.headInit === 'prototypes' && family.metric !== 'accuracy') {
+      ctx.addIssue({ code: 'custom', path: ['algorithm', 'headInit'], message: `prototypes needs a classification family (the ${family.name} head is a regression output)` });
     }
-    if (c.algorithm.headInit === 'prototypes' && c.algorithm.name === 'reptile') {
-      ctx.addIssue({ code: 'custom', path: ['algorithm', 'headInit'], message: 'prototypes does not work with reptile (it moves θ toward the adapted φ, and a prototype head is not a meta-parameter): use maml, fomaml or metasgd' });
+    if (c.algorithm.headInit === 'prototypes' && algorithm.prototypeHeadRefusal) {
+      const working = algorithms.all().filter((a) => !a.prototypeHeadRefusal).map((a) => a.name);
+      ctx.addIssue({ code: 'custom', path: ['algorithm', 'headInit'], message: `prototypes does not work with ${algorithm.name} (${algorithm.prototypeHeadRefusal}): use ${orList(working)}` });
     }
     c.evaluation.baselines.forEach((b, i) => {
-      if (b.startsWith('tfidf') && c.task.family === 'sinusoid') {
-        ctx.addIssue({ code: 'custom', path: ['evaluation', 'baselines', i], message: `${b} is a text classifier; family sinusoid has no text` });
+      if (b.startsWith('tfidf') && !family.text) {
+        ctx.addIssue({ code: 'custom', path: ['evaluation', 'baselines', i], message: `${b} is a text classifier; family ${family.name} has no text` });
       }
     });
     if (c.algorithm.adapt === 'lora' && (c.model.kind !== 'transformer' || c.model.layers === 0 || c.model.loraRank === 0)) {
@@ -444,9 +447,7 @@ export const runConfigSchema = z
     if (c.model.init !== 'random' && !isTextModelKind(c.model.kind)) {
       ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: `only a transformer or bert starts from a pretrained body, got model.kind ${c.model.kind}` });
     }
-    if (c.task.family === 'jsonl' && !c.task.path) {
-      ctx.addIssue({ code: 'custom', path: ['task', 'path'], message: 'family jsonl needs task.path' });
-    }
+    for (const issue of family.configIssues?.(c.task) ?? []) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
   });
 
 /** Whether `kind` is a text classifier (`transformer`, `bert`): what the text families, adapt and predict need. */

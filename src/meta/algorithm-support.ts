@@ -17,12 +17,14 @@
  * with `adapt: head`): the check errs toward refusing.
  */
 import { UnsupportedGradientError } from '../core/errors';
+import { orList } from '../core/registry';
 import type { Model } from '../model/model';
+import { algorithms } from './algorithm';
 import type { AlgorithmConfig } from './meta-params';
 
-/** True for algorithms that differentiate through the inner loop: `maml` and `metasgd`. */
+/** True for algorithms that differentiate through the inner loop (`secondOrder` in ./algorithm.ts: `maml`, `metasgd`). */
 export function isSecondOrder(algorithm: Pick<AlgorithmConfig, 'name'>): boolean {
-  return algorithm.name === 'maml' || algorithm.name === 'metasgd';
+  return algorithms.get(algorithm.name).secondOrder;
 }
 
 /**
@@ -45,9 +47,9 @@ export function checkAlgorithmSupported(model: Pick<Model, 'secondOrderBlockers'
   const blocking = blockingOps(model, algorithm);
   if (blocking.length === 0) return;
   const headWorks = algorithm.adapt !== 'head' && model.secondOrderBlockers.every((b) => !inHeadOrLoss(b));
-  const suggestion = headWorks
-    ? `use algorithm.name: fomaml (or reptile), or keep ${algorithm.name} with algorithm.adapt: head (ANIL), whose inner loop does not differentiate through these ops`
-    : 'use algorithm.name: fomaml (or reptile)';
+  const [first, ...others] = algorithms.all().filter((a) => !a.secondOrder).map((a) => a.name);
+  const firstOrder = `use algorithm.name: ${first}${others.length > 0 ? ` (or ${orList(others)})` : ''}`;
+  const suggestion = headWorks ? `${firstOrder}, or keep ${algorithm.name} with algorithm.adapt: head (ANIL), whose inner loop does not differentiate through these ops` : firstOrder;
   throw new UnsupportedGradientError(
     `algorithm ${algorithm.name} with adapt: ${algorithm.adapt} needs exact second-order gradients, which tfjs cannot give through ${blocking
       .map((b) => JSON.stringify(b))

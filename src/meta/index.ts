@@ -5,6 +5,7 @@
  */
 export { Adam } from './adam';
 export { adaptParams } from './adapt';
+export { algorithms } from './algorithm';
 export { blockingOps, checkAlgorithmSupported, isSecondOrder } from './algorithm-support';
 export { evaluateAdaptation } from './evaluate';
 export { innerLoop } from './inner-loop';
@@ -13,6 +14,7 @@ export { computeMetaGradient } from './meta-gradient';
 export { adaptableNames, initMetaParams, isLrName, LR_PREFIX, lrName, metaParamSpec, modelParamsOf } from './meta-params';
 export type { AdamOptions, AdamState } from './adam';
 export type { AdaptOptions } from './adapt';
+export type { MetaAlgorithm } from './algorithm';
 export type { AdaptationCurve } from './evaluate';
 export type { InnerLoopOptions, InnerLr } from './inner-loop';
 export type { MetaGradient } from './meta-gradient';

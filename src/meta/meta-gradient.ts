@@ -1,17 +1,15 @@
 /**
  * The per-task meta-gradient: what a worker computes for one task assignment and returns to the coordinator,
- * which sums them in task-index order and takes the outer step. One file per algorithm (./maml, ./fomaml,
- * ./reptile, ./meta-sgd); ANIL is any of them with `adapt: head`.
+ * which sums them in task-index order and takes the outer step. One record per algorithm (./algorithm.ts and
+ * ./algorithm-*.ts), each with its gradient (./maml, ./fomaml, ./reptile, ./meta-sgd); ANIL is any of them with
+ * `adapt: head`.
  */
 import type { ParamSet } from '../core/param-set';
 import type { Model } from '../model/model';
 import type { Task } from '../tasks/task';
 import { checkAlgorithmSupported } from './algorithm-support';
-import { fomamlGradient } from './fomaml';
-import { mamlGradient } from './maml';
-import { metaSgdGradient } from './meta-sgd';
+import { algorithms } from './algorithm';
 import type { AlgorithmConfig } from './meta-params';
-import { reptileGradient } from './reptile';
 
 /** Result of one task's meta-gradient computation, as plain values. */
 export interface MetaGradient {
@@ -24,7 +22,7 @@ export interface MetaGradient {
 }
 
 /**
- * The meta-gradient of `task` for `algorithm.name`:
+ * The meta-gradient of `task` for `algorithm.name` (its record's `gradient`, ./algorithm.ts):
  * - `maml`: exact second-order ∇_θ L_query(φ(θ)) (Finn et al. 2017);
  * - `fomaml`: ∇_φ L_query(φ) (first-order approximation, Finn et al. 2017 §5.2);
  * - `reptile`: θ − φ (Nichol et al. 2018);
@@ -36,17 +34,9 @@ export interface MetaGradient {
  * @throws UnsupportedGradientError when the algorithm needs second order through one of the model's
  *   `secondOrderBlockers` (see ./algorithm-support) — never a silent first-order fallback.
  * @throws ShapeError when `metaParams` does not match the spec, or the task does not fit the model.
+ * @throws UnknownNameError when `algorithm.name` is not a registered algorithm (a config bypassing validation).
  */
 export function computeMetaGradient(model: Model, metaParams: ParamSet, task: Task, algorithm: AlgorithmConfig): MetaGradient {
   checkAlgorithmSupported(model, algorithm);
-  switch (algorithm.name) {
-    case 'maml':
-      return mamlGradient(model, metaParams, task, algorithm);
-    case 'fomaml':
-      return fomamlGradient(model, metaParams, task, algorithm);
-    case 'reptile':
-      return reptileGradient(model, metaParams, task, algorithm);
-    case 'metasgd':
-      return metaSgdGradient(model, metaParams, task, algorithm);
-  }
+  return algorithms.get(algorithm.name).gradient(model, metaParams, task, algorithm);
 }

