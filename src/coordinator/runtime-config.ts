@@ -1,0 +1,53 @@
+/** The `runtime` section of the run config (zod only; composed in src/core/config.ts): processes, network, storage. */
+import { z } from 'zod';
+import { timing, positiveInt, nonNegativeInt } from '../core/config-fields';
+
+/**
+ * Smallest `runtime.keepaliveMs`: 1000 ms. The coordinator pings every worker at this interval and drops one that
+ * has not answered within the same time (keepalive timeout = interval), so it must leave a worker busy with a task
+ * time to answer. How often pings may come is no limit here: gRPC core servers refuse client pings more often than
+ * every 5 min by default, and grpc-js clients back off on `too_many_pings`, but the coordinator's grpc-js server sets
+ * `grpc.keepalive_permit_without_calls` and `grpc.http2.min_ping_interval_without_data_ms` (half the interval) and
+ * workers ping every 5 s (src/coordinator/grpc-server.ts, src/worker/coordinator-connection.ts).
+ */
+export const MIN_KEEPALIVE_MS = 1000;
+
+/** Smallest `runtime.leaseTimeoutMs`: 1000 ms (a lease must outlast the round trip of one task; a task usually takes seconds). */
+export const MIN_LEASE_TIMEOUT_MS = 1000;
+
+/** Processes, network and storage. */
+export const runtimeSchema = z
+  .object({
+    /** Local worker processes started by `metatrain run`. @default 2 */
+    workers: positiveInt.default(2),
+    /** tfjs backend of the workers: `wasm`, `cpu`, `tensorflow` (tfjs-node[-gpu], loaded only when chosen). @default wasm */
+    backend: z.enum(['wasm', 'cpu', 'tensorflow']).default('wasm'),
+    /** Tasks a worker runs at once. @default 1 */
+    workerConcurrency: positiveInt.default(1),
+    /** A task not answered within this deadline is re-dispatched; at least {@link MIN_LEASE_TIMEOUT_MS}. @default 120000 */
+    leaseTimeoutMs: timing(MIN_LEASE_TIMEOUT_MS, 'ms', 'a shorter lease expires before the result of a task can arrive').default(120_000),
+    /** Attempts per task before the run fails. @default 3 */
+    maxAttempts: positiveInt.default(3),
+    /**
+     * Straggler mitigation: once this fraction of a step's tasks is done, each outstanding task gets one backup
+     * attempt on another free worker; the first valid result wins (src/coordinator/task-dispatcher.ts). The
+     * parameters are the same with or without. Omitted = no backups.
+     */
+    speculativeAfter: z.number().gt(0).max(1).optional(),
+    /** gRPC listen address of the coordinator (port 0 = any free port). @default 127.0.0.1:0 */
+    listen: z.string().default('127.0.0.1:0'),
+    /** gRPC keepalive ping interval and timeout of the coordinator; at least {@link MIN_KEEPALIVE_MS}. @default 5000 */
+    keepaliveMs: timing(MIN_KEEPALIVE_MS, 'ms', 'the coordinator drops a worker that has not answered a keepalive ping within this time').default(5000),
+    /** Directory for checkpoints, report and artifacts (relative: to the current directory). @default runs/<name> */
+    outDir: z.string().optional(),
+    /**
+     * Directory a relative `task.path` is resolved against. `loadRunConfig` (src/core/config.ts) sets it to the config file's
+     * directory (a relative value in the file is taken relative to that directory); `metatrain launch` sets it
+     * to the images' working directory. Not part of `configHash`: moving a run's files keeps its checkpoints
+     * resumable. Omitted (a config given as an object) = the current directory.
+     */
+    baseDir: z.string().min(1).optional(),
+    /** Prometheus `/metrics` port of the coordinator (0 = any free port; omitted = no metrics server). */
+    metricsPort: nonNegativeInt.optional(),
+  })
+  .strict();

@@ -1,0 +1,98 @@
+/**
+ * The `kubernetes` section of the run config (zod only, no Kubernetes client; composed in src/core/config.ts): how
+ * `metatrain launch` deploys the run.
+ */
+import { z } from 'zod';
+import { timing, nonNegativeInt } from '../core/config-fields';
+
+/**
+ * Smallest `kubernetes.terminationGracePeriodSeconds`: 10 s (after SIGTERM the coordinator closes its gRPC server,
+ * up to 2 s, and writes its last checkpoint; the compressor's `--grace-ms` defaults to 10 s too).
+ */
+export const MIN_TERMINATION_GRACE_SECONDS = 10;
+
+/** A Kubernetes resource quantity such as `500m`, `2`, `4Gi`. */
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, 'must be a Kubernetes quantity such as 500m, 2 or 4Gi');
+
+/** A toleration of worker pods (Kubernetes `core/v1` Toleration). */
+const tolerationSchema = z
+  .object({
+    key: z.string().optional(),
+    operator: z.enum(['Exists', 'Equal']).optional(),
+    value: z.string().optional(),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+    /** As in Kubernetes (0 = evict at once), so without a minimum. */
+    tolerationSeconds: nonNegativeInt.optional(),
+  })
+  .strict();
+
+/**
+ * Kubernetes deployment of the run (`metatrain launch`, deploy/k8s). Only read by src/k8s; image tags default to
+ * the package version there.
+ */
+export const kubernetesSchema = z
+  .object({
+    /** Namespace of the run's objects (`--namespace` overrides it). @default metatrain */
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label').default('metatrain'),
+    /** Images. Omitted ones default to `metatrain/<image>:<package version>`. */
+    images: z
+      .object({
+        /** Coordinator and compressor (Node LTS slim). @default metatrain/metatrain:<version> */
+        coordinator: z.string().min(1).optional(),
+        /** Workers on GPU nodes (CUDA 11.2, tfjs-node-gpu). @default metatrain/metatrain-worker-gpu:<version> */
+        workerGpu: z.string().min(1).optional(),
+        /** Workers on CPU-only nodes (wasm backend). @default metatrain/metatrain-worker-cpu:<version> */
+        workerCpu: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Image pull policy of every container. @default IfNotPresent */
+    imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+    /** CPU and memory of one worker container. @default requests 1 CPU / 2Gi, limits 2 CPU / 4Gi */
+    workerResources: z
+      .object({
+        requests: z.object({ cpu: quantity.default('1'), memory: quantity.default('2Gi') }).strict().prefault({}),
+        limits: z.object({ cpu: quantity.default('2'), memory: quantity.default('4Gi') }).strict().prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /** GPUs of the workers. */
+    gpu: z
+      .object({
+        /** GPUs per worker; 0 = CPU-only workers (wasm backend, CPU image). @default 1 */
+        count: nonNegativeInt.default(1),
+        /** Extended resource name of the device plugin. @default nvidia.com/gpu */
+        resourceName: z.string().min(1).default('nvidia.com/gpu'),
+        /** Node selector of GPU worker pods. @default {} */
+        nodeSelector: z.record(z.string(), z.string()).default({}),
+        /** Tolerations of GPU worker pods. @default [{ key: nvidia.com/gpu, operator: Exists, effect: NoSchedule }] */
+        tolerations: z.array(tolerationSchema).default([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]),
+      })
+      .strict()
+      .prefault({}),
+    /** The PersistentVolumeClaim holding checkpoints and artifacts. */
+    storage: z
+      .object({
+        /** Requested size. @default 10Gi */
+        size: quantity.default('10Gi'),
+        /** StorageClass; omitted = the cluster's default class. */
+        className: z.string().min(1).optional(),
+        /** `ReadWriteOnce` keeps the compressor on the coordinator's node; `ReadWriteMany` lets it run anywhere. @default ReadWriteOnce */
+        accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany']).default('ReadWriteOnce'),
+      })
+      .strict()
+      .prefault({}),
+    /** Prometheus Operator ServiceMonitor/PodMonitor. */
+    monitoring: z
+      .object({
+        /** Render the monitors (needs the monitoring.coreos.com CRDs). @default true */
+        enabled: z.boolean().default(true),
+        /** Value of the `release` label that kube-prometheus-stack selects monitors by. @default kube-prometheus-stack */
+        release: z.string().min(1).default('kube-prometheus-stack'),
+      })
+      .strict()
+      .prefault({}),
+    /** Seconds the coordinator gets after SIGTERM to write its last checkpoint; at least {@link MIN_TERMINATION_GRACE_SECONDS}. @default 120 */
+    terminationGracePeriodSeconds: timing(MIN_TERMINATION_GRACE_SECONDS, 's', 'the coordinator needs the time to close its server and write its last checkpoint').default(120),
+  })
+  .strict();

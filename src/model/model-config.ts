@@ -1,0 +1,77 @@
+/** The `model` section of the run config (zod only; composed in src/core/config.ts): the architecture. */
+import { z } from 'zod';
+import { nonNegativeInt, positiveInt } from '../core/config-fields';
+
+/** Model architecture (the `model` section; also validates the model config an adapted model records). */
+export const modelSchema = z
+  .object({
+    /**
+     * `sinusoid-mlp` (1-40-40-1 ReLU), `transformer` (pre-LayerNorm encoder classifier) or `bert` (the Hugging
+     * Face `BertModel` layout, Devlin et al. 2019: post-LayerNorm, GELU, token-type embeddings; what
+     * `metatrain import-hf` writes; needs `tokenizer: hf`, `tokenizerPath` and `vocabSize`).
+     */
+    kind: z.enum(['sinusoid-mlp', 'transformer', 'bert']),
+    /** Hidden widths of the MLP. @default [40, 40] */
+    hidden: z.array(positiveInt).min(1).default([40, 40]),
+    /**
+     * Transformer encoder layers; 0 = no attention layer (token embeddings, final LayerNorm, mean pooling: a
+     * bag of embeddings, as fastText). @default 1
+     */
+    layers: nonNegativeInt.max(64).default(1),
+    /**
+     * Transformer tokens: `bytes` (UTF-8 bytes, 258 ids, src/model/tokenizer.ts), `hashed-words` (words and word
+     * bigrams hashed into `hashBuckets` ids, src/model/word-hash-tokenizer.ts) or `hf` (a Hugging Face
+     * `tokenizer.json` at `tokenizerPath`, read with `@huggingface/tokenizers`, src/model/hf-tokenizer.ts; model
+     * `bert` only, which needs it). @default bytes
+     */
+    tokenizer: z.enum(['bytes', 'hashed-words', 'hf']).default('bytes'),
+    /**
+     * `tokenizer: hf`: path of the `tokenizer.json` (a relative path resolved against `runtime.baseDir`, as
+     * `task.path`: `runModelConfig` in src/core/config.ts). No default.
+     */
+    tokenizerPath: z.string().min(1).optional(),
+    /**
+     * `bert`: rows of the word embedding (`vocab_size` of the Hugging Face config.json; at least the tokenizer's
+     * vocabulary). No default. Optional in the schema so that other kinds' configs (and their hashes) are unchanged.
+     */
+    vocabSize: z.number().int().min(2).max(1 << 20).optional(),
+    /** `bert`: rows of the token-type embedding (`type_vocab_size`); inputs use type 0 only. @default 2 (for bert) */
+    typeVocabSize: positiveInt.max(1024).optional(),
+    /** `bert`: LayerNorm variance epsilon (`layer_norm_eps`). @default 1e-12 (for bert) */
+    layerNormEps: z.number().positive().max(0.1).optional(),
+    /** Embedding rows of the `hashed-words` tokenizer (ids 0 and 1 are PAD and CLS). @default 16384 */
+    hashBuckets: z.number().int().min(3).max(1 << 20).default(16384),
+    /** `hashed-words`: also a token per pair of neighbouring words. @default true */
+    wordBigrams: z.boolean().default(true),
+    /** Transformer model width. @default 32 */
+    dModel: positiveInt.max(4096).default(32),
+    /** Attention heads; must divide dModel. @default 2 */
+    heads: positiveInt.max(64).default(2),
+    /** Feed-forward width. @default 64 */
+    dFf: positiveInt.max(16384).default(64),
+    /** Maximum tokens per example (longer inputs are truncated). @default 64 */
+    maxLength: positiveInt.max(4096).default(64),
+    /**
+     * Rank r of the low-rank adapters (LoRA, Hu et al. 2021) on every attention and feed-forward weight of a
+     * Transformer with layers ≥ 1; 0 = none. Needs `algorithm.adapt: lora`. @default 0
+     */
+    loraRank: nonNegativeInt.max(256).default(0),
+    /** LoRA scale numerator α: an adapted weight is W + (α / r)·A·B. @default 8 (as Hugging Face PEFT) */
+    loraAlpha: z.number().positive().max(1e4).default(8),
+    /**
+     * Where meta-training (and the transfer baseline) starts: `random` (seeded initialization), `pretrained` (the
+     * run's own masked-language-model pretraining, `<run dir>/pretrained`, written by `metatrain pretrain` or by
+     * `metatrain run` before meta-training; needs the `pretraining` section), or the path of a pretrained
+     * checkpoint directory (a relative path resolved against `runtime.baseDir`, see `modelInitDir` in src/core/config.ts). The
+     * body is taken from the checkpoint; the head (and LoRA adapters, Meta-SGD learning rates) start as with
+     * `random`. @default random
+     */
+    init: z.string().min(1).default('random'),
+  })
+  .strict()
+  .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] });
+
+/** Whether `kind` is a text classifier (`transformer`, `bert`): what the text families, adapt and predict need. */
+export function isTextModelKind(kind: string): boolean {
+  return kind === 'transformer' || kind === 'bert';
+}
