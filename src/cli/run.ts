@@ -5,14 +5,15 @@ import { configHash, loadRunConfig, parseRunConfig, runDir, type RunConfig } fro
 import { LocalCluster } from '../local/local-cluster';
 import { TARGETS_FILE } from '../local/scrape-targets';
 import { assertLocalWorkerCount } from '../local/worker-limit';
-import { REPORT_FILE } from '../report/write-report';
+import { REPORT_FILE, writeRunReport } from '../report';
 import { initBackend } from '../model/backend';
 import { nonNegativeInt, positiveInt } from './options';
 import { showProgress } from './run-progress';
 import { formatSummary } from './run-summary-table';
 import { formatCompression } from './compression-summary';
 import { committedReport } from '../compress/compression-report';
-import { CheckpointStore } from '../coordinator/checkpoint-store';
+import { CheckpointStore } from '../checkpoint';
+import { SUMMARY_FILE } from '../summary';
 import { CheckpointError } from '../core/errors';
 import { backendOption } from './backend-option';
 import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
@@ -60,7 +61,7 @@ export function register(program: Command): void {
           process.exit(signalExitCode(signals.received ?? 'SIGINT'));
         }
       }
-      cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds });
+      cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds, writeReport: writeRunReport });
       const metricName = config.task.family === 'sinusoid' ? 'mse' : 'accuracy';
       const stopProgress = showProgress(cluster.coordinator.events, metricName);
       const port = await cluster.start();
@@ -68,7 +69,7 @@ export function register(program: Command): void {
       const summary = await cluster.run();
       stopProgress();
       const dir = runDir(config);
-      process.stdout.write(`${formatSummary(summary, { summary: join(dir, 'summary.json'), report: join(dir, REPORT_FILE), logs: cluster.logDir })}\n`);
+      process.stdout.write(`${formatSummary(summary, { summary: join(dir, SUMMARY_FILE), report: join(dir, REPORT_FILE), logs: cluster.logDir })}\n`);
       if (summary.compression?.status === 'succeeded') {
         const report = await committedReport(summary.compression.outDir);
         if (report) process.stdout.write(`${formatCompression(report, summary.compression.outDir)}\n`);

@@ -17,8 +17,8 @@ import { serveHttpEndpoints, type HttpEndpoints } from '../core/http-endpoints';
 import { createLogger, type Logger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import { packageFile } from '../core/package-root';
-import { Coordinator } from '../coordinator/coordinator';
-import type { RunSummary } from '../coordinator/run-summary';
+import { Coordinator, type CoordinatorOptions } from '../coordinator/coordinator';
+import type { RunSummary } from '../summary';
 import { CompressorMetrics } from '../compress/metrics';
 import { freeLoopbackPort, writeScrapeTargets } from './scrape-targets';
 import type { JobConsumer } from '../bus/job-queue';
@@ -36,6 +36,8 @@ export interface LocalClusterOptions {
   maxRestarts?: number;
   /** After the run ends, keep every process and its metrics and status up this long (for Prometheus, `metatrain watch`). @default 0 */
   lingerMs?: number;
+  /** Writes the run's report before the run's final phase (see `CoordinatorOptions.writeReport`). @default no report */
+  writeReport?: CoordinatorOptions['writeReport'];
 }
 
 /** A coordinator plus worker processes on loopback. */
@@ -63,7 +65,7 @@ export class LocalCluster {
     this.logDir = join(runDir(o.config), 'logs');
     this.log = createLogger('coordinator', join(this.logDir, 'coordinator.log'));
     this.registry = createMetricsRegistry({ run: o.config.name });
-    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry, compressionQueue: this.queue });
+    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry, compressionQueue: this.queue, writeReport: o.writeReport });
   }
 
   /** Process id of the worker process named `local-<i>` (the name it joins with), if alive. */

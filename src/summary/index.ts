@@ -1,0 +1,3 @@
+/** Public surface of src/summary: the result of a run (`summary.json`), its record types, writing and reading it. */
+export { readSummary, SUMMARY_FILE, writeSummary } from './run-summary';
+export type { ClassicalResult, FewShotResult, PretrainingHistory, RunSummary, TrainHistory } from './run-summary';
