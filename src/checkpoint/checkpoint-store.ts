@@ -8,7 +8,8 @@
  * ```
  * A save publishes the directory with `publishDirectory` (src/core/durable-fs.ts: a `.tmp-` directory, each file
  * and the directory fsynced, renamed into place, DIR fsynced): a reader (or a process restarted after SIGKILL or
- * power loss) sees the previous set of checkpoints or the new one, never a half-written one. One writing process per DIR.
+ * power loss) sees the previous set of checkpoints or the new one, never a half-written one. One writing process
+ * per DIR.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';

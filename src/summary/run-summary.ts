@@ -1,60 +1,16 @@
 /**
- * The result of a run, `summary.json` in the run directory: what the coordinator measured (its record types live
- * here, below both the coordinator that writes it and the report and CLI that read it), written atomically and read
- * back with a check that it is one. Plain data: no tfjs, gRPC or file formats beyond JSON.
+ * The result of a run, written as `summary.json` in the run directory and printed by `metatrain run`; below both
+ * the coordinator that writes it and the report and CLI that read it.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { replaceFileAtomically } from '../core/durable-fs';
 import { DatasetError } from '../core/errors';
 import { makeDirectory } from '../core/make-directory';
-import type { MeanCI } from '../core/stats';
+import type { ClassicalResult, FewShotResult, PretrainingHistory, TrainHistory } from './run-results';
 
 /** Name of the summary in the run directory. */
 export const SUMMARY_FILE = 'summary.json';
-
-/** Results of one initialization: `loss[s]` and `metric[s]` after s fine-tuning steps. */
-export interface FewShotResult {
-  name: string;
-  loss: MeanCI[];
-  metric: MeanCI[];
-  /**
-   * The query metric when each task's step count is chosen on held-out support examples (src/meta/choose-steps),
-   * and the chosen counts; absent when the tasks have one support example per class (1-shot).
-   */
-  chosen?: { metric: MeanCI; steps: MeanCI };
-}
-
-/** The result of one classical baseline (src/baselines): accuracy over the meta-test tasks. */
-export interface ClassicalResult {
-  /** Its name in `evaluation.baselines`, e.g. `tfidf-char`. */
-  readonly name: string;
-  readonly description: string;
-  /** Terms fitted on the meta-train texts. */
-  readonly vocabularySize: number;
-  readonly metric: MeanCI;
-}
-
-/** Meta-training curves kept for the report (and checkpointed). */
-export interface TrainHistory {
-  steps: number[];
-  metaLoss: number[];
-  metaMetric: number[];
-  tasksPerSecond: number[];
-  workers: number[];
-  valSteps: number[];
-  valLoss: number[];
-  valMetric: number[];
-}
-
-/** Loss curve of a pretraining, as recorded in its checkpoints (`extra.history`). */
-export interface PretrainingHistory {
-  readonly steps: number[];
-  /** MLM cross-entropy (nats) of each step's batch. */
-  readonly loss: number[];
-  /** Fraction of each step's masked tokens predicted exactly. */
-  readonly accuracy: number[];
-}
 
 /** Everything a user needs after a run. All numbers are measured in the run. */
 export interface RunSummary {
