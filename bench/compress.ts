@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { loadRunConfig, parseRunConfig, type RunConfig, type RunConfigInput } from '../src/core/config';
 import type { ParamSet } from '../src/core/param-set';
 import type { MeanCI } from '../src/core/stats';
-import { loadCheckpoint } from '../src/coordinator/checkpoint-load';
+import { loadCheckpoint } from '../src/checkpoint';
 import { LocalCluster } from '../src/local/local-cluster';
 import { dequantizedParams } from '../src/compress/compressed-model';
 import type { FewShotScore } from '../src/compress/compression-report';

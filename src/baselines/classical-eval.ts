@@ -6,7 +6,8 @@
  * - `tfidf-char`, `tfidf-char-lr`: character 3–5-grams; `tfidf-word`, `tfidf-word-lr`: word 1–2-grams. (Measured
  *   on the quickstart's SOTU 5-way 5-shot tasks, these were the strongest of char 1–3 / 2–4 / 3–5 and word 1 / 1–2.)
  */
-import { meanCI95, type MeanCI } from '../core/stats';
+import { meanCI95 } from '../core/stats';
+import type { ClassicalResult } from '../summary';
 import type { TaskFamily, TaskSpec, TextSet } from '../tasks/task';
 import { metaTrainTexts, type TextTaskFamily } from '../tasks/text-corpus';
 import { logisticRegressionAccuracy } from './logistic-regression';
@@ -30,15 +31,6 @@ const BASELINES: Record<ClassicalBaselineName, { analyzer: Analyzer; classifier:
   'tfidf-char-lr': { analyzer: CHAR_3_5, classifier: logisticRegressionAccuracy, description: 'TF-IDF of character 3–5-grams, logistic regression (C = 1)' },
   'tfidf-word-lr': { analyzer: WORD_1_2, classifier: logisticRegressionAccuracy, description: 'TF-IDF of word 1–2-grams, logistic regression (C = 1)' },
 };
-
-/** The result of one classical baseline: accuracy over the meta-test tasks. */
-export interface ClassicalResult {
-  readonly name: ClassicalBaselineName;
-  readonly description: string;
-  /** Terms fitted on the meta-train texts. */
-  readonly vocabularySize: number;
-  readonly metric: MeanCI;
-}
 
 /** True for text families (a corpus and class splits to fit a vocabulary on). */
 export function isTextFamily(family: TaskFamily): family is TextTaskFamily {

@@ -1,13 +1,12 @@
 /** `metatrain adapt --checkpoint DIR --data user.jsonl --out DIR`: personalize a meta-initialization for one user. */
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isTextModelKind, parseRunConfig, runModelConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
 import { encodeSafetensors } from '../core/safetensors';
-import { loadCheckpoint } from '../coordinator/checkpoint-load';
-import { checkCanCreateDirectory, fsyncDirectory, makeStagingDirectory, writeFileDurably } from '../coordinator/durable-fs';
+import { loadCheckpoint } from '../checkpoint';
+import { checkCanCreateDirectory, publishDirectory } from '../core/durable-fs';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
@@ -91,18 +90,11 @@ export function register(program: Command): void {
         model: init.model,
         algorithm: init.algorithm,
       };
-      // Written to a temporary directory, then renamed: nothing half-written is left on failure.
-      const tmp = await makeStagingDirectory(out);
-      try {
-        await writeFileDurably(join(tmp, ADAPTED_PARAMS_FILE), encodeSafetensors(result.params, { labels: JSON.stringify(result.labels) }));
-        await writeFileDurably(join(tmp, ADAPTED_REPORT_FILE), Buffer.from(JSON.stringify(report, null, 2)));
-        await fsyncDirectory(tmp);
-        await rename(tmp, out);
-        await fsyncDirectory(dirname(out));
-      } catch (err) {
-        await rm(tmp, { recursive: true, force: true });
-        throw err;
-      }
+      // Published in one rename (src/core/durable-fs.ts): nothing half-written is left on failure.
+      await publishDirectory(out, [
+        [ADAPTED_PARAMS_FILE, encodeSafetensors(result.params, { labels: JSON.stringify(result.labels) })],
+        [ADAPTED_REPORT_FILE, Buffer.from(JSON.stringify(report, null, 2))],
+      ]);
       if (atChanceLevel(result.heldOutAccuracy, labels.length)) {
         process.stderr.write(`warning: held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% is at chance level for ${labels.length} labels: the adapted model is no better than guessing; more examples per label may help\n`);
       }

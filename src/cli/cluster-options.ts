@@ -1,20 +1,40 @@
-/** The Kubernetes connection options shared by launch, scale, status and stop: --kubeconfig, --context, --namespace. */
+/**
+ * The options shared by the cluster commands (launch, scale, status, stop): --cluster-backend and where to find the
+ * cluster (--kubeconfig, --context, --namespace); and the backends those commands can use. Each command reaches its
+ * engine only through the ClusterBackend interface (src/cluster/cluster-backend.ts); an engine beside Kubernetes
+ * is registered here, one line.
+ */
 import type { Command } from 'commander';
-import type { ClusterOptions } from '../k8s';
+import { clusterBackend, registerClusterBackend, type ClusterBackend } from '../cluster/cluster-backend';
+import { KUBERNETES_BACKEND, kubernetesBackend } from '../k8s';
+
+registerClusterBackend(KUBERNETES_BACKEND, kubernetesBackend);
+
+/** The parsed cluster options of a command. */
+export interface ClusterFlags {
+  clusterBackend: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+}
 
 /** Adds the options to a subcommand. */
 export function withClusterOptions(command: Command): Command {
   return command
+    .option('--cluster-backend <name>', 'engine that runs the run (registered: see src/cli/cluster-options.ts)', KUBERNETES_BACKEND)
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
     .option('--context <name>', 'kubeconfig context (default: the current context)')
     .option('-n, --namespace <name>', 'namespace of the run (default: kubernetes.namespace of the config for launch, else metatrain)');
 }
 
-/** The parsed options as ClusterOptions. */
-export function clusterOptions(o: { kubeconfig?: string; context?: string; namespace?: string }): ClusterOptions {
-  return {
-    ...(o.kubeconfig !== undefined ? { kubeconfig: o.kubeconfig } : {}),
+/**
+ * The backend the options name, configured by them.
+ * @throws ConfigError when no backend is registered under `--cluster-backend`.
+ */
+export function clusterBackendOf(o: ClusterFlags): ClusterBackend {
+  return clusterBackend(o.clusterBackend, {
+    ...(o.kubeconfig !== undefined ? { configFile: o.kubeconfig } : {}),
     ...(o.context !== undefined ? { context: o.context } : {}),
     ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
-  };
+  });
 }

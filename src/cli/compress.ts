@@ -9,7 +9,7 @@ import { compressJob } from '../compress/compress-job';
 import { committedReport } from '../compress/compression-report';
 import { configHash, loadRunConfig, parseRunConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
-import { loadCheckpoint } from '../coordinator/checkpoint-load';
+import { loadCheckpoint } from '../checkpoint';
 import type { BackendName } from '../model/backend';
 import { formatCompression } from './compression-summary';
 import { backendOption } from './backend-option';

@@ -15,6 +15,7 @@ import { createMetricsRegistry } from '../core/metrics';
 import { Coordinator } from '../coordinator/coordinator';
 import { watchWorkerPods } from '../k8s/coordinator-cluster-mode';
 import { openRunBus } from '../bus/run-bus';
+import { writeRunReport } from '../report';
 import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { nonNegativeInt, readToken, tlsFiles } from './options';
 
@@ -41,7 +42,7 @@ export function register(program: Command): void {
       const pods = await watchWorkerPods(config.runtime.workers, log, (message) => {
         if (coordinator.dispatcher.workerCount === 0) log.warn(message);
       });
-      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message });
+      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport });
       bus?.forward(coordinator.events);
       coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
       const port = await coordinator.start(o.listen);

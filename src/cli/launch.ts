@@ -1,10 +1,9 @@
-/** `metatrain launch CONFIG [--dry-run]`: puts a run on Kubernetes by server-side apply (idempotent). */
+/** `metatrain launch CONFIG [--dry-run]`: puts a run on the cluster backend (Kubernetes: server-side apply; idempotent). */
 import Table from 'cli-table3';
 import { tableStyle } from './options';
 import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
-import { connectCluster, launchManifest, launchRun } from '../k8s';
-import { clusterOptions, withClusterOptions } from './cluster-options';
+import { clusterBackendOf, withClusterOptions, type ClusterFlags } from './cluster-options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -15,17 +14,17 @@ export function register(program: Command): void {
       .argument('<config>', 'run config (YAML) with its kubernetes section')
       .option('--dry-run', 'print the objects as YAML instead of applying them', false)
       .option('--force-conflicts', 'take over fields another field manager changed (e.g. replicas set by metatrain scale)', false),
-  ).action(async (file: string, o: { dryRun: boolean; forceConflicts: boolean; kubeconfig?: string; context?: string; namespace?: string }) => {
+  ).action(async (file: string, o: { dryRun: boolean; forceConflicts: boolean } & ClusterFlags) => {
     const config = loadRunConfig(file);
+    const backend = clusterBackendOf(o);
     if (o.dryRun) {
-      process.stdout.write(launchManifest(config, o.namespace));
+      process.stdout.write(backend.render(config));
       return;
     }
-    const cluster = connectCluster(clusterOptions(o));
-    const result = await launchRun(cluster, config, { forceConflicts: o.forceConflicts });
+    const result = await backend.launch(config, { forceConflicts: o.forceConflicts });
     const table = new Table({ head: ['kind', 'name', 'result'], style: tableStyle() });
-    for (const r of result.results) table.push([r.kind, r.name, r.action]);
-    process.stdout.write(`run ${result.run} in namespace ${result.namespace} (context ${cluster.context})\n${table.toString()}\n`);
+    for (const r of result.objects) table.push([r.kind, r.name, r.action]);
+    process.stdout.write(`run ${result.run} in namespace ${result.namespace} (${result.target})\n${table.toString()}\n`);
     process.stdout.write(`follow it with: metatrain status ${result.run} -n ${result.namespace}\n`);
   });
 }

@@ -1,7 +1,7 @@
 /** Prints a run summary as tables (cli-table3): few-shot meta-test results with 95% CI, then where things are. */
 import Table from 'cli-table3';
 import { tableStyle } from './options';
-import type { RunSummary } from '../coordinator/run-summary';
+import type { RunSummary } from '../summary';
 import type { MeanCI } from '../core/stats';
 
 function fmt(x: MeanCI, percent: boolean): string {

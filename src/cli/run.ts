@@ -6,14 +6,15 @@ import { LocalCluster } from '../local/local-cluster';
 import { taskMetric } from '../tasks/family';
 import { TARGETS_FILE } from '../local/scrape-targets';
 import { assertLocalWorkerCount } from '../local/worker-limit';
-import { REPORT_FILE } from '../report/write-report';
+import { REPORT_FILE, writeRunReport } from '../report';
 import { initBackend } from '../model/backend';
 import { nonNegativeInt, positiveInt } from './options';
 import { showProgress } from './run-progress';
 import { formatSummary } from './run-summary-table';
 import { formatCompression } from './compression-summary';
 import { committedReport } from '../compress/compression-report';
-import { CheckpointStore } from '../coordinator/checkpoint-store';
+import { CheckpointStore } from '../checkpoint';
+import { SUMMARY_FILE } from '../summary';
 import { CheckpointError } from '../core/errors';
 import { backendOption } from './backend-option';
 import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
@@ -61,14 +62,14 @@ export function register(program: Command): void {
           process.exit(signalExitCode(signals.received ?? 'SIGINT'));
         }
       }
-      cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds });
+      cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds, writeReport: writeRunReport });
       const stopProgress = showProgress(cluster.coordinator.events, taskMetric(config));
       const port = await cluster.start();
       process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${config.runtime.workers} ${config.runtime.backend} worker${config.runtime.workers === 1 ? '' : 's'}, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);
       const summary = await cluster.run();
       stopProgress();
       const dir = runDir(config);
-      process.stdout.write(`${formatSummary(summary, { summary: join(dir, 'summary.json'), report: join(dir, REPORT_FILE), logs: cluster.logDir })}\n`);
+      process.stdout.write(`${formatSummary(summary, { summary: join(dir, SUMMARY_FILE), report: join(dir, REPORT_FILE), logs: cluster.logDir })}\n`);
       if (summary.compression?.status === 'succeeded') {
         const report = await committedReport(summary.compression.outDir);
         if (report) process.stdout.write(`${formatCompression(report, summary.compression.outDir)}\n`);

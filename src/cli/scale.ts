@@ -1,7 +1,6 @@
-/** `metatrain scale RUN --workers N`: sets the worker replicas of a run (scale subresource). */
+/** `metatrain scale RUN --workers N`: sets the workers of a run on the cluster backend (Kubernetes: the scale subresource). */
 import { InvalidArgumentError, type Command } from 'commander';
-import { connectCluster, scaleWorkers } from '../k8s';
-import { clusterOptions, withClusterOptions } from './cluster-options';
+import { clusterBackendOf, withClusterOptions, type ClusterFlags } from './cluster-options';
 
 function workerCount(value: string): number {
   const n = Number(value);
@@ -17,8 +16,8 @@ export function register(program: Command): void {
       .description('scale the workers of a run on Kubernetes (0 pauses them)')
       .argument('<run>', 'run name')
       .requiredOption('--workers <n>', 'worker replicas', workerCount),
-  ).action(async (run: string, o: { workers: number; kubeconfig?: string; context?: string; namespace?: string }) => {
-    const r = await scaleWorkers(connectCluster(clusterOptions(o)), run, o.workers);
-    process.stdout.write(`scaled the workers of ${r.run} (deployment ${r.deployment}, namespace ${r.namespace}) from ${r.previous} to ${r.desired}\n`);
+  ).action(async (run: string, o: { workers: number } & ClusterFlags) => {
+    const r = await clusterBackendOf(o).scale(run, o.workers);
+    process.stdout.write(`scaled the workers of ${r.run} (${r.workerGroup}, namespace ${r.namespace}) from ${r.previous} to ${r.desired}\n`);
   });
 }

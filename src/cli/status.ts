@@ -1,11 +1,11 @@
-/** `metatrain status RUN [--json]`: phase, step, meta-loss, workers, last checkpoint of a run on Kubernetes. */
+/** `metatrain status RUN [--json]`: phase, step, meta-loss, workers, last checkpoint of a run on the cluster backend. */
 import Table from 'cli-table3';
 import { tableStyle } from './options';
 import type { Command } from 'commander';
-import { connectCluster, runStatus, type RunStatusReport } from '../k8s';
-import { clusterOptions, withClusterOptions } from './cluster-options';
+import type { ClusterRunStatus } from '../cluster/cluster-backend';
+import { clusterBackendOf, withClusterOptions, type ClusterFlags } from './cluster-options';
 
-function rows(s: RunStatusReport): Array<[string, string]> {
+function rows(s: ClusterRunStatus): Array<[string, string]> {
   const w = s.workers;
   const out: Array<[string, string]> = [
     ['run', `${s.run} (namespace ${s.namespace})`],
@@ -28,8 +28,8 @@ export function register(program: Command): void {
       .description('show the status of a run on Kubernetes')
       .argument('<run>', 'run name')
       .option('--json', 'print the status as JSON', false),
-  ).action(async (run: string, o: { json: boolean; kubeconfig?: string; context?: string; namespace?: string }) => {
-    const s = await runStatus(connectCluster(clusterOptions(o)), run);
+  ).action(async (run: string, o: { json: boolean } & ClusterFlags) => {
+    const s = await clusterBackendOf(o).status(run);
     if (o.json) {
       process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
       return;

@@ -1,7 +1,6 @@
-/** `metatrain stop RUN [--delete-data]`: deletes the objects of a run on Kubernetes. */
+/** `metatrain stop RUN [--delete-data]`: deletes the objects of a run on the cluster backend. */
 import type { Command } from 'commander';
-import { connectCluster, stopRun } from '../k8s';
-import { clusterOptions, withClusterOptions } from './cluster-options';
+import { clusterBackendOf, withClusterOptions, type ClusterFlags } from './cluster-options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -11,8 +10,8 @@ export function register(program: Command): void {
       .description('stop a run on Kubernetes: delete its objects (the coordinator checkpoints first); keeps its data unless --delete-data')
       .argument('<run>', 'run name')
       .option('--delete-data', 'also delete the volume with checkpoints and artifacts', false),
-  ).action(async (run: string, o: { deleteData: boolean; kubeconfig?: string; context?: string; namespace?: string }) => {
-    const r = await stopRun(connectCluster(clusterOptions(o)), run, { deleteData: o.deleteData });
+  ).action(async (run: string, o: { deleteData: boolean } & ClusterFlags) => {
+    const r = await clusterBackendOf(o).stop(run, { deleteData: o.deleteData });
     if (r.deleted.length === 0 && r.kept.length === 0) {
       process.stdout.write(`no objects of run ${r.run} in namespace ${r.namespace}: nothing to stop\n`);
       return;

@@ -1,17 +1,18 @@
 /**
- * Runs one compression job to a published result: the pipeline's files are written into a temporary directory
- * beside `outDir` (`.tmp-<name>-<pid>-<n>`, each file fsynced, `compression.json` last), which is then renamed to
- * `outDir` in one step. A failure at any point removes the temporary directory: `outDir` either holds a complete
- * result or does not exist. Before the pipeline runs, a staging directory is created and removed beside `outDir`,
+ * Runs one compression job to a published result: the pipeline's files are published as `outDir` by
+ * `publishDirectory` (src/core/durable-fs.ts: a temporary directory `.tmp-<name>-<pid>-<n>` beside it, each file
+ * fsynced, `compression.json` last, renamed to `outDir` in one step). A failure at any point removes the temporary
+ * directory: `outDir` either holds a complete result or does not exist. Before the pipeline runs, a staging directory is created and removed beside `outDir`,
  * so an `outDir` that cannot be created fails the job at once rather than after the compression. A job whose
  * `outDir` already holds a `compression.json` is not run again (its result was committed, e.g. by a compressor that
  * died before acknowledging); if two compressors finish the same job, the second rename fails and its copy is
  * discarded — the result is committed once.
  */
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CompressionJob } from '../bus/job-queue';
-import { checkCanCreateDirectory, fsyncDirectory, makeStagingDirectory, TEMP_PREFIX, writeFileDurably } from '../coordinator/durable-fs';
+import { checkCanCreateDirectory, publishDirectory, TEMP_PREFIX } from '../core/durable-fs';
+import { WriteError } from '../core/errors';
 import { committedReport, REPORT_FILE } from './compression-report';
 import { runPipeline, type PipelineInput } from './pipeline';
 
@@ -25,8 +26,8 @@ export interface CompressJobOptions {
 /**
  * Runs `job` and publishes its result atomically in `job.outDir`; resolves with the path of `compression.json`.
  * @throws DirectoryError naming `job.outDir` when it cannot be created (before the pipeline runs); what the
- *   pipeline throws (CheckpointError, CompressionError, DatasetError …) or the file system's error; in every case
- *   nothing is left at `job.outDir` and no temporary directory remains.
+ *   pipeline throws (CheckpointError, CompressionError, DatasetError …) or WriteError naming the file that could
+ *   not be written (ENOSPC …); in every case nothing is left at `job.outDir` and no temporary directory remains.
  */
 export async function compressJob(job: CompressionJob, options: CompressJobOptions = {}): Promise<string> {
   const reportPath = join(job.outDir, REPORT_FILE);
@@ -35,23 +36,14 @@ export async function compressJob(job: CompressionJob, options: CompressJobOptio
   const parent = dirname(job.outDir);
   await removeLeftovers(parent, basename(job.outDir));
   const { files, report } = await runPipeline({ jobId: job.jobId, config: job.config, checkpoint: job.checkpoint, ...options });
-  const temp = await makeStagingDirectory(job.outDir);
   try {
-    for (const [name, bytes] of files) await writeFileDurably(join(temp, name), bytes);
-    await writeFileDurably(join(temp, REPORT_FILE), Buffer.from(`${JSON.stringify(report, null, 2)}\n`));
-    await fsyncDirectory(temp);
-    try {
-      await rename(temp, job.outDir);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await committedReport(job.outDir))) return reportPath; // committed by another compressor
-      throw e;
-    }
-    await fsyncDirectory(parent);
-    return reportPath;
-  } finally {
-    await rm(temp, { recursive: true, force: true });
+    await publishDirectory(job.outDir, [...files, [REPORT_FILE, Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]]);
+  } catch (e) {
+    const lostRace = e instanceof WriteError && (e.code === 'ENOTEMPTY' || e.code === 'EEXIST');
+    if (lostRace && (await committedReport(job.outDir))) return reportPath; // committed by another compressor
+    throw e;
   }
+  return reportPath;
 }
 
 /** Removes temporary directories of earlier attempts at `name` in `parent` (left by a killed compressor). */

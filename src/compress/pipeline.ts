@@ -15,7 +15,7 @@ import { digestOf } from '../core/file-digest';
 import { countParams, paramSet, type ParamSet } from '../core/param-set';
 import { deriveSeed } from '../core/rng';
 import { meanCI95 } from '../core/stats';
-import { loadCheckpoint } from '../coordinator/checkpoint-load';
+import { loadCheckpoint } from '../checkpoint';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
 import type { Model } from '../model/model';

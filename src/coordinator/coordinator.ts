@@ -1,6 +1,7 @@
 /**
  * The coordinator of one run: serves the Coordinator gRPC service, meta-trains through its workers, trains the
- * baselines, evaluates on meta-test tasks and writes the summary. Plain `Float32Array` math only: no tfjs here.
+ * baselines, evaluates on meta-test tasks and writes the summary (and, through `writeReport`, the report) before the
+ * run enters its final phase. Plain `Float32Array` math only: no tfjs here.
  * Lifecycle: `start()` (listen) → `run()` (phases; see run-phase.ts) → `stop()` (graceful: the current step is
  * abandoned, the last completed step checkpointed, the server closed).
  */
@@ -17,7 +18,7 @@ import { taskFamilyFor } from '../tasks/task-family';
 import type { TaskFamily } from '../tasks/task';
 import type { TlsFiles } from '../wire/credentials';
 import type { RunStatus } from '../wire/proto';
-import { CheckpointStore } from './checkpoint-store';
+import { CheckpointStore } from '../checkpoint';
 import { evaluateFewShot, metaTestSpecs, type Initialization } from './few-shot-eval';
 import { CLASSICAL_BASELINES, evaluateClassical, isTextFamily } from '../baselines/classical-eval';
 import { CoordinatorServer } from './grpc-server';
@@ -28,10 +29,9 @@ import { rejectionOf, type ResultRejection } from './result-rejection';
 import type { RunContext } from './run-context';
 import { RunEvents } from './run-events';
 import { assertTransition, type RunPhase } from './run-phase';
-import { writeSummary, type RunSummary } from './run-summary';
+import { writeSummary, type RunSummary } from '../summary';
 import { TaskDispatcher } from './task-dispatcher';
 import { trainTransferBaseline } from './transfer-baseline';
-import { writeRunReport } from '../report/write-report';
 import type { WorkItem, WorkMetrics } from './work-item';
 import { compressionJobId, type JobQueue } from '../bus/job-queue';
 
@@ -54,6 +54,12 @@ export interface CoordinatorOptions {
    * and waits for its outcome. Omitted = compression is not scheduled.
    */
   compressionQueue?: JobQueue;
+  /**
+   * Writes the run's report into the run directory from its `summary.json` (the callers pass `writeRunReport` of
+   * src/report, so this tfjs-free layer does not import the report). Called after `summary.json` is written and
+   * before the run enters `succeeded` or `failed`: a failure here fails the run. Omitted = no report.
+   */
+  writeReport?: (runDir: string) => Promise<unknown>;
 }
 
 /**
@@ -137,9 +143,11 @@ export class Coordinator {
   }
 
   /**
-   * Runs every phase and writes `summary.json` and `report.html` (src/report).
+   * Runs every phase, then writes `summary.json` and the report (`writeReport`), and only then enters the final
+   * phase: a run is never `succeeded` with its results unwritten.
    * @throws RunFailedError when a task exhausts its attempts or training diverges (phase `failed`, checkpoints
-   *   intact); CheckpointError when resuming a different run.
+   *   intact); CheckpointError when resuming a different run; WriteError naming the file when a checkpoint, the
+   *   summary or the report cannot be written (disk full …; phase `failed`, earlier checkpoints intact).
    */
   async run(): Promise<RunSummary> {
     const started = performance.now();
@@ -161,9 +169,10 @@ export class Coordinator {
       if (trained.reason === 'converged') this.events.emit('converged', { step: trained.step, bestStep: trained.bestStep });
       const checkpoint = trained.bestCheckpoint || this.last.checkpoint;
       if (trained.reason === 'stopped') {
+        const summary = await this.summarize(trained, checkpoint, [], [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });
         this.setPhase('failed', 'stopped before the end of meta-training; resume with --resume');
         this.events.emit('finished', { phase: 'failed', reason: 'stopped', steps: trained.step });
-        return await this.summarize(trained, checkpoint, [], [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });
+        return summary;
       }
       this.setPhase('evaluating', `meta-training ${trained.reason} at step ${trained.step}; evaluating`);
       const inits: Initialization[] = [{ name: 'meta-learned', version: 'best', paramKind: 'meta', resetHead: false }];
@@ -187,9 +196,6 @@ export class Coordinator {
       const evaluatedAt = performance.now();
       const compression = await this.compress(checkpoint, trained.bestStep);
       const done = performance.now();
-      if (!compression || compression.status === 'succeeded') this.setPhase('succeeded', 'run complete');
-      else if (compression.status === 'queued') this.setPhase('failed', 'stopped before the end of compression; resume with --resume');
-      else this.setPhase('failed', `compression ${compression.status}: ${compression.error ?? 'no reason given'}`);
       const summary = await this.summarize(trained, checkpoint, results, classical, {
         training: (trainedAt - started) / 1000,
         baselines: (baselinesAt - trainedAt) / 1000,
@@ -197,10 +203,13 @@ export class Coordinator {
         compression: (done - evaluatedAt) / 1000,
         total: (done - started) / 1000,
       }, compression);
+      if (!compression || compression.status === 'succeeded') this.setPhase('succeeded', 'run complete');
+      else if (compression.status === 'queued') this.setPhase('failed', 'stopped before the end of compression; resume with --resume');
+      else this.setPhase('failed', `compression ${compression.status}: ${compression.error ?? 'no reason given'}`);
       this.events.emit('finished', { phase: this.phase, reason: this.phase === 'succeeded' ? trained.reason : this.last.message, steps: trained.step });
       return summary;
     } catch (err) {
-      if (this.phase !== 'failed') this.setPhase('failed', (err as Error).message);
+      if (this.phase !== 'failed' && this.phase !== 'succeeded') this.setPhase('failed', (err as Error).message);
       this.events.emit('finished', { phase: 'failed', reason: (err as Error).message, steps: this.last.step });
       throw err;
     }
@@ -270,7 +279,7 @@ export class Coordinator {
       ...(compression ? { compression } : {}),
     };
     await writeSummary(this.dir, summary);
-    await writeRunReport(this.dir);
+    await this.o.writeReport?.(this.dir);
     return summary;
   }
 

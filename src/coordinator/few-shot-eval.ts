@@ -4,7 +4,8 @@
  * the mean with a 95% confidence interval over tasks, at every s (Finn et al. 2017; Chen et al. 2019 protocol).
  */
 import { deriveSeed } from '../core/rng';
-import { meanCI95, type MeanCI } from '../core/stats';
+import { meanCI95 } from '../core/stats';
+import type { FewShotResult } from '../summary';
 import type { TaskSpec } from '../tasks/task';
 import type { RunContext } from './run-context';
 import type { ParamKind, WorkItem } from './work-item';
@@ -19,18 +20,6 @@ export interface Initialization {
   paramKind: ParamKind;
   /** Replace the head by a zero N-way head before fine-tuning (transfer baseline). */
   resetHead: boolean;
-}
-
-/** Results of one initialization: `loss[s]` and `metric[s]` after s fine-tuning steps. */
-export interface FewShotResult {
-  name: string;
-  loss: MeanCI[];
-  metric: MeanCI[];
-  /**
-   * The query metric when each task's step count is chosen on held-out support examples (src/meta/choose-steps),
-   * and the chosen counts; absent when the tasks have one support example per class (1-shot).
-   */
-  chosen?: { metric: MeanCI; steps: MeanCI };
 }
 
 /** The run's meta-test tasks: `evaluation.testTasks` specs drawn with `deriveSeed(seed, 'test', i)`; every initialization and baseline is scored on these. */

@@ -18,6 +18,7 @@ import { Adam } from '../meta/adam';
 import { meanGradient } from './aggregate';
 import { ConvergenceTracker, type ConvergenceState } from './convergence';
 import type { RunContext } from './run-context';
+import type { TrainHistory } from '../summary';
 import type { WorkItem, WorkResult } from './work-item';
 
 /** Outcome of meta-training. */
@@ -34,18 +35,6 @@ export interface MetaTrainResult {
   history: TrainHistory;
   /** The pretrained body the run started from (`model.init`), when any. */
   pretrained?: PretrainedBody;
-}
-
-/** Curves kept for the report (and checkpointed). */
-export interface TrainHistory {
-  steps: number[];
-  metaLoss: number[];
-  metaMetric: number[];
-  tasksPerSecond: number[];
-  workers: number[];
-  valSteps: number[];
-  valLoss: number[];
-  valMetric: number[];
 }
 
 interface Extra {

@@ -5,7 +5,7 @@
 import type { RunConfig } from '../core/config';
 import type { Logger } from '../core/logger';
 import type { TaskFamily } from '../tasks/task';
-import type { CheckpointStore } from './checkpoint-store';
+import type { CheckpointStore } from '../checkpoint';
 import type { ParamVersions } from './param-versions';
 import type { RunEvents } from './run-events';
 import type { TaskDispatcher } from './task-dispatcher';

@@ -50,6 +50,22 @@ export class DirectoryError extends MetatrainError {
   }
 }
 
+/**
+ * Thrown when a file or directory metatrain publishes (a checkpoint, `summary.json`, `report.html`, a compressed or
+ * adapted model) cannot be written: the disk is full (ENOSPC), no permission, a read-only file system. `path` is the
+ * file or directory at fault, `code` the file system's error code; the temporary copy has been removed.
+ */
+export class WriteError extends MetatrainError {
+  constructor(
+    readonly path: string,
+    readonly code: string | undefined,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot write ${path}: ${detail}`, options);
+  }
+}
+
 /** Thrown when a tensor's shape, dtype or size does not match what the model spec or the wire expects. */
 export class ShapeError extends MetatrainError {}
 

@@ -12,7 +12,7 @@ import { DirectoryError } from './errors';
 export interface MakeDirectoryOptions {
   /**
    * The path to name in an error instead of `path`: the directory the user asked for, when `path` is a temporary
-   * directory created in its place (see `makeStagingDirectory` in src/coordinator/durable-fs.ts).
+   * directory created in its place (see `makeStagingDirectory` in src/core/durable-fs.ts).
    */
   readonly reportAs?: string;
 }

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { modelSchema, type RunConfig } from '../core/config';
 import { countParams, zerosFromSpec, specOf } from '../core/param-set';
-import { CheckpointStore } from '../coordinator/checkpoint-store';
+import { CheckpointStore } from '../checkpoint';
 import { loadHfTokenizer } from '../model/hf-tokenizer';
 import { readHfBertConfig, type HfBertConfig } from './hf-config';
 import { HfImportError } from './hf-errors';

@@ -1,4 +1,7 @@
-/** Public surface of src/k8s: render a run's Kubernetes objects; launch, scale, status, stop; watch worker pods. */
+/**
+ * Public surface of src/k8s: render a run's Kubernetes objects; launch, scale, status, stop (also as the `kubernetes`
+ * cluster backend); watch worker pods.
+ */
 export { compileDeploySettings, GRPC_PORT, METRICS_PORT } from './settings';
 export { renderRun, renderNamespace, RUN_KINDS } from './render-run';
 export { renderKustomizeTree } from './kustomize-tree';
@@ -9,6 +12,7 @@ export { scaleWorkers } from './scale';
 export { runStatus } from './status';
 export { stopRun } from './stop';
 export { WorkerPodWatcher } from './worker-pod-watcher';
+export { kubernetesBackend, KUBERNETES_BACKEND } from './cluster-backend-kubernetes';
 export { waitingForWorkersMessage } from './pod-counts';
 export { coordinatorApiCalls } from './coordinator-api-calls';
 export { RUN_LABEL, runNames, runSelector, workerPodSelector } from './names';

@@ -6,6 +6,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
+import type { ClusterRunStatus } from '../cluster/cluster-backend';
 import { toKubernetesError } from './api-error';
 import { runNamespace, type Cluster } from './cluster';
 import { COMPONENT_LABEL, runNames, runSelector } from './names';
@@ -28,27 +29,8 @@ const coordinatorStatusSchema = z.object({
  */
 export type PodDerivedPhase = 'absent' | 'pending' | 'starting' | 'unreachable' | 'failed' | 'succeeded';
 
-/** Status of a run. */
-export interface RunStatusReport {
-  readonly run: string;
-  readonly namespace: string;
-  /** Where `phase` comes from: the coordinator's `/status`, or its pod's state. */
-  readonly source: 'coordinator' | 'pod';
-  /** The coordinator's phase (`running`, `converged`, ...), or a {@link PodDerivedPhase}. */
-  readonly phase: string;
-  readonly step?: number;
-  readonly maxSteps?: number;
-  readonly metaLoss?: number;
-  /** The coordinator's latest message (why it waits or failed), when it has one. */
-  readonly message?: string;
-  readonly lastCheckpoint?: string;
-  /** Worker replicas: desired (Deployment spec), ready, and pods pending / running. */
-  readonly workers: { readonly desired: number; readonly ready: number; readonly pending: number; readonly running: number };
-  /** Why pending workers wait (scheduler message), when it says. */
-  readonly waitingReason?: string;
-  /** Why the coordinator's `/status` could not be read (source `pod` only). */
-  readonly unreachable?: string;
-}
+/** Status of a run (the engine-neutral shape every cluster backend reports). */
+export type RunStatusReport = ClusterRunStatus;
 
 function podPhase(pod: V1Pod | undefined): PodDerivedPhase {
   if (pod === undefined) return 'absent';

@@ -4,6 +4,7 @@
  * PersistentVolumeClaim with checkpoints and artifacts is kept unless `deleteData`. Kinds the cluster does not
  * serve (no Prometheus Operator) are skipped. Deletion uses background propagation.
  */
+import type { StopReport, StoppedObject as ClusterStoppedObject } from '../cluster/cluster-backend';
 import { toKubernetesError, type RequestDescription } from './api-error';
 import { resourceOf } from './apply';
 import { runNamespace, type Cluster } from './cluster';
@@ -12,19 +13,10 @@ import { runSelector } from './names';
 import { RUN_KINDS } from './render-run';
 
 /** A deleted or kept object. */
-export interface StoppedObject {
-  readonly kind: string;
-  readonly name: string;
-}
+export type StoppedObject = ClusterStoppedObject;
 
-/** What stop did. */
-export interface StopResult {
-  readonly run: string;
-  readonly namespace: string;
-  readonly deleted: StoppedObject[];
-  /** Objects left in place on purpose (the data claim without `deleteData`). */
-  readonly kept: StoppedObject[];
-}
+/** What stop did (the engine-neutral shape every cluster backend reports). */
+export type StopResult = StopReport;
 
 /** Kinds in deletion order: Deployments first, then the rest in RUN_KINDS order. */
 const DELETE_ORDER = [...RUN_KINDS].sort((a, b) => Number(b.kind === 'Deployment') - Number(a.kind === 'Deployment'));

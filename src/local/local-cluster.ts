@@ -18,8 +18,8 @@ import { Lifecycle } from '../core/lifecycle';
 import { createLogger, type Logger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import { packageFile } from '../core/package-root';
-import { Coordinator } from '../coordinator/coordinator';
-import type { RunSummary } from '../coordinator/run-summary';
+import { Coordinator, type CoordinatorOptions } from '../coordinator/coordinator';
+import type { RunSummary } from '../summary';
 import { CompressorMetrics } from '../compress/metrics';
 import { LOCAL_CLUSTER_TRANSITIONS, type LocalClusterState } from './local-cluster-state';
 import { freeLoopbackPort, writeScrapeTargets } from './scrape-targets';
@@ -38,6 +38,8 @@ export interface LocalClusterOptions {
   maxRestarts?: number;
   /** After the run ends, keep every process and its metrics and status up this long (for Prometheus, `metatrain watch`). @default 0 */
   lingerMs?: number;
+  /** Writes the run's report before the run's final phase (see `CoordinatorOptions.writeReport`). @default no report */
+  writeReport?: CoordinatorOptions['writeReport'];
 }
 
 /** A coordinator plus worker processes on loopback. */
@@ -65,7 +67,7 @@ export class LocalCluster {
     this.logDir = join(runDir(o.config), 'logs');
     this.log = createLogger('coordinator', join(this.logDir, 'coordinator.log'));
     this.registry = createMetricsRegistry({ run: o.config.name });
-    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry, compressionQueue: this.queue });
+    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry, compressionQueue: this.queue, writeReport: o.writeReport });
   }
 
   /** Where the cluster is in its lifecycle (./local-cluster-state.ts). */

@@ -4,10 +4,10 @@
  * point a `file_sd_configs` entry at it and Prometheus scrapes the coordinator and every worker of the run.
  * Targets carry a `component` label; the `run` and `worker` labels come from the metrics themselves.
  */
-import { rename, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { makeDirectory } from '../core/make-directory';
+import { replaceFileAtomically } from '../core/durable-fs';
 
 /** Name of the file in the run directory. */
 export const TARGETS_FILE = 'targets.json';
@@ -35,13 +35,12 @@ export function targetGroups(t: LocalTargets): TargetGroup[] {
 /**
  * Writes `<dir>/targets.json` atomically (Prometheus re-reads it on change), creating `dir` if missing; returns its
  * path.
- * @throws DirectoryError when `dir` cannot be created; the file system's error when writing fails.
+ * @throws DirectoryError when `dir` cannot be created; WriteError naming the file when writing fails.
  */
 export async function writeScrapeTargets(dir: string, t: LocalTargets): Promise<string> {
   await makeDirectory(dir);
   const path = join(dir, TARGETS_FILE);
-  await writeFile(`${path}.tmp`, `${JSON.stringify(targetGroups(t), null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
+  await replaceFileAtomically(path, Buffer.from(`${JSON.stringify(targetGroups(t), null, 2)}\n`));
   return path;
 }
 

@@ -20,10 +20,11 @@ import { objectiveGradient } from '../meta/objective-gradient';
 import { toTensors } from '../model/params-tf';
 import { textTokenizerFor } from '../model/text-tokenizer';
 import { createTransformer } from '../model/transformer';
-import { CheckpointStore } from '../coordinator/checkpoint-store';
+import { CheckpointStore } from '../checkpoint';
 import { maskTokens } from './mlm-mask';
 import { mlmObjective } from './mlm-objective';
-import { initPretrainingParams, PRETRAINING_KIND, type PretrainingHistory } from './pretrained-body';
+import type { PretrainingHistory } from '../summary';
+import { initPretrainingParams, PRETRAINING_KIND } from './pretrained-body';
 
 /** One finished pretraining step, as reported to `onStep`. */
 export interface PretrainStep {

@@ -14,19 +14,9 @@ import { paramSet, type NamedTensor, type ParamSet } from '../core/param-set';
 import { architectureOf, initParams, type ModelConfig } from '../model/architecture';
 import { textTokenizerFor } from '../model/text-tokenizer';
 import { isLrName } from '../meta/meta-params';
-import { loadCheckpoint, type Checkpoint } from '../coordinator/checkpoint-load';
-import { MANIFEST_FILE } from '../coordinator/checkpoint-manifest';
-import { CheckpointStore } from '../coordinator/checkpoint-store';
+import { loadCheckpoint, type Checkpoint, MANIFEST_FILE, CheckpointStore } from '../checkpoint';
+import type { PretrainingHistory } from '../summary';
 import { MLM_BIAS_NAME } from './mlm-bias';
-
-/** Loss curve of a pretraining, as recorded in its checkpoints (`extra.history`). */
-export interface PretrainingHistory {
-  readonly steps: number[];
-  /** MLM cross-entropy (nats) of each step's batch. */
-  readonly loss: number[];
-  /** Fraction of each step's masked tokens predicted exactly. */
-  readonly accuracy: number[];
-}
 
 /** What a run reads from its `model.init` checkpoint. */
 export interface PretrainedBody {

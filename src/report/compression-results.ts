@@ -4,7 +4,7 @@
  * model file, the float32 meta-initialization first, with its few-shot metric when it was measured.
  */
 import { join } from 'node:path';
-import type { RunSummary } from '../coordinator/run-summary';
+import type { RunSummary } from '../summary';
 import { committedReport, REPORT_FILE, REPORT_FORMAT, type CompressionReport } from '../compress/compression-report';
 import { DatasetError } from '../core/errors';
 import type { MeanCI } from '../core/stats';

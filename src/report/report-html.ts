@@ -2,7 +2,7 @@
  * The HTML page of a run report: one self-contained file (inline CSS and SVG; no script, no font, no external
  * URL), so it opens offline and can be attached to a ticket. Every text from the run is HTML-escaped.
  */
-import type { RunSummary } from '../coordinator/run-summary';
+import type { RunSummary } from '../summary';
 import type { MeanCI } from '../core/stats';
 import type { CompressionResults } from './compression-results';
 import type { ReportPlot } from './report-plots';

@@ -5,7 +5,7 @@
  * Every number plotted comes from `summary.json` / `compression.json` of the run.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunSummary } from '../coordinator/run-summary';
+import type { RunSummary } from '../summary';
 import type { MeanCI } from '../core/stats';
 import type { CompressionResults } from './compression-results';
 

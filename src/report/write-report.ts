@@ -1,11 +1,11 @@
 /**
  * Writes `report.html` into a run directory from what the run wrote: `summary.json` (coordinator) and, when a
- * compression succeeded, the `compression.json` it names. Called by the coordinator at the end of every run.
+ * compression succeeded, the `compression.json` it names. Passed to the coordinator by its callers (`metatrain run`,
+ * `metatrain coordinator`) as `CoordinatorOptions.writeReport`, which calls it before the run's final phase.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunSummary } from '../coordinator/run-summary';
-import { DatasetError } from '../core/errors';
+import { replaceFileAtomically } from '../core/durable-fs';
+import { readSummary } from '../summary';
 import { readCompressionResults } from './compression-results';
 import { reportHtml } from './report-html';
 import { reportPlots } from './report-plots';
@@ -15,24 +15,18 @@ import { renderVegaLiteSvg } from './render-svg';
 export const REPORT_FILE = 'report.html';
 
 /**
- * Renders the report of the run in `dir` and writes it atomically (temporary name, then rename).
+ * Renders the report of the run in `dir` and writes it atomically (src/core/durable-fs.ts).
  * @returns the path of `report.html`.
  * @throws DatasetError when `summary.json`, or the `compression.json` it names, is missing or invalid;
- *   MetatrainError when a plot cannot be rendered.
+ *   MetatrainError when a plot cannot be rendered; WriteError naming `report.html` when writing it fails (ENOSPC …;
+ *   no temporary file is left).
  */
 export async function writeRunReport(dir: string): Promise<string> {
-  const summaryPath = join(dir, 'summary.json');
-  let summary: RunSummary;
-  try {
-    summary = JSON.parse(await readFile(summaryPath, 'utf8')) as RunSummary;
-  } catch (err) {
-    throw new DatasetError(summaryPath, `cannot read the run summary: ${(err as Error).message}`, undefined, { cause: err });
-  }
+  const summary = await readSummary(dir);
   const compression = await readCompressionResults(summary);
   const plots = [];
   for (const plot of reportPlots(summary, compression)) plots.push({ plot, svg: await renderVegaLiteSvg(plot.id, plot.spec) });
   const path = join(dir, REPORT_FILE);
-  await writeFile(`${path}.tmp`, reportHtml(summary, plots, compression, new Date()));
-  await rename(`${path}.tmp`, path);
+  await replaceFileAtomically(path, Buffer.from(reportHtml(summary, plots, compression, new Date())));
   return path;
 }

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunConfig } from '../../src/core/config';
 import { specOf, zerosFromSpec } from '../../src/core/param-set';
-import { CheckpointStore } from '../../src/coordinator/checkpoint-store';
+import { CheckpointStore } from '../../src/checkpoint';
 import { initMetaParams } from '../../src/meta/meta-params';
 
 /** A small transformer checkpoint as `metatrain run` writes it (params from the seeded init, config recorded). */

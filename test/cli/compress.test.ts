@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from '../../src/bus/nats-connection';
 import type { CompressionReport } from '../../src/compress/compression-report';
-import type { RunSummary } from '../../src/coordinator/run-summary';
+import type { RunSummary } from '../../src/summary';
 import { captureRunEvents, until } from '../bus/fixtures';
 import { startNatsServer, type TestNatsServer } from '../bus/nats-server';
 import { sinusoidRun, writeTeacherCheckpoint } from '../compress/fixtures';

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from '../../src/bus/nats-connection';
-import type { RunSummary } from '../../src/coordinator/run-summary';
+import type { RunSummary } from '../../src/summary';
 import { captureRunEvents, until } from '../bus/fixtures';
 import { startNatsServer, type TestNatsServer } from '../bus/nats-server';
 import { sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';

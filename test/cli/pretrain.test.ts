@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfigInput } from '../../src/core/config';
-import { loadCheckpoint } from '../../src/coordinator/checkpoint-load';
-import type { RunSummary } from '../../src/coordinator/run-summary';
+import { loadCheckpoint } from '../../src/checkpoint';
+import type { RunSummary } from '../../src/summary';
 import { runCli, tempDir, writeConfig } from '../support/harness';
 
 /** A tiny jsonl run that starts from its own pretraining (10 labels: 6 meta-train, 2 meta-val, 2 meta-test). */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { configHash, parseRunConfig, type RunConfig, type RunConfigInput } from '../../src/core/config';
 import { specOf, zerosFromSpec } from '../../src/core/param-set';
 import { deriveSeed } from '../../src/core/rng';
-import { CheckpointStore } from '../../src/coordinator/checkpoint-store';
+import { CheckpointStore } from '../../src/checkpoint';
 import { initMetaParams } from '../../src/meta/meta-params';
 import { taskFamilyFor } from '../../src/tasks/task-family';
 

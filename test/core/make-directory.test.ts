@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryError } from '../../src/core/errors';
 import { makeDirectory, makeDirectorySync } from '../../src/core/make-directory';
-import { checkCanCreateDirectory, makeStagingDirectory } from '../../src/coordinator/durable-fs';
+import { checkCanCreateDirectory, makeStagingDirectory } from '../../src/core/durable-fs';
 
 const noProc = !existsSync('/proc/self') && 'needs Linux /proc';
 

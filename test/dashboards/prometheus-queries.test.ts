@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummary } from '../../src/coordinator/run-summary';
+import type { RunSummary } from '../../src/summary';
 import { packageFile } from '../../src/core/package-root';
 import { requireBinary } from '../support/binaries';
 import { sinusoidConfig, startCli, tempDir, waitExit, writeConfig } from '../support/harness';

@@ -6,7 +6,7 @@ import { parseRunConfig, type RunConfigInput } from '../../src/core/config';
 import { CheckpointError, ConfigError } from '../../src/core/errors';
 import { paramSet, zerosFromSpec } from '../../src/core/param-set';
 import { initMetaParams } from '../../src/meta/meta-params';
-import { CheckpointStore } from '../../src/coordinator/checkpoint-store';
+import { CheckpointStore } from '../../src/checkpoint';
 import { initPretrainingParams, isBodyName, loadPretrainedBody, withPretrainedBody } from '../../src/pretrain/pretrained-body';
 
 const model = { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 8, maxLength: 6, tokenizer: 'hashed-words', hashBuckets: 32 } as const;

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CompressionReport } from '../../src/compress/compression-report';
-import type { RunSummary } from '../../src/coordinator/run-summary';
+import type { RunSummary } from '../../src/summary';
 import { DatasetError } from '../../src/core/errors';
 import { writeRunReport } from '../../src/report/write-report';
 import { openInChromium } from '../support/chromium';

@@ -7,7 +7,7 @@ import { parseRunConfig } from '../../src/core/config';
 import { RunFailedError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
 import { Coordinator } from '../../src/coordinator/coordinator';
-import { CheckpointStore } from '../../src/coordinator/checkpoint-store';
+import { CheckpointStore } from '../../src/checkpoint';
 import { tokenMetadata } from '../../src/wire/credentials';
 import { metatrainProto, type CoordinatorClient } from '../../src/wire/proto';
 import { rawWorker } from '../support/raw-worker';

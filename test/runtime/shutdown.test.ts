@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { checkpointSteps, finalParamsBytes, freePort, runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
-import type { RunSummary } from '../../src/coordinator/run-summary';
+import type { RunSummary } from '../../src/summary';
 
 const TOKEN = { METATRAIN_TOKEN: 'shutdown-token' };
 const longRun = (dir: string) => sinusoidConfig(dir, { training: { maxSteps: 400, evalEverySteps: 100, checkpointEverySteps: 100 } });

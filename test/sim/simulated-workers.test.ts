@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseRunConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
 import { Coordinator } from '../../src/coordinator/coordinator';
-import { loadCheckpoint } from '../../src/coordinator/checkpoint-load';
+import { loadCheckpoint } from '../../src/checkpoint';
 import { simulatedEngine } from '../../src/sim/simulated-engine';
 import { taskMilliseconds, timeModelSchema } from '../../src/sim/time-model';
 import { Worker } from '../../src/worker/worker';

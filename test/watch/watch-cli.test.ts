@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import type { RunSummary } from '../../src/coordinator/run-summary';
+import type { RunSummary } from '../../src/summary';
 import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 /** The NATS server CI starts (.ci/run). */

@@ -1,5 +1,5 @@
 /** Deterministic checkpoint inputs for the checkpoint-store tests and their crash child process. */
-import type { CheckpointInput } from '../../src/coordinator/checkpoint-encode';
+import type { CheckpointInput } from '../../src/checkpoint';
 import { paramSet, type ParamSet } from '../../src/core/param-set';
 
 /** Values that depend on the step and the tensor, so a checkpoint's content tells which step wrote it. */

@@ -1,12 +1,17 @@
-/** The result of a run, written as `summary.json` in the run directory and printed by `metatrain run`. */
-import { writeFile, rename } from 'node:fs/promises';
+/**
+ * The result of a run, written as `summary.json` in the run directory and printed by `metatrain run`; below both
+ * the coordinator that writes it and the report and CLI that read it.
+ */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFileAtomically } from '../core/durable-fs';
+import { DatasetError } from '../core/errors';
 import { makeDirectory } from '../core/make-directory';
-import type { ClassicalResult } from '../baselines/classical-eval';
-import type { FewShotResult } from './few-shot-eval';
-import type { TrainHistory } from './meta-train';
-import type { PretrainingHistory } from '../pretrain/pretrained-body';
+import type { ClassicalResult, FewShotResult, PretrainingHistory, TrainHistory } from './run-results';
 import type { TaskMetric } from '../tasks/family';
+
+/** Name of the summary in the run directory. */
+export const SUMMARY_FILE = 'summary.json';
 
 /** Everything a user needs after a run. All numbers are measured in the run. */
 export interface RunSummary {
@@ -36,13 +41,26 @@ export interface RunSummary {
 }
 
 /**
- * Writes `summary.json` atomically, creating `dir` if missing; returns its path.
- * @throws DirectoryError when `dir` cannot be created; the file system's error when writing fails.
+ * Writes `summary.json` atomically (src/core/durable-fs.ts), creating `dir` if missing; returns its path.
+ * @throws DirectoryError when `dir` cannot be created; WriteError naming `summary.json` when writing fails
+ *   (ENOSPC …; no temporary file is left).
  */
 export async function writeSummary(dir: string, summary: RunSummary): Promise<string> {
   await makeDirectory(dir);
-  const path = join(dir, 'summary.json');
-  await writeFile(`${path}.tmp`, JSON.stringify(summary, null, 2));
-  await rename(`${path}.tmp`, path);
+  const path = join(dir, SUMMARY_FILE);
+  await replaceFileAtomically(path, Buffer.from(JSON.stringify(summary, null, 2)));
   return path;
+}
+
+/**
+ * Reads the `summary.json` of the run directory `dir`.
+ * @throws DatasetError naming the file when it is missing or not JSON.
+ */
+export async function readSummary(dir: string): Promise<RunSummary> {
+  const path = join(dir, SUMMARY_FILE);
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as RunSummary;
+  } catch (err) {
+    throw new DatasetError(path, `cannot read the run summary: ${(err as Error).message}`, undefined, { cause: err });
+  }
 }

@@ -6,20 +6,21 @@
  * DIR/best.json                             {"step": 40, "dir": "step-00000040"}, replaced atomically
  * DIR/.tmp-*                                half-done writes of a crashed process: never read, removed by save()
  * ```
- * A save writes every file into a `.tmp-` directory, fsyncs each file and the directory, renames the directory
- * into place and fsyncs DIR: a reader (or a process restarted after SIGKILL or power loss) sees the previous
- * set of checkpoints or the new one, never a half-written one. One writing process per DIR.
+ * A save publishes the directory with `publishDirectory` (src/core/durable-fs.ts: a `.tmp-` directory, each file
+ * and the directory fsynced, renamed into place, DIR fsynced): a reader (or a process restarted after SIGKILL or
+ * power loss) sees the previous set of checkpoints or the new one, never a half-written one. One writing process
+ * per DIR.
  */
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { configDifferences, type RunConfig } from '../core/config';
+import { fsyncDirectory, moveAside, publishDirectory, replaceFileAtomically, TEMP_PREFIX } from '../core/durable-fs';
 import { CheckpointError, ConfigError } from '../core/errors';
 import { makeDirectory } from '../core/make-directory';
 import { encodeCheckpoint, type CheckpointInput } from './checkpoint-encode';
 import { loadCheckpoint, type Checkpoint } from './checkpoint-load';
 import { parseStepDirName, stepDirName } from './checkpoint-manifest';
-import { fsyncDirectory, replaceFileAtomically, TEMP_PREFIX, tempNameFor, writeFileDurably } from './durable-fs';
 
 /** Name of the pointer to the best checkpoint. */
 export const BEST_FILE = 'best.json';
@@ -89,8 +90,8 @@ export class CheckpointStore {
    * Calls are serialized: a save starts when the previous one has finished.
    * @throws CheckpointError when the input is invalid (step, optimizer step, empty configHash, a non-finite metric,
    *   rng/extra not JSON); ShapeError when a moment's spec differs from the parameters'; DirectoryError when the
-   *   checkpoint directory cannot be created; the file system's error (ENOSPC, EACCES …) unwrapped when writing
-   *   fails, in which case the checkpoints of other steps are untouched.
+   *   checkpoint directory cannot be created; WriteError naming the file when writing fails (ENOSPC, EACCES …), in
+   *   which case no temporary directory is left and the checkpoints already published are untouched.
    */
   save(input: CheckpointInput): Promise<SaveResult> {
     const run = this.queue.then(() => this.saveNow(input));
@@ -107,36 +108,13 @@ export class CheckpointStore {
     await this.removeLeftovers();
     const name = stepDirName(input.step);
     const final = join(this.dir, name);
-    const temp = tempNameFor(this.dir, name);
-    await mkdir(temp);
-    let bytesWritten = 0;
-    for (const [file, bytes] of files) {
-      await writeFileDurably(join(temp, file), bytes);
-      bytesWritten += bytes.length;
-    }
-    await fsyncDirectory(temp);
-    const replaced = await this.moveAside(final);
-    await rename(temp, final);
-    await fsyncDirectory(this.dir);
-    if (replaced) await rm(replaced, { recursive: true, force: true });
+    const bytesWritten = await publishDirectory(final, files, { replace: true });
     if (input.best) await replaceFileAtomically(join(this.dir, BEST_FILE), Buffer.from(`${JSON.stringify({ step: input.step, dir: name })}\n`));
     const t2 = performance.now();
 
     await this.prune(input.best ? input.step : await this.bestStep());
     const t3 = performance.now();
     return { path: final, step: input.step, bytesWritten, encodeSeconds: (t1 - t0) / 1000, writeSeconds: (t2 - t1) / 1000, totalSeconds: (t3 - t0) / 1000 };
-  }
-
-  /** Renames `path` (if it exists) to a `.tmp-` name, so it vanishes from view atomically; returns the new name. */
-  private async moveAside(path: string): Promise<string | undefined> {
-    const aside = tempNameFor(this.dir, 'removed');
-    try {
-      await rename(path, aside);
-      return aside;
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
   }
 
   /** Removes every `.tmp-` entry of `dir`: what a crashed save left (saves are serialized, so none is live). */
@@ -152,7 +130,7 @@ export class CheckpointStore {
     const doomed = all.slice(0, Math.max(0, all.length - this.options.keep)).filter((e) => e.step !== bestStep);
     const aside: string[] = [];
     for (const e of doomed) {
-      const moved = await this.moveAside(e.path);
+      const moved = await moveAside(e.path);
       if (moved) aside.push(moved);
     }
     if (aside.length === 0) return;

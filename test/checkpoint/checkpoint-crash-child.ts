@@ -2,7 +2,7 @@
  * Child process of the checkpoint-store crash test: saves the checkpoints of steps FIRST, FIRST+1, … into DIR
  * without end, printing `saved N` after each, until the test SIGKILLs it. Usage: checkpoint-crash-child DIR FIRST ROWS
  */
-import { CheckpointStore } from '../../src/coordinator/checkpoint-store';
+import { CheckpointStore } from '../../src/checkpoint';
 import { inputFor } from './checkpoint-fixtures';
 
 async function main(): Promise<void> {

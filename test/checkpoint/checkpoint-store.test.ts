@@ -5,11 +5,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import { loadCheckpoint, type Checkpoint } from '../../src/coordinator/checkpoint-load';
-import { CheckpointStore } from '../../src/coordinator/checkpoint-store';
-import { CheckpointError, ConfigError, ShapeError } from '../../src/core/errors';
+import { loadCheckpoint, type Checkpoint, CheckpointStore } from '../../src/checkpoint';
+import { CheckpointError, ConfigError, ShapeError, WriteError } from '../../src/core/errors';
 import { paramSet, type ParamSet } from '../../src/core/param-set';
 import { decodeSafetensors, encodeSafetensors } from '../../src/core/safetensors';
+import { mountSmallVolume, smallVolumeUnavailable } from '../support/small-volume';
 import { inputFor } from './checkpoint-fixtures';
 
 function tempDir(): string {
@@ -296,4 +296,25 @@ test('a writer SIGKILLed mid-save never leaves a half-written checkpoint visible
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a save on a full volume fails with a WriteError naming the file and ENOSPC; no temporary is left and the earlier checkpoints and best.json stay intact', { skip: smallVolumeUnavailable() }, async (t) => {
+  const parent = tempDir();
+  const volume = mountSmallVolume(parent, 1024 * 1024);
+  t.after(() => {
+    volume.unmount();
+    rmSync(parent, { recursive: true, force: true });
+  });
+  const dir = join(volume.path, 'checkpoints');
+  const store = new CheckpointStore(dir, { keep: 5 });
+  await store.save({ ...inputFor(1, 64), best: true });
+  await store.save(inputFor(2, 64));
+  volume.fill();
+  for (const step of [3, 2]) {
+    // A new step, then the same step again (a save that replaces one): neither may touch what is published.
+    await assert.rejects(store.save({ ...inputFor(step, 64), best: true }), (e: Error) => e instanceof WriteError && e.code === 'ENOSPC' && e.message.startsWith(`cannot write ${join(dir, `step-0000000${step}`)}/`) && e.message.endsWith('no space left on device (ENOSPC)'));
+    assert.deepEqual(readdirSync(dir).sort(), ['best.json', 'step-00000001', 'step-00000002']);
+  }
+  assertIsStep((await store.loadLatest('hash-a'))!.checkpoint, 2, 64);
+  assertIsStep((await store.loadBest())!, 1, 64);
 });

@@ -1,0 +1,11 @@
+/**
+ * Public surface of src/checkpoint: crash-safe checkpoints of a run (meta-training, pretraining, `model.init`
+ * directories written by `metatrain import-hf`): the store of one run's checkpoint directory, loading one verified
+ * checkpoint, and the names of its files. tfjs-free; the writes go through src/core/durable-fs.ts.
+ */
+export { CheckpointStore } from './checkpoint-store';
+export { loadCheckpoint } from './checkpoint-load';
+export { MANIFEST_FILE } from './checkpoint-manifest';
+export type { CheckpointStoreOptions, CheckpointEntry, LatestCheckpoint, SaveResult } from './checkpoint-store';
+export type { Checkpoint, OptimizerState } from './checkpoint-load';
+export type { CheckpointInput } from './checkpoint-encode';

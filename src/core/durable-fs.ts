@@ -1,0 +1,172 @@
+/**
+ * Crash-safe publication of files and directories (POSIX rename semantics), the one place that does
+ * stage → fsync → rename: what is published is first written under a temporary `.tmp-` name beside its final path,
+ * each file fsynced, then renamed into place in one step, and the rename made durable by fsyncing the parent
+ * directory. A reader, or a process restarted after SIGKILL or power loss, sees the old content or the new one,
+ * never a mix. Every failure removes the temporary copy and is reported as a WriteError naming the path at fault.
+ * Used by checkpoints (src/checkpoint), compressed models (src/compress/compress-job.ts), adapted models
+ * (src/cli/adapt.ts), `summary.json` (src/summary), `report.html` (src/report) and `targets.json` (src/local).
+ */
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { MetatrainError, WriteError } from './errors';
+import { makeDirectory } from './make-directory';
+
+/** Prefix of every temporary entry this module creates; such entries are never data. */
+export const TEMP_PREFIX = '.tmp-';
+
+let tempCounter = 0;
+
+/**
+ * A fresh temporary name in `dir` for something that will become `finalName`: `.tmp-<finalName>-<pid>-<n>`.
+ * Unique within this process and across processes (pid), so concurrent writers never share a temp entry.
+ */
+export function tempNameFor(dir: string, finalName: string): string {
+  tempCounter += 1;
+  return join(dir, `${TEMP_PREFIX}${finalName}-${process.pid}-${tempCounter}`);
+}
+
+/**
+ * Creates a fresh temporary directory beside `finalPath` (see {@link tempNameFor}), and the parents it needs, in
+ * which to write what a rename will publish as `finalPath`.
+ * @returns the temporary directory; the caller renames it to `finalPath` or removes it.
+ * @throws DirectoryError naming `finalPath` when it could not be created there (no permission, a read-only file
+ *   system, a file in the way, a file system such as /proc that accepts no new entries).
+ */
+export async function makeStagingDirectory(finalPath: string): Promise<string> {
+  const temp = tempNameFor(dirname(finalPath), basename(finalPath));
+  await makeDirectory(temp, { reportAs: finalPath });
+  return temp;
+}
+
+/**
+ * Checks, before long work whose result will be published as the directory `finalPath`, that it can be: creates
+ * the parents it needs and a staging directory beside it ({@link makeStagingDirectory}), then removes the latter.
+ * @throws DirectoryError as {@link makeStagingDirectory}.
+ */
+export async function checkCanCreateDirectory(finalPath: string): Promise<void> {
+  await rm(await makeStagingDirectory(finalPath), { recursive: true, force: true });
+}
+
+/**
+ * Creates `path` (which must not exist), writes `data` and fsyncs it before closing.
+ * @throws the file system's error (EEXIST when `path` exists, ENOSPC, EACCES …), unwrapped.
+ */
+async function writeFileDurably(path: string, data: Uint8Array): Promise<void> {
+  const fh = await open(path, 'wx');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Fsyncs a directory so the entries created, renamed or removed in it survive a crash. A platform that cannot
+ * open directories for fsync (Windows: EISDIR/EPERM) skips it; there rename is already the best available.
+ * @throws the file system's error for any other failure.
+ */
+export async function fsyncDirectory(path: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR' || (e as NodeJS.ErrnoException).code === 'EPERM') return;
+    throw e;
+  }
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Options of {@link publishDirectory}. */
+export interface PublishDirectoryOptions {
+  /**
+   * Replace an existing `finalPath`: it is renamed aside first, removed once the new one is in place, and renamed
+   * back if the new one cannot be. @default false: an existing non-empty `finalPath` fails the rename (WriteError
+   * with code ENOTEMPTY or EEXIST) and is left as it is.
+   */
+  readonly replace?: boolean;
+}
+
+/**
+ * Publishes the directory `finalPath` holding `files` (name → bytes, written in this order: put the file that
+ * marks a complete directory, e.g. a manifest, last): stages them in a temporary directory beside `finalPath`,
+ * fsyncs each file and the directory, renames it to `finalPath` and fsyncs the parent. On any failure the
+ * temporary directory is removed and `finalPath` is as it was.
+ * @returns the bytes written (sum of the files' sizes).
+ * @throws DirectoryError naming `finalPath` when it cannot be created there; WriteError naming the file or
+ *   directory whose write, fsync or rename failed (`code` ENOSPC, EACCES, ENOTEMPTY …).
+ */
+export async function publishDirectory(finalPath: string, files: Iterable<readonly [string, Uint8Array]>, options: PublishDirectoryOptions = {}): Promise<number> {
+  const temp = await makeStagingDirectory(finalPath);
+  let bytes = 0;
+  try {
+    for (const [name, data] of files) {
+      await step(join(finalPath, name), () => writeFileDurably(join(temp, name), data));
+      bytes += data.length;
+    }
+    await step(finalPath, () => fsyncDirectory(temp));
+    await commit(temp, finalPath, options.replace ?? false);
+    return bytes;
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Replaces the file at `path` with `data` atomically: writes a temporary file beside it, fsyncs it, renames it
+ * over `path` and fsyncs the directory (which must exist). On failure the temporary file is removed and `path` is
+ * untouched.
+ * @throws WriteError naming `path` (`code` ENOSPC, EACCES, EROFS …).
+ */
+export async function replaceFileAtomically(path: string, data: Uint8Array): Promise<void> {
+  const temp = tempNameFor(dirname(path), basename(path));
+  try {
+    await step(path, () => writeFileDurably(temp, data));
+    await commit(temp, path, false);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Renames `temp` to `finalPath` (moving an existing one aside when `replace`) and fsyncs the parent. */
+async function commit(temp: string, finalPath: string, replace: boolean): Promise<void> {
+  const parent = dirname(finalPath);
+  const aside = replace ? await moveAside(finalPath) : undefined;
+  try {
+    await step(finalPath, () => rename(temp, finalPath));
+  } catch (err) {
+    if (aside) await rename(aside, finalPath).catch(() => undefined); // best effort: the old one stays published
+    throw err;
+  }
+  await step(parent, () => fsyncDirectory(parent));
+  if (aside) await rm(aside, { recursive: true, force: true });
+}
+
+/** Renames `path`, if it exists, to a `.tmp-` name beside it, so it vanishes from view atomically; returns that name. */
+export async function moveAside(path: string): Promise<string | undefined> {
+  const aside = tempNameFor(dirname(path), 'removed');
+  try {
+    await rename(path, aside);
+    return aside;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new WriteError(path, (e as NodeJS.ErrnoException).code, `cannot move it aside: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Runs one file-system step of publishing `path`, turning a file-system error into a WriteError naming `path`. */
+async function step<T>(path: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (e) {
+    if (e instanceof MetatrainError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOSPC' ? 'no space left on device (ENOSPC)' : (e as Error).message;
+    throw new WriteError(path, code, reason, { cause: e });
+  }
+}
