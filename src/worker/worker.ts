@@ -15,6 +15,7 @@ import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/creden
 import { MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
 import { taskSpecFromMessage } from '../wire/task-spec-codec';
 import type { Engine } from './engine';
+import { tlsMismatch } from './connection-error';
 import { ParamCache } from './param-cache';
 import { taskKindName, type TaskOutcome, type WorkerObserver } from './worker-observer';
 
@@ -64,7 +65,8 @@ export class Worker {
   /**
    * Joins and serves until stopped; reconnects on every transient failure.
    * @throws the error when retrying cannot help: a refused token (UNAUTHENTICATED) or an engine that cannot be
-   *   built for the run (BackendError, UnsupportedGradientError, ConfigError, DatasetError).
+   *   built for the run (BackendError, UnsupportedGradientError, ConfigError, DatasetError); TlsMismatchError when the
+   *   TLS handshake fails in a way a retry cannot fix (./connection-error).
    */
   async run(): Promise<void> {
     const min = this.o.minBackoffMs ?? 200;
@@ -76,9 +78,10 @@ export class Worker {
       try {
         await this.session();
       } catch (err) {
-        if (isPermanent(err)) {
-          this.o.log.error({ err: (err as Error).message, address: this.o.address }, 'giving up: retrying cannot fix this');
-          throw err;
+        const permanent = tlsMismatch(err, this.o.address) ?? (isPermanent(err) ? err : undefined);
+        if (permanent) {
+          this.o.log.error({ err: (permanent as Error).message, address: this.o.address }, 'giving up: retrying cannot fix this');
+          throw permanent;
         }
         if (!this.stopped) this.o.log.warn({ err: (err as Error).message, address: this.o.address }, joins === this.joins ? 'cannot join the coordinator; retrying' : 'coordinator session ended; rejoining');
       }

@@ -1,0 +1,54 @@
+/**
+ * The size of the `Welcome` message, checked before a run starts. A worker gets the run config in it
+ * (`config_json`, src/coordinator/coordinator.ts `workerConfig`), and gRPC refuses to send a message larger than
+ * `MAX_MESSAGE_BYTES`: the worker's Join stream then ends with RESOURCE_EXHAUSTED right after it joined, and the
+ * run fails later with `worker left (stream cancelled)`, which does not say why. A config file is at most 1 MiB,
+ * but YAML aliases repeat an anchor's value in full (`texts: [&t "…", *t, *t]`) and JSON escapes can triple a
+ * string, so a valid config can exceed the limit; the coordinator refuses it up front instead, naming its largest
+ * fields.
+ */
+import { ConfigError } from '../core/errors';
+import { MAX_MESSAGE_BYTES, metatrainProto } from '../wire/proto';
+
+/** Longest worker name a worker id carries, in characters (a Kubernetes pod name has at most 253). */
+export const MAX_WORKER_NAME_CHARS = 253;
+
+/** Fields {@link assertWelcomeFits} names when the message is too large. */
+const FIELDS_NAMED = 3;
+
+/**
+ * Bytes of the serialized `CoordinatorMessage{welcome}` a worker gets, with the longest worker id
+ * (`<name of MAX_WORKER_NAME_CHARS characters>#<10 digits>`, three bytes per character: the most one UTF-16 code unit
+ * takes in UTF-8).
+ */
+export function welcomeBytes(runName: string, configJson: string): number {
+  const workerId = `${'\u0800'.repeat(MAX_WORKER_NAME_CHARS)}#4294967295`;
+  return metatrainProto().Coordinator.service.Join.responseSerialize({ welcome: { workerId, runName, configJson } }).length;
+}
+
+/**
+ * Checks that the `Welcome` message carrying `workerConfig` fits in one gRPC message.
+ * @param runName the run's name.
+ * @param workerConfig the config as workers get it.
+ * @throws ConfigError at the largest field, naming the message, its size, the limit and the largest fields.
+ */
+export function assertWelcomeFits(runName: string, workerConfig: object): void {
+  const configJson = JSON.stringify(workerConfig);
+  const bytes = welcomeBytes(runName, configJson);
+  if (bytes <= MAX_MESSAGE_BYTES) return;
+  const largest = fieldSizes(workerConfig, '')
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, FIELDS_NAMED);
+  throw new ConfigError(
+    largest[0]?.path ?? '',
+    `the Welcome message that gives workers the run config (config_json) would be ${bytes} bytes, more than the ${MAX_MESSAGE_BYTES} bytes a gRPC message may carry (MAX_MESSAGE_BYTES); largest fields: ${largest.map((f) => `${f.path} (${f.bytes} bytes of JSON)`).join(', ')}. A YAML alias (*name) repeats its anchor's value in full`,
+  );
+}
+
+/** Bytes of the JSON of every leaf of `value` (an array counts as one leaf), with its dotted path. */
+function fieldSizes(value: unknown, path: string): Array<{ path: string; bytes: number }> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.entries(value).flatMap(([key, v]) => fieldSizes(v, path ? `${path}.${key}` : key));
+  }
+  return [{ path, bytes: Buffer.byteLength(JSON.stringify(value) ?? '') }];
+}
