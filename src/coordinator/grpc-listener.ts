@@ -43,7 +43,8 @@ export interface GrpcListenerOptions {
 /** A listening socket that hands grpc-js the connections it accepts and explains the ones it refuses. */
 export class GrpcListener {
   private readonly net: NetServer;
-  private readonly sockets = new Set<Socket>();
+  /** Connections that have not sent their first bytes yet (the others belong to grpc-js or a refusing server). */
+  private readonly unrouted = new Set<Socket>();
   private readonly refusers: grpc.Server[] = [];
   /** `address:port` of each connection, read when it opens (a socket closed by a failed handshake has lost it). */
   private readonly peers = new WeakMap<Socket, string>();
@@ -53,14 +54,18 @@ export class GrpcListener {
     const accept = o.server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
     const route = o.tls ? this.tlsRoute(accept) : this.plaintextRoute(accept);
     this.net = createServer((socket) => {
-      this.sockets.add(socket);
+      this.unrouted.add(socket);
       this.peers.set(socket, peerOf(socket));
-      socket.once('close', () => this.sockets.delete(socket));
       socket.setNoDelay(true);
-      const timer = setTimeout(() => socket.destroy(), FIRST_BYTES_TIMEOUT_MS);
+      const timer = setTimeout(() => socket.destroy(), FIRST_BYTES_TIMEOUT_MS).unref();
+      socket.once('close', () => {
+        clearTimeout(timer);
+        this.unrouted.delete(socket);
+      });
       socket.once('error', () => socket.destroy());
       socket.once('data', (first: Buffer) => {
         clearTimeout(timer);
+        this.unrouted.delete(socket);
         socket.pause();
         socket.unshift(first);
         route(socket, first[0] === TLS_HANDSHAKE_RECORD);
@@ -87,10 +92,13 @@ export class GrpcListener {
     });
   }
 
-  /** Stops listening and destroys the connections grpc-js did not take (refused ones, handshakes in progress). */
+  /**
+   * Stops listening, closes the connections that have not sent anything yet and the refused ones; the accepted
+   * ones stay with grpc-js (`Server.tryShutdown` / `forceShutdown` end them).
+   */
   close(): void {
     this.net.close();
-    for (const s of this.sockets) s.destroy();
+    for (const s of this.unrouted) s.destroy();
     for (const r of this.refusers) r.forceShutdown();
   }
 
