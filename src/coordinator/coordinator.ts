@@ -33,7 +33,7 @@ import { trainTransferBaseline } from './transfer-baseline';
 import { writeRunReport } from '../report/write-report';
 import type { WorkItem, WorkMetrics } from './work-item';
 import { compressionJobId, type JobQueue } from '../bus/job-queue';
-import { assertWelcomeFits } from './welcome-size';
+import { assertWelcomeFits } from './message-size';
 
 /** Coordinator settings beyond the run config. */
 export interface CoordinatorOptions {
@@ -82,7 +82,7 @@ export class Coordinator {
 
   /**
    * @throws ConfigError / DatasetError when the task family cannot be built from the config; ConfigError when the
-   *   config is too large for the message that gives it to workers (./welcome-size).
+   *   config is too large for the message that gives it to workers (./message-size).
    */
   constructor(private readonly o: CoordinatorOptions) {
     const { config } = o;

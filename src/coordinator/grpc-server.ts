@@ -14,7 +14,7 @@ import { MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorHandlers, type RunSt
 import { taskSpecToMessage } from '../wire/task-spec-codec';
 import type { TaskDispatcher } from './task-dispatcher';
 import { GrpcListener } from './grpc-listener';
-import { MAX_WORKER_NAME_CHARS } from './welcome-size';
+import { joinMessageBytes, MAX_WORKER_NAME_CHARS } from './message-size';
 import type { ParamVersions } from './param-versions';
 import { rejectionOf, type ResultRejection } from './result-rejection';
 import type { WorkItem, WorkMetrics } from './work-item';
@@ -146,13 +146,13 @@ export class CoordinatorServer {
           if (workerId) throw new ProtocolError('second hello on one stream');
           clearTimeout(helloTimer);
           workerId = `${msg.hello.workerName.slice(0, MAX_WORKER_NAME_CHARS) || 'worker'}#${++this.nextWorker}`;
-          call.write({ welcome: { workerId, runName: this.o.runName, configJson: this.o.configJson } });
+          if (!this.send(call, { welcome: { workerId, runName: this.o.runName, configJson: this.o.configJson } }, 'the Welcome message')) return;
           const id = workerId;
           this.o.dispatcher.addWorker({
             id,
             name: msg.hello.workerName,
             capacity: Math.max(1, Math.min(64, msg.hello.concurrency || 1)),
-            assign: (item, assignmentId, attempt, deadline) => call.write({ assignment: toAssignment(item, assignmentId, attempt, deadline) }),
+            assign: (item, assignmentId, attempt, deadline) => this.send(call, { assignment: toAssignment(item, assignmentId, attempt, deadline) }, `the Assignment of task ${item.key}`),
             cancel: (assignmentId) => call.write({ cancel: { assignmentId } }),
           });
           log.info({ workerId, peer, backend: msg.hello.backend, concurrency: msg.hello.concurrency }, 'worker joined');
@@ -222,6 +222,24 @@ export class CoordinatorServer {
     } else {
       this.o.dispatcher.complete(workerId, id, { gradient, metrics, workerId });
     }
+  }
+
+  /**
+   * Writes `message` on a worker's Join stream and returns true, unless it is larger than a gRPC message may be
+   * (./message-size): then nothing is written, it returns false, and the run fails (every pending task, `dispatcher.abortAll`) with the message's name,
+   * its size and the limit, also logged — no worker could ever receive it.
+   */
+  private send(call: Parameters<CoordinatorHandlers['Join']>[0], message: Parameters<typeof joinMessageBytes>[0], what: string): boolean {
+    const bytes = joinMessageBytes(message);
+    if (bytes <= MAX_MESSAGE_BYTES) {
+      call.write(message);
+      return true;
+    }
+    const reason = `cannot send ${what}: it is ${bytes} bytes, more than the ${MAX_MESSAGE_BYTES} bytes a gRPC message may carry (MAX_MESSAGE_BYTES)`;
+    this.o.log.error({ message: what, bytes, limitBytes: MAX_MESSAGE_BYTES }, `${reason}; failing the run`);
+    // Not from inside the dispatcher's assign call, which is in the middle of handing out tasks.
+    setImmediate(() => this.o.dispatcher.abortAll(reason));
+    return false;
   }
 
   /** The UNAUTHENTICATED status of a call without the run token (logged, rate-limited), or undefined when it has it. */

@@ -1,20 +1,27 @@
 /**
- * The size of the `Welcome` message, checked before a run starts. A worker gets the run config in it
- * (`config_json`, src/coordinator/coordinator.ts `workerConfig`), and gRPC refuses to send a message larger than
- * `MAX_MESSAGE_BYTES`: the worker's Join stream then ends with RESOURCE_EXHAUSTED right after it joined, and the
- * run fails later with `worker left (stream cancelled)`, which does not say why. A config file is at most 1 MiB,
- * but YAML aliases repeat an anchor's value in full (`texts: [&t "…", *t, *t]`) and JSON escapes can triple a
- * string, so a valid config can exceed the limit; the coordinator refuses it up front instead, naming its largest
- * fields.
+ * The sizes of the messages the coordinator sends on a worker's Join stream. gRPC refuses to send a message larger
+ * than `MAX_MESSAGE_BYTES`: grpc-js ends the worker's stream with RESOURCE_EXHAUSTED, the worker rejoins and gets the
+ * same message again, and the run fails later with `worker left (stream cancelled)`, which does not say why.
+ * - The `Welcome` gives a worker the run config (`config_json`, src/coordinator/coordinator.ts `workerConfig`). A
+ *   config file is at most 1 MiB, but YAML aliases repeat an anchor's value in full (`texts: [&t "…", *t, *t]`) and
+ *   JSON escapes can triple a string, so a valid config can exceed the limit: {@link assertWelcomeFits} refuses it
+ *   before the run starts, naming its largest fields.
+ * - Any other message (an assignment whose task spec lists very many examples) is measured before it is written
+ *   ({@link joinMessageBytes}); the server fails the run naming it, its size and the limit (./grpc-server).
  */
 import { ConfigError } from '../core/errors';
-import { MAX_MESSAGE_BYTES, metatrainProto } from '../wire/proto';
+import { MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorMessage } from '../wire/proto';
 
 /** Longest worker name a worker id carries, in characters (a Kubernetes pod name has at most 253). */
 export const MAX_WORKER_NAME_CHARS = 253;
 
 /** Fields {@link assertWelcomeFits} names when the message is too large. */
 const FIELDS_NAMED = 3;
+
+/** Bytes of `message` serialized as the Join stream sends it. */
+export function joinMessageBytes(message: CoordinatorMessage | { welcome: object } | { assignment: object }): number {
+  return metatrainProto().Coordinator.service.Join.responseSerialize(message).length;
+}
 
 /**
  * Bytes of the serialized `CoordinatorMessage{welcome}` a worker gets, with the longest worker id
@@ -23,7 +30,7 @@ const FIELDS_NAMED = 3;
  */
 export function welcomeBytes(runName: string, configJson: string): number {
   const workerId = `${'\u0800'.repeat(MAX_WORKER_NAME_CHARS)}#4294967295`;
-  return metatrainProto().Coordinator.service.Join.responseSerialize({ welcome: { workerId, runName, configJson } }).length;
+  return joinMessageBytes({ welcome: { workerId, runName, configJson } });
 }
 
 /**
