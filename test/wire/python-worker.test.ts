@@ -7,12 +7,14 @@ import { parseRunConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
 import { packageFile } from '../../src/core/package-root';
 import { Coordinator } from '../../src/coordinator/coordinator';
+import type { ParamSet } from '../../src/core/param-set';
+import { decodeSafetensors } from '../../src/core/safetensors';
 import type { RunSummary } from '../../src/coordinator/run-summary';
-import { sinusoidConfig, startCli, tempDir, waitExit } from '../support/harness';
+import { finalParamsBytes, sinusoidConfig, startCli, tempDir, waitExit } from '../support/harness';
 
 /**
- * A worker written in Python from the proto and docs/wire.md only (test/wire/python-worker/worker.py: FOMAML on the
- * sinusoid MLP with NumPy) takes part in a run beside a TypeScript worker.
+ * A worker written in Python from the proto and docs/wire.md only (test/wire/python-worker/worker.py: FOMAML and
+ * second-order MAML on the sinusoid MLP with NumPy) takes part in a run beside a TypeScript worker.
  */
 
 const MODULES = 'import grpc, grpc_tools, numpy';
@@ -34,12 +36,12 @@ interface PythonTasks {
   failed: number;
 }
 
-/** Runs the FOMAML sinusoid run with one TypeScript worker and, with `withPython`, the Python worker beside it. */
-async function fomamlRun(withPython: boolean): Promise<{ summary: RunSummary; tasks: PythonTasks }> {
+/** Runs a sinusoid run of `algorithm` with one TypeScript worker and, with `withPython`, the Python worker beside it. */
+async function sinusoidRun(algorithm: 'fomaml' | 'maml', withPython: boolean): Promise<{ summary: RunSummary; params: ParamSet; tasks: PythonTasks }> {
   const dir = tempDir();
   const config = parseRunConfig(
     sinusoidConfig(dir, {
-      algorithm: { name: 'fomaml', innerSteps: 2, innerLr: 0.01, outerLr: 0.001, metaBatchSize: 6 },
+      algorithm: { name: algorithm, innerSteps: 2, innerLr: 0.01, outerLr: 0.001, metaBatchSize: 6 },
       training: { maxSteps: 10, evalEverySteps: 5, evalTasks: 6, checkpointEverySteps: 5, patience: 100 },
       evaluation: { testTasks: 8, adaptSteps: 3, baselines: ['random'] },
     }),
@@ -66,7 +68,8 @@ async function fomamlRun(withPython: boolean): Promise<{ summary: RunSummary; ta
   if (py) await joined(2);
   try {
     const summary = await coordinator.run();
-    return { summary, tasks };
+    const { params } = decodeSafetensors(finalParamsBytes(join(dir, 'run'), summary.steps), 'final checkpoint');
+    return { summary, params, tasks };
   } catch (err) {
     throw new Error(`${(err as Error).message}\npython worker stderr:\n${pyErr}`);
   } finally {
@@ -79,25 +82,38 @@ async function fomamlRun(withPython: boolean): Promise<{ summary: RunSummary; ta
 
 let largest = { difference: 0, what: '' };
 
-function close(a: number, b: number, what: string): void {
-  const difference = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+/** Checks a relative difference against {@link TOLERANCE} and keeps the largest one seen. */
+function within(difference: number, what: string): void {
   if (difference > largest.difference) largest = { difference, what };
-  assert.ok(difference <= TOLERANCE, `${what}: ${a} vs ${b} (relative tolerance ${TOLERANCE})`);
+  assert.ok(difference <= TOLERANCE, `${what}: relative difference ${difference} (tolerance ${TOLERANCE})`);
 }
 
-test('a Python worker written from the proto and docs/wire.md finishes a FOMAML sinusoid run beside a TypeScript worker, with the metrics of an all-TypeScript run', { skip: SKIP, timeout: 300_000 }, async (t) => {
-  const mixed = await fomamlRun(true);
-  const typescript = await fomamlRun(false);
-  // Both workers computed meta-gradients: 10 steps of 6 tasks.
-  assert.ok(mixed.tasks.train > 0 && mixed.tasks.train < 60 && mixed.tasks.eval > 0, `the Python worker ran ${JSON.stringify(mixed.tasks)}`);
-  assert.equal(mixed.tasks.failed, 0);
-  assert.equal(mixed.summary.steps, typescript.summary.steps);
-  mixed.summary.history.metaLoss.forEach((loss, i) => close(loss, typescript.summary.history.metaLoss[i]!, `meta-loss of step ${i + 1}`));
-  mixed.summary.history.valLoss.forEach((loss, i) => close(loss, typescript.summary.history.valLoss[i]!, `meta-val loss ${i}`));
-  for (const [r, i] of mixed.summary.results.map((r, i) => [r, i] as const)) {
-    const ts = typescript.summary.results[i]!;
-    assert.equal(r.name, ts.name);
-    r.metric.forEach((m, s) => close(m.mean, ts.metric[s]!.mean, `${r.name} test MSE after ${s} steps`));
-  }
-  t.diagnostic(`Python worker tasks ${JSON.stringify(mixed.tasks)}; largest relative difference ${largest.difference.toExponential(2)} (${largest.what})`);
-});
+function close(a: number, b: number, what: string): void {
+  within(Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)), `${what}: ${a} vs ${b}`);
+}
+
+for (const algorithm of ['fomaml', 'maml'] as const) {
+  test(`a Python worker written from the proto and docs/wire.md finishes a ${algorithm} sinusoid run beside a TypeScript worker, with the metrics and parameters of an all-TypeScript run`, { skip: SKIP, timeout: 300_000 }, async (t) => {
+    largest = { difference: 0, what: '' };
+    const mixed = await sinusoidRun(algorithm, true);
+    const typescript = await sinusoidRun(algorithm, false);
+    // Both workers computed meta-gradients: 10 steps of 6 tasks.
+    assert.ok(mixed.tasks.train > 0 && mixed.tasks.train < 60 && mixed.tasks.eval > 0, `the Python worker ran ${JSON.stringify(mixed.tasks)}`);
+    assert.equal(mixed.tasks.failed, 0);
+    assert.equal(mixed.summary.steps, typescript.summary.steps);
+    mixed.summary.history.metaLoss.forEach((loss, i) => close(loss, typescript.summary.history.metaLoss[i]!, `meta-loss of step ${i + 1}`));
+    mixed.summary.history.valLoss.forEach((loss, i) => close(loss, typescript.summary.history.valLoss[i]!, `meta-val loss ${i}`));
+    for (const [r, i] of mixed.summary.results.map((r, i) => [r, i] as const)) {
+      const ts = typescript.summary.results[i]!;
+      assert.equal(r.name, ts.name);
+      r.metric.forEach((m, s) => close(m.mean, ts.metric[s]!.mean, `${r.name} test MSE after ${s} steps`));
+    }
+    // The final parameters, element by element, relative to the tensor's largest magnitude.
+    for (const [name, tensor] of mixed.params) {
+      const other = typescript.params.get(name)!.data;
+      const scale = Math.max(...other.map(Math.abs));
+      within(Math.max(...tensor.data.map((v, j) => Math.abs(v - other[j]!))) / scale, `final ${name}`);
+    }
+    t.diagnostic(`Python worker tasks ${JSON.stringify(mixed.tasks)}; largest relative difference ${largest.difference.toExponential(2)} (${largest.what})`);
+  });
+}

@@ -2,8 +2,8 @@
 
 It checks that the wire page is enough to write a third-party worker: it joins a run, fetches parameter
 versions, rebuilds sinusoid tasks from their specs (deriveSeed, Rng, the draw order of docs/wire.md) and
-computes FOMAML meta-gradients (TRAIN) and adaptation curves (EVAL) for the sinusoid MLP with NumPy
-(hand-written backprop, float64). Anything else (other families, algorithms, JOINT tasks) it refuses:
+computes FOMAML and second-order MAML meta-gradients (TRAIN) and adaptation curves (EVAL) for the sinusoid MLP
+with NumPy (hand-written backprop and Hessian-vector products, float64). Anything else (other families, algorithms, JOINT tasks) it refuses:
 at the welcome (exit 2), or per task with a TaskFailure.
 
 Usage: METATRAIN_TOKEN=... python3 worker.py --coordinator HOST:PORT [--name NAME] [--proto FILE]
@@ -149,6 +149,51 @@ def mse_and_grad(params, depth, x, y):
     return loss, grad
 
 
+def hessian_vector(params, depth, x, y, v):
+    """H·v, H the Hessian of the mean squared error at params, exactly (Pearlmutter 1994's R-operator on the
+    forward and backward passes above; ReLU's second derivative is zero)."""
+    acts, pre = [x.astype(np.float64)], []
+    r_acts = [np.zeros_like(acts[0])]
+    for i in range(depth):
+        w, b = params[f"layer{i}.w"], params[f"layer{i}.b"]
+        z = acts[-1] @ w + b
+        rz = r_acts[-1] @ w + acts[-1] @ v[f"layer{i}.w"] + v[f"layer{i}.b"]
+        pre.append(z)
+        acts.append(np.maximum(z, 0))
+        r_acts.append(rz * (z > 0))
+    out = acts[-1] @ params["head.w"] + params["head.b"]
+    r_out = r_acts[-1] @ params["head.w"] + acts[-1] @ v["head.w"] + v["head.b"]
+    d = 2 * (out - y.astype(np.float64)) / out.size
+    rd = 2 * r_out / out.size
+    hv = {"head.w": r_acts[-1].T @ d + acts[-1].T @ rd, "head.b": rd.sum(axis=0)}
+    rda = rd @ params["head.w"].T + d @ v["head.w"].T
+    da = d @ params["head.w"].T
+    for i in reversed(range(depth)):
+        mask = pre[i] > 0
+        dz, rdz = da * mask, rda * mask
+        hv[f"layer{i}.w"] = r_acts[i].T @ dz + acts[i].T @ rdz
+        hv[f"layer{i}.b"] = rdz.sum(axis=0)
+        da = dz @ params[f"layer{i}.w"].T
+        rda = rdz @ params[f"layer{i}.w"].T + dz @ v[f"layer{i}.w"].T
+    return hv
+
+
+def meta_gradient(params, depth, algorithm, sx, sy, qx, qy):
+    """(query loss after adaptation, meta-gradient) of one task: K SGD steps on the support set, then
+    ∇L_query(φ_K) (fomaml), or that gradient carried back through the steps, g ← g − α·H_support(φ_k)·g for
+    k = K−1..0 (maml, Finn et al. 2017, eq. 1 differentiated)."""
+    lr = algorithm["innerLr"]
+    phis = [params]
+    for _ in range(algorithm["innerSteps"]):
+        phis.append(sgd(phis[-1], mse_and_grad(phis[-1], depth, sx, sy)[1], lr))
+    loss, grad = mse_and_grad(phis[-1], depth, qx, qy)
+    if algorithm["name"] == "maml":
+        for phi in reversed(phis[:-1]):
+            hg = hessian_vector(phi, depth, sx, sy, grad)
+            grad = {n: g - lr * hg[n] for n, g in grad.items()}
+    return loss, grad
+
+
 def sgd(params, grad, lr):
     return {n: p - lr * grad[n] for n, p in params.items()}
 
@@ -201,8 +246,8 @@ class Worker:
         problems = []
         if c["task"]["family"] != "sinusoid" or c["model"]["kind"] != "sinusoid-mlp":
             problems.append("only the sinusoid family with the sinusoid-mlp model")
-        if c["algorithm"]["name"] != "fomaml" or c["algorithm"]["adapt"] != "all" or c["algorithm"]["headInit"] != "learned":
-            problems.append("only fomaml with adapt: all and headInit: learned")
+        if c["algorithm"]["name"] not in ("fomaml", "maml") or c["algorithm"]["adapt"] != "all" or c["algorithm"]["headInit"] != "learned":
+            problems.append("only fomaml and maml with adapt: all and headInit: learned")
         if problems:
             print(f"this worker supports {' and '.join(problems)}", file=sys.stderr, flush=True)
             os._exit(2)
@@ -233,10 +278,7 @@ class Worker:
             lr = self.config["algorithm"]["innerLr"]
             started = time.monotonic()
             if kind == "TASK_KIND_TRAIN":
-                phi = theta
-                for _ in range(self.config["algorithm"]["innerSteps"]):
-                    phi = sgd(phi, mse_and_grad(phi, self.depth, sx, sy)[1], lr)
-                loss, grad = mse_and_grad(phi, self.depth, qx, qy)
+                loss, grad = meta_gradient(theta, self.depth, self.config["algorithm"], sx, sy, qx, qy)
                 for name in sorted(grad, key=utf16):
                     self.send_tensor(a.assignment_id, name, grad[name])
                 metrics = pb.TaskMetrics(query_loss=loss, query_metric=loss)
