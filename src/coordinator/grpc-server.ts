@@ -226,8 +226,8 @@ export class CoordinatorServer {
 
   /**
    * Writes `message` on a worker's Join stream and returns true, unless it is larger than a gRPC message may be
-   * (./message-size): then nothing is written, it returns false, and the run fails (every pending task, `dispatcher.abortAll`) with the message's name,
-   * its size and the limit, also logged — no worker could ever receive it.
+   * (./message-size): then nothing is written, it returns false, and the run fails (every pending task,
+   * `dispatcher.abortAll`) with the message's name, its size and the limit, also logged: no worker could receive it.
    */
   private send(call: Parameters<CoordinatorHandlers['Join']>[0], message: Parameters<typeof joinMessageBytes>[0], what: string): boolean {
     const bytes = joinMessageBytes(message);
