@@ -34,6 +34,7 @@ import { TaskDispatcher } from './task-dispatcher';
 import { trainTransferBaseline } from './transfer-baseline';
 import type { WorkItem, WorkMetrics } from './work-item';
 import { compressionJobId, type JobQueue } from '../bus/job-queue';
+import { assertWelcomeFits } from './message-size';
 
 /** Coordinator settings beyond the run config. */
 export interface CoordinatorOptions {
@@ -86,9 +87,13 @@ export class Coordinator {
   private readonly stopSignal = new AbortController();
   private last = { step: 0, metaLoss: NaN, valLoss: NaN, valMetric: NaN, tasksPerSecond: 0, checkpoint: '', message: '' };
 
-  /** @throws ConfigError / DatasetError when the task family cannot be built from the config. */
+  /**
+   * @throws ConfigError / DatasetError when the task family cannot be built from the config; ConfigError when the
+   *   config is too large for the message that gives it to workers (./message-size).
+   */
   constructor(private readonly o: CoordinatorOptions) {
     const { config } = o;
+    assertWelcomeFits(config.name, workerConfig(config));
     this.dir = runDir(config);
     this.family = taskFamilyFor(config);
     this.metaSpec = metaParamSpec(architectureOf(config.model, this.family.outputs), config.algorithm);

@@ -8,10 +8,13 @@ import { ProtocolError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { ParamSet } from '../core/param-set';
 import { ChunkAssembler } from '../core/tensor-chunks';
-import { checkToken, serverCredentials, type TlsFiles } from '../wire/credentials';
+import { RateLimitedLog } from '../core/rate-limited-log';
+import { checkToken, type TlsFiles } from '../wire/credentials';
 import { MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorHandlers, type RunStatus, type WorkerMessage } from '../wire/proto';
 import { taskSpecToMessage } from '../wire/task-spec-codec';
 import type { TaskDispatcher } from './task-dispatcher';
+import { GrpcListener } from './grpc-listener';
+import { joinMessageBytes, MAX_WORKER_NAME_CHARS } from './message-size';
 import type { ParamVersions } from './param-versions';
 import { rejectionOf, type ResultRejection } from './result-rejection';
 import type { WorkItem, WorkMetrics } from './work-item';
@@ -64,6 +67,9 @@ function metricsFrom(m: WorkerMessage['result']): WorkMetrics {
 /** The gRPC server of a coordinator. */
 export class CoordinatorServer {
   private readonly server: grpc.Server;
+  private readonly listener: GrpcListener;
+  /** Refused calls and connections, at most one line per kind per 10 s (a refused worker retries). */
+  private readonly refusedLog: RateLimitedLog;
   private nextWorker = 0;
 
   constructor(private readonly o: CoordinatorServerOptions) {
@@ -80,23 +86,24 @@ export class CoordinatorServer {
       Join: (call) => this.join(call),
       GetParameters: (call) => this.getParameters(call),
       GetStatus: (call, callback) => {
-        const denied = checkToken(call.metadata, this.o.token);
-        if (denied) return callback(unauthenticated(denied));
+        const denied = this.refused(call, 'GetStatus');
+        if (denied) return callback(denied);
         callback(null, this.o.status());
       },
     };
     this.server.addService(metatrainProto().Coordinator.service, handlers);
+    this.refusedLog = new RateLimitedLog(o.log);
+    this.listener = new GrpcListener({ server: this.server, tls: o.tls, log: this.refusedLog });
   }
 
   /** Binds and starts; resolves with the bound port. @throws Error when the address cannot be bound. */
   listen(address: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, serverCredentials(this.o.tls), (err, port) => (err ? reject(err) : resolve(port)));
-    });
+    return this.listener.listen(address);
   }
 
   /** Stops accepting calls and ends open ones after `graceMs`. */
   stop(graceMs = 2000): Promise<void> {
+    this.listener.close();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
@@ -112,10 +119,9 @@ export class CoordinatorServer {
   private join(call: Parameters<CoordinatorHandlers['Join']>[0]): void {
     const log = this.o.log;
     const peer = call.getPeer();
-    const denied = checkToken(call.metadata, this.o.token);
+    const denied = this.refused(call, 'Join');
     if (denied) {
-      log.warn({ peer, reason: denied }, 'refused worker: UNAUTHENTICATED');
-      call.emit('error', unauthenticated(denied));
+      call.emit('error', denied);
       return;
     }
     let workerId: string | undefined;
@@ -140,14 +146,14 @@ export class CoordinatorServer {
         if (msg.hello) {
           if (workerId) throw new ProtocolError('second hello on one stream');
           clearTimeout(helloTimer);
-          workerId = `${msg.hello.workerName || 'worker'}#${++this.nextWorker}`;
-          call.write({ welcome: { workerId, runName: this.o.runName, configJson: this.o.configJson } });
+          workerId = `${msg.hello.workerName.slice(0, MAX_WORKER_NAME_CHARS) || 'worker'}#${++this.nextWorker}`;
+          if (!this.send(call, { welcome: { workerId, runName: this.o.runName, configJson: this.o.configJson } }, 'the Welcome message')) return;
           const id = workerId;
           this.o.dispatcher.addWorker({
             id,
             name: msg.hello.workerName,
             capacity: Math.max(1, Math.min(64, msg.hello.concurrency || 1)),
-            assign: (item, assignmentId, attempt, deadline) => call.write({ assignment: toAssignment(item, assignmentId, attempt, deadline) }),
+            assign: (item, assignmentId, attempt, deadline) => this.send(call, { assignment: toAssignment(item, assignmentId, attempt, deadline) }, `the Assignment of task ${item.key}`),
             cancel: (assignmentId) => call.write({ cancel: { assignmentId } }),
           });
           log.info({ workerId, peer, backend: msg.hello.backend, concurrency: msg.hello.concurrency }, 'worker joined');
@@ -219,10 +225,36 @@ export class CoordinatorServer {
     }
   }
 
-  private getParameters(call: Parameters<CoordinatorHandlers['GetParameters']>[0]): void {
+  /**
+   * Writes `message` on a worker's Join stream and returns true, unless it is larger than a gRPC message may be
+   * (./message-size): then nothing is written, it returns false, and the run fails (every pending task,
+   * `dispatcher.abortAll`) with the message's name, its size and the limit, also logged: no worker could receive it.
+   */
+  private send(call: Parameters<CoordinatorHandlers['Join']>[0], message: Parameters<typeof joinMessageBytes>[0], what: string): boolean {
+    const bytes = joinMessageBytes(message);
+    if (bytes <= MAX_MESSAGE_BYTES) {
+      call.write(message);
+      return true;
+    }
+    const reason = `cannot send ${what}: it is ${bytes} bytes, more than the ${MAX_MESSAGE_BYTES} bytes a gRPC message may carry (MAX_MESSAGE_BYTES)`;
+    this.o.log.error({ message: what, bytes, limitBytes: MAX_MESSAGE_BYTES }, `${reason}; failing the run`);
+    // Not from inside the dispatcher's assign call, which is in the middle of handing out tasks.
+    setImmediate(() => this.o.dispatcher.abortAll(reason));
+    return false;
+  }
+
+  /** The UNAUTHENTICATED status of a call without the run token (logged, rate-limited), or undefined when it has it. */
+  private refused(call: { metadata: grpc.Metadata; getPeer(): string }, method: string): Partial<grpc.StatusObject> | undefined {
     const denied = checkToken(call.metadata, this.o.token);
+    if (!denied) return undefined;
+    this.refusedLog.warn(`${method}: ${denied}`, { method, peer: call.getPeer(), reason: denied }, `refused a ${method} call: UNAUTHENTICATED`);
+    return unauthenticated(denied);
+  }
+
+  private getParameters(call: Parameters<CoordinatorHandlers['GetParameters']>[0]): void {
+    const denied = this.refused(call, 'GetParameters');
     if (denied) {
-      call.emit('error', unauthenticated(denied));
+      call.emit('error', denied);
       return;
     }
     const chunks = this.o.versions.chunks(call.request.version);

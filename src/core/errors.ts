@@ -90,6 +90,9 @@ export class RunFailedError extends MetatrainError {}
 /** Thrown when a peer presents no or wrong credentials. */
 export class AuthError extends MetatrainError {}
 
+/** Thrown by a worker whose TLS handshake with the coordinator failed for a reason a retry cannot fix (a TLS mismatch). */
+export class TlsMismatchError extends AuthError {}
+
 /** Thrown when a network message is malformed or breaks the protocol (unknown task, oversize, bad chunking). */
 export class ProtocolError extends MetatrainError {}
 

@@ -28,10 +28,14 @@ function read(file: string, what: string): Buffer {
   }
 }
 
-/** Server credentials: mutual TLS when `tls` is given, otherwise plaintext (token-only, loopback or in-cluster). */
-export function serverCredentials(tls?: TlsFiles): grpc.ServerCredentials {
-  if (!tls) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(read(tls.caFile, 'CA certificate'), [{ private_key: read(tls.keyFile, 'private key'), cert_chain: read(tls.certFile, 'certificate') }], true);
+/**
+ * The coordinator's side of mutual TLS, as `node:tls` server options: its CA (which must have signed a worker's
+ * certificate), certificate chain and key. The coordinator's listener (src/coordinator/grpc-listener.ts) does the
+ * handshake itself, so that it can log and explain a refused one, and checks the worker's certificate.
+ * @throws AuthError naming the file that cannot be read.
+ */
+export function serverTlsOptions(tls: TlsFiles): { ca: Buffer; cert: Buffer; key: Buffer } {
+  return { ca: read(tls.caFile, 'CA certificate'), cert: read(tls.certFile, 'certificate'), key: read(tls.keyFile, 'private key') };
 }
 
 /** Channel credentials for a worker: mutual TLS when `tls` is given, otherwise plaintext. */

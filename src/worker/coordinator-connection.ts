@@ -13,6 +13,7 @@ import { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
 import { MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
+import { tlsMismatch } from './connection-error';
 import { WORKER_TRANSITIONS, type WorkerState } from './worker-state';
 
 /** Settings of the connection. */
@@ -84,7 +85,8 @@ export class CoordinatorConnection {
 
   /**
    * Joins and serves sessions (each with a handler from `newSession`) until stopped; reconnects on every transient failure.
-   * @throws the error when retrying cannot help ({@link isPermanent}).
+   * @throws the error when retrying cannot help ({@link isPermanent}); TlsMismatchError when the TLS handshake fails in
+   *   a way a retry cannot fix (./connection-error).
    */
   async run(newSession: () => SessionHandler): Promise<void> {
     const min = this.o.minBackoffMs ?? 200;
@@ -98,10 +100,11 @@ export class CoordinatorConnection {
         await this.session(newSession());
       } catch (err) {
         if (this.state === 'stopped') break;
-        if (isPermanent(err)) {
-          this.o.log.error({ err: (err as Error).message, address: this.o.address }, 'giving up: retrying cannot fix this');
+        const permanent = tlsMismatch(err, this.o.address) ?? (isPermanent(err) ? err : undefined);
+        if (permanent) {
+          this.o.log.error({ err: (permanent as Error).message, address: this.o.address }, 'giving up: retrying cannot fix this');
           this.lifecycle.to('failed');
-          throw err;
+          throw permanent;
         }
         this.o.log.warn({ err: (err as Error).message, address: this.o.address }, joins === this.joins ? 'cannot join the coordinator; retrying' : 'coordinator session ended; rejoining');
       }

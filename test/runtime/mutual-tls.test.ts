@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { parseRunConfig } from '../../src/core/config';
@@ -9,20 +8,8 @@ import { createLogger } from '../../src/core/logger';
 import { Coordinator } from '../../src/coordinator/coordinator';
 import { tokenMetadata } from '../../src/wire/credentials';
 import { metatrainProto, type CoordinatorClient } from '../../src/wire/proto';
+import { certificates } from '../support/certificates';
 import { sinusoidConfig, startCli, tempDir, waitExit } from '../support/harness';
-
-/** A CA and a server and a client certificate signed by it (openssl, RSA 2048, valid one day). */
-function certificates(dir: string): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', string> {
-  const f = (n: string) => join(dir, n);
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '1', '-subj', '/CN=metatrain-test-ca');
-  writeFileSync(f('server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  for (const who of ['server', 'client']) {
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`), '-subj', `/CN=${who}`);
-    ssl('x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${who}.pem`), '-days', '1', ...(who === 'server' ? ['-extfile', f('server.ext')] : []));
-  }
-  return { ca: f('ca.pem'), serverCert: f('server.pem'), serverKey: f('server.key'), clientCert: f('client.pem'), clientKey: f('client.key') };
-}
 
 function status(port: number, credentials: grpc.ChannelCredentials): Promise<grpc.ServiceError | null> {
   const Client = metatrainProto().Coordinator;
@@ -37,11 +24,15 @@ test('with certificates configured, a worker with a client certificate joins and
   const coordinator = new Coordinator({ config, token: 'tls-token', resume: false, tls: { caFile: tls.ca, certFile: tls.serverCert, keyFile: tls.serverKey }, log: createLogger('coordinator', join(dir, 'c.log')) });
   const port = await coordinator.start('127.0.0.1:0');
   try {
-    // No TLS at all, and TLS without a client certificate: the handshake fails, no call gets through.
+    // No TLS at all, and TLS without a client certificate: no call gets through, and the status says why.
     const plaintext = await status(port, grpc.credentials.createInsecure());
-    assert.equal(plaintext?.code, grpc.status.UNAVAILABLE);
+    assert.equal(plaintext?.code, grpc.status.UNAUTHENTICATED);
+    assert.match(plaintext.details, /requires TLS/);
     const noClientCert = await status(port, grpc.credentials.createSsl(readFileSync(tls.ca)));
-    assert.equal(noClientCert?.code, grpc.status.UNAVAILABLE);
+    assert.equal(noClientCert?.code, grpc.status.UNAUTHENTICATED);
+    assert.match(noClientCert.details, /client certificate refused/);
+    const untrustedClientCert = await status(port, grpc.credentials.createSsl(readFileSync(tls.ca), readFileSync(tls.otherKey), readFileSync(tls.otherCert)));
+    assert.equal(untrustedClientCert?.code, grpc.status.UNAUTHENTICATED);
     assert.equal(coordinator.dispatcher.workerCount, 0);
     // The right client certificate and token: the worker joins and the run completes.
     const worker = startCli(['worker', '--coordinator', `localhost:${port}`, '--tls-ca', tls.ca, '--tls-cert', tls.clientCert, '--tls-key', tls.clientKey], { METATRAIN_TOKEN: 'tls-token' });
