@@ -9,8 +9,10 @@ import type { Logger } from '../core/logger';
 import type { ParamSet } from '../core/param-set';
 import { ChunkAssembler } from '../core/tensor-chunks';
 import { checkToken, serverCredentials, type TlsFiles } from '../wire/credentials';
-import { MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorHandlers, type RunStatus, type WorkerMessage } from '../wire/proto';
+import type { TensorChunk } from '../wire/generated/metatrain/v1/TensorChunk';
+import { MAX_MESSAGE_BYTES, type CoordinatorHandlers, type RunStatus, type WorkerMessage } from '../wire/proto';
 import { taskSpecToMessage } from '../wire/task-spec-codec';
+import { coordinatorServiceWithPreEncodedChunks } from '../wire/pre-encoded';
 import type { TaskDispatcher } from './task-dispatcher';
 import type { ParamVersions } from './param-versions';
 import { rejectionOf, type ResultRejection } from './result-rejection';
@@ -84,7 +86,7 @@ export class CoordinatorServer {
         callback(null, this.o.status());
       },
     };
-    this.server.addService(metatrainProto().Coordinator.service, handlers);
+    this.server.addService(coordinatorServiceWithPreEncodedChunks(), handlers as unknown as grpc.UntypedServiceImplementation);
   }
 
   /** Binds and starts; resolves with the bound port. @throws Error when the address cannot be bound. */
@@ -224,22 +226,23 @@ export class CoordinatorServer {
       call.emit('error', unauthenticated(denied));
       return;
     }
-    const chunks = this.o.versions.chunks(call.request.version);
+    const chunks = this.o.versions.encoded(call.request.version);
     if (!chunks) {
       call.emit('error', { code: grpc.status.NOT_FOUND, details: `parameter version ${JSON.stringify(call.request.version)} is not published` });
       return;
     }
+    const bytes = this.o.versions.bytes(call.request.version);
     let i = 0;
     const pump = () => {
       while (i < chunks.length) {
-        const c = chunks[i++]!;
-        if (!call.write({ ...c, data: Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength) })) {
+        // A pre-encoded TensorChunk: the service's serializer writes it as it is (src/wire/pre-encoded.ts).
+        if (!call.write(chunks[i++]! as unknown as TensorChunk)) {
           call.once('drain', pump);
           return;
         }
       }
       call.end();
-      this.o.onParametersSent?.(chunks.reduce((a, c) => a + c.data.byteLength, 0));
+      this.o.onParametersSent?.(bytes);
     };
     pump();
   }

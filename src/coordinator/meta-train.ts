@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { initMetaParams } from '../meta/meta-params';
 import { loadPretrainedBody, withPretrainedBody, type PretrainedBody } from '../pretrain/pretrained-body';
 import { Adam } from '../meta/adam';
-import { meanGradient } from './aggregate';
+import { OrderedMean } from './aggregate';
 import { ConvergenceTracker, type ConvergenceState } from './convergence';
 import type { RunContext } from './run-context';
 import type { WorkItem, WorkResult } from './work-item';
@@ -197,13 +197,15 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
       task: family.sampleSpec('train', deriveSeed(config.seed, 'train', next, i)),
     }));
     let results: WorkResult[];
+    // Summed in task-index order as results arrive (./aggregate.ts): the same bits as summing at the end.
+    const sum = new OrderedMean(items.length);
     try {
-      results = await dispatcher.runBatch(items);
+      results = await dispatcher.runBatch(items, (i, r) => sum.add(i, r.gradient!));
     } catch (err) {
       if (ctx.stopping()) break;
       throw err;
     }
-    const gradient = meanGradient(results.map((r) => r.gradient!));
+    const gradient = sum.mean();
     params = adam.step(params, gradient);
     step = next;
     versions.publish(metaVersion(step), params);

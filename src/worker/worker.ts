@@ -12,7 +12,7 @@ import { BackendError, ConfigError, DatasetError, UnsupportedGradientError } fro
 import type { Logger } from '../core/logger';
 import { chunkParamSet } from '../core/tensor-chunks';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
-import { MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
+import { FLOW_CONTROL_WINDOW_BYTES, MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
 import { taskSpecFromMessage } from '../wire/task-spec-codec';
 import type { Engine } from './engine';
 import { ParamCache } from './param-cache';
@@ -109,6 +109,7 @@ export class Worker {
     const client = new Client(this.o.address, channelCredentials(this.o.tls), {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
       'grpc.keepalive_time_ms': keepalive,
       'grpc.keepalive_timeout_ms': keepalive,
       'grpc.keepalive_permit_without_calls': 1,
