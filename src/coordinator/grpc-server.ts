@@ -38,6 +38,11 @@ export interface CoordinatorServerOptions {
   validateResult(item: WorkItem, gradient: ParamSet | undefined, metrics: WorkMetrics): ResultRejection | undefined;
   status(): RunStatus;
   log: Logger;
+  /**
+   * Tasks one train assignment holds (`runtime.aggregationGroup` with per-worker aggregation): a worker of
+   * concurrency c gets ⌈c / this⌉ slots, so that it runs about c tasks at once. @default 1
+   */
+  tasksPerAssignment?: number;
   /** Called when a worker joins or leaves (for metrics and progress). */
   onMembership?(workers: number): void;
   /** Called when a parameter version has been streamed to a worker, with its payload bytes (for metrics). */
@@ -147,7 +152,7 @@ export class CoordinatorServer {
           this.o.dispatcher.addWorker({
             id,
             name: msg.hello.workerName,
-            capacity: Math.max(1, Math.min(64, msg.hello.concurrency || 1)),
+            capacity: Math.ceil(Math.max(1, Math.min(64, msg.hello.concurrency || 1)) / (this.o.tasksPerAssignment ?? 1)),
             assign: (item, assignmentId, attempt, deadline) => call.write({ assignment: toAssignment(item, assignmentId, attempt, deadline) }),
             cancel: (assignmentId) => call.write({ cancel: { assignmentId } }),
           });
@@ -257,6 +262,7 @@ function toAssignment(item: WorkItem, assignmentId: string, attempt: number, dea
     attempt,
     paramVersion: item.paramVersion,
     task: item.task ? taskSpecToMessage(item.task) : null,
+    group: (item.group ?? []).map(taskSpecToMessage),
     evalSteps: item.evalSteps ?? 0,
     resetHead: item.resetHead ?? false,
     batchSeed: item.batchSeed ?? 0,

@@ -16,6 +16,7 @@ import { initMetaParams } from '../meta/meta-params';
 import { loadPretrainedBody, withPretrainedBody, type PretrainedBody } from '../pretrain/pretrained-body';
 import { Adam } from '../meta/adam';
 import { OrderedMean } from './aggregate';
+import { trainItems } from './train-items';
 import { ConvergenceTracker, type ConvergenceState } from './convergence';
 import type { RunContext } from './run-context';
 import type { WorkItem, WorkResult } from './work-item';
@@ -188,17 +189,11 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
     if (ctx.stopping()) break;
     const next = step + 1;
     const started = performance.now();
-    const items: WorkItem[] = Array.from({ length: algorithm.metaBatchSize }, (_, i) => ({
-      key: `train/${next}/${i}`,
-      kind: 'train',
-      step: next,
-      index: i,
-      paramVersion: metaVersion(step),
-      task: family.sampleSpec('train', deriveSeed(config.seed, 'train', next, i)),
-    }));
+    const items = trainItems(next, metaVersion(step), (i) => family.sampleSpec('train', deriveSeed(config.seed, 'train', next, i)), algorithm.metaBatchSize, config.runtime.aggregation === 'per-worker' ? config.runtime.aggregationGroup : undefined);
     let results: WorkResult[];
-    // Summed in task-index order as results arrive (./aggregate.ts): the same bits as summing at the end.
-    const sum = new OrderedMean(items.length);
+    // Summed in index order as results arrive (./aggregate.ts): the same bits as summing at the end. Per-worker
+    // aggregation: the items are groups whose results are sums; the mean divides by the task count.
+    const sum = new OrderedMean(items.length, algorithm.metaBatchSize);
     try {
       results = await dispatcher.runBatch(items, (i, r) => sum.add(i, r.gradient!));
     } catch (err) {
@@ -210,10 +205,12 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
     step = next;
     versions.publish(metaVersion(step), params);
     const durationSeconds = (performance.now() - started) / 1000;
-    const metaLoss = mean(results.map((r) => r.metrics.queryLoss));
-    const metaMetric = mean(results.map((r) => r.metrics.queryMetric));
+    // A group's metrics are the means over its tasks: weighted by its task count, these are means over all tasks.
+    const tasksOf = (i: number) => items[i]!.group?.length ?? 1;
+    const metaLoss = results.reduce((a, r, i) => a + r.metrics.queryLoss * tasksOf(i), 0) / algorithm.metaBatchSize;
+    const metaMetric = results.reduce((a, r, i) => a + r.metrics.queryMetric * tasksOf(i), 0) / algorithm.metaBatchSize;
     if (!Number.isFinite(metaLoss)) throw new RunFailedError(`meta-loss is ${metaLoss} at step ${step}: training diverged (lower algorithm.outerLr or algorithm.innerLr)`);
-    const tasksPerSecond = items.length / durationSeconds;
+    const tasksPerSecond = algorithm.metaBatchSize / durationSeconds;
     history.steps.push(step);
     history.metaLoss.push(metaLoss);
     history.metaMetric.push(metaMetric);

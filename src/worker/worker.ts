@@ -11,6 +11,7 @@ import { parseRunConfig, configHash, type RunConfig } from '../core/config';
 import { BackendError, ConfigError, DatasetError, UnsupportedGradientError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { chunkParamSet } from '../core/tensor-chunks';
+import { trainGroup } from './task-group';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
 import { FLOW_CONTROL_WINDOW_BYTES, MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
 import { taskSpecFromMessage } from '../wire/task-spec-codec';
@@ -200,7 +201,7 @@ export class Worker {
       let gradient;
       let metrics;
       if (a.kind === 'TASK_KIND_TRAIN') {
-        const r = await engine.train(params, taskSpecFromMessage(a.task));
+        const r = a.group.length > 0 ? await trainGroup(engine, params, a.group.map(taskSpecFromMessage)) : await engine.train(params, taskSpecFromMessage(a.task));
         gradient = r.gradient;
         metrics = { queryLoss: r.loss, queryMetric: r.metric };
       } else if (a.kind === 'TASK_KIND_EVAL') {
