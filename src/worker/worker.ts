@@ -111,9 +111,6 @@ export class Worker {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
       'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
-      // One HTTP/2 connection per Worker, as one per machine in a real run: in-process workers (bench/scale,
-      // tests) sharing a connection would share its 64 KiB receive window at the coordinator for their results.
-      'grpc.use_local_subchannel_pool': 1,
       'grpc.keepalive_time_ms': keepalive,
       'grpc.keepalive_timeout_ms': keepalive,
       'grpc.keepalive_permit_without_calls': 1,
