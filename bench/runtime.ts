@@ -24,7 +24,7 @@
  *
  * Needs `npm run build` first (worker processes run bin/metatrain.js → dist/).
  * Run: npx tsx bench/runtime.ts [--backend cpu|wasm] [--steps 200] [--warmup 5] [--repeats 3] [--broadcast-mib 64]
- *        [--broadcast-repeats 15]
+ *        [--broadcast-repeats 15] [--broadcast-only]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
@@ -49,7 +49,7 @@ import { taskFamilyFor } from '../src/tasks/task-family';
 import { ParamCache } from '../src/worker/param-cache';
 import { createTfjsEngine } from '../src/worker/tfjs-engine';
 import { channelCredentials, tokenMetadata } from '../src/wire/credentials';
-import { MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorClient } from '../src/wire/proto';
+import { FLOW_CONTROL_WINDOW_BYTES, MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorClient } from '../src/wire/proto';
 import { positiveInt } from '../src/cli/options';
 
 const META_BATCH = 25;
@@ -63,8 +63,9 @@ const options = new Command()
   .option('--repeats <n>', 'runs of each training configuration', positiveInt, 3)
   .option('--broadcast-mib <n>', 'size of the broadcast ParamSet in MiB (float32, 4 tensors)', positiveInt, 64)
   .option('--broadcast-repeats <n>', 'transfers per broadcast row', positiveInt, 15)
+  .option('--broadcast-only', 'measure the parameter broadcast (table 2) only', false)
   .parse()
-  .opts<{ backend: string; steps: number; warmup: number; repeats: number; broadcastMib: number; broadcastRepeats: number }>();
+  .opts<{ backend: string; steps: number; warmup: number; repeats: number; broadcastMib: number; broadcastRepeats: number; broadcastOnly: boolean }>();
 
 if (options.backend !== 'cpu' && options.backend !== 'wasm') throw new Error(`--backend must be cpu or wasm, got ${JSON.stringify(options.backend)}`);
 const backend: BackendName = options.backend;
@@ -209,6 +210,7 @@ function workerClient(port: number): CoordinatorClient {
   return new Client(`127.0.0.1:${port}`, channelCredentials(), {
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
     'grpc.keepalive_time_ms': 5000,
     'grpc.keepalive_timeout_ms': 5000,
     'grpc.keepalive_permit_without_calls': 1,
@@ -323,11 +325,24 @@ async function broadcastTable(): Promise<string> {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Prints table 2 with its legend. */
+function printBroadcast(broadcast: string): void {
+  console.log(`\n2. Parameter broadcast on loopback: ${broadcastMib} MiB float32 in 4 tensors, ${broadcastRepeats} transfers per row (after one warm-up), server and`);
+  console.log('   client in this process for gRPC and TCP alike. 1 MiB = the production chunk size; 64 KiB via a benchmark-only ParamVersions subclass.');
+  console.log('   ÷ TCP: ratio of medians to raw TCP with the same chunk/write size. CPU-s: user + system CPU of this process (both ends),');
+  console.log('   which other load on the machine does not change; wall-clock MB/s it does.');
+  console.log(broadcast);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const loadAtStart = loadavg();
   log(`broadcast: ${broadcastMib} MiB, ${broadcastRepeats} transfers per row`);
   const broadcast = await broadcastTable();
+  if (options.broadcastOnly) {
+    printBroadcast(broadcast);
+    return;
+  }
 
   const labels = [`in one process, ${backend} (baseline)`, `in one process, ${otherBackend} (backend reference)`, `local cluster, 1 worker (${backend})`, `local cluster, 2 workers (${backend})`];
   const measure = [() => inProcessTasksPerSecond(backend), () => inProcessTasksPerSecond(otherBackend), () => clusterTasksPerSecond(1), () => clusterTasksPerSecond(2)];
@@ -346,11 +361,7 @@ async function main(): Promise<void> {
   console.log(`\n1. Training throughput: ${steps} timed meta-steps (after ${warmup} warm-up steps) × meta-batch ${META_BATCH}, 5-shot, 1 inner step, MLP 1-40-40-1;`);
   console.log(`   ${repeats} runs each, interleaved; ratios of medians. ${cpus().length} cores: with 2 workers the coordinator and both workers share them.`);
   console.log(training.toString());
-  console.log(`\n2. Parameter broadcast on loopback: ${broadcastMib} MiB float32 in 4 tensors, ${broadcastRepeats} transfers per row (after one warm-up), server and`);
-  console.log('   client in this process for gRPC and TCP alike. 1 MiB = the production chunk size; 64 KiB via a benchmark-only ParamVersions subclass.');
-  console.log('   ÷ TCP: ratio of medians to raw TCP with the same chunk/write size. CPU-s: user + system CPU of this process (both ends),');
-  console.log('   which other load on the machine does not change; wall-clock MB/s it does.');
-  console.log(broadcast);
+  printBroadcast(broadcast);
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   console.log(`Elapsed ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the start ${load(loadAtStart)}, at the end ${load(loadavg())} (${cpus().length} cores, shared).`);
 }

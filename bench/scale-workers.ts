@@ -3,7 +3,7 @@
  * the simulated engine (src/sim) against `--coordinator`, until SIGTERM; then prints its own CPU time as JSON
  * (`{"cpuSeconds": …}`) on stdout, so the benchmark can report what the harness cost.
  *
- *   npx tsx bench/scale-workers.ts --coordinator 127.0.0.1:PORT --token T --count 64 --time-model '{"kind":"fixed","ms":100}'
+ *   npx tsx bench/scale-workers.ts --coordinator 127.0.0.1:PORT --token T --count 64 [--concurrency 1] --time-model '{"kind":"fixed","ms":100}'
  */
 import { Command } from 'commander';
 import { createLogger } from '../src/core/logger';
@@ -17,16 +17,17 @@ const o = new Command()
   .requiredOption('--token <token>', 'run token')
   .requiredOption('--count <n>', 'workers in this process', positiveInt)
   .requiredOption('--time-model <json>', 'task time model (src/sim/time-model.ts)')
+  .option('--concurrency <n>', 'task slots per worker', positiveInt, 1)
   .option('--name <prefix>', 'worker name prefix', 'sim')
   .parse()
-  .opts<{ coordinator: string; token: string; count: number; timeModel: string; name: string }>();
+  .opts<{ coordinator: string; token: string; count: number; timeModel: string; name: string; concurrency: number }>();
 
 const time = timeModelSchema.parse(JSON.parse(o.timeModel));
 const log = createLogger('sim-worker');
 log.level = 'warn';
 const workers = Array.from(
   { length: o.count },
-  (_, i) => new Worker({ address: o.coordinator, token: o.token, name: `${o.name}-${i}`, backend: 'simulated', log, createEngine: async (config) => simulatedEngine(config, time, `${o.name}-${i}`) }),
+  (_, i) => new Worker({ address: o.coordinator, token: o.token, name: `${o.name}-${i}`, backend: 'simulated', log, concurrency: o.concurrency, createEngine: async (config) => simulatedEngine(config, time, `${o.name}-${i}`) }),
 );
 const running = workers.map((w) => w.run().catch((err: Error) => log.error({ err: err.message }, 'simulated worker failed')));
 process.on('SIGTERM', () => {

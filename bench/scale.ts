@@ -2,18 +2,26 @@
  * The coordinator at scale (issue 10), measured with simulated workers: the real in-process coordinator
  * (src/coordinator) and real gRPC workers over loopback whose task execution is a time model and whose
  * meta-gradients are synthetic tensors of the model's real shapes (src/sim; hosted `--hosts` processes of
- * bench/scale-workers.ts). Meta-batch = one task per worker, so the ideal step time is one task time.
+ * bench/scale-workers.ts). Meta-batch = one task per worker slot (workers × `--concurrency`), so the ideal step
+ * time is one task time.
  *
- *   npx tsx bench/scale.ts [--workers 1,8,64,256] [--models sinusoid,quickstart,5mb] [--task-ms 100] [--steps 8] [--hosts 4] [--stragglers]
+ *   npx tsx bench/scale.ts [--workers 1,8,64,256,512] [--models sinusoid,quickstart,5mb] [--task-ms 100] [--steps 8] [--hosts 4]
+ *     [--concurrency 1] [--aggregation per-task|per-worker] [--stragglers]
  *
  * Per row: meta-steps/s against the ideal (1 / task time), scaling efficiency (ideal / mean step time, steps 2..S;
  * step 1 includes the workers' first parameter fetch), coordinator CPU per task, p50/p99 step overhead (step time
- * − task time), the coordinator's peak RSS, payload bytes per step (gradients in + parameters out, from the specs),
- * and the harness's own CPU (all host processes, per wall second). `--stragglers` adds, per model, a row at the
+ * − task time), the coordinator's peak RSS, payload bytes per step (gradients in + parameters out, measured by the
+ * coordinator's metrics over steps 2..S), and the harness's own CPU (all host processes, per wall second). The
+ * `bound` column is what loopback allows: task time / max(task time, payload per step ÷ the raw TCP loopback rate
+ * measured at the start of the run, both ends in this process): a step cannot finish before its payload has
+ * crossed loopback once. `--aggregation per-worker` runs groups of `--concurrency` tasks per assignment
+ * (`runtime.aggregation`, docs/wire.md "Aggregation"). `--stragglers` adds, per model, a row at the
  * largest worker count with 1% of tasks 10× slower, without and with speculative backups (`runtime.speculativeAfter`
  * 0.9). Note: a step with W tasks has a 1 − 0.99^W chance of holding a straggler (92% at 256).
  */
 import { spawn } from 'node:child_process';
+import { createServer, connect, type AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,23 +29,23 @@ import Table from 'cli-table3';
 import { Command } from 'commander';
 import { parseRunConfig, type RunConfigInput } from '../src/core/config';
 import { createLogger } from '../src/core/logger';
-import { countParams, zerosFromSpec } from '../src/core/param-set';
+import { createMetricsRegistry } from '../src/core/metrics';
 import { Coordinator } from '../src/coordinator/coordinator';
-import { architectureOf } from '../src/model/architecture';
-import { metaParamSpec } from '../src/meta/meta-params';
-import { taskFamilyFor } from '../src/tasks/task-family';
 import type { TimeModel } from '../src/sim/time-model';
 import { tableStyle } from '../src/cli/options';
 
 const o = new Command()
-  .option('--workers <list>', 'simulated worker counts', '1,8,64,256')
+  .option('--workers <list>', 'simulated worker counts', '1,8,64,256,512')
   .option('--models <list>', 'sinusoid (MLP 1-40-40-1), quickstart (examples/quickstart.yaml model), 5mb (16,384 × 80 embeddings)', 'sinusoid,quickstart,5mb')
   .option('--task-ms <ms>', 'task time of the fixed time model', '100')
   .option('--steps <n>', 'meta-steps per row', '8')
   .option('--hosts <n>', 'processes hosting the simulated workers', '4')
+  .option('--concurrency <n>', 'task slots per simulated worker', '1')
+  .option('--aggregation <mode>', 'runtime.aggregation: per-task or per-worker (groups of --concurrency tasks)', 'per-task')
   .option('--stragglers', 'add a row with 1% stragglers 10× slower at the largest worker count', false)
   .parse()
-  .opts<{ workers: string; models: string; taskMs: string; steps: string; hosts: string; stragglers: boolean }>();
+  .opts<{ workers: string; models: string; taskMs: string; steps: string; hosts: string; concurrency: string; aggregation: 'per-task' | 'per-worker'; stragglers: boolean }>();
+const concurrency = Number(o.concurrency);
 
 const MODELS: Record<string, Pick<RunConfigInput, 'task' | 'model'>> = {
   sinusoid: { task: { family: 'sinusoid', shots: 5, queryShots: 10 }, model: { kind: 'sinusoid-mlp', hidden: [40, 40] } },
@@ -61,21 +69,27 @@ async function measure(row: Row) {
   const config = parseRunConfig({
     name: 'bench-scale',
     ...MODELS[row.model]!,
-    algorithm: { name: 'fomaml', metaBatchSize: row.workers },
+    algorithm: { name: 'fomaml', metaBatchSize: row.workers * concurrency },
     training: { maxSteps: steps, evalEverySteps: 1_000_000, evalTasks: 1, checkpointEverySteps: 1_000_000, keepCheckpoints: 1, patience: 1000 },
     evaluation: { testTasks: 1, adaptSteps: 0, baselines: [] },
-    runtime: { outDir: dir, leaseTimeoutMs: 600_000, ...(row.speculativeAfter ? { speculativeAfter: row.speculativeAfter } : {}) },
+    runtime: { outDir: dir, leaseTimeoutMs: 600_000, workerConcurrency: concurrency, aggregation: o.aggregation, aggregationGroup: concurrency, ...(row.speculativeAfter ? { speculativeAfter: row.speculativeAfter } : {}) },
     compression: { enabled: false },
   } satisfies RunConfigInput);
   const log = createLogger('coordinator');
   log.level = 'warn';
   const token = 'bench-scale-token';
-  const coordinator = new Coordinator({ config, token, resume: false, log });
+  const registry = createMetricsRegistry({ run: 'bench' });
+  const coordinator = new Coordinator({ config, token, resume: false, log, registry });
+  const payloadBytes = async () => {
+    const text = await registry.metrics();
+    const series = (name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name}{`))!.split(' ').at(-1));
+    return series('metatrain_param_broadcast_bytes_total') + series('metatrain_gradient_bytes_received_total');
+  };
   const port = await coordinator.start('127.0.0.1:0');
   const hosts = Math.min(Number(o.hosts), row.workers);
   const children = Array.from({ length: hosts }, (_, h) => {
     const count = Math.floor(row.workers / hosts) + (h < row.workers % hosts ? 1 : 0);
-    const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'scale-workers.ts'), '--coordinator', `127.0.0.1:${port}`, '--token', token, '--count', String(count), '--time-model', JSON.stringify(row.time), '--name', `h${h}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'scale-workers.ts'), '--coordinator', `127.0.0.1:${port}`, '--token', token, '--count', String(count), '--concurrency', String(concurrency), '--time-model', JSON.stringify(row.time), '--name', `h${h}`], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     return { child, output: () => out };
@@ -86,11 +100,14 @@ async function measure(row: Row) {
   });
   const durations: number[] = [];
   let peakRss = 0;
+  let bytesAtStep1 = 0;
+  let bytesAtEnd = 0;
   let cpuAtStep1 = process.cpuUsage();
   let wallAtStep1 = performance.now();
   coordinator.events.on('step', (e) => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     if (e.step === 1) {
+      void payloadBytes().then((b) => (bytesAtStep1 = b));
       cpuAtStep1 = process.cpuUsage();
       wallAtStep1 = performance.now();
     } else durations.push(e.durationSeconds);
@@ -99,6 +116,7 @@ async function measure(row: Row) {
   let wallAtEnd = performance.now();
   coordinator.events.on('step', (e) => {
     if (e.step === steps) {
+      void payloadBytes().then((b) => (bytesAtEnd = b));
       cpuAtEnd = process.cpuUsage(cpuAtStep1);
       wallAtEnd = performance.now();
     }
@@ -117,11 +135,10 @@ async function measure(row: Row) {
   );
   await coordinator.close();
   rmSync(dir, { recursive: true, force: true });
-  const family = taskFamilyFor(config);
-  const metaParams = countParams(zerosFromSpec(metaParamSpec(architectureOf(config.model, family.outputs), config.algorithm)));
   const taskSeconds = row.time.ms / 1000;
   const mean = durations.reduce((a, b) => a + b, 0) / durations.length;
-  const tasks = row.workers * durations.length;
+  const tasks = row.workers * concurrency * durations.length;
+  const bytesPerStep = (bytesAtEnd - bytesAtStep1) / durations.length;
   const coordinatorCpu = (cpuAtEnd.user + cpuAtEnd.system) / 1e6;
   return {
     stepsPerSecond: 1 / mean,
@@ -131,17 +148,51 @@ async function measure(row: Row) {
     p50: quantile(durations, 0.5) - taskSeconds,
     p99: quantile(durations, 0.99) - taskSeconds,
     rssMiB: peakRss / 2 ** 20,
-    bytesPerStep: 2 * 4 * metaParams * row.workers,
+    bytesPerStep,
+    bound: taskSeconds / Math.max(taskSeconds, bytesPerStep / loopbackBytesPerSecond),
     coordinatorCpuShare: coordinatorCpu / ((wallAtEnd - wallAtStep1) / 1000),
     harnessCpuShare: harnessCpu.reduce((a, b) => a + b, 0) / harnessWall,
   };
 }
 
+let loopbackBytesPerSecond = Infinity;
+
+/** Bytes per second of one raw TCP transfer of `bytes` over loopback (node:net, 1 MiB writes, both ends here); the best of 3. */
+async function loopbackRate(bytes: number): Promise<number> {
+  const block = Buffer.alloc(1 << 20, 1);
+  const server = createServer((socket) => {
+    let sent = 0;
+    const pump = () => {
+      while (sent < bytes) {
+        sent += block.length;
+        if (!socket.write(block)) return void socket.once('drain', pump);
+      }
+      socket.end();
+    };
+    pump();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let best = 0;
+  for (let r = 0; r < 3; r++) {
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.on('data', () => undefined);
+      socket.on('error', reject);
+      socket.on('end', () => resolve());
+    });
+    best = Math.max(best, bytes / ((performance.now() - started) / 1000));
+  }
+  await new Promise((resolve) => server.close(resolve));
+  return best;
+}
+
 async function main(): Promise<void> {
   const table = new Table({
     style: tableStyle(),
-    head: ['model', 'workers', 'time model', 'meta-steps/s', 'ideal', 'efficiency', 'coord. CPU/task', 'p50 / p99 overhead', 'coord. RSS', 'payload/step', 'coord. CPU', 'harness CPU'],
+    head: ['model', 'workers', 'time model', 'meta-steps/s', 'ideal', 'efficiency', 'bound', 'coord. CPU/task', 'p50 / p99 overhead', 'coord. RSS', 'payload/step', 'coord. CPU', 'harness CPU'],
   });
+  loopbackBytesPerSecond = await loopbackRate(64 << 20);
   const counts = o.workers.split(',').map(Number);
   const taskMs = Number(o.taskMs);
   for (const model of o.models.split(',')) {
@@ -153,11 +204,12 @@ async function main(): Promise<void> {
     for (const row of rows) {
       const r = await measure(row);
       const time = `${taskMs} ms${row.time.stragglerFraction > 0 ? `, 1% × ${row.time.stragglerFactor}` : ''}${row.speculativeAfter ? `, backups after ${100 * row.speculativeAfter}%` : ''}`;
-      table.push([model, row.workers, time, r.stepsPerSecond.toFixed(2), r.ideal.toFixed(2), `${(100 * r.efficiency).toFixed(1)}%`, `${r.cpuPerTaskMs.toFixed(2)} ms`, `${(1000 * r.p50).toFixed(0)} / ${(1000 * r.p99).toFixed(0)} ms`, `${r.rssMiB.toFixed(0)} MiB`, `${(r.bytesPerStep / 1e6).toFixed(1)} MB`, `${(100 * r.coordinatorCpuShare).toFixed(0)}%`, `${(100 * r.harnessCpuShare).toFixed(0)}%`]);
+      table.push([model, row.workers, time, r.stepsPerSecond.toFixed(2), r.ideal.toFixed(2), `${(100 * r.efficiency).toFixed(1)}%`, `${(100 * r.bound).toFixed(0)}%`, `${r.cpuPerTaskMs.toFixed(2)} ms`, `${(1000 * r.p50).toFixed(0)} / ${(1000 * r.p99).toFixed(0)} ms`, `${r.rssMiB.toFixed(0)} MiB`, `${(r.bytesPerStep / 1e6).toFixed(1)} MB`, `${(100 * r.coordinatorCpuShare).toFixed(0)}%`, `${(100 * r.harnessCpuShare).toFixed(0)}%`]);
       process.stderr.write(`${model} × ${row.workers}: ${(100 * r.efficiency).toFixed(1)}% efficiency\n`);
     }
   }
-  console.log(`Coordinator scaling with simulated workers (fixed ${taskMs} ms tasks, meta-batch = workers, ${o.steps} steps per row; CPU shares are of one core)`);
+  console.log(`Coordinator scaling with simulated workers (fixed ${taskMs} ms tasks, ${concurrency} slot(s) per worker, meta-batch = slots, aggregation ${o.aggregation}, ${o.steps} steps per row; CPU shares are of one core)`);
+  console.log(`Raw TCP loopback, measured at the start: ${(loopbackBytesPerSecond / 1e6).toFixed(0)} MB/s; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${cpus().length} cores, shared).`);
   console.log(table.toString());
 }
 

@@ -108,6 +108,7 @@ export class Coordinator {
       configJson: JSON.stringify(workerConfig(config)),
       dispatcher: this.dispatcher,
       versions: this.versions,
+      tasksPerAssignment: config.runtime.aggregation === 'per-worker' ? config.runtime.aggregationGroup : 1,
       validateResult: (item, gradient, metrics) => this.validateResult(item, gradient, metrics),
       status: () => this.status(),
       log: o.log,

@@ -10,8 +10,10 @@ import type { ParamSet } from '../core/param-set';
 import { ChunkAssembler } from '../core/tensor-chunks';
 import { RateLimitedLog } from '../core/rate-limited-log';
 import { checkToken, type TlsFiles } from '../wire/credentials';
-import { MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorHandlers, type RunStatus, type WorkerMessage } from '../wire/proto';
+import type { TensorChunk } from '../wire/generated/metatrain/v1/TensorChunk';
+import { MAX_MESSAGE_BYTES, type CoordinatorHandlers, type RunStatus, type WorkerMessage } from '../wire/proto';
 import { taskSpecToMessage } from '../wire/task-spec-codec';
+import { coordinatorServiceWithPreEncodedChunks } from '../wire/pre-encoded';
 import type { TaskDispatcher } from './task-dispatcher';
 import { GrpcListener } from './grpc-listener';
 import { joinMessageBytes, MAX_WORKER_NAME_CHARS } from './message-size';
@@ -40,6 +42,11 @@ export interface CoordinatorServerOptions {
   validateResult(item: WorkItem, gradient: ParamSet | undefined, metrics: WorkMetrics): ResultRejection | undefined;
   status(): RunStatus;
   log: Logger;
+  /**
+   * Tasks one train assignment holds (`runtime.aggregationGroup` with per-worker aggregation): a worker of
+   * concurrency c gets ⌈c / this⌉ slots, so that it runs about c tasks at once. @default 1
+   */
+  tasksPerAssignment?: number;
   /** Called when a worker joins or leaves (for metrics and progress). */
   onMembership?(workers: number): void;
   /** Called when a parameter version has been streamed to a worker, with its payload bytes (for metrics). */
@@ -91,7 +98,7 @@ export class CoordinatorServer {
         callback(null, this.o.status());
       },
     };
-    this.server.addService(metatrainProto().Coordinator.service, handlers);
+    this.server.addService(coordinatorServiceWithPreEncodedChunks(), handlers as unknown as grpc.UntypedServiceImplementation);
     this.refusedLog = new RateLimitedLog(o.log);
     this.listener = new GrpcListener({ server: this.server, tls: o.tls, log: this.refusedLog });
   }
@@ -152,7 +159,7 @@ export class CoordinatorServer {
           this.o.dispatcher.addWorker({
             id,
             name: msg.hello.workerName,
-            capacity: Math.max(1, Math.min(64, msg.hello.concurrency || 1)),
+            capacity: Math.ceil(Math.max(1, Math.min(64, msg.hello.concurrency || 1)) / (this.o.tasksPerAssignment ?? 1)),
             assign: (item, assignmentId, attempt, deadline) => this.send(call, { assignment: toAssignment(item, assignmentId, attempt, deadline) }, `the Assignment of task ${item.key}`),
             cancel: (assignmentId) => call.write({ cancel: { assignmentId } }),
           });
@@ -257,22 +264,23 @@ export class CoordinatorServer {
       call.emit('error', denied);
       return;
     }
-    const chunks = this.o.versions.chunks(call.request.version);
+    const chunks = this.o.versions.encoded(call.request.version);
     if (!chunks) {
       call.emit('error', { code: grpc.status.NOT_FOUND, details: `parameter version ${JSON.stringify(call.request.version)} is not published` });
       return;
     }
+    const bytes = this.o.versions.bytes(call.request.version);
     let i = 0;
     const pump = () => {
       while (i < chunks.length) {
-        const c = chunks[i++]!;
-        if (!call.write({ ...c, data: Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength) })) {
+        // A pre-encoded TensorChunk: the service's serializer writes it as it is (src/wire/pre-encoded.ts).
+        if (!call.write(chunks[i++]! as unknown as TensorChunk)) {
           call.once('drain', pump);
           return;
         }
       }
       call.end();
-      this.o.onParametersSent?.(chunks.reduce((a, c) => a + c.data.byteLength, 0));
+      this.o.onParametersSent?.(bytes);
     };
     pump();
   }
@@ -288,6 +296,7 @@ function toAssignment(item: WorkItem, assignmentId: string, attempt: number, dea
     paramVersion: item.paramVersion,
     paramKind: PARAM_KIND[item.paramKind ?? 'meta'],
     task: item.task ? taskSpecToMessage(item.task) : null,
+    group: (item.group ?? []).map(taskSpecToMessage),
     evalSteps: item.evalSteps ?? 0,
     resetHead: item.resetHead ?? false,
     batchSeed: item.batchSeed ?? 0,

@@ -15,7 +15,8 @@ import { z } from 'zod';
 import { initMetaParams } from '../meta/meta-params';
 import { loadPretrainedBody, withPretrainedBody, type PretrainedBody } from '../pretrain/pretrained-body';
 import { Adam } from '../meta/adam';
-import { meanGradient } from './aggregate';
+import { OrderedMean } from './aggregate';
+import { trainItems } from './train-items';
 import { ConvergenceTracker, type ConvergenceState } from './convergence';
 import type { RunContext } from './run-context';
 import type { TrainHistory } from '../summary';
@@ -171,36 +172,43 @@ export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaT
     events.emit('checkpoint', { step, path: saved.path, bytes: saved.bytesWritten, durationSeconds: saved.totalSeconds, best: isBest });
   };
 
+  /** The train items of step `s` (parameter version of step s − 1). */
+  const itemsOf = (s: number): WorkItem[] =>
+    trainItems(s, metaVersion(s - 1), (i) => family.sampleSpec('train', deriveSeed(config.seed, 'train', s, i)), algorithm.metaBatchSize, config.runtime.aggregation === 'per-worker' ? config.runtime.aggregationGroup : undefined);
+  const prepared = new Map<number, WorkItem[]>();
   versions.publish(metaVersion(step), params);
   let lastCheckpointed = step;
   while (!converged && step < training.maxSteps) {
     if (ctx.stopping()) break;
     const next = step + 1;
     const started = performance.now();
-    const items: WorkItem[] = Array.from({ length: algorithm.metaBatchSize }, (_, i) => ({
-      key: `train/${next}/${i}`,
-      kind: 'train',
-      step: next,
-      index: i,
-      paramVersion: metaVersion(step),
-      task: family.sampleSpec('train', deriveSeed(config.seed, 'train', next, i)),
-    }));
+    const items = prepared.get(next) ?? itemsOf(next);
+    prepared.clear();
     let results: WorkResult[];
+    // Summed in index order as results arrive (./aggregate.ts): the same bits as summing at the end. Per-worker
+    // aggregation: the items are groups whose results are sums; the mean divides by the task count.
+    const sum = new OrderedMean(items.length, algorithm.metaBatchSize);
     try {
-      results = await dispatcher.runBatch(items);
+      const batch = dispatcher.runBatch(items, (i, r) => sum.add(i, r.gradient!));
+      // Sampling a step's task specs takes ~0.7 ms per text task: the next step's are sampled while this one
+      // runs (after the assignments went out), not between steps.
+      if (next < training.maxSteps) setImmediate(() => prepared.set(next + 1, itemsOf(next + 1)));
+      results = await batch;
     } catch (err) {
       if (ctx.stopping()) break;
       throw err;
     }
-    const gradient = meanGradient(results.map((r) => r.gradient!));
+    const gradient = sum.mean();
     params = adam.step(params, gradient);
     step = next;
     versions.publish(metaVersion(step), params);
     const durationSeconds = (performance.now() - started) / 1000;
-    const metaLoss = mean(results.map((r) => r.metrics.queryLoss));
-    const metaMetric = mean(results.map((r) => r.metrics.queryMetric));
+    // A group's metrics are the means over its tasks: weighted by its task count, these are means over all tasks.
+    const tasksOf = (i: number) => items[i]!.group?.length ?? 1;
+    const metaLoss = results.reduce((a, r, i) => a + r.metrics.queryLoss * tasksOf(i), 0) / algorithm.metaBatchSize;
+    const metaMetric = results.reduce((a, r, i) => a + r.metrics.queryMetric * tasksOf(i), 0) / algorithm.metaBatchSize;
     if (!Number.isFinite(metaLoss)) throw new RunFailedError(`meta-loss is ${metaLoss} at step ${step}: training diverged (lower algorithm.outerLr or algorithm.innerLr)`);
-    const tasksPerSecond = items.length / durationSeconds;
+    const tasksPerSecond = algorithm.metaBatchSize / durationSeconds;
     history.steps.push(step);
     history.metaLoss.push(metaLoss);
     history.metaMetric.push(metaMetric);

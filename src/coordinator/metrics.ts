@@ -6,6 +6,7 @@
  */
 import type { Counter, Registry } from 'prom-client';
 import type { RunConfig } from '../core/config';
+import { countParams } from '../core/param-set';
 import { TASK_BUCKETS_SECONDS, counter, gauge, histogram } from '../core/metrics';
 import { taskMetric } from '../tasks/family';
 import type { RunEvents } from './run-events';
@@ -86,8 +87,11 @@ export class CoordinatorMetrics {
     dispatcher.on('dispatched', (item: WorkItem) => dispatched.inc({ kind: item.kind }));
     dispatcher.on('redispatched', (item: WorkItem) => redispatched.inc({ kind: item.kind }));
     dispatcher.on('failed', (item: WorkItem) => failed.inc({ kind: item.kind }));
+    const gradientBytes = counter(registry, { name: 'metatrain_gradient_bytes_received_total', help: 'Gradient payload bytes of accepted results (float32), all kinds; per-worker aggregation sends one gradient per group.' });
+    gradientBytes.inc(0);
     dispatcher.on('completed', (item: WorkItem, result: WorkResult) => {
       completed.inc({ kind: item.kind });
+      if (result.gradient) gradientBytes.inc(4 * countParams(result.gradient));
       taskSeconds.observe({ kind: item.kind }, result.metrics.durationSeconds);
     });
 

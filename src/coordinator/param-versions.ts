@@ -1,16 +1,20 @@
 /**
  * Published parameter versions. Each version is an immutable ParamSet with a name (`meta/41`, `random`,
- * `transfer/200`), pre-split into wire chunks once, so that N workers fetching it cost no extra encoding.
+ * `transfer/200`), pre-split into wire chunks once and those encoded to protobuf once (on the first fetch), so
+ * that N workers fetching it cost no extra splitting or encoding.
  * Old `meta/*` versions are dropped once newer ones exist (a task names the version it needs; only the current
  * step's version is needed by then).
  */
 import { chunkParamSet, type TensorChunkData } from '../core/tensor-chunks';
 import type { ParamSet } from '../core/param-set';
+import { encodeChunk, type EncodedChunk } from '../wire/pre-encoded';
 
 interface Version {
   params: ParamSet;
   chunks: TensorChunkData[];
   bytes: number;
+  /** The protobuf encoding of `chunks(name)`, made on the first fetch. */
+  encoded?: EncodedChunk[];
 }
 
 /** Store of parameter versions served by GetParameters. */
@@ -35,6 +39,14 @@ export class ParamVersions {
   /** Chunks of a version, or undefined if unknown. */
   chunks(name: string): readonly TensorChunkData[] | undefined {
     return this.versions.get(name)?.chunks;
+  }
+
+  /** The chunks of a version as encoded `TensorChunk` messages (encoded once, then shared), or undefined if unknown. */
+  encoded(name: string): readonly EncodedChunk[] | undefined {
+    const v = this.versions.get(name);
+    if (!v) return undefined;
+    v.encoded ??= this.chunks(name)!.map(encodeChunk);
+    return v.encoded;
   }
 
   /** Payload bytes of a version (0 if unknown). */

@@ -34,6 +34,17 @@ export const runtimeSchema = z
      * parameters are the same with or without. Omitted = no backups.
      */
     speculativeAfter: z.number().gt(0).max(1).optional(),
+    /**
+     * How a step's meta-gradients reach the coordinator (issue 10; docs/wire.md, "Aggregation"). `per-task`: one
+     * gradient per task, summed by the coordinator in task-index order in float64. `per-worker`: tasks go out in
+     * fixed groups of `aggregationGroup` consecutive task indices, one group per assignment; the worker runs the
+     * group's tasks and sends one gradient, their float64 sum in index order rounded to float32, so 1/G of the
+     * gradient bytes. Bitwise identical whatever the worker count and arrival order for a fixed group size; not
+     * bitwise equal to `per-task` (one float32 rounding per group). @default per-task
+     */
+    aggregation: z.enum(['per-task', 'per-worker']).default('per-task'),
+    /** Tasks per group with `aggregation: per-worker` (set it to `workerConcurrency`). @default 4 */
+    aggregationGroup: positiveInt.default(4),
     /** gRPC listen address of the coordinator (port 0 = any free port). @default 127.0.0.1:0 */
     listen: z.string().default('127.0.0.1:0'),
     /** gRPC keepalive ping interval and timeout of the coordinator; at least {@link MIN_KEEPALIVE_MS}. @default 5000 */

@@ -52,6 +52,10 @@ interface Pending {
   done: boolean;
   /** Backup attempts issued (at most one). */
   backups: number;
+  /** Live leases of this item (at most two: the attempt and its backup). */
+  leases: Set<Lease>;
+  /** Told of the winning result before the batch resolves (runBatch's `onResult`). */
+  onResult?: (result: WorkResult) => void;
 }
 
 /** The items of one runBatch call. */
@@ -128,14 +132,16 @@ export class TaskDispatcher extends EventEmitter {
 
   /**
    * Runs all items and resolves with their results in item order.
+   * @param onResult called with (position in `items`, result) as each item completes, in completion order (the
+   *   coordinator aggregates while the batch runs); it must not throw.
    * @throws RunFailedError when an item fails `maxAttempts` times (the other items are abandoned).
    */
-  runBatch(items: readonly WorkItem[]): Promise<WorkResult[]> {
+  runBatch(items: readonly WorkItem[], onResult?: (position: number, result: WorkResult) => void): Promise<WorkResult[]> {
     const pendings: Pending[] = [];
     const promises = items.map(
-      (item) =>
+      (item, position) =>
         new Promise<WorkResult>((resolve, reject) => {
-          const p: Pending = { item, attempt: 0, failedOn: new Set(), resolve, reject, done: false, backups: 0 };
+          const p: Pending = { item, attempt: 0, failedOn: new Set(), resolve, reject, done: false, backups: 0, leases: new Set(), onResult: onResult && ((r) => onResult(position, r)) };
           pendings.push(p);
           this.queue.push(p);
         }),
@@ -165,6 +171,7 @@ export class TaskDispatcher extends EventEmitter {
       this.workers.get(other.workerId)?.cancel(other.assignmentId);
     }
     this.emit('completed', lease.pending.item, result);
+    lease.pending.onResult?.(result);
     lease.pending.resolve(result);
     this.pump();
     return true;
@@ -204,11 +211,9 @@ export class TaskDispatcher extends EventEmitter {
     p.done = true;
     const i = this.queue.indexOf(p);
     if (i >= 0) this.queue.splice(i, 1);
-    for (const lease of [...this.leases.values()]) {
-      if (lease.pending === p) {
-        this.endLease(lease);
-        this.workers.get(lease.workerId)?.cancel(lease.assignmentId);
-      }
+    for (const lease of this.leasesOf(p)) {
+      this.endLease(lease);
+      this.workers.get(lease.workerId)?.cancel(lease.assignmentId);
     }
   }
 
@@ -219,7 +224,7 @@ export class TaskDispatcher extends EventEmitter {
 
   /** The live leases of `p`. */
   private leasesOf(p: Pending): Lease[] {
-    return [...this.leases.values()].filter((l) => l.pending === p);
+    return [...p.leases];
   }
 
   private retry(p: Pending, reason: string): void {
@@ -237,6 +242,7 @@ export class TaskDispatcher extends EventEmitter {
 
   private endLease(lease: Lease): void {
     clearTimeout(lease.timer);
+    lease.pending.leases.delete(lease);
     if (this.leases.delete(lease.assignmentId)) {
       const n = this.busy.get(lease.workerId);
       if (n !== undefined) this.busy.set(lease.workerId, n - 1);
@@ -248,7 +254,7 @@ export class TaskDispatcher extends EventEmitter {
    * is joined. `null`: no worker has a free slot at all; `undefined`: only workers that failed `p` are free.
    */
   private pickWorker(p: Pending): WorkerSlot | null | undefined {
-    const avoidAll = [...this.workers.keys()].every((id) => p.failedOn.has(id));
+    const avoidAll = p.failedOn.size >= this.workers.size && [...this.workers.keys()].every((id) => p.failedOn.has(id));
     let best: WorkerSlot | undefined;
     let bestFree = 0;
     let anyFree = false;
@@ -303,6 +309,7 @@ export class TaskDispatcher extends EventEmitter {
     };
     lease.timer.unref();
     this.leases.set(assignmentId, lease);
+    p.leases.add(lease);
     this.busy.set(worker.id, (this.busy.get(worker.id) ?? 0) + 1);
     worker.assign(p.item, assignmentId, p.attempt, deadline);
   }

@@ -26,6 +26,11 @@ export interface WorkItem {
   readonly paramKind?: ParamKind;
   /** `train` and `eval`. */
   readonly task?: TaskSpec;
+  /**
+   * `train` with `runtime.aggregation: per-worker`, instead of `task`: a group of the tasks of consecutive indices
+   * whose summed meta-gradient comes back as one result (`index` is then the group's index).
+   */
+  readonly group?: readonly TaskSpec[];
   /** `eval`: adaptation steps S. */
   readonly evalSteps?: number;
   /** `eval`: replace the head by a zero head of the task's ways (transfer baseline). */

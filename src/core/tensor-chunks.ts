@@ -79,11 +79,15 @@ export class ChunkAssembler {
     if (offset !== entry.filled) throw new ProtocolError(`${where}: chunk at offset ${offset}, expected ${entry.filled}`);
     const count = data.byteLength / 4;
     if (offset + count > totalElements) throw new ProtocolError(`${where}: chunk overruns the tensor (${offset + count} > ${totalElements})`);
-    const values = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+    // One copy, straight into the tensor (the wire bytes need not be 4-byte aligned), then the finiteness check
+    // on the copied values; `filled` only advances when they pass.
+    new Uint8Array(entry.data.buffer, entry.data.byteOffset + 4 * offset, data.byteLength).set(data);
+    const values = entry.data.subarray(offset, offset + count);
     for (let i = 0; i < count; i++) {
-      if (!Number.isFinite(values[i])) throw new NonFiniteError(`${where}: value ${values[i]} at index ${offset + i} is not finite`);
+      const v = values[i]!;
+      // v − v is 0 for every finite v and NaN for NaN and ±Infinity (faster than Number.isFinite here).
+      if (v - v !== 0) throw new NonFiniteError(`${where}: value ${v} at index ${offset + i} is not finite`);
     }
-    entry.data.set(values, offset);
     entry.filled += count;
   }
 

@@ -30,6 +30,13 @@ export function metatrainProto(): ProtoGrpcType['metatrain']['v1'] {
 /** Largest gRPC message either side accepts: 1 MiB of tensor data per chunk plus headroom. */
 export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
+/**
+ * HTTP/2 flow-control window a worker's channel advertises (`grpc-node.flow_control_window`), per stream and per
+ * connection: 16 MiB instead of HTTP/2's 64 KiB, so a parameter stream is not stalled every 64 KiB waiting for a
+ * WINDOW_UPDATE (issue 10, bench/runtime.ts table 2).
+ */
+export const FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
+
 export type { CoordinatorClient } from './generated/metatrain/v1/Coordinator';
 export type { CoordinatorHandlers } from './generated/metatrain/v1/Coordinator';
 export type { Assignment__Output as Assignment } from './generated/metatrain/v1/Assignment';

@@ -12,7 +12,7 @@ import { BackendError, ConfigError, DatasetError, UnsupportedGradientError } fro
 import { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
-import { MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
+import { FLOW_CONTROL_WINDOW_BYTES, MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
 import { tlsMismatch } from './connection-error';
 import { WORKER_TRANSITIONS, type WorkerState } from './worker-state';
 
@@ -136,6 +136,7 @@ export class CoordinatorConnection {
     const client = new Client(this.o.address, channelCredentials(this.o.tls), {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
       'grpc.keepalive_time_ms': keepalive,
       'grpc.keepalive_timeout_ms': keepalive,
       'grpc.keepalive_permit_without_calls': 1,

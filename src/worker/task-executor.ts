@@ -12,6 +12,7 @@ import { taskSpecFromMessage } from '../wire/task-spec-codec';
 import type { SessionLink } from './coordinator-connection';
 import type { Engine } from './engine';
 import type { ParamCache } from './param-cache';
+import { trainGroup } from './task-group';
 import { taskKindName, type TaskOutcome, type WorkerObserver } from './worker-observer';
 
 /** Settings of an executor. */
@@ -77,7 +78,7 @@ export class TaskExecutor {
       let gradient;
       let metrics;
       if (a.kind === 'TASK_KIND_TRAIN') {
-        const r = await engine.train(params, taskSpecFromMessage(a.task));
+        const r = a.group.length > 0 ? await trainGroup(engine, params, a.group.map(taskSpecFromMessage)) : await engine.train(params, taskSpecFromMessage(a.task));
         gradient = r.gradient;
         metrics = { queryLoss: r.loss, queryMetric: r.metric };
       } else if (a.kind === 'TASK_KIND_EVAL') {

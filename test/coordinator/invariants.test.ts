@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { paramSet, type ParamSet } from '../../src/core/param-set';
 import { CheckpointError, ShapeError } from '../../src/core/errors';
 import { trainingStateOf } from '../../src/coordinator/meta-train';
-import { meanGradient } from '../../src/coordinator/aggregate';
+import { meanGradient, OrderedMean } from '../../src/coordinator/aggregate';
+import { Rng } from '../../src/core/rng';
 import { ConvergenceTracker } from '../../src/coordinator/convergence';
 import { assertTransition, type RunPhase } from '../../src/coordinator/run-phase';
 
@@ -29,6 +30,29 @@ test('meanGradient sums in float64 and rounds once: the result does not depend o
   assert.notEqual(float32 / 4, 0.5, 'the example would not show the difference');
   assert.throws(() => meanGradient([]), ShapeError);
   assert.throws(() => meanGradient([grad(1, 2), grad(1)]), (e: Error) => e instanceof ShapeError && /gradient 1 lacks tensor w of 2 values/.test(e.message));
+});
+
+test('OrderedMean fed in any arrival order gives the bits of meanGradient in task order; bad indices are refused', () => {
+  const rng = new Rng(7);
+  // ±2^60 first, then small values: in task order the big ones cancel before the small ones come; in any order
+  // that adds a small value to 2^60 first, float64 loses it.
+  const grads = [grad(2 ** 60, 2 ** 60), grad(-(2 ** 60), -(2 ** 60)), ...Array.from({ length: 7 }, () => grad(rng.next() - 0.5, rng.next()))];
+  const expected = meanGradient(grads).get('w')!.data;
+  const reversedSum = Float32Array.from(expected, (_, j) => [...grads].reverse().reduce((a, g) => a + g.get('w')!.data[j]!, 0) / grads.length);
+  assert.notDeepEqual(new Uint32Array(reversedSum.buffer), new Uint32Array(expected.buffer), 'the example would not show an order dependence');
+  const arrivals = [[...grads.keys()], [...grads.keys()].reverse(), [4, 0, 8, 2, 1, 7, 3, 6, 5]];
+  for (const order of arrivals) {
+    const m = new OrderedMean(grads.length);
+    for (const i of order) m.add(i, grads[i]!);
+    assert.deepEqual(new Uint32Array(m.mean().get('w')!.data.buffer), new Uint32Array(expected.buffer), `arrival order ${order.join(',')}`);
+  }
+  const half = new OrderedMean(2, 4);
+  half.add(1, grad(2));
+  assert.throws(() => half.mean(), (e: Error) => e instanceof ShapeError && /0 of 2 gradients summed \(gradient 0 missing\)/.test(e.message));
+  assert.throws(() => half.add(1, grad(2)), /gradient 1 was added twice/);
+  assert.throws(() => half.add(2, grad(2)), /index 2 is outside 0\.\.1/);
+  half.add(0, grad(6));
+  assert.equal(half.mean().get('w')!.data[0], 2, 'partial sums divided by the task count');
 });
 
 test('ConvergenceTracker: improves by more than minDelta, converges after patience validations without, NaN never improves, resumes exactly', () => {
