@@ -13,7 +13,7 @@
  *
  * `--variant lora`: instead of the config's model, a 1-layer Transformer (`--d-model`, 2 heads, feed-forward
  * 2·d_model, same tokenizer and maxLength), pretrained once (`--pretrain-steps` MLM steps, in
- * runs/bench-sotu-layer1-pretrain) and meta-learned for `--meta-steps` steps twice from that body, with
+ * runs/bench-sotu-layer1-pretrain, kept and reused by the next invocation when its settings are the same) and meta-learned for `--meta-steps` steps twice from that body, with
  * `adapt: head` and with `adapt: lora` (rank `--lora-rank`, α 8), both with `--algorithm` (default fomaml:
  * second-order MAML through the attention layer takes about 20× longer per task than first order on 2 cores) and
  * the config's algorithm otherwise, 20 validation tasks, keepalive 30 s (a LoRA evaluation task blocks a
@@ -121,7 +121,6 @@ async function main(): Promise<void> {
     rmSync(config.runtime.outDir!, { recursive: true, force: true }); // the benchmark's own scratch run
     const pretrainStarted = performance.now();
     if (pretrain && !pretrained.has(pretrain.runtime.outDir!)) {
-      if (pretrain !== config) rmSync(pretrain.runtime.outDir!, { recursive: true, force: true });
       await runPretrainingStage(pretrain, () => false);
       pretrained.add(pretrain.runtime.outDir!);
     }
