@@ -15,7 +15,8 @@ import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, isAdaptedModelDir } from '../
 import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
 import { loadLabelledJsonl } from '../tasks/jsonl';
-import { positiveInt } from './options';
+import { countOf } from './count-words';
+import { nonNegativeInt } from './options';
 import { backendOption } from './backend-option';
 
 /** Where adaptation starts: a meta-learned checkpoint or a compressed model (int8 weights dequantized). */
@@ -40,11 +41,6 @@ export function atChanceLevel(accuracy: number, labels: number): boolean {
   return accuracy <= 1 / labels + 1e-6;
 }
 
-/** "1 step", "0 steps", "8 steps". */
-export function stepsWord(steps: number): string {
-  return `${steps} step${steps === 1 ? '' : 's'}`;
-}
-
 /** Registers the subcommand. */
 export function register(program: Command): void {
   program
@@ -53,7 +49,7 @@ export function register(program: Command): void {
     .requiredOption('--checkpoint <dir>', 'checkpoint directory printed by metatrain run, or a compressed model directory (runs/NAME/compressed)')
     .requiredOption('--data <file>', 'JSONL file, one {"text": ..., "label": ...} per line')
     .requiredOption('--out <dir>', 'directory to create for the adapted model')
-    .option('--max-steps <n>', 'largest number of fine-tuning steps considered', positiveInt, 50)
+    .option('--max-steps <n>', 'largest number of fine-tuning steps considered (0: the meta-initialization without fine-tuning)', nonNegativeInt, 50)
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; data: string; out: string; maxSteps: number; backend: string }) => {
       const out = resolve(o.out);
@@ -65,7 +61,7 @@ export function register(program: Command): void {
       const tokenizer = textTokenizerFor(init.model);
       const long = examples.filter((e) => tokenizer.tokenCount(e.text) > init.model.maxLength).length;
       if (long > 0) {
-        process.stderr.write(`warning: ${long} of ${examples.length} texts are longer than the model reads (model.maxLength ${init.model.maxLength} tokens, CLS included); only their first ${init.model.maxLength} tokens are used, as in training\n`);
+        process.stderr.write(`warning: ${long} of ${examples.length} texts ${long === 1 ? 'is' : 'are'} longer than the model reads (model.maxLength ${init.model.maxLength} tokens, CLS included); only their first ${init.model.maxLength} tokens are used, as in training\n`);
       }
       const resetHead = labels.length !== init.ways;
       if (resetHead && algorithms.get(init.algorithm.name).learnsInnerLr) {
@@ -99,7 +95,7 @@ export function register(program: Command): void {
         process.stderr.write(`warning: held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% is at chance level for ${labels.length} labels: the adapted model is no better than guessing; more examples per label may help\n`);
       }
       process.stdout.write(
-        `adapted to ${examples.length} examples of ${labels.length} labels: ${stepsWord(result.steps)} chosen, held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% on ${result.heldOutExamples} examples\n` +
+        `adapted to ${examples.length} examples of ${labels.length} labels: ${countOf(result.steps, 'step')} chosen, held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% on ${result.heldOutExamples} examples\n` +
           `wrote ${join(out, ADAPTED_PARAMS_FILE)} and ${join(out, ADAPTED_REPORT_FILE)}\n`,
       );
     });

@@ -9,6 +9,7 @@ import { predict, type Prediction, type TextSource } from '../meta/predict';
 import { initBackend, type BackendName } from '../model/backend';
 import { loadTextJsonl } from '../tasks/jsonl';
 import { backendOption } from './backend-option';
+import { countOf } from './count-words';
 import { tableStyle } from './options';
 
 /** Probabilities shown per text in the table (all of them are in `--json`). */
@@ -79,7 +80,7 @@ export function register(program: Command): void {
       if (labels && labels.every((l) => l !== undefined)) {
         const known = labels.filter((l) => adapted.labels.includes(l!)).length;
         const right = predictions.filter((p, i) => p.label === labels[i]).length;
-        process.stderr.write(`accuracy ${((100 * right) / labels.length).toFixed(1)}% (${right} of ${labels.length} labelled lines${known < labels.length ? `; ${labels.length - known} ${labels.length - known === 1 ? 'has a label' : 'have labels'} the model does not know` : ''})\n`);
+        process.stderr.write(`accuracy ${((100 * right) / labels.length).toFixed(1)}% (${right} of ${labels.length} labelled lines${known < labels.length ? `; ${countOf(labels.length - known, 'has a label', 'have labels')} the model does not know` : ''})\n`);
       }
     });
 }

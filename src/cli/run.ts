@@ -17,6 +17,7 @@ import { CheckpointStore } from '../checkpoint';
 import { SUMMARY_FILE } from '../summary';
 import { CheckpointError } from '../core/errors';
 import { backendOption } from './backend-option';
+import { countOf } from './count-words';
 import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
 
@@ -65,7 +66,7 @@ export function register(program: Command): void {
       cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds, writeReport: writeRunReport });
       const stopProgress = showProgress(cluster.coordinator.events, taskMetric(config));
       const port = await cluster.start();
-      process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${config.runtime.workers} ${config.runtime.backend} worker${config.runtime.workers === 1 ? '' : 's'}, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);
+      process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${countOf(config.runtime.workers, `${config.runtime.backend} worker`)}, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);
       const summary = await cluster.run();
       stopProgress();
       const dir = runDir(config);

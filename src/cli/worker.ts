@@ -27,6 +27,7 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'tasks accepted at once', positiveInt, 1)
     .option('--name <name>', 'worker name in logs and metrics')
     .option('--max-backoff-ms <ms>', 'largest reconnect delay', positiveInt, 5000)
+    .option('--keepalive-ms <ms>', "gRPC keepalive ping interval and timeout toward the coordinator (metatrain run passes the run's runtime.keepaliveMs)", positiveInt, 5000)
     .option('--token-file <file>', 'file holding the run token (default: env METATRAIN_TOKEN)')
     .option('--tls-ca <file>', 'CA of the coordinator certificate (mutual TLS)')
     .option('--tls-cert <file>', 'worker certificate')
@@ -35,7 +36,7 @@ export function register(program: Command): void {
     .option('--exit-with-parent', 'leave the run when stdin closes (used by metatrain run for its worker processes)', false)
     .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port, 0 = any free port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
     .option('--metrics-host <host>', 'bind address of the metrics port', '0.0.0.0')
-    .action(async (o: { coordinator: string; backend?: string; concurrency: number; name?: string; maxBackoffMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; logFile?: string; metricsPort?: number; metricsHost: string; exitWithParent: boolean }) => {
+    .action(async (o: { coordinator: string; backend?: string; concurrency: number; name?: string; maxBackoffMs: number; keepaliveMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; logFile?: string; metricsPort?: number; metricsHost: string; exitWithParent: boolean }) => {
       const chosen = o.backend ?? process.env.METATRAIN_BACKEND;
       if (chosen !== undefined && !BACKEND_NAMES.includes(chosen as BackendName)) {
         throw new Error(`unknown backend ${JSON.stringify(chosen)}: choose one of ${BACKEND_NAMES.join(', ')}`);
@@ -54,6 +55,7 @@ export function register(program: Command): void {
         name,
         concurrency: o.concurrency,
         maxBackoffMs: o.maxBackoffMs,
+        keepaliveMs: o.keepaliveMs,
         backend: chosen ?? 'config',
         createEngine: (config) => createTfjsEngine(config, (chosen as BackendName | undefined) ?? config.runtime.backend),
         log,

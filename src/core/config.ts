@@ -97,7 +97,7 @@ export const runConfigSchema = z
       }
     });
     if (c.algorithm.adapt === 'lora' && (c.model.kind !== 'transformer' || c.model.layers === 0 || c.model.loraRank === 0)) {
-      ctx.addIssue({ code: 'custom', path: ['algorithm', 'adapt'], message: `lora needs a transformer with layers ≥ 1 and model.loraRank ≥ 1 (the adapters sit on attention and feed-forward weights; model bert has none yet), got model ${c.model.kind}` });
+      ctx.addIssue({ code: 'custom', path: ['algorithm', 'adapt'], message: `lora needs a transformer with layers ≥ 1 and model.loraRank ≥ 1 (the adapters sit on attention and feed-forward weights; model bert has none yet), got model ${c.model.kind} with layers ${c.model.layers} and loraRank ${c.model.loraRank}` });
     }
     if (c.model.loraRank > 0 && c.algorithm.adapt !== 'lora') {
       ctx.addIssue({ code: 'custom', path: ['model', 'loraRank'], message: `adapters are only trained with algorithm.adapt: lora, got adapt: ${c.algorithm.adapt}` });

@@ -14,6 +14,7 @@ import { assertMatchesSpec, paramSet, zerosFromSpec, type ParamSet } from '../co
 import type { Model } from '../model/model';
 import { fromTensors, toTensors } from '../model/params-tf';
 import type { ExampleSet } from '../tasks/task';
+import type { FeatureCache } from './feature-cache';
 import { disposeAdapted, innerLoop, type InnerLr } from './inner-loop';
 import { adaptableNames, isLrName, lrName, modelParamsOf, type AlgorithmConfig } from './meta-params';
 
@@ -28,6 +29,8 @@ export interface AdaptOptions {
   readonly algorithm: AdaptingAlgorithm;
   /** Replace the head with zeros shaped as in `model.spec` before fine-tuning. @default false */
   readonly resetHead?: boolean;
+  /** Reuse the frozen body's features across calls (`adapt: head` only; ./feature-cache). @default none */
+  readonly featureCache?: FeatureCache;
 }
 
 /** Where fine-tuning starts: model parameters and inner rates as tensors (the caller disposes both). */
@@ -70,7 +73,8 @@ export function adaptParams(model: Model, metaParams: ParamSet, support: Example
   let start: AdaptationStart | undefined;
   try {
     start = adaptationStart(model, metaParams, options);
-    const adapted = innerLoop(model, start.params, encoded, { steps: options.steps, lr: start.lr, adaptable: start.adaptable, createGraph: false, prototypeHead: options.algorithm.headInit === 'prototypes' });
+    const bodyFeatures = options.featureCache?.bodyFeatures(model, metaParams, start.params);
+    const adapted = innerLoop(model, start.params, encoded, { steps: options.steps, lr: start.lr, adaptable: start.adaptable, createGraph: false, prototypeHead: options.algorithm.headInit === 'prototypes', bodyFeatures });
     const result = fromTensors(adapted);
     disposeAdapted(adapted, start.params);
     return result;

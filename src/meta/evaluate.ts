@@ -42,7 +42,7 @@ export function evaluateAdaptation(model: Model, params: ParamSet, task: Task, o
     held.push(query.x, query.y);
     start = adaptationStart(model, params, options);
     current = start.params;
-    const view = frozenBodyView(model, start.params, start.adaptable, [support, query]);
+    const view = frozenBodyView(model, start.params, start.adaptable, [support, query], options.featureCache?.bodyFeatures(model, params, start.params));
     held.push(...view.made);
     const [viewSupport, viewQuery] = view.batches as [EncodedBatch, EncodedBatch];
     // Proto-MAML: the head starts at the prototypes of the support set (0 steps of SGD from there).

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch, Model, TensorMap } from '../model/model';
+import type { BodyFeatures } from './feature-cache';
 
 /** A model and batches to run the inner loop on, and the tensors made for it (features) that the caller owns. */
 export interface FrozenBodyView {
@@ -23,14 +24,16 @@ export interface FrozenBodyView {
  * of `model` and `batches` with their inputs replaced by `model.features(params, x)`; otherwise returns `model` and
  * `batches` unchanged (and nothing made). Inside a gradient tape the features stay differentiable with respect to
  * the body parameters of `params`.
+ * `bodyFeatures`, when given, computes the features instead (a `FeatureCache`'s, ./feature-cache: constant
+ * tensors, for evaluation and adaptation only).
  * Example: `const v = frozenBodyView(model, theta, ['head.b', 'head.w'], [support, query]); innerLoop(v.model, theta, v.batches[0]!, …)`.
  * @throws ShapeError from `model.features` when a batch does not fit the model.
  */
-export function frozenBodyView(model: Model, params: TensorMap, adaptable: readonly string[], batches: readonly EncodedBatch[]): FrozenBodyView {
+export function frozenBodyView(model: Model, params: TensorMap, adaptable: readonly string[], batches: readonly EncodedBatch[], bodyFeatures?: BodyFeatures): FrozenBodyView {
   if (!adaptable.every((n) => model.headNames.includes(n))) return { model, batches: [...batches], made: [] };
   const made: tf.Tensor[] = [];
   const featureBatches = batches.map((b) => {
-    const x = tf.tidy(() => model.features(params, b.x));
+    const x = tf.tidy(() => (bodyFeatures ? bodyFeatures(b.x) : model.features(params, b.x)));
     if (x !== b.x) made.push(x);
     return { x, y: b.y };
   });

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../core/errors';
 import type { EncodedBatch, Model, TensorMap } from '../model/model';
+import type { BodyFeatures } from './feature-cache';
 import { frozenBodyView, type FrozenBodyView } from './frozen-body';
 import { withPrototypeHead } from './prototype-head';
 
@@ -37,6 +38,8 @@ export interface InnerLoopOptions {
    * @default false
    */
   readonly prototypeHead?: boolean;
+  /** The frozen body's features from a cache (./feature-cache), used when only head parameters adapt; never with `createGraph`. */
+  readonly bodyFeatures?: BodyFeatures;
 }
 
 /**
@@ -57,7 +60,7 @@ export function innerLoop(model: Model, params: TensorMap, support: EncodedBatch
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`inner loop: steps must be a non-negative integer, got ${steps}`);
   checkAdaptable(params, adaptable, lr);
   if (steps === 0 && !options.prototypeHead) return params;
-  const view = frozenBodyView(model, params, adaptable, [support]);
+  const view = frozenBodyView(model, params, adaptable, [support], options.bodyFeatures);
   const batch = view.batches[0]!;
   let current: TensorMap = params;
   try {

@@ -14,6 +14,7 @@ import type { Task, TextSet } from '../tasks/task';
 import { adaptParams, type AdaptingAlgorithm } from './adapt';
 import { bestStepCount } from './choose-steps';
 import { evaluateAdaptation } from './evaluate';
+import { FeatureCache } from './feature-cache';
 
 /** One labelled example of the user. */
 export interface UserExample {
@@ -80,8 +81,9 @@ export function personalize(model: Model, metaParams: ParamSet, examples: readon
   if (held.length === 0) throw new DatasetError('user data', 'needs at least 2 examples of some label to hold one out and choose the number of steps');
   const maxSteps = options.maxSteps ?? 50;
   const task: Task = { spec: { family: 'user', split: 'test', seed: options.seed ?? 0 }, support: textSet(train, labels), query: textSet(held, labels) };
-  const curve = evaluateAdaptation(model, metaParams, task, { steps: maxSteps, algorithm, resetHead }).metric;
+  const featureCache = new FeatureCache(); // the final adaptation meets the held-out split's examples again
+  const curve = evaluateAdaptation(model, metaParams, task, { steps: maxSteps, algorithm, resetHead, featureCache }).metric;
   const steps = bestStepCount(curve, true);
-  const params = adaptParams(model, metaParams, textSet(examples, labels), { steps, algorithm, resetHead });
+  const params = adaptParams(model, metaParams, textSet(examples, labels), { steps, algorithm, resetHead, featureCache });
   return { params, labels, steps, curve, heldOutAccuracy: curve[steps]!, heldOutExamples: held.length, trainingExamples: train.length };
 }

@@ -77,12 +77,19 @@ export function splitClasses(corpus: LabelledCorpus, options: ClassSplitOptions)
       throw new DatasetError(
         corpus.name,
         `meta-${SPLITS[i]} split has ${part.length} class${part.length === 1 ? '' : 'es'} but ${ways}-way tasks need ${ways} (short by ${ways - part.length}); ` +
-          `${usable.length} of ${corpus.classes.length} classes are usable with split fractions [${fractions.join(', ')}] (task.classSplit); ${left}; ` +
+          `${usable.length} of ${corpus.classes.length} classes are usable with split fractions [${fractions.join(', ')}] (task.classSplit), which need ${classesNeeded(ways, fractions)} usable classes for ${ways}-way tasks; ${left}; ` +
           'add classes, lower task.ways, change task.classSplit, or lower task.shots / task.queryShots',
       );
     }
   });
   return { train: parts[0]!, val: parts[1]!, test: parts[2]!, excluded };
+}
+
+/** The fewest usable classes whose split by `fractions` gives every split at least `ways` classes. */
+function classesNeeded(ways: number, fractions: readonly number[]): number {
+  let n = ways * fractions.length;
+  while (largestRemainder(n, fractions).some((size) => size < ways)) n++;
+  return n;
 }
 
 /** Integer sizes proportional to `fractions`, summing to `n` (Hamilton's largest-remainder method). */

@@ -13,6 +13,7 @@ import { checkAlgorithmSupported } from '../meta/algorithm-support';
 import { computeMetaGradient } from '../meta/meta-gradient';
 import { chooseSteps } from '../meta/choose-steps';
 import { evaluateAdaptation } from '../meta/evaluate';
+import { FeatureCache } from '../meta/feature-cache';
 import { jointGradient } from '../meta/joint-gradient';
 import { metaParamSpec } from '../meta/meta-params';
 import { taskFamilyFor } from '../tasks/task-family';
@@ -33,6 +34,7 @@ export async function createTfjsEngine(config: RunConfig, backend: BackendName):
   const jointClasses = Math.max(1, family.classCount('train'));
   let jointModel: ReturnType<typeof createModel> | undefined;
   const joint = () => (jointModel ??= createModel(modelConfig, jointClasses));
+  const featureCache = new FeatureCache(); // this run's frozen-body features (adapt: head), across evaluation tasks
   return {
     metaSpec: metaParamSpec(model, config.algorithm),
     jointSpec: architectureOf(config.model, jointClasses).spec,
@@ -42,7 +44,7 @@ export async function createTfjsEngine(config: RunConfig, backend: BackendName):
     },
     evaluate(params, spec, steps, resetHead) {
       const task = family.build(spec);
-      const options = { steps, algorithm: config.algorithm, resetHead };
+      const options = { steps, algorithm: config.algorithm, resetHead, featureCache };
       return { ...evaluateAdaptation(model, params, task, options), chosenSteps: chooseSteps(model, params, task, options) };
     },
     joint(params, seed, size) {

@@ -10,7 +10,8 @@ import { architectureOf } from '../../src/model/architecture';
 import { encodeCompressedModel } from '../../src/compress/compressed-model';
 import { quantizePerChannel } from '../../src/compress/quantize';
 import { paramSet } from '../../src/core/param-set';
-import { atChanceLevel, stepsWord } from '../../src/cli/adapt';
+import { atChanceLevel } from '../../src/cli/adapt';
+import { countOf } from '../../src/cli/count-words';
 import { runCli, tempDir } from '../support/harness';
 import { checkpoint, jsonl } from './adapt-fixtures';
 
@@ -35,6 +36,21 @@ test('metatrain adapt personalizes a checkpoint, chooses its steps on held-out e
     assert.deepEqual(model.params.get('head.w')!.shape, architectureOf(parseRunConfig({ name: 'x', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 24 } }).model, labels.length).spec.get('head.w'));
     assert.match(r.stdout, new RegExp(`${report.steps} steps? chosen, held-out accuracy ${(100 * report.heldOutAccuracy).toFixed(1)}%`));
   }
+});
+
+test('metatrain adapt --max-steps 0 uses the meta-initialization as it is (0 steps chosen); a negative count is refused', async () => {
+  const dir = tempDir();
+  const ckpt = await checkpoint(dir);
+  const data = jsonl(dir, 'u.jsonl', ['ann', 'bob', 'cy'], 5);
+  const r = await runCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', join(dir, 'zero'), '--max-steps', '0', '--backend', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(readFileSync(join(dir, 'zero', 'adapted.json'), 'utf8')) as { steps: number; curve: number[] };
+  assert.equal(report.steps, 0);
+  assert.equal(report.curve.length, 1);
+  assert.match(r.stdout, /0 steps chosen/);
+  const bad = await runCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', join(dir, 'neg'), '--max-steps', '-1']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /--max-steps.*expected a non-negative integer, got "-1"/);
 });
 
 /** A compressed model directory (model.safetensors only, as `encodeCompressedModel` writes it) of a 3-way text classifier. */
@@ -145,9 +161,12 @@ test('metatrain adapt warns at chance level for 3 labels (float32 accuracy 1/3) 
   assert.equal(atChanceLevel(Math.fround(1 / 2), 2), true);
   assert.equal(atChanceLevel(Math.fround(2 / 3), 3), false);
   assert.equal(atChanceLevel(Math.fround(2 / 5), 3), false);
-  assert.equal(stepsWord(1), '1 step');
-  assert.equal(stepsWord(0), '0 steps');
-  assert.equal(stepsWord(8), '8 steps');
+  assert.equal(countOf(1, 'step'), '1 step');
+  assert.equal(countOf(0, 'step'), '0 steps');
+  assert.equal(countOf(8, 'step'), '8 steps');
+  assert.equal(countOf(1, 'wasm worker'), '1 wasm worker', 'metatrain run: "1 wasm worker", not "1 wasm workers"');
+  assert.equal(countOf(1, 'has a label', 'have labels'), '1 has a label', 'metatrain predict: not "1 have labels"');
+  assert.equal(countOf(2, 'has a label', 'have labels'), '2 have labels');
 
   // Every example has the same text: the model predicts one label for all held-out examples, 1 of 3 right.
   const dir = tempDir();

@@ -47,6 +47,18 @@ test('config error names the field path and the bad value', () => {
   );
 });
 
+test('LoRA config errors say what they got once, in words', () => {
+  const sotu = { name: 'demo', task: { family: 'sotu' } };
+  assert.throws(
+    () => parseRunConfig({ ...sotu, model: { kind: 'transformer', layers: 1, loraRank: 2 }, algorithm: { adapt: 'all' } }),
+    (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at model.loraRank: adapters are only trained with algorithm.adapt: lora, got adapt: all',
+  );
+  assert.throws(
+    () => parseRunConfig({ ...sotu, model: { kind: 'transformer', layers: 0, loraRank: 2 }, algorithm: { adapt: 'lora' } }),
+    (e: unknown) => e instanceof ConfigError && e.path === 'algorithm.adapt' && / got model transformer with layers 0 and loraRank 2$/.test(e.message),
+  );
+});
+
 test('a config file resolves a relative task.path against its own directory, and its hash does not depend on where it lies', () => {
   const dir = mkdtempSync(join(tmpdir(), 'metatrain-config-'));
   try {
