@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       const wall = (performance.now() - t0) / options.repeats;
       const profile = await tf.profile(run);
       const timing = await tf.time(run);
-      table.push([backend, name, profile.kernels.length, timing.kernelMs.toFixed(2), wall.toFixed(2), (wall / count).toFixed(3)]);
+      table.push([backend, name, profile.kernels.length, typeof timing.kernelMs === 'number' ? timing.kernelMs.toFixed(2) : timing.kernelMs.error, wall.toFixed(2), (wall / count).toFixed(3)]);
     }
   }
   console.log(table.toString());

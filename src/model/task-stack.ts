@@ -31,7 +31,7 @@ export function tileParams(params: ParamSet, tasks: number): Record<string, tf.T
  */
 export function tileTensors(tensors: TensorMap, tasks: number): Record<string, tf.Tensor> {
   checkTasks(tasks);
-  return Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, tf.tile(tf.expandDims(t, 0), [tasks, ...t.shape.map(() => 1)])]));
+  return tf.tidy(() => Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, tf.tile(tf.expandDims(t, 0), [tasks, ...t.shape.map(() => 1)])])));
 }
 
 /**

@@ -6,7 +6,8 @@
  * query loss and metric within 1e-5 relative (float32; batched and per-task products round differently).
  * Second order is also checked directly: the batched MAML and Meta-SGD gradients of one task of a batch against
  * finite differences of that task's true meta-objective (fixtures, as test/meta/meta-gradient.test.ts). And bad
- * input gets a ShapeError; tensor counts stay flat.
+ * input gets a ShapeError; tensor counts stay flat (meta-gradients and batched evaluation, whose values against
+ * `evaluate` are checked in test/worker/task-batching.test.ts).
  */
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +19,7 @@ import { initBackend, type BackendName } from '../../src/model/backend';
 import { createModel } from '../../src/model/create-model';
 import { taskBatched } from '../../src/model/task-batched';
 import { computeMetaGradients } from '../../src/meta/batched-meta-gradient';
+import { evaluateAdaptations } from '../../src/meta/batched-evaluate';
 import { computeMetaGradient, type MetaGradient } from '../../src/meta/meta-gradient';
 import { adaptableNames, initMetaParams } from '../../src/meta/meta-params';
 import type { Task, TextSet } from '../../src/tasks/task';
@@ -134,7 +136,7 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
       assert.equal(tf.memory().numTensors, before);
     });
 
-    test('tensor counts stay flat over repeated batches of every algorithm', () => {
+    test('tensor counts stay flat over repeated batches of every algorithm and of evaluation', () => {
       const run = () => {
         for (const name of ALGORITHMS) {
           const config = sinusoidConfig([8, 8], { name, innerSteps: 2 });
@@ -143,6 +145,8 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
           const text = textConfig(name, 'head', name === 'reptile' ? 'learned' : 'prototypes', 0);
           const textModel = createModel(text.model, 2);
           computeMetaGradients(taskBatched(textModel, text.model), initMetaParams(text, 2, 0), textTasks, text.algorithm);
+          evaluateAdaptations(taskBatched(textModel, text.model), initMetaParams(text, 2, 0), textTasks, { steps: 2, algorithm: text.algorithm, resetHead: name === 'fomaml' });
+          evaluateAdaptations(taskBatched(model, config.model), initMetaParams(config, 1, 0), [0, 1].map((i) => sinusoidTask(i)), { steps: 2, algorithm: config.algorithm });
         }
       };
       run();
