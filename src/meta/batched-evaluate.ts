@@ -8,12 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../core/errors';
 import type { ParamSet } from '../core/param-set';
 import type { EncodedBatch, TensorMap } from '../model/model';
-import type { TaskBatchedModel } from '../model/task-batched';
+import type { TaskBatch, TaskBatchedModel } from '../model/task-batched';
 import { tileTensors } from '../model/task-stack';
 import type { Task } from '../tasks/task';
 import { adaptationStart, disposeStart, type AdaptationStart, type AdaptOptions } from './adapt';
 import type { AdaptationCurve } from './evaluate';
-import { frozenBodyView } from './frozen-body';
+import { frozenBodyView, headOnlyModel, type FrozenBodyView } from './frozen-body';
 import { disposeAdapted, innerLoop, type InnerLr } from './inner-loop';
 
 /**
@@ -38,12 +38,16 @@ export function evaluateAdaptations(batched: TaskBatchedModel, params: ParamSet,
     const query = batched.encodeTasks(tasks.map((t) => t.query));
     held.push(...query.tensors);
     start = adaptationStart(batched.single, params, options);
-    tiled = tileTensors(start.params, tasks.length);
+    // With the body frozen and run per task (text models), only the head is tiled and the features are computed at the
+    // shared body parameters (as ./batched-head-gradient does); otherwise every parameter is tiled.
+    const headOnly = batched.bodyPerTask && start.adaptable.every((n) => batched.headNames.includes(n));
+    const startParams = start.params;
+    tiled = tileTensors(headOnly ? Object.fromEntries(batched.headNames.map((n) => [n, startParams[n]!])) : startParams, tasks.length);
     held.push(...Object.values(tiled));
     const lr: InnerLr = typeof start.lr === 'number' ? start.lr : tileTensors(start.lr, tasks.length);
     if (typeof lr !== 'number') held.push(...Object.values(lr));
     current = tiled;
-    const view = frozenBodyView(batched, tiled, start.adaptable, [support, query]);
+    const view = headOnly ? headOnlyView(batched, startParams, support, query) : frozenBodyView(batched, tiled, start.adaptable, [support, query]);
     held.push(...view.made);
     const [viewSupport, viewQuery] = view.batches as [EncodedBatch, EncodedBatch];
     if (options.algorithm.headInit === 'prototypes') current = innerLoop(view.model, current, viewSupport, { steps: 0, lr, adaptable: start.adaptable, createGraph: false, prototypeHead: true });
@@ -66,4 +70,10 @@ export function evaluateAdaptations(batched: TaskBatchedModel, params: ParamSet,
     if (start) disposeStart(start);
     tf.dispose(held);
   }
+}
+
+/** The head-only view of `batched` on each task's features of `support` and `query` at the shared `params`. */
+function headOnlyView(batched: TaskBatchedModel, params: TensorMap, support: TaskBatch, query: TaskBatch): FrozenBodyView {
+  const made = [batched.taskFeatures(params, support.inputs), batched.taskFeatures(params, query.inputs)];
+  return { model: headOnlyModel(batched), batches: [{ x: made[0]!, y: support.y }, { x: made[1]!, y: query.y }], made };
 }

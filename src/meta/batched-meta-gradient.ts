@@ -7,27 +7,23 @@
  * respect to the tiled θ has slice t = ∂Lₜ/∂θₜ, so each inner step gives every task its own update, and the outer
  * gradient of Σₜ L_query,ₜ(φₜ(θₜ)) with respect to the tiled θ holds each task's own meta-gradient — exact second order
  * for MAML and Meta-SGD (differentiated through the inner loop, `createGraph: true`), ∇_φ for FOMAML, θ − φ for Reptile,
- * ANIL and Proto-MAML through the same frozen-body and prototype-head paths as one task. The coordinator still gets
- * one meta-gradient per task and aggregates them in task-index order.
+ * ANIL and Proto-MAML through the same frozen-body and prototype-head paths as one task. When the body runs once per
+ * task (text models) and only the head adapts, ./batched-head-gradient takes over: the body is not tiled. The
+ * coordinator still gets one meta-gradient per task and aggregates them in task-index order.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../core/errors';
-import { assertMatchesSpec, paramSet, type ParamSet } from '../core/param-set';
-import type { EncodedBatch, TensorMap } from '../model/model';
+import { assertMatchesSpec, type ParamSet } from '../core/param-set';
+import type { TensorMap } from '../model/model';
 import type { TaskBatchedModel } from '../model/task-batched';
 import { splitTasks, tileParams } from '../model/task-stack';
 import type { Task } from '../tasks/task';
 import { checkAlgorithmSupported } from './algorithm-support';
+import { headMetaGradients } from './batched-head-gradient';
 import { disposeAdapted, innerLoop, type InnerLr } from './inner-loop';
 import type { MetaGradient } from './meta-gradient';
 import { adaptableNames, frozenNames, isLrName, lrName, metaParamSpec, type AlgorithmConfig } from './meta-params';
-
-/** Per-task losses and metrics `[T]` beside the summed loss that is differentiated. */
-interface TaskObjective {
-  readonly loss: tf.Scalar;
-  readonly taskLoss: tf.Tensor1D;
-  readonly taskMetric: tf.Tensor1D;
-}
+import { perTaskGradients, taskGradientTensors, taskObjective, type TaskObjective } from './task-objective';
 
 /**
  * The meta-gradient of each of `tasks` for `algorithm.name` (as `computeMetaGradient`), computed as one batch on
@@ -49,22 +45,23 @@ export function computeMetaGradients(batched: TaskBatchedModel, metaParams: Para
     held.push(...support.tensors);
     const query = batched.encodeTasks(tasks.map((t) => t.query));
     held.push(...query.tensors);
+    if (batched.bodyPerTask && adaptable.every((n) => batched.headNames.includes(n))) return headMetaGradients(batched, metaParams, support, query, algorithm);
     const theta = tileParams(metaParams, tasks.length);
     held.push(...Object.values(theta));
     const frozen = frozenNames(batched, algorithm.adapt);
     switch (algorithm.name) {
       case 'maml':
       case 'metasgd':
-        return taskObjectiveGradient(theta, (meta) => {
+        return readBack(theta, (meta) => {
           const params = Object.fromEntries(Object.entries(meta).filter(([n]) => !isLrName(n)));
           const lr: InnerLr = algorithm.name === 'metasgd' ? Object.fromEntries(adaptable.map((n) => [n, meta[lrName(n)]!])) : algorithm.innerLr;
           const phi = innerLoop(batched, params, support, { steps: algorithm.innerSteps, lr, adaptable, createGraph: true, prototypeHead });
-          return taskObjective(batched, phi, query);
+          return taskObjective(batched, batched, phi, query);
         }, [...(prototypeHead ? batched.headNames : []), ...frozen]);
       case 'fomaml': {
         const phi = innerLoop(batched, theta, support, { steps: algorithm.innerSteps, lr: algorithm.innerLr, adaptable, createGraph: false, prototypeHead });
         try {
-          return taskObjectiveGradient(phi, (p) => taskObjective(batched, p, query), frozen);
+          return readBack(phi, (p) => taskObjective(batched, batched, p, query), frozen);
         } finally {
           disposeAdapted(phi, theta);
         }
@@ -76,7 +73,7 @@ export function computeMetaGradients(batched: TaskBatchedModel, metaParams: Para
           const gradients = splitTasks(difference);
           tf.dispose(difference);
           const [losses, metrics] = tf.tidy(() => {
-            const out = taskObjective(batched, phi, query);
+            const out = taskObjective(batched, batched, phi, query);
             return [out.taskLoss.dataSync(), out.taskMetric.dataSync()];
           });
           return gradients.map((gradient, t) => ({ gradient, queryLoss: losses[t]!, queryMetric: metrics[t]! }));
@@ -90,38 +87,8 @@ export function computeMetaGradients(batched: TaskBatchedModel, metaParams: Para
   }
 }
 
-/** Each task's loss and metric of `batched` with parameters `params` on the stacked `batch` (one forward pass). */
-function taskObjective(batched: TaskBatchedModel, params: TensorMap, batch: EncodedBatch): TaskObjective {
-  const prediction = batched.forward(params, batch.x);
-  const taskLoss = batched.taskLoss(prediction, batch.y);
-  return { loss: tf.sum(taskLoss), taskLoss, taskMetric: batched.taskMetric(prediction, batch.y) };
-}
-
-/**
- * The batched form of `objectiveGradient` (./objective-gradient): the gradient of Σₜ Lₜ with respect to every
- * `[T, …]` tensor of `inputs` but those in `unused` (zero), read back as one meta-gradient per task with that task's
- * loss and metric. Tensors made inside are freed; `inputs` are not.
- */
-function taskObjectiveGradient(inputs: TensorMap, objective: (params: TensorMap) => TaskObjective, unused: readonly string[]): MetaGradient[] {
-  const names = Object.keys(inputs).filter((n) => !unused.includes(n)).sort();
-  const fixed = Object.fromEntries(unused.map((n) => [n, inputs[n]!]));
-  let perTask: tf.Tensor | undefined;
-  const { value, grads } = tf.tidy(() =>
-    tf.valueAndGrads((...xs: tf.Tensor[]) => {
-      const out = objective({ ...fixed, ...Object.fromEntries(names.map((n, i) => [n, xs[i]!])) });
-      perTask = tf.keep(tf.stack([out.taskLoss, out.taskMetric]));
-      return out.loss;
-    })(names.map((n) => inputs[n]!)),
-  );
-  try {
-    const gradients = splitTasks(Object.fromEntries(names.map((n, i) => [n, grads[i]!])));
-    const values = perTask!.arraySync() as number[][];
-    return gradients.map((g, t) => ({
-      gradient: paramSet([...g, ...unused.map((n) => [n, { shape: inputs[n]!.shape.slice(1), data: new Float32Array(inputs[n]!.size / inputs[n]!.shape[0]!) }] as const)]),
-      queryLoss: values[0]![t]!,
-      queryMetric: values[1]![t]!,
-    }));
-  } finally {
-    tf.dispose([value, ...grads, perTask!]);
-  }
+/** {@link taskGradientTensors} read back as one meta-gradient per task (zero for the `unused` inputs). */
+function readBack(inputs: TensorMap, objective: (params: TensorMap) => TaskObjective, unused: readonly string[]): MetaGradient[] {
+  const { grads, losses, metrics } = taskGradientTensors(inputs, objective, unused);
+  return perTaskGradients(losses.length, grads, unused, inputs).map((gradient, t) => ({ gradient, queryLoss: losses[t]!, queryMetric: metrics[t]! }));
 }

@@ -29,6 +29,14 @@ export interface TaskBatchedModel extends Model {
   /** The per-task model it batches (its `spec` is the spec of one task's parameters). */
   readonly single: Model;
   /**
+   * True when the body runs once per task (text models) rather than batched (the sinusoid MLP). Its batched
+   * `features` then reads task slices of tiled body parameters; with the body frozen (`adapt: head`), use
+   * {@link TaskBatchedModel.taskFeatures} on the untiled parameters instead (src/meta/batched-head-gradient).
+   */
+  readonly bodyPerTask: boolean;
+  /** The body's features `[T, n, f]` of the per-task `inputs` of a {@link TaskBatch}, at the shared (untiled) `params`. */
+  taskFeatures(params: TensorMap, inputs: readonly tf.Tensor[]): tf.Tensor;
+  /**
    * Encodes one example set per task and stacks them: `[T, n, …]`. The caller disposes `tensors` (not only `x` and
    * `y`). @throws ShapeError when the sets differ in size or do not fit the model.
    */
@@ -41,7 +49,9 @@ export interface TaskBatchedModel extends Model {
 
 /** Stacked sets of T tasks, and every tensor made for them (the per-task inputs of a per-task body included). */
 export interface TaskBatch extends EncodedBatch {
-  /** Tensors to dispose when done with the batch: `x`, `y` and what the model keeps beside them. */
+  /** Each task's own input tensor `[n, …]` (as `model.encode` made it). */
+  readonly inputs: readonly tf.Tensor[];
+  /** Tensors to dispose when done with the batch: `x`, `y` and `inputs`. */
   readonly tensors: readonly tf.Tensor[];
 }
 
@@ -61,15 +71,20 @@ export function taskBatched(model: Model, config: ModelConfig): TaskBatchedModel
     try {
       for (const set of sets) encoded.push(model.encode(set));
       const stacked = stackBatches(encoded);
-      const kept = perTask ? perTask.keepInputs(stacked.x, encoded.map((b) => b.x)) : [];
-      return { ...stacked, tensors: [stacked.x, stacked.y, ...kept] };
-    } finally {
+      const inputs = encoded.map((b) => b.x);
+      perTask?.registerInputs(stacked.x, inputs);
+      tf.dispose(encoded.map((b) => b.y));
+      return { ...stacked, inputs, tensors: [stacked.x, stacked.y, ...inputs] };
+    } catch (err) {
       tf.dispose(encoded.flatMap((b) => [b.x, b.y]));
+      throw err;
     }
   };
   return {
     ...model,
     single: model,
+    bodyPerTask: perTask !== undefined,
+    taskFeatures: (params, inputs) => tf.tidy(() => tf.stack(inputs.map((x) => model.features(params, x)))),
     encode: () => {
       throw new ShapeError('a task-batched model encodes through encodeTasks (one set per task)');
     },
@@ -112,25 +127,22 @@ function mlpFeatures(depth: number): (params: TensorMap, x: tf.Tensor) => tf.Ten
 
 /**
  * Any model's body, run once per task on that task's slice of the body parameters and that task's own input
- * tensor, stacked: `[T, n, f]`. The per-task inputs are kept (clones, registered by `keepInputs` against the stacked
- * `x` that `encodeTasks` returns) rather than sliced from `x` inside the forward pass: a model's gradient may close
+ * tensor, stacked: `[T, n, f]`. The per-task inputs are kept (the `inputs` of the TaskBatch, registered against the
+ * stacked `x` that `encodeTasks` returns) rather than sliced from `x` inside the forward pass: a model's gradient may close
  * over its input (the embedding lookup's does, over the ids), so the input must outlive the gradient scope.
  */
-function perTaskBody(model: Model): { features: (params: TensorMap, x: tf.Tensor) => tf.Tensor; keepInputs: (x: tf.Tensor, inputs: tf.Tensor[]) => tf.Tensor[] } {
+function perTaskBody(model: Model): { features: (params: TensorMap, x: tf.Tensor) => tf.Tensor; registerInputs: (x: tf.Tensor, inputs: tf.Tensor[]) => void } {
   const inputsOf = new WeakMap<tf.Tensor, tf.Tensor[]>();
   return {
-    keepInputs(x, inputs) {
-      const kept = inputs.map((t) => tf.clone(t));
-      inputsOf.set(x, kept);
-      return kept;
-    },
+    registerInputs: (x, inputs) => void inputsOf.set(x, inputs),
     features: (params, x) => {
       const inputs = inputsOf.get(x);
       if (!inputs || inputs.some((t) => t.isDisposed)) throw new ShapeError(`task-batched model: inputs [${x.shape.join(', ')}] were not made by encodeTasks (or were disposed)`);
       return tf.tidy(() => {
         const body = Object.keys(params).filter((n) => !model.headNames.includes(n));
-        const slices = Object.fromEntries(body.map((n) => [n, tf.unstack(params[n]!)] as const));
-        return tf.stack(inputs.map((xt, t) => model.features(Object.fromEntries(body.map((n) => [n, slices[n]![t]!])), xt)));
+        // tf.slice, not tf.unstack: unstack's gradient fails when a parameter the body does not read gets none.
+        const slice = (p: tf.Tensor, t: number) => tf.reshape(tf.slice(p, t, 1), p.shape.slice(1));
+        return tf.stack(inputs.map((xt, t) => model.features(Object.fromEntries(body.map((n) => [n, slice(params[n]!, t)])), xt)));
       });
     },
   };

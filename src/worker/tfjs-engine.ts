@@ -2,7 +2,8 @@
  * The worker's engine on tfjs: rebuilds tasks from specs (src/tasks), runs the configured algorithm's per-task
  * meta-gradient, adaptation curves and joint gradients (src/meta) with the functional models (src/model) on the
  * chosen backend. Several tasks at once (`trainBatch`, `evaluateBatch`) run as task-vectorized batches
- * (src/meta/batched-meta-gradient, src/meta/batched-evaluate), one per group of tasks with equal set sizes. Unsupported algorithm/model combinations are refused when the engine is built, before any
+ * (src/meta/batched-meta-gradient, src/meta/batched-evaluate), one per group of tasks with equal set sizes — except
+ * for a text model whose body adapts, which runs them one by one (faster there). Unsupported algorithm/model combinations are refused when the engine is built, before any
  * task runs (never a silent first-order fallback).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -18,10 +19,11 @@ import { evaluateAdaptations } from '../meta/batched-evaluate';
 import { bestStepCount, chooseSteps, heldOutSplit } from '../meta/choose-steps';
 import { evaluateAdaptation } from '../meta/evaluate';
 import { jointGradient } from '../meta/joint-gradient';
-import { metaParamSpec } from '../meta/meta-params';
-import type { ExampleSet, Task } from '../tasks/task';
+import { adaptableNames, metaParamSpec } from '../meta/meta-params';
+import type { ParamSet } from '../core/param-set';
+import type { ExampleSet, Task, TaskSpec } from '../tasks/task';
 import { taskFamilyFor } from '../tasks/task-family';
-import type { ComputeEngine } from './engine';
+import type { ComputeEngine, EvalCurve, GradientResult } from './engine';
 
 /**
  * Builds the engine for a run.
@@ -39,24 +41,31 @@ export async function createTfjsEngine(config: RunConfig, backend: BackendName):
   let jointModel: ReturnType<typeof createModel> | undefined;
   const joint = () => (jointModel ??= createModel(modelConfig, jointClasses));
   const batched = taskBatched(model, modelConfig);
+  // A body run once per task (text models) is only worth batching when frozen (adapt: head): otherwise the batched
+  // path slices tiled body parameters every inner step, slower than one task at a time (bench/quickstart-speed.ts).
+  const vectorize = !batched.bodyPerTask || adaptableNames(model, config.algorithm.adapt).every((n) => model.headNames.includes(n));
+  const train = (params: ParamSet, spec: TaskSpec): GradientResult => {
+    const r = computeMetaGradient(model, params, family.build(spec), config.algorithm);
+    return { gradient: r.gradient, loss: r.queryLoss, metric: r.queryMetric };
+  };
+  const evaluate = (params: ParamSet, spec: TaskSpec, steps: number, resetHead: boolean): EvalCurve => {
+    const task = family.build(spec);
+    const options = { steps, algorithm: config.algorithm, resetHead };
+    return { ...evaluateAdaptation(model, params, task, options), chosenSteps: chooseSteps(model, params, task, options) };
+  };
   return {
     metaSpec: metaParamSpec(model, config.algorithm),
     jointSpec: architectureOf(config.model, jointClasses).spec,
-    train(params, spec) {
-      const r = computeMetaGradient(model, params, family.build(spec), config.algorithm);
-      return { gradient: r.gradient, loss: r.queryLoss, metric: r.queryMetric };
-    },
-    evaluate(params, spec, steps, resetHead) {
-      const task = family.build(spec);
-      const options = { steps, algorithm: config.algorithm, resetHead };
-      return { ...evaluateAdaptation(model, params, task, options), chosenSteps: chooseSteps(model, params, task, options) };
-    },
+    train,
+    evaluate,
     trainBatch(params, specs) {
+      if (!vectorize) return specs.map((spec) => train(params, spec));
       return inSizeGroups(specs.map((spec) => family.build(spec)), (tasks) =>
         computeMetaGradients(batched, params, tasks, config.algorithm).map((r) => ({ gradient: r.gradient, loss: r.queryLoss, metric: r.queryMetric })),
       );
     },
     evaluateBatch(params, specs, steps, resetHead) {
+      if (!vectorize) return specs.map((spec) => evaluate(params, spec, steps, resetHead));
       const tasks = specs.map((spec) => family.build(spec));
       const options = { steps, algorithm: config.algorithm, resetHead };
       const curves = inSizeGroups(tasks, (group) => evaluateAdaptations(batched, params, group, options));
