@@ -6,7 +6,8 @@
  * inner loop and its second-order backward batched), on wasm and cpu, for T = 1, 2, 4 (the quickstart's meta-batch is
  * 4 over 2 workers). Also the evaluation path (10 fine-tuning steps, `evaluateAdaptation` vs `evaluateAdaptations`).
  * Parameters are the seeded random initialization (speed does not depend on the pretrained values). Wall-clock
- * median of --repeats rounds after warm-up; the load average is printed: the cores are shared.
+ * median of --repeats rounds after warm-up, the two paths interleaved; the load average is printed: the cores are
+ * shared.
  *
  * Run: npx tsx bench/quickstart-speed.ts [--backends wasm,cpu] [--repeats 5] [--tasks 1,2,4]
  */
@@ -31,16 +32,22 @@ const options = new Command()
   .parse()
   .opts<{ backends: string; repeats: number; tasks: number[]; evalSteps: number }>();
 
-/** Median wall-clock ms of `fn` over `options.repeats` rounds, after 2 warm-up calls. */
-function medianMs(fn: () => void): number {
-  fn();
-  fn();
-  const times = Array.from({ length: options.repeats }, () => {
-    const t0 = performance.now();
-    fn();
-    return performance.now() - t0;
-  }).sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+/**
+ * Median wall-clock ms of `a` and of `b` over `options.repeats` rounds, after one warm-up call of each; the two are
+ * interleaved round by round, so that a change of load on the shared machine slows both alike.
+ */
+function medianMs(a: () => void, b: () => void): [number, number] {
+  a();
+  b();
+  const times: [number[], number[]] = [[], []];
+  for (let r = 0; r < options.repeats; r++) {
+    [a, b].forEach((fn, i) => {
+      const t0 = performance.now();
+      fn();
+      times[i]!.push(performance.now() - t0);
+    });
+  }
+  return times.map((t) => t.sort((x, y) => x - y)[Math.floor(t.length / 2)]!) as [number, number];
 }
 
 async function main(): Promise<void> {
@@ -67,8 +74,9 @@ async function main(): Promise<void> {
         [`evaluation (${options.evalSteps} steps)`, () => test.forEach((t) => evaluateAdaptation(model, params, t, evalOptions)), () => evaluateAdaptations(batched, params, test, evalOptions)],
       ];
       for (const [path, sequential, vectorized] of rows) {
-        const seq = (1000 * tasksPerBatch) / medianMs(sequential);
-        const vec = (1000 * tasksPerBatch) / medianMs(vectorized);
+        const [seqMs, vecMs] = medianMs(sequential, vectorized);
+        const seq = (1000 * tasksPerBatch) / seqMs;
+        const vec = (1000 * tasksPerBatch) / vecMs;
         table.push([backend, path, tasksPerBatch, seq.toFixed(1), vec.toFixed(1), (vec / seq).toFixed(2)]);
         process.stderr.write('.');
       }

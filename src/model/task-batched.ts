@@ -9,9 +9,11 @@
  *
  * - Head (every model kind: a linear `head.w [f, outputs]`, `head.b [outputs]`): batched matrix products.
  * - Body of the sinusoid MLP: batched matrix products too (fully vectorized).
- * - Body of the text models: the model's own `features`, once per task on that task's slice of the parameters,
- *   stacked. Under `adapt: head` (ANIL, Proto-MAML) the inner loop computes the features once per task
- *   (src/meta/frozen-body), and everything after them — the inner steps, the second-order backward — is batched.
+ * - Body of the text models: the model's own `features`, once per task, stacked. `features` reads each task's slice
+ *   of tiled body parameters (correct for any adapted subset, but no faster than one task at a time); under
+ *   `adapt: head` (ANIL, Proto-MAML) `taskFeatures` runs it at the shared untiled parameters instead, and everything
+ *   after the features — the head's inner steps, their second-order backward — is batched
+ *   (src/meta/batched-head-gradient).
  * Second order stays exact: the ops are batched forms of those of the models (matMul, add, ReLU, `logSoftmax` of
  * ./exact-grad-ops), whose gradients are built from their inputs.
  */
