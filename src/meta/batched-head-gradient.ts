@@ -51,7 +51,7 @@ export function headMetaGradients(batched: TaskBatchedModel, metaParams: ParamSe
           const out = taskObjective(batched, head, phi, { x: queryFeatures, y: query.y });
           return [out.taskLoss.dataSync(), out.taskMetric.dataSync()];
         });
-        return perTaskGradients(tasks, difference, body, tileTensorsShapes(theta, body, tasks)).map((gradient, t) => ({ gradient, queryLoss: losses[t]!, queryMetric: metrics[t]! }));
+        return perTaskGradients(tasks, difference, body, tiledShapes(theta, body, tasks)).map((gradient, t) => ({ gradient, queryLoss: losses[t]!, queryMetric: metrics[t]! }));
       } finally {
         disposeAdapted(phi, tiled);
       }
@@ -113,6 +113,6 @@ function bodyBackward(batched: TaskBatchedModel, theta: Record<string, tf.Tensor
 }
 
 /** Shapes `[T, …]` of `names` in `theta`, as placeholders for zero gradients (no data is read from them). */
-function tileTensorsShapes(theta: Record<string, tf.Tensor>, names: readonly string[], tasks: number): Record<string, { shape: number[]; size: number }> {
+function tiledShapes(theta: Record<string, tf.Tensor>, names: readonly string[], tasks: number): Record<string, { shape: number[]; size: number }> {
   return Object.fromEntries(names.map((n) => [n, { shape: [tasks, ...theta[n]!.shape], size: tasks * theta[n]!.size }]));
 }
