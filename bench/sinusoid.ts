@@ -9,8 +9,11 @@
  * ≥ 600 fresh meta-test tasks, mean ± 95% CI (`meanCI95`), beside the paper and the PyTorch anchor of
  * DESIGN.md (70,000 meta-steps).
  *
- * Speed: tasks/s of second-order MAML (5-shot, meta-batch 25, one inner step; the whole loop incl. aggregation
- * and Adam) on one core, beside bench/sinusoid_torch.py (PyTorch CPU, one thread) run here, and their ratio.
+ * Speed: tasks/s of second-order MAML (5-shot, meta-batch 25, one inner step; the whole loop incl. task building,
+ * aggregation and Adam) on one core, with the tasks run one by one (`computeMetaGradient`, sequential) and as one
+ * task-vectorized batch (`computeMetaGradients`, src/meta/batched-meta-gradient), beside bench/sinusoid_torch.py
+ * (PyTorch CPU, one thread) run here, and their ratios. Meta-training for accuracy uses the task-vectorized path
+ * (the same per-task gradients: test/meta/batched-meta-gradient.test.ts).
  * With --torch-accuracy the PyTorch script also meta-trains every configuration for the same number of steps.
  *
  * Run: npx tsx bench/sinusoid.ts [--steps N] [--shots 5,10,20] [--algorithms maml,metasgd] [--test-tasks 600]
@@ -27,6 +30,8 @@ import { deriveSeed } from '../src/core/rng';
 import { meanCI95, type MeanCI } from '../src/core/stats';
 import { meanGradient } from '../src/coordinator/aggregate';
 import { Adam, computeMetaGradient, evaluateAdaptation, initMetaParams } from '../src/meta';
+import { computeMetaGradients } from '../src/meta/batched-meta-gradient';
+import { taskBatched } from '../src/model/task-batched';
 import { createModel, initBackend, type BackendName, type Model } from '../src/model';
 import { sinusoidFamily } from '../src/tasks/sinusoid';
 import { positiveInt } from '../src/cli/options';
@@ -75,14 +80,18 @@ function runConfig(algorithm: Algorithm, shots: number): RunConfig {
   });
 }
 
-/** `count` meta-steps of the orchestrator's loop from `params`: per-task meta-gradients, float64 mean, Adam. */
-function metaTrain(model: Model, config: RunConfig, params: ParamSet, adam: Adam, firstStep: number, count: number): ParamSet {
+/**
+ * `count` meta-steps of the orchestrator's loop from `params`: per-task meta-gradients (one by one, or as one
+ * task-vectorized batch), float64 mean in task order, Adam.
+ */
+function metaTrain(model: Model, config: RunConfig, params: ParamSet, adam: Adam, firstStep: number, count: number, vectorized = true): ParamSet {
   const family = sinusoidFamily({ shots: config.task.shots, queryShots: config.task.queryShots });
+  const batched = taskBatched(model, config.model);
   for (let step = firstStep; step < firstStep + count; step++) {
-    const gradients = Array.from({ length: META_BATCH }, (_, b) => {
-      const task = family.build(family.sampleSpec('train', deriveSeed(seed, 'bench-train', step, b)));
-      return computeMetaGradient(model, params, task, config.algorithm).gradient;
-    });
+    const tasks = Array.from({ length: META_BATCH }, (_, b) => family.build(family.sampleSpec('train', deriveSeed(seed, 'bench-train', step, b))));
+    const gradients = vectorized
+      ? computeMetaGradients(batched, params, tasks, config.algorithm).map((r) => r.gradient)
+      : tasks.map((task) => computeMetaGradient(model, params, task, config.algorithm).gradient);
     params = adam.step(params, meanGradient(gradients));
   }
   return params;
@@ -122,13 +131,18 @@ async function main(): Promise<void> {
   // Speed first, both implementations back to back: second-order MAML, 5-shot, meta-batch 25, one inner step.
   const speedConfig = runConfig('maml', 5);
   const speedParams = initMetaParams(speedConfig, 1, deriveSeed(seed, 'bench-speed'));
-  const speedAdam = new Adam(specOf(speedParams), { lr: 1e-3 });
-  const warm = metaTrain(model, speedConfig, speedParams, speedAdam, 0, 5);
-  const t0 = performance.now();
-  metaTrain(model, speedConfig, warm, speedAdam, 5, speedSteps);
-  const oursPerS = (speedSteps * META_BATCH) / ((performance.now() - t0) / 1000);
+  /** Tasks/s of `speedSteps` meta-steps (after 5 warm-up steps) on one inner-loop path. */
+  const tasksPerS = (vectorized: boolean): number => {
+    const adam = new Adam(specOf(speedParams), { lr: 1e-3 });
+    const warm = metaTrain(model, speedConfig, speedParams, adam, 0, 5, vectorized);
+    const t0 = performance.now();
+    metaTrain(model, speedConfig, warm, adam, 5, speedSteps, vectorized);
+    return (speedSteps * META_BATCH) / ((performance.now() - t0) / 1000);
+  };
+  const sequentialPerS = tasksPerS(false);
+  const vectorizedPerS = tasksPerS(true);
   const torchPerS = python ? (torch(python, ['--mode', 'speed', '--steps', String(speedSteps), '--seed', String(seed)]).tasks_per_s as number) : undefined;
-  log(`speed: metatrain ${oursPerS.toFixed(0)} tasks/s, PyTorch ${torchPerS?.toFixed(0) ?? 'not run'} tasks/s`);
+  log(`speed: metatrain sequential ${sequentialPerS.toFixed(0)} tasks/s, vectorized ${vectorizedPerS.toFixed(0)} tasks/s, PyTorch ${torchPerS?.toFixed(0) ?? 'not run'} tasks/s`);
 
   const rows: string[][] = [];
   for (const shots of shotsList) {
@@ -160,9 +174,13 @@ async function main(): Promise<void> {
   });
   accuracy.push(...rows);
   const speed = new Table({ head: ['second-order MAML, 5-shot, meta-batch 25, 1 inner step, one core', 'tasks/s'], style: { head: [], border: [] } });
-  speed.push([`metatrain (tfjs ${options.backend}, per-task computeMetaGradient + mean + Adam)`, oursPerS.toFixed(0)]);
+  const ratio = (perS: number) => (torchPerS === undefined ? '—' : (perS / torchPerS).toFixed(2));
+  speed.push([`metatrain sequential (tfjs ${options.backend}, computeMetaGradient per task + mean + Adam)`, sequentialPerS.toFixed(0)]);
+  speed.push([`metatrain task-vectorized (tfjs ${options.backend}, computeMetaGradients on the 25 tasks + mean + Adam)`, vectorizedPerS.toFixed(0)]);
   speed.push(['PyTorch CPU (bench/sinusoid_torch.py, 1 thread)', torchPerS === undefined ? 'not run' : torchPerS.toFixed(0)]);
-  speed.push(['ratio metatrain / PyTorch', torchPerS === undefined ? '—' : (oursPerS / torchPerS).toFixed(2)]);
+  speed.push(['ratio sequential / PyTorch', ratio(sequentialPerS)]);
+  speed.push(['ratio task-vectorized / PyTorch', ratio(vectorizedPerS)]);
+  speed.push(['ratio task-vectorized / sequential', (vectorizedPerS / sequentialPerS).toFixed(2)]);
   speed.push(['PyTorch anchor of DESIGN.md (a machine of this kind)', '1,370–1,580']);
 
   console.log('\nSinusoid regression: post-adaptation MSE (one step) on 100 query points, mean ± 95% CI over', testTasks, 'meta-test tasks');

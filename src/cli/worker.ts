@@ -10,6 +10,7 @@ import { serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import { BACKEND_NAMES, type BackendName } from '../model/backend';
+import { coalescingEngine } from '../worker/task-coalescer';
 import { createTfjsEngine } from '../worker/tfjs-engine';
 import { WorkerMetrics } from '../worker/metrics';
 import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
@@ -24,7 +25,7 @@ export function register(program: Command): void {
     .description('join a coordinator and run its inner-loop tasks')
     .requiredOption('--coordinator <address>', 'coordinator gRPC address host:port', hostPort)
     .addOption(backendOption('tfjs backend', '(default: env METATRAIN_BACKEND, else the run config)'))
-    .option('--concurrency <n>', 'tasks accepted at once', positiveInt, 1)
+    .option('--concurrency <n>', 'tasks accepted at once (train/eval tasks held together run as one task-vectorized batch)', positiveInt, 1)
     .option('--name <name>', 'worker name in logs and metrics')
     .option('--max-backoff-ms <ms>', 'largest reconnect delay', positiveInt, 5000)
     .option('--keepalive-ms <ms>', "gRPC keepalive ping interval and timeout toward the coordinator (metatrain run passes the run's runtime.keepaliveMs)", positiveInt, 5000)
@@ -57,7 +58,7 @@ export function register(program: Command): void {
         maxBackoffMs: o.maxBackoffMs,
         keepaliveMs: o.keepaliveMs,
         backend: chosen ?? 'config',
-        createEngine: (config) => createTfjsEngine(config, (chosen as BackendName | undefined) ?? config.runtime.backend),
+        createEngine: async (config) => coalescingEngine(await createTfjsEngine(config, (chosen as BackendName | undefined) ?? config.runtime.backend)),
         log,
         observer: metrics,
       });

@@ -30,6 +30,16 @@ export function bestStepCount(curve: readonly number[], higherIsBetter: boolean)
  * @throws ShapeError as `evaluateAdaptation`.
  */
 export function chooseSteps(model: Model, params: ParamSet, task: Task, options: AdaptOptions): number | undefined {
+  const split = heldOutSplit(task);
+  return split && bestStepCount(evaluateAdaptation(model, params, split, options).metric, true);
+}
+
+/**
+ * The split {@link chooseSteps} scores on: `task` with the last support example of every class as the query set and
+ * the other support examples as the support set; undefined when some class has fewer than 2 support examples or
+ * the task is not text classification.
+ */
+export function heldOutSplit(task: Task): Task | undefined {
   const support = task.support;
   if (support.kind !== 'text') return undefined;
   const last = new Map<number, number>();
@@ -44,6 +54,5 @@ export function chooseSteps(model: Model, params: ParamSet, task: Task, options:
     const idx = support.texts.map((_, i) => i).filter(keep);
     return { kind: 'text', texts: idx.map((i) => support.texts[i]!), labels: Int32Array.from(idx.map((i) => support.labels[i]!)) };
   };
-  const split: Task = { spec: task.spec, support: pick((i) => !held.has(i)), query: pick((i) => held.has(i)) };
-  return bestStepCount(evaluateAdaptation(model, params, split, options).metric, true);
+  return { spec: task.spec, support: pick((i) => !held.has(i)), query: pick((i) => held.has(i)) };
 }

@@ -37,10 +37,10 @@ export function frozenBodyView(model: Model, params: TensorMap, adaptable: reado
     if (x !== b.x) made.push(x);
     return { x, y: b.y };
   });
-  const headModel: Model = {
-    ...model,
-    features: (_params, x) => x,
-    forward: (p, x) => model.head(p, x),
-  };
-  return { model: headModel, batches: featureBatches, made };
+  return { model: headOnlyModel(model), batches: featureBatches, made };
+}
+
+/** `model`'s head seen as a model of features: `forward` is `model.head`, `features` the identity. */
+export function headOnlyModel(model: Model): Model {
+  return { ...model, features: (_params, x) => x, forward: (p, x) => model.head(p, x) };
 }

@@ -33,6 +33,13 @@ export interface Engine {
    * support examples (`chooseSteps` of src/meta/choose-steps; undefined for 1-shot tasks).
    */
   evaluate(params: ParamSet, task: TaskSpec, steps: number, resetHead: boolean): EvalCurve | Promise<EvalCurve>;
+  /**
+   * Optional: the meta-gradients of several tasks at the same `params` (result i for `tasks[i]`), equal to `train` on
+   * each, computed as task-vectorized batches where the engine can (src/meta/batched-meta-gradient).
+   */
+  trainBatch?(params: ParamSet, tasks: readonly TaskSpec[]): GradientResult[] | Promise<GradientResult[]>;
+  /** Optional: `evaluate` of several tasks at the same `params` (result i for `tasks[i]`), batched likewise. */
+  evaluateBatch?(params: ParamSet, tasks: readonly TaskSpec[], steps: number, resetHead: boolean): EvalCurve[] | Promise<EvalCurve[]>;
   /** Supervised gradient of the joint (all meta-train classes) model on batch `(seed, size)`. */
   joint(params: ParamSet, seed: number, size: number): GradientResult | Promise<GradientResult>;
   /** Live tfjs tensors and bytes (for leak checks and metrics). */
@@ -44,4 +51,6 @@ export interface ComputeEngine extends Engine {
   train(params: ParamSet, task: TaskSpec): GradientResult;
   evaluate(params: ParamSet, task: TaskSpec, steps: number, resetHead: boolean): EvalCurve;
   joint(params: ParamSet, seed: number, size: number): GradientResult;
+  trainBatch(params: ParamSet, tasks: readonly TaskSpec[]): GradientResult[];
+  evaluateBatch(params: ParamSet, tasks: readonly TaskSpec[], steps: number, resetHead: boolean): EvalCurve[];
 }
