@@ -61,18 +61,34 @@ function layerNorm(g: GraphBuilder, x: string, prefix: string): string {
   return g.node('LayerNormalization', [x, g.weight(`${prefix}.gain`), g.weight(`${prefix}.bias`)], { axis: { int: -1 }, epsilon: { float: LAYER_NORM_EPS } });
 }
 
+/** Values every attention layer uses: the padding bias on the scores and the head reshapes / score scale. */
+interface AttentionConstants {
+  keyBias: string;
+  split: string;
+  merge: string;
+  scale: string;
+}
+
+function attentionConstants(g: GraphBuilder, mask: string, d: number, heads: number): AttentionConstants {
+  const dHead = d / heads;
+  return {
+    keyBias: g.node('Unsqueeze', [g.node('Mul', [g.node('Sub', [g.floats('one', [], Float32Array.of(1)), mask]), g.floats('masked_score', [], Float32Array.of(MASKED_SCORE))]), g.int64s('axes_1_2', [1, 2])]), // [N, 1, 1, L]
+    split: g.int64s('split_heads', [0, 0, heads, dHead]),
+    merge: g.int64s('merge_heads', [0, 0, d]),
+    scale: g.floats('score_scale', [], Float32Array.of(1 / Math.sqrt(dHead))),
+  };
+}
+
 function transformerGraph(g: GraphBuilder, model: ModelConfig, ids: string): string {
   const { dModel: d, heads, layers } = model;
-  const dHead = d / heads;
   const mask = g.node('Cast', [g.node('Not', [g.node('Equal', [ids, g.int32('pad_id', PAD_ID)])])], { to: { int: 1 } }, 'mask'); // [N, L]
-  const keyBias = g.node('Unsqueeze', [g.node('Mul', [g.node('Sub', [g.floats('one', [], Float32Array.of(1)), mask]), g.floats('masked_score', [], Float32Array.of(MASKED_SCORE))]), g.int64s('axes_1_2', [1, 2])]); // [N, 1, 1, L]
   const length = g.node('Slice', [g.node('Shape', [ids]), g.int64s('one_i64', [1]), g.int64s('two_i64', [2])]); // [1] = L
   const positions = g.node('Slice', [g.weight('embed.position'), g.int64s('zero_i64', [0]), length, g.int64s('axis0', [0])]); // [L, d]
   let h = g.node('Add', [g.node('Gather', [g.weight('embed.token'), ids], { axis: { int: 0 } }), positions]); // [N, L, d]
-  const split = g.int64s('split_heads', [0, 0, heads, dHead]);
-  const merge = g.int64s('merge_heads', [0, 0, d]);
-  const scale = g.floats('score_scale', [], Float32Array.of(1 / Math.sqrt(dHead)));
+  // Constants shared by the attention layers, only emitted when there is one (onnxruntime warns about unused ones).
+  const shared = layers > 0 ? attentionConstants(g, mask, d, heads) : undefined;
   for (let i = 0; i < layers; i++) {
+    const { keyBias, split, merge, scale } = shared!;
     const p = `layer${i}`;
     const x = layerNorm(g, h, `${p}.ln1`);
     const heads4 = (m: string, perm: number[]) => g.node('Transpose', [g.node('Reshape', [linear(g, x, `${p}.attn.w${m}`, `${p}.attn.b${m}`), split])], { perm: { ints: perm } });

@@ -136,3 +136,17 @@ test('the int8 export stores every quantized weight as an int8 initializer behin
   assert.ok(names.every((n) => n.length > 0), 'a node has no name');
   assert.equal(new Set(names).size, names.length, 'node names repeat');
 });
+
+test('every initializer and node output of the exported graph is used, for 0, 1 and 2 attention layers', () => {
+  for (const layers of [0, 1, 2]) {
+    const model: ModelConfig = { ...transformer, layers };
+    const params = initParams(model, 5, 2);
+    const weights = new Map<string, ExportWeight>([...params].map(([n, t]) => [n, { kind: 'float', tensor: t }]));
+    const graph = onnx.ModelProto.decode(exportOnnx(model, 5, weights)).graph!;
+    const consumed = new Set(graph.node!.flatMap((n) => n.input!));
+    const outputs = new Set(graph.output!.map((o) => o.name!));
+    // onnxruntime warns "Removing initializer …" for each unused one (it did for the 0-layer quickstart model).
+    const unused = [...graph.initializer!.map((t) => t.name!), ...graph.node!.flatMap((n) => n.output!)].filter((v) => !consumed.has(v) && !outputs.has(v));
+    assert.deepEqual(unused, [], `${layers} layers: unused values`);
+  }
+});
