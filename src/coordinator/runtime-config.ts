@@ -43,8 +43,11 @@ export const runtimeSchema = z
      * bitwise equal to `per-task` (one float32 rounding per group). @default per-task
      */
     aggregation: z.enum(['per-task', 'per-worker']).default('per-task'),
-    /** Tasks per group with `aggregation: per-worker` (set it to `workerConcurrency`). @default 4 */
-    aggregationGroup: positiveInt.default(4),
+    /**
+     * Tasks per group with `aggregation: per-worker` (set it to `workerConcurrency`: {@link runtimeWarnings} warns
+     * otherwise); refused with `per-task`, where it would mean nothing. @default 4 with per-worker, else absent
+     */
+    aggregationGroup: positiveInt.optional(),
     /** gRPC listen address of the coordinator (port 0 = any free port). @default 127.0.0.1:0 */
     listen: z.string().default('127.0.0.1:0'),
     /** gRPC keepalive ping interval and timeout of the coordinator; at least {@link MIN_KEEPALIVE_MS}. @default 5000 */
@@ -61,4 +64,25 @@ export const runtimeSchema = z
     /** Prometheus `/metrics` port of the coordinator (0 = any free port; omitted = no metrics server). */
     metricsPort: nonNegativeInt.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.aggregation === 'per-task' && r.aggregationGroup !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['aggregationGroup'], message: `groups are only formed with aggregation: per-worker, got aggregation: per-task (drop aggregationGroup ${r.aggregationGroup} or set aggregation: per-worker)` });
+    }
+  })
+  .transform((r) => ({ ...r, aggregationGroup: r.aggregation === 'per-worker' ? (r.aggregationGroup ?? DEFAULT_AGGREGATION_GROUP) : undefined }));
+
+/** `runtime.aggregationGroup` with `aggregation: per-worker` when the config does not give it. */
+export const DEFAULT_AGGREGATION_GROUP = 4;
+
+/**
+ * Warnings about a valid `runtime` section worth a line on stderr before a run starts: an aggregation group that
+ * differs from `workerConcurrency` (a worker of concurrency c holds ⌈c / G⌉ groups of G tasks, so it runs
+ * ⌈c / G⌉·G tasks at once, not c: src/coordinator/grpc-server.ts).
+ */
+export function runtimeWarnings(runtime: z.infer<typeof runtimeSchema>): string[] {
+  const { aggregationGroup: group, workerConcurrency: c } = runtime;
+  if (group === undefined || group === c) return [];
+  const atOnce = Math.ceil(c / group) * group;
+  return [`runtime.aggregationGroup ${group} differs from runtime.workerConcurrency ${c}: each worker runs ${atOnce} tasks at once instead of ${c}; set both to the same value`];
+}
