@@ -9,6 +9,7 @@
  */
 import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
+import { assertConfigInputsReadable } from '../core/config-inputs';
 import { listenHost, serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option('--linger-seconds <s>', 'keep serving status and metrics this long after the run ends (default: 30 with runtime.metricsPort, else 0)', seconds)
     .action(async (o: { config: string; listen?: string; resume: boolean; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; lingerSeconds?: number }) => {
       const config = loadRunConfig(o.config);
+      assertConfigInputsReadable(config);
       const log = createLogger('coordinator');
       for (const warning of runtimeWarnings(config.runtime)) process.stderr.write(`warning: ${warning}\n`);
       const metricsPort = config.runtime.metricsPort;

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import type { TlsFiles } from '../wire/credentials';
 import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../core/config-fields';
+import { echoValue } from '../core/echo-value';
+import { ConfigError } from '../core/errors';
+import { pathLengthProblem } from '../core/path-limits';
 
 /**
  * Parses an integer option written in decimal digits only (no sign, exponent, fraction, hex prefix or spaces:
@@ -66,4 +69,18 @@ export function hostPort(value: string): string {
 /** cli-table3 style: its default colours on a terminal, none when the output is redirected to a file or a pipe. */
 export function tableStyle(): { head?: string[]; border?: string[] } {
   return process.stdout.isTTY ? {} : { head: [], border: [] };
+}
+
+/**
+ * A parser of a path option such as `--out`: the path as given, refused when over 4096 bytes or with a component
+ * over 255 bytes (src/core/path-limits.ts).
+ * @throws ConfigError naming `flag` and the path cut to 80 characters (not commander's InvalidArgumentError, whose
+ *   message would echo the whole value).
+ */
+export function pathOption(flag: string): (value: string) => string {
+  return (value: string) => {
+    const problem = pathLengthProblem(value);
+    if (problem) throw new ConfigError(flag, `${echoValue(JSON.stringify(value))}: the path ${problem}`);
+    return value;
+  };
 }

@@ -1,6 +1,6 @@
 /** The `runtime` section of the run config (zod only; composed in src/core/config.ts): processes, network, storage. */
 import { z } from 'zod';
-import { timing, positiveInt, nonNegativeInt } from '../core/config-fields';
+import { timing, pathString, positiveInt, nonNegativeInt } from '../core/config-fields';
 
 /**
  * Smallest `runtime.keepaliveMs`: 1000 ms. The coordinator pings every worker at this interval and drops one that
@@ -53,14 +53,14 @@ export const runtimeSchema = z
     /** gRPC keepalive ping interval and timeout of the coordinator; at least {@link MIN_KEEPALIVE_MS}. @default 5000 */
     keepaliveMs: timing(MIN_KEEPALIVE_MS, 'ms', 'the coordinator drops a worker that has not answered a keepalive ping within this time').default(5000),
     /** Directory for checkpoints, report and artifacts (relative: to the current directory). @default runs/<name> */
-    outDir: z.string().optional(),
+    outDir: pathString.optional(),
     /**
      * Directory a relative `task.path` is resolved against. `loadRunConfig` (src/core/config.ts) sets it to the config file's
      * directory (a relative value in the file is taken relative to that directory); `metatrain launch` sets it
      * to the images' working directory. Not part of `configHash`: moving a run's files keeps its checkpoints
      * resumable. Omitted (a config given as an object) = the current directory.
      */
-    baseDir: z.string().min(1).optional(),
+    baseDir: pathString.optional(),
     /** Prometheus `/metrics` port of the coordinator (0 = any free port; omitted = no metrics server). */
     metricsPort: nonNegativeInt.optional(),
   })

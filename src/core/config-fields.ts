@@ -1,5 +1,6 @@
 /** Field builders the run config's section schemas share (zod only): units and minimums in their error messages. */
 import { z } from 'zod';
+import { pathLengthProblem } from './path-limits';
 
 /**
  * Longest duration a timer may wait in Node: 2^31-1 ms (about 24.8 days); `setTimeout` fires at once, with a
@@ -33,6 +34,15 @@ export const distinctStrings = <T extends z.ZodType<string>>(item: T) =>
     list.forEach((entry, i) => {
       if (list.indexOf(entry) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate entry: got ${JSON.stringify(entry)} again (first at index ${list.indexOf(entry)})` });
     });
+  });
+
+/** A file system path: non-empty, at most 4096 bytes, no component over 255 bytes (src/core/path-limits.ts). */
+export const pathString = z
+  .string()
+  .min(1)
+  .superRefine((path, ctx) => {
+    const problem = pathLengthProblem(path);
+    if (problem) ctx.addIssue({ code: 'custom', message: `the path ${problem}` });
   });
 
 /** An integer ≥ 1. */
