@@ -131,6 +131,8 @@ export function parseRunConfig(raw: unknown): RunConfig {
       const at = issue.path.map(String);
       // An unknown key is reported at the key itself, not at its parent with the whole parent object as the value.
       if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, echoValue(key)].join('.'), detail: 'unknown field (check its spelling and level)' }));
+      // A bad record key (e.g. a node selector's label key): the key's own issues, not the value under it.
+      if (issue.code === 'invalid_key') return [{ path: at.join('.'), detail: `invalid key: ${issue.issues.map((i) => i.message).join('; ')}` }];
       const bad = valueAt(raw, issue.path);
       // A cross-field message already says what it got (and the value at its path may not be the culprit).
       const shown = bad === undefined || (issue.code === 'custom' && /\bgot\b/.test(issue.message)) ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoValue(JSON.stringify(bad))})`;
