@@ -72,7 +72,7 @@ async function measure(row: Row) {
     algorithm: { name: 'fomaml', metaBatchSize: row.workers * concurrency },
     training: { maxSteps: steps, evalEverySteps: 1_000_000, evalTasks: 1, checkpointEverySteps: 1_000_000, keepCheckpoints: 1, patience: 1000 },
     evaluation: { testTasks: 1, adaptSteps: 0, baselines: [] },
-    runtime: { outDir: dir, leaseTimeoutMs: 600_000, workerConcurrency: concurrency, aggregation: o.aggregation, aggregationGroup: concurrency, ...(row.speculativeAfter ? { speculativeAfter: row.speculativeAfter } : {}) },
+    runtime: { outDir: dir, leaseTimeoutMs: 600_000, workerConcurrency: concurrency, aggregation: o.aggregation, ...(o.aggregation === 'per-worker' ? { aggregationGroup: concurrency } : {}), ...(row.speculativeAfter ? { speculativeAfter: row.speculativeAfter } : {}) },
     compression: { enabled: false },
   } satisfies RunConfigInput);
   const log = createLogger('coordinator');

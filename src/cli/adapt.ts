@@ -16,7 +16,8 @@ import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
 import { loadLabelledJsonl } from '../tasks/jsonl';
 import { countOf } from './count-words';
-import { nonNegativeInt } from './options';
+import { boundedInt, pathOption } from './options';
+import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
 
 /** Where adaptation starts: a meta-learned checkpoint or a compressed model (int8 weights dequantized). */
@@ -46,10 +47,10 @@ export function register(program: Command): void {
   program
     .command('adapt')
     .description("adapt a meta-learned checkpoint to one user's labelled examples (JSONL), choosing the number of steps on held-out examples")
-    .requiredOption('--checkpoint <dir>', 'checkpoint directory printed by metatrain run, or a compressed model directory (runs/NAME/compressed)')
-    .requiredOption('--data <file>', 'JSONL file, one {"text": ..., "label": ...} per line')
-    .requiredOption('--out <dir>', 'directory to create for the adapted model')
-    .option('--max-steps <n>', 'largest number of fine-tuning steps considered (0: the meta-initialization without fine-tuning)', nonNegativeInt, 50)
+    .requiredOption('--checkpoint <dir>', 'checkpoint directory printed by metatrain run, or a compressed model directory (runs/NAME/compressed)', pathOption('--checkpoint'))
+    .requiredOption('--data <file>', 'JSONL file, one {"text": ..., "label": ...} per line', pathOption('--data'))
+    .requiredOption('--out <dir>', 'directory to create for the adapted model', pathOption('--out'))
+    .option('--max-steps <n>', 'largest number of fine-tuning steps considered (0: the meta-initialization without fine-tuning; at most 10,000)', boundedInt(0, MAX_ADAPT_STEPS), 50)
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; data: string; out: string; maxSteps: number; backend: string }) => {
       const out = resolve(o.out);

@@ -4,8 +4,8 @@
  * engine only through the ClusterBackend interface (src/cluster/cluster-backend.ts); an engine beside Kubernetes
  * is registered here, one line.
  */
-import type { Command } from 'commander';
-import { clusterBackend, registerClusterBackend, type ClusterBackend } from '../cluster/cluster-backend';
+import { Option, type Command } from 'commander';
+import { clusterBackend, clusterBackendNames, registerClusterBackend, type ClusterBackend } from '../cluster/cluster-backend';
 import { KUBERNETES_BACKEND, kubernetesBackend } from '../k8s';
 
 registerClusterBackend(KUBERNETES_BACKEND, kubernetesBackend);
@@ -18,10 +18,10 @@ export interface ClusterFlags {
   namespace?: string;
 }
 
-/** Adds the options to a subcommand. */
+/** Adds the options to a subcommand; `--cluster-backend` takes the names registered so far (commander lists them when refusing another). */
 export function withClusterOptions(command: Command): Command {
   return command
-    .option('--cluster-backend <name>', 'engine that runs the run (registered: see src/cli/cluster-options.ts)', KUBERNETES_BACKEND)
+    .addOption(new Option('--cluster-backend <name>', 'engine that runs the run (registered in src/cli/cluster-options.ts)').choices(clusterBackendNames()).default(KUBERNETES_BACKEND))
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)')
     .option('--context <name>', 'kubeconfig context (default: the current context)')
     .option('-n, --namespace <name>', 'namespace of the run (default: kubernetes.namespace of the config for launch, else metatrain)');

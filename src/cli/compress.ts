@@ -4,6 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { pathOption } from './options';
 import { compressionJobId } from '../bus/job-queue';
 import { compressJob } from '../compress/compress-job';
 import { committedReport } from '../compress/compression-report';
@@ -19,8 +20,8 @@ export function register(program: Command): void {
   program
     .command('compress')
     .description('compress a meta-learned checkpoint: distillation, pruning, int8 quantization, ONNX export (one job, in this process)')
-    .requiredOption('--checkpoint <dir>', 'checkpoint directory, e.g. runs/NAME/checkpoints/step-00000400')
-    .option('--out <dir>', 'result directory (default: <run dir>/compressed)')
+    .requiredOption('--checkpoint <dir>', 'checkpoint directory, e.g. runs/NAME/checkpoints/step-00000400', pathOption('--checkpoint'))
+    .option('--out <dir>', 'result directory (default: <run dir>/compressed)', pathOption('--out'))
     .option('--config <file>', 'run config (YAML) whose compression section to use (default: the config recorded in the checkpoint)')
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; out?: string; config?: string; backend: string }) => {

@@ -15,7 +15,7 @@ import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import type { BackendName } from '../model/backend';
 import { onStopSignals, signalExitCode } from './exit-codes';
-import { portNumber, positiveInt } from './options';
+import { milliseconds, portNumber, positiveInt } from './options';
 import { backendOption } from './backend-option';
 
 /** Registers the subcommand. */
@@ -26,10 +26,10 @@ export function register(program: Command): void {
     .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://nats:4222')
     .option('--name <name>', 'consumer name in events and logs (default: <hostname>-<pid>)')
     .addOption(backendOption('tfjs backend', '', 'wasm'))
-    .option('--ack-wait-ms <ms>', 'lease of a job: redelivered to another compressor when not renewed (heartbeats every third of it) within this time', positiveInt, 30_000)
+    .option('--ack-wait-ms <ms>', 'lease of a job: redelivered to another compressor when not renewed (heartbeats every third of it) within this time', milliseconds, 30_000)
     .option('--max-attempts <n>', 'attempts of a job before it fails for good', positiveInt, 3)
-    .option('--backoff-ms <ms>', 'delay before the second attempt, doubled for each further one', positiveInt, 1000)
-    .option('--grace-ms <ms>', 'on SIGTERM, time the running job gets to finish before it is handed back', positiveInt, 10_000)
+    .option('--backoff-ms <ms>', 'delay before the second attempt, doubled for each further one', milliseconds, 1000)
+    .option('--grace-ms <ms>', 'on SIGTERM, time the running job gets to finish before it is handed back', milliseconds, 10_000)
     .option('--log-file <file>', 'append JSON logs to this file instead of stderr')
     .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
     .action(async (o: { nats: string; name?: string; backend: string; ackWaitMs: number; maxAttempts: number; backoffMs: number; graceMs: number; logFile?: string; metricsPort?: number }) => {

@@ -9,15 +9,17 @@
  */
 import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
+import { assertConfigInputsReadable } from '../core/config-inputs';
 import { listenHost, serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import { Coordinator } from '../coordinator/coordinator';
+import { runtimeWarnings } from '../coordinator/runtime-config';
 import { watchWorkerPods } from '../k8s/coordinator-cluster-mode';
 import { openRunBus } from '../bus/run-bus';
 import { writeRunReport } from '../report';
 import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
-import { nonNegativeInt, readToken, tlsFiles } from './options';
+import { readToken, seconds, tlsFiles } from './options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -31,10 +33,12 @@ export function register(program: Command): void {
     .option('--tls-ca <file>', 'CA of the worker certificates (mutual TLS)')
     .option('--tls-cert <file>', 'coordinator certificate')
     .option('--tls-key <file>', 'coordinator private key')
-    .option('--linger-seconds <s>', 'keep serving status and metrics this long after the run ends (default: 30 with runtime.metricsPort, else 0)', nonNegativeInt)
+    .option('--linger-seconds <s>', 'keep serving status and metrics this long after the run ends (default: 30 with runtime.metricsPort, else 0)', seconds)
     .action(async (o: { config: string; listen?: string; resume: boolean; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; lingerSeconds?: number }) => {
       const config = loadRunConfig(o.config);
+      assertConfigInputsReadable(config);
       const log = createLogger('coordinator');
+      for (const warning of runtimeWarnings(config.runtime)) process.stderr.write(`warning: ${warning}\n`);
       const metricsPort = config.runtime.metricsPort;
       const registry = metricsPort === undefined ? undefined : createMetricsRegistry({ run: config.name });
       const bus = config.nats ? await openRunBus(config.nats.url, config.name, 'coordinator') : undefined;

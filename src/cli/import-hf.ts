@@ -1,7 +1,7 @@
 /** `metatrain import-hf HF_DIR --out DIR`: a Hugging Face BERT checkpoint as a `bert` pretrained checkpoint (src/hf). */
 import type { Command } from 'commander';
 import { importHfBert, modelYaml } from '../hf';
-import { positiveInt } from './options';
+import { pathOption, positiveInt } from './options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .command('import-hf')
     .description('import a Hugging Face BERT checkpoint (config.json, model.safetensors, tokenizer.json) as a checkpoint directory for model.init, and print the model section of a run config')
     .argument('<hf-dir>', 'directory holding config.json, model.safetensors (F32) and tokenizer.json')
-    .requiredOption('--out <dir>', 'checkpoint directory to create')
+    .requiredOption('--out <dir>', 'checkpoint directory to create', pathOption('--out'))
     .option('--max-length <n>', 'tokens per example (model.maxLength); at most max_position_embeddings (default: 128 or less)', positiveInt)
     .action(async (hfDir: string, o: { out: string; maxLength?: number }) => {
       const imported = await importHfBert(hfDir, o.out, { maxLength: o.maxLength });

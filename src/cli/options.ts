@@ -2,25 +2,41 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import type { TlsFiles } from '../wire/credentials';
+import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../core/config-fields';
+import { echoValue } from '../core/echo-value';
+import { ConfigError } from '../core/errors';
+import { pathLengthProblem } from '../core/path-limits';
 
-/** Parses a positive integer option. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
-  return n;
+/**
+ * Parses an integer option written in decimal digits only (no sign, exponent, fraction, hex prefix or spaces:
+ * `Number()` would read "1e3" as 1000, "0x10" as 16, " 5" as 5 and "5.0" as 5), from `min` to `max`.
+ * @throws InvalidArgumentError naming the bounds and the value (commander prefixes the flag).
+ */
+export function boundedInt(min: number, max: number, unit = ''): (value: string) => number {
+  const what = max < Number.MAX_SAFE_INTEGER ? `an integer ${min}..${max.toLocaleString('en-US')}${unit}` : min === 1 ? 'a positive integer' : `an integer ≥ ${min}`;
+  return (value: string) => {
+    const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${what} written in digits only, got ${JSON.stringify(value)}`);
+    return n;
+  };
 }
 
-/** Parses a non-negative integer option. */
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got ${JSON.stringify(value)}`);
-  return n;
-}
+/** Parses a positive integer option (digits only, up to 2^53-1; see {@link boundedInt}). */
+export const positiveInt = boundedInt(1, Number.MAX_SAFE_INTEGER);
+
+/** Parses a non-negative integer option (digits only, up to 2^53-1; see {@link boundedInt}). */
+export const nonNegativeInt = boundedInt(0, Number.MAX_SAFE_INTEGER);
+
+/** Parses a duration option in milliseconds: 1..{@link MAX_TIMER_MS} (Node's `setTimeout` limit, about 24.8 days). */
+export const milliseconds = boundedInt(1, MAX_TIMER_MS, ' ms');
+
+/** Parses a duration option in whole seconds: 0..{@link MAX_TIMER_SECONDS} (Node's `setTimeout` limit). */
+export const seconds = boundedInt(0, MAX_TIMER_SECONDS, ' s');
 
 /** Parses a TCP port option: an integer 0..65535 (0 = any free port). */
 export function portNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port 0..65535, got ${JSON.stringify(value)}`);
+  const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (n > 65535 || !(n >= 0)) throw new InvalidArgumentError(`expected a port 0..65535, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -53,4 +69,18 @@ export function hostPort(value: string): string {
 /** cli-table3 style: its default colours on a terminal, none when the output is redirected to a file or a pipe. */
 export function tableStyle(): { head?: string[]; border?: string[] } {
   return process.stdout.isTTY ? {} : { head: [], border: [] };
+}
+
+/**
+ * A parser of a path option such as `--out`: the path as given, refused when over 4096 bytes or with a component
+ * over 255 bytes (src/core/path-limits.ts).
+ * @throws ConfigError naming `flag` and the path cut to 80 characters (not commander's InvalidArgumentError, whose
+ *   message would echo the whole value).
+ */
+export function pathOption(flag: string): (value: string) => string {
+  return (value: string) => {
+    const problem = pathLengthProblem(value);
+    if (problem) throw new ConfigError(flag, `${echoValue(JSON.stringify(value))}: the path ${problem}`);
+    return value;
+  };
 }

@@ -10,7 +10,7 @@ import { initBackend, type BackendName } from '../model/backend';
 import { loadTextJsonl } from '../tasks/jsonl';
 import { backendOption } from './backend-option';
 import { countOf } from './count-words';
-import { tableStyle } from './options';
+import { pathOption, tableStyle } from './options';
 
 /** Probabilities shown per text in the table (all of them are in `--json`). */
 const SHOWN_LABELS = 3;
@@ -59,9 +59,9 @@ export function register(program: Command): void {
   program
     .command('predict')
     .description('predict the labels of texts with a model written by metatrain adapt: the most probable label and the probabilities')
-    .requiredOption('--model <dir>', 'adapted model directory (the --out of metatrain adapt)')
+    .requiredOption('--model <dir>', 'adapted model directory (the --out of metatrain adapt)', pathOption('--model'))
     .option('--text <text...>', 'texts to classify')
-    .option('--data <file>', 'JSONL file, one {"text": ...} per line ("label" optional: with labels on every line, the accuracy is printed too)')
+    .option('--data <file>', 'JSONL file, one {"text": ...} per line ("label" optional: with labels on every line, the accuracy is printed too)', pathOption('--data'))
     .option('--truncate', 'read only the first model.maxLength tokens of longer texts instead of refusing them', false)
     .option('--json', 'print one JSON object per text: line or index, label, probability, probabilities of every label', false)
     .addOption(backendOption('tfjs backend', '', 'wasm'))

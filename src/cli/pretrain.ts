@@ -1,7 +1,9 @@
 /** `metatrain pretrain CONFIG`: masked-language-model pretraining of a run's encoder body (src/pretrain). */
 import type { Command } from 'commander';
+import { pathOption } from './options';
 import { loadRunConfig, parseRunConfig } from '../core/config';
 import { initBackend } from '../model/backend';
+import { assertConfigInputsReadable } from '../core/config-inputs';
 import { backendOption } from './backend-option';
 import { onStopSignals, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
@@ -13,10 +15,11 @@ export function register(program: Command): void {
     .description('pretrain the encoder with masked-language modelling on the meta-train text (and pretraining.texts); start meta-training from it with model.init: pretrained')
     .argument('<config>', 'run config (YAML) with a pretraining section')
     .addOption(backendOption('tfjs backend', '(overrides runtime.backend)'))
-    .option('--out <dir>', 'run directory (overrides runtime.outDir); checkpoints go to DIR/pretrained')
+    .option('--out <dir>', 'run directory (overrides runtime.outDir); checkpoints go to DIR/pretrained', pathOption('--out'))
     .action(async (file: string, o: { backend?: string; out?: string }) => {
       const base = loadRunConfig(file);
       const config = parseRunConfig({ ...base, runtime: { ...base.runtime, ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) } });
+      assertConfigInputsReadable(config);
       await initBackend(config.runtime.backend);
       let stopping = false;
       const signals = onStopSignals(

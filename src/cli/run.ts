@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configHash, loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
+import { assertConfigInputsReadable } from '../core/config-inputs';
+import { runtimeWarnings } from '../coordinator/runtime-config';
 import { taskMetric } from '../tasks/family';
 import { TARGETS_FILE } from '../local/scrape-targets';
 import { assertLocalWorkerCount } from '../local/worker-limit';
 import { REPORT_FILE, writeRunReport } from '../report';
 import { initBackend } from '../model/backend';
-import { nonNegativeInt, positiveInt } from './options';
+import { pathOption, positiveInt, seconds } from './options';
 import { showProgress } from './run-progress';
 import { formatSummary } from './run-summary-table';
 import { formatCompression } from './compression-summary';
@@ -29,9 +31,9 @@ export function register(program: Command): void {
     .argument('<config>', 'run config (YAML), e.g. examples/quickstart.yaml')
     .option('--workers <n>', 'worker processes (overrides runtime.workers); at most 64, and no more than free memory holds at about 512 MiB each', positiveInt)
     .addOption(backendOption('tfjs backend of the workers', '(overrides runtime.backend)'))
-    .option('--out <dir>', 'run directory (overrides runtime.outDir)')
+    .option('--out <dir>', 'run directory (overrides runtime.outDir)', pathOption('--out'))
     .option('--resume', 'continue from the newest valid checkpoint in the run directory (an error when it holds none)', false)
-    .option('--linger-seconds <s>', 'after the run, keep its processes, metrics and status up this long (for Prometheus or metatrain watch)', nonNegativeInt, 0)
+    .option('--linger-seconds <s>', 'after the run, keep its processes, metrics and status up this long (for Prometheus or metatrain watch)', seconds, 0)
     .action(async (file: string, o: { workers?: number; backend?: string; out?: string; resume: boolean; lingerSeconds: number }) => {
       const base = loadRunConfig(file);
       const config = parseRunConfig({
@@ -39,6 +41,8 @@ export function register(program: Command): void {
         runtime: { ...base.runtime, ...(o.workers ? { workers: o.workers } : {}), ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) },
       });
       assertLocalWorkerCount(config.runtime.workers, o.workers ? '--workers' : 'runtime.workers');
+      assertConfigInputsReadable(config);
+      for (const warning of runtimeWarnings(config.runtime)) process.stderr.write(`warning: ${warning}\n`);
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
       // new run must not start over an earlier one's checkpoints.
       await assertRunDirectoryFits(config, o.resume);

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { formatWatchEvent, statusClient, watchNats, watchStatus, type WatchEnd, type WatchEvent } from '../watch';
 import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
-import { positiveInt, readToken, tlsFiles } from './options';
+import { milliseconds, readToken, tlsFiles } from './options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -17,8 +17,8 @@ export function register(program: Command): void {
     .argument('<run>', 'run name (config `name`)')
     .option('--nats <url>', 'NATS server(s) the run publishes its events to, e.g. nats://127.0.0.1:4222 (default: env METATRAIN_NATS_URL)')
     .option('--coordinator <address>', 'without NATS: the coordinator, host:port (status RPC, needs the run token) or http://host:port (its /status)')
-    .option('--interval-ms <ms>', 'polling interval with --coordinator', positiveInt, 1000)
-    .option('--give-up-ms <ms>', 'with --coordinator: fail once it has been unreachable this long', positiveInt, 30_000)
+    .option('--interval-ms <ms>', 'polling interval with --coordinator', milliseconds, 1000)
+    .option('--give-up-ms <ms>', 'with --coordinator: fail once it has been unreachable this long', milliseconds, 30_000)
     .option('--token-file <file>', 'file holding the run token (default: env METATRAIN_TOKEN)')
     .option('--tls-ca <file>', 'CA of the coordinator certificate (mutual TLS)')
     .option('--tls-cert <file>', 'client certificate')

@@ -15,7 +15,7 @@ import { createTfjsEngine } from '../worker/tfjs-engine';
 import { WorkerMetrics } from '../worker/metrics';
 import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { Worker } from '../worker/worker';
-import { portNumber, positiveInt, readToken, tlsFiles, hostPort } from './options';
+import { milliseconds, portNumber, positiveInt, readToken, tlsFiles, hostPort } from './options';
 import { backendOption } from './backend-option';
 
 /** Registers the subcommand. */
@@ -27,8 +27,8 @@ export function register(program: Command): void {
     .addOption(backendOption('tfjs backend', '(default: env METATRAIN_BACKEND, else the run config)'))
     .option('--concurrency <n>', 'tasks accepted at once (train/eval tasks held together run as one task-vectorized batch)', positiveInt, 1)
     .option('--name <name>', 'worker name in logs and metrics')
-    .option('--max-backoff-ms <ms>', 'largest reconnect delay', positiveInt, 5000)
-    .option('--keepalive-ms <ms>', "gRPC keepalive ping interval and timeout toward the coordinator (metatrain run passes the run's runtime.keepaliveMs)", positiveInt, 5000)
+    .option('--max-backoff-ms <ms>', 'largest reconnect delay', milliseconds, 5000)
+    .option('--keepalive-ms <ms>', "gRPC keepalive ping interval and timeout toward the coordinator (metatrain run passes the run's runtime.keepaliveMs)", milliseconds, 5000)
     .option('--token-file <file>', 'file holding the run token (default: env METATRAIN_TOKEN)')
     .option('--tls-ca <file>', 'CA of the coordinator certificate (mutual TLS)')
     .option('--tls-cert <file>', 'worker certificate')

@@ -1,6 +1,6 @@
 /** The `runtime` section of the run config (zod only; composed in src/core/config.ts): processes, network, storage. */
 import { z } from 'zod';
-import { timing, positiveInt, nonNegativeInt } from '../core/config-fields';
+import { timing, pathString, positiveInt, nonNegativeInt } from '../core/config-fields';
 
 /**
  * Smallest `runtime.keepaliveMs`: 1000 ms. The coordinator pings every worker at this interval and drops one that
@@ -43,22 +43,46 @@ export const runtimeSchema = z
      * bitwise equal to `per-task` (one float32 rounding per group). @default per-task
      */
     aggregation: z.enum(['per-task', 'per-worker']).default('per-task'),
-    /** Tasks per group with `aggregation: per-worker` (set it to `workerConcurrency`). @default 4 */
-    aggregationGroup: positiveInt.default(4),
+    /**
+     * Tasks per group with `aggregation: per-worker` (set it to `workerConcurrency`: {@link runtimeWarnings} warns
+     * otherwise); refused with `per-task`, where it would mean nothing. @default 4 with per-worker, else absent
+     */
+    aggregationGroup: positiveInt.optional(),
     /** gRPC listen address of the coordinator (port 0 = any free port). @default 127.0.0.1:0 */
     listen: z.string().default('127.0.0.1:0'),
     /** gRPC keepalive ping interval and timeout of the coordinator; at least {@link MIN_KEEPALIVE_MS}. @default 5000 */
     keepaliveMs: timing(MIN_KEEPALIVE_MS, 'ms', 'the coordinator drops a worker that has not answered a keepalive ping within this time').default(5000),
     /** Directory for checkpoints, report and artifacts (relative: to the current directory). @default runs/<name> */
-    outDir: z.string().optional(),
+    outDir: pathString.optional(),
     /**
      * Directory a relative `task.path` is resolved against. `loadRunConfig` (src/core/config.ts) sets it to the config file's
      * directory (a relative value in the file is taken relative to that directory); `metatrain launch` sets it
      * to the images' working directory. Not part of `configHash`: moving a run's files keeps its checkpoints
      * resumable. Omitted (a config given as an object) = the current directory.
      */
-    baseDir: z.string().min(1).optional(),
+    baseDir: pathString.optional(),
     /** Prometheus `/metrics` port of the coordinator (0 = any free port; omitted = no metrics server). */
     metricsPort: nonNegativeInt.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.aggregation === 'per-task' && r.aggregationGroup !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['aggregationGroup'], message: `groups are only formed with aggregation: per-worker, got aggregation: per-task (drop aggregationGroup ${r.aggregationGroup} or set aggregation: per-worker)` });
+    }
+  })
+  .transform((r) => ({ ...r, aggregationGroup: r.aggregation === 'per-worker' ? (r.aggregationGroup ?? DEFAULT_AGGREGATION_GROUP) : undefined }));
+
+/** `runtime.aggregationGroup` with `aggregation: per-worker` when the config does not give it. */
+export const DEFAULT_AGGREGATION_GROUP = 4;
+
+/**
+ * Warnings about a valid `runtime` section worth a line on stderr before a run starts: an aggregation group that
+ * differs from `workerConcurrency` (a worker of concurrency c holds ⌈c / G⌉ groups of G tasks, so it runs
+ * ⌈c / G⌉·G tasks at once, not c: src/coordinator/grpc-server.ts).
+ */
+export function runtimeWarnings(runtime: z.infer<typeof runtimeSchema>): string[] {
+  const { aggregationGroup: group, workerConcurrency: c } = runtime;
+  if (group === undefined || group === c) return [];
+  const atOnce = Math.ceil(c / group) * group;
+  return [`runtime.aggregationGroup ${group} differs from runtime.workerConcurrency ${c}: each worker runs ${atOnce} tasks at once instead of ${c}; set both to the same value`];
+}

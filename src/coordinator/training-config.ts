@@ -1,12 +1,12 @@
 /** The `training` section of the run config (zod only; composed in src/core/config.ts): outer loop, validation, convergence, checkpoints. */
 import { z } from 'zod';
-import { positiveInt } from '../core/config-fields';
+import { MAX_TRAINING_STEPS, positiveInt } from '../core/config-fields';
 
 /** Outer loop, validation, convergence and checkpoints. */
 export const trainingSchema = z
   .object({
-    /** Hard limit on outer steps. @default 1000 */
-    maxSteps: positiveInt.default(1000),
+    /** Hard limit on outer steps, at most {@link MAX_TRAINING_STEPS}. @default 1000 */
+    maxSteps: positiveInt.max(MAX_TRAINING_STEPS).default(1000),
     /** Validate on meta-val tasks every this many steps. @default 50 */
     evalEverySteps: positiveInt.default(50),
     /** Meta-val tasks per validation. @default 20 */

@@ -1,8 +1,49 @@
 /** Field builders the run config's section schemas share (zod only): units and minimums in their error messages. */
 import { z } from 'zod';
+import { pathLengthProblem } from './path-limits';
 
-/** A timing field: an integer of at least `min` `unit`s, whose error names the minimum and `why`. */
-export const timing = (min: number, unit: 'ms' | 's', why: string) => z.number().int().min(min, `must be at least ${min} ${unit}: ${why}`);
+/**
+ * Longest duration a timer may wait in Node: 2^31-1 ms (about 24.8 days); `setTimeout` fires at once, with a
+ * warning, for a longer one. Every millisecond field and flag is bounded by it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** {@link MAX_TIMER_MS} in whole seconds (2,147,483 s), the bound of every seconds field and flag. */
+export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+
+/** Most fine-tuning steps of an adaptation: `evaluation.adaptSteps` and `metatrain adapt --max-steps` (0 = none). */
+export const MAX_ADAPT_STEPS = 10_000;
+/** Most optimizer steps of a training loop: `training.maxSteps`, `evaluation.transferSteps`, `pretraining.steps`. */
+export const MAX_TRAINING_STEPS = 10_000_000;
+
+/**
+ * A timing field: an integer of at least `min` `unit`s, whose error names the minimum and `why`, and at most
+ * {@link MAX_TIMER_MS} ms ({@link MAX_TIMER_SECONDS} s), whose error names that bound.
+ */
+export const timing = (min: number, unit: 'ms' | 's', why: string) => {
+  const max = unit === 'ms' ? MAX_TIMER_MS : MAX_TIMER_SECONDS;
+  return z
+    .number()
+    .int()
+    .min(min, `must be at least ${min} ${unit}: ${why}`)
+    .max(max, `must be at most ${max} ${unit} (2^31-1 ms, about 24.8 days: the longest a Node timer waits)`);
+};
+
+/** A list of distinct strings: a repeated entry is refused, naming it (at its second position). */
+export const distinctStrings = <T extends z.ZodType<string>>(item: T) =>
+  z.array(item).superRefine((list, ctx) => {
+    list.forEach((entry, i) => {
+      if (list.indexOf(entry) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate entry: got ${JSON.stringify(entry)} again (first at index ${list.indexOf(entry)})` });
+    });
+  });
+
+/** A file system path: non-empty, at most 4096 bytes, no component over 255 bytes (src/core/path-limits.ts). */
+export const pathString = z
+  .string()
+  .min(1)
+  .superRefine((path, ctx) => {
+    const problem = pathLengthProblem(path);
+    if (problem) ctx.addIssue({ code: 'custom', message: `the path ${problem}` });
+  });
 
 /** An integer ≥ 1. */
 export const positiveInt = z.number().int().positive();

@@ -12,7 +12,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { natsSchema } from '../bus/nats-config';
 import { compressionSchema } from '../compress/compression-config';
@@ -27,6 +26,9 @@ import { pretrainingSchema } from '../pretrain/pretraining-config';
 import { taskFamilies } from '../tasks/family';
 import { taskSchema } from '../tasks/task-config';
 import { nonNegativeInt } from './config-fields';
+import { parseConfigYaml } from './config-yaml';
+import { echoValue } from './echo-value';
+import { isIntegerField } from './integer-field';
 import { ConfigError } from './errors';
 import { orList } from './registry';
 
@@ -40,8 +42,7 @@ export { isTextModelKind, modelSchema } from '../model/model-config';
  */
 export const MAX_CONFIG_FILE_BYTES = 1 << 20;
 
-/** Longest bad value a ConfigError echoes, in characters (of its JSON); a longer one is cut there and ends in `…`. */
-export const MAX_ECHOED_VALUE_CHARS = 80;
+export { MAX_ECHOED_VALUE_CHARS } from './echo-value';
 
 /** The whole run config. */
 export const runConfigSchema = z
@@ -129,10 +130,12 @@ export function parseRunConfig(raw: unknown): RunConfig {
     const [first, ...rest] = result.error.issues.flatMap((issue) => {
       const at = issue.path.map(String);
       // An unknown key is reported at the key itself, not at its parent with the whole parent object as the value.
-      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, truncated(key)].join('.'), detail: 'unknown field (check its spelling and level)' }));
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, echoValue(key)].join('.'), detail: 'unknown field (check its spelling and level)' }));
+      // A bad record key (e.g. a node selector's label key): the key's own issues, not the value under it.
+      if (issue.code === 'invalid_key') return [{ path: at.join('.'), detail: `invalid key: ${issue.issues.map((i) => i.message).join('; ')}` }];
       const bad = valueAt(raw, issue.path);
       // A cross-field message already says what it got (and the value at its path may not be the culprit).
-      const shown = bad === undefined || (issue.code === 'custom' && /\bgot\b/.test(issue.message)) ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : truncated(JSON.stringify(bad))})`;
+      const shown = bad === undefined || (issue.code === 'custom' && /\bgot\b/.test(issue.message)) ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoValue(JSON.stringify(bad))})`;
       return [{ path: at.join('.'), detail: `${issue.message}${shown}` }];
     });
     const more = rest.map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');
@@ -141,27 +144,29 @@ export function parseRunConfig(raw: unknown): RunConfig {
   return Object.freeze(result.data) as RunConfig;
 }
 
-/** `text` cut to {@link MAX_ECHOED_VALUE_CHARS} characters, ending in `…` (with the full length) when it was longer. */
-function truncated(text: string): string {
-  return text.length <= MAX_ECHOED_VALUE_CHARS ? text : `${text.slice(0, MAX_ECHOED_VALUE_CHARS - 1)}… (${text.length} characters)`;
-}
-
 /**
  * Reads and validates a YAML run config file. Sets `runtime.baseDir` to the file's directory (a `runtime.baseDir`
  * written in the file is resolved against it), so that a relative `task.path` names a file beside the config,
  * wherever the command runs.
  * @throws ConfigError when the file cannot be read, is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
- *   and its size, before anything is parsed), is not YAML, or fails validation.
+ *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
+ *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`: naming the field, the value
+ *   and where it is), or fails validation.
  */
 export function loadRunConfig(file: string): RunConfig {
   const text = readConfigText(file);
-  let raw: unknown;
+  let parsed: ReturnType<typeof parseConfigYaml>;
   try {
-    raw = parseYaml(text);
+    parsed = parseConfigYaml(file, text);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError('', `${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
   }
-  return parseRunConfig(withBaseDir(raw, dirname(resolve(file))));
+  const written = parsed.nonDecimalIntegers.find((n) => isIntegerField(runConfigSchema, n.path));
+  if (written) {
+    throw new ConfigError(written.path.join('.'), `must be an integer written in decimal digits only, got ${echoValue(written.source)} (${file}:${written.line}:${written.column})`);
+  }
+  return parseRunConfig(withBaseDir(parsed.raw, dirname(resolve(file))));
 }
 
 /**

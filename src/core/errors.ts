@@ -144,3 +144,20 @@ export class RunUnreachableError extends MetatrainError {}
  * starts.
  */
 export class WorkerCountError extends MetatrainError {}
+
+/**
+ * Thrown when a config file is not valid YAML: the message is `FILE:LINE:COL: invalid YAML: reason` (1-based line
+ * and column of the first syntax error, as editors and compilers print them).
+ */
+export class YamlSyntaxError extends ConfigError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super('', reason, options);
+    this.message = `${file}:${line}:${column}: invalid YAML: ${reason}`;
+  }
+}

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { timing, nonNegativeInt } from '../core/config-fields';
+import { dns1123Subdomain, imageReference, labelValue, qualifiedName, quantity } from './kubernetes-syntax';
 
 /**
  * Smallest `kubernetes.terminationGracePeriodSeconds`: 10 s (after SIGTERM the coordinator closes its gRPC server,
@@ -11,20 +12,23 @@ import { timing, nonNegativeInt } from '../core/config-fields';
  */
 export const MIN_TERMINATION_GRACE_SECONDS = 10;
 
-/** A Kubernetes resource quantity such as `500m`, `2`, `4Gi`. */
-const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, 'must be a Kubernetes quantity such as 500m, 2 or 4Gi');
 
-/** A toleration of worker pods (Kubernetes `core/v1` Toleration). */
+/** A toleration of worker pods (Kubernetes `core/v1` Toleration; its field syntax in ./kubernetes-syntax.ts). */
 const tolerationSchema = z
   .object({
-    key: z.string().optional(),
+    key: qualifiedName.optional(),
     operator: z.enum(['Exists', 'Equal']).optional(),
-    value: z.string().optional(),
+    value: labelValue.optional(),
     effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
     /** As in Kubernetes (0 = evict at once), so without a minimum. */
     tolerationSeconds: nonNegativeInt.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.operator === 'Exists' && t.value) ctx.addIssue({ code: 'custom', path: ['value'], message: `must be empty with operator Exists, got ${JSON.stringify(t.value)}` });
+    if (t.key === undefined && t.operator !== 'Exists') ctx.addIssue({ code: 'custom', path: ['operator'], message: `must be Exists when key is empty (a toleration of every taint), got ${t.operator ?? 'Equal (the default)'}` });
+    if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') ctx.addIssue({ code: 'custom', path: ['effect'], message: `must be NoExecute with tolerationSeconds, got ${t.effect ?? 'none'}` });
+  });
 
 /**
  * Kubernetes deployment of the run (`metatrain launch`, deploy/k8s). Only read by src/k8s; image tags default to
@@ -38,11 +42,11 @@ export const kubernetesSchema = z
     images: z
       .object({
         /** Coordinator and compressor (Node LTS slim). @default metatrain/metatrain:<version> */
-        coordinator: z.string().min(1).optional(),
+        coordinator: imageReference.optional(),
         /** Workers on GPU nodes (CUDA 11.2, tfjs-node-gpu). @default metatrain/metatrain-worker-gpu:<version> */
-        workerGpu: z.string().min(1).optional(),
+        workerGpu: imageReference.optional(),
         /** Workers on CPU-only nodes (wasm backend). @default metatrain/metatrain-worker-cpu:<version> */
-        workerCpu: z.string().min(1).optional(),
+        workerCpu: imageReference.optional(),
       })
       .strict()
       .prefault({}),
@@ -62,9 +66,9 @@ export const kubernetesSchema = z
         /** GPUs per worker; 0 = CPU-only workers (wasm backend, CPU image). @default 1 */
         count: nonNegativeInt.default(1),
         /** Extended resource name of the device plugin. @default nvidia.com/gpu */
-        resourceName: z.string().min(1).default('nvidia.com/gpu'),
+        resourceName: qualifiedName.default('nvidia.com/gpu'),
         /** Node selector of GPU worker pods. @default {} */
-        nodeSelector: z.record(z.string(), z.string()).default({}),
+        nodeSelector: z.record(qualifiedName, labelValue).default({}),
         /** Tolerations of GPU worker pods. @default [{ key: nvidia.com/gpu, operator: Exists, effect: NoSchedule }] */
         tolerations: z.array(tolerationSchema).default([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]),
       })
@@ -76,7 +80,7 @@ export const kubernetesSchema = z
         /** Requested size. @default 10Gi */
         size: quantity.default('10Gi'),
         /** StorageClass; omitted = the cluster's default class. */
-        className: z.string().min(1).optional(),
+        className: dns1123Subdomain.optional(),
         /** `ReadWriteOnce` keeps the compressor on the coordinator's node; `ReadWriteMany` lets it run anywhere. @default ReadWriteOnce */
         accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany']).default('ReadWriteOnce'),
       })
@@ -88,7 +92,7 @@ export const kubernetesSchema = z
         /** Render the monitors (needs the monitoring.coreos.com CRDs). @default true */
         enabled: z.boolean().default(true),
         /** Value of the `release` label that kube-prometheus-stack selects monitors by. @default kube-prometheus-stack */
-        release: z.string().min(1).default('kube-prometheus-stack'),
+        release: labelValue.min(1).default('kube-prometheus-stack'),
       })
       .strict()
       .prefault({}),

@@ -164,7 +164,7 @@ export class LocalCluster {
   }
 
   private spawnWorker(i: number): void {
-    const args = [packageFile('bin/metatrain.js'), 'worker', '--coordinator', `127.0.0.1:${this.port}`, '--name', `local-${i}`, '--log-file', join(this.logDir, `worker-${i}.log`), '--max-backoff-ms', '2000', '--keepalive-ms', String(this.o.config.runtime.keepaliveMs), '--exit-with-parent', '--metrics-host', '127.0.0.1', '--metrics-port', String(this.workerMetricsPorts[i])];
+    const args = [packageFile('bin/metatrain.js'), 'worker', '--coordinator', `127.0.0.1:${this.port}`, '--name', `local-${i}`, '--log-file', join(this.logDir, `worker-${i}.log`), '--max-backoff-ms', '2000', '--keepalive-ms', String(this.o.config.runtime.keepaliveMs), '--concurrency', String(this.o.config.runtime.workerConcurrency), '--exit-with-parent', '--metrics-host', '127.0.0.1', '--metrics-port', String(this.workerMetricsPorts[i])];
     const child = spawn(process.execPath, args, {
       env: { ...process.env, METATRAIN_TOKEN: this.token },
       // stdin is a pipe the worker watches: if this process dies, even by SIGKILL, the worker leaves too.

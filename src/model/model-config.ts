@@ -1,6 +1,6 @@
 /** The `model` section of the run config (zod only; composed in src/core/config.ts): the architecture. */
 import { z } from 'zod';
-import { nonNegativeInt, positiveInt } from '../core/config-fields';
+import { nonNegativeInt, pathString, positiveInt } from '../core/config-fields';
 
 /** Model architecture (the `model` section; also validates the model config an adapted model records). */
 export const modelSchema = z
@@ -29,7 +29,7 @@ export const modelSchema = z
      * `tokenizer: hf`: path of the `tokenizer.json` (a relative path resolved against `runtime.baseDir`, as
      * `task.path`: `runModelConfig` in src/core/config.ts). No default.
      */
-    tokenizerPath: z.string().min(1).optional(),
+    tokenizerPath: pathString.optional(),
     /**
      * `bert`: rows of the word embedding (`vocab_size` of the Hugging Face config.json; at least the tokenizer's
      * vocabulary). No default. Optional in the schema so that other kinds' configs (and their hashes) are unchanged.
@@ -66,7 +66,7 @@ export const modelSchema = z
      * body is taken from the checkpoint; the head (and LoRA adapters, Meta-SGD learning rates) start as with
      * `random`. @default random
      */
-    init: z.string().min(1).default('random'),
+    init: pathString.default('random'),
   })
   .strict()
   .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] });

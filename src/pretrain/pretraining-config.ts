@@ -1,6 +1,6 @@
 /** The `pretraining` section of the run config (zod only; composed in src/core/config.ts). */
 import { z } from 'zod';
-import { positiveInt, positive } from '../core/config-fields';
+import { distinctStrings, MAX_TRAINING_STEPS, pathString, positiveInt, positive } from '../core/config-fields';
 
 /**
  * Masked-language-model pretraining of the Transformer's body (BERT, Devlin et al. 2019, §3.1) on unlabelled
@@ -9,8 +9,8 @@ import { positiveInt, positive } from '../core/config-fields';
  */
 export const pretrainingSchema = z
   .object({
-    /** Adam steps. @default 300 */
-    steps: positiveInt.max(10_000_000).default(300),
+    /** Adam steps, at most {@link MAX_TRAINING_STEPS}. @default 300 */
+    steps: positiveInt.max(MAX_TRAINING_STEPS).default(300),
     /** Texts per step. @default 32 */
     batchSize: positiveInt.max(65_536).default(32),
     /** Adam learning rate. @default 0.001 */
@@ -19,9 +19,9 @@ export const pretrainingSchema = z
     maskRate: z.number().gt(0).max(0.5).default(0.15),
     /**
      * More unlabelled text: UTF-8 files, cut into passages of `task.passageChars` characters (relative paths
-     * resolved against `runtime.baseDir`). @default []
+     * resolved against `runtime.baseDir`), each at most once. @default []
      */
-    texts: z.array(z.string().min(1)).max(1000).default([]),
+    texts: distinctStrings(pathString).max(1000).default([]),
     /** Steps between checkpoints (the last step is always checkpointed). @default 100 */
     checkpointEverySteps: positiveInt.default(100),
   })

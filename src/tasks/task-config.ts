@@ -1,6 +1,6 @@
 /** The `task` section of the run config (zod only; composed in src/core/config.ts): which tasks are sampled. */
 import { z } from 'zod';
-import { positiveInt, positive } from '../core/config-fields';
+import { pathString, positiveInt, positive } from '../core/config-fields';
 import { taskFamilies } from './family';
 
 /** Task family: which tasks are sampled. */
@@ -18,7 +18,7 @@ export const taskSchema = z
      * Path of the JSONL corpus (`{"text","label"}` per line), family `jsonl` only. A relative path is resolved
      * against `runtime.baseDir`: in a config file, against the file's directory (see `taskDataPath` in src/core/config.ts).
      */
-    path: z.string().min(1).optional(),
+    path: pathString.optional(),
     /** Fractions of classes in meta-train / meta-val / meta-test (disjoint). @default [0.6, 0.2, 0.2] */
     classSplit: z.tuple([positive, positive, positive]).default([0.6, 0.2, 0.2]),
     /** Characters per text example (passages are cut to this length). @default 256 */

@@ -1,6 +1,8 @@
 /** Command-line options are refused by the parser, naming the option and what it accepts, before any work starts. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { InvalidArgumentError } from 'commander';
+import { boundedInt, milliseconds, portNumber, positiveInt, seconds } from '../../src/cli/options';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
 
 test('every command with --backend refuses an unknown backend, naming the option and the choices', async () => {
@@ -28,4 +30,40 @@ test('metatrain run refuses a worker count that is not a positive integer', asyn
     assert.equal(result.code, 1);
     assert.match(result.stderr, new RegExp(`option '--workers <n>' argument '${bad}' is invalid\\. expected a positive integer`));
   }
+});
+
+test('integer options accept decimal digits only, within their documented bounds', () => {
+  const parse = boundedInt(0, 10_000);
+  assert.equal(parse('0'), 0);
+  assert.equal(parse('10000'), 10_000);
+  for (const bad of ['1e3', '12abc', '0x10', ' 5', '5 ', '5.0', '+5', '-1', '', '10001', '99999999999999999999']) {
+    assert.throws(() => parse(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected an integer 0..10,000 written in digits only, got ${JSON.stringify(bad)}`, bad);
+  }
+  assert.equal(milliseconds('2147483647'), 2 ** 31 - 1);
+  assert.throws(() => milliseconds('2147483648'), /expected an integer 1\.\.2,147,483,647 ms written in digits only, got "2147483648"/);
+  assert.equal(seconds('2147483'), 2_147_483);
+  assert.throws(() => seconds('2147484'), /0\.\.2,147,483 s/);
+  assert.throws(() => positiveInt('0'), /expected a positive integer written in digits only, got "0"/);
+  assert.throws(() => portNumber('0x50'), /expected a port 0\.\.65535, got "0x50"/);
+  assert.equal(portNumber('0'), 0);
+});
+
+test('adapt --max-steps takes 0..10,000 and names the flag, the bound and the value', async () => {
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  for (const bad of ['10001', '1e3', '5.0']) {
+    const result = await runCli(['adapt', '--checkpoint', dir, '--data', config, '--out', `${dir}/out`, '--max-steps', bad], {}, 30_000);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`option '--max-steps <n>' argument '${bad.replace('.', '\\.')}' is invalid\\. expected an integer 0\\.\\.10,000 written in digits only`));
+  }
+});
+
+test('millisecond and second flags are bounded by the 2^31-1 ms a Node timer waits', async () => {
+  const dir = tempDir();
+  const result = await runCli(['run', writeConfig(dir, sinusoidConfig(dir)), '--linger-seconds', '3000000'], {}, 30_000);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /option '--linger-seconds <s>' argument '3000000' is invalid\. expected an integer 0\.\.2,147,483 s/);
+  const worker = await runCli(['worker', '--coordinator', '127.0.0.1:1', '--keepalive-ms', '1e4'], { METATRAIN_TOKEN: 't' }, 30_000);
+  assert.equal(worker.code, 1, worker.stderr);
+  assert.match(worker.stderr, /option '--keepalive-ms <ms>' argument '1e4' is invalid\. expected an integer 1\.\.2,147,483,647 ms/);
 });

@@ -35,10 +35,12 @@ test('the cluster commands go through the kubernetes backend: launch, scale, sta
   }
 });
 
-test('an unknown --cluster-backend is refused naming the registered ones, before any cluster is contacted', async () => {
-  const result = await runCli(['status', 'sotu-maml', '--cluster-backend', 'nomad']);
-  assert.equal(result.code, 1);
-  assert.match(result.stderr, /no cluster backend "nomad" \(registered: kubernetes\)/);
+test('an unknown --cluster-backend is refused by the option parser listing the valid ones, before any cluster is contacted', async () => {
+  for (const command of [['status', 'sotu-maml'], ['launch', 'missing.yaml'], ['scale', 'sotu-maml', '--workers', '2'], ['stop', 'sotu-maml']]) {
+    const result = await runCli([...command, '--cluster-backend', 'nomad']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /option '--cluster-backend <name>' argument 'nomad' is invalid\. Allowed choices are kubernetes\./, command[0]);
+  }
 });
 
 test('another engine registers beside kubernetes and gets the connection options; names are unique and well-formed', () => {

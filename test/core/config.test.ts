@@ -17,6 +17,7 @@ import {
   taskDataPath,
 } from '../../src/core/config';
 import { ConfigError } from '../../src/core/errors';
+import { runtimeWarnings } from '../../src/coordinator/runtime-config';
 
 const minimal = { name: 'demo', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } };
 
@@ -160,4 +161,49 @@ test('timing fields below their documented minimum are refused, naming the field
   // The minimums themselves are accepted (the tests' configs run with keepaliveMs 1000).
   const c = parseRunConfig({ ...minimal, runtime: { keepaliveMs: MIN_KEEPALIVE_MS, leaseTimeoutMs: MIN_LEASE_TIMEOUT_MS }, kubernetes: { terminationGracePeriodSeconds: MIN_TERMINATION_GRACE_SECONDS } });
   assert.equal(c.runtime.keepaliveMs, 1000);
+});
+
+test('step counts and timings have documented upper bounds, named in the error with the value', () => {
+  const cases: Array<[object, string, RegExp]> = [
+    [{ training: { maxSteps: 10_000_001 } }, 'training.maxSteps', /<=10000000 \(got 10000001\)/],
+    [{ evaluation: { transferSteps: 10_000_001 } }, 'evaluation.transferSteps', /<=10000000 \(got 10000001\)/],
+    [{ evaluation: { adaptSteps: 10_001 } }, 'evaluation.adaptSteps', /<=10000 \(got 10001\)/],
+    [{ runtime: { leaseTimeoutMs: 2 ** 31 } }, 'runtime.leaseTimeoutMs', /must be at most 2147483647 ms \(2\^31-1 ms, about 24\.8 days: the longest a Node timer waits\) \(got 2147483648\)/],
+    [{ runtime: { keepaliveMs: 2 ** 31 } }, 'runtime.keepaliveMs', /at most 2147483647 ms/],
+    [{ kubernetes: { terminationGracePeriodSeconds: 2_147_484 } }, 'kubernetes.terminationGracePeriodSeconds', /at most 2147483 s/],
+  ];
+  for (const [section, path, message] of cases) {
+    assert.throws(() => parseRunConfig({ ...minimal, ...section }), (e: unknown) => e instanceof ConfigError && e.path === path && message.test(e.message), path);
+  }
+  const edge = parseRunConfig({ ...minimal, training: { maxSteps: 10_000_000 }, evaluation: { adaptSteps: 0, transferSteps: 10_000_000 }, runtime: { leaseTimeoutMs: 2 ** 31 - 1 } });
+  assert.equal(edge.evaluation.adaptSteps, 0);
+  assert.throws(
+    () => parseRunConfig({ name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer' }, pretraining: { steps: 10_000_001 } }),
+    (e: unknown) => e instanceof ConfigError && e.path === 'pretraining.steps',
+  );
+});
+
+test('a baseline or a pretraining text listed twice is refused, naming the duplicate', () => {
+  assert.throws(
+    () => parseRunConfig({ ...minimal, evaluation: { baselines: ['random', 'transfer', 'random'] } }),
+    (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at evaluation.baselines.2: duplicate entry: got "random" again (first at index 0)',
+  );
+  assert.throws(
+    () => parseRunConfig({ name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer' }, pretraining: { texts: ['a.txt', 'b.txt', 'a.txt'] } }),
+    (e: unknown) => e instanceof ConfigError && e.path === 'pretraining.texts.2' && /duplicate entry: got "a\.txt" again/.test(e.message),
+  );
+});
+
+test('runtime.aggregationGroup is refused with per-task aggregation and defaults to 4 with per-worker', () => {
+  assert.throws(
+    () => parseRunConfig({ ...minimal, runtime: { aggregationGroup: 8 } }),
+    (e: unknown) => e instanceof ConfigError && e.path === 'runtime.aggregationGroup' && /only formed with aggregation: per-worker, got aggregation: per-task/.test(e.message),
+  );
+  assert.equal(parseRunConfig(minimal).runtime.aggregationGroup, undefined);
+  const perWorker = parseRunConfig({ ...minimal, runtime: { aggregation: 'per-worker' } });
+  assert.equal(perWorker.runtime.aggregationGroup, 4);
+  // A parsed config parses again unchanged (the CLI re-parses it with its flags).
+  assert.deepEqual(parseRunConfig(parseRunConfig(minimal)).runtime, parseRunConfig(minimal).runtime);
+  assert.deepEqual(runtimeWarnings(perWorker.runtime), ['runtime.aggregationGroup 4 differs from runtime.workerConcurrency 1: each worker runs 4 tasks at once instead of 1; set both to the same value']);
+  assert.deepEqual(runtimeWarnings(parseRunConfig({ ...minimal, runtime: { aggregation: 'per-worker', aggregationGroup: 3, workerConcurrency: 3 } }).runtime), []);
 });

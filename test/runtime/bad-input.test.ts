@@ -158,3 +158,24 @@ test('metatrain run with more than 64 workers is refused before any process star
   assert.match(field.stderr, /runtime\.workers 10000: metatrain run starts at most 64/);
   assert.ok(!existsSync(join(dir, 'run')), 'nothing is created');
 });
+
+test('run, pretrain and coordinator refuse a missing input path before any process starts, naming the field and the path', async () => {
+  const dir = tempDir();
+  const sotu = { ...sinusoidConfig(dir), task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0, dModel: 8 }, algorithm: { name: 'fomaml' }, pretraining: { steps: 1, texts: ['missing.txt'] } };
+  const file = writeConfig(dir, sotu as never, 'sotu.yaml');
+  for (const args of [['run', file], ['pretrain', file], ['coordinator', '--config', file]]) {
+    const result = await runCli(args, { METATRAIN_TOKEN: TOKEN }, 60_000);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`invalid config at pretraining\\.texts\\.0: "${join(dir, 'missing.txt')}" does not exist`), args[0]);
+  }
+  assert.ok(!existsSync(join(dir, 'run')), 'no run directory is created');
+});
+
+test('a path flag over the limits is refused naming the flag, its value cut to 80 characters', async () => {
+  const dir = tempDir();
+  const long = join(dir, 'x'.repeat(5000));
+  const result = await runCli(['run', writeConfig(dir, sinusoidConfig(dir)), '--out', long], {}, 30_000);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /invalid config at --out: ".{78}… \(\d+ characters\): the path is \d+ bytes long, more than the 4096 a path may have/);
+  assert.ok(result.stderr.length < 1000, `stderr of ${result.stderr.length} characters`);
+});

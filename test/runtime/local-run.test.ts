@@ -9,6 +9,7 @@ import { loadCheckpoint } from '../../src/checkpoint';
 import type { RunSummary } from '../../src/summary';
 import { taskFamilyFor } from '../../src/tasks/task-family';
 import { createTfjsEngine } from '../../src/worker/tfjs-engine';
+import { LocalCluster } from '../../src/local/local-cluster';
 import { finalParamsBytes, runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
 import type { RunConfigInput } from '../../src/core/config';
 
@@ -95,4 +96,18 @@ test('a jsonl run finds its data beside the config from any directory, and resum
   assert.equal(resumed.code, 0, resumed.stderr);
   const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as RunSummary;
   assert.equal(summary.steps, 4);
+});
+
+test('metatrain run starts its local workers with runtime.workerConcurrency as --concurrency', async () => {
+  const dir = tempDir();
+  const cluster = new LocalCluster({ config: parseRunConfig(sinusoidConfig(dir, { runtime: { workers: 1, workerConcurrency: 3 } })), resume: false, lingerMs: 0 });
+  try {
+    await cluster.start();
+    const dispatcher = cluster.coordinator.dispatcher;
+    while (dispatcher.workerCount < 1) await new Promise((r) => setTimeout(r, 20));
+    const capacities = [...dispatcher['workers'].values()].map((w) => w.capacity);
+    assert.deepEqual(capacities, [3]);
+  } finally {
+    await cluster.close();
+  }
 });

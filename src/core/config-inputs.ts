@@ -1,0 +1,48 @@
+/**
+ * The files and directories a run config reads (`task.path`, `model.init` DIR, `model.tokenizerPath`,
+ * `pretraining.texts`), checked before `run`, `pretrain` and `coordinator` start any process or long work, so
+ * that a mistyped path fails in a second, naming its field, not after pretraining or in a worker.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { modelInitDir, resolvedPath, taskDataPath, type RunConfig } from './config';
+import { echoValue } from './echo-value';
+import { ConfigError } from './errors';
+
+/** An input of the config: its field path, the path as the process opens it, and whether it is a directory. */
+interface ConfigInput {
+  readonly field: string;
+  readonly path: string;
+  readonly directory: boolean;
+}
+
+function inputsOf(config: RunConfig): ConfigInput[] {
+  const inputs: ConfigInput[] = [];
+  const data = taskDataPath(config);
+  if (data !== undefined) inputs.push({ field: 'task.path', path: data, directory: false });
+  const { init, tokenizerPath } = config.model;
+  if (init !== 'random' && init !== 'pretrained') inputs.push({ field: 'model.init', path: modelInitDir(config)!, directory: true });
+  if (tokenizerPath !== undefined) inputs.push({ field: 'model.tokenizerPath', path: resolvedPath(config, tokenizerPath), directory: false });
+  config.pretraining?.texts.forEach((text, i) => inputs.push({ field: `pretraining.texts.${i}`, path: resolvedPath(config, text), directory: false }));
+  return inputs;
+}
+
+/**
+ * Checks that every input of `config` exists, is a file (a directory for `model.init`) and is readable.
+ * @throws ConfigError naming the field and the path (cut to 80 characters) and what is wrong, e.g.
+ *   `invalid config at task.path: "/data/user.jsonl" does not exist`.
+ */
+export function assertConfigInputsReadable(config: RunConfig): void {
+  for (const { field, path, directory } of inputsOf(config)) {
+    const shown = echoValue(JSON.stringify(path));
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+      accessSync(path, constants.R_OK | (isDirectory ? constants.X_OK : 0));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code ?? (err as Error).message})`;
+      throw new ConfigError(field, `${shown} ${why}`, { cause: err });
+    }
+    if (isDirectory !== directory) throw new ConfigError(field, `${shown} is ${isDirectory ? 'a directory' : 'a file'}, expected ${directory ? 'a checkpoint directory' : 'a file'}`);
+  }
+}

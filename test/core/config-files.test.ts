@@ -1,0 +1,84 @@
+/** Config files as written by hand: YAML syntax errors with their position, integers in digits only, the paths it names. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRunConfig, parseRunConfig } from '../../src/core/config';
+import { assertConfigInputsReadable } from '../../src/core/config-inputs';
+import { ConfigError, YamlSyntaxError } from '../../src/core/errors';
+import { tempDir } from '../support/harness';
+
+const head = 'name: demo\ntask:\n  family: sinusoid\nmodel:\n  kind: sinusoid-mlp\n';
+
+function file(text: string): string {
+  const path = join(tempDir(), 'run.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+test('a YAML syntax error is reported as FILE:LINE:COL: invalid YAML: reason', () => {
+  const cases: Array<[string, number, number, RegExp]> = [
+    [`${head}training:\n  maxSteps: [1, 2\n  patience: 3\n`, 8, 3, /Flow sequence/],
+    [`${head}training:\n  maxSteps: 5\n  maxSteps: 6\n`, 8, 3, /Map keys must be unique/],
+    [`${head}training:\n    maxSteps: 5\n  patience: 3\n`, 8, 1, /same column/],
+  ];
+  for (const [text, line, column, reason] of cases) {
+    const path = file(text);
+    assert.throws(
+      () => loadRunConfig(path),
+      (e: unknown) => e instanceof YamlSyntaxError && e instanceof ConfigError && e.message.startsWith(`${path}:${line}:${column}: invalid YAML: `) && reason.test(e.message) && !e.message.includes('\n'),
+      text,
+    );
+  }
+});
+
+test('an integer field written as 1e3, 0x10, 0o7, +5 or 5.0 is refused, naming the field, the value and its position', () => {
+  for (const written of ['1e3', '0x10', '0o7', '+5', '5.0']) {
+    const path = file(`${head}training:\n  maxSteps: ${written}\n`);
+    assert.throws(
+      () => loadRunConfig(path),
+      (e: unknown) => e instanceof ConfigError && e.message === `invalid config at training.maxSteps: must be an integer written in decimal digits only, got ${written} (${path}:7:13)`,
+      written,
+    );
+  }
+  const inList = file(`${head}kubernetes:\n  gpu:\n    tolerations:\n      - key: a\n        tolerationSeconds: 1e2\n`);
+  assert.throws(() => loadRunConfig(inList), (e: unknown) => e instanceof ConfigError && e.path === 'kubernetes.gpu.tolerations.0.tolerationSeconds');
+  // Fractional fields still take any YAML number; decimal integers are taken as they are.
+  const ok = loadRunConfig(file(`${head}algorithm:\n  innerLr: 1.0\n  outerLr: 1e-3\ntraining:\n  maxSteps: 1000\n  minDelta: 0\n`));
+  assert.equal(ok.algorithm.innerLr, 1);
+  assert.equal(ok.training.maxSteps, 1000);
+});
+
+test('a path field over 4096 bytes or with a component over 255 bytes is refused, echoed cut to 80 characters', () => {
+  const sotu = { name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer' } };
+  const cases: Array<[object, string, RegExp]> = [
+    [{ ...sotu, model: { kind: 'transformer', init: `/${'d/'.repeat(2100)}` } }, 'model.init', /the path is 4201 bytes long, more than the 4096 a path may have/],
+    [{ ...sotu, pretraining: { texts: [`texts/${'n'.repeat(300)}.txt`] } }, 'pretraining.texts.0', /the path has a component of 304 bytes \(n{79}… \(304 characters\)\), more than the 255 a file name may have/],
+    [{ ...sotu, runtime: { outDir: 'é'.repeat(200) } }, 'runtime.outDir', /component of 400 bytes/],
+  ];
+  for (const [raw, path, message] of cases) {
+    assert.throws(() => parseRunConfig(raw), (e: unknown) => e instanceof ConfigError && e.path === path && message.test(e.message) && e.message.length < 400, path);
+  }
+});
+
+test('missing or unreadable input paths are refused naming the field and the path', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'a.txt'), 'text');
+  const config = (extra: object) => parseRunConfig({ name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer' }, runtime: { baseDir: dir }, ...extra });
+  assert.doesNotThrow(() => assertConfigInputsReadable(config({ pretraining: { texts: ['a.txt'] }, model: { kind: 'transformer', init: '.' } })));
+  const refused: Array<[object, string, string]> = [
+    [{ pretraining: { texts: ['a.txt', 'b.txt'] } }, 'pretraining.texts.1', `${JSON.stringify(join(dir, 'b.txt'))} does not exist`],
+    [{ model: { kind: 'transformer', init: 'a.txt' } }, 'model.init', `${JSON.stringify(join(dir, 'a.txt'))} is a file, expected a checkpoint directory`],
+    [{ model: { kind: 'transformer', init: 'ckpt' } }, 'model.init', `${JSON.stringify(join(dir, 'ckpt'))} does not exist`],
+  ];
+  for (const [extra, field, detail] of refused) {
+    assert.throws(() => assertConfigInputsReadable(config(extra)), (e: unknown) => e instanceof ConfigError && e.message === `invalid config at ${field}: ${detail}`, field);
+  }
+  const jsonl = parseRunConfig({ name: 'demo', task: { family: 'jsonl', path: 'user.jsonl' }, model: { kind: 'transformer' }, runtime: { baseDir: dir } });
+  assert.throws(() => assertConfigInputsReadable(jsonl), (e: unknown) => e instanceof ConfigError && e.path === 'task.path' && /user\.jsonl" does not exist/.test(e.message));
+  if (process.getuid?.() !== 0) {
+    writeFileSync(join(dir, 'secret.txt'), 'x');
+    chmodSync(join(dir, 'secret.txt'), 0o000);
+    assert.throws(() => assertConfigInputsReadable(config({ pretraining: { texts: ['secret.txt'] } })), /pretraining\.texts\.0: .*secret\.txt" is not readable \(permission denied\)/);
+  }
+});
