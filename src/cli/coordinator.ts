@@ -34,6 +34,7 @@ export function register(program: Command): void {
     .option('--linger-seconds <s>', 'keep serving status and metrics this long after the run ends (default: 30 with runtime.metricsPort, else 0)', nonNegativeInt)
     .action(async (o: { config: string; listen?: string; resume: boolean; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; lingerSeconds?: number }) => {
       const config = loadRunConfig(o.config);
+      const tls = tlsFiles(o);
       const log = createLogger('coordinator');
       const metricsPort = config.runtime.metricsPort;
       const registry = metricsPort === undefined ? undefined : createMetricsRegistry({ run: config.name });
@@ -42,7 +43,7 @@ export function register(program: Command): void {
       const pods = await watchWorkerPods(config.runtime.workers, log, (message) => {
         if (coordinator.dispatcher.workerCount === 0) log.warn(message);
       });
-      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport });
+      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls, resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport });
       bus?.forward(coordinator.events);
       coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
       const port = await coordinator.start(o.listen);

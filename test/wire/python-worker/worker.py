@@ -226,12 +226,18 @@ class Worker:
         pb = self.pb
         self.outbox.put(pb.WorkerMessage(hello=pb.Hello(worker_name=self.name, concurrency=1, backend="numpy")))
         try:
-            for msg in self.stub.Join(self.requests(), metadata=self.metadata):
+            responses = self.stub.Join(self.requests(), metadata=self.metadata)
+            for msg in responses:
                 body = msg.WhichOneof("body")
                 if body == "welcome":
                     self.welcome(msg.welcome)
                 elif body == "assignment":
                     self.assignment(msg.assignment)
+                elif body == "finished":
+                    # The run is over (docs/wire.md "Finished"): leave, closing the stream.
+                    print(json.dumps({"finished": msg.finished.phase}), flush=True)
+                    responses.cancel()
+                    return
                 # cancel: tasks run one at a time and are answered before the next message is read.
         except grpc.RpcError as err:
             if err.code() == grpc.StatusCode.UNAUTHENTICATED:
