@@ -28,7 +28,7 @@ export interface TlsMaterial {
 }
 
 /** The command-line flag of each file, for messages. */
-export const TLS_FLAGS: Readonly<Record<keyof TlsFiles, string>> = { caFile: '--tls-ca', certFile: '--tls-cert', keyFile: '--tls-key' };
+const TLS_FLAGS: Readonly<Record<keyof TlsFiles, string>> = { caFile: '--tls-ca', certFile: '--tls-cert', keyFile: '--tls-key' };
 
 /** RFC 7468 encapsulation boundary: `-----BEGIN LABEL-----`. */
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]+)-----/;
