@@ -37,6 +37,7 @@ export function register(program: Command): void {
     .action(async (o: { config: string; listen?: string; resume: boolean; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; lingerSeconds?: number }) => {
       const config = loadRunConfig(o.config);
       assertConfigInputsReadable(config);
+      const tls = tlsFiles(o);
       const log = createLogger('coordinator');
       for (const warning of runtimeWarnings(config.runtime)) process.stderr.write(`warning: ${warning}\n`);
       const metricsPort = config.runtime.metricsPort;
@@ -46,7 +47,7 @@ export function register(program: Command): void {
       const pods = await watchWorkerPods(config.runtime.workers, log, (message) => {
         if (coordinator.dispatcher.workerCount === 0) log.warn(message);
       });
-      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls: tlsFiles(o), resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport });
+      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls, resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport });
       bus?.forward(coordinator.events);
       coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
       const port = await coordinator.start(o.listen);

@@ -1,7 +1,7 @@
 /** Option parsers shared by the subcommands (commander argument parsers that throw InvalidArgumentError). */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import type { TlsFiles } from '../wire/credentials';
+import { loadTlsMaterial, type TlsFiles } from '../wire/tls-material';
 import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../core/config-fields';
 import { echoValue } from '../core/echo-value';
 import { ConfigError } from '../core/errors';
@@ -50,12 +50,18 @@ export function readToken(tokenFile: string | undefined): string {
   return token;
 }
 
-/** TLS files from `--tls-ca/--tls-cert/--tls-key`: all three or none. */
+/**
+ * TLS files from `--tls-ca/--tls-cert/--tls-key`: all three or none, each checked here (src/wire/tls-material.ts),
+ * so that a bad file is refused before the command starts anything.
+ * @throws Error when only some are given; TlsFileError naming the flag, the file and what is wrong with it.
+ */
 export function tlsFiles(o: { tlsCa?: string; tlsCert?: string; tlsKey?: string }): TlsFiles | undefined {
   const given = [o.tlsCa, o.tlsCert, o.tlsKey].filter(Boolean).length;
   if (given === 0) return undefined;
   if (given !== 3) throw new Error('mutual TLS needs all of --tls-ca, --tls-cert and --tls-key');
-  return { caFile: o.tlsCa!, certFile: o.tlsCert!, keyFile: o.tlsKey! };
+  const files = { caFile: o.tlsCa!, certFile: o.tlsCert!, keyFile: o.tlsKey! };
+  loadTlsMaterial(files);
+  return files;
 }
 
 /** Parses a `host:port` address (port 1–65535). */

@@ -1,8 +1,11 @@
 /**
  * `metatrain worker --coordinator HOST:PORT`: joins a run and executes its tasks. With `--metrics-port` (or env
  * `METATRAIN_METRICS_PORT`) it serves `/metrics`, `/healthz` and `/readyz` (ready while joined to a run).
- * Exit codes (src/cli/exit-codes.ts): 130 / 143 when stopped by SIGINT / SIGTERM, 0 when its parent went away
- * (`--exit-with-parent`), 1 when it gives up (a permanent error).
+ * It leaves when the coordinator says the run is over (`Finished`: succeeded or failed for good), unless
+ * `--stay-after-run` (`metatrain run` and the Kubernetes Deployment pass it: their launcher owns the worker's
+ * lifetime). Exit codes (src/cli/exit-codes.ts): 0 when the run is over or its parent went away
+ * (`--exit-with-parent`), 130 / 143 when stopped by SIGINT / SIGTERM, 1 when it gives up (a permanent error, a bad
+ * TLS file).
  */
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -35,13 +38,15 @@ export function register(program: Command): void {
     .option('--tls-key <file>', 'worker private key')
     .option('--log-file <file>', 'write logs to this file instead of stderr')
     .option('--exit-with-parent', 'leave the run when stdin closes (used by metatrain run for its worker processes)', false)
+    .option('--stay-after-run', 'stay joined when the run is over, for the coordinator\'s next run, instead of exiting 0 (used by metatrain run and the Kubernetes Deployment)', false)
     .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port, 0 = any free port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
     .option('--metrics-host <host>', 'bind address of the metrics port', '0.0.0.0')
-    .action(async (o: { coordinator: string; backend?: string; concurrency: number; name?: string; maxBackoffMs: number; keepaliveMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; logFile?: string; metricsPort?: number; metricsHost: string; exitWithParent: boolean }) => {
+    .action(async (o: { coordinator: string; backend?: string; concurrency: number; name?: string; maxBackoffMs: number; keepaliveMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; logFile?: string; metricsPort?: number; metricsHost: string; exitWithParent: boolean; stayAfterRun: boolean }) => {
       const chosen = o.backend ?? process.env.METATRAIN_BACKEND;
       if (chosen !== undefined && !BACKEND_NAMES.includes(chosen as BackendName)) {
         throw new Error(`unknown backend ${JSON.stringify(chosen)}: choose one of ${BACKEND_NAMES.join(', ')}`);
       }
+      const tls = tlsFiles(o);
       const log = createLogger('worker', o.logFile);
       const metricsPort = o.metricsPort ?? (process.env.METATRAIN_METRICS_PORT ? portNumber(process.env.METATRAIN_METRICS_PORT) : undefined);
       const name = o.name ?? `${hostname()}-${process.pid}`;
@@ -52,11 +57,12 @@ export function register(program: Command): void {
       const worker = new Worker({
         address: o.coordinator,
         token: readToken(o.tokenFile),
-        tls: tlsFiles(o),
+        tls,
         name,
         concurrency: o.concurrency,
         maxBackoffMs: o.maxBackoffMs,
         keepaliveMs: o.keepaliveMs,
+        stayAfterRun: o.stayAfterRun,
         backend: chosen ?? 'config',
         createEngine: async (config) => coalescingEngine(await createTfjsEngine(config, (chosen as BackendName | undefined) ?? config.runtime.backend)),
         log,

@@ -28,7 +28,7 @@ import { ParamVersions } from './param-versions';
 import { rejectionOf, type ResultRejection } from './result-rejection';
 import type { RunContext } from './run-context';
 import { RunEvents } from './run-events';
-import { assertTransition, type RunPhase } from './run-phase';
+import { assertTransition, isFinal, type RunPhase } from './run-phase';
 import { writeSummary, type RunSummary } from '../summary';
 import { TaskDispatcher } from './task-dispatcher';
 import { trainTransferBaseline } from './transfer-baseline';
@@ -215,7 +215,7 @@ export class Coordinator {
       this.events.emit('finished', { phase: this.phase, reason: this.phase === 'succeeded' ? trained.reason : this.last.message, steps: trained.step });
       return summary;
     } catch (err) {
-      if (this.phase !== 'failed' && this.phase !== 'succeeded') this.setPhase('failed', (err as Error).message);
+      if (!isFinal(this.phase)) this.setPhase('failed', (err as Error).message);
       this.events.emit('finished', { phase: 'failed', reason: (err as Error).message, steps: this.last.step });
       throw err;
     }
@@ -254,12 +254,17 @@ export class Coordinator {
     }
   }
 
+  /**
+   * Enters phase `to`. A final phase reached for good (not by a graceful stop, after which the run resumes and its
+   * workers rejoin) tells the workers to leave: `Finished` on their Join streams (docs/wire.md).
+   */
   private setPhase(to: RunPhase, message: string): void {
     assertTransition(this.phase, to);
     this.phase = to;
     this.last.message = message;
     this.o.log.info({ phase: to }, message);
     this.events.emit('phase', to, message);
+    if (isFinal(to) && !this.stopRequested) this.server.finish(to, message);
   }
 
   private async summarize(

@@ -18,7 +18,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { listenHost } from '../core/http-endpoints';
 import type { RateLimitedLog } from '../core/rate-limited-log';
-import { serverTlsOptions, type TlsFiles } from '../wire/credentials';
+import { loadTlsMaterial, type TlsFiles } from '../wire/tls-material';
 import { metatrainProto } from '../wire/proto';
 
 /** First byte of a TLS handshake record (RFC 8446 §5.1, ContentType handshake). */
@@ -49,7 +49,7 @@ export class GrpcListener {
   /** `address:port` of each connection, read when it opens (a socket closed by a failed handshake has lost it). */
   private readonly peers = new WeakMap<Socket, string>();
 
-  /** @throws AuthError when a TLS file cannot be read. */
+  /** @throws TlsFileError when a TLS file is missing, unreadable, not PEM or the wrong kind, or the key is not the certificate's. */
   constructor(private readonly o: GrpcListenerOptions) {
     const accept = o.server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
     const route = o.tls ? this.tlsRoute(accept) : this.plaintextRoute(accept);
@@ -116,7 +116,7 @@ export class GrpcListener {
     const plaintextRefusal = this.refuser(grpc.ServerCredentials.createInsecure(), PLAINTEXT_REFUSED);
     // rejectUnauthorized is false so that a refused certificate reaches 'secureConnection', where it is checked,
     // logged and answered; a connection whose certificate does not verify never reaches `accept`.
-    const tlsServer = createTlsServer({ ...serverTlsOptions(this.o.tls!), requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+    const tlsServer = createTlsServer({ ...loadTlsMaterial(this.o.tls!), requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['h2'] });
     const refusals = new Map<string, grpc.ConnectionInjector>();
     tlsServer.on('tlsClientError', (err: Error, socket: TLSSocket) => {
       // After a failed handshake the TLS socket has lost its address; the raw socket under it (`_parent`) has it.

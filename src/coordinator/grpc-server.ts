@@ -78,6 +78,10 @@ export class CoordinatorServer {
   /** Refused calls and connections, at most one line per kind per 10 s (a refused worker retries). */
   private readonly refusedLog: RateLimitedLog;
   private nextWorker = 0;
+  /** Join streams of welcomed workers, open. */
+  private readonly joined = new Set<Parameters<CoordinatorHandlers['Join']>[0]>();
+  /** The `Finished` message, once the run has ended for good ({@link CoordinatorServer.finish}). */
+  private finished?: { phase: string; message: string };
 
   constructor(private readonly o: CoordinatorServerOptions) {
     this.server = new grpc.Server({
@@ -106,6 +110,19 @@ export class CoordinatorServer {
   /** Binds and starts; resolves with the bound port. @throws Error when the address cannot be bound. */
   listen(address: string): Promise<number> {
     return this.listener.listen(address);
+  }
+
+  /**
+   * The run ended for good: sends `Finished{phase, message}` on every open Join stream, and from now on right after
+   * the `welcome` of a worker that joins; the streams stay open (a worker leaves by closing its own). A second call
+   * does nothing.
+   * @param phase the final phase, `succeeded` or `failed`.
+   * @param message why, as the status's message.
+   */
+  finish(phase: string, message: string): void {
+    if (this.finished) return;
+    this.finished = { phase, message };
+    for (const call of this.joined) call.write({ finished: this.finished });
   }
 
   /** Stops accepting calls and ends open ones after `graceMs`. */
@@ -142,6 +159,7 @@ export class CoordinatorServer {
       clearTimeout(helloTimer);
       if (left) return;
       left = true;
+      this.joined.delete(call);
       if (workerId) {
         log.info({ workerId, reason }, 'worker left');
         this.o.dispatcher.removeWorker(workerId, reason);
@@ -165,6 +183,8 @@ export class CoordinatorServer {
           });
           log.info({ workerId, peer, backend: msg.hello.backend, concurrency: msg.hello.concurrency }, 'worker joined');
           this.o.onMembership?.(this.o.dispatcher.workerCount);
+          this.joined.add(call);
+          if (this.finished) call.write({ finished: this.finished });
           return;
         }
         if (!workerId) throw new ProtocolError('first message must be hello');

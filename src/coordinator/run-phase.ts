@@ -20,6 +20,11 @@ const NEXT: Transitions<RunPhase> = {
   failed: [],
 };
 
+/** True for the terminal phases, `succeeded` and `failed` (no transition leaves them). */
+export function isFinal(phase: RunPhase): boolean {
+  return NEXT[phase].length === 0;
+}
+
 /**
  * Checks a transition.
  * @throws MetatrainError on an illegal transition (a bug, not a user error).

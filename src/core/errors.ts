@@ -93,6 +93,22 @@ export class AuthError extends MetatrainError {}
 /** Thrown by a worker whose TLS handshake with the coordinator failed for a reason a retry cannot fix (a TLS mismatch). */
 export class TlsMismatchError extends AuthError {}
 
+/**
+ * Thrown when a TLS file given by a flag (`--tls-ca`, `--tls-cert`, `--tls-key`) cannot be used: missing, unreadable,
+ * not PEM, the wrong kind (a certificate where the key belongs), or a key that does not belong to the certificate
+ * (src/wire/tls-material.ts); thrown before any connection is made. `flag` and `file` name it.
+ */
+export class TlsFileError extends MetatrainError {
+  constructor(
+    readonly flag: string,
+    readonly file: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${flag} ${file}: ${detail}`, options);
+  }
+}
+
 /** Thrown when a network message is malformed or breaks the protocol (unknown task, oversize, bad chunking). */
 export class ProtocolError extends MetatrainError {}
 

@@ -164,7 +164,9 @@ export class LocalCluster {
   }
 
   private spawnWorker(i: number): void {
-    const args = [packageFile('bin/metatrain.js'), 'worker', '--coordinator', `127.0.0.1:${this.port}`, '--name', `local-${i}`, '--log-file', join(this.logDir, `worker-${i}.log`), '--max-backoff-ms', '2000', '--keepalive-ms', String(this.o.config.runtime.keepaliveMs), '--concurrency', String(this.o.config.runtime.workerConcurrency), '--exit-with-parent', '--metrics-host', '127.0.0.1', '--metrics-port', String(this.workerMetricsPorts[i])];
+    // --stay-after-run: this process owns the workers' lifetime (it stops them after the linger); one that left when
+    // the run finished would be restarted here.
+    const args = [packageFile('bin/metatrain.js'), 'worker', '--coordinator', `127.0.0.1:${this.port}`, '--name', `local-${i}`, '--log-file', join(this.logDir, `worker-${i}.log`), '--max-backoff-ms', '2000', '--keepalive-ms', String(this.o.config.runtime.keepaliveMs), '--concurrency', String(this.o.config.runtime.workerConcurrency), '--exit-with-parent', '--stay-after-run', '--metrics-host', '127.0.0.1', '--metrics-port', String(this.workerMetricsPorts[i])];
     const child = spawn(process.execPath, args, {
       env: { ...process.env, METATRAIN_TOKEN: this.token },
       // stdin is a pipe the worker watches: if this process dies, even by SIGKILL, the worker leaves too.

@@ -3,45 +3,23 @@
  * mutual TLS when certificate files are configured (the server then requires a client certificate signed by the
  * configured CA). Anything else is refused with UNAUTHENTICATED.
  */
-import { readFileSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { AuthError } from '../core/errors';
+import { loadTlsMaterial, type TlsFiles } from './tls-material';
 
-/** Certificate files (PEM) for mutual TLS. */
-export interface TlsFiles {
-  /** CA certificate that signed the peer's certificate. */
-  caFile: string;
-  /** This side's certificate chain. */
-  certFile: string;
-  /** This side's private key. */
-  keyFile: string;
-}
+export type { TlsFiles } from './tls-material';
 
 const HEADER = 'authorization';
 
-function read(file: string, what: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new AuthError(`cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /**
- * The coordinator's side of mutual TLS, as `node:tls` server options: its CA (which must have signed a worker's
- * certificate), certificate chain and key. The coordinator's listener (src/coordinator/grpc-listener.ts) does the
- * handshake itself, so that it can log and explain a refused one, and checks the worker's certificate.
- * @throws AuthError naming the file that cannot be read.
+ * Channel credentials for a worker or `metatrain watch`: mutual TLS when `tls` is given, otherwise plaintext.
+ * @throws TlsFileError naming the flag and the file that is missing, unreadable, not PEM or the wrong kind, or the
+ *   key that does not belong to the certificate (./tls-material.ts).
  */
-export function serverTlsOptions(tls: TlsFiles): { ca: Buffer; cert: Buffer; key: Buffer } {
-  return { ca: read(tls.caFile, 'CA certificate'), cert: read(tls.certFile, 'certificate'), key: read(tls.keyFile, 'private key') };
-}
-
-/** Channel credentials for a worker: mutual TLS when `tls` is given, otherwise plaintext. */
 export function channelCredentials(tls?: TlsFiles): grpc.ChannelCredentials {
   if (!tls) return grpc.credentials.createInsecure();
-  return grpc.credentials.createSsl(read(tls.caFile, 'CA certificate'), read(tls.keyFile, 'private key'), read(tls.certFile, 'certificate'));
+  const { ca, key, cert } = loadTlsMaterial(tls);
+  return grpc.credentials.createSsl(ca, key, cert);
 }
 
 /** Metadata carrying the run token. */

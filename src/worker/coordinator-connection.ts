@@ -3,8 +3,9 @@
  * sends `hello`, waits for `welcome` and hands every coordinator message to a {@link SessionHandler} (the task
  * execution side, src/worker/task-executor.ts, through the Worker). When the coordinator goes away it reconnects
  * with exponential backoff and jitter, capped at `maxBackoffMs`, so that it rejoins within that time once the
- * coordinator is back. Join relies on gRPC keepalive (`keepaliveMs`); the other calls carry deadlines. Drives the
- * worker's lifecycle (./worker-state.ts). Knows nothing of engines or tasks.
+ * coordinator is back. When the coordinator says the run is over (`Finished`, docs/wire.md) it leaves and `run()`
+ * resolves, unless `stayAfterRun`. Join relies on gRPC keepalive (`keepaliveMs`); the other calls carry deadlines.
+ * Drives the worker's lifecycle (./worker-state.ts). Knows nothing of engines or tasks.
  */
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
@@ -37,11 +38,19 @@ export interface ConnectionOptions {
   keepaliveMs?: number;
   /** Time to wait for `welcome` after joining. @default 10000 */
   welcomeTimeoutMs?: number;
+  /**
+   * Stay joined when the run is over (`Finished`), and rejoin the coordinator's next run, instead of leaving; for
+   * a worker whose launcher owns its lifetime (`metatrain run`, a Kubernetes Deployment). @default false
+   */
+  stayAfterRun?: boolean;
   log: Logger;
 }
 
 /** The `welcome` message of a session. */
 export type Welcome = NonNullable<CoordinatorMessage['welcome']>;
+
+/** The `finished` message: the run is over. */
+type Finished = NonNullable<CoordinatorMessage['finished']>;
 
 /** What a session offers its handler: the client (for GetParameters), the call metadata, and sending on Join. */
 export interface SessionLink {
@@ -71,12 +80,16 @@ type Stream = grpc.ClientDuplexStream<unknown, CoordinatorMessage>;
 /** Joins, rejoins after failures, and stops; one instance per worker. */
 export class CoordinatorConnection {
   private readonly lifecycle = new Lifecycle<WorkerState>('worker', WORKER_TRANSITIONS, 'idle');
+  private readonly credentials: grpc.ChannelCredentials;
   private stream?: Stream;
   private wake?: () => void;
   /** Sessions established (welcomes received). */
   joins = 0;
 
-  constructor(private readonly o: ConnectionOptions) {}
+  /** @throws TlsFileError when a TLS file of `o.tls` is unusable (src/wire/tls-material.ts): checked once, here. */
+  constructor(private readonly o: ConnectionOptions) {
+    this.credentials = channelCredentials(o.tls);
+  }
 
   /** The worker's lifecycle state. */
   get state(): WorkerState {
@@ -84,7 +97,8 @@ export class CoordinatorConnection {
   }
 
   /**
-   * Joins and serves sessions (each with a handler from `newSession`) until stopped; reconnects on every transient failure.
+   * Joins and serves sessions (each with a handler from `newSession`) until stopped, or until the run is over
+   * (`Finished`, unless `stayAfterRun`); reconnects on every transient failure.
    * @throws the error when retrying cannot help ({@link isPermanent}); TlsMismatchError when the TLS handshake fails in
    *   a way a retry cannot fix (./connection-error).
    */
@@ -99,7 +113,7 @@ export class CoordinatorConnection {
       try {
         await this.session(newSession());
       } catch (err) {
-        if (this.state === 'stopped') break;
+        if (this.ended()) break;
         const permanent = tlsMismatch(err, this.o.address) ?? (isPermanent(err) ? err : undefined);
         if (permanent) {
           this.o.log.error({ err: (permanent as Error).message, address: this.o.address }, 'giving up: retrying cannot fix this');
@@ -108,7 +122,7 @@ export class CoordinatorConnection {
         }
         this.o.log.warn({ err: (err as Error).message, address: this.o.address }, joins === this.joins ? 'cannot join the coordinator; retrying' : 'coordinator session ended; rejoining');
       }
-      if (this.state === 'stopped') break;
+      if (this.ended()) break;
       this.lifecycle.to('backing-off');
       if (Date.now() - joinedAt > 30_000) backoff = min;
       const delay = Math.min(max, backoff) * (0.5 + Math.random() / 2);
@@ -130,10 +144,26 @@ export class CoordinatorConnection {
     this.wake?.();
   }
 
+  /** Whether the worker has left for good: stopped, or the run is over. */
+  private ended(): boolean {
+    return this.state === 'stopped' || this.state === 'finished';
+  }
+
+  /** The run is over (`Finished`): leave it, or, with `stayAfterRun`, stay joined. */
+  private runFinished(finished: Finished, stream: Stream): void {
+    if (this.o.stayAfterRun) {
+      this.o.log.info({ phase: finished.phase }, `the run finished (${finished.phase}); staying for the next run (--stay-after-run)`);
+      return;
+    }
+    this.o.log.info({ phase: finished.phase, message: finished.message }, `the run finished (${finished.phase}); leaving`);
+    if (this.lifecycle.can('finished')) this.lifecycle.to('finished');
+    stream.cancel();
+  }
+
   private session(handler: SessionHandler): Promise<void> {
     const keepalive = this.o.keepaliveMs ?? 5000;
     const Client = metatrainProto().Coordinator;
-    const client = new Client(this.o.address, channelCredentials(this.o.tls), {
+    const client = new Client(this.o.address, this.credentials, {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
       'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
@@ -177,6 +207,8 @@ export class CoordinatorConnection {
           handler.assigned(msg.assignment);
         } else if (msg.cancel) {
           handler.cancelled(msg.cancel.assignmentId);
+        } else if (msg.finished) {
+          this.runFinished(msg.finished, stream);
         }
       });
       stream.on('error', (err) => finish(err));

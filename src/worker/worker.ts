@@ -23,13 +23,14 @@ export interface WorkerOptions extends ConnectionOptions {
   observer?: WorkerObserver;
 }
 
-/** Runs until {@link Worker.stop}. */
+/** Runs until {@link Worker.stop}, or until the run is over (`Finished`) unless `stayAfterRun`. */
 export class Worker {
   private readonly connection: CoordinatorConnection;
   private engine?: { hash: string; engine: Engine };
   /** Completed tasks (for metrics and tests). */
   tasksCompleted = 0;
 
+  /** @throws TlsFileError when a TLS file of `o.tls` is unusable (src/wire/tls-material.ts). */
   constructor(private readonly o: WorkerOptions) {
     this.connection = new CoordinatorConnection(o);
   }
@@ -45,7 +46,8 @@ export class Worker {
   }
 
   /**
-   * Joins and serves until stopped; reconnects on every transient failure.
+   * Joins and serves until stopped or until the run is over (`Finished`, unless `stayAfterRun`); reconnects on every
+   * transient failure.
    * @throws the error when retrying cannot help: a refused token (UNAUTHENTICATED) or an engine that cannot be
    *   built for the run (BackendError, UnsupportedGradientError, ConfigError, DatasetError).
    */

@@ -34,6 +34,8 @@ interface PythonTasks {
   train: number;
   eval: number;
   failed: number;
+  /** The phase of the `finished` message the Python worker left on (docs/wire.md), if it did. */
+  finished?: string;
 }
 
 /** Runs a sinusoid run of `algorithm` with one TypeScript worker and, with `withPython`, the Python worker beside it. */
@@ -59,8 +61,9 @@ async function sinusoidRun(algorithm: 'fomaml' | 'maml', withPython: boolean): P
   py?.stderr.on('data', (d: Buffer) => (pyErr += d.toString()));
   if (py) {
     createInterface({ input: py.stdout }).on('line', (line) => {
-      const e = JSON.parse(line) as { kind?: string; ok?: boolean };
-      if (e.ok === false) tasks.failed++;
+      const e = JSON.parse(line) as { kind?: string; ok?: boolean; finished?: string };
+      if (e.finished) tasks.finished = e.finished;
+      else if (e.ok === false) tasks.failed++;
       else if (e.kind === 'TRAIN') tasks.train++;
       else if (e.kind === 'EVAL') tasks.eval++;
     });
@@ -68,6 +71,9 @@ async function sinusoidRun(algorithm: 'fomaml' | 'maml', withPython: boolean): P
   if (py) await joined(2);
   try {
     const summary = await coordinator.run();
+    // Both workers leave on the coordinator's `finished`, before anyone stops them.
+    if (py && py.exitCode === null) await Promise.race([new Promise((resolve) => py.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
+    assert.equal((await waitExit(ts, 30_000)).code, 0);
     const { params } = decodeSafetensors(finalParamsBytes(join(dir, 'run'), summary.steps), 'final checkpoint');
     return { summary, params, tasks };
   } catch (err) {
@@ -100,6 +106,7 @@ for (const algorithm of ['fomaml', 'maml'] as const) {
     // Both workers computed meta-gradients: 10 steps of 6 tasks.
     assert.ok(mixed.tasks.train > 0 && mixed.tasks.train < 60 && mixed.tasks.eval > 0, `the Python worker ran ${JSON.stringify(mixed.tasks)}`);
     assert.equal(mixed.tasks.failed, 0);
+    assert.equal(mixed.tasks.finished, 'succeeded');
     assert.equal(mixed.summary.steps, typescript.summary.steps);
     mixed.summary.history.metaLoss.forEach((loss, i) => close(loss, typescript.summary.history.metaLoss[i]!, `meta-loss of step ${i + 1}`));
     mixed.summary.history.valLoss.forEach((loss, i) => close(loss, typescript.summary.history.valLoss[i]!, `meta-val loss ${i}`));

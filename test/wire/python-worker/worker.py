@@ -4,10 +4,10 @@ It checks that the wire page is enough to write a third-party worker: it joins a
 versions, rebuilds sinusoid tasks from their specs (deriveSeed, Rng, the draw order of docs/wire.md) and
 computes FOMAML and second-order MAML meta-gradients (TRAIN) and adaptation curves (EVAL) for the sinusoid MLP
 with NumPy (hand-written backprop and Hessian-vector products, float64). Anything else (other families, algorithms, JOINT tasks) it refuses:
-at the welcome (exit 2), or per task with a TaskFailure.
+at the welcome (exit 2), or per task with a TaskFailure. It leaves when the coordinator says the run is over (`finished`).
 
 Usage: METATRAIN_TOKEN=... python3 worker.py --coordinator HOST:PORT [--name NAME] [--proto FILE]
-Prints one JSON line per finished task on stdout ({"kind": "TRAIN", "ok": true}).
+Prints one JSON line per finished task on stdout ({"kind": "TRAIN", "ok": true}), and {"finished": PHASE} when it leaves.
 Needs: grpcio, grpcio-tools (protoc for Python, run at start-up) and numpy.
 """
 import argparse
@@ -226,12 +226,18 @@ class Worker:
         pb = self.pb
         self.outbox.put(pb.WorkerMessage(hello=pb.Hello(worker_name=self.name, concurrency=1, backend="numpy")))
         try:
-            for msg in self.stub.Join(self.requests(), metadata=self.metadata):
+            responses = self.stub.Join(self.requests(), metadata=self.metadata)
+            for msg in responses:
                 body = msg.WhichOneof("body")
                 if body == "welcome":
                     self.welcome(msg.welcome)
                 elif body == "assignment":
                     self.assignment(msg.assignment)
+                elif body == "finished":
+                    # The run is over (docs/wire.md "Finished"): leave, closing the stream.
+                    print(json.dumps({"finished": msg.finished.phase}), flush=True)
+                    responses.cancel()
+                    return
                 # cancel: tasks run one at a time and are answered before the next message is read.
         except grpc.RpcError as err:
             if err.code() == grpc.StatusCode.UNAUTHENTICATED:
