@@ -5,7 +5,7 @@
  * bench/scale-workers.ts). Meta-batch = one task per worker slot (workers × `--concurrency`), so the ideal step
  * time is one task time.
  *
- *   npx tsx bench/scale.ts [--workers 1,8,64,256,512] [--models sinusoid,quickstart,5mb] [--task-ms 100] [--steps 8] [--hosts 4]
+ *   npx tsx bench/scale.ts [--workers 1,8,64,256,512] [--models sinusoid,quickstart,5mb] [--task-ms 100] [--steps 8] [--hosts 4] [--inline 65536,0]
  *     [--concurrency 1] [--aggregation per-task|per-worker] [--stragglers]
  *
  * Per row: meta-steps/s against the ideal (1 / task time), scaling efficiency (ideal / mean step time, steps 2..S;
@@ -43,8 +43,9 @@ const o = new Command()
   .option('--concurrency <n>', 'task slots per simulated worker', '1')
   .option('--aggregation <mode>', 'runtime.aggregation: per-task or per-worker (groups of --concurrency tasks)', 'per-task')
   .option('--stragglers', 'add a row with 1% stragglers 10× slower at the largest worker count', false)
+  .option('--inline <list>', 'runtime.inlineParametersMaxBytes values, one row each (0 = every version by GetParameters)', '65536')
   .parse()
-  .opts<{ workers: string; models: string; taskMs: string; steps: string; hosts: string; concurrency: string; aggregation: 'per-task' | 'per-worker'; stragglers: boolean }>();
+  .opts<{ workers: string; models: string; taskMs: string; steps: string; hosts: string; concurrency: string; aggregation: 'per-task' | 'per-worker'; stragglers: boolean; inline: string }>();
 const concurrency = Number(o.concurrency);
 
 const MODELS: Record<string, Pick<RunConfigInput, 'task' | 'model'>> = {
@@ -61,6 +62,8 @@ interface Row {
   time: TimeModel;
   /** `runtime.speculativeAfter`, when backups are on. */
   speculativeAfter?: number;
+  /** `runtime.inlineParametersMaxBytes`. */
+  inlineMaxBytes: number;
 }
 
 async function measure(row: Row) {
@@ -72,7 +75,7 @@ async function measure(row: Row) {
     algorithm: { name: 'fomaml', metaBatchSize: row.workers * concurrency },
     training: { maxSteps: steps, evalEverySteps: 1_000_000, evalTasks: 1, checkpointEverySteps: 1_000_000, keepCheckpoints: 1, patience: 1000 },
     evaluation: { testTasks: 1, adaptSteps: 0, baselines: [] },
-    runtime: { outDir: dir, leaseTimeoutMs: 600_000, workerConcurrency: concurrency, aggregation: o.aggregation, ...(o.aggregation === 'per-worker' ? { aggregationGroup: concurrency } : {}), ...(row.speculativeAfter ? { speculativeAfter: row.speculativeAfter } : {}) },
+    runtime: { outDir: dir, leaseTimeoutMs: 600_000, workerConcurrency: concurrency, aggregation: o.aggregation, ...(o.aggregation === 'per-worker' ? { aggregationGroup: concurrency } : {}), inlineParametersMaxBytes: row.inlineMaxBytes, ...(row.speculativeAfter ? { speculativeAfter: row.speculativeAfter } : {}) },
     compression: { enabled: false },
   } satisfies RunConfigInput);
   const log = createLogger('coordinator');
@@ -82,7 +85,8 @@ async function measure(row: Row) {
   const coordinator = new Coordinator({ config, token, resume: false, log, registry });
   const payloadBytes = async () => {
     const text = await registry.metrics();
-    const series = (name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name}{`))!.split(' ').at(-1));
+    // Summed over label values (the parameter bytes are labelled by route: stream or inline).
+    const series = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`)).reduce((a, l) => a + Number(l.split(' ').at(-1)), 0);
     return series('metatrain_param_broadcast_bytes_total') + series('metatrain_gradient_bytes_received_total');
   };
   const port = await coordinator.start('127.0.0.1:0');
@@ -190,22 +194,23 @@ async function loopbackRate(bytes: number): Promise<number> {
 async function main(): Promise<void> {
   const table = new Table({
     style: tableStyle(),
-    head: ['model', 'workers', 'time model', 'meta-steps/s', 'ideal', 'efficiency', 'bound', 'coord. CPU/task', 'p50 / p99 overhead', 'coord. RSS', 'payload/step', 'coord. CPU', 'harness CPU'],
+    head: ['model', 'workers', 'time model', 'inline ≤', 'meta-steps/s', 'ideal', 'efficiency', 'bound', 'coord. CPU/task', 'p50 / p99 overhead', 'coord. RSS', 'payload/step', 'coord. CPU', 'harness CPU'],
   });
   loopbackBytesPerSecond = await loopbackRate(64 << 20);
   const counts = o.workers.split(',').map(Number);
   const taskMs = Number(o.taskMs);
+  const inline = o.inline.split(',').map(Number);
   for (const model of o.models.split(',')) {
-    const rows: Row[] = counts.map((workers) => ({ model, workers, time: { kind: 'fixed', ms: taskMs, sigma: 0, stragglerFraction: 0, stragglerFactor: 10 } }));
+    const rows: Row[] = counts.flatMap((workers) => inline.map((inlineMaxBytes) => ({ model, workers, inlineMaxBytes, time: { kind: 'fixed', ms: taskMs, sigma: 0, stragglerFraction: 0, stragglerFactor: 10 } }) satisfies Row));
     if (o.stragglers) {
       const time: TimeModel = { kind: 'fixed', ms: taskMs, sigma: 0, stragglerFraction: 0.01, stragglerFactor: 10 };
-      rows.push({ model, workers: Math.max(...counts), time }, { model, workers: Math.max(...counts), time, speculativeAfter: 0.9 });
+      rows.push({ model, workers: Math.max(...counts), time, inlineMaxBytes: inline[0]! }, { model, workers: Math.max(...counts), time, inlineMaxBytes: inline[0]!, speculativeAfter: 0.9 });
     }
     for (const row of rows) {
       const r = await measure(row);
       const time = `${taskMs} ms${row.time.stragglerFraction > 0 ? `, 1% × ${row.time.stragglerFactor}` : ''}${row.speculativeAfter ? `, backups after ${100 * row.speculativeAfter}%` : ''}`;
-      table.push([model, row.workers, time, r.stepsPerSecond.toFixed(2), r.ideal.toFixed(2), `${(100 * r.efficiency).toFixed(1)}%`, `${(100 * r.bound).toFixed(0)}%`, `${r.cpuPerTaskMs.toFixed(2)} ms`, `${(1000 * r.p50).toFixed(0)} / ${(1000 * r.p99).toFixed(0)} ms`, `${r.rssMiB.toFixed(0)} MiB`, `${(r.bytesPerStep / 1e6).toFixed(1)} MB`, `${(100 * r.coordinatorCpuShare).toFixed(0)}%`, `${(100 * r.harnessCpuShare).toFixed(0)}%`]);
-      process.stderr.write(`${model} × ${row.workers}: ${(100 * r.efficiency).toFixed(1)}% efficiency\n`);
+      table.push([model, row.workers, time, row.inlineMaxBytes === 0 ? 'off' : `${row.inlineMaxBytes / 1024} KiB`, r.stepsPerSecond.toFixed(2), r.ideal.toFixed(2), `${(100 * r.efficiency).toFixed(1)}%`, `${(100 * r.bound).toFixed(0)}%`, `${r.cpuPerTaskMs.toFixed(2)} ms`, `${(1000 * r.p50).toFixed(0)} / ${(1000 * r.p99).toFixed(0)} ms`, `${r.rssMiB.toFixed(0)} MiB`, `${(r.bytesPerStep / 1e6).toFixed(1)} MB`, `${(100 * r.coordinatorCpuShare).toFixed(0)}%`, `${(100 * r.harnessCpuShare).toFixed(0)}%`]);
+      process.stderr.write(`${model} × ${row.workers} (inline ≤ ${row.inlineMaxBytes} B): ${(100 * r.efficiency).toFixed(1)}% efficiency\n`);
     }
   }
   console.log(`Coordinator scaling with simulated workers (fixed ${taskMs} ms tasks, ${concurrency} slot(s) per worker, meta-batch = slots, aggregation ${o.aggregation}, ${o.steps} steps per row; CPU shares are of one core)`);

@@ -113,7 +113,8 @@ export class Coordinator {
       status: () => this.status(),
       log: o.log,
       onMembership: (n) => this.events.emit('workers', n),
-      onParametersSent: (bytes) => metrics?.parametersSent(bytes),
+      inlineParametersMaxBytes: config.runtime.inlineParametersMaxBytes,
+      onParametersSent: (bytes, via) => metrics?.parametersSent(bytes, via),
       onResultRejected: (item, rejection) => metrics?.resultRejected(item.kind, rejection.reason),
     });
     this.events.on('step', (e) => Object.assign(this.last, { step: e.step, metaLoss: e.metaLoss, tasksPerSecond: e.tasksPerSecond }));

@@ -16,6 +16,7 @@ import { taskSpecToMessage } from '../wire/task-spec-codec';
 import { coordinatorServiceWithPreEncodedChunks } from '../wire/pre-encoded';
 import type { TaskDispatcher } from './task-dispatcher';
 import { GrpcListener } from './grpc-listener';
+import { InlineParameters, type ParameterRoute } from './inline-parameters';
 import { joinMessageBytes, MAX_WORKER_NAME_CHARS } from './message-size';
 import type { ParamVersions } from './param-versions';
 import { rejectionOf, type ResultRejection } from './result-rejection';
@@ -49,8 +50,13 @@ export interface CoordinatorServerOptions {
   tasksPerAssignment?: number;
   /** Called when a worker joins or leaves (for metrics and progress). */
   onMembership?(workers: number): void;
-  /** Called when a parameter version has been streamed to a worker, with its payload bytes (for metrics). */
-  onParametersSent?(bytes: number): void;
+  /**
+   * Versions of at most this many payload bytes go inside the first assignment of the version to each worker
+   * (`runtime.inlineParametersMaxBytes`; Assignment.parameters). @default 0 (never)
+   */
+  inlineParametersMaxBytes?: number;
+  /** Called when a parameter version has been sent to a worker (a GetParameters stream or inside an assignment), with its payload bytes (for metrics). */
+  onParametersSent?(bytes: number, via: ParameterRoute): void;
   /** Called when a result is refused (reassembly or validation), before the attempt is failed (for metrics). */
   onResultRejected?(item: WorkItem, rejection: ResultRejection): void;
 }
@@ -149,6 +155,7 @@ export class CoordinatorServer {
       return;
     }
     let workerId: string | undefined;
+    const inline = new InlineParameters(this.o.versions, this.o.inlineParametersMaxBytes ?? 0, this.o.onParametersSent);
     const assembling = new Map<string, { assembler: ChunkAssembler; error?: ResultRejection }>();
     const helloTimer = setTimeout(() => {
       log.warn({ peer }, 'worker sent no hello in time; closing its stream');
@@ -178,7 +185,7 @@ export class CoordinatorServer {
             id,
             name: msg.hello.workerName,
             capacity: Math.ceil(Math.max(1, Math.min(64, msg.hello.concurrency || 1)) / (this.o.tasksPerAssignment ?? 1)),
-            assign: (item, assignmentId, attempt, deadline) => this.send(call, { assignment: toAssignment(item, assignmentId, attempt, deadline) }, `the Assignment of task ${item.key}`),
+            assign: (item, assignmentId, attempt, deadline) => this.send(call, { assignment: { ...toAssignment(item, assignmentId, attempt, deadline), parameters: inline.chunksFor(item.paramVersion) } }, `the Assignment of task ${item.key}`),
             cancel: (assignmentId) => call.write({ cancel: { assignmentId } }),
           });
           log.info({ workerId, peer, backend: msg.hello.backend, concurrency: msg.hello.concurrency }, 'worker joined');
@@ -300,7 +307,7 @@ export class CoordinatorServer {
         }
       }
       call.end();
-      this.o.onParametersSent?.(bytes);
+      this.o.onParametersSent?.(bytes, 'stream');
     };
     pump();
   }

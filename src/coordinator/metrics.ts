@@ -14,6 +14,7 @@ import { REJECTION_REASONS, type RejectionReason } from './result-rejection';
 import type { RunPhase } from './run-phase';
 import type { TaskDispatcher } from './task-dispatcher';
 import type { WorkItem, WorkKind, WorkResult } from './work-item';
+import { PARAMETER_ROUTES, type ParameterRoute } from './inline-parameters';
 
 const PHASES: readonly RunPhase[] = ['pending', 'training', 'evaluating', 'compressing', 'succeeded', 'failed'];
 const KINDS: readonly WorkKind[] = ['train', 'eval', 'joint'];
@@ -31,7 +32,7 @@ export interface CoordinatorMetricsSource {
 
 /** The metrics of one coordinator. */
 export class CoordinatorMetrics {
-  private readonly paramBytes: Counter;
+  private readonly paramBytes: Counter<'via'>;
   private readonly rejected: Counter<'kind' | 'reason'>;
 
   /**
@@ -107,7 +108,8 @@ export class CoordinatorMetrics {
     });
     gauge(registry, { name: 'metatrain_tasks_queued', help: 'Task attempts waiting for a free worker slot.', collect() { this.set(dispatcher.queued); } });
     gauge(registry, { name: 'metatrain_tasks_in_flight', help: 'Task attempts running on workers (leases held).', collect() { this.set(dispatcher.inFlight); } });
-    this.paramBytes = counter(registry, { name: 'metatrain_param_broadcast_bytes_total', help: 'Parameter bytes streamed to workers (GetParameters), all versions.' });
+    this.paramBytes = counter<'via'>(registry, { name: 'metatrain_param_broadcast_bytes_total', help: 'Parameter bytes sent to workers, all versions, by route: stream (GetParameters) or inline (inside an assignment, runtime.inlineParametersMaxBytes).', labelNames: ['via'] });
+    for (const via of PARAMETER_ROUTES) this.paramBytes.inc({ via }, 0);
 
     const ckptSeconds = histogram(registry, { name: 'metatrain_checkpoint_duration_seconds', help: 'Time to write one checkpoint (encode, fsync, rename, manifest).', buckets: CHECKPOINT_BUCKETS_SECONDS });
     const ckptBytes = gauge(registry, { name: 'metatrain_checkpoint_size_bytes', help: 'Bytes written by the last checkpoint.' });
@@ -134,8 +136,8 @@ export class CoordinatorMetrics {
     this.rejected.inc({ kind, reason });
   }
 
-  /** Counts parameter bytes streamed to a worker. */
-  parametersSent(bytes: number): void {
-    this.paramBytes.inc(bytes);
+  /** Counts parameter bytes sent to a worker, by route. */
+  parametersSent(bytes: number, via: ParameterRoute): void {
+    this.paramBytes.inc({ via }, bytes);
   }
 }

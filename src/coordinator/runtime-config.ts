@@ -1,6 +1,7 @@
 /** The `runtime` section of the run config (zod only; composed in src/core/config.ts): processes, network, storage. */
 import { z } from 'zod';
 import { timing, pathString, positiveInt, nonNegativeInt } from '../core/config-fields';
+import { MAX_CHUNK_BYTES } from '../core/tensor-chunks';
 
 /**
  * Smallest `runtime.keepaliveMs`: 1000 ms. The coordinator pings every worker at this interval and drops one that
@@ -48,6 +49,13 @@ export const runtimeSchema = z
      * otherwise); refused with `per-task`, where it would mean nothing. @default 4 with per-worker, else absent
      */
     aggregationGroup: positiveInt.optional(),
+    /**
+     * Parameter versions of at most this many payload bytes travel inside the first assignment of that version to
+     * each worker (Assignment.parameters) instead of one GetParameters call per worker and version: the small
+     * models' per-call cost (issue 10, bench/scale.ts). 0 = always GetParameters; at most {@link MAX_CHUNK_BYTES}
+     * (one wire chunk). Same parameters either way. @default 65536
+     */
+    inlineParametersMaxBytes: nonNegativeInt.max(MAX_CHUNK_BYTES, `at most ${MAX_CHUNK_BYTES} bytes (one wire chunk)`).default(65_536),
     /** gRPC listen address of the coordinator (port 0 = any free port). @default 127.0.0.1:0 */
     listen: z.string().default('127.0.0.1:0'),
     /** gRPC keepalive ping interval and timeout of the coordinator; at least {@link MIN_KEEPALIVE_MS}. @default 5000 */

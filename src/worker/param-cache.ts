@@ -1,11 +1,11 @@
 /**
  * Parameter versions on a worker: each version is fetched once from the coordinator (GetParameters, chunked,
- * with a deadline), checked against the expected spec, and kept in a small LRU cache. Concurrent requests for
- * one version share one fetch.
+ * with a deadline) or taken from an assignment that carries it (small versions), checked against the expected spec,
+ * and kept in a small LRU cache. Concurrent requests for one version share one fetch.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { assertMatchesSpec, type ParamSet, type ParamSpec } from '../core/param-set';
-import { ChunkAssembler } from '../core/tensor-chunks';
+import { ChunkAssembler, type TensorChunkData } from '../core/tensor-chunks';
 import type { CoordinatorClient } from '../wire/proto';
 
 /** LRU cache of fetched parameter versions. */
@@ -38,10 +38,30 @@ export class ParamCache {
       return entry;
     }
     entry = this.fetch(version, spec);
+    this.remember(version, entry);
+    return entry;
+  }
+
+  /**
+   * Takes a version the coordinator sent inside an assignment (Assignment.parameters: the chunks GetParameters
+   * would stream), checked like a fetched one, unless the cache already holds or is fetching it. A bad set of chunks
+   * is kept as the rejected entry that {@link ParamCache.get} then returns (and drops, so a later get fetches).
+   */
+  offer(version: string, chunks: readonly TensorChunkData[], spec: ParamSpec): void {
+    if (this.entries.has(version)) return;
+    let entry: Promise<ParamSet>;
+    try {
+      entry = Promise.resolve(assemble(version, chunks, spec));
+    } catch (err) {
+      entry = Promise.reject(err as Error);
+    }
+    this.remember(version, entry);
+  }
+
+  private remember(version: string, entry: Promise<ParamSet>): void {
     entry.catch(() => this.entries.delete(version));
     this.entries.set(version, entry);
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
-    return entry;
   }
 
   private fetch(version: string, spec: ParamSpec): Promise<ParamSet> {
@@ -69,4 +89,13 @@ export class ParamCache {
       });
     });
   }
+}
+
+/** Reassembles and checks a version's chunks. @throws ProtocolError / NonFiniteError / ShapeError naming the version. */
+function assemble(version: string, chunks: readonly TensorChunkData[], spec: ParamSpec): ParamSet {
+  const assembler = new ChunkAssembler(`parameter version ${version}`);
+  for (const chunk of chunks) assembler.add(chunk);
+  const params = assembler.finish();
+  assertMatchesSpec(params, spec, `parameter version ${version}`);
+  return params;
 }

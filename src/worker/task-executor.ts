@@ -2,7 +2,8 @@
  * The worker's task execution for one session: queues assignments, runs at most `concurrency` at once with the
  * engine, fetches each assignment's parameters through the parameter cache (the spec chosen by the assignment's
  * `param_kind`), honours cancels, and sends results (gradients in ≤ 1 MiB chunks, then the metrics) or failures
- * back through the session's link. Knows nothing of dialing, joining or reconnecting (./coordinator-connection.ts).
+ * back through the session's link; a small version that arrives inside an assignment goes straight to the cache.
+ * Knows nothing of dialing, joining or reconnecting (./coordinator-connection.ts).
  */
 import type { Logger } from '../core/logger';
 import type { ParamSpec } from '../core/param-set';
@@ -56,6 +57,9 @@ export class TaskExecutor {
     const ready = this.ready;
     while (ready && this.running < (this.o.concurrency ?? 1) && this.queue.length > 0) {
       const a = this.queue.shift()!;
+      // A small version inside the assignment goes to the cache first (also when the task was cancelled: the
+      // coordinator sends a version inline once per worker, and later assignments of it rely on the cache).
+      if (a.parameters.length > 0) offerInline(a, ready.engine, ready.cache);
       if (this.cancelled.delete(a.assignmentId)) continue;
       this.running++;
       const started = performance.now();
@@ -116,4 +120,15 @@ function paramSpecOf(a: Assignment, engine: Engine): ParamSpec {
   if (a.paramKind === 'PARAM_KIND_META') return engine.metaSpec;
   if (a.paramKind === 'PARAM_KIND_JOINT') return engine.jointSpec;
   throw new Error(`assignment ${a.assignmentId} names no known parameter kind (param_kind ${a.paramKind}): expected PARAM_KIND_META or PARAM_KIND_JOINT`);
+}
+
+/** Hands an assignment's inline parameter chunks to the cache; an unknown parameter kind is left for the task to report. */
+function offerInline(a: Assignment, engine: Engine, cache: ParamCache): void {
+  let spec: ParamSpec;
+  try {
+    spec = paramSpecOf(a, engine);
+  } catch {
+    return;
+  }
+  cache.offer(a.paramVersion, a.parameters, spec);
 }

@@ -73,8 +73,9 @@ test('dispatcher events count tasks by kind and workers by state; parameter byte
   dispatcher.complete('w#1', assigned[1]!, { metrics: metricsOf, workerId: 'w#1' });
   dispatcher.complete('w#1', assigned[2]!, { metrics: metricsOf, workerId: 'w#1' });
   await batch;
-  metrics.parametersSent(1000);
-  metrics.parametersSent(24);
+  metrics.parametersSent(1000, 'stream');
+  metrics.parametersSent(24, 'stream');
+  metrics.parametersSent(7, 'inline');
   assert.equal(await value('metatrain_tasks_dispatched_total{kind="train",run="unit-run"}'), 3);
   assert.equal(await value('metatrain_tasks_redispatched_total{kind="train",run="unit-run"}'), 1);
   assert.equal(await value('metatrain_tasks_completed_total{kind="train",run="unit-run"}'), 2);
@@ -83,7 +84,8 @@ test('dispatcher events count tasks by kind and workers by state; parameter byte
   assert.equal(await value('metatrain_task_duration_seconds_bucket{le="0.0025",run="unit-run",kind="train"}'), 0);
   assert.equal(await value('metatrain_workers{state="busy",run="unit-run"}'), 0);
   assert.equal(await value('metatrain_workers{state="idle",run="unit-run"}'), 1);
-  assert.equal(await value('metatrain_param_broadcast_bytes_total{run="unit-run"}'), 1024);
+  assert.equal(await value('metatrain_param_broadcast_bytes_total{via="stream",run="unit-run"}'), 1024);
+  assert.equal(await value('metatrain_param_broadcast_bytes_total{via="inline",run="unit-run"}'), 7);
 });
 
 test('results refused over gRPC are counted by reason: NaN values as non_finite, wrong tensors as shape', async () => {
