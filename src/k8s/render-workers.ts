@@ -51,9 +51,9 @@ function scheduling(d: WorkerDeviceFields): { nodeSelector?: Record<string, stri
 }
 
 /**
- * Deployment `<run>-worker`: `metatrain worker --coordinator <run>-coordinator:7070 --stay-after-run` (the Deployment
- * owns the workers' lifetime: a worker that exited when the run finished would be restarted, and `metatrain stop`
- * deletes them).
+ * Deployment `<run>-worker`: `metatrain worker --coordinator <run>-coordinator:7070 --concurrency
+ * <runtime.workerConcurrency> --stay-after-run` (the Deployment owns the workers' lifetime: a worker that exited when
+ * the run finished would be restarted, and `metatrain stop` deletes them).
  */
 export function renderWorkerDeployment(s: DeploySettings): RunDeployment {
   const names = runNames(s.run);
@@ -67,7 +67,7 @@ export function renderWorkerDeployment(s: DeploySettings): RunDeployment {
     container: container(s, {
       name: 'worker',
       image: d.image,
-      args: ['worker', '--coordinator', `${names.coordinator}:${GRPC_PORT}`, '--stay-after-run'],
+      args: ['worker', '--coordinator', `${names.coordinator}:${GRPC_PORT}`, '--concurrency', String(s.clusterConfig.runtime.workerConcurrency), '--stay-after-run'],
       // METATRAIN_BACKEND first: a strategic-merge patch puts the entries it changes first, so the GPU overlay
       // keeps this order.
       env: [d.backendEnv, tokenEnv(s)],

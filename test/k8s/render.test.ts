@@ -112,7 +112,7 @@ test('GPU workers request the GPU, tolerate the taint, select GPU nodes and use 
   assert.deepEqual(c['env'][0], { name: 'METATRAIN_BACKEND', value: 'tensorflow' });
   assert.deepEqual(gpu.template.spec['tolerations'], [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
   assert.deepEqual(gpu.template.spec['nodeSelector'], { 'nvidia.com/gpu.present': 'true' });
-  assert.deepEqual(c['args'], ['worker', '--coordinator', 'sotu-maml-coordinator:7070', '--stay-after-run']);
+  assert.deepEqual(c['args'], ['worker', '--coordinator', 'sotu-maml-coordinator:7070', '--concurrency', '1', '--stay-after-run']);
 
   const cpu = deploymentNamed(objectsOf(exampleWith({ kubernetes: { ...exampleConfig().kubernetes, gpu: { count: 0 } } })), '-worker').spec;
   const cc = cpu.template.spec.containers[0]!;
