@@ -50,7 +50,7 @@ test('metatrain adapt --max-steps 0 uses the meta-initialization as it is (0 ste
   assert.match(r.stdout, /0 steps chosen/);
   const bad = await runCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', join(dir, 'neg'), '--max-steps', '-1']);
   assert.notEqual(bad.code, 0);
-  assert.match(bad.stderr, /--max-steps.*expected a non-negative integer, got "-1"/);
+  assert.match(bad.stderr, /--max-steps.*expected an integer 0\.\.10,000 written in digits only, got "-1"/);
 });
 
 /** A compressed model directory (model.safetensors only, as `encodeCompressedModel` writes it) of a 3-way text classifier. */

@@ -64,6 +64,6 @@ test('metatrain pretrain refuses a config without a pretraining section, and nam
   const missing = setup({ pretraining: { texts: ['nope.txt'] } });
   const b = await runCli(['pretrain', missing.file]);
   assert.equal(b.code, 1);
-  assert.match(b.stderr, /invalid config at pretraining\.texts\[0\]: cannot read .*nope\.txt \(ENOENT\)/);
+  assert.match(b.stderr, /invalid config at pretraining\.texts\.0: ".*nope\.txt" does not exist/);
   assert.ok(!existsSync(join(missing.dir, 'run', 'pretrained')));
 });

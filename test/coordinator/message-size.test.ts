@@ -3,20 +3,21 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_CONFIG_FILE_BYTES } from '../../src/core/config';
-import { RunFailedError } from '../../src/core/errors';
+import { ConfigError, RunFailedError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
 import { CoordinatorServer } from '../../src/coordinator/grpc-server';
 import { ParamVersions } from '../../src/coordinator/param-versions';
 import { TaskDispatcher } from '../../src/coordinator/task-dispatcher';
 import type { WorkItem } from '../../src/coordinator/work-item';
-import { MAX_WORKER_NAME_CHARS, welcomeBytes } from '../../src/coordinator/message-size';
+import { assertWelcomeFits, MAX_WORKER_NAME_CHARS, welcomeBytes } from '../../src/coordinator/message-size';
 import { MAX_MESSAGE_BYTES, metatrainProto } from '../../src/wire/proto';
 import { checkpointSteps, runCli, tempDir } from '../support/harness';
 import { rawWorker } from '../support/raw-worker';
 
-test('a config whose YAML aliases make the Welcome message larger than gRPC allows is refused before the run starts, naming the fields', async () => {
+test('a config whose YAML aliases repeat a 300 KB path is refused before the run starts, each value echoed cut to 80 characters', async () => {
   const dir = tempDir();
-  // 300 KB of file, 2.4 MB of JSON: one path of 300,000 characters, repeated by aliases.
+  // 300 KB of file, 2.4 MB of JSON: one path of 300,000 characters, repeated by aliases. The path limits
+  // (src/core/path-limits.ts) refuse it before the Welcome size could matter.
   const path = `/corpus/${'a'.repeat(300_000)}.txt`;
   const yaml = [
     'name: big-welcome',
@@ -34,10 +35,19 @@ test('a config whose YAML aliases make the Welcome message larger than gRPC allo
   writeFileSync(file, yaml);
   const r = await runCli(['run', file], {}, 120_000);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /invalid config at pretraining\.texts: the Welcome message that gives workers the run config \(config_json\) would be \d+ bytes, more than the 2097152 bytes a gRPC message may carry/);
-  assert.match(r.stderr, /largest fields: pretraining\.texts \(2400\d+ bytes of JSON\)/);
-  assert.doesNotMatch(r.stderr, /stream cancelled/);
+  assert.match(r.stderr, /invalid config at pretraining\.texts\.0: the path is 300012 bytes long, more than the 4096 a path may have/);
+  assert.match(r.stderr, /pretraining\.texts\.1: duplicate entry: got "\/corpus\/a+… \(300014 characters\) again/);
+  assert.ok(r.stderr.length < 8000, `the error echoes ${r.stderr.length} characters`);
   assert.deepEqual(checkpointSteps(join(dir, 'run')), []);
+});
+
+test('a run config whose Welcome message would exceed a gRPC message is refused naming the largest fields', () => {
+  const texts = Array.from({ length: 8 }, (_, i) => `/corpus/${i}${'a'.repeat(300_000)}.txt`);
+  assert.throws(
+    () => assertWelcomeFits('big-welcome', { name: 'big-welcome', pretraining: { texts } }),
+    (e: Error) => e instanceof ConfigError && /invalid config at pretraining\.texts: the Welcome message that gives workers the run config \(config_json\) would be \d+ bytes, more than the 2097152 bytes a gRPC message may carry/.test(e.message) && /largest fields: pretraining\.texts \(2400\d+ bytes of JSON\)/.test(e.message),
+  );
+  assert.doesNotThrow(() => assertWelcomeFits('small', { name: 'small', pretraining: { texts: texts.slice(0, 1) } }));
 });
 
 test('the Welcome size bound covers the longest worker id the coordinator gives', () => {
