@@ -1,7 +1,8 @@
 /**
  * Host process of simulated workers for bench/scale.ts: runs `--count` real workers (src/worker/worker.ts) with
- * the simulated engine (src/sim) against `--coordinator`, until SIGTERM; then prints its own CPU time as JSON
- * (`{"cpuSeconds": …}`) on stdout, so the benchmark can report what the harness cost.
+ * the simulated engine (src/sim) against `--coordinator`, until SIGTERM, then prints its own CPU time as JSON
+ * (`{"cpuSeconds": …}`) on stdout, so the benchmark can report what the harness cost; exits at once when stdin
+ * closes (the benchmark is gone).
  *
  *   npx tsx bench/scale-workers.ts --coordinator 127.0.0.1:PORT --token T --count 64 [--concurrency 1] --time-model '{"kind":"fixed","ms":100}'
  */
@@ -30,6 +31,10 @@ const workers = Array.from(
   (_, i) => new Worker({ address: o.coordinator, token: o.token, name: `${o.name}-${i}`, backend: 'simulated', log, concurrency: o.concurrency, createEngine: async (config) => simulatedEngine(config, time, `${o.name}-${i}`) }),
 );
 const running = workers.map((w) => w.run().catch((err: Error) => log.error({ err: err.message }, 'simulated worker failed')));
+// stdin is a pipe from bench/scale.ts: it closes when the benchmark ends, however it ends (a killed benchmark sends
+// no SIGTERM; without this its hosts would keep retrying a coordinator that is gone and load the machine).
+process.stdin.on('close', () => process.exit(1));
+process.stdin.resume();
 process.on('SIGTERM', () => {
   for (const w of workers) w.stop();
   void Promise.all(running).finally(() => {

@@ -93,7 +93,7 @@ async function measure(row: Row) {
   const hosts = Math.min(Number(o.hosts), row.workers);
   const children = Array.from({ length: hosts }, (_, h) => {
     const count = Math.floor(row.workers / hosts) + (h < row.workers % hosts ? 1 : 0);
-    const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'scale-workers.ts'), '--coordinator', `127.0.0.1:${port}`, '--token', token, '--count', String(count), '--concurrency', String(concurrency), '--time-model', JSON.stringify(row.time), '--name', `h${h}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'scale-workers.ts'), '--coordinator', `127.0.0.1:${port}`, '--token', token, '--count', String(count), '--concurrency', String(concurrency), '--time-model', JSON.stringify(row.time), '--name', `h${h}`], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     return { child, output: () => out };
