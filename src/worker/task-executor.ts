@@ -1,18 +1,18 @@
 /**
  * The worker's task execution for one session: queues assignments, runs at most `concurrency` at once with the
  * engine, fetches each assignment's parameters through the parameter cache (the spec chosen by the assignment's
- * `param_kind`), honours cancels, and sends results (gradients in ≤ 1 MiB chunks, then the metrics) or failures
+ * `param_kind`), honours cancels, and sends results (./result-parts.ts: gradient chunks and metrics) or failures
  * back through the session's link; a small version that arrives inside an assignment goes straight to the cache.
  * Knows nothing of dialing, joining or reconnecting (./coordinator-connection.ts).
  */
 import type { Logger } from '../core/logger';
 import type { ParamSpec } from '../core/param-set';
-import { chunkParamSet } from '../core/tensor-chunks';
 import type { Assignment } from '../wire/proto';
 import { taskSpecFromMessage } from '../wire/task-spec-codec';
 import type { SessionLink } from './coordinator-connection';
 import type { Engine } from './engine';
 import type { ParamCache } from './param-cache';
+import { resultParts } from './result-parts';
 import { trainGroup } from './task-group';
 import { taskKindName, type TaskOutcome, type WorkerObserver } from './worker-observer';
 
@@ -97,10 +97,7 @@ export class TaskExecutor {
       }
       if (this.cancelled.delete(a.assignmentId)) return 'cancelled';
       const durationSeconds = (performance.now() - started) / 1000;
-      for (const chunk of gradient ? chunkParamSet(gradient) : []) {
-        await link.send({ result: { assignmentId: a.assignmentId, gradient: [{ ...chunk, data: Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength) }], final: false } });
-      }
-      await link.send({ result: { assignmentId: a.assignmentId, final: true, metrics: { ...metrics, durationSeconds } } });
+      for (const part of resultParts(a.assignmentId, gradient, { ...metrics, durationSeconds })) await link.send({ result: part });
       this.o.onSucceeded?.();
       return 'succeeded';
     } catch (err) {
