@@ -11,13 +11,13 @@ import { ChunkAssembler } from '../core/tensor-chunks';
 import { RateLimitedLog } from '../core/rate-limited-log';
 import { checkToken, type TlsFiles } from '../wire/credentials';
 import type { TensorChunk } from '../wire/generated/metatrain/v1/TensorChunk';
-import { MAX_MESSAGE_BYTES, type CoordinatorHandlers, type RunStatus, type WorkerMessage } from '../wire/proto';
+import { MAX_MESSAGE_BYTES, type CoordinatorHandlers, type CoordinatorMessage, type RunStatus, type WorkerMessage } from '../wire/proto';
 import { taskSpecToMessage } from '../wire/task-spec-codec';
-import { coordinatorServiceWithPreEncodedChunks } from '../wire/pre-encoded';
+import { coordinatorServiceWithPreEncoded } from '../wire/pre-encoded';
 import type { TaskDispatcher } from './task-dispatcher';
 import { GrpcListener } from './grpc-listener';
 import { InlineParameters, type ParameterRoute } from './inline-parameters';
-import { joinMessageBytes, MAX_WORKER_NAME_CHARS } from './message-size';
+import { encodeJoinMessage, MAX_WORKER_NAME_CHARS, type JoinMessage } from './message-size';
 import type { ParamVersions } from './param-versions';
 import { rejectionOf, type ResultRejection } from './result-rejection';
 import type { WorkItem, WorkMetrics } from './work-item';
@@ -108,7 +108,7 @@ export class CoordinatorServer {
         callback(null, this.o.status());
       },
     };
-    this.server.addService(coordinatorServiceWithPreEncodedChunks(), handlers as unknown as grpc.UntypedServiceImplementation);
+    this.server.addService(coordinatorServiceWithPreEncoded(), handlers as unknown as grpc.UntypedServiceImplementation);
     this.refusedLog = new RateLimitedLog(o.log);
     this.listener = new GrpcListener({ server: this.server, tls: o.tls, log: this.refusedLog });
   }
@@ -264,10 +264,12 @@ export class CoordinatorServer {
    * (./message-size): then nothing is written, it returns false, and the run fails (every pending task,
    * `dispatcher.abortAll`) with the message's name, its size and the limit, also logged: no worker could receive it.
    */
-  private send(call: Parameters<CoordinatorHandlers['Join']>[0], message: Parameters<typeof joinMessageBytes>[0], what: string): boolean {
-    const bytes = joinMessageBytes(message);
+  private send(call: Parameters<CoordinatorHandlers['Join']>[0], message: JoinMessage, what: string): boolean {
+    const encoded = encodeJoinMessage(message);
+    const bytes = encoded.length;
     if (bytes <= MAX_MESSAGE_BYTES) {
-      call.write(message);
+      // Pre-encoded: the service's Join serializer writes these bytes as they are (src/wire/pre-encoded.ts).
+      call.write(encoded as unknown as CoordinatorMessage);
       return true;
     }
     const reason = `cannot send ${what}: it is ${bytes} bytes, more than the ${MAX_MESSAGE_BYTES} bytes a gRPC message may carry (MAX_MESSAGE_BYTES)`;

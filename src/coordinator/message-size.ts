@@ -7,7 +7,8 @@
  *   JSON escapes can triple a string, so a valid config can exceed the limit: {@link assertWelcomeFits} refuses it
  *   before the run starts, naming its largest fields.
  * - Any other message (an assignment whose task spec lists very many examples) is measured before it is written
- *   ({@link joinMessageBytes}); the server fails the run naming it, its size and the limit (./grpc-server).
+ *   ({@link encodeJoinMessage}, once: the server writes the measured bytes); the server fails the run naming it, its
+ *   size and the limit (./grpc-server).
  */
 import { ConfigError } from '../core/errors';
 import { MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorMessage } from '../wire/proto';
@@ -18,9 +19,12 @@ export const MAX_WORKER_NAME_CHARS = 253;
 /** Fields {@link assertWelcomeFits} names when the message is too large. */
 const FIELDS_NAMED = 3;
 
-/** Bytes of `message` serialized as the Join stream sends it. */
-export function joinMessageBytes(message: CoordinatorMessage | { welcome: object } | { assignment: object }): number {
-  return metatrainProto().Coordinator.service.Join.responseSerialize(message).length;
+/** A message for the Join stream. */
+export type JoinMessage = CoordinatorMessage | { welcome: object } | { assignment: object };
+
+/** `message` serialized as the Join stream sends it (the server writes these bytes as they are: src/wire/pre-encoded.ts). */
+export function encodeJoinMessage(message: JoinMessage): Buffer {
+  return metatrainProto().Coordinator.service.Join.responseSerialize(message);
 }
 
 /**
@@ -30,7 +34,7 @@ export function joinMessageBytes(message: CoordinatorMessage | { welcome: object
  */
 export function welcomeBytes(runName: string, configJson: string): number {
   const workerId = `${'\u0800'.repeat(MAX_WORKER_NAME_CHARS)}#4294967295`;
-  return joinMessageBytes({ welcome: { workerId, runName, configJson } });
+  return encodeJoinMessage({ welcome: { workerId, runName, configJson } }).length;
 }
 
 /**

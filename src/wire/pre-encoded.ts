@@ -1,9 +1,11 @@
 /**
- * Parameter chunks serialized once (issue 10): a published version is fetched by every worker, so its
- * `TensorChunk` messages are encoded to protobuf bytes once and the GetParameters stream writes those bytes as
- * they are. {@link coordinatorServiceWithPreEncodedChunks} is the Coordinator service definition whose
- * GetParameters response serializer passes such pre-encoded `Buffer`s through unchanged (and still encodes plain
- * message objects); the bytes on the wire are the same either way, so clients see no difference.
+ * Messages serialized once (issue 10). A published parameter version is fetched by every worker, so its
+ * `TensorChunk` messages are encoded to protobuf bytes once and the GetParameters stream writes those bytes as they
+ * are; and the coordinator encodes each Join-stream message once, measures it against the gRPC limit and writes the
+ * same bytes (src/coordinator/message-size.ts), instead of encoding it a second time in grpc-js.
+ * {@link coordinatorServiceWithPreEncoded} is the Coordinator service definition whose GetParameters and Join
+ * response serializers pass such pre-encoded `Buffer`s through unchanged (and still encode plain message objects);
+ * the bytes on the wire are the same either way, so clients see no difference.
  */
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import type { TensorChunkData } from '../core/tensor-chunks';
@@ -18,12 +20,13 @@ export function encodeChunk(chunk: TensorChunkData): EncodedChunk {
   return metatrainProto().Coordinator.service.GetParameters.responseSerialize({ ...chunk, data }) as EncodedChunk;
 }
 
-/** The Coordinator service definition, with GetParameters writing pre-encoded chunks ({@link encodeChunk}) as they are. */
-export function coordinatorServiceWithPreEncodedChunks(): ServiceDefinition {
+/** The Coordinator service definition, with GetParameters and Join writing pre-encoded messages as they are. */
+export function coordinatorServiceWithPreEncoded(): ServiceDefinition {
   const service = metatrainProto().Coordinator.service;
-  const serialize = service.GetParameters.responseSerialize;
+  const passBuffers = <M>(serialize: (message: M) => Buffer) => (message: unknown) => (Buffer.isBuffer(message) ? message : serialize(message as M));
   return {
     ...service,
-    GetParameters: { ...service.GetParameters, responseSerialize: (message: unknown) => (Buffer.isBuffer(message) ? message : serialize(message as Parameters<typeof serialize>[0])) },
+    GetParameters: { ...service.GetParameters, responseSerialize: passBuffers(service.GetParameters.responseSerialize) },
+    Join: { ...service.Join, responseSerialize: passBuffers(service.Join.responseSerialize) },
   };
 }
