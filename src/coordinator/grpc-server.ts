@@ -62,7 +62,7 @@ export interface CoordinatorServerOptions {
 }
 
 function unauthenticated(reason: string): Partial<grpc.StatusObject> {
-  return { code: grpc.status.UNAUTHENTICATED, details: `${reason}: present the run token (METATRAIN_TOKEN) or a client certificate` };
+  return { code: grpc.status.UNAUTHENTICATED, details: `${reason}: present the run token (METATRAIN_TOKEN or --token-file), which every call needs, client certificate or not` };
 }
 
 function metricsFrom(m: WorkerMessage['result']): WorkMetrics {

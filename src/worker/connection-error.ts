@@ -30,6 +30,12 @@ export function tlsMismatch(err: unknown, address: string): TlsMismatchError | u
   if (code !== grpc.status.UNAVAILABLE || typeof details !== 'string') return undefined;
   const failure = TLS_FAILURES.find((f) => f.pattern.test(details));
   if (!failure) return undefined;
-  const reason = details.replace(/^No connection established\. Last error: (Error: )?/, '').split('\n')[0]!.trim();
+  // grpc-js appends its own "Resolution note: …" and a timestamp to the OpenSSL reason; keep the reason.
+  const reason = details
+    .replace(/^No connection established\. Last error: (Error: )?/, '')
+    .split('\n')[0]!
+    .replace(/\.?\s*Resolution note:.*$/, '')
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[^)]*\)$/, '')
+    .trim();
   return new TlsMismatchError(`TLS handshake with the coordinator at ${address} failed (${reason}): ${failure.hint}`, { cause: err });
 }

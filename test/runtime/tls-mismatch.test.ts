@@ -126,3 +126,9 @@ test('a coordinator that is down is not a TLS mismatch: the worker keeps retryin
   assert.equal(err?.code, grpc.status.UNAVAILABLE);
   assert.equal(tlsMismatch(err, `127.0.0.1:${port}`), undefined);
 });
+
+test("the mismatch message keeps OpenSSL's reason without grpc-js's resolution note and timestamp", () => {
+  const details = 'No connection established. Last error: Error: self-signed certificate in certificate chain (2026-12-05T21:40:00.000Z). Resolution note: ';
+  const err = tlsMismatch({ code: grpc.status.UNAVAILABLE, details }, '127.0.0.1:7070');
+  assert.equal(err?.message, "TLS handshake with the coordinator at 127.0.0.1:7070 failed (self-signed certificate in certificate chain): the worker does not trust the coordinator's certificate: --tls-ca must be the CA that signed it, and the certificate must name the host the worker dials");
+});
