@@ -29,6 +29,14 @@ test('config fills documented defaults', () => {
   assert.equal(c.training.maxSteps, 1000);
 });
 
+test('task.classSplit fractions that do not sum to 1 are refused, naming the sum', () => {
+  const split = (classSplit: number[]) => ({ ...minimal, task: { family: 'sinusoid', classSplit } });
+  assert.throws(() => parseRunConfig(split([0.9, 0.9, 0.1])), (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at task.classSplit: fractions must sum to 1 (got 1.9)');
+  assert.throws(() => parseRunConfig(split([0.5, 0.2, 0.2])), (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at task.classSplit: fractions must sum to 1 (got 0.9)');
+  // Within the float tolerance: 0.7 + 0.2 + 0.1 is 0.9999999999999999.
+  assert.deepEqual(parseRunConfig(split([0.7, 0.2, 0.1])).task.classSplit, [0.7, 0.2, 0.1]);
+});
+
 test('config error names the field path and the bad value', () => {
   assert.throws(
     () => parseRunConfig({ ...minimal, algorithm: { innerLr: -1 } }),
