@@ -173,9 +173,9 @@ test('timing fields below their documented minimum are refused, naming the field
 
 test('step counts and timings have documented upper bounds, named in the error with the value', () => {
   const cases: Array<[object, string, RegExp]> = [
-    [{ training: { maxSteps: 10_000_001 } }, 'training.maxSteps', /<=10000000 \(got 10000001\)/],
-    [{ evaluation: { transferSteps: 10_000_001 } }, 'evaluation.transferSteps', /<=10000000 \(got 10000001\)/],
-    [{ evaluation: { adaptSteps: 10_001 } }, 'evaluation.adaptSteps', /<=10000 \(got 10001\)/],
+    [{ training: { maxSteps: 10_000_001 } }, 'training.maxSteps', /: must be at most 10,000,000 \(got 10000001\)$/],
+    [{ evaluation: { transferSteps: 10_000_001 } }, 'evaluation.transferSteps', /: must be at most 10,000,000 \(got 10000001\)$/],
+    [{ evaluation: { adaptSteps: 10_001 } }, 'evaluation.adaptSteps', /: must be at most 10,000 \(got 10001\)$/],
     [{ runtime: { leaseTimeoutMs: 2 ** 31 } }, 'runtime.leaseTimeoutMs', /must be at most 2147483647 ms \(2\^31-1 ms, about 24\.8 days: the longest a Node timer waits\) \(got 2147483648\)/],
     [{ runtime: { keepaliveMs: 2 ** 31 } }, 'runtime.keepaliveMs', /at most 2147483647 ms/],
     [{ kubernetes: { terminationGracePeriodSeconds: 2_147_484 } }, 'kubernetes.terminationGracePeriodSeconds', /at most 2147483 s/],
@@ -188,6 +188,22 @@ test('step counts and timings have documented upper bounds, named in the error w
   assert.throws(
     () => parseRunConfig({ name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer' }, pretraining: { steps: 10_000_001 } }),
     (e: unknown) => e instanceof ConfigError && e.path === 'pretraining.steps',
+  );
+});
+
+test('a value over several bounds of one field gets one message, the tightest bound', () => {
+  assert.throws(
+    () => parseRunConfig({ ...minimal, training: { maxSteps: 99999999999999999999999 } }),
+    (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at training.maxSteps: must be at most 10,000,000 (got 1e+23)',
+  );
+  // A field's own message wins over zod's 2^53-1 bound of integers too.
+  assert.throws(
+    () => parseRunConfig({ ...minimal, runtime: { keepaliveMs: 1e23 } }),
+    (e: unknown) => e instanceof ConfigError && /^invalid config at runtime\.keepaliveMs: must be at most 2147483647 ms \([^;]*\(got 1e\+23\)$/.test(e.message),
+  );
+  assert.throws(
+    () => parseRunConfig({ ...minimal, algorithm: { innerLr: -0.5 } }),
+    (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at algorithm.innerLr: must be greater than 0 (got -0.5)',
   );
 });
 
