@@ -10,13 +10,16 @@ import { pathLengthProblem } from '../core/path-limits';
 /**
  * Parses an integer option written in decimal digits only (no sign, exponent, fraction, hex prefix or spaces:
  * `Number()` would read "1e3" as 1000, "0x10" as 16, " 5" as 5 and "5.0" as 5), from `min` to `max`.
- * @throws InvalidArgumentError naming the bounds and the value (commander prefixes the flag).
+ * @throws InvalidArgumentError naming the bounds and the value (commander prefixes the flag): "written in digits
+ *   only" for other characters, just the bounds for digits out of range (`expected an integer ≥ 1, got "0"`).
  */
 export function boundedInt(min: number, max: number, unit = ''): (value: string) => number {
-  const what = max < Number.MAX_SAFE_INTEGER ? `an integer ${min}..${max.toLocaleString('en-US')}${unit}` : min === 1 ? 'a positive integer' : `an integer ≥ ${min}`;
+  const what = max < Number.MAX_SAFE_INTEGER ? `an integer ${min}..${max.toLocaleString('en-US')}${unit}` : `an integer ≥ ${min}${unit}`;
+  const digitsWhat = max >= Number.MAX_SAFE_INTEGER && min === 1 ? `a positive integer${unit}` : what;
   return (value: string) => {
-    const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${what} written in digits only, got ${JSON.stringify(value)}`);
+    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`expected ${digitsWhat} written in digits only, got ${JSON.stringify(value)}`);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${what}, got ${JSON.stringify(value)}`);
     return n;
   };
 }
