@@ -1,7 +1,7 @@
 /** Field builders the run config's section schemas share (zod only): units and minimums in their error messages. */
 import { z } from 'zod';
 import type { core } from 'zod';
-import { echoValue } from './echo-value';
+import { echoJson } from './echo-value';
 import { pathLengthProblem } from './path-limits';
 
 /**
@@ -34,7 +34,7 @@ export const timing = (min: number, unit: 'ms' | 's', why: string) => {
 export const distinctStrings = <T extends z.ZodType<string>>(item: T) =>
   z.array(item).superRefine((list, ctx) => {
     list.forEach((entry, i) => {
-      if (list.indexOf(entry) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate entry: got ${echoValue(JSON.stringify(entry))} again (first at index ${list.indexOf(entry)})` });
+      if (list.indexOf(entry) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate entry: got ${echoJson(entry)} again (first at index ${list.indexOf(entry)})` });
     });
   });
 

@@ -27,7 +27,7 @@ import { taskFamilies } from '../tasks/family';
 import { taskSchema } from '../tasks/task-config';
 import { nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fields';
 import { parseConfigYaml } from './config-yaml';
-import { echoValue } from './echo-value';
+import { echoJson, echoValue } from './echo-value';
 import { isIntegerField } from './integer-field';
 import { ConfigError } from './errors';
 import { orList } from './registry';
@@ -135,7 +135,7 @@ export function parseRunConfig(raw: unknown): RunConfig {
       if (issue.code === 'invalid_key') return [{ path: at.join('.'), detail: `invalid key: ${issue.issues.map((i) => i.message).join('; ')}` }];
       const bad = valueAt(raw, issue.path);
       // A cross-field message already says what it got (and the value at its path may not be the culprit).
-      const shown = bad === undefined || (issue.code === 'custom' && /\bgot\b/.test(issue.message)) ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoValue(JSON.stringify(bad))})`;
+      const shown = bad === undefined || (issue.code === 'custom' && /\bgot\b/.test(issue.message)) ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoJson(bad)})`;
       return [{ path: at.join('.'), detail: `${issue.message}${shown}` }];
     });
     const more = rest.map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');
