@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
 import { boundedInt, milliseconds, portNumber, positiveInt, seconds } from '../../src/cli/options';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
 
 test('every command with --backend refuses an unknown backend, naming the option and the choices', async () => {
@@ -75,4 +77,30 @@ test('millisecond and second flags are bounded by the 2^31-1 ms a Node timer wai
   const worker = await runCli(['worker', '--coordinator', '127.0.0.1:1', '--keepalive-ms', '1e4'], { METATRAIN_TOKEN: 't' }, 30_000);
   assert.equal(worker.code, 1, worker.stderr);
   assert.match(worker.stderr, /option '--keepalive-ms <ms>' argument '1e4' is invalid\. expected an integer 1\.\.2,147,483,647 ms/);
+});
+
+test('coordinator --listen names the flag and the port range, before any warning is printed', async () => {
+  const dir = tempDir();
+  // compression without nats.url logs a warning once the coordinator starts: a bad flag must come first.
+  const config = writeConfig(dir, sinusoidConfig(dir, { compression: { enabled: true } }));
+  const result = await runCli(['coordinator', '--config', config, '--listen', '127.0.0.1:99999'], { METATRAIN_TOKEN: 't' }, 30_000);
+  assert.equal(result.code, 1, result.stderr);
+  assert.ok(result.stderr.startsWith(`error: option '--listen <address>' argument '127.0.0.1:99999' is invalid. expected host:port with a port from 0 to 65535, 0 = any free port, got "127.0.0.1:99999"\n`), result.stderr);
+});
+
+test('--token-file that is missing or empty is refused naming the flag and the file, before any warning is printed', async () => {
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir, { compression: { enabled: true } }));
+  const missing = join(dir, 'no-such-token');
+  const empty = join(dir, 'empty-token');
+  writeFileSync(empty, ' \n');
+  const cases = [
+    [missing, `metatrain: --token-file ${missing}: cannot read it: no such file\n`],
+    [empty, `metatrain: --token-file ${empty}: the file is empty\n`],
+  ];
+  for (const [file, message] of cases) {
+    const result = await runCli(['coordinator', '--config', config, '--token-file', file!], {}, 30_000);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr, message);
+  }
 });
