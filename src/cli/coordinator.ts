@@ -19,7 +19,7 @@ import { watchWorkerPods } from '../k8s/coordinator-cluster-mode';
 import { openRunBus } from '../bus/run-bus';
 import { writeRunReport } from '../report';
 import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
-import { readToken, seconds, tlsFiles } from './options';
+import { listenAddress, readToken, seconds, tlsFiles } from './options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .command('coordinator')
     .description('run the coordinator of a run: workers join it over gRPC')
     .requiredOption('--config <file>', 'run config (YAML)')
-    .option('--listen <address>', 'gRPC listen address (overrides runtime.listen)')
+    .option('--listen <address>', 'gRPC listen address host:port, port 0 = any free port (overrides runtime.listen)', listenAddress)
     .option('--resume', 'continue from the newest valid checkpoint; with none yet, start a new run (the Kubernetes Deployment always passes it, so a first start and a restarted pod run the same command)', false)
     .option('--token-file <file>', 'file holding the run token (default: env METATRAIN_TOKEN)')
     .option('--tls-ca <file>', 'CA of the worker certificates (mutual TLS)')
@@ -38,6 +38,7 @@ export function register(program: Command): void {
       const config = loadRunConfig(o.config);
       assertConfigInputsReadable(config);
       const tls = tlsFiles(o);
+      const token = readToken(o.tokenFile);
       const log = createLogger('coordinator');
       for (const warning of runtimeWarnings(config.runtime)) process.stderr.write(`warning: ${warning}\n`);
       const metricsPort = config.runtime.metricsPort;
@@ -47,7 +48,7 @@ export function register(program: Command): void {
       const pods = await watchWorkerPods(config.runtime.workers, log, (message) => {
         if (coordinator.dispatcher.workerCount === 0) log.warn(message);
       });
-      const coordinator = new Coordinator({ config, token: readToken(o.tokenFile), tls, resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport });
+      const coordinator = new Coordinator({ config, token, tls, resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport });
       bus?.forward(coordinator.events);
       coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
       const port = await coordinator.start(o.listen);

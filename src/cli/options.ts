@@ -3,20 +3,23 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { loadTlsMaterial, type TlsFiles } from '../wire/tls-material';
 import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../core/config-fields';
-import { echoValue } from '../core/echo-value';
-import { ConfigError } from '../core/errors';
+import { FlagError } from '../core/errors';
+import { unreadableReason } from '../core/unreadable-reason';
 import { pathLengthProblem } from '../core/path-limits';
 
 /**
  * Parses an integer option written in decimal digits only (no sign, exponent, fraction, hex prefix or spaces:
  * `Number()` would read "1e3" as 1000, "0x10" as 16, " 5" as 5 and "5.0" as 5), from `min` to `max`.
- * @throws InvalidArgumentError naming the bounds and the value (commander prefixes the flag).
+ * @throws InvalidArgumentError naming the bounds and the value (commander prefixes the flag): "written in digits
+ *   only" for other characters, just the bounds for digits out of range (`expected an integer ≥ 1, got "0"`).
  */
 export function boundedInt(min: number, max: number, unit = ''): (value: string) => number {
-  const what = max < Number.MAX_SAFE_INTEGER ? `an integer ${min}..${max.toLocaleString('en-US')}${unit}` : min === 1 ? 'a positive integer' : `an integer ≥ ${min}`;
+  const what = max < Number.MAX_SAFE_INTEGER ? `an integer ${min}..${max.toLocaleString('en-US')}${unit}` : `an integer ≥ ${min}${unit}`;
+  const digitsWhat = max >= Number.MAX_SAFE_INTEGER && min === 1 ? `a positive integer${unit}` : what;
   return (value: string) => {
-    const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${what} written in digits only, got ${JSON.stringify(value)}`);
+    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`expected ${digitsWhat} written in digits only, got ${JSON.stringify(value)}`);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${what}, got ${JSON.stringify(value)}`);
     return n;
   };
 }
@@ -41,12 +44,24 @@ export function portNumber(value: string): number {
 }
 
 /**
- * The run token: `--token-file`, else env `METATRAIN_TOKEN`.
- * @throws Error saying how to provide one when neither is set.
+ * The run token: the trimmed text of `--token-file`, else env `METATRAIN_TOKEN`.
+ * @throws FlagError naming `--token-file` and the file when it cannot be read (`cannot read it: no such file`) or
+ *   holds nothing but white space (`the file is empty`); Error saying how to provide a token when neither is set.
  */
 export function readToken(tokenFile: string | undefined): string {
-  const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : process.env.METATRAIN_TOKEN;
-  if (!token) throw new Error('no run token: set METATRAIN_TOKEN or pass --token-file FILE');
+  if (tokenFile === undefined) {
+    const token = process.env.METATRAIN_TOKEN;
+    if (!token) throw new Error('no run token: set METATRAIN_TOKEN or pass --token-file FILE');
+    return token;
+  }
+  let text: string;
+  try {
+    text = readFileSync(tokenFile, 'utf8');
+  } catch (err) {
+    throw new FlagError('--token-file', tokenFile, `cannot read it: ${unreadableReason(err)}`, { cause: err });
+  }
+  const token = text.trim();
+  if (!token) throw new FlagError('--token-file', tokenFile, 'the file is empty');
   return token;
 }
 
@@ -64,12 +79,23 @@ export function tlsFiles(o: { tlsCa?: string; tlsCert?: string; tlsKey?: string 
   return files;
 }
 
-/** Parses a `host:port` address (port 1–65535). */
-export function hostPort(value: string): string {
-  const m = /^(.+):(\d+)$/.exec(value);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new InvalidArgumentError(`expected host:port with a port from 1 to 65535, got ${JSON.stringify(value)}`);
-  return value;
+/** Parses a `host:port` address to connect to (port 1–65535), such as the worker's `--coordinator`. */
+export const hostPort = addressParser(1, '');
+
+/** Parses a `host:port` address to listen on (port 0–65535, 0 = any free port), such as the coordinator's `--listen`. */
+export const listenAddress = addressParser(0, ', 0 = any free port');
+
+/**
+ * A parser of `host:port` (`[v6]:port` too) with a port from `minPort` to 65535 in digits.
+ * @throws InvalidArgumentError naming the port range and the value (commander prefixes the flag).
+ */
+function addressParser(minPort: number, note: string): (value: string) => string {
+  return (value: string) => {
+    const m = /^(.+):(\d+)$/.exec(value);
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || port < minPort || port > 65535) throw new InvalidArgumentError(`expected host:port with a port from ${minPort} to 65535${note}, got ${JSON.stringify(value)}`);
+    return value;
+  };
 }
 
 /** cli-table3 style: its default colours on a terminal, none when the output is redirected to a file or a pipe. */
@@ -80,13 +106,13 @@ export function tableStyle(): { head?: string[]; border?: string[] } {
 /**
  * A parser of a path option such as `--out`: the path as given, refused when over 4096 bytes or with a component
  * over 255 bytes (src/core/path-limits.ts).
- * @throws ConfigError naming `flag` and the path cut to 80 characters (not commander's InvalidArgumentError, whose
+ * @throws FlagError naming `flag` and the path cut to 80 characters (not commander's InvalidArgumentError, whose
  *   message would echo the whole value).
  */
 export function pathOption(flag: string): (value: string) => string {
   return (value: string) => {
     const problem = pathLengthProblem(value);
-    if (problem) throw new ConfigError(flag, `${echoValue(JSON.stringify(value))}: the path ${problem}`);
+    if (problem) throw new FlagError(flag, value, `the path ${problem}`);
     return value;
   };
 }

@@ -61,6 +61,11 @@ export interface CoordinatorOptions {
    * before the run enters `succeeded` or `failed`: a failure here fails the run. Omitted = no report.
    */
   writeReport?: (runDir: string) => Promise<unknown>;
+  /**
+   * The task family of `config`, when the caller built it first (`taskFamilyFor(config)`, src/tasks/task-family.ts)
+   * to check the data before it creates anything (the local cluster, before its log directory). @default built here
+   */
+  family?: TaskFamily;
 }
 
 /**
@@ -95,7 +100,7 @@ export class Coordinator {
     const { config } = o;
     assertWelcomeFits(config.name, workerConfig(config));
     this.dir = runDir(config);
-    this.family = taskFamilyFor(config);
+    this.family = o.family ?? taskFamilyFor(config);
     this.metaSpec = metaParamSpec(architectureOf(config.model, this.family.outputs), config.algorithm);
     this.jointSpec = architectureOf(config.model, Math.max(1, this.family.classCount('train'))).spec;
     this.dispatcher = new TaskDispatcher({ leaseTimeoutMs: config.runtime.leaseTimeoutMs, maxAttempts: config.runtime.maxAttempts, speculateAfter: config.runtime.speculativeAfter });

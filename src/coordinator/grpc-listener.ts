@@ -81,7 +81,7 @@ export class GrpcListener {
   listen(address: string): Promise<number> {
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
     if (!address.includes(':') || !Number.isInteger(port) || port < 0 || port > 65_535) {
-      return Promise.reject(new Error(`listen address ${JSON.stringify(address)} is not host:port`));
+      return Promise.reject(new Error(`listen address ${JSON.stringify(address)}: expected host:port with a port from 0 to 65535, 0 = any free port`));
     }
     return new Promise((resolve, reject) => {
       this.net.once('error', reject);

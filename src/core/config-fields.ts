@@ -1,6 +1,7 @@
 /** Field builders the run config's section schemas share (zod only): units and minimums in their error messages. */
 import { z } from 'zod';
-import { echoValue } from './echo-value';
+import type { core } from 'zod';
+import { echoJson } from './echo-value';
 import { pathLengthProblem } from './path-limits';
 
 /**
@@ -33,7 +34,7 @@ export const timing = (min: number, unit: 'ms' | 's', why: string) => {
 export const distinctStrings = <T extends z.ZodType<string>>(item: T) =>
   z.array(item).superRefine((list, ctx) => {
     list.forEach((entry, i) => {
-      if (list.indexOf(entry) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate entry: got ${echoValue(JSON.stringify(entry))} again (first at index ${list.indexOf(entry)})` });
+      if (list.indexOf(entry) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate entry: got ${echoJson(entry)} again (first at index ${list.indexOf(entry)})` });
     });
   });
 
@@ -52,3 +53,40 @@ export const positiveInt = z.number().int().positive();
 export const nonNegativeInt = z.number().int().nonnegative();
 /** A number > 0. */
 export const positive = z.number().positive();
+
+/**
+ * A zod error map (pass it to `safeParse(raw, { error })`) that words a number's bound as the config's messages do:
+ * `must be at most 10,000,000`, `must be at least 1`, `must be less than 1`, `must be greater than 0` (bounds in
+ * en-US digits). A field whose schema gives its own message keeps it; any other issue keeps zod's wording
+ * (undefined). Zod's own bound of an integer, 2^53-1 (safe integers), is worded the same way.
+ */
+export function numberBoundMessage(issue: core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'too_big' && issue.code !== 'too_small') return undefined;
+  if (issue.origin !== 'number' && issue.origin !== 'int') return undefined;
+  const big = issue.code === 'too_big';
+  const bound = Number(big ? issue.maximum : issue.minimum).toLocaleString('en-US', { maximumFractionDigits: 20 });
+  const words = big ? (issue.inclusive ? 'at most' : 'less than') : issue.inclusive ? 'at least' : 'greater than';
+  return `must be ${words} ${bound}`;
+}
+
+/**
+ * The issues of one failed parse with one bound per field: where a value breaks several upper (or lower) bounds of
+ * the same field (1e23 for `training.maxSteps` is over both zod's 2^53-1 for integers and the field's 10,000,000),
+ * only the tightest is kept, so that the error says one thing about the field. Other issues are kept as they are, in order.
+ */
+export function tightestBounds(issues: readonly core.$ZodIssue[]): core.$ZodIssue[] {
+  const key = (issue: core.$ZodIssue) => `${issue.code}\0${issue.path.map(String).join('\0')}`;
+  const tightest = new Map<string, core.$ZodIssue>();
+  for (const issue of issues) {
+    if (issue.code !== 'too_big' && issue.code !== 'too_small') continue;
+    const kept = tightest.get(key(issue));
+    if (!kept || tighter(issue, kept)) tightest.set(key(issue), issue);
+  }
+  return issues.filter((issue) => (issue.code !== 'too_big' && issue.code !== 'too_small') || tightest.get(key(issue)) === issue);
+}
+
+function tighter(a: core.$ZodIssue, b: core.$ZodIssue): boolean {
+  if (a.code === 'too_big' && b.code === 'too_big') return Number(a.maximum) < Number(b.maximum);
+  if (a.code === 'too_small' && b.code === 'too_small') return Number(a.minimum) > Number(b.minimum);
+  return false;
+}

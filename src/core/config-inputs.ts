@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { modelInitDir, resolvedPath, taskDataPath, type RunConfig } from './config';
-import { echoValue } from './echo-value';
+import { echoJson } from './echo-value';
 import { ConfigError } from './errors';
 
 /** An input of the config: its field path, the path as the process opens it, and whether it is a directory. */
@@ -33,7 +33,7 @@ function inputsOf(config: RunConfig): ConfigInput[] {
  */
 export function assertConfigInputsReadable(config: RunConfig): void {
   for (const { field, path, directory } of inputsOf(config)) {
-    const shown = echoValue(JSON.stringify(path));
+    const shown = echoJson(path);
     let isDirectory: boolean;
     try {
       isDirectory = statSync(path).isDirectory();

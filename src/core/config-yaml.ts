@@ -24,14 +24,17 @@ export interface ParsedConfigYaml {
 
 /**
  * Parses `text`, the contents of `file` (named in errors).
- * @throws YamlSyntaxError `FILE:LINE:COL: invalid YAML: reason` at the first syntax error (a duplicate key included).
+ * @throws YamlSyntaxError `FILE:LINE:COL: invalid YAML: reason` at the first syntax error (a duplicate key included);
+ *   an error at the end of the input is placed just after the last character of the last line with text.
  */
 export function parseConfigYaml(file: string, text: string): ParsedConfigYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const [error] = doc.errors;
   if (error) {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
+    // An error at the end of the input (a flow map missing its `}`) is reported at the end of the last line with
+    // text, not on the line past the file's final newline(s).
+    const { line, col } = lineCounter.linePos(Math.min(error.pos[0], text.replace(/[\r\n]+$/, '').length));
     throw new YamlSyntaxError(file, line, col, error.message, { cause: error });
   }
   const nonDecimalIntegers: NonDecimalInteger[] = [];

@@ -25,9 +25,9 @@ import { isTextModelKind, modelSchema } from '../model/model-config';
 import { pretrainingSchema } from '../pretrain/pretraining-config';
 import { taskFamilies } from '../tasks/family';
 import { taskSchema } from '../tasks/task-config';
-import { nonNegativeInt } from './config-fields';
+import { nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fields';
 import { parseConfigYaml } from './config-yaml';
-import { echoValue } from './echo-value';
+import { echoJson, echoValue } from './echo-value';
 import { isIntegerField } from './integer-field';
 import { ConfigError } from './errors';
 import { orList } from './registry';
@@ -125,9 +125,9 @@ export type RunConfigInput = z.input<typeof runConfigSchema>;
  * @throws ConfigError naming the first failing field path (`path`) and the bad value, then every other failing field.
  */
 export function parseRunConfig(raw: unknown): RunConfig {
-  const result = runConfigSchema.safeParse(raw);
+  const result = runConfigSchema.safeParse(raw, { error: numberBoundMessage });
   if (!result.success) {
-    const [first, ...rest] = result.error.issues.flatMap((issue) => {
+    const [first, ...rest] = tightestBounds(result.error.issues).flatMap((issue) => {
       const at = issue.path.map(String);
       // An unknown key is reported at the key itself, not at its parent with the whole parent object as the value.
       if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, echoValue(key)].join('.'), detail: 'unknown field (check its spelling and level)' }));
@@ -135,7 +135,7 @@ export function parseRunConfig(raw: unknown): RunConfig {
       if (issue.code === 'invalid_key') return [{ path: at.join('.'), detail: `invalid key: ${issue.issues.map((i) => i.message).join('; ')}` }];
       const bad = valueAt(raw, issue.path);
       // A cross-field message already says what it got (and the value at its path may not be the culprit).
-      const shown = bad === undefined || (issue.code === 'custom' && /\bgot\b/.test(issue.message)) ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoValue(JSON.stringify(bad))})`;
+      const shown = bad === undefined || (issue.code === 'custom' && /\bgot\b/.test(issue.message)) ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoJson(bad)})`;
       return [{ path: at.join('.'), detail: `${issue.message}${shown}` }];
     });
     const more = rest.map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');

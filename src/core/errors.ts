@@ -2,6 +2,7 @@
  * Typed errors of metatrain. One class per failure; each sets `name`, chains its cause and says when it is
  * thrown. Callers branch on `instanceof`, users read `message`, which always names what is wrong.
  */
+import { echoValue } from './echo-value';
 
 /** Base class of every error metatrain throws on purpose. */
 export class MetatrainError extends Error {
@@ -106,6 +107,22 @@ export class TlsFileError extends MetatrainError {
     options?: { cause?: unknown },
   ) {
     super(`${flag} ${file}: ${detail}`, options);
+  }
+}
+
+/**
+ * Thrown when the value of a command-line flag cannot be used (a path too long for the file system, a token file
+ * that is missing or empty), before the command starts anything. The message is `FLAG VALUE: what is wrong`, e.g.
+ * `--token-file /run/token: the file is empty`; `value` is echoed cut to 80 characters (src/core/echo-value.ts).
+ */
+export class FlagError extends MetatrainError {
+  constructor(
+    readonly flag: string,
+    readonly value: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${flag} ${echoValue(value)}: ${detail}`, options);
   }
 }
 

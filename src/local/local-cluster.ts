@@ -19,6 +19,7 @@ import { createLogger, type Logger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import { packageFile } from '../core/package-root';
 import { Coordinator, type CoordinatorOptions } from '../coordinator/coordinator';
+import { taskFamilyFor } from '../tasks/task-family';
 import type { RunSummary } from '../summary';
 import { CompressorMetrics } from '../compress/metrics';
 import { LOCAL_CLUSTER_TRANSITIONS, type LocalClusterState } from './local-cluster-state';
@@ -63,11 +64,16 @@ export class LocalCluster {
   /** NATS event forwarding (with `nats.url`); the JetStream queue stays unused in the local mode. */
   private bus?: RunBus;
 
+  /**
+   * @throws ConfigError / DatasetError when the task family cannot be built from the config (too few labels for
+   *   `task.classSplit`, a bad JSONL line), before anything is written: no run or log directory is created.
+   */
   constructor(private readonly o: LocalClusterOptions) {
+    const family = taskFamilyFor(o.config);
     this.logDir = join(runDir(o.config), 'logs');
     this.log = createLogger('coordinator', join(this.logDir, 'coordinator.log'));
     this.registry = createMetricsRegistry({ run: o.config.name });
-    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry, compressionQueue: this.queue, writeReport: o.writeReport });
+    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry, compressionQueue: this.queue, writeReport: o.writeReport, family });
   }
 
   /** Where the cluster is in its lifecycle (./local-cluster-state.ts). */

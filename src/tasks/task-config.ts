@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { pathString, positiveInt, positive } from '../core/config-fields';
 import { taskFamilies } from './family';
 
+/** How far the sum of `task.classSplit` may be from 1 (floating-point rounding: 0.7 + 0.2 + 0.1 is 0.9999999999999999). */
+export const CLASS_SPLIT_SUM_TOLERANCE = 1e-9;
+
 /** Task family: which tasks are sampled. */
 export const taskSchema = z
   .object({
@@ -19,8 +22,20 @@ export const taskSchema = z
      * against `runtime.baseDir`: in a config file, against the file's directory (see `taskDataPath` in src/core/config.ts).
      */
     path: pathString.optional(),
-    /** Fractions of classes in meta-train / meta-val / meta-test (disjoint). @default [0.6, 0.2, 0.2] */
-    classSplit: z.tuple([positive, positive, positive]).default([0.6, 0.2, 0.2]),
+    /**
+     * Fractions of classes in meta-train / meta-val / meta-test (disjoint), summing to 1 (within
+     * {@link CLASS_SPLIT_SUM_TOLERANCE}). @default [0.6, 0.2, 0.2]
+     */
+    classSplit: z
+      .tuple([positive, positive, positive])
+      .refine((f) => Math.abs(f[0] + f[1] + f[2] - 1) <= CLASS_SPLIT_SUM_TOLERANCE, {
+        // 12 significant digits: 0.9 + 0.9 + 0.1 is shown as 1.9, not 1.9000000000000001.
+        error: (issue) => {
+          const f = issue.input as [number, number, number];
+          return `fractions must sum to 1 (got ${Number((f[0] + f[1] + f[2]).toPrecision(12))})`;
+        },
+      })
+      .default([0.6, 0.2, 0.2]),
     /** Characters per text example (passages are cut to this length). @default 256 */
     passageChars: positiveInt.default(256),
   })

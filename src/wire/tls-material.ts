@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { TlsFileError } from '../core/errors';
+import { unreadableReason } from '../core/unreadable-reason';
 
 /** Certificate files (PEM) for mutual TLS. */
 export interface TlsFiles {
@@ -57,9 +58,7 @@ function read(files: TlsFiles, which: keyof TlsFiles): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    const { code } = err as NodeJS.ErrnoException;
-    const detail = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new TlsFileError(TLS_FLAGS[which], file, `cannot read it: ${detail}`, { cause: err });
+    throw new TlsFileError(TLS_FLAGS[which], file, `cannot read it: ${unreadableReason(err)}`, { cause: err });
   }
 }
 

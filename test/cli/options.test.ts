@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
 import { boundedInt, milliseconds, portNumber, positiveInt, seconds } from '../../src/cli/options';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
 
 test('every command with --backend refuses an unknown backend, naming the option and the choices', async () => {
@@ -22,13 +24,17 @@ test('every command with --backend refuses an unknown backend, naming the option
   }
 });
 
-test('metatrain run refuses a worker count that is not a positive integer', async () => {
+test('metatrain run refuses a worker count that is not a positive integer, saying whether the digits or the value is wrong', async () => {
   const dir = tempDir();
   const config = writeConfig(dir, sinusoidConfig(dir));
-  for (const bad of ['0', 'abc']) {
-    const result = await runCli(['run', config, '--workers', bad], {}, 30_000);
+  const cases = [
+    ['0', 'expected an integer ≥ 1, got "0"'],
+    ['abc', 'expected a positive integer written in digits only, got "abc"'],
+  ];
+  for (const [bad, message] of cases) {
+    const result = await runCli(['run', config, '--workers', bad!], {}, 30_000);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, new RegExp(`option '--workers <n>' argument '${bad}' is invalid\\. expected a positive integer`));
+    assert.ok(result.stderr.includes(`option '--workers <n>' argument '${bad}' is invalid. ${message}\n`), result.stderr);
   }
 });
 
@@ -36,14 +42,19 @@ test('integer options accept decimal digits only, within their documented bounds
   const parse = boundedInt(0, 10_000);
   assert.equal(parse('0'), 0);
   assert.equal(parse('10000'), 10_000);
-  for (const bad of ['1e3', '12abc', '0x10', ' 5', '5 ', '5.0', '+5', '-1', '', '10001', '99999999999999999999']) {
+  for (const bad of ['1e3', '12abc', '0x10', ' 5', '5 ', '5.0', '+5', '-1', '']) {
     assert.throws(() => parse(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected an integer 0..10,000 written in digits only, got ${JSON.stringify(bad)}`, bad);
   }
+  // Digits out of range: the bounds, not "digits only".
+  for (const bad of ['10001', '99999999999999999999']) {
+    assert.throws(() => parse(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected an integer 0..10,000, got ${JSON.stringify(bad)}`, bad);
+  }
   assert.equal(milliseconds('2147483647'), 2 ** 31 - 1);
-  assert.throws(() => milliseconds('2147483648'), /expected an integer 1\.\.2,147,483,647 ms written in digits only, got "2147483648"/);
+  assert.throws(() => milliseconds('2147483648'), (e: Error) => e.message === 'expected an integer 1..2,147,483,647 ms, got "2147483648"');
   assert.equal(seconds('2147483'), 2_147_483);
   assert.throws(() => seconds('2147484'), /0\.\.2,147,483 s/);
-  assert.throws(() => positiveInt('0'), /expected a positive integer written in digits only, got "0"/);
+  assert.throws(() => positiveInt('0'), (e: Error) => e.message === 'expected an integer ≥ 1, got "0"');
+  assert.throws(() => positiveInt('x'), (e: Error) => e.message === 'expected a positive integer written in digits only, got "x"');
   assert.throws(() => portNumber('0x50'), /expected a port 0\.\.65535, got "0x50"/);
   assert.equal(portNumber('0'), 0);
 });
@@ -51,10 +62,10 @@ test('integer options accept decimal digits only, within their documented bounds
 test('adapt --max-steps takes 0..10,000 and names the flag, the bound and the value', async () => {
   const dir = tempDir();
   const config = writeConfig(dir, sinusoidConfig(dir));
-  for (const bad of ['10001', '1e3', '5.0']) {
-    const result = await runCli(['adapt', '--checkpoint', dir, '--data', config, '--out', `${dir}/out`, '--max-steps', bad], {}, 30_000);
+  for (const [bad, how] of [['10001', ', got'], ['1e3', ' written in digits only'], ['5.0', ' written in digits only']]) {
+    const result = await runCli(['adapt', '--checkpoint', dir, '--data', config, '--out', `${dir}/out`, '--max-steps', bad!], {}, 30_000);
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, new RegExp(`option '--max-steps <n>' argument '${bad.replace('.', '\\.')}' is invalid\\. expected an integer 0\\.\\.10,000 written in digits only`));
+    assert.match(result.stderr, new RegExp(`option '--max-steps <n>' argument '${bad!.replace('.', '\\.')}' is invalid\\. expected an integer 0\\.\\.10,000${how}`));
   }
 });
 
@@ -66,4 +77,30 @@ test('millisecond and second flags are bounded by the 2^31-1 ms a Node timer wai
   const worker = await runCli(['worker', '--coordinator', '127.0.0.1:1', '--keepalive-ms', '1e4'], { METATRAIN_TOKEN: 't' }, 30_000);
   assert.equal(worker.code, 1, worker.stderr);
   assert.match(worker.stderr, /option '--keepalive-ms <ms>' argument '1e4' is invalid\. expected an integer 1\.\.2,147,483,647 ms/);
+});
+
+test('coordinator --listen names the flag and the port range, before any warning is printed', async () => {
+  const dir = tempDir();
+  // compression without nats.url logs a warning once the coordinator starts: a bad flag must come first.
+  const config = writeConfig(dir, sinusoidConfig(dir, { compression: { enabled: true } }));
+  const result = await runCli(['coordinator', '--config', config, '--listen', '127.0.0.1:99999'], { METATRAIN_TOKEN: 't' }, 30_000);
+  assert.equal(result.code, 1, result.stderr);
+  assert.ok(result.stderr.startsWith(`error: option '--listen <address>' argument '127.0.0.1:99999' is invalid. expected host:port with a port from 0 to 65535, 0 = any free port, got "127.0.0.1:99999"\n`), result.stderr);
+});
+
+test('--token-file that is missing or empty is refused naming the flag and the file, before any warning is printed', async () => {
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir, { compression: { enabled: true } }));
+  const missing = join(dir, 'no-such-token');
+  const empty = join(dir, 'empty-token');
+  writeFileSync(empty, ' \n');
+  const cases = [
+    [missing, `metatrain: --token-file ${missing}: cannot read it: no such file\n`],
+    [empty, `metatrain: --token-file ${empty}: the file is empty\n`],
+  ];
+  for (const [file, message] of cases) {
+    const result = await runCli(['coordinator', '--config', config, '--token-file', file!], {}, 30_000);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr, message);
+  }
 });

@@ -21,6 +21,11 @@ test('a YAML syntax error is reported as FILE:LINE:COL: invalid YAML: reason', (
     [`${head}training:\n  maxSteps: [1, 2\n  patience: 3\n`, 8, 3, /Flow sequence/],
     [`${head}training:\n  maxSteps: 5\n  maxSteps: 6\n`, 8, 3, /Map keys must be unique/],
     [`${head}training:\n    maxSteps: 5\n  patience: 3\n`, 8, 1, /same column/],
+    // A flow map missing its `}`: the error is at the end of the input, placed after the last character of the
+    // file's last line with text (line 6 of 6), not on a line past the final newline(s).
+    [`${head}training: { maxSteps: 5\n`, 6, 24, /end with a \}/],
+    [`${head}training: { maxSteps: 5\r\n\n\n`, 6, 24, /end with a \}/],
+    [`${head}training: { maxSteps: 5`, 6, 24, /end with a \}/],
   ];
   for (const [text, line, column, reason] of cases) {
     const path = file(text);

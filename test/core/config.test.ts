@@ -29,6 +29,14 @@ test('config fills documented defaults', () => {
   assert.equal(c.training.maxSteps, 1000);
 });
 
+test('task.classSplit fractions that do not sum to 1 are refused, naming the sum', () => {
+  const split = (classSplit: number[]) => ({ ...minimal, task: { family: 'sinusoid', classSplit } });
+  assert.throws(() => parseRunConfig(split([0.9, 0.9, 0.1])), (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at task.classSplit: fractions must sum to 1 (got 1.9)');
+  assert.throws(() => parseRunConfig(split([0.5, 0.2, 0.2])), (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at task.classSplit: fractions must sum to 1 (got 0.9)');
+  // Within the float tolerance: 0.7 + 0.2 + 0.1 is 0.9999999999999999.
+  assert.deepEqual(parseRunConfig(split([0.7, 0.2, 0.1])).task.classSplit, [0.7, 0.2, 0.1]);
+});
+
 test('config error names the field path and the bad value', () => {
   assert.throws(
     () => parseRunConfig({ ...minimal, algorithm: { innerLr: -1 } }),
@@ -138,7 +146,8 @@ test('a bad value echoed in a config error is cut to 80 characters ending in …
     assert.throws(() => parseRunConfig(raw), (e: unknown) => {
       assert.ok(e instanceof ConfigError && e.path.startsWith(path), String(e));
       assert.ok(e.message.length < 400, `message of ${e.message.length} characters: ${e.message.slice(0, 200)}`);
-      assert.match(e.message, new RegExp(`"${'a'.repeat(MAX_ECHOED_VALUE_CHARS - 2)}… \\(5002 characters\\)`));
+      // The count is the value's own length, not that of its quoted form.
+      assert.ok(e.message.includes(`"${'a'.repeat(MAX_ECHOED_VALUE_CHARS - 1)}…" (5000 characters)`), e.message);
       return true;
     });
   check({ ...minimal, name: long }, 'name');
@@ -165,9 +174,9 @@ test('timing fields below their documented minimum are refused, naming the field
 
 test('step counts and timings have documented upper bounds, named in the error with the value', () => {
   const cases: Array<[object, string, RegExp]> = [
-    [{ training: { maxSteps: 10_000_001 } }, 'training.maxSteps', /<=10000000 \(got 10000001\)/],
-    [{ evaluation: { transferSteps: 10_000_001 } }, 'evaluation.transferSteps', /<=10000000 \(got 10000001\)/],
-    [{ evaluation: { adaptSteps: 10_001 } }, 'evaluation.adaptSteps', /<=10000 \(got 10001\)/],
+    [{ training: { maxSteps: 10_000_001 } }, 'training.maxSteps', /: must be at most 10,000,000 \(got 10000001\)$/],
+    [{ evaluation: { transferSteps: 10_000_001 } }, 'evaluation.transferSteps', /: must be at most 10,000,000 \(got 10000001\)$/],
+    [{ evaluation: { adaptSteps: 10_001 } }, 'evaluation.adaptSteps', /: must be at most 10,000 \(got 10001\)$/],
     [{ runtime: { leaseTimeoutMs: 2 ** 31 } }, 'runtime.leaseTimeoutMs', /must be at most 2147483647 ms \(2\^31-1 ms, about 24\.8 days: the longest a Node timer waits\) \(got 2147483648\)/],
     [{ runtime: { keepaliveMs: 2 ** 31 } }, 'runtime.keepaliveMs', /at most 2147483647 ms/],
     [{ kubernetes: { terminationGracePeriodSeconds: 2_147_484 } }, 'kubernetes.terminationGracePeriodSeconds', /at most 2147483 s/],
@@ -180,6 +189,22 @@ test('step counts and timings have documented upper bounds, named in the error w
   assert.throws(
     () => parseRunConfig({ name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer' }, pretraining: { steps: 10_000_001 } }),
     (e: unknown) => e instanceof ConfigError && e.path === 'pretraining.steps',
+  );
+});
+
+test('a value over several bounds of one field gets one message, the tightest bound', () => {
+  assert.throws(
+    () => parseRunConfig({ ...minimal, training: { maxSteps: 99999999999999999999999 } }),
+    (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at training.maxSteps: must be at most 10,000,000 (got 1e+23)',
+  );
+  // A field's own message wins over zod's 2^53-1 bound of integers too.
+  assert.throws(
+    () => parseRunConfig({ ...minimal, runtime: { keepaliveMs: 1e23 } }),
+    (e: unknown) => e instanceof ConfigError && /^invalid config at runtime\.keepaliveMs: must be at most 2147483647 ms \([^;]*\(got 1e\+23\)$/.test(e.message),
+  );
+  assert.throws(
+    () => parseRunConfig({ ...minimal, algorithm: { innerLr: -0.5 } }),
+    (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at algorithm.innerLr: must be greater than 0 (got -0.5)',
   );
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { parseRunConfig } from '../../src/core/config';
@@ -143,7 +143,7 @@ test('a long bad value in a config file is echoed cut to 80 characters', async (
   const dir = tempDir();
   const result = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { name: 'Y'.repeat(500_000) }))]);
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, /invalid config at name: .*\(got "Y{78}… \(500002 characters\)\)/);
+  assert.match(result.stderr, /invalid config at name: .*\(got "Y{79}…" \(500000 characters\)\)/);
   assert.ok(result.stderr.length < 1000, `stderr of ${result.stderr.length} characters`);
 });
 
@@ -176,6 +176,42 @@ test('a path flag over the limits is refused naming the flag, its value cut to 8
   const long = join(dir, 'x'.repeat(5000));
   const result = await runCli(['run', writeConfig(dir, sinusoidConfig(dir)), '--out', long], {}, 30_000);
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, /invalid config at --out: ".{78}… \(\d+ characters\): the path is \d+ bytes long, more than the 4096 a path may have/);
+  // A flag error, not a config error; the count is the path's own length.
+  assert.ok(result.stderr.startsWith(`metatrain: --out ${long.slice(0, 79)}… (${long.length} characters): the path is ${long.length} bytes long, more than the 4096 a path may have`), result.stderr);
+  assert.doesNotMatch(result.stderr, /invalid config/);
   assert.ok(result.stderr.length < 1000, `stderr of ${result.stderr.length} characters`);
+});
+
+test('a run refused for its data (too few labels, a bad JSONL line) creates no run directory and keeps an existing one', async () => {
+  const dir = tempDir();
+  const config = (data: string, outDir: string) =>
+    writeConfig(dir, {
+      name: 'data-run',
+      task: { family: 'jsonl', path: data, ways: 2, shots: 1, queryShots: 1 },
+      model: { kind: 'transformer', layers: 0, dModel: 8, heads: 2, maxLength: 16 },
+      evaluation: { baselines: ['random'] },
+      runtime: { workers: 1, outDir },
+      compression: { enabled: false },
+    } as never, `${outDir.split('/').pop()}.yaml`);
+  const line = (i: number, label: string) => JSON.stringify({ text: `text ${i}`, label });
+  writeFileSync(join(dir, 'three-labels.jsonl'), Array.from({ length: 30 }, (_, i) => line(i, `L${i % 3}`)).join('\n'));
+  writeFileSync(join(dir, 'bad-line.jsonl'), [...Array.from({ length: 40 }, (_, i) => line(i, `L${i % 10}`)), '{"text": "no label"'].join('\n'));
+  const cases: Array<[string, RegExp]> = [
+    ['three-labels.jsonl', /task\.classSplit/],
+    ['bad-line.jsonl', /bad-line\.jsonl:41: /],
+  ];
+  for (const [data, message] of cases) {
+    const out = join(dir, `run-${data}`);
+    const result = await runCli(['run', config(data, out)], {}, 60_000);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, message);
+    assert.ok(!existsSync(out), `${data}: no run directory is created`);
+  }
+  // A directory that was there before stays as it was.
+  const existing = join(dir, 'run-existing');
+  mkdirSync(existing);
+  writeFileSync(join(existing, 'keep.txt'), 'mine');
+  const result = await runCli(['run', config('three-labels.jsonl', existing)], {}, 60_000);
+  assert.equal(result.code, 1, result.stderr);
+  assert.deepEqual(readdirSync(existing), ['keep.txt']);
 });
