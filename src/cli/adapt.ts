@@ -60,7 +60,7 @@ export function register(program: Command): void {
       if (!isTextModelKind(init.model.kind)) throw new Error(`${o.checkpoint} holds a ${init.model.kind} model; adapt works on text classifiers (transformer, bert)`);
       const labels = labelsOf(examples);
       const tokenizer = textTokenizerFor(init.model);
-      const long = examples.filter((e) => tokenizer.tokenCount(e.text) > init.model.maxLength).length;
+      const long = examples.filter((e) => tokenizer.tokenCount(e.text, init.model.maxLength) > init.model.maxLength).length;
       if (long > 0) {
         process.stderr.write(`warning: ${long} of ${examples.length} texts ${long === 1 ? 'is' : 'are'} longer than the model reads (model.maxLength ${init.model.maxLength} tokens, CLS included); only their first ${init.model.maxLength} tokens are used, as in training\n`);
       }
