@@ -177,3 +177,15 @@ test('metatrain adapt warns at chance level for 3 labels (float32 accuracy 1/3) 
   assert.match(r.stdout, /held-out accuracy 33\.3% on 3 examples/);
   assert.match(r.stderr, /warning: held-out accuracy 33\.3% is at chance level for 3 labels/);
 });
+
+test('metatrain adapt reads a text of 200,000 words at once: it warns and uses its first maxLength tokens (hashed words)', async () => {
+  // Before: one text of 50,000 words made adapt take 75 s (the segmenter was quadratic in the length).
+  const dir = tempDir();
+  const ckpt = await checkpoint(dir, { tokenizer: 'hashed-words', hashBuckets: 64 });
+  const data = jsonl(dir, 'u.jsonl', ['ann', 'bob', 'cy'], 4);
+  writeFileSync(data, `${readFileSync(data, 'utf8')}${JSON.stringify({ text: 'word '.repeat(200_000), label: 'ann' })}\n`);
+  const r = await runCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', join(dir, 'out'), '--max-steps', '2', '--backend', 'cpu'], {}, 30_000);
+  assert.equal(r.signal, null, 'finished within 30 s');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: 1 of 13 texts is longer than the model reads \(model\.maxLength 24 tokens, CLS included\)/);
+});
