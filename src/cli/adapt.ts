@@ -19,6 +19,7 @@ import { countOf } from './count-words';
 import { boundedInt, pathOption } from './options';
 import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
+import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
 
 /** Where adaptation starts: a meta-learned checkpoint or a compressed model (int8 weights dequantized). */
 async function loadInitialization(path: string) {
@@ -28,6 +29,8 @@ async function loadInitialization(path: string) {
     const c = await loadCompressedModel(path);
     return { params: dequantizedParams(c), model: c.model, ways: c.outputs, algorithm: c.algorithm, seed: 0, compressed: true };
   }
+  const bodyOnly = bodyOnlyCheckpoint(path);
+  if (bodyOnly) throw new CheckpointError(`--checkpoint ${path} is ${bodyOnly}: give ${META_INITIALIZATIONS}`);
   const checkpoint = await loadCheckpoint(path);
   if (!checkpoint.extra.config) throw new CheckpointError(`checkpoint ${path} does not record its run config; it was not written by metatrain run`);
   const config = parseRunConfig(checkpoint.extra.config);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseRunConfig } from '../../src/core/config';
 import { decodeSafetensors } from '../../src/core/safetensors';
 import { initMetaParams } from '../../src/meta/meta-params';
@@ -14,6 +14,9 @@ import { atChanceLevel } from '../../src/cli/adapt';
 import { countOf } from '../../src/cli/count-words';
 import { runCli, tempDir } from '../support/harness';
 import { checkpoint, jsonl } from './adapt-fixtures';
+import { pretrain } from '../../src/pretrain/pretrain';
+import { importHfBert } from '../../src/hf';
+import { writeTinyHfBert } from '../hf/fixtures';
 
 test('metatrain adapt personalizes a checkpoint, chooses its steps on held-out examples and writes the adapted model', async () => {
   const dir = tempDir();
@@ -188,4 +191,32 @@ test('metatrain adapt reads a text of 200,000 words at once: it warns and uses i
   assert.equal(r.signal, null, 'finished within 30 s');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /warning: 1 of 13 texts is longer than the model reads \(model\.maxLength 24 tokens, CLS included\)/);
+});
+
+test('adapt and predict refuse a checkpoint of an encoder body only (MLM pretraining, import-hf) and say what to give instead', async () => {
+  const dir = tempDir();
+  const config = parseRunConfig({
+    name: 'pt',
+    seed: 3,
+    task: { family: 'jsonl', path: 'unused.jsonl' },
+    model: { kind: 'transformer', layers: 0, dModel: 8, heads: 2, dFf: 16, maxLength: 12, tokenizer: 'hashed-words', hashBuckets: 64 },
+    pretraining: { steps: 2, batchSize: 2, lr: 0.01, checkpointEverySteps: 1 },
+    runtime: { outDir: join(dir, 'runs') },
+  });
+  const pretrained = await pretrain({ config, texts: ['the union of states', 'liberty and law', 'peace and trade'] });
+  const imported = await importHfBert(writeTinyHfBert(join(dir, 'hf')), join(dir, 'bert'));
+  const data = jsonl(dir, 'u.jsonl', ['a', 'b', 'c'], 3);
+  for (const [from, what] of [
+    [pretrained.path, /is an MLM pretraining checkpoint \(the encoder body only, for model\.init\)/],
+    [dirname(pretrained.path), /is an MLM pretraining checkpoint \(the encoder body only, for model\.init\)/],
+    [imported.dir, /is a Hugging Face checkpoint imported by metatrain import-hf \(the encoder body only, for model\.init\)/],
+  ] as const) {
+    const adapt = await runCli(['adapt', '--checkpoint', from, '--data', data, '--out', join(dir, 'out'), '--backend', 'cpu']);
+    assert.equal(adapt.code, 1, adapt.stdout);
+    assert.match(adapt.stderr, new RegExp(`--checkpoint ${from} ${what.source}: give a meta-training checkpoint \\(runs/NAME/checkpoints/step-N\\) or a compressed model \\(runs/NAME/compressed\\)`));
+    const predict = await runCli(['predict', '--model', from, '--text', 'hello', '--backend', 'cpu']);
+    assert.equal(predict.code, 1, predict.stdout);
+    assert.match(predict.stderr, new RegExp(`--model ${from} ${what.source}: adapt a meta-training checkpoint`));
+  }
+  assert.equal(existsSync(join(dir, 'out')), false);
 });
