@@ -93,6 +93,19 @@ test('metatrain predict refuses bad input with errors that name it', async () =>
     assert.match(r.stderr, message);
     assert.equal(r.stdout, '', 'nothing printed on stdout');
   }
+  // A file of binary bytes: every bad line echoed escaped and cut, no raw control byte on the terminal.
+  const binary = join(dir, 'binary.jsonl');
+  writeFileSync(binary, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)));
+  for (const command of [['predict', '--model', model], ['adapt', '--checkpoint', ckpt, '--out', join(dir, 'never')]]) {
+    const r = await runCli([...command, '--data', binary, '--backend', 'cpu']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /binary\.jsonl:1: not valid JSON \(unexpected character "\\u0000"\): "\\u0000/);
+    assert.deepEqual([...r.stderr].filter((c) => /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\u2028\u2029]/u.test(c) && c !== '\n'), [], `${command[0]}: no non-printable character`);
+    for (const line of r.stderr.split('\n').filter((l) => l.includes('not valid JSON'))) {
+      const echoed = /: ("(?:[^"\\]|\\.)*")( \(\d+ characters\))?$/.exec(line);
+      assert.ok(echoed && (JSON.parse(echoed[1]!) as string).length <= 80, `the line echoed as a JSON string of at most 80 characters: ${line}`);
+    }
+  }
   const truncated = await runCli(['predict', '--model', model, '--text', long, '--truncate', '--json', '--backend', 'cpu']);
   assert.equal(truncated.code, 0, truncated.stderr);
   assert.equal(parseLines(truncated.stdout).length, 1);
