@@ -75,7 +75,7 @@ export function register(program: Command): void {
       await checkCanCreateDirectory(out);
       await initBackend(o.backend as BackendName);
       const model = createModel(init.model, labels.length);
-      const result = personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed });
+      const result = personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed, source: o.data });
       const report = {
         checkpoint: resolve(o.checkpoint),
         data: resolve(o.data),

@@ -101,13 +101,15 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
   const bad = join(dir, 'bad.jsonl');
   writeFileSync(bad, '{"text": "fine", "label": "a"}\n{"text": "", "label": "b"}\n');
   const one = jsonl(dir, 'one.jsonl', ['only'], 4);
+  const single = jsonl(dir, 'single.jsonl', ['a', 'b', 'c'], 1);
   const mixed = join(dir, 'mixed.jsonl');
   writeFileSync(mixed, `${readFileSync(good, 'utf8')}{"text": "number one", "label": 1}\n{"text": "string one", "label": "1"}\n`);
   const existing = join(dir, 'exists');
   mkdirSync(existing);
   const cases: Array<[string[], RegExp]> = [
     [['--data', bad, '--out', join(dir, 'o1')], /bad\.jsonl:2: .*text/],
-    [['--data', one, '--out', join(dir, 'o2')], /at least 2 different labels/],
+    [['--data', one, '--out', join(dir, 'o2')], /one\.jsonl: needs at least 2 different labels, got 1 \(only\)/],
+    [['--data', single, '--out', join(dir, 'o6')], /single\.jsonl: needs at least 2 examples of some label to hold one out/],
     [['--data', mixed, '--out', join(dir, 'o5')], /mixed\.jsonl:11: label 1 \(number, line 10\) and "1" \(string, line 11\) would be the same class; use one type/],
     [['--data', good, '--out', existing], /already exists/],
     [['--data', join(dir, 'missing.jsonl'), '--out', join(dir, 'o3')], /missing\.jsonl/],
@@ -120,7 +122,7 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
   const notCkpt = await runCli(['adapt', '--checkpoint', dir, '--data', good, '--out', join(dir, 'o4')]);
   assert.equal(notCkpt.code, 1);
   assert.match(notCkpt.stderr, /manifest\.json/);
-  for (const o of ['o1', 'o2', 'o3', 'o4', 'o5']) assert.equal(existsSync(join(dir, o)), false, `${o} was written`);
+  for (const o of ['o1', 'o2', 'o3', 'o4', 'o5', 'o6']) assert.equal(existsSync(join(dir, o)), false, `${o} was written`);
 });
 
 test('metatrain adapt verifies a compressed model against compression.json and refuses corrupt or non-finite weights, writing nothing', async () => {
