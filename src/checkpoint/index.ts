@@ -5,7 +5,7 @@
  */
 export { CheckpointStore } from './checkpoint-store';
 export { loadCheckpoint } from './checkpoint-load';
-export { MANIFEST_FILE } from './checkpoint-manifest';
+export { MANIFEST_FILE, parseStepDirName } from './checkpoint-manifest';
 export type { CheckpointStoreOptions, CheckpointEntry, LatestCheckpoint, SaveResult } from './checkpoint-store';
 export type { Checkpoint, OptimizerState } from './checkpoint-load';
 export type { CheckpointInput } from './checkpoint-encode';

@@ -19,6 +19,7 @@ import { countOf } from './count-words';
 import { boundedInt, pathOption } from './options';
 import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
+import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
 
 /** Where adaptation starts: a meta-learned checkpoint or a compressed model (int8 weights dequantized). */
 async function loadInitialization(path: string) {
@@ -28,6 +29,8 @@ async function loadInitialization(path: string) {
     const c = await loadCompressedModel(path);
     return { params: dequantizedParams(c), model: c.model, ways: c.outputs, algorithm: c.algorithm, seed: 0, compressed: true };
   }
+  const bodyOnly = bodyOnlyCheckpoint(path);
+  if (bodyOnly) throw new CheckpointError(`--checkpoint ${path} is ${bodyOnly}: give ${META_INITIALIZATIONS}`);
   const checkpoint = await loadCheckpoint(path);
   if (!checkpoint.extra.config) throw new CheckpointError(`checkpoint ${path} does not record its run config; it was not written by metatrain run`);
   const config = parseRunConfig(checkpoint.extra.config);
@@ -60,7 +63,7 @@ export function register(program: Command): void {
       if (!isTextModelKind(init.model.kind)) throw new Error(`${o.checkpoint} holds a ${init.model.kind} model; adapt works on text classifiers (transformer, bert)`);
       const labels = labelsOf(examples);
       const tokenizer = textTokenizerFor(init.model);
-      const long = examples.filter((e) => tokenizer.tokenCount(e.text) > init.model.maxLength).length;
+      const long = examples.filter((e) => tokenizer.tokenCount(e.text, init.model.maxLength) > init.model.maxLength).length;
       if (long > 0) {
         process.stderr.write(`warning: ${long} of ${examples.length} texts ${long === 1 ? 'is' : 'are'} longer than the model reads (model.maxLength ${init.model.maxLength} tokens, CLS included); only their first ${init.model.maxLength} tokens are used, as in training\n`);
       }
@@ -72,7 +75,7 @@ export function register(program: Command): void {
       await checkCanCreateDirectory(out);
       await initBackend(o.backend as BackendName);
       const model = createModel(init.model, labels.length);
-      const result = personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed });
+      const result = personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed, source: o.data });
       const report = {
         checkpoint: resolve(o.checkpoint),
         data: resolve(o.data),

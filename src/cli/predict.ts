@@ -9,6 +9,7 @@ import { predict, type Prediction, type TextSource } from '../meta/predict';
 import { initBackend, type BackendName } from '../model/backend';
 import { loadTextJsonl } from '../tasks/jsonl';
 import { backendOption } from './backend-option';
+import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
 import { countOf } from './count-words';
 import { pathOption, tableStyle } from './options';
 
@@ -17,13 +18,15 @@ const SHOWN_LABELS = 3;
 
 /**
  * Checks that `dir` is an adapted model, with a hint when it is a checkpoint or compressed meta-initialization
- * (those must be adapted to labels first).
+ * (those must be adapted to labels first) or a checkpoint of an encoder body only (pretraining, import-hf).
  * @throws Error naming the directory.
  */
 function checkModelDir(dir: string): void {
   if (!existsSync(dir)) throw new Error(`--model ${dir}: no such directory`);
   if (!statSync(dir).isDirectory()) throw new Error(`--model ${dir}: not a directory`);
   if (isAdaptedModelDir(dir)) return;
+  const bodyOnly = bodyOnlyCheckpoint(dir);
+  if (bodyOnly) throw new Error(`--model ${dir} is ${bodyOnly}: adapt ${META_INITIALIZATIONS} with metatrain adapt, then predict with its --out`);
   const isInit = existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, COMPRESSED_MODEL_FILE));
   throw new Error(
     isInit

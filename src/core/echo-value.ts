@@ -11,12 +11,23 @@ export function echoValue(text: string): string {
   return text.length <= MAX_ECHOED_VALUE_CHARS ? text : `${text.slice(0, MAX_ECHOED_VALUE_CHARS - 1)}… (${text.length} characters)`;
 }
 
+/** Code points a terminal would not show as themselves: controls, format, surrogate, private-use, unassigned, line and paragraph separators. */
+const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/gu;
+
+/** `json` with every non-printable character escaped as `\uXXXX` (JSON.stringify leaves C1 controls and format characters as they are). */
+function escapeNonPrintable(json: string): string {
+  return json.replace(NON_PRINTABLE, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
+}
+
 /**
  * `value` as JSON for an error message, cut as {@link echoValue} does; a string is cut before it is quoted, so that
  * the count is its own length (`"aaaa…" (5000 characters)` for 5000 a's, not the 5002 of its quoted form). Another
- * value (a number, an array, an object) is echoed as its JSON text, whose length the count is.
+ * value (a number, an array, an object) is echoed as its JSON text, whose length the count is. Every non-printable
+ * character is escaped (`\n`, `\u0000`, `\u0085`, `\u202e` …), so a value of any bytes (a line of a binary file)
+ * reaches the terminal as text.
  */
 export function echoJson(value: unknown): string {
-  if (typeof value !== 'string') return echoValue(JSON.stringify(value));
-  return value.length <= MAX_ECHOED_VALUE_CHARS ? JSON.stringify(value) : `${JSON.stringify(`${value.slice(0, MAX_ECHOED_VALUE_CHARS - 1)}…`)} (${value.length} characters)`;
+  if (typeof value !== 'string') return escapeNonPrintable(echoValue(JSON.stringify(value)));
+  const quoted = (text: string) => escapeNonPrintable(JSON.stringify(text));
+  return value.length <= MAX_ECHOED_VALUE_CHARS ? quoted(value) : `${quoted(`${value.slice(0, MAX_ECHOED_VALUE_CHARS - 1)}…`)} (${value.length} characters)`;
 }

@@ -30,6 +30,8 @@ export interface PersonalizeOptions {
   holdoutFraction?: number;
   /** Seed of the held-out draw. @default 0 */
   seed?: number;
+  /** Where the examples came from, named by the errors (the JSONL file of `metatrain adapt --data`). @default 'user data' */
+  source?: string;
 }
 
 /** The adapted model and how it was chosen. */
@@ -60,12 +62,13 @@ function textSet(examples: readonly UserExample[], labels: readonly string[]): T
 /**
  * Adapts `metaParams` to `examples` with `model` (whose head has one output per label).
  * @param resetHead start from a zero head (the checkpoint's head was trained for another number of classes).
- * @throws DatasetError when there are fewer than 2 labels or no label has 2 examples (nothing to hold out);
+ * @throws DatasetError naming `options.source` when there are fewer than 2 labels or no label has 2 examples (nothing to hold out);
  *   ShapeError when the model's outputs differ from the number of labels.
  */
 export function personalize(model: Model, metaParams: ParamSet, examples: readonly UserExample[], algorithm: AdaptingAlgorithm, resetHead: boolean, options: PersonalizeOptions = {}): Personalization {
   const labels = labelsOf(examples);
-  if (labels.length < 2) throw new DatasetError('user data', `needs at least 2 different labels, got ${labels.length} (${labels.join(', ') || 'none'})`);
+  const source = options.source ?? 'user data';
+  if (labels.length < 2) throw new DatasetError(source, `needs at least 2 different labels, got ${labels.length} (${labels.join(', ') || 'none'})`);
   const headOut = model.spec.get(model.headNames.find((n) => model.spec.get(n)!.length === 1) ?? model.headNames[0]!)!;
   if (headOut.at(-1) !== labels.length) throw new ShapeError(`model has ${headOut.at(-1)} outputs but the user data has ${labels.length} labels`);
   const rng = new Rng(options.seed ?? 0);
@@ -78,7 +81,7 @@ export function personalize(model: Model, metaParams: ParamSet, examples: readon
     held.push(...mine.slice(0, k));
     train.push(...mine.slice(k));
   }
-  if (held.length === 0) throw new DatasetError('user data', 'needs at least 2 examples of some label to hold one out and choose the number of steps');
+  if (held.length === 0) throw new DatasetError(source, 'needs at least 2 examples of some label to hold one out and choose the number of steps');
   const maxSteps = options.maxSteps ?? 50;
   const task: Task = { spec: { family: 'user', split: 'test', seed: options.seed ?? 0 }, support: textSet(train, labels), query: textSet(held, labels) };
   const featureCache = new FeatureCache(); // the final adaptation meets the held-out split's examples again

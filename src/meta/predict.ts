@@ -39,7 +39,8 @@ export interface PredictOptions {
 
 /**
  * Class probabilities of `texts` under `adapted` (`[texts.length, labels.length]` softmax of the logits, one
- * {@link Prediction} per text, in order). Runs in batches of 64 texts; leaves no tensor behind.
+ * {@link Prediction} per text, in order). Runs in batches of 64 texts; leaves no tensor behind. Of a long text only
+ * the prefix that `model.maxLength + 1` tokens need is read, so a text of any length is refused or truncated at once.
  * @throws DatasetError naming `source` and the text's line (or number) when there are no texts, a text is empty,
  *   or (without `truncate`) a text has more tokens than the model reads (`model.maxLength`, CLS included).
  * @throws CheckpointError when the model is not a text classifier.
@@ -52,11 +53,11 @@ export function predict(adapted: AdaptedModel, texts: readonly string[], source:
   texts.forEach((text, i) => {
     if (text.trim().length === 0) throw new DatasetError(source.name, `text ${where(i)} is empty`, source.lines?.[i]);
     if (options.truncate) return;
-    const n = tokenizer.tokenCount(text);
-    if (n > adapted.model.maxLength) {
+    const max = adapted.model.maxLength;
+    if (tokenizer.tokenCount(text, max) > max) {
       throw new DatasetError(
         source.name,
-        `text ${where(i)} is ${n} tokens long (CLS included, ${adapted.model.tokenizer} tokenizer) but the model reads at most ${adapted.model.maxLength} (model.maxLength); shorten it or pass --truncate to read only its first ${adapted.model.maxLength}`,
+        `text ${where(i)} has more than ${max} tokens (CLS included, ${adapted.model.tokenizer} tokenizer), the most the model reads (model.maxLength); shorten it or pass --truncate to read only its first ${max}`,
         source.lines?.[i],
       );
     }

@@ -22,7 +22,15 @@ export interface HfTokenizer {
   readonly padId: number;
   /** Ids of `text` with the special tokens, before truncation. */
   ids(text: string): number[];
-  /** Ids row-major `[texts.length, maxLength]`: special tokens kept, content truncated, then padded with `padId`. */
+  /**
+   * Tokens of `text` with the special tokens, before truncation; with `limit`, the count when it is at most `limit`,
+   * else a number above `limit` after tokenizing only a prefix of the text (see {@link prefixIds}).
+   */
+  tokenCount(text: string, limit?: number): number;
+  /**
+   * Ids row-major `[texts.length, maxLength]`: special tokens kept, content truncated, then padded with `padId`.
+   * Tokenizes only the prefix of each text that its first `maxLength` tokens need.
+   */
   encode(texts: readonly string[], maxLength: number): Int32Array;
 }
 
@@ -74,17 +82,46 @@ function readTokenizer(path: string): HfTokenizer {
   for (const id of tokenizer.get_vocab(true).values()) vocabSize = Math.max(vocabSize, id + 1);
   const ids = (text: string) => tokenizer.encode(text).ids;
   const layout = specialLayout(tokenizer);
+  const specials = layout.before + layout.after;
   return {
     path,
     vocabSize,
     padId,
     ids,
+    tokenCount: (text, limit = Infinity) => prefixIds(ids, text, limit + 1 - specials, specials).length,
     encode(texts, maxLength) {
       const out = new Int32Array(texts.length * maxLength).fill(padId);
-      texts.forEach((text, row) => out.set(truncated(tokenizer, text, maxLength, layout), row * maxLength));
+      texts.forEach((text, row) => out.set(truncated(prefixIds(ids, text, maxLength - specials, specials), maxLength, layout), row * maxLength));
       return out;
     },
   };
+}
+
+/** Characters of the first prefix {@link prefixIds} tokenizes, per content token wanted; each try takes 4 times more. */
+const PREFIX_CHARS_PER_TOKEN = 8;
+
+/**
+ * The ids (the `specials` special tokens included) of a prefix of `text` that holds at least `content` content
+ * tokens, or of the whole text when it holds fewer. A prefix ends where whitespace follows a word, where the
+ * pre-tokenizers of BERT, GPT-2 (byte-level) and SentencePiece (Metaspace) split, so its tokens are the first tokens
+ * of the whole text; prefixes 4 times longer each are tried, so the time is linear in the part of the text read.
+ */
+function prefixIds(ids: (text: string) => number[], text: string, content: number, specials: number): number[] {
+  if (!Number.isFinite(content)) return ids(text);
+  for (let chars = Math.max(64, PREFIX_CHARS_PER_TOKEN * content); ; chars *= 4) {
+    const end = wordEnd(text, chars);
+    const prefix = ids(end === text.length ? text : text.slice(0, end));
+    if (end === text.length || prefix.length - specials >= content) return prefix;
+  }
+}
+
+/** The first index ≥ `from` where whitespace follows a non-whitespace character (a word's end), else the text's length. */
+function wordEnd(text: string, from: number): number {
+  if (from >= text.length) return text.length;
+  const end = /\S(?=\s)/g;
+  end.lastIndex = Math.max(0, from - 1);
+  const m = end.exec(text);
+  return m ? m.index + 1 : text.length;
 }
 
 /** How many special tokens the post-processor puts before and after a single text's tokens. */
@@ -98,9 +135,8 @@ function specialLayout(tokenizer: Tokenizer): { before: number; after: number } 
   return { before: 0, after: 0 };
 }
 
-/** `text`'s ids with special tokens, at most `maxLength`: the content is cut so the leading and trailing specials stay. */
-function truncated(tokenizer: Tokenizer, text: string, maxLength: number, layout: { before: number; after: number }): number[] {
-  const full = tokenizer.encode(text).ids;
+/** Ids with special tokens cut to at most `maxLength`: the content is cut so the leading and trailing specials stay. */
+function truncated(full: number[], maxLength: number, layout: { before: number; after: number }): number[] {
   if (full.length <= maxLength) return full;
   const { before, after } = layout;
   const room = maxLength - before - after;

@@ -18,10 +18,14 @@ export interface TextTokenizer {
   readonly vocabSize: number;
   /** The id that pads a row (masked out of attention and pooling): PAD_ID, or the hf tokenizer's pad id. */
   readonly padId: number;
-  /** Ids row-major `[texts.length, maxLength]`, CLS first, pad-padded. */
+  /** Ids row-major `[texts.length, maxLength]`, CLS first, pad-padded; reads only the prefix of a text those need. */
   encode(texts: readonly string[]): Int32Array;
-  /** Tokens of `text` before truncation, CLS (and SEP for hf) included: `encode` keeps `maxLength` of them. */
-  tokenCount(text: string): number;
+  /**
+   * Tokens of `text` before truncation, CLS (and SEP for hf) included: `encode` keeps `maxLength` of them. With
+   * `limit`, counting stops early: the count when it is at most `limit`, else a number above `limit` (not the
+   * count), after reading only the prefix of the text that the first `limit + 1` tokens need.
+   */
+  tokenCount(text: string, limit?: number): number;
 }
 
 /** The model fields the tokenizer depends on. */
@@ -43,10 +47,16 @@ export function textTokenizerFor(model: TokenizerFields): TextTokenizer {
       vocabSize: model.hashBuckets,
       padId: PAD_ID,
       encode: (texts) => encodeHashedWords(texts, model.maxLength, options),
-      tokenCount: (text) => 1 + hashedTokens(text, options).length,
+      tokenCount: (text, limit = Infinity) => 1 + hashedTokens(text, options, limit).length,
     };
   }
-  return { vocabSize: VOCAB_SIZE, padId: PAD_ID, encode: (texts) => encodeTexts(texts, model.maxLength), tokenCount: (text) => 1 + utf8.encode(text).length };
+  return {
+    vocabSize: VOCAB_SIZE,
+    padId: PAD_ID,
+    encode: (texts) => encodeTexts(texts, model.maxLength),
+    // A code unit is at least one byte: past `limit` code units the count is past `limit` too.
+    tokenCount: (text, limit = Infinity) => 1 + utf8.encode(text.length > limit ? text.slice(0, limit) : text).length,
+  };
 }
 
 function hfTextTokenizer(model: TokenizerFields): TextTokenizer {
@@ -66,6 +76,6 @@ function hfTextTokenizer(model: TokenizerFields): TextTokenizer {
       return load().padId;
     },
     encode: (texts) => load().encode(texts, model.maxLength),
-    tokenCount: (text) => load().ids(text).length,
+    tokenCount: (text, limit) => load().tokenCount(text, limit),
   };
 }

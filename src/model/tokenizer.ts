@@ -22,7 +22,8 @@ export function encodeTexts(texts: readonly string[], maxLength: number): Int32A
   texts.forEach((text, row) => {
     const base = row * maxLength;
     ids[base] = CLS_ID;
-    const bytes = utf8.encode(text);
+    // maxLength − 1 code units give at least maxLength − 1 bytes; one more keeps a surrogate pair whole.
+    const bytes = utf8.encode(text.length > maxLength ? text.slice(0, maxLength) : text);
     const n = Math.min(bytes.length, maxLength - 1);
     for (let i = 0; i < n; i++) ids[base + 1 + i] = bytes[i]! + BYTE_OFFSET;
   });

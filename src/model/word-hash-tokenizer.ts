@@ -1,6 +1,6 @@
 /**
  * Hashed word tokenizer (the hashing trick, Weinberger et al. 2009, as fastText uses it for word n-grams,
- * Joulin et al. 2017): a text is segmented into words by `wordsOf` (src/core/words: ICU word boundaries,
+ * Joulin et al. 2017): a text is segmented into words by `wordsIn` (src/core/words: ICU word boundaries,
  * UAX #29, built into Node.js), lower-cased; each word — and, with `bigrams`, each pair of neighbouring words —
  * is the token `HASH_OFFSET + fnv1a(word) mod (buckets − HASH_OFFSET)`, after a leading CLS token. Tokens are
  * interleaved in text order (w₁, w₁w₂, w₂, w₂w₃, …), truncated and right-padded with PAD to a fixed length. No
@@ -8,7 +8,7 @@
  * share a bucket share an embedding.
  */
 import { ShapeError } from '../core/errors';
-import { wordsOf } from '../core/words';
+import { wordsIn } from '../core/words';
 import { CLS_ID, PAD_ID } from './vocab';
 
 /** First hashed token id (ids below it are PAD and CLS). */
@@ -33,24 +33,30 @@ function fnv1a(s: string): number {
 }
 
 /**
- * Hashed tokens of one text, without CLS or padding, in text order (see the module doc).
+ * Hashed tokens of one text, without CLS or padding, in text order (see the module doc): the first `maxTokens` of
+ * them. Words are segmented only as far as those tokens need, so a long text costs time in proportion to the part
+ * read (a bounded prefix when `maxTokens` is finite).
+ * @param maxTokens Tokens wanted at most (an integer ≥ 0, or Infinity for all). @default Infinity
  * @throws ShapeError as {@link encodeHashedWords}.
  */
-export function hashedTokens(text: string, options: WordHashOptions): number[] {
+export function hashedTokens(text: string, options: WordHashOptions, maxTokens = Infinity): number[] {
   checkOptions(options);
   const span = options.buckets - HASH_OFFSET;
-  const words = wordsOf(text);
   const ids: number[] = [];
-  words.forEach((w, i) => {
+  let previous: string | undefined;
+  for (const w of wordsIn(text)) {
+    if (ids.length >= maxTokens) break;
+    if (options.bigrams && previous !== undefined) ids.push(HASH_OFFSET + (fnv1a(`${previous} ${w}`) % span));
+    if (ids.length >= maxTokens) break;
     ids.push(HASH_OFFSET + (fnv1a(w) % span));
-    if (options.bigrams && i + 1 < words.length) ids.push(HASH_OFFSET + (fnv1a(`${w} ${words[i + 1]}`) % span));
-  });
+    previous = w;
+  }
   return ids;
 }
 
 /**
  * Token ids of `texts`, row-major `[texts.length, maxLength]`: `[CLS, hashed tokens…]` truncated to `maxLength`,
- * then right-padded with PAD.
+ * then right-padded with PAD. Reads of each text only the words its first `maxLength − 1` tokens need.
  * @throws ShapeError when `maxLength` is not an integer ≥ 1 or `buckets` is not an integer > HASH_OFFSET.
  */
 export function encodeHashedWords(texts: readonly string[], maxLength: number, options: WordHashOptions): Int32Array {
@@ -59,9 +65,7 @@ export function encodeHashedWords(texts: readonly string[], maxLength: number, o
   texts.forEach((text, row) => {
     const base = row * maxLength;
     ids[base] = CLS_ID;
-    const tokens = hashedTokens(text, options);
-    const n = Math.min(tokens.length, maxLength - 1);
-    for (let i = 0; i < n; i++) ids[base + 1 + i] = tokens[i]!;
+    hashedTokens(text, options, maxLength - 1).forEach((id, i) => (ids[base + 1 + i] = id));
   });
   return ids;
 }

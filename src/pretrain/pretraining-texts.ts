@@ -26,7 +26,7 @@ export interface PretrainingTexts {
  */
 export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily): Promise<PretrainingTexts> {
   const tokenizer = textTokenizerFor(config.model);
-  const keep = (t: string) => tokenizer.tokenCount(t) > 1;
+  const keep = (t: string) => tokenizer.tokenCount(t, 1) > 1;
   const texts = metaTrainTexts(family).filter(keep);
   const metaTrain = texts.length;
   const files: Array<{ path: string; passages: number }> = [];

@@ -5,6 +5,7 @@
  * {@link loadLabelledJsonl}, so both apply the same rules.
  */
 import { readFileSync } from 'node:fs';
+import { echoJson } from '../core/echo-value';
 import { DatasetError } from '../core/errors';
 import type { LabelledCorpus } from './text-corpus';
 
@@ -142,7 +143,7 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
   try {
     value = JSON.parse(raw);
   } catch (err) {
-    throw new DatasetError(path, `not valid JSON (${(err as Error).message})`, line, { cause: err });
+    throw new DatasetError(path, `not valid JSON (${jsonErrorReason(err as Error)}): ${echoJson(raw)}`, line, { cause: err });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new DatasetError(path, `expected an object {"text": ..., "label": ...}, got ${kindOf(value)}`, line);
@@ -164,8 +165,18 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
   return { example: { text, label, line }, labelType: 'string' };
 }
 
+/**
+ * JSON.parse's reason without the raw snippet of the line V8 puts in it (`Unexpected token 'x', "xyz…"... is not
+ * valid JSON`), which may hold any bytes: the token is echoed escaped instead, and the line by the caller. V8's
+ * other JSON messages hold no text of the line, only a position (`… in JSON at position 13`), and are kept.
+ */
+function jsonErrorReason(err: Error): string {
+  const token = /^Unexpected token '([\s\S]+?)', [\s\S]* is not valid JSON$/u.exec(err.message);
+  return token ? `unexpected character ${echoJson(token[1]!)}` : err.message;
+}
+
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`.slice(0, 60);
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${typeof value === 'string' ? echoJson(value) : JSON.stringify(value)}`;
 }

@@ -6,13 +6,16 @@ import { specOf, zerosFromSpec } from '../../src/core/param-set';
 import { CheckpointStore } from '../../src/checkpoint';
 import { initMetaParams } from '../../src/meta/meta-params';
 
-/** A small transformer checkpoint as `metatrain run` writes it (params from the seeded init, config recorded). */
-export async function checkpoint(dir: string): Promise<string> {
+/**
+ * A small transformer checkpoint as `metatrain run` writes it (params from the seeded init, config recorded);
+ * `model` overrides fields of the model section (e.g. `{ tokenizer: 'hashed-words' }`).
+ */
+export async function checkpoint(dir: string, model: Record<string, unknown> = {}): Promise<string> {
   const config = parseRunConfig({
     name: 'adapt-test',
     seed: 1,
     task: { family: 'sotu', ways: 3, shots: 2, queryShots: 2 },
-    model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 24 },
+    model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 24, ...model },
     algorithm: { name: 'maml', adapt: 'head', innerLr: 0.5 },
   });
   const params = initMetaParams(config, 3, 5);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseRunConfig } from '../../src/core/config';
 import { decodeSafetensors } from '../../src/core/safetensors';
 import { initMetaParams } from '../../src/meta/meta-params';
@@ -14,6 +14,9 @@ import { atChanceLevel } from '../../src/cli/adapt';
 import { countOf } from '../../src/cli/count-words';
 import { runCli, tempDir } from '../support/harness';
 import { checkpoint, jsonl } from './adapt-fixtures';
+import { pretrain } from '../../src/pretrain/pretrain';
+import { importHfBert } from '../../src/hf';
+import { writeTinyHfBert } from '../hf/fixtures';
 
 test('metatrain adapt personalizes a checkpoint, chooses its steps on held-out examples and writes the adapted model', async () => {
   const dir = tempDir();
@@ -98,13 +101,15 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
   const bad = join(dir, 'bad.jsonl');
   writeFileSync(bad, '{"text": "fine", "label": "a"}\n{"text": "", "label": "b"}\n');
   const one = jsonl(dir, 'one.jsonl', ['only'], 4);
+  const single = jsonl(dir, 'single.jsonl', ['a', 'b', 'c'], 1);
   const mixed = join(dir, 'mixed.jsonl');
   writeFileSync(mixed, `${readFileSync(good, 'utf8')}{"text": "number one", "label": 1}\n{"text": "string one", "label": "1"}\n`);
   const existing = join(dir, 'exists');
   mkdirSync(existing);
   const cases: Array<[string[], RegExp]> = [
     [['--data', bad, '--out', join(dir, 'o1')], /bad\.jsonl:2: .*text/],
-    [['--data', one, '--out', join(dir, 'o2')], /at least 2 different labels/],
+    [['--data', one, '--out', join(dir, 'o2')], /one\.jsonl: needs at least 2 different labels, got 1 \(only\)/],
+    [['--data', single, '--out', join(dir, 'o6')], /single\.jsonl: needs at least 2 examples of some label to hold one out/],
     [['--data', mixed, '--out', join(dir, 'o5')], /mixed\.jsonl:11: label 1 \(number, line 10\) and "1" \(string, line 11\) would be the same class; use one type/],
     [['--data', good, '--out', existing], /already exists/],
     [['--data', join(dir, 'missing.jsonl'), '--out', join(dir, 'o3')], /missing\.jsonl/],
@@ -117,7 +122,7 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
   const notCkpt = await runCli(['adapt', '--checkpoint', dir, '--data', good, '--out', join(dir, 'o4')]);
   assert.equal(notCkpt.code, 1);
   assert.match(notCkpt.stderr, /manifest\.json/);
-  for (const o of ['o1', 'o2', 'o3', 'o4', 'o5']) assert.equal(existsSync(join(dir, o)), false, `${o} was written`);
+  for (const o of ['o1', 'o2', 'o3', 'o4', 'o5', 'o6']) assert.equal(existsSync(join(dir, o)), false, `${o} was written`);
 });
 
 test('metatrain adapt verifies a compressed model against compression.json and refuses corrupt or non-finite weights, writing nothing', async () => {
@@ -176,4 +181,44 @@ test('metatrain adapt warns at chance level for 3 labels (float32 accuracy 1/3) 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /held-out accuracy 33\.3% on 3 examples/);
   assert.match(r.stderr, /warning: held-out accuracy 33\.3% is at chance level for 3 labels/);
+});
+
+test('metatrain adapt reads a text of 200,000 words at once: it warns and uses its first maxLength tokens (hashed words)', async () => {
+  // Before: one text of 50,000 words made adapt take 75 s (the segmenter was quadratic in the length).
+  const dir = tempDir();
+  const ckpt = await checkpoint(dir, { tokenizer: 'hashed-words', hashBuckets: 64 });
+  const data = jsonl(dir, 'u.jsonl', ['ann', 'bob', 'cy'], 4);
+  writeFileSync(data, `${readFileSync(data, 'utf8')}${JSON.stringify({ text: 'word '.repeat(200_000), label: 'ann' })}\n`);
+  const r = await runCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', join(dir, 'out'), '--max-steps', '2', '--backend', 'cpu'], {}, 30_000);
+  assert.equal(r.signal, null, 'finished within 30 s');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: 1 of 13 texts is longer than the model reads \(model\.maxLength 24 tokens, CLS included\)/);
+});
+
+test('adapt and predict refuse a checkpoint of an encoder body only (MLM pretraining, import-hf) and say what to give instead', async () => {
+  const dir = tempDir();
+  const config = parseRunConfig({
+    name: 'pt',
+    seed: 3,
+    task: { family: 'jsonl', path: 'unused.jsonl' },
+    model: { kind: 'transformer', layers: 0, dModel: 8, heads: 2, dFf: 16, maxLength: 12, tokenizer: 'hashed-words', hashBuckets: 64 },
+    pretraining: { steps: 2, batchSize: 2, lr: 0.01, checkpointEverySteps: 1 },
+    runtime: { outDir: join(dir, 'runs') },
+  });
+  const pretrained = await pretrain({ config, texts: ['the union of states', 'liberty and law', 'peace and trade'] });
+  const imported = await importHfBert(writeTinyHfBert(join(dir, 'hf')), join(dir, 'bert'));
+  const data = jsonl(dir, 'u.jsonl', ['a', 'b', 'c'], 3);
+  for (const [from, what] of [
+    [pretrained.path, /is an MLM pretraining checkpoint \(the encoder body only, for model\.init\)/],
+    [dirname(pretrained.path), /is an MLM pretraining checkpoint \(the encoder body only, for model\.init\)/],
+    [imported.dir, /is a Hugging Face checkpoint imported by metatrain import-hf \(the encoder body only, for model\.init\)/],
+  ] as const) {
+    const adapt = await runCli(['adapt', '--checkpoint', from, '--data', data, '--out', join(dir, 'out'), '--backend', 'cpu']);
+    assert.equal(adapt.code, 1, adapt.stdout);
+    assert.match(adapt.stderr, new RegExp(`--checkpoint ${from} ${what.source}: give a meta-training checkpoint \\(runs/NAME/checkpoints/step-N\\) or a compressed model \\(runs/NAME/compressed\\)`));
+    const predict = await runCli(['predict', '--model', from, '--text', 'hello', '--backend', 'cpu']);
+    assert.equal(predict.code, 1, predict.stdout);
+    assert.match(predict.stderr, new RegExp(`--model ${from} ${what.source}: adapt a meta-training checkpoint`));
+  }
+  assert.equal(existsSync(join(dir, 'out')), false);
 });

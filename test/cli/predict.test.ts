@@ -10,10 +10,10 @@ import { runCli, tempDir } from '../support/harness';
 import { checkpoint, jsonl } from './adapt-fixtures';
 
 /** A checkpoint adapted by `metatrain adapt` to 3 labels; returns the adapted directory and its data file. */
-async function adapted(dir: string): Promise<{ model: string; data: string; ckpt: string }> {
+async function adapted(dir: string, modelFields: Record<string, unknown> = {}): Promise<{ model: string; data: string; ckpt: string }> {
   const data = jsonl(dir, 'u.jsonl', ['ann', 'bob', 'cy'], 5);
   const model = join(dir, 'adapted');
-  const ckpt = await checkpoint(dir);
+  const ckpt = await checkpoint(dir, modelFields);
   const r = await runCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', model, '--max-steps', '6', '--backend', 'cpu']);
   assert.equal(r.code, 0, r.stderr);
   return { model, data, ckpt };
@@ -85,13 +85,26 @@ test('metatrain predict refuses bad input with errors that name it', async () =>
     [['--model', model, '--data', empty], /empty\.jsonl: no examples: the file is empty/],
     [['--model', model, '--data', bad], /bad\.jsonl:2: not valid JSON[^\n]*\n {2}and line 3: "text" is empty\n {2}and line 4: missing field "text"\n\(3 bad lines; nothing was read\)/],
     [['--model', model, '--text', 'ok', '  '], /--text: text 2 is empty/],
-    [['--model', model, '--text', 'ok', long], /--text: text 2 is 40 tokens long \(CLS included, bytes tokenizer\) but the model reads at most 24 \(model\.maxLength\); shorten it or pass --truncate/],
+    [['--model', model, '--text', 'ok', long], /--text: text 2 has more than 24 tokens \(CLS included, bytes tokenizer\), the most the model reads \(model\.maxLength\); shorten it or pass --truncate/],
   ];
   for (const [args, message] of cases) {
     const r = await runCli(['predict', ...args, '--backend', 'cpu']);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
     assert.match(r.stderr, message);
     assert.equal(r.stdout, '', 'nothing printed on stdout');
+  }
+  // A file of binary bytes: every bad line echoed escaped and cut, no raw control byte on the terminal.
+  const binary = join(dir, 'binary.jsonl');
+  writeFileSync(binary, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)));
+  for (const command of [['predict', '--model', model], ['adapt', '--checkpoint', ckpt, '--out', join(dir, 'never')]]) {
+    const r = await runCli([...command, '--data', binary, '--backend', 'cpu']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /binary\.jsonl:1: not valid JSON \(unexpected character "\\u0000"\): "\\u0000/);
+    assert.deepEqual([...r.stderr].filter((c) => /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\u2028\u2029]/u.test(c) && c !== '\n'), [], `${command[0]}: no non-printable character`);
+    for (const line of r.stderr.split('\n').filter((l) => l.includes('not valid JSON'))) {
+      const echoed = /: ("(?:[^"\\]|\\.)*")( \(\d+ characters\))?$/.exec(line);
+      assert.ok(echoed && (JSON.parse(echoed[1]!) as string).length <= 80, `the line echoed as a JSON string of at most 80 characters: ${line}`);
+    }
   }
   const truncated = await runCli(['predict', '--model', model, '--text', long, '--truncate', '--json', '--backend', 'cpu']);
   assert.equal(truncated.code, 0, truncated.stderr);
@@ -123,4 +136,23 @@ test('metatrain predict refuses bad input with errors that name it', async () =>
   writeFileSync(join(model, 'adapted.json'), JSON.stringify(report));
   writeFileSync(join(model, 'model.safetensors'), Buffer.alloc(3));
   assert.throws(() => loadAdaptedModel(model), /model\.safetensors/);
+});
+
+test('metatrain predict refuses or truncates a text of 200,000 words at once (hashed words: the segmentation is linear and stops at maxLength + 1 tokens)', async () => {
+  // Before: 50,000 words took 20 s and 100,000 words 82 s to be refused (the segmenter was quadratic in the length).
+  const dir = tempDir();
+  const { model } = await adapted(dir, { tokenizer: 'hashed-words', hashBuckets: 64 });
+  const long = join(dir, 'long.jsonl');
+  writeFileSync(long, `${JSON.stringify({ text: 'word '.repeat(200_000) })}\n`);
+  const refused = await runCli(['predict', '--model', model, '--data', long, '--backend', 'cpu'], {}, 30_000);
+  assert.equal(refused.signal, null, 'finished within 30 s');
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(refused.stderr, /long\.jsonl:1: text 1 has more than 24 tokens \(CLS included, hashed-words tokenizer\), the most the model reads \(model\.maxLength\); shorten it or pass --truncate to read only its first 24/);
+  const truncated = await runCli(['predict', '--model', model, '--data', long, '--truncate', '--json', '--backend', 'cpu'], {}, 30_000);
+  assert.equal(truncated.signal, null, 'finished within 30 s');
+  assert.equal(truncated.code, 0, truncated.stderr);
+  const short = join(dir, 'short.jsonl');
+  writeFileSync(short, `${JSON.stringify({ text: 'word '.repeat(40) })}\n`);
+  const same = await runCli(['predict', '--model', model, '--data', short, '--truncate', '--json', '--backend', 'cpu']);
+  assert.deepEqual(parseLines(truncated.stdout), parseLines(same.stdout), 'the first 24 tokens decide, as for a short text with the same start');
 });

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { Tokenizer } from '@huggingface/tokenizers';
 import { join } from 'node:path';
 import { loadHfTokenizer, TokenizerFileError } from '../../src/model/hf-tokenizer';
 import { textTokenizerFor } from '../../src/model/text-tokenizer';
@@ -35,6 +36,31 @@ test('the hf tokenizer truncates the content to maxLength and keeps [SEP]', () =
   assert.equal(t.tokenCount(text), 13);
   assert.deepEqual(Array.from(t.encode([text])), [CLS, id('the'), id('cat'), id('sat'), id('on'), id('the'), id('mat'), SEP]);
   assert.deepEqual(Array.from(textTokenizerFor({ ...fields, maxLength: 2 }).encode([text])), [CLS, SEP]);
+});
+
+test('a long text is tokenized only as far as its first maxLength tokens need, with the same ids as the whole text', () => {
+  const longest: number[] = [];
+  const encode = Tokenizer.prototype.encode;
+  Tokenizer.prototype.encode = function (this: Tokenizer, text: string, ...rest: unknown[]) {
+    longest.push(text.length);
+    return (encode as (...a: unknown[]) => ReturnType<typeof encode>).call(this, text, ...rest);
+  } as typeof encode;
+  try {
+    const words = ['the', 'cats', 'sat', 'on', 'zebra', 'mat', '.', 'jumping', ',', 'hello   world', '\n', 'dog'];
+    const text = Array.from({ length: 200_000 }, (_, i) => words[(i * 7) % words.length]).join(' ');
+    const whole = loadHfTokenizer(file).ids(text);
+    for (const maxLength of [2, 3, 8, 24, 100]) {
+      longest.length = 0;
+      const t = textTokenizerFor({ ...fields, maxLength });
+      assert.deepEqual(Array.from(t.encode([text])), [...whole.slice(0, maxLength - 1), SEP], `maxLength ${maxLength}`);
+      assert.equal(t.tokenCount(text, maxLength) > maxLength, true);
+      assert.ok(Math.max(...longest) < 10_000, `maxLength ${maxLength}: tokenized ${Math.max(...longest)} characters of ${text.length}`);
+    }
+    assert.equal(textTokenizerFor(fields).tokenCount(text), whole.length, 'without a limit: every token');
+    assert.equal(textTokenizerFor(fields).tokenCount('the cat', 4), 4, 'exact up to the limit');
+  } finally {
+    Tokenizer.prototype.encode = encode;
+  }
 });
 
 test('the pad id comes from the padding section of tokenizer.json when it has one', () => {

@@ -57,6 +57,29 @@ test('bad lines are DatasetErrors naming the file, the 1-based line and what is 
   }
 });
 
+test('a binary file is reported with each bad line echoed escaped and cut: no raw control bytes reach the terminal', () => {
+  // A line of 500 control characters in a string, then every byte value ten times (the newline byte splits lines).
+  const bytes = Buffer.from(Array.from({ length: 2560 }, (_, i) => (i * 131) % 256));
+  const path = join(dir, 'binary.jsonl');
+  writeFileSync(path, Buffer.concat([Buffer.from(`"${'\u0001'.repeat(500)}\n`), bytes]));
+  assert.throws(
+    () => loadLabelledJsonl(path),
+    (e: unknown) => {
+      assert.ok(e instanceof DatasetError);
+      const bad = [...e.message].filter((c) => /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\u2028\u2029]/u.test(c) && c !== '\n');
+      assert.deepEqual(bad, [], 'no non-printable character in the message');
+      const lines = e.message.split('\n').filter((l) => / not valid JSON /.test(l));
+      assert.ok(lines.length >= 2);
+      for (const l of lines) {
+        const echoed = /not valid JSON \([^)]*\): ("(?:[^"\\]|\\.)*")( \(\d+ characters\))?$/.exec(l);
+        assert.ok(echoed && (JSON.parse(echoed[1]!) as string).length <= 80, `the line echoed as a JSON string of at most 80 characters: ${l}`);
+      }
+      assert.match(e.message, /:1: not valid JSON \(Bad control character in string literal in JSON at position 1\): "\\"(\\u0001){78}…" \(501 characters\)/);
+      return true;
+    },
+  );
+});
+
 test('empty and unreadable files are DatasetErrors without a line', () => {
   const empty = file('empty.jsonl', '\n  \n');
   assert.throws(() => loadLabelledJsonl(empty), (e: unknown) => e instanceof DatasetError && e.line === undefined && /no examples/.test(e.message));
