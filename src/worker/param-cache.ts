@@ -80,9 +80,7 @@ export class ParamCache {
       call.on('error', reject);
       call.on('end', () => {
         try {
-          const params = assembler.finish();
-          assertMatchesSpec(params, spec, `parameter version ${version}`);
-          resolve(params);
+          resolve(finished(version, assembler, spec));
         } catch (err) {
           reject(err);
         }
@@ -95,6 +93,11 @@ export class ParamCache {
 function assemble(version: string, chunks: readonly TensorChunkData[], spec: ParamSpec): ParamSet {
   const assembler = new ChunkAssembler(`parameter version ${version}`);
   for (const chunk of chunks) assembler.add(chunk);
+  return finished(version, assembler, spec);
+}
+
+/** The version an assembler holds all chunks of, checked against `spec`. @throws ProtocolError / ShapeError naming the version. */
+function finished(version: string, assembler: ChunkAssembler, spec: ParamSpec): ParamSet {
   const params = assembler.finish();
   assertMatchesSpec(params, spec, `parameter version ${version}`);
   return params;
