@@ -74,7 +74,9 @@ test('workers rejoin within their maximum backoff after the coordinator is resta
   const address = `127.0.0.1:${await freePort()}`;
   const env = { METATRAIN_TOKEN: 'restart-token' };
   const maxBackoffMs = 1000;
-  const workers = [0, 1].map((i) => startCli(['worker', '--coordinator', address, '--name', `w${i}`, '--max-backoff-ms', String(maxBackoffMs)], env));
+  // --stay-after-run: on a fast machine a short round can finish the 40 steps, and a worker told the run is over
+  // would leave (as it should by hand); here the workers must outlive every coordinator, as a launcher's do.
+  const workers = [0, 1].map((i) => startCli(['worker', '--coordinator', address, '--name', `w${i}`, '--max-backoff-ms', String(maxBackoffMs), '--stay-after-run'], env));
   try {
     for (let round = 0; round < 3; round++) {
       const c = startCli(['coordinator', '--config', config, '--listen', address, ...(round > 0 ? ['--resume'] : [])], env);
