@@ -155,24 +155,6 @@ async function clusterTasksPerSecond(workers: number): Promise<number> {
 // ---------------------------------------------------------------------------------------------------------------
 // 2. Parameter broadcast
 
-/** A benchmark-only store whose versions are chunked at `chunkBytes` instead of the production 1 MiB. */
-class FineChunkedVersions extends ParamVersions {
-  private readonly fine = new Map<string, TensorChunkData[]>();
-
-  constructor(private readonly chunkBytes: number) {
-    super();
-  }
-
-  override publish(name: string, params: ParamSet): number {
-    this.fine.set(name, chunkParamSet(params, this.chunkBytes));
-    return super.publish(name, params);
-  }
-
-  override chunks(name: string): readonly TensorChunkData[] | undefined {
-    return this.fine.get(name);
-  }
-}
-
 /** `mib` MiB of finite float32 values in 4 tensors of shape [1024, 64·mib]. */
 function broadcastParams(mib: number): ParamSet {
   const rng = new Rng(7);
@@ -278,7 +260,7 @@ interface Transfer {
 async function broadcastTable(): Promise<string> {
   const params = broadcastParams(broadcastMib);
   const bytes = broadcastMib << 20;
-  const fine = await broadcastServer(new FineChunkedVersions(SMALL_CHUNK_BYTES), params);
+  const fine = await broadcastServer(new ParamVersions(2, SMALL_CHUNK_BYTES), params);
   const production = await broadcastServer(new ParamVersions(), params);
   const tcpLarge = await tcpServer(chunkParamSet(params, MAX_CHUNK_BYTES));
   const tcpSmall = await tcpServer(chunkParamSet(params, SMALL_CHUNK_BYTES));

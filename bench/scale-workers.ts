@@ -1,8 +1,7 @@
 /**
  * Host process of simulated workers for bench/scale.ts: runs `--count` real workers (src/worker/worker.ts) with
- * the simulated engine (src/sim) against `--coordinator`, until SIGTERM, then prints its own CPU time as JSON
- * (`{"cpuSeconds": …}`) on stdout, so the benchmark can report what the harness cost; exits at once when stdin
- * closes (the benchmark is gone).
+ * the simulated engine (src/sim) against `--coordinator` until SIGTERM (the benchmark reads this process's CPU time
+ * from /proc); exits at once when stdin closes (the benchmark is gone).
  *
  *   npx tsx bench/scale-workers.ts --coordinator 127.0.0.1:PORT --token T --count 64 [--concurrency 1] --time-model '{"kind":"fixed","ms":100}'
  */
@@ -37,9 +36,5 @@ process.stdin.on('close', () => process.exit(1));
 process.stdin.resume();
 process.on('SIGTERM', () => {
   for (const w of workers) w.stop();
-  void Promise.all(running).finally(() => {
-    const cpu = process.cpuUsage();
-    process.stdout.write(`${JSON.stringify({ cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
-    process.exit(0);
-  });
+  void Promise.all(running).finally(() => process.exit(0));
 });

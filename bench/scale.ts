@@ -11,7 +11,8 @@
  * Per row: meta-steps/s against the ideal (1 / task time), scaling efficiency (ideal / mean step time, steps 2..S;
  * step 1 includes the workers' first parameter fetch), coordinator CPU per task, p50/p99 step overhead (step time
  * − task time), the coordinator's peak RSS, payload bytes per step (gradients in + parameters out, measured by the
- * coordinator's metrics over steps 2..S), and the harness's own CPU (all host processes, per wall second). The
+ * coordinator's metrics over steps 2..S), and the harness's own CPU over steps 2..S (all host processes, read from
+ * /proc, so Linux only): per wall second and per task. The
  * `bound` column is what loopback allows: task time / max(task time, payload per step ÷ the raw TCP loopback rate
  * measured at the start of the run, both ends in this process): a step cannot finish before its payload has
  * crossed loopback once. `--aggregation per-worker` runs groups of `--concurrency` tasks per assignment
@@ -22,7 +23,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
@@ -93,17 +94,18 @@ async function measure(row: Row) {
   const hosts = Math.min(Number(o.hosts), row.workers);
   const children = Array.from({ length: hosts }, (_, h) => {
     const count = Math.floor(row.workers / hosts) + (h < row.workers % hosts ? 1 : 0);
-    const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'scale-workers.ts'), '--coordinator', `127.0.0.1:${port}`, '--token', token, '--count', String(count), '--concurrency', String(concurrency), '--time-model', JSON.stringify(row.time), '--name', `h${h}`], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    return { child, output: () => out };
+    const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'scale-workers.ts'), '--coordinator', `127.0.0.1:${port}`, '--token', token, '--count', String(count), '--concurrency', String(concurrency), '--time-model', JSON.stringify(row.time), '--name', `h${h}`], { stdio: ['pipe', 'inherit', 'inherit'] });
+    return { child };
   });
   await new Promise<void>((resolve) => {
     const check = (n: number) => n >= row.workers && resolve();
     coordinator.events.on('workers', check);
   });
+  const harnessCpuNow = () => children.reduce((a, { child }) => a + processCpuSeconds(child.pid!), 0);
   const durations: number[] = [];
   let peakRss = 0;
+  let harnessCpuAtStep1 = 0;
+  let harnessCpuAtEnd = 0;
   let bytesAtStep1 = 0;
   let bytesAtEnd = 0;
   let cpuAtStep1 = process.cpuUsage();
@@ -113,6 +115,7 @@ async function measure(row: Row) {
     if (e.step === 1) {
       void payloadBytes().then((b) => (bytesAtStep1 = b));
       cpuAtStep1 = process.cpuUsage();
+      harnessCpuAtStep1 = harnessCpuNow();
       wallAtStep1 = performance.now();
     } else durations.push(e.durationSeconds);
   });
@@ -122,17 +125,16 @@ async function measure(row: Row) {
     if (e.step === steps) {
       void payloadBytes().then((b) => (bytesAtEnd = b));
       cpuAtEnd = process.cpuUsage(cpuAtStep1);
+      harnessCpuAtEnd = harnessCpuNow();
       wallAtEnd = performance.now();
     }
   });
-  const harnessStarted = performance.now();
   await coordinator.run();
-  const harnessWall = (performance.now() - harnessStarted) / 1000;
-  const harnessCpu = await Promise.all(
+  await Promise.all(
     children.map(
-      ({ child, output }) =>
-        new Promise<number>((resolve) => {
-          child.once('exit', () => resolve((JSON.parse(output().trim().split('\n').at(-1) ?? '{"cpuSeconds":0}') as { cpuSeconds: number }).cpuSeconds));
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
           child.kill('SIGTERM');
         }),
     ),
@@ -144,6 +146,8 @@ async function measure(row: Row) {
   const tasks = row.workers * concurrency * durations.length;
   const bytesPerStep = (bytesAtEnd - bytesAtStep1) / durations.length;
   const coordinatorCpu = (cpuAtEnd.user + cpuAtEnd.system) / 1e6;
+  const harnessCpu = harnessCpuAtEnd - harnessCpuAtStep1;
+  const measuredWall = (wallAtEnd - wallAtStep1) / 1000;
   return {
     stepsPerSecond: 1 / mean,
     ideal: 1 / taskSeconds,
@@ -154,12 +158,21 @@ async function measure(row: Row) {
     rssMiB: peakRss / 2 ** 20,
     bytesPerStep,
     bound: taskSeconds / Math.max(taskSeconds, bytesPerStep / loopbackBytesPerSecond),
-    coordinatorCpuShare: coordinatorCpu / ((wallAtEnd - wallAtStep1) / 1000),
-    harnessCpuShare: harnessCpu.reduce((a, b) => a + b, 0) / harnessWall,
+    coordinatorCpuShare: coordinatorCpu / measuredWall,
+    harnessCpuPerTaskMs: (1000 * harnessCpu) / tasks,
+    harnessCpuShare: harnessCpu / measuredWall,
   };
 }
 
 let loopbackBytesPerSecond = Infinity;
+
+/** CPU seconds (user + system) process `pid` has used so far, from /proc/PID/stat (Linux; clock ticks of 1/100 s). */
+function processCpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is the
+  // 14th field of the line, stime the 15th (proc(5)).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 /** Bytes per second of one raw TCP transfer of `bytes` over loopback (node:net, 1 MiB writes, both ends here); the best of 3. */
 async function loopbackRate(bytes: number): Promise<number> {
@@ -194,7 +207,7 @@ async function loopbackRate(bytes: number): Promise<number> {
 async function main(): Promise<void> {
   const table = new Table({
     style: tableStyle(),
-    head: ['model', 'workers', 'time model', 'inline ≤', 'meta-steps/s', 'ideal', 'efficiency', 'bound', 'coord. CPU/task', 'p50 / p99 overhead', 'coord. RSS', 'payload/step', 'coord. CPU', 'harness CPU'],
+    head: ['model', 'workers', 'time model', 'inline ≤', 'meta-steps/s', 'ideal', 'efficiency', 'bound', 'coord. CPU/task', 'p50 / p99 overhead', 'coord. RSS', 'payload/step', 'coord. CPU', 'harness CPU', 'harness CPU/task'],
   });
   loopbackBytesPerSecond = await loopbackRate(64 << 20);
   const counts = o.workers.split(',').map(Number);
@@ -209,7 +222,7 @@ async function main(): Promise<void> {
     for (const row of rows) {
       const r = await measure(row);
       const time = `${taskMs} ms${row.time.stragglerFraction > 0 ? `, 1% × ${row.time.stragglerFactor}` : ''}${row.speculativeAfter ? `, backups after ${100 * row.speculativeAfter}%` : ''}`;
-      table.push([model, row.workers, time, row.inlineMaxBytes === 0 ? 'off' : `${row.inlineMaxBytes / 1024} KiB`, r.stepsPerSecond.toFixed(2), r.ideal.toFixed(2), `${(100 * r.efficiency).toFixed(1)}%`, `${(100 * r.bound).toFixed(0)}%`, `${r.cpuPerTaskMs.toFixed(2)} ms`, `${(1000 * r.p50).toFixed(0)} / ${(1000 * r.p99).toFixed(0)} ms`, `${r.rssMiB.toFixed(0)} MiB`, `${(r.bytesPerStep / 1e6).toFixed(1)} MB`, `${(100 * r.coordinatorCpuShare).toFixed(0)}%`, `${(100 * r.harnessCpuShare).toFixed(0)}%`]);
+      table.push([model, row.workers, time, row.inlineMaxBytes === 0 ? 'off' : `${row.inlineMaxBytes / 1024} KiB`, r.stepsPerSecond.toFixed(2), r.ideal.toFixed(2), `${(100 * r.efficiency).toFixed(1)}%`, `${(100 * r.bound).toFixed(0)}%`, `${r.cpuPerTaskMs.toFixed(2)} ms`, `${(1000 * r.p50).toFixed(0)} / ${(1000 * r.p99).toFixed(0)} ms`, `${r.rssMiB.toFixed(0)} MiB`, `${(r.bytesPerStep / 1e6).toFixed(1)} MB`, `${(100 * r.coordinatorCpuShare).toFixed(0)}%`, `${(100 * r.harnessCpuShare).toFixed(0)}%`, `${r.harnessCpuPerTaskMs.toFixed(2)} ms`]);
       process.stderr.write(`${model} × ${row.workers} (inline ≤ ${row.inlineMaxBytes} B): ${(100 * r.efficiency).toFixed(1)}% efficiency\n`);
     }
   }

@@ -13,7 +13,7 @@ import { checkToken, type TlsFiles } from '../wire/credentials';
 import type { TensorChunk } from '../wire/generated/metatrain/v1/TensorChunk';
 import { MAX_MESSAGE_BYTES, type CoordinatorHandlers, type CoordinatorMessage, type RunStatus, type WorkerMessage } from '../wire/proto';
 import { taskSpecToMessage } from '../wire/task-spec-codec';
-import { coordinatorServiceWithPreEncoded } from '../wire/pre-encoded';
+import { coordinatorServiceWithPreEncoded, withParameterChunks, type EncodedChunk } from '../wire/pre-encoded';
 import type { TaskDispatcher } from './task-dispatcher';
 import { GrpcListener } from './grpc-listener';
 import { InlineParameters, type ParameterRoute } from './inline-parameters';
@@ -185,7 +185,7 @@ export class CoordinatorServer {
             id,
             name: msg.hello.workerName,
             capacity: Math.ceil(Math.max(1, Math.min(64, msg.hello.concurrency || 1)) / (this.o.tasksPerAssignment ?? 1)),
-            assign: (item, assignmentId, attempt, deadline) => this.send(call, { assignment: { ...toAssignment(item, assignmentId, attempt, deadline), parameters: inline.chunksFor(item.paramVersion) } }, `the Assignment of task ${item.key}`),
+            assign: (item, assignmentId, attempt, deadline) => this.send(call, { assignment: toAssignment(item, assignmentId, attempt, deadline) }, `the Assignment of task ${item.key}`, inline.chunksFor(item.paramVersion)),
             cancel: (assignmentId) => call.write({ cancel: { assignmentId } }),
           });
           log.info({ workerId, peer, backend: msg.hello.backend, concurrency: msg.hello.concurrency }, 'worker joined');
@@ -263,9 +263,10 @@ export class CoordinatorServer {
    * Writes `message` on a worker's Join stream and returns true, unless it is larger than a gRPC message may be
    * (./message-size): then nothing is written, it returns false, and the run fails (every pending task,
    * `dispatcher.abortAll`) with the message's name, its size and the limit, also logged: no worker could receive it.
+   * @param parameters an assignment's inline parameter chunks (./inline-parameters.ts), spliced in encoded.
    */
-  private send(call: Parameters<CoordinatorHandlers['Join']>[0], message: JoinMessage, what: string): boolean {
-    const encoded = encodeJoinMessage(message);
+  private send(call: Parameters<CoordinatorHandlers['Join']>[0], message: JoinMessage, what: string, parameters: readonly EncodedChunk[] = []): boolean {
+    const encoded = withParameterChunks(encodeJoinMessage(message), parameters);
     const bytes = encoded.length;
     if (bytes <= MAX_MESSAGE_BYTES) {
       // Pre-encoded: the service's Join serializer writes these bytes as they are (src/wire/pre-encoded.ts).

@@ -3,9 +3,10 @@
  * `runtime.inlineParametersMaxBytes`, the first assignment of a version to a worker carries the version's chunks
  * (Assignment.parameters, proto/metatrain/v1/coordinator.proto), so the worker need not make one GetParameters call
  * per version — for the sinusoid MLP (7 KB) that call costs more CPU on both ends than the bytes it carries. The chunks
- * are the ones GetParameters would stream, in the same order, so the worker's parameters are the same either way.
+ * are the ones GetParameters would stream, in the same order and encoded once for both (src/wire/pre-encoded.ts), so
+ * the worker's parameters are the same either way.
  */
-import type { TensorChunkData } from '../core/tensor-chunks';
+import type { EncodedChunk } from '../wire/pre-encoded';
 import type { ParamVersions } from './param-versions';
 
 /** How a parameter version reaches a worker (the `via` label of `metatrain_param_broadcast_bytes_total`). */
@@ -29,14 +30,15 @@ export class InlineParameters {
   ) {}
 
   /**
-   * The chunks to put in this worker's next assignment of `version`: all of them when the version is small and was
-   * not the last one inlined to this worker, otherwise none (the worker has it, or fetches it with GetParameters).
+   * The encoded chunks to put in this worker's next assignment of `version`: all of them when the version is small
+   * and was not the last one inlined to this worker, otherwise none (the worker has it, or fetches it with
+   * GetParameters).
    */
-  chunksFor(version: string): readonly TensorChunkData[] {
+  chunksFor(version: string): readonly EncodedChunk[] {
     const bytes = this.versions.bytes(version);
     if (version === this.lastInlined || bytes === 0 || bytes > this.maxBytes) return [];
     this.lastInlined = version;
     this.onSent?.(bytes, 'inline');
-    return this.versions.chunks(version) ?? [];
+    return this.versions.encoded(version) ?? [];
   }
 }

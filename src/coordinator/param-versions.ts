@@ -5,7 +5,7 @@
  * Old `meta/*` versions are dropped once newer ones exist (a task names the version it needs; only the current
  * step's version is needed by then).
  */
-import { chunkParamSet, type TensorChunkData } from '../core/tensor-chunks';
+import { chunkParamSet, MAX_CHUNK_BYTES, type TensorChunkData } from '../core/tensor-chunks';
 import type { ParamSet } from '../core/param-set';
 import { encodeChunk, type EncodedChunk } from '../wire/pre-encoded';
 
@@ -21,12 +21,18 @@ interface Version {
 export class ParamVersions {
   private readonly versions = new Map<string, Version>();
 
-  /** @param keepPerPrefix versions kept per prefix (the part before `/`). @default 2 */
-  constructor(private readonly keepPerPrefix = 2) {}
+  /**
+   * @param keepPerPrefix versions kept per prefix (the part before `/`). @default 2
+   * @param chunkBytes data bytes per chunk (`chunkParamSet`; benchmarks compare sizes). @default MAX_CHUNK_BYTES (1 MiB)
+   */
+  constructor(
+    private readonly keepPerPrefix = 2,
+    private readonly chunkBytes = MAX_CHUNK_BYTES,
+  ) {}
 
   /** Publishes a version; returns its payload size in bytes. Replaces an existing version of that name. */
   publish(name: string, params: ParamSet): number {
-    const chunks = chunkParamSet(params);
+    const chunks = chunkParamSet(params, this.chunkBytes);
     const bytes = chunks.reduce((a, c) => a + c.data.byteLength, 0);
     this.versions.delete(name);
     this.versions.set(name, { params, chunks, bytes });
@@ -36,16 +42,11 @@ export class ParamVersions {
     return bytes;
   }
 
-  /** Chunks of a version, or undefined if unknown. */
-  chunks(name: string): readonly TensorChunkData[] | undefined {
-    return this.versions.get(name)?.chunks;
-  }
-
   /** The chunks of a version as encoded `TensorChunk` messages (encoded once, then shared), or undefined if unknown. */
   encoded(name: string): readonly EncodedChunk[] | undefined {
     const v = this.versions.get(name);
     if (!v) return undefined;
-    v.encoded ??= this.chunks(name)!.map(encodeChunk);
+    v.encoded ??= v.chunks.map(encodeChunk);
     return v.encoded;
   }
 

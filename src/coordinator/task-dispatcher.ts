@@ -81,6 +81,12 @@ export class TaskDispatcher extends EventEmitter {
   private readonly leases = new Map<string, Lease>();
   private readonly workers = new Map<string, WorkerSlot>();
   private readonly busy = new Map<string, number>();
+  /**
+   * Joined workers with free slots, by their number of free slots; within a count, in the order the workers reached
+   * it. Picking a worker looks at the largest counts first instead of scanning every worker (issue 10: a step of
+   * W tasks otherwise costs O(W²) at hundreds of workers).
+   */
+  private readonly byFree = new Map<number, Set<string>>();
   private readonly batches = new Set<Batch>();
 
   constructor(private readonly options: DispatcherOptions) {
@@ -116,13 +122,16 @@ export class TaskDispatcher extends EventEmitter {
   /** Adds a worker and gives it work. */
   addWorker(worker: WorkerSlot): void {
     this.workers.set(worker.id, worker);
-    this.busy.set(worker.id, 0);
+    this.setBusy(worker.id, 0);
     this.pump();
   }
 
   /** Removes a worker; each of its in-flight attempts is re-queued once (counts as a failed attempt). */
   removeWorker(workerId: string, reason: string): void {
-    if (!this.workers.delete(workerId)) return;
+    const worker = this.workers.get(workerId);
+    if (!worker) return;
+    this.removeFree(worker.capacity - this.busy.get(workerId)!, workerId);
+    this.workers.delete(workerId);
     this.busy.delete(workerId);
     for (const lease of [...this.leases.values()]) {
       if (lease.workerId === workerId) this.loseLease(lease, `worker ${workerId} left (${reason})`);
@@ -245,7 +254,7 @@ export class TaskDispatcher extends EventEmitter {
     lease.pending.leases.delete(lease);
     if (this.leases.delete(lease.assignmentId)) {
       const n = this.busy.get(lease.workerId);
-      if (n !== undefined) this.busy.set(lease.workerId, n - 1);
+      if (n !== undefined) this.setBusy(lease.workerId, n - 1);
     }
   }
 
@@ -254,21 +263,33 @@ export class TaskDispatcher extends EventEmitter {
    * is joined. `null`: no worker has a free slot at all; `undefined`: only workers that failed `p` are free.
    */
   private pickWorker(p: Pending): WorkerSlot | null | undefined {
+    if (this.byFree.size === 0) return null;
     const avoidAll = p.failedOn.size >= this.workers.size && [...this.workers.keys()].every((id) => p.failedOn.has(id));
-    let best: WorkerSlot | undefined;
-    let bestFree = 0;
-    let anyFree = false;
-    for (const w of this.workers.values()) {
-      const free = w.capacity - (this.busy.get(w.id) ?? 0);
-      if (free <= 0) continue;
-      anyFree = true;
-      if (!avoidAll && p.failedOn.has(w.id)) continue;
-      if (free > bestFree) {
-        best = w;
-        bestFree = free;
+    for (const free of [...this.byFree.keys()].sort((a, b) => b - a)) {
+      for (const id of this.byFree.get(free)!) {
+        if (avoidAll || !p.failedOn.has(id)) return this.workers.get(id);
       }
     }
-    return anyFree ? best : null;
+    return undefined;
+  }
+
+  /** Sets the running assignments of joined worker `id` to `n`, keeping {@link TaskDispatcher.byFree} in step. */
+  private setBusy(id: string, n: number): void {
+    const capacity = this.workers.get(id)!.capacity;
+    const before = this.busy.get(id);
+    if (before !== undefined) this.removeFree(capacity - before, id);
+    this.busy.set(id, n);
+    const free = capacity - n;
+    if (free > 0) {
+      let ids = this.byFree.get(free);
+      if (!ids) this.byFree.set(free, (ids = new Set()));
+      ids.add(id);
+    }
+  }
+
+  private removeFree(free: number, id: string): void {
+    const ids = this.byFree.get(free);
+    if (ids?.delete(id) && ids.size === 0) this.byFree.delete(free);
   }
 
   private pump(): void {
@@ -310,7 +331,7 @@ export class TaskDispatcher extends EventEmitter {
     lease.timer.unref();
     this.leases.set(assignmentId, lease);
     p.leases.add(lease);
-    this.busy.set(worker.id, (this.busy.get(worker.id) ?? 0) + 1);
+    this.setBusy(worker.id, this.busy.get(worker.id)! + 1);
     worker.assign(p.item, assignmentId, p.attempt, deadline);
   }
 
