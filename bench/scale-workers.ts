@@ -1,14 +1,16 @@
 /**
- * Host process of simulated workers for bench/scale.ts: runs `--count` real workers (src/worker/worker.ts) with
- * the simulated engine (src/sim) against `--coordinator` until SIGTERM (the benchmark reads this process's CPU time
- * from /proc); exits at once when stdin closes (the benchmark is gone).
+ * Host process of simulated workers for bench/scale.ts: runs `--count` simulated workers against `--coordinator`
+ * until SIGTERM (the benchmark reads this process's CPU time from /proc); exits at once when stdin closes (the
+ * benchmark is gone). `--harness light` (default): src/sim/simulated-session.ts, the worker's connection with a
+ * session that skips the parameter checks; `worker`: the real worker (src/worker/worker.ts) with the simulated engine.
  *
- *   npx tsx bench/scale-workers.ts --coordinator 127.0.0.1:PORT --token T --count 64 [--concurrency 1] --time-model '{"kind":"fixed","ms":100}'
+ *   npx tsx bench/scale-workers.ts --coordinator 127.0.0.1:PORT --token T --count 64 [--concurrency 1] [--harness light|worker] --time-model '{"kind":"fixed","ms":100}'
  */
 import { Command } from 'commander';
 import { createLogger } from '../src/core/logger';
 import { simulatedEngine } from '../src/sim/simulated-engine';
 import { timeModelSchema } from '../src/sim/time-model';
+import { SimulatedWorker } from '../src/sim/simulated-session';
 import { Worker } from '../src/worker/worker';
 import { positiveInt } from '../src/cli/options';
 
@@ -19,15 +21,20 @@ const o = new Command()
   .requiredOption('--time-model <json>', 'task time model (src/sim/time-model.ts)')
   .option('--concurrency <n>', 'task slots per worker', positiveInt, 1)
   .option('--name <prefix>', 'worker name prefix', 'sim')
+  .option('--harness <kind>', 'light (src/sim/simulated-session.ts) or worker (the real worker with the simulated engine)', 'light')
   .parse()
-  .opts<{ coordinator: string; token: string; count: number; timeModel: string; name: string; concurrency: number }>();
+  .opts<{ coordinator: string; token: string; count: number; timeModel: string; name: string; concurrency: number; harness: string }>();
+if (o.harness !== 'light' && o.harness !== 'worker') throw new Error(`--harness: expected light or worker, got ${JSON.stringify(o.harness)}`);
 
 const time = timeModelSchema.parse(JSON.parse(o.timeModel));
 const log = createLogger('sim-worker');
 log.level = 'warn';
 const workers = Array.from(
   { length: o.count },
-  (_, i) => new Worker({ address: o.coordinator, token: o.token, name: `${o.name}-${i}`, backend: 'simulated', log, concurrency: o.concurrency, createEngine: async (config) => simulatedEngine(config, time, `${o.name}-${i}`) }),
+  (_, i) =>
+    o.harness === 'light'
+      ? new SimulatedWorker({ address: o.coordinator, token: o.token, name: `${o.name}-${i}`, concurrency: o.concurrency, time, log })
+      : new Worker({ address: o.coordinator, token: o.token, name: `${o.name}-${i}`, backend: 'simulated', log, concurrency: o.concurrency, createEngine: async (config) => simulatedEngine(config, time, `${o.name}-${i}`) }),
 );
 const running = workers.map((w) => w.run().catch((err: Error) => log.error({ err: err.message }, 'simulated worker failed')));
 // stdin is a pipe from bench/scale.ts: it closes when the benchmark ends, however it ends (a killed benchmark sends

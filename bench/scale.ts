@@ -44,9 +44,10 @@ const o = new Command()
   .option('--concurrency <n>', 'task slots per simulated worker', '1')
   .option('--aggregation <mode>', 'runtime.aggregation: per-task or per-worker (groups of --concurrency tasks)', 'per-task')
   .option('--stragglers', 'add a row with 1% stragglers 10× slower at the largest worker count', false)
+  .option('--harness <kind>', 'simulated workers: light (src/sim/simulated-session.ts) or worker (the real worker with the simulated engine)', 'light')
   .option('--inline <list>', 'runtime.inlineParametersMaxBytes values, one row each (0 = every version by GetParameters)', '65536')
   .parse()
-  .opts<{ workers: string; models: string; taskMs: string; steps: string; hosts: string; concurrency: string; aggregation: 'per-task' | 'per-worker'; stragglers: boolean; inline: string }>();
+  .opts<{ workers: string; models: string; taskMs: string; steps: string; hosts: string; concurrency: string; aggregation: 'per-task' | 'per-worker'; stragglers: boolean; inline: string; harness: string }>();
 const concurrency = Number(o.concurrency);
 
 const MODELS: Record<string, Pick<RunConfigInput, 'task' | 'model'>> = {
@@ -94,7 +95,7 @@ async function measure(row: Row) {
   const hosts = Math.min(Number(o.hosts), row.workers);
   const children = Array.from({ length: hosts }, (_, h) => {
     const count = Math.floor(row.workers / hosts) + (h < row.workers % hosts ? 1 : 0);
-    const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'scale-workers.ts'), '--coordinator', `127.0.0.1:${port}`, '--token', token, '--count', String(count), '--concurrency', String(concurrency), '--time-model', JSON.stringify(row.time), '--name', `h${h}`], { stdio: ['pipe', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'scale-workers.ts'), '--coordinator', `127.0.0.1:${port}`, '--token', token, '--count', String(count), '--concurrency', String(concurrency), '--time-model', JSON.stringify(row.time), '--name', `h${h}`, '--harness', o.harness], { stdio: ['pipe', 'inherit', 'inherit'] });
     return { child };
   });
   await new Promise<void>((resolve) => {

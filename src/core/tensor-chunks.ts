@@ -59,27 +59,25 @@ export class ChunkAssembler {
   /** Adds one chunk. @throws ProtocolError on a bad dtype, shape, offset or length; NonFiniteError on a NaN/±Inf value. */
   add(chunk: TensorChunkData): void {
     const { name, shape, dtype, offset, totalElements, data } = chunk;
-    // Built only for an error message (this runs for every chunk of every result).
-    const where = () => `${this.what}: tensor ${JSON.stringify(name)}`;
     if (!name) throw new ProtocolError(`${this.what}: chunk without a tensor name`);
-    if (dtype !== 'float32') throw new ProtocolError(`${where()}: dtype ${JSON.stringify(dtype)} is not supported (float32 only)`);
-    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ProtocolError(`${where()}: bad shape [${shape.join(', ')}]`);
+    if (dtype !== 'float32') throw new ProtocolError(`${this.where(name)}: dtype ${JSON.stringify(dtype)} is not supported (float32 only)`);
+    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ProtocolError(`${this.where(name)}: bad shape [${shape.join(', ')}]`);
     if (sizeOfShape(shape) !== totalElements) {
-      throw new ProtocolError(`${where()}: shape [${shape.join(', ')}] has ${sizeOfShape(shape)} elements but the chunk says ${totalElements}`);
+      throw new ProtocolError(`${this.where(name)}: shape [${shape.join(', ')}] has ${sizeOfShape(shape)} elements but the chunk says ${totalElements}`);
     }
-    if (data.byteLength % 4 !== 0) throw new ProtocolError(`${where()}: ${data.byteLength} data bytes is not a whole number of float32 values`);
-    if (data.byteLength > MAX_CHUNK_BYTES) throw new ProtocolError(`${where()}: chunk of ${data.byteLength} bytes exceeds ${MAX_CHUNK_BYTES}`);
+    if (data.byteLength % 4 !== 0) throw new ProtocolError(`${this.where(name)}: ${data.byteLength} data bytes is not a whole number of float32 values`);
+    if (data.byteLength > MAX_CHUNK_BYTES) throw new ProtocolError(`${this.where(name)}: chunk of ${data.byteLength} bytes exceeds ${MAX_CHUNK_BYTES}`);
     let entry = this.tensors.get(name);
     if (!entry) {
-      if (offset !== 0) throw new ProtocolError(`${where()}: first chunk starts at offset ${offset}, expected 0`);
+      if (offset !== 0) throw new ProtocolError(`${this.where(name)}: first chunk starts at offset ${offset}, expected 0`);
       entry = { shape: [...shape], data: new Float32Array(totalElements), filled: 0 };
       this.tensors.set(name, entry);
     } else if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
-      throw new ProtocolError(`${where()}: shape changed between chunks ([${entry.shape.join(', ')}] then [${shape.join(', ')}])`);
+      throw new ProtocolError(`${this.where(name)}: shape changed between chunks ([${entry.shape.join(', ')}] then [${shape.join(', ')}])`);
     }
-    if (offset !== entry.filled) throw new ProtocolError(`${where()}: chunk at offset ${offset}, expected ${entry.filled}`);
+    if (offset !== entry.filled) throw new ProtocolError(`${this.where(name)}: chunk at offset ${offset}, expected ${entry.filled}`);
     const count = data.byteLength / 4;
-    if (offset + count > totalElements) throw new ProtocolError(`${where()}: chunk overruns the tensor (${offset + count} > ${totalElements})`);
+    if (offset + count > totalElements) throw new ProtocolError(`${this.where(name)}: chunk overruns the tensor (${offset + count} > ${totalElements})`);
     // One copy, straight into the tensor (the wire bytes need not be 4-byte aligned), then the finiteness check
     // on the copied values; `filled` only advances when they pass.
     new Uint8Array(entry.data.buffer, entry.data.byteOffset + 4 * offset, data.byteLength).set(data);
@@ -87,9 +85,14 @@ export class ChunkAssembler {
     for (let i = 0; i < count; i++) {
       const v = values[i]!;
       // v − v is 0 for every finite v and NaN for NaN and ±Infinity (faster than Number.isFinite here).
-      if (v - v !== 0) throw new NonFiniteError(`${where()}: value ${v} at index ${offset + i} is not finite`);
+      if (v - v !== 0) throw new NonFiniteError(`${this.where(name)}: value ${v} at index ${offset + i} is not finite`);
     }
     entry.filled += count;
+  }
+
+  /** Where an error is, for its message: built only then (add runs for every chunk of every result). */
+  private where(name: string): string {
+    return `${this.what}: tensor ${JSON.stringify(name)}`;
   }
 
   /** Returns the complete ParamSet. @throws ProtocolError when a tensor is incomplete. */

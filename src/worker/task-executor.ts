@@ -8,12 +8,11 @@
 import type { Logger } from '../core/logger';
 import type { ParamSpec } from '../core/param-set';
 import type { Assignment } from '../wire/proto';
-import { taskSpecFromMessage } from '../wire/task-spec-codec';
 import type { SessionLink } from './coordinator-connection';
 import type { Engine } from './engine';
 import type { ParamCache } from './param-cache';
 import { resultParts } from './result-parts';
-import { trainGroup } from './task-group';
+import { runAssignment } from './run-assignment';
 import { taskKindName, type TaskOutcome, type WorkerObserver } from './worker-observer';
 
 /** Settings of an executor. */
@@ -79,22 +78,7 @@ export class TaskExecutor {
       // Yield once so a cancel that arrived during the fetch is seen.
       await new Promise((r) => setImmediate(r));
       if (this.cancelled.delete(a.assignmentId)) return 'cancelled';
-      let gradient;
-      let metrics;
-      if (a.kind === 'TASK_KIND_TRAIN') {
-        const r = a.group.length > 0 ? await trainGroup(engine, params, a.group.map(taskSpecFromMessage)) : await engine.train(params, taskSpecFromMessage(a.task));
-        gradient = r.gradient;
-        metrics = { queryLoss: r.loss, queryMetric: r.metric };
-      } else if (a.kind === 'TASK_KIND_EVAL') {
-        const r = await engine.evaluate(params, taskSpecFromMessage(a.task), a.evalSteps, a.resetHead);
-        metrics = { evalLoss: r.loss, evalMetric: r.metric, queryLoss: r.loss.at(-1), queryMetric: r.metric.at(-1), chosenSteps: r.chosenSteps };
-      } else if (a.kind === 'TASK_KIND_JOINT') {
-        const r = await engine.joint(params, a.batchSeed, a.batchSize);
-        gradient = r.gradient;
-        metrics = { queryLoss: r.loss, queryMetric: r.metric };
-      } else {
-        throw new Error(`unknown task kind ${a.kind}`);
-      }
+      const { gradient, metrics } = await runAssignment(engine, params, a);
       if (this.cancelled.delete(a.assignmentId)) return 'cancelled';
       const durationSeconds = (performance.now() - started) / 1000;
       for (const part of resultParts(a.assignmentId, gradient, { ...metrics, durationSeconds })) await link.send({ result: part });

@@ -8,6 +8,7 @@ import { loadCheckpoint } from '../../src/checkpoint';
 import { simulatedEngine } from '../../src/sim/simulated-engine';
 import { taskMilliseconds, timeModelSchema } from '../../src/sim/time-model';
 import { Worker } from '../../src/worker/worker';
+import { SimulatedWorker } from '../../src/sim/simulated-session';
 import { tempDir } from '../support/harness';
 
 test('time model: deterministic per task and worker; about the stated fraction of stragglers, each factor × slower, chosen per worker', () => {
@@ -26,8 +27,11 @@ test('time model: deterministic per task and worker; about the stated fraction o
   assert.throws(() => timeModelSchema.parse({ kind: 'fixed', ms: -1 }));
 });
 
-/** A short sinusoid run of the real coordinator with `count` simulated workers (real gRPC); returns the final parameters. */
-async function simulatedRun(count: number, timeModel: object = { kind: 'lognormal', ms: 5 }, speculativeAfter?: number) {
+/**
+ * A short sinusoid run of the real coordinator with `count` simulated workers (real gRPC): the real worker with the
+ * simulated engine, or the light one of bench/scale (`light`); returns the final parameters.
+ */
+async function simulatedRun(count: number, timeModel: object = { kind: 'lognormal', ms: 5 }, speculativeAfter?: number, light?: { inlineParametersMaxBytes: number }) {
   const dir = tempDir();
   const config = parseRunConfig({
     name: 'sim',
@@ -36,7 +40,7 @@ async function simulatedRun(count: number, timeModel: object = { kind: 'lognorma
     algorithm: { name: 'fomaml', metaBatchSize: 6 },
     training: { maxSteps: 3, evalEverySteps: 3, evalTasks: 2, checkpointEverySteps: 3, patience: 10 },
     evaluation: { testTasks: 2, adaptSteps: 1, baselines: ['random'] },
-    runtime: { outDir: join(dir, 'run'), ...(speculativeAfter ? { speculativeAfter } : {}) },
+    runtime: { outDir: join(dir, 'run'), ...(speculativeAfter ? { speculativeAfter } : {}), ...(light ? { inlineParametersMaxBytes: light.inlineParametersMaxBytes } : {}) },
     compression: { enabled: false },
   });
   const log = createLogger('test');
@@ -46,7 +50,11 @@ async function simulatedRun(count: number, timeModel: object = { kind: 'lognorma
   const time = timeModelSchema.parse(timeModel);
   let backups = 0;
   coordinator.dispatcher.on('speculated', () => backups++);
-  const workers = Array.from({ length: count }, (_, i) => new Worker({ address: `127.0.0.1:${port}`, token: 't', name: `sim-${i}`, backend: 'simulated', log, createEngine: async (c) => simulatedEngine(c, time, `sim-${i}`) }));
+  const workers = Array.from({ length: count }, (_, i) =>
+    light
+      ? new SimulatedWorker({ address: `127.0.0.1:${port}`, token: 't', name: `sim-${i}`, time, log })
+      : new Worker({ address: `127.0.0.1:${port}`, token: 't', name: `sim-${i}`, backend: 'simulated', log, createEngine: async (c) => simulatedEngine(c, time, `sim-${i}`) }),
+  );
   const running = workers.map((w) => w.run());
   const summary = await coordinator.run();
   for (const w of workers) w.stop();
@@ -64,6 +72,15 @@ test('simulated workers drive the real coordinator over gRPC; the final paramete
   assert.equal(three.completed, 24);
   assert.ok(three.workers.every((w) => w.tasksCompleted > 0), 'a simulated worker got no task');
   for (const [name, t] of one.params) assert.deepEqual(Array.from(three.params.get(name)!.data), Array.from(t.data), name);
+});
+
+test('the light simulated worker of bench/scale gives the real worker\'s results, with versions inside assignments or fetched', async () => {
+  const real = await simulatedRun(2);
+  for (const inlineParametersMaxBytes of [65_536, 0]) {
+    const light = await simulatedRun(2, undefined, undefined, { inlineParametersMaxBytes });
+    assert.equal(light.completed, 24, `inline ≤ ${inlineParametersMaxBytes}`);
+    for (const [name, t] of real.params) assert.deepEqual(Array.from(light.params.get(name)!.data), Array.from(t.data), `${name}, inline ≤ ${inlineParametersMaxBytes}`);
+  }
 });
 
 test('speculative backups against stragglers leave the final parameters bitwise identical', async () => {
