@@ -15,8 +15,8 @@
  *    `GetParameters` streaming call, (a) through the worker's `ParamCache` (reassembly, shape and finiteness checks)
  *    and (b) counting the received chunks only (the transport alone). Beside it: raw TCP (node:net) on loopback
  *    sending the same bytes in writes of the same size, server and client in this process as for gRPC.
- *    Production chunks are 1 MiB (MAX_CHUNK_BYTES); the 64 KiB rows use a benchmark-only ParamVersions subclass
- *    that chunks finer (the server streams whatever chunks its store holds; no production code changes).
+ *    Production chunks are 1 MiB (MAX_CHUNK_BYTES); the 64 KiB rows give ParamVersions a finer `chunkBytes` (the
+ *    server streams whatever chunks its store holds).
  *
  * Every measurement is repeated (`--repeats`, `--broadcast-repeats`), interleaved so that drifting machine load hits
  * all rows alike; tables show the median and min–max. Broadcast rows also show MB per CPU-second of this process
@@ -310,7 +310,7 @@ async function broadcastTable(): Promise<string> {
 /** Prints table 2 with its legend. */
 function printBroadcast(broadcast: string): void {
   console.log(`\n2. Parameter broadcast on loopback: ${broadcastMib} MiB float32 in 4 tensors, ${broadcastRepeats} transfers per row (after one warm-up), server and`);
-  console.log('   client in this process for gRPC and TCP alike. 1 MiB = the production chunk size; 64 KiB via a benchmark-only ParamVersions subclass.');
+  console.log('   client in this process for gRPC and TCP alike. 1 MiB = the production chunk size; 64 KiB via the chunkBytes option of ParamVersions.');
   console.log('   ÷ TCP: ratio of medians to raw TCP with the same chunk/write size. CPU-s: user + system CPU of this process (both ends),');
   console.log('   which other load on the machine does not change; wall-clock MB/s it does.');
   console.log(broadcast);
