@@ -152,6 +152,12 @@ test('metatrain predict refuses or truncates a text of 200,000 words at once (ha
   const truncated = await runCli(['predict', '--model', model, '--data', long, '--truncate', '--json', '--backend', 'cpu'], {}, 30_000);
   assert.equal(truncated.signal, null, 'finished within 30 s');
   assert.equal(truncated.code, 0, truncated.stderr);
+  // A long text of few words: 8 MB of line feeds, dots and emoji (before: about 40 s to segment, twice).
+  const sparse = join(dir, 'sparse.jsonl');
+  writeFileSync(sparse, `${JSON.stringify({ text: `hello${'\n'.repeat(3_000_000)}${'.'.repeat(3_000_000)}${'😀'.repeat(1_000_000)}world` })}\n`);
+  const read = await runCli(['predict', '--model', model, '--data', sparse, '--json', '--backend', 'cpu'], {}, 20_000);
+  assert.equal(read.signal, null, 'finished within 20 s');
+  assert.equal(read.code, 0, read.stderr);
   const short = join(dir, 'short.jsonl');
   writeFileSync(short, `${JSON.stringify({ text: 'word '.repeat(40) })}\n`);
   const same = await runCli(['predict', '--model', model, '--data', short, '--truncate', '--json', '--backend', 'cpu']);
