@@ -20,6 +20,7 @@ import { boundedInt, pathOption } from './options';
 import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
+import { notOneCheckpoint } from './not-one-checkpoint';
 
 /** Where adaptation starts: a meta-learned checkpoint or a compressed model (int8 weights dequantized). */
 async function loadInitialization(path: string) {
@@ -31,6 +32,8 @@ async function loadInitialization(path: string) {
   }
   const bodyOnly = bodyOnlyCheckpoint(path);
   if (bodyOnly) throw new CheckpointError(`--checkpoint ${path} is ${bodyOnly}: give ${META_INITIALIZATIONS}`);
+  const notOne = notOneCheckpoint(path);
+  if (notOne) throw new CheckpointError(`--checkpoint ${path} ${notOne.problem}: give ${notOne.instead ?? META_INITIALIZATIONS}`);
   const checkpoint = await loadCheckpoint(path);
   if (!checkpoint.extra.config) throw new CheckpointError(`checkpoint ${path} does not record its run config; it was not written by metatrain run`);
   const config = parseRunConfig(checkpoint.extra.config);

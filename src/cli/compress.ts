@@ -14,6 +14,11 @@ import { loadCheckpoint } from '../checkpoint';
 import type { BackendName } from '../model/backend';
 import { formatCompression } from './compression-summary';
 import { backendOption } from './backend-option';
+import { bodyOnlyCheckpoint } from './body-only-checkpoint';
+import { notOneCheckpoint } from './not-one-checkpoint';
+
+/** What --checkpoint takes. */
+const META_TRAINING_CHECKPOINT = 'a meta-training checkpoint (runs/NAME/checkpoints/step-N)';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -25,6 +30,10 @@ export function register(program: Command): void {
     .option('--config <file>', 'run config (YAML) whose compression section to use (default: the config recorded in the checkpoint)')
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; out?: string; config?: string; backend: string }) => {
+      const bodyOnly = bodyOnlyCheckpoint(o.checkpoint);
+      if (bodyOnly) throw new CheckpointError(`--checkpoint ${o.checkpoint} is ${bodyOnly}: give ${META_TRAINING_CHECKPOINT}`);
+      const notOne = notOneCheckpoint(o.checkpoint);
+      if (notOne) throw new CheckpointError(`--checkpoint ${o.checkpoint} ${notOne.problem}: give ${notOne.instead ?? META_TRAINING_CHECKPOINT}`);
       const checkpoint = await loadCheckpoint(o.checkpoint);
       let config;
       if (o.config) config = loadRunConfig(o.config);

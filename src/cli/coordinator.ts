@@ -10,6 +10,7 @@
 import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
 import { assertConfigInputsReadable } from '../core/config-inputs';
+import { assertRunDirectoryPath } from './run-directory-path';
 import { listenHost, serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .action(async (o: { config: string; listen?: string; resume: boolean; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; lingerSeconds?: number }) => {
       const config = loadRunConfig(o.config);
       assertConfigInputsReadable(config);
+      assertRunDirectoryPath(config);
       const tls = tlsFiles(o);
       const token = readToken(o.tokenFile);
       const log = createLogger('coordinator');

@@ -11,6 +11,7 @@ import { loadTextJsonl } from '../tasks/jsonl';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
 import { countOf } from './count-words';
+import { notOneCheckpoint } from './not-one-checkpoint';
 import { pathOption, tableStyle } from './options';
 
 /** Probabilities shown per text in the table (all of them are in `--json`). */
@@ -27,6 +28,8 @@ function checkModelDir(dir: string): void {
   if (isAdaptedModelDir(dir)) return;
   const bodyOnly = bodyOnlyCheckpoint(dir);
   if (bodyOnly) throw new Error(`--model ${dir} is ${bodyOnly}: adapt ${META_INITIALIZATIONS} with metatrain adapt, then predict with its --out`);
+  const notOne = notOneCheckpoint(dir);
+  if (notOne?.instead) throw new Error(`--model ${dir} ${notOne.problem}, and not an adapted model: adapt ${notOne.instead} with metatrain adapt --checkpoint, then predict with its --out`);
   const isInit = existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, COMPRESSED_MODEL_FILE));
   throw new Error(
     isInit

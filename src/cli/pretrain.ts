@@ -4,6 +4,7 @@ import { pathOption } from './options';
 import { loadRunConfig, parseRunConfig } from '../core/config';
 import { initBackend } from '../model/backend';
 import { assertConfigInputsReadable } from '../core/config-inputs';
+import { assertRunDirectoryPath } from './run-directory-path';
 import { backendOption } from './backend-option';
 import { onStopSignals, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
@@ -20,6 +21,7 @@ export function register(program: Command): void {
       const base = loadRunConfig(file);
       const config = parseRunConfig({ ...base, runtime: { ...base.runtime, ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) } });
       assertConfigInputsReadable(config);
+      assertRunDirectoryPath(config, o.out);
       await initBackend(config.runtime.backend);
       let stopping = false;
       const signals = onStopSignals(

@@ -42,6 +42,19 @@ export function makeDirectorySync(path: string, options: MakeDirectoryOptions = 
   }
 }
 
+/**
+ * The first level of `path` (itself or a parent) that exists and is not a directory, which would make creating
+ * `path` fail with ENOTDIR or EEXIST; undefined when there is none. Creates nothing.
+ */
+export function fileInTheWay(path: string): string | undefined {
+  for (const dir of levelsOf(path)) {
+    const existing = statSync(dir, { throwIfNoEntry: false });
+    if (existing === undefined) return undefined;
+    if (!existing.isDirectory()) return dir;
+  }
+  return undefined;
+}
+
 /** `/a/b/c` → `['/a', '/a/b', '/a/b/c']` (the root itself is never created). */
 function levelsOf(path: string): string[] {
   const levels: string[] = [];

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { echoJson } from '../core/echo-value';
 import { DatasetError } from '../core/errors';
+import { decodeUtf8, describeUtf8Problem } from '../core/utf8-text';
 import type { LabelledCorpus } from './text-corpus';
 
 /** One labelled example as written in the file. */
@@ -26,7 +27,8 @@ export interface LabelledExample {
 export const MAX_REPORTED_LINES = 20;
 
 /**
- * Reads and validates a JSONL file of labelled examples. Blank (whitespace-only) lines are skipped; a UTF-8
+ * Reads and validates a JSONL file of labelled examples. The file must be UTF-8 (other bytes are refused at the
+ * first one's line, not decoded as U+FFFD). Blank (whitespace-only) lines are skipped; a UTF-8
  * byte-order mark and CRLF line ends are accepted; fields other than `text` and `label` are ignored.
  * @returns the examples in file order.
  * @throws DatasetError with the file and the 1-based line number when a line is not JSON, not an object, has
@@ -58,12 +60,15 @@ export function loadTextJsonl(path: string): TextLine[] {
 }
 
 function readJsonl(path: string, labelRequired: boolean): TextLine[] {
-  let content: string;
+  let bytes: Buffer;
   try {
-    content = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new DatasetError(path, `cannot read: ${(err as Error).message}`, undefined, { cause: err });
   }
+  const decoded = decodeUtf8(bytes);
+  if ('problem' in decoded) throw new DatasetError(path, describeUtf8Problem(decoded.problem), decoded.problem.utf16 ? undefined : decoded.problem.line);
+  const content = decoded.text;
   const examples: TextLine[] = [];
   const bad: DatasetError[] = [];
   /** The first line of each label name, with the JSON type its label had there. */

@@ -121,7 +121,7 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
   }
   const notCkpt = await runCli(['adapt', '--checkpoint', dir, '--data', good, '--out', join(dir, 'o4')]);
   assert.equal(notCkpt.code, 1);
-  assert.match(notCkpt.stderr, /manifest\.json/);
+  assert.match(notCkpt.stderr, /is a run directory, not a checkpoint/);
   for (const o of ['o1', 'o2', 'o3', 'o4', 'o5', 'o6']) assert.equal(existsSync(join(dir, o)), false, `${o} was written`);
 });
 
@@ -219,6 +219,45 @@ test('adapt and predict refuse a checkpoint of an encoder body only (MLM pretrai
     const predict = await runCli(['predict', '--model', from, '--text', 'hello', '--backend', 'cpu']);
     assert.equal(predict.code, 1, predict.stdout);
     assert.match(predict.stderr, new RegExp(`--model ${from} ${what.source}: adapt a meta-training checkpoint`));
+    // Before: compress said "was written by another config (hash …)" of a pretraining checkpoint.
+    const compress = await runCli(['compress', '--checkpoint', from, '--out', join(dir, 'out'), '--backend', 'cpu']);
+    assert.equal(compress.code, 1, compress.stdout);
+    assert.match(compress.stderr, new RegExp(`--checkpoint ${from} ${what.source}: give a meta-training checkpoint \\(runs/NAME/checkpoints/step-N\\)`));
   }
   assert.equal(existsSync(join(dir, 'out')), false);
+});
+
+test('adapt, compress and predict pointed at a run directory, its checkpoints directory, a directory without a checkpoint or a file say what to give instead', async () => {
+  // Before: adapt and compress said only "checkpoint DIR: missing manifest.json" (or "cannot read manifest.json (ENOTDIR)").
+  const dir = tempDir();
+  const ckpt = await checkpoint(dir);
+  const data = jsonl(dir, 'u.jsonl', ['a', 'b', 'c'], 3);
+  const store = join(dir, 'checkpoints');
+  const empty = join(dir, 'empty');
+  mkdirSync(empty);
+  const give = 'a meta-training checkpoint \\(runs/NAME/checkpoints/step-N\\)';
+  const cases: Array<[string, string]> = [
+    [store, `is a directory of checkpoints, not one checkpoint: give one of them, e.g. ${ckpt} \\(the newest\\)`],
+    [dir, `is a run directory, not a checkpoint: give one of its checkpoints, e.g. ${ckpt} \\(the newest\\)`],
+    [empty, `holds no checkpoint \\(no manifest\\.json\\): give ${give}`],
+    [data, `is a file, not a checkpoint directory: give ${give}`],
+  ];
+  for (const [from, message] of cases) {
+    const adapt = await runCli(['adapt', '--checkpoint', from, '--data', data, '--out', join(dir, 'out'), '--backend', 'cpu']);
+    assert.equal(adapt.code, 1, adapt.stdout);
+    assert.match(adapt.stderr, new RegExp(`^metatrain: --checkpoint ${from} ${message}`));
+    const compress = await runCli(['compress', '--checkpoint', from, '--out', join(dir, 'compressed'), '--backend', 'cpu']);
+    assert.equal(compress.code, 1, compress.stdout);
+    assert.match(compress.stderr, new RegExp(`^metatrain: --checkpoint ${from} ${message}`));
+  }
+  // best.json chooses the step suggested; predict says to adapt it first.
+  writeFileSync(join(store, 'best.json'), `${JSON.stringify({ step: 1, dir: 'step-00000001' })}\n`);
+  mkdirSync(join(store, 'step-00000002'));
+  const predict = await runCli(['predict', '--model', store, '--text', 'hello', '--backend', 'cpu']);
+  assert.equal(predict.code, 1, predict.stdout);
+  assert.match(predict.stderr, new RegExp(`--model ${store} is a directory of checkpoints, not one checkpoint, and not an adapted model: adapt one of them, e.g. ${ckpt} \\(the best, per best\\.json\\) with metatrain adapt --checkpoint`));
+  const missing = await runCli(['compress', '--checkpoint', join(dir, 'nope'), '--backend', 'cpu']);
+  assert.match(missing.stderr, /--checkpoint .*nope does not exist: give a meta-training checkpoint/);
+  assert.equal(existsSync(join(dir, 'out')), false);
+  assert.equal(existsSync(join(dir, 'compressed')), false);
 });

@@ -30,3 +30,26 @@ test('every command taking --out fails promptly, naming the directory, when it c
     assert.match(r.stderr, new RegExp(`metatrain: cannot create directory ${out}[:/].*/proc does not accept new entries`), name);
   }
 });
+
+test('run, pretrain and coordinator refuse a run directory where a file is in the way, naming --out or runtime.outDir, before anything starts', async () => {
+  // Before: "ENOTDIR: not a directory, scandir 'FILE/checkpoints'" (run, coordinator) or ".../pretrained" (pretrain),
+  // pretrain after reading its data.
+  const dir = tempDir();
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'not a directory\n');
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  const inFile = writeConfig(dir, sinusoidConfig(dir, { runtime: { outDir: join(file, 'run') } }), 'in-file.yaml');
+  const pretraining = writeConfig(dir, { name: 'pt', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0 }, pretraining: { steps: 1 } }, 'pretrain.yaml');
+  const cases: Array<[string[], string]> = [
+    [['run', config, '--backend', 'cpu', '--out', file], `--out ${file}`],
+    [['run', config, '--backend', 'cpu', '--out', join(file, 'x', 'y')], `--out ${join(file, 'x', 'y')}`],
+    [['pretrain', pretraining, '--backend', 'cpu', '--out', join(file, 'x')], `--out ${join(file, 'x')}`],
+    [['coordinator', '--config', inFile, '--listen', '127.0.0.1:0'], `runtime.outDir ${join(file, 'run')}`],
+  ];
+  for (const [args, source] of cases) {
+    const r = await runCli(args, { METATRAIN_TOKEN: 'secret' }, PROMPTLY_MS);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.stderr, `metatrain: ${source}: ${file} is a file, not a directory; give a directory path for the run\n`);
+    assert.equal(r.stdout, '');
+  }
+});

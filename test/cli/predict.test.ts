@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAdaptedModel } from '../../src/meta/adapted-model';
 import { predict } from '../../src/meta/predict';
@@ -79,7 +79,7 @@ test('metatrain predict refuses bad input with errors that name it', async () =>
   const long = 'a much longer text than the model reads';
   const cases: Array<[string[], RegExp]> = [
     [['--model', join(dir, 'nope'), '--text', 'hi'], /--model .*nope: no such directory/],
-    [['--model', join(dir, 'checkpoints'), '--text', 'hi'], /not an adapted model \(no adapted\.json\)/],
+    [['--model', join(dir, 'checkpoints'), '--text', 'hi'], /checkpoints is a directory of checkpoints, not one checkpoint, and not an adapted model: adapt one of them/],
     [['--model', model], /give exactly one of --text and --data/],
     [['--model', model, '--text', 'hi', '--data', empty], /give exactly one of --text and --data/],
     [['--model', model, '--data', empty], /empty\.jsonl: no examples: the file is empty/],
@@ -93,9 +93,10 @@ test('metatrain predict refuses bad input with errors that name it', async () =>
     assert.match(r.stderr, message);
     assert.equal(r.stdout, '', 'nothing printed on stdout');
   }
-  // A file of binary bytes: every bad line echoed escaped and cut, no raw control byte on the terminal.
+  // A file of control characters (C0 and C1, as UTF-8): every bad line echoed escaped and cut, no raw control
+  // character on the terminal.
   const binary = join(dir, 'binary.jsonl');
-  writeFileSync(binary, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)));
+  writeFileSync(binary, String.fromCharCode(...Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)));
   for (const command of [['predict', '--model', model], ['adapt', '--checkpoint', ckpt, '--out', join(dir, 'never')]]) {
     const r = await runCli([...command, '--data', binary, '--backend', 'cpu']);
     assert.equal(r.code, 1, r.stdout);
@@ -151,8 +152,46 @@ test('metatrain predict refuses or truncates a text of 200,000 words at once (ha
   const truncated = await runCli(['predict', '--model', model, '--data', long, '--truncate', '--json', '--backend', 'cpu'], {}, 30_000);
   assert.equal(truncated.signal, null, 'finished within 30 s');
   assert.equal(truncated.code, 0, truncated.stderr);
+  // A long text of few words: 8 MB of line feeds, dots and emoji (before: about 40 s to segment, twice).
+  const sparse = join(dir, 'sparse.jsonl');
+  writeFileSync(sparse, `${JSON.stringify({ text: `hello${'\n'.repeat(3_000_000)}${'.'.repeat(3_000_000)}${'😀'.repeat(1_000_000)}world` })}\n`);
+  const read = await runCli(['predict', '--model', model, '--data', sparse, '--json', '--backend', 'cpu'], {}, 20_000);
+  assert.equal(read.signal, null, 'finished within 20 s');
+  assert.equal(read.code, 0, read.stderr);
   const short = join(dir, 'short.jsonl');
   writeFileSync(short, `${JSON.stringify({ text: 'word '.repeat(40) })}\n`);
   const same = await runCli(['predict', '--model', model, '--data', short, '--truncate', '--json', '--backend', 'cpu']);
   assert.deepEqual(parseLines(truncated.stdout), parseLines(same.stdout), 'the first 24 tokens decide, as for a short text with the same start');
+});
+
+test('predict, adapt and a jsonl run refuse a file that is not UTF-8 (Latin-1, UTF-16, binary) in one line naming the file, line and byte', async () => {
+  // Before: a Latin-1 file was read with every accented letter turned into U+FFFD, and adapted on ("caf� na�ve");
+  // UTF-16 and binary files gave 20 lines of escaped bytes, each "not valid JSON".
+  const dir = tempDir();
+  const { model, ckpt } = await adapted(dir);
+  const latin1 = join(dir, 'latin1.jsonl');
+  const rows = ['a', 'b', 'c'].flatMap((label) => [1, 2, 3].map((i) => `{"text": "caf\u00e9 na\u00efve ${label} ${i}", "label": "${label}"}\n`));
+  writeFileSync(latin1, Buffer.from(`{"text": "plain", "label": "a"}\n${rows.join('')}`, 'latin1'));
+  const utf16 = join(dir, 'utf16.jsonl');
+  writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(rows.join(''), 'utf16le')]));
+  const binary = join(dir, 'binary.jsonl');
+  writeFileSync(binary, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)));
+  const config = join(dir, 'run.yaml');
+  const runDir = join(dir, 'runs', 'latin');
+  writeFileSync(config, `name: latin\ntask: { family: jsonl, path: latin1.jsonl, ways: 2, shots: 1, queryShots: 1 }\nmodel: { kind: transformer, layers: 0 }\nruntime: { outDir: ${runDir} }\n`);
+  const cases: Array<[string[], RegExp]> = [
+    [['predict', '--model', model, '--data', latin1], /^metatrain: \S*latin1\.jsonl:2: not UTF-8 text: byte 0xE9 \(byte 14 of the line\) is not valid UTF-8 \(9 lines of the file have such bytes\); save the file as UTF-8/],
+    [['adapt', '--checkpoint', ckpt, '--data', latin1, '--out', join(dir, 'out')], /^metatrain: \S*latin1\.jsonl:2: not UTF-8 text: byte 0xE9/],
+    [['run', config, '--workers', '1'], /^metatrain: \S*latin1\.jsonl:2: not UTF-8 text: byte 0xE9/],
+    [['predict', '--model', model, '--data', utf16], /^metatrain: \S*utf16\.jsonl: is UTF-16 text \(it starts with a UTF-16 byte-order mark\), not UTF-8: save it as UTF-8\n$/],
+    [['adapt', '--checkpoint', ckpt, '--data', binary, '--out', join(dir, 'out')], /^metatrain: \S*binary\.jsonl:1: not UTF-8 text: byte 0x83 \(byte 2 of the line\)/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli([...args, '--backend', 'cpu']);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  }
+  assert.equal(existsSync(join(dir, 'out')), false);
+  assert.equal(existsSync(runDir), false, 'no run directory');
 });

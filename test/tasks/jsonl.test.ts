@@ -57,9 +57,10 @@ test('bad lines are DatasetErrors naming the file, the 1-based line and what is 
   }
 });
 
-test('a binary file is reported with each bad line echoed escaped and cut: no raw control bytes reach the terminal', () => {
-  // A line of 500 control characters in a string, then every byte value ten times (the newline byte splits lines).
-  const bytes = Buffer.from(Array.from({ length: 2560 }, (_, i) => (i * 131) % 256));
+test('a file of control characters is reported with each bad line echoed escaped and cut: no raw control character reaches the terminal', () => {
+  // A line of 500 control characters in a string, then every character U+0000..U+00FF ten times, as UTF-8 (C0 and
+  // C1 controls; the line feed splits lines). Bytes that are not UTF-8 are refused before: src/core/utf8-text.ts.
+  const bytes = Buffer.from(String.fromCharCode(...Array.from({ length: 2560 }, (_, i) => (i * 131) % 256)), 'utf8');
   const path = join(dir, 'binary.jsonl');
   writeFileSync(path, Buffer.concat([Buffer.from(`"${'\u0001'.repeat(500)}\n`), bytes]));
   assert.throws(

@@ -1,0 +1,17 @@
+/** The run directory's path checked before `run`, `pretrain` or `coordinator` creates anything (--out, runtime.outDir). */
+import { runDir, type RunConfig } from '../core/config';
+import { fileInTheWay } from '../core/make-directory';
+
+/**
+ * Checks that the run directory of `config` can be a directory: neither it nor a parent is a file.
+ * @param out The `--out` flag's value when given (it set `runtime.outDir`): the error names it, else `runtime.outDir` or the default.
+ * @throws Error naming the flag or field, the file in the way and what to give.
+ */
+export function assertRunDirectoryPath(config: RunConfig, out?: string): void {
+  const file = fileInTheWay(runDir(config));
+  if (file === undefined) return;
+  const dir = runDir(config);
+  if (out !== undefined) throw new Error(`--out ${out}: ${file} is a file, not a directory; give a directory path for the run`);
+  if (config.runtime.outDir !== undefined) throw new Error(`runtime.outDir ${config.runtime.outDir}: ${file} is a file, not a directory; give a directory path for the run`);
+  throw new Error(`the run directory ${dir} cannot be created: ${file} is a file, not a directory; move it, or give another directory with --out or runtime.outDir`);
+}

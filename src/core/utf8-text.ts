@@ -1,0 +1,88 @@
+/**
+ * Strict UTF-8 decoding of a text file's bytes (the WHATWG decoder in fatal mode): bytes that are not UTF-8 are an
+ * error naming where they are, instead of turning silently into U+FFFD (a Latin-1 "café" read as "caf�").
+ */
+import { isUtf8 } from 'node:buffer';
+
+/** Where a text's bytes stop being UTF-8. */
+export interface Utf8Problem {
+  /** 1-based line of the first bad byte. */
+  readonly line: number;
+  /** 1-based position of that byte in its line, in bytes. */
+  readonly byteInLine: number;
+  /** The byte's value, 0..255. */
+  readonly byte: number;
+  /** Lines holding bytes that are not UTF-8. */
+  readonly badLines: number;
+  /** The bytes start with a UTF-16 byte-order mark (FF FE or FE FF). */
+  readonly utf16: boolean;
+}
+
+/** The result of {@link decodeUtf8}: the text, or where its bytes are not UTF-8. */
+export type Utf8Decoded = { readonly text: string } | { readonly problem: Utf8Problem };
+
+/** Decodes `bytes` as UTF-8 (a leading byte-order mark dropped), or says where the first byte that is not UTF-8 is. */
+export function decodeUtf8(bytes: Uint8Array): Utf8Decoded {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return { problem: locate(bytes) };
+  }
+}
+
+/** A one-line description of `problem`, e.g. "not UTF-8 text: byte 0xE9 (the 4th of line 1) …", with the fix. */
+export function describeUtf8Problem(problem: Utf8Problem): string {
+  if (problem.utf16) return 'is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8: save it as UTF-8';
+  const lines = problem.badLines === 1 ? '1 line of the file has' : `${problem.badLines} lines of the file have`;
+  return (
+    `not UTF-8 text: byte 0x${problem.byte.toString(16).toUpperCase().padStart(2, '0')} (byte ${problem.byteInLine} of the line) is not valid UTF-8 (${lines} such bytes); ` +
+    'save the file as UTF-8 (from Latin-1 or Windows-1252: iconv -f WINDOWS-1252 -t UTF-8)'
+  );
+}
+
+function locate(bytes: Uint8Array): Utf8Problem {
+  const utf16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+  // A line feed (0x0A) never occurs inside a UTF-8 sequence, so lines can be checked one by one.
+  let first: { line: number; bytes: Uint8Array } | undefined;
+  let badLines = 0;
+  let line = 0;
+  for (let start = 0; start <= bytes.length; ) {
+    line++;
+    const feed = bytes.indexOf(0x0a, start);
+    const end = feed === -1 ? bytes.length : feed;
+    const text = bytes.subarray(start, end);
+    if (!isUtf8(text)) {
+      badLines++;
+      first ??= { line, bytes: text };
+    }
+    start = end + 1;
+  }
+  const at = first ? firstBadByte(first.bytes) : 0;
+  return { line: first?.line ?? 1, byteInLine: at + 1, byte: first?.bytes[at] ?? 0, badLines, utf16 };
+}
+
+/**
+ * Index of the byte that starts the first invalid sequence of `bytes` (which are not UTF-8): the longest prefix a
+ * streaming decoder accepts ends inside or right before that sequence; its start is the end of the longest whole
+ * UTF-8 prefix at most 3 bytes before.
+ */
+function firstBadByte(bytes: Uint8Array): number {
+  const accepts = (n: number) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let lo = 0;
+  let hi = bytes.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (accepts(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  let start = lo;
+  while (start > 0 && !isUtf8(bytes.subarray(0, start))) start--;
+  return start;
+}
