@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { ignoreClosedReader } from '../core/closed-reader';
 import { packageFile } from '../core/package-root';
 import { register as registerRun } from './run';
 import { register as registerCoordinator } from './coordinator';
@@ -19,6 +20,10 @@ import { register as registerLaunch } from './launch';
 import { register as registerScale } from './scale';
 import { register as registerStatus } from './status';
 import { register as registerStop } from './stop';
+
+// `metatrain … | head`: output after the reader has gone is dropped, and the command carries on (src/core/closed-reader.ts).
+ignoreClosedReader(process.stdout);
+ignoreClosedReader(process.stderr);
 
 const program = new Command('metatrain')
   .description('Distributed meta-training (MAML family) of few-shot Transformers, with compression and Kubernetes deployment')

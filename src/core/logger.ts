@@ -4,6 +4,7 @@
  */
 import { dirname } from 'node:path';
 import pino from 'pino';
+import { ignoreClosedReader } from './closed-reader';
 import { makeDirectorySync } from './make-directory';
 
 /** The logger type used across metatrain. */
@@ -20,5 +21,6 @@ export function createLogger(component: string, file?: string): Logger {
   const level = process.env.METATRAIN_LOG_LEVEL ?? 'info';
   if (file) makeDirectorySync(dirname(file));
   const destination = file ? pino.destination({ dest: file, sync: true }) : pino.destination(2);
+  if (!file) ignoreClosedReader(destination);
   return pino({ level, base: { component, pid: process.pid } }, destination);
 }
