@@ -21,6 +21,7 @@ import { openRunBus } from '../bus/run-bus';
 import { writeRunReport } from '../report';
 import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { listenAddress, readToken, seconds, tlsFiles } from './options';
+import { assertModelInitFits } from '../pretrain/pretrained-body';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -41,6 +42,7 @@ export function register(program: Command): void {
       assertRunDirectoryPath(config);
       const tls = tlsFiles(o);
       const token = readToken(o.tokenFile);
+      await assertModelInitFits(config);
       const log = createLogger('coordinator');
       for (const warning of runtimeWarnings(config.runtime)) process.stderr.write(`warning: ${warning}\n`);
       const metricsPort = config.runtime.metricsPort;

@@ -23,6 +23,7 @@ import { backendOption } from './backend-option';
 import { countOf } from './count-words';
 import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
+import { assertModelInitFits } from '../pretrain/pretrained-body';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -48,6 +49,7 @@ export function register(program: Command): void {
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
       // new run must not start over an earlier one's checkpoints.
       await assertRunDirectoryFits(config, o.resume);
+      await assertModelInitFits(config);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);
       // One stop handler for the whole command: it ends pretraining after its current step, or meta-training.

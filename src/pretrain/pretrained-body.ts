@@ -49,6 +49,17 @@ export function initPretrainingParams(model: ModelConfig, seed: number): ParamSe
 const TOKENIZER_FIELDS = ['kind', 'tokenizer', 'hashBuckets', 'wordBigrams'] as const;
 
 /**
+ * Checks a `model.init` checkpoint directory before a run starts any process or writes anything, as
+ * {@link loadPretrainedBody} does when meta-training starts (so that a directory that is not a compatible checkpoint
+ * fails in a second, not after the workers started); nothing for `random`, or for `pretrained`, whose checkpoint the
+ * run writes first.
+ * @throws CheckpointError as {@link loadPretrainedBody}.
+ */
+export async function assertModelInitFits(config: RunConfig): Promise<void> {
+  if (config.model.init !== 'random' && config.model.init !== 'pretrained') await loadPretrainedBody(config);
+}
+
+/**
  * Reads the pretrained body `config.model.init` names: a checkpoint directory (`…/step-NNNNNNNN`, holding
  * manifest.json) or a directory of checkpoints (`<run dir>/pretrained`), whose best.json names the one to use.
  * @returns undefined for `model.init: random`.

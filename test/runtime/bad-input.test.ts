@@ -171,6 +171,21 @@ test('run, pretrain and coordinator refuse a missing input path before any proce
   assert.ok(!existsSync(join(dir, 'run')), 'no run directory is created');
 });
 
+test('run and coordinator refuse a model.init directory that is not a checkpoint before any process starts', async () => {
+  // Before: the run directory was created and the workers started, then meta-training failed on the checkpoint.
+  const dir = tempDir();
+  const empty = join(dir, 'not-a-checkpoint');
+  mkdirSync(empty);
+  const config = { ...sinusoidConfig(dir), task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0, dModel: 8, init: empty }, algorithm: { name: 'fomaml' } };
+  const file = writeConfig(dir, config as never, 'init.yaml');
+  for (const args of [['run', file], ['coordinator', '--config', file]]) {
+    const result = await runCli(args, { METATRAIN_TOKEN: TOKEN }, 60_000);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /model\.init: .*not-a-checkpoint holds no checkpoint/, args[0]);
+  }
+  assert.ok(!existsSync(join(dir, 'run')), 'no run directory is created');
+});
+
 test('a path flag over the limits is refused naming the flag, its value cut to 80 characters', async () => {
   const dir = tempDir();
   const long = join(dir, 'x'.repeat(5000));
