@@ -55,7 +55,9 @@ export function register(program: Command): void {
       const coordinator = new Coordinator({ config, token, tls, resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport });
       bus?.forward(coordinator.events);
       coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
-      const port = await coordinator.start(o.listen);
+      const port = await coordinator.start(o.listen).catch((err: Error) => {
+        throw new Error(`${o.listen === undefined ? 'runtime.listen' : '--listen'}: ${err.message}`);
+      });
       log.info({ port }, 'listening');
       const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status() }));
       if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz, /status');

@@ -30,6 +30,15 @@ export const FIRST_BYTES_TIMEOUT_MS = 10_000;
 /** What a plaintext client at a TLS coordinator is told. */
 export const PLAINTEXT_REFUSED = 'this coordinator requires TLS with a client certificate: start the worker with --tls-ca, --tls-cert and --tls-key (certificates signed by the coordinator\'s CA)';
 
+/** Why a listening socket could not be bound, by error code (listen(2), getaddrinfo(3)). */
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: 'the port is in use (another coordinator, or another service; port 0 picks a free one)',
+  EADDRNOTAVAIL: 'the host is not an address of this machine (0.0.0.0 listens on all of them)',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved (DNS unavailable)',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+};
+
 /** Settings of {@link GrpcListener}. */
 export interface GrpcListenerOptions {
   /** The server of the run's calls; it gets only connections with the right security (and certificate). */
@@ -76,7 +85,8 @@ export class GrpcListener {
   /**
    * Binds `host:port` (`[v6]:port` too; port 0 = any free port).
    * @returns the bound port.
-   * @throws Error (EADDRINUSE, EACCES, a malformed address) when it cannot be bound.
+   * @throws Error `cannot listen on ADDRESS: WHY (CODE)` when it cannot be bound (a port in use, a host that is not
+   *   this machine's or does not resolve, a privileged port), or on a malformed address.
    */
   listen(address: string): Promise<number> {
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
@@ -84,9 +94,10 @@ export class GrpcListener {
       return Promise.reject(new Error(`listen address ${JSON.stringify(address)}: expected host:port with a port from 0 to 65535, 0 = any free port`));
     }
     return new Promise((resolve, reject) => {
-      this.net.once('error', reject);
+      const failed = (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${address}: ${LISTEN_FAILURES[err.code ?? ''] ?? err.message} (${err.code ?? 'error'})`, { cause: err }));
+      this.net.once('error', failed);
       this.net.listen(port, listenHost(address), () => {
-        this.net.off('error', reject);
+        this.net.off('error', failed);
         resolve((this.net.address() as AddressInfo).port);
       });
     });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { parseRunConfig } from '../../src/core/config';
@@ -184,6 +185,17 @@ test('run and coordinator refuse a model.init directory that is not a checkpoint
     assert.match(result.stderr, /model\.init: .*not-a-checkpoint holds no checkpoint/, args[0]);
   }
   assert.ok(!existsSync(join(dir, 'run')), 'no run directory is created');
+});
+
+test('a coordinator that cannot listen names the flag, the address and why', async () => {
+  const dir = tempDir();
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const address = `127.0.0.1:${(busy.address() as AddressInfo).port}`;
+  const result = await runCli(['coordinator', '--config', writeConfig(dir, sinusoidConfig(dir)), '--listen', address], { METATRAIN_TOKEN: TOKEN }, 60_000);
+  busy.close();
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`--listen: cannot listen on ${address}: the port is in use .*\\(EADDRINUSE\\)`));
 });
 
 test('a path flag over the limits is refused naming the flag, its value cut to 80 characters', async () => {
