@@ -139,7 +139,7 @@ export class CheckpointStore {
   }
 
   /** The step best.json points to, or undefined when there is none. @throws CheckpointError when it is malformed. */
-  private async bestStep(): Promise<number | undefined> {
+  async bestStep(): Promise<number | undefined> {
     let text: string;
     try {
       text = await readFile(join(this.dir, BEST_FILE), 'utf8');

@@ -32,7 +32,7 @@ async function loadInitialization(path: string) {
   }
   const bodyOnly = bodyOnlyCheckpoint(path);
   if (bodyOnly) throw new CheckpointError(`--checkpoint ${path} is ${bodyOnly}: give ${META_INITIALIZATIONS}`);
-  const notOne = notOneCheckpoint(path);
+  const notOne = await notOneCheckpoint(path);
   if (notOne) throw new CheckpointError(`--checkpoint ${path} ${notOne.problem}: give ${notOne.instead ?? META_INITIALIZATIONS}`);
   const checkpoint = await loadCheckpoint(path);
   if (!checkpoint.extra.config) throw new CheckpointError(`checkpoint ${path} does not record its run config; it was not written by metatrain run`);

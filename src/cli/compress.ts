@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .action(async (o: { checkpoint: string; out?: string; config?: string; backend: string }) => {
       const bodyOnly = bodyOnlyCheckpoint(o.checkpoint);
       if (bodyOnly) throw new CheckpointError(`--checkpoint ${o.checkpoint} is ${bodyOnly}: give ${META_TRAINING_CHECKPOINT}`);
-      const notOne = notOneCheckpoint(o.checkpoint);
+      const notOne = await notOneCheckpoint(o.checkpoint);
       if (notOne) throw new CheckpointError(`--checkpoint ${o.checkpoint} ${notOne.problem}: give ${notOne.instead ?? META_TRAINING_CHECKPOINT}`);
       const checkpoint = await loadCheckpoint(o.checkpoint);
       let config;

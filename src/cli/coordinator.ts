@@ -21,7 +21,7 @@ import { openRunBus } from '../bus/run-bus';
 import { writeRunReport } from '../report';
 import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { listenAddress, readToken, seconds, tlsFiles } from './options';
-import { assertModelInitFits } from '../pretrain/pretrained-body';
+import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -42,7 +42,7 @@ export function register(program: Command): void {
       assertRunDirectoryPath(config);
       const tls = tlsFiles(o);
       const token = readToken(o.tokenFile);
-      await assertModelInitFits(config);
+      const pretrained = await loadModelInitBeforeStart(config);
       const log = createLogger('coordinator');
       for (const warning of runtimeWarnings(config.runtime)) process.stderr.write(`warning: ${warning}\n`);
       const metricsPort = config.runtime.metricsPort;
@@ -52,7 +52,7 @@ export function register(program: Command): void {
       const pods = await watchWorkerPods(config.runtime.workers, log, (message) => {
         if (coordinator.dispatcher.workerCount === 0) log.warn(message);
       });
-      const coordinator = new Coordinator({ config, token, tls, resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport });
+      const coordinator = new Coordinator({ config, token, tls, resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport, pretrained });
       bus?.forward(coordinator.events);
       coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
       const port = await coordinator.start(o.listen).catch((err: Error) => {

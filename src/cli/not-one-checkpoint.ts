@@ -3,9 +3,9 @@
  * `predict --model`) is when it is not one: a file, a run's `checkpoints` directory, a run directory, or a directory
  * with no checkpoint at all; with the checkpoint to give instead when there is one (the best, else the newest).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BEST_FILE, MANIFEST_FILE, parseStepDirName } from '../checkpoint';
+import { BEST_FILE, CheckpointStore, MANIFEST_FILE } from '../checkpoint';
 
 /** The checkpoints directory inside a run directory (`runs/NAME/checkpoints`). */
 const RUN_CHECKPOINTS = 'checkpoints';
@@ -22,7 +22,7 @@ export interface NotOneCheckpoint {
  * Why `dir` is not one checkpoint ({@link NotOneCheckpoint}); undefined when `dir` holds a manifest.json (loading
  * it reports any other problem).
  */
-export function notOneCheckpoint(dir: string): NotOneCheckpoint | undefined {
+export async function notOneCheckpoint(dir: string): Promise<NotOneCheckpoint | undefined> {
   let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
@@ -31,38 +31,23 @@ export function notOneCheckpoint(dir: string): NotOneCheckpoint | undefined {
   }
   if (!isDir) return { problem: 'is a file, not a checkpoint directory' };
   if (existsSync(join(dir, MANIFEST_FILE))) return undefined;
-  const inside = chosenStep(dir);
+  const inside = await chosenStep(dir);
   if (inside) return { problem: 'is a directory of checkpoints, not one checkpoint', instead: `one of them, e.g. ${inside}` };
-  const inRun = chosenStep(join(dir, RUN_CHECKPOINTS));
+  const inRun = await chosenStep(join(dir, RUN_CHECKPOINTS));
   if (inRun) return { problem: 'is a run directory, not a checkpoint', instead: `one of its checkpoints, e.g. ${inRun}` };
   return { problem: `holds no checkpoint (no ${MANIFEST_FILE})` };
 }
 
 /**
- * The checkpoint of the store `dir` to suggest, with why: the one best.json names when it exists, else the newest
- * `step-N`; undefined when `dir` holds no `step-N` directory (or is unreadable).
+ * The checkpoint of the store `dir` to suggest, with why: the one best.json names when it is valid and present,
+ * else the newest; undefined when `dir` holds no checkpoint (or is unreadable).
  */
-function chosenStep(dir: string): string | undefined {
-  let steps: string[];
-  try {
-    steps = readdirSync(dir)
-      .filter((n) => parseStepDirName(n) !== undefined)
-      .sort();
-  } catch {
-    return undefined;
-  }
+async function chosenStep(dir: string): Promise<string | undefined> {
+  const store = new CheckpointStore(dir, { keep: 1 });
+  const steps = await store.list().catch(() => []);
   if (steps.length === 0) return undefined;
-  const best = bestStepDir(dir);
-  if (best !== undefined && steps.includes(best)) return `${join(dir, best)} (the best, per ${BEST_FILE})`;
-  return `${join(dir, steps.at(-1)!)} (the newest)`;
-}
-
-/** The `dir` field of `dir`/best.json, or undefined when it is missing or malformed. */
-function bestStepDir(dir: string): string | undefined {
-  try {
-    const best = (JSON.parse(readFileSync(join(dir, BEST_FILE), 'utf8')) as { dir?: unknown } | null)?.dir;
-    return typeof best === 'string' ? best : undefined;
-  } catch {
-    return undefined;
-  }
+  const best = await store.bestStep().catch(() => undefined);
+  const bestEntry = steps.find((e) => e.step === best);
+  if (bestEntry) return `${bestEntry.path} (the best, per ${BEST_FILE})`;
+  return `${steps.at(-1)!.path} (the newest)`;
 }

@@ -22,13 +22,13 @@ const SHOWN_LABELS = 3;
  * (those must be adapted to labels first) or a checkpoint of an encoder body only (pretraining, import-hf).
  * @throws Error naming the directory.
  */
-function checkModelDir(dir: string): void {
+async function checkModelDir(dir: string): Promise<void> {
   if (!existsSync(dir)) throw new Error(`--model ${dir}: no such directory`);
   if (!statSync(dir).isDirectory()) throw new Error(`--model ${dir}: not a directory`);
   if (isAdaptedModelDir(dir)) return;
   const bodyOnly = bodyOnlyCheckpoint(dir);
   if (bodyOnly) throw new Error(`--model ${dir} is ${bodyOnly}: adapt ${META_INITIALIZATIONS} with metatrain adapt, then predict with its --out`);
-  const notOne = notOneCheckpoint(dir);
+  const notOne = await notOneCheckpoint(dir);
   if (notOne?.instead) throw new Error(`--model ${dir} ${notOne.problem}, and not an adapted model: adapt ${notOne.instead} with metatrain adapt --checkpoint, then predict with its --out`);
   const isInit = existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, COMPRESSED_MODEL_FILE));
   throw new Error(
@@ -72,7 +72,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object per text: line or index, label, probability, probabilities of every label', false)
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { model: string; text?: string[]; data?: string; truncate: boolean; json: boolean; backend: string }) => {
-      checkModelDir(o.model);
+      await checkModelDir(o.model);
       const { texts, source, labels } = textsOf(o);
       const adapted = loadAdaptedModel(o.model);
       await initBackend(o.backend as BackendName);

@@ -23,7 +23,7 @@ import { backendOption } from './backend-option';
 import { countOf } from './count-words';
 import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
-import { assertModelInitFits } from '../pretrain/pretrained-body';
+import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -49,7 +49,7 @@ export function register(program: Command): void {
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
       // new run must not start over an earlier one's checkpoints.
       await assertRunDirectoryFits(config, o.resume);
-      await assertModelInitFits(config);
+      const pretrained = await loadModelInitBeforeStart(config);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);
       // One stop handler for the whole command: it ends pretraining after its current step, or meta-training.
@@ -71,7 +71,7 @@ export function register(program: Command): void {
           process.exit(signalExitCode(signals.received ?? 'SIGINT'));
         }
       }
-      cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds, writeReport: writeRunReport });
+      cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds, writeReport: writeRunReport, pretrained });
       const stopProgress = showProgress(cluster.coordinator.events, taskMetric(config));
       const port = await cluster.start();
       process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${countOf(config.runtime.workers, `${config.runtime.backend} worker`)}, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);

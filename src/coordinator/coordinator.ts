@@ -32,6 +32,7 @@ import { assertTransition, isFinal, type RunPhase } from './run-phase';
 import { writeSummary, type RunSummary } from '../summary';
 import { TaskDispatcher } from './task-dispatcher';
 import { trainTransferBaseline } from './transfer-baseline';
+import type { PretrainedBody } from '../pretrain/pretrained-body';
 import type { WorkItem, WorkMetrics } from './work-item';
 import { compressionJobId, type JobQueue } from '../bus/job-queue';
 import { assertWelcomeFits } from './message-size';
@@ -66,6 +67,11 @@ export interface CoordinatorOptions {
    * to check the data before it creates anything (the local cluster, before its log directory). @default built here
    */
   family?: TaskFamily;
+  /**
+   * The body of the `model.init` checkpoint, when the caller read it first to check it before creating anything
+   * (`loadModelInitBeforeStart`, src/pretrain/pretrained-body.ts). @default read when meta-training starts
+   */
+  pretrained?: PretrainedBody;
 }
 
 /**
@@ -176,7 +182,7 @@ export class Coordinator {
     };
     try {
       this.setPhase('training', 'meta-training');
-      const trained = await metaTrain(ctx, this.o.resume);
+      const trained = await metaTrain(ctx, this.o.resume, this.o.pretrained);
       const trainedAt = performance.now();
       if (trained.reason === 'converged') this.events.emit('converged', { step: trained.step, bestStep: trained.bestStep });
       const checkpoint = trained.bestCheckpoint || this.last.checkpoint;
@@ -195,7 +201,7 @@ export class Coordinator {
         inits.push({ name: 'random', version: 'random', paramKind: 'meta', resetHead: false });
       }
       if (baselines.includes('transfer') && this.family.classCount('train') > 0) {
-        const transfer = await trainTransferBaseline(ctx);
+        const transfer = await trainTransferBaseline(ctx, trained.pretrained);
         inits.push({ name: 'transfer', version: transfer.version, paramKind: 'joint', resetHead: true });
       }
       const baselinesAt = performance.now();

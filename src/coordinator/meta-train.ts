@@ -112,11 +112,12 @@ async function validate(ctx: RunContext, version: string, step: number): Promise
  *   CheckpointError when resuming from a checkpoint of another config, or when starting afresh (no `resume`)
  *   where checkpoints already exist (nothing is overwritten), or when the `model.init` checkpoint is missing or
  *   does not fit the model.
+ * @param pretrained the `model.init` body when the caller has read it already; @default read here
  */
-export async function metaTrain(ctx: RunContext, resume: boolean): Promise<MetaTrainResult> {
+export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: PretrainedBody): Promise<MetaTrainResult> {
   const { config, family, dispatcher, versions, store, log, events } = ctx;
   const { training, algorithm } = config;
-  const pretrained = await loadPretrainedBody(config);
+  pretrained ??= await loadPretrainedBody(config);
   const seeded = initMetaParams(config, family.outputs, deriveSeed(config.seed, 'init'));
   let params = pretrained ? withPretrainedBody(seeded, pretrained) : seeded;
   if (pretrained) log.info({ path: pretrained.path, step: pretrained.step }, 'meta-initialization body from the pretrained checkpoint');

@@ -9,11 +9,11 @@ import { chunkParamSet, MAX_CHUNK_BYTES, type TensorChunkData } from '../core/te
 import type { ParamSet } from '../core/param-set';
 import { encodeChunk, type EncodedChunk } from '../wire/pre-encoded';
 
+/** A published version: its wire chunks (views of the published ParamSet) until their first encoding, then only that. */
 interface Version {
-  params: ParamSet;
-  chunks: TensorChunkData[];
   bytes: number;
-  /** The protobuf encoding of `chunks(name)`, made on the first fetch. */
+  chunks?: TensorChunkData[];
+  /** The protobuf encoding of the chunks, made on the first fetch. */
   encoded?: EncodedChunk[];
 }
 
@@ -35,7 +35,7 @@ export class ParamVersions {
     const chunks = chunkParamSet(params, this.chunkBytes);
     const bytes = chunks.reduce((a, c) => a + c.data.byteLength, 0);
     this.versions.delete(name);
-    this.versions.set(name, { params, chunks, bytes });
+    this.versions.set(name, { chunks, bytes });
     const prefix = name.split('/')[0]!;
     const same = [...this.versions.keys()].filter((k) => k.split('/')[0] === prefix);
     for (const old of same.slice(0, Math.max(0, same.length - this.keepPerPrefix))) this.versions.delete(old);
@@ -46,7 +46,10 @@ export class ParamVersions {
   encoded(name: string): readonly EncodedChunk[] | undefined {
     const v = this.versions.get(name);
     if (!v) return undefined;
-    v.encoded ??= v.chunks.map(encodeChunk);
+    if (!v.encoded) {
+      v.encoded = v.chunks!.map(encodeChunk);
+      delete v.chunks;
+    }
     return v.encoded;
   }
 

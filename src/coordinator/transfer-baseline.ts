@@ -10,7 +10,7 @@ import { deriveSeed } from '../core/rng';
 import { specOf, type ParamSet } from '../core/param-set';
 import { initParams } from '../model/architecture';
 import { Adam } from '../meta/adam';
-import { loadPretrainedBody, withPretrainedBody } from '../pretrain/pretrained-body';
+import { withPretrainedBody, type PretrainedBody } from '../pretrain/pretrained-body';
 import { meanGradient } from './aggregate';
 import type { RunContext } from './run-context';
 import type { WorkItem } from './work-item';
@@ -29,13 +29,14 @@ export function transferVersion(step: number): string {
 /**
  * Trains the transfer baseline for `evaluation.transferSteps` steps of `algorithm.metaBatchSize` batches.
  * @returns the final parameters (head: one output per meta-train class) and their version name.
- * @throws RunFailedError when a batch fails `maxAttempts` times; CheckpointError as `loadPretrainedBody`.
+ * @param pretrained the `model.init` body meta-training started from (MetaTrainResult.pretrained), undefined for
+ *   `model.init: random`.
+ * @throws RunFailedError when a batch fails `maxAttempts` times.
  */
-export async function trainTransferBaseline(ctx: RunContext): Promise<{ params: ParamSet; version: string }> {
+export async function trainTransferBaseline(ctx: RunContext, pretrained: PretrainedBody | undefined): Promise<{ params: ParamSet; version: string }> {
   const { config, family, dispatcher, versions, events } = ctx;
   const classes = family.classCount('train');
   const seeded = initParams(config.model, classes, deriveSeed(config.seed, 'transfer-init'));
-  const pretrained = await loadPretrainedBody(config);
   let params = pretrained ? withPretrainedBody(seeded, pretrained) : seeded;
   const adam = new Adam(specOf(params), { lr: config.algorithm.outerLr });
   const total = config.evaluation.transferSteps;

@@ -1,5 +1,5 @@
 /**
- * Strict UTF-8 decoding of a text file's bytes (the WHATWG decoder in fatal mode): bytes that are not UTF-8 are an
+ * Strict UTF-8 decoding of a text file's bytes (checked with Node's `isUtf8`, decoded by the WHATWG decoder): bytes that are not UTF-8 are an
  * error naming where they are, instead of turning silently into U+FFFD (a Latin-1 "café" read as "caf�").
  */
 import { isUtf8 } from 'node:buffer';
@@ -23,11 +23,7 @@ export type Utf8Decoded = { readonly text: string } | { readonly problem: Utf8Pr
 
 /** Decodes `bytes` as UTF-8 (a leading byte-order mark dropped), or says where the first byte that is not UTF-8 is. */
 export function decodeUtf8(bytes: Uint8Array): Utf8Decoded {
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
-  } catch {
-    return { problem: locate(bytes) };
-  }
+  return isUtf8(bytes) ? { text: new TextDecoder('utf-8').decode(bytes) } : { problem: locate(bytes) };
 }
 
 /** A one-line description of `problem`, e.g. "not UTF-8 text: byte 0xE9 (the 4th of line 1) …", with the fix. */

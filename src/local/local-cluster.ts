@@ -41,6 +41,8 @@ export interface LocalClusterOptions {
   lingerMs?: number;
   /** Writes the run's report before the run's final phase (see `CoordinatorOptions.writeReport`). @default no report */
   writeReport?: CoordinatorOptions['writeReport'];
+  /** The `model.init` body, when the caller read it first (see `CoordinatorOptions.pretrained`). @default read by the coordinator */
+  pretrained?: CoordinatorOptions['pretrained'];
 }
 
 /** A coordinator plus worker processes on loopback. */
@@ -73,7 +75,7 @@ export class LocalCluster {
     this.logDir = join(runDir(o.config), 'logs');
     this.log = createLogger('coordinator', join(this.logDir, 'coordinator.log'));
     this.registry = createMetricsRegistry({ run: o.config.name });
-    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry, compressionQueue: this.queue, writeReport: o.writeReport, family });
+    this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry, compressionQueue: this.queue, writeReport: o.writeReport, family, pretrained: o.pretrained });
   }
 
   /** Where the cluster is in its lifecycle (./local-cluster-state.ts). */

@@ -49,14 +49,15 @@ export function initPretrainingParams(model: ModelConfig, seed: number): ParamSe
 const TOKENIZER_FIELDS = ['kind', 'tokenizer', 'hashBuckets', 'wordBigrams'] as const;
 
 /**
- * Checks a `model.init` checkpoint directory before a run starts any process or writes anything, as
- * {@link loadPretrainedBody} does when meta-training starts (so that a directory that is not a compatible checkpoint
- * fails in a second, not after the workers started); nothing for `random`, or for `pretrained`, whose checkpoint the
- * run writes first.
+ * Reads (and so checks) a `model.init` checkpoint before a run starts any process or writes anything, so that a
+ * directory that is not a compatible checkpoint fails in a second, not after the workers started; the caller hands
+ * the body to the coordinator (`CoordinatorOptions.pretrained`), which then does not read it again.
+ * @returns the body as {@link loadPretrainedBody}; undefined for `random`, and for `pretrained`, whose checkpoint
+ *   the run writes first.
  * @throws CheckpointError as {@link loadPretrainedBody}.
  */
-export async function assertModelInitFits(config: RunConfig): Promise<void> {
-  if (config.model.init !== 'random' && config.model.init !== 'pretrained') await loadPretrainedBody(config);
+export async function loadModelInitBeforeStart(config: RunConfig): Promise<PretrainedBody | undefined> {
+  return config.model.init === 'pretrained' ? undefined : loadPretrainedBody(config);
 }
 
 /**

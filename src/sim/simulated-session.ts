@@ -13,7 +13,7 @@ import { paramSet } from '../core/param-set';
 import type { Logger } from '../core/logger';
 import { CoordinatorConnection, type SessionHandler, type SessionLink } from '../worker/coordinator-connection';
 import type { Engine } from '../worker/engine';
-import { resultParts } from '../worker/result-parts';
+import { sendFailure, sendResult } from '../worker/result-parts';
 import { runAssignment } from '../worker/run-assignment';
 import type { Assignment } from '../wire/proto';
 import { simulatedEngine } from './simulated-engine';
@@ -85,13 +85,12 @@ export class SimulatedWorker {
       const started = performance.now();
       try {
         await parameters(a, link);
-        const { gradient, metrics } = await runAssignment(engine, none, a);
+        const outcome = await runAssignment(engine, none, a);
         if (cancelled.delete(a.assignmentId)) return;
-        const durationSeconds = (performance.now() - started) / 1000;
-        for (const part of resultParts(a.assignmentId, gradient, { ...metrics, durationSeconds })) await link.send({ result: part });
+        await sendResult(link, a.assignmentId, outcome, started);
         this.tasksCompleted++;
       } catch (err) {
-        await link.send({ failure: { assignmentId: a.assignmentId, message: (err as Error).message } }).catch(() => undefined);
+        await sendFailure(link, a.assignmentId, err);
       }
     };
 

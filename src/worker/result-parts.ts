@@ -10,6 +10,8 @@ import type { ParamSet } from '../core/param-set';
 import { chunkParamSet, MAX_CHUNK_BYTES } from '../core/tensor-chunks';
 import type { ResultPart } from '../wire/generated/metatrain/v1/ResultPart';
 import type { TaskMetrics } from '../wire/generated/metatrain/v1/TaskMetrics';
+import type { SessionLink } from './coordinator-connection';
+import type { AssignmentOutcome } from './run-assignment';
 
 /**
  * The result parts of one task, in sending order.
@@ -21,4 +23,19 @@ export function resultParts(assignmentId: string, gradient: ParamSet | undefined
   const bytes = chunks.reduce((sum, chunk) => sum + chunk.data.byteLength, 0);
   if (bytes <= MAX_CHUNK_BYTES) return [{ assignmentId, gradient: chunks, final: true, metrics }];
   return [...chunks.map((chunk) => ({ assignmentId, gradient: [chunk], final: false })), { assignmentId, final: true, metrics }];
+}
+
+/**
+ * Sends a finished task's result parts on the session's link, in order, with its duration in the metrics.
+ * @param started `performance.now()` when the task was taken up (ms).
+ * @throws Error `stream closed` when the session ended meanwhile (SessionLink.send).
+ */
+export async function sendResult(link: SessionLink, assignmentId: string, outcome: AssignmentOutcome, started: number): Promise<void> {
+  const durationSeconds = (performance.now() - started) / 1000;
+  for (const part of resultParts(assignmentId, outcome.gradient, { ...outcome.metrics, durationSeconds })) await link.send({ result: part });
+}
+
+/** Tells the coordinator that a task failed, with the error's message; a session that has ended is ignored (never rejects). */
+export async function sendFailure(link: SessionLink, assignmentId: string, err: unknown): Promise<void> {
+  await link.send({ failure: { assignmentId, message: (err as Error).message } }).catch(() => undefined);
 }

@@ -11,7 +11,7 @@ import type { Assignment } from '../wire/proto';
 import type { SessionLink } from './coordinator-connection';
 import type { Engine } from './engine';
 import type { ParamCache } from './param-cache';
-import { resultParts } from './result-parts';
+import { sendFailure, sendResult } from './result-parts';
 import { runAssignment } from './run-assignment';
 import { taskKindName, type TaskOutcome, type WorkerObserver } from './worker-observer';
 
@@ -78,15 +78,14 @@ export class TaskExecutor {
       // Yield once so a cancel that arrived during the fetch is seen.
       await new Promise((r) => setImmediate(r));
       if (this.cancelled.delete(a.assignmentId)) return 'cancelled';
-      const { gradient, metrics } = await runAssignment(engine, params, a);
+      const outcome = await runAssignment(engine, params, a);
       if (this.cancelled.delete(a.assignmentId)) return 'cancelled';
-      const durationSeconds = (performance.now() - started) / 1000;
-      for (const part of resultParts(a.assignmentId, gradient, { ...metrics, durationSeconds })) await link.send({ result: part });
+      await sendResult(link, a.assignmentId, outcome, started);
       this.o.onSucceeded?.();
       return 'succeeded';
     } catch (err) {
       this.o.log.warn({ assignment: a.assignmentId, err: (err as Error).message }, 'task failed');
-      await link.send({ failure: { assignmentId: a.assignmentId, message: (err as Error).message } }).catch(() => undefined);
+      await sendFailure(link, a.assignmentId, err);
       return 'failed';
     }
   }
