@@ -16,7 +16,9 @@
  *    and (b) counting the received chunks only (the transport alone). Beside it: raw TCP (node:net) on loopback
  *    sending the same bytes in writes of the same size, server and client in this process as for gRPC.
  *    Production chunks are 1 MiB (MAX_CHUNK_BYTES); the 64 KiB rows give ParamVersions a finer `chunkBytes` (the
- *    server streams whatever chunks its store holds).
+ *    server streams whatever chunks its store holds). Each `--allocator` runs in child processes of its own, since
+ *    glibc reads its settings at process start: `default` (glibc's defaults) and `tuned` (GLIBC_TUNABLES as the
+ *    images and local workers set it, src/core/malloc-tunables.ts), alternating over `--broadcast-rounds` rounds.
  *
  * Every measurement is repeated (`--repeats`, `--broadcast-repeats`), interleaved so that drifting machine load hits
  * all rows alike; tables show the median and min–max. Broadcast rows also show MB per CPU-second of this process
@@ -24,8 +26,9 @@
  *
  * Needs `npm run build` first (worker processes run bin/metatrain.js → dist/).
  * Run: npx tsx bench/runtime.ts [--backend cpu|wasm] [--steps 200] [--warmup 5] [--repeats 3] [--broadcast-mib 64]
- *        [--broadcast-repeats 15] [--broadcast-only]
+ *        [--broadcast-repeats 15] [--broadcast-rounds 2] [--allocator default,tuned] [--broadcast-only]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -51,6 +54,7 @@ import { createTfjsEngine } from '../src/worker/tfjs-engine';
 import { channelCredentials, tokenMetadata } from '../src/wire/credentials';
 import { FLOW_CONTROL_WINDOW_BYTES, MAX_MESSAGE_BYTES, metatrainProto, type CoordinatorClient } from '../src/wire/proto';
 import { positiveInt } from '../src/cli/options';
+import { MALLOC_TUNABLES } from '../src/core/malloc-tunables';
 
 const META_BATCH = 25;
 const SMALL_CHUNK_BYTES = 64 << 10;
@@ -63,14 +67,21 @@ const options = new Command()
   .option('--repeats <n>', 'runs of each training configuration', positiveInt, 3)
   .option('--broadcast-mib <n>', 'size of the broadcast ParamSet in MiB (float32, 4 tensors)', positiveInt, 64)
   .option('--broadcast-repeats <n>', 'transfers per broadcast row', positiveInt, 15)
+  .option('--broadcast-rounds <n>', 'child processes per allocator, alternating; the transfers of a row are split among them', positiveInt, 2)
+  .option('--allocator <list>', 'malloc settings of the broadcast processes: default (glibc defaults) and/or tuned (src/core/malloc-tunables.ts)', 'default,tuned')
   .option('--broadcast-only', 'measure the parameter broadcast (table 2) only', false)
+  .option('--broadcast-child <repeats>', '(internal) measure the broadcast rows in this process and print them as JSON', positiveInt)
   .parse()
-  .opts<{ backend: string; steps: number; warmup: number; repeats: number; broadcastMib: number; broadcastRepeats: number; broadcastOnly: boolean }>();
+  .opts<{ backend: string; steps: number; warmup: number; repeats: number; broadcastMib: number; broadcastRepeats: number; broadcastRounds: number; allocator: string; broadcastOnly: boolean; broadcastChild?: number }>();
 
 if (options.backend !== 'cpu' && options.backend !== 'wasm') throw new Error(`--backend must be cpu or wasm, got ${JSON.stringify(options.backend)}`);
 const backend: BackendName = options.backend;
 const otherBackend: BackendName = backend === 'cpu' ? 'wasm' : 'cpu';
 const { steps, warmup, repeats, broadcastMib, broadcastRepeats } = options;
+/** GLIBC_TUNABLES of the broadcast child processes, by `--allocator` name (undefined: unset). */
+const ALLOCATORS: Record<string, string | undefined> = { default: undefined, tuned: MALLOC_TUNABLES };
+const allocators = options.allocator.split(',');
+for (const a of allocators) if (!(a in ALLOCATORS)) throw new Error(`--allocator: unknown ${JSON.stringify(a)} (expected default and/or tuned)`);
 
 const scratch = mkdtempSync(join(tmpdir(), 'metatrain-bench-runtime-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
@@ -256,8 +267,16 @@ interface Transfer {
   once(): Promise<number>;
 }
 
-/** Runs part 2; returns the printed table. */
-async function broadcastTable(): Promise<string> {
+/** What a broadcast child measured per row: seconds and CPU seconds of each transfer. */
+interface MeasuredRow {
+  label: string;
+  chunkBytes: number;
+  seconds: number[];
+  cpuSeconds: number[];
+}
+
+/** The broadcast rows, each measured `transfers` times (interleaved, after one warm-up) in this process. */
+async function measureBroadcast(transfersPerRow: number): Promise<MeasuredRow[]> {
   const params = broadcastParams(broadcastMib);
   const bytes = broadcastMib << 20;
   const fine = await broadcastServer(new ParamVersions(2, SMALL_CHUNK_BYTES), params);
@@ -274,16 +293,15 @@ async function broadcastTable(): Promise<string> {
     { label: 'gRPC GetParameters, chunks counted only', chunkBytes: SMALL_CHUNK_BYTES, once: () => fetchCountingOnly(fineClient, bytes) },
     { label: 'gRPC GetParameters → worker ParamCache', chunkBytes: SMALL_CHUNK_BYTES, once: () => fetchViaParamCache(fineClient, params) },
   ];
-  const seconds = transfers.map(() => [] as number[]);
-  const cpuSeconds = transfers.map(() => [] as number[]);
+  const rows: MeasuredRow[] = transfers.map((t) => ({ label: t.label, chunkBytes: t.chunkBytes, seconds: [], cpuSeconds: [] }));
   try {
     for (const t of transfers) await t.once(); // warm-up: connections, JIT
-    for (let r = 0; r < broadcastRepeats; r++) {
+    for (let r = 0; r < transfersPerRow; r++) {
       for (const [i, t] of transfers.entries()) {
         const cpuBefore = process.cpuUsage();
-        seconds[i]!.push(await t.once());
+        rows[i]!.seconds.push(await t.once());
         const cpu = process.cpuUsage(cpuBefore);
-        cpuSeconds[i]!.push((cpu.user + cpu.system) / 1e6);
+        rows[i]!.cpuSeconds.push((cpu.user + cpu.system) / 1e6);
       }
     }
   } finally {
@@ -291,17 +309,44 @@ async function broadcastTable(): Promise<string> {
     fineClient.close();
     await Promise.all([production.server.stop(), fine.server.stop(), tcpLarge.close(), tcpSmall.close()]);
   }
-  transfers.forEach((t, i) => log(`broadcast: ${t.label}, ${t.chunkBytes >> 10} KiB: ${seconds[i]!.map((x) => (bytes / 1e6 / x).toFixed(0)).join(' ')} MB/s`));
-  const mbps = seconds.map((s) => spread(s.map((x) => bytes / 1e6 / x)));
-  const mbPerCpuSecond = cpuSeconds.map((s) => spread(s.map((x) => bytes / 1e6 / x)));
+  return rows;
+}
+
+/** Runs part 2 in child processes, `--broadcast-rounds` per allocator, alternating; returns the printed table. */
+function broadcastTable(): string {
+  const bytes = broadcastMib << 20;
+  const perChild = Math.ceil(broadcastRepeats / options.broadcastRounds);
+  const measured = new Map<string, MeasuredRow[]>();
+  for (let round = 0; round < options.broadcastRounds; round++) {
+    for (const allocator of allocators) {
+      const { GLIBC_TUNABLES: _unset, ...env } = process.env;
+      const tunables = ALLOCATORS[allocator];
+      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--broadcast-child', String(perChild), '--broadcast-mib', String(broadcastMib)], {
+        env: tunables === undefined ? env : { ...env, GLIBC_TUNABLES: tunables },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 24,
+      });
+      if (child.status !== 0) throw new Error(`broadcast child (${allocator}) exited with ${child.status ?? child.signal}`);
+      const rows = JSON.parse(child.stdout) as MeasuredRow[];
+      const sofar = measured.get(allocator);
+      if (!sofar) measured.set(allocator, rows);
+      else rows.forEach((row, i) => (sofar[i]!.seconds.push(...row.seconds), sofar[i]!.cpuSeconds.push(...row.cpuSeconds)));
+      rows.forEach((row) => log(`broadcast (${allocator}, round ${round + 1}): ${row.label}, ${row.chunkBytes >> 10} KiB: ${row.seconds.map((x) => (bytes / 1e6 / x).toFixed(0)).join(' ')} MB/s`));
+    }
+  }
   const table = new Table({
-    head: ['transfer', 'chunk', 'MB/s median (min–max)', '÷ TCP', 'MB per CPU-s, median', '÷ TCP'],
+    head: ['allocator', 'transfer', 'chunk', 'MB/s median (min–max)', '÷ TCP', 'MB per CPU-s, median', '÷ TCP'],
     style: { head: [], border: [] },
   });
-  transfers.forEach((t, i) => {
-    const tcp = transfers.findIndex((u) => u.chunkBytes === t.chunkBytes && u.label.startsWith('raw TCP'));
-    table.push([t.label, `${t.chunkBytes >> 10} KiB`, fmtSpread(mbps[i]!), (mbps[i]!.median / mbps[tcp]!.median).toFixed(2), mbPerCpuSecond[i]!.median.toFixed(0), (mbPerCpuSecond[i]!.median / mbPerCpuSecond[tcp]!.median).toFixed(2)]);
-  });
+  for (const [allocator, rows] of measured) {
+    const mbps = rows.map((r) => spread(r.seconds.map((x) => bytes / 1e6 / x)));
+    const mbPerCpuSecond = rows.map((r) => spread(r.cpuSeconds.map((x) => bytes / 1e6 / x)));
+    rows.forEach((row, i) => {
+      const tcp = rows.findIndex((u) => u.chunkBytes === row.chunkBytes && u.label.startsWith('raw TCP'));
+      table.push([allocator, row.label, `${row.chunkBytes >> 10} KiB`, fmtSpread(mbps[i]!), (mbps[i]!.median / mbps[tcp]!.median).toFixed(2), mbPerCpuSecond[i]!.median.toFixed(0), (mbPerCpuSecond[i]!.median / mbPerCpuSecond[tcp]!.median).toFixed(2)]);
+    });
+  }
   return table.toString();
 }
 
@@ -309,18 +354,23 @@ async function broadcastTable(): Promise<string> {
 
 /** Prints table 2 with its legend. */
 function printBroadcast(broadcast: string): void {
-  console.log(`\n2. Parameter broadcast on loopback: ${broadcastMib} MiB float32 in 4 tensors, ${broadcastRepeats} transfers per row (after one warm-up), server and`);
-  console.log('   client in this process for gRPC and TCP alike. 1 MiB = the production chunk size; 64 KiB via the chunkBytes option of ParamVersions.');
-  console.log('   ÷ TCP: ratio of medians to raw TCP with the same chunk/write size. CPU-s: user + system CPU of this process (both ends),');
+  console.log(`\n2. Parameter broadcast on loopback: ${broadcastMib} MiB float32 in 4 tensors, ${broadcastRepeats} transfers per row (after one warm-up per process), server`);
+  console.log(`   and client in one process for gRPC and TCP alike, ${options.broadcastRounds} processes per allocator, alternating. 1 MiB = the production chunk size; 64 KiB via`);
+  console.log('   the chunkBytes option of ParamVersions. Allocator: default = glibc defaults, tuned = GLIBC_TUNABLES of src/core/malloc-tunables.ts.');
+  console.log('   ÷ TCP: ratio of medians to raw TCP with the same chunk/write size, same allocator. CPU-s: user + system CPU of the process (both ends),');
   console.log('   which other load on the machine does not change; wall-clock MB/s it does.');
   console.log(broadcast);
 }
 
 async function main(): Promise<void> {
+  if (options.broadcastChild !== undefined) {
+    process.stdout.write(JSON.stringify(await measureBroadcast(options.broadcastChild)));
+    return;
+  }
   const started = performance.now();
   const loadAtStart = loadavg();
-  log(`broadcast: ${broadcastMib} MiB, ${broadcastRepeats} transfers per row`);
-  const broadcast = await broadcastTable();
+  log(`broadcast: ${broadcastMib} MiB, ${broadcastRepeats} transfers per row, allocators ${allocators.join(', ')}`);
+  const broadcast = broadcastTable();
   if (options.broadcastOnly) {
     printBroadcast(broadcast);
     return;

@@ -18,9 +18,11 @@
  * crossed loopback once. `--aggregation per-worker` runs groups of `--concurrency` tasks per assignment
  * (`runtime.aggregation`, docs/wire.md "Aggregation"). `--stragglers` adds, per model, a row at the
  * largest worker count with 1% of tasks 10× slower, without and with speculative backups (`runtime.speculativeAfter`
- * 0.9). Note: a step with W tasks has a 1 − 0.99^W chance of holding a straggler (92% at 256).
+ * 0.9). Note: a step with W tasks has a 1 − 0.99^W chance of holding a straggler (92% at 256). All processes run
+ * with the malloc settings of src/core/malloc-tunables.ts unless GLIBC_TUNABLES is set (`GLIBC_TUNABLES=` for glibc's
+ * defaults).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,6 +36,15 @@ import { createMetricsRegistry } from '../src/core/metrics';
 import { Coordinator } from '../src/coordinator/coordinator';
 import type { TimeModel } from '../src/sim/time-model';
 import { tableStyle } from '../src/cli/options';
+import { withMallocTunables } from '../src/core/malloc-tunables';
+
+// The coordinator (this process) and the simulated workers' hosts run with the malloc settings of the images and
+// the local cluster's workers (src/core/malloc-tunables.ts). glibc reads them at process start, so this process
+// starts itself again with them; `GLIBC_TUNABLES= npx tsx bench/scale.ts …` measures glibc's defaults instead.
+if (process.env['GLIBC_TUNABLES'] === undefined) {
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: withMallocTunables(process.env) });
+  process.exit(again.status ?? 1);
+}
 
 const o = new Command()
   .option('--workers <list>', 'simulated worker counts', '1,8,64,256,512')
@@ -228,7 +239,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`Coordinator scaling with simulated workers (fixed ${taskMs} ms tasks, ${concurrency} slot(s) per worker, meta-batch = slots, aggregation ${o.aggregation}, ${o.steps} steps per row; CPU shares are of one core)`);
-  console.log(`Raw TCP loopback, measured at the start: ${(loopbackBytesPerSecond / 1e6).toFixed(0)} MB/s; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${cpus().length} cores, shared).`);
+  console.log(`Raw TCP loopback, measured at the start: ${(loopbackBytesPerSecond / 1e6).toFixed(0)} MB/s; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${cpus().length} cores, shared); malloc: ${process.env['GLIBC_TUNABLES'] ? `GLIBC_TUNABLES=${process.env['GLIBC_TUNABLES']}` : 'glibc defaults'}.`);
   console.log(table.toString());
 }
 

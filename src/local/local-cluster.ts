@@ -17,6 +17,7 @@ import { serveHttpEndpoints, type HttpEndpoints } from '../core/http-endpoints';
 import { Lifecycle } from '../core/lifecycle';
 import { createLogger, type Logger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
+import { withMallocTunables } from '../core/malloc-tunables';
 import { packageFile } from '../core/package-root';
 import { Coordinator, type CoordinatorOptions } from '../coordinator/coordinator';
 import { taskFamilyFor } from '../tasks/task-family';
@@ -176,7 +177,7 @@ export class LocalCluster {
     // the run finished would be restarted here.
     const args = [packageFile('bin/metatrain.js'), 'worker', '--coordinator', `127.0.0.1:${this.port}`, '--name', `local-${i}`, '--log-file', join(this.logDir, `worker-${i}.log`), '--max-backoff-ms', '2000', '--keepalive-ms', String(this.o.config.runtime.keepaliveMs), '--concurrency', String(this.o.config.runtime.workerConcurrency), '--exit-with-parent', '--stay-after-run', '--metrics-host', '127.0.0.1', '--metrics-port', String(this.workerMetricsPorts[i])];
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, METATRAIN_TOKEN: this.token },
+      env: withMallocTunables({ ...process.env, METATRAIN_TOKEN: this.token }),
       // stdin is a pipe the worker watches: if this process dies, even by SIGKILL, the worker leaves too.
       stdio: ['pipe', 'ignore', 'pipe'],
     });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MALLOC_TUNABLES } from '../../src/core/malloc-tunables';
 import { POD_USER_ID } from '../../src/k8s/render-workload';
 import { compileDeploySettings, IMAGE_WORKDIR } from '../../src/k8s/settings';
 import { exampleConfig, repoRoot } from './stub/harness';
@@ -88,4 +89,8 @@ test('.dockerignore keeps the build inputs and drops node_modules, dist and gene
   const copied = new Set([...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/)));
   for (const p of copied) assert.ok(!ignored.includes(p), `${p} is copied but ignored`);
   assert.deepEqual([...copied].sort(), ['bin', 'package-lock.json', 'package.json', 'proto', 'src', 'tsconfig.json']);
+});
+
+test('every image sets the malloc tunables of src/core/malloc-tunables.ts (buffers reuse heap memory instead of fresh pages)', () => {
+  for (const name of FINAL) assert.ok(chain(name).includes(`ENV GLIBC_TUNABLES=${MALLOC_TUNABLES}`), `${name} sets GLIBC_TUNABLES`);
 });

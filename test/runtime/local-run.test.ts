@@ -12,6 +12,7 @@ import { createTfjsEngine } from '../../src/worker/tfjs-engine';
 import { LocalCluster } from '../../src/local/local-cluster';
 import { finalParamsBytes, runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
 import type { RunConfigInput } from '../../src/core/config';
+import { MALLOC_TUNABLES } from '../../src/core/malloc-tunables';
 
 test('metatrain run with 2 workers finishes, its checkpoint loads and its summary numbers come from the run', async () => {
   const dir = tempDir();
@@ -98,7 +99,7 @@ test('a jsonl run finds its data beside the config from any directory, and resum
   assert.equal(summary.steps, 4);
 });
 
-test('metatrain run starts its local workers with runtime.workerConcurrency as --concurrency', async () => {
+test('metatrain run starts its local workers with runtime.workerConcurrency as --concurrency and the malloc tunables', async () => {
   const dir = tempDir();
   const cluster = new LocalCluster({ config: parseRunConfig(sinusoidConfig(dir, { runtime: { workers: 1, workerConcurrency: 3 } })), resume: false, lingerMs: 0 });
   try {
@@ -107,6 +108,11 @@ test('metatrain run starts its local workers with runtime.workerConcurrency as -
     while (dispatcher.workerCount < 1) await new Promise((r) => setTimeout(r, 20));
     const capacities = [...dispatcher['workers'].values()].map((w) => w.capacity);
     assert.deepEqual(capacities, [3]);
+    const pid = (cluster['children'] as Array<{ pid?: number } | undefined>)[0]!.pid!;
+    // glibc (2.36) ends the first tunable's value with a NUL in the process's original environment block once it has
+    // read it, so /proc/PID/environ shows GLIBC_TUNABLES up to the first tunable; the value itself was passed whole.
+    const seen = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith('GLIBC_TUNABLES='));
+    assert.ok(seen !== undefined && `GLIBC_TUNABLES=${MALLOC_TUNABLES}`.startsWith(seen) && seen.length > 'GLIBC_TUNABLES='.length, `the worker runs with src/core/malloc-tunables.ts (its environment shows ${seen})`);
   } finally {
     await cluster.close();
   }
