@@ -17,19 +17,24 @@ export function cutPassages(text: string, maxChars: number): string[] {
     throw new RangeError(`cutPassages: maxChars must be a positive integer, got ${maxChars}`);
   }
   const passages: string[] = [];
-  let current = '';
+  // Words are gathered and joined once per passage: `passage += word` would leave each passage a rope of one
+  // string per word (V8 cons strings), millions of small objects that every full garbage collection of a
+  // long-lived corpus has to mark (the SOTU corpus: 3.5 M objects, 30–160 ms per collection).
+  let words: string[] = [];
+  let length = 0;
   for (const word of text.split(/\s+/)) {
     if (word.length === 0) continue;
     const pieces = word.length <= maxChars ? [word] : word.match(new RegExp(`[^]{1,${maxChars}}`, 'g'))!;
     for (const piece of pieces) {
-      if (current.length === 0) current = piece;
-      else if (current.length + 1 + piece.length <= maxChars) current += ` ${piece}`;
-      else {
-        passages.push(current);
-        current = piece;
+      if (length > 0 && length + 1 + piece.length > maxChars) {
+        passages.push(words.join(' '));
+        words = [];
+        length = 0;
       }
+      length += (length > 0 ? 1 : 0) + piece.length;
+      words.push(piece);
     }
   }
-  if (current.length * 2 >= maxChars) passages.push(current);
+  if (length * 2 >= maxChars) passages.push(words.join(' '));
   return passages;
 }
