@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .description('compress a meta-learned checkpoint: distillation, pruning, int8 quantization, ONNX export (one job, in this process)')
     .requiredOption('--checkpoint <dir>', 'checkpoint directory, e.g. runs/NAME/checkpoints/step-00000400', pathOption('--checkpoint'))
     .option('--out <dir>', 'result directory (default: <run dir>/compressed)', pathOption('--out'))
-    .option('--config <file>', 'run config (YAML) whose compression section to use (default: the config recorded in the checkpoint)')
+    .option('--config <file>', 'run config (YAML) whose compression section to use (default: the config recorded in the checkpoint)', pathOption('--config'))
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; out?: string; config?: string; backend: string }) => {
       const bodyOnly = bodyOnlyCheckpoint(o.checkpoint);

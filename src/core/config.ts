@@ -148,12 +148,13 @@ export function parseRunConfig(raw: unknown): RunConfig {
  * Reads and validates a YAML run config file. Sets `runtime.baseDir` to the file's directory (a `runtime.baseDir`
  * written in the file is resolved against it), so that a relative `task.path` names a file beside the config,
  * wherever the command runs.
- * @throws ConfigError when the file cannot be read, is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
+ * @throws ConfigError when the path is empty, the file cannot be read, is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
  *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
  *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`: naming the field, the value
  *   and where it is), or fails validation.
  */
 export function loadRunConfig(file: string): RunConfig {
+  if (file === '') throw new ConfigError('', 'no config file given (the path is empty)');
   const text = readConfigText(file);
   let parsed: ReturnType<typeof parseConfigYaml>;
   try {
