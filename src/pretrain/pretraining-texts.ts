@@ -48,7 +48,7 @@ export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily
     }
     const text = decoded.text;
     const passages = cutPassages(text.replace(/\s+/g, ' ').trim(), config.task.passageChars).filter(keep);
-    texts.push(...passages);
+    for (const passage of passages) texts.push(passage); // not push(...passages): a large file overflows the call stack
     files.push({ path, passages: passages.length });
   }
   return { texts, metaTrain, files };

@@ -41,3 +41,13 @@ test('pretraining.texts: a UTF-8 file (with a byte-order mark) gives its passage
   assert.deepEqual(got.texts, ['café au lait with liberty']);
   assert.equal(got.files[0]!.passages, 1);
 });
+
+test('pretraining.texts: a large file (hundreds of thousands of passages) is read, not a stack overflow', async () => {
+  // Before: texts.push(...passages) threw "Maximum call stack size exceeded" (a 45 MB file at passageChars 256).
+  const dir = tempDir();
+  const line = 'liberty union congress nation people\n'; // 37 characters: one 40-character passage each
+  writeFileSync(join(dir, 'big.txt'), line.repeat(300_000));
+  const got = await pretrainingTexts(config(dir, ['big.txt']), noMetaTrain);
+  assert.equal(got.files[0]!.passages, 300_000);
+  assert.equal(got.texts.length, 300_000);
+});
