@@ -2,12 +2,13 @@
  * `metatrain compress --checkpoint DIR [--out DIR]`: runs one compression job by hand, in this process, and prints
  * its result. The run config comes from the checkpoint (checkpoints record it) or `--config`.
  */
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pathOption } from './options';
 import { compressionJobId } from '../bus/job-queue';
 import { compressJob } from '../compress/compress-job';
-import { committedReport } from '../compress/compression-report';
+import { committedReport, REPORT_FILE } from '../compress/compression-report';
 import { configHash, loadRunConfig, parseRunConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
 import { loadCheckpoint } from '../checkpoint';
@@ -16,9 +17,23 @@ import { formatCompression } from './compression-summary';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint } from './body-only-checkpoint';
 import { notOneCheckpoint } from './not-one-checkpoint';
+import { fileInTheWay } from '../core/make-directory';
 
 /** What --checkpoint takes. */
 const META_TRAINING_CHECKPOINT = 'a meta-training checkpoint (runs/NAME/checkpoints/step-N)';
+
+/**
+ * Why the result cannot be published as `outDir` (in one rename, at the end of the compression), checked before the
+ * compression runs; undefined when it can: `outDir` is missing, an empty directory, or holds a committed result.
+ */
+function outDirProblem(outDir: string): string | undefined {
+  const file = fileInTheWay(outDir);
+  if (file !== undefined) return `${file} is a file, not a directory; give a directory path with --out`;
+  if (!statSync(outDir, { throwIfNoEntry: false })) return undefined;
+  const entries = readdirSync(outDir);
+  if (entries.length === 0 || entries.includes(REPORT_FILE)) return undefined;
+  return `${outDir} already exists and holds other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); choose a new --out directory`;
+}
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -27,7 +42,7 @@ export function register(program: Command): void {
     .description('compress a meta-learned checkpoint: distillation, pruning, int8 quantization, ONNX export (one job, in this process)')
     .requiredOption('--checkpoint <dir>', 'checkpoint directory, e.g. runs/NAME/checkpoints/step-00000400', pathOption('--checkpoint'))
     .option('--out <dir>', 'result directory (default: <run dir>/compressed)', pathOption('--out'))
-    .option('--config <file>', 'run config (YAML) whose compression section to use (default: the config recorded in the checkpoint)')
+    .option('--config <file>', 'run config (YAML) whose compression section to use (default: the config recorded in the checkpoint)', pathOption('--config'))
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; out?: string; config?: string; backend: string }) => {
       const bodyOnly = bodyOnlyCheckpoint(o.checkpoint);
@@ -42,6 +57,8 @@ export function register(program: Command): void {
       // Default: `compressed/` of the run the checkpoint belongs to (<run dir>/checkpoints/step-N), wherever we run from.
       const outDir = resolve(o.out ?? join(dirname(dirname(resolve(o.checkpoint))), 'compressed'));
       const job = { jobId: compressionJobId(config.name, checkpoint.step, configHash(config)), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };
+      const blocked = outDirProblem(outDir);
+      if (blocked) throw new Error(`${o.out !== undefined ? `--out ${o.out}` : `the result directory ${outDir}`}: ${blocked}`);
       const existing = await committedReport(outDir);
       if (existing && existing.jobId !== job.jobId) {
         throw new Error(`${outDir} already holds the compression of ${existing.checkpoint} (step ${existing.step}); choose another --out or remove it`);

@@ -104,13 +104,15 @@ export function tableStyle(): { head?: string[]; border?: string[] } {
 }
 
 /**
- * A parser of a path option such as `--out`: the path as given, refused when over 4096 bytes or with a component
- * over 255 bytes (src/core/path-limits.ts).
- * @throws FlagError naming `flag` and the path cut to 80 characters (not commander's InvalidArgumentError, whose
- *   message would echo the whole value).
+ * A parser of a path option such as `--out`: the path as given, refused when empty (`--out ""`, e.g. an unset
+ * shell variable: resolved, it would name the current directory, or be taken as the option's absence) or over 4096
+ * bytes or with a component over 255 bytes (src/core/path-limits.ts).
+ * @throws InvalidArgumentError for an empty path (commander prefixes the flag); FlagError naming `flag` and the path
+ *   cut to 80 characters for a long one (not commander's InvalidArgumentError, whose message would echo the whole value).
  */
 export function pathOption(flag: string): (value: string) => string {
   return (value: string) => {
+    if (value === '') throw new InvalidArgumentError('expected a path, got an empty string');
     const problem = pathLengthProblem(value);
     if (problem) throw new FlagError(flag, value, `the path ${problem}`);
     return value;

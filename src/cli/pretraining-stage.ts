@@ -40,7 +40,10 @@ export async function runPretrainingStage(config: RunConfig, stopping: () => boo
     },
   });
   bar?.stop();
-  const how = result.resumedFrom === settings.steps ? 'already finished' : result.resumedFrom > 0 ? `resumed from step ${result.resumedFrom}` : 'done';
+  // Stopped by a signal before the last step: not "done" (the caller says how to continue).
+  const resumed = result.resumedFrom > 0 ? `resumed from step ${result.resumedFrom}` : '';
+  const how =
+    result.resumedFrom === settings.steps ? 'already finished' : result.step < settings.steps ? `stopped${resumed ? ` (${resumed})` : ''}` : resumed || 'done';
   out.write(`pretraining ${how}: step ${result.step}/${settings.steps}, checkpoint ${result.path}\n`);
   return result;
 }

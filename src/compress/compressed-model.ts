@@ -78,8 +78,9 @@ export function encodeCompressedModel(c: CompressedModel): Buffer {
         codes.push(v);
       }
     });
-    bitmaps.push(...bitmap);
-    scales.push(...q.scales);
+    // Not push(...): the bitmap of a weight over about a million values would overflow the call stack.
+    for (const b of bitmap) bitmaps.push(b);
+    for (const s of q.scales) scales.push(s);
     layout[name] = {
       shape: [q.shape[0], q.shape[1]],
       axis: q.axis,

@@ -78,8 +78,9 @@ export function personalize(model: Model, metaParams: ParamSet, examples: readon
   for (const label of labels) {
     const mine = rng.shuffle(examples.filter((e) => e.label === label));
     const k = mine.length >= 2 ? Math.max(1, Math.floor(mine.length * fraction)) : 0;
-    held.push(...mine.slice(0, k));
-    train.push(...mine.slice(k));
+    // Not push(...): a label with some 100,000 examples would overflow the call stack.
+    for (const e of mine.slice(0, k)) held.push(e);
+    for (const e of mine.slice(k)) train.push(e);
   }
   if (held.length === 0) throw new DatasetError(source, 'needs at least 2 examples of some label to hold one out and choose the number of steps');
   const maxSteps = options.maxSteps ?? 50;

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolvedPath, type RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
+import { decodeUtf8, describeUtf8Problem } from '../core/utf8-text';
 import { textTokenizerFor } from '../model/text-tokenizer';
 import { cutPassages } from '../tasks/passages';
 import { metaTrainTexts, type TextTaskFamily } from '../tasks/text-corpus';
@@ -22,7 +23,7 @@ export interface PretrainingTexts {
 /**
  * Gathers the pretraining texts of `config` over `family` (its meta-train split).
  * @throws ConfigError at `pretraining.texts[i]` when a file cannot be read (naming the resolved path) or is not
- *   valid UTF-8.
+ *   UTF-8 (naming the line and byte, with the fix: src/core/utf8-text.ts).
  */
 export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily): Promise<PretrainingTexts> {
   const tokenizer = textTokenizerFor(config.model);
@@ -30,18 +31,24 @@ export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily
   const texts = metaTrainTexts(family).filter(keep);
   const metaTrain = texts.length;
   const files: Array<{ path: string; passages: number }> = [];
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   for (const [i, written] of (config.pretraining?.texts ?? []).entries()) {
     const path = resolvedPath(config, written);
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = decoder.decode(await readFile(path));
+      bytes = await readFile(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new ConfigError(`pretraining.texts[${i}]`, code ? `cannot read ${path} (${code})` : `${path} is not valid UTF-8 text`, { cause: err });
+      throw new ConfigError(`pretraining.texts[${i}]`, `cannot read ${path} (${code ?? (err as Error).message})`, { cause: err });
     }
+    // Not a fatal TextDecoder: its TypeError carries a `code` (ERR_ENCODING_INVALID_ENCODED_DATA), which read as a read error.
+    const decoded = decodeUtf8(bytes);
+    if ('problem' in decoded) {
+      const where = decoded.problem.utf16 ? '' : `:${decoded.problem.line}`;
+      throw new ConfigError(`pretraining.texts[${i}]`, `${path}${where}: ${describeUtf8Problem(decoded.problem)}`);
+    }
+    const text = decoded.text;
     const passages = cutPassages(text.replace(/\s+/g, ' ').trim(), config.task.passageChars).filter(keep);
-    texts.push(...passages);
+    for (const passage of passages) texts.push(passage); // not push(...passages): a large file overflows the call stack
     files.push({ path, passages: passages.length });
   }
   return { texts, metaTrain, files };

@@ -52,7 +52,7 @@ export function sotuCorpus(passageChars: number): LabelledCorpus {
       classes.push(address.name);
       examples.push(list);
     }
-    list.push(...cutPassages(address.text, passageChars));
+    for (const passage of cutPassages(address.text, passageChars)) list.push(passage); // a spread of a small passageChars' passages overflows the stack
   }
   const corpus: LabelledCorpus = Object.freeze({ name: 'sotu', classes, examples });
   corpora.set(passageChars, corpus);

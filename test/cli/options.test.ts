@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
-import { boundedInt, milliseconds, portNumber, positiveInt, seconds } from '../../src/cli/options';
+import { boundedInt, milliseconds, pathOption, portNumber, positiveInt, seconds } from '../../src/cli/options';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
@@ -103,4 +103,31 @@ test('--token-file that is missing or empty is refused naming the flag and the f
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.stderr, message);
   }
+});
+
+test('an empty path flag or config path is refused naming the flag, instead of reading as the current directory or as no flag', async () => {
+  // Before: `adapt --out ""` said "<cwd> already exists", `run CONFIG --out ""` ran into runs/NAME as if --out were
+  // absent, `compress --out ""` compressed and then failed renaming over the current directory, `compress --config ""`
+  // used the checkpoint's config, and `run ""` said "cannot read : ENOENT".
+  assert.throws(() => pathOption('--out')(''), (e: Error) => e instanceof InvalidArgumentError && e.message === 'expected a path, got an empty string');
+  assert.equal(pathOption('--out')('out'), 'out');
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  const cases: Array<[string[], string]> = [
+    [['run', config, '--out', ''], '--out <dir>'],
+    [['pretrain', config, '--out', ''], '--out <dir>'],
+    [['adapt', '--checkpoint', dir, '--data', config, '--out', ''], '--out <dir>'],
+    [['adapt', '--checkpoint', dir, '--data', '', '--out', join(dir, 'o')], '--data <file>'],
+    [['compress', '--checkpoint', dir, '--out', ''], '--out <dir>'],
+    [['compress', '--checkpoint', dir, '--config', ''], '--config <file>'],
+    [['predict', '--model', '', '--text', 'hi'], '--model <dir>'],
+  ];
+  for (const [args, flag] of cases) {
+    const r = await runCli(args, {}, 30_000);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.ok(r.stderr.startsWith(`error: option '${flag}' argument '' is invalid. expected a path, got an empty string\n`), `${args.join(' ')}: ${r.stderr}`);
+  }
+  const r = await runCli(['run', ''], {}, 30_000);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr, 'metatrain: invalid config: no config file given (the path is empty)\n');
 });

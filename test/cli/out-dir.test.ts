@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { textRun, writeTeacherCheckpoint } from '../compress/fixtures';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
@@ -52,4 +52,27 @@ test('run, pretrain and coordinator refuse a run directory where a file is in th
     assert.equal(r.stderr, `metatrain: ${source}: ${file} is a file, not a directory; give a directory path for the run\n`);
     assert.equal(r.stdout, '');
   }
+});
+
+test('compress refuses an --out it could not publish to (a file in the way, a directory holding other files) before compressing', async () => {
+  // Before: a file in the way failed with "ENOTDIR: not a directory, open 'FILE/compression.json'", and a directory
+  // holding other files (e.g. `--out .`) failed only after the whole compression, renaming over it (ENOTEMPTY).
+  const dir = tempDir();
+  const checkpoint = await writeTeacherCheckpoint(textRun(dir));
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'not a directory\n');
+  const busy = join(dir, 'busy');
+  mkdirSync(busy);
+  writeFileSync(join(busy, 'notes.txt'), 'keep me\n');
+  const cases: Array<[string, string]> = [
+    [file, `--out ${file}: ${file} is a file, not a directory; give a directory path with --out`],
+    [join(file, 'x'), `--out ${join(file, 'x')}: ${file} is a file, not a directory; give a directory path with --out`],
+    [busy, `--out ${busy}: ${busy} already exists and holds other files (notes.txt); choose a new --out directory`],
+  ];
+  for (const [out, message] of cases) {
+    const r = await runCli(['compress', '--checkpoint', checkpoint, '--backend', 'cpu', '--out', out], {}, PROMPTLY_MS);
+    assert.equal(r.code, 1, `${out}: ${r.stderr}`);
+    assert.equal(r.stderr, `metatrain: ${message}\n`);
+  }
+  assert.deepEqual(readdirSync(busy), ['notes.txt']);
 });

@@ -87,3 +87,25 @@ test('missing or unreadable input paths are refused naming the field and the pat
     assert.throws(() => assertConfigInputsReadable(config({ pretraining: { texts: ['secret.txt'] } })), /pretraining\.texts\.0: .*secret\.txt" is not readable \(permission denied\)/);
   }
 });
+
+test('a config file that holds no mapping (empty, only comments, a list, a scalar) is refused naming the file and what a config is', () => {
+  // Before: "invalid config: Invalid input: expected object, received null (got null)", naming neither the file nor the fix.
+  const cases: Array<[string, string]> = [
+    ['', 'is empty (or only comments)'],
+    ['# nothing yet\n', 'is empty (or only comments)'],
+    ['---\n', 'is empty (or only comments)'],
+    ['- name: demo\n', 'holds a list, not a mapping of fields'],
+    ['hello\n', 'holds a single string ("hello"), not a mapping of fields'],
+    ['42\n', 'holds a single number (42), not a mapping of fields'],
+  ];
+  for (const [text, problem] of cases) {
+    const path = file(text);
+    assert.throws(
+      () => loadRunConfig(path),
+      (e: Error) => e instanceof ConfigError && e.message === `invalid config: ${path} ${problem}: a run config is a mapping with at least name, task (family) and model (kind)`,
+      JSON.stringify(text),
+    );
+  }
+  assert.throws(() => loadRunConfig(''), (e: Error) => e instanceof ConfigError && e.message === 'invalid config: no config file given (the path is empty)');
+  assert.equal(loadRunConfig(file(head)).name, 'demo');
+});
