@@ -102,7 +102,7 @@ export function register(program: Command): void {
         process.stderr.write(`warning: held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% is at chance level for ${labels.length} labels: the adapted model is no better than guessing; more examples per label may help\n`);
       }
       process.stdout.write(
-        `adapted to ${examples.length} examples of ${labels.length} labels: ${countOf(result.steps, 'step')} chosen, held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% on ${result.heldOutExamples} examples\n` +
+        `adapted to ${examples.length} examples of ${labels.length} labels: ${countOf(result.steps, 'step')} chosen, held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% on ${countOf(result.heldOutExamples, 'example')}\n` +
           `wrote ${join(out, ADAPTED_PARAMS_FILE)} and ${join(out, ADAPTED_REPORT_FILE)}\n`,
       );
     });

@@ -44,7 +44,7 @@ export function register(program: Command): void {
       const token = readToken(o.tokenFile);
       const pretrained = await loadModelInitBeforeStart(config);
       const log = createLogger('coordinator');
-      for (const warning of runtimeWarnings(config.runtime)) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of runtimeWarnings(config.runtime, 'coordinator')) process.stderr.write(`warning: ${warning}\n`);
       const metricsPort = config.runtime.metricsPort;
       const registry = metricsPort === undefined ? undefined : createMetricsRegistry({ run: config.name });
       const bus = config.nats ? await openRunBus(config.nats.url, config.name, 'coordinator') : undefined;

@@ -45,7 +45,7 @@ export function register(program: Command): void {
       assertLocalWorkerCount(config.runtime.workers, o.workers ? '--workers' : 'runtime.workers');
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config, o.out);
-      for (const warning of runtimeWarnings(config.runtime)) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of runtimeWarnings(config.runtime, 'run')) process.stderr.write(`warning: ${warning}\n`);
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
       // new run must not start over an earlier one's checkpoints.
       await assertRunDirectoryFits(config, o.resume);

@@ -17,6 +17,9 @@ export const MIN_KEEPALIVE_MS = 1000;
 export const MIN_LEASE_TIMEOUT_MS = 1000;
 
 /** Processes, network and storage. */
+/** `runtime.listen` when the config gives none: a free loopback port. */
+export const DEFAULT_LISTEN = '127.0.0.1:0';
+
 export const runtimeSchema = z
   .object({
     /** Local worker processes started by `metatrain run`. @default 2 */
@@ -57,7 +60,7 @@ export const runtimeSchema = z
      */
     inlineParametersMaxBytes: nonNegativeInt.max(MAX_CHUNK_BYTES, `at most ${MAX_CHUNK_BYTES} bytes (one wire chunk)`).default(65_536),
     /** gRPC listen address of the coordinator (port 0 = any free port). @default 127.0.0.1:0 */
-    listen: z.string().default('127.0.0.1:0'),
+    listen: z.string().default(DEFAULT_LISTEN),
     /** gRPC keepalive ping interval and timeout of the coordinator; at least {@link MIN_KEEPALIVE_MS}. @default 5000 */
     keepaliveMs: timing(MIN_KEEPALIVE_MS, 'ms', 'the coordinator drops a worker that has not answered a keepalive ping within this time').default(5000),
     /** Directory for checkpoints, report and artifacts (relative: to the current directory). @default runs/<name> */
@@ -86,11 +89,19 @@ export const DEFAULT_AGGREGATION_GROUP = 4;
 /**
  * Warnings about a valid `runtime` section worth a line on stderr before a run starts: an aggregation group that
  * differs from `workerConcurrency` (a worker of concurrency c holds ⌈c / G⌉ groups of G tasks, so it runs
- * ⌈c / G⌉·G tasks at once, not c: src/coordinator/grpc-server.ts).
+ * ⌈c / G⌉·G tasks at once, not c: src/coordinator/grpc-server.ts); for `metatrain run`, a `listen` address, which
+ * only `metatrain coordinator` uses.
+ * @param command the command about to start the run.
  */
-export function runtimeWarnings(runtime: z.infer<typeof runtimeSchema>): string[] {
+export function runtimeWarnings(runtime: z.infer<typeof runtimeSchema>, command: 'run' | 'coordinator'): string[] {
+  const warnings: string[] = [];
   const { aggregationGroup: group, workerConcurrency: c } = runtime;
-  if (group === undefined || group === c) return [];
-  const atOnce = Math.ceil(c / group) * group;
-  return [`runtime.aggregationGroup ${group} differs from runtime.workerConcurrency ${c}: each worker runs ${atOnce} tasks at once instead of ${c}; set both to the same value`];
+  if (group !== undefined && group !== c) {
+    const atOnce = Math.ceil(c / group) * group;
+    warnings.push(`runtime.aggregationGroup ${group} differs from runtime.workerConcurrency ${c}: each worker runs ${atOnce} tasks at once instead of ${c}; set both to the same value`);
+  }
+  if (command === 'run' && runtime.listen !== DEFAULT_LISTEN) {
+    warnings.push(`runtime.listen ${runtime.listen} is not used by metatrain run, whose coordinator listens on a free loopback port for its own workers; it is the address of metatrain coordinator`);
+  }
+  return warnings;
 }

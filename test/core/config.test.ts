@@ -229,6 +229,10 @@ test('runtime.aggregationGroup is refused with per-task aggregation and defaults
   assert.equal(perWorker.runtime.aggregationGroup, 4);
   // A parsed config parses again unchanged (the CLI re-parses it with its flags).
   assert.deepEqual(parseRunConfig(parseRunConfig(minimal)).runtime, parseRunConfig(minimal).runtime);
-  assert.deepEqual(runtimeWarnings(perWorker.runtime), ['runtime.aggregationGroup 4 differs from runtime.workerConcurrency 1: each worker runs 4 tasks at once instead of 1; set both to the same value']);
-  assert.deepEqual(runtimeWarnings(parseRunConfig({ ...minimal, runtime: { aggregation: 'per-worker', aggregationGroup: 3, workerConcurrency: 3 } }).runtime), []);
+  assert.deepEqual(runtimeWarnings(perWorker.runtime, 'coordinator'), ['runtime.aggregationGroup 4 differs from runtime.workerConcurrency 1: each worker runs 4 tasks at once instead of 1; set both to the same value']);
+  assert.deepEqual(runtimeWarnings(parseRunConfig({ ...minimal, runtime: { aggregation: 'per-worker', aggregationGroup: 3, workerConcurrency: 3 } }).runtime, 'coordinator'), []);
+  const listening = parseRunConfig({ ...minimal, runtime: { listen: '0.0.0.0:7000' } }).runtime;
+  assert.deepEqual(runtimeWarnings(listening, 'coordinator'), []);
+  assert.match(runtimeWarnings(listening, 'run').join('\n'), /^runtime\.listen 0\.0\.0\.0:7000 is not used by metatrain run/);
+  assert.deepEqual(runtimeWarnings(parseRunConfig(minimal).runtime, 'run'), []);
 });

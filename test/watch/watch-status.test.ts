@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { StatusSnapshot } from '../../src/watch/status-client';
 import { endOf } from '../../src/watch/watch-event';
 import { formatWatchEvent } from '../../src/watch/watch-format';
-import { statusChanges } from '../../src/watch/watch-status';
+import { statusClient } from '../../src/watch/status-client';
+import { statusChanges, watchStatus } from '../../src/watch/watch-status';
 
 const base: StatusSnapshot = { run: 'r', phase: 'training', step: 3, maxSteps: 10, metaLoss: 0.5, metaValLoss: NaN, metaValMetric: NaN, workers: 2, lastCheckpoint: '', tasksPerSecond: 40, message: 'meta-training' };
 const T = '2026-01-01T12:00:00.000Z';
@@ -32,4 +35,23 @@ test('each event is one readable line', () => {
   assert.equal(line('compression.succeeded', { jobId: 'j1', ratio: 0.25 }), 'compression.succeeded: jobId=j1 ratio=0.25');
   assert.deepEqual(endOf({ event: 'finished', time: T, data: { phase: 'failed', reason: 'boom', steps: 3 } }), { phase: 'failed', reason: 'boom' });
   assert.equal(endOf({ event: 'phase', time: T, data: { phase: 'evaluating', message: '' } }), undefined);
+});
+
+test('a coordinator that answered once and then went away is reported with what to do if its run ended', async () => {
+  // A real HTTP /status endpoint that serves one snapshot and shuts down, as a coordinator without a linger does.
+  const server = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(base), () => {
+      server.close();
+      server.closeAllConnections();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = statusClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, () => '');
+  const shown: string[] = [];
+  await assert.rejects(
+    watchStatus(client, 'r', (e) => shown.push(e.event), { intervalMs: 50, giveUpMs: 300 }),
+    /unreachable for 0 s .*; last phase training at step 3\. If the run ended, its coordinator has exited: start it with --linger-seconds S .* --nats URL/,
+  );
+  assert.deepEqual(shown, ['workers', 'phase', 'step']);
 });
