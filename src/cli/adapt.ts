@@ -10,12 +10,13 @@ import { checkCanCreateDirectory, publishDirectory } from '../core/durable-fs';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
-import { textTokenizerFor } from '../model/text-tokenizer';
+import { textTokenizerFor, tokenlessTexts } from '../model/text-tokenizer';
 import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, isAdaptedModelDir } from '../meta/adapted-model';
 import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
 import { loadLabelledJsonl } from '../tasks/jsonl';
 import { countOf } from './count-words';
+import { tokenlessWarning } from './tokenless-warning';
 import { boundedInt, pathOption } from './options';
 import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
@@ -70,6 +71,8 @@ export function register(program: Command): void {
       if (long > 0) {
         process.stderr.write(`warning: ${long} of ${examples.length} texts ${long === 1 ? 'is' : 'are'} longer than the model reads (model.maxLength ${init.model.maxLength} tokens, CLS included); only their first ${init.model.maxLength} tokens are used, as in training\n`);
       }
+      const tokenless = tokenlessTexts(tokenizer, examples.map((e) => e.text));
+      if (tokenless.length > 0) process.stderr.write(`warning: ${tokenlessWarning(tokenless.map((i) => `line ${examples[i]!.line}`), examples.length, init.model.tokenizer)}; they teach the model nothing\n`);
       const resetHead = labels.length !== init.ways;
       if (resetHead && algorithms.get(init.algorithm.name).learnsInnerLr) {
         throw new Error(`the model learned per-parameter rates for ${init.ways}-way tasks, but ${o.data} has ${labels.length} labels; use data with ${init.ways} labels`);

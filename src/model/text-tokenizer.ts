@@ -79,3 +79,17 @@ function hfTextTokenizer(model: TokenizerFields): TextTokenizer {
     tokenCount: (text, limit) => load().tokenCount(text, limit),
   };
 }
+
+/**
+ * Indices of the `texts` that give `tokenizer` no token of their own (e.g. only punctuation under `hashed-words`,
+ * which reads words of letters and digits): encoded, such a text is the bare CLS (and SEP) row of an empty text, so
+ * a model's output for it cannot depend on it.
+ */
+export function tokenlessTexts(tokenizer: TextTokenizer, texts: readonly string[]): number[] {
+  const bare = tokenizer.tokenCount('');
+  const out: number[] = [];
+  texts.forEach((text, i) => {
+    if (tokenizer.tokenCount(text, bare) <= bare) out.push(i);
+  });
+  return out;
+}

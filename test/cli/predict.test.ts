@@ -162,6 +162,10 @@ test('metatrain predict refuses or truncates a text of 200,000 words at once (ha
   writeFileSync(short, `${JSON.stringify({ text: 'word '.repeat(40) })}\n`);
   const same = await runCli(['predict', '--model', model, '--data', short, '--truncate', '--json', '--backend', 'cpu']);
   assert.deepEqual(parseLines(truncated.stdout), parseLines(same.stdout), 'the first 24 tokens decide, as for a short text with the same start');
+  // A text of punctuation only has no hashed word: said, not silently predicted.
+  const wordless = await runCli(['predict', '--model', model, '--text', 'hello world', '!!! ???', '--backend', 'cpu']);
+  assert.equal(wordless.code, 0, wordless.stderr);
+  assert.match(wordless.stderr, /^warning: 1 of 2 texts \(text 2\) has no token the hashed-words tokenizer reads \(only punctuation or symbols\); their prediction does not depend on them\n$/);
 });
 
 test('predict, adapt and a jsonl run refuse a file that is not UTF-8 (Latin-1, UTF-16, binary) in one line naming the file, line and byte', async () => {

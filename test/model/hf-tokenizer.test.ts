@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { join } from 'node:path';
 import { loadHfTokenizer, TokenizerFileError } from '../../src/model/hf-tokenizer';
-import { textTokenizerFor } from '../../src/model/text-tokenizer';
+import { textTokenizerFor, tokenlessTexts } from '../../src/model/text-tokenizer';
 import { tempDir } from '../support/harness';
 import { VOCAB, wordPieceTokenizerJson } from '../hf/fixtures';
 
@@ -78,4 +78,8 @@ test('a missing or unloadable tokenizer.json, or more ids than vocabSize, is an 
   assert.throws(() => loadHfTokenizer(bad), /bad\.json: field model is missing/);
   assert.throws(() => textTokenizerFor({ ...fields, vocabSize: 20 }).encode(['a']), /model\.vocabSize: 20 is smaller than the 34 ids of .*tokenizer\.json/);
   assert.throws(() => textTokenizerFor({ ...fields, tokenizerPath: undefined }), /model\.tokenizerPath/);
+});
+
+test('tokenlessTexts: under hf only an empty text is tokenless (word pieces cover punctuation)', () => {
+  assert.deepEqual(tokenlessTexts(textTokenizerFor(fields), ['The cats sat.', '!!! ???', '', 'Hello']), [2]);
 });

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ShapeError } from '../../src/core/errors';
 import { MAX_PIECE_CHARS, PIECE_CHARS, wordsOf } from '../../src/core/words';
-import { textTokenizerFor } from '../../src/model/text-tokenizer';
+import { textTokenizerFor, tokenlessTexts } from '../../src/model/text-tokenizer';
 import { encodeHashedWords, HASH_OFFSET, hashedTokens } from '../../src/model/word-hash-tokenizer';
 import { CLS_ID, PAD_ID, VOCAB_SIZE } from '../../src/model/vocab';
 import { modelConfig } from './fixtures';
@@ -94,4 +94,10 @@ test('the model config picks the tokenizer and its vocabulary size', () => {
   assert.equal(words.encode(['x y']).length, 6);
   const bytes = textTokenizerFor(modelConfig({ kind: 'transformer', maxLength: 6 }));
   assert.equal(bytes.vocabSize, VOCAB_SIZE);
+});
+
+test('tokenlessTexts finds the texts that hashed words encode like an empty one (only punctuation or symbols); bytes have none but the empty text', () => {
+  const texts = ['The cats sat.', '!!! ???', '', '→ 42'];
+  assert.deepEqual(tokenlessTexts(textTokenizerFor(modelConfig({ kind: 'transformer', tokenizer: 'hashed-words', maxLength: 6 })), texts), [1, 2]);
+  assert.deepEqual(tokenlessTexts(textTokenizerFor(modelConfig({ kind: 'transformer', maxLength: 6 })), texts), [2]);
 });
