@@ -10,11 +10,12 @@ import { compressionJobId } from '../bus/job-queue';
 import { compressJob } from '../compress/compress-job';
 import { committedReport, REPORT_FILE } from '../compress/compression-report';
 import { configHash, loadRunConfig, parseRunConfig } from '../core/config';
-import { CheckpointError } from '../core/errors';
+import { CheckpointError, CompressionError } from '../core/errors';
 import { loadCheckpoint } from '../checkpoint';
 import type { BackendName } from '../model/backend';
 import { formatCompression } from './compression-summary';
 import { backendOption } from './backend-option';
+import { onStopSignals, signalExitCode } from './exit-codes';
 import { bodyOnlyCheckpoint } from './body-only-checkpoint';
 import { notOneCheckpoint } from './not-one-checkpoint';
 import { fileInTheWay } from '../core/make-directory';
@@ -64,15 +65,23 @@ export function register(program: Command): void {
         throw new Error(`${outDir} already holds the compression of ${existing.checkpoint} (step ${existing.step}); choose another --out or remove it`);
       }
       if (existing) process.stderr.write(`${outDir} already holds this checkpoint's compression; not running again (remove it to recompress)\n`);
+      // Ctrl-C or SIGTERM ends the job at its next check; the result is published in one rename at the end, so a stopped
+      // job leaves nothing behind. Exit codes as the other commands (src/cli/exit-codes.ts).
       const ac = new AbortController();
-      process.once('SIGINT', () => ac.abort());
-      await compressJob(job, {
-        backend: o.backend as BackendName,
-        signal: ac.signal,
-        onProgress: (message, training) => {
-          if (!training || training.step % 25 === 0 || training.step === training.totalSteps) process.stderr.write(`${message}\n`);
-        },
-      });
+      const signals = onStopSignals(() => ac.abort(), { forceOnSecond: () => process.stderr.write('forced: exiting at once\n') });
+      try {
+        await compressJob(job, {
+          backend: o.backend as BackendName,
+          signal: ac.signal,
+          onProgress: (message, training) => {
+            if (!training || training.step % 25 === 0 || training.step === training.totalSteps) process.stderr.write(`${message}\n`);
+          },
+        });
+      } catch (err) {
+        if (signals.received === undefined || !(err instanceof CompressionError && err.aborted)) throw err;
+        process.stderr.write(`compression stopped (${signals.received}); nothing was written to ${outDir}\n`);
+        process.exit(signalExitCode(signals.received));
+      }
       process.stdout.write(`${formatCompression((await committedReport(outDir))!, outDir)}\n`);
     });
 }

@@ -1,5 +1,5 @@
 /**
- * Exit codes of the long-running commands (`run`, `coordinator`, `worker`, `compressor`, `watch`), one table for
+ * Exit codes of the long-running commands (`run`, `pretrain`, `coordinator`, `worker`, `compress`, `compressor`, `watch`), one table for
  * all of them (README "Exit codes"):
  * - 0: finished normally (the run succeeded; a worker or compressor whose parent went away);
  * - 1: failed, including a bad config or bad options (commander's own usage errors exit 1 too);

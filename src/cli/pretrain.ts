@@ -27,7 +27,7 @@ export function register(program: Command): void {
       const signals = onStopSignals(
         () => {
           stopping = true;
-          process.stderr.write('\nstopping: checkpointing the last completed step (Ctrl-C again to force)\n');
+          process.stderr.write('\nstopping: checkpointing the last completed step (a second Ctrl-C or SIGTERM exits at once)\n');
         },
         { forceOnSecond: () => process.stderr.write('forced: exiting without waiting for the checkpoint\n') },
       );

@@ -57,7 +57,7 @@ export function register(program: Command): void {
       let stopping = false;
       const signals = onStopSignals(
         () => {
-          if (!stopping) process.stderr.write('\nstopping: checkpointing the last completed step (Ctrl-C again to force)\n');
+          if (!stopping) process.stderr.write('\nstopping: checkpointing the last completed step (a second Ctrl-C or SIGTERM exits at once)\n');
           stopping = true;
           void cluster?.stop();
         },

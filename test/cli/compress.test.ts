@@ -10,7 +10,7 @@ import type { RunSummary } from '../../src/summary';
 import { captureRunEvents, until } from '../bus/fixtures';
 import { startNatsServer, type TestNatsServer } from '../bus/nats-server';
 import { sinusoidRun, writeTeacherCheckpoint } from '../compress/fixtures';
-import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
+import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 let server: TestNatsServer;
 let nc: NatsConnection;
@@ -41,6 +41,23 @@ test('metatrain compress runs one job by hand from the config recorded in the ch
   const missing = await runCli(['compress', '--checkpoint', join(dir, 'nope')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /--checkpoint \S*nope does not exist: give a meta-training checkpoint/);
+});
+
+test('metatrain compress stopped by SIGINT exits 130 and writes nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metatrain-compress-cli-'));
+  const checkpoint = await writeTeacherCheckpoint(sinusoidRun(dir, { distillSteps: 1_000_000 }));
+  const out = join(dir, 'stopped');
+  const child = startCli(['compress', '--checkpoint', checkpoint, '--out', out]);
+  try {
+    await waitForOutput(child, (text) => /step 25\//.test(text));
+    child.kill('SIGINT');
+    const result = await waitExit(child);
+    assert.equal(result.code, 130, result.stderr);
+    assert.match(result.stderr, new RegExp(`compression stopped \\(SIGINT\\); nothing was written to ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n$`));
+    assert.ok(!existsSync(out), 'no result directory');
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
 
 test('metatrain run converges, compresses in-process, records the job in the summary and publishes the run events on NATS', async () => {
