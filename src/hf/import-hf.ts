@@ -9,7 +9,7 @@
  * ```
  * No tfjs: the weights are copied (linear weights transposed), not run.
  */
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -41,17 +41,25 @@ export interface ImportedBert {
   readonly config: HfBertConfig;
 }
 
+/** What a Hugging Face BERT checkpoint directory holds, for messages. */
+const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
+
 /**
  * Reads `hfDir`'s config.json, model.safetensors and tokenizer.json and writes the checkpoint directory `outDir`
  * (which must not exist).
  * @throws HfImportError naming the file and the field or tensor that is wrong (see readHfBertConfig,
  *   readHfBertWeights), when tokenizer.json cannot be loaded, has more ids than `vocab_size` or another pad id than
- *   config.json's `pad_token_id`, when `maxLength` exceeds `max_position_embeddings`, or when `outDir` exists.
+ *   config.json's `pad_token_id`, when `maxLength` exceeds `max_position_embeddings`, when `hfDir` is missing, a
+ *   file or holds no config.json, or when `outDir` exists.
  */
 export async function importHfBert(hfDir: string, outDir: string, options: ImportHfOptions = {}): Promise<ImportedBert> {
   const dir = resolve(outDir);
   if (existsSync(dir)) throw new HfImportError(`--out ${dir} already exists: choose a new directory`);
+  const what = statSync(hfDir, { throwIfNoEntry: false });
+  if (!what) throw new HfImportError(`${hfDir}: no such directory (give the directory of a Hugging Face BERT checkpoint: ${HF_FILES})`);
+  if (!what.isDirectory()) throw new HfImportError(`${hfDir} is a file, not a directory (give the directory holding ${HF_FILES})`);
   const configFile = join(hfDir, 'config.json');
+  if (!existsSync(configFile)) throw new HfImportError(`${hfDir} holds no config.json: not a Hugging Face checkpoint directory (it needs ${HF_FILES})`);
   const config = readHfBertConfig(configFile);
   const maxLength = options.maxLength ?? Math.min(128, config.max_position_embeddings);
   if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > config.max_position_embeddings) {

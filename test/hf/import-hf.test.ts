@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageFile } from '../../src/core/package-root';
 import * as tf from '@tensorflow/tfjs';
@@ -136,7 +136,12 @@ test('metatrain import-hf exits 1 with the error on a bad directory, and refuses
   const dir = tempDir();
   const missing = await runCli(['import-hf', join(dir, 'nothing'), '--out', join(dir, 'o')]);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /metatrain: .*nothing\/config\.json: cannot read it as JSON/);
+  assert.match(missing.stderr, /metatrain: .*nothing: no such directory \(give the directory of a Hugging Face BERT checkpoint: config\.json, model\.safetensors and tokenizer\.json\)/);
+  const file = join(dir, 'user.jsonl');
+  writeFileSync(file, '{}\n');
+  assert.match((await runCli(['import-hf', file, '--out', join(dir, 'o')])).stderr, /user\.jsonl is a file, not a directory/);
+  mkdirSync(join(dir, 'empty'));
+  assert.match((await runCli(['import-hf', join(dir, 'empty'), '--out', join(dir, 'o')])).stderr, /empty holds no config\.json: not a Hugging Face checkpoint directory/);
   const hf = writeTinyHfBert(join(dir, 'hf'));
   const exists = await runCli(['import-hf', hf, '--out', hf]);
   assert.equal(exists.code, 1);
