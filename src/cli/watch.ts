@@ -33,7 +33,9 @@ export function register(program: Command): void {
       const nats = o.nats ?? process.env.METATRAIN_NATS_URL;
       let end: WatchEnd;
       if (nats) {
-        end = await watchNats(nats, run, show, () => process.stderr.write(`watching run ${run} on ${nats}\n`));
+        end = await watchNats(nats, run, show, () =>
+          process.stderr.write(`watching run ${run} on ${nats}: its events show once the run publishes them (a run with nats.url in its config; RUN is the config's name)\n`),
+        );
       } else if (o.coordinator) {
         const client = statusClient(o.coordinator, () => readToken(o.tokenFile), tlsFiles(o));
         process.stderr.write(`watching run ${run} at ${client.target}\n`);

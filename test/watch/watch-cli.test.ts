@@ -31,6 +31,7 @@ test('metatrain watch --nats shows every step of a live run from its NATS events
     assert.match(result.stdout, /compression\.succeeded: /);
     assert.match(result.stdout, /\[succeeded\] run complete/);
     assert.match(result.stderr, new RegExp(`run ${run} succeeded`));
+    assert.match(result.stderr, /its events show once the run publishes them \(a run with nats\.url in its config; RUN is the config's name\)/);
   } finally {
     watch.kill('SIGKILL');
   }
