@@ -95,6 +95,12 @@ export class AuthError extends MetatrainError {}
 export class TlsMismatchError extends AuthError {}
 
 /**
+ * Thrown by a worker whose coordinator address answers, but not in gRPC over HTTP/2 (grpc-js: `Protocol error`): a
+ * metrics port, NATS, a web server. A retry meets the same server.
+ */
+export class NotGrpcError extends MetatrainError {}
+
+/**
  * Thrown when a TLS file given by a flag (`--tls-ca`, `--tls-cert`, `--tls-key`) cannot be used: missing, unreadable,
  * not PEM, the wrong kind (a certificate where the key belongs), or a key that does not belong to the certificate
  * (src/wire/tls-material.ts); thrown before any connection is made. `flag` and `file` name it.

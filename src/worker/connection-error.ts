@@ -4,10 +4,11 @@
  * A failed TLS handshake reaches grpc-js clients as `UNAVAILABLE`, like a coordinator that is down, but OpenSSL's
  * reason in its details tells a TLS mismatch apart: a plaintext coordinator (`wrong version number`), a
  * coordinator certificate the worker's CA did not sign or that does not name the host dialled, a TLS alert.
- * Those come back on every retry; a coordinator that restarts mid-handshake gives a reset connection instead.
+ * Those come back on every retry; a coordinator that restarts mid-handshake gives a reset connection instead. So does
+ * an address where something else answers, not in HTTP/2 (`Protocol error`: a metrics port, NATS, a web server).
  */
 import * as grpc from '@grpc/grpc-js';
-import { TlsMismatchError } from '../core/errors';
+import { NotGrpcError, TlsMismatchError } from '../core/errors';
 
 /** OpenSSL and Node reasons of a handshake that fails the same way on every try, each with what to do about it. */
 const TLS_FAILURES: ReadonlyArray<{ pattern: RegExp; hint: string }> = [
@@ -38,4 +39,19 @@ export function tlsMismatch(err: unknown, address: string): TlsMismatchError | u
     .replace(/\s*\(\d{4}-\d\d-\d\dT[^)]*\)$/, '')
     .trim();
   return new TlsMismatchError(`TLS handshake with the coordinator at ${address} failed (${reason}): ${failure.hint}`, { cause: err });
+}
+
+/**
+ * The error for an address where a server answers, but not in gRPC over HTTP/2, or undefined when `err` is not that.
+ * @param err what the Join stream failed with (a grpc-js `ServiceError`; grpc-js reports such a server as
+ *   `UNAVAILABLE` with `Last error: Protocol error`).
+ * @param address the coordinator's address, for the message.
+ */
+export function notGrpc(err: unknown, address: string): NotGrpcError | undefined {
+  const { code, details } = err as { code?: number; details?: string };
+  if (code !== grpc.status.UNAVAILABLE || typeof details !== 'string' || !/Last error: Protocol error\b/.test(details)) return undefined;
+  return new NotGrpcError(
+    `${address} answers, but not in gRPC (HTTP/2 protocol error): give --coordinator the coordinator's gRPC address (runtime.listen, the port it prints as "listening"), not its metrics port, NATS or another server`,
+    { cause: err },
+  );
 }

@@ -14,7 +14,7 @@ import { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
 import { FLOW_CONTROL_WINDOW_BYTES, MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
-import { tlsMismatch } from './connection-error';
+import { notGrpc, tlsMismatch } from './connection-error';
 import { WORKER_TRANSITIONS, type WorkerState } from './worker-state';
 
 /** Settings of the connection. */
@@ -100,7 +100,7 @@ export class CoordinatorConnection {
    * Joins and serves sessions (each with a handler from `newSession`) until stopped, or until the run is over
    * (`Finished`, unless `stayAfterRun`); reconnects on every transient failure.
    * @throws the error when retrying cannot help ({@link isPermanent}); TlsMismatchError when the TLS handshake fails in
-   *   a way a retry cannot fix (./connection-error).
+   *   a way a retry cannot fix, NotGrpcError when the address answers but not in gRPC (./connection-error).
    */
   async run(newSession: () => SessionHandler): Promise<void> {
     const min = this.o.minBackoffMs ?? 200;
@@ -114,7 +114,7 @@ export class CoordinatorConnection {
         await this.session(newSession());
       } catch (err) {
         if (this.ended()) break;
-        const permanent = tlsMismatch(err, this.o.address) ?? (isPermanent(err) ? err : undefined);
+        const permanent = tlsMismatch(err, this.o.address) ?? notGrpc(err, this.o.address) ?? (isPermanent(err) ? err : undefined);
         if (permanent) {
           this.o.log.error({ err: (permanent as Error).message, address: this.o.address }, 'giving up: retrying cannot fix this');
           this.lifecycle.to('failed');

@@ -5,6 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { freePort, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 const ENV = { METATRAIN_TOKEN: 'worker-exit-token', METATRAIN_LOG_LEVEL: 'info' };
@@ -62,4 +63,19 @@ test('with --stay-after-run a worker stays joined after the run, until stopped',
   stayer.kill('SIGTERM');
   const r = await waitExit(stayer, 30_000);
   assert.equal(r.code, 143, r.stderr);
+});
+
+test('a worker pointed at a server that does not speak gRPC (here one greeting like NATS) exits 1 saying so, instead of retrying forever', async () => {
+  const server = createServer((socket) => socket.end('INFO {"server_id":"x"}\r\n'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const child = startCli(['worker', '--coordinator', `127.0.0.1:${port}`, '--name', 'lost', '--max-backoff-ms', '500'], ENV);
+    children.push(child);
+    const result = await waitExit(child, 30_000);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`127\\.0\\.0\\.1:${port} answers, but not in gRPC \\(HTTP/2 protocol error\\): give --coordinator the coordinator's gRPC address`));
+  } finally {
+    server.close();
+  }
 });
