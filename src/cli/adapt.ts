@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isTextModelKind, parseRunConfig, runModelConfig } from '../core/config';
-import { CheckpointError } from '../core/errors';
+import { CheckpointError, DatasetError } from '../core/errors';
 import { encodeSafetensors } from '../core/safetensors';
 import { loadCheckpoint } from '../checkpoint';
 import { checkCanCreateDirectory, publishDirectory } from '../core/durable-fs';
@@ -72,7 +72,11 @@ export function register(program: Command): void {
         process.stderr.write(`warning: ${long} of ${examples.length} texts ${long === 1 ? 'is' : 'are'} longer than the model reads (model.maxLength ${init.model.maxLength} tokens, CLS included); only their first ${init.model.maxLength} tokens are used, as in training\n`);
       }
       const tokenless = tokenlessTexts(tokenizer, examples.map((e) => e.text));
-      if (tokenless.length > 0) process.stderr.write(`warning: ${tokenlessWarning(tokenless.map((i) => `line ${examples[i]!.line}`), examples.length, init.model.tokenizer)}; they teach the model nothing\n`);
+      if (tokenless.length > 0) {
+        const said = tokenlessWarning(tokenless.map((i) => `line ${examples[i]!.line}`), examples.length, init.model.tokenizer);
+        if (tokenless.length === examples.length) throw new DatasetError(o.data, `${said}: nothing to adapt on`);
+        process.stderr.write(`warning: ${said}; the model sees them all as the same empty text, and they still count for their labels\n`);
+      }
       const resetHead = labels.length !== init.ways;
       if (resetHead && algorithms.get(init.algorithm.name).learnsInnerLr) {
         throw new Error(`the model learned per-parameter rates for ${init.ways}-way tasks, but ${o.data} has ${labels.length} labels; use data with ${init.ways} labels`);

@@ -29,7 +29,7 @@ const META_TRAINING_CHECKPOINT = 'a meta-training checkpoint (runs/NAME/checkpoi
  */
 function outDirProblem(outDir: string): string | undefined {
   const file = fileInTheWay(outDir);
-  if (file !== undefined) return `${file} is a file, not a directory; give a directory path with --out`;
+  if (file !== undefined) return `${file} is a file (or a link to nothing), not a directory; give a directory path with --out`;
   if (!statSync(outDir, { throwIfNoEntry: false })) return undefined;
   const entries = readdirSync(outDir);
   if (entries.length === 0 || entries.includes(REPORT_FILE)) return undefined;

@@ -104,7 +104,7 @@ export function tableStyle(): { head?: string[]; border?: string[] } {
 }
 
 /**
- * A parser of a path option such as `--out`: the path as given, refused when empty (`--out ""`, e.g. an unset
+ * A parser of a path option such as `--out`: the path as given, refused when empty or only spaces (`--out ""`, e.g. an unset
  * shell variable: resolved, it would name the current directory, or be taken as the option's absence) or over 4096
  * bytes or with a component over 255 bytes (src/core/path-limits.ts).
  * @throws InvalidArgumentError for an empty path (commander prefixes the flag); FlagError naming `flag` and the path
@@ -112,7 +112,7 @@ export function tableStyle(): { head?: string[]; border?: string[] } {
  */
 export function pathOption(flag: string): (value: string) => string {
   return (value: string) => {
-    if (value === '') throw new InvalidArgumentError('expected a path, got an empty string');
+    if (value.trim() === '') throw new InvalidArgumentError(`expected a path, got ${value === '' ? 'an empty string' : 'only spaces'}`);
     const problem = pathLengthProblem(value);
     if (problem) throw new FlagError(flag, value, `the path ${problem}`);
     return value;

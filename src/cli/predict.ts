@@ -81,7 +81,7 @@ export function register(program: Command): void {
       const tokenless = tokenlessTexts(textTokenizerFor(adapted.model), texts);
       if (tokenless.length > 0) {
         const where = tokenless.map((i) => (source.lines ? `line ${source.lines[i]!}` : `text ${i + 1}`));
-        process.stderr.write(`warning: ${tokenlessWarning(where, texts.length, adapted.model.tokenizer)}; their prediction does not depend on them\n`);
+        process.stderr.write(`warning: ${tokenlessWarning(where, texts.length, adapted.model.tokenizer)}; the model sees ${tokenless.length === 1 ? 'it as an empty text: its prediction does not depend on it' : 'them as the same empty text: their prediction does not depend on them'}\n`);
       }
       const predictions = predict(adapted, texts, source, { truncate: o.truncate });
       if (o.json) {

@@ -4,7 +4,7 @@
  * parent exists, as /proc does: libuv then "creates" the parent (EEXIST) and retries the entry, forever. Here each
  * level is created with a plain mkdir, top down, so every failure is reported at once with the directory at fault.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DirectoryError } from './errors';
 
@@ -43,13 +43,13 @@ export function makeDirectorySync(path: string, options: MakeDirectoryOptions = 
 }
 
 /**
- * The first level of `path` (itself or a parent) that exists and is not a directory, which would make creating
- * `path` fail with ENOTDIR or EEXIST; undefined when there is none. Creates nothing.
+ * The first level of `path` (itself or a parent) that exists and is not a directory (a file, or a symbolic link to
+ * nothing), which would make creating `path` fail with ENOTDIR or EEXIST; undefined when there is none. Creates nothing.
  */
 export function fileInTheWay(path: string): string | undefined {
   for (const dir of levelsOf(path)) {
     const existing = statSync(dir, { throwIfNoEntry: false });
-    if (existing === undefined) return undefined;
+    if (existing === undefined) return lstatSync(dir, { throwIfNoEntry: false }) ? dir : undefined;
     if (!existing.isDirectory()) return dir;
   }
   return undefined;

@@ -3,7 +3,7 @@
  * meta-test: their classes must stay unseen) and the files of `pretraining.texts`, cut into passages of
  * `task.passageChars` characters like the corpus. Texts with no token are dropped.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolvedPath, type RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { decodeUtf8, describeUtf8Problem } from '../core/utf8-text';
@@ -21,9 +21,16 @@ export interface PretrainingTexts {
 }
 
 /**
+ * The largest `pretraining.texts` file read, in bytes (128 MiB). Checked before reading: its passages take about 35
+ * times the file's size in memory while pretraining gathers them (a 40 MB file peaked at 1.4 GB).
+ */
+export const MAX_PRETRAINING_TEXT_BYTES = 128 << 20;
+
+/**
  * Gathers the pretraining texts of `config` over `family` (its meta-train split).
- * @throws ConfigError at `pretraining.texts[i]` when a file cannot be read (naming the resolved path) or is not
- *   UTF-8 (naming the line and byte, with the fix: src/core/utf8-text.ts).
+ * @throws ConfigError at `pretraining.texts[i]` when a file cannot be read (naming the resolved path), is not a
+ *   regular file (a directory, a device such as /dev/zero, a pipe), is larger than {@link MAX_PRETRAINING_TEXT_BYTES},
+ *   or is not UTF-8 (naming the line and byte, with the fix: src/core/utf8-text.ts).
  */
 export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily): Promise<PretrainingTexts> {
   const tokenizer = textTokenizerFor(config.model);
@@ -35,8 +42,14 @@ export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily
     const path = resolvedPath(config, written);
     let bytes: Buffer;
     try {
+      const file = await stat(path);
+      if (!file.isFile()) throw new ConfigError(`pretraining.texts[${i}]`, `${path} is not a regular file (${file.isDirectory() ? 'a directory' : 'a device, pipe or socket'}): give a UTF-8 text file`);
+      if (file.size > MAX_PRETRAINING_TEXT_BYTES) {
+        throw new ConfigError(`pretraining.texts[${i}]`, `${path} has ${file.size} bytes, more than the ${MAX_PRETRAINING_TEXT_BYTES} read (its passages take about 35 times that in memory): give a sample of it, or split it over several runs`);
+      }
       bytes = await readFile(path);
     } catch (err) {
+      if (err instanceof ConfigError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       throw new ConfigError(`pretraining.texts[${i}]`, `cannot read ${path} (${code ?? (err as Error).message})`, { cause: err });
     }

@@ -261,3 +261,19 @@ test('adapt, compress and predict pointed at a run directory, its checkpoints di
   assert.equal(existsSync(join(dir, 'out')), false);
   assert.equal(existsSync(join(dir, 'compressed')), false);
 });
+
+test('metatrain adapt under hashed words warns about texts of punctuation only, and refuses data that has nothing else', async () => {
+  const dir = tempDir();
+  const ckpt = await checkpoint(dir, { tokenizer: 'hashed-words', hashBuckets: 64 });
+  const some = join(dir, 'some.jsonl');
+  writeFileSync(some, `${readFileSync(jsonl(dir, 'words.jsonl', ['a', 'b'], 3), 'utf8')}{"text": "!!! ???", "label": "a"}\n`);
+  const warned = await runCli(['adapt', '--checkpoint', ckpt, '--data', some, '--out', join(dir, 'ok'), '--max-steps', '1']);
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.match(warned.stderr, /warning: 1 of 7 texts \(line 7\) has no token the hashed-words tokenizer reads \(only punctuation or symbols\); the model sees them all as the same empty text, and they still count for their labels/);
+  const none = join(dir, 'none.jsonl');
+  writeFileSync(none, ['!!!', '???', '...', '—'].map((text, i) => JSON.stringify({ text, label: i % 2 ? 'a' : 'b' })).join('\n'));
+  const refused = await runCli(['adapt', '--checkpoint', ckpt, '--data', none, '--out', join(dir, 'no')]);
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(refused.stderr, /none\.jsonl: 4 of 4 texts \(line 1, line 2, line 3, line 4\) have no token the hashed-words tokenizer reads \(only punctuation or symbols\): nothing to adapt on/);
+  assert.equal(existsSync(join(dir, 'no')), false);
+});

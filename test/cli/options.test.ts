@@ -110,6 +110,7 @@ test('an empty path flag or config path is refused naming the flag, instead of r
   // absent, `compress --out ""` compressed and then failed renaming over the current directory, `compress --config ""`
   // used the checkpoint's config, and `run ""` said "cannot read : ENOENT".
   assert.throws(() => pathOption('--out')(''), (e: Error) => e instanceof InvalidArgumentError && e.message === 'expected a path, got an empty string');
+  assert.throws(() => pathOption('--out')('  '), (e: Error) => e instanceof InvalidArgumentError && e.message === 'expected a path, got only spaces');
   assert.equal(pathOption('--out')('out'), 'out');
   const dir = tempDir();
   const config = writeConfig(dir, sinusoidConfig(dir));

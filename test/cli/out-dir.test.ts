@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { textRun, writeTeacherCheckpoint } from '../compress/fixtures';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
@@ -64,10 +64,13 @@ test('compress refuses an --out it could not publish to (a file in the way, a di
   const busy = join(dir, 'busy');
   mkdirSync(busy);
   writeFileSync(join(busy, 'notes.txt'), 'keep me\n');
+  const dangling = join(dir, 'dangling');
+  symlinkSync(join(dir, 'nowhere'), dangling);
   const cases: Array<[string, string]> = [
-    [file, `--out ${file}: ${file} is a file, not a directory; give a directory path with --out`],
-    [join(file, 'x'), `--out ${join(file, 'x')}: ${file} is a file, not a directory; give a directory path with --out`],
+    [file, `--out ${file}: ${file} is a file (or a link to nothing), not a directory; give a directory path with --out`],
+    [join(file, 'x'), `--out ${join(file, 'x')}: ${file} is a file (or a link to nothing), not a directory; give a directory path with --out`],
     [busy, `--out ${busy}: ${busy} already exists and holds other files (notes.txt); choose a new --out directory`],
+    [dangling, `--out ${dangling}: ${dangling} is a file (or a link to nothing), not a directory; give a directory path with --out`],
   ];
   for (const [out, message] of cases) {
     const r = await runCli(['compress', '--checkpoint', checkpoint, '--backend', 'cpu', '--out', out], {}, PROMPTLY_MS);

@@ -165,7 +165,7 @@ test('metatrain predict refuses or truncates a text of 200,000 words at once (ha
   // A text of punctuation only has no hashed word: said, not silently predicted.
   const wordless = await runCli(['predict', '--model', model, '--text', 'hello world', '!!! ???', '--backend', 'cpu']);
   assert.equal(wordless.code, 0, wordless.stderr);
-  assert.match(wordless.stderr, /^warning: 1 of 2 texts \(text 2\) has no token the hashed-words tokenizer reads \(only punctuation or symbols\); their prediction does not depend on them\n$/);
+  assert.match(wordless.stderr, /^warning: 1 of 2 texts \(text 2\) has no token the hashed-words tokenizer reads \(only punctuation or symbols\); the model sees it as an empty text: its prediction does not depend on it\n$/);
 });
 
 test('predict, adapt and a jsonl run refuse a file that is not UTF-8 (Latin-1, UTF-16, binary) in one line naming the file, line and byte', async () => {

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../support/harness';
 import { parseRunConfig, type RunConfigInput } from '../../src/core/config';
 import { ConfigError } from '../../src/core/errors';
-import { pretrainingTexts } from '../../src/pretrain/pretraining-texts';
+import { MAX_PRETRAINING_TEXT_BYTES, pretrainingTexts } from '../../src/pretrain/pretraining-texts';
 import type { TextTaskFamily } from '../../src/tasks/text-corpus';
 
 /** A family with no meta-train class: only the files of pretraining.texts give passages. */
@@ -50,4 +50,17 @@ test('pretraining.texts: a large file (hundreds of thousands of passages) is rea
   const got = await pretrainingTexts(config(dir, ['big.txt']), noMetaTrain);
   assert.equal(got.files[0]!.passages, 300_000);
   assert.equal(got.texts.length, 300_000);
+});
+
+test('pretraining.texts: a device (/dev/zero, endless), a directory or a file over the size limit is refused before it is read', async () => {
+  const dir = tempDir();
+  const big = join(dir, 'big.txt');
+  writeFileSync(big, '');
+  truncateSync(big, MAX_PRETRAINING_TEXT_BYTES + 1); // sparse: nothing is written
+  mkdirSync(join(dir, 'folder'));
+  const refused = async (file: string, why: RegExp) =>
+    assert.rejects(pretrainingTexts(config(dir, [file]), noMetaTrain), (err: unknown) => err instanceof ConfigError && /pretraining\.texts\[0\]/.test(err.message) && why.test(err.message));
+  await refused('/dev/zero', /\/dev\/zero is not a regular file \(a device, pipe or socket\): give a UTF-8 text file/);
+  await refused('folder', /folder is not a regular file \(a directory\)/);
+  await refused('big.txt', new RegExp(`big\\.txt has ${MAX_PRETRAINING_TEXT_BYTES + 1} bytes, more than the ${MAX_PRETRAINING_TEXT_BYTES} read`));
 });
