@@ -46,6 +46,11 @@ export function register(program: Command): void {
     .option('--config <file>', 'run config (YAML) whose compression section to use (default: the config recorded in the checkpoint)', pathOption('--config'))
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; out?: string; config?: string; backend: string }) => {
+      // Ctrl-C or SIGTERM, from the start, ends the job at its next check (or before it starts); the result is
+      // published in one rename at the end, so a stopped job leaves nothing behind. Exit codes as the other
+      // commands (src/cli/exit-codes.ts).
+      const ac = new AbortController();
+      const signals = onStopSignals(() => ac.abort(), { forceOnSecond: () => process.stderr.write('forced: exiting at once\n') });
       const bodyOnly = bodyOnlyCheckpoint(o.checkpoint);
       if (bodyOnly) throw new CheckpointError(`--checkpoint ${o.checkpoint} is ${bodyOnly}: give ${META_TRAINING_CHECKPOINT}`);
       const notOne = await notOneCheckpoint(o.checkpoint);
@@ -65,10 +70,6 @@ export function register(program: Command): void {
         throw new Error(`${outDir} already holds the compression of ${existing.checkpoint} (step ${existing.step}); choose another --out or remove it`);
       }
       if (existing) process.stderr.write(`${outDir} already holds this checkpoint's compression; not running again (remove it to recompress)\n`);
-      // Ctrl-C or SIGTERM ends the job at its next check; the result is published in one rename at the end, so a stopped
-      // job leaves nothing behind. Exit codes as the other commands (src/cli/exit-codes.ts).
-      const ac = new AbortController();
-      const signals = onStopSignals(() => ac.abort(), { forceOnSecond: () => process.stderr.write('forced: exiting at once\n') });
       try {
         await compressJob(job, {
           backend: o.backend as BackendName,

@@ -23,6 +23,9 @@ export async function runPretrainingStage(config: RunConfig, stopping: () => boo
   if (!isTextFamily(family)) throw new ConfigError('pretraining', `family ${config.task.family} has no text to pretrain on`);
   const corpus = await pretrainingTexts(config, family);
   const files = corpus.files.map((f) => `, ${f.passages} from ${f.path}`).join('');
+  for (const f of corpus.files) {
+    if (f.passages === 0) out.write(`warning: pretraining.texts ${f.path} gives no passage (it is empty, shorter than half of task.passageChars ${config.task.passageChars}, or has no token the ${config.model.tokenizer} tokenizer reads)\n`);
+  }
   out.write(`pretraining ${config.model.layers}-layer encoder on ${corpus.texts.length} passages (${corpus.metaTrain} from the meta-train classes${files}), ${settings.steps} steps of ${settings.batchSize}\n`);
   const bar = out.isTTY ? new SingleBar({ format: 'pretraining (MLM)    |{bar}| {value}/{total} | loss {loss} | masked acc {acc}', stream: out, hideCursor: true }, Presets.shades_classic) : undefined;
   let started = false;

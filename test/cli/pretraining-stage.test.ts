@@ -43,3 +43,12 @@ test('the pretraining stage says "stopped", not "done", when a signal stops it b
   await runPretrainingStage(config, () => false, last.out);
   assert.match(last.printed(), /pretraining resumed from step 5: step 6\/6, checkpoint /);
 });
+
+test('the pretraining stage warns about a pretraining.texts file that gives no passage', async () => {
+  const config = tinyConfig();
+  writeFileSync(join(config.runtime.baseDir!, 'blank.txt'), '  \n\n!!! ???\n');
+  const { out, printed } = collector();
+  await runPretrainingStage(parseRunConfig({ ...config, pretraining: { ...config.pretraining!, steps: 1, texts: ['blank.txt'] } }), () => false, out);
+  assert.match(printed(), /^warning: pretraining\.texts \S*blank\.txt gives no passage \(it is empty, shorter than half of task\.passageChars 64, or has no token the bytes tokenizer reads\)\n/);
+  assert.match(printed(), /, 0 from \S*blank\.txt\)/);
+});
