@@ -2,7 +2,7 @@
  * `metatrain compress --checkpoint DIR [--out DIR]`: runs one compression job by hand, in this process, and prints
  * its result. The run config comes from the checkpoint (checkpoints record it) or `--config`.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pathOption } from './options';
@@ -30,8 +30,7 @@ const META_TRAINING_CHECKPOINT = 'a meta-training checkpoint (runs/NAME/checkpoi
 function outDirProblem(outDir: string): string | undefined {
   const file = fileInTheWay(outDir);
   if (file !== undefined) return `${file} is a file (or a link to nothing), not a directory; give a directory path with --out`;
-  if (!statSync(outDir, { throwIfNoEntry: false })) return undefined;
-  const entries = readdirSync(outDir);
+  const entries = existsSync(outDir) ? readdirSync(outDir) : [];
   if (entries.length === 0 || entries.includes(REPORT_FILE)) return undefined;
   return `${outDir} already exists and holds other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); choose a new --out directory`;
 }

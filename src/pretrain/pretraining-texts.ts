@@ -40,24 +40,22 @@ export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily
   const files: Array<{ path: string; passages: number }> = [];
   for (const [i, written] of (config.pretraining?.texts ?? []).entries()) {
     const path = resolvedPath(config, written);
-    let bytes: Buffer;
-    try {
-      const file = await stat(path);
-      if (!file.isFile()) throw new ConfigError(`pretraining.texts[${i}]`, `${path} is not a regular file (${file.isDirectory() ? 'a directory' : 'a device, pipe or socket'}): give a UTF-8 text file`);
-      if (file.size > MAX_PRETRAINING_TEXT_BYTES) {
-        throw new ConfigError(`pretraining.texts[${i}]`, `${path} has ${file.size} bytes, more than the ${MAX_PRETRAINING_TEXT_BYTES} read (its passages take about 35 times that in memory): give a sample of it, or split it over several runs`);
-      }
-      bytes = await readFile(path);
-    } catch (err) {
-      if (err instanceof ConfigError) throw err;
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ConfigError(`pretraining.texts[${i}]`, `cannot read ${path} (${code ?? (err as Error).message})`, { cause: err });
+    const field = `pretraining.texts[${i}]`;
+    const unreadable = (err: unknown) => new ConfigError(field, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+    const file = await stat(path).catch((err: unknown) => {
+      throw unreadable(err);
+    });
+    if (!file.isFile()) throw new ConfigError(field, `${path} is not a regular file (${file.isDirectory() ? 'a directory' : 'a device, pipe or socket'}): give a UTF-8 text file`);
+    if (file.size > MAX_PRETRAINING_TEXT_BYTES) {
+      throw new ConfigError(field, `${path} has ${file.size} bytes, more than the ${MAX_PRETRAINING_TEXT_BYTES} read (its passages take about 35 times that in memory): give a sample of it, or split it over several runs`);
     }
-    // Not a fatal TextDecoder: its TypeError carries a `code` (ERR_ENCODING_INVALID_ENCODED_DATA), which read as a read error.
+    const bytes = await readFile(path).catch((err: unknown) => {
+      throw unreadable(err);
+    });
     const decoded = decodeUtf8(bytes);
     if ('problem' in decoded) {
       const where = decoded.problem.utf16 ? '' : `:${decoded.problem.line}`;
-      throw new ConfigError(`pretraining.texts[${i}]`, `${path}${where}: ${describeUtf8Problem(decoded.problem)}`);
+      throw new ConfigError(field, `${path}${where}: ${describeUtf8Problem(decoded.problem)}`);
     }
     const text = decoded.text;
     const passages = cutPassages(text.replace(/\s+/g, ' ').trim(), config.task.passageChars).filter(keep);
