@@ -9,7 +9,6 @@
  * these files loads tfjs, gRPC, NATS or a Kubernetes client (test/core/core-imports.test.ts). A validation error
  * names the field path and the bad value (ConfigError).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -29,7 +28,8 @@ import { nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fie
 import { parseConfigYaml } from './config-yaml';
 import { echoJson, echoValue } from './echo-value';
 import { isIntegerField } from './integer-field';
-import { ConfigError } from './errors';
+import { ConfigError, type FileReadError } from './errors';
+import { readBoundedFile } from './bounded-file';
 import { orList } from './registry';
 
 export { MIN_KEEPALIVE_MS, MIN_LEASE_TIMEOUT_MS } from '../coordinator/runtime-config';
@@ -148,7 +148,8 @@ export function parseRunConfig(raw: unknown): RunConfig {
  * Reads and validates a YAML run config file. Sets `runtime.baseDir` to the file's directory (a `runtime.baseDir`
  * written in the file is resolved against it), so that a relative `task.path` names a file beside the config,
  * wherever the command runs.
- * @throws ConfigError when the path is empty, the file cannot be read, holds no mapping (empty, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
+ * @throws ConfigError when the path is empty, the file cannot be read, is not a regular file (a directory, a device, a
+ *   pipe), holds no mapping (empty, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
  *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
  *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`: naming the field, the value
  *   and where it is), or fails validation.
@@ -181,33 +182,14 @@ function rootProblem(raw: unknown): string | undefined {
 }
 
 /**
- * The text of a config file, read up to {@link MAX_CONFIG_FILE_BYTES} + 1 bytes (so that neither a huge file nor an
- * endless one such as a pipe or a device is read whole).
- * @throws ConfigError when the file cannot be read or is larger than the limit.
+ * The text of a config file, read up to {@link MAX_CONFIG_FILE_BYTES} bytes (src/core/bounded-file.ts: neither a
+ * huge file nor an endless one such as a device is read whole).
+ * @throws ConfigError (at the root, naming the file) when the file cannot be read, is not a regular file or is larger
+ *   than the limit.
  */
 function readConfigText(file: string): string {
-  const tooLarge = (size: string) =>
-    new ConfigError('', `${file} is ${size}, more than the ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB) a config file may have; a run config is a few KB`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const { size } = fstatSync(fd);
-    if (size > MAX_CONFIG_FILE_BYTES) throw tooLarge(`${size} bytes`);
-    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
-    let length = 0;
-    let read: number;
-    do {
-      read = readSync(fd, buffer, length, buffer.length - length, null);
-      length += read;
-    } while (read > 0 && length < buffer.length);
-    if (length > MAX_CONFIG_FILE_BYTES) throw tooLarge(`more than ${MAX_CONFIG_FILE_BYTES} bytes`);
-    return buffer.toString('utf8', 0, length);
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError('', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  const why = (err: FileReadError) => (err.reason === 'too-large' ? '; a run config is a few KB' : '');
+  return readBoundedFile(file, MAX_CONFIG_FILE_BYTES, (err) => new ConfigError('', `${err.message}${why(err)}`, { cause: err })).toString('utf8');
 }
 
 /** `raw` with `runtime.baseDir` resolved against `dir`; a malformed `raw` is returned as is, for validation to name. */

@@ -35,6 +35,31 @@ export class DatasetError extends MetatrainError {
   }
 }
 
+/** Why {@link FileReadError} refused a file: it cannot be opened or read, it is not a regular file, or it is over the limit. */
+export type FileReadReason = 'unreadable' | 'not-a-file' | 'too-large';
+
+/**
+ * Thrown by `readBoundedFile` (src/core/bounded-file.ts) when a user's file cannot be read whole within its limit;
+ * callers wrap it in their own error (ConfigError, DatasetError). The message is `PATH: detail`, e.g.
+ * `/dev/zero: not a regular file but a character device`; `detail` is the part after `PATH: `. `code` is the file
+ * system's error code (ENOENT, EACCES …) when `reason` is `unreadable`; `size` the size in bytes the file reported
+ * when `reason` is `too-large` and it reported more than the limit (undefined when it held more than it reported).
+ */
+export class FileReadError extends MetatrainError {
+  readonly code: string | undefined;
+  readonly size: number | undefined;
+  constructor(
+    readonly path: string,
+    readonly reason: FileReadReason,
+    readonly detail: string,
+    options: { code?: string; size?: number; cause?: unknown } = {},
+  ) {
+    super(`${path}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.size = options.size;
+  }
+}
+
 /**
  * Thrown when a directory metatrain must create (a run, output, checkpoint or log directory) cannot be created;
  * `path` is that directory, `code` the file system's error code (ENOENT, EACCES, EROFS, EEXIST …), and the

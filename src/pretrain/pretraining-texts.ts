@@ -3,9 +3,9 @@
  * meta-test: their classes must stay unseen) and the files of `pretraining.texts`, cut into passages of
  * `task.passageChars` characters like the corpus. Texts with no token are dropped.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { resolvedPath, type RunConfig } from '../core/config';
-import { ConfigError } from '../core/errors';
+import { readBoundedFile } from '../core/bounded-file';
+import { ConfigError, type FileReadReason } from '../core/errors';
 import { decodeUtf8, describeUtf8Problem } from '../core/utf8-text';
 import { textTokenizerFor } from '../model/text-tokenizer';
 import { cutPassages } from '../tasks/passages';
@@ -26,11 +26,18 @@ export interface PretrainingTexts {
  */
 export const MAX_PRETRAINING_TEXT_BYTES = 128 << 20;
 
+/** What the error of a `pretraining.texts` file that cannot be read says after the reader's reason. */
+const ADVICE: Record<FileReadReason, string> = {
+  unreadable: '',
+  'not-a-file': ': give a UTF-8 text file',
+  'too-large': '; its passages take about 35 times that in memory: give a sample of it, or split it over several runs',
+};
+
 /**
  * Gathers the pretraining texts of `config` over `family` (its meta-train split).
- * @throws ConfigError at `pretraining.texts[i]` when a file cannot be read (naming the resolved path), is not a
- *   regular file (a directory, a device such as /dev/zero, a pipe), is larger than {@link MAX_PRETRAINING_TEXT_BYTES},
- *   or is not UTF-8 (naming the line and byte, with the fix: src/core/utf8-text.ts).
+ * @throws ConfigError at `pretraining.texts[i]`, naming the resolved path, when a file cannot be read, is not a
+ *   regular file (a directory, a device such as /dev/zero, a pipe), is larger than {@link MAX_PRETRAINING_TEXT_BYTES}
+ *   (refused before it is read; src/core/bounded-file.ts), or is not UTF-8 (naming the line and byte, with the fix: src/core/utf8-text.ts).
  */
 export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily): Promise<PretrainingTexts> {
   const tokenizer = textTokenizerFor(config.model);
@@ -41,17 +48,7 @@ export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily
   for (const [i, written] of (config.pretraining?.texts ?? []).entries()) {
     const path = resolvedPath(config, written);
     const field = `pretraining.texts[${i}]`;
-    const unreadable = (err: unknown) => new ConfigError(field, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-    const file = await stat(path).catch((err: unknown) => {
-      throw unreadable(err);
-    });
-    if (!file.isFile()) throw new ConfigError(field, `${path} is not a regular file (${file.isDirectory() ? 'a directory' : 'a device, pipe or socket'}): give a UTF-8 text file`);
-    if (file.size > MAX_PRETRAINING_TEXT_BYTES) {
-      throw new ConfigError(field, `${path} has ${file.size} bytes, more than the ${MAX_PRETRAINING_TEXT_BYTES} read (its passages take about 35 times that in memory): give a sample of it, or split it over several runs`);
-    }
-    const bytes = await readFile(path).catch((err: unknown) => {
-      throw unreadable(err);
-    });
+    const bytes = readBoundedFile(path, MAX_PRETRAINING_TEXT_BYTES, (err) => new ConfigError(field, `${err.message}${ADVICE[err.reason]}`, { cause: err }));
     const decoded = decodeUtf8(bytes);
     if ('problem' in decoded) {
       const where = decoded.problem.utf16 ? '' : `:${decoded.problem.line}`;

@@ -3,7 +3,7 @@
  * kept whole, ./jsonl.ts), a relative path resolved against `runtime.baseDir`.
  */
 import type { RunConfig } from '../core/config';
-import { ConfigError, DatasetError } from '../core/errors';
+import { ConfigError, DatasetError, FileReadError } from '../core/errors';
 import type { FamilyDefinition } from './family';
 import { jsonlCorpus } from './jsonl';
 import { textTaskFamily, type LabelledCorpus } from './text-corpus';
@@ -31,7 +31,7 @@ function userCorpus(config: RunConfig, path: string): LabelledCorpus {
   try {
     return jsonlCorpus(path);
   } catch (err) {
-    if (!(err instanceof DatasetError && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')) throw err;
+    if (!(err instanceof DatasetError && err.cause instanceof FileReadError && err.cause.code === 'ENOENT')) throw err;
     const written = config.task.path!;
     const base = config.runtime.baseDir;
     const how =

@@ -4,9 +4,9 @@
  * (`metatrain adapt --data user.jsonl`), which needs the raw examples; both read files through
  * {@link loadLabelledJsonl}, so both apply the same rules.
  */
-import { readFileSync } from 'node:fs';
+import { readBoundedFile } from '../core/bounded-file';
 import { echoJson } from '../core/echo-value';
-import { DatasetError } from '../core/errors';
+import { DatasetError, type FileReadReason } from '../core/errors';
 import { decodeUtf8, describeUtf8Problem } from '../core/utf8-text';
 import type { LabelledCorpus } from './text-corpus';
 
@@ -27,19 +27,39 @@ export interface LabelledExample {
 export const MAX_REPORTED_LINES = 20;
 
 /**
+ * The largest JSONL file read, in bytes (128 MiB), checked before reading (src/core/bounded-file.ts): a device such as
+ * /dev/zero given as `--data` was read until memory ran out. Data for few-shot adaptation (`adapt --data`, `predict
+ * --data`) are a few KB; a `task.path` corpus can be larger, but loading one takes about 5 times its size in memory
+ * (measured with jsonlCorpus: a 27 MB file of 200,000 lines peaked at 133 MB above Node's own, a 109 MB one at 470 MB,
+ * in 3 s), so 128 MiB, about ten times the built-in State of the Union corpus (11 MB of text), costs about 600 MB
+ * in the coordinator and in every worker that loads it; a file four times larger could not even be decoded into one
+ * string (V8 caps a string at 2^29 - 24 UTF-16 code units).
+ */
+export const MAX_JSONL_FILE_BYTES = 128 << 20;
+
+/** What a DatasetError for a JSONL file that cannot be read says after the reader's reason. */
+const ADVICE: Record<FileReadReason, string> = {
+  unreadable: '',
+  'not-a-file': ': give a JSONL file',
+  'too-large': '; loading a JSONL file takes about 5 times its size in memory (MAX_JSONL_FILE_BYTES): give a sample of it',
+};
+
+/**
  * Reads and validates a JSONL file of labelled examples. The file must be UTF-8 (other bytes are refused at the
  * first one's line, not decoded as U+FFFD). Blank (whitespace-only) lines are skipped; a UTF-8
  * byte-order mark and CRLF line ends are accepted; fields other than `text` and `label` are ignored.
+ * @param maxBytes the largest file read, in bytes; a larger one is refused before it is read.
  * @returns the examples in file order.
  * @throws DatasetError with the file and the 1-based line number when a line is not JSON, not an object, has
  *   no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
  *   string or a number; when a number label and a string label have the same name (`1` and `"1"`: they would
  *   be one class), at the later line, naming both lines and both values; without a line number when the file
- *   cannot be read or holds no example. Every bad line is checked: the error's `line` and first sentence are
+ *   cannot be read, is not a regular file (a directory, a device such as /dev/zero, a pipe), is larger than
+ *   `maxBytes`, or holds no example. Every bad line is checked: the error's `line` and first sentence are
  *   the first bad line's, then one `and line N: …` per further bad line (up to {@link MAX_REPORTED_LINES}).
  */
-export function loadLabelledJsonl(path: string): LabelledExample[] {
-  return readJsonl(path, true) as LabelledExample[];
+export function loadLabelledJsonl(path: string, maxBytes = MAX_JSONL_FILE_BYTES): LabelledExample[] {
+  return readJsonl(path, true, maxBytes) as LabelledExample[];
 }
 
 /** A text to classify, as written in the file; `label` when the line has one. */
@@ -53,19 +73,15 @@ export interface TextLine {
 /**
  * Reads a JSONL file of texts to classify: `{"text": ...}` per line, `label` optional (checked as in
  * {@link loadLabelledJsonl} where present). Used by `metatrain predict --data`.
+ * @param maxBytes the largest file read, in bytes; a larger one is refused before it is read.
  * @throws DatasetError as {@link loadLabelledJsonl}, except that a missing `label` is allowed.
  */
-export function loadTextJsonl(path: string): TextLine[] {
-  return readJsonl(path, false);
+export function loadTextJsonl(path: string, maxBytes = MAX_JSONL_FILE_BYTES): TextLine[] {
+  return readJsonl(path, false, maxBytes);
 }
 
-function readJsonl(path: string, labelRequired: boolean): TextLine[] {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new DatasetError(path, `cannot read: ${(err as Error).message}`, undefined, { cause: err });
-  }
+function readJsonl(path: string, labelRequired: boolean, maxBytes: number): TextLine[] {
+  const bytes = readBoundedFile(path, maxBytes, (err) => new DatasetError(path, `${err.detail}${ADVICE[err.reason]}`, undefined, { cause: err }));
   const decoded = decodeUtf8(bytes);
   if ('problem' in decoded) throw new DatasetError(path, describeUtf8Problem(decoded.problem), decoded.problem.utf16 ? undefined : decoded.problem.line);
   const content = decoded.text;

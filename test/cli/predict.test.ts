@@ -139,6 +139,25 @@ test('metatrain predict refuses bad input with errors that name it', async () =>
   assert.throws(() => loadAdaptedModel(model), /model\.safetensors/);
 });
 
+test('adapt and predict refuse a --data that is a device (/dev/zero) or a directory at once, naming it and what it is', async () => {
+  // Before: --data /dev/zero was read until memory ran out.
+  const dir = tempDir();
+  const { model, ckpt } = await adapted(dir);
+  for (const [data, what] of [
+    ['/dev/zero', 'a character device'],
+    [dir, 'a directory'],
+  ] as const) {
+    for (const command of [['predict', '--model', model], ['adapt', '--checkpoint', ckpt, '--out', join(dir, 'never')]]) {
+      const r = await runCli([...command, '--data', data, '--backend', 'cpu'], {}, 30_000);
+      assert.equal(r.signal, null, `${command[0]} --data ${data} did not finish in 30 s`);
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.stderr, `metatrain: ${data}: not a regular file but ${what}: give a JSONL file\n`);
+      assert.equal(r.stdout, '');
+    }
+  }
+  assert.equal(existsSync(join(dir, 'never')), false);
+});
+
 test('metatrain predict refuses or truncates a text of 200,000 words at once (hashed words: the segmentation is linear and stops at maxLength + 1 tokens)', async () => {
   // Before: 50,000 words took 20 s and 100,000 words 82 s to be refused (the segmenter was quadratic in the length).
   const dir = tempDir();

@@ -52,8 +52,12 @@ test('config error names the field path and the bad value', () => {
   );
   assert.throws(
     () => loadRunConfig(join(tmpdir(), 'metatrain-no-such-config.yaml')),
-    (e: unknown) => e instanceof ConfigError && e.path === '' && /^invalid config: cannot read .*metatrain-no-such-config\.yaml/.test(e.message),
+    (e: unknown) => e instanceof ConfigError && e.path === '' && /^invalid config: \S*metatrain-no-such-config\.yaml: cannot read it: no such file$/.test(e.message),
   );
+  // A directory or a device is refused by what it is, before anything is read (before: /dev/zero was read to 1 MiB
+  // and called too large).
+  assert.throws(() => loadRunConfig(tmpdir()), (e: unknown) => e instanceof ConfigError && e.path === '' && e.message === `invalid config: ${tmpdir()}: not a regular file but a directory`);
+  assert.throws(() => loadRunConfig('/dev/zero'), (e: unknown) => e instanceof ConfigError && e.path === '' && e.message === 'invalid config: /dev/zero: not a regular file but a character device');
 });
 
 test('LoRA config errors say what they got once, in words', () => {
@@ -127,7 +131,7 @@ test('a config file over 1 MiB is refused before it is parsed, naming the file a
     const started = performance.now();
     assert.throws(
       () => loadRunConfig(file),
-      (e: unknown) => e instanceof ConfigError && e.message.includes(file) && /is 30000\d{3} bytes, more than the 1048576 bytes \(1 MiB\)/.test(e.message) && e.message.length < 500,
+      (e: unknown) => e instanceof ConfigError && e.message.includes(file) && /huge\.yaml: 30000\d{3} bytes, more than the 1048576 bytes \(1 MiB\) allowed; a run config is a few KB$/.test(e.message) && e.message.length < 500,
     );
     assert.ok(performance.now() - started < 1000, 'refused without parsing');
     // One byte under the limit is read and validated as usual.

@@ -52,7 +52,7 @@ test('pretraining.texts: a large file (hundreds of thousands of passages) is rea
   assert.equal(got.texts.length, 300_000);
 });
 
-test('pretraining.texts: a device (/dev/zero, endless), a directory or a file over the size limit is refused before it is read', async () => {
+test('pretraining.texts: a device (/dev/zero, endless), a directory or a file over the size limit is refused before it is read; a missing file by name', async () => {
   const dir = tempDir();
   const big = join(dir, 'big.txt');
   writeFileSync(big, '');
@@ -60,7 +60,8 @@ test('pretraining.texts: a device (/dev/zero, endless), a directory or a file ov
   mkdirSync(join(dir, 'folder'));
   const refused = async (file: string, why: RegExp) =>
     assert.rejects(pretrainingTexts(config(dir, [file]), noMetaTrain), (err: unknown) => err instanceof ConfigError && /pretraining\.texts\[0\]/.test(err.message) && why.test(err.message));
-  await refused('/dev/zero', /\/dev\/zero is not a regular file \(a device, pipe or socket\): give a UTF-8 text file/);
-  await refused('folder', /folder is not a regular file \(a directory\)/);
-  await refused('big.txt', new RegExp(`big\\.txt has ${MAX_PRETRAINING_TEXT_BYTES + 1} bytes, more than the ${MAX_PRETRAINING_TEXT_BYTES} read`));
+  await refused('/dev/zero', /\/dev\/zero: not a regular file but a character device: give a UTF-8 text file$/);
+  await refused('folder', /folder: not a regular file but a directory: give a UTF-8 text file$/);
+  await refused('big.txt', new RegExp(`big\\.txt: ${MAX_PRETRAINING_TEXT_BYTES + 1} bytes, more than the ${MAX_PRETRAINING_TEXT_BYTES} bytes \\(128 MiB\\) allowed; its passages take about 35 times that in memory: give a sample of it, or split it over several runs$`));
+  await refused('missing.txt', /missing\.txt: cannot read it: no such file$/);
 });

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetError } from '../../src/core/errors';
-import { jsonlCorpus, loadLabelledJsonl, loadTextJsonl, MAX_REPORTED_LINES } from '../../src/tasks/jsonl';
+import { FileReadError } from '../../src/core/errors';
+import { jsonlCorpus, loadLabelledJsonl, loadTextJsonl, MAX_JSONL_FILE_BYTES, MAX_REPORTED_LINES } from '../../src/tasks/jsonl';
 
 let dir = '';
 before(() => {
@@ -85,7 +86,36 @@ test('empty and unreadable files are DatasetErrors without a line', () => {
   const empty = file('empty.jsonl', '\n  \n');
   assert.throws(() => loadLabelledJsonl(empty), (e: unknown) => e instanceof DatasetError && e.line === undefined && /no examples/.test(e.message));
   const missing = join(dir, 'missing.jsonl');
-  assert.throws(() => loadLabelledJsonl(missing), (e: unknown) => e instanceof DatasetError && e.message.startsWith(`${missing}: cannot read`));
+  assert.throws(() => loadLabelledJsonl(missing), (e: unknown) => e instanceof DatasetError && e.message === `${missing}: cannot read it: no such file`);
+});
+
+test('a JSONL file that is not a regular file or is over the limit is a DatasetError naming it, before it is read', () => {
+  const refused = (load: () => unknown, source: string, message: string) =>
+    assert.throws(load, (e: unknown) => {
+      assert.ok(e instanceof DatasetError && e.cause instanceof FileReadError, String(e));
+      assert.equal(e.source, source);
+      assert.equal(e.line, undefined);
+      assert.equal(e.message, message);
+      return true;
+    });
+  // Before: /dev/zero was read until memory ran out.
+  const started = performance.now();
+  for (const load of [loadLabelledJsonl, loadTextJsonl]) {
+    refused(() => load('/dev/zero'), '/dev/zero', '/dev/zero: not a regular file but a character device: give a JSONL file');
+    refused(() => load(dir), dir, `${dir}: not a regular file but a directory: give a JSONL file`);
+  }
+  refused(() => jsonlCorpus('/dev/zero'), '/dev/zero', '/dev/zero: not a regular file but a character device: give a JSONL file');
+  assert.ok(performance.now() - started < 2000, 'refused without reading');
+  // The limit, given small: a file of exactly the limit is read, one byte more is refused by its size.
+  const line = '{"text": "hello there", "label": "greet"}\n';
+  const path = file('limit.jsonl', line);
+  const bytes = Buffer.byteLength(line);
+  assert.equal(loadLabelledJsonl(path, bytes).length, 1);
+  assert.equal(loadTextJsonl(path, bytes).length, 1);
+  const over = `${path}: ${bytes} bytes, more than the ${bytes - 1} bytes allowed; loading a JSONL file takes about 5 times its size in memory (MAX_JSONL_FILE_BYTES): give a sample of it`;
+  refused(() => loadLabelledJsonl(path, bytes - 1), path, over);
+  refused(() => loadTextJsonl(path, bytes - 1), path, over);
+  assert.equal(MAX_JSONL_FILE_BYTES, 128 << 20);
 });
 
 test('a number label and a string label with the same name are a DatasetError naming both lines and both values', () => {

@@ -1,0 +1,97 @@
+/**
+ * Reading a user's file whole, within a size limit: the one reader of the files a user names (a run config,
+ * `pretraining.texts`, a JSONL dataset), so that none of them is read without bound. A device such as /dev/zero
+ * never ends, a directory or a pipe is not a file of text, and a file can grow while it is read or report a size
+ * that is not its length (/proc files report 0): so the file is opened once, checked by `fstat` on that descriptor
+ * (the check and the read see the same file), and read through it up to the limit + 1 bytes, never more. Each
+ * caller turns the {@link FileReadError} into its own error (`refuse`: a ConfigError at its field, a DatasetError)
+ * and says why its limit is what it is.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { FileReadError } from './errors';
+import { unreadableReason } from './unreadable-reason';
+
+const MIB = 1 << 20;
+
+/** First buffer when the file reports a size of 0 (a /proc file, an empty file): grown by doubling. */
+const FIRST_CHUNK_BYTES = 64 << 10;
+
+/**
+ * The bytes of the regular file at `path`, at most `maxBytes` of them. The file is opened without blocking (a pipe
+ * with no writer is refused at once instead of waiting for one), checked on its descriptor, read through it and
+ * closed, also when reading fails.
+ * @param maxBytes the largest file accepted, in bytes (a non-negative integer; RangeError otherwise).
+ * @param refuse the caller's error for a refused file, thrown instead of the FileReadError (give it that error as
+ *   its cause), e.g. a ConfigError at the field that named the file; by default the FileReadError itself is thrown.
+ * @returns the file's bytes (a Buffer of at most `maxBytes` bytes).
+ * @throws what `refuse` returns for a FileReadError naming `path`, with `reason`:
+ *   - `unreadable` when it cannot be opened or read (`code` is the file system's: ENOENT, EACCES …), e.g.
+ *     `data.jsonl: cannot read it: no such file`;
+ *   - `not-a-file` when it is a directory, a device, a pipe or a socket, e.g. `/dev/zero: not a regular file but
+ *     a character device`;
+ *   - `too-large` when it reports more than `maxBytes` bytes (`size` is that count; nothing is read), or holds
+ *     more than it reported (it grew, or it reports no size): `size` is undefined and only `maxBytes` + 1 bytes
+ *     were read. E.g. `big.txt: 134217729 bytes, more than the 134217728 bytes (128 MiB) allowed`.
+ */
+export function readBoundedFile(path: string, maxBytes: number, refuse: (err: FileReadError) => Error = (err) => err): Buffer {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
+  try {
+    return readWithin(path, maxBytes);
+  } catch (err) {
+    throw err instanceof FileReadError ? refuse(err) : err;
+  }
+}
+
+/** {@link readBoundedFile} without the caller's error. */
+function readWithin(path: string, maxBytes: number): Buffer {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new FileReadError(path, 'not-a-file', `not a regular file but ${kindOf(stats)}`);
+    if (stats.size > maxBytes) throw new FileReadError(path, 'too-large', `${stats.size} bytes, more than the ${bytesInWords(maxBytes)} allowed`, { size: stats.size });
+    const bytes = readUpTo(fd, stats.size, maxBytes + 1);
+    if (bytes.length > maxBytes) {
+      throw new FileReadError(path, 'too-large', `more than the ${bytesInWords(maxBytes)} allowed (it reported ${stats.size} bytes when opened: it grew, or reports no size)`);
+    }
+    return bytes;
+  } catch (err) {
+    if (err instanceof FileReadError) throw err;
+    throw new FileReadError(path, 'unreadable', `cannot read it: ${unreadableReason(err)}`, { code: (err as NodeJS.ErrnoException).code, cause: err });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Reads `fd` from its start until its end or `cap` bytes, in a buffer first sized by the reported `size`. */
+function readUpTo(fd: number, size: number, cap: number): Buffer {
+  let buffer = Buffer.allocUnsafe(Math.min(cap, size > 0 ? size + 1 : FIRST_CHUNK_BYTES));
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (length >= cap) break;
+      const grown = Buffer.allocUnsafe(Math.min(cap, 2 * buffer.length));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    const read = readSync(fd, buffer, length, buffer.length - length, null);
+    if (read === 0) break;
+    length += read;
+  }
+  return buffer.subarray(0, length);
+}
+
+/** What a file that is not a regular one is, for the error: `a directory`, `a character device` … */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a pipe';
+  if (stats.isSocket()) return 'a socket';
+  return 'neither a file nor a directory';
+}
+
+/** `1048576 bytes (1 MiB)`, or `100 bytes` when the count is not a whole number of MiB. */
+function bytesInWords(bytes: number): string {
+  return bytes >= MIB && bytes % MIB === 0 ? `${bytes} bytes (${bytes / MIB} MiB)` : `${bytes} bytes`;
+}
