@@ -10,13 +10,13 @@ import { checkCanCreateDirectory, publishDirectory } from '../core/durable-fs';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
-import { textTokenizerFor, tokenlessTexts } from '../model/text-tokenizer';
+import { textTokenizerFor } from '../model/text-tokenizer';
 import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, isAdaptedModelDir } from '../meta/adapted-model';
 import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
 import { loadLabelledJsonl } from '../tasks/jsonl';
 import { countOf } from './count-words';
-import { tokenlessWarning } from './tokenless-warning';
+import { findTokenless } from './tokenless-warning';
 import { boundedInt, pathOption } from './options';
 import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
@@ -71,11 +71,10 @@ export function register(program: Command): void {
       if (long > 0) {
         process.stderr.write(`warning: ${long} of ${examples.length} texts ${long === 1 ? 'is' : 'are'} longer than the model reads (model.maxLength ${init.model.maxLength} tokens, CLS included); only their first ${init.model.maxLength} tokens are used, as in training\n`);
       }
-      const tokenless = tokenlessTexts(tokenizer, examples.map((e) => e.text));
-      if (tokenless.length > 0) {
-        const said = tokenlessWarning(tokenless.map((i) => `line ${examples[i]!.line}`), examples.length, init.model.tokenizer);
-        if (tokenless.length === examples.length) throw new DatasetError(o.data, `${said}: nothing to adapt on`);
-        process.stderr.write(`warning: ${said}; the model sees them all as the same empty text, and they still count for their labels\n`);
+      const tokenless = findTokenless(init.model, examples.map((e) => e.text), examples.map((e) => e.line));
+      if (tokenless) {
+        if (tokenless.count === tokenless.total) throw new DatasetError(o.data, `${tokenless.said}: nothing to adapt on`);
+        process.stderr.write(`warning: ${tokenless.said}; the model sees them all as the same empty text, and they still count for their labels\n`);
       }
       const resetHead = labels.length !== init.ways;
       if (resetHead && algorithms.get(init.algorithm.name).learnsInnerLr) {

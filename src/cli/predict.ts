@@ -7,12 +7,11 @@ import { COMPRESSED_MODEL_FILE } from '../compress/compressed-model';
 import { isAdaptedModelDir, loadAdaptedModel } from '../meta/adapted-model';
 import { predict, type Prediction, type TextSource } from '../meta/predict';
 import { initBackend, type BackendName } from '../model/backend';
-import { textTokenizerFor, tokenlessTexts } from '../model/text-tokenizer';
 import { loadTextJsonl } from '../tasks/jsonl';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
 import { countOf } from './count-words';
-import { tokenlessWarning } from './tokenless-warning';
+import { findTokenless } from './tokenless-warning';
 import { notOneCheckpoint } from './not-one-checkpoint';
 import { pathOption, tableStyle } from './options';
 
@@ -78,10 +77,9 @@ export function register(program: Command): void {
       const { texts, source, labels } = textsOf(o);
       const adapted = loadAdaptedModel(o.model);
       await initBackend(o.backend as BackendName);
-      const tokenless = tokenlessTexts(textTokenizerFor(adapted.model), texts);
-      if (tokenless.length > 0) {
-        const where = tokenless.map((i) => (source.lines ? `line ${source.lines[i]!}` : `text ${i + 1}`));
-        process.stderr.write(`warning: ${tokenlessWarning(where, texts.length, adapted.model.tokenizer)}; the model sees ${tokenless.length === 1 ? 'it as an empty text: its prediction does not depend on it' : 'them as the same empty text: their prediction does not depend on them'}\n`);
+      const tokenless = findTokenless(adapted.model, texts, source.lines);
+      if (tokenless) {
+        process.stderr.write(`warning: ${tokenless.said}; the model sees ${tokenless.count === 1 ? 'it as an empty text: its prediction does not depend on it' : 'them as the same empty text: their prediction does not depend on them'}\n`);
       }
       const predictions = predict(adapted, texts, source, { truncate: o.truncate });
       if (o.json) {
