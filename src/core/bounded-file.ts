@@ -1,9 +1,10 @@
 /**
  * Reading a user's file whole, within a size limit: the one reader of the files a user names (a run config,
  * `pretraining.texts`, a JSONL dataset), so that none of them is read without bound. A device such as /dev/zero
- * never ends, a directory or a pipe is not a file of text, and a file can grow while it is read or report a size
- * that is not its length (/proc files report 0): so the file is opened once, checked by `fstat` on that descriptor
- * (the check and the read see the same file), and read through it up to the limit + 1 bytes, never more. Each
+ * never ends, a directory is not a file of text, and a file or a pipe (`run <(envsubst < run.yaml)`, `… | metatrain
+ * run /dev/stdin`) can grow while it is read or report a size that is not its length (/proc files and pipes report
+ * 0): so the file is opened once, checked by `fstat` on that descriptor (the check and the read see the same file),
+ * and read through it up to the limit + 1 bytes, never more. Each
  * caller turns the {@link FileReadError} into its own error (`refuse`: a ConfigError at its field, a DatasetError)
  * and says why its limit is what it is.
  */
@@ -17,9 +18,9 @@ const MIB = 1 << 20;
 const FIRST_CHUNK_BYTES = 64 << 10;
 
 /**
- * The bytes of the regular file at `path`, at most `maxBytes` of them. The file is opened without blocking (a pipe
- * with no writer is refused at once instead of waiting for one), checked on its descriptor, read through it and
- * closed, also when reading fails.
+ * The bytes of the regular file or pipe at `path`, at most `maxBytes` of them. The file is opened without blocking
+ * (a named pipe with no writer reads as empty at once instead of waiting for one), checked on its descriptor, read
+ * through it (a pipe until its writer closes it, waiting for data as it comes) and closed, also when reading fails.
  * @param maxBytes the largest file accepted, in bytes (a non-negative integer; RangeError otherwise).
  * @param refuse the caller's error for a refused file, thrown instead of the FileReadError (give it that error as
  *   its cause), e.g. a ConfigError at the field that named the file; by default the FileReadError itself is thrown.
@@ -27,8 +28,8 @@ const FIRST_CHUNK_BYTES = 64 << 10;
  * @throws what `refuse` returns for a FileReadError naming `path`, with `reason`:
  *   - `unreadable` when it cannot be opened or read (`code` is the file system's: ENOENT, EACCES …), e.g.
  *     `data.jsonl: cannot read it: no such file`;
- *   - `not-a-file` when it is a directory, a device, a pipe or a socket, e.g. `/dev/zero: not a regular file but
- *     a character device`;
+ *   - `not-a-file` when it is a directory, a device or a socket, e.g. `/dev/zero: not a regular file but a
+ *     character device`;
  *   - `too-large` when it reports more than `maxBytes` bytes (`size` is that count; nothing is read), or holds
  *     more than it reported (it grew, or it reports no size): `size` is undefined and only `maxBytes` + 1 bytes
  *     were read. E.g. `big.txt: 134217729 bytes, more than the 134217728 bytes (128 MiB) allowed`.
@@ -48,7 +49,7 @@ function readWithin(path: string, maxBytes: number): Buffer {
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new FileReadError(path, 'not-a-file', `not a regular file but ${kindOf(stats)}`);
+    if (!stats.isFile() && !stats.isFIFO()) throw new FileReadError(path, 'not-a-file', `not a regular file but ${kindOf(stats)}`);
     if (stats.size > maxBytes) throw new FileReadError(path, 'too-large', `${stats.size} bytes, more than the ${bytesInWords(maxBytes)} allowed`, { size: stats.size });
     const bytes = readUpTo(fd, stats.size, maxBytes + 1);
     if (bytes.length > maxBytes) {
@@ -74,11 +75,26 @@ function readUpTo(fd: number, size: number, cap: number): Buffer {
       buffer.copy(grown, 0, 0, length);
       buffer = grown;
     }
-    const read = readSync(fd, buffer, length, buffer.length - length, null);
+    const read = readWaiting(fd, buffer, length);
     if (read === 0) break;
     length += read;
   }
   return buffer.subarray(0, length);
+}
+
+/** Time between tries to read a pipe whose writer has written nothing yet (the descriptor does not block). */
+const PIPE_POLL_MS = 5;
+
+/** readSync into `buffer` from `offset`; on a pipe with no data yet (EAGAIN), waits and reads again. */
+function readWaiting(fd: number, buffer: Buffer, offset: number): number {
+  for (;;) {
+    try {
+      return readSync(fd, buffer, offset, buffer.length - offset, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PIPE_POLL_MS);
+    }
+  }
 }
 
 /** What a file that is not a regular one is, for the error: `a directory`, `a character device` … */
@@ -86,7 +102,6 @@ function kindOf(stats: Stats): string {
   if (stats.isDirectory()) return 'a directory';
   if (stats.isCharacterDevice()) return 'a character device';
   if (stats.isBlockDevice()) return 'a block device';
-  if (stats.isFIFO()) return 'a pipe';
   if (stats.isSocket()) return 'a socket';
   return 'neither a file nor a directory';
 }

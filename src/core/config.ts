@@ -148,8 +148,8 @@ export function parseRunConfig(raw: unknown): RunConfig {
  * Reads and validates a YAML run config file. Sets `runtime.baseDir` to the file's directory (a `runtime.baseDir`
  * written in the file is resolved against it), so that a relative `task.path` names a file beside the config,
  * wherever the command runs.
- * @throws ConfigError when the path is empty, the file cannot be read, is not a regular file (a directory, a device, a
- *   pipe), holds no mapping (empty, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
+ * @throws ConfigError when the path is empty, the file cannot be read, is not a regular file or a pipe (a directory, a
+ *   device), holds no mapping (empty, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
  *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
  *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`: naming the field, the value
  *   and where it is), or fails validation.
@@ -184,8 +184,8 @@ function rootProblem(raw: unknown): string | undefined {
 /**
  * The text of a config file, read up to {@link MAX_CONFIG_FILE_BYTES} bytes (src/core/bounded-file.ts: neither a
  * huge file nor an endless one such as a device is read whole).
- * @throws ConfigError (at the root, naming the file) when the file cannot be read, is not a regular file or is larger
- *   than the limit.
+ * @throws ConfigError (at the root, naming the file) when the file cannot be read, is neither a regular file nor a pipe,
+ *   or is larger than the limit.
  */
 function readConfigText(file: string): string {
   const why = (err: FileReadError) => (err.reason === 'too-large' ? '; a run config is a few KB' : '');

@@ -36,7 +36,7 @@ const ADVICE: Record<FileReadReason, string> = {
 /**
  * Gathers the pretraining texts of `config` over `family` (its meta-train split).
  * @throws ConfigError at `pretraining.texts[i]`, naming the resolved path, when a file cannot be read, is not a
- *   regular file (a directory, a device such as /dev/zero, a pipe), is larger than {@link MAX_PRETRAINING_TEXT_BYTES}
+ *   regular file or a pipe (a directory, a device such as /dev/zero), is larger than {@link MAX_PRETRAINING_TEXT_BYTES}
  *   (refused before it is read; src/core/bounded-file.ts), or is not UTF-8 (naming the line and byte, with the fix: src/core/utf8-text.ts).
  */
 export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily): Promise<PretrainingTexts> {

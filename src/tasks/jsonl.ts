@@ -54,7 +54,7 @@ const ADVICE: Record<FileReadReason, string> = {
  *   no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
  *   string or a number; when a number label and a string label have the same name (`1` and `"1"`: they would
  *   be one class), at the later line, naming both lines and both values; without a line number when the file
- *   cannot be read, is not a regular file (a directory, a device such as /dev/zero, a pipe), is larger than
+ *   cannot be read, is not a regular file or a pipe (a directory, a device such as /dev/zero), is larger than
  *   `maxBytes`, or holds no example. Every bad line is checked: the error's `line` and first sentence are
  *   the first bad line's, then one `and line N: …` per further bad line (up to {@link MAX_REPORTED_LINES}).
  */

@@ -58,24 +58,36 @@ test('readBoundedFile refuses a file that holds more than it reports, after read
   assert.match(readBoundedFile('/proc/self/status', 1 << 20).toString(), /^Name:/);
 });
 
-test('readBoundedFile refuses a device, a directory and a pipe at once, saying what each is', { skip: process.platform === 'win32' }, () => {
+test('readBoundedFile refuses a device and a directory at once, saying what each is', { skip: process.platform === 'win32' }, () => {
   const dir = tempDir();
   const started = performance.now();
   refused('/dev/zero', 1 << 30, 'not-a-file', /^\/dev\/zero: not a regular file but a character device$/);
   refused(dir, 1 << 30, 'not-a-file', /: not a regular file but a directory$/);
   assert.ok(performance.now() - started < 2000, 'refused without reading');
-  // A pipe with no writer: opened without blocking, so it is refused instead of waiting for a writer forever (in a
-  // child process, so that a blocking open fails this test by the timeout instead of hanging it).
+});
+
+test('readBoundedFile reads a pipe until its writer closes it, within the limit, and a pipe with no writer as empty', { skip: process.platform === 'win32' }, () => {
+  const dir = tempDir();
   const fifo = join(dir, 'fifo');
   execFileSync('mkfifo', [fifo]);
   const reader = require.resolve('../../src/core/bounded-file');
-  const child = spawnSync(
-    process.execPath,
-    [...(reader.endsWith('.ts') ? ['--import', 'tsx'] : []), '-e', `try { require(${JSON.stringify(reader)}).readBoundedFile(${JSON.stringify(fifo)}, 10) } catch (e) { console.log(e.message) }`],
-    { encoding: 'utf8', timeout: 20_000 },
-  );
-  assert.equal(child.signal, null, 'the open of the pipe did not block');
-  assert.equal(child.stdout, `${fifo}: not a regular file but a pipe\n`, child.stderr);
+  // In a child process, so that a read that blocks for good fails this test by the timeout instead of hanging it.
+  const read = (maxBytes: number, writer?: string) =>
+    spawnSync(
+      'bash',
+      ['-c', `${writer ? `(${writer}) > "$1" & ` : ''}"$2" ${reader.endsWith('.ts') ? '--import tsx' : ''} -e "$3"; wait`, 'read', fifo, process.execPath,
+        `try { process.stdout.write(JSON.stringify(require(${JSON.stringify(reader)}).readBoundedFile(${JSON.stringify(fifo)}, ${maxBytes}).toString())) } catch (e) { process.stdout.write(e.message) }`],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+  // A writer that pauses between lines (the reader waits for data as it comes, `run <(envsubst < run.yaml)`).
+  const slow = read(1024, 'echo "a: 1"; sleep 0.3; echo "b: 2"');
+  assert.equal(slow.signal, null, slow.stderr);
+  assert.equal(slow.stdout, JSON.stringify('a: 1\nb: 2\n'), slow.stderr);
+  const long = read(16, 'head -c 100000 /dev/zero');
+  assert.equal(long.stdout, `${fifo}: more than the 16 bytes allowed (it reported 0 bytes when opened: it grew, or reports no size)`, long.stderr);
+  const none = read(16);
+  assert.equal(none.signal, null, 'the open of a pipe with no writer did not block');
+  assert.equal(none.stdout, '""', none.stderr);
 });
 
 test('readBoundedFile says why a file cannot be read, with the error code', () => {
