@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { RunSummary } from '../../src/summary';
-import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
+import { runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 /** The NATS server CI starts (.ci/run). */
 const NATS_URL = process.env.METATRAIN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -73,5 +73,27 @@ test('without NATS, metatrain watch follows a coordinator through /status and th
     assert.equal(done.code, 0, done.stderr);
   } finally {
     for (const c of children) c.kill('SIGKILL');
+  }
+});
+
+test('metatrain watch says a run stopped by SIGTERM was stopped, not failed, and how to resume it', async () => {
+  const run = `watch-stopped-${process.pid}`;
+  const dir = tempDir();
+  const watch = startCli(['watch', run, '--nats', NATS_URL]);
+  const endless = sinusoidConfig(dir, { name: run, nats: { url: NATS_URL }, training: { maxSteps: 100_000, evalEverySteps: 1000, checkpointEverySteps: 2 } });
+  const metatrain = startCli(['run', writeConfig(dir, endless), '--workers', '1']);
+  try {
+    await waitForOutput(watch, (t) => t.includes(`watching run ${run}`), 20_000);
+    await untilCheckpoint(metatrain, join(dir, 'run'));
+    metatrain.kill('SIGTERM');
+    assert.equal((await waitExit(metatrain)).code, 143);
+    const result = await waitExit(watch, 30_000);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /\[stopped\] meta-training interrupted at step \d+ by a graceful stop .*; resume with --resume/);
+    assert.match(result.stderr, new RegExp(`run ${run} stopped: meta-training interrupted at step \\d+ .*resume with --resume`));
+    assert.doesNotMatch(result.stdout + result.stderr, /\[failed\]|run \S+ failed/);
+  } finally {
+    watch.kill('SIGKILL');
+    metatrain.kill('SIGKILL');
   }
 });
