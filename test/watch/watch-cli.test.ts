@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { RunSummary } from '../../src/summary';
-import { runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
+import { freePort, runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 /** The NATS server CI starts (.ci/run). */
 const NATS_URL = process.env.METATRAIN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -96,4 +96,11 @@ test('metatrain watch says a run stopped by SIGTERM was stopped, not failed, and
     watch.kill('SIGKILL');
     metatrain.kill('SIGKILL');
   }
+});
+
+test('metatrain watch of a coordinator it never reached says what it tried and what to check', async () => {
+  const address = `http://127.0.0.1:${await freePort()}`;
+  const result = await runCli(['watch', 'nowhere', '--coordinator', address, '--interval-ms', '100', '--give-up-ms', '1000']);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`coordinator of run nowhere at ${address}/status unreachable for 1 s \\(.*\\); it never answered\\. Check the address .* and that the run is up, or follow the run's events with --nats URL`));
 });
