@@ -187,6 +187,23 @@ test('run and coordinator refuse a model.init directory that is not a checkpoint
   assert.ok(!existsSync(join(dir, 'run')), 'no run directory is created');
 });
 
+test('metatrain run names the file or field and the fix for two YAML documents, a !!binary value, {} and an empty model.init', async () => {
+  const dir = tempDir();
+  const head = 'name: demo\ntask:\n  family: sinusoid\nmodel:\n  kind: sinusoid-mlp\n';
+  const cases: Array<[string, string, RegExp]> = [
+    ['two.yaml', `${head}---\nname: other\n`, /two\.yaml:6:1: invalid YAML: a second YAML document starts here .*remove this `---`, or put each config in its own file/],
+    ['binary.yaml', head.replace('name: demo', 'name: !!binary ZGVtbw=='), /invalid config at name: has the YAML tag !!binary \(\S*binary\.yaml:1:16\).*remove the tag and write the value as plain text/],
+    ['empty.yaml', '{}\n', /invalid config: \S*empty\.yaml holds an empty mapping \(\{\}\), no fields: a run config is a mapping with at least name, task \(family\) and model \(kind\)/],
+    ['init.yaml', 'name: demo\ntask:\n  family: sotu\nmodel:\n  kind: transformer\n  init: ""\n', /invalid config at model\.init: must not be empty: give random \(the default\), pretrained .* or a checkpoint directory such as runs\/NAME\/checkpoints\/step-N/],
+  ];
+  for (const [name, text, message] of cases) {
+    writeFileSync(join(dir, name), text);
+    const result = await runCli(['run', join(dir, name)]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, message, name);
+  }
+});
+
 test('a coordinator that cannot listen names the flag, the address and why', async () => {
   const dir = tempDir();
   const busy = createServer();
