@@ -18,7 +18,7 @@ import { formatCompression } from './compression-summary';
 import { backendOption } from './backend-option';
 import { onStopSignals, signalExitCode } from './exit-codes';
 import { bodyOnlyCheckpoint } from './body-only-checkpoint';
-import { notOneCheckpoint } from './not-one-checkpoint';
+import { notOneCheckpoint } from '../checkpoint';
 import { fileInTheWay } from '../core/make-directory';
 
 /** What --checkpoint takes. */
