@@ -6,6 +6,8 @@
 export { BEST_FILE, CheckpointStore } from './checkpoint-store';
 export { loadCheckpoint } from './checkpoint-load';
 export { MANIFEST_FILE, parseStepDirName } from './checkpoint-manifest';
+export { notOneCheckpoint } from './not-one-checkpoint';
 export type { CheckpointStoreOptions, CheckpointEntry, LatestCheckpoint, SaveResult } from './checkpoint-store';
 export type { Checkpoint, OptimizerState } from './checkpoint-load';
 export type { CheckpointInput } from './checkpoint-encode';
+export type { NotOneCheckpoint } from './not-one-checkpoint';

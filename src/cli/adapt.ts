@@ -21,7 +21,7 @@ import { boundedInt, pathOption } from './options';
 import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
-import { notOneCheckpoint } from './not-one-checkpoint';
+import { notOneCheckpoint } from '../checkpoint';
 
 /** Where adaptation starts: a meta-learned checkpoint or a compressed model (int8 weights dequantized). */
 async function loadInitialization(path: string) {

@@ -6,9 +6,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pathOption } from './options';
-import { compressionJobId } from '../bus/job-queue';
+import { compressionJobId, type CompressionJob } from '../bus/job-queue';
 import { compressJob } from '../compress/compress-job';
-import { committedReport, REPORT_FILE } from '../compress/compression-report';
+import { committedReport, REPORT_FILE, type CompressionReport } from '../compress/compression-report';
+import { settingDifferences } from '../compress/compression-settings';
 import { configHash, loadRunConfig, parseRunConfig } from '../core/config';
 import { CheckpointError, CompressionError } from '../core/errors';
 import { loadCheckpoint } from '../checkpoint';
@@ -17,7 +18,7 @@ import { formatCompression } from './compression-summary';
 import { backendOption } from './backend-option';
 import { onStopSignals, signalExitCode } from './exit-codes';
 import { bodyOnlyCheckpoint } from './body-only-checkpoint';
-import { notOneCheckpoint } from './not-one-checkpoint';
+import { notOneCheckpoint } from '../checkpoint';
 import { fileInTheWay } from '../core/make-directory';
 
 /** What --checkpoint takes. */
@@ -33,6 +34,17 @@ function outDirProblem(outDir: string): string | undefined {
   const entries = existsSync(outDir) ? readdirSync(outDir) : [];
   if (entries.length === 0 || entries.includes(REPORT_FILE)) return undefined;
   return `${outDir} already exists and holds other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); choose a new --out directory`;
+}
+
+/**
+ * Why `outDir`, which holds the committed compression `existing`, cannot take `job`: of which checkpoint it is, which
+ * recorded settings differ from the job's config (`differences`, from {@link settingDifferences}), or, for the same
+ * checkpoint and no such setting, that its config differs elsewhere; with where to write instead.
+ */
+function anotherCompression(outDir: string, existing: CompressionReport, job: CompressionJob, differences: readonly string[]): string {
+  const made = differences.length > 0 ? `, made with other settings (${differences.join('; ')})` : existing.checkpoint === job.checkpoint ? `, made with another config (job ${existing.jobId}, this one ${job.jobId})` : '';
+  const of = existing.checkpoint === job.checkpoint ? 'this checkpoint' : `${existing.checkpoint} (step ${existing.step})`;
+  return `${outDir} already holds the compression of ${of}${made}; write this one elsewhere with --out DIR, or remove ${outDir} to replace it`;
 }
 
 /** Registers the subcommand. */
@@ -65,9 +77,10 @@ export function register(program: Command): void {
       const blocked = outDirProblem(outDir);
       if (blocked) throw new Error(`${o.out !== undefined ? `--out ${o.out}` : `the result directory ${outDir}`}: ${blocked}`);
       const existing = await committedReport(outDir);
-      if (existing && existing.jobId !== job.jobId) {
-        throw new Error(`${outDir} already holds the compression of ${existing.checkpoint} (step ${existing.step}); choose another --out or remove it`);
-      }
+      // The job id covers the checkpoint and the config hash, which leaves the compression section out: a result of
+      // the same job made with other compression settings is another compression too.
+      const differences = existing ? settingDifferences(existing, config) : [];
+      if (existing && (existing.jobId !== job.jobId || differences.length > 0)) throw new Error(anotherCompression(outDir, existing, job, differences));
       if (existing) process.stderr.write(`${outDir} already holds this checkpoint's compression; not running again (remove it to recompress)\n`);
       try {
         await compressJob(job, {

@@ -12,7 +12,7 @@ import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
 import { countOf } from './count-words';
 import { findTokenless } from './tokenless-warning';
-import { notOneCheckpoint } from './not-one-checkpoint';
+import { notOneCheckpoint } from '../checkpoint';
 import { pathOption, tableStyle } from './options';
 
 /** Probabilities shown per text in the table (all of them are in `--json`). */

@@ -1,6 +1,6 @@
 /**
  * `metatrain watch RUN`: live progress of a run, one line per event, until it ends (exit 0 when it succeeded,
- * 1 when it failed or was lost; 130 / 143 on SIGINT / SIGTERM: src/cli/exit-codes.ts). From the run's NATS events
+ * 1 when it failed, was stopped before its end (phase `stopped`: said so, with how to resume) or was lost; 130 / 143 on SIGINT / SIGTERM: src/cli/exit-codes.ts). From the run's NATS events
  * (`--nats URL`), or, without NATS, by polling the coordinator's status (`--coordinator HOST:PORT` for the status
  * RPC, or `http://HOST:PORT` for `/status`).
  */
@@ -47,6 +47,7 @@ export function register(program: Command): void {
       } else {
         throw new Error('give --nats URL (run events) or --coordinator ADDRESS (status polling)');
       }
+      // `stopped` (a graceful stop) is its own end, with how to resume in its reason; not a success (exit 1).
       process.stderr.write(`run ${run} ${end.phase}${end.reason ? `: ${end.reason}` : ''}\n`);
       process.exit(end.phase === 'succeeded' ? EXIT_OK : EXIT_FAILURE);
     });

@@ -3,6 +3,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RunConfig } from '../core/config';
 import type { FileDigest } from '../core/file-digest';
 import type { MeanCI } from '../core/stats';
 import type { ModelConfig } from '../model/architecture';
@@ -33,6 +34,8 @@ export interface CompressionReport {
   /** The teacher checkpoint and its step. */
   readonly checkpoint: string;
   readonly step: number;
+  /** The run config's `compression` section the job ran with (absent in reports written before it was recorded). */
+  readonly settings?: RunConfig['compression'];
   readonly teacher: { readonly model: ModelConfig; readonly params: number };
   readonly student: { readonly model: ModelConfig; readonly params: number };
   readonly sizes: {

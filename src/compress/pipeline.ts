@@ -155,6 +155,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     run: config.name,
     checkpoint: input.checkpoint,
     step: checkpoint.step,
+    settings: c,
     teacher: { model: config.model, params: countParams(modelParamsOf(checkpoint.params)) },
     student: { model: studentConfig, params: countParams(studentModelParams) },
     sizes: {

@@ -188,8 +188,8 @@ export class Coordinator {
       const checkpoint = trained.bestCheckpoint || this.last.checkpoint;
       if (trained.reason === 'stopped') {
         const summary = await this.summarize(trained, checkpoint, [], [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });
-        this.setPhase('failed', 'stopped before the end of meta-training; resume with --resume');
-        this.events.emit('finished', { phase: 'failed', reason: 'stopped', steps: trained.step });
+        this.setPhase('stopped', `meta-training interrupted at step ${trained.step} by a graceful stop (its checkpoints kept); resume with --resume`);
+        this.events.emit('finished', { phase: 'stopped', reason: 'stopped', steps: trained.step });
         return summary;
       }
       this.setPhase('evaluating', `meta-training ${trained.reason} at step ${trained.step}; evaluating`);
@@ -222,7 +222,7 @@ export class Coordinator {
         total: (done - started) / 1000,
       }, compression);
       if (!compression || compression.status === 'succeeded') this.setPhase('succeeded', 'run complete');
-      else if (compression.status === 'queued') this.setPhase('failed', 'stopped before the end of compression; resume with --resume');
+      else if (compression.status === 'queued') this.setPhase('stopped', 'compression interrupted by a graceful stop (the job stays queued); resume with --resume');
       else this.setPhase('failed', `compression ${compression.status}: ${compression.error ?? 'no reason given'}`);
       this.events.emit('finished', { phase: this.phase, reason: this.phase === 'succeeded' ? trained.reason : this.last.message, steps: trained.step });
       return summary;

@@ -16,7 +16,7 @@ import type { TaskDispatcher } from './task-dispatcher';
 import type { WorkItem, WorkKind, WorkResult } from './work-item';
 import { PARAMETER_ROUTES, type ParameterRoute } from './inline-parameters';
 
-const PHASES: readonly RunPhase[] = ['pending', 'training', 'evaluating', 'compressing', 'succeeded', 'failed'];
+const PHASES: readonly RunPhase[] = ['pending', 'training', 'evaluating', 'compressing', 'succeeded', 'failed', 'stopped'];
 const KINDS: readonly WorkKind[] = ['train', 'eval', 'joint'];
 
 /** Upper bounds of one outer step (a meta-batch of inner loops): 50 ms to 10 min. */

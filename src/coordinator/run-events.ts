@@ -44,7 +44,10 @@ export interface ConvergedEvent {
   bestStep: number;
 }
 
-/** The run ended: `phase` is `succeeded` or `failed`; `reason` why meta-training ended, or the error message. */
+/**
+ * The run ended: `phase` is `succeeded`, `failed` or `stopped` (a graceful stop; resumable); `reason` why
+ * meta-training ended (`stopped` for a graceful stop), or the error message.
+ */
 export interface FinishedEvent {
   phase: RunPhase;
   reason: string;

@@ -4,23 +4,25 @@
  * - `training`: outer loop running;
  * - `evaluating`: meta-training ended (converged or max steps); baselines and meta-test evaluation;
  * - `compressing`: compression job enqueued and running;
- * - `succeeded` / `failed`: terminal.
+ * - `succeeded` / `failed` / `stopped`: terminal for this process. `stopped` is a graceful stop (SIGINT / SIGTERM)
+ *   before the end, with the last completed step checkpointed: not a failure, and the run continues with `--resume`.
  */
 import { assertLegalTransition, type Transitions } from '../core/lifecycle';
 
 /** Phase of a run. */
-export type RunPhase = 'pending' | 'training' | 'evaluating' | 'compressing' | 'succeeded' | 'failed';
+export type RunPhase = 'pending' | 'training' | 'evaluating' | 'compressing' | 'succeeded' | 'failed' | 'stopped';
 
 const NEXT: Transitions<RunPhase> = {
   pending: ['training', 'evaluating', 'failed'],
-  training: ['evaluating', 'failed'],
+  training: ['evaluating', 'failed', 'stopped'],
   evaluating: ['compressing', 'succeeded', 'failed'],
-  compressing: ['succeeded', 'failed'],
+  compressing: ['succeeded', 'failed', 'stopped'],
   succeeded: [],
   failed: [],
+  stopped: [],
 };
 
-/** True for the terminal phases, `succeeded` and `failed` (no transition leaves them). */
+/** True for the terminal phases, `succeeded`, `failed` and `stopped` (no transition leaves them). */
 export function isFinal(phase: RunPhase): boolean {
   return NEXT[phase].length === 0;
 }

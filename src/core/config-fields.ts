@@ -38,14 +38,21 @@ export const distinctStrings = <T extends z.ZodType<string>>(item: T) =>
     });
   });
 
-/** A file system path: non-empty, at most 4096 bytes, no component over 255 bytes (src/core/path-limits.ts). */
-export const pathString = z
-  .string()
-  .min(1)
-  .superRefine((path, ctx) => {
-    const problem = pathLengthProblem(path);
-    if (problem) ctx.addIssue({ code: 'custom', message: `the path ${problem}` });
-  });
+/**
+ * A file system path field: non-empty (an empty one is refused with `must not be empty: ${whenEmpty}`, what to write
+ * instead), at most 4096 bytes, no component over 255 bytes (src/core/path-limits.ts).
+ */
+export const pathField = (whenEmpty: string) =>
+  z
+    .string()
+    .min(1, `must not be empty: ${whenEmpty}`)
+    .superRefine((path, ctx) => {
+      const problem = pathLengthProblem(path);
+      if (problem) ctx.addIssue({ code: 'custom', message: `the path ${problem}` });
+    });
+
+/** A file system path ({@link pathField}); an empty one is told to name a path or leave the field out. */
+export const pathString = pathField('give a path, or leave the field out');
 
 /** An integer ≥ 1. */
 export const positiveInt = z.number().int().positive();

@@ -2,9 +2,17 @@
  * Parsing a config file's YAML (the `yaml` library, YAML 1.2 core schema) into plain data, keeping what
  * validation needs from the source: where each syntax error is, and which numbers were not written as decimal
  * digits (`1e3`, `0x10`, `0o7`, `+5`, `5.0` all read as integers), so that an integer field can refuse them.
+ * A file of several YAML documents, and a value tagged as something a config cannot hold (`!!binary`, `!!set`,
+ * `!!timestamp`, a custom `!tag`), are refused here, saying what to write instead.
  */
-import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
-import { YamlSyntaxError } from './errors';
+import { isScalar, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { echoValue } from './echo-value';
+import { ConfigError, YamlSyntaxError } from './errors';
+
+/** The tags of what a config holds: JSON's strings, numbers, booleans, null, lists and mappings. */
+const PLAIN_TAGS = ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`);
+/** The YAML error code of a second document (a second `---`). */
+const MULTIPLE_DOCS = 'MULTIPLE_DOCS';
 
 /** An integral number written in another form than decimal digits, with where it is (1-based line and column). */
 export interface NonDecimalInteger {
@@ -24,8 +32,10 @@ export interface ParsedConfigYaml {
 
 /**
  * Parses `text`, the contents of `file` (named in errors).
- * @throws YamlSyntaxError `FILE:LINE:COL: invalid YAML: reason` at the first syntax error (a duplicate key included);
- *   an error at the end of the input is placed just after the last character of the last line with text.
+ * @throws YamlSyntaxError `FILE:LINE:COL: invalid YAML: reason` at the first syntax error (a duplicate key included,
+ *   and a second document, as a config is one); an error at the end of the input is placed just after the last
+ *   character of the last line with text. ConfigError naming the field and `FILE:LINE:COL` for a value with a tag
+ *   other than JSON's kinds (`!!binary` …).
  */
 export function parseConfigYaml(file: string, text: string): ParsedConfigYaml {
   const lineCounter = new LineCounter();
@@ -35,11 +45,25 @@ export function parseConfigYaml(file: string, text: string): ParsedConfigYaml {
     // An error at the end of the input (a flow map missing its `}`) is reported at the end of the last line with
     // text, not on the line past the file's final newline(s).
     const { line, col } = lineCounter.linePos(Math.min(error.pos[0], text.replace(/[\r\n]+$/, '').length));
-    throw new YamlSyntaxError(file, line, col, error.message, { cause: error });
+    const reason = error.code === MULTIPLE_DOCS ? 'a second YAML document starts here (a `---` line after content): a run config is one document; remove this `---`, or put each config in its own file' : error.message;
+    throw new YamlSyntaxError(file, line, col, reason, { cause: error });
   }
   const nonDecimalIntegers: NonDecimalInteger[] = [];
+  const refuseTag = (node: Node, ancestors: readonly unknown[]) => {
+    if (node.tag === undefined || PLAIN_TAGS.includes(node.tag)) return;
+    const { line, col } = lineCounter.linePos(node.range?.[0] ?? 0);
+    const tag = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+    throw new ConfigError(
+      pathOf(ancestors, node).join('.'),
+      `has the YAML tag ${echoValue(tag)} (${file}:${line}:${col}), which a config cannot hold: a config holds text, numbers, booleans, lists and mappings; remove the tag and write the value as plain text`,
+    );
+  };
   visit(doc, {
+    Collection(_key, node, ancestors) {
+      refuseTag(node, ancestors);
+    },
     Scalar(key, node, ancestors) {
+      refuseTag(node, ancestors);
       if (key === 'key' || typeof node.value !== 'number' || !Number.isInteger(node.value) || node.source === undefined) return;
       if (/^-?[0-9]+$/.test(node.source)) return;
       const { line, col } = lineCounter.linePos(node.range?.[0] ?? 0);

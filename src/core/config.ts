@@ -149,7 +149,7 @@ export function parseRunConfig(raw: unknown): RunConfig {
  * written in the file is resolved against it), so that a relative `task.path` names a file beside the config,
  * wherever the command runs.
  * @throws ConfigError when the path is empty, the file cannot be read, is not a regular file or a pipe (a directory, a
- *   device), holds no mapping (empty, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
+ *   device), holds no fields (empty, `{}`, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
  *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
  *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`: naming the field, the value
  *   and where it is), or fails validation.
@@ -173,9 +173,10 @@ export function loadRunConfig(file: string): RunConfig {
   return parseRunConfig(withBaseDir(parsed.raw, dirname(resolve(file))));
 }
 
-/** What is wrong with a config file's top-level value when it is not a mapping (an empty file, a list, a scalar). */
+/** What is wrong with a config file's top-level value when it is not a mapping of fields (an empty file, `{}`, a list, a scalar). */
 function rootProblem(raw: unknown): string | undefined {
   if (raw === null || raw === undefined) return 'is empty (or only comments)';
+  if (isPlainObject(raw) && Object.keys(raw).length === 0) return 'holds an empty mapping ({}), no fields';
   if (Array.isArray(raw)) return 'holds a list, not a mapping of fields';
   if (typeof raw !== 'object') return `holds a single ${typeof raw} (${echoJson(raw)}), not a mapping of fields`;
   return undefined;

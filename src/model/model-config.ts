@@ -1,6 +1,6 @@
 /** The `model` section of the run config (zod only; composed in src/core/config.ts): the architecture. */
 import { z } from 'zod';
-import { nonNegativeInt, pathString, positiveInt } from '../core/config-fields';
+import { nonNegativeInt, pathField, pathString, positiveInt } from '../core/config-fields';
 
 /** Model architecture (the `model` section; also validates the model config an adapted model records). */
 export const modelSchema = z
@@ -66,7 +66,7 @@ export const modelSchema = z
      * body is taken from the checkpoint; the head (and LoRA adapters, Meta-SGD learning rates) start as with
      * `random`. @default random
      */
-    init: pathString.default('random'),
+    init: pathField('give random (the default), pretrained (the run\'s own pretraining) or a checkpoint directory such as runs/NAME/checkpoints/step-N').default('random'),
   })
   .strict()
   .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] });

@@ -17,6 +17,7 @@ import { isLrName } from '../meta/meta-params';
 import { loadCheckpoint, type Checkpoint, MANIFEST_FILE, CheckpointStore } from '../checkpoint';
 import type { PretrainingHistory } from '../summary';
 import { MLM_BIAS_NAME } from './mlm-bias';
+import { modelInitInstead } from './model-init-instead';
 
 /** What a run reads from its `model.init` checkpoint. */
 export interface PretrainedBody {
@@ -64,7 +65,8 @@ export async function loadModelInitBeforeStart(config: RunConfig): Promise<Pretr
  * Reads the pretrained body `config.model.init` names: a checkpoint directory (`…/step-NNNNNNNN`, holding
  * manifest.json) or a directory of checkpoints (`<run dir>/pretrained`), whose best.json names the one to use.
  * @returns undefined for `model.init: random`.
- * @throws CheckpointError naming the directory (and `model.init`) when it does not exist, holds no checkpoint,
+ * @throws CheckpointError naming the directory (and `model.init`) when it does not exist, holds no checkpoint (saying
+ *   what it is instead, and which checkpoint to give, for a run, compressed or adapted model directory),
  *   fails verification, was written with another tokenizer (or, with `tokenizer: hf`, another tokenizer.json), or lacks a body parameter or holds one of another
  *   shape than `config.model` needs (naming the parameter and both shapes).
  */
@@ -123,7 +125,7 @@ async function readInitCheckpoint(config: RunConfig, dir: string): Promise<Check
   }
   if (await exists(join(dir, MANIFEST_FILE))) return loadCheckpoint(dir);
   const best = await new CheckpointStore(dir, { keep: 1 }).loadBest();
-  if (!best) throw new CheckpointError(`model.init: ${dir} holds no checkpoint (neither ${MANIFEST_FILE} nor best.json)${hint}`);
+  if (!best) throw new CheckpointError(`model.init: ${dir} holds no checkpoint (neither ${MANIFEST_FILE} nor best.json)${hint || `; ${await modelInitInstead(dir)}`}`);
   return best;
 }
 

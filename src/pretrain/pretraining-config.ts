@@ -1,6 +1,6 @@
 /** The `pretraining` section of the run config (zod only; composed in src/core/config.ts). */
 import { z } from 'zod';
-import { distinctStrings, MAX_TRAINING_STEPS, pathString, positiveInt, positive } from '../core/config-fields';
+import { distinctStrings, MAX_TRAINING_STEPS, pathField, positiveInt, positive } from '../core/config-fields';
 
 /**
  * Masked-language-model pretraining of the Transformer's body (BERT, Devlin et al. 2019, §3.1) on unlabelled
@@ -21,7 +21,7 @@ export const pretrainingSchema = z
      * More unlabelled text: UTF-8 files, cut into passages of `task.passageChars` characters (relative paths
      * resolved against `runtime.baseDir`), each at most once. @default []
      */
-    texts: distinctStrings(pathString).max(1000).default([]),
+    texts: distinctStrings(pathField('give the path of a text file, or remove the entry')).max(1000).default([]),
     /** Steps between checkpoints (the last step is always checkpointed). @default 100 */
     checkpointEverySteps: positiveInt.default(100),
   })

@@ -9,14 +9,14 @@ export type WatchEvent = Pick<RunEventMessage, 'event' | 'time' | 'data'>;
 
 /** How a watched run ended. */
 export interface WatchEnd {
-  /** `succeeded` or `failed`. */
+  /** `succeeded`, `failed` or `stopped` (stopped gracefully by a signal; the run resumes with --resume). */
   phase: string;
   /** Why (the phase message, the finished reason, or why the watch lost the run). */
   reason: string;
 }
 
-/** Phases a run ends in. */
-export const TERMINAL_PHASES: readonly string[] = ['succeeded', 'failed'];
+/** Phases a run ends in (src/coordinator/run-phase.ts). */
+export const TERMINAL_PHASES: readonly string[] = ['succeeded', 'failed', 'stopped'];
 
 /** The end of the run if `e` is its last event (`finished`, or a `phase` event to a terminal phase). */
 export function endOf(e: WatchEvent): WatchEnd | undefined {

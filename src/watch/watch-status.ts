@@ -51,10 +51,11 @@ export async function watchStatus(client: StatusClient, run: string, show: (e: W
       next = await client.read();
     } catch (err) {
       if (Date.now() - failingSince > giveUpMs) {
-        // A coordinator that was read before and is gone may have finished: it exits when its run ends, unless it lingers.
+        // A coordinator that was read before and is gone may have finished: it exits when its run ends, unless it
+        // lingers. One never read is most often the wrong address, or a run not started (yet).
         const seen = prev
           ? `; last phase ${prev.phase} at step ${prev.step}. If the run ended, its coordinator has exited: start it with --linger-seconds S to serve its status after the end, or follow the run's events with --nats URL`
-          : '';
+          : `; it never answered. Check the address (host:PORT of its --listen for the status RPC, http://host:METRICS_PORT for its /status; a coordinator prints both in its "listening" line) and that the run is up, or follow the run's events with --nats URL`;
         throw new RunUnreachableError(`coordinator of run ${run} at ${client.target} unreachable for ${Math.round(giveUpMs / 1000)} s (${(err as Error).message})${seen}`, { cause: err });
       }
     }

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -41,6 +41,36 @@ test('metatrain compress runs one job by hand from the config recorded in the ch
   const missing = await runCli(['compress', '--checkpoint', join(dir, 'nope')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /--checkpoint \S*nope does not exist: give a meta-training checkpoint/);
+});
+
+test('metatrain compress over a result made with other settings names the settings that differ and --out', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metatrain-compress-cli-'));
+  const run = sinusoidRun(dir);
+  const checkpoint = await writeTeacherCheckpoint(run);
+  const first = await runCli(['compress', '--checkpoint', checkpoint]);
+  assert.equal(first.code, 0, first.stderr);
+  const outDir = join(dir, 'run', 'compressed');
+  const reportFile = join(outDir, 'compression.json');
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as CompressionReport;
+  assert.deepEqual(report.settings, run.compression);
+  const other = (compression: Record<string, unknown>, name: string, seed = run.seed) => writeConfig(dir, { ...run, seed, compression: { ...run.compression, ...compression } } as never, name);
+  const escaped = outDir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const sparser = await runCli(['compress', '--checkpoint', checkpoint, '--config', other({ sparsity: 0.7, temperature: 3 }, 'sparser.yaml')]);
+  assert.equal(sparser.code, 1);
+  assert.match(
+    sparser.stderr,
+    new RegExp(`${escaped} already holds the compression of this checkpoint, made with other settings \\(compression\\.sparsity: 0\\.5 → 0\\.7; compression\\.temperature: 2 → 3\\); write this one elsewhere with --out DIR, or remove ${escaped} to replace it`),
+  );
+  // A report written before the settings were recorded: the settings its numbers show are compared, and a config
+  // that differs elsewhere is said to be another one.
+  const { settings: _recorded, ...older } = report;
+  writeFileSync(reportFile, JSON.stringify(older));
+  const longer = await runCli(['compress', '--checkpoint', checkpoint, '--config', other({ distillSteps: 8, temperature: 3 }, 'longer.yaml')]);
+  assert.equal(longer.code, 1);
+  assert.match(longer.stderr, /made with other settings \(compression\.distillSteps: 6 → 8\); write this one elsewhere with --out DIR/);
+  const reseeded = await runCli(['compress', '--checkpoint', checkpoint, '--config', other({}, 'reseeded.yaml', run.seed + 1)]);
+  assert.equal(reseeded.code, 1);
+  assert.match(reseeded.stderr, /already holds the compression of this checkpoint, made with another config \(job \S+, this one \S+\); write this one elsewhere with --out DIR/);
 });
 
 test('metatrain compress stopped by SIGINT exits 130 and writes nothing', async () => {

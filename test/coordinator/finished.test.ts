@@ -61,7 +61,7 @@ test('a coordinator stopped gracefully (SIGINT / SIGTERM) sends no Finished: its
   const finished = finishedOf(w);
   try {
     await c.run().catch(() => undefined);
-    assert.equal(c.currentPhase, 'failed');
+    assert.equal(c.currentPhase, 'stopped');
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(finished, []);
   } finally {

@@ -80,11 +80,16 @@ test('the run-phase table: the lifecycle is forward only, and a finished run nev
     ['evaluating', 'succeeded'],
     ['training', 'failed'],
     ['compressing', 'failed'],
+    ['training', 'stopped'],
+    ['compressing', 'stopped'],
   ];
   for (const [from, to] of legal) assert.doesNotThrow(() => assertTransition(from, to), `${from} → ${to}`);
   const illegal: Array<[RunPhase, RunPhase]> = [
     ['succeeded', 'failed'],
     ['failed', 'succeeded'],
+    ['stopped', 'training'],
+    ['stopped', 'failed'],
+    ['pending', 'stopped'],
     ['evaluating', 'training'],
     ['compressing', 'evaluating'],
     ['pending', 'succeeded'],

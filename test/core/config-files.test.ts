@@ -97,6 +97,8 @@ test('a config file that holds no mapping (empty, only comments, a list, a scala
     ['- name: demo\n', 'holds a list, not a mapping of fields'],
     ['hello\n', 'holds a single string ("hello"), not a mapping of fields'],
     ['42\n', 'holds a single number (42), not a mapping of fields'],
+    // Before: zod's "Invalid input: expected string, received undefined" for name, task and model.
+    ['{}\n', 'holds an empty mapping ({}), no fields'],
   ];
   for (const [text, problem] of cases) {
     const path = file(text);
@@ -108,4 +110,27 @@ test('a config file that holds no mapping (empty, only comments, a list, a scala
   }
   assert.throws(() => loadRunConfig(''), (e: Error) => e instanceof ConfigError && e.message === 'invalid config: no config file given (the path is empty)');
   assert.equal(loadRunConfig(file(head)).name, 'demo');
+});
+
+test('two YAML documents, a tagged value (!!binary …) and an empty model.init are refused naming the file or field and the fix', () => {
+  // Before: the YAML library's "Source contains multiple documents; please use YAML.parseAllDocuments()".
+  const twoDocs = file(`${head}---\nname: other\n`);
+  assert.throws(
+    () => loadRunConfig(twoDocs),
+    (e: Error) => e instanceof YamlSyntaxError && e.message === `${twoDocs}:6:1: invalid YAML: a second YAML document starts here (a \`---\` line after content): a run config is one document; remove this \`---\`, or put each config in its own file`,
+  );
+  // Before: "expected string, received Buffer (got {"type":"Buffer","data":[…]})".
+  const binary = file(head.replace('name: demo', 'name: !!binary ZGVtbw=='));
+  assert.throws(
+    () => loadRunConfig(binary),
+    (e: Error) => e instanceof ConfigError && e.path === 'name' && e.message === `invalid config at name: has the YAML tag !!binary (${binary}:1:16), which a config cannot hold: a config holds text, numbers, booleans, lists and mappings; remove the tag and write the value as plain text`,
+  );
+  const set = file(`${head}evaluation:\n  baselines: !!set {random}\n`);
+  assert.throws(() => loadRunConfig(set), (e: Error) => e instanceof ConfigError && e.path === 'evaluation.baselines' && /has the YAML tag !!set \(\S+:7:20\)/.test(e.message));
+  assert.equal(loadRunConfig(file(head.replace('name: demo', 'name: !!str demo'))).name, 'demo');
+  // Before: "Too small: expected string to have >=1 characters".
+  assert.throws(
+    () => parseRunConfig({ name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0, dModel: 8, init: '' }, algorithm: { name: 'fomaml' } }),
+    (e: Error) => e instanceof ConfigError && e.path === 'model.init' && e.message === 'invalid config at model.init: must not be empty: give random (the default), pretrained (the run\'s own pretraining) or a checkpoint directory such as runs/NAME/checkpoints/step-N (got "")',
+  );
 });

@@ -13,6 +13,8 @@ import { tokenMetadata } from '../../src/wire/credentials';
 import { metatrainProto, type CoordinatorClient } from '../../src/wire/proto';
 import { rawWorker } from '../support/raw-worker';
 import { runCli, sinusoidConfig, startCli, tempDir, waitExit, writeConfig } from '../support/harness';
+import { jsonl } from '../cli/adapt-fixtures';
+import { textRun, writeTeacherCheckpoint } from '../compress/fixtures';
 
 const TOKEN = 'right-token';
 
@@ -185,6 +187,47 @@ test('run and coordinator refuse a model.init directory that is not a checkpoint
     assert.match(result.stderr, /model\.init: .*not-a-checkpoint holds no checkpoint/, args[0]);
   }
   assert.ok(!existsSync(join(dir, 'run')), 'no run directory is created');
+});
+
+test('a model.init that is a run, compressed or adapted model directory is refused naming the checkpoint to give', async () => {
+  // Before: "holds no checkpoint (neither manifest.json nor best.json)", and no word of which checkpoint to give.
+  const dir = tempDir();
+  const teacher = join(dir, 'teacher');
+  const runDir = join(teacher, 'run');
+  const ckpt = await writeTeacherCheckpoint(textRun(teacher));
+  const compressed = await runCli(['compress', '--checkpoint', ckpt]);
+  assert.equal(compressed.code, 0, compressed.stderr);
+  const adapted = join(dir, 'adapted');
+  const adapting = await runCli(['adapt', '--checkpoint', join(runDir, 'compressed'), '--data', jsonl(dir, 'u.jsonl', ['a', 'b', 'c', 'd', 'e'], 5), '--out', adapted, '--max-steps', '0']);
+  assert.equal(adapting.code, 0, adapting.stderr);
+  const cases: Array<[string, string]> = [
+    [runDir, `it is a run directory, not a checkpoint: give one of its checkpoints, e.g. ${ckpt} (the best, per best.json)`],
+    [join(runDir, 'compressed'), `it is a compressed model (int8, for metatrain adapt and predict), not a checkpoint: give the checkpoint it was compressed from, ${ckpt}`],
+    [adapted, `it is a model adapted by metatrain adapt (for metatrain predict), not a checkpoint: give the checkpoint it was adapted from, ${ckpt}`],
+  ];
+  for (const [init, instead] of cases) {
+    const config = { ...sinusoidConfig(dir), task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0, dModel: 8, init }, algorithm: { name: 'fomaml' } };
+    const result = await runCli(['run', writeConfig(dir, config as never, 'init.yaml')], {}, 60_000);
+    assert.equal(result.code, 1, result.stderr);
+    assert.ok(result.stderr.includes(`model.init: ${init} holds no checkpoint (neither manifest.json nor best.json); ${instead}\n`), result.stderr);
+  }
+});
+
+test('metatrain run names the file or field and the fix for two YAML documents, a !!binary value, {} and an empty model.init', async () => {
+  const dir = tempDir();
+  const head = 'name: demo\ntask:\n  family: sinusoid\nmodel:\n  kind: sinusoid-mlp\n';
+  const cases: Array<[string, string, RegExp]> = [
+    ['two.yaml', `${head}---\nname: other\n`, /two\.yaml:6:1: invalid YAML: a second YAML document starts here .*remove this `---`, or put each config in its own file/],
+    ['binary.yaml', head.replace('name: demo', 'name: !!binary ZGVtbw=='), /invalid config at name: has the YAML tag !!binary \(\S*binary\.yaml:1:16\).*remove the tag and write the value as plain text/],
+    ['empty.yaml', '{}\n', /invalid config: \S*empty\.yaml holds an empty mapping \(\{\}\), no fields: a run config is a mapping with at least name, task \(family\) and model \(kind\)/],
+    ['init.yaml', 'name: demo\ntask:\n  family: sotu\nmodel:\n  kind: transformer\n  init: ""\n', /invalid config at model\.init: must not be empty: give random \(the default\), pretrained .* or a checkpoint directory such as runs\/NAME\/checkpoints\/step-N/],
+  ];
+  for (const [name, text, message] of cases) {
+    writeFileSync(join(dir, name), text);
+    const result = await runCli(['run', join(dir, name)]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, message, name);
+  }
 });
 
 test('a coordinator that cannot listen names the flag, the address and why', async () => {

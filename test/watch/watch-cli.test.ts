@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { RunSummary } from '../../src/summary';
-import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
+import { freePort, runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 /** The NATS server CI starts (.ci/run). */
 const NATS_URL = process.env.METATRAIN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -74,4 +74,33 @@ test('without NATS, metatrain watch follows a coordinator through /status and th
   } finally {
     for (const c of children) c.kill('SIGKILL');
   }
+});
+
+test('metatrain watch says a run stopped by SIGTERM was stopped, not failed, and how to resume it', async () => {
+  const run = `watch-stopped-${process.pid}`;
+  const dir = tempDir();
+  const watch = startCli(['watch', run, '--nats', NATS_URL]);
+  const endless = sinusoidConfig(dir, { name: run, nats: { url: NATS_URL }, training: { maxSteps: 100_000, evalEverySteps: 1000, checkpointEverySteps: 2 } });
+  const metatrain = startCli(['run', writeConfig(dir, endless), '--workers', '1']);
+  try {
+    await waitForOutput(watch, (t) => t.includes(`watching run ${run}`), 20_000);
+    await untilCheckpoint(metatrain, join(dir, 'run'));
+    metatrain.kill('SIGTERM');
+    assert.equal((await waitExit(metatrain)).code, 143);
+    const result = await waitExit(watch, 30_000);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /\[stopped\] meta-training interrupted at step \d+ by a graceful stop .*; resume with --resume/);
+    assert.match(result.stderr, new RegExp(`run ${run} stopped: meta-training interrupted at step \\d+ .*resume with --resume`));
+    assert.doesNotMatch(result.stdout + result.stderr, /\[failed\]|run \S+ failed/);
+  } finally {
+    watch.kill('SIGKILL');
+    metatrain.kill('SIGKILL');
+  }
+});
+
+test('metatrain watch of a coordinator it never reached says what it tried and what to check', async () => {
+  const address = `http://127.0.0.1:${await freePort()}`;
+  const result = await runCli(['watch', 'nowhere', '--coordinator', address, '--interval-ms', '100', '--give-up-ms', '1000']);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`coordinator of run nowhere at ${address}/status unreachable for 1 s \\(.*\\); it never answered\\. Check the address .* and that the run is up, or follow the run's events with --nats URL`));
 });

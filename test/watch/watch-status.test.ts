@@ -35,6 +35,9 @@ test('each event is one readable line', () => {
   assert.equal(line('compression.succeeded', { jobId: 'j1', ratio: 0.25 }), 'compression.succeeded: jobId=j1 ratio=0.25');
   assert.deepEqual(endOf({ event: 'finished', time: T, data: { phase: 'failed', reason: 'boom', steps: 3 } }), { phase: 'failed', reason: 'boom' });
   assert.equal(endOf({ event: 'phase', time: T, data: { phase: 'evaluating', message: '' } }), undefined);
+  // A graceful stop ends the run in its own phase, not as a failure.
+  assert.deepEqual(endOf({ event: 'phase', time: T, data: { phase: 'stopped', message: 'resume with --resume' } }), { phase: 'stopped', reason: 'resume with --resume' });
+  assert.deepEqual(endOf({ event: 'finished', time: T, data: { phase: 'stopped', reason: 'stopped', steps: 3 } }), { phase: 'stopped', reason: 'stopped' });
 });
 
 test('a coordinator that answered once and then went away is reported with what to do if its run ended', async () => {

@@ -1,11 +1,12 @@
 /**
  * What a directory given where one checkpoint is expected (`adapt --checkpoint`, `compress --checkpoint`,
- * `predict --model`) is when it is not one: a file, a run's `checkpoints` directory, a run directory, or a directory
+ * `predict --model`, `model.init`) is when it is not one: a file, a run's `checkpoints` directory, a run directory, or a directory
  * with no checkpoint at all; with the checkpoint to give instead when there is one (the best, else the newest).
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BEST_FILE, CheckpointStore, MANIFEST_FILE } from '../checkpoint';
+import { BEST_FILE, CheckpointStore } from './checkpoint-store';
+import { MANIFEST_FILE } from './checkpoint-manifest';
 
 /** The checkpoints directory inside a run directory (`runs/NAME/checkpoints`). */
 const RUN_CHECKPOINTS = 'checkpoints';
