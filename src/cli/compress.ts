@@ -3,7 +3,7 @@
  * its result. The run config comes from the checkpoint (checkpoints record it) or `--config`.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pathOption } from './options';
 import { compressionJobId, type CompressionJob } from '../bus/job-queue';
@@ -20,6 +20,7 @@ import { onStopSignals, signalExitCode } from './exit-codes';
 import { bodyOnlyCheckpoint } from './body-only-checkpoint';
 import { notOneCheckpoint } from '../checkpoint';
 import { fileInTheWay } from '../core/make-directory';
+import { lockDirectory } from '../core/directory-lock';
 
 /** What --checkpoint takes. */
 const META_TRAINING_CHECKPOINT = 'a meta-training checkpoint (runs/NAME/checkpoints/step-N)';
@@ -82,6 +83,9 @@ export function register(program: Command): void {
       const differences = existing ? settingDifferences(existing, config) : [];
       if (existing && (existing.jobId !== job.jobId || differences.length > 0)) throw new Error(anotherCompression(outDir, existing, job, differences));
       if (existing) process.stderr.write(`${outDir} already holds this checkpoint's compression; not running again (remove it to recompress)\n`);
+      // After the checks (they name --out's problems first), before anything is written; beside the directory, which
+      // is published whole by one rename.
+      lockDirectory(outDir, 'compression output', join(dirname(outDir), `.${basename(outDir)}.lock`));
       try {
         await compressJob(job, {
           backend: o.backend as BackendName,

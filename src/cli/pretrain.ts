@@ -1,7 +1,8 @@
 /** `metatrain pretrain CONFIG`: masked-language-model pretraining of a run's encoder body (src/pretrain). */
 import type { Command } from 'commander';
 import { pathOption } from './options';
-import { loadRunConfig, parseRunConfig } from '../core/config';
+import { loadRunConfig, parseRunConfig, runDir } from '../core/config';
+import { lockDirectory } from '../core/directory-lock';
 import { initBackend } from '../model/backend';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
@@ -22,6 +23,7 @@ export function register(program: Command): void {
       const config = parseRunConfig({ ...base, runtime: { ...base.runtime, ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) } });
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config, o.out);
+      lockDirectory(runDir(config), 'run directory');
       await initBackend(config.runtime.backend);
       let stopping = false;
       const signals = onStopSignals(

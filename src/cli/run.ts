@@ -1,6 +1,7 @@
 /** `metatrain run CONFIG`: the whole run on this machine (coordinator + N worker processes on loopback). */
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { lockDirectory } from '../core/directory-lock';
 import { configHash, loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
 import { assertConfigInputsReadable } from '../core/config-inputs';
@@ -48,6 +49,7 @@ export function register(program: Command): void {
       for (const warning of runtimeWarnings(config.runtime, 'run')) process.stderr.write(`warning: ${warning}\n`);
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
       // new run must not start over an earlier one's checkpoints.
+      lockDirectory(runDir(config), 'run directory');
       await assertRunDirectoryFits(config, o.resume);
       const pretrained = await loadModelInitBeforeStart(config);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.

@@ -197,6 +197,13 @@ export class CompressionError extends MetatrainError {
 }
 
 /**
+ * Thrown when a directory another metatrain process is writing (a run directory, a compression's output) is asked
+ * for by a second one; `holder` says which process holds it (pid, host, command, since when). Thrown before
+ * anything is written.
+ */
+export class DirectoryBusyError extends MetatrainError {}
+
+/**
  * Thrown when a run's coordinator cannot be reached for its status (status RPC or HTTP `/status`) for longer than
  * allowed, or serves another run; the message names the address and the last phase seen.
  */

@@ -69,11 +69,19 @@ function directoryError(path: string, dir: string, err: unknown, exists: boolean
   const parent = dirname(dir);
   // The temporary directory is an implementation detail: speak of the target, or of the level that failed above it.
   const what = dir === resolve(path) ? target : dir;
-  let reason: string;
-  if (exists) reason = `${what} exists and is not a directory`;
-  else if (code === 'ENOENT') reason = `${parent} does not accept new entries (mkdir ${what} failed with ENOENT although ${parent} exists)`;
-  else if (code === 'EACCES' || code === 'EPERM') reason = `no permission to create entries in ${parent} (${code})`;
-  else if (code === 'EROFS') reason = `${parent} is on a read-only file system (EROFS)`;
-  else reason = `mkdir ${what}: ${(err as Error).message}`;
+  const reason = exists ? `${what} exists and is not a directory` : entryFailure(parent, `mkdir ${what}`, err);
   return new DirectoryError(target, code, reason, { cause: err });
+}
+
+/**
+ * Why creating an entry in the existing directory `parent` failed with `err`, in words: `/proc does not accept new
+ * entries (…)`, no permission, a read-only file system, or `action`'s own message.
+ * @param action what failed, for the message: `mkdir /a/b`, `write /a/.lock`.
+ */
+export function entryFailure(parent: string, action: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `${parent} does not accept new entries (${action} failed with ENOENT although ${parent} exists)`;
+  if (code === 'EACCES' || code === 'EPERM') return `no permission to create entries in ${parent} (${code})`;
+  if (code === 'EROFS') return `${parent} is on a read-only file system (EROFS)`;
+  return `${action}: ${(err as Error).message}`;
 }

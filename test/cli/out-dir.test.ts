@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { textRun, writeTeacherCheckpoint } from '../compress/fixtures';
-import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
+import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 // On /proc a plain mkdir answers ENOENT although /proc exists, and Node's recursive mkdir then retries forever:
 // every command taking --out used to hang there. Each must fail within seconds, naming the directory.
@@ -78,4 +78,21 @@ test('compress refuses an --out it could not publish to (a file in the way, a di
     assert.equal(r.stderr, `metatrain: ${message}\n`);
   }
   assert.deepEqual(readdirSync(busy), ['notes.txt']);
+});
+
+test('a second run of the same run directory is refused while the first runs, naming it; the lock goes when the first ends', async () => {
+  // Before: both ran, interleaving checkpoints, logs and summary.json, until one failed renaming a checkpoint.
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir, { runtime: { workers: 1 }, training: { maxSteps: 100_000, evalEverySteps: 1000, checkpointEverySteps: 1000 } }));
+  const first = startCli(['run', config, '--backend', 'cpu']);
+  try {
+    await waitForOutput(first, (text) => text.includes('coordinator on'));
+    const second = await runCli(['run', config, '--backend', 'cpu', '--resume'], {}, PROMPTLY_MS);
+    assert.equal(second.code, 1, second.stderr);
+    assert.match(second.stderr, new RegExp(`^metatrain: run directory ${join(dir, 'run')} is in use by another metatrain process \\(pid ${first.pid}, \`metatrain run ${config} --backend cpu\`, since .*\\): wait for it to end or stop it`));
+  } finally {
+    first.kill('SIGTERM');
+    await waitExit(first);
+  }
+  assert.equal(existsSync(join(dir, 'run', '.lock')), false);
 });

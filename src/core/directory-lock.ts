@@ -1,0 +1,139 @@
+/**
+ * One writer per directory: a run directory (`metatrain run`, `pretrain`) or a compression's output (`compress`)
+ * is taken by a lock file, `DIR/.lock`, holding the writer's pid, host, command and start time, so that a second
+ * process asking for the same directory is refused before it writes anything instead of interleaving checkpoints,
+ * logs and reports with the first (two runs of one name, two `--resume`, two `compress --out` to one place).
+ *
+ * The lock file is created whole or not at all (written to a temporary file, then hard-linked into place: link(2)
+ * fails when the name exists), and released when the process exits, however it exits short of SIGKILL. A lock
+ * whose process is gone (SIGKILL, a crash, a reboot) is taken over at once: its pid is checked on this host
+ * (kill(pid, 0)), which is why this is not a lock library — the maintained ones (proper-lockfile, lockfile) decide
+ * staleness by the lock's age, so a `--resume` right after a SIGKILL would be refused for their whole stale period,
+ * and an flock(2) needs a native addon. A lock held on another host (a shared volume) cannot be checked and is
+ * treated as held; the error says which host and pid, and to remove the file if that process is gone.
+ */
+import { existsSync, linkSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DirectoryBusyError, DirectoryError } from './errors';
+import { entryFailure, makeDirectorySync } from './make-directory';
+
+/** The lock file's name inside the locked directory. */
+export const LOCK_FILE = '.lock';
+
+/** What a lock file holds (JSON). */
+interface LockHolder {
+  pid: number;
+  host: string;
+  command: string;
+  /** ISO 8601 time the lock was taken. */
+  since: string;
+}
+
+/**
+ * Takes `dir` for this process until it exits or calls the returned release.
+ * @param what what the directory is, for the error: `run directory`, `compression output`.
+ * @param path the lock file (its directory is created with its parents if missing): `dir/.lock` by default; a
+ *   directory that is published whole by a rename (a compression's output) is locked by a file beside it.
+ * @returns a function that releases the lock (it is also released when the process exits; a directory created for
+ *   the lock is removed with it when nothing else was written there); calling it twice does nothing.
+ * @throws DirectoryBusyError naming the directory, the holder (pid, host, command, since) and what to do, when a
+ *   live process holds it; DirectoryError naming `dir` when the lock file's directory cannot be created or the lock
+ *   file cannot be written there (a read-only file system, no permission, /proc).
+ */
+export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_FILE)): () => void {
+  const created = !existsSync(dirname(path));
+  makeDirectorySync(dirname(path), { reportAs: dir });
+  const me: LockHolder = { pid: process.pid, host: hostname(), command: ['metatrain', ...process.argv.slice(2)].join(' '), since: new Date().toISOString() };
+  const mine = JSON.stringify(me);
+  const staged = `${path}.${process.pid}`;
+  try {
+    writeFileSync(staged, mine);
+  } catch (err) {
+    throw new DirectoryError(dir, (err as NodeJS.ErrnoException).code, entryFailure(dirname(path), `write ${staged}`, err), { cause: err });
+  }
+  try {
+    for (;;) {
+      try {
+        linkSync(staged, path);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const held = readLock(path);
+      if (held === undefined) continue; // released between link and read: try again
+      const holder = parseHolder(held);
+      if (holder && (holder.host !== me.host || alive(holder.pid))) throw busy(dir, what, path, holder);
+      // Its process is gone (or the file is not a lock we wrote): remove it, unless another process took it over meanwhile.
+      if (readLock(path) === held) unlinkQuietly(path);
+    }
+  } finally {
+    unlinkQuietly(staged);
+  }
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    process.off('exit', release);
+    if (readLock(path) === mine) unlinkQuietly(path);
+    // A directory made only to hold the lock (a run refused before it wrote anything) goes with it.
+    if (created) rmdirQuietly(dirname(path));
+  };
+  process.on('exit', release);
+  return release;
+}
+
+/** The lock file's text, or undefined when there is none. */
+function readLock(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** The holder a lock file names, or undefined when it is not one (empty, not JSON, fields missing). */
+function parseHolder(text: string): LockHolder | undefined {
+  try {
+    const h = JSON.parse(text) as Partial<LockHolder>;
+    return Number.isSafeInteger(h.pid) && typeof h.host === 'string' ? { pid: h.pid!, host: h.host, command: String(h.command ?? '?'), since: String(h.since ?? '?') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether process `pid` of this host exists (EPERM: it does, as another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes `dir` when it is empty. */
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty, or gone
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function busy(dir: string, what: string, path: string, h: LockHolder): DirectoryBusyError {
+  const here = h.host === hostname();
+  return new DirectoryBusyError(
+    `${what} ${dir} is in use by another metatrain process (pid ${h.pid}${here ? '' : ` on host ${h.host}`}, \`${h.command}\`, since ${h.since}): ` +
+      `wait for it to end or stop it, or give this one another directory (if that process is ${here ? 'not metatrain' : 'gone'}, remove ${path})`,
+  );
+}

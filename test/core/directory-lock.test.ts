@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOCK_FILE, lockDirectory } from '../../src/core/directory-lock';
+import { DirectoryBusyError } from '../../src/core/errors';
+import { tempDir } from '../support/harness';
+
+const lockModule = require.resolve('../../src/core/directory-lock');
+const tsx = lockModule.endsWith('.ts') ? ['--import', 'tsx'] : [];
+
+/** A child process that takes `dir` and waits (until killed), printing `locked` once it holds it; SIGTERM exits as the CLI's commands do. */
+function holder(dir: string) {
+  const child = spawn(process.execPath, [...tsx, '-e', `require(${JSON.stringify(lockModule)}).lockDirectory(${JSON.stringify(dir)}, 'run directory'); process.on('SIGTERM', () => process.exit(143)); console.log('locked'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const locked = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (b: Buffer) => b.toString().includes('locked') && resolve());
+    child.on('exit', (code) => reject(new Error(`holder exited with ${code}`)));
+  });
+  return { child, locked };
+}
+
+test('a directory held by a live process is refused, naming the holder; released when that process exits', async () => {
+  const dir = join(tempDir(), 'runs', 'twin');
+  const h = holder(dir);
+  await h.locked;
+  try {
+    const held = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as { pid: number };
+    assert.equal(held.pid, h.child.pid);
+    assert.throws(() => lockDirectory(dir, 'run directory'), (err: unknown) => err instanceof DirectoryBusyError && new RegExp(`^run directory ${dir} is in use by another metatrain process \\(pid ${h.child.pid}, .*\\): wait for it to end or stop it`).test(err.message));
+  } finally {
+    h.child.kill('SIGTERM');
+    await new Promise((resolve) => h.child.once('exit', resolve));
+  }
+  // SIGTERM ends the process through process.exit and its exit handlers: the lock is gone, and so is the directory it created.
+  assert.equal(existsSync(join(dir, LOCK_FILE)), false);
+  const release = lockDirectory(dir, 'run directory');
+  release();
+  release();
+  assert.equal(existsSync(dir), false, 'a directory made only for the lock goes with it');
+});
+
+test('the lock of a process killed by SIGKILL is taken over at once (a --resume right after a crash)', async () => {
+  const dir = join(tempDir(), 'run');
+  const h = holder(dir);
+  await h.locked;
+  h.child.kill('SIGKILL');
+  await new Promise((resolve) => h.child.once('exit', resolve));
+  assert.ok(existsSync(join(dir, LOCK_FILE)), 'SIGKILL leaves the lock file behind');
+  const release = lockDirectory(dir, 'run directory');
+  assert.equal(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
+  release();
+  assert.equal(existsSync(join(dir, LOCK_FILE)), false);
+  assert.ok(existsSync(dir), 'a directory that existed before stays');
+});
+
+test('a lock file that is not one (empty, not JSON) is replaced; one held on another host is refused with its path', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, LOCK_FILE), '');
+  lockDirectory(dir, 'run directory')();
+  const other = join(dir, 'other');
+  mkdirSync(other);
+  writeFileSync(join(other, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere.example', command: 'metatrain run x.yaml', since: '2026-12-06T07:00:00.000Z' }));
+  assert.throws(() => lockDirectory(other, 'compression output'), (err: unknown) => err instanceof DirectoryBusyError && err.message.includes('(pid 1 on host elsewhere.example, `metatrain run x.yaml`, since 2026-12-06T07:00:00.000Z)') && err.message.includes(`if that process is gone, remove ${join(other, LOCK_FILE)}`));
+});
+
+test('of two processes racing for one directory, exactly one holds it', () => {
+  const dir = join(tempDir(), 'race');
+  const script = `try { require(${JSON.stringify(lockModule)}).lockDirectory(${JSON.stringify(dir)}, 'run directory'); setTimeout(() => console.log('held'), 1500) } catch (e) { console.log(e.constructor.name) }`;
+  const r = spawnSync('bash', ['-c', `for i in 1 2 3 4; do "$0" ${tsx.join(' ')} -e "$1" & done; wait`, process.execPath, script], { encoding: 'utf8', timeout: 60_000 });
+  const lines = r.stdout.trim().split('\n').sort();
+  assert.deepEqual(lines, ['DirectoryBusyError', 'DirectoryBusyError', 'DirectoryBusyError', 'held'], r.stderr);
+});
