@@ -82,6 +82,23 @@ export function tlsFiles(o: { tlsCa?: string; tlsCert?: string; tlsKey?: string 
 /** Parses a `host:port` address to connect to (port 1–65535), such as the worker's `--coordinator`. */
 export const hostPort = addressParser(1, '');
 
+/**
+ * Parses the address of a coordinator's status: `host:port` (the status RPC, as {@link hostPort}) or an
+ * `http://` / `https://` URL (its `/status` endpoint).
+ * @throws InvalidArgumentError naming both forms and the value.
+ */
+export function statusAddress(value: string): string {
+  if (!/^https?:\/\//i.test(value)) return hostPort(value);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`expected host:port or http://host:port, got ${JSON.stringify(value)}`);
+  }
+  if (!url.hostname) throw new InvalidArgumentError(`expected host:port or http://host:port, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** Parses a `host:port` address to listen on (port 0–65535, 0 = any free port), such as the coordinator's `--listen`. */
 export const listenAddress = addressParser(0, ', 0 = any free port');
 
@@ -91,6 +108,8 @@ export const listenAddress = addressParser(0, ', 0 = any free port');
  */
 function addressParser(minPort: number, note: string): (value: string) => string {
   return (value: string) => {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
+    if (scheme) throw new InvalidArgumentError(`expected host:port without a scheme (drop ${scheme[1]}://), got ${JSON.stringify(value)}`);
     const m = /^(.+):(\d+)$/.exec(value);
     const port = m ? Number(m[2]) : NaN;
     if (!m || port < minPort || port > 65535) throw new InvalidArgumentError(`expected host:port with a port from ${minPort} to 65535${note}, got ${JSON.stringify(value)}`);

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { formatWatchEvent, statusClient, watchNats, watchStatus, type WatchEnd, type WatchEvent } from '../watch';
 import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
-import { milliseconds, readToken, tlsFiles } from './options';
+import { milliseconds, readToken, statusAddress, tlsFiles } from './options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .description('follow a run live until it ends: from its NATS events, or by polling its coordinator')
     .argument('<run>', 'run name (config `name`)')
     .option('--nats <url>', 'NATS server(s) the run publishes its events to, e.g. nats://127.0.0.1:4222 (default: env METATRAIN_NATS_URL)')
-    .option('--coordinator <address>', 'without NATS: the coordinator, host:port (status RPC, needs the run token) or http://host:port (its /status)')
+    .option('--coordinator <address>', 'without NATS: the coordinator, host:port (status RPC, needs the run token) or http://host:port (its /status)', statusAddress)
     .option('--interval-ms <ms>', 'polling interval with --coordinator', milliseconds, 1000)
     .option('--give-up-ms <ms>', 'with --coordinator: fail once it has been unreachable this long', milliseconds, 30_000)
     .option('--token-file <file>', 'file holding the run token (default: env METATRAIN_TOKEN)')
@@ -30,7 +30,9 @@ export function register(program: Command): void {
         process.exit(signalExitCode(signal));
       });
       const show = (e: WatchEvent) => process.stdout.write(`${formatWatchEvent(e)}\n`);
-      const nats = o.nats ?? process.env.METATRAIN_NATS_URL;
+      if (o.nats && o.coordinator) throw new Error('give either --nats URL (run events) or --coordinator ADDRESS (status polling), not both');
+      // An explicit --coordinator wins over METATRAIN_NATS_URL from the environment.
+      const nats = o.coordinator ? undefined : (o.nats ?? process.env.METATRAIN_NATS_URL);
       let end: WatchEnd;
       if (nats) {
         end = await watchNats(nats, run, show, () =>

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
-import { boundedInt, milliseconds, pathOption, portNumber, positiveInt, seconds } from '../../src/cli/options';
+import { boundedInt, hostPort, milliseconds, pathOption, portNumber, positiveInt, seconds, statusAddress } from '../../src/cli/options';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
@@ -86,6 +86,28 @@ test('coordinator --listen names the flag and the port range, before any warning
   const result = await runCli(['coordinator', '--config', config, '--listen', '127.0.0.1:99999'], { METATRAIN_TOKEN: 't' }, 30_000);
   assert.equal(result.code, 1, result.stderr);
   assert.ok(result.stderr.startsWith(`error: option '--listen <address>' argument '127.0.0.1:99999' is invalid. expected host:port with a port from 0 to 65535, 0 = any free port, got "127.0.0.1:99999"\n`), result.stderr);
+});
+
+test('worker --coordinator and watch --coordinator refuse a URL scheme or a bad address at once; watch refuses --nats with --coordinator', async () => {
+  // Before: the worker retried `dns:http://…` forever; watch took `foo:bar` and reported it unreachable after 30 s.
+  const cases: Array<[string[], RegExp]> = [
+    [['worker', '--coordinator', 'http://127.0.0.1:4222'], /option '--coordinator <address>' argument 'http:\/\/127\.0\.0\.1:4222' is invalid\. expected host:port without a scheme \(drop http:\/\/\), got "http:\/\/127\.0\.0\.1:4222"/],
+    [['worker', '--coordinator', 'grpc://coordinator:50051'], /expected host:port without a scheme \(drop grpc:\/\/\)/],
+    [['watch', 'r', '--coordinator', 'foo:bar'], /option '--coordinator <address>' argument 'foo:bar' is invalid\. expected host:port with a port from 1 to 65535/],
+    [['watch', 'r', '--coordinator', '127.0.0.1:99999'], /expected host:port with a port from 1 to 65535/],
+    [['watch', 'r', '--coordinator', 'http://'], /expected host:port or http:\/\/host:port, got "http:\/\/"/],
+    [['watch', 'r', '--coordinator', '127.0.0.1:1', '--nats', 'nats://127.0.0.1:4222'], /^metatrain: give either --nats URL \(run events\) or --coordinator ADDRESS \(status polling\), not both\n$/],
+  ];
+  for (const [args, message] of cases) {
+    const started = Date.now();
+    const r = await runCli(args, { METATRAIN_TOKEN: 't' }, 30_000);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.ok(Date.now() - started < 20_000, `${args.join(' ')}: refused at once`);
+  }
+  assert.equal(statusAddress('http://127.0.0.1:9464'), 'http://127.0.0.1:9464');
+  assert.equal(statusAddress('coordinator:50051'), 'coordinator:50051');
+  assert.throws(() => hostPort('https://x:1'), InvalidArgumentError);
 });
 
 test('--token-file that is missing or empty is refused naming the flag and the file, before any warning is printed', async () => {
