@@ -14,7 +14,7 @@
  */
 import { existsSync, linkSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DirectoryBusyError, DirectoryError } from './errors';
 import { entryFailure, makeDirectorySync } from './make-directory';
 
@@ -35,14 +35,14 @@ interface LockHolder {
  * @param what what the directory is, for the error: `run directory`, `compression output`.
  * @param path the lock file (its directory is created with its parents if missing): `dir/.lock` by default; a
  *   directory that is published whole by a rename (a compression's output) is locked by a file beside it.
- * @returns a function that releases the lock (it is also released when the process exits; a directory created for
- *   the lock is removed with it when nothing else was written there); calling it twice does nothing.
+ * @returns a function that releases the lock (it is also released when the process exits; the directories created
+ *   for the lock, parents included, are removed with it when nothing else was written there); calling it twice does nothing.
  * @throws DirectoryBusyError naming the directory, the holder (pid, host, command, since) and what to do, when a
  *   live process holds it; DirectoryError naming `dir` when the lock file's directory cannot be created or the lock
  *   file cannot be written there (a read-only file system, no permission, /proc).
  */
 export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_FILE)): () => void {
-  const created = !existsSync(dirname(path));
+  const created = missingDirectories(dirname(path));
   makeDirectorySync(dirname(path), { reportAs: dir });
   const me: LockHolder = { pid: process.pid, host: hostname(), command: ['metatrain', ...process.argv.slice(2)].join(' '), since: new Date().toISOString() };
   const mine = JSON.stringify(me);
@@ -76,8 +76,8 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
     released = true;
     process.off('exit', release);
     if (readLock(path) === mine) unlinkQuietly(path);
-    // A directory made only to hold the lock (a run refused before it wrote anything) goes with it.
-    if (created) rmdirQuietly(dirname(path));
+    // Directories made only to hold the lock (a run refused before it wrote anything) go with it, innermost first.
+    for (const made of created) if (!rmdirQuietly(made)) break;
   };
   process.on('exit', release);
   return release;
@@ -113,12 +113,20 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Removes `dir` when it is empty. */
-function rmdirQuietly(dir: string): void {
+/** The directories that creating `dir` with its parents would make, innermost first. */
+function missingDirectories(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.push(d);
+  return missing;
+}
+
+/** Removes `dir` when it is empty; whether it did. */
+function rmdirQuietly(dir: string): boolean {
   try {
     rmdirSync(dir);
+    return true;
   } catch {
-    // not empty, or gone
+    return false; // not empty, or gone
   }
 }
 
