@@ -1,7 +1,19 @@
 /** `metatrain import-hf HF_DIR --out DIR`: a Hugging Face BERT checkpoint as a `bert` pretrained checkpoint (src/hf). */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { importHfBert, modelYaml } from '../hf';
+import { maxLengthProblem } from '../model/model-config';
 import { pathOption, positiveInt } from './options';
+
+/**
+ * Parses `--max-length`: a positive integer that leaves a bert model room for text (at least 3: CLS, a token, SEP).
+ * @throws InvalidArgumentError naming model.maxLength, the kind, the minimum and the value (commander prefixes the flag).
+ */
+function bertMaxLength(value: string): number {
+  const n = positiveInt(value);
+  const problem = maxLengthProblem('bert', n);
+  if (problem) throw new InvalidArgumentError(problem);
+  return n;
+}
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -10,7 +22,7 @@ export function register(program: Command): void {
     .description('import a Hugging Face BERT checkpoint (config.json, model.safetensors, tokenizer.json) as a checkpoint directory for model.init, and print the model section of a run config')
     .argument('<hf-dir>', 'directory holding config.json, model.safetensors (F32) and tokenizer.json')
     .requiredOption('--out <dir>', 'checkpoint directory to create', pathOption('--out'))
-    .option('--max-length <n>', 'tokens per example (model.maxLength); at most max_position_embeddings (default: 128 or less)', positiveInt)
+    .option('--max-length <n>', 'tokens per example, CLS and SEP included (model.maxLength); at least 3, at most max_position_embeddings (default: 128 or less)', bertMaxLength)
     .action(async (hfDir: string, o: { out: string; maxLength?: number }) => {
       const imported = await importHfBert(hfDir, o.out, { maxLength: o.maxLength });
       const c = imported.config;

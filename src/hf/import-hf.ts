@@ -17,6 +17,7 @@ import { modelSchema, type RunConfig } from '../core/config';
 import { countParams, zerosFromSpec, specOf } from '../core/param-set';
 import { CheckpointStore } from '../checkpoint';
 import { loadHfTokenizer } from '../model/hf-tokenizer';
+import { MIN_MAX_LENGTH, maxLengthProblem } from '../model/model-config';
 import { readHfBertConfig, type HfBertConfig } from './hf-config';
 import { HfImportError } from './hf-errors';
 import { readHfBertWeights } from './hf-weights';
@@ -26,7 +27,10 @@ export const HF_IMPORT_KIND = 'hf-import';
 
 /** Options of {@link importHfBert}. */
 export interface ImportHfOptions {
-  /** Tokens the model reads (`model.maxLength`); at most `max_position_embeddings`. @default min(128, max_position_embeddings) */
+  /**
+   * Tokens the model reads (`model.maxLength`, CLS and SEP included); at least 3 (MIN_MAX_LENGTH.bert), at most
+   * `max_position_embeddings`. @default min(128, max_position_embeddings)
+   */
   readonly maxLength?: number;
 }
 
@@ -49,10 +53,12 @@ const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
  * (which must not exist).
  * @throws HfImportError naming the file and the field or tensor that is wrong (see readHfBertConfig,
  *   readHfBertWeights), when tokenizer.json cannot be loaded, has more ids than `vocab_size` or another pad id than
- *   config.json's `pad_token_id`, when `maxLength` exceeds `max_position_embeddings`, when `hfDir` is missing, a
- *   file or holds no config.json, or when `outDir` exists.
+ *   config.json's `pad_token_id`, when `maxLength` is below 3 (checked first: {@link maxLengthProblem}) or exceeds
+ *   `max_position_embeddings`, when `hfDir` is missing, a file or holds no config.json, or when `outDir` exists.
  */
 export async function importHfBert(hfDir: string, outDir: string, options: ImportHfOptions = {}): Promise<ImportedBert> {
+  const tooShort = options.maxLength === undefined ? undefined : maxLengthProblem('bert', options.maxLength);
+  if (tooShort) throw new HfImportError(`--max-length ${options.maxLength}: ${tooShort}`);
   const dir = resolve(outDir);
   if (existsSync(dir)) throw new HfImportError(`--out ${dir} already exists: choose a new directory`);
   const what = statSync(hfDir, { throwIfNoEntry: false });
@@ -62,8 +68,8 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
   if (!existsSync(configFile)) throw new HfImportError(`${hfDir} holds no config.json: not a Hugging Face checkpoint directory (it needs ${HF_FILES})`);
   const config = readHfBertConfig(configFile);
   const maxLength = options.maxLength ?? Math.min(128, config.max_position_embeddings);
-  if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > config.max_position_embeddings) {
-    throw new HfImportError(`--max-length ${maxLength} must be an integer in [1, ${config.max_position_embeddings}] (max_position_embeddings of ${configFile})`);
+  if (!Number.isInteger(maxLength) || maxLength > config.max_position_embeddings || maxLengthProblem('bert', maxLength)) {
+    throw new HfImportError(`--max-length ${maxLength} must be an integer in [${MIN_MAX_LENGTH.bert}, ${config.max_position_embeddings}] (max_position_embeddings of ${configFile})`);
   }
   const tokenizerFile = join(hfDir, 'tokenizer.json');
   let tokenizer;

@@ -49,7 +49,10 @@ export const modelSchema = z
     heads: positiveInt.max(64).default(2),
     /** Feed-forward width. @default 64 */
     dFf: positiveInt.max(16384).default(64),
-    /** Maximum tokens per example (longer inputs are truncated). @default 64 */
+    /**
+     * Maximum tokens per example, special tokens included (longer inputs are truncated); at least
+     * {@link MIN_MAX_LENGTH} of the kind (2 for `transformer`, 3 for `bert`). @default 64
+     */
     maxLength: positiveInt.max(4096).default(64),
     /**
      * Rank r of the low-rank adapters (LoRA, Hu et al. 2021) on every attention and feed-forward weight of a
@@ -69,7 +72,32 @@ export const modelSchema = z
     init: pathField('give random (the default), pretrained (the run\'s own pretraining) or a checkpoint directory such as runs/NAME/checkpoints/step-N').default('random'),
   })
   .strict()
-  .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] });
+  .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] })
+  .superRefine((m, ctx) => {
+    const problem = maxLengthProblem(m.kind, m.maxLength);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['maxLength'], message: problem });
+  });
+
+/**
+ * The least `model.maxLength` of each text kind: the special tokens it adds plus one token of text (a
+ * `transformer`'s CLS; a `bert`'s CLS and SEP). With fewer the model reads no text and guesses at chance.
+ */
+export const MIN_MAX_LENGTH = { transformer: 2, bert: 3 } as const;
+
+/** What the special tokens of each text kind are, for {@link maxLengthProblem}'s message. */
+const SPECIAL_TOKENS = { transformer: 'its CLS token', bert: 'its CLS and SEP tokens' } as const;
+
+/**
+ * Why `maxLength` tokens are too few for a model of `kind`, or undefined when they are enough (every length is
+ * for `sinusoid-mlp`, which reads no text).
+ * @returns a message naming `model.maxLength`, the kind, the minimum ({@link MIN_MAX_LENGTH}) and the value.
+ */
+export function maxLengthProblem(kind: string, maxLength: number): string | undefined {
+  if (kind !== 'transformer' && kind !== 'bert') return undefined;
+  const min = MIN_MAX_LENGTH[kind];
+  if (maxLength >= min) return undefined;
+  return `model.maxLength must be at least ${min} for model.kind ${kind} (${SPECIAL_TOKENS[kind]} and at least one token of text; with fewer the model reads no text and guesses at chance), got ${maxLength}`;
+}
 
 /** Whether `kind` is a text classifier (`transformer`, `bert`): what the text families, adapt and predict need. */
 export function isTextModelKind(kind: string): boolean {

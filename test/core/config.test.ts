@@ -72,6 +72,27 @@ test('LoRA config errors say what they got once, in words', () => {
   );
 });
 
+test('model.maxLength too short to hold any text is refused per kind, naming the field, the kind and the minimum', () => {
+  const sotu = { name: 'demo', task: { family: 'sotu' } };
+  assert.throws(
+    () => parseRunConfig({ ...sotu, model: { kind: 'transformer', maxLength: 1 } }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.path === 'model.maxLength' &&
+      e.message === 'invalid config at model.maxLength: model.maxLength must be at least 2 for model.kind transformer (its CLS token and at least one token of text; with fewer the model reads no text and guesses at chance), got 1',
+  );
+  assert.equal(parseRunConfig({ ...sotu, model: { kind: 'transformer', maxLength: 2 } }).model.maxLength, 2);
+  const bert = { kind: 'bert', layers: 1, dModel: 8, heads: 2, dFf: 16, vocabSize: 40, tokenizer: 'hf', tokenizerPath: 'tokenizer.json' };
+  const jsonl = { name: 'hf', task: { family: 'jsonl', path: 'x.jsonl' }, compression: { enabled: false } };
+  assert.throws(
+    () => parseRunConfig({ ...jsonl, model: { ...bert, maxLength: 2 } }),
+    (e: unknown) => e instanceof ConfigError && e.path === 'model.maxLength' && /must be at least 3 for model\.kind bert \(its CLS and SEP tokens and at least one token of text;.*\), got 2$/.test(e.message),
+  );
+  assert.equal(parseRunConfig({ ...jsonl, model: { ...bert, maxLength: 3 } }).model.maxLength, 3);
+  // A model that reads no text has no minimum beyond 1.
+  assert.equal(parseRunConfig({ ...minimal, model: { kind: 'sinusoid-mlp', maxLength: 1 } }).model.maxLength, 1);
+});
+
 test('a config file resolves a relative task.path against its own directory, and its hash does not depend on where it lies', () => {
   const dir = mkdtempSync(join(tmpdir(), 'metatrain-config-'));
   try {
