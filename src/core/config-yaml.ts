@@ -1,5 +1,6 @@
 /**
- * Parsing a config file's YAML (the `yaml` library, YAML 1.2 core schema) into plain data, keeping what
+ * Parsing a config file's YAML (the `yaml` library, YAML 1.2 core schema, plus YAML 1.1 merge keys: `<<: *anchor`
+ * copies an anchored mapping's fields, and fields written beside it override them) into plain data, keeping what
  * validation needs from the source: where each syntax error is, and which numbers were not written as decimal
  * digits (`1e3`, `0x10`, `0o7`, `+5`, `5.0` all read as integers), so that an integer field can refuse them.
  * A file of several YAML documents, and a value tagged as something a config cannot hold (`!!binary`, `!!set`,
@@ -39,7 +40,9 @@ export interface ParsedConfigYaml {
  */
 export function parseConfigYaml(file: string, text: string): ParsedConfigYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // merge: `<<: *defaults` (or `<<: [*a, *b]`) as docker-compose files use it; without it `<<` is a plain key,
+  // refused as an unknown field.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const [error] = doc.errors;
   if (error) {
     // An error at the end of the input (a flow map missing its `}`) is reported at the end of the last line with

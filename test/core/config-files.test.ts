@@ -134,3 +134,27 @@ test('two YAML documents, a tagged value (!!binary …) and an empty model.init 
     (e: Error) => e instanceof ConfigError && e.path === 'model.init' && e.message === 'invalid config at model.init: must not be empty: give random (the default), pretrained (the run\'s own pretraining) or a checkpoint directory such as runs/NAME/checkpoints/step-N (got "")',
   );
 });
+
+test('YAML merge keys (<<: *anchor, <<: [*a, *b]) copy an anchored mapping, the fields beside them overriding it', () => {
+  // Before: `<<` was read as a field named "<<" and refused as an unknown field.
+  const path = file(
+    `${head}kubernetes:\n` +
+      `  workerResources:\n` +
+      `    requests: &small\n      cpu: '1'\n      memory: 3Gi\n` +
+      `    limits:\n      <<: *small\n      cpu: '4'\n` +
+      `  gpu:\n` +
+      `    tolerations:\n` +
+      `      - &gpu { key: nvidia.com/gpu, operator: Exists }\n` +
+      `      - <<: [*gpu, { effect: NoSchedule }]\n        key: example.com/fast\n`,
+  );
+  const c = loadRunConfig(path);
+  assert.deepEqual(c.kubernetes.workerResources.requests, { cpu: '1', memory: '3Gi' });
+  assert.deepEqual(c.kubernetes.workerResources.limits, { cpu: '4', memory: '3Gi' });
+  assert.deepEqual(c.kubernetes.gpu.tolerations, [
+    { key: 'nvidia.com/gpu', operator: 'Exists' },
+    { key: 'example.com/fast', operator: 'Exists', effect: 'NoSchedule' },
+  ]);
+  // A merged field the target does not have is refused where it lands.
+  const unknown = file(`${head}kubernetes:\n  workerResources:\n    requests: &r { cpu: '1' }\n    limits: { <<: [*r, { gpus: 2 }] }\n`);
+  assert.throws(() => loadRunConfig(unknown), (e: unknown) => e instanceof ConfigError && e.path === 'kubernetes.workerResources.limits.gpus');
+});
