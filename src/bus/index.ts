@@ -3,12 +3,14 @@ export { connectNats } from './nats-connection';
 export { parseRunEventMessage, RUN_EVENT_NAMES, RUN_SUBJECT_PREFIX, runEventMessage, runEventSubject, runEventsWildcard } from './run-subjects';
 export { RunEventPublisher, runEventData } from './run-event-publisher';
 export { openRunBus, runEventSink } from './run-bus';
+export { keepRunState, lastRunState, RUN_STATE_STREAM } from './run-state-stream';
 export { compressionJobId, resolveJobQueueOptions, retryDelayMs } from './job-queue';
 export { decodeJob, encodeJob, parseJob } from './job-codec';
 export { MemoryJobQueue } from './job-queue-memory';
 export { COMPRESSOR_CONSUMER, JetStreamJobQueue, JOBS_STREAM, OUTCOMES_STREAM } from './job-queue-jetstream';
 export type { NatsConnectOptions } from './nats-connection';
 export type { RunBus } from './run-bus';
+export type { RecordedRunState } from './run-state-stream';
 export type { RunEventMessage, RunEventName } from './run-subjects';
 export type {
   CompressionFailedEvent,

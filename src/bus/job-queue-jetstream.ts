@@ -20,6 +20,7 @@ import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { BusError, ProtocolError } from '../core/errors';
 import { consumerHandle, defaultConsumerName, runAttempt } from './job-attempt';
 import { decodeJob, encodeJob } from './job-codec';
+import { addStream } from './jetstream-stream';
 import {
   resolveJobQueueOptions,
   type CompressionJob,
@@ -288,21 +289,6 @@ export class JetStreamJobQueue implements JobQueue {
       await jsm.consumers.add(JOBS_STREAM, { durable_name: COMPRESSOR_CONSUMER, ack_policy: AckPolicy.Explicit, filter_subject: JOB_SUBJECTS, max_ack_pending: -1, ...settings });
     } else if (info.config.ack_wait !== settings.ack_wait || info.config.max_deliver !== settings.max_deliver) {
       await jsm.consumers.update(JOBS_STREAM, COMPRESSOR_CONSUMER, settings);
-    }
-  }
-}
-
-/** Adds a stream unless one of that name exists (whose settings are then kept). */
-async function addStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> {
-  const exists = await jsm.streams.info(config.name!).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
-    try {
-      await jsm.streams.add(config);
-    } catch (e) {
-      throw new BusError(`cannot create JetStream stream ${config.name}: ${(e as Error).message}`, { cause: e });
     }
   }
 }

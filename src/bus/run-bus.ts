@@ -1,6 +1,7 @@
 /**
  * Wiring a run to the bus. With NATS (`nats.url`, the distributed mode of `metatrain coordinator`): a connection,
- * the JetStream compression queue and, once the run's event emitter exists, a {@link RunEventPublisher}. In-process
+ * the JetStream compression queue, the stream that keeps each run's last phase (run-state-stream.ts) and, once the
+ * run's event emitter exists, a {@link RunEventPublisher}. In-process
  * (the local embedded mode): {@link runEventSink} hands the in-process queue's job lifecycle events to the run's
  * event emitter.
  */
@@ -10,6 +11,7 @@ import type { JobEventSink, JobQueue, JobQueueOptions } from './job-queue';
 import { JetStreamJobQueue } from './job-queue-jetstream';
 import { connectNats } from './nats-connection';
 import { RunEventPublisher } from './run-event-publisher';
+import { keepRunState, RUN_STATE_STREAM } from './run-state-stream';
 
 /**
  * A sink giving job lifecycle events to a run's event emitter: `compression.*` as they are, retry warnings as
@@ -26,6 +28,8 @@ export function runEventSink(events: Pick<EventEmitter, 'emit'>): JobEventSink {
 export interface RunBus {
   readonly queue: JobQueue;
   readonly nats: NatsConnection;
+  /** Problems that leave the run working but less observable (no JetStream to keep its last phase), to log as warnings. */
+  readonly warnings: readonly string[];
   /** Starts publishing the run's events (`Coordinator.events`) on `metatrain.run.<run>.<event>`. */
   forward(events: Pick<EventEmitter, 'on' | 'off'>): void;
   /** Stops consumers and forwarding, flushes and closes the connection. */
@@ -41,9 +45,14 @@ export async function openRunBus(natsUrl: string, run: string, component: string
   const nc = await connectNats(natsUrl, { name: `${component}-${run}-${process.pid}` });
   const queue = new JetStreamJobQueue(nc, options);
   const publishers: RunEventPublisher[] = [];
+  const warnings: string[] = [];
+  await keepRunState(nc).catch((e: Error) =>
+    warnings.push(`NATS at ${natsUrl} keeps no record of how run ${run} ends (${e.message}; stream ${RUN_STATE_STREAM}): \`metatrain watch\` started after it ends cannot tell its outcome`),
+  );
   return {
     queue,
     nats: nc,
+    warnings,
     forward: (events) => void publishers.push(new RunEventPublisher(nc, run, events)),
     close: async () => {
       await queue.close();

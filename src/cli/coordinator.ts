@@ -48,6 +48,7 @@ export function register(program: Command): void {
       const metricsPort = config.runtime.metricsPort;
       const registry = metricsPort === undefined ? undefined : createMetricsRegistry({ run: config.name });
       const bus = config.nats ? await openRunBus(config.nats.url, config.name, 'coordinator') : undefined;
+      for (const warning of bus?.warnings ?? []) log.warn(warning);
       if (config.compression.enabled && !bus) log.warn('compression.enabled but no nats.url: compression is not scheduled (run metatrain compress --checkpoint DIR by hand)');
       const pods = await watchWorkerPods(config.runtime.workers, log, (message) => {
         if (coordinator.dispatcher.workerCount === 0) log.warn(message);

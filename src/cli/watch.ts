@@ -5,7 +5,7 @@
  * RPC, or `http://HOST:PORT` for `/status`).
  */
 import type { Command } from 'commander';
-import { formatWatchEvent, statusClient, watchNats, watchStatus, type WatchEnd, type WatchEvent } from '../watch';
+import { DEFAULT_QUIET_MS, formatWatchEvent, quietNotice, statusClient, watchNats, watchStatus, type WatchEnd, type WatchEvent } from '../watch';
 import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { milliseconds, readToken, statusAddress, tlsFiles } from './options';
 
@@ -17,13 +17,14 @@ export function register(program: Command): void {
     .argument('<run>', 'run name (config `name`)')
     .option('--nats <url>', 'NATS server(s) the run publishes its events to, e.g. nats://127.0.0.1:4222 (default: env METATRAIN_NATS_URL)')
     .option('--coordinator <address>', 'without NATS: the coordinator, host:port (status RPC, needs the run token) or http://host:port (its /status)', statusAddress)
+    .option('--quiet-ms <ms>', 'with --nats: after this long without an event, say so and what to check', milliseconds, DEFAULT_QUIET_MS)
     .option('--interval-ms <ms>', 'polling interval with --coordinator', milliseconds, 1000)
     .option('--give-up-ms <ms>', 'with --coordinator: fail once it has been unreachable this long', milliseconds, 30_000)
     .option('--token-file <file>', 'file holding the run token (default: env METATRAIN_TOKEN)')
     .option('--tls-ca <file>', 'CA of the coordinator certificate (mutual TLS)')
     .option('--tls-cert <file>', 'client certificate')
     .option('--tls-key <file>', 'client private key')
-    .action(async (run: string, o: { nats?: string; coordinator?: string; intervalMs: number; giveUpMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string }) => {
+    .action(async (run: string, o: { nats?: string; coordinator?: string; quietMs: number; intervalMs: number; giveUpMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string }) => {
       // Watching holds nothing to save: a signal ends it at once, with 128 + signal like every long-running command.
       onStopSignals((signal) => {
         process.stderr.write(`stopped watching run ${run} (${signal})\n`);
@@ -35,9 +36,11 @@ export function register(program: Command): void {
       const nats = o.coordinator ? undefined : (o.nats ?? process.env.METATRAIN_NATS_URL);
       let end: WatchEnd;
       if (nats) {
-        end = await watchNats(nats, run, show, () =>
-          process.stderr.write(`watching run ${run} on ${nats}: its events show once the run publishes them (a run with nats.url in its config; RUN is the config's name)\n`),
-        );
+        end = await watchNats(nats, run, show, {
+          onReady: () => process.stderr.write(`watching run ${run} on ${nats}: its events show once the run publishes them (a run with nats.url in its config; RUN is the config's name)\n`),
+          quietMs: o.quietMs,
+          onQuiet: (recorded) => process.stderr.write(`${quietNotice(run, nats, o.quietMs, recorded)}\n`),
+        });
       } else if (o.coordinator) {
         const client = statusClient(o.coordinator, () => readToken(o.tokenFile), tlsFiles(o));
         process.stderr.write(`watching run ${run} at ${client.target}\n`);
@@ -50,7 +53,9 @@ export function register(program: Command): void {
         throw new Error('give --nats URL (run events) or --coordinator ADDRESS (status polling)');
       }
       // `stopped` (a graceful stop) is its own end, with how to resume in its reason; not a success (exit 1).
-      process.stderr.write(`run ${run} ${end.phase}${end.reason ? `: ${end.reason}` : ''}\n`);
+      const when = end.endedAt ? [`it had ended at ${end.endedAt}, before this watch started`] : [];
+      const notes = [...when, ...(end.summaryFile ? [`summary: ${end.summaryFile}`] : [])];
+      process.stderr.write(`run ${run} ${end.phase}${end.reason ? `: ${end.reason}` : ''}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}\n`);
       process.exit(end.phase === 'succeeded' ? EXIT_OK : EXIT_FAILURE);
     });
 }

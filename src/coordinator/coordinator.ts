@@ -5,7 +5,7 @@
  * Lifecycle: `start()` (listen) → `run()` (phases; see run-phase.ts) → `stop()` (graceful: the current step is
  * abandoned, the last completed step checkpointed, the server closed).
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import { configHash, runDir, type RunConfig } from '../core/config';
 import type { Logger } from '../core/logger';
@@ -93,6 +93,8 @@ export class Coordinator {
   private readonly jointSpec: ParamSpec;
   private readonly server: CoordinatorServer;
   private readonly dir: string;
+  /** Absolute path of `summary.json` once written (the `finished` event names it). */
+  private summaryFile?: string;
   private phase: RunPhase = 'pending';
   private stopRequested = false;
   private readonly stopSignal = new AbortController();
@@ -189,7 +191,7 @@ export class Coordinator {
       if (trained.reason === 'stopped') {
         const summary = await this.summarize(trained, checkpoint, [], [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });
         this.setPhase('stopped', `meta-training interrupted at step ${trained.step} by a graceful stop (its checkpoints kept); resume with --resume`);
-        this.events.emit('finished', { phase: 'stopped', reason: 'stopped', steps: trained.step });
+        this.events.emit('finished', { phase: 'stopped', reason: 'stopped', steps: trained.step, ...this.summaryField() });
         return summary;
       }
       this.setPhase('evaluating', `meta-training ${trained.reason} at step ${trained.step}; evaluating`);
@@ -224,11 +226,11 @@ export class Coordinator {
       if (!compression || compression.status === 'succeeded') this.setPhase('succeeded', 'run complete');
       else if (compression.status === 'queued') this.setPhase('stopped', 'compression interrupted by a graceful stop (the job stays queued); resume with --resume');
       else this.setPhase('failed', `compression ${compression.status}: ${compression.error ?? 'no reason given'}`);
-      this.events.emit('finished', { phase: this.phase, reason: this.phase === 'succeeded' ? trained.reason : this.last.message, steps: trained.step });
+      this.events.emit('finished', { phase: this.phase, reason: this.phase === 'succeeded' ? trained.reason : this.last.message, steps: trained.step, ...this.summaryField() });
       return summary;
     } catch (err) {
       if (!isFinal(this.phase)) this.setPhase('failed', (err as Error).message);
-      this.events.emit('finished', { phase: 'failed', reason: (err as Error).message, steps: this.last.step });
+      this.events.emit('finished', { phase: 'failed', reason: (err as Error).message, steps: this.last.step, ...this.summaryField() });
       throw err;
     }
   }
@@ -279,6 +281,11 @@ export class Coordinator {
     if (isFinal(to) && !this.stopRequested) this.server.finish(to, message);
   }
 
+  /** `{ summaryFile }` of the `finished` event once `summary.json` is written, else nothing. */
+  private summaryField(): { summaryFile?: string } {
+    return this.summaryFile ? { summaryFile: this.summaryFile } : {};
+  }
+
   private async summarize(
     trained: Awaited<ReturnType<typeof metaTrain>>,
     checkpoint: string,
@@ -301,7 +308,7 @@ export class Coordinator {
       seconds,
       ...(compression ? { compression } : {}),
     };
-    await writeSummary(this.dir, summary);
+    this.summaryFile = resolve(await writeSummary(this.dir, summary));
     await this.o.writeReport?.(this.dir);
     return summary;
   }

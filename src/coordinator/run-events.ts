@@ -52,6 +52,8 @@ export interface FinishedEvent {
   phase: RunPhase;
   reason: string;
   steps: number;
+  /** Absolute path of the run's `summary.json` (on the coordinator's machine), once written; absent before. */
+  summaryFile?: string;
 }
 
 /** Event map. */

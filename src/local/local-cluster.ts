@@ -117,6 +117,7 @@ export class LocalCluster {
     if (this.o.config.nats) {
       this.bus = await openRunBus(this.o.config.nats.url, this.o.config.name, 'run');
       this.bus.forward(this.coordinator.events);
+      for (const warning of this.bus.warnings) this.coordinator.events.emit('warning', warning);
     }
     if (this.state === 'starting') this.lifecycle.to('running');
     return this.port;

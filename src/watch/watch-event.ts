@@ -13,6 +13,10 @@ export interface WatchEnd {
   phase: string;
   /** Why (the phase message, the finished reason, or why the watch lost the run). */
   reason: string;
+  /** Absolute path of the run's `summary.json` on the coordinator's machine, when its `finished` event named one. */
+  summaryFile?: string;
+  /** ISO 8601 time the run ended, when it had ended before the watch started (from what NATS keeps of it). */
+  endedAt?: string;
 }
 
 /** Phases a run ends in (src/coordinator/run-phase.ts). */
@@ -21,7 +25,10 @@ export const TERMINAL_PHASES: readonly string[] = ['succeeded', 'failed', 'stopp
 /** The end of the run if `e` is its last event (`finished`, or a `phase` event to a terminal phase). */
 export function endOf(e: WatchEvent): WatchEnd | undefined {
   const phase = String(e.data.phase ?? '');
-  if (e.event === 'finished') return { phase: TERMINAL_PHASES.includes(phase) ? phase : 'failed', reason: String(e.data.reason ?? '') };
+  if (e.event === 'finished') {
+    const summaryFile = typeof e.data.summaryFile === 'string' ? { summaryFile: e.data.summaryFile } : {};
+    return { phase: TERMINAL_PHASES.includes(phase) ? phase : 'failed', reason: String(e.data.reason ?? ''), ...summaryFile };
+  }
   if (e.event === 'phase' && TERMINAL_PHASES.includes(phase)) return { phase, reason: String(e.data.message ?? '') };
   return undefined;
 }

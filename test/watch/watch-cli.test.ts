@@ -30,8 +30,30 @@ test('metatrain watch --nats shows every step of a live run from its NATS events
     assert.match(result.stdout, /checkpoint at step 12/);
     assert.match(result.stdout, /compression\.succeeded: /);
     assert.match(result.stdout, /\[succeeded\] run complete/);
-    assert.match(result.stderr, new RegExp(`run ${run} succeeded`));
+    const summaryFile = join(dir, 'run', 'summary.json');
+    assert.match(result.stderr, new RegExp(`run ${run} succeeded: run complete \\(summary: ${summaryFile}\\)`));
     assert.match(result.stderr, /its events show once the run publishes them \(a run with nats\.url in its config; RUN is the config's name\)/);
+    // Before: a watch started after the run ended waited forever without a word. NATS (JetStream) keeps the run's
+    // last phase: the watch says at once how it ended, when, and where its summary is.
+    const late = await runCli(['watch', run, '--nats', NATS_URL], {}, 20_000);
+    assert.equal(late.code, 0, late.stderr);
+    assert.equal(late.stdout, '', 'no events are replayed');
+    assert.match(late.stderr, new RegExp(`run ${run} succeeded: run complete \\(it had ended at \\d{4}-\\d\\d-\\d\\dT\\S+Z, before this watch started; summary: ${summaryFile}\\)`));
+  } finally {
+    watch.kill('SIGKILL');
+  }
+});
+
+test('metatrain watch --nats of a run that publishes nothing says after --quiet-ms that no event arrives and what to check', async () => {
+  const run = `watch-quiet-${process.pid}`;
+  const watch = startCli(['watch', run, '--nats', NATS_URL, '--quiet-ms', '1000']);
+  try {
+    await waitForOutput(watch, (t) => t.includes('no event from run'), 20_000);
+    assert.match(
+      watch.output.stderr,
+      new RegExp(`no event from run ${run} on ${NATS_URL} for 1 s, and this server keeps no record of a run of that name: check that ${run} is the config's name, that the run's nats\\.url is this server and that it has started .*Still watching`),
+    );
+    assert.equal(watch.exitCode, null, 'it keeps watching');
   } finally {
     watch.kill('SIGKILL');
   }
