@@ -210,6 +210,13 @@ export class DirectoryBusyError extends MetatrainError {}
 export class RunUnreachableError extends MetatrainError {}
 
 /**
+ * Thrown by `metatrain watch --coordinator ADDRESS` when something answers at ADDRESS, but not as a coordinator's
+ * status endpoint (not gRPC, no Coordinator service, an HTTP 404 or a body that is not its status JSON): a retry
+ * meets the same server. The message names the address, what answered and the port or flag to use instead.
+ */
+export class NotCoordinatorError extends MetatrainError {}
+
+/**
  * Thrown when `metatrain run` is asked for more local worker processes than it starts at most, or than free memory
  * holds; the message names the flag or config field that set the count and the limit. Thrown before any process
  * starts.

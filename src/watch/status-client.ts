@@ -4,7 +4,9 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
+import { answersNotInGrpc } from '../wire/grpc-protocol-error';
 import { metatrainProto, type CoordinatorClient } from '../wire/proto';
+import { notCoordinatorError } from './not-coordinator';
 
 /** A status snapshot; unknown numbers are NaN. */
 export interface StatusSnapshot {
@@ -25,7 +27,12 @@ export interface StatusSnapshot {
 export interface StatusClient {
   /** Where it reads from, for messages. */
   readonly target: string;
-  /** One snapshot. @throws Error (connection refused, timeout, HTTP status, gRPC status) when it cannot be read. */
+  /**
+   * One snapshot.
+   * @throws NotCoordinatorError when something answers, but not as a coordinator's status endpoint (not gRPC, no
+   *   Coordinator service, an HTTP 4xx, a body that is not a run status: a retry meets the same server); Error
+   *   (connection refused, timeout, HTTP 5xx, another gRPC status) when it cannot be read for now.
+   */
   read(): Promise<StatusSnapshot>;
   close(): void;
 }
@@ -56,12 +63,38 @@ function httpClient(url: string): StatusClient {
   return {
     target: statusUrl.href,
     async read() {
-      const res = await fetch(statusUrl, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+      let res: Response;
+      try {
+        res = await fetch(statusUrl, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+      } catch (err) {
+        // undici's HTTP parser (HPE_…) failed: something answers, but not in HTTP (NATS, a gRPC port).
+        const code = String((err as { cause?: { code?: unknown } }).cause?.code ?? '');
+        if (code.startsWith('HPE_')) throw await notCoordinatorError(url, `it does not answer in HTTP (${code})`, err);
+        throw err;
+      }
+      if (res.status >= 400 && res.status < 500) throw await notCoordinatorError(url, `HTTP ${res.status} from ${statusUrl.href}`);
       if (!res.ok) throw new Error(`HTTP ${res.status} from ${statusUrl.href}`);
-      return snapshot((await res.json()) as Record<string, unknown>);
+      const type = res.headers.get('content-type') ?? 'no content type';
+      let body: unknown;
+      try {
+        body = await res.json();
+      } catch (err) {
+        throw await notCoordinatorError(url, `HTTP ${res.status} with ${type.split(';')[0]}, not the JSON of a run status`, err);
+      }
+      return snapshot(await runStatus(body, url, `HTTP ${res.status} with JSON`));
     },
     close() {},
   };
+}
+
+/**
+ * `body` when it is a run status (an object with string `run` and `phase`).
+ * @throws NotCoordinatorError naming `target` and `what` answered otherwise.
+ */
+async function runStatus(body: unknown, target: string, what: string): Promise<Record<string, unknown>> {
+  const raw = body as Record<string, unknown> | null;
+  if (typeof raw === 'object' && raw !== null && typeof raw.run === 'string' && typeof raw.phase === 'string') return raw;
+  throw await notCoordinatorError(target, `${what} that is not a run status (no "run" and "phase")`);
 }
 
 function grpcClient(address: string, token: string, tls?: TlsFiles): StatusClient {
@@ -73,7 +106,9 @@ function grpcClient(address: string, token: string, tls?: TlsFiles): StatusClien
     read: () =>
       new Promise((resolve, reject) => {
         client.GetStatus({}, metadata, { deadline: Date.now() + TIMEOUT_MS }, (err: grpc.ServiceError | null, status?: unknown) => {
-          if (err || !status) reject(err ?? new Error(`empty status from ${address}`));
+          if (err && answersNotInGrpc(err)) void notCoordinatorError(address, 'it answers, but not in gRPC: HTTP/2 protocol error', err).then(reject);
+          else if (err?.code === grpc.status.UNIMPLEMENTED) void notCoordinatorError(address, 'a gRPC server without the metatrain Coordinator service', err).then(reject);
+          else if (err || !status) reject(err ?? new Error(`empty status from ${address}`));
           else resolve(snapshot(status as Record<string, unknown>));
         });
       }),

@@ -9,6 +9,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { NotGrpcError, TlsMismatchError } from '../core/errors';
+import { answersNotInGrpc } from '../wire/grpc-protocol-error';
 
 /** OpenSSL and Node reasons of a handshake that fails the same way on every try, each with what to do about it. */
 const TLS_FAILURES: ReadonlyArray<{ pattern: RegExp; hint: string }> = [
@@ -48,8 +49,7 @@ export function tlsMismatch(err: unknown, address: string): TlsMismatchError | u
  * @param address the coordinator's address, for the message.
  */
 export function notGrpc(err: unknown, address: string): NotGrpcError | undefined {
-  const { code, details } = err as { code?: number; details?: string };
-  if (code !== grpc.status.UNAVAILABLE || typeof details !== 'string' || !/Last error: Protocol error\b/.test(details)) return undefined;
+  if (!answersNotInGrpc(err)) return undefined;
   return new NotGrpcError(
     `${address} answers, but not in gRPC (HTTP/2 protocol error): give --coordinator the coordinator's gRPC address (runtime.listen, the port it prints as "listening"), not its metrics port, NATS or another server`,
     { cause: err },

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import type { RunSummary } from '../../src/summary';
 import { freePort, runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
@@ -125,4 +126,39 @@ test('metatrain watch of a coordinator it never reached says what it tried and w
   const result = await runCli(['watch', 'nowhere', '--coordinator', address, '--interval-ms', '100', '--give-up-ms', '1000']);
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, new RegExp(`coordinator of run nowhere at ${address}/status unreachable for 1 s \\(.*\\); it never answered\\. Check the address .* and that the run is up, or follow the run's events with --nats URL`));
+});
+
+test('metatrain watch --coordinator at an address that is not a coordinator status endpoint says so at once, and which port or flag to use', async () => {
+  // Before: a bare "Protocol error" (or "HTTP 404", or a JSON parse error) after retrying for --give-up-ms.
+  const nats = new URL(NATS_URL);
+  const natsAddress = `${nats.hostname}:${nats.port}`;
+  const useInstead = /\. For the coordinator, give --coordinator host:PORT with the port of its status RPC \(its --listen or runtime\.listen: "port" in the coordinator's "listening" line; needs the run token\), or http:\/\/host:METRICS_PORT for its \/status \("metricsPort" in that line\)$/;
+  const server = createHttpServer((req, res) => {
+    if (req.url === '/status') res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>hello</body></html>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const web = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const cases: Array<[string, RegExp, boolean]> = [
+      [natsAddress, /\(it answers, but not in gRPC: HTTP\/2 protocol error\)/, true],
+      [`http://${natsAddress}`, /\(it does not answer in HTTP \(HPE_\w+\)\)/, true],
+      [web, new RegExp(`\\(HTTP 404 from ${web}/status\\)`), false],
+      [`${web}/index.html`, /\(HTTP 200 with text\/html, not the JSON of a run status\)/, false],
+      [web.replace('http://', ''), /\(it answers, but not in gRPC: HTTP\/2 protocol error\)/, false],
+    ];
+    for (const [address, what, isNats] of cases) {
+      const started = Date.now();
+      const result = await runCli(['watch', 'some-run', '--coordinator', address, '--give-up-ms', '60000'], { METATRAIN_TOKEN: 'token' }, 30_000);
+      assert.equal(result.code, 1, result.stderr);
+      assert.ok(Date.now() - started < 20_000, 'refused at once, not after --give-up-ms');
+      const line = result.stderr.split('\n').find((l) => l.startsWith('metatrain: ')) ?? result.stderr;
+      assert.ok(line.startsWith(`metatrain: ${address} does not answer as a metatrain coordinator status endpoint (`), line);
+      assert.match(line, what);
+      assert.match(line, useInstead);
+      assert.equal(line.includes(`it is a NATS server: to follow the run's events from it, use --nats nats://${natsAddress}`), isNats, line);
+    }
+  } finally {
+    server.close();
+  }
 });
