@@ -30,6 +30,7 @@ import { echoJson, echoValue } from './echo-value';
 import { isIntegerField } from './integer-field';
 import { ConfigError, type FileReadError } from './errors';
 import { readBoundedFile } from './bounded-file';
+import { decodeTextFile } from './utf8-text';
 import { orList } from './registry';
 
 export { MIN_KEEPALIVE_MS, MIN_LEASE_TIMEOUT_MS } from '../coordinator/runtime-config';
@@ -186,11 +187,14 @@ function rootProblem(raw: unknown): string | undefined {
  * The text of a config file, read up to {@link MAX_CONFIG_FILE_BYTES} bytes (src/core/bounded-file.ts: neither a
  * huge file nor an endless one such as a device is read whole).
  * @throws ConfigError (at the root, naming the file) when the file cannot be read, is neither a regular file nor a pipe,
- *   or is larger than the limit.
+ *   is larger than the limit, or is not text (bytes that are not UTF-8, a NUL or another control byte: naming the
+ *   byte, its offset and line, never echoing the bytes).
  */
 function readConfigText(file: string): string {
   const why = (err: FileReadError) => (err.reason === 'too-large' ? '; a run config is a few KB' : '');
-  return readBoundedFile(file, MAX_CONFIG_FILE_BYTES, (err) => new ConfigError('', `${err.message}${why(err)}`, { cause: err })).toString('utf8');
+  const decoded = decodeTextFile(readBoundedFile(file, MAX_CONFIG_FILE_BYTES, (err) => new ConfigError('', `${err.message}${why(err)}`, { cause: err })));
+  if ('problem' in decoded) throw new ConfigError('', `${file}: ${decoded.problem}; a run config is YAML text`);
+  return decoded.text;
 }
 
 /** `raw` with `runtime.baseDir` resolved against `dir`; a malformed `raw` is returned as is, for validation to name. */

@@ -1,17 +1,24 @@
 /**
  * Strict UTF-8 decoding of a text file's bytes (checked with Node's `isUtf8`, decoded by the WHATWG decoder): bytes that are not UTF-8 are an
- * error naming where they are, instead of turning silently into U+FFFD (a Latin-1 "café" read as "caf�").
+ * error naming where they are, instead of turning silently into U+FFFD (a Latin-1 "café" read as "caf�"). Also
+ * finds control bytes (NUL …) that no text file holds, the mark of a binary file.
  */
 import { isUtf8 } from 'node:buffer';
 
-/** Where a text's bytes stop being UTF-8. */
-export interface Utf8Problem {
-  /** 1-based line of the first bad byte. */
+/** Where a byte is in a text's bytes. */
+export interface BytePosition {
+  /** 0-based offset of the byte in the whole text, in bytes. */
+  readonly offset: number;
+  /** 1-based line of the byte. */
   readonly line: number;
-  /** 1-based position of that byte in its line, in bytes. */
+  /** 1-based position of the byte in its line, in bytes. */
   readonly byteInLine: number;
   /** The byte's value, 0..255. */
   readonly byte: number;
+}
+
+/** Where a text's bytes stop being UTF-8: the position of the first byte that is not UTF-8. */
+export interface Utf8Problem extends BytePosition {
   /** Lines holding bytes that are not UTF-8. */
   readonly badLines: number;
   /** The bytes start with a UTF-16 byte-order mark (FF FE or FE FF). */
@@ -36,10 +43,47 @@ export function describeUtf8Problem(problem: Utf8Problem): string {
   );
 }
 
+/**
+ * The first control byte of `bytes` that text does not hold (C0 controls other than tab, line feed and carriage
+ * return, and DEL 0x7F: NUL in a binary file), or undefined when there is none. A UTF-8 sequence never contains
+ * bytes below 0x80, so this works on UTF-8 and on bytes that are not UTF-8 alike.
+ */
+export function firstControlByte(bytes: Uint8Array): BytePosition | undefined {
+  const offset = bytes.findIndex((b) => (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f);
+  if (offset === -1) return undefined;
+  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
+  let line = 1;
+  for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
+  return { offset, line, byteInLine: offset - lineStart + 1, byte: bytes[offset]! };
+}
+
+/** Names of the control bytes worth naming. */
+const CONTROL_NAMES: Readonly<Record<number, string>> = { 0x00: 'NUL', 0x1b: 'ESC', 0x7f: 'DEL' };
+
+/**
+ * Decodes `bytes` as the contents of a text file: UTF-8 ({@link decodeUtf8}) without control bytes
+ * ({@link firstControlByte}), or a one-line description of the first byte (by offset) that makes it not text,
+ * naming its value, byte offset and line, with the fix (a UTF-16 file is said to be one).
+ */
+export function decodeTextFile(bytes: Uint8Array): { readonly text: string } | { readonly problem: string } {
+  const decoded = decodeUtf8(bytes);
+  const control = firstControlByte(bytes);
+  if ('problem' in decoded && (decoded.problem.utf16 || !control || decoded.problem.offset < control.offset)) {
+    const p = decoded.problem;
+    return { problem: p.utf16 ? describeUtf8Problem(p) : `at byte offset ${p.offset} (line ${p.line}): ${describeUtf8Problem(p)}` };
+  }
+  if (control) {
+    const hex = `0x${control.byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    const name = CONTROL_NAMES[control.byte] ? ` (${CONTROL_NAMES[control.byte]})` : '';
+    return { problem: `not a text file: byte ${hex}${name} at byte offset ${control.offset} (line ${control.line}, byte ${control.byteInLine} of the line) is a control character no text holds (a binary file?)` };
+  }
+  return decoded as { readonly text: string };
+}
+
 function locate(bytes: Uint8Array): Utf8Problem {
   const utf16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
   // A line feed (0x0A) never occurs inside a UTF-8 sequence, so lines can be checked one by one.
-  let first: { line: number; bytes: Uint8Array } | undefined;
+  let first: { line: number; start: number; bytes: Uint8Array } | undefined;
   let badLines = 0;
   let line = 0;
   for (let start = 0; start <= bytes.length; ) {
@@ -49,12 +93,12 @@ function locate(bytes: Uint8Array): Utf8Problem {
     const text = bytes.subarray(start, end);
     if (!isUtf8(text)) {
       badLines++;
-      first ??= { line, bytes: text };
+      first ??= { line, start, bytes: text };
     }
     start = end + 1;
   }
   const at = first ? firstBadByte(first.bytes) : 0;
-  return { line: first?.line ?? 1, byteInLine: at + 1, byte: first?.bytes[at] ?? 0, badLines, utf16 };
+  return { offset: (first?.start ?? 0) + at, line: first?.line ?? 1, byteInLine: at + 1, byte: first?.bytes[at] ?? 0, badLines, utf16 };
 }
 
 /**

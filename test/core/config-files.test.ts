@@ -158,3 +158,27 @@ test('YAML merge keys (<<: *anchor, <<: [*a, *b]) copy an anchored mapping, the 
   const unknown = file(`${head}kubernetes:\n  workerResources:\n    requests: &r { cpu: '1' }\n    limits: { <<: [*r, { gpus: 2 }] }\n`);
   assert.throws(() => loadRunConfig(unknown), (e: unknown) => e instanceof ConfigError && e.path === 'kubernetes.workerResources.limits.gpus');
 });
+
+test('a config file holding binary bytes (a NUL, bytes that are not UTF-8, an executable) is refused naming the file and the byte offset, without echoing the bytes', () => {
+  // Before: the bytes came back in the error, e.g. 'invalid config at name: must be a DNS label … (got "demo\u0000x")'.
+  const write = (bytes: Buffer) => {
+    const path = join(tempDir(), 'run.yaml');
+    writeFileSync(path, bytes);
+    return path;
+  };
+  const nul = write(Buffer.from(head.replace('name: demo', 'name: demo\u0000x')));
+  assert.throws(
+    () => loadRunConfig(nul),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.path === '' &&
+      e.message === `invalid config: ${nul}: not a text file: byte 0x00 (NUL) at byte offset 10 (line 1, byte 11 of the line) is a control character no text holds (a binary file?); a run config is YAML text`,
+  );
+  const latin1 = write(Buffer.concat([Buffer.from('name: d'), Buffer.from([0xe9]), Buffer.from(head.slice('name: d'.length + 1))]));
+  assert.throws(
+    () => loadRunConfig(latin1),
+    (e: Error) => e instanceof ConfigError && e.message.startsWith(`invalid config: ${latin1}: at byte offset 7 (line 1): not UTF-8 text: byte 0xE9 (byte 8 of the line) is not valid UTF-8`) && e.message.endsWith('; a run config is YAML text'),
+  );
+  const binary = write(Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]), Buffer.alloc(64, 0xa5)]));
+  assert.throws(() => loadRunConfig(binary), (e: Error) => e instanceof ConfigError && /: not a text file: byte 0x7F \(DEL\) at byte offset 0 /.test(e.message) && !/ELF|\u0000|\uFFFD/.test(e.message));
+});
