@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     rmSync(config.runtime.outDir!, { recursive: true, force: true }); // the benchmark's own scratch run
     const pretrainStarted = performance.now();
     if (pretrain && !pretrained.has(pretrain.runtime.outDir!)) {
-      await runPretrainingStage(pretrain, () => false);
+      await runPretrainingStage(pretrain, { stopping: () => false });
       pretrained.add(pretrain.runtime.outDir!);
     }
     const pretrainSeconds = (performance.now() - pretrainStarted) / 1000;

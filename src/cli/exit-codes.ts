@@ -50,3 +50,21 @@ export function onStopSignals(stop: (signal: StopSignal) => void, options: StopS
   process.on('SIGTERM', () => handle('SIGTERM'));
   return state;
 }
+
+/**
+ * {@link onStopSignals} for a command that checkpoints its last completed step when stopped (`run`, `pretrain`):
+ * the first signal prints `stopping: checkpointing the last completed step …` to stderr when `stepCompleted()`
+ * says a step completed in this process, else only `stopping …` (there is nothing to checkpoint), then calls
+ * `stop`; a second signal exits at once.
+ */
+export function onCheckpointingStop(stepCompleted: () => boolean, stop: (signal: StopSignal) => void): StopSignals {
+  let checkpointing = false;
+  return onStopSignals(
+    (signal) => {
+      checkpointing = stepCompleted();
+      process.stderr.write(`\nstopping${checkpointing ? ': checkpointing the last completed step' : ''} (a second Ctrl-C or SIGTERM exits at once)\n`);
+      stop(signal);
+    },
+    { forceOnSecond: () => process.stderr.write(`forced: exiting${checkpointing ? ' without waiting for the checkpoint' : ' at once'}\n`) },
+  );
+}

@@ -7,7 +7,7 @@ import { initBackend } from '../model/backend';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
 import { backendOption } from './backend-option';
-import { onStopSignals, signalExitCode } from './exit-codes';
+import { onCheckpointingStop, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
 
 /** Registers the subcommand. */
@@ -26,14 +26,14 @@ export function register(program: Command): void {
       lockDirectory(runDir(config), 'run directory');
       await initBackend(config.runtime.backend);
       let stopping = false;
-      const signals = onStopSignals(
+      let stepCompleted = false;
+      const signals = onCheckpointingStop(
+        () => stepCompleted,
         () => {
           stopping = true;
-          process.stderr.write('\nstopping: checkpointing the last completed step (a second Ctrl-C or SIGTERM exits at once)\n');
         },
-        { forceOnSecond: () => process.stderr.write('forced: exiting without waiting for the checkpoint\n') },
       );
-      const result = await runPretrainingStage(config, () => stopping);
+      const result = await runPretrainingStage(config, { stopping: () => stopping, onStep: () => (stepCompleted = true) });
       if (result.step < config.pretraining!.steps) {
         process.stderr.write(`stopped at step ${result.step}; run the same command again to continue\n`);
         process.exit(signalExitCode(signals.received ?? 'SIGINT'));

@@ -11,12 +11,20 @@ import { pretrain, type PretrainResult } from '../pretrain/pretrain';
 import { pretrainingTexts } from '../pretrain/pretraining-texts';
 import { taskFamilyFor } from '../tasks/task-family';
 
+/** How the caller steers {@link runPretrainingStage}. */
+export interface PretrainingStageControl {
+  /** Read before each step: true ends the stage after checkpointing the last completed step. */
+  readonly stopping: () => boolean;
+  /** Called after each step completed in this process. @default nothing */
+  readonly onStep?: () => void;
+}
+
 /**
  * Pretrains the body of `config.model` (the tfjs backend must be initialized), resuming from
  * `<run dir>/pretrained`; returns at once when that already holds the finished pretraining.
  * @throws ConfigError when the config has no `pretraining` section or its family has no text; as `pretrain`.
  */
-export async function runPretrainingStage(config: RunConfig, stopping: () => boolean, out: NodeJS.WriteStream = process.stderr): Promise<PretrainResult> {
+export async function runPretrainingStage(config: RunConfig, control: PretrainingStageControl, out: NodeJS.WriteStream = process.stderr): Promise<PretrainResult> {
   const settings = config.pretraining;
   if (!settings) throw new ConfigError('pretraining', 'the config has no pretraining section');
   const family = taskFamilyFor(config);
@@ -33,8 +41,9 @@ export async function runPretrainingStage(config: RunConfig, stopping: () => boo
   const result = await pretrain({
     config,
     texts: corpus.texts,
-    stopping,
+    stopping: control.stopping,
     onStep: (s) => {
+      control.onStep?.();
       const values = { loss: s.loss.toFixed(4), acc: s.accuracy.toFixed(4) };
       if (bar && !started) bar.start(s.steps, s.step, values);
       started = true;

@@ -22,7 +22,7 @@ import { SUMMARY_FILE } from '../summary';
 import { CheckpointError } from '../core/errors';
 import { backendOption } from './backend-option';
 import { countOf } from './count-words';
-import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
+import { EXIT_FAILURE, EXIT_OK, onCheckpointingStop, signalExitCode, type StopSignal } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
 
@@ -47,6 +47,28 @@ export function register(program: Command): void {
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config, o.out);
       for (const warning of runtimeWarnings(config.runtime, 'run')) process.stderr.write(`warning: ${warning}\n`);
+      // From here a stop signal is handled by this command: before the cluster exists it ends the command at once
+      // (or, during pretraining, after the current step); then it stops the cluster, which checkpoints.
+      let cluster: LocalCluster | undefined;
+      let pretraining = false;
+      let stopping = false;
+      let stepCompleted = false;
+      const again = `metatrain run ${file}${o.out ? ` --out ${o.out}` : ''}`;
+      /** Exits 128 + signal, saying how to go on (no meta-training step ran in this process); a second call waits for the first. */
+      let exiting: Promise<never> | undefined;
+      const stopBeforeStart = (signal: StopSignal): Promise<never> =>
+        (exiting ??= (async () => {
+          process.stderr.write(`stopped before meta-training started; ${await continueHint(config, again)}\n`);
+          process.exit(signalExitCode(signal));
+        })());
+      const signals = onCheckpointingStop(
+        () => stepCompleted,
+        (signal) => {
+          stopping = true;
+          if (cluster) void cluster.stop();
+          else if (!pretraining) void stopBeforeStart(signal);
+        },
+      );
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
       // new run must not start over an earlier one's checkpoints.
       lockDirectory(runDir(config), 'run directory');
@@ -54,26 +76,20 @@ export function register(program: Command): void {
       const pretrained = await loadModelInitBeforeStart(config);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);
-      // One stop handler for the whole command: it ends pretraining after its current step, or meta-training.
-      let cluster: LocalCluster | undefined;
-      let stopping = false;
-      const signals = onStopSignals(
-        () => {
-          if (!stopping) process.stderr.write('\nstopping: checkpointing the last completed step (a second Ctrl-C or SIGTERM exits at once)\n');
-          stopping = true;
-          void cluster?.stop();
-        },
-        { forceOnSecond: () => process.stderr.write('forced: exiting without waiting for the checkpoint\n') },
-      );
       if (config.model.init === 'pretrained') {
         // In this process, before the cluster starts; resumes (or finds finished) <run dir>/pretrained.
-        const pretrained = await runPretrainingStage(config, () => stopping);
+        pretraining = true;
+        const pretrained = await runPretrainingStage(config, { stopping: () => stopping, onStep: () => (stepCompleted = true) });
+        pretraining = false;
+        stepCompleted = false;
         if (pretrained.step < config.pretraining!.steps) {
-          process.stderr.write(`stopped during pretraining at step ${pretrained.step}; continue with: metatrain run ${file}${o.out ? ` --out ${o.out}` : ''}\n`);
+          process.stderr.write(`stopped during pretraining at step ${pretrained.step}; continue with: ${again}\n`);
           process.exit(signalExitCode(signals.received ?? 'SIGINT'));
         }
       }
+      if (stopping) await stopBeforeStart(signals.received ?? 'SIGINT');
       cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds, writeReport: writeRunReport, pretrained });
+      cluster.coordinator.events.on('step', () => (stepCompleted = true));
       const stopProgress = showProgress(cluster.coordinator.events, taskMetric(config));
       const port = await cluster.start();
       process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${countOf(config.runtime.workers, `${config.runtime.backend} worker`)}, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}\n`);
@@ -89,14 +105,28 @@ export function register(program: Command): void {
         process.exit(EXIT_FAILURE);
       }
       // Stopped by Ctrl-C or SIGTERM, during meta-training or while waiting for compression (its job then stays
-      // `queued`): not a success; --resume continues where it stopped.
+      // `queued`): not a success; --resume continues where it stopped, if a checkpoint was written.
       if (summary.reason === 'stopped' || summary.compression?.status === 'queued') {
         const where = summary.reason === 'stopped' ? `at step ${summary.steps}` : 'during compression';
-        process.stderr.write(`stopped ${where}; continue with: metatrain run ${file}${o.out ? ` --out ${o.out}` : ''} --resume\n`);
+        process.stderr.write(`stopped ${where}; ${await continueHint(config, again)}\n`);
         process.exit(signalExitCode(signals.received ?? 'SIGINT'));
       }
       process.exit(EXIT_OK);
     });
+}
+
+/**
+ * How to go on with a stopped run whose command was `again` (`metatrain run FILE [--out DIR]`): with `--resume`
+ * when the run directory holds a checkpoint, else the same command without it (`--resume` would be refused).
+ */
+async function continueHint(config: RunConfig, again: string): Promise<string> {
+  const checkpoints = await checkpointStoreOf(config).list();
+  return checkpoints.length > 0 ? `continue with: ${again} --resume` : `no checkpoint was written: start again with: ${again} (without --resume)`;
+}
+
+/** The meta-training checkpoints of the run directory. */
+function checkpointStoreOf(config: RunConfig): CheckpointStore {
+  return new CheckpointStore(join(runDir(config), 'checkpoints'), { keep: config.training.keepCheckpoints });
 }
 
 /**
@@ -107,7 +137,7 @@ export function register(program: Command): void {
  */
 async function assertRunDirectoryFits(config: RunConfig, resume: boolean): Promise<void> {
   const dir = runDir(config);
-  const store = new CheckpointStore(join(dir, 'checkpoints'), { keep: config.training.keepCheckpoints });
+  const store = checkpointStoreOf(config);
   if (!resume) return store.assertNoCheckpoints();
   // The coordinator loads it again to resume (and logs the warnings about skipped corrupt checkpoints).
   const found = await store.loadLatest(configHash(config), config);

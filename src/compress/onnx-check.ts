@@ -1,7 +1,7 @@
 /**
  * The check every compression job runs on its export: the ONNX model, loaded in onnxruntime-node, against the
  * TypeScript model with the same (dequantized) parameters, on seeded random inputs — token ids of random lengths
- * (padding included) for the transformer, x ∈ U[−5, 5] for the MLP.
+ * (padding included), drawn from the model's own tokenizer's id range, for the transformer; x ∈ U[−5, 5] for the MLP.
  */
 import * as tf from '@tensorflow/tfjs';
 import { CompressionError } from '../core/errors';
@@ -9,7 +9,8 @@ import type { ParamSet } from '../core/param-set';
 import { Rng } from '../core/rng';
 import type { ModelConfig } from '../model/architecture';
 import { createModel } from '../model/create-model';
-import { BYTE_OFFSET, CLS_ID, PAD_ID } from '../model/vocab';
+import { textTokenizerFor } from '../model/text-tokenizer';
+import { CLS_ID, FIRST_ORDINARY_ID, PAD_ID } from '../model/vocab';
 import { loadOnnx, type OnnxOptimization } from './onnx-run';
 
 /**
@@ -23,15 +24,20 @@ export const ONNX_CHECK_INPUTS = 16;
 /** Largest relative differences found, per onnxruntime optimization level. */
 export type OnnxAgreement = Record<OnnxOptimization, number>;
 
-/** Seeded random model inputs: `[n, maxLength]` token ids or `[n, 1]` floats. */
+/**
+ * Seeded random model inputs: `[n, 1]` floats for the MLP, or `[n, maxLength]` token ids: CLS, then ordinary ids
+ * uniform in [FIRST_ORDINARY_ID, vocabSize) of the model's tokenizer (`textTokenizerFor(model).vocabSize`: 258
+ * bytes, `hashBuckets`, or the hf `vocabSize`), then PAD.
+ */
 export function randomInputs(model: ModelConfig, n: number, seed: number): Int32Array | Float32Array {
   const rng = new Rng(seed);
   if (model.kind === 'sinusoid-mlp') return Float32Array.from({ length: n }, () => rng.uniform(-5, 5));
+  const ordinary = textTokenizerFor(model).vocabSize - FIRST_ORDINARY_ID;
   const ids = new Int32Array(n * model.maxLength).fill(PAD_ID);
   for (let r = 0; r < n; r++) {
     const length = 1 + rng.int(model.maxLength);
     ids[r * model.maxLength] = CLS_ID;
-    for (let i = 1; i < length; i++) ids[r * model.maxLength + i] = BYTE_OFFSET + rng.int(256);
+    for (let i = 1; i < length; i++) ids[r * model.maxLength + i] = FIRST_ORDINARY_ID + rng.int(ordinary);
   }
   return ids;
 }

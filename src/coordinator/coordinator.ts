@@ -190,7 +190,8 @@ export class Coordinator {
       const checkpoint = trained.bestCheckpoint || this.last.checkpoint;
       if (trained.reason === 'stopped') {
         const summary = await this.summarize(trained, checkpoint, [], [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });
-        this.setPhase('stopped', `meta-training interrupted at step ${trained.step} by a graceful stop (its checkpoints kept); resume with --resume`);
+        const checkpointed = (await ctx.store.list()).length > 0;
+        this.setPhase('stopped', checkpointed ? `meta-training interrupted at step ${trained.step} by a graceful stop (its checkpoints kept); resume with --resume` : `meta-training stopped by a graceful stop before its first step completed: no checkpoint was written; start the run again without --resume`);
         this.events.emit('finished', { phase: 'stopped', reason: 'stopped', steps: trained.step, ...this.summaryField() });
         return summary;
       }

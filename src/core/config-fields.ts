@@ -12,7 +12,10 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** {@link MAX_TIMER_MS} in whole seconds (2,147,483 s), the bound of every seconds field and flag. */
 export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
-/** Most fine-tuning steps of an adaptation: `evaluation.adaptSteps` and `metatrain adapt --max-steps` (0 = none). */
+/**
+ * Most fine-tuning steps of an adaptation: `evaluation.adaptSteps`, `metatrain adapt --max-steps` (0 = none) and
+ * the inner loop of meta-training, `algorithm.innerSteps`.
+ */
 export const MAX_ADAPT_STEPS = 10_000;
 /** Most optimizer steps of a training loop: `training.maxSteps`, `evaluation.transferSteps`, `pretraining.steps`. */
 export const MAX_TRAINING_STEPS = 10_000_000;

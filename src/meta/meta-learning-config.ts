@@ -1,6 +1,6 @@
 /** The `algorithm` section of the run config (zod only; composed in src/core/config.ts): the meta-learning algorithm and its inner loop. */
 import { z } from 'zod';
-import { positiveInt, positive } from '../core/config-fields';
+import { MAX_ADAPT_STEPS, positiveInt, positive } from '../core/config-fields';
 import { algorithms } from './algorithm';
 
 /** Meta-learning algorithm. */
@@ -19,8 +19,8 @@ export const algorithmSchema = z
      * `reptile`). @default learned
      */
     headInit: z.enum(['learned', 'prototypes']).default('learned'),
-    /** Inner-loop SGD steps during meta-training. @default 1 */
-    innerSteps: positiveInt.default(1),
+    /** Inner-loop SGD steps during meta-training, at most {@link MAX_ADAPT_STEPS}. @default 1 */
+    innerSteps: positiveInt.max(MAX_ADAPT_STEPS).default(1),
     /** Inner-loop learning rate (initial value for Meta-SGD). @default 0.01 */
     innerLr: positive.default(0.01),
     /** Outer-loop Adam learning rate. @default 0.001 */

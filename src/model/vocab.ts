@@ -8,6 +8,11 @@
 export const PAD_ID = 0;
 /** Classification token: first token of every sequence, so even an empty text has one non-pad token. */
 export const CLS_ID = 1;
+/**
+ * First id that is neither PAD nor CLS: ids in [FIRST_ORDINARY_ID, vocabSize) are ordinary tokens (bytes, hashed
+ * words) of every tfjs-side tokenizer.
+ */
+export const FIRST_ORDINARY_ID = Math.max(PAD_ID, CLS_ID) + 1;
 /** Token id of UTF-8 byte 0. */
 export const BYTE_OFFSET = 2;
 /** Number of token ids: 2 specials + 256 byte values. */

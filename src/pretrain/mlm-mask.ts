@@ -7,7 +7,7 @@
  */
 import { ShapeError } from '../core/errors';
 import type { Rng } from '../core/rng';
-import { CLS_ID, PAD_ID } from '../model/vocab';
+import { FIRST_ORDINARY_ID, PAD_ID } from '../model/vocab';
 
 /** One masked batch. */
 export interface MaskedBatch {
@@ -20,9 +20,6 @@ export interface MaskedBatch {
   /** The original id of each predicted token: `[m]`. */
   readonly targets: Int32Array;
 }
-
-/** Ids below this are special (PAD, CLS) and never chosen, nor drawn as random replacements. */
-const FIRST_ORDINARY_ID = Math.max(PAD_ID, CLS_ID) + 1;
 
 /**
  * Masks `ids` (`[n, length]` row-major, as `TextTokenizer.encode`) for one MLM step. Deterministic in `rng`.

@@ -4,6 +4,7 @@
  * (`metatrain adapt --data user.jsonl`), which needs the raw examples; both read files through
  * {@link loadLabelledJsonl}, so both apply the same rules.
  */
+import { getUnsafeNumberReason, isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { readBoundedFile } from '../core/bounded-file';
 import { echoJson } from '../core/echo-value';
 import { DatasetError, type FileReadReason } from '../core/errors';
@@ -15,7 +16,8 @@ export interface LabelledExample {
   /** The example text, as written (not trimmed). */
   readonly text: string;
   /**
-   * The label's name: a string label as is, a number label as `String(label)`. A file never uses both a number
+   * The label's name: a string label as is, a number label as `String(label)` (`1.0` is `1`; a number that
+   * parsing would change, such as 12345678901234567890 or -0, is refused). A file never uses both a number
    * and a string with the same name (`1` and `"1"`): {@link loadLabelledJsonl} rejects it.
    */
   readonly label: string;
@@ -52,10 +54,11 @@ const ADVICE: Record<FileReadReason, string> = {
  * @returns the examples in file order.
  * @throws DatasetError with the file and the 1-based line number when a line is not JSON, not an object, has
  *   no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
- *   string or a number; when a number label and a string label have the same name (`1` and `"1"`: they would
- *   be one class), at the later line, naming both lines and both values; without a line number when the file
- *   cannot be read, is not a regular file or a pipe (a directory, a device such as /dev/zero), is larger than
- *   `maxBytes`, or holds no example. Every bad line is checked: the error's `line` and first sentence are
+ *   string or a number; a number `label` that parsing changes (more digits than a double holds, out of range,
+ *   or -0), naming it as written and asking to quote it; when a number label and a string label have the same
+ *   name (`1` and `"1"`: they would be one class), at the later line, naming both lines and both values;
+ *   without a line number when the file cannot be read, is not a regular file or a pipe (a directory, a device
+ *   such as /dev/zero), is larger than `maxBytes`, or holds no example. Every bad line is checked: the error's `line` and first sentence are
  *   the first bad line's, then one `and line N: …` per further bad line (up to {@link MAX_REPORTED_LINES}).
  */
 export function loadLabelledJsonl(path: string, maxBytes = MAX_JSONL_FILE_BYTES): LabelledExample[] {
@@ -178,12 +181,43 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
     if (labelRequired) throw new DatasetError(path, 'missing field "label"', line);
     return { example: { text, line } };
   }
-  if (typeof label === 'number') return { example: { text, label: String(label), line }, labelType: 'number' };
+  if (typeof label === 'number') return { example: { text, label: numberLabelName(raw, label, path, line), line }, labelType: 'number' };
   if (typeof label !== 'string') {
     throw new DatasetError(path, `"label" must be a string or a number, got ${kindOf(label)}`, line);
   }
   if (label.trim().length === 0) throw new DatasetError(path, '"label" is an empty string', line);
   return { example: { text, label, line }, labelType: 'string' };
+}
+
+/** Why a number label is refused, by lossless-json's reason: what JSON.parse made of the number. */
+const LOSSY_NUMBER: Record<ReturnType<typeof getUnsafeNumberReason> & string, string> = {
+  overflow: 'is too large for a JSON number',
+  underflow: 'is too small for a JSON number',
+  truncate_integer: 'has more digits than a JSON number holds',
+  truncate_float: 'has more digits than a JSON number holds',
+};
+
+/**
+ * The name of the number label `value` that JSON.parse read from line `raw`: `String(value)`, once the number's
+ * text as written (read again with lossless-json, which keeps it) is known to be that number exactly — `1`, `2.5`,
+ * `1.0` (named `1`) pass.
+ * @throws DatasetError naming the label as written and asking for a string when parsing lost part of it: more
+ *   digits than a double holds (12345678901234567890, 0.1000000000000000055511151231257827), out of range (1e400,
+ *   1e-400), or the sign of zero (-0, which would be the class of 0); or when the line has two `label` members with
+ *   different values.
+ */
+function numberLabelName(raw: string, value: number, path: string, line: number): string {
+  let written: string;
+  try {
+    const labelOf = (parseLossless(raw) as Record<string, unknown>).label;
+    written = isLosslessNumber(labelOf) ? labelOf.value : String(value);
+  } catch (err) {
+    throw new DatasetError(path, `not valid as a labelled example (${(err as Error).message}): give one "label"`, line, { cause: err });
+  }
+  const reason = getUnsafeNumberReason(written);
+  const problem = reason ? `${LOSSY_NUMBER[reason]} (it reads as ${String(value)})` : Object.is(value, -0) ? 'reads as 0 (a JSON number loses the sign of zero)' : undefined;
+  if (problem === undefined) return String(value);
+  throw new DatasetError(path, `label ${written} ${problem}, so two different labels could become one class: write it as a string, "label": ${JSON.stringify(written)}`, line);
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { RunConfigInput } from '../../src/core/config';
 import { loadCheckpoint } from '../../src/checkpoint';
 import type { RunSummary } from '../../src/summary';
-import { runCli, tempDir, writeConfig } from '../support/harness';
+import { checkpointSteps, runCli, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 /** A tiny jsonl run that starts from its own pretraining (10 labels: 6 meta-train, 2 meta-val, 2 meta-test). */
 function setup(over: Partial<RunConfigInput> = {}) {
@@ -66,4 +66,26 @@ test('metatrain pretrain refuses a config without a pretraining section, and nam
   assert.equal(b.code, 1);
   assert.match(b.stderr, /invalid config at pretraining\.texts\.0: ".*nope\.txt" does not exist/);
   assert.ok(!existsSync(join(missing.dir, 'run', 'pretrained')));
+});
+
+test('Ctrl-C on metatrain run as it finds its pretraining finished (before its cluster exists, or as it starts) exits 130 at once, says to start again without --resume', async () => {
+  // Enough meta-training steps that a run which ignored the signal would still be going when the test gives up.
+  const { dir, file } = setup({ training: { maxSteps: 100_000, evalEverySteps: 100_000, evalTasks: 2, checkpointEverySteps: 100_000, patience: 100 } });
+  const pre = await runCli(['pretrain', file, '--backend', 'cpu']);
+  assert.equal(pre.code, 0, pre.stderr);
+  const run = startCli(['run', file]);
+  try {
+    // Printed by the pretraining stage just before it loads the finished checkpoint: no cluster exists yet. The signal
+    // lands before the cluster is created (`stopped before meta-training started`) or while it starts (`stopped at
+    // step 0`); a run that ignored it would meta-train on past the wait below.
+    await waitForOutput(run, (text) => /pretraining 1-layer encoder on/.test(text));
+    run.kill('SIGINT');
+    const result = await waitExit(run, 30_000);
+    assert.equal(result.code, 130, result.stderr);
+    assert.match(result.stderr, /no checkpoint was written: start again with: metatrain run \S+ \(without --resume\)\n/);
+    assert.doesNotMatch(result.stderr, /checkpointing|continue with:/);
+    assert.deepEqual(checkpointSteps(join(dir, 'run')), []);
+  } finally {
+    run.kill('SIGKILL');
+  }
 });

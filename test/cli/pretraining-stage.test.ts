@@ -31,16 +31,16 @@ test('the pretraining stage says "stopped", not "done", when a signal stops it b
   const config = tinyConfig();
   const { out, printed } = collector();
   let checks = 0;
-  const stopped = await runPretrainingStage(config, () => ++checks > 3, out);
+  const stopped = await runPretrainingStage(config, { stopping: () => ++checks > 3 }, out);
   assert.equal(stopped.step, 3);
   assert.match(printed(), /pretraining stopped: step 3\/6, checkpoint /);
   assert.doesNotMatch(printed(), /pretraining done/);
   const again = collector();
   let more = 0;
-  await runPretrainingStage(config, () => ++more > 2, again.out);
+  await runPretrainingStage(config, { stopping: () => ++more > 2 }, again.out);
   assert.match(again.printed(), /pretraining stopped \(resumed from step 3\): step 5\/6, checkpoint /);
   const last = collector();
-  await runPretrainingStage(config, () => false, last.out);
+  await runPretrainingStage(config, { stopping: () => false }, last.out);
   assert.match(last.printed(), /pretraining resumed from step 5: step 6\/6, checkpoint /);
 });
 
@@ -48,7 +48,7 @@ test('the pretraining stage warns about a pretraining.texts file that gives no p
   const config = tinyConfig();
   writeFileSync(join(config.runtime.baseDir!, 'blank.txt'), '  \n\n!!! ???\n');
   const { out, printed } = collector();
-  await runPretrainingStage(parseRunConfig({ ...config, pretraining: { ...config.pretraining!, steps: 1, texts: ['blank.txt'] } }), () => false, out);
+  await runPretrainingStage(parseRunConfig({ ...config, pretraining: { ...config.pretraining!, steps: 1, texts: ['blank.txt'] } }), { stopping: () => false }, out);
   assert.match(printed(), /^warning: pretraining\.texts \S*blank\.txt gives no passage \(it is empty, shorter than half of task\.passageChars 64, or has no token the bytes tokenizer reads\)\n/);
   assert.match(printed(), /, 0 from \S*blank\.txt\)/);
 });

@@ -63,6 +63,18 @@ test('a compression job publishes model.onnx, model.safetensors and compression.
   assert.ok(diff <= ONNX_EXACT_TOLERANCE, `ONNX vs TypeScript: relative difference ${diff}`);
 });
 
+test('a compression job on a hashed-words model of 200 buckets (fewer ids than the byte vocabulary) passes its ONNX check on ids of that vocabulary', async () => {
+  const dir = fresh();
+  const config = textRun(dir, {}, { tokenizer: 'hashed-words', hashBuckets: 200 });
+  const checkpoint = await writeTeacherCheckpoint(config);
+  const outDir = join(dir, 'run', 'compressed');
+  const report = JSON.parse(readFileSync(await compressJob({ jobId: 'job-hashed', run: config.name, checkpoint, config, outDir }), 'utf8')) as CompressionReport;
+  assert.ok(report.onnx.agreement.exact <= ONNX_EXACT_TOLERANCE, `ONNX vs TypeScript: relative difference ${report.onnx.agreement.exact}`);
+  const ids = randomInputs(config.model, 64, 7);
+  assert.ok(ids.every((id) => id >= 0 && id < 200), 'random check inputs lie in [0, hashBuckets)');
+  assert.ok(ids.some((id) => id >= 150), 'random check inputs reach the top of the vocabulary');
+});
+
 test('a job already committed is not run again: the existing result is returned untouched', async () => {
   const dir = fresh();
   const config = textRun(dir);

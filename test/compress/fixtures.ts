@@ -24,13 +24,16 @@ export function sinusoidRun(dir: string, compression: Record<string, unknown> = 
   } satisfies RunConfigInput);
 }
 
-/** A State of the Union 5-way run with a tiny transformer and a compression plan of a few steps. */
-export function textRun(dir: string, compression: Record<string, unknown> = {}): RunConfig {
+/**
+ * A State of the Union 5-way run with a tiny transformer and a compression plan of a few steps; `model` overrides
+ * model fields (e.g. the tokenizer).
+ */
+export function textRun(dir: string, compression: Record<string, unknown> = {}, model: Record<string, unknown> = {}): RunConfig {
   return parseRunConfig({
     name: 'compress-text',
     seed: 2,
     task: { family: 'sotu', ways: 5, shots: 2, queryShots: 2, passageChars: 64 },
-    model: { kind: 'transformer', layers: 1, dModel: 16, heads: 2, dFf: 32, maxLength: 32 },
+    model: { kind: 'transformer', layers: 1, dModel: 16, heads: 2, dFf: 32, maxLength: 32, ...model },
     algorithm: { name: 'fomaml', innerSteps: 1, innerLr: 0.05, adapt: 'head' },
     evaluation: { adaptSteps: 2 },
     runtime: { outDir: join(dir, 'run') },

@@ -54,6 +54,15 @@ test('an integer field written as 1e3, 0x10, 0o7, +5 or 5.0 is refused, naming t
   assert.equal(ok.training.maxSteps, 1000);
 });
 
+test('algorithm.innerSteps over MAX_ADAPT_STEPS in a config file is refused naming the field, the bound and the value', () => {
+  const path = file(`${head}algorithm:\n  innerSteps: 1000000\n`);
+  assert.throws(
+    () => loadRunConfig(path),
+    (e: unknown) => e instanceof ConfigError && e.path === 'algorithm.innerSteps' && /^invalid config at algorithm\.innerSteps: must be at most 10,000 \(got 1000000\)/.test(e.message),
+  );
+  assert.equal(loadRunConfig(file(`${head}algorithm:\n  innerSteps: 10000\n`)).algorithm.innerSteps, 10_000);
+});
+
 test('a path field over 4096 bytes or with a component over 255 bytes is refused, echoed cut to 80 characters', () => {
   const sotu = { name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer' } };
   const cases: Array<[object, string, RegExp]> = [

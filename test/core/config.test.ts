@@ -17,6 +17,7 @@ import {
   taskDataPath,
 } from '../../src/core/config';
 import { ConfigError } from '../../src/core/errors';
+import { MAX_ADAPT_STEPS } from '../../src/core/config-fields';
 import { runtimeWarnings } from '../../src/coordinator/runtime-config';
 
 const minimal = { name: 'demo', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } };
@@ -202,6 +203,8 @@ test('step counts and timings have documented upper bounds, named in the error w
     [{ training: { maxSteps: 10_000_001 } }, 'training.maxSteps', /: must be at most 10,000,000 \(got 10000001\)$/],
     [{ evaluation: { transferSteps: 10_000_001 } }, 'evaluation.transferSteps', /: must be at most 10,000,000 \(got 10000001\)$/],
     [{ evaluation: { adaptSteps: 10_001 } }, 'evaluation.adaptSteps', /: must be at most 10,000 \(got 10001\)$/],
+    [{ algorithm: { innerSteps: 10_001 } }, 'algorithm.innerSteps', /^invalid config at algorithm\.innerSteps: must be at most 10,000 \(got 10001\)$/],
+    [{ algorithm: { innerSteps: 1e12 } }, 'algorithm.innerSteps', /: must be at most 10,000 \(got 1000000000000\)$/],
     [{ runtime: { leaseTimeoutMs: 2 ** 31 } }, 'runtime.leaseTimeoutMs', /must be at most 2147483647 ms \(2\^31-1 ms, about 24\.8 days: the longest a Node timer waits\) \(got 2147483648\)/],
     [{ runtime: { keepaliveMs: 2 ** 31 } }, 'runtime.keepaliveMs', /at most 2147483647 ms/],
     [{ kubernetes: { terminationGracePeriodSeconds: 2_147_484 } }, 'kubernetes.terminationGracePeriodSeconds', /at most 2147483 s/],
@@ -211,6 +214,7 @@ test('step counts and timings have documented upper bounds, named in the error w
   }
   const edge = parseRunConfig({ ...minimal, training: { maxSteps: 10_000_000 }, evaluation: { adaptSteps: 0, transferSteps: 10_000_000 }, runtime: { leaseTimeoutMs: 2 ** 31 - 1 } });
   assert.equal(edge.evaluation.adaptSteps, 0);
+  assert.equal(parseRunConfig({ ...minimal, algorithm: { innerSteps: MAX_ADAPT_STEPS } }).algorithm.innerSteps, 10_000);
   assert.throws(
     () => parseRunConfig({ name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer' }, pretraining: { steps: 10_000_001 } }),
     (e: unknown) => e instanceof ConfigError && e.path === 'pretraining.steps',

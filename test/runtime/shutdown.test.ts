@@ -42,10 +42,32 @@ test('Ctrl-C on metatrain run stops every process and says how to resume', async
   run.kill('SIGINT');
   const result = await waitExit(run);
   assert.equal(result.code, 130, result.stderr);
+  assert.match(result.stderr, /stopping: checkpointing the last completed step/);
   assert.match(result.stderr, /continue with: metatrain run .* --resume/);
   // No worker of this run is left behind.
   const ps = execFileSync('ps', ['-eo', 'args']).toString();
   assert.doesNotMatch(ps, new RegExp(join(dir, 'run', 'logs').replace(/[/.]/g, '\\$&')));
+});
+
+test('Ctrl-C on metatrain run before its first step completes says to start again without --resume, and that command runs', async () => {
+  const dir = tempDir();
+  // Second-order MAML with 300 inner steps: the first step takes seconds, so the signal lands before it completes.
+  const slow = sinusoidConfig(dir, { algorithm: { innerSteps: 300 }, runtime: { workers: 1 } });
+  const config = writeConfig(dir, slow);
+  const run = startCli(['run', config]);
+  await waitForOutput(run, (text) => text.includes('coordinator on 127.0.0.1'));
+  run.kill('SIGINT');
+  const result = await waitExit(run);
+  assert.equal(result.code, 130, result.stderr);
+  assert.deepEqual(checkpointSteps(join(dir, 'run')), [], 'the signal landed before the first checkpoint');
+  assert.match(result.stderr, /\nstopping \(a second Ctrl-C or SIGTERM exits at once\)\n/);
+  assert.doesNotMatch(result.stderr, /checkpointing/);
+  assert.match(result.stderr, /\[stopped\] meta-training stopped by a graceful stop before its first step completed: no checkpoint was written; start the run again without --resume/);
+  assert.match(result.stderr, /stopped at step 0; no checkpoint was written: start again with: metatrain run \S+run\.yaml \(without --resume\)\n/);
+  assert.doesNotMatch(result.stderr, /continue with:/);
+  // The command it names runs (a quick config in the same run directory); --resume would have been refused.
+  const again = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { runtime: { workers: 1 } }))]);
+  assert.equal(again.code, 0, again.stderr);
 });
 
 test('a finished run resumed with a larger training.maxSteps trains on to the new budget', async () => {

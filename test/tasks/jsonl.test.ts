@@ -150,6 +150,37 @@ test('a number label and a string label with the same name are a DatasetError na
   assert.deepEqual(jsonlCorpus(fine).classes, ['a', 'b', '1', '1.5']);
 });
 
+test('a number label that JSON parsing would change is a DatasetError naming the file, line and label as written, asking for a string', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['12345678901234567890', /has more digits than a JSON number holds \(it reads as 12345678901234567000\)/],
+    ['0.1000000000000000055511151231257827', /has more digits than a JSON number holds \(it reads as 0\.1\)/],
+    ['1e400', /is too large for a JSON number \(it reads as Infinity\)/],
+    ['1e-400', /is too small for a JSON number \(it reads as 0\)/],
+    ['-0', /reads as 0 \(a JSON number loses the sign of zero\)/],
+    ['-0.0', /reads as 0 \(a JSON number loses the sign of zero\)/],
+  ];
+  for (const [written, reason] of cases) {
+    const path = file('lossy.jsonl', `{"text": "fine", "label": 0}\n{"text": "x", "label": ${written}}\n`);
+    for (const load of [loadLabelledJsonl, loadTextJsonl, jsonlCorpus]) {
+      assert.throws(
+        () => load(path),
+        (e: unknown) =>
+          e instanceof DatasetError &&
+          e.line === 2 &&
+          e.message.startsWith(`${path}:2: label ${written} `) &&
+          reason.test(e.message) &&
+          e.message.endsWith(`: write it as a string, "label": "${written}"`),
+        written,
+      );
+    }
+  }
+  // Two members named "label" (JSON.parse would keep the last) are refused rather than guessed.
+  assert.throws(() => loadLabelledJsonl(file('twice.jsonl', '{"text": "x", "label": 1, "label": 2}\n')), (e: unknown) => e instanceof DatasetError && e.line === 1 && /give one "label"/.test(e.message));
+  // Integers, short decimals and the same number written another way stay number labels.
+  const fine = file('numbers.jsonl', ['7', '-12', '2.5', '0', '1.0', '1e2', '9007199254740991', '0.1'].map((l) => `{"text": "t", "label": ${l}}`).join('\n'));
+  assert.deepEqual(jsonlCorpus(fine).classes, ['7', '-12', '2.5', '0', '1', '100', '9007199254740991', '0.1']);
+});
+
 test('every bad line is reported, up to a cap, with its line number; the first is the error line', () => {
   const lines = ['{"text": "ok", "label": "a"}', ...Array.from({ length: 30 }, (_, i) => (i % 2 ? `{"text": ${i}, "label": "a"}` : 'nope'))];
   const path = file('many-bad.jsonl', `${lines.join('\n')}\n`);
