@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { importHfBert, modelYaml } from '../hf';
 import { pathOption, positiveInt } from './options';
+import { refuseLinkedOutDirectory } from './out-directory';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -12,6 +13,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'checkpoint directory to create', pathOption('--out'))
     .option('--max-length <n>', 'tokens per example (model.maxLength); at most max_position_embeddings (default: 128 or less)', positiveInt)
     .action(async (hfDir: string, o: { out: string; maxLength?: number }) => {
+      refuseLinkedOutDirectory(o.out, 'import-hf', true);
       const imported = await importHfBert(hfDir, o.out, { maxLength: o.maxLength });
       const c = imported.config;
       process.stderr.write(`imported ${hfDir}: bert, ${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads, vocab ${c.vocab_size}, ${imported.params} body parameters → ${imported.dir}\n`);
