@@ -14,10 +14,12 @@ import { textTokenizerFor } from '../model/text-tokenizer';
 import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, isAdaptedModelDir } from '../meta/adapted-model';
 import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
-import { loadLabelledJsonl } from '../tasks/jsonl';
+import { jsonlSourceName, loadLabelledJsonl, STDIN } from '../tasks/jsonl';
+import { dataSource, STDIN_DATA_HELP } from './data-option';
 import { countOf } from './count-words';
 import { findTokenless } from './tokenless-warning';
 import { boundedInt, pathOption } from './options';
+import { refuseLinkedOutDirectory } from './out-directory';
 import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
@@ -55,14 +57,17 @@ export function register(program: Command): void {
     .command('adapt')
     .description("adapt a meta-learned checkpoint to one user's labelled examples (JSONL), choosing the number of steps on held-out examples")
     .requiredOption('--checkpoint <dir>', 'checkpoint directory printed by metatrain run, or a compressed model directory (runs/NAME/compressed)', pathOption('--checkpoint'))
-    .requiredOption('--data <file>', 'JSONL file, one {"text": ..., "label": ...} per line', pathOption('--data'))
+    .requiredOption('--data <file>', `JSONL file, one {"text": ..., "label": ...} per line${STDIN_DATA_HELP}`, pathOption('--data'))
     .requiredOption('--out <dir>', 'directory to create for the adapted model', pathOption('--out'))
     .option('--max-steps <n>', 'largest number of fine-tuning steps considered (0: the meta-initialization without fine-tuning; at most 10,000)', boundedInt(0, MAX_ADAPT_STEPS), 50)
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; data: string; out: string; maxSteps: number; backend: string }) => {
       const out = resolve(o.out);
+      refuseLinkedOutDirectory(o.out, 'adapt', true);
       if (existsSync(out)) throw new Error(`${out} already exists: choose a new --out directory`);
-      const examples = loadLabelledJsonl(o.data);
+      const source = dataSource(o.data);
+      const data = jsonlSourceName(source);
+      const examples = loadLabelledJsonl(source);
       const init = await loadInitialization(o.checkpoint);
       if (!isTextModelKind(init.model.kind)) throw new Error(`${o.checkpoint} holds a ${init.model.kind} model; adapt works on text classifiers (transformer, bert)`);
       const labels = labelsOf(examples);
@@ -73,21 +78,21 @@ export function register(program: Command): void {
       }
       const tokenless = findTokenless(init.model, examples.map((e) => e.text), examples.map((e) => e.line));
       if (tokenless) {
-        if (tokenless.count === tokenless.total) throw new DatasetError(o.data, `${tokenless.said}: nothing to adapt on`);
+        if (tokenless.count === tokenless.total) throw new DatasetError(data, `${tokenless.said}: nothing to adapt on`);
         process.stderr.write(`warning: ${tokenless.said}; the model sees them all as the same empty text, and they still count for their labels\n`);
       }
       const resetHead = labels.length !== init.ways;
       if (resetHead && algorithms.get(init.algorithm.name).learnsInnerLr) {
-        throw new Error(`the model learned per-parameter rates for ${init.ways}-way tasks, but ${o.data} has ${labels.length} labels; use data with ${init.ways} labels`);
+        throw new Error(`the model learned per-parameter rates for ${init.ways}-way tasks, but ${data} has ${labels.length} labels; use data with ${init.ways} labels`);
       }
       // An --out that cannot be created (no permission, /proc ...) fails here, before the fine-tuning.
       await checkCanCreateDirectory(out);
       await initBackend(o.backend as BackendName);
       const model = createModel(init.model, labels.length);
-      const result = personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed, source: o.data });
+      const result = personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed, source: data });
       const report = {
         checkpoint: resolve(o.checkpoint),
-        data: resolve(o.data),
+        data: source === STDIN ? data : resolve(source),
         labels: result.labels,
         steps: result.steps,
         heldOutAccuracy: result.heldOutAccuracy,

@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pathOption } from './options';
+import { refuseLinkedOutDirectory } from './out-directory';
 import { compressionJobId, type CompressionJob } from '../bus/job-queue';
 import { compressJob } from '../compress/compress-job';
 import { committedReport, REPORT_FILE, type CompressionReport } from '../compress/compression-report';
@@ -75,6 +76,7 @@ export function register(program: Command): void {
       // Default: `compressed/` of the run the checkpoint belongs to (<run dir>/checkpoints/step-N), wherever we run from.
       const outDir = resolve(o.out ?? join(dirname(dirname(resolve(o.checkpoint))), 'compressed'));
       const job = { jobId: compressionJobId(config.name, checkpoint.step, configHash(config)), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };
+      refuseLinkedOutDirectory(o.out ?? outDir, 'compress', o.out !== undefined);
       const blocked = outDirProblem(outDir);
       if (blocked) throw new Error(`${o.out !== undefined ? `--out ${o.out}` : `the result directory ${outDir}`}: ${blocked}`);
       const existing = await committedReport(outDir);

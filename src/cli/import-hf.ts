@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { importHfBert, modelYaml } from '../hf';
 import { maxLengthProblem } from '../model/model-config';
 import { pathOption, positiveInt } from './options';
+import { refuseLinkedOutDirectory } from './out-directory';
 
 /**
  * Parses `--max-length`: a positive integer that leaves a bert model room for text (at least 3: CLS, a token, SEP).
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'checkpoint directory to create', pathOption('--out'))
     .option('--max-length <n>', 'tokens per example, CLS and SEP included (model.maxLength); at least 3, at most max_position_embeddings (default: 128 or less)', bertMaxLength)
     .action(async (hfDir: string, o: { out: string; maxLength?: number }) => {
+      refuseLinkedOutDirectory(o.out, 'import-hf', true);
       const imported = await importHfBert(hfDir, o.out, { maxLength: o.maxLength });
       const c = imported.config;
       process.stderr.write(`imported ${hfDir}: bert, ${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads, vocab ${c.vocab_size}, ${imported.params} body parameters → ${imported.dir}\n`);

@@ -1,10 +1,9 @@
 /** Option parsers shared by the subcommands (commander argument parsers that throw InvalidArgumentError). */
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
+import { readBoundedFile } from '../core/bounded-file';
 import { loadTlsMaterial, type TlsFiles } from '../wire/tls-material';
 import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../core/config-fields';
-import { FlagError } from '../core/errors';
-import { unreadableReason } from '../core/unreadable-reason';
+import { FlagError, type FileReadReason } from '../core/errors';
 import { pathLengthProblem } from '../core/path-limits';
 
 /**
@@ -44,9 +43,24 @@ export function portNumber(value: string): number {
 }
 
 /**
- * The run token: the trimmed text of `--token-file`, else env `METATRAIN_TOKEN`.
- * @throws FlagError naming `--token-file` and the file when it cannot be read (`cannot read it: no such file`) or
- *   holds nothing but white space (`the file is empty`); Error saying how to provide a token when neither is set.
+ * The largest `--token-file` read, in bytes (64 KiB): a run token is one line (`metatrain launch` makes 32 random
+ * bytes in hex), and a device such as /dev/zero, or a large file given by mistake, was read until memory ran out.
+ */
+export const MAX_TOKEN_FILE_BYTES = 64 << 10;
+
+/** What a FlagError for a `--token-file` that cannot be read says after the reader's reason. */
+const TOKEN_FILE_ADVICE: Record<FileReadReason, string> = {
+  unreadable: '',
+  'not-a-file': ': give a file holding the run token',
+  'too-large': ': a run token is one line (MAX_TOKEN_FILE_BYTES); give the file holding only the token',
+};
+
+/**
+ * The run token: the trimmed text of `--token-file` (at most {@link MAX_TOKEN_FILE_BYTES}), else env `METATRAIN_TOKEN`.
+ * @throws FlagError naming `--token-file` and the file when it cannot be read (`cannot read it: no such file`), is
+ *   not a regular file or a pipe (`/dev/zero`: `not a regular file but a character device`), is larger than
+ *   {@link MAX_TOKEN_FILE_BYTES} (`… bytes, more than the 65536 bytes (64 KiB) allowed`) or holds nothing but white
+ *   space (`the file is empty`); Error saying how to provide a token when neither is set.
  */
 export function readToken(tokenFile: string | undefined): string {
   if (tokenFile === undefined) {
@@ -54,12 +68,7 @@ export function readToken(tokenFile: string | undefined): string {
     if (!token) throw new Error('no run token: set METATRAIN_TOKEN or pass --token-file FILE');
     return token;
   }
-  let text: string;
-  try {
-    text = readFileSync(tokenFile, 'utf8');
-  } catch (err) {
-    throw new FlagError('--token-file', tokenFile, `cannot read it: ${unreadableReason(err)}`, { cause: err });
-  }
+  const text = readBoundedFile(tokenFile, MAX_TOKEN_FILE_BYTES, (err) => new FlagError('--token-file', tokenFile, `${err.detail}${TOKEN_FILE_ADVICE[err.reason]}`, { cause: err })).toString('utf8');
   const token = text.trim();
   if (!token) throw new FlagError('--token-file', tokenFile, 'the file is empty');
   return token;

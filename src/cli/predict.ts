@@ -7,7 +7,8 @@ import { COMPRESSED_MODEL_FILE } from '../compress/compressed-model';
 import { isAdaptedModelDir, loadAdaptedModel } from '../meta/adapted-model';
 import { predict, type Prediction, type TextSource } from '../meta/predict';
 import { initBackend, type BackendName } from '../model/backend';
-import { loadTextJsonl } from '../tasks/jsonl';
+import { jsonlSourceName, loadTextJsonl } from '../tasks/jsonl';
+import { dataSource, STDIN_DATA_HELP } from './data-option';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
 import { countOf } from './count-words';
@@ -42,8 +43,9 @@ async function checkModelDir(dir: string): Promise<void> {
 function textsOf(o: { text?: string[]; data?: string }): { texts: string[]; source: TextSource; labels?: (string | undefined)[] } {
   if ((o.text === undefined) === (o.data === undefined)) throw new Error('give exactly one of --text and --data');
   if (o.text) return { texts: o.text, source: { name: '--text' } };
-  const lines = loadTextJsonl(o.data!);
-  return { texts: lines.map((l) => l.text), source: { name: o.data!, lines: lines.map((l) => l.line) }, labels: lines.map((l) => l.label) };
+  const source = dataSource(o.data!);
+  const lines = loadTextJsonl(source);
+  return { texts: lines.map((l) => l.text), source: { name: jsonlSourceName(source), lines: lines.map((l) => l.line) }, labels: lines.map((l) => l.label) };
 }
 
 function table(texts: readonly string[], predictions: readonly Prediction[], source: TextSource): string {
@@ -68,7 +70,7 @@ export function register(program: Command): void {
     .description('predict the labels of texts with a model written by metatrain adapt: the most probable label and the probabilities')
     .requiredOption('--model <dir>', 'adapted model directory (the --out of metatrain adapt)', pathOption('--model'))
     .option('--text <text...>', 'texts to classify')
-    .option('--data <file>', 'JSONL file, one {"text": ...} per line ("label" optional: with labels on every line, the accuracy is printed too)', pathOption('--data'))
+    .option('--data <file>', `JSONL file, one {"text": ...} per line ("label" optional: with labels on every line, the accuracy is printed too)${STDIN_DATA_HELP}`, pathOption('--data'))
     .option('--truncate', 'read only the first model.maxLength tokens of longer texts instead of refusing them', false)
     .option('--json', 'print one JSON object per text: line or index, label, probability, probabilities of every label', false)
     .addOption(backendOption('tfjs backend', '', 'wasm'))

@@ -5,16 +5,17 @@
  * F32. `__metadata__` holds the student's model config, outputs, adaptation settings and provenance, so
  * `loadCompressedModel` returns everything `metatrain adapt` needs: a ParamSet and a model config.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { readBoundedFile } from '../core/bounded-file';
 import type { RunConfig } from '../core/config';
-import { CheckpointError } from '../core/errors';
+import { CheckpointError, FileReadError } from '../core/errors';
 import { digestMismatch } from '../core/file-digest';
 import { paramSet, type NamedTensor, type ParamSet } from '../core/param-set';
 import type { ModelConfig } from '../model/architecture';
-import { REPORT_FILE } from './compression-report';
+import { readReportText, REPORT_FILE } from './compression-report';
 import { dequantize, type QuantizedTensor } from './quantize';
-import { decodeTypedSafetensors, encodeTypedSafetensors, type TypedTensor } from '../core/safetensors';
+import { decodeTypedSafetensors, encodeTypedSafetensors, MAX_SAFETENSORS_FILE_BYTES, type TypedTensor } from '../core/safetensors';
 
 /** `format` metadata value of a compressed model file. */
 export const COMPRESSED_FORMAT = 'metatrain-compressed-model';
@@ -180,17 +181,18 @@ export function decodeCompressedModel(bytes: Uint8Array, source: string): Compre
  * Checks `bytes` (the contents of `file`) against the size and sha256 that the `compression.json` beside it records
  * for it. Nothing is checked when there is no report beside the file or it does not list the file (a
  * `model.safetensors` written without a compression job, e.g. by `encodeCompressedModel` alone).
- * @throws CheckpointError naming `file` when its size or sha256 differs from the report's, or the report is unreadable.
+ * @throws CheckpointError naming `file` when its size or sha256 differs from the report's, or the report is unreadable,
+ *   not a regular file or larger than MAX_REPORT_BYTES.
  */
-async function verifyAgainstReport(file: string, bytes: Uint8Array): Promise<void> {
+function verifyAgainstReport(file: string, bytes: Uint8Array): void {
   const reportPath = join(dirname(file), REPORT_FILE);
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await readFile(reportPath, 'utf8');
+    text = readReportText(dirname(file));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new CheckpointError(`compressed model ${file}: cannot read ${reportPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+    throw new CheckpointError(`compressed model ${file}: cannot use ${(e as FileReadError).message}`, { cause: e });
   }
+  if (text === undefined) return;
   let entry: { bytes?: unknown; sha256?: unknown } | undefined;
   try {
     const report = JSON.parse(text) as { files?: Record<string, { bytes?: unknown; sha256?: unknown }> };
@@ -211,15 +213,17 @@ async function verifyAgainstReport(file: string, bytes: Uint8Array): Promise<voi
  * When a `compression.json` beside the file lists it, the file's size and sha256 are verified first.
  * Example: `const c = await loadCompressedModel('runs/demo/compressed'); const model = createModel(c.model, c.outputs);
  * adaptParams(model, dequantizedParams(c), support, { steps: 10, algorithm: c.algorithm })`.
- * @throws CheckpointError when the path cannot be read, fails its size or sha256 check against `compression.json`,
+ * The file is read whole, at most MAX_SAFETENSORS_FILE_BYTES (2 GiB).
+ * @throws CheckpointError when the path cannot be read, is not a regular file or a pipe (a device such as
+ *   /dev/zero), is larger than the limit, fails its size or sha256 check against `compression.json`,
  *   or is not a valid compressed model (including NaN or ±Infinity weights).
  */
 export async function loadCompressedModel(path: string): Promise<CompressedModel> {
   let file = path;
   try {
     if ((await stat(path)).isDirectory()) file = join(path, COMPRESSED_MODEL_FILE);
-    const bytes = await readFile(file);
-    await verifyAgainstReport(file, bytes);
+    const bytes = readBoundedFile(file, MAX_SAFETENSORS_FILE_BYTES, (err) => new CheckpointError(`compressed model ${err.message}${err.reason === 'unreadable' ? '' : ': not a model metatrain compress wrote'}`, { cause: err }));
+    verifyAgainstReport(file, bytes);
     return decodeCompressedModel(bytes, file);
   } catch (e) {
     if (e instanceof CheckpointError) throw e;

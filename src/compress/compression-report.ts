@@ -1,8 +1,9 @@
 /**
  * `compression.json`: what a compression job produced and measured. Every number is measured by the job itself.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readBoundedFile } from '../core/bounded-file';
+import { FileReadError } from '../core/errors';
 import type { RunConfig } from '../core/config';
 import type { FileDigest } from '../core/file-digest';
 import type { MeanCI } from '../core/stats';
@@ -96,14 +97,30 @@ export interface CompressionReport {
 }
 
 /**
- * The report of a committed result in `outDir`, or undefined when there is none.
- * @throws the file system's error other than ENOENT; SyntaxError when the report is not JSON.
+ * The largest {@link REPORT_FILE} read, in bytes (16 MiB): a compression writes some KB, so a larger file (or a
+ * device in its place) is not one it wrote.
  */
-export async function committedReport(outDir: string): Promise<CompressionReport | undefined> {
+export const MAX_REPORT_BYTES = 16 << 20;
+
+/**
+ * The text of the report in `outDir` (at most {@link MAX_REPORT_BYTES}), or undefined when there is none.
+ * @throws FileReadError naming the file when it cannot be read (other than missing), is not a regular file or a
+ *   pipe, or is larger than the limit.
+ */
+export function readReportText(outDir: string): string | undefined {
   try {
-    return JSON.parse(await readFile(join(outDir, REPORT_FILE), 'utf8')) as CompressionReport;
+    return readBoundedFile(join(outDir, REPORT_FILE), MAX_REPORT_BYTES).toString('utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof FileReadError && e.code === 'ENOENT') return undefined;
     throw e;
   }
+}
+
+/**
+ * The report of a committed result in `outDir`, or undefined when there is none.
+ * @throws FileReadError as {@link readReportText}; SyntaxError when the report is not JSON.
+ */
+export async function committedReport(outDir: string): Promise<CompressionReport | undefined> {
+  const text = readReportText(outDir);
+  return text === undefined ? undefined : (JSON.parse(text) as CompressionReport);
 }

@@ -1,6 +1,7 @@
 /**
  * Reading a user's file whole, within a size limit: the one reader of the files a user names (a run config,
- * `pretraining.texts`, a JSONL dataset), so that none of them is read without bound. A device such as /dev/zero
+ * `pretraining.texts`, a JSONL dataset or `--data -` on standard input, `--token-file`, the TLS files, the files of
+ * `import-hf`, adapted and compressed models), so that none of them is read without bound. A device such as /dev/zero
  * never ends, a directory is not a file of text, and a file or a pipe (`run <(envsubst < run.yaml)`, `… | metatrain
  * run /dev/stdin`) can grow while it is read or report a size that is not its length (/proc files and pipes report
  * 0): so the file is opened once, checked by `fstat` on that descriptor (the check and the read see the same file),
@@ -9,10 +10,18 @@
  * and says why its limit is what it is.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { isatty } from 'node:tty';
 import { FileReadError } from './errors';
 import { unreadableReason } from './unreadable-reason';
 
-const MIB = 1 << 20;
+/** The name standard input goes by in a {@link FileReadError} from {@link readBoundedStdin} (its `path`). */
+export const STDIN_NAME = 'stdin';
+
+/** Binary units for limits said in words, largest first. */
+const UNITS: ReadonlyArray<readonly [number, string]> = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']];
+
+/** The most one readSync call asks for: Node refuses a length over 2^31 - 1 (a 2 GiB file is read in two calls). */
+const MAX_READ_CALL_BYTES = 1 << 30;
 
 /** First buffer when the file reports a size of 0 (a /proc file, an empty file): grown by doubling. */
 const FIRST_CHUNK_BYTES = 64 << 10;
@@ -35,33 +44,77 @@ const FIRST_CHUNK_BYTES = 64 << 10;
  *     were read. E.g. `big.txt: 134217729 bytes, more than the 134217728 bytes (128 MiB) allowed`.
  */
 export function readBoundedFile(path: string, maxBytes: number, refuse: (err: FileReadError) => Error = (err) => err): Buffer {
+  checkLimit(maxBytes);
+  return refusing(refuse, () => {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      return readDescriptor(fd, path, maxBytes, false);
+    } catch (err) {
+      throw asFileReadError(path, err);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  });
+}
+
+/**
+ * The bytes of standard input (`--data -`), at most `maxBytes` of them, read from its current position to its end
+ * (a pipe, `… | metatrain predict --data -`, until its writer closes it; a socket, as Node's `spawn` gives a child,
+ * likewise; a file, `--data - < user.jsonl`, to its end), with the same checks as {@link readBoundedFile}. Standard
+ * input is not closed.
+ * @param maxBytes the most bytes accepted (a non-negative integer; RangeError otherwise).
+ * @param refuse as in {@link readBoundedFile}.
+ * @returns the bytes (a Buffer of at most `maxBytes` bytes).
+ * @throws what `refuse` returns for a FileReadError whose `path` is {@link STDIN_NAME}, as {@link readBoundedFile}'s:
+ *   `not-a-file` when standard input is a terminal (`stdin: not a regular file but a terminal`), a directory or a
+ *   device; `too-large` past `maxBytes`; `unreadable` when it is closed or cannot be read.
+ */
+export function readBoundedStdin(maxBytes: number, refuse: (err: FileReadError) => Error = (err) => err): Buffer {
+  checkLimit(maxBytes);
+  return refusing(refuse, () => {
+    try {
+      return readDescriptor(0, STDIN_NAME, maxBytes, true);
+    } catch (err) {
+      throw asFileReadError(STDIN_NAME, err);
+    }
+  });
+}
+
+/** @throws RangeError unless `maxBytes` is a non-negative safe integer. */
+function checkLimit(maxBytes: number): void {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
+}
+
+/** `read()`, with a FileReadError it throws replaced by the caller's error. */
+function refusing(refuse: (err: FileReadError) => Error, read: () => Buffer): Buffer {
   try {
-    return readWithin(path, maxBytes);
+    return read();
   } catch (err) {
     throw err instanceof FileReadError ? refuse(err) : err;
   }
 }
 
-/** {@link readBoundedFile} without the caller's error. */
-function readWithin(path: string, maxBytes: number): Buffer {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    const stats = fstatSync(fd);
-    if (!stats.isFile() && !stats.isFIFO()) throw new FileReadError(path, 'not-a-file', `not a regular file but ${kindOf(stats)}`);
-    if (stats.size > maxBytes) throw new FileReadError(path, 'too-large', `${stats.size} bytes, more than the ${bytesInWords(maxBytes)} allowed`, { size: stats.size });
-    const bytes = readUpTo(fd, stats.size, maxBytes + 1);
-    if (bytes.length > maxBytes) {
-      throw new FileReadError(path, 'too-large', `more than the ${bytesInWords(maxBytes)} allowed (it reported ${stats.size} bytes when opened: it grew, or reports no size)`);
-    }
-    return bytes;
-  } catch (err) {
-    if (err instanceof FileReadError) throw err;
-    throw new FileReadError(path, 'unreadable', `cannot read it: ${unreadableReason(err)}`, { code: (err as NodeJS.ErrnoException).code, cause: err });
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+/** `err` as is when it is a FileReadError, else the `unreadable` FileReadError of `path` it causes. */
+function asFileReadError(path: string, err: unknown): unknown {
+  if (err instanceof FileReadError) return err;
+  return new FileReadError(path, 'unreadable', `cannot read it: ${unreadableReason(err)}`, { code: (err as NodeJS.ErrnoException).code, cause: err });
+}
+
+/**
+ * Checks the open descriptor `fd` of `name` by `fstat` (a regular file or a pipe; a socket too when `socketOk`)
+ * and reads it up to `maxBytes` + 1 bytes.
+ * @throws FileReadError `not-a-file` or `too-large`; the file system's error when reading fails.
+ */
+function readDescriptor(fd: number, name: string, maxBytes: number, socketOk: boolean): Buffer {
+  const stats = fstatSync(fd);
+  if (!stats.isFile() && !stats.isFIFO() && !(socketOk && stats.isSocket())) throw new FileReadError(name, 'not-a-file', `not a regular file but ${kindOf(stats, fd)}`);
+  if (stats.size > maxBytes) throw new FileReadError(name, 'too-large', `${stats.size} bytes, more than the ${bytesInWords(maxBytes)} allowed`, { size: stats.size });
+  const bytes = readUpTo(fd, stats.size, maxBytes + 1);
+  if (bytes.length > maxBytes) {
+    throw new FileReadError(name, 'too-large', `more than the ${bytesInWords(maxBytes)} allowed (it reported ${stats.size} bytes when opened: it grew, or reports no size)`);
   }
+  return bytes;
 }
 
 /** Reads `fd` from its start until its end or `cap` bytes, in a buffer first sized by the reported `size`. */
@@ -89,7 +142,7 @@ const PIPE_POLL_MS = 5;
 function readWaiting(fd: number, buffer: Buffer, offset: number): number {
   for (;;) {
     try {
-      return readSync(fd, buffer, offset, buffer.length - offset, null);
+      return readSync(fd, buffer, offset, Math.min(buffer.length - offset, MAX_READ_CALL_BYTES), null);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PIPE_POLL_MS);
@@ -97,16 +150,20 @@ function readWaiting(fd: number, buffer: Buffer, offset: number): number {
   }
 }
 
-/** What a file that is not a regular one is, for the error: `a directory`, `a character device` … */
-function kindOf(stats: Stats): string {
+/** What the file open as `fd`, not a regular one, is, for the error: `a directory`, `a terminal`, `a character device` … */
+function kindOf(stats: Stats, fd: number): string {
   if (stats.isDirectory()) return 'a directory';
-  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isCharacterDevice()) return isatty(fd) ? 'a terminal' : 'a character device';
   if (stats.isBlockDevice()) return 'a block device';
   if (stats.isSocket()) return 'a socket';
   return 'neither a file nor a directory';
 }
 
-/** `1048576 bytes (1 MiB)`, or `100 bytes` when the count is not a whole number of MiB. */
-function bytesInWords(bytes: number): string {
-  return bytes >= MIB && bytes % MIB === 0 ? `${bytes} bytes (${bytes / MIB} MiB)` : `${bytes} bytes`;
+/**
+ * A byte count for messages: `65536 bytes (64 KiB)`, `1048576 bytes (1 MiB)`, `2147483648 bytes (2 GiB)` in the
+ * largest binary unit that divides it, or `100 bytes` when none does.
+ */
+export function bytesInWords(bytes: number): string {
+  const unit = UNITS.find(([size]) => bytes >= size && bytes % size === 0);
+  return unit ? `${bytes} bytes (${bytes / unit[0]} ${unit[1]})` : `${bytes} bytes`;
 }

@@ -39,7 +39,7 @@ export class DatasetError extends MetatrainError {
 export type FileReadReason = 'unreadable' | 'not-a-file' | 'too-large';
 
 /**
- * Thrown by `readBoundedFile` (src/core/bounded-file.ts) when a user's file cannot be read whole within its limit;
+ * Thrown by `readBoundedFile` and `readBoundedStdin` (src/core/bounded-file.ts; `path` is `stdin` for the latter) when a user's file cannot be read whole within its limit;
  * callers wrap it in their own error (ConfigError, DatasetError). The message is `PATH: detail`, e.g.
  * `/dev/zero: not a regular file but a character device`; `detail` is the part after `PATH: `. `code` is the file
  * system's error code (ENOENT, EACCES …) when `reason` is `unreadable`; `size` the size in bytes the file reported
@@ -154,6 +154,21 @@ export class FlagError extends MetatrainError {
     options?: { cause?: unknown },
   ) {
     super(`${flag} ${echoValue(value)}: ${detail}`, options);
+  }
+}
+
+/**
+ * Thrown when the output directory of a command that publishes its result by renaming a new directory to that path
+ * (`adapt`, `import-hf`, `compress`) is a symbolic link: the rename would replace the link, not write where it
+ * points. `path` is the link (absolute), `target` what it points to; thrown before anything is read or written.
+ */
+export class OutputLinkError extends MetatrainError {
+  constructor(
+    readonly path: string,
+    readonly target: string,
+    message: string,
+  ) {
+    super(message);
   }
 }
 

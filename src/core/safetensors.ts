@@ -27,6 +27,14 @@ import { paramSet, sizeOfShape, type ParamSet } from './param-set';
 /** Largest header accepted, as in the reference implementation (100 MB); a larger length means a corrupt file. */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/**
+ * The largest safetensors file metatrain reads whole, in bytes (2 GiB): the weights of an imported BERT
+ * (`import-hf`'s model.safetensors; BERT-large in F32 is 1.34 GB), of a model adapted from one, or of a compressed
+ * model. A device such as /dev/zero, or a file of another model given by mistake, is refused instead of read until
+ * memory runs out; Node holds at most 4 GiB in one Buffer, and decoding copies the tensors once more.
+ */
+export const MAX_SAFETENSORS_FILE_BYTES = 2 ** 31;
+
 /** The reserved header key for the free-form string map. */
 const METADATA_KEY = '__metadata__';
 

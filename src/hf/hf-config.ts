@@ -2,9 +2,15 @@
  * A Hugging Face BERT `config.json` (the `BertConfig` fields metatrain needs), validated with zod. Fields it does
  * not use (`architectures`, `torch_dtype`, `transformers_version` …) are ignored.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { HfImportError } from './hf-errors';
+import { readBoundedFile } from '../core/bounded-file';
+import { HfImportError, hfFileRefused } from './hf-errors';
+
+/**
+ * The largest config.json read, in bytes (1 MiB): a BertConfig is under 1 KB (with `id2label` of thousands of labels,
+ * some 100 KB); a device such as /dev/zero was read until memory ran out.
+ */
+export const MAX_HF_CONFIG_BYTES = 1 << 20;
 
 const positiveInt = z.number().int().positive();
 
@@ -35,12 +41,14 @@ export type HfBertConfig = z.infer<typeof hfBertConfigSchema>;
 
 /**
  * Reads and validates `file` (a BERT `config.json`).
- * @throws HfImportError naming the file and the first failing field with its value, or that it is missing or not JSON.
+ * @throws HfImportError naming the file and the first failing field with its value, or that it is missing, not a
+ *   regular file (a directory, a device), larger than {@link MAX_HF_CONFIG_BYTES} or not JSON.
  */
 export function readHfBertConfig(file: string): HfBertConfig {
+  const bytes = readBoundedFile(file, MAX_HF_CONFIG_BYTES, hfFileRefused('a BERT config.json is about 1 KB (MAX_HF_CONFIG_BYTES)'));
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw new HfImportError(`${file}: cannot read it as JSON: ${(err as Error).message}`, { cause: err });
   }

@@ -20,10 +20,11 @@
  * Other tensors (pooler, MLM and NSP heads, `position_ids` buffers) are ignored, whatever their dtype. The tensors
  * read must be F32.
  */
-import { readFileSync } from 'node:fs';
+import { readBoundedFile } from '../core/bounded-file';
+import { MAX_SAFETENSORS_FILE_BYTES } from '../core/safetensors';
 import { paramSet, sizeOfShape, type NamedTensor, type ParamSet } from '../core/param-set';
 import type { HfBertConfig } from './hf-config';
-import { HfImportError } from './hf-errors';
+import { HfImportError, hfFileRefused } from './hf-errors';
 
 interface HeaderEntry {
   readonly dtype: string;
@@ -39,17 +40,14 @@ interface SafetensorsView {
 }
 
 /**
- * Reads the header of `file` (format: 8-byte little-endian length, JSON header, data).
- * @throws HfImportError naming the file when it cannot be read, is truncated, or its header is not JSON or has a
- *   malformed entry (naming the tensor).
+ * Reads `file` whole, at most {@link MAX_SAFETENSORS_FILE_BYTES} (2 GiB), and its header (format: 8-byte
+ * little-endian length, JSON header, data).
+ * @throws HfImportError naming the file when it cannot be read, is not a regular file (a directory, a device such as
+ *   /dev/zero), is larger than the limit, is truncated, or its header is not JSON or has a malformed entry (naming
+ *   the tensor).
  */
 function readView(file: string): SafetensorsView {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new HfImportError(`${file}: cannot read it: ${(err as Error).message}`, { cause: err });
-  }
+  const bytes = readBoundedFile(file, MAX_SAFETENSORS_FILE_BYTES, hfFileRefused('import-hf reads a BERT of at most 2 GiB in F32 (MAX_SAFETENSORS_FILE_BYTES), e.g. BERT-large (1.34 GB); take a smaller one'));
   if (bytes.length < 8) throw new HfImportError(`${file}: truncated (${bytes.length} bytes, fewer than the 8-byte header length)`);
   const length = bytes.readBigUInt64LE(0);
   if (length > BigInt(bytes.length - 8)) throw new HfImportError(`${file}: header length ${length} runs beyond the file (${bytes.length} bytes); not a safetensors file`);

@@ -9,14 +9,15 @@
  * ```
  * No tfjs: the weights are copied (linear weights transposed), not run.
  */
-import { copyFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { modelSchema, type RunConfig } from '../core/config';
 import { countParams, zerosFromSpec, specOf } from '../core/param-set';
 import { CheckpointStore } from '../checkpoint';
-import { loadHfTokenizer } from '../model/hf-tokenizer';
+import { replaceFileAtomically } from '../core/durable-fs';
+import { hfTokenizerOf, readTokenizerBytes } from '../model/hf-tokenizer';
 import { MIN_MAX_LENGTH, maxLengthProblem } from '../model/model-config';
 import { readHfBertConfig, type HfBertConfig } from './hf-config';
 import { HfImportError } from './hf-errors';
@@ -51,8 +52,11 @@ const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
 /**
  * Reads `hfDir`'s config.json, model.safetensors and tokenizer.json and writes the checkpoint directory `outDir`
  * (which must not exist).
+ * Each file is read whole within its limit (config.json 1 MiB, tokenizer.json 64 MiB, model.safetensors 2 GiB:
+ * MAX_HF_CONFIG_BYTES, MAX_TOKENIZER_FILE_BYTES, MAX_SAFETENSORS_FILE_BYTES) and must be a regular file or a pipe.
  * @throws HfImportError naming the file and the field or tensor that is wrong (see readHfBertConfig,
- *   readHfBertWeights), when tokenizer.json cannot be loaded, has more ids than `vocab_size` or another pad id than
+ *   readHfBertWeights), when a file is not a regular file or a pipe (a directory, a device such as /dev/zero) or is
+ *   over its limit, when tokenizer.json cannot be loaded, has more ids than `vocab_size` or another pad id than
  *   config.json's `pad_token_id`, when `maxLength` is below 3 (checked first: {@link maxLengthProblem}) or exceeds
  *   `max_position_embeddings`, when `hfDir` is missing, a file or holds no config.json, or when `outDir` exists.
  */
@@ -72,9 +76,12 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
     throw new HfImportError(`--max-length ${maxLength} must be an integer in [${MIN_MAX_LENGTH.bert}, ${config.max_position_embeddings}] (max_position_embeddings of ${configFile})`);
   }
   const tokenizerFile = join(hfDir, 'tokenizer.json');
+  // Read once, within its limit, and written as read: a copy (copyFileSync) of a named pipe waited for a writer forever.
+  let tokenizerBytes: Buffer;
   let tokenizer;
   try {
-    tokenizer = loadHfTokenizer(tokenizerFile);
+    tokenizerBytes = readTokenizerBytes(tokenizerFile);
+    tokenizer = hfTokenizerOf(tokenizerFile, tokenizerBytes);
   } catch (err) {
     throw new HfImportError((err as Error).message, { cause: err });
   }
@@ -114,7 +121,7 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
     extra: { kind: HF_IMPORT_KIND, config: { model }, source: { dir: resolve(hfDir), hfConfig: config } },
     best: true,
   });
-  copyFileSync(tokenizerFile, model.tokenizerPath!);
+  await replaceFileAtomically(model.tokenizerPath!, tokenizerBytes);
   return { model, dir, params: countParams(params), config };
 }
 

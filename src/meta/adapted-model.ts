@@ -4,18 +4,25 @@
  * - `adapted.json`: the model config (`model`), label names (`labels`: output i is `labels[i]`), the adapting
  *   algorithm, and how the step count was chosen (held-out accuracy, curve, source checkpoint and data).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { readBoundedFile } from '../core/bounded-file';
 import { modelSchema } from '../core/config';
 import { CheckpointError } from '../core/errors';
 import { assertFinite, assertMatchesSpec, type ParamSet } from '../core/param-set';
-import { decodeSafetensors } from '../core/safetensors';
+import { decodeSafetensors, MAX_SAFETENSORS_FILE_BYTES } from '../core/safetensors';
 import { architectureOf, type ModelConfig } from '../model/architecture';
 
 /** Parameters file of an adapted model. */
 export const ADAPTED_PARAMS_FILE = 'model.safetensors';
 /** Description file of an adapted model. */
 export const ADAPTED_REPORT_FILE = 'adapted.json';
+
+/**
+ * The largest {@link ADAPTED_REPORT_FILE} read, in bytes (16 MiB): adapt writes some KB (its longest part, the
+ * held-out accuracy after each of up to 10,000 steps, about 250 KB), so a larger file is not one adapt wrote.
+ */
+export const MAX_ADAPTED_REPORT_BYTES = 16 << 20;
 
 /** An adapted model in memory: what prediction needs. */
 export interface AdaptedModel {
@@ -41,7 +48,8 @@ export function isAdaptedModelDir(dir: string): boolean {
 
 /**
  * Reads and checks an adapted-model directory.
- * @throws CheckpointError naming the file and the field when a file is missing or unreadable, `adapted.json` is
+ * @throws CheckpointError naming the file and the field when a file is missing or unreadable, not a regular file
+ *   or a pipe, larger than its limit ({@link MAX_ADAPTED_REPORT_BYTES}, MAX_SAFETENSORS_FILE_BYTES), `adapted.json` is
  *   not JSON or lacks a valid `model` or `labels` (a non-empty array of distinct non-empty strings, at least 2),
  *   the labels in the parameters file differ from `adapted.json`, or the parameters do not match the model's
  *   spec or hold NaN/Inf.
@@ -49,14 +57,14 @@ export function isAdaptedModelDir(dir: string): boolean {
 export function loadAdaptedModel(dir: string): AdaptedModel {
   const reportPath = join(dir, ADAPTED_REPORT_FILE);
   const paramsPath = join(dir, ADAPTED_PARAMS_FILE);
-  const report = readJson(reportPath);
+  const report = readJson(reportPath, MAX_ADAPTED_REPORT_BYTES);
   const parsed = modelSchema.safeParse(report.model);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new CheckpointError(`${reportPath}: field model${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`);
   }
   const labels = checkLabels(report.labels, reportPath);
-  const bytes = readBytes(paramsPath);
+  const bytes = readBytes(paramsPath, MAX_SAFETENSORS_FILE_BYTES);
   const { params, metadata } = decodeSafetensors(bytes, paramsPath);
   if (metadata.labels !== undefined && metadata.labels !== JSON.stringify(labels)) {
     throw new CheckpointError(`${paramsPath}: metadata labels ${metadata.labels.slice(0, 200)} differ from labels in ${reportPath}; the two files come from different adaptations`);
@@ -70,16 +78,15 @@ export function loadAdaptedModel(dir: string): AdaptedModel {
   return { model: parsed.data, labels, params };
 }
 
-function readBytes(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new CheckpointError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (is this a directory written by metatrain adapt?)' : (err as Error).message}`, { cause: err });
-  }
+/** The bytes of `path`, at most `maxBytes`; CheckpointError naming it when it cannot be read, is not a file or is larger. */
+function readBytes(path: string, maxBytes: number): Buffer {
+  return readBoundedFile(path, maxBytes, (err) =>
+    new CheckpointError(err.code === 'ENOENT' ? `cannot read ${path}: no such file (is this a directory written by metatrain adapt?)` : `${err.message}${err.reason === 'unreadable' ? '' : ': not a file metatrain adapt wrote'}`, { cause: err }),
+  );
 }
 
-function readJson(path: string): Record<string, unknown> {
-  const text = readBytes(path).toString('utf8');
+function readJson(path: string, maxBytes: number): Record<string, unknown> {
+  const text = readBytes(path, maxBytes).toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -7,10 +7,23 @@
  * loses tokens from its end, the special tokens kept (as the Rust library's truncation of a single sequence);
  * rows are right-padded with the tokenizer's pad id ({@link HfTokenizer.padId}), which the model masks.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { DatasetError } from '../core/errors';
+import { readBoundedFile } from '../core/bounded-file';
+import { DatasetError, type FileReadReason } from '../core/errors';
+
+/**
+ * The largest tokenizer.json read, in bytes (64 MiB): BERT's is 466 KB, the largest multilingual ones (XLM-R's
+ * 250,000 pieces) some 17 MB; a device such as /dev/zero was read until memory ran out.
+ */
+export const MAX_TOKENIZER_FILE_BYTES = 64 << 20;
+
+/** What a TokenizerFileError for a file that cannot be read says after the reader's reason. */
+const ADVICE: Record<FileReadReason, string> = {
+  unreadable: '',
+  'not-a-file': ': give the tokenizer.json file itself',
+  'too-large': ': the largest Hugging Face tokenizers are some 17 MB (MAX_TOKENIZER_FILE_BYTES); give the tokenizer.json of the model',
+};
 
 /** A loaded tokenizer.json. */
 export interface HfTokenizer {
@@ -46,8 +59,8 @@ const cache = new Map<string, HfTokenizer>();
 
 /**
  * The tokenizer of `file` (read once per process).
- * @throws TokenizerFileError naming the file when it is missing, not JSON, not loadable by `@huggingface/tokenizers`,
- *   or has no pad token.
+ * @throws TokenizerFileError naming the file when it is missing, not a regular file or a pipe, larger than
+ *   {@link MAX_TOKENIZER_FILE_BYTES}, not JSON, not loadable by `@huggingface/tokenizers`, or has no pad token.
  */
 export function loadHfTokenizer(file: string): HfTokenizer {
   const path = resolve(file);
@@ -59,10 +72,29 @@ export function loadHfTokenizer(file: string): HfTokenizer {
   return t;
 }
 
+/**
+ * The bytes of the tokenizer.json `file`, at most {@link MAX_TOKENIZER_FILE_BYTES}.
+ * @throws TokenizerFileError naming the file when it cannot be read, is not a regular file or a pipe (a directory,
+ *   a device such as /dev/zero) or is larger than the limit.
+ */
+export function readTokenizerBytes(file: string): Buffer {
+  return readBoundedFile(file, MAX_TOKENIZER_FILE_BYTES, (err) => new TokenizerFileError(err.path, `${err.detail}${ADVICE[err.reason]}`, { cause: err }));
+}
+
 function readTokenizer(path: string): HfTokenizer {
+  return hfTokenizerOf(path, readTokenizerBytes(path));
+}
+
+/**
+ * The tokenizer held in `bytes`, the contents of the tokenizer.json at `path` (read by {@link readTokenizerBytes});
+ * not cached.
+ * @throws TokenizerFileError naming `path` when the bytes are not JSON, not loadable by `@huggingface/tokenizers`,
+ *   or have no pad token.
+ */
+export function hfTokenizerOf(path: string, bytes: Buffer): HfTokenizer {
   let json: Record<string, unknown>;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    json = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
   } catch (err) {
     throw new TokenizerFileError(path, `cannot read the tokenizer: ${(err as Error).message}`, { cause: err });
   }

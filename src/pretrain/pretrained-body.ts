@@ -5,7 +5,7 @@
  * The body is every model parameter but the head (`head.*`, whose shape depends on the task) and the LoRA
  * adapters (they start at B = 0 whatever the body); Meta-SGD's `lr/…` tensors are not model parameters.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { modelInitDir, runModelConfig, type RunConfig } from '../core/config';
@@ -13,6 +13,7 @@ import { CheckpointError } from '../core/errors';
 import { paramSet, type NamedTensor, type ParamSet } from '../core/param-set';
 import { architectureOf, initParams, type ModelConfig } from '../model/architecture';
 import { textTokenizerFor } from '../model/text-tokenizer';
+import { readTokenizerBytes } from '../model/hf-tokenizer';
 import { isLrName } from '../meta/meta-params';
 import { loadCheckpoint, type Checkpoint, MANIFEST_FILE, CheckpointStore } from '../checkpoint';
 import type { PretrainingHistory } from '../summary';
@@ -106,7 +107,7 @@ function checkSameTokenizerFile(checkpoint: string, recorded: unknown, used: str
   if (typeof recorded !== 'string' || used === undefined || resolve(recorded) === resolve(used) || !existsSync(recorded)) return;
   let same = false;
   try {
-    same = readFileSync(recorded).equals(readFileSync(used));
+    same = readTokenizerBytes(recorded).equals(readTokenizerBytes(used));
   } catch {
     same = false;
   }

@@ -1,13 +1,13 @@
 /**
  * User data as JSON Lines (https://jsonlines.org): one `{"text": string, "label": string | number}` object per
  * line. Used for the `jsonl` task family (episodes over the user's own classes) and for personalization
- * (`metatrain adapt --data user.jsonl`), which needs the raw examples; both read files through
- * {@link loadLabelledJsonl}, so both apply the same rules.
+ * (`metatrain adapt --data user.jsonl`, or `--data -` for standard input: {@link STDIN}), which needs the raw
+ * examples; both read files through {@link loadLabelledJsonl}, so both apply the same rules.
  */
 import { getUnsafeNumberReason, isLosslessNumber, parse as parseLossless } from 'lossless-json';
-import { readBoundedFile } from '../core/bounded-file';
+import { readBoundedFile, readBoundedStdin, STDIN_NAME } from '../core/bounded-file';
 import { echoJson } from '../core/echo-value';
-import { DatasetError, type FileReadReason } from '../core/errors';
+import { DatasetError, type FileReadError, type FileReadReason } from '../core/errors';
 import { decodeUtf8, describeUtf8Problem } from '../core/utf8-text';
 import type { LabelledCorpus } from './text-corpus';
 
@@ -23,6 +23,20 @@ export interface LabelledExample {
   readonly label: string;
   /** 1-based line number in the file. */
   readonly line: number;
+}
+
+/**
+ * Standard input as the source of a JSONL file (`metatrain adapt --data -`, `predict --data -`): read within the same
+ * limit and parsed by the same rules as a file, and named `stdin` in errors (`stdin:3: missing field "label"`).
+ */
+export const STDIN: unique symbol = Symbol('stdin');
+
+/** Where JSONL data come from: a file's path, or {@link STDIN}. */
+export type JsonlSource = string | typeof STDIN;
+
+/** How `source` is named in messages: the path as given, or `stdin`. */
+export function jsonlSourceName(source: JsonlSource): string {
+  return source === STDIN ? STDIN_NAME : source;
 }
 
 /** Bad lines listed in one error (the count of the others is given). */
@@ -46,11 +60,16 @@ const ADVICE: Record<FileReadReason, string> = {
   'too-large': '; loading a JSONL file takes about 5 times its size in memory (MAX_JSONL_FILE_BYTES): give a sample of it',
 };
 
+/** What a DatasetError for standard input that is not a file or a pipe (a terminal) says after the reader's reason. */
+const STDIN_ADVICE = ': pipe or redirect the JSONL data into it (--data - < user.jsonl), or give the file with --data FILE';
+
 /**
- * Reads and validates a JSONL file of labelled examples. The file must be UTF-8 (other bytes are refused at the
+ * Reads and validates a JSONL file of labelled examples (from a file, or from standard input for {@link STDIN}). The file must be UTF-8 (other bytes are refused at the
  * first one's line, not decoded as U+FFFD). Blank (whitespace-only) lines are skipped; a UTF-8
  * byte-order mark and CRLF line ends are accepted; fields other than `text` and `label` are ignored.
- * @param maxBytes the largest file read, in bytes; a larger one is refused before it is read.
+ * @param source a file's path, or {@link STDIN} (named `stdin` in errors, as the file's path is otherwise).
+ * @param maxBytes the largest file read, in bytes; a larger one is refused before it is read (standard input: when
+ *   more than it has been read).
  * @returns the examples in file order.
  * @throws DatasetError with the file and the 1-based line number when a line is not JSON, not an object, has
  *   no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
@@ -61,8 +80,8 @@ const ADVICE: Record<FileReadReason, string> = {
  *   such as /dev/zero), is larger than `maxBytes`, or holds no example. Every bad line is checked: the error's `line` and first sentence are
  *   the first bad line's, then one `and line N: …` per further bad line (up to {@link MAX_REPORTED_LINES}).
  */
-export function loadLabelledJsonl(path: string, maxBytes = MAX_JSONL_FILE_BYTES): LabelledExample[] {
-  return readJsonl(path, true, maxBytes) as LabelledExample[];
+export function loadLabelledJsonl(source: JsonlSource, maxBytes = MAX_JSONL_FILE_BYTES): LabelledExample[] {
+  return readJsonl(source, true, maxBytes) as LabelledExample[];
 }
 
 /** A text to classify, as written in the file; `label` when the line has one. */
@@ -76,15 +95,25 @@ export interface TextLine {
 /**
  * Reads a JSONL file of texts to classify: `{"text": ...}` per line, `label` optional (checked as in
  * {@link loadLabelledJsonl} where present). Used by `metatrain predict --data`.
- * @param maxBytes the largest file read, in bytes; a larger one is refused before it is read.
+ * @param source a file's path, or {@link STDIN} (named `stdin` in errors, as the file's path is otherwise).
+ * @param maxBytes the largest file read, in bytes; a larger one is refused before it is read (standard input: when
+ *   more than it has been read).
  * @throws DatasetError as {@link loadLabelledJsonl}, except that a missing `label` is allowed.
  */
-export function loadTextJsonl(path: string, maxBytes = MAX_JSONL_FILE_BYTES): TextLine[] {
-  return readJsonl(path, false, maxBytes);
+export function loadTextJsonl(source: JsonlSource, maxBytes = MAX_JSONL_FILE_BYTES): TextLine[] {
+  return readJsonl(source, false, maxBytes);
 }
 
-function readJsonl(path: string, labelRequired: boolean, maxBytes: number): TextLine[] {
-  const bytes = readBoundedFile(path, maxBytes, (err) => new DatasetError(path, `${err.detail}${ADVICE[err.reason]}`, undefined, { cause: err }));
+/** The bytes of `source`, within `maxBytes`; DatasetError naming it when they cannot be read. */
+function readSource(source: JsonlSource, maxBytes: number): Buffer {
+  const path = jsonlSourceName(source);
+  const refuse = (err: FileReadError) => new DatasetError(path, `${err.detail}${source === STDIN && err.reason === 'not-a-file' ? STDIN_ADVICE : ADVICE[err.reason]}`, undefined, { cause: err });
+  return source === STDIN ? readBoundedStdin(maxBytes, refuse) : readBoundedFile(source, maxBytes, refuse);
+}
+
+function readJsonl(source: JsonlSource, labelRequired: boolean, maxBytes: number): TextLine[] {
+  const bytes = readSource(source, maxBytes);
+  const path = jsonlSourceName(source);
   const decoded = decodeUtf8(bytes);
   if ('problem' in decoded) throw new DatasetError(path, describeUtf8Problem(decoded.problem), decoded.problem.utf16 ? undefined : decoded.problem.line);
   const content = decoded.text;

@@ -6,10 +6,9 @@
  * error at the first handshake (or a worker retrying forever). Parsing is node:crypto's (`X509Certificate`,
  * `createPrivateKey`, `X509Certificate.checkPrivateKey`); PEM is RFC 7468.
  */
-import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { TlsFileError } from '../core/errors';
-import { unreadableReason } from '../core/unreadable-reason';
+import { readBoundedFile } from '../core/bounded-file';
+import { TlsFileError, type FileReadReason } from '../core/errors';
 
 /** Certificate files (PEM) for mutual TLS. */
 export interface TlsFiles {
@@ -31,6 +30,19 @@ export interface TlsMaterial {
 /** The command-line flag of each file, for messages. */
 const TLS_FLAGS: Readonly<Record<keyof TlsFiles, string>> = { caFile: '--tls-ca', certFile: '--tls-cert', keyFile: '--tls-key' };
 
+/**
+ * The largest TLS file read, in bytes (1 MiB): a PEM certificate is a few KB, a chain of them or a CA bundle
+ * (Mozilla's, about 150 certificates) some 200 KB; a device such as /dev/zero was read until memory ran out.
+ */
+export const MAX_TLS_FILE_BYTES = 1 << 20;
+
+/** What a TlsFileError for a file that cannot be read says after the reader's reason. */
+const ADVICE: Record<FileReadReason, string> = {
+  unreadable: '',
+  'not-a-file': ': give a PEM file',
+  'too-large': ': a PEM certificate or key is a few KB (MAX_TLS_FILE_BYTES); give the PEM file itself',
+};
+
 /** RFC 7468 encapsulation boundary: `-----BEGIN LABEL-----`. */
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]+)-----/;
 
@@ -38,7 +50,9 @@ const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]+)-----/;
  * Reads and checks the three files: the CA and the certificate must each hold a PEM certificate, the key a PEM
  * private key (unencrypted), and the key must be the certificate's.
  * @returns the files' bytes.
- * @throws TlsFileError naming the flag (`--tls-ca`, `--tls-cert`, `--tls-key`), the file and the problem.
+ * @throws TlsFileError naming the flag (`--tls-ca`, `--tls-cert`, `--tls-key`), the file and the problem, also when
+ *   it is not a regular file or a pipe (a directory, a device such as /dev/zero) or larger than
+ *   {@link MAX_TLS_FILE_BYTES}.
  */
 export function loadTlsMaterial(files: TlsFiles): TlsMaterial {
   const ca = read(files, 'caFile');
@@ -53,13 +67,10 @@ export function loadTlsMaterial(files: TlsFiles): TlsMaterial {
   return { ca, cert, key };
 }
 
+/** The bytes of one file, at most {@link MAX_TLS_FILE_BYTES}; TlsFileError naming its flag when it cannot be read. */
 function read(files: TlsFiles, which: keyof TlsFiles): Buffer {
   const file = files[which];
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new TlsFileError(TLS_FLAGS[which], file, `cannot read it: ${unreadableReason(err)}`, { cause: err });
-  }
+  return readBoundedFile(file, MAX_TLS_FILE_BYTES, (err) => new TlsFileError(TLS_FLAGS[which], file, `${err.detail}${ADVICE[err.reason]}`, { cause: err }));
 }
 
 /** The PEM label of the first block (`CERTIFICATE`, `PRIVATE KEY` …), or undefined when the bytes are not PEM. */

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
-import { boundedInt, hostPort, milliseconds, pathOption, portNumber, positiveInt, seconds, statusAddress } from '../../src/cli/options';
+import { boundedInt, hostPort, MAX_TOKEN_FILE_BYTES, milliseconds, pathOption, portNumber, positiveInt, seconds, statusAddress } from '../../src/cli/options';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
@@ -110,15 +110,20 @@ test('worker --coordinator and watch --coordinator refuse a URL scheme or a bad 
   assert.throws(() => hostPort('https://x:1'), InvalidArgumentError);
 });
 
-test('--token-file that is missing or empty is refused naming the flag and the file, before any warning is printed', async () => {
+test('--token-file that is missing, empty, a device or over 64 KiB is refused at once naming the flag and the file, before any warning is printed', async () => {
+  // Before: --token-file /dev/zero was read until memory ran out.
   const dir = tempDir();
   const config = writeConfig(dir, sinusoidConfig(dir, { compression: { enabled: true } }));
   const missing = join(dir, 'no-such-token');
   const empty = join(dir, 'empty-token');
   writeFileSync(empty, ' \n');
+  const big = join(dir, 'big-token');
+  writeFileSync(big, 'x'.repeat(MAX_TOKEN_FILE_BYTES + 1));
   const cases = [
     [missing, `metatrain: --token-file ${missing}: cannot read it: no such file\n`],
     [empty, `metatrain: --token-file ${empty}: the file is empty\n`],
+    ['/dev/zero', 'metatrain: --token-file /dev/zero: not a regular file but a character device: give a file holding the run token\n'],
+    [big, `metatrain: --token-file ${big}: 65537 bytes, more than the 65536 bytes (64 KiB) allowed: a run token is one line (MAX_TOKEN_FILE_BYTES); give the file holding only the token\n`],
   ];
   for (const [file, message] of cases) {
     const result = await runCli(['coordinator', '--config', config, '--token-file', file!], {}, 30_000);

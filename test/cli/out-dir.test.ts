@@ -70,7 +70,7 @@ test('compress refuses an --out it could not publish to (a file in the way, a di
     [file, `--out ${file}: ${file} is a file (or a link to nothing), not a directory; give a directory path with --out`],
     [join(file, 'x'), `--out ${join(file, 'x')}: ${file} is a file (or a link to nothing), not a directory; give a directory path with --out`],
     [busy, `--out ${busy}: ${busy} already exists and holds other files (notes.txt); choose a new --out directory`],
-    [dangling, `--out ${dangling}: ${dangling} is a file (or a link to nothing), not a directory; give a directory path with --out`],
+    [dangling, `--out ${dangling}: a symbolic link to ${join(dir, 'nowhere')}; compress writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${join(dir, 'nowhere')}: give the real directory's path with --out (--out ${join(dir, 'nowhere')})`],
   ];
   for (const [out, message] of cases) {
     const r = await runCli(['compress', '--checkpoint', checkpoint, '--backend', 'cpu', '--out', out], {}, PROMPTLY_MS);
@@ -78,6 +78,40 @@ test('compress refuses an --out it could not publish to (a file in the way, a di
     assert.equal(r.stderr, `metatrain: ${message}\n`);
   }
   assert.deepEqual(readdirSync(busy), ['notes.txt']);
+});
+
+test('adapt and compress refuse an --out that is a symbolic link (to a directory or to nothing) before any work, naming the link and its target', async () => {
+  // Before: the result was renamed over the link (compress into a link to an empty directory: the directory stayed
+  // empty), or the rename failed with ENOTDIR after all the work.
+  const dir = tempDir();
+  const checkpoint = await writeTeacherCheckpoint(textRun(dir));
+  const data = join(dir, 'user.jsonl');
+  writeFileSync(data, `${['a', 'b', 'c'].flatMap((label) => [1, 2].map((i) => JSON.stringify({ text: `${label} example ${i}`, label }))).join('\n')}\n`);
+  mkdirSync(join(dir, 'real'));
+  symlinkSync('real', join(dir, 'to-real'));
+  symlinkSync(join(dir, 'nowhere'), join(dir, 'to-nothing'));
+  for (const [command, args] of [['adapt', ['--data', data]], ['compress', []]] as const) {
+    for (const [link, target] of [['to-real', 'real'], ['to-nothing', 'nowhere']]) {
+      const out = join(dir, link!);
+      const r = await runCli([command, '--checkpoint', checkpoint, ...args, '--backend', 'cpu', '--out', out], {}, PROMPTLY_MS);
+      assert.equal(r.code, 1, `${command} ${link}: ${r.stderr}`);
+      const real = join(dir, target!);
+      assert.equal(r.stderr, `metatrain: --out ${out}: a symbolic link to ${real}; ${command} writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${real}: give the real directory's path with --out (--out ${real})\n`);
+    }
+  }
+  assert.deepEqual(readdirSync(join(dir, 'real')), []);
+  assert.equal(existsSync(join(dir, 'nowhere')), false);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no staging directory or lock left');
+});
+
+test('run still writes through an --out that is a symbolic link to a directory', async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'real'));
+  symlinkSync('real', join(dir, 'link'));
+  const config = writeConfig(dir, sinusoidConfig(dir, { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 } }));
+  const r = await runCli(['run', config, '--backend', 'cpu', '--out', join(dir, 'link')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(existsSync(join(dir, 'real', 'summary.json')), 'the run wrote into the directory the link points to');
 });
 
 test('a second run of the same run directory is refused while the first runs, naming it; the lock goes when the first ends', async () => {

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { packageFile } from '../../src/core/package-root';
+import { MAX_JSONL_FILE_BYTES } from '../../src/tasks/jsonl';
 import { join } from 'node:path';
 import { loadAdaptedModel } from '../../src/meta/adapted-model';
 import { predict } from '../../src/meta/predict';
@@ -217,4 +220,32 @@ test('predict, adapt and a jsonl run refuse a file that is not UTF-8 (Latin-1, U
   }
   assert.equal(existsSync(join(dir, 'out')), false);
   assert.equal(existsSync(runDir), false, 'no run directory');
+});
+
+test('adapt and predict read --data - from standard input (a pipe or a redirected file), with the same parsing and limits, named stdin', async () => {
+  const dir = tempDir();
+  const { model, data, ckpt } = await adapted(dir);
+  const cli = packageFile('bin/metatrain.js');
+  const sh = (command: string) => spawnSync('bash', ['-c', command, 'sh', process.execPath, cli, data, model, ckpt, dir], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, METATRAIN_LOG_LEVEL: 'warn' } });
+  const fromFile = await runCli(['predict', '--model', model, '--data', data, '--json', '--backend', 'cpu']);
+  assert.equal(fromFile.code, 0, fromFile.stderr);
+  const piped = sh('cat "$3" | "$1" "$2" predict --model "$4" --data - --json --backend cpu');
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.equal(piped.stdout, fromFile.stdout, 'the same predictions, lines numbered as in the file');
+  assert.match(piped.stderr, /^accuracy \d+\.\d% \(\d+ of 15 labelled lines\)/m);
+  const adaptedFromStdin = sh('"$1" "$2" adapt --checkpoint "$5" --data - --out "$6/from-stdin" --max-steps 6 --backend cpu < "$3"');
+  assert.equal(adaptedFromStdin.status, 0, adaptedFromStdin.stderr);
+  const report = JSON.parse(readFileSync(join(dir, 'from-stdin', 'adapted.json'), 'utf8')) as { data: string; labels: string[] };
+  assert.equal(report.data, 'stdin');
+  assert.deepEqual(report.labels, ['ann', 'bob', 'cy']);
+  // The same rules as a file: a bad line is named by its line in standard input; a device is refused at once.
+  const bad = sh('printf \'{"text": "a"}\\n{"label": "x"}\\n\' | "$1" "$2" predict --model "$4" --data - --backend cpu');
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr, 'metatrain: stdin:2: missing field "text"\n');
+  const zero = sh('"$1" "$2" predict --model "$4" --data - --backend cpu < /dev/zero');
+  assert.equal(zero.status, 1);
+  assert.equal(zero.stderr, 'metatrain: stdin: not a regular file but a character device: pipe or redirect the JSONL data into it (--data - < user.jsonl), or give the file with --data FILE\n');
+  const long = sh(`head -c ${MAX_JSONL_FILE_BYTES + 1} /dev/zero | "$1" "$2" predict --model "$4" --data - --backend cpu`);
+  assert.equal(long.status, 1);
+  assert.match(long.stderr, /^metatrain: stdin: more than the 134217728 bytes \(128 MiB\) allowed/);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readBoundedFile } from '../../src/core/bounded-file';
+import { bytesInWords, readBoundedFile } from '../../src/core/bounded-file';
 import { ConfigError, FileReadError, type FileReadReason } from '../../src/core/errors';
 import { tempDir } from '../support/harness';
 
@@ -128,4 +128,28 @@ test('readBoundedFile closes the file it opened, whether it reads it or refuses 
   }
   assert.equal(open(), before, 'no descriptor left open');
   assert.equal(readFileSync(file, 'utf8'), 'abc');
+});
+
+test('readBoundedStdin reads standard input (a pipe, a socket, a redirected file) within the limit, naming it stdin', { skip: process.platform === 'win32' }, () => {
+  const reader = require.resolve('../../src/core/bounded-file');
+  const script = `try { process.stdout.write(JSON.stringify(require(${JSON.stringify(reader)}).readBoundedStdin(16).toString())) } catch (e) { process.stdout.write(e.message) }`;
+  const node = `"${process.execPath}" ${reader.endsWith('.ts') ? '--import tsx' : ''}`;
+  const dir = tempDir();
+  const file = join(dir, 'in.txt');
+  writeFileSync(file, 'from a file\n');
+  const viaShell = (shell: string) => spawnSync('bash', ['-c', shell.replace('NODE', node), 'read', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(viaShell('printf "a\\nb\\n" | NODE -e "$1"').stdout, JSON.stringify('a\nb\n'));
+  assert.equal(viaShell(`NODE -e "$1" < "${file}"`).stdout, JSON.stringify('from a file\n'));
+  assert.equal(viaShell('head -c 1000 /dev/zero | NODE -e "$1"').stdout, 'stdin: more than the 16 bytes allowed (it reported 0 bytes when opened: it grew, or reports no size)');
+  assert.equal(viaShell('NODE -e "$1" < /dev/zero').stdout, 'stdin: not a regular file but a character device');
+  // Node's spawn gives a child a socket, not a pipe, as its standard input.
+  const socket = spawnSync(process.execPath, [...(reader.endsWith('.ts') ? ['--import', 'tsx'] : []), '-e', script], { input: 'over a socket', encoding: 'utf8', timeout: 20_000 });
+  assert.equal(socket.stdout, JSON.stringify('over a socket'));
+});
+
+test('a limit is said in the largest binary unit that divides it', () => {
+  assert.equal(bytesInWords(65536), '65536 bytes (64 KiB)');
+  assert.equal(bytesInWords(1 << 20), '1048576 bytes (1 MiB)');
+  assert.equal(bytesInWords(2 ** 31), '2147483648 bytes (2 GiB)');
+  assert.equal(bytesInWords(1000), '1000 bytes');
 });

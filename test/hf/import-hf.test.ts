@@ -8,8 +8,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { MAX_SAFETENSORS_FILE_BYTES } from '../../src/core/safetensors';
+import { MAX_HF_CONFIG_BYTES } from '../../src/hf/hf-config';
+import { MAX_TOKENIZER_FILE_BYTES } from '../../src/model/hf-tokenizer';
 import { join } from 'node:path';
 import { packageFile } from '../../src/core/package-root';
 import * as tf from '@tensorflow/tfjs';
@@ -130,6 +133,73 @@ test('import-hf names tokenizer.json when the tokenizer cannot be loaded or has 
   assert.match(await importError({ tokenizer: () => '{"model": ' }), /tokenizer\.json: cannot read the tokenizer: /);
   assert.match(await importError({ tokenizer: (j) => JSON.stringify({ ...j, model: { type: 'NoSuchModel' } }) }), /tokenizer\.json: @huggingface\/tokenizers cannot load it: /);
   assert.match(await importError({ config: (c) => (c.vocab_size = 30) }), /tokenizer\.json: has token ids up to 33, beyond vocab_size 30/);
+});
+
+test('import-hf refuses a device, a pipe or an over-size file among its inputs at once, naming the file and the limit', { skip: process.platform === 'win32' }, async () => {
+  // Before: a config.json or model.safetensors that was /dev/zero was read until memory ran out, and a tokenizer.json
+  // that was a named pipe was copied (copyFileSync) by waiting for a writer forever.
+  const dir = tempDir();
+  const inputs = (name: string) => {
+    const hf = writeTinyHfBert(join(dir, name));
+    return { hf, file: (f: string) => join(hf, f) };
+  };
+  const refusedWith = async (hf: string, message: RegExp) => {
+    const started = Date.now();
+    await assert.rejects(importHfBert(hf, join(hf, '..', `${hf.split('/').pop()}-out`)), (err: Error) => err instanceof HfImportError && message.test(err.message));
+    assert.ok(Date.now() - started < 10_000, 'refused without reading');
+  };
+  const zero = inputs('zero-config');
+  rmSync(zero.file('config.json'));
+  symlinkSync('/dev/zero', zero.file('config.json'));
+  await refusedWith(zero.hf, /config\.json: not a regular file but a character device: give the file itself, as save_pretrained writes it$/);
+  const bigConfig = inputs('big-config');
+  truncateSync(bigConfig.file('config.json'), MAX_HF_CONFIG_BYTES + 1);
+  await refusedWith(bigConfig.hf, /config\.json: 1048577 bytes, more than the 1048576 bytes \(1 MiB\) allowed: a BERT config\.json is about 1 KB/);
+  const bigWeights = inputs('big-weights');
+  truncateSync(bigWeights.file('model.safetensors'), MAX_SAFETENSORS_FILE_BYTES + 1);
+  await refusedWith(bigWeights.hf, /model\.safetensors: 2147483649 bytes, more than the 2147483648 bytes \(2 GiB\) allowed: import-hf reads a BERT of at most 2 GiB/);
+  const zeroWeights = inputs('zero-weights');
+  rmSync(zeroWeights.file('model.safetensors'));
+  symlinkSync('/dev/zero', zeroWeights.file('model.safetensors'));
+  await refusedWith(zeroWeights.hf, /model\.safetensors: not a regular file but a character device/);
+  const bigTokenizer = inputs('big-tokenizer');
+  truncateSync(bigTokenizer.file('tokenizer.json'), MAX_TOKENIZER_FILE_BYTES + 1);
+  await refusedWith(bigTokenizer.hf, /tokenizer\.json: 67108865 bytes, more than the 67108864 bytes \(64 MiB\) allowed/);
+  // A named pipe: read through the bounded reader (with no writer, as empty at once), not copied by waiting for one.
+  const fifo = inputs('fifo-tokenizer');
+  rmSync(fifo.file('tokenizer.json'));
+  execFileSync('mkfifo', [fifo.file('tokenizer.json')]);
+  await refusedWith(fifo.hf, /tokenizer\.json: cannot read the tokenizer: /);
+});
+
+test('import-hf writes the tokenizer it read from a pipe into the checkpoint directory', { skip: process.platform === 'win32' }, async () => {
+  const dir = tempDir();
+  const hf = writeTinyHfBert(join(dir, 'hf'));
+  const tokenizer = readFileSync(join(hf, 'tokenizer.json'));
+  rmSync(join(hf, 'tokenizer.json'));
+  execFileSync('mkfifo', [join(hf, 'tokenizer.json')]);
+  writeFileSync(join(dir, 'tokenizer.copy'), tokenizer);
+  // The writer, waiting in its open of the pipe for the reader (the CLI takes longer to get there).
+  const writer = spawn('bash', ['-c', 'cat "$1" > "$2"', 'write', join(dir, 'tokenizer.copy'), join(hf, 'tokenizer.json')]);
+  const imported = await runCli(['import-hf', hf, '--out', join(dir, 'out')], {}, 60_000);
+  writer.kill();
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.ok(readFileSync(join(dir, 'out', 'tokenizer.json')).equals(tokenizer));
+});
+
+test('metatrain import-hf refuses an --out that is a symbolic link, naming it and the directory it points to', async () => {
+  const dir = tempDir();
+  const hf = writeTinyHfBert(join(dir, 'hf'));
+  symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling'));
+  mkdirSync(join(dir, 'real'));
+  symlinkSync('real', join(dir, 'link'));
+  for (const [link, target] of [['dangling', 'nowhere'], ['link', 'real']]) {
+    const r = await runCli(['import-hf', hf, '--out', join(dir, link!)]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, `metatrain: --out ${join(dir, link!)}: a symbolic link to ${join(dir, target!)}; import-hf writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${join(dir, target!)}: give the real directory's path with --out (--out ${join(dir, target!)})\n`);
+  }
+  assert.equal(existsSync(join(dir, 'nowhere')), false);
+  assert.deepEqual(readdirSync(join(dir, 'real')), []);
 });
 
 test('metatrain import-hf exits 1 with the error on a bad directory, and refuses an existing --out', async () => {

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TlsFileError } from '../../src/core/errors';
 import { channelCredentials } from '../../src/wire/credentials';
-import { loadTlsMaterial, type TlsFiles } from '../../src/wire/tls-material';
+import { loadTlsMaterial, MAX_TLS_FILE_BYTES, type TlsFiles } from '../../src/wire/tls-material';
 import { certificates } from '../support/certificates';
 import { tempDir } from '../support/harness';
 
@@ -48,8 +48,13 @@ test('a missing file is refused naming its flag and the file', () => {
   refused({ ...good, keyFile: missing }, '--tls-key', missing, /cannot read it: no such file/);
 });
 
-test('an unreadable file (a directory) is refused naming its flag and the file', () => {
-  refused({ ...good, keyFile: aDirectory }, '--tls-key', aDirectory, /cannot read it: is a directory/);
+test('a directory, a device or a file over 1 MiB is refused at once naming its flag and the file', () => {
+  // Before: --tls-ca /dev/zero was read until memory ran out.
+  refused({ ...good, keyFile: aDirectory }, '--tls-key', aDirectory, /: not a regular file but a directory: give a PEM file$/);
+  refused({ ...good, caFile: '/dev/zero' }, '--tls-ca', '/dev/zero', /^--tls-ca \/dev\/zero: not a regular file but a character device: give a PEM file$/);
+  const big = join(dir, 'big.pem');
+  writeFileSync(big, Buffer.alloc(MAX_TLS_FILE_BYTES + 1, 'A'));
+  refused({ ...good, certFile: big }, '--tls-cert', big, /: 1048577 bytes, more than the 1048576 bytes \(1 MiB\) allowed: a PEM certificate or key is a few KB/);
 });
 
 test('a file that is not PEM is refused naming its flag and the file', () => {

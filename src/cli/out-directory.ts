@@ -1,0 +1,41 @@
+/**
+ * The output directory of `adapt`, `import-hf` and `compress`, which publish their result by renaming a new
+ * directory to its path (src/core/durable-fs.ts): a symbolic link there would be replaced by the result, or make the
+ * rename fail after all the work (ENOTDIR), instead of the result landing where the link points. So such a link is
+ * refused before anything is read. A link higher in the path (`--out link/model`) is fine: the rename follows it.
+ * `run` and `pretrain` write into their directory file by file and take a link to an existing directory as is.
+ */
+import { lstatSync, readlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { OutputLinkError } from '../core/errors';
+
+/**
+ * Refuses `dir` when it (its last component; a trailing `/` does not count) is a symbolic link.
+ * @param dir the output directory (resolved against the current directory).
+ * @param command the command, for the message (`adapt`).
+ * @param given whether `dir` is the value of `--out` (the message names the flag) or a default (named as `the
+ *   result directory`).
+ * @throws OutputLinkError naming the path, the link's target and that the real directory's path must be given, e.g.
+ *   `--out adapted: a symbolic link to /data/adapted; adapt writes a new directory in its place by renaming, so the
+ *   link would be replaced (or the write fail) instead of the result landing in /data/adapted: give the real
+ *   directory's path with --out (--out /data/adapted)`.
+ */
+export function refuseLinkedOutDirectory(dir: string, command: string, given: boolean): void {
+  const path = resolve(dir);
+  if (!isSymbolicLink(path)) return;
+  const target = resolve(path, '..', readlinkSync(path));
+  throw new OutputLinkError(
+    path,
+    target,
+    `${given ? `--out ${dir}` : `the result directory ${path}`}: a symbolic link to ${target}; ${command} writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${target}: give the real directory's path with --out (--out ${target})`,
+  );
+}
+
+/** Whether `path` is a symbolic link; false when it cannot be looked at (missing, a file in the way: ENOTDIR), which the command's own checks name. */
+function isSymbolicLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
