@@ -119,7 +119,7 @@ test('metatrain run converges, compresses in-process, records the job in the sum
   }
   assert.deepEqual(events.filter((e) => e.event === 'phase').map((e) => e.data.phase), ['training', 'evaluating', 'compressing', 'succeeded']);
   assert.deepEqual(events.find((e) => e.event === 'converged')!.data, { step: summary.steps, bestStep: summary.bestStep });
-  assert.deepEqual(events.find((e) => e.event === 'finished')!.data, { phase: 'succeeded', reason: 'converged', steps: summary.steps });
+  assert.deepEqual(events.find((e) => e.event === 'finished')!.data, { phase: 'succeeded', reason: 'converged', steps: summary.steps, summaryFile: join(dir, 'run', 'summary.json') });
   assert.equal(events.find((e) => e.event === 'compression.queued')!.data.jobId, summary.compression!.jobId);
   assert.ok(names.indexOf('compression.queued') < names.indexOf('compression.succeeded'));
   assert.ok(events.every((e) => e.run === 'events-run' && !Number.isNaN(Date.parse(e.time))));
