@@ -76,6 +76,8 @@ test('without NATS, metatrain watch follows a coordinator through /status and th
     const wrongRun = startCli(['watch', 'another-run', '--coordinator', `http://127.0.0.1:${metricsPort}`], env);
     const noSource = startCli(['watch', run], { METATRAIN_NATS_URL: '' });
     children.push(http, rpc, wrongRun, noSource);
+    // The workers start once both watchers show the coordinator: a 12-step run can otherwise end before a slow start.
+    for (const watcher of [http, rpc]) await waitForOutput(watcher, (t) => t.trim().length > 0, 30_000);
     for (const i of [0, 1]) children.push(startCli(['worker', '--coordinator', `127.0.0.1:${port}`, '--name', `w${i}`], env));
     for (const watcher of [http, rpc]) {
       const result = await waitExit(watcher, 60_000);
