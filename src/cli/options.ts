@@ -60,18 +60,35 @@ const TOKEN_FILE_ADVICE: Record<FileReadReason, string> = {
  * @throws FlagError naming `--token-file` and the file when it cannot be read (`cannot read it: no such file`), is
  *   not a regular file or a pipe (`/dev/zero`: `not a regular file but a character device`), is larger than
  *   {@link MAX_TOKEN_FILE_BYTES} (`… bytes, more than the 65536 bytes (64 KiB) allowed`) or holds nothing but white
- *   space (`the file is empty`); Error saying how to provide a token when neither is set.
+ *   space (`the file is empty`) or holds a character a gRPC header cannot carry (not visible ASCII); Error saying how
+ *   to provide a token when neither is set, or naming METATRAIN_TOKEN when it holds such a character.
  */
 export function readToken(tokenFile: string | undefined): string {
   if (tokenFile === undefined) {
     const token = process.env.METATRAIN_TOKEN;
     if (!token) throw new Error('no run token: set METATRAIN_TOKEN or pass --token-file FILE');
+    const bad = tokenProblem(token);
+    if (bad) throw new Error(`METATRAIN_TOKEN: ${bad}`);
     return token;
   }
   const text = readBoundedFile(tokenFile, MAX_TOKEN_FILE_BYTES, (err) => new FlagError('--token-file', tokenFile, `${err.detail}${TOKEN_FILE_ADVICE[err.reason]}`, { cause: err })).toString('utf8');
   const token = text.trim();
   if (!token) throw new FlagError('--token-file', tokenFile, 'the file is empty');
+  const bad = tokenProblem(token);
+  if (bad) throw new FlagError('--token-file', tokenFile, bad);
   return token;
+}
+
+/**
+ * Why `token` cannot be a run token, without echoing it: it travels in a gRPC `authorization: Bearer TOKEN` header
+ * (RFC 9110 field value; grpc-js refuses other bytes on every call, so a worker would retry for ever), hence visible
+ * ASCII only (0x21–0x7E): no spaces, control bytes or non-ASCII letters.
+ */
+function tokenProblem(token: string): string | undefined {
+  const at = token.search(/[^\x21-\x7e]/);
+  if (at < 0) return undefined;
+  const code = token.codePointAt(at)!;
+  return `the token holds U+${code.toString(16).toUpperCase().padStart(4, '0')} at character ${at + 1}; a run token is visible ASCII only (letters, digits, punctuation: no spaces, control bytes or accented letters), as \`metatrain launch\` makes it (hex)`;
 }
 
 /**

@@ -110,7 +110,7 @@ test('worker --coordinator and watch --coordinator refuse a URL scheme or a bad 
   assert.throws(() => hostPort('https://x:1'), InvalidArgumentError);
 });
 
-test('--token-file that is missing, empty, a device or over 64 KiB is refused at once naming the flag and the file, before any warning is printed', async () => {
+test('--token-file that is missing, empty, a device, over 64 KiB or not visible ASCII is refused at once naming the flag and the file, before any warning is printed', async () => {
   // Before: --token-file /dev/zero was read until memory ran out.
   const dir = tempDir();
   const config = writeConfig(dir, sinusoidConfig(dir, { compression: { enabled: true } }));
@@ -119,7 +119,15 @@ test('--token-file that is missing, empty, a device or over 64 KiB is refused at
   writeFileSync(empty, ' \n');
   const big = join(dir, 'big-token');
   writeFileSync(big, 'x'.repeat(MAX_TOKEN_FILE_BYTES + 1));
+  // Before: a worker with such a token retried for ever, logging the token in grpc-js's "illegal characters" error.
+  const nul = join(dir, 'nul-token');
+  writeFileSync(nul, 'abc\0secret\n');
+  const accented = join(dir, 'accented-token');
+  writeFileSync(accented, 'café');
+  const advice = 'a run token is visible ASCII only (letters, digits, punctuation: no spaces, control bytes or accented letters), as `metatrain launch` makes it (hex)';
   const cases = [
+    [nul, `metatrain: --token-file ${nul}: the token holds U+0000 at character 4; ${advice}\n`],
+    [accented, `metatrain: --token-file ${accented}: the token holds U+00E9 at character 4; ${advice}\n`],
     [missing, `metatrain: --token-file ${missing}: cannot read it: no such file\n`],
     [empty, `metatrain: --token-file ${empty}: the file is empty\n`],
     ['/dev/zero', 'metatrain: --token-file /dev/zero: not a regular file but a character device: give a file holding the run token\n'],
