@@ -6,7 +6,7 @@
  * time is one task time.
  *
  *   npx tsx bench/scale.ts [--workers 1,8,64,256,512] [--models sinusoid,quickstart,5mb] [--task-ms 100] [--steps 8] [--hosts 4] [--inline 65536,0]
- *     [--concurrency 1] [--aggregation per-task|per-worker] [--stragglers]
+ *     [--concurrency 1] [--aggregation per-task|per-worker] [--stragglers] [--timeline]
  *
  * Per row: meta-steps/s against the ideal (1 / task time), scaling efficiency (ideal / mean step time, steps 2..S;
  * step 1 includes the workers' first parameter fetch), coordinator CPU per task, p50/p99 step overhead (step time
@@ -20,7 +20,8 @@
  * largest worker count with 1% of tasks 10× slower, without and with speculative backups (`runtime.speculativeAfter`
  * 0.9). Note: a step with W tasks has a 1 − 0.99^W chance of holding a straggler (92% at 256). All processes run
  * with the malloc settings of src/core/malloc-tunables.ts unless GLIBC_TUNABLES is set (`GLIBC_TUNABLES=` for glibc's
- * defaults).
+ * defaults). `--timeline` adds a second table: where each step's overhead goes, from when every task was handed out,
+ * received, finished and accepted (./scale-timeline.ts; rows without stragglers, light harness).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, connect, type AddressInfo } from 'node:net';
@@ -37,6 +38,7 @@ import { Coordinator } from '../src/coordinator/coordinator';
 import type { TimeModel } from '../src/sim/time-model';
 import { tableStyle } from '../src/cli/options';
 import { withMallocTunables } from '../src/core/malloc-tunables';
+import { stepTimeline, type CoordinatorTimes, type StepTimeline } from './scale-timeline';
 
 // The coordinator (this process) and the simulated workers' hosts run with the malloc settings of the images and
 // the local cluster's workers (src/core/malloc-tunables.ts). glibc reads them at process start, so this process
@@ -57,8 +59,10 @@ const o = new Command()
   .option('--stragglers', 'add a row with 1% stragglers 10× slower at the largest worker count', false)
   .option('--harness <kind>', 'simulated workers: light (src/sim/simulated-session.ts) or worker (the real worker with the simulated engine)', 'light')
   .option('--inline <list>', 'runtime.inlineParametersMaxBytes values, one row each (0 = every version by GetParameters)', '65536')
+  .option('--timeline', 'also print where each step\'s overhead goes (rows without stragglers; light harness)', false)
   .parse()
-  .opts<{ workers: string; models: string; taskMs: string; steps: string; hosts: string; concurrency: string; aggregation: 'per-task' | 'per-worker'; stragglers: boolean; inline: string; harness: string }>();
+  .opts<{ workers: string; models: string; taskMs: string; steps: string; hosts: string; concurrency: string; aggregation: 'per-task' | 'per-worker'; stragglers: boolean; inline: string; harness: string; timeline: boolean }>();
+if (o.timeline && o.harness !== 'light') throw new Error('--timeline needs --harness light');
 const concurrency = Number(o.concurrency);
 
 const MODELS: Record<string, Pick<RunConfigInput, 'task' | 'model'>> = {
@@ -103,10 +107,18 @@ async function measure(row: Row) {
     return series('metatrain_param_broadcast_bytes_total') + series('metatrain_gradient_bytes_received_total');
   };
   const port = await coordinator.start('127.0.0.1:0');
+  const timeline = o.timeline && row.time.stragglerFraction === 0;
+  const times: CoordinatorTimes = { dispatched: new Map(), completed: new Map() };
+  if (timeline) {
+    const unixMs = () => performance.timeOrigin + performance.now();
+    coordinator.dispatcher.on('dispatched', (item: { key: string }) => times.dispatched.has(item.key) || times.dispatched.set(item.key, unixMs()));
+    coordinator.dispatcher.on('completed', (item: { key: string }) => times.completed.set(item.key, unixMs()));
+  }
+  const timelineFile = (h: number) => join(dir, `timeline-${h}.tsv`);
   const hosts = Math.min(Number(o.hosts), row.workers);
   const children = Array.from({ length: hosts }, (_, h) => {
     const count = Math.floor(row.workers / hosts) + (h < row.workers % hosts ? 1 : 0);
-    const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'scale-workers.ts'), '--coordinator', `127.0.0.1:${port}`, '--token', token, '--count', String(count), '--concurrency', String(concurrency), '--time-model', JSON.stringify(row.time), '--name', `h${h}`, '--harness', o.harness], { stdio: ['pipe', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'scale-workers.ts'), '--coordinator', `127.0.0.1:${port}`, '--token', token, '--count', String(count), '--concurrency', String(concurrency), '--time-model', JSON.stringify(row.time), '--name', `h${h}`, '--harness', o.harness, ...(timeline ? ['--timeline', timelineFile(h)] : [])], { stdio: ['pipe', 'inherit', 'inherit'] });
     return { child };
   });
   await new Promise<void>((resolve) => {
@@ -152,6 +164,9 @@ async function measure(row: Row) {
     ),
   );
   await coordinator.close();
+  const steps2on: StepTimeline | undefined = timeline
+    ? stepTimeline(times, children.flatMap((_, h) => readFileSync(timelineFile(h), 'utf8').split('\n').filter(Boolean)), row.time.ms, 2)
+    : undefined;
   rmSync(dir, { recursive: true, force: true });
   const taskSeconds = row.time.ms / 1000;
   const mean = durations.reduce((a, b) => a + b, 0) / durations.length;
@@ -173,6 +188,7 @@ async function measure(row: Row) {
     coordinatorCpuShare: coordinatorCpu / measuredWall,
     harnessCpuPerTaskMs: (1000 * harnessCpu) / tasks,
     harnessCpuShare: harnessCpu / measuredWall,
+    timeline: steps2on,
   };
 }
 
@@ -221,6 +237,10 @@ async function main(): Promise<void> {
     style: tableStyle(),
     head: ['model', 'workers', 'time model', 'inline ≤', 'meta-steps/s', 'ideal', 'efficiency', 'bound', 'coord. CPU/task', 'p50 / p99 overhead', 'coord. RSS', 'payload/step', 'coord. CPU', 'harness CPU', 'harness CPU/task'],
   });
+  const timelineTable = new Table({
+    style: tableStyle(),
+    head: ['model', 'workers', 'inline ≤', 'steps', 'dispatch (first → last)', 'delivery p50 / max', 'worker beyond task time p50 / max', 'acceptance p50 / max', 'overhead'],
+  });
   loopbackBytesPerSecond = await loopbackRate(64 << 20);
   const counts = o.workers.split(',').map(Number);
   const taskMs = Number(o.taskMs);
@@ -235,12 +255,20 @@ async function main(): Promise<void> {
       const r = await measure(row);
       const time = `${taskMs} ms${row.time.stragglerFraction > 0 ? `, 1% × ${row.time.stragglerFactor}` : ''}${row.speculativeAfter ? `, backups after ${100 * row.speculativeAfter}%` : ''}`;
       table.push([model, row.workers, time, row.inlineMaxBytes === 0 ? 'off' : `${row.inlineMaxBytes / 1024} KiB`, r.stepsPerSecond.toFixed(2), r.ideal.toFixed(2), `${(100 * r.efficiency).toFixed(1)}%`, `${(100 * r.bound).toFixed(0)}%`, `${r.cpuPerTaskMs.toFixed(2)} ms`, `${(1000 * r.p50).toFixed(0)} / ${(1000 * r.p99).toFixed(0)} ms`, `${r.rssMiB.toFixed(0)} MiB`, `${(r.bytesPerStep / 1e6).toFixed(1)} MB`, `${(100 * r.coordinatorCpuShare).toFixed(0)}%`, `${(100 * r.harnessCpuShare).toFixed(0)}%`, `${r.harnessCpuPerTaskMs.toFixed(2)} ms`]);
+      const t = r.timeline;
+      const ms = (x: number) => `${x.toFixed(1)} ms`;
+      if (t) timelineTable.push([model, row.workers, row.inlineMaxBytes === 0 ? 'off' : `${row.inlineMaxBytes / 1024} KiB`, t.steps, ms(t.dispatch), ...[t.delivery, t.lateness, t.acceptance].map((s) => `${s.p50.toFixed(1)} / ${s.max.toFixed(1)} ms`), ms(t.overhead)]);
       process.stderr.write(`${model} × ${row.workers} (inline ≤ ${row.inlineMaxBytes} B): ${(100 * r.efficiency).toFixed(1)}% efficiency\n`);
     }
   }
   console.log(`Coordinator scaling with simulated workers (fixed ${taskMs} ms tasks, ${concurrency} slot(s) per worker, meta-batch = slots, aggregation ${o.aggregation}, ${o.steps} steps per row; CPU shares are of one core)`);
   console.log(`Raw TCP loopback, measured at the start: ${(loopbackBytesPerSecond / 1e6).toFixed(0)} MB/s; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${cpus().length} cores, shared); malloc: ${process.env['GLIBC_TUNABLES'] ? `GLIBC_TUNABLES=${process.env['GLIBC_TUNABLES']}` : 'glibc defaults'}.`);
   console.log(table.toString());
+  if (timelineTable.length > 0) {
+    console.log('\nWhere a step\'s overhead goes (means over steps 2..S of per-step values; per task: the coordinator hands out its assignment → the worker');
+    console.log('receives it → the worker hands its result to the stream → the coordinator accepts it; one machine\'s clock):');
+    console.log(timelineTable.toString());
+  }
 }
 
 void main().then(

@@ -33,7 +33,16 @@ export interface SimulatedWorkerOptions {
   concurrency?: number;
   time: TimeModel;
   log: Logger;
+  /**
+   * Told of each result sent: the assignment id, when its assignment arrived and when its result was handed to
+   * the stream, both in Unix milliseconds (`performance.timeOrigin + performance.now()`, comparable across the
+   * processes of one machine). `bench/scale --timeline` uses it to split a step's overhead.
+   */
+  onResultSent?: (assignmentId: string, receivedUnixMs: number, sentUnixMs: number) => void;
 }
+
+/** Now in Unix milliseconds, sub-millisecond resolution. */
+const unixMs = () => performance.timeOrigin + performance.now();
 
 /** A light simulated worker (see the file comment). */
 export class SimulatedWorker {
@@ -83,11 +92,14 @@ export class SimulatedWorker {
 
     const execute = async (a: Assignment, engine: Engine, link: SessionLink): Promise<void> => {
       const started = performance.now();
+      const received = unixMs();
       try {
         await parameters(a, link);
         const outcome = await runAssignment(engine, none, a);
         if (cancelled.delete(a.assignmentId)) return;
+        const sent = unixMs();
         await sendResult(link, a.assignmentId, outcome, started);
+        this.o.onResultSent?.(a.assignmentId, received, sent);
         this.tasksCompleted++;
       } catch (err) {
         await sendFailure(link, a.assignmentId, err);

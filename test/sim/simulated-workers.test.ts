@@ -10,6 +10,7 @@ import { taskMilliseconds, timeModelSchema } from '../../src/sim/time-model';
 import { Worker } from '../../src/worker/worker';
 import { SimulatedWorker } from '../../src/sim/simulated-session';
 import { tempDir } from '../support/harness';
+import { stepTimeline, type CoordinatorTimes } from '../../bench/scale-timeline';
 
 test('time model: deterministic per task and worker; about the stated fraction of stragglers, each factor × slower, chosen per worker', () => {
   const model = timeModelSchema.parse({ kind: 'fixed', ms: 100, stragglerFraction: 0.1, stragglerFactor: 10 });
@@ -29,7 +30,8 @@ test('time model: deterministic per task and worker; about the stated fraction o
 
 /**
  * A short sinusoid run of the real coordinator with `count` simulated workers (real gRPC): the real worker with the
- * simulated engine, or the light one of bench/scale (`light`); returns the final parameters.
+ * simulated engine, or the light one of bench/scale (`light`); returns the final parameters, and for `light` workers
+ * the timeline of bench/scale --timeline (when each task was handed out, received, sent and accepted).
  */
 async function simulatedRun(count: number, timeModel: object = { kind: 'lognormal', ms: 5 }, speculativeAfter?: number, light?: { inlineParametersMaxBytes: number }) {
   const dir = tempDir();
@@ -50,9 +52,14 @@ async function simulatedRun(count: number, timeModel: object = { kind: 'lognorma
   const time = timeModelSchema.parse(timeModel);
   let backups = 0;
   coordinator.dispatcher.on('speculated', () => backups++);
+  const times: CoordinatorTimes = { dispatched: new Map(), completed: new Map() };
+  coordinator.dispatcher.on('dispatched', (item: { key: string }) => times.dispatched.has(item.key) || times.dispatched.set(item.key, performance.timeOrigin + performance.now()));
+  coordinator.dispatcher.on('completed', (item: { key: string }) => times.completed.set(item.key, performance.timeOrigin + performance.now()));
+  const hostLines: string[] = [];
+  const onResultSent = (id: string, received: number, sent: number) => void hostLines.push(`${id}\t${received}\t${sent}`);
   const workers = Array.from({ length: count }, (_, i) =>
     light
-      ? new SimulatedWorker({ address: `127.0.0.1:${port}`, token: 't', name: `sim-${i}`, time, log })
+      ? new SimulatedWorker({ address: `127.0.0.1:${port}`, token: 't', name: `sim-${i}`, time, log, onResultSent })
       : new Worker({ address: `127.0.0.1:${port}`, token: 't', name: `sim-${i}`, backend: 'simulated', log, createEngine: async (c) => simulatedEngine(c, time, `sim-${i}`) }),
   );
   const running = workers.map((w) => w.run());
@@ -61,7 +68,7 @@ async function simulatedRun(count: number, timeModel: object = { kind: 'lognorma
   await coordinator.close();
   await Promise.all(running);
   const completed = workers.reduce((n, w) => n + w.tasksCompleted, 0);
-  return { params: (await loadCheckpoint(summary.checkpoint)).params, completed, workers, backups };
+  return { params: (await loadCheckpoint(summary.checkpoint)).params, completed, workers, backups, times, hostLines };
 }
 
 test('simulated workers drive the real coordinator over gRPC; the final parameters are the same for 1 and 3 of them', async () => {
@@ -90,4 +97,26 @@ test('speculative backups against stragglers leave the final parameters bitwise 
   assert.equal(without.backups, 0);
   assert.ok(withBackups.backups > 0, 'no backup was issued');
   for (const [name, t] of without.params) assert.deepEqual(Array.from(withBackups.params.get(name)!.data), Array.from(t.data), name);
+});
+
+test('bench/scale --timeline joins every task of steps 2..S from both sides of the wire; the parts are as constructed', async () => {
+  // Constructed: one step of two tasks handed out at 0 and 2 ms, received at 5 and 6, sent at 110 and 130, accepted
+  // at 112 and 140 (task time 100 ms); a backup of task 1 sent later does not count; step 1 is left out. (Of two
+  // values the upper is the p50.)
+  const times: CoordinatorTimes = {
+    dispatched: new Map([['train/1/0', 0], ['train/2/0', 1000], ['train/2/1', 1002]]),
+    completed: new Map([['train/1/0', 100], ['train/2/0', 1112], ['train/2/1', 1140]]),
+  };
+  const lines = ['train/1/0#1\t1\t99', 'train/2/0#1\t1005\t1110', 'train/2/1#1\t1006\t1130', 'train/2/1#1b\t1050\t1139'];
+  const t = stepTimeline(times, lines, 100, 2);
+  assert.deepEqual(t, { steps: 1, dispatch: 2, delivery: { p50: 5, max: 5 }, lateness: { p50: 24, max: 24 }, acceptance: { p50: 10, max: 10 }, overhead: 40 });
+  assert.throws(() => stepTimeline(times, lines.slice(0, 2), 100, 2), /no training step from 2 on has all its tasks/);
+
+  // A real run: light simulated workers over gRPC, fixed 20 ms tasks, 3 steps.
+  const run = await simulatedRun(2, { kind: 'fixed', ms: 20 }, undefined, { inlineParametersMaxBytes: 65_536 });
+  assert.equal(run.hostLines.length, 24, 'one line per result sent');
+  const real = stepTimeline(run.times, run.hostLines, 20, 2);
+  assert.equal(real.steps, 2);
+  for (const part of [real.delivery, real.acceptance]) assert.ok(part.p50 >= 0 && part.max >= part.p50, JSON.stringify(real));
+  assert.ok(real.lateness.p50 > -1 && real.overhead > 0, JSON.stringify(real));
 });
