@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
+import { assertRunCheckpointsFit } from './run-checkpoints-fit';
 import { listenHost, serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
@@ -42,6 +43,8 @@ export function register(program: Command): void {
       assertRunDirectoryPath(config);
       const tls = tlsFiles(o);
       const token = readToken(o.tokenFile);
+      // Before it listens or says `meta-training`: a refused start must not have claimed either, nor linger.
+      await assertRunCheckpointsFit(config, o.resume ? 'resume-if-any' : 'new');
       const pretrained = await loadModelInitBeforeStart(config);
       const log = createLogger('coordinator');
       for (const warning of runtimeWarnings(config.runtime, 'coordinator')) process.stderr.write(`warning: ${warning}\n`);
@@ -59,8 +62,12 @@ export function register(program: Command): void {
       const port = await coordinator.start(o.listen).catch((err: Error) => {
         throw new Error(`${o.listen === undefined ? 'runtime.listen' : '--listen'}: ${err.message}`);
       });
+      const endpoints =
+        registry &&
+        (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status() }).catch((err: Error) => {
+          throw new Error(`runtime.metricsPort: ${err.message}`);
+        }));
       log.info({ port }, 'listening');
-      const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status() }));
       if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz, /status');
       process.stdout.write(`${JSON.stringify({ event: 'listening', port, ...(endpoints ? { metricsPort: endpoints.port } : {}) })}\n`);
       let stopping = false;
