@@ -5,7 +5,7 @@
  * serving its status and metrics, so that Prometheus scrapes and `metatrain watch` sees the final phase; SIGTERM
  * cuts the linger short. In a cluster (pod) it lingers until SIGTERM. Exit codes (src/cli/exit-codes.ts): 0 when
  * the run finished (a signal during the linger included), 1 when it failed, 130 / 143 when SIGINT / SIGTERM
- * stopped it (after its checkpoint).
+ * stopped it (after its checkpoint); a second signal exits at once.
  */
 import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
@@ -20,7 +20,7 @@ import { runtimeWarnings } from '../coordinator/runtime-config';
 import { watchWorkerPods } from '../k8s/coordinator-cluster-mode';
 import { openRunBus } from '../bus/run-bus';
 import { writeRunReport } from '../report';
-import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
+import { EXIT_OK, onCheckpointingStop, signalExitCode } from './exit-codes';
 import { listenAddress, readToken, seconds, tlsFiles } from './options';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
 
@@ -72,20 +72,24 @@ export function register(program: Command): void {
       process.stdout.write(`${JSON.stringify({ event: 'listening', port, ...(endpoints ? { metricsPort: endpoints.port } : {}) })}\n`);
       let stopping = false;
       let endLinger = () => {};
-      const stop = () => {
-        endLinger();
-        if (stopping) return;
-        stopping = true;
-        log.info('stopping: abandoning the current step and checkpointing');
-        void coordinator.stop();
-      };
-      const signals = onStopSignals(stop);
+      // A stop says it checkpoints only when a step completed in this process and the run has not ended since.
+      let stepCompleted = false;
+      coordinator.events.on('step', () => (stepCompleted = true));
+      const signals = onCheckpointingStop(
+        () => stepCompleted,
+        () => {
+          stopping = true;
+          endLinger();
+          void coordinator.stop();
+        },
+      );
       let stoppedBySignal = false;
       try {
         const summary = await coordinator.run();
         stoppedBySignal = summary.reason === 'stopped';
         process.stdout.write(`${JSON.stringify({ event: 'finished', reason: summary.reason, steps: summary.steps, checkpoint: summary.checkpoint })}\n`);
       } finally {
+        stepCompleted = false;
         // In a cluster (pod), a finished coordinator keeps serving its status until it is deleted: exiting would
         // make its Deployment restart it and redo the evaluation.
         const lingerMs = pods ? Infinity : 1000 * (o.lingerSeconds ?? (endpoints ? 30 : 0));

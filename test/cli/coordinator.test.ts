@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
-import { runCli, sinusoidConfig, startCli, tempDir, waitExit, writeConfig } from '../support/harness';
+import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 const ENV = { METATRAIN_TOKEN: 'coordinator-cli-token', METATRAIN_LOG_LEVEL: 'info' };
 
@@ -39,4 +39,15 @@ test('a coordinator whose metrics port is taken exits 1 naming runtime.metricsPo
   assert.equal(r.code, 1, `exit ${r.code} ${r.signal ?? ''}\n${r.stderr}`);
   assert.match(r.stderr, /runtime\.metricsPort: .*EADDRINUSE/);
   assert.doesNotMatch(r.stderr, /"msg":"listening"/);
+});
+
+test('a coordinator stopped before any meta-step completed does not say it checkpoints, and exits 143', async () => {
+  const dir = tempDir();
+  const child = startCli(['coordinator', '--config', writeConfig(dir, sinusoidConfig(dir)), '--listen', '127.0.0.1:0'], ENV);
+  await waitForOutput(child, (text) => text.includes('"listening"'));
+  child.kill('SIGTERM');
+  const r = await waitExit(child, 30_000);
+  assert.equal(r.code, 143, `exit ${r.code} ${r.signal ?? ''}\n${r.stderr}`);
+  assert.match(r.stderr, /stopping \(a second Ctrl-C or SIGTERM exits at once\)/);
+  assert.doesNotMatch(r.stderr, /checkpointing/);
 });

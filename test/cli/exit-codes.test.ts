@@ -18,6 +18,7 @@ test('coordinator stopped by SIGTERM exits 143 and a worker stopped by SIGINT ex
     const stopped = await waitExit(coordinator);
     assert.equal(stopped.code, 143, stopped.stderr);
     assert.match(stopped.stdout, /"event":"finished","reason":"stopped"/);
+    assert.match(stopped.stderr, /stopping: checkpointing the last completed step/);
     worker.kill('SIGINT');
     const left = await waitExit(worker);
     assert.equal(left.code, 130, left.stderr);
