@@ -5,12 +5,13 @@
  * serving its status and metrics, so that Prometheus scrapes and `metatrain watch` sees the final phase; SIGTERM
  * cuts the linger short. In a cluster (pod) it lingers until SIGTERM. Exit codes (src/cli/exit-codes.ts): 0 when
  * the run finished (a signal during the linger included), 1 when it failed, 130 / 143 when SIGINT / SIGTERM
- * stopped it (after its checkpoint).
+ * stopped it (after its checkpoint); a second signal exits at once.
  */
 import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
+import { assertRunCheckpointsFit } from './run-checkpoints-fit';
 import { listenHost, serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
@@ -19,7 +20,7 @@ import { runtimeWarnings } from '../coordinator/runtime-config';
 import { watchWorkerPods } from '../k8s/coordinator-cluster-mode';
 import { openRunBus } from '../bus/run-bus';
 import { writeRunReport } from '../report';
-import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
+import { EXIT_OK, onCheckpointingStop, signalExitCode } from './exit-codes';
 import { listenAddress, readToken, seconds, tlsFiles } from './options';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
 
@@ -42,6 +43,8 @@ export function register(program: Command): void {
       assertRunDirectoryPath(config);
       const tls = tlsFiles(o);
       const token = readToken(o.tokenFile);
+      // Before it listens or says `meta-training`: a refused start must not have claimed either, nor linger.
+      await assertRunCheckpointsFit(config, o.resume ? 'resume-if-any' : 'new');
       const pretrained = await loadModelInitBeforeStart(config);
       const log = createLogger('coordinator');
       for (const warning of runtimeWarnings(config.runtime, 'coordinator')) process.stderr.write(`warning: ${warning}\n`);
@@ -59,26 +62,34 @@ export function register(program: Command): void {
       const port = await coordinator.start(o.listen).catch((err: Error) => {
         throw new Error(`${o.listen === undefined ? 'runtime.listen' : '--listen'}: ${err.message}`);
       });
+      const endpoints =
+        registry &&
+        (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status() }).catch((err: Error) => {
+          throw new Error(`runtime.metricsPort: ${err.message}`);
+        }));
       log.info({ port }, 'listening');
-      const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status() }));
       if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz, /status');
       process.stdout.write(`${JSON.stringify({ event: 'listening', port, ...(endpoints ? { metricsPort: endpoints.port } : {}) })}\n`);
       let stopping = false;
       let endLinger = () => {};
-      const stop = () => {
-        endLinger();
-        if (stopping) return;
-        stopping = true;
-        log.info('stopping: abandoning the current step and checkpointing');
-        void coordinator.stop();
-      };
-      const signals = onStopSignals(stop);
+      // A stop says it checkpoints only when a step completed in this process and the run has not ended since.
+      let stepCompleted = false;
+      coordinator.events.on('step', () => (stepCompleted = true));
+      const signals = onCheckpointingStop(
+        () => stepCompleted,
+        () => {
+          stopping = true;
+          endLinger();
+          void coordinator.stop();
+        },
+      );
       let stoppedBySignal = false;
       try {
         const summary = await coordinator.run();
         stoppedBySignal = summary.reason === 'stopped';
         process.stdout.write(`${JSON.stringify({ event: 'finished', reason: summary.reason, steps: summary.steps, checkpoint: summary.checkpoint })}\n`);
       } finally {
+        stepCompleted = false;
         // In a cluster (pod), a finished coordinator keeps serving its status until it is deleted: exiting would
         // make its Deployment restart it and redo the evaluation.
         const lingerMs = pods ? Infinity : 1000 * (o.lingerSeconds ?? (endpoints ? 30 : 0));

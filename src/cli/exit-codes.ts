@@ -21,6 +21,22 @@ export function signalExitCode(signal: StopSignal): number {
   return 128 + constants.signals[signal];
 }
 
+/** Exits with the signal's code (128 + its number) at once. */
+function exitAtOnce(signal: NodeJS.Signals): void {
+  process.exit(signalExitCode(signal as StopSignal));
+}
+
+/**
+ * From the start of the process until a command installs its own handling ({@link onStopSignals}), a stop signal
+ * exits at once with its code (130 / 143) instead of killing the process by the signal: `bin/metatrain.js` calls
+ * this before loading the commands, which takes about a second. A signal that arrives while they load is handled
+ * once they have loaded (by the command's own handling if it is installed by then).
+ */
+export function exitOnStopSignalsUntilHandled(): void {
+  process.on('SIGINT', exitAtOnce);
+  process.on('SIGTERM', exitAtOnce);
+}
+
 /** What {@link onStopSignals} returns: the first stop signal received, if any. */
 export interface StopSignals {
   readonly received: StopSignal | undefined;
@@ -34,7 +50,8 @@ export interface StopSignalOptions {
 
 /**
  * Calls `stop(signal)` on every SIGINT or SIGTERM (`stop` must be idempotent), or, with `forceOnSecond`, exits at
- * once on the second. `received` is the first signal: read it after the graceful shutdown to pick the exit code.
+ * once on the second; replaces {@link exitOnStopSignalsUntilHandled}. `received` is the first signal: read it after
+ * the graceful shutdown to pick the exit code.
  */
 export function onStopSignals(stop: (signal: StopSignal) => void, options: StopSignalOptions = {}): StopSignals {
   const state: { received: StopSignal | undefined } = { received: undefined };
@@ -48,6 +65,9 @@ export function onStopSignals(stop: (signal: StopSignal) => void, options: StopS
   };
   process.on('SIGINT', () => handle('SIGINT'));
   process.on('SIGTERM', () => handle('SIGTERM'));
+  // Removed after adding: a signal without listeners closes Node's watcher of it, dropping one already received.
+  process.off('SIGINT', exitAtOnce);
+  process.off('SIGTERM', exitAtOnce);
   return state;
 }
 

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { lockDirectory } from '../core/directory-lock';
-import { configHash, loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
+import { loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
@@ -17,9 +17,8 @@ import { showProgress } from './run-progress';
 import { formatSummary } from './run-summary-table';
 import { formatCompression } from './compression-summary';
 import { committedReport } from '../compress/compression-report';
-import { CheckpointStore } from '../checkpoint';
 import { SUMMARY_FILE } from '../summary';
-import { CheckpointError } from '../core/errors';
+import { assertRunCheckpointsFit, checkpointStoreOf } from './run-checkpoints-fit';
 import { backendOption } from './backend-option';
 import { countOf } from './count-words';
 import { EXIT_FAILURE, EXIT_OK, onCheckpointingStop, signalExitCode, type StopSignal } from './exit-codes';
@@ -72,7 +71,7 @@ export function register(program: Command): void {
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
       // new run must not start over an earlier one's checkpoints.
       lockDirectory(runDir(config), 'run directory');
-      await assertRunDirectoryFits(config, o.resume);
+      await assertRunCheckpointsFit(config, o.resume ? 'resume' : 'new');
       const pretrained = await loadModelInitBeforeStart(config);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);
@@ -122,24 +121,4 @@ export function register(program: Command): void {
 async function continueHint(config: RunConfig, again: string): Promise<string> {
   const checkpoints = await checkpointStoreOf(config).list();
   return checkpoints.length > 0 ? `continue with: ${again} --resume` : `no checkpoint was written: start again with: ${again} (without --resume)`;
-}
-
-/** The meta-training checkpoints of the run directory. */
-function checkpointStoreOf(config: RunConfig): CheckpointStore {
-  return new CheckpointStore(join(runDir(config), 'checkpoints'), { keep: config.training.keepCheckpoints });
-}
-
-/**
- * Checked before any process starts, so that a refused run changes nothing in the run directory.
- * @throws CheckpointError when resuming and the run directory holds no checkpoint to resume, or its newest valid
- *   checkpoint was written by another config (naming the changed fields), or none is valid; when starting a new run
- *   and the directory already holds checkpoints (naming them).
- */
-async function assertRunDirectoryFits(config: RunConfig, resume: boolean): Promise<void> {
-  const dir = runDir(config);
-  const store = checkpointStoreOf(config);
-  if (!resume) return store.assertNoCheckpoints();
-  // The coordinator loads it again to resume (and logs the warnings about skipped corrupt checkpoints).
-  const found = await store.loadLatest(configHash(config), config);
-  if (!found) throw new CheckpointError(`--resume: no checkpoint to resume in ${join(dir, 'checkpoints')}; drop --resume to start a new run in ${dir}`);
 }

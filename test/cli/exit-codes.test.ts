@@ -18,6 +18,7 @@ test('coordinator stopped by SIGTERM exits 143 and a worker stopped by SIGINT ex
     const stopped = await waitExit(coordinator);
     assert.equal(stopped.code, 143, stopped.stderr);
     assert.match(stopped.stdout, /"event":"finished","reason":"stopped"/);
+    assert.match(stopped.stderr, /stopping: checkpointing the last completed step/);
     worker.kill('SIGINT');
     const left = await waitExit(worker);
     assert.equal(left.code, 130, left.stderr);
@@ -52,5 +53,17 @@ test('metatrain watch stopped by SIGINT exits 130', async () => {
     assert.match(result.stderr, /stopped watching run some-run \(SIGINT\)/);
   } finally {
     watch.kill('SIGKILL');
+  }
+});
+
+test('Ctrl-C or SIGTERM while metatrain run is still loading its modules exits 130 / 143, not by the signal', async () => {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    const dir = tempDir();
+    const run = startCli(['run', writeConfig(dir, endless(dir)), '--workers', '1']);
+    // Loading the modules takes about a second; node itself starts in well under 300 ms.
+    await new Promise((r) => setTimeout(r, 300));
+    run.kill(signal);
+    const result = await waitExit(run, 30_000);
+    assert.deepEqual({ code: result.code, signal: result.signal }, { code, signal: null }, `${signal}: ${result.stderr}`);
   }
 });

@@ -1,0 +1,40 @@
+/**
+ * The run directory's meta-training checkpoints checked against how a command starts (a new run, or `--resume`)
+ * before `run` or `coordinator` starts anything: a refused start must not have started workers, listened, or said
+ * `listening` / `meta-training` first.
+ */
+import { join } from 'node:path';
+import { configHash, runDir, type RunConfig } from '../core/config';
+import { CheckpointStore } from '../checkpoint';
+import { CheckpointError } from '../core/errors';
+
+/**
+ * How a command starts on the run directory's checkpoints:
+ * - `new`: a new run; the directory must hold no checkpoint (nothing is overwritten);
+ * - `resume`: `run --resume`; the directory must hold a valid checkpoint of this config;
+ * - `resume-if-any`: `coordinator --resume` (a first start and a restarted pod run the same command); a checkpoint,
+ *   when there is one, must be of this config, and with none a new run starts.
+ */
+export type StartMode = 'new' | 'resume' | 'resume-if-any';
+
+/** The meta-training checkpoints of the run directory of `config`. */
+export function checkpointStoreOf(config: RunConfig): CheckpointStore {
+  return new CheckpointStore(join(runDir(config), 'checkpoints'), { keep: config.training.keepCheckpoints });
+}
+
+/**
+ * Checks the run directory's checkpoints against `mode` (see {@link StartMode}).
+ * @throws CheckpointError when starting a new run and the directory already holds checkpoints (naming them); when
+ *   resuming and its newest valid checkpoint was written by another config (naming the changed fields), or none is
+ *   valid; with `resume`, when it holds no checkpoint.
+ */
+export async function assertRunCheckpointsFit(config: RunConfig, mode: StartMode): Promise<void> {
+  const store = checkpointStoreOf(config);
+  if (mode === 'new') return store.assertNoCheckpoints();
+  // The coordinator loads it again to resume (and logs the warnings about skipped corrupt checkpoints).
+  const found = await store.loadLatest(configHash(config), config);
+  if (!found && mode === 'resume') {
+    const dir = runDir(config);
+    throw new CheckpointError(`--resume: no checkpoint to resume in ${join(dir, 'checkpoints')}; drop --resume to start a new run in ${dir}`);
+  }
+}
