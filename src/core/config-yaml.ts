@@ -34,7 +34,7 @@ export interface ParsedConfigYaml {
 /**
  * Parses `text`, the contents of `file` (named in errors).
  * @throws YamlSyntaxError `FILE:LINE:COL: invalid YAML: reason` at the first syntax error (a duplicate key included,
- *   and a second document, as a config is one); an error at the end of the input is placed just after the last
+ *   a second document, as a config is one, and an alias `*name` with no anchor `&name` before it); an error at the end of the input is placed just after the last
  *   character of the last line with text. ConfigError naming the field and `FILE:LINE:COL` for a value with a tag
  *   other than JSON's kinds (`!!binary` …).
  */
@@ -62,6 +62,11 @@ export function parseConfigYaml(file: string, text: string): ParsedConfigYaml {
     );
   };
   visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc)) return;
+      const { line, col } = lineCounter.linePos(node.range?.[0] ?? 0);
+      throw new YamlSyntaxError(file, line, col, `the alias *${echoValue(node.source)} names no anchor: set &${echoValue(node.source)} on a value before this alias (an anchor must come before its aliases), or fix the alias's spelling`);
+    },
     Collection(_key, node, ancestors) {
       refuseTag(node, ancestors);
     },

@@ -16,7 +16,7 @@ function file(text: string): string {
   return path;
 }
 
-test('a YAML syntax error is reported as FILE:LINE:COL: invalid YAML: reason', () => {
+test('a YAML syntax error (an alias to no anchor included) is reported as FILE:LINE:COL: invalid YAML: reason', () => {
   const cases: Array<[string, number, number, RegExp]> = [
     [`${head}training:\n  maxSteps: [1, 2\n  patience: 3\n`, 8, 3, /Flow sequence/],
     [`${head}training:\n  maxSteps: 5\n  maxSteps: 6\n`, 8, 3, /Map keys must be unique/],
@@ -26,6 +26,9 @@ test('a YAML syntax error is reported as FILE:LINE:COL: invalid YAML: reason', (
     [`${head}training: { maxSteps: 5\n`, 6, 24, /end with a \}/],
     [`${head}training: { maxSteps: 5\r\n\n\n`, 6, 24, /end with a \}/],
     [`${head}training: { maxSteps: 5`, 6, 24, /end with a \}/],
+    // An alias to no anchor, or to one set only after it (before: "is not valid YAML: Unresolved alias …", no position).
+    [`${head}seed: *nope\n`, 6, 7, /the alias \*nope names no anchor: set &nope /],
+    [`${head}training:\n  maxSteps: *n\n  patience: &n 3\n`, 7, 13, /the alias \*n names no anchor/],
   ];
   for (const [text, line, column, reason] of cases) {
     const path = file(text);
