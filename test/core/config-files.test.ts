@@ -57,11 +57,37 @@ test('an integer field written as 1e3, 0x10, 0o7, +5 or 5.0 is refused, naming t
   assert.equal(ok.training.maxSteps, 1000);
 });
 
+test('a bad integer field gets one message naming the field, its range and the value as written, with its position', () => {
+  // Before: "Invalid input: expected int, received number (got 1.5)"; 12345678901234567890 echoed as
+  // 12345678901234567000; model.maxLength 0 refused twice (greater than 0, and at least 2 for a transformer).
+  const cases: Array<[string, string, string]> = [
+    [`${head}training:\n  maxSteps: 1.5\n`, 'training.maxSteps', 'must be an integer in [1, 10,000,000] (got 1.5 at FILE:7:13)'],
+    [`${head}training:\n  maxSteps: 12345678901234567890\n`, 'training.maxSteps', 'must be an integer in [1, 10,000,000] (got 12345678901234567890 at FILE:7:13)'],
+    [`${head}seed: 12345678901234567890\n`, 'seed', 'must be an integer in [0, 9,007,199,254,740,991] (got 12345678901234567890 at FILE:6:7)'],
+    [`${head}training:\n  maxSteps: -3\n`, 'training.maxSteps', 'must be an integer in [1, 10,000,000] (got -3 at FILE:7:13)'],
+    [`${head}training:\n  maxSteps: '5'\n`, 'training.maxSteps', 'must be an integer in [1, 10,000,000] (got "5")'],
+    [`${head}runtime:\n  keepaliveMs: 1.5\n`, 'runtime.keepaliveMs', 'must be an integer in [1,000, 2,147,483,647] (got 1.5 at FILE:7:16)'],
+    [
+      'name: demo\ntask:\n  family: sotu\nmodel:\n  kind: transformer\n  maxLength: 0\n',
+      'model.maxLength',
+      'model.maxLength must be at least 2 for model.kind transformer (its CLS token and at least one token of text; with fewer the model reads no text and guesses at chance), got 0',
+    ],
+  ];
+  for (const [text, field, detail] of cases) {
+    const path = file(text);
+    assert.throws(
+      () => loadRunConfig(path),
+      (e: unknown) => e instanceof ConfigError && e.path === field && e.message === `invalid config at ${field}: ${detail.replace('FILE', path)}`,
+      text,
+    );
+  }
+});
+
 test('algorithm.innerSteps over MAX_ADAPT_STEPS in a config file is refused naming the field, the bound and the value', () => {
   const path = file(`${head}algorithm:\n  innerSteps: 1000000\n`);
   assert.throws(
     () => loadRunConfig(path),
-    (e: unknown) => e instanceof ConfigError && e.path === 'algorithm.innerSteps' && /^invalid config at algorithm\.innerSteps: must be at most 10,000 \(got 1000000\)/.test(e.message),
+    (e: unknown) => e instanceof ConfigError && e.path === 'algorithm.innerSteps' && /^invalid config at algorithm\.innerSteps: must be an integer in \[1, 10,000\] \(got 1000000 at \S+:7:15\)$/.test(e.message),
   );
   assert.equal(loadRunConfig(file(`${head}algorithm:\n  innerSteps: 10000\n`)).algorithm.innerSteps, 10_000);
 });
