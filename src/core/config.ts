@@ -157,7 +157,7 @@ export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
 /**
  * Reads and validates a YAML run config file. Sets `runtime.baseDir` to the file's directory (a `runtime.baseDir`
  * written in the file is resolved against it), so that a relative `task.path` names a file beside the config,
- * wherever the command runs.
+ * wherever the command runs. Top-level fields named `x-…` are left out (they hold YAML anchors, as in docker-compose).
  * @throws ConfigError when the path is empty, the file cannot be read, is not a regular file or a pipe (a directory, a
  *   device), holds no fields (empty, `{}`, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
  *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
@@ -180,7 +180,17 @@ export function loadRunConfig(file: string): RunConfig {
   }
   const root = rootProblem(parsed.raw);
   if (root) throw new ConfigError('', `${file} ${root}: a run config is a mapping with at least name, task (family) and model (kind)`);
-  return parseRunConfig(withBaseDir(parsed.raw, dirname(resolve(file))), { file, numbers: parsed.numbers });
+  return parseRunConfig(withBaseDir(withoutExtensionFields(parsed.raw), dirname(resolve(file))), { file, numbers: parsed.numbers });
+}
+
+/**
+ * `raw` without its top-level extension fields, those whose name starts with `x-`: they hold YAML anchors for the
+ * fields to copy (`x-small: &small { cpu: '1' }`, then `requests: *small` or `<<: *small`), as in docker-compose
+ * files, and are not part of the config. A malformed `raw` is returned as is, for validation to name.
+ */
+function withoutExtensionFields(raw: unknown): unknown {
+  if (!isPlainObject(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('x-')));
 }
 
 /** What is wrong with a config file's top-level value when it is not a mapping of fields (an empty file, `{}`, a list, a scalar). */

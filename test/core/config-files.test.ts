@@ -197,6 +197,22 @@ test('YAML merge keys (<<: *anchor, <<: [*a, *b]) copy an anchored mapping, the 
   assert.throws(() => loadRunConfig(unknown), (e: unknown) => e instanceof ConfigError && e.path === 'kubernetes.workerResources.limits.gpus');
 });
 
+test('top-level x-… fields hold anchors, as in docker-compose, and are left out of the config; other unknown fields are refused', () => {
+  // Before: "invalid config at x-common: unknown field (check its spelling and level)".
+  const path = file(
+    `x-common: &common\n  family: sinusoid\n  shots: 3\nx-resources: &small { cpu: '1', memory: 3Gi }\nname: demo\ntask:\n  <<: *common\n  queryShots: 4\nmodel:\n  kind: sinusoid-mlp\n` +
+      `kubernetes:\n  workerResources:\n    requests: *small\n`,
+  );
+  const c = loadRunConfig(path);
+  assert.equal(c.task.shots, 3);
+  assert.equal(c.task.queryShots, 4);
+  assert.deepEqual(c.kubernetes.workerResources.requests, { cpu: '1', memory: '3Gi' });
+  assert.ok(!Object.keys(c).some((k) => k.startsWith('x-')));
+  // Only at the top level, and only x-: a nested x- field and another prefix are still unknown fields.
+  assert.throws(() => loadRunConfig(file(`${head}training:\n  x-note: 1\n`)), (e: unknown) => e instanceof ConfigError && e.path === 'training.x-note');
+  assert.throws(() => loadRunConfig(file(`${head}y-common: 1\n`)), (e: unknown) => e instanceof ConfigError && e.path === 'y-common');
+});
+
 test('a config file holding binary bytes (a NUL, bytes that are not UTF-8, an executable) is refused naming the file and the byte offset, without echoing the bytes', () => {
   // Before: the bytes came back in the error, e.g. 'invalid config at name: must be a DNS label … (got "demo\u0000x")'.
   const write = (bytes: Buffer) => {
