@@ -253,7 +253,7 @@ export class CoordinatorServer {
     if (rejection) {
       this.o.log.warn({ workerId, task: item.key, reason: rejection.reason, detail: rejection.message }, 'rejected result; task will be retried');
       this.o.onResultRejected?.(item, rejection);
-      this.o.dispatcher.fail(workerId, id, `rejected result: ${rejection.message}`);
+      this.o.dispatcher.fail(workerId, id, `rejected result: ${rejection.message}`, rejection.reason === 'non_finite');
     } else {
       this.o.dispatcher.complete(workerId, id, { gradient, metrics, workerId });
     }

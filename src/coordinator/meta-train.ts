@@ -9,8 +9,8 @@
  * the arrival order, worker deaths, or a coordinator restart from a checkpoint.
  */
 import { deriveSeed } from '../core/rng';
-import { specOf, type ParamSet } from '../core/param-set';
-import { CheckpointError, RunFailedError } from '../core/errors';
+import { assertFinite, specOf, type ParamSet } from '../core/param-set';
+import { CheckpointError, NonFiniteError, NonFiniteResultsError, RunFailedError } from '../core/errors';
 import { z } from 'zod';
 import { initMetaParams } from '../meta/meta-params';
 import { loadPretrainedBody, withPretrainedBody, type PretrainedBody } from '../pretrain/pretrained-body';
@@ -197,10 +197,15 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
       results = await batch;
     } catch (err) {
       if (ctx.stopping()) break;
-      throw err;
+      throw divergence(err);
     }
     const gradient = sum.mean();
-    params = adam.step(params, gradient);
+    try {
+      params = adam.step(params, gradient);
+      assertFinite(params, `parameters after the update of step ${next}`);
+    } catch (err) {
+      throw divergence(err);
+    }
     step = next;
     versions.publish(metaVersion(step), params);
     const durationSeconds = (performance.now() - started) / 1000;
@@ -208,7 +213,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
     const tasksOf = (i: number) => items[i]!.group?.length ?? 1;
     const metaLoss = results.reduce((a, r, i) => a + r.metrics.queryLoss * tasksOf(i), 0) / algorithm.metaBatchSize;
     const metaMetric = results.reduce((a, r, i) => a + r.metrics.queryMetric * tasksOf(i), 0) / algorithm.metaBatchSize;
-    if (!Number.isFinite(metaLoss)) throw new RunFailedError(`meta-loss is ${metaLoss} at step ${step}: training diverged (lower algorithm.outerLr or algorithm.innerLr)`);
+    if (!Number.isFinite(metaLoss)) throw new RunFailedError(`meta-loss is ${metaLoss} at step ${step}: ${DIVERGED}`);
     const tasksPerSecond = algorithm.metaBatchSize / durationSeconds;
     history.steps.push(step);
     history.metaLoss.push(metaLoss);
@@ -225,7 +230,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
         val = await validate(ctx, metaVersion(step), step);
       } catch (err) {
         if (ctx.stopping()) break;
-        throw err;
+        throw divergence(err);
       }
       const u = tracker.update(step, val.loss);
       converged = u.converged;
@@ -245,4 +250,17 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
   if (step !== lastCheckpointed) await checkpoint(false, history.metaLoss.length > 0 ? { metaLoss: history.metaLoss.at(-1)! } : {});
   const reason = converged ? 'converged' : step >= training.maxSteps ? 'max-steps' : 'stopped';
   return { best, bestStep: tracker.state().bestStep || step, bestCheckpoint, step, reason, history, pretrained };
+}
+
+/** What a run that met non-finite values says: the advice that follows its cause. */
+const DIVERGED = 'training diverged (lower algorithm.outerLr or algorithm.innerLr)';
+
+/**
+ * A non-finite value met by meta-training as the run's failure, saying what to lower: a NaN or ±Inf meta-gradient or
+ * parameter after an update (NonFiniteError), or a task whose every attempt gave a non-finite result
+ * (NonFiniteResultsError: deterministic workers agree, so the parameters are at fault). Any other error as it is.
+ */
+function divergence(err: unknown): unknown {
+  if (!(err instanceof NonFiniteError || err instanceof NonFiniteResultsError)) return err;
+  return new RunFailedError(`${err.message}: ${DIVERGED}`, { cause: err });
 }

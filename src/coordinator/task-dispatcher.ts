@@ -8,7 +8,8 @@
  * - a retry goes to another worker than the ones that failed the item, while another worker is joined;
  * - a late or duplicate result (an attempt that is no longer current, or an item already done) is ignored;
  * - an item that fails `maxAttempts` times (bad result, worker error, lost worker, deadline) fails the batch with
- *   a RunFailedError naming the task, the worker and the last reason;
+ *   a RunFailedError naming the task, the worker and the last reason (a NonFiniteResultsError when every attempt
+ *   ended in a non-finite result);
  * - the batch size and contents never depend on the number of workers;
  * - with `speculateAfter` f, once a fraction f of a batch is done and no item is queued, each outstanding item
  *   (oldest lease first) gets one backup attempt on another worker with a free slot (Dean & Ghemawat 2004, "backup
@@ -17,7 +18,7 @@
  *   the results, and the run's parameters, are the same with or without backups.
  */
 import { EventEmitter } from 'node:events';
-import { RunFailedError } from '../core/errors';
+import { NonFiniteResultsError, RunFailedError } from '../core/errors';
 import type { WorkItem, WorkResult } from './work-item';
 
 /** A joined worker as the dispatcher sees it. */
@@ -47,6 +48,8 @@ interface Pending {
   lastError?: string;
   /** Workers on which an attempt failed: a retry goes elsewhere while another worker exists. */
   failedOn: Set<string>;
+  /** Whether every failed attempt so far ended in a non-finite result (true before any failure). */
+  nonFiniteOnly: boolean;
   resolve: (r: WorkResult) => void;
   reject: (e: Error) => void;
   done: boolean;
@@ -150,7 +153,7 @@ export class TaskDispatcher extends EventEmitter {
     const promises = items.map(
       (item, position) =>
         new Promise<WorkResult>((resolve, reject) => {
-          const p: Pending = { item, attempt: 0, failedOn: new Set(), resolve, reject, done: false, backups: 0, leases: new Set(), onResult: onResult && ((r) => onResult(position, r)) };
+          const p: Pending = { item, attempt: 0, failedOn: new Set(), nonFiniteOnly: true, resolve, reject, done: false, backups: 0, leases: new Set(), onResult: onResult && ((r) => onResult(position, r)) };
           pendings.push(p);
           this.queue.push(p);
         }),
@@ -186,12 +189,16 @@ export class TaskDispatcher extends EventEmitter {
     return true;
   }
 
-  /** A failed attempt (worker error or invalid result): re-queued until maxAttempts. Returns false if not current. */
-  fail(workerId: string, assignmentId: string, reason: string): boolean {
+  /**
+   * A failed attempt (worker error or invalid result): re-queued until maxAttempts. `nonFinite`: the result was
+   * refused for a NaN or ±Inf value. Returns false if not current.
+   */
+  fail(workerId: string, assignmentId: string, reason: string, nonFinite = false): boolean {
     const lease = this.leases.get(assignmentId);
     if (!lease || lease.workerId !== workerId || lease.pending.done) return false;
     this.endLease(lease);
     lease.pending.failedOn.add(workerId);
+    lease.pending.nonFiniteOnly &&= nonFinite;
     if (this.leasesOf(lease.pending).length === 0) this.retry(lease.pending, `worker ${workerId}: ${reason}`);
     this.pump();
     return true;
@@ -228,6 +235,7 @@ export class TaskDispatcher extends EventEmitter {
 
   private loseLease(lease: Lease, reason: string): void {
     this.endLease(lease);
+    lease.pending.nonFiniteOnly = false;
     if (!lease.pending.done && this.leasesOf(lease.pending).length === 0) this.retry(lease.pending, reason);
   }
 
@@ -242,7 +250,7 @@ export class TaskDispatcher extends EventEmitter {
       p.done = true;
       const message = `task ${p.item.key} failed ${p.attempt} times (max attempts ${this.options.maxAttempts}); last: ${reason}`;
       this.emit('failed', p.item, message);
-      p.reject(new RunFailedError(message));
+      p.reject(p.nonFiniteOnly ? new NonFiniteResultsError(message) : new RunFailedError(message));
       return;
     }
     this.emit('redispatched', p.item, reason);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { core } from 'zod';
 import { echoJson } from './echo-value';
+import { integerRange } from './integer-field';
 import { pathLengthProblem } from './path-limits';
 
 /**
@@ -64,17 +65,33 @@ export const nonNegativeInt = z.number().int().nonnegative();
 /** A number > 0. */
 export const positive = z.number().positive();
 
+/** `n` in en-US digits (`10,000,000`), as the bounds in the config's messages are written. */
+const digits = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 20 });
+
+/**
+ * For a zod error map: the message of an integer field of `schema` whose value is not a number, not whole, or out of
+ * the field's range, when the field gives no message of its own: `must be an integer in [1, 10,000,000]`, the range
+ * {@link integerRange} reads from the schema. One message for any of these, so that a value that breaks several
+ * checks of the field (1e23 is over both 2^53-1 and 10,000,000) reads the same whichever it is. Undefined for an
+ * issue of another kind or at another field.
+ */
+export function integerFieldMessage(schema: z.ZodType, issue: core.$ZodRawIssue): string | undefined {
+  const numeric = issue.code === 'invalid_type' ? issue.expected === 'int' || issue.expected === 'number' : (issue.code === 'too_big' || issue.code === 'too_small') && (issue.origin === 'number' || issue.origin === 'int');
+  const range = numeric ? integerRange(schema, issue.path ?? []) : undefined;
+  return range && `must be an integer in [${digits(range[0])}, ${digits(range[1])}]`;
+}
+
 /**
  * A zod error map (pass it to `safeParse(raw, { error })`) that words a number's bound as the config's messages do:
  * `must be at most 10,000,000`, `must be at least 1`, `must be less than 1`, `must be greater than 0` (bounds in
  * en-US digits). A field whose schema gives its own message keeps it; any other issue keeps zod's wording
- * (undefined). Zod's own bound of an integer, 2^53-1 (safe integers), is worded the same way.
+ * (undefined).
  */
 export function numberBoundMessage(issue: core.$ZodRawIssue): string | undefined {
   if (issue.code !== 'too_big' && issue.code !== 'too_small') return undefined;
   if (issue.origin !== 'number' && issue.origin !== 'int') return undefined;
   const big = issue.code === 'too_big';
-  const bound = Number(big ? issue.maximum : issue.minimum).toLocaleString('en-US', { maximumFractionDigits: 20 });
+  const bound = digits(Number(big ? issue.maximum : issue.minimum));
   const words = big ? (issue.inclusive ? 'at most' : 'less than') : issue.inclusive ? 'at least' : 'greater than';
   return `must be ${words} ${bound}`;
 }

@@ -24,8 +24,8 @@ import { isTextModelKind, modelSchema } from '../model/model-config';
 import { pretrainingSchema } from '../pretrain/pretraining-config';
 import { taskFamilies } from '../tasks/family';
 import { taskSchema } from '../tasks/task-config';
-import { nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fields';
-import { parseConfigYaml } from './config-yaml';
+import { integerFieldMessage, nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fields';
+import { parseConfigYaml, type WrittenNumber } from './config-yaml';
 import { echoJson, echoValue } from './echo-value';
 import { isIntegerField } from './integer-field';
 import { ConfigError, type FileReadError } from './errors';
@@ -121,12 +121,21 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 /** A run config as written by a user (defaults optional). */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 
+/** The numbers of a config file as written ({@link loadRunConfig}), for errors to echo them as written. */
+export interface ConfigSource {
+  readonly file: string;
+  readonly numbers: readonly WrittenNumber[];
+}
+
 /**
- * Validates a raw config object.
+ * Validates a raw config object. An integer field's bad value (not a number, not whole, out of range) gets one
+ * message, `must be an integer in [a, b]`, unless the field words its own.
+ * @param source where `raw` was read from: a bad number is then echoed as written in the file, with its
+ *   `FILE:LINE:COL` (`got 12345678901234567890 at run.yaml:7:13`, not the rounded 12345678901234567000).
  * @throws ConfigError naming the first failing field path (`path`) and the bad value, then every other failing field.
  */
-export function parseRunConfig(raw: unknown): RunConfig {
-  const result = runConfigSchema.safeParse(raw, { error: numberBoundMessage });
+export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
+  const result = runConfigSchema.safeParse(raw, { error: (issue) => integerFieldMessage(runConfigSchema, issue) ?? numberBoundMessage(issue) });
   if (!result.success) {
     const [first, ...rest] = tightestBounds(result.error.issues).flatMap((issue) => {
       const at = issue.path.map(String);
@@ -135,8 +144,8 @@ export function parseRunConfig(raw: unknown): RunConfig {
       // A bad record key (e.g. a node selector's label key): the key's own issues, not the value under it.
       if (issue.code === 'invalid_key') return [{ path: at.join('.'), detail: `invalid key: ${issue.issues.map((i) => i.message).join('; ')}` }];
       const bad = valueAt(raw, issue.path);
-      // A cross-field message already says what it got (and the value at its path may not be the culprit).
-      const shown = bad === undefined || (issue.code === 'custom' && /\bgot\b/.test(issue.message)) ? '' : ` (got ${typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoJson(bad)})`;
+      // A message that already says what it got (a rule across fields: the value at its path may not be the culprit).
+      const shown = bad === undefined || /\bgot\b/.test(issue.message) ? '' : ` (got ${echoBad(bad, issue.path, source)})`;
       return [{ path: at.join('.'), detail: `${issue.message}${shown}` }];
     });
     const more = rest.map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');
@@ -148,7 +157,7 @@ export function parseRunConfig(raw: unknown): RunConfig {
 /**
  * Reads and validates a YAML run config file. Sets `runtime.baseDir` to the file's directory (a `runtime.baseDir`
  * written in the file is resolved against it), so that a relative `task.path` names a file beside the config,
- * wherever the command runs.
+ * wherever the command runs. Top-level fields named `x-…` are left out (they hold YAML anchors, as in docker-compose).
  * @throws ConfigError when the path is empty, the file cannot be read, is not a regular file or a pipe (a directory, a
  *   device), holds no fields (empty, `{}`, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
  *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
@@ -165,13 +174,23 @@ export function loadRunConfig(file: string): RunConfig {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError('', `${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
   }
-  const written = parsed.nonDecimalIntegers.find((n) => isIntegerField(runConfigSchema, n.path));
+  const written = parsed.numbers.find((n) => !n.decimalInteger && Number.isInteger(n.value) && isIntegerField(runConfigSchema, n.path));
   if (written) {
     throw new ConfigError(written.path.join('.'), `must be an integer written in decimal digits only, got ${echoValue(written.source)} (${file}:${written.line}:${written.column})`);
   }
   const root = rootProblem(parsed.raw);
   if (root) throw new ConfigError('', `${file} ${root}: a run config is a mapping with at least name, task (family) and model (kind)`);
-  return parseRunConfig(withBaseDir(parsed.raw, dirname(resolve(file))));
+  return parseRunConfig(withBaseDir(withoutExtensionFields(parsed.raw), dirname(resolve(file))), { file, numbers: parsed.numbers });
+}
+
+/**
+ * `raw` without its top-level extension fields, those whose name starts with `x-`: they hold YAML anchors for the
+ * fields to copy (`x-small: &small { cpu: '1' }`, then `requests: *small` or `<<: *small`), as in docker-compose
+ * files, and are not part of the config. A malformed `raw` is returned as is, for validation to name.
+ */
+function withoutExtensionFields(raw: unknown): unknown {
+  if (!isPlainObject(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('x-')));
 }
 
 /** What is wrong with a config file's top-level value when it is not a mapping of fields (an empty file, `{}`, a list, a scalar). */
@@ -285,6 +304,17 @@ export function runModelConfig(config: RunConfig): RunConfig['model'] {
 /** A path of the config, absolute or resolved against `runtime.baseDir` (the config file's directory) or the current directory. */
 export function resolvedPath(config: RunConfig, path: string): string {
   return isAbsolute(path) ? path : resolve(config.runtime.baseDir ?? '.', path);
+}
+
+/** A bad value for an error: a number as written in the file with its `FILE:LINE:COL` where `source` has it, else as JSON. */
+function echoBad(bad: unknown, path: ReadonlyArray<PropertyKey>, source: ConfigSource | undefined): string {
+  const written = typeof bad === 'number' ? source?.numbers.find((n) => samePath(n.path, path)) : undefined;
+  if (written) return `${echoValue(written.source)} at ${source!.file}:${written.line}:${written.column}`;
+  return typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoJson(bad);
+}
+
+function samePath(a: ReadonlyArray<PropertyKey>, b: ReadonlyArray<PropertyKey>): boolean {
+  return a.length === b.length && a.every((key, i) => String(key) === String(b[i]));
 }
 
 function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {

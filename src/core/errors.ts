@@ -113,6 +113,13 @@ export class UnsupportedGradientError extends MetatrainError {}
 /** Thrown when a run fails for good: a task exhausted its attempts, or the run was aborted. */
 export class RunFailedError extends MetatrainError {}
 
+/**
+ * Thrown by the task dispatcher when a task exhausted its attempts and every attempt ended in a result refused as
+ * non-finite (NaN or ±Inf in its gradient, loss or evaluation curve): workers compute deterministically, so the
+ * parameters they were given, not a worker, are at fault (meta-training reports it as divergence).
+ */
+export class NonFiniteResultsError extends RunFailedError {}
+
 /** Thrown when a peer presents no or wrong credentials. */
 export class AuthError extends MetatrainError {}
 

@@ -75,7 +75,9 @@ export const modelSchema = z
   .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['heads'] })
   .superRefine((m, ctx) => {
     const problem = maxLengthProblem(m.kind, m.maxLength);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['maxLength'], message: problem });
+    // A lower bound of the field (as too_small), so that a value under both it and the field's own bound of 1 gets
+    // this one message only (tightestBounds in src/core/config-fields.ts keeps the tightest).
+    if (problem) ctx.addIssue({ code: 'too_small', origin: 'number', minimum: MIN_MAX_LENGTH[m.kind as keyof typeof MIN_MAX_LENGTH], inclusive: true, input: m.maxLength, path: ['maxLength'], message: problem });
   });
 
 /**

@@ -7,6 +7,7 @@
 import { getUnsafeNumberReason, isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { readBoundedFile, readBoundedStdin, STDIN_NAME } from '../core/bounded-file';
 import { echoJson } from '../core/echo-value';
+import { duplicateJsonKey } from '../core/json-duplicate-key';
 import { DatasetError, type FileReadError, type FileReadReason } from '../core/errors';
 import { decodeUtf8, describeUtf8Problem } from '../core/utf8-text';
 import type { LabelledCorpus } from './text-corpus';
@@ -71,8 +72,8 @@ const STDIN_ADVICE = ': pipe or redirect the JSONL data into it (--data - < user
  * @param maxBytes the largest file read, in bytes; a larger one is refused before it is read (standard input: when
  *   more than it has been read).
  * @returns the examples in file order.
- * @throws DatasetError with the file and the 1-based line number when a line is not JSON, not an object, has
- *   no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
+ * @throws DatasetError with the file and the 1-based line number when a line is not JSON, not an object, holds a
+ *   key twice in one object (naming the key; JSON.parse would keep the last value), has no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
  *   string or a number; a number `label` that parsing changes (more digits than a double holds, out of range,
  *   or -0), naming it as written and asking to quote it; when a number label and a string label have the same
  *   name (`1` and `"1"`: they would be one class), at the later line, naming both lines and both values;
@@ -201,6 +202,9 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new DatasetError(path, `expected an object {"text": ..., "label": ...}, got ${kindOf(value)}`, line);
   }
+  // JSON.parse keeps the last of two members of one name: `"label": "x", "label": "y"` would silently be "y".
+  const twice = duplicateJsonKey(raw);
+  if (twice !== undefined) throw new DatasetError(path, `key ${echoJson(twice)} appears twice in one object (JSON would keep only the last value): give it once`, line);
   const record = value as Record<string, unknown>;
   const { text, label } = record;
   if (!('text' in record)) throw new DatasetError(path, 'missing field "text"', line);
@@ -232,17 +236,11 @@ const LOSSY_NUMBER: Record<ReturnType<typeof getUnsafeNumberReason> & string, st
  * `1.0` (named `1`) pass.
  * @throws DatasetError naming the label as written and asking for a string when parsing lost part of it: more
  *   digits than a double holds (12345678901234567890, 0.1000000000000000055511151231257827), out of range (1e400,
- *   1e-400), or the sign of zero (-0, which would be the class of 0); or when the line has two `label` members with
- *   different values.
+ *   1e-400), or the sign of zero (-0, which would be the class of 0).
  */
 function numberLabelName(raw: string, value: number, path: string, line: number): string {
-  let written: string;
-  try {
-    const labelOf = (parseLossless(raw) as Record<string, unknown>).label;
-    written = isLosslessNumber(labelOf) ? labelOf.value : String(value);
-  } catch (err) {
-    throw new DatasetError(path, `not valid as a labelled example (${(err as Error).message}): give one "label"`, line, { cause: err });
-  }
+  const labelOf = (parseLossless(raw) as Record<string, unknown>).label;
+  const written = isLosslessNumber(labelOf) ? labelOf.value : String(value);
   const reason = getUnsafeNumberReason(written);
   const problem = reason ? `${LOSSY_NUMBER[reason]} (it reads as ${String(value)})` : Object.is(value, -0) ? 'reads as 0 (a JSON number loses the sign of zero)' : undefined;
   if (problem === undefined) return String(value);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RunFailedError } from '../../src/core/errors';
+import { NonFiniteResultsError, RunFailedError } from '../../src/core/errors';
 import { TaskDispatcher, type WorkerSlot } from '../../src/coordinator/task-dispatcher';
 import type { WorkItem, WorkResult } from '../../src/coordinator/work-item';
 
@@ -86,6 +86,21 @@ test('after max attempts the batch fails with the task, the worker and the reaso
   await assert.rejects(batch, (e: unknown) => e instanceof RunFailedError && /task train\/1\/0 failed 2 times \(max attempts 2\); last: worker a: NaN at index 3/.test(e.message));
   assert.equal(d.inFlight, 0);
   assert.equal(d.queued, 0);
+});
+
+test('a task whose every attempt gave a non-finite result fails with NonFiniteResultsError; one other failure among them, with RunFailedError', async () => {
+  const run = async (nonFinite: [boolean, boolean]) => {
+    const d = new TaskDispatcher({ leaseTimeoutMs: 10_000, maxAttempts: 2 });
+    const a = slot('a');
+    d.addWorker(a);
+    const batch = d.runBatch([item(0)]);
+    d.fail('a', a.got[0]!, 'NaN at index 0', nonFinite[0]);
+    d.fail('a', a.got[1]!, 'NaN at index 0', nonFinite[1]);
+    return batch.catch((e: unknown) => e);
+  };
+  const both = await run([true, true]);
+  assert.ok(both instanceof NonFiniteResultsError && /task train\/1\/0 failed 2 times/.test(both.message));
+  for (const mixed of [await run([false, true]), await run([true, false])]) assert.ok(mixed instanceof RunFailedError && !(mixed instanceof NonFiniteResultsError));
 });
 
 test('speculation: past the threshold an outstanding task gets one backup elsewhere; the first result wins and the other is cancelled', async () => {

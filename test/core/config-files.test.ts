@@ -16,7 +16,7 @@ function file(text: string): string {
   return path;
 }
 
-test('a YAML syntax error is reported as FILE:LINE:COL: invalid YAML: reason', () => {
+test('a YAML syntax error (an alias to no anchor included) is reported as FILE:LINE:COL: invalid YAML: reason', () => {
   const cases: Array<[string, number, number, RegExp]> = [
     [`${head}training:\n  maxSteps: [1, 2\n  patience: 3\n`, 8, 3, /Flow sequence/],
     [`${head}training:\n  maxSteps: 5\n  maxSteps: 6\n`, 8, 3, /Map keys must be unique/],
@@ -26,6 +26,9 @@ test('a YAML syntax error is reported as FILE:LINE:COL: invalid YAML: reason', (
     [`${head}training: { maxSteps: 5\n`, 6, 24, /end with a \}/],
     [`${head}training: { maxSteps: 5\r\n\n\n`, 6, 24, /end with a \}/],
     [`${head}training: { maxSteps: 5`, 6, 24, /end with a \}/],
+    // An alias to no anchor, or to one set only after it (before: "is not valid YAML: Unresolved alias …", no position).
+    [`${head}seed: *nope\n`, 6, 7, /the alias \*nope names no anchor: set &nope /],
+    [`${head}training:\n  maxSteps: *n\n  patience: &n 3\n`, 7, 13, /the alias \*n names no anchor/],
   ];
   for (const [text, line, column, reason] of cases) {
     const path = file(text);
@@ -54,11 +57,37 @@ test('an integer field written as 1e3, 0x10, 0o7, +5 or 5.0 is refused, naming t
   assert.equal(ok.training.maxSteps, 1000);
 });
 
+test('a bad integer field gets one message naming the field, its range and the value as written, with its position', () => {
+  // Before: "Invalid input: expected int, received number (got 1.5)"; 12345678901234567890 echoed as
+  // 12345678901234567000; model.maxLength 0 refused twice (greater than 0, and at least 2 for a transformer).
+  const cases: Array<[string, string, string]> = [
+    [`${head}training:\n  maxSteps: 1.5\n`, 'training.maxSteps', 'must be an integer in [1, 10,000,000] (got 1.5 at FILE:7:13)'],
+    [`${head}training:\n  maxSteps: 12345678901234567890\n`, 'training.maxSteps', 'must be an integer in [1, 10,000,000] (got 12345678901234567890 at FILE:7:13)'],
+    [`${head}seed: 12345678901234567890\n`, 'seed', 'must be an integer in [0, 9,007,199,254,740,991] (got 12345678901234567890 at FILE:6:7)'],
+    [`${head}training:\n  maxSteps: -3\n`, 'training.maxSteps', 'must be an integer in [1, 10,000,000] (got -3 at FILE:7:13)'],
+    [`${head}training:\n  maxSteps: '5'\n`, 'training.maxSteps', 'must be an integer in [1, 10,000,000] (got "5")'],
+    [`${head}runtime:\n  keepaliveMs: 1.5\n`, 'runtime.keepaliveMs', 'must be an integer in [1,000, 2,147,483,647] (got 1.5 at FILE:7:16)'],
+    [
+      'name: demo\ntask:\n  family: sotu\nmodel:\n  kind: transformer\n  maxLength: 0\n',
+      'model.maxLength',
+      'model.maxLength must be at least 2 for model.kind transformer (its CLS token and at least one token of text; with fewer the model reads no text and guesses at chance), got 0',
+    ],
+  ];
+  for (const [text, field, detail] of cases) {
+    const path = file(text);
+    assert.throws(
+      () => loadRunConfig(path),
+      (e: unknown) => e instanceof ConfigError && e.path === field && e.message === `invalid config at ${field}: ${detail.replace('FILE', path)}`,
+      text,
+    );
+  }
+});
+
 test('algorithm.innerSteps over MAX_ADAPT_STEPS in a config file is refused naming the field, the bound and the value', () => {
   const path = file(`${head}algorithm:\n  innerSteps: 1000000\n`);
   assert.throws(
     () => loadRunConfig(path),
-    (e: unknown) => e instanceof ConfigError && e.path === 'algorithm.innerSteps' && /^invalid config at algorithm\.innerSteps: must be at most 10,000 \(got 1000000\)/.test(e.message),
+    (e: unknown) => e instanceof ConfigError && e.path === 'algorithm.innerSteps' && /^invalid config at algorithm\.innerSteps: must be an integer in \[1, 10,000\] \(got 1000000 at \S+:7:15\)$/.test(e.message),
   );
   assert.equal(loadRunConfig(file(`${head}algorithm:\n  innerSteps: 10000\n`)).algorithm.innerSteps, 10_000);
 });
@@ -166,6 +195,22 @@ test('YAML merge keys (<<: *anchor, <<: [*a, *b]) copy an anchored mapping, the 
   // A merged field the target does not have is refused where it lands.
   const unknown = file(`${head}kubernetes:\n  workerResources:\n    requests: &r { cpu: '1' }\n    limits: { <<: [*r, { gpus: 2 }] }\n`);
   assert.throws(() => loadRunConfig(unknown), (e: unknown) => e instanceof ConfigError && e.path === 'kubernetes.workerResources.limits.gpus');
+});
+
+test('top-level x-… fields hold anchors, as in docker-compose, and are left out of the config; other unknown fields are refused', () => {
+  // Before: "invalid config at x-common: unknown field (check its spelling and level)".
+  const path = file(
+    `x-common: &common\n  family: sinusoid\n  shots: 3\nx-resources: &small { cpu: '1', memory: 3Gi }\nname: demo\ntask:\n  <<: *common\n  queryShots: 4\nmodel:\n  kind: sinusoid-mlp\n` +
+      `kubernetes:\n  workerResources:\n    requests: *small\n`,
+  );
+  const c = loadRunConfig(path);
+  assert.equal(c.task.shots, 3);
+  assert.equal(c.task.queryShots, 4);
+  assert.deepEqual(c.kubernetes.workerResources.requests, { cpu: '1', memory: '3Gi' });
+  assert.ok(!Object.keys(c).some((k) => k.startsWith('x-')));
+  // Only at the top level, and only x-: a nested x- field and another prefix are still unknown fields.
+  assert.throws(() => loadRunConfig(file(`${head}training:\n  x-note: 1\n`)), (e: unknown) => e instanceof ConfigError && e.path === 'training.x-note');
+  assert.throws(() => loadRunConfig(file(`${head}y-common: 1\n`)), (e: unknown) => e instanceof ConfigError && e.path === 'y-common');
 });
 
 test('a config file holding binary bytes (a NUL, bytes that are not UTF-8, an executable) is refused naming the file and the byte offset, without echoing the bytes', () => {

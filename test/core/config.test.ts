@@ -200,11 +200,11 @@ test('timing fields below their documented minimum are refused, naming the field
 
 test('step counts and timings have documented upper bounds, named in the error with the value', () => {
   const cases: Array<[object, string, RegExp]> = [
-    [{ training: { maxSteps: 10_000_001 } }, 'training.maxSteps', /: must be at most 10,000,000 \(got 10000001\)$/],
-    [{ evaluation: { transferSteps: 10_000_001 } }, 'evaluation.transferSteps', /: must be at most 10,000,000 \(got 10000001\)$/],
-    [{ evaluation: { adaptSteps: 10_001 } }, 'evaluation.adaptSteps', /: must be at most 10,000 \(got 10001\)$/],
-    [{ algorithm: { innerSteps: 10_001 } }, 'algorithm.innerSteps', /^invalid config at algorithm\.innerSteps: must be at most 10,000 \(got 10001\)$/],
-    [{ algorithm: { innerSteps: 1e12 } }, 'algorithm.innerSteps', /: must be at most 10,000 \(got 1000000000000\)$/],
+    [{ training: { maxSteps: 10_000_001 } }, 'training.maxSteps', /: must be an integer in \[1, 10,000,000\] \(got 10000001\)$/],
+    [{ evaluation: { transferSteps: 10_000_001 } }, 'evaluation.transferSteps', /: must be an integer in \[1, 10,000,000\] \(got 10000001\)$/],
+    [{ evaluation: { adaptSteps: 10_001 } }, 'evaluation.adaptSteps', /: must be an integer in \[0, 10,000\] \(got 10001\)$/],
+    [{ algorithm: { innerSteps: 10_001 } }, 'algorithm.innerSteps', /^invalid config at algorithm\.innerSteps: must be an integer in \[1, 10,000\] \(got 10001\)$/],
+    [{ algorithm: { innerSteps: 1e12 } }, 'algorithm.innerSteps', /: must be an integer in \[1, 10,000\] \(got 1000000000000\)$/],
     [{ runtime: { leaseTimeoutMs: 2 ** 31 } }, 'runtime.leaseTimeoutMs', /must be at most 2147483647 ms \(2\^31-1 ms, about 24\.8 days: the longest a Node timer waits\) \(got 2147483648\)/],
     [{ runtime: { keepaliveMs: 2 ** 31 } }, 'runtime.keepaliveMs', /at most 2147483647 ms/],
     [{ kubernetes: { terminationGracePeriodSeconds: 2_147_484 } }, 'kubernetes.terminationGracePeriodSeconds', /at most 2147483 s/],
@@ -224,7 +224,7 @@ test('step counts and timings have documented upper bounds, named in the error w
 test('a value over several bounds of one field gets one message, the tightest bound', () => {
   assert.throws(
     () => parseRunConfig({ ...minimal, training: { maxSteps: 99999999999999999999999 } }),
-    (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at training.maxSteps: must be at most 10,000,000 (got 1e+23)',
+    (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at training.maxSteps: must be an integer in [1, 10,000,000] (got 1e+23)',
   );
   // A field's own message wins over zod's 2^53-1 bound of integers too.
   assert.throws(
