@@ -18,7 +18,9 @@
  * crossed loopback once. `--aggregation per-worker` runs groups of `--concurrency` tasks per assignment
  * (`runtime.aggregation`, docs/wire.md "Aggregation"). `--stragglers` adds, per model, a row at the
  * largest worker count with 1% of tasks 10× slower, without and with speculative backups (`runtime.speculativeAfter`
- * 0.9). Note: a step with W tasks has a 1 − 0.99^W chance of holding a straggler (92% at 256). All processes run
+ * 0.9). `gRPC floor`: the server CPU grpc-js itself needs per round trip of the same sizes (a result in, an
+ * assignment out, bytes passed through; ./grpc-round-trip.ts, measured once per model and inline setting at the start of
+ * the run with 64 connections), and the coordinator's CPU per task as a multiple of it. Note: a step with W tasks has a 1 − 0.99^W chance of holding a straggler (92% at 256). All processes run
  * with the malloc settings of src/core/malloc-tunables.ts unless GLIBC_TUNABLES is set (`GLIBC_TUNABLES=` for glibc's
  * defaults). `--timeline` adds a second table: where each step's overhead goes, from when every task was handed out,
  * received, finished and accepted (./scale-timeline.ts; rows without stragglers, light harness).
@@ -31,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { Command } from 'commander';
-import { parseRunConfig, type RunConfigInput } from '../src/core/config';
+import { parseRunConfig, type RunConfig, type RunConfigInput } from '../src/core/config';
 import { createLogger } from '../src/core/logger';
 import { createMetricsRegistry } from '../src/core/metrics';
 import { Coordinator } from '../src/coordinator/coordinator';
@@ -39,6 +41,11 @@ import type { TimeModel } from '../src/sim/time-model';
 import { tableStyle } from '../src/cli/options';
 import { withMallocTunables } from '../src/core/malloc-tunables';
 import { stepTimeline, type CoordinatorTimes, type StepTimeline } from './scale-timeline';
+import { grpcRoundTripCpu } from './grpc-round-trip';
+import { architectureOf } from '../src/model/architecture';
+import { metaParamSpec } from '../src/meta/meta-params';
+import { taskFamilyFor } from '../src/tasks/task-family';
+import { sizeOfShape } from '../src/core/param-set';
 
 // The coordinator (this process) and the simulated workers' hosts run with the malloc settings of the images and
 // the local cluster's workers (src/core/malloc-tunables.ts). glibc reads them at process start, so this process
@@ -95,6 +102,7 @@ async function measure(row: Row) {
     runtime: { outDir: dir, leaseTimeoutMs: 600_000, workerConcurrency: concurrency, aggregation: o.aggregation, ...(o.aggregation === 'per-worker' ? { aggregationGroup: concurrency } : {}), inlineParametersMaxBytes: row.inlineMaxBytes, ...(row.speculativeAfter ? { speculativeAfter: row.speculativeAfter } : {}) },
     compression: { enabled: false },
   } satisfies RunConfigInput);
+  const floor = await grpcFloor(row, config);
   const log = createLogger('coordinator');
   log.level = 'warn';
   const token = 'bench-scale-token';
@@ -189,7 +197,31 @@ async function measure(row: Row) {
     harnessCpuPerTaskMs: (1000 * harnessCpu) / tasks,
     harnessCpuShare: harnessCpu / measuredWall,
     timeline: steps2on,
+    floorMs: floor / 1000,
   };
+}
+
+/** Bytes of an assignment without parameters (its ids, task spec and deadline), about. */
+const ASSIGNMENT_BYTES = 300;
+const floors = new Map<string, number>();
+
+/**
+ * The gRPC floor of `row` (see the file comment), in µs of server CPU per round trip: a result of the model's
+ * meta-gradient in, an assignment out (with the parameters when they are inlined). Measured once per model and
+ * inline setting, before the row's coordinator starts.
+ */
+async function grpcFloor(row: Row, config: RunConfig): Promise<number> {
+  const key = `${row.model}/${row.inlineMaxBytes}`;
+  const known = floors.get(key);
+  if (known !== undefined) return known;
+  const spec = metaParamSpec(architectureOf(config.model, taskFamilyFor(config).outputs), config.algorithm);
+  const gradientBytes = 4 * [...spec.values()].reduce((a, shape) => a + sizeOfShape(shape), 0);
+  const replyBytes = ASSIGNMENT_BYTES + (gradientBytes <= row.inlineMaxBytes ? gradientBytes : 0);
+  // About 400 MB of requests (≥ 400 round trips, ≤ 20,000): a second or a few.
+  const roundTrips = Math.min(20_000, Math.max(400, Math.floor(4e8 / gradientBytes)));
+  const us = await grpcRoundTripCpu({ connections: 64, roundTrips, requestBytes: gradientBytes, replyBytes });
+  floors.set(key, us);
+  return us;
 }
 
 let loopbackBytesPerSecond = Infinity;
@@ -235,7 +267,7 @@ async function loopbackRate(bytes: number): Promise<number> {
 async function main(): Promise<void> {
   const table = new Table({
     style: tableStyle(),
-    head: ['model', 'workers', 'time model', 'inline ≤', 'meta-steps/s', 'ideal', 'efficiency', 'bound', 'coord. CPU/task', 'p50 / p99 overhead', 'coord. RSS', 'payload/step', 'coord. CPU', 'harness CPU', 'harness CPU/task'],
+    head: ['model', 'workers', 'time model', 'inline ≤', 'meta-steps/s', 'ideal', 'efficiency', 'bound', 'coord. CPU/task', 'gRPC floor, ratio', 'p50 / p99 overhead', 'coord. RSS', 'payload/step', 'coord. CPU', 'harness CPU', 'harness CPU/task'],
   });
   const timelineTable = new Table({
     style: tableStyle(),
@@ -254,7 +286,7 @@ async function main(): Promise<void> {
     for (const row of rows) {
       const r = await measure(row);
       const time = `${taskMs} ms${row.time.stragglerFraction > 0 ? `, 1% × ${row.time.stragglerFactor}` : ''}${row.speculativeAfter ? `, backups after ${100 * row.speculativeAfter}%` : ''}`;
-      table.push([model, row.workers, time, row.inlineMaxBytes === 0 ? 'off' : `${row.inlineMaxBytes / 1024} KiB`, r.stepsPerSecond.toFixed(2), r.ideal.toFixed(2), `${(100 * r.efficiency).toFixed(1)}%`, `${(100 * r.bound).toFixed(0)}%`, `${r.cpuPerTaskMs.toFixed(2)} ms`, `${(1000 * r.p50).toFixed(0)} / ${(1000 * r.p99).toFixed(0)} ms`, `${r.rssMiB.toFixed(0)} MiB`, `${(r.bytesPerStep / 1e6).toFixed(1)} MB`, `${(100 * r.coordinatorCpuShare).toFixed(0)}%`, `${(100 * r.harnessCpuShare).toFixed(0)}%`, `${r.harnessCpuPerTaskMs.toFixed(2)} ms`]);
+      table.push([model, row.workers, time, row.inlineMaxBytes === 0 ? 'off' : `${row.inlineMaxBytes / 1024} KiB`, r.stepsPerSecond.toFixed(2), r.ideal.toFixed(2), `${(100 * r.efficiency).toFixed(1)}%`, `${(100 * r.bound).toFixed(0)}%`, `${r.cpuPerTaskMs.toFixed(2)} ms`, `${r.floorMs.toFixed(3)} ms, ${(r.cpuPerTaskMs / r.floorMs).toFixed(1)}×`, `${(1000 * r.p50).toFixed(0)} / ${(1000 * r.p99).toFixed(0)} ms`, `${r.rssMiB.toFixed(0)} MiB`, `${(r.bytesPerStep / 1e6).toFixed(1)} MB`, `${(100 * r.coordinatorCpuShare).toFixed(0)}%`, `${(100 * r.harnessCpuShare).toFixed(0)}%`, `${r.harnessCpuPerTaskMs.toFixed(2)} ms`]);
       const t = r.timeline;
       const ms = (x: number) => `${x.toFixed(1)} ms`;
       if (t) timelineTable.push([model, row.workers, row.inlineMaxBytes === 0 ? 'off' : `${row.inlineMaxBytes / 1024} KiB`, t.steps, ms(t.dispatch), ...[t.delivery, t.lateness, t.acceptance].map((s) => `${s.p50.toFixed(1)} / ${s.max.toFixed(1)} ms`), ms(t.overhead)]);
