@@ -22,6 +22,7 @@ import { SUMMARY_FILE } from '../summary';
 import { CheckpointError } from '../core/errors';
 import { backendOption } from './backend-option';
 import { countOf } from './count-words';
+import { commandAgain } from './command-again';
 import { EXIT_FAILURE, EXIT_OK, onCheckpointingStop, signalExitCode, type StopSignal } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
@@ -37,7 +38,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'run directory (overrides runtime.outDir)', pathOption('--out'))
     .option('--resume', 'continue from the newest valid checkpoint in the run directory (an error when it holds none)', false)
     .option('--linger-seconds <s>', 'after the run, keep its processes, metrics and status up this long (for Prometheus or metatrain watch)', seconds, 0)
-    .action(async (file: string, o: { workers?: number; backend?: string; out?: string; resume: boolean; lingerSeconds: number }) => {
+    .action(async (file: string, o: { workers?: number; backend?: string; out?: string; resume: boolean; lingerSeconds: number }, command: Command) => {
       const base = loadRunConfig(file);
       const config = parseRunConfig({
         ...base,
@@ -53,7 +54,8 @@ export function register(program: Command): void {
       let pretraining = false;
       let stopping = false;
       let stepCompleted = false;
-      const again = `metatrain run ${file}${o.out ? ` --out ${o.out}` : ''}`;
+      // The options given, repeated (a resume with other workers or another backend would not go on the same way).
+      const again = commandAgain(command, [file], ['--resume']);
       /** Exits 128 + signal, saying how to go on (no meta-training step ran in this process); a second call waits for the first. */
       let exiting: Promise<never> | undefined;
       const stopBeforeStart = (signal: StopSignal): Promise<never> =>
@@ -116,7 +118,7 @@ export function register(program: Command): void {
 }
 
 /**
- * How to go on with a stopped run whose command was `again` (`metatrain run FILE [--out DIR]`): with `--resume`
+ * How to go on with a stopped run whose command was `again` (`metatrain run FILE [OPTIONS]`, --resume left out): with `--resume`
  * when the run directory holds a checkpoint, else the same command without it (`--resume` would be refused).
  */
 async function continueHint(config: RunConfig, again: string): Promise<string> {
