@@ -2,10 +2,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { lockDirectory } from '../core/directory-lock';
-import { configHash, loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
+import { compressedDir, configHash, loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
+import { refuseLinkedOutDirectory } from './out-directory';
 import { runtimeWarnings } from '../coordinator/runtime-config';
 import { taskMetric } from '../tasks/family';
 import { TARGETS_FILE } from '../local/scrape-targets';
@@ -27,6 +28,9 @@ import { EXIT_FAILURE, EXIT_OK, onCheckpointingStop, signalExitCode, type StopSi
 import { runPretrainingStage } from './pretraining-stage';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
 
+/** What to do when the run's compressed model directory is a symbolic link: it is always `<run dir>/compressed`. */
+const COMPRESSED_LINK_ADVICE = 'remove the link, or set compression.enabled: false and compress afterwards with metatrain compress --out DIR';
+
 /** Registers the subcommand. */
 export function register(program: Command): void {
   program
@@ -47,6 +51,8 @@ export function register(program: Command): void {
       assertLocalWorkerCount(config.runtime.workers, o.workers ? '--workers' : 'runtime.workers');
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config, o.out);
+      // The compression stage publishes <run dir>/compressed by a rename, as `compress --out` does.
+      if (config.compression.enabled) refuseLinkedOutDirectory(compressedDir(config), 'run', false, COMPRESSED_LINK_ADVICE);
       for (const warning of runtimeWarnings(config.runtime, 'run')) process.stderr.write(`warning: ${warning}\n`);
       // From here a stop signal is handled by this command: before the cluster exists it ends the command at once
       // (or, during pretraining, after the current step); then it stops the cluster, which checkpoints.

@@ -262,6 +262,11 @@ export function pretrainedDir(config: RunConfig): string {
   return join(runDir(config), 'pretrained');
 }
 
+/** Directory of a run's compressed model, published by the compression stage: `<run dir>/compressed`. */
+export function compressedDir(config: RunConfig): string {
+  return join(runDir(config), 'compressed');
+}
+
 /**
  * The pretrained checkpoint directory meta-training starts from: undefined for `model.init: random`,
  * {@link pretrainedDir} for `pretrained`, else `model.init` (absolute, or resolved against `runtime.baseDir` or the
