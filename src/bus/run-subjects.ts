@@ -5,6 +5,8 @@
  * run's events. Plain NATS core publish: events are notifications, not a durable log.
  */
 import { ProtocolError } from '../core/errors';
+import { echoJson } from '../core/echo-value';
+import { RUN_NAME_PATTERN, RUN_NAME_RULE } from '../core/run-name';
 
 /** Every event name published for a run (the names of the RunEvents it mirrors, `progress` excluded). */
 export const RUN_EVENT_NAMES = [
@@ -37,15 +39,14 @@ export interface RunEventMessage {
 /** Subject prefix of every run event. */
 export const RUN_SUBJECT_PREFIX = 'metatrain.run';
 
-const RUN_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
+/** @throws ProtocolError when `run` is not a run name (src/core/run-name.ts), which is one token of every subject. */
 function checkRun(run: string): void {
-  if (!RUN_NAME.test(run)) throw new ProtocolError(`run name ${JSON.stringify(run)} cannot be a NATS subject token: use a DNS label`);
+  if (!RUN_NAME_PATTERN.test(run)) throw new ProtocolError(`run name ${echoJson(run)}: ${RUN_NAME_RULE}`);
 }
 
 /**
  * `metatrain.run.<run>.<event>`, e.g. `metatrain.run.sotu-maml.compression.succeeded`.
- * @throws ProtocolError when `run` is not a DNS label (config `name` guarantees one).
+ * @throws ProtocolError when `run` is not a run name (config `name` guarantees one).
  */
 export function runEventSubject(run: string, event: RunEventName): string {
   checkRun(run);

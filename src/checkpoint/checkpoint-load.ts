@@ -2,8 +2,7 @@
  * Reading one checkpoint directory with full verification (layout in checkpoint-manifest.ts): manifest schema,
  * each file's length and sha256, the safetensors framing, and the optimizer moments against the parameters' spec.
  */
-import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { ShapeError } from '../core/errors';
 import { digestMismatch } from '../core/file-digest';
 import { assertMatchesSpec, paramSet, specOf, type NamedTensor, type ParamSet } from '../core/param-set';
@@ -16,6 +15,7 @@ import {
   parseManifest,
   parseStepDirName,
 } from './checkpoint-manifest';
+import { readDataPart, readManifestText } from './checkpoint-part';
 
 /** Prefixes of the outer optimizer's first (`m/`) and second (`v/`) moment tensors in `optimizer.safetensors`. */
 export const MOMENT_PREFIXES = { m: 'm/', v: 'v/' } as const;
@@ -42,16 +42,6 @@ export interface Checkpoint {
   readonly createdAt: string;
 }
 
-/** Reads a file of the checkpoint, turning a file-system failure into a CheckpointError that names it. */
-async function readPart(dir: string, name: string): Promise<Buffer> {
-  try {
-    return await readFile(join(dir, name));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw checkpointError(dir, code === 'ENOENT' ? `missing ${name}` : `cannot read ${name} (${code ?? (e as Error).message})`, e);
-  }
-}
-
 /** Splits `optimizer.safetensors` tensors into the `m/` and `v/` moments; anything else is an error. */
 function splitMoments(dir: string, all: ParamSet): { m: ParamSet; v: ParamSet } {
   const m: [string, NamedTensor][] = [];
@@ -68,20 +58,22 @@ function splitMoments(dir: string, all: ParamSet): { m: ParamSet; v: ParamSet } 
  * Loads and verifies the checkpoint directory `path` (e.g. `runs/demo/step-00000042`, or any directory holding the
  * same three files, as passed to `metatrain adapt --checkpoint DIR`).
  * @returns the checkpoint; tensors are fresh arrays, bitwise equal to those saved.
- * @throws CheckpointError `checkpoint PATH: REASON` when: manifest.json is missing, unreadable, not JSON or fails
- *   its schema; the directory name's step differs from the manifest's; a listed file is missing, has another length
- *   (truncated) or another sha256 than the manifest says; a safetensors file is malformed; the optimizer file holds
- *   a tensor without the m/ or v/ prefix, or moments whose names or shapes differ from the parameters'.
+ * @throws CheckpointError `checkpoint PATH: REASON` when: manifest.json is missing, unreadable, larger than a
+ *   manifest of its step can be (checkpoint-part.ts), not JSON or fails its schema; the directory name's step
+ *   differs from the manifest's; a listed file is missing, has another length (truncated, or longer: then it is
+ *   refused by its size, not read) or another sha256 than the manifest says; a safetensors file is malformed; the
+ *   optimizer file holds a tensor without the m/ or v/ prefix, or moments whose names or shapes differ from the
+ *   parameters'.
  */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  const manifest = parseManifest((await readPart(path, MANIFEST_FILE)).toString('utf8'), path);
+  const manifest = parseManifest(readManifestText(path), path);
   const dirStep = parseStepDirName(basename(path));
   if (dirStep !== undefined && dirStep !== manifest.step) {
     throw checkpointError(path, `${MANIFEST_FILE} says step ${manifest.step} but the directory is named for step ${dirStep}`);
   }
   const contents = new Map<string, Buffer>();
   for (const [name, digest] of Object.entries(manifest.files)) {
-    const bytes = await readPart(path, name);
+    const bytes = readDataPart(path, name, digest.bytes);
     const mismatch = digestMismatch(name, bytes, digest, MANIFEST_FILE);
     if (mismatch) throw checkpointError(path, mismatch);
     contents.set(name, bytes);

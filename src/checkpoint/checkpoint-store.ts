@@ -11,12 +11,13 @@
  * power loss) sees the previous set of checkpoints or the new one, never a half-written one. One writing process
  * per DIR.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { configDifferences, type RunConfig } from '../core/config';
 import { fsyncDirectory, moveAside, publishDirectory, replaceFileAtomically, TEMP_PREFIX } from '../core/durable-fs';
-import { CheckpointError, ConfigError } from '../core/errors';
+import { CheckpointError, ConfigError, FileReadError } from '../core/errors';
+import { readBoundedFile } from '../core/bounded-file';
 import { makeDirectory } from '../core/make-directory';
 import { encodeCheckpoint, type CheckpointInput } from './checkpoint-encode';
 import { loadCheckpoint, type Checkpoint } from './checkpoint-load';
@@ -24,6 +25,12 @@ import { parseStepDirName, stepDirName } from './checkpoint-manifest';
 
 /** Name of the pointer to the best checkpoint. */
 export const BEST_FILE = 'best.json';
+
+/**
+ * The largest {@link BEST_FILE} read, in bytes (4 KiB): it holds `{"step": N, "dir": "step-NNNNNNNN"}`, about 40
+ * bytes; a larger one is not one this store wrote, and is refused by its size rather than read.
+ */
+export const MAX_BEST_FILE_BYTES = 4 << 10;
 
 /** Options of a {@link CheckpointStore}. */
 export interface CheckpointStoreOptions {
@@ -138,14 +145,19 @@ export class CheckpointStore {
     for (const path of aside) await rm(path, { recursive: true, force: true });
   }
 
-  /** The step best.json points to, or undefined when there is none. @throws CheckpointError when it is malformed. */
+  /**
+   * The step best.json points to, or undefined when there is none.
+   * @throws CheckpointError when it cannot be read, is larger than {@link MAX_BEST_FILE_BYTES} (naming the file and
+   *   the limit) or is malformed.
+   */
   async bestStep(): Promise<number | undefined> {
     let text: string;
     try {
-      text = await readFile(join(this.dir, BEST_FILE), 'utf8');
+      text = readBoundedFile(join(this.dir, BEST_FILE), MAX_BEST_FILE_BYTES).toString('utf8');
     } catch (e) {
       if (isNotFound(e)) return undefined;
-      throw new CheckpointError(`${join(this.dir, BEST_FILE)}: cannot read (${(e as Error).message})`, { cause: e });
+      if (e instanceof FileReadError) throw new CheckpointError(`${e.message}${e.reason === 'too-large' ? ' for best.json, which holds {"step": N, "dir": "step-NNNNNNNN"}' : ''}`, { cause: e });
+      throw e;
     }
     let pointer: unknown;
     try {

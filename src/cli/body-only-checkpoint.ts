@@ -3,9 +3,9 @@
  * checkpoint (`runs/NAME/pretrained/step-N`, `extra.kind` {@link PRETRAINING_KIND}) and a Hugging Face import
  * (`metatrain import-hf`, `extra.kind` {@link HF_IMPORT_KIND}); both are for `model.init`, and have no head.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MANIFEST_FILE, parseStepDirName } from '../checkpoint';
+import { parseStepDirName, readManifestText } from '../checkpoint';
 import { HF_IMPORT_KIND } from '../hf';
 import { PRETRAINING_KIND } from '../pretrain/pretrained-body';
 
@@ -32,7 +32,7 @@ export function bodyOnlyCheckpoint(dir: string): string | undefined {
 /** `extra.kind` of the checkpoint `dir`'s manifest, or undefined when it has none or cannot be read. */
 function manifestKind(dir: string): unknown {
   try {
-    return (JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as { extra?: { kind?: unknown } } | null)?.extra?.kind;
+    return (JSON.parse(readManifestText(dir)) as { extra?: { kind?: unknown } } | null)?.extra?.kind;
   } catch {
     return undefined;
   }

@@ -5,6 +5,7 @@ import { loadTlsMaterial, type TlsFiles } from '../wire/tls-material';
 import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../core/config-fields';
 import { FlagError, type FileReadReason } from '../core/errors';
 import { pathLengthProblem } from '../core/path-limits';
+import { RUN_NAME_PATTERN, RUN_NAME_RULE } from '../core/run-name';
 
 /**
  * Parses an integer option written in decimal digits only (no sign, exponent, fraction, hex prefix or spaces:
@@ -34,6 +35,18 @@ export const milliseconds = boundedInt(1, MAX_TIMER_MS, ' ms');
 
 /** Parses a duration option in whole seconds: 0..{@link MAX_TIMER_SECONDS} (Node's `setTimeout` limit). */
 export const seconds = boundedInt(0, MAX_TIMER_SECONDS, ' s');
+
+/**
+ * Parses a run name given on the command line (`metatrain watch RUN`) by the rule of the config's `name`
+ * (src/core/run-name.ts): a name no config can have names no run.
+ * @throws InvalidArgumentError saying what the config says of such a name (commander names the argument and the
+ *   value): `a run name (the config's name) must be a DNS label: lowercase letters, digits and -, at most 40
+ *   characters`.
+ */
+export function runName(value: string): string {
+  if (!RUN_NAME_PATTERN.test(value)) throw new InvalidArgumentError(`a run name (the config's name) ${RUN_NAME_RULE}`);
+  return value;
+}
 
 /** Parses a TCP port option: an integer 0..65535 (0 = any free port). */
 export function portNumber(value: string): number {

@@ -3,9 +3,10 @@
  * directory to its path (src/core/durable-fs.ts): a symbolic link there would be replaced by the result, or make the
  * rename fail after all the work (ENOTDIR), instead of the result landing where the link points. So such a link is
  * refused before anything is read. A link higher in the path (`--out link/model`) is fine: the rename follows it.
- * `run` and `pretrain` write into their directory file by file and take a link to an existing directory as is.
+ * `run` and `pretrain` write into their directory file by file and take a link to an existing directory as is; the
+ * compressed model `run` publishes, `<run dir>/compressed`, is refused as a link the same way.
  */
-import { lstatSync, readlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { OutputLinkError } from '../core/errors';
 
@@ -15,27 +16,32 @@ import { OutputLinkError } from '../core/errors';
  * @param command the command, for the message (`adapt`).
  * @param given whether `dir` is the value of `--out` (the message names the flag) or a default (named as `the
  *   result directory`).
- * @throws OutputLinkError naming the path, the link's target and that the real directory's path must be given, e.g.
+ * @param instead what to do instead, when it is not to give `--out` another path (`run`, whose result directory is
+ *   always `<run dir>/compressed`).
+ * @throws OutputLinkError naming the path, the link's target and what to do instead: by default to give `--out` the
+ *   real path, which the message shows when nothing is there yet (the result is a new directory there), e.g.
  *   `--out adapted: a symbolic link to /data/adapted; adapt writes a new directory in its place by renaming, so the
  *   link would be replaced (or the write fail) instead of the result landing in /data/adapted: give the real
- *   directory's path with --out (--out /data/adapted)`.
+ *   directory's path with --out (--out /data/adapted)`, else that a new directory's path is needed (`… give --out
+ *   the real path of a directory that does not exist yet; /data/adapted exists`).
  */
-export function refuseLinkedOutDirectory(dir: string, command: string, given: boolean): void {
+export function refuseLinkedOutDirectory(dir: string, command: string, given: boolean, instead?: string): void {
   const path = resolve(dir);
-  if (!isSymbolicLink(path)) return;
+  if (!entryAt(path)?.isSymbolicLink()) return;
   const target = resolve(path, '..', readlinkSync(path));
+  const otherPath = entryAt(target) ? `give --out the real path of a directory that does not exist yet; ${target} exists` : `give the real directory's path with --out (--out ${target})`;
   throw new OutputLinkError(
     path,
     target,
-    `${given ? `--out ${dir}` : `the result directory ${path}`}: a symbolic link to ${target}; ${command} writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${target}: give the real directory's path with --out (--out ${target})`,
+    `${given ? `--out ${dir}` : `the result directory ${path}`}: a symbolic link to ${target}; ${command} writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${target}: ${instead ?? otherPath}`,
   );
 }
 
-/** Whether `path` is a symbolic link; false when it cannot be looked at (missing, a file in the way: ENOTDIR), which the command's own checks name. */
-function isSymbolicLink(path: string): boolean {
+/** The entry at `path` itself (a link not followed), or undefined when it cannot be looked at (missing, a file in the way: ENOTDIR), which the command's own checks name. */
+function entryAt(path: string): Stats | undefined {
   try {
-    return lstatSync(path).isSymbolicLink();
+    return lstatSync(path);
   } catch {
-    return false;
+    return undefined;
   }
 }

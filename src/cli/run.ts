@@ -2,10 +2,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { lockDirectory } from '../core/directory-lock';
-import { loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
+import { compressedDir, loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
+import { refuseLinkedOutDirectory } from './out-directory';
 import { runtimeWarnings } from '../coordinator/runtime-config';
 import { taskMetric } from '../tasks/family';
 import { TARGETS_FILE } from '../local/scrape-targets';
@@ -21,9 +22,13 @@ import { SUMMARY_FILE } from '../summary';
 import { assertRunCheckpointsFit, checkpointStoreOf } from './run-checkpoints-fit';
 import { backendOption } from './backend-option';
 import { countOf } from './count-words';
+import { commandAgain } from './command-again';
 import { EXIT_FAILURE, EXIT_OK, onCheckpointingStop, signalExitCode, type StopSignal } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
+
+/** What to do when the run's compressed model directory is a symbolic link: it is always `<run dir>/compressed`. */
+const COMPRESSED_LINK_ADVICE = 'remove the link, or set compression.enabled: false and compress afterwards with metatrain compress --out DIR';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -36,7 +41,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'run directory (overrides runtime.outDir)', pathOption('--out'))
     .option('--resume', 'continue from the newest valid checkpoint in the run directory (an error when it holds none)', false)
     .option('--linger-seconds <s>', 'after the run, keep its processes, metrics and status up this long (for Prometheus or metatrain watch)', seconds, 0)
-    .action(async (file: string, o: { workers?: number; backend?: string; out?: string; resume: boolean; lingerSeconds: number }) => {
+    .action(async (file: string, o: { workers?: number; backend?: string; out?: string; resume: boolean; lingerSeconds: number }, command: Command) => {
       const base = loadRunConfig(file);
       const config = parseRunConfig({
         ...base,
@@ -45,6 +50,8 @@ export function register(program: Command): void {
       assertLocalWorkerCount(config.runtime.workers, o.workers ? '--workers' : 'runtime.workers');
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config, o.out);
+      // The compression stage publishes <run dir>/compressed by a rename, as `compress --out` does.
+      if (config.compression.enabled) refuseLinkedOutDirectory(compressedDir(config), 'run', false, COMPRESSED_LINK_ADVICE);
       for (const warning of runtimeWarnings(config.runtime, 'run')) process.stderr.write(`warning: ${warning}\n`);
       // From here a stop signal is handled by this command: before the cluster exists it ends the command at once
       // (or, during pretraining, after the current step); then it stops the cluster, which checkpoints.
@@ -52,7 +59,8 @@ export function register(program: Command): void {
       let pretraining = false;
       let stopping = false;
       let stepCompleted = false;
-      const again = `metatrain run ${file}${o.out ? ` --out ${o.out}` : ''}`;
+      // The options given, repeated (a resume with other workers or another backend would not go on the same way).
+      const again = commandAgain(command, [file], ['--resume']);
       /** Exits 128 + signal, saying how to go on (no meta-training step ran in this process); a second call waits for the first. */
       let exiting: Promise<never> | undefined;
       const stopBeforeStart = (signal: StopSignal): Promise<never> =>
@@ -115,7 +123,7 @@ export function register(program: Command): void {
 }
 
 /**
- * How to go on with a stopped run whose command was `again` (`metatrain run FILE [--out DIR]`): with `--resume`
+ * How to go on with a stopped run whose command was `again` (`metatrain run FILE [OPTIONS]`, --resume left out): with `--resume`
  * when the run directory holds a checkpoint, else the same command without it (`--resume` would be refused).
  */
 async function continueHint(config: RunConfig, again: string): Promise<string> {

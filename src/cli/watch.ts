@@ -7,14 +7,14 @@
 import type { Command } from 'commander';
 import { DEFAULT_QUIET_MS, formatWatchEvent, quietNotice, statusClient, watchNats, watchStatus, type WatchEnd, type WatchEvent } from '../watch';
 import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
-import { milliseconds, readToken, statusAddress, tlsFiles } from './options';
+import { milliseconds, readToken, runName, statusAddress, tlsFiles } from './options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
   program
     .command('watch')
     .description('follow a run live until it ends: from its NATS events, or by polling its coordinator')
-    .argument('<run>', 'run name (config `name`)')
+    .argument('<run>', 'run name (config `name`)', runName)
     .option('--nats <url>', 'NATS server(s) the run publishes its events to, e.g. nats://127.0.0.1:4222 (default: env METATRAIN_NATS_URL)')
     .option('--coordinator <address>', 'without NATS: the coordinator, host:port (status RPC, needs the run token) or http://host:port (its /status)', statusAddress)
     .option('--quiet-ms <ms>', 'with --nats: after this long without an event, say so and what to check', milliseconds, DEFAULT_QUIET_MS)

@@ -7,7 +7,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
-import { configHash, runDir, type RunConfig } from '../core/config';
+import { compressedDir, configHash, runDir, type RunConfig } from '../core/config';
 import type { Logger } from '../core/logger';
 import { assertMatchesSpec, type ParamSet, type ParamSpec } from '../core/param-set';
 import { deriveSeed } from '../core/rng';
@@ -256,7 +256,7 @@ export class Coordinator {
     const queue = this.o.compressionQueue;
     const { config } = this.o;
     if (!config.compression.enabled || !queue) return undefined;
-    const job = { jobId: compressionJobId(config.name, step, configHash(config)), run: config.name, checkpoint, config, outDir: join(this.dir, 'compressed') };
+    const job = { jobId: compressionJobId(config.name, step, configHash(config)), run: config.name, checkpoint, config, outDir: compressedDir(config) };
     this.setPhase('compressing', `compressing checkpoint ${checkpoint} (job ${job.jobId}, ${queue.kind} queue)`);
     const { duplicate } = await queue.enqueue(job);
     this.events.emit('compression.queued', { jobId: job.jobId, checkpoint, outDir: job.outDir, queue: queue.kind, duplicate });

@@ -1,7 +1,8 @@
 /**
  * Reading a user's file whole, within a size limit: the one reader of the files a user names (a run config,
  * `pretraining.texts`, a JSONL dataset or `--data -` on standard input, `--token-file`, the TLS files, the files of
- * `import-hf`, adapted and compressed models), so that none of them is read without bound. A device such as /dev/zero
+ * `import-hf`, adapted and compressed models) and of the files metatrain writes and reads back (a checkpoint's
+ * files, `best.json`, a directory's lock file), so that none of them is read without bound. A device such as /dev/zero
  * never ends, a directory is not a file of text, and a file or a pipe (`run <(envsubst < run.yaml)`, `… | metatrain
  * run /dev/stdin`) can grow while it is read or report a size that is not its length (/proc files and pipes report
  * 0): so the file is opened once, checked by `fstat` on that descriptor (the check and the read see the same file),

@@ -32,6 +32,7 @@ import { ConfigError, type FileReadError } from './errors';
 import { readBoundedFile } from './bounded-file';
 import { decodeTextFile } from './utf8-text';
 import { orList } from './registry';
+import { RUN_NAME_PATTERN, RUN_NAME_RULE } from './run-name';
 
 export { MIN_KEEPALIVE_MS, MIN_LEASE_TIMEOUT_MS } from '../coordinator/runtime-config';
 export { MIN_TERMINATION_GRACE_SECONDS } from '../k8s/kubernetes-config';
@@ -49,7 +50,7 @@ export { MAX_ECHOED_VALUE_CHARS } from './echo-value';
 export const runConfigSchema = z
   .object({
     /** Run name: lowercase DNS label (used in Kubernetes object names and metric labels). */
-    name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -, at most 40 characters'),
+    name: z.string().regex(RUN_NAME_PATTERN, RUN_NAME_RULE),
     /** Run seed: all randomness derives from it. @default 0 */
     seed: nonNegativeInt.default(0),
     task: taskSchema,
@@ -278,6 +279,11 @@ export function runDir(config: RunConfig): string {
 /** Directory of a run's own pretraining checkpoints: `<run dir>/pretrained`. */
 export function pretrainedDir(config: RunConfig): string {
   return join(runDir(config), 'pretrained');
+}
+
+/** Directory of a run's compressed model, published by the compression stage: `<run dir>/compressed`. */
+export function compressedDir(config: RunConfig): string {
+  return join(runDir(config), 'compressed');
 }
 
 /**

@@ -12,14 +12,28 @@
  * and an flock(2) needs a native addon. A lock held on another host (a shared volume) cannot be checked and is
  * treated as held; the error says which host and pid, and to remove the file if that process is gone.
  */
-import { existsSync, linkSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { DirectoryBusyError, DirectoryError } from './errors';
+import { readBoundedFile } from './bounded-file';
+import { DirectoryBusyError, DirectoryError, FileReadError } from './errors';
 import { entryFailure, makeDirectorySync } from './make-directory';
 
 /** The lock file's name inside the locked directory. */
 export const LOCK_FILE = '.lock';
+
+/**
+ * The most characters of its command a lock file records (4096): enough to tell the command in the message of a
+ * refused one; a longer command line (up to the system's ARG_MAX, megabytes) is cut there, ending in `…`.
+ */
+const MAX_LOCK_COMMAND_CHARS = 4096;
+
+/**
+ * The largest lock file read, in bytes (64 KiB): one holds a pid, a host name (at most 255 bytes), a time and a
+ * command of at most {@link MAX_LOCK_COMMAND_CHARS} characters (at most 6 bytes each as escaped JSON). A larger file
+ * is not a lock metatrain wrote: it is refused by its size, naming it, rather than read.
+ */
+export const MAX_LOCK_FILE_BYTES = 64 << 10;
 
 /** What a lock file holds (JSON). */
 interface LockHolder {
@@ -38,13 +52,15 @@ interface LockHolder {
  * @returns a function that releases the lock (it is also released when the process exits; the directories created
  *   for the lock, parents included, are removed with it when nothing else was written there); calling it twice does nothing.
  * @throws DirectoryBusyError naming the directory, the holder (pid, host, command, since) and what to do, when a
- *   live process holds it; DirectoryError naming `dir` when the lock file's directory cannot be created or the lock
- *   file cannot be written there (a read-only file system, no permission, /proc).
+ *   live process holds it, or the lock file and why, when it cannot be read (larger than {@link MAX_LOCK_FILE_BYTES},
+ *   not a file); DirectoryError naming `dir` when the lock file's directory cannot be created or the lock file cannot
+ *   be written there (a read-only file system, no permission, /proc).
  */
 export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_FILE)): () => void {
   const created = missingDirectories(dirname(path));
   makeDirectorySync(dirname(path), { reportAs: dir });
-  const me: LockHolder = { pid: process.pid, host: hostname(), command: ['metatrain', ...process.argv.slice(2)].join(' '), since: new Date().toISOString() };
+  const command = ['metatrain', ...process.argv.slice(2)].join(' ');
+  const me: LockHolder = { pid: process.pid, host: hostname(), command: command.length > MAX_LOCK_COMMAND_CHARS ? `${command.slice(0, MAX_LOCK_COMMAND_CHARS)}…` : command, since: new Date().toISOString() };
   const mine = JSON.stringify(me);
   const staged = `${path}.${process.pid}`;
   try {
@@ -60,12 +76,12 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      const held = readLock(path);
+      const held = readLock(path, dir, what);
       if (held === undefined) continue; // released between link and read: try again
       const holder = parseHolder(held);
       if (holder && (holder.host !== me.host || alive(holder.pid))) throw busy(dir, what, path, holder);
       // Its process is gone (or the file is not a lock we wrote): remove it, unless another process took it over meanwhile.
-      if (readLock(path) === held) unlinkQuietly(path);
+      if (readLock(path, dir, what) === held) unlinkQuietly(path);
     }
   } finally {
     unlinkQuietly(staged);
@@ -75,7 +91,7 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
     if (released) return;
     released = true;
     process.off('exit', release);
-    if (readLock(path) === mine) unlinkQuietly(path);
+    if (lockTextAtExit(path, dir, what) === mine) unlinkQuietly(path);
     // Directories made only to hold the lock (a run refused before it wrote anything) go with it, innermost first.
     for (const made of created) if (!rmdirQuietly(made)) break;
   };
@@ -83,13 +99,29 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
   return release;
 }
 
-/** The lock file's text, or undefined when there is none. */
-function readLock(path: string): string | undefined {
+/**
+ * The lock file's text, or undefined when there is none.
+ * @throws DirectoryBusyError naming `what` `dir`, the lock file and why it cannot be read: larger than
+ *   {@link MAX_LOCK_FILE_BYTES} (`… 10485760 bytes, more than the 65536 bytes (64 KiB) allowed for a lock file`), not a
+ *   file, or unreadable; with what to do.
+ */
+function readLock(path: string, dir: string, what: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return readBoundedFile(path, MAX_LOCK_FILE_BYTES).toString('utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    if (!(err instanceof FileReadError)) throw err;
+    if (err.code === 'ENOENT') return undefined;
+    const limit = err.reason === 'too-large' ? ' for a lock file' : '';
+    throw new DirectoryBusyError(`${what} ${dir} cannot be taken: ${err.message}${limit}; remove it if no metatrain process uses ${dir}`, { cause: err });
+  }
+}
+
+/** {@link readLock}, with undefined for a lock file it refuses: on release, at exit, there is nothing to throw to. */
+function lockTextAtExit(path: string, dir: string, what: string): string | undefined {
+  try {
+    return readLock(path, dir, what);
+  } catch {
+    return undefined;
   }
 }
 

@@ -6,6 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, t
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { loadCheckpoint, type Checkpoint, CheckpointStore } from '../../src/checkpoint';
+import { MAX_BEST_FILE_BYTES } from '../../src/checkpoint/checkpoint-store';
+import { maxManifestBytes } from '../../src/checkpoint/checkpoint-part';
 import { CheckpointError, ConfigError, ShapeError, WriteError } from '../../src/core/errors';
 import { paramSet, type ParamSet } from '../../src/core/param-set';
 import { decodeSafetensors, encodeSafetensors } from '../../src/core/safetensors';
@@ -96,6 +98,17 @@ const corruptions: ReadonlyArray<{ what: string; corrupt: (ckDir: string) => voi
     },
     reason: /optimizer\.safetensors fails its sha256 check/,
   },
+  {
+    // Before: read whole however long (and, still JSON, loaded), as was a data file longer than listed.
+    what: 'manifest past its limit',
+    corrupt: (d) => writeFileSync(join(d, 'manifest.json'), readFileSync(join(d, 'manifest.json'), 'utf8') + ' '.repeat(maxManifestBytes(2))),
+    reason: new RegExp(`manifest\\.json: \\d+ bytes, more than the ${maxManifestBytes(2)} bytes allowed for a manifest of step 2`),
+  },
+  {
+    what: 'data file longer than listed',
+    corrupt: (d) => writeFileSync(join(d, 'params.safetensors'), Buffer.concat([readFileSync(join(d, 'params.safetensors')), Buffer.alloc(1 << 20)])),
+    reason: /params\.safetensors: \d+ bytes, more than the \d+ bytes allowed \(the length manifest\.json lists\)/,
+  },
   { what: 'missing manifest', corrupt: (d) => unlinkSync(join(d, 'manifest.json')), reason: /missing manifest\.json/ },
   { what: 'missing data file', corrupt: (d) => unlinkSync(join(d, 'params.safetensors')), reason: /missing params\.safetensors/ },
   { what: 'manifest not JSON', corrupt: (d) => truncateSync(join(d, 'manifest.json'), 30), reason: /manifest\.json is not valid JSON/ },
@@ -147,6 +160,21 @@ for (const { what, corrupt, reason } of corruptions) {
     }
   });
 }
+
+test('a best.json past its limit is refused by its size, naming the file and the limit', async () => {
+  // Before: read whole however long; padded with spaces, still JSON, it was taken.
+  const dir = tempDir();
+  try {
+    const store = new CheckpointStore(dir, { keep: 3 });
+    await store.save({ ...inputFor(1), best: true });
+    assert.equal(await store.bestStep(), 1);
+    const best = join(dir, 'best.json');
+    writeFileSync(best, `{"step": 1, "dir": "step-00000001"}${' '.repeat(MAX_BEST_FILE_BYTES)}`);
+    await assert.rejects(store.bestStep(), (e: unknown) => e instanceof CheckpointError && e.message === `${best}: ${MAX_BEST_FILE_BYTES + 35} bytes, more than the 4096 bytes (4 KiB) allowed for best.json, which holds {"step": N, "dir": "step-NNNNNNNN"}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('loadLatest refuses a checkpoint of another config hash, and fails when no checkpoint is valid', async () => {
   const dir = tempDir();

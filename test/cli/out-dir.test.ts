@@ -80,7 +80,7 @@ test('compress refuses an --out it could not publish to (a file in the way, a di
   assert.deepEqual(readdirSync(busy), ['notes.txt']);
 });
 
-test('adapt and compress refuse an --out that is a symbolic link (to a directory or to nothing) before any work, naming the link and its target', async () => {
+test('adapt and compress refuse an --out that is a symbolic link (to a directory or to nothing) before any work, naming the link and its target, and suggest no path that exists', async () => {
   // Before: the result was renamed over the link (compress into a link to an empty directory: the directory stayed
   // empty), or the rename failed with ENOTDIR after all the work.
   const dir = tempDir();
@@ -96,7 +96,9 @@ test('adapt and compress refuse an --out that is a symbolic link (to a directory
       const r = await runCli([command, '--checkpoint', checkpoint, ...args, '--backend', 'cpu', '--out', out], {}, PROMPTLY_MS);
       assert.equal(r.code, 1, `${command} ${link}: ${r.stderr}`);
       const real = join(dir, target!);
-      assert.equal(r.stderr, `metatrain: --out ${out}: a symbolic link to ${real}; ${command} writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${real}: give the real directory's path with --out (--out ${real})\n`);
+      // Before, the existing directory was suggested too (--out DIR/real), which adapt refuses as existing.
+      const instead = existsSync(real) ? `give --out the real path of a directory that does not exist yet; ${real} exists` : `give the real directory's path with --out (--out ${real})`;
+      assert.equal(r.stderr, `metatrain: --out ${out}: a symbolic link to ${real}; ${command} writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${real}: ${instead}\n`);
     }
   }
   assert.deepEqual(readdirSync(join(dir, 'real')), []);
@@ -112,6 +114,30 @@ test('run still writes through an --out that is a symbolic link to a directory',
   const r = await runCli(['run', config, '--backend', 'cpu', '--out', join(dir, 'link')]);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(existsSync(join(dir, 'real', 'summary.json')), 'the run wrote into the directory the link points to');
+});
+
+test('run refuses a <run dir>/compressed that is a symbolic link before it starts, naming it and its target', async () => {
+  // Before: after the whole run, the compression stage failed three times renaming over the link ("compression
+  // failed after 3 attempts: … ENOTDIR"), or took a result where the link points as its own; compress --out refused
+  // such a link at once.
+  const dir = tempDir();
+  mkdirSync(join(dir, 'run'), { recursive: true });
+  mkdirSync(join(dir, 'elsewhere'));
+  symlinkSync(join(dir, 'elsewhere'), join(dir, 'run', 'compressed'));
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  const r = await runCli(['run', config, '--backend', 'cpu'], {}, PROMPTLY_MS);
+  assert.equal(r.code, 1, r.stderr);
+  const link = join(dir, 'run', 'compressed');
+  assert.equal(
+    r.stderr,
+    `metatrain: the result directory ${link}: a symbolic link to ${join(dir, 'elsewhere')}; run writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${join(dir, 'elsewhere')}: remove the link, or set compression.enabled: false and compress afterwards with metatrain compress --out DIR\n`,
+  );
+  assert.deepEqual(readdirSync(join(dir, 'run')), ['compressed'], 'nothing written');
+  // Without the compression stage the link is not written to, and the run goes ahead.
+  const uncompressed = writeConfig(dir, sinusoidConfig(dir, { compression: { enabled: false }, training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 } }), 'uncompressed.yaml');
+  const ran = await runCli(['run', uncompressed, '--backend', 'cpu']);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.deepEqual(readdirSync(join(dir, 'elsewhere')), []);
 });
 
 test('a second run of the same run directory is refused while the first runs, naming it; the lock goes when the first ends', async () => {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCK_FILE, lockDirectory } from '../../src/core/directory-lock';
+import { LOCK_FILE, lockDirectory, MAX_LOCK_FILE_BYTES } from '../../src/core/directory-lock';
 import { DirectoryBusyError } from '../../src/core/errors';
 import { tempDir } from '../support/harness';
 
@@ -62,6 +62,27 @@ test('a lock file that is not one (empty, not JSON) is replaced; one held on ano
   mkdirSync(other);
   writeFileSync(join(other, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere.example', command: 'metatrain run x.yaml', since: '2026-12-06T07:00:00.000Z' }));
   assert.throws(() => lockDirectory(other, 'compression output'), (err: unknown) => err instanceof DirectoryBusyError && err.message.includes('(pid 1 on host elsewhere.example, `metatrain run x.yaml`, since 2026-12-06T07:00:00.000Z)') && err.message.includes(`if that process is gone, remove ${join(other, LOCK_FILE)}`));
+});
+
+test('a lock file past its limit is refused by its size, naming it and the limit, and left as it is', () => {
+  // Before: read whole however long, then, not JSON, removed and taken over.
+  const dir = tempDir();
+  const lock = join(dir, LOCK_FILE);
+  writeFileSync(lock, Buffer.alloc(MAX_LOCK_FILE_BYTES + 1, 'x'));
+  assert.throws(
+    () => lockDirectory(dir, 'run directory'),
+    (err: unknown) => err instanceof DirectoryBusyError && err.message === `run directory ${dir} cannot be taken: ${lock}: 65537 bytes, more than the 65536 bytes (64 KiB) allowed for a lock file; remove it if no metatrain process uses ${dir}`,
+  );
+  assert.equal(statSync(lock).size, MAX_LOCK_FILE_BYTES + 1);
+});
+
+test('a lock records at most 4096 characters of its command, so that every lock metatrain writes stays within the limit it reads', () => {
+  const dir = join(tempDir(), 'long');
+  const script = `require(${JSON.stringify(lockModule)}).lockDirectory(${JSON.stringify(dir)}, 'run directory'); process.stdout.write(require('node:fs').readFileSync(${JSON.stringify(join(dir, LOCK_FILE))}))`;
+  // \`node -e SCRIPT A B\`: process.argv is [node, A, B], and the lock records argv from B on.
+  const r = spawnSync(process.execPath, [...tsx, '-e', script, 'ignored', 'x'.repeat(100_000)], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { command: string }).command, `metatrain ${'x'.repeat(4096 - 'metatrain '.length)}…`);
 });
 
 test('of two processes racing for one directory, exactly one holds it', () => {

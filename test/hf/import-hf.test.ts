@@ -196,7 +196,9 @@ test('metatrain import-hf refuses an --out that is a symbolic link, naming it an
   for (const [link, target] of [['dangling', 'nowhere'], ['link', 'real']]) {
     const r = await runCli(['import-hf', hf, '--out', join(dir, link!)]);
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(r.stderr, `metatrain: --out ${join(dir, link!)}: a symbolic link to ${join(dir, target!)}; import-hf writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${join(dir, target!)}: give the real directory's path with --out (--out ${join(dir, target!)})\n`);
+    const real = join(dir, target!);
+    const instead = target === 'real' ? `give --out the real path of a directory that does not exist yet; ${real} exists` : `give the real directory's path with --out (--out ${real})`;
+    assert.equal(r.stderr, `metatrain: --out ${join(dir, link!)}: a symbolic link to ${real}; import-hf writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${real}: ${instead}\n`);
   }
   assert.equal(existsSync(join(dir, 'nowhere')), false);
   assert.deepEqual(readdirSync(join(dir, 'real')), []);

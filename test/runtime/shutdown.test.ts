@@ -49,12 +49,13 @@ test('Ctrl-C on metatrain run stops every process and says how to resume', async
   assert.doesNotMatch(ps, new RegExp(join(dir, 'run', 'logs').replace(/[/.]/g, '\\$&')));
 });
 
-test('Ctrl-C on metatrain run before its first step completes says to start again without --resume, and that command runs', async () => {
+test('Ctrl-C on metatrain run before its first step completes says to start again without --resume, with the options given, and that command runs', async () => {
   const dir = tempDir();
   // Second-order MAML with 300 inner steps: the first step takes seconds, so the signal lands before it completes.
-  const slow = sinusoidConfig(dir, { algorithm: { innerSteps: 300 }, runtime: { workers: 1 } });
+  const slow = sinusoidConfig(dir, { algorithm: { innerSteps: 300 } });
   const config = writeConfig(dir, slow);
-  const run = startCli(['run', config]);
+  // One worker by --workers (the config says 2): the hint repeats it, as it repeats every option given.
+  const run = startCli(['run', config, '--workers', '1']);
   await waitForOutput(run, (text) => text.includes('coordinator on 127.0.0.1'));
   run.kill('SIGINT');
   const result = await waitExit(run);
@@ -63,7 +64,7 @@ test('Ctrl-C on metatrain run before its first step completes says to start agai
   assert.match(result.stderr, /\nstopping \(a second Ctrl-C or SIGTERM exits at once\)\n/);
   assert.doesNotMatch(result.stderr, /checkpointing/);
   assert.match(result.stderr, /\[stopped\] meta-training stopped by a graceful stop before its first step completed: no checkpoint was written; start the run again without --resume/);
-  assert.match(result.stderr, /stopped at step 0; no checkpoint was written: start again with: metatrain run \S+run\.yaml \(without --resume\)\n/);
+  assert.ok(result.stderr.includes(`stopped at step 0; no checkpoint was written: start again with: metatrain run ${config} --workers 1 (without --resume)\n`), result.stderr);
   assert.doesNotMatch(result.stderr, /continue with:/);
   // The command it names runs (a quick config in the same run directory); --resume would have been refused.
   const again = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { runtime: { workers: 1 } }))]);

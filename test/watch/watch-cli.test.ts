@@ -60,6 +60,22 @@ test('metatrain watch --nats of a run that publishes nothing says after --quiet-
   }
 });
 
+test('metatrain watch of a name no run can have says what a run name must be, as a config with that name is told', async () => {
+  // Before: `run name "a.b" cannot be a NATS subject token: use a DNS label`, and only with --nats.
+  const rule = 'must be a DNS label: lowercase letters, digits and -, at most 40 characters';
+  for (const name of ['NoSuch_Run', 'a.b', 'x y', 'metatrain.*', '>', 'a'.repeat(41)]) {
+    for (const source of [['--nats', NATS_URL], ['--coordinator', '127.0.0.1:1']]) {
+      const r = await runCli(['watch', name, ...source], {}, 20_000);
+      assert.equal(r.code, 1, `${name} ${source.join(' ')}: ${r.stderr}`);
+      assert.ok(r.stderr.startsWith(`error: command-argument value '${name}' is invalid for argument 'run'. a run name (the config's name) ${rule}\n`), r.stderr);
+    }
+  }
+  const dir = tempDir();
+  const config = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { name: 'a.b' }))], {}, 20_000);
+  assert.equal(config.code, 1, config.stderr);
+  assert.ok(config.stderr.includes(`invalid config at name: ${rule} (got "a.b")`), config.stderr);
+});
+
 test('without NATS, metatrain watch follows a coordinator through /status and through the status RPC until it ends', async () => {
   const dir = tempDir();
   const run = 'watch-status';
