@@ -20,7 +20,8 @@
  * largest worker count with 1% of tasks 10× slower, without and with speculative backups (`runtime.speculativeAfter`
  * 0.9). `gRPC floor`: the server CPU grpc-js itself needs per round trip of the same sizes (a result in, an
  * assignment out, bytes passed through; ./grpc-round-trip.ts, measured once per model and inline setting at the start of
- * the run with 64 connections), and the coordinator's CPU per task as a multiple of it. Note: a step with W tasks has a 1 − 0.99^W chance of holding a straggler (92% at 256). All processes run
+ * the run with 64 connections; per task: ÷ the group size with `--aggregation per-worker`, one round trip per group),
+ * and the coordinator's CPU per task as a multiple of it. Note: a step with W tasks has a 1 − 0.99^W chance of holding a straggler (92% at 256). All processes run
  * with the malloc settings of src/core/malloc-tunables.ts unless GLIBC_TUNABLES is set (`GLIBC_TUNABLES=` for glibc's
  * defaults). `--timeline` adds a second table: where each step's overhead goes, from when every task was handed out,
  * received, finished and accepted (./scale-timeline.ts; rows without stragglers, light harness).
@@ -197,7 +198,8 @@ async function measure(row: Row) {
     harnessCpuPerTaskMs: (1000 * harnessCpu) / tasks,
     harnessCpuShare: harnessCpu / measuredWall,
     timeline: steps2on,
-    floorMs: floor / 1000,
+    // Per-worker aggregation: one round trip per group of `concurrency` tasks.
+    floorMs: floor / 1000 / (o.aggregation === 'per-worker' ? concurrency : 1),
   };
 }
 
