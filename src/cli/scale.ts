@@ -1,6 +1,7 @@
 /** `metatrain scale RUN --workers N`: sets the workers of a run on the cluster backend (Kubernetes: the scale subresource). */
 import { InvalidArgumentError, type Command } from 'commander';
 import { clusterBackendOf, withClusterOptions, type ClusterFlags } from './cluster-options';
+import { runName } from './options';
 
 function workerCount(value: string): number {
   const n = Number(value);
@@ -14,7 +15,7 @@ export function register(program: Command): void {
     program
       .command('scale')
       .description('scale the workers of a run on Kubernetes (0 pauses them)')
-      .argument('<run>', 'run name')
+      .argument('<run>', 'run name (config `name`)', runName)
       .requiredOption('--workers <n>', 'worker replicas', workerCount),
   ).action(async (run: string, o: { workers: number } & ClusterFlags) => {
     const r = await clusterBackendOf(o).scale(run, o.workers);

@@ -1,6 +1,6 @@
 /** `metatrain status RUN [--json]`: phase, step, meta-loss, workers, last checkpoint of a run on the cluster backend. */
 import Table from 'cli-table3';
-import { tableStyle } from './options';
+import { runName, tableStyle } from './options';
 import type { Command } from 'commander';
 import type { ClusterRunStatus } from '../cluster/cluster-backend';
 import { clusterBackendOf, withClusterOptions, type ClusterFlags } from './cluster-options';
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     program
       .command('status')
       .description('show the status of a run on Kubernetes')
-      .argument('<run>', 'run name')
+      .argument('<run>', 'run name (config `name`)', runName)
       .option('--json', 'print the status as JSON', false),
   ).action(async (run: string, o: { json: boolean } & ClusterFlags) => {
     const s = await clusterBackendOf(o).status(run);

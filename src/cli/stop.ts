@@ -1,5 +1,6 @@
 /** `metatrain stop RUN [--delete-data]`: deletes the objects of a run on the cluster backend. */
 import type { Command } from 'commander';
+import { runName } from './options';
 import { clusterBackendOf, withClusterOptions, type ClusterFlags } from './cluster-options';
 
 /** Registers the subcommand. */
@@ -8,7 +9,7 @@ export function register(program: Command): void {
     program
       .command('stop')
       .description('stop a run on Kubernetes: delete its objects (the coordinator checkpoints first); keeps its data unless --delete-data')
-      .argument('<run>', 'run name')
+      .argument('<run>', 'run name (config `name`)', runName)
       .option('--delete-data', 'also delete the volume with checkpoints and artifacts', false),
   ).action(async (run: string, o: { deleteData: boolean } & ClusterFlags) => {
     const r = await clusterBackendOf(o).stop(run, { deleteData: o.deleteData });
