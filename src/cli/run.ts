@@ -111,7 +111,7 @@ export function register(program: Command): void {
         process.stderr.write(`compression failed after ${summary.compression.attempts} attempts: ${summary.compression.error}\n`);
         process.exit(EXIT_FAILURE);
       }
-      // Stopped by Ctrl-C or SIGTERM, during meta-training or while waiting for compression (its job then stays
+      // Stopped by Ctrl-C or SIGTERM, during meta-training or evaluation, or while waiting for compression (its job then stays
       // `queued`): not a success; --resume continues where it stopped, if a checkpoint was written.
       if (summary.reason === 'stopped' || summary.compression?.status === 'queued') {
         const where = summary.reason === 'stopped' ? `at step ${summary.steps}` : 'during compression';
