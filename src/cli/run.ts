@@ -79,7 +79,7 @@ export function register(program: Command): void {
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
       // new run must not start over an earlier one's checkpoints.
       lockDirectory(runDir(config), 'run directory');
-      await assertRunCheckpointsFit(config, o.resume ? 'resume' : 'new');
+      await assertRunCheckpointsFit(config, o.resume ? 'resume' : 'new', '--out');
       const pretrained = await loadModelInitBeforeStart(config);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);
