@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { checkpointSteps, finalParamsBytes, freePort, runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
+import { shellWord } from '../../src/cli/command-again';
 import type { RunSummary } from '../../src/summary';
 
 const TOKEN = { METATRAIN_TOKEN: 'shutdown-token' };
@@ -50,6 +51,17 @@ test('Ctrl-C on metatrain run stops every process and says how to resume', async
   // No worker of this run is left behind.
   const ps = execFileSync('ps', ['-eo', 'args']).toString();
   assert.doesNotMatch(ps, new RegExp(join(dir, 'run', 'logs').replace(/[/.]/g, '\\$&')));
+});
+
+test('Ctrl-C on metatrain run <(cat run.yaml) says the config cannot be read again instead of naming the /dev/fd path', async () => {
+  const dir = tempDir();
+  const config = writeConfig(dir, longRun(dir));
+  const run = startCli(['run', `<(cat ${shellWord(config)})`, '--workers', '1'], {}, undefined, true);
+  await untilCheckpoint(run, join(dir, 'run'), 100);
+  run.kill('SIGINT');
+  const result = await waitExit(run);
+  assert.equal(result.code, 130, result.stderr);
+  assert.match(result.stderr, /continue with: metatrain run <the same config> --workers 1 --resume \(the config came from a pipe, \/dev\/fd\/\d+, which cannot be read again\)\n/);
 });
 
 test('Ctrl-C on metatrain run before its first step completes says to start again without --resume, with the options given, and that command runs', async () => {
