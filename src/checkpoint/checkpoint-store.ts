@@ -231,14 +231,16 @@ export class CheckpointStore {
 
   /**
    * For a fresh (not resumed) run: resolves when the directory holds no checkpoint.
-   * @throws CheckpointError naming the newest checkpoint and the ways out (`--resume`, another `--out`), so that a
-   *   new run never overwrites or mixes with an earlier one.
+   * @param outOption the command's option that overrides `runtime.outDir` (`run`: `--out`), named in the advice;
+   *   omitted for a command without one (`coordinator`).
+   * @throws CheckpointError naming the newest checkpoint and the ways out (`--resume`, another `runtime.outDir`), so
+   *   that a new run never overwrites or mixes with an earlier one.
    */
-  async assertNoCheckpoints(): Promise<void> {
+  async assertNoCheckpoints(outOption?: string): Promise<void> {
     const existing = await this.list();
     if (existing.length > 0) {
       throw new CheckpointError(
-        `${existing.at(-1)!.path} and ${existing.length - 1} other checkpoint(s) already exist: continue that run with --resume, or choose another runtime.outDir (--out) or remove it`,
+        `${existing.at(-1)!.path} and ${existing.length - 1} other checkpoint(s) already exist: continue that run with --resume, or choose another runtime.outDir${outOption ? ` (${outOption})` : ''} or remove it`,
       );
     }
   }

@@ -62,11 +62,7 @@ export function register(program: Command): void {
       const port = await coordinator.start(o.listen).catch((err: Error) => {
         throw new Error(`${o.listen === undefined ? 'runtime.listen' : '--listen'}: ${err.message}`);
       });
-      const endpoints =
-        registry &&
-        (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status() }).catch((err: Error) => {
-          throw new Error(`runtime.metricsPort: ${err.message}`);
-        }));
+      const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status(), portSetting: 'runtime.metricsPort' }));
       log.info({ port }, 'listening');
       if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz, /status');
       process.stdout.write(`${JSON.stringify({ event: 'listening', port, ...(endpoints ? { metricsPort: endpoints.port } : {}) })}\n`);

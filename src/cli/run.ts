@@ -22,7 +22,7 @@ import { SUMMARY_FILE } from '../summary';
 import { assertRunCheckpointsFit, checkpointStoreOf } from './run-checkpoints-fit';
 import { backendOption } from './backend-option';
 import { countOf } from './count-words';
-import { commandAgain } from './command-again';
+import { commandAgain, descriptorArgument } from './command-again';
 import { EXIT_FAILURE, EXIT_OK, onCheckpointingStop, signalExitCode, type StopSignal } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
@@ -59,8 +59,10 @@ export function register(program: Command): void {
       let pretraining = false;
       let stopping = false;
       let stepCompleted = false;
-      // The options given, repeated (a resume with other workers or another backend would not go on the same way).
-      const again = commandAgain(command, [file], ['--resume']);
+      // The options given, repeated (a resume with other workers or another backend would not go on the same way);
+      // a config read from a pipe (`<(envsubst < run.yaml)`) is not, and the hint says so after the command.
+      const piped = descriptorArgument(file, 'config');
+      const again: Again = { line: commandAgain(command, [piped ?? file], ['--resume']), note: piped ? ` (${piped.note})` : '' };
       /** Exits 128 + signal, saying how to go on (no meta-training step ran in this process); a second call waits for the first. */
       let exiting: Promise<never> | undefined;
       const stopBeforeStart = (signal: StopSignal): Promise<never> =>
@@ -79,7 +81,7 @@ export function register(program: Command): void {
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
       // new run must not start over an earlier one's checkpoints.
       lockDirectory(runDir(config), 'run directory');
-      await assertRunCheckpointsFit(config, o.resume ? 'resume' : 'new');
+      await assertRunCheckpointsFit(config, o.resume ? 'resume' : 'new', '--out');
       const pretrained = await loadModelInitBeforeStart(config);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);
@@ -90,7 +92,7 @@ export function register(program: Command): void {
         pretraining = false;
         stepCompleted = false;
         if (pretrained.step < config.pretraining!.steps) {
-          process.stderr.write(`stopped during pretraining at step ${pretrained.step}; continue with: ${again}\n`);
+          process.stderr.write(`stopped during pretraining at step ${pretrained.step}; continue with: ${again.line}${again.note}\n`);
           process.exit(signalExitCode(signals.received ?? 'SIGINT'));
         }
       }
@@ -111,7 +113,7 @@ export function register(program: Command): void {
         process.stderr.write(`compression failed after ${summary.compression.attempts} attempts: ${summary.compression.error}\n`);
         process.exit(EXIT_FAILURE);
       }
-      // Stopped by Ctrl-C or SIGTERM, during meta-training or while waiting for compression (its job then stays
+      // Stopped by Ctrl-C or SIGTERM, during meta-training or evaluation, or while waiting for compression (its job then stays
       // `queued`): not a success; --resume continues where it stopped, if a checkpoint was written.
       if (summary.reason === 'stopped' || summary.compression?.status === 'queued') {
         const where = summary.reason === 'stopped' ? `at step ${summary.steps}` : 'during compression';
@@ -122,11 +124,17 @@ export function register(program: Command): void {
     });
 }
 
+/** The command of a run, repeated in its hints: `line` (`--resume` left out), then `note`: `''` or ` (why …)`. */
+interface Again {
+  readonly line: string;
+  readonly note: string;
+}
+
 /**
- * How to go on with a stopped run whose command was `again` (`metatrain run FILE [OPTIONS]`, --resume left out): with `--resume`
+ * How to go on with a stopped run whose command was `again` (`metatrain run FILE [OPTIONS]`): with `--resume`
  * when the run directory holds a checkpoint, else the same command without it (`--resume` would be refused).
  */
-async function continueHint(config: RunConfig, again: string): Promise<string> {
+async function continueHint(config: RunConfig, again: Again): Promise<string> {
   const checkpoints = await checkpointStoreOf(config).list();
-  return checkpoints.length > 0 ? `continue with: ${again} --resume` : `no checkpoint was written: start again with: ${again} (without --resume)`;
+  return checkpoints.length > 0 ? `continue with: ${again.line} --resume${again.note}` : `no checkpoint was written: start again with: ${again.line} (without --resume)${again.note}`;
 }

@@ -1,7 +1,7 @@
 /**
  * The coordinator of one run: serves the Coordinator gRPC service, meta-trains through its workers, trains the
- * baselines, evaluates on meta-test tasks and writes the summary (and, through `writeReport`, the report) before the
- * run enters its final phase. Plain `Float32Array` math only: no tfjs here.
+ * baselines and evaluates on meta-test tasks (./evaluation-phase.ts), and writes the summary (and, through
+ * `writeReport`, the report) before the run enters its final phase. Plain `Float32Array` math only: no tfjs here.
  * Lifecycle: `start()` (listen) → `run()` (phases; see run-phase.ts) → `stop()` (graceful: the current step is
  * abandoned, the last completed step checkpointed, the server closed).
  */
@@ -10,19 +10,17 @@ import type { Registry } from 'prom-client';
 import { compressedDir, configHash, runDir, type RunConfig } from '../core/config';
 import type { Logger } from '../core/logger';
 import { assertMatchesSpec, type ParamSet, type ParamSpec } from '../core/param-set';
-import { deriveSeed } from '../core/rng';
 import { architectureOf } from '../model/architecture';
-import { initMetaParams, metaParamSpec } from '../meta/meta-params';
+import { metaParamSpec } from '../meta/meta-params';
 import { taskMetric } from '../tasks/family';
 import { taskFamilyFor } from '../tasks/task-family';
 import type { TaskFamily } from '../tasks/task';
 import type { TlsFiles } from '../wire/credentials';
 import type { RunStatus } from '../wire/proto';
 import { CheckpointStore } from '../checkpoint';
-import { evaluateFewShot, metaTestSpecs, type Initialization } from './few-shot-eval';
-import { CLASSICAL_BASELINES, evaluateClassical, isTextFamily } from '../baselines/classical-eval';
 import { CoordinatorServer } from './grpc-server';
-import { metaTrain } from './meta-train';
+import { metaTrain, type MetaTrainResult } from './meta-train';
+import { evaluateRun } from './evaluation-phase';
 import { CoordinatorMetrics } from './metrics';
 import { ParamVersions } from './param-versions';
 import { rejectionOf, type ResultRejection } from './result-rejection';
@@ -31,7 +29,6 @@ import { RunEvents } from './run-events';
 import { assertTransition, isFinal, type RunPhase } from './run-phase';
 import { writeSummary, type RunSummary } from '../summary';
 import { TaskDispatcher } from './task-dispatcher';
-import { trainTransferBaseline } from './transfer-baseline';
 import type { PretrainedBody } from '../pretrain/pretrained-body';
 import type { WorkItem, WorkMetrics } from './work-item';
 import { compressionJobId, type JobQueue } from '../bus/job-queue';
@@ -189,31 +186,23 @@ export class Coordinator {
       if (trained.reason === 'converged') this.events.emit('converged', { step: trained.step, bestStep: trained.bestStep });
       const checkpoint = trained.bestCheckpoint || this.last.checkpoint;
       if (trained.reason === 'stopped') {
-        const summary = await this.summarize(trained, checkpoint, [], [], { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 });
         const checkpointed = (await ctx.store.list()).length > 0;
-        this.setPhase('stopped', checkpointed ? `meta-training interrupted at step ${trained.step} by a graceful stop (its checkpoints kept); resume with --resume` : `meta-training stopped by a graceful stop before its first step completed: no checkpoint was written; start the run again without --resume`);
-        this.events.emit('finished', { phase: 'stopped', reason: 'stopped', steps: trained.step, ...this.summaryField() });
-        return summary;
+        return await this.stopped(trained, checkpoint, { training: (trainedAt - started) / 1000, baselines: 0, evaluation: 0, total: (trainedAt - started) / 1000 }, checkpointed ? `meta-training interrupted at step ${trained.step} by a graceful stop (its checkpoints kept); resume with --resume` : `meta-training stopped by a graceful stop before its first step completed: no checkpoint was written; start the run again without --resume`);
       }
       this.setPhase('evaluating', `meta-training ${trained.reason} at step ${trained.step}; evaluating`);
-      const inits: Initialization[] = [{ name: 'meta-learned', version: 'best', paramKind: 'meta', resetHead: false }];
-      this.versions.publish('best', trained.best);
-      const baselines = this.o.config.evaluation.baselines;
-      if (baselines.includes('random')) {
-        this.versions.publish('random', initMetaParams(this.o.config, this.family.outputs, deriveSeed(this.o.config.seed, 'random-baseline')));
-        inits.push({ name: 'random', version: 'random', paramKind: 'meta', resetHead: false });
+      // A graceful stop rejects the outstanding evaluation tasks (dispatcher.abortAll): not a failure. One that came
+      // while meta-training wrote its last checkpoint stops the run before the evaluation starts.
+      const evaluated = this.stopRequested
+        ? undefined
+        : await evaluateRun(ctx, trained).catch((err: unknown) => {
+            if (!this.stopRequested) throw err;
+            return undefined;
+          });
+      if (!evaluated) {
+        const stoppedAt = performance.now();
+        return await this.stopped(trained, checkpoint, { training: (trainedAt - started) / 1000, baselines: 0, evaluation: (stoppedAt - trainedAt) / 1000, total: (stoppedAt - started) / 1000 }, `evaluation after meta-training step ${trained.step} interrupted by a graceful stop (the checkpoints kept); resume with --resume`);
       }
-      if (baselines.includes('transfer') && this.family.classCount('train') > 0) {
-        const transfer = await trainTransferBaseline(ctx, trained.pretrained);
-        inits.push({ name: 'transfer', version: transfer.version, paramKind: 'joint', resetHead: true });
-      }
-      const baselinesAt = performance.now();
-      const classicalNames = CLASSICAL_BASELINES.filter((b) => baselines.includes(b));
-      const [results, classical] = await Promise.all([
-        evaluateFewShot(ctx, inits),
-        // On the coordinator (plain TypeScript), while the workers evaluate the initializations.
-        classicalNames.length > 0 && isTextFamily(this.family) ? evaluateClassical(this.family, metaTestSpecs(this.o.config, this.family), classicalNames) : [],
-      ]);
+      const { results, classical, baselinesAt } = evaluated;
       const evaluatedAt = performance.now();
       const compression = await this.compress(checkpoint, trained.bestStep);
       const done = performance.now();
@@ -246,6 +235,17 @@ export class Coordinator {
   /** Closes the gRPC server (workers see their stream end and reconnect or exit). */
   close(): Promise<void> {
     return this.server.stop();
+  }
+
+  /**
+   * Ends a run that a graceful stop interrupted (during meta-training or evaluation): writes its summary (reason
+   * `stopped`, no meta-test results) and enters phase `stopped` with `message` (how to go on).
+   */
+  private async stopped(trained: MetaTrainResult, checkpoint: string, seconds: RunSummary['seconds'], message: string): Promise<RunSummary> {
+    const summary = await this.summarize({ ...trained, reason: 'stopped' }, checkpoint, [], [], seconds);
+    this.setPhase('stopped', message);
+    this.events.emit('finished', { phase: 'stopped', reason: 'stopped', steps: trained.step, ...this.summaryField() });
+    return summary;
   }
 
   /**
@@ -288,7 +288,7 @@ export class Coordinator {
   }
 
   private async summarize(
-    trained: Awaited<ReturnType<typeof metaTrain>>,
+    trained: MetaTrainResult,
     checkpoint: string,
     results: RunSummary['results'],
     classical: RunSummary['classical'],

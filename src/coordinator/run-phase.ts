@@ -5,7 +5,8 @@
  * - `evaluating`: meta-training ended (converged or max steps); baselines and meta-test evaluation;
  * - `compressing`: compression job enqueued and running;
  * - `succeeded` / `failed` / `stopped`: terminal for this process. `stopped` is a graceful stop (SIGINT / SIGTERM)
- *   before the end, with the last completed step checkpointed: not a failure, and the run continues with `--resume`.
+ *   before the end (during meta-training, evaluation or compression), with the last completed step checkpointed:
+ *   not a failure, and the run continues with `--resume`.
  */
 import { assertLegalTransition, type Transitions } from '../core/lifecycle';
 
@@ -15,7 +16,7 @@ export type RunPhase = 'pending' | 'training' | 'evaluating' | 'compressing' | '
 const NEXT: Transitions<RunPhase> = {
   pending: ['training', 'evaluating', 'failed'],
   training: ['evaluating', 'failed', 'stopped'],
-  evaluating: ['compressing', 'succeeded', 'failed'],
+  evaluating: ['compressing', 'succeeded', 'failed', 'stopped'],
   compressing: ['succeeded', 'failed', 'stopped'],
   succeeded: [],
   failed: [],

@@ -21,6 +21,8 @@ export interface HttpEndpointsOptions {
   ready?: () => boolean;
   /** Body of `/status` (serialised as JSON; non-finite numbers become null). */
   status?: () => unknown;
+  /** What chose the port (`runtime.metricsPort`), named first in the error when it cannot be bound. @default none */
+  portSetting?: string;
 }
 
 /** A listening endpoints server. */
@@ -69,7 +71,8 @@ export function listenHost(address: string): string {
 
 /**
  * Starts the server.
- * @throws Error (EADDRINUSE, EACCES) when the port cannot be bound.
+ * @throws Error (EADDRINUSE, EACCES) when the port cannot be bound, its message led by `portSetting` when given
+ *   (`runtime.metricsPort: listen EADDRINUSE: address already in use 127.0.0.1:9464`), the cause chained.
  */
 export function serveHttpEndpoints(o: HttpEndpointsOptions): Promise<HttpEndpoints> {
   const server = createServer((req, res) => {
@@ -80,9 +83,10 @@ export function serveHttpEndpoints(o: HttpEndpointsOptions): Promise<HttpEndpoin
   });
   const host = o.host ?? '0.0.0.0';
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const refused = (err: Error) => reject(o.portSetting ? new Error(`${o.portSetting}: ${err.message}`, { cause: err }) : err);
+    server.once('error', refused);
     server.listen(o.port, host, () => {
-      server.off('error', reject);
+      server.off('error', refused);
       const port = (server.address() as AddressInfo).port;
       resolve({
         port,

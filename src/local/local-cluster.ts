@@ -105,7 +105,7 @@ export class LocalCluster {
     this.lifecycle.to('starting');
     this.port = await this.coordinator.start('127.0.0.1:0');
     const n = this.o.workers ?? this.o.config.runtime.workers;
-    this.endpoints = await serveHttpEndpoints({ registry: this.registry, host: '127.0.0.1', port: this.o.config.runtime.metricsPort ?? 0, status: () => this.coordinator.status() });
+    this.endpoints = await serveHttpEndpoints({ registry: this.registry, host: '127.0.0.1', port: this.o.config.runtime.metricsPort ?? 0, status: () => this.coordinator.status(), portSetting: 'runtime.metricsPort' });
     for (let i = 0; i < n; i++) this.workerMetricsPorts.push(await freeLoopbackPort());
     await writeScrapeTargets(runDir(this.o.config), { coordinator: this.endpoints.address, workers: this.workerMetricsPorts.map((p) => `127.0.0.1:${p}`) });
     for (let i = 0; i < n; i++) this.spawnWorker(i);

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Command } from 'commander';
-import { commandAgain, shellWord } from '../../src/cli/command-again';
+import { commandAgain, descriptorArgument, shellWord } from '../../src/cli/command-again';
 import { positiveInt, seconds } from '../../src/cli/options';
 
-/** A command declared as `metatrain run` is, parsed from `argv`; resolves with the command line it would repeat. */
+/** A command declared as `metatrain run` is, parsed from `argv`; resolves with the command line it would repeat (as run.ts builds it). */
 function again(argv: string[]): string {
   let line = '';
   const program = new Command('metatrain').exitOverride();
@@ -18,7 +18,7 @@ function again(argv: string[]): string {
     .option('--resume', 'resume', false)
     .option('--linger-seconds <s>', 'linger', seconds, 0)
     .action((file: string, _o: unknown, command: Command) => {
-      line = commandAgain(command, [file], ['--resume']);
+      line = commandAgain(command, [descriptorArgument(file, 'config') ?? file], ['--resume']);
     });
   program.parse(argv, { from: 'user' });
   return line;
@@ -37,4 +37,16 @@ test('the command line repeated in a hint quotes the words a shell would split o
   assert.deepEqual(words, ['metatrain', 'run', "my run's.yaml", '--out', 'runs/$HOME *']);
   assert.equal(shellWord(''), "''");
   assert.equal(shellWord('a-b_c/d.e:f=1,2@3%4+5'), 'a-b_c/d.e:f=1,2@3%4+5');
+});
+
+test('a config argument that names a file descriptor (a pipe, standard input) is repeated as a placeholder, with why', () => {
+  for (const path of ['/dev/fd/63', '/proc/self/fd/63', '/proc/thread-self/fd/5', '/proc/1234/fd/7', '/dev/fd/../fd/63']) {
+    assert.deepEqual(descriptorArgument(path, 'config'), { placeholder: '<the same config>', note: `the config came from a pipe, ${path}, which cannot be read again` }, path);
+  }
+  for (const path of ['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']) {
+    assert.equal(descriptorArgument(path, 'config')?.note, `the config came from standard input, ${path}, which cannot be read again`, path);
+  }
+  for (const path of ['run.yaml', '/dev/fd', '/dev/fd/63/x', '/proc/self/fdinfo/3', 'dev/fd/63', '/etc/dev/fd/63']) assert.equal(descriptorArgument(path, 'config'), undefined, path);
+  // The placeholder is written as it is (not quoted), the options after it as usual.
+  assert.equal(again(['run', '/dev/fd/63', '--out', 'my runs', '--resume']), "metatrain run <the same config> --out 'my runs'");
 });

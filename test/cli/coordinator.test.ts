@@ -13,7 +13,8 @@ test('a coordinator refused by the checkpoints of an earlier run exits 1 at once
   assert.equal(done.code, 0, done.stderr);
   // With runtime.metricsPort a coordinator lingers 30 s after its run ends: a refusal found only after it started lingered too.
   const refusals = [
-    { args: [], config: earlier, reason: /already exist: continue that run with --resume/ },
+    // The advice names no --out: the coordinator has no such option.
+    { args: [], config: earlier, reason: /already exist: continue that run with --resume, or choose another runtime\.outDir or remove it\n/ },
     { args: ['--resume'], config: { ...earlier, seed: 4 }, reason: /seed/ },
   ];
   for (const { args, config, reason } of refusals) {

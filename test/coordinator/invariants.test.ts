@@ -81,6 +81,7 @@ test('the run-phase table: the lifecycle is forward only, and a finished run nev
     ['training', 'failed'],
     ['compressing', 'failed'],
     ['training', 'stopped'],
+    ['evaluating', 'stopped'],
     ['compressing', 'stopped'],
   ];
   for (const [from, to] of legal) assert.doesNotThrow(() => assertTransition(from, to), `${from} → ${to}`);

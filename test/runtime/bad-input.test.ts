@@ -241,6 +241,18 @@ test('a coordinator that cannot listen names the flag, the address and why', asy
   assert.match(result.stderr, new RegExp(`--listen: cannot listen on ${address}: the port is in use .*\\(EADDRINUSE\\)`));
 });
 
+test('metatrain run whose runtime.metricsPort is taken exits 1 naming the field, as the coordinator does, before any step', async () => {
+  const dir = tempDir();
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as AddressInfo).port;
+  const result = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { runtime: { workers: 1, outDir: join(dir, 'run'), metricsPort: port } }))], {}, 60_000);
+  busy.close();
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`^metatrain: runtime\\.metricsPort: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}$`, 'm'));
+  assert.doesNotMatch(result.stderr, /\[training\]/);
+});
+
 test('a path flag over the limits is refused naming the flag, its value cut to 80 characters', async () => {
   const dir = tempDir();
   const long = join(dir, 'x'.repeat(5000));

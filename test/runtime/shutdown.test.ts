@@ -4,10 +4,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { checkpointSteps, finalParamsBytes, freePort, runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
+import { shellWord } from '../../src/cli/command-again';
 import type { RunSummary } from '../../src/summary';
 
 const TOKEN = { METATRAIN_TOKEN: 'shutdown-token' };
 const longRun = (dir: string) => sinusoidConfig(dir, { training: { maxSteps: 400, evalEverySteps: 100, checkpointEverySteps: 100 } });
+/** Four meta-training steps on one worker, then what `overrides` make slow enough for a signal to land in. */
+const shortRun = (dir: string, overrides: Parameters<typeof sinusoidConfig>[1]) =>
+  sinusoidConfig(dir, { training: { maxSteps: 4, evalEverySteps: 4, evalTasks: 4, checkpointEverySteps: 4, patience: 100 }, runtime: { workers: 1, outDir: join(dir, 'run') }, ...overrides });
 
 test('SIGTERM stops the coordinator gracefully: exit 143, last completed step checkpointed, resume ends where an undisturbed run does', async () => {
   const dir = tempDir();
@@ -47,6 +51,17 @@ test('Ctrl-C on metatrain run stops every process and says how to resume', async
   // No worker of this run is left behind.
   const ps = execFileSync('ps', ['-eo', 'args']).toString();
   assert.doesNotMatch(ps, new RegExp(join(dir, 'run', 'logs').replace(/[/.]/g, '\\$&')));
+});
+
+test('Ctrl-C on metatrain run <(cat run.yaml) says the config cannot be read again instead of naming the /dev/fd path', async () => {
+  const dir = tempDir();
+  const config = writeConfig(dir, longRun(dir));
+  const run = startCli(['run', `<(cat ${shellWord(config)})`, '--workers', '1'], {}, undefined, true);
+  await untilCheckpoint(run, join(dir, 'run'), 100);
+  run.kill('SIGINT');
+  const result = await waitExit(run);
+  assert.equal(result.code, 130, result.stderr);
+  assert.match(result.stderr, /continue with: metatrain run <the same config> --workers 1 --resume \(the config came from a pipe, \/dev\/fd\/\d+, which cannot be read again\)\n/);
 });
 
 test('Ctrl-C on metatrain run before its first step completes says to start again without --resume, with the options given, and that command runs', async () => {
@@ -93,10 +108,8 @@ test('Ctrl-C on metatrain run while compressing exits 130 with the resume hint; 
   // Enough compression steps (a few seconds) for the signal to land while the job runs.
   const config = writeConfig(
     dir,
-    sinusoidConfig(dir, {
-      training: { maxSteps: 4, evalEverySteps: 4, evalTasks: 4, checkpointEverySteps: 4, patience: 100 },
+    shortRun(dir, {
       evaluation: { testTasks: 4, adaptSteps: 1, baselines: ['random'] },
-      runtime: { workers: 1, outDir: join(dir, 'run') },
       compression: { distillSteps: 1500, pruneSteps: 500, recoverySteps: 200, evalTasks: 5 },
     }),
   );
@@ -115,6 +128,28 @@ test('Ctrl-C on metatrain run while compressing exits 130 with the resume hint; 
   const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
   assert.equal(summary.compression?.status, 'succeeded');
   assert.ok(existsSync(join(dir, 'run', 'compressed', 'model.onnx')));
+});
+
+test('Ctrl-C on metatrain run during the final evaluation exits 130 with the resume hint, not as a failure; --resume then evaluates', async () => {
+  const dir = tempDir();
+  // 2 × 1000 meta-test tasks on one worker: seconds of evaluation, for the signal to land in it.
+  const config = writeConfig(dir, shortRun(dir, { evaluation: { testTasks: 1000, adaptSteps: 2, baselines: ['random'] }, compression: { enabled: false } }));
+  const run = startCli(['run', config]);
+  await waitForOutput(run, (text) => text.includes('[evaluating]'));
+  run.kill('SIGINT');
+  const stopped = await waitExit(run);
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.doesNotMatch(stopped.stderr, /\[failed\]|coordinator stopping/);
+  assert.match(stopped.stderr, /\[stopped\] evaluation after meta-training step 4 interrupted by a graceful stop/);
+  assert.ok(stopped.stderr.includes(`stopped at step 4; continue with: metatrain run ${config} --resume\n`), stopped.stderr);
+  const summaryFile = join(dir, 'run', 'summary.json');
+  assert.equal((JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary).reason, 'stopped');
+
+  const resumed = await runCli(['run', config, '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
+  assert.equal(summary.reason, 'max-steps');
+  assert.deepEqual(summary.results.map((r) => r.name), ['meta-learned', 'random']);
 });
 
 test('metatrain run --resume without a checkpoint is an error naming the directory, and creates nothing', async () => {
@@ -137,7 +172,7 @@ test('metatrain run without --resume over an earlier run refuses before starting
   const before = readdirSync(logs).map((f) => [f, statSync(join(logs, f)).mtimeMs]);
   const again = await runCli(['run', config]);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /step-00000012 and \d+ other checkpoint\(s\) already exist: continue that run with --resume/);
+  assert.match(again.stderr, /step-00000012 and \d+ other checkpoint\(s\) already exist: continue that run with --resume, or choose another runtime\.outDir \(--out\) or remove it/);
   assert.doesNotMatch(again.stderr + again.stdout, /\[training\]/, 'nothing started');
   assert.deepEqual(readdirSync(logs).map((f) => [f, statSync(join(logs, f)).mtimeMs]), before, 'logs untouched');
 });

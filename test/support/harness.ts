@@ -2,7 +2,7 @@
  * Test harness for runtime tests: temporary run directories, small configs, the real `metatrain` CLI as child
  * processes, free loopback ports, and reading the final parameters of a run. Cleanup is registered per test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,13 +51,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Starts `metatrain ARGS` (the built CLI), in `cwd` (default: this process's directory). */
-export function startCli(args: string[], env: Record<string, string> = {}, cwd?: string): ChildProcess & { output: { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, [packageFile('bin/metatrain.js'), ...args], {
-    cwd,
-    env: { ...process.env, METATRAIN_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ChildProcess & { output: { stdout: string; stderr: string } };
+/**
+ * Starts `metatrain ARGS` (the built CLI), in `cwd` (default: this process's directory). With `shell`, `args` are
+ * words of a bash command line, written as they are (`<(cat run.yaml)`: a config read from a pipe, as README
+ * suggests), and bash `exec`s the CLI: the child is still the CLI's process.
+ */
+export function startCli(args: string[], env: Record<string, string> = {}, cwd?: string, shell = false): ChildProcess & { output: { stdout: string; stderr: string } } {
+  const cli = packageFile('bin/metatrain.js');
+  const options = { cwd, env: { ...process.env, METATRAIN_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] } satisfies SpawnOptions;
+  const child = (shell ? spawn('bash', ['-c', `exec "$0" "$1" ${args.join(' ')}`, process.execPath, cli], options) : spawn(process.execPath, [cli, ...args], options)) as ChildProcess & {
+    output: { stdout: string; stderr: string };
+  };
   child.output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d: Buffer) => (child.output.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (child.output.stderr += d.toString()));
