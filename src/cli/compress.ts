@@ -7,12 +7,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pathOption } from './options';
 import { refuseLinkedOutDirectory } from './out-directory';
-import { compressionJobId, type CompressionJob } from '../bus/job-queue';
+import { compressionJobId } from '../bus/job-queue';
 import { compressJob } from '../compress/compress-job';
-import { committedReport, REPORT_FILE, type CompressionReport } from '../compress/compression-report';
-import { settingDifferences } from '../compress/compression-settings';
+import { committedReport, REPORT_FILE } from '../compress/compression-report';
+import { otherCompression } from '../compress/other-compression';
 import { configHash, loadRunConfig, parseRunConfig } from '../core/config';
-import { CheckpointError, CompressionError } from '../core/errors';
+import { CheckpointError, CompressionError, OtherCompressionError } from '../core/errors';
 import { loadCheckpoint } from '../checkpoint';
 import type { BackendName } from '../model/backend';
 import { formatCompression } from './compression-summary';
@@ -21,7 +21,7 @@ import { onStopSignals, signalExitCode } from './exit-codes';
 import { bodyOnlyCheckpoint } from './body-only-checkpoint';
 import { notOneCheckpoint } from '../checkpoint';
 import { fileInTheWay } from '../core/make-directory';
-import { lockDirectory } from '../core/directory-lock';
+import { LOCK_FILE, lockDirectory } from '../core/directory-lock';
 
 /** What --checkpoint takes. */
 const META_TRAINING_CHECKPOINT = 'a meta-training checkpoint (runs/NAME/checkpoints/step-N)';
@@ -39,14 +39,13 @@ function outDirProblem(outDir: string): string | undefined {
 }
 
 /**
- * Why `outDir`, which holds the committed compression `existing`, cannot take `job`: of which checkpoint it is, which
- * recorded settings differ from the job's config (`differences`, from {@link settingDifferences}), or, for the same
- * checkpoint and no such setting, that its config differs elsewhere; with where to write instead.
+ * The run directory `outDir` is the compressed model of (`<run dir>/compressed` of a directory holding a run's
+ * `checkpoints` or the lock of a run writing it), or undefined: a run writing there would publish its own compression.
  */
-function anotherCompression(outDir: string, existing: CompressionReport, job: CompressionJob, differences: readonly string[]): string {
-  const made = differences.length > 0 ? `, made with other settings (${differences.join('; ')})` : existing.checkpoint === job.checkpoint ? `, made with another config (job ${existing.jobId}, this one ${job.jobId})` : '';
-  const of = existing.checkpoint === job.checkpoint ? 'this checkpoint' : `${existing.checkpoint} (step ${existing.step})`;
-  return `${outDir} already holds the compression of ${of}${made}; write this one elsewhere with --out DIR, or remove ${outDir} to replace it`;
+function runDirectoryOf(outDir: string): string | undefined {
+  const parent = dirname(outDir);
+  if (basename(outDir) !== 'compressed') return undefined;
+  return existsSync(join(parent, 'checkpoints')) || existsSync(join(parent, LOCK_FILE)) ? parent : undefined;
 }
 
 /** Registers the subcommand. */
@@ -80,13 +79,14 @@ export function register(program: Command): void {
       const blocked = outDirProblem(outDir);
       if (blocked) throw new Error(`${o.out !== undefined ? `--out ${o.out}` : `the result directory ${outDir}`}: ${blocked}`);
       const existing = await committedReport(outDir);
-      // The job id covers the checkpoint and the config hash, which leaves the compression section out: a result of
-      // the same job made with other compression settings is another compression too.
-      const differences = existing ? settingDifferences(existing, config) : [];
-      if (existing && (existing.jobId !== job.jobId || differences.length > 0)) throw new Error(anotherCompression(outDir, existing, job, differences));
+      const other = existing && otherCompression(existing, job);
+      if (other) throw new OtherCompressionError(`${outDir} already holds ${other}; write this one elsewhere with --out DIR, or remove ${outDir} to replace it`);
       if (existing) process.stderr.write(`${outDir} already holds this checkpoint's compression; not running again (remove it to recompress)\n`);
-      // After the checks (they name --out's problems first), before anything is written; beside the directory, which
-      // is published whole by one rename.
+      // After the checks (they name --out's problems first), before anything is written: the run directory when the
+      // result is a run's compressed model (a running `metatrain run` would publish its own there), and the result
+      // directory, beside it (it is published whole by one rename).
+      const runDirectory = runDirectoryOf(outDir);
+      if (runDirectory !== undefined) lockDirectory(runDirectory, 'run directory');
       lockDirectory(outDir, 'compression output', join(dirname(outDir), `.${basename(outDir)}.lock`));
       try {
         await compressJob(job, {

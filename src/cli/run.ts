@@ -108,7 +108,7 @@ export function register(program: Command): void {
         const report = await committedReport(summary.compression.outDir);
         if (report) process.stdout.write(`${formatCompression(report, summary.compression.outDir)}\n`);
       } else if (summary.compression?.status === 'failed') {
-        process.stderr.write(`compression failed after ${summary.compression.attempts} attempts: ${summary.compression.error}\n`);
+        process.stderr.write(`compression failed after ${countOf(summary.compression.attempts, 'attempt')}: ${summary.compression.error}\n`);
         process.exit(EXIT_FAILURE);
       }
       // Stopped by Ctrl-C or SIGTERM, during meta-training or while waiting for compression (its job then stays

@@ -140,6 +140,28 @@ test('run refuses a <run dir>/compressed that is a symbolic link before it start
   assert.deepEqual(readdirSync(join(dir, 'elsewhere')), []);
 });
 
+test('compress into <run dir>/compressed is refused while a run writes that run directory, naming the run', async () => {
+  // Before: it compressed an earlier checkpoint into the run's result directory, and the run then took that as its
+  // own compression and reported success.
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir, { runtime: { workers: 1 }, training: { maxSteps: 100_000, evalEverySteps: 1000, checkpointEverySteps: 1, keepCheckpoints: 1000 } }));
+  const first = startCli(['run', config, '--backend', 'cpu']);
+  const checkpoint = join(dir, 'run', 'checkpoints', 'step-00000001');
+  try {
+    await waitForOutput(first, (text) => text.includes('coordinator on'));
+    while (!existsSync(join(checkpoint, 'manifest.json'))) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const out of [[], ['--out', join(dir, 'run', 'compressed')]]) {
+      const r = await runCli(['compress', '--checkpoint', checkpoint, '--backend', 'cpu', ...out], {}, PROMPTLY_MS);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^metatrain: run directory ${join(dir, 'run')} is in use by another metatrain process \\(pid ${first.pid}, \`metatrain run ${config} --backend cpu\`, since .*\\): wait for it to end or stop it`));
+    }
+    assert.equal(existsSync(join(dir, 'run', 'compressed')), false);
+  } finally {
+    first.kill('SIGTERM');
+    await waitExit(first);
+  }
+});
+
 test('a second run of the same run directory is refused while the first runs, naming it; the lock goes when the first ends', async () => {
   // Before: both ran, interleaving checkpoints, logs and summary.json, until one failed renaming a checkpoint.
   const dir = tempDir();
