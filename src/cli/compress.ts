@@ -2,14 +2,15 @@
  * `metatrain compress --checkpoint DIR [--out DIR]`: runs one compression job by hand, in this process, and prints
  * its result. The run config comes from the checkpoint (checkpoints record it) or `--config`.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pathOption } from './options';
 import { refuseLinkedOutDirectory } from './out-directory';
+import { compressionOutDirProblem } from './compression-out-directory';
 import { compressionJobId } from '../bus/job-queue';
 import { compressJob } from '../compress/compress-job';
-import { committedReport, REPORT_FILE } from '../compress/compression-report';
+import { committedReport } from '../compress/compression-report';
 import { otherCompression } from '../compress/other-compression';
 import { configHash, loadRunConfig, parseRunConfig } from '../core/config';
 import { CheckpointError, CompressionError, OtherCompressionError } from '../core/errors';
@@ -20,23 +21,13 @@ import { backendOption } from './backend-option';
 import { onStopSignals, signalExitCode } from './exit-codes';
 import { bodyOnlyCheckpoint } from './body-only-checkpoint';
 import { notOneCheckpoint } from '../checkpoint';
-import { fileInTheWay } from '../core/make-directory';
 import { LOCK_FILE, lockDirectory } from '../core/directory-lock';
 
 /** What --checkpoint takes. */
 const META_TRAINING_CHECKPOINT = 'a meta-training checkpoint (runs/NAME/checkpoints/step-N)';
 
-/**
- * Why the result cannot be published as `outDir` (in one rename, at the end of the compression), checked before the
- * compression runs; undefined when it can: `outDir` is missing, an empty directory, or holds a committed result.
- */
-function outDirProblem(outDir: string): string | undefined {
-  const file = fileInTheWay(outDir);
-  if (file !== undefined) return `${file} is a file (or a link to nothing), not a directory; give a directory path with --out`;
-  const entries = existsSync(outDir) ? readdirSync(outDir) : [];
-  if (entries.length === 0 || entries.includes(REPORT_FILE)) return undefined;
-  return `${outDir} already exists and holds other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); choose a new --out directory`;
-}
+/** What to do, by what is in the way at --out ({@link compressionOutDirProblem}). */
+const OUT_ADVICE = { file: 'give a directory path with --out', others: 'choose a new --out directory' } as const;
 
 /**
  * The run directory `outDir` is the compressed model of (`<run dir>/compressed` of a directory holding a run's
@@ -76,8 +67,8 @@ export function register(program: Command): void {
       const outDir = resolve(o.out ?? join(dirname(dirname(resolve(o.checkpoint))), 'compressed'));
       const job = { jobId: compressionJobId(config.name, checkpoint.step, configHash(config)), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };
       refuseLinkedOutDirectory(o.out ?? outDir, 'compress', o.out !== undefined);
-      const blocked = outDirProblem(outDir);
-      if (blocked) throw new Error(`${o.out !== undefined ? `--out ${o.out}` : `the result directory ${outDir}`}: ${blocked}`);
+      const blocked = compressionOutDirProblem(outDir);
+      if (blocked) throw new Error(`${o.out !== undefined ? `--out ${o.out}` : `the result directory ${outDir}`}: ${blocked.problem}; ${OUT_ADVICE[blocked.kind]}`);
       const existing = await committedReport(outDir);
       const other = existing && otherCompression(existing, job);
       if (other) throw new OtherCompressionError(`${outDir} already holds ${other}; write this one elsewhere with --out DIR, or remove ${outDir} to replace it`);
