@@ -22,6 +22,7 @@ import { onStopSignals, signalExitCode } from './exit-codes';
 import { bodyOnlyCheckpoint } from './body-only-checkpoint';
 import { notOneCheckpoint } from '../checkpoint';
 import { LOCK_FILE, lockDirectory } from '../core/directory-lock';
+import { modelOutputInstead } from '../pretrain/model-init-instead';
 
 /** What --checkpoint takes. */
 const META_TRAINING_CHECKPOINT = 'a meta-training checkpoint (runs/NAME/checkpoints/step-N)';
@@ -56,6 +57,8 @@ export function register(program: Command): void {
       const signals = onStopSignals(() => ac.abort(), { forceOnSecond: () => process.stderr.write('forced: exiting at once\n') });
       const bodyOnly = bodyOnlyCheckpoint(o.checkpoint);
       if (bodyOnly) throw new CheckpointError(`--checkpoint ${o.checkpoint} is ${bodyOnly}: give ${META_TRAINING_CHECKPOINT}`);
+      const output = modelOutputInstead(o.checkpoint);
+      if (output) throw new CheckpointError(`--checkpoint ${o.checkpoint}: ${output}`);
       const notOne = await notOneCheckpoint(o.checkpoint);
       if (notOne) throw new CheckpointError(`--checkpoint ${o.checkpoint} ${notOne.problem}: give ${notOne.instead ?? META_TRAINING_CHECKPOINT}`);
       const checkpoint = await loadCheckpoint(o.checkpoint);
