@@ -1,10 +1,11 @@
 /**
  * One attempt of a job, shared by both queue implementations: reports `compression.started`, runs the handler,
  * and decides what happens next — success, a retry after backoff (reported as a `warning`), a failure for good
- * after the last attempt (`compression.failed`), or a hand-back when the consumer is shutting down.
+ * after the last attempt or when the output directory holds another compression (`compression.failed`), or a
+ * hand-back when the consumer is shutting down.
  */
 import { hostname } from 'node:os';
-import { CompressionError } from '../core/errors';
+import { CompressionError, OtherCompressionError } from '../core/errors';
 import { retryDelayMs, type CompressionJob, type JobConsumer, type JobEventSink, type JobHandler, type ResolvedJobQueueOptions } from './job-queue';
 
 /** What became of one attempt. */
@@ -17,6 +18,14 @@ export type AttemptResult =
 /** The default consumer name: `<hostname>-<pid>`. */
 export function defaultConsumerName(): string {
   return `${hostname()}-${process.pid}`;
+}
+
+/**
+ * Whether attempt `attempt` (1-based) of `maxAttempts` failing with `err` fails its job for good: it was the last,
+ * or the output directory holds another compression (OtherCompressionError), which a retry would meet again.
+ */
+export function failsForGood(err: unknown, attempt: number, maxAttempts: number): boolean {
+  return attempt >= maxAttempts || err instanceof OtherCompressionError;
 }
 
 /**
@@ -41,7 +50,7 @@ export async function runAttempt(
   } catch (e) {
     if (signal.aborted || (e instanceof CompressionError && e.aborted)) return { kind: 'aborted' };
     const error = (e as Error).message ?? String(e);
-    if (attempt >= options.maxAttempts) return { kind: 'failed', error };
+    if (failsForGood(e, attempt, options.maxAttempts)) return { kind: 'failed', error };
     const delayMs = retryDelayMs(options, attempt);
     sink(job.run, 'warning', { message: `compression job ${job.jobId}: attempt ${attempt} of ${options.maxAttempts} failed (${error}); retrying in ${delayMs} ms` });
     return { kind: 'retry', delayMs, error };

@@ -2,17 +2,18 @@
  * `metatrain compress --checkpoint DIR [--out DIR]`: runs one compression job by hand, in this process, and prints
  * its result. The run config comes from the checkpoint (checkpoints record it) or `--config`.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pathOption } from './options';
 import { refuseLinkedOutDirectory } from './out-directory';
-import { compressionJobId, type CompressionJob } from '../bus/job-queue';
+import { compressionOutDirProblem } from './compression-out-directory';
+import { compressionJobId } from '../bus/job-queue';
 import { compressJob } from '../compress/compress-job';
-import { committedReport, REPORT_FILE, type CompressionReport } from '../compress/compression-report';
-import { settingDifferences } from '../compress/compression-settings';
+import { committedReport } from '../compress/compression-report';
+import { otherCompression } from '../compress/other-compression';
 import { configHash, loadRunConfig, parseRunConfig } from '../core/config';
-import { CheckpointError, CompressionError } from '../core/errors';
+import { CheckpointError, CompressionError, OtherCompressionError } from '../core/errors';
 import { loadCheckpoint } from '../checkpoint';
 import type { BackendName } from '../model/backend';
 import { formatCompression } from './compression-summary';
@@ -20,33 +21,23 @@ import { backendOption } from './backend-option';
 import { onStopSignals, signalExitCode } from './exit-codes';
 import { bodyOnlyCheckpoint } from './body-only-checkpoint';
 import { notOneCheckpoint } from '../checkpoint';
-import { fileInTheWay } from '../core/make-directory';
-import { lockDirectory } from '../core/directory-lock';
+import { LOCK_FILE, lockDirectory } from '../core/directory-lock';
+import { modelOutputInstead } from '../pretrain/model-init-instead';
 
 /** What --checkpoint takes. */
 const META_TRAINING_CHECKPOINT = 'a meta-training checkpoint (runs/NAME/checkpoints/step-N)';
 
-/**
- * Why the result cannot be published as `outDir` (in one rename, at the end of the compression), checked before the
- * compression runs; undefined when it can: `outDir` is missing, an empty directory, or holds a committed result.
- */
-function outDirProblem(outDir: string): string | undefined {
-  const file = fileInTheWay(outDir);
-  if (file !== undefined) return `${file} is a file (or a link to nothing), not a directory; give a directory path with --out`;
-  const entries = existsSync(outDir) ? readdirSync(outDir) : [];
-  if (entries.length === 0 || entries.includes(REPORT_FILE)) return undefined;
-  return `${outDir} already exists and holds other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); choose a new --out directory`;
-}
+/** What to do, by what is in the way at --out ({@link compressionOutDirProblem}). */
+const OUT_ADVICE = { file: 'give a directory path with --out', others: 'choose a new --out directory' } as const;
 
 /**
- * Why `outDir`, which holds the committed compression `existing`, cannot take `job`: of which checkpoint it is, which
- * recorded settings differ from the job's config (`differences`, from {@link settingDifferences}), or, for the same
- * checkpoint and no such setting, that its config differs elsewhere; with where to write instead.
+ * The run directory `outDir` is the compressed model of (`<run dir>/compressed` of a directory holding a run's
+ * `checkpoints` or the lock of a run writing it), or undefined: a run writing there would publish its own compression.
  */
-function anotherCompression(outDir: string, existing: CompressionReport, job: CompressionJob, differences: readonly string[]): string {
-  const made = differences.length > 0 ? `, made with other settings (${differences.join('; ')})` : existing.checkpoint === job.checkpoint ? `, made with another config (job ${existing.jobId}, this one ${job.jobId})` : '';
-  const of = existing.checkpoint === job.checkpoint ? 'this checkpoint' : `${existing.checkpoint} (step ${existing.step})`;
-  return `${outDir} already holds the compression of ${of}${made}; write this one elsewhere with --out DIR, or remove ${outDir} to replace it`;
+function runDirectoryOf(outDir: string): string | undefined {
+  const parent = dirname(outDir);
+  if (basename(outDir) !== 'compressed') return undefined;
+  return existsSync(join(parent, 'checkpoints')) || existsSync(join(parent, LOCK_FILE)) ? parent : undefined;
 }
 
 /** Registers the subcommand. */
@@ -66,6 +57,8 @@ export function register(program: Command): void {
       const signals = onStopSignals(() => ac.abort(), { forceOnSecond: () => process.stderr.write('forced: exiting at once\n') });
       const bodyOnly = bodyOnlyCheckpoint(o.checkpoint);
       if (bodyOnly) throw new CheckpointError(`--checkpoint ${o.checkpoint} is ${bodyOnly}: give ${META_TRAINING_CHECKPOINT}`);
+      const output = modelOutputInstead(o.checkpoint);
+      if (output) throw new CheckpointError(`--checkpoint ${o.checkpoint}: ${output}`);
       const notOne = await notOneCheckpoint(o.checkpoint);
       if (notOne) throw new CheckpointError(`--checkpoint ${o.checkpoint} ${notOne.problem}: give ${notOne.instead ?? META_TRAINING_CHECKPOINT}`);
       const checkpoint = await loadCheckpoint(o.checkpoint);
@@ -77,16 +70,17 @@ export function register(program: Command): void {
       const outDir = resolve(o.out ?? join(dirname(dirname(resolve(o.checkpoint))), 'compressed'));
       const job = { jobId: compressionJobId(config.name, checkpoint.step, configHash(config)), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };
       refuseLinkedOutDirectory(o.out ?? outDir, 'compress', o.out !== undefined);
-      const blocked = outDirProblem(outDir);
-      if (blocked) throw new Error(`${o.out !== undefined ? `--out ${o.out}` : `the result directory ${outDir}`}: ${blocked}`);
+      const blocked = compressionOutDirProblem(outDir);
+      if (blocked) throw new Error(`${o.out !== undefined ? `--out ${o.out}` : `the result directory ${outDir}`}: ${blocked.problem}; ${OUT_ADVICE[blocked.kind]}`);
       const existing = await committedReport(outDir);
-      // The job id covers the checkpoint and the config hash, which leaves the compression section out: a result of
-      // the same job made with other compression settings is another compression too.
-      const differences = existing ? settingDifferences(existing, config) : [];
-      if (existing && (existing.jobId !== job.jobId || differences.length > 0)) throw new Error(anotherCompression(outDir, existing, job, differences));
+      const other = existing && otherCompression(existing, job);
+      if (other) throw new OtherCompressionError(`${outDir} already holds ${other}; write this one elsewhere with --out DIR, or remove ${outDir} to replace it`);
       if (existing) process.stderr.write(`${outDir} already holds this checkpoint's compression; not running again (remove it to recompress)\n`);
-      // After the checks (they name --out's problems first), before anything is written; beside the directory, which
-      // is published whole by one rename.
+      // After the checks (they name --out's problems first), before anything is written: the run directory when the
+      // result is a run's compressed model (a running `metatrain run` would publish its own there), and the result
+      // directory, beside it (it is published whole by one rename).
+      const runDirectory = runDirectoryOf(outDir);
+      if (runDirectory !== undefined) lockDirectory(runDirectory, 'run directory');
       lockDirectory(outDir, 'compression output', join(dirname(outDir), `.${basename(outDir)}.lock`));
       try {
         await compressJob(job, {

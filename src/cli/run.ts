@@ -2,11 +2,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { lockDirectory } from '../core/directory-lock';
-import { compressedDir, loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
+import { loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/config';
 import { LocalCluster } from '../local/local-cluster';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
-import { refuseLinkedOutDirectory } from './out-directory';
+import { assertRunCompressedDirectory } from './compression-out-directory';
 import { runtimeWarnings } from '../coordinator/runtime-config';
 import { taskMetric } from '../tasks/family';
 import { TARGETS_FILE } from '../local/scrape-targets';
@@ -26,9 +26,6 @@ import { commandAgain, descriptorArgument } from './command-again';
 import { EXIT_FAILURE, EXIT_OK, onCheckpointingStop, signalExitCode, type StopSignal } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
-
-/** What to do when the run's compressed model directory is a symbolic link: it is always `<run dir>/compressed`. */
-const COMPRESSED_LINK_ADVICE = 'remove the link, or set compression.enabled: false and compress afterwards with metatrain compress --out DIR';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -50,8 +47,6 @@ export function register(program: Command): void {
       assertLocalWorkerCount(config.runtime.workers, o.workers ? '--workers' : 'runtime.workers');
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config, o.out);
-      // The compression stage publishes <run dir>/compressed by a rename, as `compress --out` does.
-      if (config.compression.enabled) refuseLinkedOutDirectory(compressedDir(config), 'run', false, COMPRESSED_LINK_ADVICE);
       for (const warning of runtimeWarnings(config.runtime, 'run')) process.stderr.write(`warning: ${warning}\n`);
       // From here a stop signal is handled by this command: before the cluster exists it ends the command at once
       // (or, during pretraining, after the current step); then it stops the cluster, which checkpoints.
@@ -82,6 +77,8 @@ export function register(program: Command): void {
       // new run must not start over an earlier one's checkpoints.
       lockDirectory(runDir(config), 'run directory');
       await assertRunCheckpointsFit(config, o.resume ? 'resume' : 'new', '--out');
+      // The compression stage publishes <run dir>/compressed by a rename, as `compress --out` does.
+      if (config.compression.enabled) await assertRunCompressedDirectory(config, o.resume);
       const pretrained = await loadModelInitBeforeStart(config);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);
@@ -110,7 +107,7 @@ export function register(program: Command): void {
         const report = await committedReport(summary.compression.outDir);
         if (report) process.stdout.write(`${formatCompression(report, summary.compression.outDir)}\n`);
       } else if (summary.compression?.status === 'failed') {
-        process.stderr.write(`compression failed after ${summary.compression.attempts} attempts: ${summary.compression.error}\n`);
+        process.stderr.write(`compression failed after ${countOf(summary.compression.attempts, 'attempt')}: ${summary.compression.error}\n`);
         process.exit(EXIT_FAILURE);
       }
       // Stopped by Ctrl-C or SIGTERM, during meta-training or evaluation, or while waiting for compression (its job then stays

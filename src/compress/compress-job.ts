@@ -4,16 +4,18 @@
  * fsynced, `compression.json` last, renamed to `outDir` in one step). A failure at any point removes the temporary
  * directory: `outDir` either holds a complete result or does not exist. Before the pipeline runs, a staging directory is created and removed beside `outDir`,
  * so an `outDir` that cannot be created fails the job at once rather than after the compression. A job whose
- * `outDir` already holds a `compression.json` is not run again (its result was committed, e.g. by a compressor that
- * died before acknowledging); if two compressors finish the same job, the second rename fails and its copy is
- * discarded — the result is committed once.
+ * `outDir` already holds its own `compression.json` is not run again (its result was committed, e.g. by a compressor
+ * that died before acknowledging); if two compressors finish the same job, the second rename fails and its copy is
+ * discarded — the result is committed once. A `compression.json` of another job there (./other-compression) fails
+ * the job, naming it: it is neither replaced nor reported as this job's result.
  */
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CompressionJob } from '../bus/job-queue';
 import { checkCanCreateDirectory, publishDirectory, TEMP_PREFIX } from '../core/durable-fs';
-import { WriteError } from '../core/errors';
+import { OtherCompressionError, WriteError } from '../core/errors';
 import { committedReport, REPORT_FILE } from './compression-report';
+import { otherCompression } from './other-compression';
 import { runPipeline, type PipelineInput } from './pipeline';
 
 /** Options of {@link compressJob}. */
@@ -25,13 +27,15 @@ export interface CompressJobOptions {
 
 /**
  * Runs `job` and publishes its result atomically in `job.outDir`; resolves with the path of `compression.json`.
- * @throws DirectoryError naming `job.outDir` when it cannot be created (before the pipeline runs); what the
- *   pipeline throws (CheckpointError, CompressionError, DatasetError …) or WriteError naming the file that could
- *   not be written (ENOSPC …); in every case nothing is left at `job.outDir` and no temporary directory remains.
+ * @throws OtherCompressionError naming `job.outDir` and what it holds, when it holds another job's compression
+ *   (before the pipeline runs, or found there by the final rename); DirectoryError naming `job.outDir` when it
+ *   cannot be created (before the pipeline runs); what the pipeline throws (CheckpointError, CompressionError,
+ *   DatasetError …) or WriteError naming the file that could not be written (ENOSPC …); in every case nothing is
+ *   written at `job.outDir` and no temporary directory remains.
  */
 export async function compressJob(job: CompressionJob, options: CompressJobOptions = {}): Promise<string> {
   const reportPath = join(job.outDir, REPORT_FILE);
-  if (await committedReport(job.outDir)) return reportPath;
+  if (await committedResult(job)) return reportPath;
   await checkCanCreateDirectory(job.outDir);
   const parent = dirname(job.outDir);
   await removeLeftovers(parent, basename(job.outDir));
@@ -40,10 +44,26 @@ export async function compressJob(job: CompressionJob, options: CompressJobOptio
     await publishDirectory(job.outDir, [...files, [REPORT_FILE, Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]]);
   } catch (e) {
     const lostRace = e instanceof WriteError && (e.code === 'ENOTEMPTY' || e.code === 'EEXIST');
-    if (lostRace && (await committedReport(job.outDir))) return reportPath; // committed by another compressor
+    if (lostRace && (await committedResult(job))) return reportPath; // committed by another compressor
     throw e;
   }
   return reportPath;
+}
+
+/**
+ * Whether `job.outDir` holds the job's committed result.
+ * @throws OtherCompressionError when it holds another compression, e.g. `runs/x/compressed already holds the
+ *   compression of runs/x/checkpoints/step-00000010 (step 10), which was left as it is; the compression of
+ *   runs/x/checkpoints/step-00000020 was not written: …`.
+ */
+async function committedResult(job: CompressionJob): Promise<boolean> {
+  const existing = await committedReport(job.outDir);
+  if (!existing) return false;
+  const other = otherCompression(existing, job);
+  if (other === undefined) return true;
+  throw new OtherCompressionError(
+    `${job.outDir} already holds ${other}, which was left as it is; the compression of ${job.checkpoint} was not written: move ${job.outDir} elsewhere or remove it, then run metatrain compress --checkpoint ${job.checkpoint}`,
+  );
 }
 
 /** Removes temporary directories of earlier attempts at `name` in `parent` (left by a killed compressor). */

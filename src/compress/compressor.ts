@@ -2,6 +2,7 @@
  * The compressor: a consumer of the compression work queue (JetStream for `metatrain compressor --nats URL`, the
  * in-process queue inside `metatrain run`) that runs each job with {@link compressJob}, logging progress.
  */
+import { failsForGood } from '../bus/job-attempt';
 import type { ConsumeOptions, JobConsumer, JobQueue } from '../bus/job-queue';
 import { CompressionError } from '../core/errors';
 import type { Logger } from '../core/logger';
@@ -42,7 +43,7 @@ export function startCompressor(queue: JobQueue, options: CompressorOptions): Jo
         },
       }).catch((err: Error) => {
         const handedBack = attempt.signal.aborted || (err instanceof CompressionError && err.aborted);
-        const final = attempt.attempt >= attempt.maxAttempts && !handedBack;
+        const final = failsForGood(err, attempt.attempt, attempt.maxAttempts) && !handedBack;
         done?.(final ? 'failed' : 'retried');
         const fields = { jobId: job.jobId, run: job.run, attempt: attempt.attempt, maxAttempts: attempt.maxAttempts, err: err.message };
         if (handedBack) log.info(fields, 'compression job interrupted; handing it back');

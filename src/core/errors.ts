@@ -219,6 +219,12 @@ export class CompressionError extends MetatrainError {
 }
 
 /**
+ * Thrown when a compression's output directory already holds another compression (of another checkpoint, config or
+ * settings) than the one asked for, before anything is written there: it is neither replaced nor taken as this one.
+ */
+export class OtherCompressionError extends MetatrainError {}
+
+/**
  * Thrown when a directory another metatrain process is writing (a run directory, a compression's output) is asked
  * for by a second one; `holder` says which process holds it (pid, host, command, since when). Thrown before
  * anything is written.

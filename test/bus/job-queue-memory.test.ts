@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryJobQueue } from '../../src/bus/job-queue-memory';
 import type { JobLifecycleEvents } from '../../src/bus/job-queue';
+import { OtherCompressionError } from '../../src/core/errors';
 import { sleep, testJob } from './fixtures';
 
 function recorder() {
@@ -43,6 +44,26 @@ test('the in-process queue retries a failing job with doubling backoff and recor
   assert.equal(at.length, 3);
   assert.ok(at[1]! - at[0]! >= 95 && at[2]! - at[1]! >= 195, `delays ${at[1]! - at[0]!}, ${at[2]! - at[1]!} ms`);
   assert.deepEqual(events.filter((e) => e.event !== 'compression.started').map((e) => e.event), ['warning', 'warning', 'compression.failed']);
+});
+
+test('the in-process queue fails a job at once, without retrying, when its output directory holds another compression', async () => {
+  // A retry meets the same compression there: before, it was tried 3 times with backoff.
+  const { events, sink } = recorder();
+  const queue = new MemoryJobQueue({ maxAttempts: 3, backoffMs: 100 }, sink);
+  const job = testJob('mem-run', 'mem-other');
+  await queue.enqueue(job);
+  let attempts = 0;
+  const consumer = queue.consume(async () => {
+    attempts++;
+    throw new OtherCompressionError(`${job.outDir} already holds the compression of another checkpoint`);
+  });
+  const outcome = await queue.waitForOutcome(job.jobId);
+  await consumer.stop();
+  assert.equal(outcome.status, 'failed');
+  assert.equal(outcome.attempts, 1);
+  assert.equal(attempts, 1);
+  assert.match(outcome.error!, /already holds the compression of another checkpoint/);
+  assert.deepEqual(events.map((e) => e.event), ['compression.started', 'compression.failed']);
 });
 
 test('two in-process consumers share the jobs, and a consumer stopped mid-job hands its job back to the other', async () => {

@@ -262,6 +262,19 @@ test('adapt, compress and predict pointed at a run directory, its checkpoints di
   assert.equal(existsSync(join(dir, 'compressed')), false);
 });
 
+test('compress pointed at a model written by adapt says what it is and gives the checkpoint it was adapted from', async () => {
+  // Before: "--checkpoint DIR holds no checkpoint (no manifest.json)", though adapt and predict recognise such a folder.
+  const dir = tempDir();
+  const ckpt = await checkpoint(dir);
+  const adapted = join(dir, 'adapted');
+  const adapt = await runCli(['adapt', '--checkpoint', ckpt, '--data', jsonl(dir, 'u.jsonl', ['a', 'b', 'c'], 3), '--out', adapted, '--max-steps', '1', '--backend', 'cpu']);
+  assert.equal(adapt.code, 0, adapt.stderr);
+  const compress = await runCli(['compress', '--checkpoint', adapted, '--out', join(dir, 'compressed'), '--backend', 'cpu']);
+  assert.equal(compress.code, 1, compress.stdout);
+  assert.equal(compress.stderr, `metatrain: --checkpoint ${adapted}: it is a model adapted by metatrain adapt (for metatrain predict), not a checkpoint: give the checkpoint it was adapted from, ${ckpt}\n`);
+  assert.equal(existsSync(join(dir, 'compressed')), false);
+});
+
 test('metatrain adapt under hashed words warns about texts of punctuation only, and refuses data that has nothing else', async () => {
   const dir = tempDir();
   const ckpt = await checkpoint(dir, { tokenizer: 'hashed-words', hashBuckets: 64 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { textRun, writeTeacherCheckpoint } from '../compress/fixtures';
 import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
@@ -138,6 +138,58 @@ test('run refuses a <run dir>/compressed that is a symbolic link before it start
   const ran = await runCli(['run', uncompressed, '--backend', 'cpu']);
   assert.equal(ran.code, 0, ran.stderr);
   assert.deepEqual(readdirSync(join(dir, 'elsewhere')), []);
+});
+
+test('run refuses a <run dir>/compressed that is a file, holds other files or an earlier run\'s compression before it starts, saying what is there and what to do', async () => {
+  // Before: the run trained and evaluated, then its compression failed three times (ENOTDIR, ENOTEMPTY) and it
+  // exited 1 after all that work.
+  const dir = tempDir();
+  const run = join(dir, 'run');
+  const compressed = join(run, 'compressed');
+  mkdirSync(run);
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  const where = `metatrain: the result directory ${compressed} (where the run publishes its compressed model)`;
+  const advice = 'set compression.enabled: false and compress afterwards with metatrain compress --out DIR';
+  writeFileSync(compressed, 'not a directory\n');
+  const file = await runCli(['run', config, '--backend', 'cpu'], {}, PROMPTLY_MS);
+  assert.equal(file.code, 1, file.stderr);
+  assert.equal(file.stderr, `${where}: ${compressed} is a file (or a link to nothing), not a directory; remove it, or ${advice}\n`);
+  rmSync(compressed);
+  mkdirSync(compressed);
+  writeFileSync(join(compressed, 'notes.txt'), 'keep me\n');
+  const others = await runCli(['run', config, '--backend', 'cpu'], {}, PROMPTLY_MS);
+  assert.equal(others.code, 1, others.stderr);
+  assert.equal(others.stderr, `${where}: ${compressed} already exists and holds other files (notes.txt); move them elsewhere, or ${advice}\n`);
+  rmSync(join(compressed, 'notes.txt'));
+  const earlier = join(dir, 'gone', 'checkpoints', 'step-00000008');
+  writeFileSync(join(compressed, 'compression.json'), `${JSON.stringify({ jobId: 'compress-test-run-s8-0123456789ab', run: 'test-run', checkpoint: earlier, step: 8 })}\n`);
+  const previous = await runCli(['run', config, '--backend', 'cpu'], {}, PROMPTLY_MS);
+  assert.equal(previous.code, 1, previous.stderr);
+  assert.equal(previous.stderr, `${where} already holds the compression of ${earlier} (step 8), an earlier run's (this one has no checkpoint yet); a new run does not replace it: move it elsewhere or remove it\n`);
+  assert.deepEqual(readdirSync(run), ['compressed'], 'nothing written');
+  assert.deepEqual(readdirSync(compressed), ['compression.json']);
+});
+
+test('compress into <run dir>/compressed is refused while a run writes that run directory, naming the run', async () => {
+  // Before: it compressed an earlier checkpoint into the run's result directory, and the run then took that as its
+  // own compression and reported success.
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir, { runtime: { workers: 1 }, training: { maxSteps: 100_000, evalEverySteps: 1000, checkpointEverySteps: 1, keepCheckpoints: 1000 } }));
+  const first = startCli(['run', config, '--backend', 'cpu']);
+  const checkpoint = join(dir, 'run', 'checkpoints', 'step-00000001');
+  try {
+    await waitForOutput(first, (text) => text.includes('coordinator on'));
+    while (!existsSync(join(checkpoint, 'manifest.json'))) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const out of [[], ['--out', join(dir, 'run', 'compressed')]]) {
+      const r = await runCli(['compress', '--checkpoint', checkpoint, '--backend', 'cpu', ...out], {}, PROMPTLY_MS);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^metatrain: run directory ${join(dir, 'run')} is in use by another metatrain process \\(pid ${first.pid}, \`metatrain run ${config} --backend cpu\`, since .*\\): wait for it to end or stop it`));
+    }
+    assert.equal(existsSync(join(dir, 'run', 'compressed')), false);
+  } finally {
+    first.kill('SIGTERM');
+    await waitExit(first);
+  }
 });
 
 test('a second run of the same run directory is refused while the first runs, naming it; the lock goes when the first ends', async () => {

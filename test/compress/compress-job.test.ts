@@ -11,7 +11,7 @@ import { dequantizedParams, loadCompressedModel } from '../../src/compress/compr
 import type { CompressionReport } from '../../src/compress/compression-report';
 import { loadOnnx } from '../../src/compress/onnx-run';
 import { ONNX_EXACT_TOLERANCE, randomInputs, typescriptOutputs } from '../../src/compress/onnx-check';
-import { CheckpointError, DirectoryError } from '../../src/core/errors';
+import { CheckpointError, DirectoryError, OtherCompressionError } from '../../src/core/errors';
 import { textRun, writeTeacherCheckpoint } from './fixtures';
 
 before(async () => {
@@ -85,6 +85,32 @@ test('a job already committed is not run again: the existing result is returned 
   const t0 = performance.now();
   assert.equal(await compressJob(job), first);
   assert.ok(performance.now() - t0 < 200);
+  assert.equal(readFileSync(first, 'utf8'), before);
+});
+
+test('a job whose output holds the compression of another checkpoint fails at once, naming it, and leaves it as it is', async () => {
+  // Before: the job took any committed compression.json there as its own result and reported success (a
+  // `metatrain compress` of step 10 by hand into <run dir>/compressed became the run's compression of step 20).
+  const dir = fresh();
+  const config = textRun(dir);
+  const earlier = await writeTeacherCheckpoint(config, 3);
+  const later = await writeTeacherCheckpoint(config, 4);
+  const outDir = join(dir, 'run', 'compressed');
+  const first = await compressJob({ jobId: 'job-step-3', run: config.name, checkpoint: earlier, config, outDir });
+  const before = readFileSync(first, 'utf8');
+  const t0 = performance.now();
+  await assert.rejects(
+    compressJob({ jobId: 'job-step-4', run: config.name, checkpoint: later, config, outDir }),
+    (e: unknown) =>
+      e instanceof OtherCompressionError &&
+      (e as Error).message ===
+        `${outDir} already holds the compression of ${earlier} (step 3), which was left as it is; the compression of ${later} was not written: move ${outDir} elsewhere or remove it, then run metatrain compress --checkpoint ${later}`,
+  );
+  assert.ok(performance.now() - t0 < 200, 'refused before the pipeline runs');
+  assert.equal(readFileSync(first, 'utf8'), before);
+  // The same job with other compression settings (which its id leaves out) is another compression too.
+  const sparser = { ...config, compression: { ...config.compression, sparsity: 0.7 } };
+  await assert.rejects(compressJob({ jobId: 'job-step-3', run: config.name, checkpoint: earlier, config: sparser, outDir }), /already holds the compression of this checkpoint, made with other settings \(compression\.sparsity: 0\.5 → 0\.7\)/);
   assert.equal(readFileSync(first, 'utf8'), before);
 });
 

@@ -1,0 +1,52 @@
+/**
+ * Where a compression can be published, checked before it runs: its result directory (`compress --out`, default
+ * `<run dir>/compressed`; the compression stage of `metatrain run`, always `<run dir>/compressed`) is published in
+ * one rename at the end (src/compress/compress-job.ts), which a file or a directory holding other files there would
+ * make fail after all the work (ENOTDIR, ENOTEMPTY). A directory holding a committed compression is left to the job
+ * (src/compress/other-compression.ts): it is reused when it is the job's own result, else refused naming it.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { committedReport, REPORT_FILE } from '../compress/compression-report';
+import { compressedDir, type RunConfig } from '../core/config';
+import { fileInTheWay } from '../core/make-directory';
+import { refuseLinkedOutDirectory } from './out-directory';
+
+/** What to do when the run's compressed model directory cannot take the result: it is always `<run dir>/compressed`. */
+const RUN_COMPRESSED_ADVICE = 'set compression.enabled: false and compress afterwards with metatrain compress --out DIR';
+
+/** What is in the way at a result directory, and what to do about it. */
+export interface OutDirProblem {
+  /** E.g. "runs/x/compressed already exists and holds other files (notes.txt)". */
+  readonly problem: string;
+  /** `file`: something other than a directory is there; `others`: a directory holding other files. */
+  readonly kind: 'file' | 'others';
+}
+
+/**
+ * What keeps a compression from being published as `outDir`; undefined when nothing does: `outDir` is missing, an
+ * empty directory, or holds a committed result ({@link REPORT_FILE}).
+ */
+export function compressionOutDirProblem(outDir: string): OutDirProblem | undefined {
+  const file = fileInTheWay(outDir);
+  if (file !== undefined) return { kind: 'file', problem: `${file} is a file (or a link to nothing), not a directory` };
+  const entries = existsSync(outDir) ? readdirSync(outDir) : [];
+  if (entries.length === 0 || entries.includes(REPORT_FILE)) return undefined;
+  return { kind: 'others', problem: `${outDir} already exists and holds other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})` };
+}
+
+/**
+ * Refuses, before a run starts, a `<run dir>/compressed` its compression stage could not publish to: a symbolic link
+ * ({@link refuseLinkedOutDirectory}), a file, a directory holding other files, and for a new run (not `resume`) a
+ * committed compression, which is an earlier run's (call it after the checkpoints were found to fit: a new run's do
+ * not exist yet).
+ * @throws OutputLinkError for a link; Error naming the directory, what is there and what to do otherwise.
+ */
+export async function assertRunCompressedDirectory(config: RunConfig, resume: boolean): Promise<void> {
+  const dir = compressedDir(config);
+  refuseLinkedOutDirectory(dir, 'run', false, `remove the link, or ${RUN_COMPRESSED_ADVICE}`);
+  const blocked = compressionOutDirProblem(dir);
+  const where = `the result directory ${dir} (where the run publishes its compressed model)`;
+  if (blocked) throw new Error(`${where}: ${blocked.problem}; ${blocked.kind === 'file' ? 'remove it' : 'move them elsewhere'}, or ${RUN_COMPRESSED_ADVICE}`);
+  const earlier = resume ? undefined : await committedReport(dir);
+  if (earlier) throw new Error(`${where} already holds the compression of ${earlier.checkpoint} (step ${earlier.step}), an earlier run's (this one has no checkpoint yet); a new run does not replace it: move it elsewhere or remove it`);
+}
