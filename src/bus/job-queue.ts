@@ -207,3 +207,9 @@ export interface JobQueue {
 export function compressionJobId(run: string, step: number, configHash: string): string {
   return `compress-${run}-s${step}-${configHash.slice(0, 12)}`;
 }
+
+/** The run, step and config hash prefix of a {@link compressionJobId}; undefined for an id of another form. */
+export function compressionJobParts(jobId: string): { run: string; step: number; configHash: string } | undefined {
+  const m = /^compress-(.+)-s([0-9]+)-([0-9a-f]{12})$/.exec(jobId);
+  return m ? { run: m[1]!, step: Number(m[2]), configHash: m[3]! } : undefined;
+}

@@ -7,7 +7,8 @@
  * `outDir` already holds its own `compression.json` is not run again (its result was committed, e.g. by a compressor
  * that died before acknowledging); if two compressors finish the same job, the second rename fails and its copy is
  * discarded — the result is committed once. A `compression.json` of another job there (./other-compression) fails
- * the job, naming it: it is neither replaced nor reported as this job's result.
+ * the job, naming it: it is neither replaced nor reported as this job's result — unless it is the compression of an
+ * earlier checkpoint of the same run and config, which the job's result replaces in the same rename.
  */
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -15,7 +16,7 @@ import type { CompressionJob } from '../bus/job-queue';
 import { checkCanCreateDirectory, publishDirectory, TEMP_PREFIX } from '../core/durable-fs';
 import { OtherCompressionError, WriteError } from '../core/errors';
 import { committedReport, REPORT_FILE } from './compression-report';
-import { otherCompression } from './other-compression';
+import { isEarlierOfSameRun, otherCompression } from './other-compression';
 import { runPipeline, type PipelineInput } from './pipeline';
 
 /** Options of {@link compressJob}. */
@@ -35,32 +36,35 @@ export interface CompressJobOptions {
  */
 export async function compressJob(job: CompressionJob, options: CompressJobOptions = {}): Promise<string> {
   const reportPath = join(job.outDir, REPORT_FILE);
-  if (await committedResult(job)) return reportPath;
+  const found = await committedResult(job);
+  if (found === 'own') return reportPath;
   await checkCanCreateDirectory(job.outDir);
   const parent = dirname(job.outDir);
   await removeLeftovers(parent, basename(job.outDir));
   const { files, report } = await runPipeline({ jobId: job.jobId, config: job.config, checkpoint: job.checkpoint, ...options });
   try {
-    await publishDirectory(job.outDir, [...files, [REPORT_FILE, Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]]);
+    await publishDirectory(job.outDir, [...files, [REPORT_FILE, Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]], { replace: found === 'earlier' });
   } catch (e) {
     const lostRace = e instanceof WriteError && (e.code === 'ENOTEMPTY' || e.code === 'EEXIST');
-    if (lostRace && (await committedResult(job))) return reportPath; // committed by another compressor
+    if (lostRace && (await committedResult(job)) === 'own') return reportPath; // committed by another compressor
     throw e;
   }
   return reportPath;
 }
 
 /**
- * Whether `job.outDir` holds the job's committed result.
+ * What `job.outDir` holds: the job's committed result (`own`), the compression of an earlier checkpoint of the same
+ * run and config, which the job replaces (`earlier`), or nothing (undefined).
  * @throws OtherCompressionError when it holds another compression, e.g. `runs/x/compressed already holds the
  *   compression of runs/x/checkpoints/step-00000010 (step 10), which was left as it is; the compression of
  *   runs/x/checkpoints/step-00000020 was not written: …`.
  */
-async function committedResult(job: CompressionJob): Promise<boolean> {
+async function committedResult(job: CompressionJob): Promise<'own' | 'earlier' | undefined> {
   const existing = await committedReport(job.outDir);
-  if (!existing) return false;
+  if (!existing) return undefined;
   const other = otherCompression(existing, job);
-  if (other === undefined) return true;
+  if (other === undefined) return 'own';
+  if (isEarlierOfSameRun(existing, job)) return 'earlier';
   throw new OtherCompressionError(
     `${job.outDir} already holds ${other}, which was left as it is; the compression of ${job.checkpoint} was not written: move ${job.outDir} elsewhere or remove it, then run metatrain compress --checkpoint ${job.checkpoint}`,
   );

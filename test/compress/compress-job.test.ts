@@ -13,6 +13,8 @@ import { loadOnnx } from '../../src/compress/onnx-run';
 import { ONNX_EXACT_TOLERANCE, randomInputs, typescriptOutputs } from '../../src/compress/onnx-check';
 import { CheckpointError, DirectoryError, OtherCompressionError } from '../../src/core/errors';
 import { textRun, writeTeacherCheckpoint } from './fixtures';
+import { compressionJobId } from '../../src/bus/job-queue';
+import { configHash } from '../../src/core/config';
 
 before(async () => {
   await initBackend('wasm');
@@ -91,6 +93,7 @@ test('a job already committed is not run again: the existing result is returned 
 test('a job whose output holds the compression of another checkpoint fails at once, naming it, and leaves it as it is', async () => {
   // Before: the job took any committed compression.json there as its own result and reported success (a
   // `metatrain compress` of step 10 by hand into <run dir>/compressed became the run's compression of step 20).
+  // These ids are not of one run and config (compressionJobId), so the later step does not replace the earlier.
   const dir = fresh();
   const config = textRun(dir);
   const earlier = await writeTeacherCheckpoint(config, 3);
@@ -112,6 +115,25 @@ test('a job whose output holds the compression of another checkpoint fails at on
   const sparser = { ...config, compression: { ...config.compression, sparsity: 0.7 } };
   await assert.rejects(compressJob({ jobId: 'job-step-3', run: config.name, checkpoint: earlier, config: sparser, outDir }), /already holds the compression of this checkpoint, made with other settings \(compression\.sparsity: 0\.5 → 0\.7\)/);
   assert.equal(readFileSync(first, 'utf8'), before);
+});
+
+test('the compression of a later checkpoint of the same run and config replaces the earlier one; an earlier never replaces a later', async () => {
+  // A finished run resumed with a larger training.maxSteps compresses its new final checkpoint into the same
+  // <run dir>/compressed (before: the job failed there, or earlier still reported the old result as the new one's).
+  const dir = fresh();
+  const config = textRun(dir);
+  const earlier = await writeTeacherCheckpoint(config, 3);
+  const later = await writeTeacherCheckpoint(config, 4);
+  const outDir = join(dir, 'run', 'compressed');
+  const job = (checkpoint: string, step: number) => ({ jobId: compressionJobId(config.name, step, configHash(config)), run: config.name, checkpoint, config, outDir });
+  await compressJob(job(earlier, 3));
+  const report = await compressJob(job(later, 4));
+  const replaced = JSON.parse(readFileSync(report, 'utf8')) as CompressionReport;
+  assert.equal(replaced.step, 4);
+  assert.equal(replaced.checkpoint, later);
+  assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), [], 'the earlier result moved aside is removed');
+  await assert.rejects(compressJob(job(earlier, 3)), (e: unknown) => e instanceof OtherCompressionError && /already holds the compression of .*step 4/.test((e as Error).message));
+  assert.equal((JSON.parse(readFileSync(report, 'utf8')) as CompressionReport).step, 4);
 });
 
 test('a job on a corrupt checkpoint fails with a CheckpointError and leaves no result and no temporary directory', async () => {

@@ -94,6 +94,8 @@ test('a finished run resumed with a larger training.maxSteps trains on to the ne
   assert.equal(longer.code, 0, longer.stderr);
   assert.match(longer.stderr, /resumed from .*step-00000012/);
   assert.ok(checkpointSteps(join(dir, 'run')).includes(16));
+  // Its compressed model is now that of step 16, replacing the one of step 12 (before: the run failed over it).
+  assert.equal((JSON.parse(readFileSync(join(dir, 'run', 'compressed', 'compression.json'), 'utf8')) as { step: number }).step, 16);
   // Any other change is a different run, and resuming it is refused.
   const targets = readFileSync(join(dir, 'run', 'targets.json'), 'utf8');
   const other = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { seed: 4, training: { maxSteps: 20 } }), 'other.yaml'), '--resume']);
