@@ -24,7 +24,7 @@ import { isTextModelKind, modelSchema } from '../model/model-config';
 import { pretrainingSchema } from '../pretrain/pretraining-config';
 import { taskFamilies } from '../tasks/family';
 import { taskSchema } from '../tasks/task-config';
-import { integerFieldMessage, nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fields';
+import { integerFieldMessage, nonFiniteNumberMessage, nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fields';
 import { parseConfigYaml, type WrittenNumber } from './config-yaml';
 import { echoJson, echoValue } from './echo-value';
 import { isIntegerField } from './integer-field';
@@ -136,7 +136,7 @@ export interface ConfigSource {
  * @throws ConfigError naming the first failing field path (`path`) and the bad value, then every other failing field.
  */
 export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
-  const result = runConfigSchema.safeParse(raw, { error: (issue) => integerFieldMessage(runConfigSchema, issue) ?? numberBoundMessage(issue) });
+  const result = runConfigSchema.safeParse(raw, { error: (issue) => integerFieldMessage(runConfigSchema, issue) ?? numberBoundMessage(issue) ?? nonFiniteNumberMessage(issue) });
   if (!result.success) {
     const [first, ...rest] = tightestBounds(result.error.issues).flatMap((issue) => {
       const at = issue.path.map(String);

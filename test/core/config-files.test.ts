@@ -57,6 +57,19 @@ test('an integer field written as 1e3, 0x10, 0o7, +5 or 5.0 is refused, naming t
   assert.equal(ok.training.maxSteps, 1000);
 });
 
+test('a number field whose value reads as infinity or NaN (1e400, .inf, .nan) is refused naming the field, why and the value as written', () => {
+  // Before: "Invalid input: expected number, received Infinity (got 1e400 at …)".
+  const overflows = "(it overflows: a number's magnitude is at most about 1.8e308)";
+  for (const [written, reads] of [['1e400', `Infinity ${overflows}`], ['-.inf', `-Infinity ${overflows}`], ['.nan', 'NaN (not a number)']]) {
+    const path = file(`${head}algorithm:\n  outerLr: ${written}\n`);
+    assert.throws(
+      () => loadRunConfig(path),
+      (e: unknown) => e instanceof ConfigError && e.message === `invalid config at algorithm.outerLr: must be a finite number: the value written reads as ${reads} (got ${written} at ${path}:7:12)`,
+      written,
+    );
+  }
+});
+
 test('a bad integer field gets one message naming the field, its range and the value as written, with its position', () => {
   // Before: "Invalid input: expected int, received number (got 1.5)"; 12345678901234567890 echoed as
   // 12345678901234567000; model.maxLength 0 refused twice (greater than 0, and at least 2 for a transformer).
