@@ -57,6 +57,21 @@ test('an integer field written as 1e3, 0x10, 0o7, +5 or 5.0 is refused, naming t
   assert.equal(ok.training.maxSteps, 1000);
 });
 
+test('every bad integer field of a file is reported, those not written in decimal digits among them, one message per field', () => {
+  // Before: only "training.maxSteps: must be an integer written in decimal digits only, got 1e9".
+  const path = file(`${head}training:\n  maxSteps: 1e9\n  patience: 0x10\nevaluation:\n  testTasks: 1.5\n`);
+  assert.throws(
+    () => loadRunConfig(path),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.path === 'training.maxSteps' &&
+      e.message ===
+        `invalid config at training.maxSteps: must be an integer written in decimal digits only, got 1e9 (${path}:7:13)` +
+          `; and at training.patience: must be an integer written in decimal digits only, got 0x10 (${path}:8:13)` +
+          `; and at evaluation.testTasks: must be an integer in [1, 9,007,199,254,740,991] (got 1.5 at ${path}:10:14)`,
+  );
+});
+
 test('a number field whose value reads as infinity or NaN (1e400, .inf, .nan) is refused naming the field, why and the value as written', () => {
   // Before: "Invalid input: expected number, received Infinity (got 1e400 at …)".
   const overflows = "(it overflows: a number's magnitude is at most about 1.8e308)";
