@@ -25,7 +25,8 @@ import { pretrainingSchema } from '../pretrain/pretraining-config';
 import { taskFamilies } from '../tasks/family';
 import { taskSchema } from '../tasks/task-config';
 import { integerFieldMessage, nonFiniteNumberMessage, nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fields';
-import { parseConfigYaml, type WrittenNumber } from './config-yaml';
+import { parseConfigYaml } from './config-yaml';
+import { writtenAt, type WrittenNumber } from './config-yaml-values';
 import { echoJson, echoValue } from './echo-value';
 import { isIntegerField } from './integer-field';
 import { ConfigError, type FileReadError } from './errors';
@@ -132,8 +133,9 @@ export interface ConfigSource {
  * Validates a raw config object. An integer field's bad value (not a number, not whole, out of range) gets one
  * message, `must be an integer in [a, b]`, unless the field words its own.
  * @param source where `raw` was read from: an integer field written in another form than decimal digits (`1e3`,
- *   `0x10`, `5.0`) is then refused too, and a bad number is echoed as written in the file, with its `FILE:LINE:COL`
- *   (`got 12345678901234567890 at run.yaml:7:13`, not the rounded 12345678901234567000).
+ *   `0x10`, `5.0`, directly or through an alias) is then refused too, and a bad number is echoed as written in the
+ *   file, with its `FILE:LINE:COL` (`got 12345678901234567890 at run.yaml:7:13`, not the rounded
+ *   12345678901234567000; `, through the alias at FILE:LINE:COL` when an alias brought it to the field).
  * @throws ConfigError naming the first failing field path (`path`) and the bad value, then every other failing field
  *   (the integers not in decimal digits first, one message per field).
  */
@@ -163,7 +165,7 @@ export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
 function integersNotInDecimal(source: ConfigSource): Array<{ path: string; detail: string }> {
   return source.numbers
     .filter((n) => !n.decimalInteger && Number.isInteger(n.value) && isIntegerField(runConfigSchema, n.path))
-    .map((n) => ({ path: n.path.join('.'), detail: `must be an integer written in decimal digits only, got ${echoValue(n.source)} (${source.file}:${n.line}:${n.column})` }));
+    .map((n) => ({ path: n.path.join('.'), detail: `must be an integer written in decimal digits only, got ${echoValue(n.source)} (${writtenAt(source.file, n)})` }));
 }
 
 /**
@@ -173,8 +175,9 @@ function integersNotInDecimal(source: ConfigSource): Array<{ path: string; detai
  * @throws ConfigError when the path is empty, the file cannot be read, is not a regular file or a pipe (a directory, a
  *   device), holds no fields (empty, `{}`, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
  *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
- *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`: naming the field, the value
- *   and where it is), or fails validation ({@link parseRunConfig}: every bad field).
+ *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`, directly or through an alias
+ *   or a merge key: naming the field, the value and where it is), or fails validation ({@link parseRunConfig}: every
+ *   bad field).
  */
 export function loadRunConfig(file: string): RunConfig {
   if (file === '') throw new ConfigError('', 'no config file given (the path is empty)');
@@ -322,7 +325,7 @@ export function resolvedPath(config: RunConfig, path: string): string {
 /** A bad value for an error: a number as written in the file with its `FILE:LINE:COL` where `source` has it, else as JSON. */
 function echoBad(bad: unknown, path: ReadonlyArray<PropertyKey>, source: ConfigSource | undefined): string {
   const written = typeof bad === 'number' ? source?.numbers.find((n) => samePath(n.path, path)) : undefined;
-  if (written) return `${echoValue(written.source)} at ${source!.file}:${written.line}:${written.column}`;
+  if (written) return `${echoValue(written.source)} at ${writtenAt(source!.file, written)}`;
   return typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoJson(bad);
 }
 
