@@ -97,6 +97,17 @@ export function numberBoundMessage(issue: core.$ZodRawIssue): string | undefined
 }
 
 /**
+ * For a zod error map: the message of a number field whose value is not finite, as a YAML number too large for a
+ * double (`1e400`) or `.inf`/`.nan` reads: `must be a finite number: the value written reads as Infinity …`
+ * (zod's own is "Invalid input: expected number, received Infinity"). Undefined for any other issue.
+ */
+export function nonFiniteNumberMessage(issue: core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'invalid_type' || issue.expected !== 'number' || typeof issue.input !== 'number' || Number.isFinite(issue.input)) return undefined;
+  const why = Number.isNaN(issue.input) ? 'not a number' : "it overflows: a number's magnitude is at most about 1.8e308";
+  return `must be a finite number: the value written reads as ${issue.input} (${why})`;
+}
+
+/**
  * The issues of one failed parse with one bound per field: where a value breaks several upper (or lower) bounds of
  * the same field (1e23 for `training.maxSteps` is over both zod's 2^53-1 for integers and the field's 10,000,000),
  * only the tightest is kept, so that the error says one thing about the field. Other issues are kept as they are, in order.

@@ -3,11 +3,13 @@
  * copies an anchored mapping's fields, and fields written beside it override them) into plain data, keeping what
  * validation needs from the source: where each syntax error is, and every number as written and where (`1e3`, `0x10`,
  * `0o7`, `+5`, `5.0` all read as integers, so that an integer field can refuse them; 12345678901234567890 reads as
- * 12345678901234567000, so that an error echoes what was written, not the rounded number).
+ * 12345678901234567000, so that an error echoes what was written, not the rounded number), aliases and merge keys
+ * resolved by src/core/config-yaml-values.ts.
  * A file of several YAML documents, and a value tagged as something a config cannot hold (`!!binary`, `!!set`,
  * `!!timestamp`, a custom `!tag`), are refused here, saying what to write instead.
  */
 import { isScalar, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { resolvedValues, type WrittenNumber } from './config-yaml-values';
 import { echoValue } from './echo-value';
 import { ConfigError, YamlSyntaxError } from './errors';
 
@@ -16,21 +18,7 @@ const PLAIN_TAGS = ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t)
 /** The YAML error code of a second document (a second `---`). */
 const MULTIPLE_DOCS = 'MULTIPLE_DOCS';
 
-/** A number of the file as written, with where it is (1-based line and column). */
-export interface WrittenNumber {
-  /** Field path of the value, e.g. `['training', 'maxSteps']` or `['evaluation', 'baselines', 0]`. */
-  readonly path: ReadonlyArray<string | number>;
-  /** The value as written, e.g. `1e3`. */
-  readonly source: string;
-  /** The value as read, e.g. 1000. */
-  readonly value: number;
-  /** Whether it is an integer written in decimal digits only (`-12`, not `1e3`, `0x10`, `+5` or `5.0`). */
-  readonly decimalInteger: boolean;
-  readonly line: number;
-  readonly column: number;
-}
-
-/** The parsed data of a config file and its {@link WrittenNumber}s, in file order. */
+/** The parsed data of a config file and its {@link WrittenNumber}s, in the order of its fields (aliases and merge keys resolved). */
 export interface ParsedConfigYaml {
   readonly raw: unknown;
   readonly numbers: readonly WrittenNumber[];
@@ -39,8 +27,9 @@ export interface ParsedConfigYaml {
 /**
  * Parses `text`, the contents of `file` (named in errors).
  * @throws YamlSyntaxError `FILE:LINE:COL: invalid YAML: reason` at the first syntax error (a duplicate key included,
- *   a second document, as a config is one, and an alias `*name` with no anchor `&name` before it); an error at the end of the input is placed just after the last
- *   character of the last line with text. ConfigError naming the field and `FILE:LINE:COL` for a value with a tag
+ *   and a second document, as a config is one); an error at the end of the input is placed just after the last
+ *   character of the last line with text; at an alias or merge key that cannot be resolved ({@link resolvedValues}:
+ *   an alias with no anchor before it, two merge keys in one mapping, a "billion laughs" file …). ConfigError naming the field and `FILE:LINE:COL` for a value with a tag
  *   other than JSON's kinds (`!!binary` …).
  */
 export function parseConfigYaml(file: string, text: string): ParsedConfigYaml {
@@ -56,7 +45,6 @@ export function parseConfigYaml(file: string, text: string): ParsedConfigYaml {
     const reason = error.code === MULTIPLE_DOCS ? 'a second YAML document starts here (a `---` line after content): a run config is one document; remove this `---`, or put each config in its own file' : error.message;
     throw new YamlSyntaxError(file, line, col, reason, { cause: error });
   }
-  const numbers: WrittenNumber[] = [];
   const refuseTag = (node: Node, ancestors: readonly unknown[]) => {
     if (node.tag === undefined || PLAIN_TAGS.includes(node.tag)) return;
     const { line, col } = lineCounter.linePos(node.range?.[0] ?? 0);
@@ -67,23 +55,14 @@ export function parseConfigYaml(file: string, text: string): ParsedConfigYaml {
     );
   };
   visit(doc, {
-    Alias(_key, node) {
-      if (node.resolve(doc)) return;
-      const { line, col } = lineCounter.linePos(node.range?.[0] ?? 0);
-      throw new YamlSyntaxError(file, line, col, `the alias *${echoValue(node.source)} names no anchor: set &${echoValue(node.source)} on a value before this alias (an anchor must come before its aliases), or fix the alias's spelling`);
-    },
     Collection(_key, node, ancestors) {
       refuseTag(node, ancestors);
     },
-    Scalar(key, node, ancestors) {
+    Scalar(_key, node, ancestors) {
       refuseTag(node, ancestors);
-      if (key === 'key' || typeof node.value !== 'number' || node.source === undefined) return;
-      const { line, col } = lineCounter.linePos(node.range?.[0] ?? 0);
-      const decimalInteger = Number.isInteger(node.value) && /^-?[0-9]+$/.test(node.source);
-      numbers.push({ path: pathOf(ancestors, node), source: node.source, value: node.value, decimalInteger, line, column: col });
     },
   });
-  return { raw: doc.toJS(), numbers };
+  return resolvedValues(file, doc, lineCounter);
 }
 
 /** The field path of `node` from its ancestors (document, maps and pairs, sequences). */

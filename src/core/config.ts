@@ -24,8 +24,9 @@ import { isTextModelKind, modelSchema } from '../model/model-config';
 import { pretrainingSchema } from '../pretrain/pretraining-config';
 import { taskFamilies } from '../tasks/family';
 import { taskSchema } from '../tasks/task-config';
-import { integerFieldMessage, nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fields';
-import { parseConfigYaml, type WrittenNumber } from './config-yaml';
+import { integerFieldMessage, nonFiniteNumberMessage, nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fields';
+import { parseConfigYaml } from './config-yaml';
+import { writtenAt, type WrittenNumber } from './config-yaml-values';
 import { echoJson, echoValue } from './echo-value';
 import { isIntegerField } from './integer-field';
 import { ConfigError, type FileReadError } from './errors';
@@ -131,14 +132,19 @@ export interface ConfigSource {
 /**
  * Validates a raw config object. An integer field's bad value (not a number, not whole, out of range) gets one
  * message, `must be an integer in [a, b]`, unless the field words its own.
- * @param source where `raw` was read from: a bad number is then echoed as written in the file, with its
- *   `FILE:LINE:COL` (`got 12345678901234567890 at run.yaml:7:13`, not the rounded 12345678901234567000).
- * @throws ConfigError naming the first failing field path (`path`) and the bad value, then every other failing field.
+ * @param source where `raw` was read from: an integer field written in another form than decimal digits (`1e3`,
+ *   `0x10`, `5.0`, directly or through an alias) is then refused too, and a bad number is echoed as written in the
+ *   file, with its `FILE:LINE:COL` (`got 12345678901234567890 at run.yaml:7:13`, not the rounded
+ *   12345678901234567000; `, through the alias at FILE:LINE:COL` when an alias brought it to the field).
+ * @throws ConfigError naming the first failing field path (`path`) and the bad value, then every other failing field
+ *   (the integers not in decimal digits first, one message per field).
  */
 export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
-  const result = runConfigSchema.safeParse(raw, { error: (issue) => integerFieldMessage(runConfigSchema, issue) ?? numberBoundMessage(issue) });
-  if (!result.success) {
-    const [first, ...rest] = tightestBounds(result.error.issues).flatMap((issue) => {
+  const result = runConfigSchema.safeParse(raw, { error: (issue) => integerFieldMessage(runConfigSchema, issue) ?? numberBoundMessage(issue) ?? nonFiniteNumberMessage(issue) });
+  const notDecimal = source ? integersNotInDecimal(source) : [];
+  if (!result.success || notDecimal.length > 0) {
+    const issues = result.success ? [] : tightestBounds(result.error.issues);
+    const [first, ...rest] = [...notDecimal, ...issues.flatMap((issue) => {
       const at = issue.path.map(String);
       // An unknown key is reported at the key itself, not at its parent with the whole parent object as the value.
       if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, echoValue(key)].join('.'), detail: 'unknown field (check its spelling and level)' }));
@@ -148,11 +154,18 @@ export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
       // A message that already says what it got (a rule across fields: the value at its path may not be the culprit).
       const shown = bad === undefined || /\bgot\b/.test(issue.message) ? '' : ` (got ${echoBad(bad, issue.path, source)})`;
       return [{ path: at.join('.'), detail: `${issue.message}${shown}` }];
-    });
+    })].filter((problem, i, all) => all.findIndex((p) => p.path === problem.path) === i);
     const more = rest.map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');
     throw new ConfigError(first!.path, `${first!.detail}${more}`);
   }
   return Object.freeze(result.data) as RunConfig;
+}
+
+/** The integer fields of `source` written in another form than decimal digits (`1e3`, `0x10`, `5.0`), as problems. */
+function integersNotInDecimal(source: ConfigSource): Array<{ path: string; detail: string }> {
+  return source.numbers
+    .filter((n) => !n.decimalInteger && Number.isInteger(n.value) && isIntegerField(runConfigSchema, n.path))
+    .map((n) => ({ path: n.path.join('.'), detail: `must be an integer written in decimal digits only, got ${echoValue(n.source)} (${writtenAt(source.file, n)})` }));
 }
 
 /**
@@ -162,8 +175,9 @@ export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
  * @throws ConfigError when the path is empty, the file cannot be read, is not a regular file or a pipe (a directory, a
  *   device), holds no fields (empty, `{}`, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
  *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
- *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`: naming the field, the value
- *   and where it is), or fails validation.
+ *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`, directly or through an alias
+ *   or a merge key: naming the field, the value and where it is), or fails validation ({@link parseRunConfig}: every
+ *   bad field).
  */
 export function loadRunConfig(file: string): RunConfig {
   if (file === '') throw new ConfigError('', 'no config file given (the path is empty)');
@@ -174,10 +188,6 @@ export function loadRunConfig(file: string): RunConfig {
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError('', `${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
-  }
-  const written = parsed.numbers.find((n) => !n.decimalInteger && Number.isInteger(n.value) && isIntegerField(runConfigSchema, n.path));
-  if (written) {
-    throw new ConfigError(written.path.join('.'), `must be an integer written in decimal digits only, got ${echoValue(written.source)} (${file}:${written.line}:${written.column})`);
   }
   const root = rootProblem(parsed.raw);
   if (root) throw new ConfigError('', `${file} ${root}: a run config is a mapping with at least name, task (family) and model (kind)`);
@@ -315,7 +325,7 @@ export function resolvedPath(config: RunConfig, path: string): string {
 /** A bad value for an error: a number as written in the file with its `FILE:LINE:COL` where `source` has it, else as JSON. */
 function echoBad(bad: unknown, path: ReadonlyArray<PropertyKey>, source: ConfigSource | undefined): string {
   const written = typeof bad === 'number' ? source?.numbers.find((n) => samePath(n.path, path)) : undefined;
-  if (written) return `${echoValue(written.source)} at ${source!.file}:${written.line}:${written.column}`;
+  if (written) return `${echoValue(written.source)} at ${writtenAt(source!.file, written)}`;
   return typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoJson(bad);
 }
 

@@ -51,7 +51,8 @@ export function describeUtf8Problem(problem: Utf8Problem): string {
 export function firstControlByte(bytes: Uint8Array): BytePosition | undefined {
   const offset = bytes.findIndex((b) => (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f);
   if (offset === -1) return undefined;
-  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
+  // Not lastIndexOf(0x0a, offset - 1): at offset 0 its -1 means "from the end", finding a later line feed.
+  const lineStart = offset === 0 ? 0 : bytes.lastIndexOf(0x0a, offset - 1) + 1;
   let line = 1;
   for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
   return { offset, line, byteInLine: offset - lineStart + 1, byte: bytes[offset]! };

@@ -17,9 +17,10 @@ export interface LabelledExample {
   /** The example text, as written (not trimmed). */
   readonly text: string;
   /**
-   * The label's name: a string label as is, a number label as `String(label)` (`1.0` is `1`; a number that
-   * parsing would change, such as 12345678901234567890 or -0, is refused). A file never uses both a number
-   * and a string with the same name (`1` and `"1"`): {@link loadLabelledJsonl} rejects it.
+   * The label's name: a string label as is (without control characters), a number label as written, which is
+   * `String(label)`: a number written in another form than that (`1.0`, `1e1`, `2.50`), or that parsing would
+   * change (12345678901234567890, -0), is refused. A file never uses both a number and a string with the same name
+   * (`1` and `"1"`): {@link loadLabelledJsonl} rejects it.
    */
   readonly label: string;
   /** 1-based line number in the file. */
@@ -74,8 +75,8 @@ const STDIN_ADVICE = ': pipe or redirect the JSONL data into it (--data - < user
  * @returns the examples in file order.
  * @throws DatasetError with the file and the 1-based line number when a line is not JSON, not an object, holds a
  *   key twice in one object (naming the key; JSON.parse would keep the last value), has no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
- *   string or a number; a number `label` that parsing changes (more digits than a double holds, out of range,
- *   or -0), naming it as written and asking to quote it; when a number label and a string label have the same
+ *   string or a number, or a string `label` holding a control character (naming its code point and position); a number `label` that parsing changes (more digits than a double holds, out of range,
+ *   or -0) or that is not written in its number's own form (`10.0`, `1e1`: one class with `10`), naming it as written and asking to quote it; when a number label and a string label have the same
  *   name (`1` and `"1"`: they would be one class), at the later line, naming both lines and both values;
  *   without a line number when the file cannot be read, is not a regular file or a pipe (a directory, a device
  *   such as /dev/zero), is larger than `maxBytes`, or holds no example. Every bad line is checked: the error's `line` and first sentence are
@@ -219,8 +220,16 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
     throw new DatasetError(path, `"label" must be a string or a number, got ${kindOf(label)}`, line);
   }
   if (label.trim().length === 0) throw new DatasetError(path, '"label" is an empty string', line);
+  const control = [...label].findIndex((c) => CONTROL.test(c));
+  if (control !== -1) {
+    const code = [...label][control]!.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    throw new DatasetError(path, `"label" holds the control character U+${code} at character ${control + 1} (${echoJson(label)}): the class would print like another label; remove it`, line);
+  }
   return { example: { text, label, line }, labelType: 'string' };
 }
+
+/** A control character (C0, DEL, C1): not part of a label a person can read. */
+const CONTROL = /\p{Cc}/u;
 
 /** Why a number label is refused, by lossless-json's reason: what JSON.parse made of the number. */
 const LOSSY_NUMBER: Record<ReturnType<typeof getUnsafeNumberReason> & string, string> = {
@@ -231,20 +240,29 @@ const LOSSY_NUMBER: Record<ReturnType<typeof getUnsafeNumberReason> & string, st
 };
 
 /**
- * The name of the number label `value` that JSON.parse read from line `raw`: `String(value)`, once the number's
- * text as written (read again with lossless-json, which keeps it) is known to be that number exactly — `1`, `2.5`,
- * `1.0` (named `1`) pass.
+ * The name of the number label `value` that JSON.parse read from line `raw`: its text as written (read again with
+ * lossless-json, which keeps it), once that text is known to be the number's own form, `String(value)` — `1`,
+ * `2.5`, `-12`, `1e+21` pass.
  * @throws DatasetError naming the label as written and asking for a string when parsing lost part of it: more
  *   digits than a double holds (12345678901234567890, 0.1000000000000000055511151231257827), out of range (1e400,
- *   1e-400), or the sign of zero (-0, which would be the class of 0).
+ *   1e-400), or the sign of zero (-0, which would be the class of 0); or when it is another form of its number
+ *   (`10.0`, `1e1`, `2.50`: `10.0` and `10` would be one class), then also offering the number's own form.
  */
 function numberLabelName(raw: string, value: number, path: string, line: number): string {
   const labelOf = (parseLossless(raw) as Record<string, unknown>).label;
   const written = isLosslessNumber(labelOf) ? labelOf.value : String(value);
   const reason = getUnsafeNumberReason(written);
-  const problem = reason ? `${LOSSY_NUMBER[reason]} (it reads as ${String(value)})` : Object.is(value, -0) ? 'reads as 0 (a JSON number loses the sign of zero)' : undefined;
-  if (problem === undefined) return String(value);
-  throw new DatasetError(path, `label ${written} ${problem}, so two different labels could become one class: write it as a string, "label": ${JSON.stringify(written)}`, line);
+  const canonical = String(value);
+  const problem = reason
+    ? `${LOSSY_NUMBER[reason]} (it reads as ${canonical})`
+    : Object.is(value, -0)
+      ? 'reads as 0 (a JSON number loses the sign of zero)'
+      : written !== canonical
+        ? `is another way of writing the number ${canonical}`
+        : undefined;
+  if (problem === undefined) return canonical;
+  const asNumber = reason || Object.is(value, -0) ? '' : `, or as the number ${canonical}`;
+  throw new DatasetError(path, `label ${written} ${problem}, so two different labels could become one class: write it as a string, "label": ${JSON.stringify(written)}${asNumber}`, line);
 }
 
 /**

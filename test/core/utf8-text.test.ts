@@ -24,10 +24,12 @@ test('decodeUtf8 decodes UTF-8 (a byte-order mark dropped) and locates the first
   );
 });
 
-test('firstControlByte finds a NUL or another control byte with its offset and line; tab, CR and LF are text', () => {
+test('firstControlByte finds a NUL or another control byte with its offset and line (the first byte of the file included); tab, CR and LF are text', () => {
   assert.equal(firstControlByte(Buffer.from('a:\tb\r\nc: é\n')), undefined);
   assert.deepEqual(firstControlByte(Buffer.from('ab\ncd\u0000e\u0001')), { offset: 5, line: 2, byteInLine: 3, byte: 0 });
   assert.deepEqual(firstControlByte(Buffer.from([0x61, 0xe9, 0x7f])), { offset: 2, line: 1, byteInLine: 3, byte: 0x7f });
+  // The first byte of a file with line feeds after it (before: line 4, byte -9 of the line).
+  assert.deepEqual(firstControlByte(Buffer.from('\babc\n\ndef\n')), { offset: 0, line: 1, byteInLine: 1, byte: 0x08 });
 });
 
 test('decodeTextFile names the first byte that is not text, by offset, and never the bytes themselves', () => {

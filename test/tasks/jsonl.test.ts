@@ -150,16 +150,26 @@ test('a number label and a string label with the same name are a DatasetError na
   assert.deepEqual(jsonlCorpus(fine).classes, ['a', 'b', '1', '1.5']);
 });
 
-test('a number label that JSON parsing would change is a DatasetError naming the file, line and label as written, asking for a string', () => {
-  const cases: Array<[string, RegExp]> = [
-    ['12345678901234567890', /has more digits than a JSON number holds \(it reads as 12345678901234567000\)/],
-    ['0.1000000000000000055511151231257827', /has more digits than a JSON number holds \(it reads as 0\.1\)/],
-    ['1e400', /is too large for a JSON number \(it reads as Infinity\)/],
-    ['1e-400', /is too small for a JSON number \(it reads as 0\)/],
-    ['-0', /reads as 0 \(a JSON number loses the sign of zero\)/],
-    ['-0.0', /reads as 0 \(a JSON number loses the sign of zero\)/],
+test('a number label that JSON parsing would change, or written in another form than its number (10.0, 1e1, 2.50), is a DatasetError naming the file, line and label as written, asking for a string', () => {
+  const lossy = (written: string, reason: RegExp): [string, RegExp, string] => [written, reason, ''];
+  // Before: 10, 10.0 and 1e1 were one class "10", and 2.50 came back as "2.5".
+  const form = (written: string, number: string): [string, RegExp, string] => [written, new RegExp(`^is another way of writing the number ${number.replace(/\./g, '\\.')},`), `, or as the number ${number}`];
+  const cases: Array<[string, RegExp, string]> = [
+    lossy('12345678901234567890', /has more digits than a JSON number holds \(it reads as 12345678901234567000\)/),
+    lossy('0.1000000000000000055511151231257827', /has more digits than a JSON number holds \(it reads as 0\.1\)/),
+    lossy('1e400', /is too large for a JSON number \(it reads as Infinity\)/),
+    lossy('1e-400', /is too small for a JSON number \(it reads as 0\)/),
+    lossy('-0', /reads as 0 \(a JSON number loses the sign of zero\)/),
+    lossy('-0.0', /reads as 0 \(a JSON number loses the sign of zero\)/),
+    form('10.0', '10'),
+    form('1e1', '10'),
+    form('2.50', '2.5'),
+    form('1E2', '100'),
+    form('0.10', '0.1'),
+    form('1.5E-7', '1.5e-7'),
+    form('0.00000015', '1.5e-7'),
   ];
-  for (const [written, reason] of cases) {
+  for (const [written, reason, or] of cases) {
     const path = file('lossy.jsonl', `{"text": "fine", "label": 0}\n{"text": "x", "label": ${written}}\n`);
     for (const load of [loadLabelledJsonl, loadTextJsonl, jsonlCorpus]) {
       assert.throws(
@@ -168,15 +178,39 @@ test('a number label that JSON parsing would change is a DatasetError naming the
           e instanceof DatasetError &&
           e.line === 2 &&
           e.message.startsWith(`${path}:2: label ${written} `) &&
-          reason.test(e.message) &&
-          e.message.endsWith(`: write it as a string, "label": "${written}"`),
+          reason.test(e.message.slice(`${path}:2: label ${written} `.length)) &&
+          e.message.endsWith(`: write it as a string, "label": "${written}"${or}`),
         written,
       );
     }
   }
-  // Integers, short decimals and the same number written another way stay number labels.
-  const fine = file('numbers.jsonl', ['7', '-12', '2.5', '0', '1.0', '1e2', '9007199254740991', '0.1'].map((l) => `{"text": "t", "label": ${l}}`).join('\n'));
-  assert.deepEqual(jsonlCorpus(fine).classes, ['7', '-12', '2.5', '0', '1', '100', '9007199254740991', '0.1']);
+  // Integers and short decimals written in their number's own form stay number labels.
+  const fine = file('numbers.jsonl', ['7', '-12', '2.5', '0', '1.5e-7', '9007199254740991', '0.1'].map((l) => `{"text": "t", "label": ${l}}`).join('\n'));
+  assert.deepEqual(jsonlCorpus(fine).classes, ['7', '-12', '2.5', '0', '1.5e-7', '9007199254740991', '0.1']);
+});
+
+test('a string label holding a control character is refused naming its code point and position', () => {
+  // Before: "c1\u0000" was a class of its own that printed like "c1".
+  const cases: Array<[string, string, string]> = [
+    ['c1\u0000', '0000', '3'],
+    ['\u0007bell', '0007', '1'],
+    ['a\tb', '0009', '2'],
+    ['😀x\u0085', '0085', '3'],
+    ['del\u007f', '007F', '4'],
+  ];
+  for (const [label, code, at] of cases) {
+    const path = file('control.jsonl', `{"text": "a", "label": "c1"}\n${JSON.stringify({ text: 'b', label })}\n`);
+    assert.throws(
+      () => loadLabelledJsonl(path),
+      (e: unknown) =>
+        e instanceof DatasetError &&
+        e.line === 2 &&
+        e.message.startsWith(`${path}:2: "label" holds the control character U+${code} at character ${at} (`) &&
+        e.message.endsWith('): the class would print like another label; remove it') &&
+        !/[\u0000-\u0008\u007f-\u009f]/.test(e.message),
+      JSON.stringify(label),
+    );
+  }
 });
 
 test('a key written twice in one object of a line is refused, naming the file, the line and the key, whatever the values', () => {
