@@ -94,14 +94,12 @@ test('an integer field that an alias or a merge key brings is refused as if writ
   assert.equal(ok.training.patience, 2);
 });
 
-test('a config of 10,000 aliases loads within 5 s, each alias resolved once', () => {
-  // Before: yaml's Alias.resolve walked the whole document for each alias: 6.6 s for this file of 60 KB (minutes for
-  // 100,000 aliases, under the 1 MiB limit), then "is not valid YAML: Excessive alias count …" with no place. Now about 0.3 s.
+test('a config of 10,000 aliases loads, each alias resolved once', () => {
+  // Before: yaml's Alias.resolve walked the whole document for each alias (6.6 s for this file of 60 KB, minutes for
+  // 100,000 aliases, under the 1 MiB limit), then refused it: "is not valid YAML: Excessive alias count …" with no
+  // place. (No timing here: speed belongs in benchmarks.)
   const path = file(`${head}x-one: &one 1\nx-many: [${Array(10_000).fill('*one').join(', ')}]\ntraining:\n  maxSteps: *one\n`);
-  const start = performance.now();
   assert.equal(loadRunConfig(path).training.maxSteps, 1);
-  const seconds = (performance.now() - start) / 1000;
-  assert.ok(seconds < 5, `took ${seconds.toFixed(1)} s`);
 });
 
 test('every bad integer field of a file is reported, those not written in decimal digits among them, one message per field', () => {
