@@ -55,3 +55,11 @@ test('a run whose workers give non-finite results on every attempt (huge outerLr
     assert.match(err.message, DIVERGED, JSON.stringify(algorithm));
   }
 });
+
+test('a run that meta-trains but whose test-time fine-tuning overflows fails saying that diverged and what to lower', async () => {
+  // Before: "task test/meta-learned/0 failed 2 times …; last: rejected result: evaluation curve holds Infinity".
+  const err = await failureOf({ innerLr: 1000 });
+  assert.ok(err instanceof RunFailedError);
+  assert.match(err.message, /^task test\/\S+ failed 2 times .*Infinity/);
+  assert.match(err.message, /: fine-tuning at test time diverged \(lower algorithm\.innerLr, its step size, or evaluation\.adaptSteps\)$/);
+});
