@@ -15,7 +15,7 @@ import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import type { BackendName } from '../model/backend';
 import { onStopSignals, signalExitCode } from './exit-codes';
-import { milliseconds, portNumber, positiveInt } from './options';
+import { metricsPortChoice, milliseconds, portNumber, positiveInt } from './options';
 import { backendOption } from './backend-option';
 
 /** Registers the subcommand. */
@@ -36,10 +36,10 @@ export function register(program: Command): void {
       const log = createLogger('compressor', o.logFile);
       const nc = await connectNats(o.nats, { name: o.name ?? `compressor-${process.pid}` });
       const queue = new JetStreamJobQueue(nc, { ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts, backoffMs: o.backoffMs });
-      const metricsPort = o.metricsPort ?? (process.env.METATRAIN_METRICS_PORT ? portNumber(process.env.METATRAIN_METRICS_PORT) : undefined);
+      const metricsPort = metricsPortChoice(o.metricsPort);
       const registry = createMetricsRegistry();
       const consumer = startCompressor(queue, { log, backend: o.backend as BackendName, name: o.name, metrics: new CompressorMetrics(registry) });
-      const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry, port: metricsPort, ready: () => consumer.ready });
+      const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry, port: metricsPort.port, ready: () => consumer.ready, portSetting: metricsPort.setting });
       log.info({ nats: o.nats, ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts }, 'compressor consuming');
       process.stderr.write(`compressor consuming compression jobs from ${o.nats}\n`);
       let signalled = false;

@@ -48,6 +48,25 @@ export function runName(value: string): string {
   return value;
 }
 
+/** Environment variable a `worker`'s or `compressor`'s metrics port falls back to (the images set it). */
+export const METRICS_PORT_ENV = 'METATRAIN_METRICS_PORT';
+
+/**
+ * The metrics port of a `worker` or `compressor`: `--metrics-port` when given, else env {@link METRICS_PORT_ENV}, else
+ * none (undefined); with the setting that chose it, for the error when it cannot be bound.
+ * @throws InvalidArgumentError naming the environment variable when it is not a port.
+ */
+export function metricsPortChoice(flag: number | undefined): { port: number; setting: string } | undefined {
+  if (flag !== undefined) return { port: flag, setting: '--metrics-port' };
+  const env = process.env[METRICS_PORT_ENV];
+  if (!env) return undefined;
+  try {
+    return { port: portNumber(env), setting: METRICS_PORT_ENV };
+  } catch (err) {
+    throw new InvalidArgumentError(`${METRICS_PORT_ENV}: ${(err as Error).message}`);
+  }
+}
+
 /** Parses a TCP port option: an integer 0..65535 (0 = any free port). */
 export function portNumber(value: string): number {
   const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;

@@ -18,7 +18,7 @@ import { createTfjsEngine } from '../worker/tfjs-engine';
 import { WorkerMetrics } from '../worker/metrics';
 import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { Worker } from '../worker/worker';
-import { milliseconds, portNumber, positiveInt, readToken, tlsFiles, hostPort } from './options';
+import { metricsPortChoice, milliseconds, portNumber, positiveInt, readToken, tlsFiles, hostPort } from './options';
 import { backendOption } from './backend-option';
 
 /** Registers the subcommand. */
@@ -48,11 +48,11 @@ export function register(program: Command): void {
       }
       const tls = tlsFiles(o);
       const log = createLogger('worker', o.logFile);
-      const metricsPort = o.metricsPort ?? (process.env.METATRAIN_METRICS_PORT ? portNumber(process.env.METATRAIN_METRICS_PORT) : undefined);
+      const metricsPort = metricsPortChoice(o.metricsPort);
       const name = o.name ?? `${hostname()}-${process.pid}`;
       const registry = metricsPort === undefined ? undefined : createMetricsRegistry();
       const metrics = registry && new WorkerMetrics(registry, name);
-      const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: o.metricsHost, ready: () => metrics!.connected }));
+      const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!.port, host: o.metricsHost, ready: () => metrics!.connected, portSetting: metricsPort!.setting }));
       if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz');
       const worker = new Worker({
         address: o.coordinator,

@@ -253,6 +253,29 @@ test('metatrain run whose runtime.metricsPort is taken exits 1 naming the field,
   assert.doesNotMatch(result.stderr, /\[training\]/);
 });
 
+test('worker and compressor name what chose a taken metrics port (--metrics-port or METATRAIN_METRICS_PORT), and a bad METATRAIN_METRICS_PORT', async () => {
+  // Before: a bare "listen EADDRINUSE …", and "expected a port 0..65535, got \"abc\"" without the variable's name.
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));
+  const port = (busy.address() as AddressInfo).port;
+  try {
+    const commands = [['worker', '--coordinator', '127.0.0.1:1'], ['compressor', '--nats', 'nats://127.0.0.1:4222']];
+    for (const command of commands) {
+      const flag = await runCli([...command, '--metrics-port', String(port)], {}, 30_000);
+      assert.equal(flag.code, 1, flag.stderr);
+      assert.match(flag.stderr, new RegExp(`^metatrain: --metrics-port: listen EADDRINUSE: address already in use \\S*:${port}$`, 'm'), command[0]);
+      const env = await runCli(command, { METATRAIN_METRICS_PORT: String(port) }, 30_000);
+      assert.equal(env.code, 1, env.stderr);
+      assert.match(env.stderr, new RegExp(`^metatrain: METATRAIN_METRICS_PORT: listen EADDRINUSE: address already in use \\S*:${port}$`, 'm'), command[0]);
+      const bad = await runCli(command, { METATRAIN_METRICS_PORT: 'abc' }, 30_000);
+      assert.equal(bad.code, 1, bad.stderr);
+      assert.match(bad.stderr, /METATRAIN_METRICS_PORT: expected a port 0\.\.65535, got "abc"/, command[0]);
+    }
+  } finally {
+    busy.close();
+  }
+});
+
 test('a path flag over the limits is refused naming the flag, its value cut to 80 characters', async () => {
   const dir = tempDir();
   const long = join(dir, 'x'.repeat(5000));
