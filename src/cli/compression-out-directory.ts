@@ -6,8 +6,10 @@
  * (src/compress/other-compression.ts): it is reused when it is the job's own result, else refused naming it.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { committedReport, REPORT_FILE } from '../compress/compression-report';
-import { compressedDir, type RunConfig } from '../core/config';
+import { isOfRun } from '../compress/other-compression';
+import { compressedDir, configHash, runDir, type RunConfig } from '../core/config';
 import { fileInTheWay } from '../core/make-directory';
 import { refuseLinkedOutDirectory } from './out-directory';
 
@@ -36,9 +38,10 @@ export function compressionOutDirProblem(outDir: string): OutDirProblem | undefi
 
 /**
  * Refuses, before a run starts, a `<run dir>/compressed` its compression stage could not publish to: a symbolic link
- * ({@link refuseLinkedOutDirectory}), a file, a directory holding other files, and for a new run (not `resume`) a
- * committed compression, which is an earlier run's (call it after the checkpoints were found to fit: a new run's do
- * not exist yet).
+ * ({@link refuseLinkedOutDirectory}), a file, a directory holding other files or a `compression.json` that is no
+ * report, for a new run (not `resume`) a committed compression, which is an earlier run's, and for a resumed one a
+ * compression not of this run and config, which the run would not replace (call it after the checkpoints were found
+ * to fit: a new run's do not exist yet).
  * @throws OutputLinkError for a link; Error naming the directory, what is there and what to do otherwise.
  */
 export async function assertRunCompressedDirectory(config: RunConfig, resume: boolean): Promise<void> {
@@ -47,6 +50,11 @@ export async function assertRunCompressedDirectory(config: RunConfig, resume: bo
   const blocked = compressionOutDirProblem(dir);
   const where = `the result directory ${dir} (where the run publishes its compressed model)`;
   if (blocked) throw new Error(`${where}: ${blocked.problem}; ${blocked.kind === 'file' ? 'remove it' : 'move them elsewhere'}, or ${RUN_COMPRESSED_ADVICE}`);
-  const earlier = resume ? undefined : await committedReport(dir);
-  if (earlier) throw new Error(`${where} already holds the compression of ${earlier.checkpoint} (step ${earlier.step}), an earlier run's (this one has no checkpoint yet); a new run does not replace it: move it elsewhere or remove it`);
+  const earlier = await committedReport(dir);
+  if (!earlier) return;
+  if (!resume) throw new Error(`${where} already holds the compression of ${earlier.checkpoint} (step ${earlier.step}), an earlier run's (this one has no checkpoint yet); a new run does not replace it: move it elsewhere or remove it`);
+  // Resumed: the run replaces its own earlier compression at the end (src/compress/other-compression.ts), not another's.
+  if (!isOfRun(earlier, config.name, configHash(config), join(runDir(config), 'checkpoints'))) {
+    throw new Error(`${where} already holds the compression of ${earlier.checkpoint} (step ${earlier.step}, job ${earlier.jobId}), not one of this run's checkpoints with this config; the run would not replace it: move it elsewhere or remove it`);
+  }
 }

@@ -7,8 +7,9 @@
  * `outDir` already holds its own `compression.json` is not run again (its result was committed, e.g. by a compressor
  * that died before acknowledging); if two compressors finish the same job, the second rename fails and its copy is
  * discarded — the result is committed once. A `compression.json` of another job there (./other-compression) fails
- * the job, naming it: it is neither replaced nor reported as this job's result — unless it is the compression of an
- * earlier checkpoint of the same run and config, which the job's result replaces in the same rename.
+ * the job, naming it: it is neither replaced nor reported as this job's result — unless it is the same run's
+ * compression of a checkpoint no later than the job's (other settings included), which the job's result replaces in
+ * the same rename.
  */
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -16,7 +17,7 @@ import type { CompressionJob } from '../bus/job-queue';
 import { checkCanCreateDirectory, publishDirectory, TEMP_PREFIX } from '../core/durable-fs';
 import { OtherCompressionError, WriteError } from '../core/errors';
 import { committedReport, REPORT_FILE } from './compression-report';
-import { isEarlierOfSameRun, otherCompression } from './other-compression';
+import { isReplacedBy, otherCompression } from './other-compression';
 import { runPipeline, type PipelineInput } from './pipeline';
 
 /** Options of {@link compressJob}. */
@@ -53,8 +54,8 @@ export async function compressJob(job: CompressionJob, options: CompressJobOptio
 }
 
 /**
- * What `job.outDir` holds: the job's committed result (`own`), the compression of an earlier checkpoint of the same
- * run and config, which the job replaces (`earlier`), or nothing (undefined).
+ * What `job.outDir` holds: the job's committed result (`own`), a compression of the same run that the job replaces
+ * (`earlier`: ./other-compression isReplacedBy), or nothing (undefined).
  * @throws OtherCompressionError when it holds another compression, e.g. `runs/x/compressed already holds the
  *   compression of runs/x/checkpoints/step-00000010 (step 10), which was left as it is; the compression of
  *   runs/x/checkpoints/step-00000020 was not written: …`.
@@ -64,7 +65,7 @@ async function committedResult(job: CompressionJob): Promise<'own' | 'earlier' |
   if (!existing) return undefined;
   const other = otherCompression(existing, job);
   if (other === undefined) return 'own';
-  if (isEarlierOfSameRun(existing, job)) return 'earlier';
+  if (isReplacedBy(existing, job)) return 'earlier';
   throw new OtherCompressionError(
     `${job.outDir} already holds ${other}, which was left as it is; the compression of ${job.checkpoint} was not written: move ${job.outDir} elsewhere or remove it, then run metatrain compress --checkpoint ${job.checkpoint}`,
   );

@@ -1,9 +1,10 @@
 /**
  * `compression.json`: what a compression job produced and measured. Every number is measured by the job itself.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import { readBoundedFile } from '../core/bounded-file';
-import { FileReadError } from '../core/errors';
+import { FileReadError, OtherCompressionError } from '../core/errors';
 import type { RunConfig } from '../core/config';
 import type { FileDigest } from '../core/file-digest';
 import type { MeanCI } from '../core/stats';
@@ -116,11 +117,28 @@ export function readReportText(outDir: string): string | undefined {
   }
 }
 
+/** The fields of a report that say which compression it is (checked on reading: the rest is only displayed). */
+const reportIdentity = z.object({ format: z.literal(REPORT_FORMAT), jobId: z.string(), run: z.string(), checkpoint: z.string(), step: z.number().int().nonnegative() });
+
 /**
  * The report of a committed result in `outDir`, or undefined when there is none.
- * @throws FileReadError as {@link readReportText}; SyntaxError when the report is not JSON.
+ * @throws FileReadError as {@link readReportText}; OtherCompressionError naming the file when it is not a report a
+ *   compression wrote (not JSON, or without its format, job id, run, checkpoint and step), e.g. `runs/x/compressed/
+ *   compression.json is not a compression report (step: expected number, received undefined): move runs/x/compressed
+ *   elsewhere or remove it`.
  */
 export async function committedReport(outDir: string): Promise<CompressionReport | undefined> {
   const text = readReportText(outDir);
-  return text === undefined ? undefined : (JSON.parse(text) as CompressionReport);
+  if (text === undefined) return undefined;
+  const path = join(outDir, REPORT_FILE);
+  const notAReport = (why: string, cause?: unknown) => new OtherCompressionError(`${path} is not a compression report (${why}): move ${dirname(path)} elsewhere or remove it`, { cause });
+  let report: unknown;
+  try {
+    report = JSON.parse(text);
+  } catch (e) {
+    throw notAReport(`not JSON: ${(e as Error).message}`, e);
+  }
+  const checked = reportIdentity.safeParse(report);
+  if (!checked.success) throw notAReport(checked.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+  return report as CompressionReport;
 }

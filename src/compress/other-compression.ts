@@ -4,9 +4,10 @@
  * acknowledging, or by a second compressor of the same job): the same job id (run, checkpoint step, config hash) and
  * the same recorded settings (the job id leaves the compression section out). Anything else there — a compression
  * of another checkpoint (`metatrain compress` by hand into `<run dir>/compressed`), of another config or with other
- * settings — is another compression, which is neither replaced nor taken as this job's. One exception: the compression
- * of an earlier checkpoint of the job's own run and config ({@link isEarlierOfSameRun}) is replaced by the job's, so a
- * finished run resumed with a larger `training.maxSteps` publishes the compression of its new final checkpoint.
+ * settings — is another compression, which is neither replaced nor taken as this job's. One exception: the job's own
+ * run's compression of a checkpoint no later than the job's ({@link isReplacedBy}) is replaced, so a finished run
+ * resumed with a larger `training.maxSteps`, or with other `compression` settings, publishes the compression of its
+ * final checkpoint with its settings.
  */
 import { dirname, resolve } from 'node:path';
 import { compressionJobParts, type CompressionJob } from '../bus/job-queue';
@@ -28,13 +29,19 @@ export function otherCompression(existing: CompressionReport, job: CompressionJo
 }
 
 /**
- * Whether `existing` is the compression of an earlier checkpoint of `job`'s own run: both job ids are
- * {@link compressionJobId}s of the same run name and config hash, `existing`'s step is lower, its checkpoint lies in the
- * same checkpoints directory and its recorded settings are the job's. The job replaces such a result.
+ * Whether `existing` was made from a checkpoint of the run named `run` with config hash `configHash` (its job id is a
+ * {@link compressionJobId} of them) in the checkpoints directory `checkpointsDir`.
  */
-export function isEarlierOfSameRun(existing: CompressionReport, job: CompressionJob): boolean {
-  const before = compressionJobParts(existing.jobId);
+export function isOfRun(existing: CompressionReport, run: string, configHash: string, checkpointsDir: string): boolean {
+  const made = compressionJobParts(existing.jobId);
+  return made !== undefined && made.run === run && configHash.startsWith(made.configHash) && dirname(resolve(existing.checkpoint)) === resolve(checkpointsDir);
+}
+
+/**
+ * Whether `job` replaces `existing` (when it is not the job's own result): a compression of the same run and config
+ * ({@link isOfRun}), of a checkpoint no later than the job's — an earlier compression never replaces a later one.
+ */
+export function isReplacedBy(existing: CompressionReport, job: CompressionJob): boolean {
   const now = compressionJobParts(job.jobId);
-  if (!before || !now || before.run !== now.run || before.configHash !== now.configHash || before.step >= now.step) return false;
-  return dirname(resolve(existing.checkpoint)) === dirname(resolve(job.checkpoint)) && settingDifferences(existing, job.config).length === 0;
+  return now !== undefined && isOfRun(existing, now.run, now.configHash, dirname(resolve(job.checkpoint))) && existing.step <= now.step;
 }

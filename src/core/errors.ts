@@ -220,7 +220,8 @@ export class CompressionError extends MetatrainError {
 
 /**
  * Thrown when a compression's output directory already holds another compression (of another checkpoint, config or
- * settings) than the one asked for, before anything is written there: it is neither replaced nor taken as this one.
+ * settings) than the one asked for, or a `compression.json` that is no compression report, before anything is
+ * written there: it is neither replaced nor taken as this one.
  */
 export class OtherCompressionError extends MetatrainError {}
 

@@ -162,12 +162,36 @@ test('run refuses a <run dir>/compressed that is a file, holds other files or an
   assert.equal(others.stderr, `${where}: ${compressed} already exists and holds other files (notes.txt); move them elsewhere, or ${advice}\n`);
   rmSync(join(compressed, 'notes.txt'));
   const earlier = join(dir, 'gone', 'checkpoints', 'step-00000008');
-  writeFileSync(join(compressed, 'compression.json'), `${JSON.stringify({ jobId: 'compress-test-run-s8-0123456789ab', run: 'test-run', checkpoint: earlier, step: 8 })}\n`);
+  writeFileSync(join(compressed, 'compression.json'), 'null\n');
+  const junk = await runCli(['run', config, '--backend', 'cpu'], {}, PROMPTLY_MS);
+  assert.equal(junk.code, 1, junk.stderr);
+  assert.equal(junk.stderr, `metatrain: ${join(compressed, 'compression.json')} is not a compression report (Invalid input: expected object, received null): move ${compressed} elsewhere or remove it\n`);
+  writeFileSync(join(compressed, 'compression.json'), `${JSON.stringify({ format: 'metatrain-compression-report', jobId: 'compress-test-run-s8-0123456789ab', run: 'test-run', checkpoint: earlier, step: 8 })}\n`);
   const previous = await runCli(['run', config, '--backend', 'cpu'], {}, PROMPTLY_MS);
   assert.equal(previous.code, 1, previous.stderr);
   assert.equal(previous.stderr, `${where} already holds the compression of ${earlier} (step 8), an earlier run's (this one has no checkpoint yet); a new run does not replace it: move it elsewhere or remove it\n`);
   assert.deepEqual(readdirSync(run), ['compressed'], 'nothing written');
   assert.deepEqual(readdirSync(compressed), ['compression.json']);
+});
+
+test('a resumed run refuses at once a <run dir>/compressed holding a compression it would not replace (another run\'s or config\'s)', async () => {
+  // Before: it trained on and evaluated, then its compression failed over that directory and the run exited 1.
+  const dir = tempDir();
+  const quick = { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, runtime: { workers: 1 } };
+  const first = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { ...quick, compression: { enabled: false } })), '--backend', 'cpu']);
+  assert.equal(first.code, 0, first.stderr);
+  const compressed = join(dir, 'run', 'compressed');
+  const foreign = join(dir, 'other', 'checkpoints', 'step-00000008');
+  mkdirSync(compressed);
+  writeFileSync(join(compressed, 'compression.json'), `${JSON.stringify({ format: 'metatrain-compression-report', jobId: 'compress-other-s8-0123456789ab', run: 'other', checkpoint: foreign, step: 8 })}\n`);
+  const longer = writeConfig(dir, sinusoidConfig(dir, { ...quick, training: { ...quick.training, maxSteps: 4 } }), 'longer.yaml');
+  const resumed = await runCli(['run', longer, '--backend', 'cpu', '--resume'], {}, PROMPTLY_MS);
+  assert.equal(resumed.code, 1, resumed.stderr);
+  assert.equal(
+    resumed.stderr,
+    `metatrain: the result directory ${compressed} (where the run publishes its compressed model) already holds the compression of ${foreign} (step 8, job compress-other-s8-0123456789ab), not one of this run's checkpoints with this config; the run would not replace it: move it elsewhere or remove it\n`,
+  );
+  assert.deepEqual(readdirSync(join(dir, 'run', 'checkpoints')).filter((e) => e.startsWith('step-')).sort(), ['step-00000001', 'step-00000002'], 'no step ran');
 });
 
 test('compress into <run dir>/compressed is refused while a run writes that run directory, naming the run', async () => {

@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/model/backend';
@@ -134,6 +134,25 @@ test('the compression of a later checkpoint of the same run and config replaces 
   assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), [], 'the earlier result moved aside is removed');
   await assert.rejects(compressJob(job(earlier, 3)), (e: unknown) => e instanceof OtherCompressionError && /already holds the compression of .*step 4/.test((e as Error).message));
   assert.equal((JSON.parse(readFileSync(report, 'utf8')) as CompressionReport).step, 4);
+  // The same checkpoint with other compression settings (a run resumed after changing them) replaces it too.
+  const sparser = { ...job(later, 4), config: { ...config, compression: { ...config.compression, sparsity: 0.7 } } };
+  assert.equal((JSON.parse(readFileSync(await compressJob(sparser), 'utf8')) as CompressionReport).settings?.sparsity, 0.7);
+});
+
+test('a compression.json that is no compression report fails the job at once, naming the file, and is left as it is', async () => {
+  // Before: `null` there counted as no result, and the job failed after the whole compression (ENOTEMPTY); invalid
+  // JSON failed with the bare parser message; a report without its fields was named "the compression of undefined".
+  const dir = fresh();
+  const config = textRun(dir);
+  const checkpoint = await writeTeacherCheckpoint(config);
+  const outDir = join(dir, 'run', 'compressed');
+  mkdirSync(outDir, { recursive: true });
+  for (const [text, why] of [['null', 'Invalid input: expected object, received null'], ['{garbage', 'not JSON: '], ['{"format":"metatrain-compression-report"}', 'jobId: Invalid input: expected string, received undefined']] as const) {
+    writeFileSync(join(outDir, 'compression.json'), text);
+    await assert.rejects(compressJob({ jobId: compressionJobId(config.name, 3, configHash(config)), run: config.name, checkpoint, config, outDir }), (e: unknown) => e instanceof OtherCompressionError && (e as Error).message.startsWith(`${join(outDir, 'compression.json')} is not a compression report (${why}`));
+    assert.equal(readFileSync(join(outDir, 'compression.json'), 'utf8'), text);
+    assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), []);
+  }
 });
 
 test('a job on a corrupt checkpoint fails with a CheckpointError and leaves no result and no temporary directory', async () => {
