@@ -201,23 +201,13 @@ export function loadRunConfig(file: string): RunConfig {
   }
   const root = rootProblem(parsed.raw);
   if (root) throw new ConfigError('', `${file} ${root}: a run config is a mapping with at least name, task (family) and model (kind)`);
-  return parseRunConfig(withBaseDir(withoutExtensionFields(parsed.raw), dirname(resolve(file))), { file, numbers: parsed.numbers });
+  return parseRunConfig(withBaseDir(parsed.raw, dirname(resolve(file))), { file, numbers: parsed.numbers });
 }
 
-/**
- * `raw` without its top-level extension fields, those whose name starts with `x-`: they hold YAML anchors for the
- * fields to copy (`x-small: &small { cpu: '1' }`, then `requests: *small` or `<<: *small`), as in docker-compose
- * files, and are not part of the config. A malformed `raw` is returned as is, for validation to name.
- */
-function withoutExtensionFields(raw: unknown): unknown {
-  if (!isPlainObject(raw)) return raw;
-  return Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('x-')));
-}
-
-/** What is wrong with a config file's top-level value when it is not a mapping of fields (an empty file, `{}`, a list, a scalar). */
+/** What is wrong with a config file's top-level value when it is not a mapping of fields (an empty file, `{}` or only `x-…` fields, a list, a scalar). */
 function rootProblem(raw: unknown): string | undefined {
   if (raw === null || raw === undefined) return 'is empty (or only comments)';
-  if (isPlainObject(raw) && Object.keys(raw).length === 0) return 'holds an empty mapping ({}), no fields';
+  if (isPlainObject(raw) && Object.keys(raw).length === 0) return 'holds no fields (an empty mapping {}, or only x-… fields, which hold anchors for the others)';
   if (Array.isArray(raw)) return 'holds a list, not a mapping of fields';
   if (typeof raw !== 'object') return `holds a single ${typeof raw} (${echoJson(raw)}), not a mapping of fields`;
   return undefined;
