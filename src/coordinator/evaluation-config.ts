@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { distinctStrings, MAX_ADAPT_STEPS, MAX_TRAINING_STEPS, positiveInt, nonNegativeInt } from '../core/config-fields';
 
+/** The baselines an evaluation can run (`evaluation.baselines`, each at most once). */
+const BASELINES = ['random', 'transfer', 'tfidf-char', 'tfidf-word', 'tfidf-char-lr', 'tfidf-word-lr'] as const;
+
 /** Final few-shot evaluation on meta-test tasks. */
 export const evaluationSchema = z
   .object({
@@ -16,7 +19,7 @@ export const evaluationSchema = z
      * `tfidf-word-lr` TF-IDF logistic regressions fitted on each task's support set (text families only,
      * src/baselines/classical-eval.ts). Each at most once. @default ['random', 'transfer']
      */
-    baselines: distinctStrings(z.enum(['random', 'transfer', 'tfidf-char', 'tfidf-word', 'tfidf-char-lr', 'tfidf-word-lr'])).default(['random', 'transfer']),
+    baselines: distinctStrings(z.enum(BASELINES), BASELINES.length, 'baselines (each of the choices at most once)').default(['random', 'transfer']),
     /** Outer steps of joint training for the transfer baseline, at most {@link MAX_TRAINING_STEPS}. @default 200 */
     transferSteps: positiveInt.max(MAX_TRAINING_STEPS).default(200),
   })

@@ -6,6 +6,9 @@
  * An alias with no anchor before it, two merge keys in one mapping, a merge key's value that is not a mapping, an
  * alias inside the value it names, and aliases that expand to more than {@link MAX_ALIAS_EXPANSION} values (a
  * "billion laughs" file) are refused, at their place.
+ * Top-level fields named `x-…` are left out, and what they hold is built only where an alias elsewhere brings it:
+ * they hold YAML anchors for the config's fields to copy (`x-small: &small { cpu: '1' }`, then `requests: *small`),
+ * as in docker-compose files, and are not part of the config (90,000 aliases in one were expanded, then dropped).
  */
 import { isAlias, isMap, isNode, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Node, type YAMLMap } from 'yaml';
 import { echoValue } from './echo-value';
@@ -54,8 +57,8 @@ export function writtenAt(file: string, n: WrittenNumber): string {
 }
 
 /**
- * The plain data of `doc` (parsed from `file` without errors, its lines counted by `lineCounter`) and its
- * {@link WrittenNumber}s, in the order of its fields.
+ * The plain data of `doc` (parsed from `file` without errors, its lines counted by `lineCounter`) but its top-level
+ * `x-…` fields, and its {@link WrittenNumber}s, in the order of its fields.
  * @throws YamlSyntaxError `FILE:LINE:COL: invalid YAML: reason` at an alias `*name` with no anchor `&name` before it,
  *   a second merge key `<<` in one mapping, a merge key's value that is not a mapping, an alias inside the value it
  *   names, the outermost alias whose expansion passes {@link MAX_ALIAS_EXPANSION}, or a key that is a list or a mapping.
@@ -121,7 +124,10 @@ function collect(walk: Walk, node: unknown, path: ReadonlyArray<string | number>
   if (alias) expand(walk, alias);
   if (isAlias(node)) return resolving(walk, node, (target) => collect(walk, target, path, alias ?? positionOf(walk, node)));
   if (isSeq(node)) return node.items.map((item, i) => collect(walk, item, [...path, i], alias));
-  if (isMap(node)) return Object.fromEntries([...fieldsOf(walk, node, alias)].map(([key, field]) => [key, collect(walk, field.value, [...path, key], field.alias)]));
+  if (isMap(node)) {
+    const fields = [...fieldsOf(walk, node, alias)].filter(([key]) => path.length > 0 || !key.startsWith('x-'));
+    return Object.fromEntries(fields.map(([key, field]) => [key, collect(walk, field.value, [...path, key], field.alias)]));
+  }
   if (!isScalar(node)) return null;
   if (typeof node.value === 'number' && node.source !== undefined) {
     const decimalInteger = Number.isInteger(node.value) && /^-?[0-9]+$/.test(node.source);

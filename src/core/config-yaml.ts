@@ -18,7 +18,10 @@ const PLAIN_TAGS = ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t)
 /** The YAML error code of a second document (a second `---`). */
 const MULTIPLE_DOCS = 'MULTIPLE_DOCS';
 
-/** The parsed data of a config file and its {@link WrittenNumber}s, in the order of its fields (aliases and merge keys resolved). */
+/**
+ * The parsed data of a config file but its top-level `x-…` fields (anchors for the others to copy), and its
+ * {@link WrittenNumber}s, in the order of its fields (aliases and merge keys resolved).
+ */
 export interface ParsedConfigYaml {
   readonly raw: unknown;
   readonly numbers: readonly WrittenNumber[];

@@ -47,6 +47,12 @@ export const MAX_CONFIG_FILE_BYTES = 1 << 20;
 
 export { MAX_ECHOED_VALUE_CHARS } from './echo-value';
 
+/**
+ * Most problems one config error lists: 20. The rest are counted (`; and 89,980 more problems`), so that a config
+ * with a bad entry repeated 90,000 times gets an error of a few lines, not one of megabytes.
+ */
+export const MAX_LISTED_PROBLEMS = 20;
+
 /** The whole run config. */
 export const runConfigSchema = z
   .object({
@@ -136,14 +142,17 @@ export interface ConfigSource {
  *   `0x10`, `5.0`, directly or through an alias) is then refused too, and a bad number is echoed as written in the
  *   file, with its `FILE:LINE:COL` (`got 12345678901234567890 at run.yaml:7:13`, not the rounded
  *   12345678901234567000; `, through the alias at FILE:LINE:COL` when an alias brought it to the field).
- * @throws ConfigError naming the first failing field path (`path`) and the bad value, then every other failing field
- *   (the integers not in decimal digits first, one message per field).
+ * @throws ConfigError naming the first failing field path (`path`) and the bad value, then the other failing fields
+ *   (the integers not in decimal digits first, one message per field), at most {@link MAX_LISTED_PROBLEMS} in all,
+ *   then how many more there are.
  */
 export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
   const result = runConfigSchema.safeParse(raw, { error: (issue) => integerFieldMessage(runConfigSchema, issue) ?? numberBoundMessage(issue) ?? nonFiniteNumberMessage(issue) });
   const notDecimal = source ? integersNotInDecimal(source) : [];
   if (!result.success || notDecimal.length > 0) {
     const issues = result.success ? [] : tightestBounds(result.error.issues);
+    const written = source && writtenNumbersByPath(source);
+    const reported = new Set<string>();
     const [first, ...rest] = [...notDecimal, ...issues.flatMap((issue) => {
       const at = issue.path.map(String);
       // An unknown key is reported at the key itself, not at its parent with the whole parent object as the value.
@@ -152,11 +161,12 @@ export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
       if (issue.code === 'invalid_key') return [{ path: at.join('.'), detail: `invalid key: ${issue.issues.map((i) => i.message).join('; ')}` }];
       const bad = valueAt(raw, issue.path);
       // A message that already says what it got (a rule across fields: the value at its path may not be the culprit).
-      const shown = bad === undefined || /\bgot\b/.test(issue.message) ? '' : ` (got ${echoBad(bad, issue.path, source)})`;
+      const shown = bad === undefined || /\bgot\b/.test(issue.message) ? '' : ` (got ${echoBad(bad, issue.path, source, written)})`;
       return [{ path: at.join('.'), detail: `${issue.message}${shown}` }];
-    })].filter((problem, i, all) => all.findIndex((p) => p.path === problem.path) === i);
-    const more = rest.map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');
-    throw new ConfigError(first!.path, `${first!.detail}${more}`);
+    })].filter((problem) => !reported.has(problem.path) && reported.add(problem.path));
+    const listed = rest.slice(0, MAX_LISTED_PROBLEMS - 1).map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');
+    const unlisted = rest.length - (MAX_LISTED_PROBLEMS - 1);
+    throw new ConfigError(first!.path, `${first!.detail}${listed}${unlisted > 0 ? `; and ${unlisted.toLocaleString('en-US')} more problems` : ''}`);
   }
   return Object.freeze(result.data) as RunConfig;
 }
@@ -191,23 +201,13 @@ export function loadRunConfig(file: string): RunConfig {
   }
   const root = rootProblem(parsed.raw);
   if (root) throw new ConfigError('', `${file} ${root}: a run config is a mapping with at least name, task (family) and model (kind)`);
-  return parseRunConfig(withBaseDir(withoutExtensionFields(parsed.raw), dirname(resolve(file))), { file, numbers: parsed.numbers });
+  return parseRunConfig(withBaseDir(parsed.raw, dirname(resolve(file))), { file, numbers: parsed.numbers });
 }
 
-/**
- * `raw` without its top-level extension fields, those whose name starts with `x-`: they hold YAML anchors for the
- * fields to copy (`x-small: &small { cpu: '1' }`, then `requests: *small` or `<<: *small`), as in docker-compose
- * files, and are not part of the config. A malformed `raw` is returned as is, for validation to name.
- */
-function withoutExtensionFields(raw: unknown): unknown {
-  if (!isPlainObject(raw)) return raw;
-  return Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('x-')));
-}
-
-/** What is wrong with a config file's top-level value when it is not a mapping of fields (an empty file, `{}`, a list, a scalar). */
+/** What is wrong with a config file's top-level value when it is not a mapping of fields (an empty file, `{}` or only `x-…` fields, a list, a scalar). */
 function rootProblem(raw: unknown): string | undefined {
   if (raw === null || raw === undefined) return 'is empty (or only comments)';
-  if (isPlainObject(raw) && Object.keys(raw).length === 0) return 'holds an empty mapping ({}), no fields';
+  if (isPlainObject(raw) && Object.keys(raw).length === 0) return 'holds no fields (an empty mapping {}, or only x-… fields, which hold anchors for the others)';
   if (Array.isArray(raw)) return 'holds a list, not a mapping of fields';
   if (typeof raw !== 'object') return `holds a single ${typeof raw} (${echoJson(raw)}), not a mapping of fields`;
   return undefined;
@@ -322,15 +322,23 @@ export function resolvedPath(config: RunConfig, path: string): string {
   return isAbsolute(path) ? path : resolve(config.runtime.baseDir ?? '.', path);
 }
 
-/** A bad value for an error: a number as written in the file with its `FILE:LINE:COL` where `source` has it, else as JSON. */
-function echoBad(bad: unknown, path: ReadonlyArray<PropertyKey>, source: ConfigSource | undefined): string {
-  const written = typeof bad === 'number' ? source?.numbers.find((n) => samePath(n.path, path)) : undefined;
-  if (written) return `${echoValue(written.source)} at ${writtenAt(source!.file, written)}`;
-  return typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoJson(bad);
+/** The numbers of `source` by field path ({@link pathKey}), the first where two share a path, for {@link echoBad}. */
+function writtenNumbersByPath(source: ConfigSource): Map<string, WrittenNumber> {
+  const byPath = new Map<string, WrittenNumber>();
+  for (const n of source.numbers) if (!byPath.has(pathKey(n.path))) byPath.set(pathKey(n.path), n);
+  return byPath;
 }
 
-function samePath(a: ReadonlyArray<PropertyKey>, b: ReadonlyArray<PropertyKey>): boolean {
-  return a.length === b.length && a.every((key, i) => String(key) === String(b[i]));
+/** A field path as one string, for a map key: `['training', 'maxSteps']` and `['training', 'maxSteps']` give the same. */
+function pathKey(path: ReadonlyArray<PropertyKey>): string {
+  return path.map(String).join('\0');
+}
+
+/** A bad value for an error: a number as written in the file with its `FILE:LINE:COL` where `source` has it, else as JSON. */
+function echoBad(bad: unknown, path: ReadonlyArray<PropertyKey>, source: ConfigSource | undefined, written: ReadonlyMap<string, WrittenNumber> | undefined): string {
+  const number = typeof bad === 'number' ? written?.get(pathKey(path)) : undefined;
+  if (number) return `${echoValue(number.source)} at ${writtenAt(source!.file, number)}`;
+  return typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoJson(bad);
 }
 
 function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {

@@ -21,7 +21,7 @@ export const pretrainingSchema = z
      * More unlabelled text: UTF-8 files, cut into passages of `task.passageChars` characters (relative paths
      * resolved against `runtime.baseDir`), each at most once. @default []
      */
-    texts: distinctStrings(pathField('give the path of a text file, or remove the entry')).max(1000).default([]),
+    texts: distinctStrings(pathField('give the path of a text file, or remove the entry'), 1000, 'text files').default([]),
     /** Steps between checkpoints (the last step is always checkpointed). @default 100 */
     checkpointEverySteps: positiveInt.default(100),
   })

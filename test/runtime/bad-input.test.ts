@@ -219,7 +219,7 @@ test('metatrain run names the file or field and the fix for two YAML documents, 
   const cases: Array<[string, string, RegExp]> = [
     ['two.yaml', `${head}---\nname: other\n`, /two\.yaml:6:1: invalid YAML: a second YAML document starts here .*remove this `---`, or put each config in its own file/],
     ['binary.yaml', head.replace('name: demo', 'name: !!binary ZGVtbw=='), /invalid config at name: has the YAML tag !!binary \(\S*binary\.yaml:1:16\).*remove the tag and write the value as plain text/],
-    ['empty.yaml', '{}\n', /invalid config: \S*empty\.yaml holds an empty mapping \(\{\}\), no fields: a run config is a mapping with at least name, task \(family\) and model \(kind\)/],
+    ['empty.yaml', '{}\n', /invalid config: \S*empty\.yaml holds no fields \(an empty mapping \{\}, or only x-… fields, which hold anchors for the others\): a run config is a mapping with at least name, task \(family\) and model \(kind\)/],
     ['init.yaml', 'name: demo\ntask:\n  family: sotu\nmodel:\n  kind: transformer\n  init: ""\n', /invalid config at model\.init: must not be empty: give random \(the default\), pretrained .* or a checkpoint directory such as runs\/NAME\/checkpoints\/step-N/],
   ];
   for (const [name, text, message] of cases) {
