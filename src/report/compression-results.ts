@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { RunSummary } from '../summary';
-import { committedReport, REPORT_FILE, REPORT_FORMAT, type CompressionReport } from '../compress/compression-report';
+import { committedReport, REPORT_FILE, type CompressionReport } from '../compress/compression-report';
 import { DatasetError } from '../core/errors';
 import type { MeanCI } from '../core/stats';
 
@@ -60,6 +60,5 @@ export async function readCompressionResults(summary: RunSummary): Promise<Compr
     throw new DatasetError(path, `unreadable compression report: ${(err as Error).message}`, undefined, { cause: err });
   }
   if (!report) throw new DatasetError(path, 'missing, although the run summary says the compression succeeded');
-  if (report.format !== REPORT_FORMAT) throw new DatasetError(path, `format is ${JSON.stringify(report.format)}, expected ${JSON.stringify(REPORT_FORMAT)}`);
   return compressionResults(report);
 }

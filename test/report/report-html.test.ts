@@ -97,5 +97,5 @@ test('the run’s compression appears as a table and two plots: a bar per model 
 test('a compression.json that is not a compression report is refused with the file and what is wrong', async () => {
   const path = join(runDir, 'compressed', 'compression.json');
   writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), format: 'something-else' }));
-  await assert.rejects(writeRunReport(runDir), (err: Error) => err instanceof DatasetError && err.message.includes(path) && /format is "something-else"/.test(err.message));
+  await assert.rejects(writeRunReport(runDir), (err: Error) => err instanceof DatasetError && err.message.includes(path) && /is not a compression report \(format: Invalid input: expected "metatrain-compression-report"\)/.test(err.message));
 });
