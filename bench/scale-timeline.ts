@@ -58,7 +58,9 @@ export function stepTimeline(coordinator: CoordinatorTimes, hostLines: readonly 
   for (const key of coordinator.dispatched.keys()) {
     const [kind, step] = key.split('/');
     if (kind !== 'train' || Number(step) < fromStep) continue;
-    byStep.set(Number(step), [...(byStep.get(Number(step)) ?? []), key]);
+    const keys = byStep.get(Number(step));
+    if (keys) keys.push(key);
+    else byStep.set(Number(step), [key]);
   }
   const complete = [...byStep.values()].filter((keys) => keys.every((k) => worker.has(k) && coordinator.completed.has(k)));
   if (complete.length === 0) throw new Error(`no training step from ${fromStep} on has all its tasks in both timelines`);

@@ -329,7 +329,7 @@ function writtenNumbersByPath(source: ConfigSource): Map<string, WrittenNumber> 
   return byPath;
 }
 
-/** A field path as one string, for a map key: `['training', 'maxSteps']` and `['training', 'maxSteps']` give the same. */
+/** A field path as one string, for a map key (two arrays of the same keys are different objects, one string). */
 function pathKey(path: ReadonlyArray<PropertyKey>): string {
   return path.map(String).join('\0');
 }
