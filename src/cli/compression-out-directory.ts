@@ -6,10 +6,9 @@
  * (src/compress/other-compression.ts): it is reused when it is the job's own result, else refused naming it.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { committedReport, REPORT_FILE } from '../compress/compression-report';
 import { isOfRun } from '../compress/other-compression';
-import { compressedDir, configHash, runDir, type RunConfig } from '../core/config';
+import { compressedDir, configHash, type RunConfig } from '../core/config';
 import { fileInTheWay } from '../core/make-directory';
 import { refuseLinkedOutDirectory } from './out-directory';
 
@@ -54,7 +53,7 @@ export async function assertRunCompressedDirectory(config: RunConfig, resume: bo
   if (!earlier) return;
   if (!resume) throw new Error(`${where} already holds the compression of ${earlier.checkpoint} (step ${earlier.step}), an earlier run's (this one has no checkpoint yet); a new run does not replace it: move it elsewhere or remove it`);
   // Resumed: the run replaces its own earlier compression at the end (src/compress/other-compression.ts), not another's.
-  if (!isOfRun(earlier, config.name, configHash(config), join(runDir(config), 'checkpoints'))) {
+  if (!isOfRun(earlier, config.name, configHash(config))) {
     throw new Error(`${where} already holds the compression of ${earlier.checkpoint} (step ${earlier.step}, job ${earlier.jobId}), not one of this run's checkpoints with this config; the run would not replace it: move it elsewhere or remove it`);
   }
 }

@@ -9,7 +9,7 @@
  * resumed with a larger `training.maxSteps`, or with other `compression` settings, publishes the compression of its
  * final checkpoint with its settings.
  */
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { compressionJobParts, type CompressionJob } from '../bus/job-queue';
 import type { CompressionReport } from './compression-report';
 import { settingDifferences } from './compression-settings';
@@ -30,11 +30,12 @@ export function otherCompression(existing: CompressionReport, job: CompressionJo
 
 /**
  * Whether `existing` was made from a checkpoint of the run named `run` with config hash `configHash` (its job id is a
- * {@link compressionJobId} of them) in the checkpoints directory `checkpointsDir`.
+ * {@link compressionJobId} of them). Where that checkpoint was is not compared: a run directory moved, copied or
+ * reached through a link still holds its own compression, which names the checkpoint's path of then.
  */
-export function isOfRun(existing: CompressionReport, run: string, configHash: string, checkpointsDir: string): boolean {
+export function isOfRun(existing: CompressionReport, run: string, configHash: string): boolean {
   const made = compressionJobParts(existing.jobId);
-  return made !== undefined && made.run === run && configHash.startsWith(made.configHash) && dirname(resolve(existing.checkpoint)) === resolve(checkpointsDir);
+  return made !== undefined && made.run === run && configHash.startsWith(made.configHash);
 }
 
 /**
@@ -43,5 +44,5 @@ export function isOfRun(existing: CompressionReport, run: string, configHash: st
  */
 export function isReplacedBy(existing: CompressionReport, job: CompressionJob): boolean {
   const now = compressionJobParts(job.jobId);
-  return now !== undefined && isOfRun(existing, now.run, now.configHash, dirname(resolve(job.checkpoint))) && existing.step <= now.step;
+  return now !== undefined && isOfRun(existing, now.run, now.configHash) && existing.step <= now.step;
 }

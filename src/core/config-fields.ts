@@ -50,7 +50,8 @@ export const distinctStrings = <T extends z.ZodType<string>>(item: T, max: numbe
   z
     .array(z.unknown())
     .superRefine((list, ctx) => {
-      if (list.length > max) ctx.addIssue({ code: 'custom', message: `must hold at most ${digits(max)} ${what}, got ${digits(list.length)}` });
+      // Aborts: no check of the config (a rule across fields) then reads the entries, which were never validated.
+      if (list.length > max) ctx.addIssue({ code: 'custom', message: `must hold at most ${digits(max)} ${what}, got ${digits(list.length)}`, continue: false });
     })
     .pipe(
       z.array(item).superRefine((list, ctx) => {

@@ -134,6 +134,11 @@ test('the compression of a later checkpoint of the same run and config replaces 
   assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), [], 'the earlier result moved aside is removed');
   await assert.rejects(compressJob(job(earlier, 3)), (e: unknown) => e instanceof OtherCompressionError && /already holds the compression of .*step 4/.test((e as Error).message));
   assert.equal((JSON.parse(readFileSync(report, 'utf8')) as CompressionReport).step, 4);
+  // A run directory moved (or copied, or reached through a link) holds its own compression under the old path: it
+  // is still the run's, and is replaced (before: refused as another run's).
+  const moved = JSON.parse(readFileSync(report, 'utf8')) as CompressionReport;
+  writeFileSync(report, JSON.stringify({ ...moved, jobId: job(earlier, 3).jobId, checkpoint: join(dir, 'elsewhere', 'checkpoints', 'step-00000003'), step: 3 }));
+  assert.equal((JSON.parse(readFileSync(await compressJob(job(later, 4)), 'utf8')) as CompressionReport).checkpoint, later);
   // The same checkpoint with other compression settings (a run resumed after changing them) replaces it too.
   const sparser = { ...job(later, 4), config: { ...config, compression: { ...config.compression, sparsity: 0.7 } } };
   assert.equal((JSON.parse(readFileSync(await compressJob(sparser), 'utf8')) as CompressionReport).settings?.sparsity, 0.7);
