@@ -1,11 +1,11 @@
 /**
  * One attempt of a job, shared by both queue implementations: reports `compression.started`, runs the handler,
  * and decides what happens next — success, a retry after backoff (reported as a `warning`), a failure for good
- * after the last attempt or when the output directory holds another compression (`compression.failed`), or a
- * hand-back when the consumer is shutting down.
+ * after the last attempt or when the output directory holds another compression or the job's own damaged
+ * (`compression.failed`), or a hand-back when the consumer is shutting down.
  */
 import { hostname } from 'node:os';
-import { CompressionError, OtherCompressionError } from '../core/errors';
+import { CompressionError, DamagedCompressionError, OtherCompressionError } from '../core/errors';
 import { retryDelayMs, type CompressionJob, type JobConsumer, type JobEventSink, type JobHandler, type ResolvedJobQueueOptions } from './job-queue';
 
 /** What became of one attempt. */
@@ -22,10 +22,11 @@ export function defaultConsumerName(): string {
 
 /**
  * Whether attempt `attempt` (1-based) of `maxAttempts` failing with `err` fails its job for good: it was the last,
- * or the output directory holds another compression (OtherCompressionError), which a retry would meet again.
+ * or the output directory holds another compression (OtherCompressionError) or the job's own damaged
+ * (DamagedCompressionError), which a retry would meet again.
  */
 export function failsForGood(err: unknown, attempt: number, maxAttempts: number): boolean {
-  return attempt >= maxAttempts || err instanceof OtherCompressionError;
+  return attempt >= maxAttempts || err instanceof OtherCompressionError || err instanceof DamagedCompressionError;
 }
 
 /**

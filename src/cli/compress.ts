@@ -9,6 +9,7 @@ import { pathOption } from './options';
 import { refuseLinkedOutDirectory } from './out-directory';
 import { compressionOutDirProblem } from './compression-out-directory';
 import { compressionJobId } from '../bus/job-queue';
+import { assertReusable } from '../compress/committed-files';
 import { compressJob } from '../compress/compress-job';
 import { committedReport } from '../compress/compression-report';
 import { otherCompression } from '../compress/other-compression';
@@ -75,7 +76,10 @@ export function register(program: Command): void {
       const existing = await committedReport(outDir);
       const other = existing && otherCompression(existing, job);
       if (other) throw new OtherCompressionError(`${outDir} already holds ${other}; write this one elsewhere with --out DIR, or remove ${outDir} to replace it`);
-      if (existing) process.stderr.write(`${outDir} already holds this checkpoint's compression; not running again (remove it to recompress)\n`);
+      if (existing) {
+        assertReusable(outDir, existing);
+        process.stderr.write(`${outDir} already holds this checkpoint's compression; not running again (remove it to recompress)\n`);
+      }
       // After the checks (they name --out's problems first), before anything is written: the run directory when the
       // result is a run's compressed model (a running `metatrain run` would publish its own there), and the result
       // directory, beside it (it is published whole by one rename).

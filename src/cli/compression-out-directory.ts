@@ -3,11 +3,14 @@
  * `<run dir>/compressed`; the compression stage of `metatrain run`, always `<run dir>/compressed`) is published in
  * one rename at the end (src/compress/compress-job.ts), which a file or a directory holding other files there would
  * make fail after all the work (ENOTDIR, ENOTEMPTY). A directory holding a committed compression is left to the job
- * (src/compress/other-compression.ts): it is reused when it is the job's own result, else refused naming it.
+ * (src/compress/other-compression.ts): it is reused when it is the job's own result and intact, else refused naming
+ * it; a resumed run checks up front what of this it can (src/compress/committed-files.ts).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { committedReport, REPORT_FILE } from '../compress/compression-report';
+import { assertReplaceable, assertReusable } from '../compress/committed-files';
 import { isOfRun } from '../compress/other-compression';
+import { settingDifferences } from '../compress/compression-settings';
 import { compressedDir, configHash, type RunConfig } from '../core/config';
 import { fileInTheWay } from '../core/make-directory';
 import { refuseLinkedOutDirectory } from './out-directory';
@@ -39,9 +42,14 @@ export function compressionOutDirProblem(outDir: string): OutDirProblem | undefi
  * Refuses, before a run starts, a `<run dir>/compressed` its compression stage could not publish to: a symbolic link
  * ({@link refuseLinkedOutDirectory}), a file, a directory holding other files or a `compression.json` that is no
  * report, for a new run (not `resume`) a committed compression, which is an earlier run's, and for a resumed one a
- * compression not of this run and config, which the run would not replace (call it after the checkpoints were found
- * to fit: a new run's do not exist yet).
- * @throws OutputLinkError for a link; Error naming the directory, what is there and what to do otherwise.
+ * compression not of this run and config, which the run would not replace; for a resumed one, too, this run's
+ * compression beside files its compression.json does not list (which the run's compression would remove in replacing
+ * it) and, when made with the config's settings (so that the run may reuse it, if its best checkpoint stays the one
+ * compressed), with a listed file missing or of another size or sha256 (call it after the checkpoints were found to
+ * fit: a new run's do not exist yet).
+ * @throws OutputLinkError for a link; OtherCompressionError for a compression.json that is no report (a link to
+ *   nothing included) or files beside the run's compression; DamagedCompressionError for a damaged one the run may
+ *   reuse; Error naming the directory, what is there and what to do otherwise.
  */
 export async function assertRunCompressedDirectory(config: RunConfig, resume: boolean): Promise<void> {
   const dir = compressedDir(config);
@@ -56,4 +64,6 @@ export async function assertRunCompressedDirectory(config: RunConfig, resume: bo
   if (!isOfRun(earlier, config.name, configHash(config))) {
     throw new Error(`${where} already holds the compression of ${earlier.checkpoint} (step ${earlier.step}, job ${earlier.jobId}), not one of this run's checkpoints with this config; the run would not replace it: move it elsewhere or remove it`);
   }
+  assertReplaceable(dir, earlier);
+  if (settingDifferences(earlier, config).length === 0) assertReusable(dir, earlier);
 }

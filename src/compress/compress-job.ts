@@ -6,16 +6,19 @@
  * so an `outDir` that cannot be created fails the job at once rather than after the compression. A job whose
  * `outDir` already holds its own `compression.json` is not run again (its result was committed, e.g. by a compressor
  * that died before acknowledging); if two compressors finish the same job, the second rename fails and its copy is
- * discarded — the result is committed once. A `compression.json` of another job there (./other-compression) fails
- * the job, naming it: it is neither replaced nor reported as this job's result — unless it is the same run's
- * compression of a checkpoint no later than the job's (other settings included), which the job's result replaces in
- * the same rename.
+ * discarded — the result is committed once. The job's own result is reused only when every file its
+ * `compression.json` lists has the recorded size and sha256 (./committed-files); a damaged one fails the job and is
+ * left as it is. A `compression.json` of another job there (./other-compression) fails the job, naming it: it is
+ * neither replaced nor reported as this job's result — unless it is the same run's compression of a checkpoint no
+ * later than the job's (other settings included), which the job's result replaces in the same rename, provided the
+ * directory holds nothing that compression.json does not list (the replacement would remove it).
  */
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CompressionJob } from '../bus/job-queue';
 import { checkCanCreateDirectory, publishDirectory, TEMP_PREFIX } from '../core/durable-fs';
 import { OtherCompressionError, WriteError } from '../core/errors';
+import { assertReplaceable, assertReusable } from './committed-files';
 import { committedReport, REPORT_FILE } from './compression-report';
 import { isReplacedBy, otherCompression } from './other-compression';
 import { runPipeline, type PipelineInput } from './pipeline';
@@ -30,7 +33,9 @@ export interface CompressJobOptions {
 /**
  * Runs `job` and publishes its result atomically in `job.outDir`; resolves with the path of `compression.json`.
  * @throws OtherCompressionError naming `job.outDir` and what it holds, when it holds another job's compression
- *   (before the pipeline runs, or found there by the final rename); DirectoryError naming `job.outDir` when it
+ *   (before the pipeline runs, or found there by the final rename), or a compression to be replaced beside files its
+ *   compression.json does not list; DamagedCompressionError naming each damaged file when it holds the job's own
+ *   result damaged (before the pipeline runs); DirectoryError naming `job.outDir` when it
  *   cannot be created (before the pipeline runs); what the pipeline throws (CheckpointError, CompressionError,
  *   DatasetError …) or WriteError naming the file that could not be written (ENOSPC …); in every case nothing is
  *   written at `job.outDir` and no temporary directory remains.
@@ -54,18 +59,26 @@ export async function compressJob(job: CompressionJob, options: CompressJobOptio
 }
 
 /**
- * What `job.outDir` holds: the job's committed result (`own`), a compression of the same run that the job replaces
- * (`earlier`: ./other-compression isReplacedBy), or nothing (undefined).
- * @throws OtherCompressionError when it holds another compression, e.g. `runs/x/compressed already holds the
- *   compression of runs/x/checkpoints/step-00000010 (step 10), which was left as it is; the compression of
+ * What `job.outDir` holds: the job's committed result, intact (`own`), a compression of the same run that the job
+ * replaces, beside nothing it does not list (`earlier`: ./other-compression isReplacedBy), or nothing (undefined).
+ * @throws DamagedCompressionError when the job's own result is damaged (./committed-files assertReusable);
+ *   OtherCompressionError when a compression to be replaced has unlisted files beside it (assertReplaceable), or it
+ *   holds another compression, e.g. `runs/x/compressed already holds the compression of
+ *   runs/x/checkpoints/step-00000010 (step 10), which was left as it is; the compression of
  *   runs/x/checkpoints/step-00000020 was not written: …`.
  */
 async function committedResult(job: CompressionJob): Promise<'own' | 'earlier' | undefined> {
   const existing = await committedReport(job.outDir);
   if (!existing) return undefined;
   const other = otherCompression(existing, job);
-  if (other === undefined) return 'own';
-  if (isReplacedBy(existing, job)) return 'earlier';
+  if (other === undefined) {
+    assertReusable(job.outDir, existing);
+    return 'own';
+  }
+  if (isReplacedBy(existing, job)) {
+    assertReplaceable(job.outDir, existing);
+    return 'earlier';
+  }
   throw new OtherCompressionError(
     `${job.outDir} already holds ${other}, which was left as it is; the compression of ${job.checkpoint} was not written: move ${job.outDir} elsewhere or remove it, then run metatrain compress --checkpoint ${job.checkpoint}`,
   );

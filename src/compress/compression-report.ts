@@ -1,7 +1,8 @@
 /**
  * `compression.json`: what a compression job produced and measured. Every number is measured by the job itself.
  */
-import { dirname, join } from 'node:path';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { readBoundedFile } from '../core/bounded-file';
 import { FileReadError, OtherCompressionError } from '../core/errors';
@@ -121,17 +122,40 @@ export function readReportText(outDir: string): string | undefined {
 const reportIdentity = z.object({ format: z.literal(REPORT_FORMAT), jobId: z.string(), run: z.string(), checkpoint: z.string(), step: z.number().int().nonnegative() });
 
 /**
+ * Why the entry at `path` itself (a link not followed) is not the regular file a compression publishes as its
+ * report, e.g. `a symbolic link to /data/r.json, which does not exist`, `a directory, not a regular file`; undefined
+ * when it is a regular file or cannot be looked at (missing, unreadable: reading it says which).
+ */
+function notRegularFile(path: string): string | undefined {
+  let entry;
+  try {
+    entry = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  if (entry.isFile()) return undefined;
+  if (entry.isSymbolicLink()) {
+    const target = resolve(dirname(path), readlinkSync(path));
+    return `a symbolic link to ${target}${existsSync(target) ? '' : ', which does not exist'}; a compression writes its report as a regular file`;
+  }
+  return `${entry.isDirectory() ? 'a directory' : 'a special file'}, not a regular file`;
+}
+
+/**
  * The report of a committed result in `outDir`, or undefined when there is none.
  * @throws FileReadError as {@link readReportText}; OtherCompressionError naming the file when it is not a report a
- *   compression wrote (not JSON, or without its format, job id, run, checkpoint and step), e.g. `runs/x/compressed/
- *   compression.json is not a compression report (step: expected number, received undefined): move runs/x/compressed
- *   elsewhere or remove it`.
+ *   compression wrote (a symbolic link, to a file or to nothing, a directory or a pipe; not JSON, or without its
+ *   format, job id, run, checkpoint and step), e.g. `runs/x/compressed/compression.json is not a compression report
+ *   (step: expected number, received undefined): move runs/x/compressed elsewhere or remove it`.
  */
 export async function committedReport(outDir: string): Promise<CompressionReport | undefined> {
-  const text = readReportText(outDir);
-  if (text === undefined) return undefined;
   const path = join(outDir, REPORT_FILE);
   const notAReport = (why: string, cause?: unknown) => new OtherCompressionError(`${path} is not a compression report (${why}): move ${dirname(path)} elsewhere or remove it`, { cause });
+  // Before reading: a link to nothing reads as missing, and the compression then fails only at its final rename.
+  const notAFile = notRegularFile(path);
+  if (notAFile !== undefined) throw notAReport(notAFile);
+  const text = readReportText(outDir);
+  if (text === undefined) return undefined;
   let report: unknown;
   try {
     report = JSON.parse(text);

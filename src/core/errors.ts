@@ -220,10 +220,18 @@ export class CompressionError extends MetatrainError {
 
 /**
  * Thrown when a compression's output directory already holds another compression (of another checkpoint, config or
- * settings) than the one asked for, or a `compression.json` that is no compression report, before anything is
- * written there: it is neither replaced nor taken as this one.
+ * settings) than the one asked for, a `compression.json` that is no compression report (a symbolic link or another
+ * non-regular file included), or, besides a compression to be replaced, files its `compression.json` does not list,
+ * before anything is written there: it is neither replaced nor taken as this one.
  */
 export class OtherCompressionError extends MetatrainError {}
+
+/**
+ * Thrown when the compression committed in an output directory is the one asked for but damaged — a file its
+ * `compression.json` lists is missing, unreadable, or has another size or sha256 — before it is reused: it is neither
+ * reused nor removed (src/compress/committed-files.ts).
+ */
+export class DamagedCompressionError extends MetatrainError {}
 
 /**
  * Thrown when a directory another metatrain process is writing (a run directory, a compression's output) is asked

@@ -3,12 +3,16 @@
  * compression result's `compression.json`), and the check of bytes read back against such a listing.
  */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 
 /** Length in bytes and lower-case hex sha256 (FIPS 180-4) of a file's contents. */
 export interface FileDigest {
   readonly bytes: number;
   readonly sha256: string;
 }
+
+/** A {@link FileDigest} as a listing records it: a non-negative integer size and 64 lower-case hex digits. */
+export const fileDigestSchema = z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'not 64 lower-case hex digits') });
 
 /** The digest of `bytes`. */
 export function digestOf(bytes: Uint8Array): FileDigest {

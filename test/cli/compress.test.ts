@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,34 @@ test('metatrain compress over a result made with other settings names the settin
   const reseeded = await runCli(['compress', '--checkpoint', checkpoint, '--config', other({}, 'reseeded.yaml', run.seed + 1)]);
   assert.equal(reseeded.code, 1);
   assert.match(reseeded.stderr, /already holds the compression of this checkpoint, made with another config \(job \S+, this one \S+\); write this one elsewhere with --out DIR/);
+});
+
+test('metatrain compress over its own result with a damaged file refuses it, naming the file, what was expected and found and what to do; a file beside an intact result does not matter', async () => {
+  // Before: it said "already holds this checkpoint's compression; not running again" and exited 0 over an
+  // overwritten model.safetensors.
+  const dir = mkdtempSync(join(tmpdir(), 'metatrain-compress-cli-'));
+  const checkpoint = await writeTeacherCheckpoint(sinusoidRun(dir));
+  const out = join(dir, 'by-hand');
+  const first = await runCli(['compress', '--checkpoint', checkpoint, '--out', out]);
+  assert.equal(first.code, 0, first.stderr);
+  const report = JSON.parse(readFileSync(join(out, 'compression.json'), 'utf8')) as CompressionReport;
+  const model = join(out, 'model.safetensors');
+  const original = readFileSync(model);
+  writeFileSync(model, Buffer.alloc(original.length));
+  const zeros = createHash('sha256').update(Buffer.alloc(original.length)).digest('hex');
+  const damaged = await runCli(['compress', '--checkpoint', checkpoint, '--out', out]);
+  assert.equal(damaged.code, 1, damaged.stderr);
+  assert.equal(
+    damaged.stderr,
+    `metatrain: ${out} holds the compression of ${checkpoint} (step 3), but damaged: model.safetensors fails its sha256 check (file ${zeros}, compression.json ${report.files['model.safetensors']!.sha256}); corrupt; it was left as it is and not reused: remove ${out} to compress again\n`,
+  );
+  assert.deepEqual(readFileSync(model), Buffer.alloc(original.length), 'left as it is');
+  writeFileSync(model, original);
+  writeFileSync(join(out, 'notes.txt'), 'keep me\n');
+  const again = await runCli(['compress', '--checkpoint', checkpoint, '--out', out]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /already holds this checkpoint's compression; not running again/);
+  assert.equal(readFileSync(join(out, 'notes.txt'), 'utf8'), 'keep me\n');
 });
 
 test('metatrain compress stopped by SIGINT exits 130 and writes nothing', async () => {

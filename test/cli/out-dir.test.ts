@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { textRun, writeTeacherCheckpoint } from '../compress/fixtures';
 import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
@@ -191,6 +191,59 @@ test('a resumed run refuses at once a <run dir>/compressed holding a compression
     resumed.stderr,
     `metatrain: the result directory ${compressed} (where the run publishes its compressed model) already holds the compression of ${foreign} (step 8, job compress-other-s8-0123456789ab), not one of this run's checkpoints with this config; the run would not replace it: move it elsewhere or remove it\n`,
   );
+  assert.deepEqual(readdirSync(join(dir, 'run', 'checkpoints')).filter((e) => e.startsWith('step-')).sort(), ['step-00000001', 'step-00000002'], 'no step ran');
+});
+
+test('run refuses a <run dir>/compressed whose compression.json is a symbolic link, to nothing or to a report, before it starts, naming it', async () => {
+  // Before: a link to nothing counted as no compression; the run trained, evaluated and compressed, then failed to
+  // publish its result over the directory (ENOTEMPTY) after all that work.
+  const dir = tempDir();
+  const compressed = join(dir, 'run', 'compressed');
+  mkdirSync(compressed, { recursive: true });
+  const report = join(compressed, 'compression.json');
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  const real = join(dir, 'report.json');
+  writeFileSync(real, `${JSON.stringify({ format: 'metatrain-compression-report', jobId: 'compress-test-run-s8-0123456789ab', run: 'test-run', checkpoint: join(dir, 'gone'), step: 8 })}\n`);
+  for (const [target, why] of [[join(dir, 'gone.json'), `a symbolic link to ${join(dir, 'gone.json')}, which does not exist`], [real, `a symbolic link to ${real}`]] as const) {
+    symlinkSync(target, report);
+    const r = await runCli(['run', config, '--backend', 'cpu'], {}, PROMPTLY_MS);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, `metatrain: ${report} is not a compression report (${why}; a compression writes its report as a regular file): move ${compressed} elsewhere or remove it\n`);
+    assert.deepEqual(readdirSync(join(dir, 'run')), ['compressed'], 'nothing written');
+    rmSync(report);
+  }
+});
+
+test('a resumed run refuses at once its own compression when a file it lists is damaged, or files it does not list are beside it, naming them; nothing is removed', async () => {
+  // Before: a resumed run reused its own damaged compression as its result, or, resumed to go further, replaced it
+  // at the end and removed the files put beside it by hand.
+  const dir = tempDir();
+  const quick = { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, runtime: { workers: 1 }, compression: { distillSteps: 6, pruneSteps: 10, recoverySteps: 4, evalTasks: 6 } };
+  const config = writeConfig(dir, sinusoidConfig(dir, quick));
+  const first = await runCli(['run', config, '--backend', 'cpu']);
+  assert.equal(first.code, 0, first.stderr);
+  const compressed = join(dir, 'run', 'compressed');
+  const report = JSON.parse(readFileSync(join(compressed, 'compression.json'), 'utf8')) as { checkpoint: string; step: number; files: Record<string, { bytes: number }> };
+  const onnx = join(compressed, 'model.onnx');
+  const original = readFileSync(onnx);
+  truncateSync(onnx, 10);
+  const damaged = await runCli(['run', config, '--backend', 'cpu', '--resume'], {}, PROMPTLY_MS);
+  assert.equal(damaged.code, 1, damaged.stderr);
+  assert.equal(
+    damaged.stderr,
+    `metatrain: ${compressed} holds the compression of ${report.checkpoint} (step ${report.step}), but damaged: truncated: model.onnx holds 10 bytes, compression.json says ${report.files['model.onnx']!.bytes}; it was left as it is and not reused: remove ${compressed} to compress again\n`,
+  );
+  assert.equal(readFileSync(onnx).length, 10, 'left as it is');
+  writeFileSync(onnx, original);
+  writeFileSync(join(compressed, 'notes.txt'), 'keep me\n');
+  const longer = writeConfig(dir, sinusoidConfig(dir, { ...quick, training: { ...quick.training, maxSteps: 4 } }), 'longer.yaml');
+  const beside = await runCli(['run', longer, '--backend', 'cpu', '--resume'], {}, PROMPTLY_MS);
+  assert.equal(beside.code, 1, beside.stderr);
+  assert.equal(
+    beside.stderr,
+    `metatrain: ${compressed} holds, besides the compression of ${report.checkpoint} (step ${report.step}), files its compression.json does not list (notes.txt), which replacing that compression would remove; it was left as it is: move them elsewhere\n`,
+  );
+  assert.equal(readFileSync(join(compressed, 'notes.txt'), 'utf8'), 'keep me\n');
   assert.deepEqual(readdirSync(join(dir, 'run', 'checkpoints')).filter((e) => e.startsWith('step-')).sort(), ['step-00000001', 'step-00000002'], 'no step ran');
 });
 

@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/model/backend';
@@ -11,7 +11,7 @@ import { dequantizedParams, loadCompressedModel } from '../../src/compress/compr
 import type { CompressionReport } from '../../src/compress/compression-report';
 import { loadOnnx } from '../../src/compress/onnx-run';
 import { ONNX_EXACT_TOLERANCE, randomInputs, typescriptOutputs } from '../../src/compress/onnx-check';
-import { CheckpointError, DirectoryError, OtherCompressionError } from '../../src/core/errors';
+import { CheckpointError, DamagedCompressionError, DirectoryError, OtherCompressionError } from '../../src/core/errors';
 import { textRun, writeTeacherCheckpoint } from './fixtures';
 import { compressionJobId } from '../../src/bus/job-queue';
 import { configHash } from '../../src/core/config';
@@ -21,6 +21,23 @@ before(async () => {
 });
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'metatrain-compress-'));
+
+/** A text run in a fresh directory, and `job(checkpoint, step)`: the compression job a run gives its checkpoint of `step`, published in `<dir>/run/compressed`. */
+function textRunJobs() {
+  const dir = fresh();
+  const config = textRun(dir);
+  const outDir = join(dir, 'run', 'compressed');
+  const job = (checkpoint: string, step: number) => ({ jobId: compressionJobId(config.name, step, configHash(config)), run: config.name, checkpoint, config, outDir });
+  return { dir, config, outDir, job };
+}
+
+/** {@link textRunJobs}' checkpoint of step 3 and its job, run once: its result is committed. */
+async function committedJob() {
+  const { dir, config, outDir, job } = textRunJobs();
+  const checkpoint = await writeTeacherCheckpoint(config);
+  const committed = job(checkpoint, 3);
+  return { dir, checkpoint, outDir, job: committed, reportPath: await compressJob(committed) };
+}
 
 test('a compression job publishes model.onnx, model.safetensors and compression.json whose numbers match the files', async () => {
   const dir = fresh();
@@ -120,12 +137,9 @@ test('a job whose output holds the compression of another checkpoint fails at on
 test('the compression of a later checkpoint of the same run and config replaces the earlier one; an earlier never replaces a later', async () => {
   // A finished run resumed with a larger training.maxSteps compresses its new final checkpoint into the same
   // <run dir>/compressed (before: the job failed there, or earlier still reported the old result as the new one's).
-  const dir = fresh();
-  const config = textRun(dir);
+  const { dir, config, job } = textRunJobs();
   const earlier = await writeTeacherCheckpoint(config, 3);
   const later = await writeTeacherCheckpoint(config, 4);
-  const outDir = join(dir, 'run', 'compressed');
-  const job = (checkpoint: string, step: number) => ({ jobId: compressionJobId(config.name, step, configHash(config)), run: config.name, checkpoint, config, outDir });
   await compressJob(job(earlier, 3));
   const report = await compressJob(job(later, 4));
   const replaced = JSON.parse(readFileSync(report, 'utf8')) as CompressionReport;
@@ -158,6 +172,102 @@ test('a compression.json that is no compression report fails the job at once, na
     assert.equal(readFileSync(join(outDir, 'compression.json'), 'utf8'), text);
     assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), []);
   }
+});
+
+test('a compression.json that is a symbolic link (to nothing or to a report) or a directory fails the job at once, naming it, and is left as it is', async () => {
+  // Before: a link to nothing counted as no result, and the job failed only after the whole compression, at its
+  // final rename (ENOTEMPTY); a link to a report was taken as the committed result.
+  const { dir, outDir, job, reportPath: report } = await committedJob();
+  const real = join(dir, 'report.json');
+  writeFileSync(real, readFileSync(report));
+  rmSync(report);
+  for (const [target, why] of [[join(dir, 'gone.json'), `a symbolic link to ${join(dir, 'gone.json')}, which does not exist; a compression writes its report as a regular file`], [real, `a symbolic link to ${real}; a compression writes its report as a regular file`]] as const) {
+    symlinkSync(target, report);
+    const t0 = performance.now();
+    await assert.rejects(compressJob(job), (e: unknown) => e instanceof OtherCompressionError && (e as Error).message === `${report} is not a compression report (${why}): move ${outDir} elsewhere or remove it`);
+    assert.ok(performance.now() - t0 < 200, 'refused before the pipeline runs');
+    rmSync(report);
+  }
+  mkdirSync(report);
+  await assert.rejects(compressJob(job), (e: unknown) => e instanceof OtherCompressionError && (e as Error).message === `${report} is not a compression report (a directory, not a regular file): move ${outDir} elsewhere or remove it`);
+  assert.deepEqual(readdirSync(outDir).sort(), ['compression.json', 'model.onnx', 'model.safetensors']);
+  assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), []);
+});
+
+test('a job\'s own committed result that is damaged (a listed file missing, truncated, longer or overwritten) fails the job at once, naming the file, what was expected and found, and is left as it is', async () => {
+  // Before: the job found its own compression.json and reported success, whatever had become of the files it lists.
+  const { dir, checkpoint, outDir, job, reportPath } = await committedJob();
+  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as CompressionReport;
+  const onnx = join(outDir, 'model.onnx');
+  const model = join(outDir, 'model.safetensors');
+  const original = { onnx: readFileSync(onnx), model: readFileSync(model) };
+  const listed = report.files['model.onnx']!;
+  const overwritten = Buffer.from(original.model);
+  overwritten[overwritten.length - 1]! ^= 0xff;
+  const sha = createHash('sha256').update(overwritten).digest('hex');
+  const damages: Array<[string, () => void, string]> = [
+    ['missing', () => rmSync(onnx), 'model.onnx is missing'],
+    ['truncated', () => truncateSync(onnx, 100), `truncated: model.onnx holds 100 bytes, compression.json says ${listed.bytes}`],
+    ['longer', () => appendFileSync(onnx, 'extra'), `model.onnx: ${listed.bytes + 5} bytes, more than the ${listed.bytes} bytes allowed (the size compression.json lists)`],
+    ['overwritten', () => writeFileSync(model, overwritten), `model.safetensors fails its sha256 check (file ${sha}, compression.json ${report.files['model.safetensors']!.sha256}); corrupt`],
+  ];
+  for (const [what, damage, problem] of damages) {
+    damage();
+    const left = readdirSync(outDir).sort();
+    const t0 = performance.now();
+    await assert.rejects(
+      compressJob(job),
+      (e: unknown) =>
+        e instanceof DamagedCompressionError &&
+        (e as Error).message === `${outDir} holds the compression of ${checkpoint} (step 3), but damaged: ${problem}; it was left as it is and not reused: remove ${outDir} to compress again`,
+      what,
+    );
+    assert.ok(performance.now() - t0 < 200, `${what}: refused before the pipeline runs`);
+    assert.deepEqual(readdirSync(outDir).sort(), left, `${what}: nothing removed`);
+    assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), []);
+    writeFileSync(onnx, original.onnx);
+    writeFileSync(model, original.model);
+  }
+  // Two files damaged: both named.
+  rmSync(onnx);
+  writeFileSync(model, overwritten);
+  await assert.rejects(compressJob(job), /damaged: model\.safetensors fails its sha256 check .*; model\.onnx is missing; it was left/);
+  writeFileSync(onnx, original.onnx);
+  writeFileSync(model, original.model);
+  // A report whose listing is not one a compression writes is no proof of anything.
+  writeFileSync(reportPath, JSON.stringify({ ...report, files: { 'model.safetensors': report.files['model.safetensors'] } }));
+  await assert.rejects(compressJob(job), (e: unknown) => e instanceof DamagedCompressionError && (e as Error).message.includes('damaged: compression.json files: does not list both model.safetensors and model.onnx, which every compression writes;'));
+  writeFileSync(reportPath, JSON.stringify({ ...report, files: { ...report.files, '../outside': listed } }));
+  await assert.rejects(compressJob(job), (e: unknown) => e instanceof DamagedCompressionError && (e as Error).message.includes('damaged: compression.json files: ../outside: not a plain file name of the directory;'));
+  // Intact, with a file put beside it by hand: reused as it is (nothing is written or removed there).
+  writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(outDir, 'notes.txt'), 'keep me\n');
+  assert.equal(await compressJob(job), reportPath);
+  assert.equal(readFileSync(join(outDir, 'notes.txt'), 'utf8'), 'keep me\n');
+});
+
+test('replacing the run\'s earlier compression is refused, before the pipeline runs, when files its compression.json does not list are beside it; nothing is removed', async () => {
+  // Before: the replacement removed the whole directory, and with it the files put there by hand.
+  const { config, outDir, job } = textRunJobs();
+  const earlier = await writeTeacherCheckpoint(config, 3);
+  const later = await writeTeacherCheckpoint(config, 4);
+  const reportPath = await compressJob(job(earlier, 3));
+  const before = readFileSync(reportPath, 'utf8');
+  writeFileSync(join(outDir, 'notes.txt'), 'keep me\n');
+  mkdirSync(join(outDir, 'plots'));
+  const t0 = performance.now();
+  await assert.rejects(
+    compressJob(job(later, 4)),
+    (e: unknown) =>
+      e instanceof OtherCompressionError &&
+      (e as Error).message === `${outDir} holds, besides the compression of ${earlier} (step 3), files its compression.json does not list (notes.txt, plots), which replacing that compression would remove; it was left as it is: move them elsewhere`,
+  );
+  assert.ok(performance.now() - t0 < 200, 'refused before the pipeline runs');
+  assert.equal(readFileSync(reportPath, 'utf8'), before);
+  assert.deepEqual(readdirSync(outDir).sort(), ['compression.json', 'model.onnx', 'model.safetensors', 'notes.txt', 'plots']);
+  rmSync(join(outDir, 'notes.txt'));
+  rmSync(join(outDir, 'plots'), { recursive: true });
+  assert.equal((JSON.parse(readFileSync(await compressJob(job(later, 4)), 'utf8')) as CompressionReport).step, 4);
 });
 
 test('a job on a corrupt checkpoint fails with a CheckpointError and leaves no result and no temporary directory', async () => {
