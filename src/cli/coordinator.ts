@@ -59,10 +59,12 @@ export function register(program: Command): void {
       const coordinator = new Coordinator({ config, token, tls, resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport, pretrained });
       bus?.forward(coordinator.events);
       coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
+      const listenSetting = o.listen === undefined ? 'runtime.listen' : '--listen';
       const port = await coordinator.start(o.listen).catch((err: Error) => {
-        throw new Error(`${o.listen === undefined ? 'runtime.listen' : '--listen'}: ${err.message}`);
+        throw new Error(`${listenSetting}: ${err.message}`);
       });
-      const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status(), portSetting: 'runtime.metricsPort' }));
+      const endpoints =
+        registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status(), portSetting: 'runtime.metricsPort', hostSetting: listenSetting }));
       log.info({ port }, 'listening');
       if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz, /status');
       process.stdout.write(`${JSON.stringify({ event: 'listening', port, ...(endpoints ? { metricsPort: endpoints.port } : {}) })}\n`);

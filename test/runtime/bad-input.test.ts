@@ -249,7 +249,7 @@ test('metatrain run whose runtime.metricsPort is taken exits 1 naming the field,
   const result = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { runtime: { workers: 1, outDir: join(dir, 'run'), metricsPort: port } }))], {}, 60_000);
   busy.close();
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, new RegExp(`^metatrain: runtime\\.metricsPort: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}$`, 'm'));
+  assert.match(result.stderr, new RegExp(`^metatrain: runtime\\.metricsPort: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use \\(.*\\) \\(EADDRINUSE\\)$`, 'm'));
   assert.doesNotMatch(result.stderr, /\[training\]/);
 });
 
@@ -263,16 +263,39 @@ test('worker and compressor name what chose a taken metrics port (--metrics-port
     for (const command of commands) {
       const flag = await runCli([...command, '--metrics-port', String(port)], {}, 30_000);
       assert.equal(flag.code, 1, flag.stderr);
-      assert.match(flag.stderr, new RegExp(`^metatrain: --metrics-port: listen EADDRINUSE: address already in use \\S*:${port}$`, 'm'), command[0]);
+      assert.match(flag.stderr, new RegExp(`^metatrain: --metrics-port: cannot listen on \\S*:${port}: the port is in use \\(.*\\) \\(EADDRINUSE\\)$`, 'm'), command[0]);
       const env = await runCli(command, { METATRAIN_METRICS_PORT: String(port) }, 30_000);
       assert.equal(env.code, 1, env.stderr);
-      assert.match(env.stderr, new RegExp(`^metatrain: METATRAIN_METRICS_PORT: listen EADDRINUSE: address already in use \\S*:${port}$`, 'm'), command[0]);
+      assert.match(env.stderr, new RegExp(`^metatrain: METATRAIN_METRICS_PORT: cannot listen on \\S*:${port}: the port is in use \\(.*\\) \\(EADDRINUSE\\)$`, 'm'), command[0]);
       const bad = await runCli(command, { METATRAIN_METRICS_PORT: 'abc' }, 30_000);
       assert.equal(bad.code, 1, bad.stderr);
       assert.match(bad.stderr, /METATRAIN_METRICS_PORT: expected a port 0\.\.65535, got "abc"/, command[0]);
     }
   } finally {
     busy.close();
+  }
+});
+
+test('worker and compressor name --metrics-host, not the port, for a metrics host that does not resolve, is not this machine\'s or is malformed', async () => {
+  // Before: `--metrics-port: getaddrinfo ENOTFOUND …` / `--metrics-port: listen EADDRNOTAVAIL …`, blaming a port that
+  // was fine; the compressor had no --metrics-host at all (docs/observability.md says it has).
+  const commands = [['worker', '--coordinator', '127.0.0.1:1'], ['compressor', '--nats', 'nats://127.0.0.1:4222']];
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    // A name that does not resolve (.invalid never does, RFC 6761; EAI_AGAIN where DNS is unreachable).
+    ['no-such-host.invalid', {}, /^metatrain: --metrics-host: cannot listen on no-such-host\.invalid:0: the host name (does not resolve \(ENOTFOUND\)|could not be resolved \(DNS unavailable\) \(EAI_AGAIN\))$/m],
+    // TEST-NET-1 (RFC 5737): an address of no machine here, also when the port comes from the environment.
+    ['192.0.2.1', { METATRAIN_METRICS_PORT: '0' }, /^metatrain: --metrics-host: cannot listen on 192\.0\.2\.1:0: the host is not an address of this machine \(0\.0\.0\.0 listens on all of them\) \(EADDRNOTAVAIL\)$/m],
+    ['127.0.0.1:9464', {}, /--metrics-host <host>' argument '127\.0\.0\.1:9464' is invalid\. expected a host name or IP address to listen on \(0\.0\.0\.0 = all addresses\) without a port \(give the port with --metrics-port\)/],
+    ['', {}, /--metrics-host <host>' argument '' is invalid\. expected a host name or IP address to listen on \(0\.0\.0\.0 = all addresses\), got an empty string/],
+  ];
+  for (const command of commands) {
+    for (const [host, env, message] of cases) {
+      const port = 'METATRAIN_METRICS_PORT' in env ? [] : ['--metrics-port', '0'];
+      const r = await runCli([...command, ...port, '--metrics-host', host], env, 30_000);
+      assert.equal(r.code, 1, `${command[0]} ${host}: ${r.stderr}`);
+      assert.match(r.stderr, message, `${command[0]} ${host}`);
+      assert.doesNotMatch(r.stderr, /metrics-port:|METATRAIN_METRICS_PORT:/, `${command[0]} ${host}`);
+    }
   }
 });
 
