@@ -40,12 +40,14 @@ export function compressionOutDirProblem(outDir: string): OutDirProblem | undefi
  * ({@link refuseLinkedOutDirectory}), a file, a directory holding other files or a `compression.json` that is no
  * report, for a new run (not `resume`) a committed compression, which is an earlier run's, and for a resumed one a
  * compression not of this run and config, which the run would not replace (call it after the checkpoints were found
- * to fit: a new run's do not exist yet).
+ * to fit: a new run's do not exist yet). Used by `run` (its compression stage) and by `coordinator` when it schedules
+ * the compression on NATS (a `metatrain compressor` publishes it).
+ * @param writer what publishes the directory, for the message about a link: `run`, `the compressor`.
  * @throws OutputLinkError for a link; Error naming the directory, what is there and what to do otherwise.
  */
-export async function assertRunCompressedDirectory(config: RunConfig, resume: boolean): Promise<void> {
+export async function assertRunCompressedDirectory(config: RunConfig, resume: boolean, writer: string): Promise<void> {
   const dir = compressedDir(config);
-  refuseLinkedOutDirectory(dir, 'run', false, `remove the link, or ${RUN_COMPRESSED_ADVICE}`);
+  refuseLinkedOutDirectory(dir, writer, false, `remove the link, or ${RUN_COMPRESSED_ADVICE}`);
   const blocked = compressionOutDirProblem(dir);
   const where = `the result directory ${dir} (where the run publishes its compressed model)`;
   if (blocked) throw new Error(`${where}: ${blocked.problem}; ${blocked.kind === 'file' ? 'remove it' : 'move them elsewhere'}, or ${RUN_COMPRESSED_ADVICE}`);
