@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -9,6 +9,8 @@ import { RunFailedError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
 import { Coordinator } from '../../src/coordinator/coordinator';
 import { CheckpointStore } from '../../src/checkpoint';
+import { MAX_REPORT_BYTES } from '../../src/compress/compression-report';
+import { MAX_ADAPTED_REPORT_BYTES } from '../../src/meta/adapted-model';
 import { tokenMetadata } from '../../src/wire/credentials';
 import { metatrainProto, type CoordinatorClient } from '../../src/wire/proto';
 import { rawWorker } from '../support/raw-worker';
@@ -211,6 +213,33 @@ test('a model.init that is a run, compressed or adapted model directory is refus
     assert.equal(result.code, 1, result.stderr);
     assert.ok(result.stderr.includes(`model.init: ${init} holds no checkpoint (neither manifest.json nor best.json); ${instead}\n`), result.stderr);
   }
+});
+
+test('a model.init or compress --checkpoint whose adapted.json or compression.json is past its limit, or a device, is refused naming that file', async () => {
+  // Before: the file was read whole whatever its size (a device such as /dev/zero without end), and one that was no
+  // JSON then passed for no model at all ("holds no checkpoint").
+  const dir = tempDir();
+  const instead = 'not a file metatrain wrote; give a checkpoint directory such as runs/NAME/checkpoints/step-N';
+  const cases: Array<[string, string, (file: string) => void, string]> = [
+    ['adapted', 'adapted.json', (f) => truncateSync(f, MAX_ADAPTED_REPORT_BYTES + 1), `${MAX_ADAPTED_REPORT_BYTES + 1} bytes, more than the 16777216 bytes (16 MiB) allowed`],
+    ['compressed', 'compression.json', (f) => truncateSync(f, MAX_REPORT_BYTES + 1), `${MAX_REPORT_BYTES + 1} bytes, more than the 16777216 bytes (16 MiB) allowed`],
+    ['device', 'adapted.json', (f) => symlinkSync('/dev/zero', f), 'not a regular file but a character device'],
+  ];
+  for (const [name, file, make, why] of cases) {
+    const model = join(dir, name);
+    mkdirSync(model);
+    const path = join(model, file);
+    if (name !== 'device') writeFileSync(path, ''); // then made sparse: it reports its size without taking the disk
+    make(path);
+    const compress = await runCli(['compress', '--checkpoint', model, '--out', join(dir, 'out'), '--backend', 'cpu'], {}, 60_000);
+    assert.equal(compress.code, 1, compress.stderr);
+    assert.equal(compress.stderr, `metatrain: --checkpoint ${model}: ${path}: ${why}: ${instead}\n`, name);
+    const config = { ...sinusoidConfig(dir), task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0, dModel: 8, init: model }, algorithm: { name: 'fomaml' } };
+    const run = await runCli(['run', writeConfig(dir, config as never, 'init.yaml')], {}, 60_000);
+    assert.equal(run.code, 1, run.stderr);
+    assert.ok(run.stderr.includes(`model.init: ${model} holds no checkpoint (neither manifest.json nor best.json); ${path}: ${why}: ${instead}\n`), `${name}: ${run.stderr}`);
+  }
+  assert.ok(!existsSync(join(dir, 'run')) && !existsSync(join(dir, 'out')), 'nothing is created');
 });
 
 test('metatrain run names the file or field and the fix for two YAML documents, a !!binary value, {} and an empty model.init', async () => {
