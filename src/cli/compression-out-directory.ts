@@ -46,14 +46,16 @@ export function compressionOutDirProblem(outDir: string): OutDirProblem | undefi
  * compression beside files its compression.json does not list (which the run's compression would remove in replacing
  * it) and, when made with the config's settings (so that the run may reuse it, if its best checkpoint stays the one
  * compressed), with a listed file missing or of another size or sha256 (call it after the checkpoints were found to
- * fit: a new run's do not exist yet).
+ * fit: a new run's do not exist yet). Used by `run` (its compression stage) and by `coordinator` when it schedules
+ * the compression on NATS (a `metatrain compressor` publishes it).
+ * @param writer what publishes the directory, for the message about a link: `run`, `the compressor`.
  * @throws OutputLinkError for a link; OtherCompressionError for a compression.json that is no report (a link to
  *   nothing included) or files beside the run's compression; DamagedCompressionError for a damaged one the run may
  *   reuse; Error naming the directory, what is there and what to do otherwise.
  */
-export async function assertRunCompressedDirectory(config: RunConfig, resume: boolean): Promise<void> {
+export async function assertRunCompressedDirectory(config: RunConfig, resume: boolean, writer: string): Promise<void> {
   const dir = compressedDir(config);
-  refuseLinkedOutDirectory(dir, 'run', false, `remove the link, or ${RUN_COMPRESSED_ADVICE}`);
+  refuseLinkedOutDirectory(dir, writer, false, `remove the link, or ${RUN_COMPRESSED_ADVICE}`);
   const blocked = compressionOutDirProblem(dir);
   const where = `the result directory ${dir} (where the run publishes its compressed model)`;
   if (blocked) throw new Error(`${where}: ${blocked.problem}; ${blocked.kind === 'file' ? 'remove it' : 'move them elsewhere'}, or ${RUN_COMPRESSED_ADVICE}`);

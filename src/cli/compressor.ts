@@ -2,8 +2,8 @@
  * `metatrain compressor --nats URL`: consumes compression jobs from the JetStream work queue, one at a time, until
  * SIGTERM/SIGINT; then lets the running job finish within `--grace-ms`, or hands it back (another compressor
  * takes it at once), and exits 128 + signal (143 for SIGTERM, 130 for SIGINT: src/cli/exit-codes.ts). With
- * `--metrics-port` (or env METATRAIN_METRICS_PORT) it serves /metrics, /healthz and /readyz (ready while connected
- * to NATS with the JetStream consumer up: the Deployment's readiness probe).
+ * `--metrics-port` (or env METATRAIN_METRICS_PORT) it serves /metrics, /healthz and /readyz on `--metrics-host`
+ * (default 0.0.0.0; ready while connected to NATS with the JetStream consumer up: the Deployment's readiness probe).
  */
 import type { Command } from 'commander';
 import { connectNats } from '../bus/nats-connection';
@@ -16,6 +16,7 @@ import { createMetricsRegistry } from '../core/metrics';
 import type { BackendName } from '../model/backend';
 import { onStopSignals, signalExitCode } from './exit-codes';
 import { metricsPortChoice, milliseconds, portNumber, positiveInt } from './options';
+import { metricsHostOption } from './metrics-host-option';
 import { backendOption } from './backend-option';
 
 /** Registers the subcommand. */
@@ -32,14 +33,18 @@ export function register(program: Command): void {
     .option('--grace-ms <ms>', 'on SIGTERM, time the running job gets to finish before it is handed back', milliseconds, 10_000)
     .option('--log-file <file>', 'append JSON logs to this file instead of stderr')
     .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
-    .action(async (o: { nats: string; name?: string; backend: string; ackWaitMs: number; maxAttempts: number; backoffMs: number; graceMs: number; logFile?: string; metricsPort?: number }) => {
+    .addOption(metricsHostOption())
+    .action(async (o: { nats: string; name?: string; backend: string; ackWaitMs: number; maxAttempts: number; backoffMs: number; graceMs: number; logFile?: string; metricsPort?: number; metricsHost: string }) => {
       const log = createLogger('compressor', o.logFile);
+      const metricsPort = metricsPortChoice(o.metricsPort);
       const nc = await connectNats(o.nats, { name: o.name ?? `compressor-${process.pid}` });
       const queue = new JetStreamJobQueue(nc, { ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts, backoffMs: o.backoffMs });
-      const metricsPort = metricsPortChoice(o.metricsPort);
       const registry = createMetricsRegistry();
+      // Bound before the consumer starts: a metrics address that cannot be bound must not have taken a job first.
+      let ready = () => false;
+      const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry, port: metricsPort.port, host: o.metricsHost, ready: () => ready(), portSetting: metricsPort.setting, hostSetting: '--metrics-host' });
       const consumer = startCompressor(queue, { log, backend: o.backend as BackendName, name: o.name, metrics: new CompressorMetrics(registry) });
-      const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry, port: metricsPort.port, ready: () => consumer.ready, portSetting: metricsPort.setting });
+      ready = () => consumer.ready;
       log.info({ nats: o.nats, ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts }, 'compressor consuming');
       process.stderr.write(`compressor consuming compression jobs from ${o.nats}\n`);
       let signalled = false;

@@ -8,16 +8,18 @@
  * stopped it (after its checkpoint); a second signal exits at once.
  */
 import type { Command } from 'commander';
-import { loadRunConfig } from '../core/config';
+import { loadRunConfig, runDir } from '../core/config';
+import { lockDirectory } from '../core/directory-lock';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
 import { assertRunCheckpointsFit } from './run-checkpoints-fit';
+import { assertRunCompressedDirectory } from './compression-out-directory';
 import { listenHost, serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import { Coordinator } from '../coordinator/coordinator';
 import { runtimeWarnings } from '../coordinator/runtime-config';
-import { watchWorkerPods } from '../k8s/coordinator-cluster-mode';
+import { clusterPod, watchWorkerPods } from '../k8s/coordinator-cluster-mode';
 import { openRunBus } from '../bus/run-bus';
 import { writeRunReport } from '../report';
 import { EXIT_OK, onCheckpointingStop, signalExitCode } from './exit-codes';
@@ -44,7 +46,14 @@ export function register(program: Command): void {
       const tls = tlsFiles(o);
       const token = readToken(o.tokenFile);
       // Before it listens or says `meta-training`: a refused start must not have claimed either, nor linger.
+      // The run directory is this process's alone, as for `run`: a second coordinator, a `run` or a `compress` into
+      // <run dir>/compressed is refused. Not in a pod: there the Deployment (one replica, Recreate) sees to that, and
+      // a pod's host name changes with each restart, so the lock of one killed by SIGKILL would look held for ever.
+      if (!clusterPod()) lockDirectory(runDir(config), 'run directory');
       await assertRunCheckpointsFit(config, o.resume ? 'resume-if-any' : 'new');
+      // The compressor publishes <run dir>/compressed by a rename, as `compress --out` does: what is in the way is
+      // refused now, not after the run.
+      if (config.compression.enabled && config.nats) await assertRunCompressedDirectory(config, o.resume, 'the compressor');
       const pretrained = await loadModelInitBeforeStart(config);
       const log = createLogger('coordinator');
       for (const warning of runtimeWarnings(config.runtime, 'coordinator')) process.stderr.write(`warning: ${warning}\n`);
@@ -59,10 +68,12 @@ export function register(program: Command): void {
       const coordinator = new Coordinator({ config, token, tls, resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport, pretrained });
       bus?.forward(coordinator.events);
       coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
+      const listenSetting = o.listen === undefined ? 'runtime.listen' : '--listen';
       const port = await coordinator.start(o.listen).catch((err: Error) => {
-        throw new Error(`${o.listen === undefined ? 'runtime.listen' : '--listen'}: ${err.message}`);
+        throw new Error(`${listenSetting}: ${err.message}`);
       });
-      const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status(), portSetting: 'runtime.metricsPort' }));
+      const endpoints =
+        registry && (await serveHttpEndpoints({ registry, port: metricsPort!, host: listenHost(o.listen ?? config.runtime.listen), status: () => coordinator.status(), portSetting: 'runtime.metricsPort', hostSetting: listenSetting }));
       log.info({ port }, 'listening');
       if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz, /status');
       process.stdout.write(`${JSON.stringify({ event: 'listening', port, ...(endpoints ? { metricsPort: endpoints.port } : {}) })}\n`);

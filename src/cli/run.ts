@@ -78,7 +78,7 @@ export function register(program: Command): void {
       lockDirectory(runDir(config), 'run directory');
       await assertRunCheckpointsFit(config, o.resume ? 'resume' : 'new', '--out');
       // The compression stage publishes <run dir>/compressed by a rename, as `compress --out` does.
-      if (config.compression.enabled) await assertRunCompressedDirectory(config, o.resume);
+      if (config.compression.enabled) await assertRunCompressedDirectory(config, o.resume, 'run');
       const pretrained = await loadModelInitBeforeStart(config);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);

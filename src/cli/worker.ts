@@ -1,6 +1,7 @@
 /**
  * `metatrain worker --coordinator HOST:PORT`: joins a run and executes its tasks. With `--metrics-port` (or env
- * `METATRAIN_METRICS_PORT`) it serves `/metrics`, `/healthz` and `/readyz` (ready while joined to a run).
+ * `METATRAIN_METRICS_PORT`) it serves `/metrics`, `/healthz` and `/readyz` on `--metrics-host` (default 0.0.0.0;
+ * ready while joined to a run).
  * It leaves when the coordinator says the run is over (`Finished`: succeeded or failed for good), unless
  * `--stay-after-run` (`metatrain run` and the Kubernetes Deployment pass it: their launcher owns the worker's
  * lifetime). Exit codes (src/cli/exit-codes.ts): 0 when the run is over or its parent went away
@@ -20,6 +21,7 @@ import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { Worker } from '../worker/worker';
 import { metricsPortChoice, milliseconds, portNumber, positiveInt, readToken, tlsFiles, hostPort } from './options';
 import { backendOption } from './backend-option';
+import { metricsHostOption } from './metrics-host-option';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -40,7 +42,7 @@ export function register(program: Command): void {
     .option('--exit-with-parent', 'leave the run when stdin closes (used by metatrain run for its worker processes)', false)
     .option('--stay-after-run', 'stay joined when the run is over, for the coordinator\'s next run, instead of exiting 0 (used by metatrain run and the Kubernetes Deployment)', false)
     .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port, 0 = any free port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
-    .option('--metrics-host <host>', 'bind address of the metrics port', '0.0.0.0')
+    .addOption(metricsHostOption())
     .action(async (o: { coordinator: string; backend?: string; concurrency: number; name?: string; maxBackoffMs: number; keepaliveMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; logFile?: string; metricsPort?: number; metricsHost: string; exitWithParent: boolean; stayAfterRun: boolean }) => {
       const chosen = o.backend ?? process.env.METATRAIN_BACKEND;
       if (chosen !== undefined && !BACKEND_NAMES.includes(chosen as BackendName)) {
@@ -52,7 +54,7 @@ export function register(program: Command): void {
       const name = o.name ?? `${hostname()}-${process.pid}`;
       const registry = metricsPort === undefined ? undefined : createMetricsRegistry();
       const metrics = registry && new WorkerMetrics(registry, name);
-      const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!.port, host: o.metricsHost, ready: () => metrics!.connected, portSetting: metricsPort!.setting }));
+      const endpoints = registry && (await serveHttpEndpoints({ registry, port: metricsPort!.port, host: o.metricsHost, ready: () => metrics!.connected, portSetting: metricsPort!.setting, hostSetting: '--metrics-host' }));
       if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz');
       const worker = new Worker({
         address: o.coordinator,

@@ -17,6 +17,7 @@ import { createServer, type AddressInfo, type Server as NetServer, type Socket }
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { listenHost } from '../core/http-endpoints';
+import { listenError } from '../core/listen-failure';
 import type { RateLimitedLog } from '../core/rate-limited-log';
 import { loadTlsMaterial, type TlsFiles } from '../wire/tls-material';
 import { metatrainProto } from '../wire/proto';
@@ -29,15 +30,6 @@ export const FIRST_BYTES_TIMEOUT_MS = 10_000;
 
 /** What a plaintext client at a TLS coordinator is told. */
 export const PLAINTEXT_REFUSED = 'this coordinator requires TLS with a client certificate: start the worker with --tls-ca, --tls-cert and --tls-key (certificates signed by the coordinator\'s CA)';
-
-/** Why a listening socket could not be bound, by error code (listen(2), getaddrinfo(3)). */
-const LISTEN_FAILURES: Record<string, string> = {
-  EADDRINUSE: 'the port is in use (another coordinator, or another service; port 0 picks a free one)',
-  EADDRNOTAVAIL: 'the host is not an address of this machine (0.0.0.0 listens on all of them)',
-  ENOTFOUND: 'the host name does not resolve',
-  EAI_AGAIN: 'the host name could not be resolved (DNS unavailable)',
-  EACCES: 'permission denied (ports below 1024 need privileges)',
-};
 
 /** Settings of {@link GrpcListener}. */
 export interface GrpcListenerOptions {
@@ -85,8 +77,8 @@ export class GrpcListener {
   /**
    * Binds `host:port` (`[v6]:port` too; port 0 = any free port).
    * @returns the bound port.
-   * @throws Error `cannot listen on ADDRESS: WHY (CODE)` when it cannot be bound (a port in use, a host that is not
-   *   this machine's or does not resolve, a privileged port), or on a malformed address.
+   * @throws ListenError `cannot listen on ADDRESS: WHY (CODE)` when it cannot be bound (a port in use, a host that is
+   *   not this machine's or does not resolve, a privileged port: src/core/listen-failure.ts); Error on a malformed address.
    */
   listen(address: string): Promise<number> {
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
@@ -94,7 +86,7 @@ export class GrpcListener {
       return Promise.reject(new Error(`listen address ${JSON.stringify(address)}: expected host:port with a port from 0 to 65535, 0 = any free port`));
     }
     return new Promise((resolve, reject) => {
-      const failed = (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${address}: ${LISTEN_FAILURES[err.code ?? ''] ?? err.message} (${err.code ?? 'error'})`, { cause: err }));
+      const failed = (err: NodeJS.ErrnoException) => reject(listenError(address, err));
       this.net.once('error', failed);
       this.net.listen(port, listenHost(address), () => {
         this.net.off('error', failed);

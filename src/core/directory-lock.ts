@@ -1,5 +1,5 @@
 /**
- * One writer per directory: a run directory (`metatrain run`, `pretrain`) or a compression's output (`compress`)
+ * One writer per directory: a run directory (`metatrain run`, `pretrain`, `coordinator` outside a pod) or a compression's output (`compress`)
  * is taken by a lock file, `DIR/.lock`, holding the writer's pid, host, command and start time, so that a second
  * process asking for the same directory is refused before it writes anything instead of interleaving checkpoints,
  * logs and reports with the first (two runs of one name, two `--resume`, two `compress --out` to one place).
@@ -7,7 +7,8 @@
  * The lock file is created whole or not at all (written to a temporary file, then hard-linked into place: link(2)
  * fails when the name exists), and released when the process exits, however it exits short of SIGKILL. A lock
  * whose process is gone (SIGKILL, a crash, a reboot) is taken over at once: its pid is checked on this host
- * (kill(pid, 0)), which is why this is not a lock library — the maintained ones (proper-lockfile, lockfile) decide
+ * (kill(pid, 0); a lock naming this process's own pid that this process did not take is an earlier process's that
+ * had the same pid: pid 1 of a container started again), which is why this is not a lock library — the maintained ones (proper-lockfile, lockfile) decide
  * staleness by the lock's age, so a `--resume` right after a SIGKILL would be refused for their whole stale period,
  * and an flock(2) needs a native addon. A lock held on another host (a shared volume) cannot be checked and is
  * treated as held; the error says which host and pid, and to remove the file if that process is gone.
@@ -34,6 +35,9 @@ const MAX_LOCK_COMMAND_CHARS = 4096;
  * is not a lock metatrain wrote: it is refused by its size, naming it, rather than read.
  */
 export const MAX_LOCK_FILE_BYTES = 64 << 10;
+
+/** The lock files this process holds (resolved paths): a lock naming this pid and not among them is an earlier process's. */
+const heldHere = new Set<string>();
 
 /** What a lock file holds (JSON). */
 interface LockHolder {
@@ -79,17 +83,19 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
       const held = readLock(path, dir, what);
       if (held === undefined) continue; // released between link and read: try again
       const holder = parseHolder(held);
-      if (holder && (holder.host !== me.host || alive(holder.pid))) throw busy(dir, what, path, holder);
+      if (holder && (holder.host !== me.host || (alive(holder.pid) && (holder.pid !== me.pid || heldHere.has(resolve(path)))))) throw busy(dir, what, path, holder);
       // Its process is gone (or the file is not a lock we wrote): remove it, unless another process took it over meanwhile.
       if (readLock(path, dir, what) === held) unlinkQuietly(path);
     }
   } finally {
     unlinkQuietly(staged);
   }
+  heldHere.add(resolve(path));
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
+    heldHere.delete(resolve(path));
     process.off('exit', release);
     if (lockTextAtExit(path, dir, what) === mine) unlinkQuietly(path);
     // Directories made only to hold the lock (a run refused before it wrote anything) go with it, innermost first.

@@ -241,6 +241,24 @@ export class DamagedCompressionError extends MetatrainError {}
 export class DirectoryBusyError extends MetatrainError {}
 
 /**
+ * Thrown when a listening socket (the coordinator's gRPC port, a metrics port) cannot be bound (src/core/
+ * listen-failure.ts); `part` is the part of the address at fault: the host (a name that does not resolve, an address
+ * not on this machine) or the port (in use, privileged), undefined when the error does not tell; `code` is the
+ * system's (EADDRINUSE, ENOTFOUND …). The message names the setting of that part when the caller gave it.
+ */
+export class ListenError extends MetatrainError {
+  constructor(
+    readonly address: string,
+    readonly part: 'host' | 'port' | undefined,
+    readonly code: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * Thrown when a run's coordinator cannot be reached for its status (status RPC or HTTP `/status`) for longer than
  * allowed, or serves another run; the message names the address and the last phase seen.
  */

@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { hostAndPort, listenError } from './listen-failure';
 
 /** What the endpoints serve. */
 export interface HttpEndpointsOptions {
@@ -21,8 +22,13 @@ export interface HttpEndpointsOptions {
   ready?: () => boolean;
   /** Body of `/status` (serialised as JSON; non-finite numbers become null). */
   status?: () => unknown;
-  /** What chose the port (`runtime.metricsPort`), named first in the error when it cannot be bound. @default none */
+  /** What chose the port (`runtime.metricsPort`), named first in the error when the port cannot be bound (in use, privileged). @default none */
   portSetting?: string;
+  /**
+   * What chose the host (`--metrics-host`, `runtime.listen`), named first in the error when the host cannot be bound
+   * (a name that does not resolve, an address not on this machine). @default none
+   */
+  hostSetting?: string;
 }
 
 /** A listening endpoints server. */
@@ -71,8 +77,11 @@ export function listenHost(address: string): string {
 
 /**
  * Starts the server.
- * @throws Error (EADDRINUSE, EACCES) when the port cannot be bound, its message led by `portSetting` when given
- *   (`runtime.metricsPort: listen EADDRINUSE: address already in use 127.0.0.1:9464`), the cause chained.
+ * @throws ListenError (src/core/listen-failure.ts) when it cannot be bound, its message led by the setting of the
+ *   part at fault when given: `portSetting` for a port in use or privileged (`runtime.metricsPort: cannot listen on
+ *   127.0.0.1:9464: the port is in use (…) (EADDRINUSE)`), `hostSetting` for a host that does not resolve or is not
+ *   this machine's (`--metrics-host: cannot listen on 10.9.9.9:9464: the host is not an address of this machine (…)
+ *   (EADDRNOTAVAIL)`); the cause chained.
  */
 export function serveHttpEndpoints(o: HttpEndpointsOptions): Promise<HttpEndpoints> {
   const server = createServer((req, res) => {
@@ -83,7 +92,7 @@ export function serveHttpEndpoints(o: HttpEndpointsOptions): Promise<HttpEndpoin
   });
   const host = o.host ?? '0.0.0.0';
   return new Promise((resolve, reject) => {
-    const refused = (err: Error) => reject(o.portSetting ? new Error(`${o.portSetting}: ${err.message}`, { cause: err }) : err);
+    const refused = (err: NodeJS.ErrnoException) => reject(listenError(hostAndPort(host, o.port), err, { host: o.hostSetting, port: o.portSetting }));
     server.once('error', refused);
     server.listen(o.port, host, () => {
       server.off('error', refused);

@@ -17,15 +17,25 @@ export interface WorkerAvailability {
 }
 
 /**
- * Starts watching the worker pods when running inside the cluster; returns undefined elsewhere.
+ * The namespace and run of the coordinator's pod (env `METATRAIN_NAMESPACE` and `METATRAIN_RUN`, set by the rendered
+ * Deployment), or undefined outside the cluster (both must be set).
+ */
+export function clusterPod(env: NodeJS.ProcessEnv = process.env): { namespace: string; run: string } | undefined {
+  const namespace = env['METATRAIN_NAMESPACE'];
+  const run = env['METATRAIN_RUN'];
+  return namespace && run ? { namespace, run } : undefined;
+}
+
+/**
+ * Starts watching the worker pods when running inside the cluster ({@link clusterPod}); returns undefined elsewhere.
  * @param desired the configured number of workers.
  * @param onWaiting called with the message whenever the pod counts change.
  * @throws KubernetesError when the pods cannot be listed (the Role lacks `list pods`).
  */
 export async function watchWorkerPods(desired: number, log: Logger, onWaiting: (message: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<WorkerAvailability | undefined> {
-  const namespace = env['METATRAIN_NAMESPACE'];
-  const run = env['METATRAIN_RUN'];
-  if (!namespace || !run) return undefined;
+  const pod = clusterPod(env);
+  if (!pod) return undefined;
+  const { namespace, run } = pod;
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   const watcher: WorkerPodWatcher = new WorkerPodWatcher({

@@ -2,8 +2,9 @@
  * The result of a run, written as `summary.json` in the run directory and printed by `metatrain run`; below both
  * the coordinator that writes it and the report and CLI that read it.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:buffer';
 import { join } from 'node:path';
+import { readBoundedFile } from '../core/bounded-file';
 import { replaceFileAtomically } from '../core/durable-fs';
 import { DatasetError } from '../core/errors';
 import { makeDirectory } from '../core/make-directory';
@@ -12,6 +13,14 @@ import type { TaskMetric } from '../tasks/family';
 
 /** Name of the summary in the run directory. */
 export const SUMMARY_FILE = 'summary.json';
+
+/**
+ * The largest {@link SUMMARY_FILE} read, in bytes: the longest string Node holds (`buffer.constants.MAX_STRING_LENGTH`,
+ * 2^29 - 24 in Node 20, about 512 MiB). A summary keeps every step's numbers (its `history`), so its size follows the
+ * run's step count, up to what one `JSON.stringify` can write, which is that string; a larger file is not a summary
+ * metatrain wrote (nor could it be decoded into one string), and a device such as /dev/zero is refused as not a file.
+ */
+export const MAX_SUMMARY_BYTES = constants.MAX_STRING_LENGTH;
 
 /** Everything a user needs after a run. All numbers are measured in the run. */
 export interface RunSummary {
@@ -53,14 +62,19 @@ export async function writeSummary(dir: string, summary: RunSummary): Promise<st
 }
 
 /**
- * Reads the `summary.json` of the run directory `dir`.
- * @throws DatasetError naming the file when it is missing or not JSON.
+ * Reads the `summary.json` of the run directory `dir` (at most {@link MAX_SUMMARY_BYTES}).
+ * @throws DatasetError naming the file when it is missing or unreadable (`cannot read the run summary: cannot read
+ *   it: no such file`), not a regular file or a pipe (`… not a regular file but a character device: not a run summary
+ *   metatrain wrote`), larger than the limit (`… 600000000 bytes, more than the 536870888 bytes allowed: not a run
+ *   summary metatrain wrote`), or not JSON.
  */
 export async function readSummary(dir: string): Promise<RunSummary> {
   const path = join(dir, SUMMARY_FILE);
+  const refused = (detail: string, cause: unknown) => new DatasetError(path, `cannot read the run summary: ${detail}`, undefined, { cause });
+  const bytes = readBoundedFile(path, MAX_SUMMARY_BYTES, (err) => refused(`${err.detail}${err.reason === 'unreadable' ? '' : ': not a run summary metatrain wrote'}`, err));
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as RunSummary;
+    return JSON.parse(bytes.toString('utf8')) as RunSummary;
   } catch (err) {
-    throw new DatasetError(path, `cannot read the run summary: ${(err as Error).message}`, undefined, { cause: err });
+    throw refused(`not JSON (${(err as Error).message})`, err);
   }
 }

@@ -1,7 +1,10 @@
 /** `metatrain coordinator`: how a start is refused, and what a stop says. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { sinusoidRun, writeTeacherCheckpoint } from '../compress/fixtures';
 import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 const ENV = { METATRAIN_TOKEN: 'coordinator-cli-token', METATRAIN_LOG_LEVEL: 'info' };
@@ -51,4 +54,54 @@ test('a coordinator stopped before any meta-step completed does not say it check
   assert.equal(r.code, 143, `exit ${r.code} ${r.signal ?? ''}\n${r.stderr}`);
   assert.match(r.stderr, /stopping \(a second Ctrl-C or SIGTERM exits at once\)/);
   assert.doesNotMatch(r.stderr, /checkpointing/);
+});
+
+test('a coordinator holds its run directory: a second coordinator, a run and a compress into its compressed directory are refused naming it', async () => {
+  // Before: the coordinator took no lock, so a second one (or a run) on the same directory started and interleaved
+  // checkpoints with it, and a compress wrote <run dir>/compressed under it.
+  const dir = tempDir();
+  const file = writeConfig(dir, sinusoidConfig(dir));
+  const first = startCli(['coordinator', '--config', file, '--listen', '127.0.0.1:0'], ENV);
+  const checkpoint = await writeTeacherCheckpoint(sinusoidRun(join(dir, 'elsewhere')));
+  try {
+    await waitForOutput(first, (text) => text.includes('"event":"listening"'));
+    const held = new RegExp(`^metatrain: run directory ${join(dir, 'run')} is in use by another metatrain process \\(pid ${first.pid}, \`metatrain coordinator --config ${file} --listen 127\\.0\\.0\\.1:0\`, since .*\\): wait for it to end or stop it`, 'm');
+    for (const args of [['coordinator', '--config', file, '--listen', '127.0.0.1:0', '--resume'], ['run', file, '--backend', 'cpu'], ['compress', '--checkpoint', checkpoint, '--out', join(dir, 'run', 'compressed'), '--backend', 'cpu']]) {
+      const r = await runCli(args, ENV, 30_000);
+      assert.equal(r.code, 1, `${args[0]}: exit ${r.code} ${r.signal ?? ''}\n${r.stderr}`);
+      assert.match(r.stderr, held, args[0]);
+    }
+    assert.equal(existsSync(join(dir, 'run', 'compressed')), false);
+  } finally {
+    first.kill('SIGTERM');
+    await waitExit(first);
+  }
+  assert.equal(existsSync(join(dir, 'run', '.lock')), false, 'the lock goes with the coordinator');
+});
+
+test('a coordinator that schedules compression refuses at once a <run dir>/compressed it could not publish to', async () => {
+  // Before: it trained and evaluated, then the compressor failed renaming over the link or the other files
+  // (ENOTDIR, ENOTEMPTY) after all that work. nats.url names no server: the check comes before the bus is opened.
+  const dir = tempDir();
+  const run = join(dir, 'run');
+  const compressed = join(run, 'compressed');
+  mkdirSync(join(dir, 'elsewhere'));
+  mkdirSync(run);
+  symlinkSync(join(dir, 'elsewhere'), compressed);
+  const file = writeConfig(dir, sinusoidConfig(dir, { nats: { url: 'nats://127.0.0.1:1' } }));
+  const advice = 'set compression.enabled: false and compress afterwards with metatrain compress --out DIR';
+  const link = await runCli(['coordinator', '--config', file, '--listen', '127.0.0.1:0'], ENV, 30_000);
+  assert.equal(link.code, 1, link.stderr);
+  assert.equal(
+    link.stderr,
+    `metatrain: the result directory ${compressed}: a symbolic link to ${join(dir, 'elsewhere')}; the compressor writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${join(dir, 'elsewhere')}: remove the link, or ${advice}\n`,
+  );
+  rmSync(compressed);
+  mkdirSync(compressed);
+  writeFileSync(join(compressed, 'notes.txt'), 'keep me\n');
+  const others = await runCli(['coordinator', '--config', file, '--listen', '127.0.0.1:0'], ENV, 30_000);
+  assert.equal(others.code, 1, others.stderr);
+  assert.equal(others.stderr, `metatrain: the result directory ${compressed} (where the run publishes its compressed model): ${compressed} already exists and holds other files (notes.txt); move them elsewhere, or ${advice}\n`);
+  assert.deepEqual(readdirSync(run), ['compressed'], 'nothing written, the lock gone');
+  assert.deepEqual(readdirSync(compressed), ['notes.txt']);
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE, lockDirectory, MAX_LOCK_FILE_BYTES } from '../../src/core/directory-lock';
 import { DirectoryBusyError } from '../../src/core/errors';
@@ -52,6 +53,21 @@ test('the lock of a process killed by SIGKILL is taken over at once (a --resume 
   release();
   assert.equal(existsSync(join(dir, LOCK_FILE)), false);
   assert.ok(existsSync(dir), 'a directory that existed before stays');
+});
+
+test('a lock naming this process\'s pid on this host that it did not take is an earlier process\'s, taken over; one it took is refused', () => {
+  // Before: refused as held by a live process (this one): a container started again runs its command as pid 1 again,
+  // so a coordinator or run killed by SIGKILL there was refused for ever by its own leftover lock.
+  const dir = tempDir();
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), command: 'metatrain coordinator --config run.yaml', since: '2020-01-01T00:00:00.000Z' }));
+  const release = lockDirectory(dir, 'run directory');
+  try {
+    assert.equal(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).since === '2020-01-01T00:00:00.000Z', false);
+    assert.throws(() => lockDirectory(dir, 'run directory'), (err: unknown) => err instanceof DirectoryBusyError && err.message.includes(`(pid ${process.pid}, `));
+  } finally {
+    release();
+  }
+  assert.equal(existsSync(join(dir, LOCK_FILE)), false);
 });
 
 test('a lock file that is not one (empty, not JSON) is replaced; one held on another host is refused with its path', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -9,6 +9,8 @@ import { RunFailedError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
 import { Coordinator } from '../../src/coordinator/coordinator';
 import { CheckpointStore } from '../../src/checkpoint';
+import { MAX_REPORT_BYTES } from '../../src/compress/compression-report';
+import { MAX_ADAPTED_REPORT_BYTES } from '../../src/meta/adapted-model';
 import { tokenMetadata } from '../../src/wire/credentials';
 import { metatrainProto, type CoordinatorClient } from '../../src/wire/proto';
 import { rawWorker } from '../support/raw-worker';
@@ -213,6 +215,33 @@ test('a model.init that is a run, compressed or adapted model directory is refus
   }
 });
 
+test('a model.init or compress --checkpoint whose adapted.json or compression.json is past its limit, or a device, is refused naming that file', async () => {
+  // Before: the file was read whole whatever its size (a device such as /dev/zero without end), and one that was no
+  // JSON then passed for no model at all ("holds no checkpoint").
+  const dir = tempDir();
+  const instead = 'not a file metatrain wrote; give a checkpoint directory such as runs/NAME/checkpoints/step-N';
+  const cases: Array<[string, string, (file: string) => void, string]> = [
+    ['adapted', 'adapted.json', (f) => truncateSync(f, MAX_ADAPTED_REPORT_BYTES + 1), `${MAX_ADAPTED_REPORT_BYTES + 1} bytes, more than the 16777216 bytes (16 MiB) allowed`],
+    ['compressed', 'compression.json', (f) => truncateSync(f, MAX_REPORT_BYTES + 1), `${MAX_REPORT_BYTES + 1} bytes, more than the 16777216 bytes (16 MiB) allowed`],
+    ['device', 'adapted.json', (f) => symlinkSync('/dev/zero', f), 'not a regular file but a character device'],
+  ];
+  for (const [name, file, make, why] of cases) {
+    const model = join(dir, name);
+    mkdirSync(model);
+    const path = join(model, file);
+    if (name !== 'device') writeFileSync(path, ''); // then made sparse: it reports its size without taking the disk
+    make(path);
+    const compress = await runCli(['compress', '--checkpoint', model, '--out', join(dir, 'out'), '--backend', 'cpu'], {}, 60_000);
+    assert.equal(compress.code, 1, compress.stderr);
+    assert.equal(compress.stderr, `metatrain: --checkpoint ${model}: ${path}: ${why}: ${instead}\n`, name);
+    const config = { ...sinusoidConfig(dir), task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0, dModel: 8, init: model }, algorithm: { name: 'fomaml' } };
+    const run = await runCli(['run', writeConfig(dir, config as never, 'init.yaml')], {}, 60_000);
+    assert.equal(run.code, 1, run.stderr);
+    assert.ok(run.stderr.includes(`model.init: ${model} holds no checkpoint (neither manifest.json nor best.json); ${path}: ${why}: ${instead}\n`), `${name}: ${run.stderr}`);
+  }
+  assert.ok(!existsSync(join(dir, 'run')) && !existsSync(join(dir, 'out')), 'nothing is created');
+});
+
 test('metatrain run names the file or field and the fix for two YAML documents, a !!binary value, {} and an empty model.init', async () => {
   const dir = tempDir();
   const head = 'name: demo\ntask:\n  family: sinusoid\nmodel:\n  kind: sinusoid-mlp\n';
@@ -249,7 +278,7 @@ test('metatrain run whose runtime.metricsPort is taken exits 1 naming the field,
   const result = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { runtime: { workers: 1, outDir: join(dir, 'run'), metricsPort: port } }))], {}, 60_000);
   busy.close();
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, new RegExp(`^metatrain: runtime\\.metricsPort: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}$`, 'm'));
+  assert.match(result.stderr, new RegExp(`^metatrain: runtime\\.metricsPort: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use \\(.*\\) \\(EADDRINUSE\\)$`, 'm'));
   assert.doesNotMatch(result.stderr, /\[training\]/);
 });
 
@@ -263,16 +292,39 @@ test('worker and compressor name what chose a taken metrics port (--metrics-port
     for (const command of commands) {
       const flag = await runCli([...command, '--metrics-port', String(port)], {}, 30_000);
       assert.equal(flag.code, 1, flag.stderr);
-      assert.match(flag.stderr, new RegExp(`^metatrain: --metrics-port: listen EADDRINUSE: address already in use \\S*:${port}$`, 'm'), command[0]);
+      assert.match(flag.stderr, new RegExp(`^metatrain: --metrics-port: cannot listen on \\S*:${port}: the port is in use \\(.*\\) \\(EADDRINUSE\\)$`, 'm'), command[0]);
       const env = await runCli(command, { METATRAIN_METRICS_PORT: String(port) }, 30_000);
       assert.equal(env.code, 1, env.stderr);
-      assert.match(env.stderr, new RegExp(`^metatrain: METATRAIN_METRICS_PORT: listen EADDRINUSE: address already in use \\S*:${port}$`, 'm'), command[0]);
+      assert.match(env.stderr, new RegExp(`^metatrain: METATRAIN_METRICS_PORT: cannot listen on \\S*:${port}: the port is in use \\(.*\\) \\(EADDRINUSE\\)$`, 'm'), command[0]);
       const bad = await runCli(command, { METATRAIN_METRICS_PORT: 'abc' }, 30_000);
       assert.equal(bad.code, 1, bad.stderr);
       assert.match(bad.stderr, /METATRAIN_METRICS_PORT: expected a port 0\.\.65535, got "abc"/, command[0]);
     }
   } finally {
     busy.close();
+  }
+});
+
+test('worker and compressor name --metrics-host, not the port, for a metrics host that does not resolve, is not this machine\'s or is malformed', async () => {
+  // Before: `--metrics-port: getaddrinfo ENOTFOUND …` / `--metrics-port: listen EADDRNOTAVAIL …`, blaming a port that
+  // was fine; the compressor had no --metrics-host at all (docs/observability.md says it has).
+  const commands = [['worker', '--coordinator', '127.0.0.1:1'], ['compressor', '--nats', 'nats://127.0.0.1:4222']];
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    // A name that does not resolve (.invalid never does, RFC 6761; EAI_AGAIN where DNS is unreachable).
+    ['no-such-host.invalid', {}, /^metatrain: --metrics-host: cannot listen on no-such-host\.invalid:0: the host name (does not resolve \(ENOTFOUND\)|could not be resolved \(DNS unavailable\) \(EAI_AGAIN\))$/m],
+    // TEST-NET-1 (RFC 5737): an address of no machine here, also when the port comes from the environment.
+    ['192.0.2.1', { METATRAIN_METRICS_PORT: '0' }, /^metatrain: --metrics-host: cannot listen on 192\.0\.2\.1:0: the host is not an address of this machine \(0\.0\.0\.0 listens on all of them\) \(EADDRNOTAVAIL\)$/m],
+    ['127.0.0.1:9464', {}, /--metrics-host <host>' argument '127\.0\.0\.1:9464' is invalid\. expected a host name or IP address to listen on \(0\.0\.0\.0 = all addresses\) without a port \(give the port with --metrics-port\)/],
+    ['', {}, /--metrics-host <host>' argument '' is invalid\. expected a host name or IP address to listen on \(0\.0\.0\.0 = all addresses\), got an empty string/],
+  ];
+  for (const command of commands) {
+    for (const [host, env, message] of cases) {
+      const port = 'METATRAIN_METRICS_PORT' in env ? [] : ['--metrics-port', '0'];
+      const r = await runCli([...command, ...port, '--metrics-host', host], env, 30_000);
+      assert.equal(r.code, 1, `${command[0]} ${host}: ${r.stderr}`);
+      assert.match(r.stderr, message, `${command[0]} ${host}`);
+      assert.doesNotMatch(r.stderr, /metrics-port:|METATRAIN_METRICS_PORT:/, `${command[0]} ${host}`);
+    }
   }
 });
 
