@@ -4,10 +4,13 @@
  * on the command line, in the order the command declares them, each word quoted for a POSIX shell where it needs it,
  * so that the hint, pasted, resumes the run the same way (the same workers, backend, run directory) rather than with
  * the config's values. A file argument that named a file descriptor of the process (`<(envsubst < run.yaml)` gives
- * `/dev/fd/63`) cannot be repeated: the hint holds a placeholder and says why ({@link descriptorArgument}).
+ * `/dev/fd/63`), or a file that is not a regular one (a named pipe, `mkfifo c.yaml`), cannot be repeated: the hint
+ * holds a placeholder and says why ({@link unrepeatableArgument}).
  */
+import { statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { fileKind } from '../core/bounded-file';
 
 /** Words a POSIX shell takes as they are (no quoting needed). */
 const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -34,17 +37,32 @@ export interface Unrepeatable {
 }
 
 /**
- * The file argument `file` (`what` it is: `config`) as a hint can repeat it: undefined when it is a file another
- * command can read again, else the placeholder `<the same config>` and the note `the config came from a pipe,
- * /dev/fd/63, which cannot be read again` when it names a file descriptor ({@link DESCRIPTOR_PATH}; `standard
- * input` for descriptor 0).
- * @example descriptorArgument('/dev/fd/63', 'config') // { placeholder: '<the same config>', note: 'the config came from a pipe, /dev/fd/63, …' }
+ * The file argument `file` (`what` it is: `config`) as a hint can repeat it: undefined when it is a regular file,
+ * which another command can read again; else the placeholder `<the same config>` and the note `the config came from
+ * a pipe, /dev/fd/63, which cannot be read again`: when it names a file descriptor ({@link DESCRIPTOR_PATH};
+ * `standard input` for descriptor 0, whatever it is open on), or a file read once ({@link readOnceKind}: a named
+ * pipe, `mkfifo c.yaml`, is `a pipe`; a device `a character device` …).
+ * @example unrepeatableArgument('/dev/fd/63', 'config') // { placeholder: '<the same config>', note: 'the config came from a pipe, /dev/fd/63, …' }
  */
-export function descriptorArgument(file: string, what: string): Unrepeatable | undefined {
+export function unrepeatableArgument(file: string, what: string): Unrepeatable | undefined {
   const match = DESCRIPTOR_PATH.exec(resolve(file));
-  if (!match) return undefined;
-  const source = (match[1] ?? match[2] ?? '0') === '0' ? 'standard input' : 'a pipe';
-  return { placeholder: `<the same ${what}>`, note: `the ${what} came from ${source}, ${file}, which cannot be read again` };
+  const source = match ? ((match[1] ?? match[2] ?? '0') === '0' ? 'standard input' : 'a pipe') : readOnceKind(file);
+  return source === undefined ? undefined : { placeholder: `<the same ${what}>`, note: `the ${what} came from ${source}, ${file}, which cannot be read again` };
+}
+
+/**
+ * What `file` is, in words ({@link fileKind}: `a pipe`, `a character device` …), when it is neither a regular file nor
+ * a directory: a file whose contents are gone once read. Undefined for a regular file, a directory (no config to
+ * read again: the command refused it), and a path that cannot be examined now (gone, or a component not a directory).
+ */
+function readOnceKind(file: string): string | undefined {
+  let stats: Stats;
+  try {
+    stats = statSync(file);
+  } catch {
+    return undefined;
+  }
+  return stats.isFile() || stats.isDirectory() ? undefined : fileKind(stats);
 }
 
 /**

@@ -22,7 +22,7 @@ import { SUMMARY_FILE } from '../summary';
 import { assertRunCheckpointsFit, checkpointStoreOf } from './run-checkpoints-fit';
 import { backendOption } from './backend-option';
 import { countOf } from './count-words';
-import { commandAgain, descriptorArgument } from './command-again';
+import { commandAgain, unrepeatableArgument } from './command-again';
 import { EXIT_FAILURE, EXIT_OK, onCheckpointingStop, signalExitCode, type StopSignal } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
@@ -55,8 +55,8 @@ export function register(program: Command): void {
       let stopping = false;
       let stepCompleted = false;
       // The options given, repeated (a resume with other workers or another backend would not go on the same way);
-      // a config read from a pipe (`<(envsubst < run.yaml)`) is not, and the hint says so after the command.
-      const piped = descriptorArgument(file, 'config');
+      // a config read from a pipe (`<(envsubst < run.yaml)`, a named pipe) is not, and the hint says so after the command.
+      const piped = unrepeatableArgument(file, 'config');
       const again: Again = { line: commandAgain(command, [piped ?? file], ['--resume']), note: piped ? ` (${piped.note})` : '' };
       /** Exits 128 + signal, saying how to go on (no meta-training step ran in this process); a second call waits for the first. */
       let exiting: Promise<never> | undefined;

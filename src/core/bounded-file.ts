@@ -109,7 +109,7 @@ function asFileReadError(path: string, err: unknown): unknown {
  */
 function readDescriptor(fd: number, name: string, maxBytes: number, socketOk: boolean): Buffer {
   const stats = fstatSync(fd);
-  if (!stats.isFile() && !stats.isFIFO() && !(socketOk && stats.isSocket())) throw new FileReadError(name, 'not-a-file', `not a regular file but ${kindOf(stats, fd)}`);
+  if (!stats.isFile() && !stats.isFIFO() && !(socketOk && stats.isSocket())) throw new FileReadError(name, 'not-a-file', `not a regular file but ${fileKind(stats, fd)}`);
   if (stats.size > maxBytes) throw new FileReadError(name, 'too-large', `${stats.size} bytes, more than the ${bytesInWords(maxBytes)} allowed`, { size: stats.size });
   const bytes = readUpTo(fd, stats.size, maxBytes + 1);
   if (bytes.length > maxBytes) {
@@ -151,10 +151,14 @@ function readWaiting(fd: number, buffer: Buffer, offset: number): number {
   }
 }
 
-/** What the file open as `fd`, not a regular one, is, for the error: `a directory`, `a terminal`, `a character device` … */
-function kindOf(stats: Stats, fd: number): string {
+/**
+ * What a file that is not a regular one is, in words for a message: `a directory`, `a pipe` (named or not), `a
+ * terminal` (when `fd`, its open descriptor, is one), `a character device`, `a block device`, `a socket`.
+ */
+export function fileKind(stats: Stats, fd?: number): string {
   if (stats.isDirectory()) return 'a directory';
-  if (stats.isCharacterDevice()) return isatty(fd) ? 'a terminal' : 'a character device';
+  if (stats.isFIFO()) return 'a pipe';
+  if (stats.isCharacterDevice()) return fd !== undefined && isatty(fd) ? 'a terminal' : 'a character device';
   if (stats.isBlockDevice()) return 'a block device';
   if (stats.isSocket()) return 'a socket';
   return 'neither a file nor a directory';

@@ -1,8 +1,9 @@
 /**
  * The plain data of a parsed config YAML document, as `doc.toJS()` builds them (an alias's value where the alias is,
- * the fields a merge key `<<: *t` copies where they land), and every number in them as written, with where it is
- * written and, for a value an alias or a merge key brought to its field, where that alias is: so that the same
- * checks apply to a value wherever it comes from (`maxSteps: *n` with `&n 1e3` is refused as `maxSteps: 1e3` is).
+ * the fields a merge key `<<: *t` copies where they land), and every scalar in them (a number, a string, a boolean,
+ * null) as written, with where it is written and, for a value an alias or a merge key brought to its field, where
+ * that alias is: so that the same checks apply to a value wherever it comes from (`maxSteps: *n` with `&n 1e3` is
+ * refused as `maxSteps: 1e3` is), and an error echoes the value as written, at its place.
  * An alias with no anchor before it, two merge keys in one mapping, a merge key's value that is not a mapping, an
  * alias inside the value it names, and aliases that expand to more than {@link MAX_ALIAS_EXPANSION} values (a
  * "billion laughs" file) are refused, at their place.
@@ -10,7 +11,7 @@
  * they hold YAML anchors for the config's fields to copy (`x-small: &small { cpu: '1' }`, then `requests: *small`),
  * as in docker-compose files, and are not part of the config (90,000 aliases in one were expanded, then dropped).
  */
-import { isAlias, isMap, isNode, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Node, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Node, type Scalar, type YAMLMap } from 'yaml';
 import { echoValue } from './echo-value';
 import { YamlSyntaxError } from './errors';
 
@@ -27,16 +28,19 @@ export interface FilePosition {
   readonly column: number;
 }
 
-/** A number of the file as written, with where it is (1-based line and column). */
-export interface WrittenNumber {
+/** A scalar of the file (a number, a string, a boolean, null) as written, with where it is (1-based line and column). */
+export interface WrittenScalar {
   /** Field path of the value, e.g. `['training', 'maxSteps']` or `['evaluation', 'baselines', 0]`. */
   readonly path: ReadonlyArray<string | number>;
-  /** The value as written, e.g. `1e3`. */
+  /**
+   * The value as written in the file, quotes included, after its tag in short form where it has one: `1e3`, `"10"`,
+   * `1_000`, `!!float 6`.
+   */
   readonly source: string;
-  /** The value as read, e.g. 1000. */
-  readonly value: number;
-  /** Whether it is an integer written in decimal digits only (`-12`, not `1e3`, `0x10`, `+5` or `5.0`). */
-  readonly decimalInteger: boolean;
+  /** The scalar's text as the yaml library read it, without tag or quotes: `1e3`, `10` (of `"10"` or `!!int "10"`). */
+  readonly text: string;
+  /** The value as read: 1000 (of `1e3`), `"10"` (of `"10"`), `"6"` (of `!!float 6`, which the yaml library leaves a string), true, null. */
+  readonly value: unknown;
   /** Where the value is written: at its anchor (`&n 1e3`) when an alias brought it to `path`. */
   readonly line: number;
   readonly column: number;
@@ -51,19 +55,24 @@ export interface WrittenNumber {
  * Where `n` is written in `file`, for an error: `FILE:LINE:COL`, followed by `, through the alias at FILE:LINE:COL`
  * when an alias brought it to its field.
  */
-export function writtenAt(file: string, n: WrittenNumber): string {
+export function writtenAt(file: string, n: WrittenScalar): string {
   const through = n.alias ? `, through the alias at ${file}:${n.alias.line}:${n.alias.column}` : '';
   return `${file}:${n.line}:${n.column}${through}`;
 }
 
+/** A YAML tag in the short form a file writes it (`!!float` for `tag:yaml.org,2002:float`); another tag as it is. */
+export function shortTag(tag: string): string {
+  return tag.replace(/^tag:yaml\.org,2002:/, '!!');
+}
+
 /**
- * The plain data of `doc` (parsed from `file` without errors, its lines counted by `lineCounter`) but its top-level
- * `x-…` fields, and its {@link WrittenNumber}s, in the order of its fields.
+ * The plain data of `doc` (parsed from `text`, the contents of `file`, without errors, its lines counted by
+ * `lineCounter`) but its top-level `x-…` fields, and its {@link WrittenScalar}s, in the order of its fields.
  * @throws YamlSyntaxError `FILE:LINE:COL: invalid YAML: reason` at an alias `*name` with no anchor `&name` before it,
  *   a second merge key `<<` in one mapping, a merge key's value that is not a mapping, an alias inside the value it
  *   names, the outermost alias whose expansion passes {@link MAX_ALIAS_EXPANSION}, or a key that is a list or a mapping.
  */
-export function resolvedValues(file: string, doc: Document, lineCounter: LineCounter): { readonly raw: unknown; readonly numbers: readonly WrittenNumber[] } {
+export function resolvedValues(file: string, text: string, doc: Document, lineCounter: LineCounter): { readonly raw: unknown; readonly scalars: readonly WrittenScalar[] } {
   // Each alias's anchored node, found in one pass (yaml's Alias.resolve walks the whole document for each alias, and
   // its toJS the list of every anchor and alias before it: minutes for a file of 100,000 aliases).
   const anchors = new Map<string, Node>();
@@ -85,18 +94,20 @@ export function resolvedValues(file: string, doc: Document, lineCounter: LineCou
       anchor(node);
     },
   });
-  const walk: Walk = { file, lineCounter, targets, numbers: [], expanded: 0, open: new Set() };
-  return { raw: collect(walk, doc.contents, [], undefined), numbers: walk.numbers };
+  const walk: Walk = { file, text, lineCounter, targets, scalars: [], expanded: 0, open: new Set() };
+  return { raw: collect(walk, doc.contents, [], undefined), scalars: walk.scalars };
 }
 
 /** The state of {@link collect}'s walk through a document. */
 interface Walk {
   readonly file: string;
+  /** The contents of `file`. */
+  readonly text: string;
   readonly lineCounter: LineCounter;
   /** The node each alias names: the last node before it with its anchor, as YAML says. */
   readonly targets: ReadonlyMap<Alias, Node>;
-  /** The numbers found so far, in the order of the config's fields. */
-  readonly numbers: WrittenNumber[];
+  /** The scalars found so far, in the order of the config's fields. */
+  readonly scalars: WrittenScalar[];
   /** How many values aliases have brought so far. */
   expanded: number;
   /** The anchored values being expanded, to refuse an alias inside the value it names. */
@@ -117,7 +128,7 @@ function syntaxError(walk: Walk, node: Node, reason: string): YamlSyntaxError {
 
 /**
  * The plain data of `node`, at `path` of the config, as `doc.toJS()` builds them (an alias's value where the alias
- * is, the fields `<<: *t` copies where they land: a copy for each alias), recording its numbers as written.
+ * is, the fields `<<: *t` copies where they land: a copy for each alias), recording its scalars as written.
  * `alias` is where the outermost alias that brought `node` here is, undefined where `node` is written at `path`.
  */
 function collect(walk: Walk, node: unknown, path: ReadonlyArray<string | number>, alias: FilePosition | undefined): unknown {
@@ -129,9 +140,11 @@ function collect(walk: Walk, node: unknown, path: ReadonlyArray<string | number>
     return Object.fromEntries(fields.map(([key, field]) => [key, collect(walk, field.value, [...path, key], field.alias)]));
   }
   if (!isScalar(node)) return null;
-  if (typeof node.value === 'number' && node.source !== undefined) {
-    const decimalInteger = Number.isInteger(node.value) && /^-?[0-9]+$/.test(node.source);
-    walk.numbers.push({ path, source: node.source, value: node.value, decimalInteger, ...positionOf(walk, node), ...(alias && { alias }) });
+  // An empty value (`maxSteps:`) has no text to echo: an error shows it as null.
+  const written = node.range ? walk.text.slice(node.range[0], node.range[1]) : '';
+  if (written !== '' && node.source !== undefined) {
+    const source = `${node.tag === undefined ? '' : `${shortTag(node.tag)} `}${written}`;
+    walk.scalars.push({ path, source, text: node.source, value: node.value, ...positionOf(walk, node), ...(alias && { alias }) });
   }
   return node.value;
 }
@@ -162,6 +175,16 @@ function resolving<T>(walk: Walk, node: Alias, then: (target: Node) => T): T {
   return result;
 }
 
+/**
+ * The name of the field a mapping's key gives: a scalar key's value as a string (`1` and `"1"` both `"1"`, as
+ * `doc.toJS()` makes them), `''` for no key or a null one; undefined for a merge key `<<` or a key that is not a scalar.
+ */
+export function keyName(key: unknown): string | undefined {
+  if (key === null || key === undefined) return '';
+  if (!isScalar(key) || typeof key.value === 'symbol') return undefined;
+  return String(key.value ?? '');
+}
+
 /** A field of a mapping: its value's node, and where the alias that brought it is ({@link collect}'s `alias`). */
 interface Field {
   readonly value: unknown;
@@ -184,16 +207,19 @@ function fieldsOf(walk: Walk, map: YAMLMap, alias: FilePosition | undefined): Ma
     if (alias) expand(walk, alias);
     const key = isAlias(written) ? walk.targets.get(written) : written;
     if (key !== null && !isScalar(key)) throw syntaxError(walk, written as Node, 'a key here is a list or a mapping: a config\'s keys are names');
-    if (typeof key?.value !== 'symbol') {
-      fields.set(String(key?.value ?? ''), { value, alias });
+    const name = keyName(key);
+    if (name !== undefined) {
+      fields.set(name, { value, alias });
       continue;
     }
+    // A scalar key with no name: a merge key.
+    const merge = key as Scalar;
     if (mergeKey) {
       const { line, column } = positionOf(walk, mergeKey);
-      throw syntaxError(walk, key, `a second merge key << in this mapping (the first is at line ${line}, column ${column}): merge several mappings with one key and a list, \`<<: [*a, *b]\` (the earlier mapping's fields win)`);
+      throw syntaxError(walk, merge, `a second merge key << in this mapping (the first is at line ${line}, column ${column}): merge several mappings with one key and a list, \`<<: [*a, *b]\` (the earlier mapping's fields win)`);
     }
-    mergeKey = key;
-    forEachMergeSource(walk, key, value, alias, (source, at) => {
+    mergeKey = merge;
+    forEachMergeSource(walk, merge, value, alias, (source, at) => {
       for (const [name, field] of fieldsOf(walk, source, at)) if (!fields.has(name)) fields.set(name, field);
     });
   }

@@ -26,9 +26,10 @@ import { taskFamilies } from '../tasks/family';
 import { taskSchema } from '../tasks/task-config';
 import { integerFieldMessage, nonFiniteNumberMessage, nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fields';
 import { parseConfigYaml } from './config-yaml';
-import { writtenAt, type WrittenNumber } from './config-yaml-values';
-import { echoJson, echoValue } from './echo-value';
+import { writtenAt, type WrittenScalar } from './config-yaml-values';
+import { echoJson, echoValue, echoWritten } from './echo-value';
 import { isIntegerField } from './integer-field';
+import { writtenIntegerProblem } from './written-integer';
 import { ConfigError, type FileReadError } from './errors';
 import { readBoundedFile } from './bounded-file';
 import { decodeTextFile } from './utf8-text';
@@ -129,19 +130,21 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 /** A run config as written by a user (defaults optional). */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 
-/** The numbers of a config file as written ({@link loadRunConfig}), for errors to echo them as written. */
+/** The scalars of a config file as written ({@link loadRunConfig}), for errors to echo them as written. */
 export interface ConfigSource {
   readonly file: string;
-  readonly numbers: readonly WrittenNumber[];
+  readonly scalars: readonly WrittenScalar[];
 }
 
 /**
  * Validates a raw config object. An integer field's bad value (not a number, not whole, out of range) gets one
  * message, `must be an integer in [a, b]`, unless the field words its own.
  * @param source where `raw` was read from: an integer field written in another form than decimal digits (`1e3`,
- *   `0x10`, `5.0`, directly or through an alias) is then refused too, and a bad number is echoed as written in the
- *   file, with its `FILE:LINE:COL` (`got 12345678901234567890 at run.yaml:7:13`, not the rounded
- *   12345678901234567000; `, through the alias at FILE:LINE:COL` when an alias brought it to the field).
+ *   `0x10`, `5.0`, directly or through an alias) or with a leading zero (`010`: 10 in YAML 1.2, 8 in YAML 1.1) is then
+ *   refused too (src/core/written-integer.ts), and a bad number, or any bad scalar of an integer field (`"10"`,
+ *   `1_000`, `!!float 6`, `true`), is echoed as written in the file, with its `FILE:LINE:COL` (`got
+ *   12345678901234567890 at run.yaml:7:13`, not the rounded 12345678901234567000; `, through the alias at
+ *   FILE:LINE:COL` when an alias brought it to the field).
  * @throws ConfigError naming the first failing field path (`path`) and the bad value, then the other failing fields
  *   (the integers not in decimal digits first, one message per field), at most {@link MAX_LISTED_PROBLEMS} in all,
  *   then how many more there are.
@@ -151,7 +154,7 @@ export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
   const notDecimal = source ? integersNotInDecimal(source) : [];
   if (!result.success || notDecimal.length > 0) {
     const issues = result.success ? [] : tightestBounds(result.error.issues);
-    const written = source && writtenNumbersByPath(source);
+    const written = source && writtenScalarsByPath(source);
     const reported = new Set<string>();
     const [first, ...rest] = [...notDecimal, ...issues.flatMap((issue) => {
       const at = issue.path.map(String);
@@ -171,11 +174,15 @@ export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
   return Object.freeze(result.data) as RunConfig;
 }
 
-/** The integer fields of `source` written in another form than decimal digits (`1e3`, `0x10`, `5.0`), as problems. */
+/**
+ * The integer fields of `source` whose whole number is written in another form than decimal digits (`1e3`, `0x10`,
+ * `5.0`) or with a leading zero (`010`), as problems ({@link writtenIntegerProblem}).
+ */
 function integersNotInDecimal(source: ConfigSource): Array<{ path: string; detail: string }> {
-  return source.numbers
-    .filter((n) => !n.decimalInteger && Number.isInteger(n.value) && isIntegerField(runConfigSchema, n.path))
-    .map((n) => ({ path: n.path.join('.'), detail: `must be an integer written in decimal digits only, got ${echoValue(n.source)} (${writtenAt(source.file, n)})` }));
+  return source.scalars.flatMap((n) => {
+    const problem = Number.isInteger(n.value) && isIntegerField(runConfigSchema, n.path) ? writtenIntegerProblem(source.file, n) : undefined;
+    return problem ? [{ path: n.path.join('.'), detail: problem }] : [];
+  });
 }
 
 /**
@@ -185,8 +192,8 @@ function integersNotInDecimal(source: ConfigSource): Array<{ path: string; detai
  * @throws ConfigError when the path is empty, the file cannot be read, is not a regular file or a pipe (a directory, a
  *   device), holds no fields (empty, `{}`, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
  *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
- *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`, directly or through an alias
- *   or a merge key: naming the field, the value and where it is), or fails validation ({@link parseRunConfig}: every
+ *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`, `010`, directly or through an
+ *   alias or a merge key: naming the field, the value and where it is), or fails validation ({@link parseRunConfig}: every
  *   bad field).
  */
 export function loadRunConfig(file: string): RunConfig {
@@ -201,7 +208,7 @@ export function loadRunConfig(file: string): RunConfig {
   }
   const root = rootProblem(parsed.raw);
   if (root) throw new ConfigError('', `${file} ${root}: a run config is a mapping with at least name, task (family) and model (kind)`);
-  return parseRunConfig(withBaseDir(parsed.raw, dirname(resolve(file))), { file, numbers: parsed.numbers });
+  return parseRunConfig(withBaseDir(parsed.raw, dirname(resolve(file))), { file, scalars: parsed.scalars });
 }
 
 /** What is wrong with a config file's top-level value when it is not a mapping of fields (an empty file, `{}` or only `x-…` fields, a list, a scalar). */
@@ -322,10 +329,10 @@ export function resolvedPath(config: RunConfig, path: string): string {
   return isAbsolute(path) ? path : resolve(config.runtime.baseDir ?? '.', path);
 }
 
-/** The numbers of `source` by field path ({@link pathKey}), the first where two share a path, for {@link echoBad}. */
-function writtenNumbersByPath(source: ConfigSource): Map<string, WrittenNumber> {
-  const byPath = new Map<string, WrittenNumber>();
-  for (const n of source.numbers) if (!byPath.has(pathKey(n.path))) byPath.set(pathKey(n.path), n);
+/** The scalars of `source` by field path ({@link pathKey}), the first where two share a path, for {@link echoBad}. */
+function writtenScalarsByPath(source: ConfigSource): Map<string, WrittenScalar> {
+  const byPath = new Map<string, WrittenScalar>();
+  for (const n of source.scalars) if (!byPath.has(pathKey(n.path))) byPath.set(pathKey(n.path), n);
   return byPath;
 }
 
@@ -334,10 +341,13 @@ function pathKey(path: ReadonlyArray<PropertyKey>): string {
   return path.map(String).join('\0');
 }
 
-/** A bad value for an error: a number as written in the file with its `FILE:LINE:COL` where `source` has it, else as JSON. */
-function echoBad(bad: unknown, path: ReadonlyArray<PropertyKey>, source: ConfigSource | undefined, written: ReadonlyMap<string, WrittenNumber> | undefined): string {
-  const number = typeof bad === 'number' ? written?.get(pathKey(path)) : undefined;
-  if (number) return `${echoValue(number.source)} at ${writtenAt(source!.file, number)}`;
+/**
+ * A bad value for an error: a number, or any scalar of an integer field (`"10"`, `!!float 6`, `true`), as written in
+ * the file with its `FILE:LINE:COL` where `source` has it, else as JSON.
+ */
+function echoBad(bad: unknown, path: ReadonlyArray<PropertyKey>, source: ConfigSource | undefined, written: ReadonlyMap<string, WrittenScalar> | undefined): string {
+  const scalar = written?.get(pathKey(path));
+  if (scalar && (typeof bad === 'number' || isIntegerField(runConfigSchema, path))) return `${echoWritten(scalar.source)} at ${writtenAt(source!.file, scalar)}`;
   return typeof bad === 'number' && !Number.isFinite(bad) ? String(bad) : echoJson(bad);
 }
 

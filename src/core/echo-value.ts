@@ -20,6 +20,14 @@ function escapeNonPrintable(json: string): string {
 }
 
 /**
+ * `text` as a file writes it (a config value with its quotes and tag: `"10"`, `!!float 6`) for an error message, cut
+ * as {@link echoValue} does, every non-printable character escaped as `\uXXXX` (a block scalar's line ends, U+202E …).
+ */
+export function echoWritten(text: string): string {
+  return escapeNonPrintable(echoValue(text));
+}
+
+/**
  * `value` as JSON for an error message, cut as {@link echoValue} does; a string is cut before it is quoted, so that
  * the count is its own length (`"aaaa…" (5000 characters)` for 5000 a's, not the 5002 of its quoted form). Another
  * value (a number, an array, an object) is echoed as its JSON text, whose length the count is. Every non-printable

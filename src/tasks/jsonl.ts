@@ -17,7 +17,7 @@ export interface LabelledExample {
   /** The example text, as written (not trimmed). */
   readonly text: string;
   /**
-   * The label's name: a string label as is (without control characters), a number label as written, which is
+   * The label's name: a string label as is (without control or format characters or line separators), a number label as written, which is
    * `String(label)`: a number written in another form than that (`1.0`, `1e1`, `2.50`), or that parsing would
    * change (12345678901234567890, -0), is refused. A file never uses both a number and a string with the same name
    * (`1` and `"1"`): {@link loadLabelledJsonl} rejects it.
@@ -75,7 +75,7 @@ const STDIN_ADVICE = ': pipe or redirect the JSONL data into it (--data - < user
  * @returns the examples in file order.
  * @throws DatasetError with the file and the 1-based line number when a line is not JSON, not an object, holds a
  *   key twice in one object (naming the key; JSON.parse would keep the last value), has no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
- *   string or a number, or a string `label` holding a control character (naming its code point and position); a number `label` that parsing changes (more digits than a double holds, out of range,
+ *   string or a number, or a string `label` holding a control character, a format character (U+200B, U+202E …) or a line or paragraph separator (naming its code point and position); a number `label` that parsing changes (more digits than a double holds, out of range,
  *   or -0) or that is not written in its number's own form (`10.0`, `1e1`: one class with `10`), naming it as written and asking to quote it; when a number label and a string label have the same
  *   name (`1` and `"1"`: they would be one class), at the later line, naming both lines and both values;
  *   without a line number when the file cannot be read, is not a regular file or a pipe (a directory, a device
@@ -220,16 +220,35 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
     throw new DatasetError(path, `"label" must be a string or a number, got ${kindOf(label)}`, line);
   }
   if (label.trim().length === 0) throw new DatasetError(path, '"label" is an empty string', line);
-  const control = [...label].findIndex((c) => CONTROL.test(c));
-  if (control !== -1) {
-    const code = [...label][control]!.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    throw new DatasetError(path, `"label" holds the control character U+${code} at character ${control + 1} (${echoJson(label)}): the class would print like another label; remove it`, line);
+  const characters = [...label];
+  const at = characters.findIndex((c) => unseenKind(c) !== undefined);
+  if (at !== -1) {
+    const c = characters[at]!;
+    const code = c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    const kind = unseenKind(c)!;
+    throw new DatasetError(path, `"label" holds the ${kind} U+${code} at character ${at + 1} (${echoJson(label)}): the class would print like another label; remove it`, line);
   }
   return { example: { text, label, line }, labelType: 'string' };
 }
 
-/** A control character (C0, DEL, C1): not part of a label a person can read. */
-const CONTROL = /\p{Cc}/u;
+/**
+ * The characters a label cannot hold, as Unicode categories, with what an error calls them: a control character (C0,
+ * DEL, C1), a format character (invisible, or reordering the text around it: U+200B ZERO WIDTH SPACE, U+202E
+ * RIGHT-TO-LEFT OVERRIDE, U+FEFF; U+200D ZERO WIDTH JOINER too, so that an emoji sequence joined by it is refused),
+ * a line or paragraph separator (U+2028, U+2029). Each shows as nothing, or as something else, so that a class
+ * holding one would print like another label (`c1` and `c1` + U+200B).
+ */
+const UNSEEN_KINDS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\p{Cc}/u, 'control character'],
+  [/\p{Cf}/u, 'format character'],
+  [/\p{Zl}/u, 'line separator'],
+  [/\p{Zp}/u, 'paragraph separator'],
+];
+
+/** What an error calls the character `c` (one code point) that a label cannot hold ({@link UNSEEN_KINDS}); undefined for another. */
+function unseenKind(c: string): string | undefined {
+  return UNSEEN_KINDS.find(([category]) => category.test(c))?.[1];
+}
 
 /** Why a number label is refused, by lossless-json's reason: what JSON.parse made of the number. */
 const LOSSY_NUMBER: Record<ReturnType<typeof getUnsafeNumberReason> & string, string> = {

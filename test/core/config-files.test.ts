@@ -22,7 +22,7 @@ function file(text: string): string {
 test('a YAML syntax error (an alias to no anchor included) is reported as FILE:LINE:COL: invalid YAML: reason', () => {
   const cases: Array<[string, number, number, RegExp]> = [
     [`${head}training:\n  maxSteps: [1, 2\n  patience: 3\n`, 8, 3, /Flow sequence/],
-    [`${head}training:\n  maxSteps: 5\n  maxSteps: 6\n`, 8, 3, /Map keys must be unique/],
+    [`${head}training:\n  maxSteps: 5\n  maxSteps: 6\n`, 8, 3, /the key "maxSteps" is given twice in one mapping/],
     [`${head}training:\n    maxSteps: 5\n  patience: 3\n`, 8, 1, /same column/],
     // A flow map missing its `}`: the error is at the end of the input, placed after the last character of the
     // file's last line with text (line 6 of 6), not on a line past the final newline(s).
@@ -94,6 +94,80 @@ test('an integer field that an alias or a merge key brings is refused as if writ
   assert.equal(ok.training.patience, 2);
 });
 
+test('a key given twice in one mapping is refused naming the key and where both are', () => {
+  // Before: "FILE:8:3: invalid YAML: Map keys must be unique", naming neither the key nor where the first one is.
+  const cases: Array<[string, string, string, string]> = [
+    [`${head}training:\n  maxSteps: 5\n  maxSteps: 6\n`, 'maxSteps', '7:3', '8:3'],
+    [`${head}training: { maxSteps: 5, patience: 2, maxSteps: 6 }\n`, 'maxSteps', '6:13', '6:39'],
+    // A nested mapping's duplicate comes before its parent's in the file: it is the one named.
+    [`${head}training:\n  patience: 1\n  patience: 2\ntraining: 3\n`, 'patience', '7:3', '8:3'],
+    // `1` and `"1"` name the same field "1" (before: the second silently replaced the first).
+    [`${head}kubernetes:\n  nodeSelector:\n    1: a\n    "1": b\n`, '1', '8:5', '9:5'],
+  ];
+  for (const [text, key, first, again] of cases) {
+    const path = file(text);
+    assert.throws(
+      () => loadRunConfig(path),
+      (e: unknown) =>
+        e instanceof YamlSyntaxError &&
+        e.message === `${path}:${again}: invalid YAML: the key "${key}" is given twice in one mapping (first at ${path}:${first}, again at ${path}:${again}): give each key once`,
+      text,
+    );
+  }
+});
+
+test('a quoted, underscored or tagged value of an integer field ("10", 1_000, !!int 1e1, !!str 6, !!float 6) is echoed as written, with its position', () => {
+  // Before: the same message with the value as read and no place: (got "10"), (got "1_000"), (got "1e1"), (got "6")
+  // for both !!str 6 and !!float 6 (which the yaml library reads as the string "6").
+  const range = 'must be an integer in [1, 10,000,000]';
+  const cases: Array<[string, string]> = [
+    ['"10"', `${range} (got "10" at FILE:7:13)`],
+    ['1_000', `${range} (got 1_000 at FILE:7:13)`],
+    ['!!int 1e1', `${range} (got !!int 1e1 at FILE:7:19)`],
+    ['!!str 6', `${range} (got !!str 6 at FILE:7:19)`],
+    ['!!float 6', `${range} (got !!float 6 at FILE:7:21)`],
+    ['true', `${range} (got true at FILE:7:13)`],
+    ['"1\u202e0"', `${range} (got "1\\u202e0" at FILE:7:13)`],
+  ];
+  for (const [written, detail] of cases) {
+    const path = file(`${head}training:\n  maxSteps: ${written}\n`);
+    assert.throws(
+      () => loadRunConfig(path),
+      (e: unknown) => e instanceof ConfigError && e.path === 'training.maxSteps' && e.message === `invalid config at training.maxSteps: ${detail.replace('FILE', path)}`,
+      written,
+    );
+  }
+  // Through an alias, as a number is; a string field still echoes its value as JSON.
+  const aliased = file(`${head}x-n: &n "10"\ntraining:\n  maxSteps: *n\n`);
+  assert.throws(() => loadRunConfig(aliased), (e: unknown) => e instanceof ConfigError && e.message === `invalid config at training.maxSteps: ${range} (got "10" at ${aliased}:6:9, through the alias at ${aliased}:8:13)`);
+  assert.throws(() => loadRunConfig(file(head.replace('name: demo', "name: 'Bad_Name'"))), (e: unknown) => e instanceof ConfigError && e.message.endsWith('(got "Bad_Name")'));
+});
+
+test('an integer field written with a leading zero (010) is refused: YAML 1.2 reads 10, YAML 1.1 the octal 8', () => {
+  // Before: `maxSteps: 010` trained 10 steps, where a YAML 1.1 reader (PyYAML) of the same file reads 8.
+  const cases: Array<[string, string]> = [
+    ['010', 'takes it as 10, YAML 1.1 as the octal 8; write 10, or 8 if octal was meant (integer fields take decimal digits only, so not 0o10)'],
+    ['!!int 010', 'takes it as 10, YAML 1.1 as the octal 8; write 10, or 8 if octal was meant (integer fields take decimal digits only, so not 0o10)'],
+    ['007', 'takes it as 7, YAML 1.1 as the octal 7; write 7'],
+    ['09', 'takes it as 9, YAML 1.1 does not read it as a number; write 9'],
+  ];
+  for (const [written, reading] of cases) {
+    const path = file(`${head}training:\n  maxSteps: ${written}\n`);
+    const column = written.startsWith('!!') ? 19 : 13;
+    assert.throws(
+      () => loadRunConfig(path),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.message === `invalid config at training.maxSteps: must be an integer written without a leading zero, got ${written} (${path}:7:${column}): YAML 1.2, as a config is read, ${reading}`,
+      written,
+    );
+  }
+  const negative = file(`${head}seed: -010\n`);
+  assert.throws(() => loadRunConfig(negative), (e: unknown) => e instanceof ConfigError && e.path === 'seed' && /got -010 .*takes it as -10, YAML 1\.1 as the octal -8; write -10, or -8/.test(e.message));
+  // 0 alone, and a fractional field, are as before.
+  assert.equal(loadRunConfig(file(`${head}seed: 0\nalgorithm:\n  outerLr: 0.010\n`)).seed, 0);
+});
+
 test('a config of 10,000 aliases loads, each alias resolved once', () => {
   // Before: yaml's Alias.resolve walked the whole document for each alias (6.6 s for this file of 60 KB, minutes for
   // 100,000 aliases, under the 1 MiB limit), then refused it: "is not valid YAML: Excessive alias count …" with no
@@ -150,7 +224,7 @@ test('a bad integer field gets one message naming the field, its range and the v
     [`${head}training:\n  maxSteps: 12345678901234567890\n`, 'training.maxSteps', 'must be an integer in [1, 10,000,000] (got 12345678901234567890 at FILE:7:13)'],
     [`${head}seed: 12345678901234567890\n`, 'seed', 'must be an integer in [0, 9,007,199,254,740,991] (got 12345678901234567890 at FILE:6:7)'],
     [`${head}training:\n  maxSteps: -3\n`, 'training.maxSteps', 'must be an integer in [1, 10,000,000] (got -3 at FILE:7:13)'],
-    [`${head}training:\n  maxSteps: '5'\n`, 'training.maxSteps', 'must be an integer in [1, 10,000,000] (got "5")'],
+    [`${head}training:\n  maxSteps: '5'\n`, 'training.maxSteps', "must be an integer in [1, 10,000,000] (got '5' at FILE:7:13)"],
     [`${head}runtime:\n  keepaliveMs: 1.5\n`, 'runtime.keepaliveMs', 'must be an integer in [1,000, 2,147,483,647] (got 1.5 at FILE:7:16)'],
     [
       'name: demo\ntask:\n  family: sotu\nmodel:\n  kind: transformer\n  maxLength: 0\n',

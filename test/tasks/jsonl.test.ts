@@ -189,28 +189,37 @@ test('a number label that JSON parsing would change, or written in another form 
   assert.deepEqual(jsonlCorpus(fine).classes, ['7', '-12', '2.5', '0', '1.5e-7', '9007199254740991', '0.1']);
 });
 
-test('a string label holding a control character is refused naming its code point and position', () => {
-  // Before: "c1\u0000" was a class of its own that printed like "c1".
-  const cases: Array<[string, string, string]> = [
-    ['c1\u0000', '0000', '3'],
-    ['\u0007bell', '0007', '1'],
-    ['a\tb', '0009', '2'],
-    ['😀x\u0085', '0085', '3'],
-    ['del\u007f', '007F', '4'],
+test('a string label holding a control or format character or a line or paragraph separator is refused naming it, its code point and position', () => {
+  // Before: "c1\u0000" was a class of its own that printed like "c1"; so were "c1\u200b" and "\u202eab" (printed
+  // like "ba"), which were accepted even after control characters were refused.
+  const cases: Array<[string, string, string, string]> = [
+    ['c1\u0000', 'control character', '0000', '3'],
+    ['\u0007bell', 'control character', '0007', '1'],
+    ['a\tb', 'control character', '0009', '2'],
+    ['😀x\u0085', 'control character', '0085', '3'],
+    ['del\u007f', 'control character', '007F', '4'],
+    ['\u202eab', 'format character', '202E', '1'],
+    ['c1\u200b', 'format character', '200B', '3'],
+    ['\ufeffc1', 'format character', 'FEFF', '1'],
+    ['a\u2028b', 'line separator', '2028', '2'],
+    ['a\u2029', 'paragraph separator', '2029', '2'],
   ];
-  for (const [label, code, at] of cases) {
+  for (const [label, kind, code, at] of cases) {
     const path = file('control.jsonl', `{"text": "a", "label": "c1"}\n${JSON.stringify({ text: 'b', label })}\n`);
     assert.throws(
       () => loadLabelledJsonl(path),
       (e: unknown) =>
         e instanceof DatasetError &&
         e.line === 2 &&
-        e.message.startsWith(`${path}:2: "label" holds the control character U+${code} at character ${at} (`) &&
+        e.message.startsWith(`${path}:2: "label" holds the ${kind} U+${code} at character ${at} (`) &&
         e.message.endsWith('): the class would print like another label; remove it') &&
-        !/[\u0000-\u0008\u007f-\u009f]/.test(e.message),
+        !/[\u0000-\u0008\u007f-\u009f\u200b\u202e\u2028\u2029\ufeff]/.test(e.message),
       JSON.stringify(label),
     );
   }
+  // Printable letters of any script stay labels.
+  const fine = file('fine.jsonl', ['日本', 'é', '😀', 'עברית'].map((label) => JSON.stringify({ text: 't', label })).join('\n'));
+  assert.deepEqual(jsonlCorpus(fine).classes, ['日本', 'é', '😀', 'עברית']);
 });
 
 test('a key written twice in one object of a line is refused, naming the file, the line and the key, whatever the values', () => {

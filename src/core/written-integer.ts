@@ -1,0 +1,32 @@
+/**
+ * The one form an integer field of a config file takes: decimal digits, a `-` for a negative number, no leading zero
+ * (`0`, `-12`, `1000`). The yaml library (YAML 1.2 core schema) also reads `1e3`, `0x10`, `0o7`, `+5` and `5.0` as
+ * integers, and `010` as 10, where a YAML 1.1 reader (PyYAML, for one) reads 8: such a value
+ * is refused, so that a number means what it says to every reader.
+ */
+import { echoWritten } from './echo-value';
+import { writtenAt, type WrittenScalar } from './config-yaml-values';
+
+/** An integer in decimal digits, without a leading zero. */
+const DECIMAL = /^-?(?:0|[1-9][0-9]*)$/;
+/** Decimal digits after a leading zero (`010`, `-007`); octal for YAML 1.1 where every digit is below 8. */
+const LEADING_ZERO = /^([-+]?)0+([0-9]+)$/;
+
+/**
+ * What is wrong with `n`, a whole number of `file` read for an integer field, as the detail of a config error;
+ * undefined when it is written in decimal digits. `010`: `must be an integer written without a leading zero, got 010
+ * (run.yaml:7:13): YAML 1.2, as a config is read, takes it as 10, YAML 1.1 as the octal 8; write 10, or 8 if octal
+ * was meant (…)`; `1e3`: `must be an integer written in decimal digits only, got 1e3 (run.yaml:7:13)`.
+ */
+export function writtenIntegerProblem(file: string, n: WrittenScalar): string | undefined {
+  if (DECIMAL.test(n.text)) return undefined;
+  const got = `got ${echoWritten(n.source)} (${writtenAt(file, n)})`;
+  const zero = LEADING_ZERO.exec(n.text);
+  if (!zero) return `must be an integer written in decimal digits only, ${got}`;
+  const sign = zero[1] === '-' ? '-' : '';
+  const decimal = `${sign}${zero[2]}`;
+  const octal = /^[0-7]+$/.test(zero[2]!) ? `${sign}${BigInt(`0o${zero[2]}`)}` : undefined;
+  const yaml11 = octal === undefined ? 'YAML 1.1 does not read it as a number' : `YAML 1.1 as the octal ${octal}`;
+  const orOctal = octal === undefined || octal === decimal ? '' : `, or ${octal} if octal was meant (integer fields take decimal digits only, so not 0o${zero[2]})`;
+  return `must be an integer written without a leading zero, ${got}: YAML 1.2, as a config is read, takes it as ${decimal}, ${yaml11}; write ${decimal}${orOctal}`;
+}
