@@ -234,13 +234,14 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
 /**
  * The characters a label cannot hold, as Unicode categories, with what an error calls them: a control character (C0,
  * DEL, C1), a format character (invisible, or reordering the text around it: U+200B ZERO WIDTH SPACE, U+202E
- * RIGHT-TO-LEFT OVERRIDE, U+FEFF; U+200D ZERO WIDTH JOINER too, so that an emoji sequence joined by it is refused),
- * a line or paragraph separator (U+2028, U+2029). Each shows as nothing, or as something else, so that a class
- * holding one would print like another label (`c1` and `c1` + U+200B).
+ * RIGHT-TO-LEFT OVERRIDE, U+FEFF), a line or paragraph separator (U+2028, U+2029). Each shows as nothing, or as
+ * something else, so that a class holding one would print like another label (`c1` and `c1` + U+200B). The two
+ * joiners, U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDTH JOINER, are format characters that labels keep: words
+ * of Persian, Hindi or Malayalam are written with them (`می‌خواهم`), and so are emoji sequences (👩‍💻).
  */
 const UNSEEN_KINDS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\p{Cc}/u, 'control character'],
-  [/\p{Cf}/u, 'format character'],
+  [/(?![\u200c\u200d])\p{Cf}/u, 'format character'],
   [/\p{Zl}/u, 'line separator'],
   [/\p{Zp}/u, 'paragraph separator'],
 ];

@@ -217,9 +217,10 @@ test('a string label holding a control or format character or a line or paragrap
       JSON.stringify(label),
     );
   }
-  // Printable letters of any script stay labels.
-  const fine = file('fine.jsonl', ['日本', 'é', '😀', 'עברית'].map((label) => JSON.stringify({ text: 't', label })).join('\n'));
-  assert.deepEqual(jsonlCorpus(fine).classes, ['日本', 'é', '😀', 'עברית']);
+  // Printable letters of any script stay labels, and so do words and emoji written with a joiner (U+200C, U+200D).
+  const labels = ['日本', 'é', '😀', 'עברית', 'می\u200cخواهم', '👩\u200d💻'];
+  const fine = file('fine.jsonl', labels.map((label) => JSON.stringify({ text: 't', label })).join('\n'));
+  assert.deepEqual(jsonlCorpus(fine).classes, labels);
 });
 
 test('a key written twice in one object of a line is refused, naming the file, the line and the key, whatever the values', () => {
