@@ -15,6 +15,14 @@ interface ConfigInput {
   readonly directory: boolean;
 }
 
+/**
+ * The field path of entry `index` (0-based) of `pretraining.texts`, as every config error names a list entry:
+ * keys and indexes joined by dots, like zod's issue paths (`pretraining.texts.0`).
+ */
+export function pretrainingTextField(index: number): string {
+  return `pretraining.texts.${index}`;
+}
+
 function inputsOf(config: RunConfig): ConfigInput[] {
   const inputs: ConfigInput[] = [];
   const data = taskDataPath(config);
@@ -22,7 +30,7 @@ function inputsOf(config: RunConfig): ConfigInput[] {
   const { init, tokenizerPath } = config.model;
   if (init !== 'random' && init !== 'pretrained') inputs.push({ field: 'model.init', path: modelInitDir(config)!, directory: true });
   if (tokenizerPath !== undefined) inputs.push({ field: 'model.tokenizerPath', path: resolvedPath(config, tokenizerPath), directory: false });
-  config.pretraining?.texts.forEach((text, i) => inputs.push({ field: `pretraining.texts.${i}`, path: resolvedPath(config, text), directory: false }));
+  config.pretraining?.texts.forEach((text, i) => inputs.push({ field: pretrainingTextField(i), path: resolvedPath(config, text), directory: false }));
   return inputs;
 }
 

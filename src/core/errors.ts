@@ -120,7 +120,10 @@ export class RunFailedError extends MetatrainError {}
  */
 export class NonFiniteResultsError extends RunFailedError {}
 
-/** Thrown when a peer presents no or wrong credentials. */
+/**
+ * Thrown when a peer presents no or wrong credentials: by a worker or `metatrain watch --coordinator` whose coordinator
+ * refuses its run token or certificate (UNAUTHENTICATED, PERMISSION_DENIED: src/wire/refused-credentials.ts).
+ */
 export class AuthError extends MetatrainError {}
 
 /** Thrown by a worker whose TLS handshake with the coordinator failed for a reason a retry cannot fix (a TLS mismatch). */

@@ -5,6 +5,7 @@
  */
 import { resolvedPath, type RunConfig } from '../core/config';
 import { readBoundedFile } from '../core/bounded-file';
+import { pretrainingTextField } from '../core/config-inputs';
 import { ConfigError, type FileReadReason } from '../core/errors';
 import { decodeUtf8, describeUtf8Problem } from '../core/utf8-text';
 import { textTokenizerFor } from '../model/text-tokenizer';
@@ -35,7 +36,7 @@ const ADVICE: Record<FileReadReason, string> = {
 
 /**
  * Gathers the pretraining texts of `config` over `family` (its meta-train split).
- * @throws ConfigError at `pretraining.texts[i]`, naming the resolved path, when a file cannot be read, is not a
+ * @throws ConfigError at `pretraining.texts.<i>` (0-based), naming the resolved path, when a file cannot be read, is not a
  *   regular file or a pipe (a directory, a device such as /dev/zero), is larger than {@link MAX_PRETRAINING_TEXT_BYTES}
  *   (refused before it is read; src/core/bounded-file.ts), or is not UTF-8 (naming the line and byte, with the fix: src/core/utf8-text.ts).
  */
@@ -47,7 +48,7 @@ export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily
   const files: Array<{ path: string; passages: number }> = [];
   for (const [i, written] of (config.pretraining?.texts ?? []).entries()) {
     const path = resolvedPath(config, written);
-    const field = `pretraining.texts[${i}]`;
+    const field = pretrainingTextField(i);
     const bytes = readBoundedFile(path, MAX_PRETRAINING_TEXT_BYTES, (err) => new ConfigError(field, `${err.message}${ADVICE[err.reason]}`, { cause: err }));
     const decoded = decodeUtf8(bytes);
     if ('problem' in decoded) {

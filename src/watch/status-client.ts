@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
 import { answersNotInGrpc } from '../wire/grpc-protocol-error';
+import { refusedCredentials } from '../wire/refused-credentials';
 import { metatrainProto, type CoordinatorClient } from '../wire/proto';
 import { notCoordinatorError } from './not-coordinator';
 
@@ -30,7 +31,8 @@ export interface StatusClient {
   /**
    * One snapshot.
    * @throws NotCoordinatorError when something answers, but not as a coordinator's status endpoint (not gRPC, no
-   *   Coordinator service, an HTTP 4xx, a body that is not a run status: a retry meets the same server); Error
+   *   Coordinator service, an HTTP 4xx, a body that is not a run status: a retry meets the same server); AuthError
+   *   when the coordinator refuses the run token or certificate (the message a worker gives: ../wire/refused-credentials); Error
    *   (connection refused, timeout, HTTP 5xx, another gRPC status) when it cannot be read for now.
    */
   read(): Promise<StatusSnapshot>;
@@ -106,7 +108,9 @@ function grpcClient(address: string, token: string, tls?: TlsFiles): StatusClien
     read: () =>
       new Promise((resolve, reject) => {
         client.GetStatus({}, metadata, { deadline: Date.now() + TIMEOUT_MS }, (err: grpc.ServiceError | null, status?: unknown) => {
-          if (err && answersNotInGrpc(err)) void notCoordinatorError(address, 'it answers, but not in gRPC: HTTP/2 protocol error', err).then(reject);
+          const refused = refusedCredentials(err);
+          if (refused) reject(refused);
+          else if (err && answersNotInGrpc(err)) void notCoordinatorError(address, 'it answers, but not in gRPC: HTTP/2 protocol error', err).then(reject);
           else if (err?.code === grpc.status.UNIMPLEMENTED) void notCoordinatorError(address, 'a gRPC server without the metatrain Coordinator service', err).then(reject);
           else if (err || !status) reject(err ?? new Error(`empty status from ${address}`));
           else resolve(snapshot(status as Record<string, unknown>));

@@ -24,12 +24,21 @@ export interface NatsWatchOptions {
   readonly onQuiet?: (recorded: RecordedRunState | undefined) => void;
   /** @default {@link DEFAULT_QUIET_MS} */
   readonly quietMs?: number;
+  /**
+   * Follow the next run of this name: when the server recorded that the run already ended, call
+   * {@link NatsWatchOptions.onEndedBefore} with that end and wait for the next run to start, instead of returning
+   * that end. @default false
+   */
+  readonly next?: boolean;
+  /** With {@link NatsWatchOptions.next}: called with the end of the run that had ended before this watch, once. */
+  readonly onEndedBefore?: (end: WatchEnd) => void;
 }
 
 /**
  * Watches run `run` on the NATS server(s) at `url`. A message that breaks the event contract is shown as a
  * warning and skipped. When the server recorded that the run already ended (its last phase is terminal), returns
- * that end at once with `endedAt` (and `summaryFile` when its `finished` event named one), showing nothing.
+ * that end at once with `endedAt` (and `summaryFile` when its `finished` event named one), showing nothing; with
+ * `options.next`, skips that run's last events instead and follows the next run of that name.
  * @throws BusError when NATS cannot be reached or the subscription ends early; ProtocolError when `run` is not a
  *   DNS label.
  */
@@ -43,7 +52,12 @@ export async function watchNats(url: string, run: string, show: (e: WatchEvent) 
     await nc.flush();
     options.onReady?.();
     const before = endedBefore(await lastRunState(nc, run));
-    if (before) return before;
+    if (before && !options.next) return before;
+    if (before) options.onEndedBefore?.(before);
+    // The ended run's last events may still arrive (its terminal phase, published while this watch subscribed, and
+    // the `finished` event after it): skipped until the next run's first event, stamped later and not `finished`
+    // (a run publishes a phase before it finishes).
+    let previous = before;
     const arm = () => {
       clearTimeout(quiet);
       quiet = setTimeout(() => void lastRunState(nc, run).then((recorded) => options.onQuiet?.(recorded)), options.quietMs ?? DEFAULT_QUIET_MS);
@@ -59,6 +73,8 @@ export async function watchNats(url: string, run: string, show: (e: WatchEvent) 
         show({ event: 'warning', time: new Date().toISOString(), data: { message: `skipped a malformed event on ${msg.subject}: ${(err as Error).message}` } });
         continue;
       }
+      if (previous && (e.event === 'finished' || Date.parse(e.time) <= Date.parse(previous.endedAt))) continue;
+      previous = undefined;
       show(e);
       const end = endOf(e);
       if (!end) continue;
@@ -77,7 +93,7 @@ export async function watchNats(url: string, run: string, show: (e: WatchEvent) 
 }
 
 /** The end of a run whose recorded last phase is terminal (with when, and its summary when recorded), else undefined. */
-function endedBefore(recorded: RecordedRunState | undefined): WatchEnd | undefined {
+function endedBefore(recorded: RecordedRunState | undefined): (WatchEnd & { endedAt: string }) | undefined {
   const phase = recorded?.phase;
   const end = phase && endOf(phase);
   if (!end) return undefined;
@@ -90,11 +106,14 @@ function endedBefore(recorded: RecordedRunState | undefined): WatchEnd | undefin
 /**
  * The line saying that no event of run `run` arrived on `url` for `quietMs`, and what to check: with the run's
  * last recorded phase when the server keeps one (a live run can be quiet for minutes while evaluating or
- * compressing), else that the server knows no such run (its name, its `nats.url`, whether it started).
+ * compressing; an ended one, followed with `next`, until the next run of that name starts), else that the server knows no such run (its name, its `nats.url`, whether it started).
  */
 export function quietNotice(run: string, url: string, quietMs: number, recorded: RecordedRunState | undefined): string {
   const head = `no event from run ${run} on ${url} for ${quietMs / 1000} s`;
   const phase = recorded?.phase;
+  if (phase && endOf(phase)) {
+    return `${head}; the last run of that name ended (${String(phase.data.phase)} at ${phase.time}), and the next one has not started: check that it is starting, with this server as its nats.url. Still watching`;
+  }
   if (phase) {
     return `${head}; its last recorded phase is ${String(phase.data.phase)} (since ${phase.time}): a run publishes an event per meta-step while training, but evaluation and compression can be quiet for minutes; if its process is gone, resume it with --resume. Still watching`;
   }

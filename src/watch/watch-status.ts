@@ -3,7 +3,7 @@
  * into the run event it stands for (phase, step, validation, workers, checkpoint), so the output reads like the
  * NATS one. Ends when the phase is terminal.
  */
-import { NotCoordinatorError, RunUnreachableError } from '../core/errors';
+import { AuthError, NotCoordinatorError, RunUnreachableError } from '../core/errors';
 import type { StatusClient, StatusSnapshot } from './status-client';
 import { TERMINAL_PHASES, endOf, type WatchEnd, type WatchEvent } from './watch-event';
 
@@ -39,7 +39,8 @@ export function statusChanges(prev: StatusSnapshot | undefined, next: StatusSnap
 /**
  * Polls until the run `run` ends; calls `show` with every event derived from status changes.
  * @throws RunUnreachableError when the coordinator serves another run, or cannot be read for `giveUpMs`;
- *   NotCoordinatorError at once when something else answers at its address (see StatusClient.read).
+ *   NotCoordinatorError at once when something else answers at its address, AuthError at once when the coordinator
+ *   refuses the run token or certificate (see StatusClient.read).
  */
 export async function watchStatus(client: StatusClient, run: string, show: (e: WatchEvent) => void, o: StatusWatchOptions = {}): Promise<WatchEnd> {
   const intervalMs = o.intervalMs ?? 1000;
@@ -51,7 +52,7 @@ export async function watchStatus(client: StatusClient, run: string, show: (e: W
     try {
       next = await client.read();
     } catch (err) {
-      if (err instanceof NotCoordinatorError) throw err;
+      if (err instanceof NotCoordinatorError || err instanceof AuthError) throw err;
       if (Date.now() - failingSince > giveUpMs) {
         // A coordinator that was read before and is gone may have finished: it exits when its run ends, unless it
         // lingers. One never read is most often the wrong address, or a run not started (yet).

@@ -14,6 +14,7 @@ import { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
 import { FLOW_CONTROL_WINDOW_BYTES, MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
+import { refusedCredentials } from '../wire/refused-credentials';
 import { notGrpc, tlsMismatch } from './connection-error';
 import { WORKER_TRANSITIONS, type WorkerState } from './worker-state';
 
@@ -99,7 +100,8 @@ export class CoordinatorConnection {
   /**
    * Joins and serves sessions (each with a handler from `newSession`) until stopped, or until the run is over
    * (`Finished`, unless `stayAfterRun`); reconnects on every transient failure.
-   * @throws the error when retrying cannot help ({@link isPermanent}); TlsMismatchError when the TLS handshake fails in
+   * @throws the error when retrying cannot help ({@link isPermanent}); AuthError when the coordinator refuses the
+   *   token or certificate (UNAUTHENTICATED, PERMISSION_DENIED: ../wire/refused-credentials); TlsMismatchError when the TLS handshake fails in
    *   a way a retry cannot fix, NotGrpcError when the address answers but not in gRPC (./connection-error).
    */
   async run(newSession: () => SessionHandler): Promise<void> {
@@ -114,7 +116,7 @@ export class CoordinatorConnection {
         await this.session(newSession());
       } catch (err) {
         if (this.ended()) break;
-        const permanent = tlsMismatch(err, this.o.address) ?? notGrpc(err, this.o.address) ?? (isPermanent(err) ? err : undefined);
+        const permanent = tlsMismatch(err, this.o.address) ?? notGrpc(err, this.o.address) ?? refusedCredentials(err) ?? (isPermanent(err) ? err : undefined);
         if (permanent) {
           this.o.log.error({ err: (permanent as Error).message, address: this.o.address }, 'giving up: retrying cannot fix this');
           this.lifecycle.to('failed');
@@ -218,10 +220,9 @@ export class CoordinatorConnection {
   }
 }
 
-/** Errors a reconnect cannot fix: a refused token (UNAUTHENTICATED) or an engine that cannot be built for the run. */
+/** Errors a reconnect cannot fix besides refused credentials (../wire/refused-credentials): an engine that cannot be built for the run. */
 function isPermanent(err: unknown): boolean {
-  if (err instanceof BackendError || err instanceof UnsupportedGradientError || err instanceof ConfigError || err instanceof DatasetError) return true;
-  return (err as { code?: number }).code === grpc.status.UNAUTHENTICATED;
+  return err instanceof BackendError || err instanceof UnsupportedGradientError || err instanceof ConfigError || err instanceof DatasetError;
 }
 
 function write(stream: Stream, message: unknown): Promise<void> {

@@ -48,7 +48,7 @@ export class Worker {
   /**
    * Joins and serves until stopped or until the run is over (`Finished`, unless `stayAfterRun`); reconnects on every
    * transient failure.
-   * @throws the error when retrying cannot help: a refused token (UNAUTHENTICATED) or an engine that cannot be
+   * @throws the error when retrying cannot help: a refused token (AuthError: UNAUTHENTICATED or PERMISSION_DENIED) or an engine that cannot be
    *   built for the run (BackendError, UnsupportedGradientError, ConfigError, DatasetError).
    */
   run(): Promise<void> {

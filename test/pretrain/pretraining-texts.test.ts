@@ -26,7 +26,9 @@ test('pretraining.texts: a file that is not UTF-8 is refused naming the field, t
   writeFileSync(join(dir, 'latin1.txt'), Buffer.concat([Buffer.from('first line\ncaf'), Buffer.from([0xe9]), Buffer.from(' au lait\n')]));
   await assert.rejects(pretrainingTexts(config(dir, ['good.txt', 'latin1.txt']), noMetaTrain), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
-    assert.match(err.message, /pretraining\.texts\[1\]/);
+    // Before: `pretraining.texts[1]`, while every other config error (and the readability check) writes `pretraining.texts.1`.
+    assert.equal(err.path, 'pretraining.texts.1');
+    assert.match(err.message, /^invalid config at pretraining\.texts\.1: /);
     assert.match(err.message, /latin1\.txt:2: not UTF-8 text: byte 0xE9 \(byte 4 of the line\)/);
     assert.match(err.message, /iconv/);
     assert.doesNotMatch(err.message, /ERR_ENCODING/);
@@ -59,7 +61,7 @@ test('pretraining.texts: a device (/dev/zero, endless), a directory or a file ov
   truncateSync(big, MAX_PRETRAINING_TEXT_BYTES + 1); // sparse: nothing is written
   mkdirSync(join(dir, 'folder'));
   const refused = async (file: string, why: RegExp) =>
-    assert.rejects(pretrainingTexts(config(dir, [file]), noMetaTrain), (err: unknown) => err instanceof ConfigError && /pretraining\.texts\[0\]/.test(err.message) && why.test(err.message));
+    assert.rejects(pretrainingTexts(config(dir, [file]), noMetaTrain), (err: unknown) => err instanceof ConfigError && err.path === 'pretraining.texts.0' && why.test(err.message));
   await refused('/dev/zero', /\/dev\/zero: not a regular file but a character device: give a UTF-8 text file$/);
   await refused('folder', /folder: not a regular file but a directory: give a UTF-8 text file$/);
   await refused('big.txt', new RegExp(`big\\.txt: ${MAX_PRETRAINING_TEXT_BYTES + 1} bytes, more than the ${MAX_PRETRAINING_TEXT_BYTES} bytes \\(128 MiB\\) allowed; its passages take about 35 times that in memory: give a sample of it, or split it over several runs$`));

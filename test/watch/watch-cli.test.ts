@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { connectNats, keepRunState, RunEventPublisher } from '../../src/bus';
+import { RunEvents, type FinishedEvent } from '../../src/coordinator/run-events';
+import type { RunPhase } from '../../src/coordinator/run-phase';
 import type { RunSummary } from '../../src/summary';
 import { freePort, runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
@@ -178,5 +181,86 @@ test('metatrain watch --coordinator at an address that is not a coordinator stat
     }
   } finally {
     server.close();
+  }
+});
+
+test('metatrain watch --coordinator with a wrong run token fails at once with the message a worker gives', async () => {
+  // Before: it retried for --give-up-ms, then said the coordinator was unreachable and "never answered".
+  const dir = tempDir();
+  const run = 'watch-token';
+  const config = writeConfig(dir, sinusoidConfig(dir, { name: run, runtime: { listen: '127.0.0.1:0', metricsPort: 0, outDir: join(dir, 'run'), leaseTimeoutMs: 20_000, maxAttempts: 4, keepaliveMs: 1000 } }));
+  const coordinator = startCli(['coordinator', '--config', config], { METATRAIN_TOKEN: 'right-token' });
+  try {
+    await waitForOutput(coordinator, (t) => t.includes('"listening"'), 30_000);
+    const { port } = JSON.parse(coordinator.output.stdout.split('\n').find((l) => l.includes('"listening"'))!) as { port: number };
+    const wrong = { METATRAIN_TOKEN: 'wrong-token' };
+    const started = Date.now();
+    const [watch, worker] = await Promise.all([
+      runCli(['watch', run, '--coordinator', `127.0.0.1:${port}`, '--give-up-ms', '60000'], wrong, 30_000),
+      runCli(['worker', '--coordinator', `127.0.0.1:${port}`, '--name', 'intruder'], wrong, 30_000),
+    ]);
+    assert.equal(watch.code, 1, watch.stderr);
+    assert.equal(worker.code, 1, worker.stderr);
+    assert.ok(Date.now() - started < 20_000, 'refused at once, not after --give-up-ms');
+    const refusal = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('metatrain: '));
+    assert.equal(refusal(watch.stderr), refusal(worker.stderr), `watch: ${watch.stderr}\nworker: ${worker.stderr}`);
+    assert.match(refusal(watch.stderr)!, /^metatrain: 16 UNAUTHENTICATED: wrong run token: present the run token \(METATRAIN_TOKEN or --token-file\)/);
+    assert.doesNotMatch(watch.stderr, /unreachable|never answered/);
+  } finally {
+    coordinator.kill('SIGKILL');
+  }
+});
+
+test('metatrain watch --nats of a run that had ended says how to follow its next run, and with --next follows that run', async () => {
+  // Before: a watch started before a rerun said how the previous run had ended and exited 0, never following the rerun.
+  const run = `watch-next-${process.pid}`;
+  const nc = await connectNats(NATS_URL, { name: 'watch-next-test' });
+  try {
+    await keepRunState(nc);
+    // A run publishes through the coordinator's publisher; JetStream keeps its last phase and finished event.
+    const publish = async (phases: Array<[RunPhase, string]>, finished: FinishedEvent, steps = 0) => {
+      const events = new RunEvents();
+      const publisher = new RunEventPublisher(nc, run, events);
+      events.emit('phase', ...phases[0]!);
+      for (let step = 1; step <= steps; step++) events.emit('step', { step, maxSteps: steps, metaLoss: 0.5, metaMetric: 0.4, durationSeconds: 0.1, tasksPerSecond: 10, workers: 1 });
+      for (const phase of phases.slice(1)) events.emit('phase', ...phase);
+      events.emit('finished', finished);
+      await publisher.close();
+    };
+    await publish([['training', 'meta-training'], ['failed', 'first attempt']], { phase: 'failed', reason: 'first attempt', steps: 0, summaryFile: '/runs/first/summary.json' });
+    await new Promise((r) => setTimeout(r, 100)); // the ended run is recorded before the next watch starts
+
+    const late = await runCli(['watch', run, '--nats', NATS_URL], {}, 20_000);
+    assert.equal(late.code, 1, late.stderr);
+    assert.match(late.stderr, new RegExp(`run ${run} failed: first attempt \\(it had ended at \\S+, before this watch started; summary: /runs/first/summary\\.json\\)\n`));
+    assert.ok(late.stderr.includes(`\nto follow the next run of that name instead, from its start: metatrain watch ${run} --nats ${NATS_URL} --next\n`), late.stderr);
+
+    // --next skips the ended run, even its `finished` event arriving late, and says whose end it skipped.
+    const next = startCli(['watch', run, '--nats', NATS_URL, '--next', '--quiet-ms', '1000']);
+    try {
+      await waitForOutput(next, (t) => t.includes('no event from run'), 20_000);
+      assert.match(next.output.stderr, new RegExp(`the last run ${run} had ended \\(failed at \\S+\\); waiting for the next run of that name \\(--next\\)`));
+      assert.match(next.output.stderr, /the last run of that name ended \(failed at \S+\), and the next one has not started: check that it is starting, with this server as its nats\.url\. Still watching/);
+      const stale = new RunEvents();
+      const stalePublisher = new RunEventPublisher(nc, run, stale);
+      stale.emit('finished', { phase: 'failed', reason: 'first attempt', steps: 0 });
+      await stalePublisher.close();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(next.exitCode, null, `it waits for the next run: ${next.output.stderr}`);
+      await publish([['training', 'meta-training'], ['succeeded', 'run complete']], { phase: 'succeeded', reason: 'run complete', steps: 3, summaryFile: '/runs/second/summary.json' }, 3);
+      const result = await waitExit(next, 20_000);
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(stepsShown(result.stdout), [1, 2, 3]);
+      assert.match(result.stdout, /\[succeeded\] run complete/);
+      assert.doesNotMatch(result.stdout, /first attempt/);
+      assert.match(result.stderr, new RegExp(`run ${run} succeeded: run complete \\(summary: /runs/second/summary\\.json\\)\n`));
+    } finally {
+      next.kill('SIGKILL');
+    }
+    const polling = await runCli(['watch', run, '--coordinator', '127.0.0.1:1', '--next'], {}, 20_000);
+    assert.equal(polling.code, 1, polling.stderr);
+    assert.match(polling.stderr, /--next needs --nats URL/);
+  } finally {
+    await nc.close();
   }
 });
