@@ -46,6 +46,12 @@ export interface ImportedBert {
   readonly config: HfBertConfig;
 }
 
+/** How to add tokenizer.json to the checkpoint directory `dir` that lacks it, for messages. */
+function writeTokenizerJson(dir: string): string {
+  const d = JSON.stringify(resolve(dir));
+  return `Write it with Python transformers: AutoTokenizer.from_pretrained(${d}).save_pretrained(${d}) (a BERT tokenizer loads as the fast BertTokenizerFast, which saves tokenizer.json)`;
+}
+
 /** What a Hugging Face BERT checkpoint directory holds, for messages. */
 const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
 
@@ -56,7 +62,8 @@ const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
  * MAX_HF_CONFIG_BYTES, MAX_TOKENIZER_FILE_BYTES, MAX_SAFETENSORS_FILE_BYTES) and must be a regular file or a pipe.
  * @throws HfImportError naming the file and the field or tensor that is wrong (see readHfBertConfig,
  *   readHfBertWeights), when a file is not a regular file or a pipe (a directory, a device such as /dev/zero) or is
- *   over its limit, when tokenizer.json cannot be loaded, has more ids than `vocab_size` or another pad id than
+ *   over its limit, when tokenizer.json is missing (saying how to write it, and that vocab.txt alone is not
+ *   supported when that is what the directory holds), cannot be loaded, has more ids than `vocab_size` or another pad id than
  *   config.json's `pad_token_id`, when `maxLength` is below 3 (checked first: {@link maxLengthProblem}) or exceeds
  *   `max_position_embeddings`, when `hfDir` is missing, a file or holds no config.json, or when `outDir` exists.
  */
@@ -76,6 +83,10 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
     throw new HfImportError(`--max-length ${maxLength} must be an integer in [${MIN_MAX_LENGTH.bert}, ${config.max_position_embeddings}] (max_position_embeddings of ${configFile})`);
   }
   const tokenizerFile = join(hfDir, 'tokenizer.json');
+  if (!existsSync(tokenizerFile)) {
+    const vocab = existsSync(join(hfDir, 'vocab.txt')) ? '; vocab.txt alone (a slow tokenizer) is not supported' : '';
+    throw new HfImportError(`${tokenizerFile}: no such file${vocab}: import-hf needs the fast tokenizer's tokenizer.json. ${writeTokenizerJson(hfDir)}`);
+  }
   // Read once, within its limit, and written as read: a copy (copyFileSync) of a named pipe waited for a writer forever.
   let tokenizerBytes: Buffer;
   let tokenizer;
