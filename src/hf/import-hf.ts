@@ -3,7 +3,8 @@
  * `save_pretrained` writes them) as a pretrained checkpoint directory of model kind `bert`, for `model.init: DIR`:
  *
  * ```
- * DIR/step-00000000/      the body parameters (CheckpointStore layout; extra.config.model records the model section)
+ * DIR/step-00000000/      the body parameters (CheckpointStore layout, without optimizer state: a model is not
+ *                         an optimization in progress; extra.config.model records the model section)
  * DIR/best.json           points at it (what src/pretrain/pretrained-body.ts reads)
  * DIR/tokenizer.json      a copy of the tokenizer (model.tokenizerPath names it)
  * ```
@@ -14,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { modelSchema, type RunConfig } from '../core/config';
-import { countParams, zerosFromSpec, specOf } from '../core/param-set';
+import { countParams } from '../core/param-set';
 import { CheckpointStore } from '../checkpoint';
 import { replaceFileAtomically } from '../core/durable-fs';
 import { hfTokenizerOf, readTokenizerBytes } from '../model/hf-tokenizer';
@@ -119,13 +120,11 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
     tokenizerPath: join(dir, 'tokenizer.json'),
     init: dir,
   });
-  const zeros = zerosFromSpec(specOf(params));
   const hash = createHash('sha256');
   for (const [name, t] of params) hash.update(name).update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   await new CheckpointStore(dir, { keep: 1 }).save({
     step: 0,
     params,
-    optimizer: { step: 0, m: zeros, v: zeros },
     configHash: `${HF_IMPORT_KIND}:${hash.digest('hex')}`,
     rng: {},
     metrics: {},
