@@ -21,7 +21,8 @@ export interface CheckpointInput {
   /** Outer step the parameters result from; non-negative integer. */
   readonly step: number;
   readonly params: ParamSet;
-  readonly optimizer: OptimizerState;
+  /** The outer optimizer's state; omitted for parameters only (an import), which a resume starts afresh. */
+  readonly optimizer?: OptimizerState;
   /** configHash() of the run config; a resume with another hash is refused. Non-empty. */
   readonly configHash: string;
   /** RNG state; must survive JSON (no bigint, no NaN). */
@@ -44,10 +45,12 @@ function validateInput(input: CheckpointInput): void {
     throw new CheckpointError(`cannot save checkpoint of step ${input.step}: ${detail}`);
   };
   if (!Number.isSafeInteger(input.step) || input.step < 0) fail('step must be a non-negative integer');
-  if (!Number.isSafeInteger(input.optimizer.step) || input.optimizer.step < 0) fail(`optimizer.step ${input.optimizer.step} is not a non-negative integer`);
   if (typeof input.configHash !== 'string' || input.configHash === '') fail('configHash is empty');
-  assertMatchesSpec(input.optimizer.m, specOf(input.params), `checkpoint of step ${input.step}: optimizer m`);
-  assertMatchesSpec(input.optimizer.v, specOf(input.params), `checkpoint of step ${input.step}: optimizer v`);
+  const { optimizer } = input;
+  if (!optimizer) return;
+  if (!Number.isSafeInteger(optimizer.step) || optimizer.step < 0) fail(`optimizer.step ${optimizer.step} is not a non-negative integer`);
+  assertMatchesSpec(optimizer.m, specOf(input.params), `checkpoint of step ${input.step}: optimizer m`);
+  assertMatchesSpec(optimizer.v, specOf(input.params), `checkpoint of step ${input.step}: optimizer v`);
 }
 
 /**
@@ -72,17 +75,16 @@ function manifestBytes(manifest: CheckpointManifest): Buffer {
 /**
  * Serializes a checkpoint.
  * @returns file name → contents, in writing order: params.safetensors, optimizer.safetensors (moments named `m/…`,
- *   `v/…`), then manifest.json (written last, so a complete manifest implies complete files).
+ *   `v/…`; only when `input.optimizer` is given), then manifest.json (written last, so a complete manifest implies complete files).
  * @throws CheckpointError when the step or optimizer step is not a non-negative integer, configHash is empty, or a
  *   metric, rng or extra value does not survive JSON (NaN, ±Infinity, bigint, function); ShapeError when a moment's spec differs from the
  *   parameters'.
  */
 export function encodeCheckpoint(input: CheckpointInput): Map<string, Buffer> {
   validateInput(input);
-  const files = new Map<string, Buffer>([
-    [PARAMS_FILE, encodeSafetensors(input.params)],
-    [OPTIMIZER_FILE, encodeSafetensors(paramSet([...prefixed(MOMENT_PREFIXES.m, input.optimizer.m), ...prefixed(MOMENT_PREFIXES.v, input.optimizer.v)]))],
-  ]);
+  const { optimizer } = input;
+  const files = new Map<string, Buffer>([[PARAMS_FILE, encodeSafetensors(input.params)]]);
+  if (optimizer) files.set(OPTIMIZER_FILE, encodeSafetensors(paramSet([...prefixed(MOMENT_PREFIXES.m, optimizer.m), ...prefixed(MOMENT_PREFIXES.v, optimizer.v)])));
   const digests: Record<string, FileDigest> = {};
   for (const [name, bytes] of files) digests[name] = digestOf(bytes);
   const manifest: CheckpointManifest = {
@@ -90,7 +92,7 @@ export function encodeCheckpoint(input: CheckpointInput): Map<string, Buffer> {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     step: input.step,
     configHash: input.configHash,
-    optimizer: { step: input.optimizer.step },
+    ...(optimizer && { optimizer: { step: optimizer.step } }),
     rng: input.rng,
     metrics: input.metrics,
     extra: input.extra ?? {},

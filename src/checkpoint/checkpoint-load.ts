@@ -34,7 +34,8 @@ export interface Checkpoint {
   readonly step: number;
   readonly configHash: string;
   readonly params: ParamSet;
-  readonly optimizer: OptimizerState;
+  /** The outer optimizer's state; undefined for a checkpoint of parameters only (an import): start it afresh. */
+  readonly optimizer?: OptimizerState;
   readonly rng: Readonly<Record<string, unknown>>;
   readonly metrics: Readonly<Record<string, number>>;
   readonly extra: Readonly<Record<string, unknown>>;
@@ -54,10 +55,24 @@ function splitMoments(dir: string, all: ParamSet): { m: ParamSet; v: ParamSet } 
   return { m: paramSet(m), v: paramSet(v) };
 }
 
+/** The `m/` and `v/` moments of `optimizer`, checked against the spec of `params`. */
+function moments(path: string, params: ParamSet, optimizer: ParamSet): { m: ParamSet; v: ParamSet } {
+  const { m, v } = splitMoments(path, optimizer);
+  try {
+    assertMatchesSpec(m, specOf(params), `${OPTIMIZER_FILE} m/`);
+    assertMatchesSpec(v, specOf(params), `${OPTIMIZER_FILE} v/`);
+  } catch (e) {
+    if (e instanceof ShapeError) throw checkpointError(path, `${e.message} (compared with ${PARAMS_FILE})`, e);
+    throw e;
+  }
+  return { m, v };
+}
+
 /**
  * Loads and verifies the checkpoint directory `path` (e.g. `runs/demo/step-00000042`, or any directory holding the
  * same three files, as passed to `metatrain adapt --checkpoint DIR`).
- * @returns the checkpoint; tensors are fresh arrays, bitwise equal to those saved.
+ * @returns the checkpoint; tensors are fresh arrays, bitwise equal to those saved; `optimizer` undefined when the
+ *   checkpoint holds none (checkpoint-manifest.ts).
  * @throws CheckpointError `checkpoint PATH: REASON` when: manifest.json is missing, unreadable, larger than a
  *   manifest of its step can be (checkpoint-part.ts), not JSON or fails its schema; the directory name's step
  *   differs from the manifest's; a listed file is missing, has another length (truncated, or longer: then it is
@@ -86,20 +101,12 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     }
   };
   const params = decode(PARAMS_FILE);
-  const { m, v } = splitMoments(path, decode(OPTIMIZER_FILE));
-  try {
-    assertMatchesSpec(m, specOf(params), `${OPTIMIZER_FILE} m/`);
-    assertMatchesSpec(v, specOf(params), `${OPTIMIZER_FILE} v/`);
-  } catch (e) {
-    if (e instanceof ShapeError) throw checkpointError(path, `${e.message} (compared with ${PARAMS_FILE})`, e);
-    throw e;
-  }
   return {
     path,
     step: manifest.step,
     configHash: manifest.configHash,
     params,
-    optimizer: { step: manifest.optimizer.step, m, v },
+    optimizer: manifest.optimizer && { step: manifest.optimizer.step, ...moments(path, params, decode(OPTIMIZER_FILE)) },
     rng: manifest.rng,
     metrics: manifest.metrics,
     extra: manifest.extra,

@@ -4,10 +4,14 @@
  * ```
  * step-00000042/
  *   params.safetensors     meta-parameters (F32)
- *   optimizer.safetensors  outer-optimizer moments, names prefixed `m/` and `v/`
- *   manifest.json          {format, formatVersion, step, configHash, optimizer: {step}, rng, metrics, extra,
+ *   optimizer.safetensors  outer-optimizer moments, names prefixed `m/` and `v/` (absent: no optimizer state)
+ *   manifest.json          {format, formatVersion, step, configHash, optimizer?: {step}, rng, metrics, extra,
  *                           files: {name: {sha256, bytes}}, createdAt}
  * ```
+ * A checkpoint without optimizer state (no optimizer.safetensors, no `optimizer` field: both or neither) holds
+ * parameters only, such as an imported Hugging Face model (src/hf): a run resuming from it, or pretraining that
+ * continues it, starts the outer optimizer afresh (Adam with zero moments, step 0), exactly what zero moments of
+ * step 0 stored in the file meant, without writing twice the parameters' size of zeros.
  * The manifest is written last inside the directory, and the directory is published by one rename, so a
  * directory with this name is either complete or was damaged afterwards (which the sha256s detect).
  */
@@ -30,12 +34,12 @@ export interface CheckpointManifest {
   readonly step: number;
   /** {@link configHash} of the run config that produced the checkpoint. */
   readonly configHash: string;
-  /** Outer optimizer scalar state (its moments live in `optimizer.safetensors`). */
-  readonly optimizer: { readonly step: number };
+  /** Outer optimizer scalar state (its moments live in `optimizer.safetensors`); absent when it has none. */
+  readonly optimizer?: { readonly step: number };
   readonly rng: Readonly<Record<string, unknown>>;
   readonly metrics: Readonly<Record<string, number>>;
   readonly extra: Readonly<Record<string, unknown>>;
-  /** Every data file of the checkpoint; at least {@link PARAMS_FILE} and {@link OPTIMIZER_FILE}. */
+  /** Every data file of the checkpoint: {@link PARAMS_FILE}, and {@link OPTIMIZER_FILE} when `optimizer` is present. */
   readonly files: Readonly<Record<string, FileDigest>>;
   /** ISO 8601 time of writing. */
   readonly createdAt: string;
@@ -74,7 +78,8 @@ function isStep(v: unknown): v is number {
  * @param dir the checkpoint directory, named in errors.
  * @returns the manifest; `extra` defaults to `{}`.
  * @throws CheckpointError naming `dir` and the first bad field: not JSON, wrong format or version, step /
- *   optimizer.step not a non-negative integer, empty configHash, rng or extra not an object, a metric not a finite
+ *   optimizer.step not a non-negative integer, empty configHash, optimizer.safetensors listed without the optimizer
+ *   field or the other way round, rng or extra not an object, a metric not a finite
  *   number, a file digest malformed or its name not a plain file name, a required file not listed, bad createdAt.
  */
 export function parseManifest(text: string, dir: string): CheckpointManifest {
@@ -93,7 +98,7 @@ export function parseManifest(text: string, dir: string): CheckpointManifest {
   if (formatVersion !== CHECKPOINT_FORMAT_VERSION) bad('formatVersion', formatVersion, `${CHECKPOINT_FORMAT_VERSION}`);
   if (!isStep(step)) bad('step', step, 'a non-negative integer');
   if (typeof configHash !== 'string' || configHash === '') bad('configHash', configHash, 'a non-empty string');
-  if (!isPlainObject(optimizer) || !isStep(optimizer.step)) bad('optimizer', optimizer, '{"step": non-negative integer}');
+  if (optimizer !== undefined && (!isPlainObject(optimizer) || !isStep(optimizer.step))) bad('optimizer', optimizer, '{"step": non-negative integer}');
   if (!isPlainObject(rng)) bad('rng', rng, 'an object');
   if (!isPlainObject(extra)) bad('extra', extra, 'an object');
   if (!isPlainObject(metrics)) bad('metrics', metrics, 'an object');
@@ -106,8 +111,9 @@ export function parseManifest(text: string, dir: string): CheckpointManifest {
     if (!ok) bad(`files.${name}`, d, '{"sha256": 64 lowercase hex digits, "bytes": non-negative integer}');
     if (name.includes('/') || name.includes('\\') || name === '..' || name === '.') bad('a file name', name, 'a plain file name');
   }
-  for (const required of [PARAMS_FILE, OPTIMIZER_FILE]) {
-    if (!(required in files)) bad('files', Object.keys(files), `a list naming ${required}`);
+  if (!(PARAMS_FILE in files)) bad('files', Object.keys(files), `a list naming ${PARAMS_FILE}`);
+  if ((optimizer === undefined) !== !(OPTIMIZER_FILE in files)) {
+    bad('files', Object.keys(files), optimizer === undefined ? `no ${OPTIMIZER_FILE} when there is no optimizer field` : `a list naming ${OPTIMIZER_FILE}, as the optimizer field says there is optimizer state`);
   }
   if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) bad('createdAt', createdAt, 'an ISO 8601 time');
   return { ...raw, extra } as unknown as CheckpointManifest;

@@ -6,7 +6,8 @@
  * [8 bytes: N, unsigned little-endian 64-bit] [N bytes: UTF-8 JSON header] [data: little-endian tensor bytes]
  * header = {"__metadata__"?: {string: string}, NAME: {"dtype": "F32" | "I8" | "U8", "shape": [d0, ...], "data_offsets": [b, e]}}
  * ```
- * Offsets are relative to the start of the data and must tile it exactly: no overlap, no hole, no trailing byte.
+ * Offsets are relative to the start of the data and must tile it exactly: no overlap, no hole, no trailing byte
+ * (the frame and header are read and checked by src/core/safetensors-layout.ts).
  * The header is padded with spaces so the data starts on an 8-byte boundary.
  *
  * Two layers:
@@ -21,11 +22,9 @@
  * orders by dtype first, so its bytes differ from ours while both are valid files.
  */
 import { endianness } from 'node:os';
-import { CheckpointError, ShapeError } from './errors';
+import { ShapeError } from './errors';
 import { paramSet, sizeOfShape, type ParamSet } from './param-set';
-
-/** Largest header accepted, as in the reference implementation (100 MB); a larger length means a corrupt file. */
-export const MAX_HEADER_BYTES = 100_000_000;
+import { METADATA_KEY, parseSafetensorsLayout } from './safetensors-layout';
 
 /**
  * The largest safetensors file metatrain reads whole, in bytes (2 GiB): the weights of an imported BERT
@@ -34,12 +33,6 @@ export const MAX_HEADER_BYTES = 100_000_000;
  * memory runs out; Node holds at most 4 GiB in one Buffer, and decoding copies the tensors once more.
  */
 export const MAX_SAFETENSORS_FILE_BYTES = 2 ** 31;
-
-/** The reserved header key for the free-form string map. */
-const METADATA_KEY = '__metadata__';
-
-/** dtypes the format defines; named in the error when a file holds one metatrain does not read. */
-const KNOWN_DTYPES = new Set(['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64']);
 
 /** The dtypes metatrain writes and reads. */
 export type TypedDtype = 'F32' | 'I8' | 'U8';
@@ -156,45 +149,6 @@ export function encodeSafetensors(params: ParamSet, metadata?: Readonly<Record<s
   return encodeTypedSafetensors(new Map([...params].map(([name, t]) => [name, { dtype: 'F32', shape: t.shape, data: t.data }] as const)), metadata);
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-interface Entry {
-  readonly name: string;
-  readonly dtype: TypedDtype;
-  readonly shape: number[];
-  readonly begin: number;
-  readonly end: number;
-}
-
-/** Checks one header entry's fields (not yet its placement in the data); `accept` lists the dtypes read. */
-function parseEntry(name: string, raw: unknown, accept: readonly TypedDtype[], fail: (detail: string) => never): Entry {
-  if (!isPlainObject(raw)) fail(`header entry ${JSON.stringify(name)} is not an object`);
-  for (const key of Object.keys(raw)) {
-    if (key !== 'dtype' && key !== 'shape' && key !== 'data_offsets') fail(`tensor ${name}: unknown header field ${JSON.stringify(key)}`);
-  }
-  const { dtype, shape, data_offsets: offsets } = raw;
-  if (typeof dtype !== 'string') fail(`tensor ${name}: dtype is missing or not a string`);
-  if (!(accept as readonly string[]).includes(dtype)) {
-    fail(`tensor ${name}: unsupported dtype ${JSON.stringify(dtype)}${KNOWN_DTYPES.has(dtype) ? '' : ' (not a safetensors dtype)'}; expected ${accept.join(', ')}`);
-  }
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    fail(`tensor ${name}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
-  }
-  if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isSafeInteger(o) || o < 0)) {
-    fail(`tensor ${name}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
-  }
-  const [begin, end] = offsets as [number, number];
-  if (end < begin) fail(`tensor ${name}: data_offsets [${begin}, ${end}] end before they begin`);
-  const size = DTYPES[dtype as TypedDtype].bytes;
-  const expected = size * sizeOfShape(shape as number[]);
-  if (end - begin !== expected) {
-    fail(`tensor ${name}: shape [${(shape as number[]).join(', ')}] of ${dtype} (${size} byte${size === 1 ? '' : 's'} each) needs ${expected} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`);
-  }
-  return { name, dtype: dtype as TypedDtype, shape: shape as number[], begin, end };
-}
-
 /**
  * Parses and fully validates safetensors bytes (https://github.com/huggingface/safetensors format) holding tensors
  * of the dtypes in `accept`.
@@ -203,72 +157,17 @@ function parseEntry(name: string, raw: unknown, accept: readonly TypedDtype[], f
  * @param accept the dtypes read (default every {@link TypedDtype}: F32, I8, U8); any other dtype is an error.
  * @returns the tensors in sorted-name order (fresh, aligned arrays of each dtype, bitwise equal to the stored
  *   values, NaN payloads included) and the metadata (empty when absent).
- * @throws CheckpointError `SOURCE: DEFECT` when: fewer than 8 bytes; header length beyond the file or over
- *   {@link MAX_HEADER_BYTES}; header not UTF-8, not starting with `{` or not JSON; `__metadata__` not an object of
- *   strings; an entry not an object, with an unknown field, a missing or unaccepted dtype, a shape that is not a
- *   list of non-negative integers, data_offsets that are not an ordered pair of non-negative integers, or
- *   shape × dtype size ≠ its byte length; offsets overlapping, leaving a hole, past the end of the data (truncated
- *   file) or leaving trailing bytes.
+ * @throws CheckpointError `SOURCE: DEFECT` for any defect of the frame or header (src/core/safetensors-layout.ts,
+ *   parseSafetensorsLayout: a duplicate key, overlapping offsets, a hole, trailing bytes …), or a dtype not in `accept`.
  */
 export function decodeTypedSafetensors(bytes: Uint8Array, source: string, accept: readonly TypedDtype[] = TYPED_DTYPES): TypedSafetensorsContent {
-  const fail: (detail: string) => never = (detail) => {
-    throw new CheckpointError(`${source}: ${detail}`);
-  };
-  if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, fewer than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit; corrupt length field`);
-  if (headerLength > BigInt(bytes.length - 8)) {
-    fail(`header length ${headerLength} runs beyond the file (${bytes.length - 8} bytes after the length field); truncated or corrupt`);
-  }
-  const n = Number(headerLength);
-  let text = '';
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
-  } catch (e) {
-    throw new CheckpointError(`${source}: header is not valid UTF-8`, { cause: e });
-  }
-  if (!text.startsWith('{')) fail(`header does not start with '{' (got ${JSON.stringify(text.slice(0, 16))})`);
-  let header: Record<string, unknown>; // valid JSON that starts with '{' is an object
-  try {
-    header = JSON.parse(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new CheckpointError(`${source}: header is not valid JSON (${(e as Error).message})`, { cause: e });
-  }
-
-  const metadata: Record<string, string> = {};
-  const entries: Entry[] = [];
-  for (const [name, raw] of Object.entries(header)) {
-    if (name === METADATA_KEY) {
-      if (!isPlainObject(raw)) fail(`${METADATA_KEY} is not an object`);
-      for (const [k, v] of Object.entries(raw)) {
-        if (typeof v !== 'string') fail(`${METADATA_KEY}.${k} is ${JSON.stringify(v)}, not a string`);
-        metadata[k] = v;
-      }
-    } else {
-      entries.push(parseEntry(name, raw, accept, fail));
-    }
-  }
-
-  const dataStart = 8 + n;
-  const dataLength = bytes.length - dataStart;
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let cursor = 0;
-  for (const e of entries) {
-    if (e.begin < cursor) fail(`tensor ${e.name}: data_offsets [${e.begin}, ${e.end}] overlap the previous tensor, which ends at ${cursor}`);
-    if (e.begin > cursor) fail(`tensor ${e.name}: data_offsets [${e.begin}, ${e.end}] leave a hole of ${e.begin - cursor} bytes after offset ${cursor}`);
-    if (e.end > dataLength) fail(`truncated: tensor ${e.name} ends at data offset ${e.end} but the file holds ${dataLength} data bytes`);
-    cursor = e.end;
-  }
-  if (cursor !== dataLength) fail(`${dataLength - cursor} trailing bytes after the last tensor (data holds ${dataLength}, tensors cover ${cursor})`);
-
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const { entries, metadata, data } = parseSafetensorsLayout(bytes, source, accept);
   const tensors = new Map<string, TypedTensor>();
-  for (const e of entries) {
-    const { bytes: size, array } = DTYPES[e.dtype];
-    const data = new array((e.end - e.begin) / size);
-    copyLittleEndian(bytes.subarray(dataStart + e.begin, dataStart + e.end), bytesOfArray(data), size);
-    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data } as TypedTensor);
+  for (const e of entries.values()) {
+    const { bytes: size, array } = DTYPES[e.dtype as TypedDtype];
+    const values = new array((e.end - e.begin) / size);
+    copyLittleEndian(data.subarray(e.begin, e.end), bytesOfArray(values), size);
+    tensors.set(e.name, { dtype: e.dtype, shape: [...e.shape], data: values } as TypedTensor);
   }
   return { tensors, metadata };
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { readBoundedFile } from '../core/bounded-file';
+import { parseJsonBytes } from '../core/json-bytes';
 import { HfImportError, hfFileRefused } from './hf-errors';
 
 /**
@@ -40,24 +41,22 @@ export const hfBertConfigSchema = z.object({
 export type HfBertConfig = z.infer<typeof hfBertConfigSchema>;
 
 /**
- * Reads and validates `file` (a BERT `config.json`).
+ * Reads and validates `file` (a BERT `config.json`: UTF-8 JSON, a leading byte-order mark accepted).
  * @throws HfImportError naming the file and the first failing field with its value, or that it is missing, not a
- *   regular file (a directory, a device), larger than {@link MAX_HF_CONFIG_BYTES} or not JSON.
+ *   regular file (a directory, a device), larger than {@link MAX_HF_CONFIG_BYTES}, not UTF-8, not JSON, or holds a
+ *   key twice in one object (naming the key: `"hidden_size": 8, "hidden_size": 16` would silently read 16).
  */
 export function readHfBertConfig(file: string): HfBertConfig {
   const bytes = readBoundedFile(file, MAX_HF_CONFIG_BYTES, hfFileRefused('a BERT config.json is about 1 KB (MAX_HF_CONFIG_BYTES)'));
-  let raw: unknown;
-  try {
-    raw = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new HfImportError(`${file}: cannot read it as JSON: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = hfBertConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+  const parsed = parseJsonBytes(bytes);
+  if ('problem' in parsed) throw new HfImportError(`${file}: ${parsed.problem}`);
+  const raw = parsed.value;
+  const checked = hfBertConfigSchema.safeParse(raw);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
     const field = issue.path.map(String).join('.') || '(root)';
     const value = raw !== null && typeof raw === 'object' && issue.path.length === 1 ? (raw as Record<string, unknown>)[String(issue.path[0])] : undefined;
     throw new HfImportError(`${file}: field ${field}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`);
   }
-  return parsed.data;
+  return checked.data;
 }

@@ -18,82 +18,64 @@
  * Linear weights are transposed (PyTorch's `nn.Linear` stores [out, in]; metatrain multiplies x·W with W
  * [in, out]). LayerNorm `gamma` / `beta` (checkpoints converted from TensorFlow) are read as `weight` / `bias`.
  * Other tensors (pooler, MLM and NSP heads, `position_ids` buffers) are ignored, whatever their dtype. The tensors
- * read must be F32.
+ * read must be F32 and finite.
  */
 import { readBoundedFile } from '../core/bounded-file';
 import { MAX_SAFETENSORS_FILE_BYTES } from '../core/safetensors';
+import { parseSafetensorsLayout, type SafetensorsLayout } from '../core/safetensors-layout';
 import { paramSet, sizeOfShape, type NamedTensor, type ParamSet } from '../core/param-set';
 import type { HfBertConfig } from './hf-config';
 import { HfImportError, hfFileRefused } from './hf-errors';
 
-interface HeaderEntry {
-  readonly dtype: string;
-  readonly shape: number[];
-  readonly begin: number;
-  readonly end: number;
-}
-
-/** A safetensors file's header entries and its data section. */
-interface SafetensorsView {
-  readonly entries: ReadonlyMap<string, HeaderEntry>;
-  readonly data: Uint8Array;
-}
-
 /**
- * Reads `file` whole, at most {@link MAX_SAFETENSORS_FILE_BYTES} (2 GiB), and its header (format: 8-byte
- * little-endian length, JSON header, data).
+ * Reads `file` whole, at most {@link MAX_SAFETENSORS_FILE_BYTES} (2 GiB), and checks its frame and header as the
+ * format's spec says (src/core/safetensors-layout.ts; tensors of any dtype, read or not).
  * @throws HfImportError naming the file when it cannot be read, is not a regular file (a directory, a device such as
- *   /dev/zero), is larger than the limit, is truncated, or its header is not JSON or has a malformed entry (naming
- *   the tensor).
+ *   /dev/zero), is larger than the limit, or is not a valid safetensors file (the defect, and the tensor when one is
+ *   at fault), the CheckpointError as its cause.
  */
-function readView(file: string): SafetensorsView {
+function readLayout(file: string): SafetensorsLayout {
   const bytes = readBoundedFile(file, MAX_SAFETENSORS_FILE_BYTES, hfFileRefused('import-hf reads a BERT of at most 2 GiB in F32 (MAX_SAFETENSORS_FILE_BYTES), e.g. BERT-large (1.34 GB); take a smaller one'));
-  if (bytes.length < 8) throw new HfImportError(`${file}: truncated (${bytes.length} bytes, fewer than the 8-byte header length)`);
-  const length = bytes.readBigUInt64LE(0);
-  if (length > BigInt(bytes.length - 8)) throw new HfImportError(`${file}: header length ${length} runs beyond the file (${bytes.length} bytes); not a safetensors file`);
-  let header: unknown;
   try {
-    header = JSON.parse(bytes.toString('utf8', 8, 8 + Number(length)));
+    return parseSafetensorsLayout(bytes, file);
   } catch (err) {
-    throw new HfImportError(`${file}: header is not JSON: ${(err as Error).message}`, { cause: err });
+    throw new HfImportError((err as Error).message, { cause: err });
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new HfImportError(`${file}: header is not a JSON object`);
-  const data = bytes.subarray(8 + Number(length));
-  const entries = new Map<string, HeaderEntry>();
-  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') continue;
-    const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    const ok =
-      typeof e?.dtype === 'string' &&
-      Array.isArray(e.shape) && e.shape.every((d) => Number.isSafeInteger(d) && d >= 0) &&
-      Array.isArray(e.data_offsets) && e.data_offsets.length === 2 && e.data_offsets.every((o) => Number.isSafeInteger(o) && o >= 0);
-    if (!ok) throw new HfImportError(`${file}: tensor ${name}: header entry needs dtype, shape and data_offsets, got ${JSON.stringify(raw).slice(0, 200)}`);
-    const [begin, end] = e.data_offsets as [number, number];
-    entries.set(name, { dtype: e.dtype as string, shape: e.shape as number[], begin, end });
+}
+
+/** `[d0, d1, …]`, the position of row-major element `flat` in a tensor of `shape`. */
+function positionOf(flat: number, shape: readonly number[]): number[] {
+  const at: number[] = [];
+  for (let i = shape.length - 1; i >= 0; i--) {
+    at.unshift(flat % shape[i]!);
+    flat = Math.floor(flat / shape[i]!);
   }
-  return { entries, data };
+  return at;
 }
 
 /**
- * The F32 tensor `name` of `view`, checked against `shape`, row-major.
- * @throws HfImportError naming the file and the tensor when it is missing, not F32, of another shape, or its
- *   offsets do not fit the data.
+ * The F32 tensor `name` of `layout`, checked against `shape`, row-major.
+ * @throws HfImportError naming the file and the tensor when it is missing, not F32, of another shape, or holds a
+ *   value that is not finite (NaN, ±Infinity; naming its flat index and position).
  */
-function tensorOf(file: string, view: SafetensorsView, names: readonly string[], shape: readonly number[]): Float32Array {
-  const name = names.find((n) => view.entries.has(n));
+function tensorOf(file: string, layout: SafetensorsLayout, names: readonly string[], shape: readonly number[]): Float32Array {
+  const name = names.find((n) => layout.entries.has(n));
   if (name === undefined) throw new HfImportError(`${file}: tensor ${names[0]} is missing${names.length > 1 ? ` (also looked for ${names.slice(1).join(', ')})` : ''}`);
-  const e = view.entries.get(name)!;
+  const e = layout.entries.get(name)!;
   if (e.dtype !== 'F32') throw new HfImportError(`${file}: tensor ${name} has dtype ${e.dtype}; import-hf reads F32 only (save the model with torch_dtype float32)`);
   if (e.shape.length !== shape.length || e.shape.some((d, i) => d !== shape[i])) {
     throw new HfImportError(`${file}: tensor ${name} has shape [${e.shape.join(', ')}], but config.json implies [${shape.join(', ')}]`);
   }
   const count = sizeOfShape(shape);
-  if (e.end - e.begin !== 4 * count || e.end > view.data.length) {
-    throw new HfImportError(`${file}: tensor ${name}: data_offsets [${e.begin}, ${e.end}] do not hold ${count} F32 values within the ${view.data.length} data bytes`);
-  }
   const out = new Float32Array(count);
-  const dv = new DataView(view.data.buffer, view.data.byteOffset + e.begin, 4 * count);
-  for (let i = 0; i < count; i++) out[i] = dv.getFloat32(4 * i, true);
+  const dv = new DataView(layout.data.buffer, layout.data.byteOffset + e.begin, 4 * count);
+  for (let i = 0; i < count; i++) {
+    const v = dv.getFloat32(4 * i, true);
+    if (!Number.isFinite(v)) {
+      throw new HfImportError(`${file}: tensor ${name} holds ${v} at index ${i} ([${positionOf(i, shape).join(', ')}]); a model with weights that are not finite cannot be trained (a corrupt file, or a model that diverged)`);
+    }
+    out[i] = v;
+  }
   return out;
 }
 
@@ -110,7 +92,7 @@ function transposed(w: Float32Array, rows: number, cols: number): Float32Array {
  * @throws HfImportError naming the file and the tensor (see the module docs for what is read).
  */
 export function readHfBertWeights(file: string, config: HfBertConfig, maxLength: number): ParamSet {
-  const view = readView(file);
+  const view = readLayout(file);
   const prefix = view.entries.has('bert.embeddings.word_embeddings.weight') ? 'bert.' : '';
   const d = config.hidden_size;
   const ff = config.intermediate_size;

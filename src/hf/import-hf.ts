@@ -3,7 +3,8 @@
  * `save_pretrained` writes them) as a pretrained checkpoint directory of model kind `bert`, for `model.init: DIR`:
  *
  * ```
- * DIR/step-00000000/      the body parameters (CheckpointStore layout; extra.config.model records the model section)
+ * DIR/step-00000000/      the body parameters (CheckpointStore layout, without optimizer state: a model is not
+ *                         an optimization in progress; extra.config.model records the model section)
  * DIR/best.json           points at it (what src/pretrain/pretrained-body.ts reads)
  * DIR/tokenizer.json      a copy of the tokenizer (model.tokenizerPath names it)
  * ```
@@ -14,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { modelSchema, type RunConfig } from '../core/config';
-import { countParams, zerosFromSpec, specOf } from '../core/param-set';
+import { countParams } from '../core/param-set';
 import { CheckpointStore } from '../checkpoint';
 import { replaceFileAtomically } from '../core/durable-fs';
 import { hfTokenizerOf, readTokenizerBytes } from '../model/hf-tokenizer';
@@ -46,6 +47,12 @@ export interface ImportedBert {
   readonly config: HfBertConfig;
 }
 
+/** How to add tokenizer.json to the checkpoint directory `dir` that lacks it, for messages. */
+function writeTokenizerJson(dir: string): string {
+  const d = JSON.stringify(resolve(dir));
+  return `Write it with Python transformers: AutoTokenizer.from_pretrained(${d}).save_pretrained(${d}) (a BERT tokenizer loads as the fast BertTokenizerFast, which saves tokenizer.json)`;
+}
+
 /** What a Hugging Face BERT checkpoint directory holds, for messages. */
 const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
 
@@ -56,7 +63,8 @@ const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
  * MAX_HF_CONFIG_BYTES, MAX_TOKENIZER_FILE_BYTES, MAX_SAFETENSORS_FILE_BYTES) and must be a regular file or a pipe.
  * @throws HfImportError naming the file and the field or tensor that is wrong (see readHfBertConfig,
  *   readHfBertWeights), when a file is not a regular file or a pipe (a directory, a device such as /dev/zero) or is
- *   over its limit, when tokenizer.json cannot be loaded, has more ids than `vocab_size` or another pad id than
+ *   over its limit, when tokenizer.json is missing (saying how to write it, and that vocab.txt alone is not
+ *   supported when that is what the directory holds), cannot be loaded, has more ids than `vocab_size` or another pad id than
  *   config.json's `pad_token_id`, when `maxLength` is below 3 (checked first: {@link maxLengthProblem}) or exceeds
  *   `max_position_embeddings`, when `hfDir` is missing, a file or holds no config.json, or when `outDir` exists.
  */
@@ -76,6 +84,10 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
     throw new HfImportError(`--max-length ${maxLength} must be an integer in [${MIN_MAX_LENGTH.bert}, ${config.max_position_embeddings}] (max_position_embeddings of ${configFile})`);
   }
   const tokenizerFile = join(hfDir, 'tokenizer.json');
+  if (!existsSync(tokenizerFile)) {
+    const vocab = existsSync(join(hfDir, 'vocab.txt')) ? '; vocab.txt alone (a slow tokenizer) is not supported' : '';
+    throw new HfImportError(`${tokenizerFile}: no such file${vocab}: import-hf needs the fast tokenizer's tokenizer.json. ${writeTokenizerJson(hfDir)}`);
+  }
   // Read once, within its limit, and written as read: a copy (copyFileSync) of a named pipe waited for a writer forever.
   let tokenizerBytes: Buffer;
   let tokenizer;
@@ -108,13 +120,11 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
     tokenizerPath: join(dir, 'tokenizer.json'),
     init: dir,
   });
-  const zeros = zerosFromSpec(specOf(params));
   const hash = createHash('sha256');
   for (const [name, t] of params) hash.update(name).update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   await new CheckpointStore(dir, { keep: 1 }).save({
     step: 0,
     params,
-    optimizer: { step: 0, m: zeros, v: zeros },
     configHash: `${HF_IMPORT_KIND}:${hash.digest('hex')}`,
     rng: {},
     metrics: {},

@@ -10,6 +10,8 @@
 import { resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { readBoundedFile } from '../core/bounded-file';
+import { echoJson } from '../core/echo-value';
+import { parseJsonBytes } from '../core/json-bytes';
 import { DatasetError, type FileReadReason } from '../core/errors';
 
 /**
@@ -55,12 +57,15 @@ export class TokenizerFileError extends DatasetError {
   }
 }
 
+/** What the `model` field of a tokenizer.json is, for messages. */
+const TOKENIZER_MODEL = 'a Hugging Face tokenizer.json has an object model with model.type and model.vocab';
+
 const cache = new Map<string, HfTokenizer>();
 
 /**
  * The tokenizer of `file` (read once per process).
  * @throws TokenizerFileError naming the file when it is missing, not a regular file or a pipe, larger than
- *   {@link MAX_TOKENIZER_FILE_BYTES}, not JSON, not loadable by `@huggingface/tokenizers`, or has no pad token.
+ *   {@link MAX_TOKENIZER_FILE_BYTES}, or its contents are refused as {@link hfTokenizerOf} says.
  */
 export function loadHfTokenizer(file: string): HfTokenizer {
   const path = resolve(file);
@@ -88,18 +93,20 @@ function readTokenizer(path: string): HfTokenizer {
 /**
  * The tokenizer held in `bytes`, the contents of the tokenizer.json at `path` (read by {@link readTokenizerBytes});
  * not cached.
- * @throws TokenizerFileError naming `path` when the bytes are not JSON, not loadable by `@huggingface/tokenizers`,
- *   or have no pad token.
+ * @throws TokenizerFileError naming `path` when the bytes are not UTF-8 (a leading byte-order mark is accepted), not
+ *   JSON, hold a key twice in one object (naming it), have no object `model` (saying whether it is missing or what it
+ *   is instead), are not loadable by `@huggingface/tokenizers`, or have no pad token.
  */
 export function hfTokenizerOf(path: string, bytes: Buffer): HfTokenizer {
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new TokenizerFileError(path, `cannot read the tokenizer: ${(err as Error).message}`, { cause: err });
-  }
+  const parsed = parseJsonBytes(bytes);
+  if ('problem' in parsed) throw new TokenizerFileError(path, `cannot read the tokenizer: ${parsed.problem}`);
+  const json = parsed.value as Record<string, unknown>;
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new TokenizerFileError(path, 'is not a JSON object (a Hugging Face tokenizer.json)');
-  if (json['model'] === null || typeof json['model'] !== 'object') throw new TokenizerFileError(path, 'field model is missing (a Hugging Face tokenizer.json has model.type and model.vocab)');
+  const model = json['model'];
+  if (model === undefined) throw new TokenizerFileError(path, `field model is missing (${TOKENIZER_MODEL})`);
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) {
+    throw new TokenizerFileError(path, `field model is ${echoJson(model)}, not an object (${TOKENIZER_MODEL})`);
+  }
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(json, {});

@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { modelInitDir, runModelConfig, type RunConfig } from '../core/config';
-import { CheckpointError } from '../core/errors';
-import { paramSet, type NamedTensor, type ParamSet } from '../core/param-set';
+import { CheckpointError, NonFiniteError } from '../core/errors';
+import { assertFinite, paramSet, type NamedTensor, type ParamSet } from '../core/param-set';
 import { architectureOf, initParams, type ModelConfig } from '../model/architecture';
 import { textTokenizerFor } from '../model/text-tokenizer';
 import { readTokenizerBytes } from '../model/hf-tokenizer';
@@ -69,7 +69,8 @@ export async function loadModelInitBeforeStart(config: RunConfig): Promise<Pretr
  * @throws CheckpointError naming the directory (and `model.init`) when it does not exist, holds no checkpoint (saying
  *   what it is instead, and which checkpoint to give, for a run, compressed or adapted model directory),
  *   fails verification, was written with another tokenizer (or, with `tokenizer: hf`, another tokenizer.json), or lacks a body parameter or holds one of another
- *   shape than `config.model` needs (naming the parameter and both shapes).
+ *   shape than `config.model` needs (naming the parameter and both shapes), or when a body parameter holds a value that
+ *   is not finite (NaN, ±Infinity: naming the parameter and the index; the NonFiniteError is its cause).
  */
 export async function loadPretrainedBody(config: RunConfig): Promise<PretrainedBody | undefined> {
   const dir = modelInitDir(config);
@@ -93,8 +94,15 @@ export async function loadPretrainedBody(config: RunConfig): Promise<PretrainedB
     }
     body.push([name, t]);
   }
+  const params = paramSet(body);
+  try {
+    assertFinite(params, `model.init ${checkpoint.path}`);
+  } catch (err) {
+    if (!(err instanceof NonFiniteError)) throw err;
+    throw new CheckpointError(`${err.message}; training cannot start from values that are not finite: give a checkpoint from before its run diverged (or import the model again)`, { cause: err });
+  }
   const extra = checkpoint.extra as { kind?: unknown; history?: PretrainingHistory };
-  return { params: paramSet(body), path: checkpoint.path, step: checkpoint.step, history: extra.kind === PRETRAINING_KIND ? extra.history : undefined };
+  return { params, path: checkpoint.path, step: checkpoint.step, history: extra.kind === PRETRAINING_KIND ? extra.history : undefined };
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Deterministic checkpoint inputs for the checkpoint-store tests and their crash child process. */
-import type { CheckpointInput } from '../../src/checkpoint';
+import type { CheckpointInput, OptimizerState } from '../../src/checkpoint';
 import { paramSet, type ParamSet } from '../../src/core/param-set';
 
 /** Values that depend on the step and the tensor, so a checkpoint's content tells which step wrote it. */
@@ -17,7 +17,7 @@ function filled(step: number, salt: number, shapes: ReadonlyArray<readonly [stri
  * The input saved for `step`: tensors `enc.w` [rows, 8] and `enc.b` [8], Adam moments with the same spec.
  * @param rows rows of `enc.w` (makes the files bigger for the crash test).
  */
-export function inputFor(step: number, rows = 4, configHash = 'hash-a'): CheckpointInput {
+export function inputFor(step: number, rows = 4, configHash = 'hash-a'): CheckpointInput & { readonly optimizer: OptimizerState } {
   const shapes = [['enc.w', [rows, 8]], ['enc.b', [8]]] as const satisfies ReadonlyArray<readonly [string, number[]]>;
   return {
     step,

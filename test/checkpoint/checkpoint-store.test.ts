@@ -27,6 +27,7 @@ function assertIsStep(ck: Checkpoint, step: number, rows = 4): void {
   const want = inputFor(step, rows);
   assert.equal(ck.step, step);
   assert.deepEqual(bits(ck.params), bits(want.params));
+  assert.ok(ck.optimizer, 'the optimizer state saved is read back');
   assert.deepEqual(bits(ck.optimizer.m), bits(want.optimizer.m));
   assert.deepEqual(bits(ck.optimizer.v), bits(want.optimizer.v));
   assert.equal(ck.optimizer.step, want.optimizer.step);
@@ -80,6 +81,24 @@ test('checkpoint round trip restores parameters, moments, rng, metrics and extra
   }
 });
 
+test('a checkpoint saved without optimizer state holds no optimizer file and reads back without one; the manifest must agree', async () => {
+  const dir = tempDir();
+  try {
+    const { optimizer: _, ...input } = inputFor(3);
+    const saved = await new CheckpointStore(dir, { keep: 1 }).save(input);
+    assert.deepEqual(readdirSync(saved.path).sort(), ['manifest.json', 'params.safetensors']);
+    const manifest = JSON.parse(readFileSync(join(saved.path, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal('optimizer' in manifest, false);
+    const ck = await loadCheckpoint(saved.path);
+    assert.equal(ck.optimizer, undefined);
+    assert.deepEqual(bits(ck.params), bits(input.params));
+    editManifest(saved.path, (m) => (m.optimizer = { step: 3 }));
+    await assert.rejects(loadCheckpoint(saved.path), /files is \["params\.safetensors"\], expected a list naming optimizer\.safetensors, as the optimizer field says there is optimizer state/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a fresh checkpoint directory has no latest, no best and an empty list', async () => {
   const store = new CheckpointStore(join(tmpdir(), `ckpt-absent-${process.pid}`), { keep: 1 });
   assert.equal(await store.loadLatest('hash-a'), undefined);
@@ -118,6 +137,11 @@ const corruptions: ReadonlyArray<{ what: string; corrupt: (ckDir: string) => voi
     what: 'manifest without optimizer',
     corrupt: (d) => editManifest(d, (m) => delete (m.files as Record<string, unknown>)['optimizer.safetensors']),
     reason: /files is \["params\.safetensors"\], expected a list naming optimizer\.safetensors/,
+  },
+  {
+    what: 'optimizer file without the optimizer field',
+    corrupt: (d) => editManifest(d, (m) => delete m.optimizer),
+    reason: /files is \["params\.safetensors","optimizer\.safetensors"\], expected no optimizer\.safetensors when there is no optimizer field/,
   },
   {
     what: 'bad safetensors with valid sha',

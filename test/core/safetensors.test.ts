@@ -11,9 +11,9 @@ import {
   decodeTypedSafetensors,
   encodeSafetensors,
   encodeTypedSafetensors,
-  MAX_HEADER_BYTES,
   type TypedTensor,
 } from '../../src/core/safetensors';
+import { MAX_HEADER_BYTES } from '../../src/core/safetensors-layout';
 
 /** Float32 values from raw bit patterns, so NaN payloads and signed zeros are compared exactly. */
 function fromBits(bits: number[]): Float32Array {
@@ -185,11 +185,17 @@ test('safetensors decoding rejects a malformed frame or header, naming the file 
   rejects(huge, /exceeds the 100000000-byte limit/);
   const badUtf8 = fileWith('{"a":1}');
   badUtf8[9] = 0xff;
-  rejects(badUtf8, /header is not valid UTF-8/);
+  rejects(badUtf8, /header is not valid UTF-8 \(the spec requires UTF-8 JSON; first byte above 0x7F at header offset 1\)/);
   rejects(fileWith('[1, 2]'), /does not start with '\{'/);
   rejects(fileWith('{"a": {"dtype": '), /header is not valid JSON/);
   rejects(fileWith({ __metadata__: ['x'] }), /__metadata__ is not an object/);
   rejects(fileWith({ __metadata__: { step: 4 } }), /__metadata__\.step is 4, not a string/);
+});
+
+test('safetensors decoding refuses a header that holds a key twice, which JSON.parse would read as the last one', () => {
+  const w = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
+  rejects(fileWith(`{"w":${w},"w":${w}}`, new Uint8Array(4)), /header holds the key "w" twice; the spec allows each key once/);
+  rejects(fileWith(`{"w":{"dtype":"F32","shape":[1],"shape":[1],"data_offsets":[0,4]}}`, new Uint8Array(4)), /header holds the key "shape" twice/);
 });
 
 test('safetensors decoding rejects bad tensor entries, naming the tensor', () => {
@@ -200,8 +206,14 @@ test('safetensors decoding rejects bad tensor entries, naming the tensor', () =>
   rejectsWith(DECODERS.f32, fileWith({ w: { ...f32([1], [0, 2]), dtype: 'F16' } }, new Uint8Array(2)), /tensor w: unsupported dtype "F16"; expected F32$/);
   rejectsWith(DECODERS.typed, fileWith({ w: { ...f32([1], [0, 2]), dtype: 'F16' } }, new Uint8Array(2)), /tensor w: unsupported dtype "F16"; expected F32, I8, U8$/);
   rejects(fileWith({ w: { ...f32([1], [0, 4]), dtype: 'F33' } }, new Uint8Array(4)), /"F33" \(not a safetensors dtype\)/);
-  rejects(fileWith({ w: f32([-1], [0, 4]) }, new Uint8Array(4)), /tensor w: shape \[-1\] is not a list of non-negative integers/);
-  rejects(fileWith({ w: f32([1], [0]) }, new Uint8Array(4)), /tensor w: data_offsets \[0\] is not a pair/);
+  rejects(fileWith({ w: f32([-1], [0, 4]) }, new Uint8Array(4)), /tensor w: shape\[0\] of \[-1\] is -1: a dimension cannot be negative/);
+  rejects(fileWith({ w: f32([1], [0]) }, new Uint8Array(4)), /tensor w: data_offsets \[0\] has 1 elements; it must be a pair \[begin, end\]/);
+  rejects(fileWith({ w: { dtype: 'F32', shape: [1] } }, new Uint8Array(4)), /tensor w: data_offsets is missing; it must be a pair/);
+  rejects(fileWith({ w: f32([1], [-4, 0]) }, new Uint8Array(4)), /tensor w: data_offsets\[0\] of \[-4,0\] is -4: an offset cannot be negative/);
+  rejects(fileWith({ w: f32([1.5], [0, 4]) }, new Uint8Array(4)), /tensor w: shape\[0\] of \[1.5\] is 1.5, not an integer written in decimal digits/);
+  rejects(fileWith({ w: f32(['1' as unknown as number], [0, 4]) }, new Uint8Array(4)), /tensor w: shape\[0\] of \["1"\] is "1", not a number/);
+  // 2^64 is echoed with all its digits, not as the double 18446744073709552000.
+  rejects(fileWith('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,18446744073709551616]}}', new Uint8Array(4)), /tensor w: data_offsets\[1\] of \[0,18446744073709551616\] is 18446744073709551616, beyond 2\^53 - 1/);
   rejects(fileWith({ w: f32([0], [4, 0]) }, new Uint8Array(4)), /tensor w: data_offsets \[4, 0\] end before they begin/);
   rejects(fileWith({ w: f32([2, 3], [0, 20]) }, new Uint8Array(20)), /tensor w: shape \[2, 3\] of F32 \(4 bytes each\) needs 24 bytes, but data_offsets \[0, 20\] span 20/);
   rejectsWith(DECODERS.typed, fileWith({ q: { dtype: 'I8', shape: [3], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor q: shape \[3\] of I8 \(1 byte each\) needs 3 bytes, but data_offsets \[0, 4\] span 4/);
@@ -220,7 +232,8 @@ test('the F32 decoder refuses integer tensors that the typed decoder reads; the 
 
 test('safetensors decoding rejects offsets that overlap, leave holes, run past the data or leave trailing bytes', () => {
   const f32 = (n: number, b: number) => ({ dtype: 'F32', shape: [n], data_offsets: [b, b + 4 * n] });
-  rejects(fileWith({ a: f32(2, 0), b: f32(2, 4) }, new Uint8Array(12)), /tensor b: data_offsets \[4, 12\] overlap the previous tensor, which ends at 8/);
+  rejects(fileWith({ a: f32(2, 0), b: f32(2, 4) }, new Uint8Array(12)), /tensor b: data_offsets \[4, 12\] overlap those of tensor a, \[0, 8\]/);
+  rejects(fileWith({ a: f32(2, 0), b: f32(1, 0), c: f32(1, 8) }, new Uint8Array(12)), /tensor a: data_offsets \[0, 8\] overlap those of tensor b, \[0, 4\]/);
   rejects(fileWith({ a: f32(1, 0), b: f32(1, 8) }, new Uint8Array(12)), /tensor b: .* leave a hole of 4 bytes after offset 4/);
   rejects(fileWith({ a: f32(1, 4) }, new Uint8Array(8)), /leave a hole of 4 bytes after offset 0/);
   rejects(fileWith({ a: f32(1, 0) }, new Uint8Array(12)), /8 trailing bytes after the last tensor/);
@@ -230,7 +243,7 @@ test('safetensors decoding rejects offsets that overlap, leave holes, run past t
   rejectsWith(DECODERS.typed, typed.subarray(0, typed.length - 3), /truncated: tensor w\.scales ends at data offset 16 but the file holds 13 data bytes/);
   rejectsWith(DECODERS.typed, Buffer.concat([typed, Buffer.from([0])]), /1 trailing bytes after the last tensor \(data holds 17, tensors cover 16\)/);
   const i8 = (n: number, b: number) => ({ dtype: 'I8', shape: [n], data_offsets: [b, b + n] });
-  rejectsWith(DECODERS.typed, fileWith({ a: i8(3, 0), b: i8(2, 2) }, new Uint8Array(4)), /tensor b: data_offsets \[2, 4\] overlap the previous tensor, which ends at 3/);
+  rejectsWith(DECODERS.typed, fileWith({ a: i8(3, 0), b: i8(2, 2) }, new Uint8Array(4)), /tensor b: data_offsets \[2, 4\] overlap those of tensor a, \[0, 3\]/);
   rejectsWith(DECODERS.typed, fileWith({ a: i8(1, 0), b: i8(1, 2) }, new Uint8Array(3)), /tensor b: .* leave a hole of 1 bytes after offset 1/);
 });
 
