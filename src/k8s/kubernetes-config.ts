@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { timing, nonNegativeInt } from '../core/config-fields';
-import { dns1123Subdomain, imageReference, labelValue, qualifiedName, quantity } from './kubernetes-syntax';
+import { dns1123Subdomain, dnsLabel, imageReference, labelValue, qualifiedName, quantity } from './kubernetes-syntax';
 
 /**
  * Smallest `kubernetes.terminationGracePeriodSeconds`: 10 s (after SIGTERM the coordinator closes its gRPC server,
@@ -37,7 +37,7 @@ const tolerationSchema = z
 export const kubernetesSchema = z
   .object({
     /** Namespace of the run's objects (`--namespace` overrides it). @default metatrain */
-    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label').default('metatrain'),
+    namespace: dnsLabel.default('metatrain'),
     /** Images. Omitted ones default to `metatrain/<image>:<package version>`. */
     images: z
       .object({

@@ -9,6 +9,12 @@ import { z } from 'zod';
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const QUALIFIED_NAME = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 
+/** The rule of {@link dnsLabel}, as its error says it. */
+export const DNS_LABEL_RULE = 'must be a DNS label: lowercase letters, digits and -, starting and ending with a letter or digit, at most 63 characters';
+
+/** A DNS-1123 label (namespace names, IsDNS1123Label): at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit. */
+export const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, DNS_LABEL_RULE);
+
 /** A DNS-1123 subdomain (StorageClass and other object names): at most 253 characters, lowercase labels joined by dots. */
 export const dns1123Subdomain = z
   .string()
