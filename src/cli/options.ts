@@ -6,6 +6,8 @@ import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../core/config-fields';
 import { FlagError, type FileReadReason } from '../core/errors';
 import { pathLengthProblem } from '../core/path-limits';
 import { RUN_NAME_PATTERN, RUN_NAME_RULE } from '../core/run-name';
+import { hostPortProblem } from '../core/host-port';
+import { LISTEN_PORT_NOTE } from '../coordinator/runtime-config';
 
 /**
  * Parses an integer option written in decimal digits only (no sign, exponent, fraction, hex prefix or spaces:
@@ -158,7 +160,7 @@ export function statusAddress(value: string): string {
 }
 
 /** Parses a `host:port` address to listen on (port 0–65535, 0 = any free port), such as the coordinator's `--listen`. */
-export const listenAddress = addressParser(0, ', 0 = any free port');
+export const listenAddress = addressParser(0, LISTEN_PORT_NOTE);
 
 /**
  * A parser of `host:port` (`[v6]:port` too) with a port from `minPort` to 65535 in digits.
@@ -166,11 +168,8 @@ export const listenAddress = addressParser(0, ', 0 = any free port');
  */
 function addressParser(minPort: number, note: string): (value: string) => string {
   return (value: string) => {
-    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
-    if (scheme) throw new InvalidArgumentError(`expected host:port without a scheme (drop ${scheme[1]}://), got ${JSON.stringify(value)}`);
-    const m = /^(.+):(\d+)$/.exec(value);
-    const port = m ? Number(m[2]) : NaN;
-    if (!m || port < minPort || port > 65535) throw new InvalidArgumentError(`expected host:port with a port from ${minPort} to 65535${note}, got ${JSON.stringify(value)}`);
+    const problem = hostPortProblem(value, minPort, note);
+    if (problem !== undefined) throw new InvalidArgumentError(`${problem}, got ${JSON.stringify(value)}`);
     return value;
   };
 }

@@ -16,6 +16,8 @@ export interface ClusterBackendOptions {
   readonly context?: string;
   /** The group the run's objects live in (Kubernetes: a namespace). @default the config's, else the engine's default */
   readonly namespace?: string;
+  /** Deadline of each request to the engine, in milliseconds. @default the engine's (Kubernetes: 30 s) */
+  readonly requestTimeoutMs?: number;
 }
 
 /** One object a launch applied, and what happened to it (`created`, `configured`, `unchanged`, ...). */

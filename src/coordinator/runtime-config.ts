@@ -2,6 +2,10 @@
 import { z } from 'zod';
 import { timing, pathString, positiveInt, nonNegativeInt } from '../core/config-fields';
 import { MAX_CHUNK_BYTES } from '../core/tensor-chunks';
+import { hostPortProblem } from '../core/host-port';
+
+/** What the port range of a listen address adds: port 0 picks a free one. */
+export const LISTEN_PORT_NOTE = ', 0 = any free port';
 
 /**
  * Smallest `runtime.keepaliveMs`: 1000 ms. The coordinator pings every worker at this interval and drops one that
@@ -59,8 +63,17 @@ export const runtimeSchema = z
      * (one wire chunk). Same parameters either way. @default 65536
      */
     inlineParametersMaxBytes: nonNegativeInt.max(MAX_CHUNK_BYTES, `at most ${MAX_CHUNK_BYTES} bytes (one wire chunk)`).default(65_536),
-    /** gRPC listen address of the coordinator (port 0 = any free port). @default 127.0.0.1:0 */
-    listen: z.string().default(DEFAULT_LISTEN),
+    /**
+     * gRPC listen address of the coordinator, `host:port` (port 0 = any free port; the rule of `--listen`). Only
+     * `metatrain coordinator` listens there, but every command refuses a malformed one. @default 127.0.0.1:0
+     */
+    listen: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = hostPortProblem(value, 0, LISTEN_PORT_NOTE);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default(DEFAULT_LISTEN),
     /** gRPC keepalive ping interval and timeout of the coordinator; at least {@link MIN_KEEPALIVE_MS}. @default 5000 */
     keepaliveMs: timing(MIN_KEEPALIVE_MS, 'ms', 'the coordinator drops a worker that has not answered a keepalive ping within this time').default(5000),
     /** Directory for checkpoints, report and artifacts (relative: to the current directory). @default runs/<name> */

@@ -6,6 +6,7 @@
  */
 import { KubernetesError } from '../core/errors';
 import type { Cluster } from './cluster';
+import { RequestTimeoutError } from './request-timeout';
 
 /** What a failed request tried to do, in RBAC terms. */
 export interface RequestDescription {
@@ -35,6 +36,32 @@ export function httpStatusOf(err: unknown): number | undefined {
   return undefined;
 }
 
+/** Longest excerpt of an answer that is not a Status (an HTML page) put into a message. */
+const EXCERPT_CHARS = 120;
+
+/**
+ * A short one-line excerpt of an answer body for messages: tags dropped, white space collapsed, at most
+ * {@link EXCERPT_CHARS} characters, quoted; `no body` when empty.
+ */
+export function bodyExcerpt(body: unknown): string {
+  const text = (typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body)).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  if (text === '') return 'no body';
+  return JSON.stringify(text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text);
+}
+
+/** Whether an answer body (parsed or JSON text) is a Kubernetes `Status` object, as every API server error is. */
+export function isStatusBody(body: unknown): boolean {
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return false;
+    }
+  }
+  return typeof parsed === 'object' && parsed !== null && (parsed as { kind?: unknown }).kind === 'Status';
+}
+
 function statusOf(err: unknown): Status {
   const body = (err as { body?: unknown }).body;
   if (typeof body === 'object' && body !== null) return body as Status;
@@ -42,17 +69,22 @@ function statusOf(err: unknown): Status {
   try {
     return JSON.parse(body) as Status;
   } catch {
-    return { message: body };
+    return { message: bodyExcerpt(body) };
   }
 }
 
-/** Network errors that mean the API server cannot be reached at all. */
-function networkCode(err: unknown): string | undefined {
+/** The error of the chain whose `code` means the API server cannot be reached at all (or did not answer in time). */
+function networkFailure(err: unknown): { code: string } | undefined {
   for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return code;
+    if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return e as { code: string };
   }
   return undefined;
+}
+
+/** The network error code (`ECONNREFUSED`, `ETIMEDOUT`, ...) when the API server could not be reached, else undefined. */
+export function networkCode(err: unknown): string | undefined {
+  return networkFailure(err)?.code;
 }
 
 function causes(status: Status): string {
@@ -73,7 +105,9 @@ function target(r: RequestDescription): string {
  * - 409 with reason `Conflict` on apply: fields are owned by another field manager: `--force-conflicts` or make
  *   the config match; other 409s: retry.
  * - 422: the API server rejected the object; the failing fields are listed.
- * - unreachable: check the context and that the cluster is up.
+ * - unreachable, or no answer within the request timeout (request-timeout.ts): check the context and that the
+ *   cluster is up.
+ * An answer body that is not a Status (an HTML page) is quoted as a short excerpt.
  */
 export function toKubernetesError(err: unknown, r: RequestDescription, cluster: Pick<Cluster, 'server' | 'context'>): KubernetesError {
   if (err instanceof KubernetesError) return err;
@@ -83,8 +117,9 @@ export function toKubernetesError(err: unknown, r: RequestDescription, cluster: 
   const said = status.message !== undefined ? ` (API server: ${status.message})` : '';
   const opts = { cause: err };
   if (code === undefined) {
-    const net = networkCode(err);
-    const detail = net ?? (err instanceof Error ? err.message : String(err));
+    const failure = networkFailure(err);
+    const net = failure?.code;
+    const detail = failure instanceof RequestTimeoutError ? `${failure.message} (${failure.code})` : (net ?? (err instanceof Error ? err.message : String(err)));
     return new KubernetesError(
       `cannot reach the Kubernetes API server at ${cluster.server} (context "${cluster.context}"): ${detail}. Check --context and that the cluster is up.`,
       0,

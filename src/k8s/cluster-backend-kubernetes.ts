@@ -15,7 +15,7 @@ import { stopRun } from './stop';
 export const KUBERNETES_BACKEND = 'kubernetes';
 
 /**
- * The Kubernetes backend for `options` (`configFile`: a kubeconfig, `context`, `namespace`).
+ * The Kubernetes backend for `options` (`configFile`: a kubeconfig, `context`, `namespace`, `requestTimeoutMs`).
  * @throws (from its methods) KubernetesError as connectCluster, launchRun, scaleWorkers, runStatus and stopRun.
  */
 export function kubernetesBackend(options: ClusterBackendOptions): ClusterBackend {
@@ -25,6 +25,7 @@ export function kubernetesBackend(options: ClusterBackendOptions): ClusterBacken
       ...(options.configFile !== undefined ? { kubeconfig: options.configFile } : {}),
       ...(options.context !== undefined ? { context: options.context } : {}),
       ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     }));
   return {
     name: KUBERNETES_BACKEND,

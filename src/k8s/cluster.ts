@@ -6,8 +6,9 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, HttpMethod, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, createConfiguration, HttpMethod, KubeConfig, KubernetesObjectApi, PatchStrategy, ServerConfiguration, type KubernetesObject } from '@kubernetes/client-node';
 import { KubernetesError } from '../core/errors';
+import { DEFAULT_REQUEST_TIMEOUT_MS, timeoutHttpLibrary } from './request-timeout';
 
 /**
  * The generic object client of client-node with two additions: public API discovery (`resource()` is protected)
@@ -46,6 +47,8 @@ export interface ClusterOptions {
   readonly context?: string;
   /** Namespace instead of the one the run config or the context names. */
   readonly namespace?: string;
+  /** Deadline of each request in milliseconds (`--request-timeout`). @default {@link DEFAULT_REQUEST_TIMEOUT_MS} (30 s) */
+  readonly requestTimeoutMs?: number;
 }
 
 /** A configured client of one cluster. */
@@ -67,7 +70,8 @@ export interface Cluster {
 }
 
 /**
- * Loads the kubeconfig and builds the clients. Makes no request.
+ * Loads the kubeconfig and builds the clients, whose requests fail with RequestTimeoutError (request-timeout.ts)
+ * after `requestTimeoutMs`. Makes no request.
  * @throws KubernetesError (reason `NoConfig`) when the kubeconfig cannot be read, the context does not exist, or
  *   no cluster is configured; the message lists the contexts that do exist.
  */
@@ -96,14 +100,20 @@ export function connectCluster(options: ClusterOptions = {}): Cluster {
     throw new KubernetesError('no Kubernetes cluster is configured: point KUBECONFIG or --kubeconfig at a kubeconfig, or choose a context with --context.', 0, 'NoConfig');
   }
   const context = kc.getCurrentContext();
+  // What kc.makeApiClient builds, with the HTTP library that has a deadline.
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kc },
+    httpApi: timeoutHttpLibrary(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+  });
   return {
     kubeConfig: kc,
     context,
     server: cluster.server,
     namespace: options.namespace,
-    objects: kc.makeApiClient(ObjectApi),
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
+    objects: new ObjectApi(configuration),
+    core: new CoreV1Api(configuration),
+    apps: new AppsV1Api(configuration),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { timing, nonNegativeInt } from '../core/config-fields';
-import { dns1123Subdomain, imageReference, labelValue, qualifiedName, quantity } from './kubernetes-syntax';
+import { dns1123Subdomain, dnsLabel, imageReference, labelValue, qualifiedName, quantity, quantityValue } from './kubernetes-syntax';
 
 /**
  * Smallest `kubernetes.terminationGracePeriodSeconds`: 10 s (after SIGTERM the coordinator closes its gRPC server,
@@ -37,7 +37,7 @@ const tolerationSchema = z
 export const kubernetesSchema = z
   .object({
     /** Namespace of the run's objects (`--namespace` overrides it). @default metatrain */
-    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label').default('metatrain'),
+    namespace: dnsLabel.default('metatrain'),
     /** Images. Omitted ones default to `metatrain/<image>:<package version>`. */
     images: z
       .object({
@@ -52,14 +52,27 @@ export const kubernetesSchema = z
       .prefault({}),
     /** Image pull policy of every container. @default IfNotPresent */
     imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
-    /** CPU and memory of one worker container. @default requests 1 CPU / 2Gi, limits 2 CPU / 4Gi */
+    /**
+     * CPU and memory of one worker container; each request at most its limit, as the API server requires.
+     * @default requests 1 CPU / 2Gi, limits 2 CPU / 4Gi
+     */
     workerResources: z
       .object({
         requests: z.object({ cpu: quantity.default('1'), memory: quantity.default('2Gi') }).strict().prefault({}),
         limits: z.object({ cpu: quantity.default('2'), memory: quantity.default('4Gi') }).strict().prefault({}),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .superRefine((r, ctx) => {
+        for (const resource of ['cpu', 'memory'] as const) {
+          const [request, limit] = [r.requests[resource], r.limits[resource]];
+          // zod runs this refinement even when a quantity was refused above; that one is reported alone.
+          if (!quantity.safeParse(request).success || !quantity.safeParse(limit).success) continue;
+          if (quantityValue(request) > quantityValue(limit)) {
+            ctx.addIssue({ code: 'custom', path: ['requests', resource], message: `must be at most kubernetes.workerResources.limits.${resource} (${limit}): the API server refuses a request above its limit; got ${request}` });
+          }
+        }
+      }),
     /** GPUs of the workers. */
     gpu: z
       .object({
@@ -77,8 +90,8 @@ export const kubernetesSchema = z
     /** The PersistentVolumeClaim holding checkpoints and artifacts. */
     storage: z
       .object({
-        /** Requested size. @default 10Gi */
-        size: quantity.default('10Gi'),
+        /** Requested size, greater than 0. @default 10Gi */
+        size: quantity.refine((q) => quantityValue(q) > 0, 'must be greater than 0: the API server refuses a PersistentVolumeClaim of no storage').default('10Gi'),
         /** StorageClass; omitted = the cluster's default class. */
         className: dns1123Subdomain.optional(),
         /** `ReadWriteOnce` keeps the compressor on the coordinator's node; `ReadWriteMany` lets it run anywhere. @default ReadWriteOnce */

@@ -9,6 +9,12 @@ import { z } from 'zod';
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const QUALIFIED_NAME = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 
+/** The rule of {@link dnsLabel}, as its error says it. */
+export const DNS_LABEL_RULE = 'must be a DNS label: lowercase letters, digits and -, starting and ending with a letter or digit, at most 63 characters';
+
+/** A DNS-1123 label (namespace names, IsDNS1123Label): at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit. */
+export const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, DNS_LABEL_RULE);
+
 /** A DNS-1123 subdomain (StorageClass and other object names): at most 253 characters, lowercase labels joined by dots. */
 export const dns1123Subdomain = z
   .string()
@@ -34,8 +40,28 @@ export const labelValue = z
   .max(63, 'must be at most 63 characters (a label value)')
   .regex(new RegExp(`^(${QUALIFIED_NAME})?$`), 'must be a label value: letters, digits, -, _ and ., starting and ending with a letter or digit');
 
+const QUANTITY = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:([KMGTPE]i)|([numkMGTPE])|[eE]([-+]?[0-9]+))?$/;
+
 /** A resource quantity such as `500m`, `2`, `1.5`, `4Gi`, `1e3` (Kubernetes `resource.Quantity`, no sign). */
-export const quantity = z.string().regex(/^([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|[eE][-+]?[0-9]+)?$/, 'must be a Kubernetes quantity such as 500m, 2, 1.5 or 4Gi');
+export const quantity = z.string().regex(QUANTITY, { message: 'must be a Kubernetes quantity such as 500m, 2, 1.5 or 4Gi', abort: true });
+
+const BINARY_POWER: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+const DECIMAL_POWER: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+
+/**
+ * The value of a {@link quantity} as a number (`500m` → 0.5, `4Gi` → 4294967296, `1e3` → 1000), to compare
+ * quantities as the API server does (requests ≤ limits, a claim's size > 0); precise to a double's 53 bits, which
+ * orders any two quantities a config writes. client-node's `quantityToScalar` is not exported and throws on
+ * fractions with a suffix (`1.5Gi`).
+ * @throws RangeError when `q` is not a quantity.
+ */
+export function quantityValue(q: string): number {
+  const m = QUANTITY.exec(q);
+  if (!m) throw new RangeError(`not a Kubernetes quantity: ${JSON.stringify(q)}`);
+  const [, mantissa, binary, decimal, exponent] = m;
+  if (binary !== undefined) return Number(mantissa) * 2 ** BINARY_POWER[binary]!;
+  return Number(mantissa) * 10 ** (decimal !== undefined ? DECIMAL_POWER[decimal]! : Number(exponent ?? 0));
+}
 
 /**
  * An image reference `[registry[:port]/]path[:tag][@digest]` (distribution/reference): lowercase path components,

@@ -14,6 +14,7 @@ import { renderNamespace, renderRun, type KubeObject } from './render-run';
 import { renderTokenSecret } from './render-storage';
 import { compileDeploySettings } from './settings';
 import { httpStatusOf, toKubernetesError } from './api-error';
+import { assertApiServer } from './api-server-check';
 
 /** Options of {@link launchRun}. */
 export interface LaunchOptions extends ApplyOptions {
@@ -32,11 +33,12 @@ export interface LaunchResult {
 /**
  * Applies the run's objects (namespace, token Secret if missing, then renderRun's objects in order).
  * @throws ConfigError when the config cannot be deployed (compileDeploySettings).
- * @throws KubernetesError when the API server refuses a request (403, 409 conflict, 422, unreachable, a kind the
- *   cluster does not serve); objects applied before the failure stay applied, and launching again resumes.
+ * @throws KubernetesError when the server is not a Kubernetes API server (api-server-check.ts) or refuses a
+ *   request (403, 409 conflict, 422, unreachable, a kind the cluster does not serve); objects applied before the failure stay applied, and launching again resumes.
  */
 export async function launchRun(cluster: Cluster, config: RunConfig, options: LaunchOptions = {}): Promise<LaunchResult> {
   const settings = compileDeploySettings(config, { ...(cluster.namespace !== undefined ? { namespace: cluster.namespace } : {}) });
+  await assertApiServer(cluster);
   const results: ApplyResult[] = [await applyNamespace(cluster, settings.namespace, renderNamespace(settings), options)];
   const secretName = runNames(settings.run).token;
   const secretExists = await cluster.core.readNamespacedSecret({ name: secretName, namespace: settings.namespace }).then(

@@ -7,6 +7,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { toKubernetesError, type RequestDescription } from './api-error';
 import { runNamespace, type Cluster } from './cluster';
 import { runNames } from './names';
+import { assertApiServer } from './api-server-check';
 
 /** Field manager of scale requests; a later `launch` with another `runtime.workers` conflicts with it (409). */
 export const SCALE_FIELD_MANAGER = 'metatrain-scale';
@@ -26,12 +27,13 @@ export interface ScaleResult {
  * Scales the workers of `run` to `workers` replicas (0 pauses them). The namespace is `--namespace`, else
  * `metatrain`.
  * @throws RangeError when `workers` is not a non-negative integer.
- * @throws KubernetesError 404 when the run has no worker Deployment there, 403 when scaling is not allowed.
+ * @throws KubernetesError when the server is not a Kubernetes API server (api-server-check.ts); 404 when the run has no worker Deployment there, 403 when scaling is not allowed.
  */
 export async function scaleWorkers(cluster: Cluster, run: string, workers: number): Promise<ScaleResult> {
   if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
   const namespace = runNamespace(cluster);
   const name = runNames(run).worker;
+  await assertApiServer(cluster);
   const r: RequestDescription = { verb: 'get', resource: 'deployments/scale', kind: 'Deployment', name, namespace };
   let previous: number;
   try {

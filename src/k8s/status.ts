@@ -11,6 +11,7 @@ import { toKubernetesError } from './api-error';
 import { runNamespace, type Cluster } from './cluster';
 import { COMPONENT_LABEL, runNames, runSelector } from './names';
 import { countPods, unschedulableReason } from './pod-counts';
+import { assertApiServer } from './api-server-check';
 
 /** The coordinator's `/status` JSON (fields metatrain reads; others are ignored). */
 const coordinatorStatusSchema = z.object({
@@ -65,12 +66,13 @@ function proxyFailure(err: unknown): string {
 
 /**
  * Status of `run` in `--namespace` (default `metatrain`).
- * @throws KubernetesError 404 when the run has no worker Deployment there; 403 when reading it or its pods is not
+ * @throws KubernetesError when the server is not a Kubernetes API server (api-server-check.ts); 404 when the run has no worker Deployment there; 403 when reading it or its pods is not
  *   allowed. An unreachable coordinator is not an error: the report falls back to pod state.
  */
 export async function runStatus(cluster: Cluster, run: string): Promise<RunStatusReport> {
   const namespace = runNamespace(cluster);
   const names = runNames(run);
+  await assertApiServer(cluster);
   const worker = await cluster.apps.readNamespacedDeployment({ name: names.worker, namespace }).catch((err: unknown) => {
     throw toKubernetesError(err, { verb: 'get', resource: 'deployments', kind: 'Deployment', name: names.worker, namespace }, cluster);
   });

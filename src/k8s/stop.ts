@@ -11,6 +11,7 @@ import { runNamespace, type Cluster } from './cluster';
 import { KubernetesError } from '../core/errors';
 import { runSelector } from './names';
 import { RUN_KINDS } from './render-run';
+import { assertApiServer } from './api-server-check';
 
 /** A deleted or kept object. */
 export type StoppedObject = ClusterStoppedObject;
@@ -24,11 +25,13 @@ const DELETE_ORDER = [...RUN_KINDS].sort((a, b) => Number(b.kind === 'Deployment
 /**
  * Deletes the run's objects in `--namespace` (default `metatrain`). Stopping a run that has no objects there
  * returns empty lists (stop is idempotent).
- * @throws KubernetesError when listing or deleting is refused (403) or the API server is unreachable.
+ * @throws KubernetesError when the server is not a Kubernetes API server (api-server-check.ts), when listing or
+ *   deleting is refused (403) or the API server is unreachable.
  */
 export async function stopRun(cluster: Cluster, run: string, options: { deleteData?: boolean } = {}): Promise<StopResult> {
   const namespace = runNamespace(cluster);
   const result: StopResult = { run, namespace, deleted: [], kept: [] };
+  await assertApiServer(cluster);
   for (const { apiVersion, kind } of DELETE_ORDER) {
     let resource: string;
     try {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRunConfig } from '../../src/core/config';
 import { ConfigError } from '../../src/core/errors';
+import { quantityValue } from '../../src/k8s/kubernetes-syntax';
 
 const base = { name: 'demo', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } };
 const withK8s = (kubernetes: object) => parseRunConfig({ ...base, kubernetes });
@@ -35,9 +36,25 @@ test('each malformed Kubernetes field is refused naming the field', () => {
     [{ workerResources: { limits: { memory: '4GB' } } }, 'kubernetes.workerResources.limits.memory', /must be a Kubernetes quantity/],
     [{ workerResources: { requests: { cpu: '-1' } } }, 'kubernetes.workerResources.requests.cpu', /must be a Kubernetes quantity/],
     [{ storage: { className: 'Fast_SSD' } }, 'kubernetes.storage.className', /must be a DNS-1123 subdomain/],
+    // Before: these passed launch --dry-run and only the API server refused them.
+    [{ workerResources: { requests: { cpu: '2' }, limits: { cpu: '1' } } }, 'kubernetes.workerResources.requests.cpu', /^invalid config at kubernetes\.workerResources\.requests\.cpu: must be at most kubernetes\.workerResources\.limits\.cpu \(1\): the API server refuses a request above its limit; got 2/],
+    [{ workerResources: { requests: { memory: '4Gi' }, limits: { memory: '1Gi' } } }, 'kubernetes.workerResources.requests.memory', /must be at most kubernetes\.workerResources\.limits\.memory \(1Gi\).*got 4Gi/],
+    [{ workerResources: { requests: { cpu: '3' } } }, 'kubernetes.workerResources.requests.cpu', /limits\.cpu \(2\)/],
+    [{ storage: { size: '0' } }, 'kubernetes.storage.size', /must be greater than 0: the API server refuses a PersistentVolumeClaim of no storage/],
+    [{ storage: { size: '0Gi' } }, 'kubernetes.storage.size', /must be greater than 0/],
+    [{ storage: { size: '10GB' } }, 'kubernetes.storage.size', /must be a Kubernetes quantity/],
     [{ monitoring: { release: 'kube prometheus' } }, 'kubernetes.monitoring.release', /must be a label value/],
   ];
   for (const [kubernetes, path, message] of cases) {
     assert.throws(() => withK8s(kubernetes), (e: unknown) => e instanceof ConfigError && e.path === path && message.test(e.message), `${path}: ${JSON.stringify(kubernetes)}`);
   }
+});
+
+test('quantities compare by value across suffixes: equal requests and limits written differently pass', () => {
+  const c = withK8s({ workerResources: { requests: { cpu: '1000m', memory: '1024Mi' }, limits: { cpu: '1', memory: '1Gi' } }, storage: { size: '1.5Gi' } });
+  assert.equal(c.kubernetes.workerResources.requests.memory, '1024Mi');
+  assert.equal(quantityValue('1.5Gi'), 1.5 * 2 ** 30);
+  assert.equal(quantityValue('500m'), 0.5);
+  assert.equal(quantityValue('4e9'), 4e9);
+  assert.equal(quantityValue('2k'), 2000);
 });

@@ -1,0 +1,18 @@
+/**
+ * The rule of a `host:port` address (`[v6]:port` too) with a port in decimal digits: the coordinator's `--listen`
+ * (src/cli/options.ts) and `runtime.listen` of the run config (src/coordinator/runtime-config.ts) follow it alike.
+ */
+
+/**
+ * What is wrong with `value` as a `host:port` address whose port is `minPort`..65535, or undefined when nothing is;
+ * the value itself is left out of the text (the caller adds it).
+ * @param note appended to the port range (`, 0 = any free port`).
+ */
+export function hostPortProblem(value: string, minPort: number, note = ''): string | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
+  if (scheme) return `expected host:port without a scheme (drop ${scheme[1]}://)`;
+  const m = /^(.+):(\d+)$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < minPort || port > 65535) return `expected host:port with a port from ${minPort} to 65535${note}`;
+  return undefined;
+}
