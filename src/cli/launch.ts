@@ -17,6 +17,7 @@ export function register(program: Command): void {
   ).action(async (file: string, o: { dryRun: boolean; forceConflicts: boolean } & ClusterFlags) => {
     const config = loadRunConfig(file);
     const backend = clusterBackendOf(o);
+    for (const warning of backend.warnings(config)) process.stderr.write(`warning: ${warning}\n`);
     if (o.dryRun) {
       process.stdout.write(backend.render(config));
       return;

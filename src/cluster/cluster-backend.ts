@@ -95,6 +95,12 @@ export interface ClusterBackend {
   readonly name: string;
   /** What {@link launch} would apply, as text for `--dry-run` (Kubernetes: YAML documents). Contacts no cluster. */
   render(config: RunConfig): string;
+  /**
+   * What the engine changes or cannot see of `config`, one line each, for `launch` (and `--dry-run`) to print before
+   * it acts: config values it replaces with its own, paths of the launching machine its processes read elsewhere
+   * (Kubernetes: src/k8s/settings.ts, launchWarnings). Contacts no cluster.
+   */
+  warnings(config: RunConfig): string[];
   /** Starts (or updates: idempotent) the run of `config`. `forceConflicts`: take over fields another writer set. */
   launch(config: RunConfig, options?: { readonly forceConflicts?: boolean }): Promise<LaunchReport>;
   /** Sets the number of workers of `run` (0 pauses them). @throws RangeError when `workers` is not a non-negative integer. */

@@ -7,6 +7,7 @@
 import type { ClusterBackend, ClusterBackendOptions } from '../cluster/cluster-backend';
 import { connectCluster, type Cluster } from './cluster';
 import { launchManifest, launchRun } from './launch';
+import { launchWarnings } from './settings';
 import { scaleWorkers } from './scale';
 import { runStatus } from './status';
 import { stopRun } from './stop';
@@ -30,6 +31,7 @@ export function kubernetesBackend(options: ClusterBackendOptions): ClusterBacken
   return {
     name: KUBERNETES_BACKEND,
     render: (config) => launchManifest(config, options.namespace),
+    warnings: launchWarnings,
     async launch(config, launchOptions = {}) {
       const c = connect();
       const r = await launchRun(c, config, { forceConflicts: launchOptions.forceConflicts ?? false });

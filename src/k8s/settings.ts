@@ -3,9 +3,11 @@
  * src/core/config.ts) compiled into everything the renderer needs, with the in-cluster values the processes
  * must use (listen address, ports, output directory, base directory of relative paths) decided here and only here.
  */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, posix } from 'node:path';
 import type { RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
-import { readFileSync } from 'node:fs';
+import { DEFAULT_LISTEN } from '../coordinator/runtime-config';
 import { packageFile } from '../core/package-root';
 
 /** gRPC port of the coordinator inside the cluster. */
@@ -107,6 +109,34 @@ export function compileDeploySettings(config: RunConfig, overrides: SettingsOver
     compressor: config.compression.enabled,
     clusterConfig,
   };
+}
+
+/**
+ * What `metatrain launch` (and `--dry-run`) says on stderr before it applies or prints a run, one line each: every
+ * `runtime` value the config sets that {@link compileDeploySettings} replaces with its in-cluster value (listen
+ * address, metrics port, output directory; not `baseDir`, which loading the config fills in), and every path of this machine a pod will read instead
+ * (`task.path` of a jsonl run: in the images, a relative one under {@link IMAGE_WORKDIR}; a `model.init` directory:
+ * on the run volume or in the coordinator image; docs/kubernetes.md). Nothing is refused: the paths may well exist
+ * in the images.
+ */
+export function launchWarnings(config: RunConfig): string[] {
+  const { listen, metricsPort, outDir } = config.runtime;
+  const warnings: string[] = [];
+  const replaced = (field: string, value: string | number, by: string | number, what: string) =>
+    warnings.push(`runtime.${field} ${value} is replaced in the cluster by ${by} (${what}); the config's value applies to local runs only`);
+  if (listen !== DEFAULT_LISTEN) replaced('listen', listen, `0.0.0.0:${GRPC_PORT}`, "the coordinator Service's port");
+  if (metricsPort !== undefined && metricsPort !== METRICS_PORT) replaced('metricsPort', metricsPort, METRICS_PORT, 'the port Prometheus scrapes in every pod');
+  if (outDir !== undefined) replaced('outDir', outDir, `${DATA_ROOT}/${config.name}`, "the run's volume");
+  const { path } = config.task;
+  if (config.task.family === 'jsonl' && path !== undefined) {
+    const inPods = isAbsolute(path) ? path : posix.join(IMAGE_WORKDIR, path);
+    warnings.push(`task.path ${path} is read in the pods at ${inPods}, in the coordinator and worker images, not on this machine: put the file there (docs/kubernetes.md)`);
+  }
+  const { init } = config.model;
+  if (init !== 'random' && init !== 'pretrained') {
+    warnings.push(`model.init ${init} is read by the coordinator pod${isAbsolute(init) ? '' : ` at ${posix.join(IMAGE_WORKDIR, init)}`}, not on this machine: copy the checkpoint directory onto the run's volume (${DATA_ROOT}/${config.name}) or into the coordinator image and give that path (docs/kubernetes.md)`);
+  }
+  return warnings;
 }
 
 /** Port of the first server of a NATS URL list (`nats://host:port,nats://...`). */

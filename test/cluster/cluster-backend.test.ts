@@ -48,7 +48,7 @@ test('another engine registers beside kubernetes and gets the connection options
   const engine = (options: ClusterBackendOptions): ClusterBackend => {
     seen.push(options);
     const unused = () => Promise.reject(new Error('not used here'));
-    return { name: 'test-engine', render: () => '', launch: unused, scale: unused, status: unused, stop: unused };
+    return { name: 'test-engine', render: () => '', warnings: () => [], launch: unused, scale: unused, status: unused, stop: unused };
   };
   registerClusterBackend('test-engine', engine);
   assert.ok(clusterBackendNames().includes('test-engine'));

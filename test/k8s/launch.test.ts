@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
@@ -212,4 +213,34 @@ test('launch --dry-run prints the namespace and the run objects as YAML, and no 
   assert.deepEqual(docs, JSON.parse(JSON.stringify([renderNamespace(s), ...renderRun(s)])));
   assert.match(yaml, /^# Secret sotu-maml-token \(the run token\) is created on the cluster by `metatrain launch` and not shown\./);
   assert.doesNotMatch(yaml, /stringData|kind: Secret/);
+});
+
+test('launch --dry-run warns on stderr of each runtime value the cluster replaces and each path a pod reads instead of this machine', async () => {
+  // Before: runtime.listen, metricsPort, outDir and baseDir were replaced without a word, and a jsonl task.path or a
+  // model.init directory of the launching machine was rendered as if the pods had it.
+  const dir = tempDir('metatrain-launch-warnings-');
+  const plain = join(dir, 'plain.yaml');
+  writeFileSync(plain, 'name: demo\ntask: { family: sinusoid }\nmodel: { kind: sinusoid-mlp }\ncompression: { enabled: false }\n');
+  const quiet = await runCli(['launch', plain, '--dry-run'], {}, 30_000, dir);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stderr, /warning/);
+  mkdirSync(join(dir, 'init'));
+  writeFileSync(join(dir, 'data.jsonl'), '');
+  const set = join(dir, 'set.yaml');
+  writeFileSync(
+    set,
+    'name: demo\ntask: { family: jsonl, path: data.jsonl }\nmodel: { kind: transformer, init: init }\ncompression: { enabled: false }\n' +
+      'runtime: { listen: "0.0.0.0:7000", metricsPort: 9100, outDir: out }\n',
+  );
+  const loud = await runCli(['launch', set, '--dry-run'], {}, 30_000, dir);
+  const warnings = loud.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+  assert.deepEqual(
+    warnings.map((l) => l.split(' ').slice(1, 3).join(' ')),
+    ['runtime.listen 0.0.0.0:7000', 'runtime.metricsPort 9100', 'runtime.outDir out', 'task.path data.jsonl', 'model.init init'],
+    loud.stderr,
+  );
+  assert.match(loud.stderr, /runtime\.listen 0\.0\.0\.0:7000 is replaced in the cluster by 0\.0\.0\.0:7070/);
+  assert.match(loud.stderr, /task\.path data\.jsonl is read in the pods at \/app\/data\.jsonl, in the coordinator and worker images, not on this machine/);
+  assert.match(loud.stderr, /model\.init init is read by the coordinator pod at \/app\/init, not on this machine: copy the checkpoint directory onto the run's volume \(\/var\/lib\/metatrain\/demo\)/);
+  assert.match(loud.stdout, /kind: Deployment/);
 });
