@@ -6,7 +6,7 @@ import { isTextModelKind, parseRunConfig, runModelConfig } from '../core/config'
 import { CheckpointError, DatasetError } from '../core/errors';
 import { encodeSafetensors } from '../core/safetensors';
 import { loadCheckpoint } from '../checkpoint';
-import { checkCanCreateDirectory, publishDirectory } from '../core/durable-fs';
+import { checkCanCreateDirectory, publishDirectory, removeDeadTemporaries } from '../core/durable-fs';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
@@ -20,6 +20,7 @@ import { countOf } from './count-words';
 import { findTokenless } from './tokenless-warning';
 import { boundedInt, pathOption } from './options';
 import { refuseLinkedOutDirectory } from './out-directory';
+import { onStopWritingNothing } from './stop-writing-nothing';
 import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
@@ -63,8 +64,10 @@ export function register(program: Command): void {
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; data: string; out: string; maxSteps: number; backend: string }) => {
       const out = resolve(o.out);
+      onStopWritingNothing('adapt', out);
       refuseLinkedOutDirectory(o.out, 'adapt', true);
       if (existsSync(out)) throw new Error(`${out} already exists: choose a new --out directory`);
+      removeDeadTemporaries(out);
       const source = dataSource(o.data);
       const data = jsonlSourceName(source);
       const examples = loadLabelledJsonl(source);
