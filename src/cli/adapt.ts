@@ -11,7 +11,8 @@ import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '.
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
 import { textTokenizerFor } from '../model/text-tokenizer';
-import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, isAdaptedModelDir } from '../meta/adapted-model';
+import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, ADAPTED_TOKENIZER_FILE, isAdaptedModelDir } from '../meta/adapted-model';
+import { readTokenizerBytes } from '../model/hf-tokenizer';
 import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
 import { jsonlSourceName, loadLabelledJsonl, STDIN } from '../tasks/jsonl';
@@ -88,6 +89,8 @@ export function register(program: Command): void {
       if (resetHead && algorithms.get(init.algorithm.name).learnsInnerLr) {
         throw new Error(`the model learned per-parameter rates for ${init.ways}-way tasks, but ${data} has ${labels.length} labels; use data with ${init.ways} labels`);
       }
+      // A tokenizer file is copied in and named relatively: the adapted model does not depend on where the import lies.
+      const tokenizerFile = init.model.tokenizerPath === undefined ? undefined : readTokenizerBytes(init.model.tokenizerPath);
       // An --out that cannot be created (no permission, /proc ...) fails here, before the fine-tuning.
       await checkCanCreateDirectory(out);
       await initBackend(o.backend as BackendName);
@@ -104,12 +107,13 @@ export function register(program: Command): void {
         curve: result.curve,
         headReset: resetHead,
         compressed: init.compressed,
-        model: init.model,
+        model: tokenizerFile ? { ...init.model, tokenizerPath: ADAPTED_TOKENIZER_FILE } : init.model,
         algorithm: init.algorithm,
       };
       // Published in one rename (src/core/durable-fs.ts): nothing half-written is left on failure.
       await publishDirectory(out, [
         [ADAPTED_PARAMS_FILE, encodeSafetensors(result.params, { labels: JSON.stringify(result.labels) })],
+        ...(tokenizerFile ? [[ADAPTED_TOKENIZER_FILE, tokenizerFile] as const] : []),
         [ADAPTED_REPORT_FILE, Buffer.from(JSON.stringify(report, null, 2))],
       ]);
       if (atChanceLevel(result.heldOutAccuracy, labels.length)) {

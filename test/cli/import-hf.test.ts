@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -48,6 +48,22 @@ test('a run meta-trains from an imported BERT (the printed model section as is);
   const predicted = await runCli(['predict', '--model', adapted, '--text', 'the cat sat on the mat']);
   assert.equal(predicted.code, 0, predicted.stderr);
   assert.match(predicted.stdout, /L[01] +│ 0\.\d+/);
+
+  // The adapted model holds its tokenizer, named relatively: it works moved, with the import gone (before:
+  // adapted.json named the import's tokenizer.json by its absolute path, and predict failed without it).
+  const report = JSON.parse(readFileSync(join(adapted, 'adapted.json'), 'utf8')) as { model: { tokenizerPath: string } };
+  assert.equal(report.model.tokenizerPath, 'tokenizer.json');
+  assert.deepEqual(readFileSync(join(adapted, 'tokenizer.json')), readFileSync(join(hf, 'tokenizer.json')));
+  rmSync(join(dir, 'bert'), { recursive: true });
+  renameSync(adapted, join(dir, 'moved'));
+  const moved = await runCli(['predict', '--model', join(dir, 'moved'), '--text', 'the cat sat on the mat']);
+  assert.equal(moved.code, 0, moved.stderr);
+  assert.equal(moved.stdout, predicted.stdout);
+  // An adapted.json written before, naming the tokenizer by an absolute path, is still read.
+  writeFileSync(join(dir, 'moved', 'adapted.json'), JSON.stringify({ ...report, model: { ...report.model, tokenizerPath: join(dir, 'moved', 'tokenizer.json') } }));
+  const older = await runCli(['predict', '--model', join(dir, 'moved'), '--text', 'the cat sat on the mat']);
+  assert.equal(older.code, 0, older.stderr);
+  assert.equal(older.stdout, predicted.stdout);
 });
 
 /** The pid of a process that has exited (its number is not reused within the test). */
