@@ -6,12 +6,13 @@ import { isTextModelKind, parseRunConfig, runModelConfig } from '../core/config'
 import { CheckpointError, DatasetError } from '../core/errors';
 import { encodeSafetensors } from '../core/safetensors';
 import { loadCheckpoint } from '../checkpoint';
-import { checkCanCreateDirectory, publishDirectory } from '../core/durable-fs';
+import { checkCanCreateDirectory, publishDirectory, removeDeadTemporaries } from '../core/durable-fs';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
 import { textTokenizerFor } from '../model/text-tokenizer';
-import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, isAdaptedModelDir } from '../meta/adapted-model';
+import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, ADAPTED_TOKENIZER_FILE, isAdaptedModelDir } from '../meta/adapted-model';
+import { readTokenizerBytes } from '../model/hf-tokenizer';
 import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
 import { jsonlSourceName, loadLabelledJsonl, STDIN } from '../tasks/jsonl';
@@ -20,6 +21,7 @@ import { countOf } from './count-words';
 import { findTokenless } from './tokenless-warning';
 import { boundedInt, pathOption } from './options';
 import { refuseLinkedOutDirectory } from './out-directory';
+import { onStopWritingNothing } from './stop-writing-nothing';
 import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
@@ -63,8 +65,10 @@ export function register(program: Command): void {
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; data: string; out: string; maxSteps: number; backend: string }) => {
       const out = resolve(o.out);
+      onStopWritingNothing('adapt', out);
       refuseLinkedOutDirectory(o.out, 'adapt', true);
       if (existsSync(out)) throw new Error(`${out} already exists: choose a new --out directory`);
+      removeDeadTemporaries(out);
       const source = dataSource(o.data);
       const data = jsonlSourceName(source);
       const examples = loadLabelledJsonl(source);
@@ -85,6 +89,8 @@ export function register(program: Command): void {
       if (resetHead && algorithms.get(init.algorithm.name).learnsInnerLr) {
         throw new Error(`the model learned per-parameter rates for ${init.ways}-way tasks, but ${data} has ${labels.length} labels; use data with ${init.ways} labels`);
       }
+      // A tokenizer file is copied in and named relatively: the adapted model does not depend on where the import lies.
+      const tokenizerFile = init.model.tokenizerPath === undefined ? undefined : readTokenizerBytes(init.model.tokenizerPath);
       // An --out that cannot be created (no permission, /proc ...) fails here, before the fine-tuning.
       await checkCanCreateDirectory(out);
       await initBackend(o.backend as BackendName);
@@ -101,12 +107,13 @@ export function register(program: Command): void {
         curve: result.curve,
         headReset: resetHead,
         compressed: init.compressed,
-        model: init.model,
+        model: tokenizerFile ? { ...init.model, tokenizerPath: ADAPTED_TOKENIZER_FILE } : init.model,
         algorithm: init.algorithm,
       };
       // Published in one rename (src/core/durable-fs.ts): nothing half-written is left on failure.
       await publishDirectory(out, [
         [ADAPTED_PARAMS_FILE, encodeSafetensors(result.params, { labels: JSON.stringify(result.labels) })],
+        ...(tokenizerFile ? [[ADAPTED_TOKENIZER_FILE, tokenizerFile] as const] : []),
         [ADAPTED_REPORT_FILE, Buffer.from(JSON.stringify(report, null, 2))],
       ]);
       if (atChanceLevel(result.heldOutAccuracy, labels.length)) {

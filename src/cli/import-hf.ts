@@ -1,9 +1,11 @@
 /** `metatrain import-hf HF_DIR --out DIR`: a Hugging Face BERT checkpoint as a `bert` pretrained checkpoint (src/hf). */
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { importHfBert, modelYaml } from '../hf';
 import { maxLengthProblem } from '../model/model-config';
 import { pathOption, positiveInt } from './options';
 import { refuseLinkedOutDirectory } from './out-directory';
+import { onStopWritingNothing } from './stop-writing-nothing';
 
 /**
  * Parses `--max-length`: a positive integer that leaves a bert model room for text (at least 3: CLS, a token, SEP).
@@ -25,6 +27,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'checkpoint directory to create', pathOption('--out'))
     .option('--max-length <n>', 'tokens per example, CLS and SEP included (model.maxLength); at least 3, at most max_position_embeddings (default: 128 or less)', bertMaxLength)
     .action(async (hfDir: string, o: { out: string; maxLength?: number }) => {
+      onStopWritingNothing('import-hf', resolve(o.out));
       refuseLinkedOutDirectory(o.out, 'import-hf', true);
       const imported = await importHfBert(hfDir, o.out, { maxLength: o.maxLength });
       const c = imported.config;

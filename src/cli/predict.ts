@@ -13,6 +13,7 @@ import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
 import { countOf } from './count-words';
 import { findTokenless } from './tokenless-warning';
+import { DatasetError } from '../core/errors';
 import { notOneCheckpoint } from '../checkpoint';
 import { pathOption, tableStyle } from './options';
 
@@ -42,7 +43,12 @@ async function checkModelDir(dir: string): Promise<void> {
 
 function textsOf(o: { text?: string[]; data?: string }): { texts: string[]; source: TextSource; labels?: (string | undefined)[] } {
   if ((o.text === undefined) === (o.data === undefined)) throw new Error('give exactly one of --text and --data');
-  if (o.text) return { texts: o.text, source: { name: '--text' } };
+  if (o.text) {
+    // Refused here, before the tokenizer's warning about texts without a token would be printed first.
+    const blank = o.text.findIndex((t) => t.trim().length === 0);
+    if (blank !== -1) throw new DatasetError('--text', `text ${blank + 1} is empty (or only whitespace): give the text to classify`);
+    return { texts: o.text, source: { name: '--text' } };
+  }
   const source = dataSource(o.data!);
   const lines = loadTextJsonl(source);
   return { texts: lines.map((l) => l.text), source: { name: jsonlSourceName(source), lines: lines.map((l) => l.line) }, labels: lines.map((l) => l.label) };

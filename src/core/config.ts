@@ -317,7 +317,7 @@ export function modelInitDir(config: RunConfig): string | undefined {
 
 /**
  * The run's model section as the processes use it: `model.tokenizerPath` made absolute ({@link resolvedPath}), so
- * that a worker, `adapt` and an adapted model's `adapted.json` find the tokenizer wherever they run. Other fields as is.
+ * that a worker and `adapt` find the tokenizer wherever they run (an adapted model holds a copy: src/meta/adapted-model.ts). Other fields as is.
  */
 export function runModelConfig(config: RunConfig): RunConfig['model'] {
   const { tokenizerPath } = config.model;

@@ -19,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { readBoundedFile } from './bounded-file';
 import { DirectoryBusyError, DirectoryError, FileReadError } from './errors';
 import { entryFailure, makeDirectorySync } from './make-directory';
+import { processAlive } from './process-alive';
 
 /** The lock file's name inside the locked directory. */
 export const LOCK_FILE = '.lock';
@@ -83,7 +84,7 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
       const held = readLock(path, dir, what);
       if (held === undefined) continue; // released between link and read: try again
       const holder = parseHolder(held);
-      if (holder && (holder.host !== me.host || (alive(holder.pid) && (holder.pid !== me.pid || heldHere.has(resolve(path)))))) throw busy(dir, what, path, holder);
+      if (holder && (holder.host !== me.host || (processAlive(holder.pid) && (holder.pid !== me.pid || heldHere.has(resolve(path)))))) throw busy(dir, what, path, holder);
       // Its process is gone (or the file is not a lock we wrote): remove it, unless another process took it over meanwhile.
       if (readLock(path, dir, what) === held) unlinkQuietly(path);
     }
@@ -138,16 +139,6 @@ function parseHolder(text: string): LockHolder | undefined {
     return Number.isSafeInteger(h.pid) && typeof h.host === 'string' ? { pid: h.pid!, host: h.host, command: String(h.command ?? '?'), since: String(h.since ?? '?') } : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** Whether process `pid` of this host exists (EPERM: it does, as another user's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

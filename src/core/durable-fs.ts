@@ -4,18 +4,25 @@
  * each file fsynced, then renamed into place in one step, and the rename made durable by fsyncing the parent
  * directory. A reader, or a process restarted after SIGKILL or power loss, sees the old content or the new one,
  * never a mix. Every failure removes the temporary copy and is reported as a WriteError naming the path at fault.
+ * A process stopped by a signal removes its temporaries before exiting ({@link removeStagedNow}); those of a process
+ * killed outright are found by their pid ({@link deadTemporaries}).
  * Used by checkpoints (src/checkpoint), compressed models (src/compress/compress-job.ts), adapted models
- * (src/cli/adapt.ts), `summary.json` (src/summary), `report.html` (src/report) and `targets.json` (src/local).
+ * (src/cli/adapt.ts), imported BERT checkpoints (src/hf), `summary.json` (src/summary), `report.html` (src/report) and `targets.json` (src/local).
  */
+import { readdirSync, rmSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MetatrainError, WriteError } from './errors';
 import { makeDirectory } from './make-directory';
+import { processAlive } from './process-alive';
 
 /** Prefix of every temporary entry this module creates; such entries are never data. */
 export const TEMP_PREFIX = '.tmp-';
 
 let tempCounter = 0;
+
+/** The temporary entries this process is writing and has not yet published or removed ({@link removeStagedNow}). */
+const staged = new Set<string>();
 
 /**
  * A fresh temporary name in `dir` for something that will become `finalName`: `.tmp-<finalName>-<pid>-<n>`.
@@ -34,9 +41,68 @@ export function tempNameFor(dir: string, finalName: string): string {
  *   system, a file in the way, a file system such as /proc that accepts no new entries).
  */
 export async function makeStagingDirectory(finalPath: string): Promise<string> {
+  // A stop signal that arrived during synchronous work (signals are handled between event-loop turns) is handled
+  // first, before anything is staged: its handler, which removes what is staged, then has nothing in flight to miss.
+  await new Promise((resolve) => setImmediate(resolve));
   const temp = tempNameFor(dirname(finalPath), basename(finalPath));
-  await makeDirectory(temp, { reportAs: finalPath });
+  staged.add(temp);
+  try {
+    await makeDirectory(temp, { reportAs: finalPath });
+  } catch (err) {
+    staged.delete(temp);
+    throw err;
+  }
   return temp;
+}
+
+/** Removes a temporary entry of this process (`recursive`), published (renamed away) or not. */
+async function removeStaged(temp: string): Promise<void> {
+  await rm(temp, { recursive: true, force: true });
+  staged.delete(temp);
+}
+
+/**
+ * Removes at once, synchronously, every temporary entry this process is writing (staging directories, files being
+ * replaced), for a signal handler about to exit: nothing half-written is left beside the paths being published.
+ * Entries moved aside to be replaced are not among them (they hold what is published).
+ */
+export function removeStagedNow(): void {
+  for (const temp of staged) rmSync(temp, { recursive: true, force: true });
+  staged.clear();
+}
+
+/**
+ * The temporary entries in `dir` ({@link tempNameFor}'s `.tmp-<name>-<pid>-<n>`; only those of `finalName` when
+ * given) whose writing process is gone: its pid is not alive on this host, or is this process's own pid but the entry
+ * is not one it is writing (an earlier process's of the same pid, as pid 1 of a restarted container). What a process
+ * killed while publishing (SIGKILL, a crash) left; nobody will publish or remove them. A `dir` that cannot be read
+ * has none.
+ * @returns their paths.
+ */
+export function deadTemporaries(dir: string, finalName?: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const prefix = `${TEMP_PREFIX}${finalName === undefined ? '' : `${finalName}-`}`;
+  return entries
+    .filter((entry) => {
+      const pid = entry.startsWith(prefix) ? /-(\d+)-\d+$/.exec(entry)?.[1] : undefined;
+      if (pid === undefined) return false;
+      return Number(pid) === process.pid ? !staged.has(join(dir, entry)) : !processAlive(Number(pid));
+    })
+    .map((entry) => join(dir, entry));
+}
+
+/**
+ * Removes the temporary entries beside `finalPath` that a dead process left while publishing it ({@link deadTemporaries}).
+ * For the commands that publish one directory a user names and take no lock (`adapt`, `import-hf`): their leftovers
+ * would pile up beside it after every kill.
+ */
+export function removeDeadTemporaries(finalPath: string): void {
+  for (const temp of deadTemporaries(dirname(finalPath), basename(finalPath))) rmSync(temp, { recursive: true, force: true });
 }
 
 /**
@@ -45,7 +111,7 @@ export async function makeStagingDirectory(finalPath: string): Promise<string> {
  * @throws DirectoryError as {@link makeStagingDirectory}.
  */
 export async function checkCanCreateDirectory(finalPath: string): Promise<void> {
-  await rm(await makeStagingDirectory(finalPath), { recursive: true, force: true });
+  await removeStaged(await makeStagingDirectory(finalPath));
 }
 
 /**
@@ -102,18 +168,36 @@ export interface PublishDirectoryOptions {
  *   directory whose write, fsync or rename failed (`code` ENOSPC, EACCES, ENOTEMPTY …).
  */
 export async function publishDirectory(finalPath: string, files: Iterable<readonly [string, Uint8Array]>, options: PublishDirectoryOptions = {}): Promise<number> {
+  return publishWrittenDirectory(
+    finalPath,
+    async (temp) => {
+      let bytes = 0;
+      for (const [name, data] of files) {
+        await step(join(finalPath, name), () => writeFileDurably(join(temp, name), data));
+        bytes += data.length;
+      }
+      return bytes;
+    },
+    options,
+  );
+}
+
+/**
+ * Publishes the directory `finalPath` with what `write` puts in the staging directory it is given (files, directories;
+ * `write` fsyncs what it writes): stages it beside `finalPath`, fsyncs it, renames it to `finalPath` and fsyncs the
+ * parent. On any failure (of `write` too) the staging directory is removed and `finalPath` is as it was.
+ * @returns what `write` returned.
+ * @throws as {@link publishDirectory}, and what `write` throws.
+ */
+export async function publishWrittenDirectory<T>(finalPath: string, write: (staging: string) => Promise<T>, options: PublishDirectoryOptions = {}): Promise<T> {
   const temp = await makeStagingDirectory(finalPath);
-  let bytes = 0;
   try {
-    for (const [name, data] of files) {
-      await step(join(finalPath, name), () => writeFileDurably(join(temp, name), data));
-      bytes += data.length;
-    }
+    const result = await write(temp);
     await step(finalPath, () => fsyncDirectory(temp));
     await commit(temp, finalPath, options.replace ?? false);
-    return bytes;
+    return result;
   } finally {
-    await rm(temp, { recursive: true, force: true });
+    await removeStaged(temp);
   }
 }
 
@@ -125,11 +209,12 @@ export async function publishDirectory(finalPath: string, files: Iterable<readon
  */
 export async function replaceFileAtomically(path: string, data: Uint8Array): Promise<void> {
   const temp = tempNameFor(dirname(path), basename(path));
+  staged.add(temp);
   try {
     await step(path, () => writeFileDurably(temp, data));
     await commit(temp, path, false);
   } finally {
-    await rm(temp, { force: true });
+    await removeStaged(temp);
   }
 }
 

@@ -21,7 +21,7 @@ export interface BytePosition {
 export interface Utf8Problem extends BytePosition {
   /** Lines holding bytes that are not UTF-8. */
   readonly badLines: number;
-  /** The bytes start with a UTF-16 byte-order mark (FF FE or FE FF). */
+  /** The bytes are UTF-16: they start with a UTF-16 byte-order mark (FF FE or FE FF), or have none but are UTF-16 by their NUL bytes ({@link looksUtf16}). */
   readonly utf16: boolean;
 }
 
@@ -30,12 +30,33 @@ export type Utf8Decoded = { readonly text: string } | { readonly problem: Utf8Pr
 
 /** Decodes `bytes` as UTF-8 (a leading byte-order mark dropped), or says where the first byte that is not UTF-8 is. */
 export function decodeUtf8(bytes: Uint8Array): Utf8Decoded {
-  return isUtf8(bytes) ? { text: new TextDecoder('utf-8').decode(bytes) } : { problem: locate(bytes) };
+  return isUtf8(bytes) && !looksUtf16(bytes) ? { text: new TextDecoder('utf-8').decode(bytes) } : { problem: locate(bytes) };
+}
+
+/** How many leading bytes {@link looksUtf16} looks at (256). */
+const UTF16_SNIFF_BYTES = 256;
+
+/**
+ * Whether `bytes`, without a byte-order mark, are UTF-16: in their first {@link UTF16_SNIFF_BYTES} bytes (at least 4),
+ * three byte pairs in four or more hold a NUL on one side (the odd bytes: little-endian; the even: big-endian) and
+ * not on the other, as Latin text in UTF-16 does. Such ASCII-range bytes are valid UTF-8, but no UTF-8 text holds NUL.
+ */
+function looksUtf16(bytes: Uint8Array): boolean {
+  const pairs = Math.floor(Math.min(bytes.length, UTF16_SNIFF_BYTES) / 2);
+  if (pairs < 2) return false;
+  let little = 0;
+  let big = 0;
+  for (let i = 0; i < pairs; i++) {
+    const [even, odd] = [bytes[2 * i]!, bytes[2 * i + 1]!];
+    if (odd === 0 && even !== 0) little++;
+    if (even === 0 && odd !== 0) big++;
+  }
+  return Math.max(little, big) >= 0.75 * pairs;
 }
 
 /** A one-line description of `problem`, e.g. "not UTF-8 text: byte 0xE9 (the 4th of line 1) …", with the fix. */
 export function describeUtf8Problem(problem: Utf8Problem): string {
-  if (problem.utf16) return 'is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8: save it as UTF-8';
+  if (problem.utf16) return 'is UTF-16 text (it starts with a UTF-16 byte-order mark, or has a NUL byte in every other place), not UTF-8: save it as UTF-8';
   const lines = problem.badLines === 1 ? '1 line of the file has' : `${problem.badLines} lines of the file have`;
   return (
     `not UTF-8 text: byte 0x${problem.byte.toString(16).toUpperCase().padStart(2, '0')} (byte ${problem.byteInLine} of the line) is not valid UTF-8 (${lines} such bytes); ` +
@@ -82,7 +103,7 @@ export function decodeTextFile(bytes: Uint8Array): { readonly text: string } | {
 }
 
 function locate(bytes: Uint8Array): Utf8Problem {
-  const utf16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+  const utf16 = (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) || looksUtf16(bytes);
   // A line feed (0x0A) never occurs inside a UTF-8 sequence, so lines can be checked one by one.
   let first: { line: number; start: number; bytes: Uint8Array } | undefined;
   let badLines = 0;

@@ -10,14 +10,14 @@
  * ```
  * No tfjs: the weights are copied (linear weights transposed), not run.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { modelSchema, type RunConfig } from '../core/config';
 import { countParams } from '../core/param-set';
 import { CheckpointStore } from '../checkpoint';
-import { replaceFileAtomically } from '../core/durable-fs';
+import { deadTemporaries, publishWrittenDirectory, removeDeadTemporaries, replaceFileAtomically } from '../core/durable-fs';
 import { hfTokenizerOf, readTokenizerBytes } from '../model/hf-tokenizer';
 import { MIN_MAX_LENGTH, maxLengthProblem } from '../model/model-config';
 import { readHfBertConfig, type HfBertConfig } from './hf-config';
@@ -53,6 +53,20 @@ function writeTokenizerJson(dir: string): string {
   return `Write it with Python transformers: AutoTokenizer.from_pretrained(${d}).save_pretrained(${d}) (a BERT tokenizer loads as the fast BertTokenizerFast, which saves tokenizer.json)`;
 }
 
+/** The tokenizer's file in an imported checkpoint directory (a copy of the Hugging Face one). */
+const TOKENIZER_FILE = 'tokenizer.json';
+
+/**
+ * Whether `dir` holds nothing but temporaries of dead processes (an import killed half-way by an earlier metatrain,
+ * which staged inside --out): removes it then, as nothing of it is data.
+ */
+function heldOnlyDeadTemporaries(dir: string): boolean {
+  const entries = readdirSync(dir);
+  if (deadTemporaries(dir).length !== entries.length) return false;
+  rmSync(dir, { recursive: true, force: true });
+  return true;
+}
+
 /** What a Hugging Face BERT checkpoint directory holds, for messages. */
 const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
 
@@ -66,13 +80,15 @@ const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
  *   over its limit, when tokenizer.json is missing (saying how to write it, and that vocab.txt alone is not
  *   supported when that is what the directory holds), cannot be loaded, has more ids than `vocab_size` or another pad id than
  *   config.json's `pad_token_id`, when `maxLength` is below 3 (checked first: {@link maxLengthProblem}) or exceeds
- *   `max_position_embeddings`, when `hfDir` is missing, a file or holds no config.json, or when `outDir` exists.
+ *   `max_position_embeddings`, when `hfDir` is missing, a file or holds no config.json, or when `outDir` exists (one
+ *   holding only temporaries of a dead process, an import killed half-way, is removed instead). `outDir` is published
+ *   whole by one rename: an import that fails or is stopped leaves none.
  */
 export async function importHfBert(hfDir: string, outDir: string, options: ImportHfOptions = {}): Promise<ImportedBert> {
   const tooShort = options.maxLength === undefined ? undefined : maxLengthProblem('bert', options.maxLength);
   if (tooShort) throw new HfImportError(`--max-length ${options.maxLength}: ${tooShort}`);
   const dir = resolve(outDir);
-  if (existsSync(dir)) throw new HfImportError(`--out ${dir} already exists: choose a new directory`);
+  if (existsSync(dir) && !heldOnlyDeadTemporaries(dir)) throw new HfImportError(`--out ${dir} already exists: choose a new directory`);
   const what = statSync(hfDir, { throwIfNoEntry: false });
   if (!what) throw new HfImportError(`${hfDir}: no such directory (give the directory of a Hugging Face BERT checkpoint: ${HF_FILES})`);
   if (!what.isDirectory()) throw new HfImportError(`${hfDir} is a file, not a directory (give the directory holding ${HF_FILES})`);
@@ -117,21 +133,25 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
     typeVocabSize: config.type_vocab_size,
     layerNormEps: config.layer_norm_eps,
     tokenizer: 'hf',
-    tokenizerPath: join(dir, 'tokenizer.json'),
+    tokenizerPath: join(dir, TOKENIZER_FILE),
     init: dir,
   });
   const hash = createHash('sha256');
   for (const [name, t] of params) hash.update(name).update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-  await new CheckpointStore(dir, { keep: 1 }).save({
-    step: 0,
-    params,
-    configHash: `${HF_IMPORT_KIND}:${hash.digest('hex')}`,
-    rng: {},
-    metrics: {},
-    extra: { kind: HF_IMPORT_KIND, config: { model }, source: { dir: resolve(hfDir), hfConfig: config } },
-    best: true,
+  // Published whole in one rename (src/core/durable-fs.ts): an import stopped or failed half-way leaves no --out.
+  removeDeadTemporaries(dir);
+  await publishWrittenDirectory(dir, async (staging) => {
+    await new CheckpointStore(staging, { keep: 1 }).save({
+      step: 0,
+      params,
+      configHash: `${HF_IMPORT_KIND}:${hash.digest('hex')}`,
+      rng: {},
+      metrics: {},
+      extra: { kind: HF_IMPORT_KIND, config: { model }, source: { dir: resolve(hfDir), hfConfig: config } },
+      best: true,
+    });
+    await replaceFileAtomically(join(staging, TOKENIZER_FILE), tokenizerBytes);
   });
-  await replaceFileAtomically(model.tokenizerPath!, tokenizerBytes);
   return { model, dir, params: countParams(params), config };
 }
 

@@ -2,10 +2,13 @@
  * The adapted-model directory `metatrain adapt` writes and `metatrain predict` reads:
  * - `model.safetensors`: the adapted parameters (F32; metadata `labels`, a JSON array of label names),
  * - `adapted.json`: the model config (`model`), label names (`labels`: output i is `labels[i]`), the adapting
- *   algorithm, and how the step count was chosen (held-out accuracy, curve, source checkpoint and data).
+ *   algorithm, and how the step count was chosen (held-out accuracy, curve, source checkpoint and data),
+ * - `tokenizer.json` ({@link ADAPTED_TOKENIZER_FILE}), for a model whose tokenizer is a file (`tokenizer: hf`): a copy,
+ *   which `model.tokenizerPath` names relative to the directory, so the directory can be moved or copied whole.
+ *   Directories written before hold an absolute `tokenizerPath` (the import's file), still read as is.
  */
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { readBoundedFile } from '../core/bounded-file';
 import { modelSchema } from '../core/config';
 import { CheckpointError } from '../core/errors';
@@ -15,6 +18,8 @@ import { architectureOf, type ModelConfig } from '../model/architecture';
 
 /** Parameters file of an adapted model. */
 export const ADAPTED_PARAMS_FILE = 'model.safetensors';
+/** The tokenizer file of an adapted model whose tokenizer is a file (`model.tokenizerPath` names it, relative). */
+export const ADAPTED_TOKENIZER_FILE = 'tokenizer.json';
 /** Description file of an adapted model. */
 export const ADAPTED_REPORT_FILE = 'adapted.json';
 
@@ -26,7 +31,7 @@ export const MAX_ADAPTED_REPORT_BYTES = 16 << 20;
 
 /** An adapted model in memory: what prediction needs. */
 export interface AdaptedModel {
-  /** The architecture (`createModel(model, labels.length)` builds it). */
+  /** The architecture (`createModel(model, labels.length)` builds it); `tokenizerPath`, if any, absolute. */
   readonly model: ModelConfig;
   /** Label names: output i of the model is `labels[i]`. */
   readonly labels: readonly string[];
@@ -52,7 +57,7 @@ export function isAdaptedModelDir(dir: string): boolean {
  *   or a pipe, larger than its limit ({@link MAX_ADAPTED_REPORT_BYTES}, MAX_SAFETENSORS_FILE_BYTES), `adapted.json` is
  *   not JSON or lacks a valid `model` or `labels` (a non-empty array of distinct non-empty strings, at least 2),
  *   the labels in the parameters file differ from `adapted.json`, or the parameters do not match the model's
- *   spec or hold NaN/Inf.
+ *   spec or hold NaN/Inf. (A missing tokenizer file is named when the tokenizer is first used.)
  */
 export function loadAdaptedModel(dir: string): AdaptedModel {
   const reportPath = join(dir, ADAPTED_REPORT_FILE);
@@ -75,7 +80,9 @@ export function loadAdaptedModel(dir: string): AdaptedModel {
   } catch (err) {
     throw new CheckpointError(`${paramsPath}: ${(err as Error).message}`, { cause: err });
   }
-  return { model: parsed.data, labels, params };
+  const { tokenizerPath } = parsed.data;
+  const model = tokenizerPath !== undefined && !isAbsolute(tokenizerPath) ? { ...parsed.data, tokenizerPath: resolve(dir, tokenizerPath) } : parsed.data;
+  return { model, labels, params };
 }
 
 /** The bytes of `path`, at most `maxBytes`; CheckpointError naming it when it cannot be read, is not a file or is larger. */

@@ -75,7 +75,8 @@ const STDIN_ADVICE = ': pipe or redirect the JSONL data into it (--data - < user
  * @returns the examples in file order.
  * @throws DatasetError with the file and the 1-based line number when a line is not JSON, not an object, holds a
  *   key twice in one object (naming the key; JSON.parse would keep the last value), has no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
- *   string or a number, or a string `label` holding a control character, a format character (U+200B, U+202E …) or a line or paragraph separator (naming its code point and position); a number `label` that parsing changes (more digits than a double holds, out of range,
+ *   string or a number, or a string `label` holding a control character, a format character (U+200B, U+202E …) or a line or paragraph separator (naming its code point and position) or
+ *   leading or trailing whitespace; two string labels equal in Unicode normalization form C but written differently (`café` composed and decomposed: naming both lines); a number `label` that parsing changes (more digits than a double holds, out of range,
  *   or -0) or that is not written in its number's own form (`10.0`, `1e1`: one class with `10`), naming it as written and asking to quote it; when a number label and a string label have the same
  *   name (`1` and `"1"`: they would be one class), at the later line, naming both lines and both values;
  *   without a line number when the file cannot be read, is not a regular file or a pipe (a directory, a device
@@ -123,6 +124,8 @@ function readJsonl(source: JsonlSource, labelRequired: boolean, maxBytes: number
   const bad: DatasetError[] = [];
   /** The first line of each label name, with the JSON type its label had there. */
   const firstOf = new Map<string, ParsedLine>();
+  /** The first line of each label name in Unicode normalization form C (`café` composed or decomposed: one key). */
+  const firstOfNormalized = new Map<string, ParsedLine>();
   content
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
@@ -140,6 +143,18 @@ function readJsonl(source: JsonlSource, labelRequired: boolean, maxBytes: number
         if (!first) firstOf.set(parsed.example.label, parsed);
         else if (first.labelType !== parsed.labelType) {
           bad.push(new DatasetError(path, `label ${labelAsWritten(first)} and ${labelAsWritten(parsed)} would be the same class; use one type`, parsed.example.line));
+        }
+        const normalized = parsed.example.label.normalize('NFC');
+        const firstNormalized = firstOfNormalized.get(normalized);
+        if (!firstNormalized) firstOfNormalized.set(normalized, parsed);
+        else if (firstNormalized.example.label !== parsed.example.label) {
+          bad.push(
+            new DatasetError(
+              path,
+              `label ${labelAsWritten(firstNormalized)} and ${labelAsWritten(parsed)} print the same but are written with different Unicode characters (composed and decomposed accents), so they would be two classes; write them the same way (normalize the file to NFC)`,
+              parsed.example.line,
+            ),
+          );
         }
       }
       examples.push(parsed.example);
@@ -228,6 +243,7 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
     const kind = unseenKind(c)!;
     throw new DatasetError(path, `"label" holds the ${kind} U+${code} at character ${at + 1} (${echoJson(label)}): the class would print like another label; remove it`, line);
   }
+  if (label.trim() !== label) throw new DatasetError(path, `"label" ${echoJson(label)} has leading or trailing whitespace: the class would print like ${echoJson(label.trim())}; trim it`, line);
   return { example: { text, label, line }, labelType: 'string' };
 }
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseRunConfig } from '../../src/core/config';
 import { decodeSafetensors } from '../../src/core/safetensors';
@@ -12,7 +13,7 @@ import { quantizePerChannel } from '../../src/compress/quantize';
 import { paramSet } from '../../src/core/param-set';
 import { atChanceLevel } from '../../src/cli/adapt';
 import { countOf } from '../../src/cli/count-words';
-import { runCli, tempDir } from '../support/harness';
+import { runCli, startCli, tempDir, waitExit, waitForOutput } from '../support/harness';
 import { checkpoint, jsonl } from './adapt-fixtures';
 import { pretrain } from '../../src/pretrain/pretrain';
 import { importHfBert } from '../../src/hf';
@@ -289,4 +290,28 @@ test('metatrain adapt under hashed words warns about texts of punctuation only, 
   assert.equal(refused.code, 1, refused.stdout);
   assert.match(refused.stderr, /none\.jsonl: 4 of 4 texts \(line 1, line 2, line 3, line 4\) have no token the hashed-words tokenizer reads \(only punctuation or symbols\): nothing to adapt on/);
   assert.equal(existsSync(join(dir, 'no')), false);
+});
+
+test('adapt stopped by SIGINT or SIGTERM removes what it staged, says nothing was written and exits 130 / 143; a dead process\'s leftovers beside --out go', async () => {
+  // Before: it exited silently, leaving .tmp-OUT-PID-2/model.safetensors beside --out on every interruption.
+  const dir = tempDir();
+  const ckpt = await checkpoint(dir);
+  const data = jsonl(dir, 'u4.jsonl', ['ann', 'bob', 'cy', 'dee'], 5);
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    const out = join(dir, `ad-${signal}`);
+    mkdirSync(join(dir, `.tmp-ad-${signal}-${dead}-2`));
+    const child = startCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', out, '--max-steps', '60', '--backend', 'cpu']);
+    try {
+      // Printed before the fine-tuning; the signal is handled once it is done, before anything is written.
+      await waitForOutput(child, (text) => /longer than the model reads/.test(text));
+      child.kill(signal);
+      const result = await waitExit(child);
+      assert.equal(result.code, code, result.stderr);
+      assert.match(result.stderr, new RegExp(`\nadapt interrupted \\(${signal}\\); nothing was written to ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n$`));
+      assert.deepEqual(readdirSync(dir).filter((e) => e.includes(`ad-${signal}`)), [], 'no --out, no staging directory, the dead one removed');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }
 });

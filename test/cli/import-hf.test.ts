@@ -5,11 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { RunSummary } from '../../src/summary';
-import { runCli, tempDir, writeConfig } from '../support/harness';
+import { runCli, startCli, tempDir, waitExit, writeConfig } from '../support/harness';
 import { writeTinyHfBert } from '../hf/fixtures';
 
 test('a run meta-trains from an imported BERT (the printed model section as is); adapt and predict use its tokenizer', async () => {
@@ -46,4 +48,65 @@ test('a run meta-trains from an imported BERT (the printed model section as is);
   const predicted = await runCli(['predict', '--model', adapted, '--text', 'the cat sat on the mat']);
   assert.equal(predicted.code, 0, predicted.stderr);
   assert.match(predicted.stdout, /L[01] +│ 0\.\d+/);
+
+  // The adapted model holds its tokenizer, named relatively: it works moved, with the import gone (before:
+  // adapted.json named the import's tokenizer.json by its absolute path, and predict failed without it).
+  const report = JSON.parse(readFileSync(join(adapted, 'adapted.json'), 'utf8')) as { model: { tokenizerPath: string } };
+  assert.equal(report.model.tokenizerPath, 'tokenizer.json');
+  assert.deepEqual(readFileSync(join(adapted, 'tokenizer.json')), readFileSync(join(hf, 'tokenizer.json')));
+  rmSync(join(dir, 'bert'), { recursive: true });
+  renameSync(adapted, join(dir, 'moved'));
+  const moved = await runCli(['predict', '--model', join(dir, 'moved'), '--text', 'the cat sat on the mat']);
+  assert.equal(moved.code, 0, moved.stderr);
+  assert.equal(moved.stdout, predicted.stdout);
+  // An adapted.json written before, naming the tokenizer by an absolute path, is still read.
+  writeFileSync(join(dir, 'moved', 'adapted.json'), JSON.stringify({ ...report, model: { ...report.model, tokenizerPath: join(dir, 'moved', 'tokenizer.json') } }));
+  const older = await runCli(['predict', '--model', join(dir, 'moved'), '--text', 'the cat sat on the mat']);
+  assert.equal(older.code, 0, older.stderr);
+  assert.equal(older.stdout, predicted.stdout);
+});
+
+/** The pid of a process that has exited (its number is not reused within the test). */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid!;
+}
+
+test('import-hf stopped by SIGINT or SIGTERM while it reads removes what it staged, says nothing was written and exits 130 / 143; a rerun imports', async () => {
+  // Before: it exited silently, leaving --out holding .tmp-step-00000000-PID-1/, and the rerun failed "--out … already exists".
+  const dir = tempDir();
+  const source = writeTinyHfBert(join(dir, 'hf'));
+  const weights = readFileSync(join(source, 'model.safetensors'));
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    // model.safetensors as a pipe: opening it for writing returns once the import is reading it (past loading).
+    const hf = join(dir, `hf-${signal}`);
+    cpSync(source, hf, { recursive: true });
+    rmSync(join(hf, 'model.safetensors'));
+    execFileSync('mkfifo', [join(hf, 'model.safetensors')]);
+    const out = join(dir, `bert-${signal}`);
+    const child = startCli(['import-hf', hf, '--out', out]);
+    try {
+      const pipe = await open(join(hf, 'model.safetensors'), 'w');
+      child.kill(signal);
+      await pipe.writeFile(weights);
+      await pipe.close();
+      const result = await waitExit(child);
+      assert.equal(result.code, code, result.stderr);
+      assert.equal(result.stderr, `\nimport-hf interrupted (${signal}); nothing was written to ${out}\n`);
+      assert.deepEqual(readdirSync(dir).filter((e) => e.startsWith('.tmp-') || e === `bert-${signal}`), [], 'no --out, no staging directory');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }
+  // What an import killed outright by an earlier version left inside --out (a dead process's staging) does not block.
+  const out = join(dir, 'bert');
+  mkdirSync(join(out, `.tmp-step-00000000-${deadPid()}-1`), { recursive: true });
+  const again = await runCli(['import-hf', source, '--out', out]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(readdirSync(out).sort(), ['best.json', 'step-00000000', 'tokenizer.json']);
+  // A directory holding anything else is still refused.
+  const other = join(dir, 'other');
+  mkdirSync(join(other, `.tmp-step-00000000-${process.pid}-1`), { recursive: true });
+  const refused = await runCli(['import-hf', source, '--out', other]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /--out .*other already exists: choose a new directory/);
 });

@@ -188,6 +188,12 @@ test('metatrain predict refuses or truncates a text of 200,000 words at once (ha
   const wordless = await runCli(['predict', '--model', model, '--text', 'hello world', '!!! ???', '--backend', 'cpu']);
   assert.equal(wordless.code, 0, wordless.stderr);
   assert.match(wordless.stderr, /^warning: 1 of 2 texts \(text 2\) has no token the hashed-words tokenizer reads \(only punctuation or symbols\); the model sees it as an empty text: its prediction does not depend on it\n$/);
+  // An empty or blank text is refused in one line (before: first the warning above, then "text 1 is empty").
+  for (const text of ['', '   ']) {
+    const blank = await runCli(['predict', '--model', model, '--text', text, '--backend', 'cpu']);
+    assert.equal(blank.code, 1, blank.stdout);
+    assert.equal(blank.stderr, 'metatrain: --text: text 1 is empty (or only whitespace): give the text to classify\n');
+  }
 });
 
 test('predict, adapt and a jsonl run refuse a file that is not UTF-8 (Latin-1, UTF-16, binary) in one line naming the file, line and byte', async () => {
@@ -200,6 +206,10 @@ test('predict, adapt and a jsonl run refuse a file that is not UTF-8 (Latin-1, U
   writeFileSync(latin1, Buffer.from(`{"text": "plain", "label": "a"}\n${rows.join('')}`, 'latin1'));
   const utf16 = join(dir, 'utf16.jsonl');
   writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(rows.join(''), 'utf16le')]));
+  const utf16NoMark = join(dir, 'utf16-no-mark.jsonl');
+  writeFileSync(utf16NoMark, Buffer.from(rows.join(''), 'utf16le'));
+  const utf16Big = join(dir, 'utf16-big.jsonl');
+  writeFileSync(utf16Big, Buffer.from(rows.join(''), 'utf16le').swap16());
   const binary = join(dir, 'binary.jsonl');
   writeFileSync(binary, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)));
   const config = join(dir, 'run.yaml');
@@ -209,7 +219,10 @@ test('predict, adapt and a jsonl run refuse a file that is not UTF-8 (Latin-1, U
     [['predict', '--model', model, '--data', latin1], /^metatrain: \S*latin1\.jsonl:2: not UTF-8 text: byte 0xE9 \(byte 14 of the line\) is not valid UTF-8 \(9 lines of the file have such bytes\); save the file as UTF-8/],
     [['adapt', '--checkpoint', ckpt, '--data', latin1, '--out', join(dir, 'out')], /^metatrain: \S*latin1\.jsonl:2: not UTF-8 text: byte 0xE9/],
     [['run', config, '--workers', '1'], /^metatrain: \S*latin1\.jsonl:2: not UTF-8 text: byte 0xE9/],
-    [['predict', '--model', model, '--data', utf16], /^metatrain: \S*utf16\.jsonl: is UTF-16 text \(it starts with a UTF-16 byte-order mark\), not UTF-8: save it as UTF-8\n$/],
+    [['predict', '--model', model, '--data', utf16], /^metatrain: \S*utf16\.jsonl: is UTF-16 text \(it starts with a UTF-16 byte-order mark, or has a NUL byte in every other place\), not UTF-8: save it as UTF-8\n$/],
+    // Without a byte-order mark (before: "9 bad lines" of text riddled with \u0000), little- and big-endian.
+    [['predict', '--model', model, '--data', utf16NoMark], /^metatrain: \S*utf16-no-mark\.jsonl: is UTF-16 text .*not UTF-8: save it as UTF-8\n$/],
+    [['adapt', '--checkpoint', ckpt, '--data', utf16Big, '--out', join(dir, 'out')], /^metatrain: \S*utf16-big\.jsonl: is UTF-16 text .*not UTF-8: save it as UTF-8\n$/],
     [['adapt', '--checkpoint', ckpt, '--data', binary, '--out', join(dir, 'out')], /^metatrain: \S*binary\.jsonl:1: not UTF-8 text: byte 0x83 \(byte 2 of the line\)/],
   ];
   for (const [args, message] of cases) {

@@ -277,3 +277,26 @@ test('texts to classify may omit the label; labels that are present are checked 
   const bad = file('texts-bad.jsonl', '{"text": "one", "label": ""}\n{"text": "two", "label": 3}\n{"text": "three", "label": "3"}\n');
   assert.throws(() => loadTextJsonl(bad), /:1: "label" is an empty string\n {2}and line 3: label 3 \(number, line 2\) and "3" \(string, line 3\) would be the same class/);
 });
+
+test('labels that print the same are refused: leading or trailing whitespace, and composed and decomposed accents (NFC)', () => {
+  // Before: " a" and "a", or "café" composed (U+00E9) and decomposed (e + U+0301), were separate classes printing alike.
+  for (const label of [' a', 'a ', '\u00a0a', 'a\u3000']) {
+    const path = file('space.jsonl', `{"text": "x", "label": "a"}\n${JSON.stringify({ text: 'y', label })}\n`);
+    assert.throws(
+      () => loadLabelledJsonl(path),
+      (e: unknown) => e instanceof DatasetError && e.line === 2 && e.message.startsWith(`${path}:2: "label" `) && e.message.endsWith(`has leading or trailing whitespace: the class would print like "a"; trim it`),
+      JSON.stringify(label),
+    );
+  }
+  const accents = file('nfc.jsonl', ['caf\u00e9', 'tea', 'cafe\u0301'].map((label, i) => JSON.stringify({ text: `t${i}`, label })).join('\n'));
+  assert.throws(
+    () => loadLabelledJsonl(accents),
+    (e: unknown) =>
+      e instanceof DatasetError &&
+      e.line === 3 &&
+      e.message === `${accents}:3: label "caf\u00e9" (string, line 1) and "cafe\u0301" (string, line 3) print the same but are written with different Unicode characters (composed and decomposed accents), so they would be two classes; write them the same way (normalize the file to NFC)`,
+  );
+  // The same label written the same way, decomposed or not, stays one class; inner spaces stay.
+  const fine = file('fine-nfc.jsonl', ['cafe\u0301', 'a b', 'cafe\u0301'].map((label, i) => JSON.stringify({ text: `t${i}`, label })).join('\n'));
+  assert.deepEqual(jsonlCorpus(fine).classes, ['cafe\u0301', 'a b']);
+});
