@@ -1,13 +1,13 @@
 /** `metatrain scale RUN --workers N`: sets the workers of a run on the cluster backend (Kubernetes: the scale subresource). */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { clusterBackendOf, withClusterOptions, type ClusterFlags } from './cluster-options';
-import { runName } from './options';
+import { boundedInt, runName } from './options';
 
-function workerCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got ${JSON.stringify(value)}`);
-  return n;
-}
+/** Most replicas a Deployment takes: `spec.replicas` is an int32 (Kubernetes API, apps/v1 DeploymentSpec). */
+const MAX_REPLICAS = 2 ** 31 - 1;
+
+/** `--workers`: 0..{@link MAX_REPLICAS}, in decimal digits only (`1e2`, `0x10`, `5.0` are refused, not read as 100, 16, 5). */
+const workerCount = boundedInt(0, MAX_REPLICAS);
 
 /** Registers the subcommand. */
 export function register(program: Command): void {

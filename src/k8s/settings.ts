@@ -114,7 +114,7 @@ export function compileDeploySettings(config: RunConfig, overrides: SettingsOver
 /**
  * What `metatrain launch` (and `--dry-run`) says on stderr before it applies or prints a run, one line each: every
  * `runtime` value the config sets that {@link compileDeploySettings} replaces with its in-cluster value (listen
- * address, metrics port, output directory; not `baseDir`, which loading the config fills in), and every path of this machine a pod will read instead
+ * address, metrics port, output directory, backend; not `baseDir`, which loading the config fills in), and every path of this machine a pod will read instead
  * (`task.path` of a jsonl run: in the images, a relative one under {@link IMAGE_WORKDIR}; a `model.init` directory:
  * on the run volume or in the coordinator image; docs/kubernetes.md). Nothing is refused: the paths may well exist
  * in the images.
@@ -127,6 +127,11 @@ export function launchWarnings(config: RunConfig): string[] {
   if (listen !== DEFAULT_LISTEN) replaced('listen', listen, `0.0.0.0:${GRPC_PORT}`, "the coordinator Service's port");
   if (metricsPort !== undefined && metricsPort !== METRICS_PORT) replaced('metricsPort', metricsPort, METRICS_PORT, 'the port Prometheus scrapes in every pod');
   if (outDir !== undefined) replaced('outDir', outDir, `${DATA_ROOT}/${config.name}`, "the run's volume");
+  const inCluster = config.kubernetes.gpu.count > 0 ? 'tensorflow' : 'wasm';
+  // The default, wasm, is no choice of the user's; another backend is, unless it is the one the workers get.
+  if (config.runtime.backend !== 'wasm' && config.runtime.backend !== inCluster) {
+    replaced('backend', config.runtime.backend, inCluster, `the worker image's backend: tensorflow on GPU workers, wasm on CPU workers`);
+  }
   const { path } = config.task;
   if (config.task.family === 'jsonl' && path !== undefined) {
     const inPods = isAbsolute(path) ? path : posix.join(IMAGE_WORKDIR, path);

@@ -236,11 +236,11 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
   }
   if (label.trim().length === 0) throw new DatasetError(path, '"label" is an empty string', line);
   const characters = [...label];
-  const at = characters.findIndex((c) => unseenKind(c) !== undefined);
+  const at = characters.findIndex((c, i) => unseenKind(c) !== undefined || (JOINERS.has(c) && !joinsTwo(characters, i)));
   if (at !== -1) {
     const c = characters[at]!;
     const code = c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    const kind = unseenKind(c)!;
+    const kind = unseenKind(c) ?? 'joiner, not between two visible characters,';
     throw new DatasetError(path, `"label" holds the ${kind} U+${code} at character ${at + 1} (${echoJson(label)}): the class would print like another label; remove it`, line);
   }
   if (label.trim() !== label) throw new DatasetError(path, `"label" ${echoJson(label)} has leading or trailing whitespace: the class would print like ${echoJson(label.trim())}; trim it`, line);
@@ -252,8 +252,9 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
  * DEL, C1), a format character (invisible, or reordering the text around it: U+200B ZERO WIDTH SPACE, U+202E
  * RIGHT-TO-LEFT OVERRIDE, U+FEFF), a line or paragraph separator (U+2028, U+2029). Each shows as nothing, or as
  * something else, so that a class holding one would print like another label (`c1` and `c1` + U+200B). The two
- * joiners, U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDTH JOINER, are format characters that labels keep: words
- * of Persian, Hindi or Malayalam are written with them (`می‌خواهم`), and so are emoji sequences (👩‍💻).
+ * joiners, U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDTH JOINER, are format characters that labels keep between
+ * two visible characters ({@link joinsTwo}): words of Persian, Hindi or Malayalam are written with them (`می‌خواهم`),
+ * and so are emoji sequences (👩‍💻).
  */
 const UNSEEN_KINDS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\p{Cc}/u, 'control character'],
@@ -261,6 +262,19 @@ const UNSEEN_KINDS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\p{Zl}/u, 'line separator'],
   [/\p{Zp}/u, 'paragraph separator'],
 ];
+
+/** U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDTH JOINER. */
+const JOINERS = new Set(['\u200c', '\u200d']);
+
+/**
+ * Whether the joiner at `i` of `characters` (code points) stands between two visible characters, as in a word or an
+ * emoji sequence; at either end, beside whitespace or beside another joiner it joins nothing and only makes a label
+ * that prints like another (`fruit` and `fruit` + U+200D).
+ */
+function joinsTwo(characters: readonly string[], i: number): boolean {
+  const visible = (c: string | undefined) => c !== undefined && !JOINERS.has(c) && !/\s/u.test(c) && unseenKind(c) === undefined;
+  return visible(characters[i - 1]) && visible(characters[i + 1]);
+}
 
 /** What an error calls the character `c` (one code point) that a label cannot hold ({@link UNSEEN_KINDS}); undefined for another. */
 function unseenKind(c: string): string | undefined {

@@ -230,16 +230,17 @@ test('launch --dry-run warns on stderr of each runtime value the cluster replace
   writeFileSync(
     set,
     'name: demo\ntask: { family: jsonl, path: data.jsonl }\nmodel: { kind: transformer, init: init }\ncompression: { enabled: false }\n' +
-      'runtime: { listen: "0.0.0.0:7000", metricsPort: 9100, outDir: out }\n',
+      'runtime: { listen: "0.0.0.0:7000", metricsPort: 9100, outDir: out, backend: cpu }\n',
   );
   const loud = await runCli(['launch', set, '--dry-run'], {}, 30_000, dir);
   const warnings = loud.stderr.split('\n').filter((l) => l.startsWith('warning: '));
   assert.deepEqual(
     warnings.map((l) => l.split(' ').slice(1, 3).join(' ')),
-    ['runtime.listen 0.0.0.0:7000', 'runtime.metricsPort 9100', 'runtime.outDir out', 'task.path data.jsonl', 'model.init init'],
+    ['runtime.listen 0.0.0.0:7000', 'runtime.metricsPort 9100', 'runtime.outDir out', 'runtime.backend cpu', 'task.path data.jsonl', 'model.init init'],
     loud.stderr,
   );
   assert.match(loud.stderr, /runtime\.listen 0\.0\.0\.0:7000 is replaced in the cluster by 0\.0\.0\.0:7070/);
+  assert.match(loud.stderr, /runtime\.backend cpu is replaced in the cluster by tensorflow \(the worker image's backend/);
   assert.match(loud.stderr, /task\.path data\.jsonl is read in the pods at \/app\/data\.jsonl, in the coordinator and worker images, not on this machine/);
   assert.match(loud.stderr, /model\.init init is read by the coordinator pod at \/app\/init, not on this machine: copy the checkpoint directory onto the run's volume \(\/var\/lib\/metatrain\/demo\)/);
   assert.match(loud.stdout, /kind: Deployment/);

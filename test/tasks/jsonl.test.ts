@@ -203,6 +203,10 @@ test('a string label holding a control or format character or a line or paragrap
     ['\ufeffc1', 'format character', 'FEFF', '1'],
     ['a\u2028b', 'line separator', '2028', '2'],
     ['a\u2029', 'paragraph separator', '2029', '2'],
+    ['fruit\u200d', 'joiner, not between two visible characters,', '200D', '6'],
+    ['\u200c', 'joiner, not between two visible characters,', '200C', '1'],
+    ['a\u200c\u200db', 'joiner, not between two visible characters,', '200C', '2'],
+    ['a \u200db', 'joiner, not between two visible characters,', '200D', '3'],
   ];
   for (const [label, kind, code, at] of cases) {
     const path = file('control.jsonl', `{"text": "a", "label": "c1"}\n${JSON.stringify({ text: 'b', label })}\n`);
@@ -213,7 +217,7 @@ test('a string label holding a control or format character or a line or paragrap
         e.line === 2 &&
         e.message.startsWith(`${path}:2: "label" holds the ${kind} U+${code} at character ${at} (`) &&
         e.message.endsWith('): the class would print like another label; remove it') &&
-        !/[\u0000-\u0008\u007f-\u009f\u200b\u202e\u2028\u2029\ufeff]/.test(e.message),
+        !/[\u0000-\u0008\u007f-\u009f\u200b-\u200d\u202e\u2028\u2029\ufeff]/.test(e.message),
       JSON.stringify(label),
     );
   }

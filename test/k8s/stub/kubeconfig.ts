@@ -1,7 +1,8 @@
 /**
  * A kubeconfig file for the stub (the format of https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/),
- * so tests reach it exactly as users reach a cluster: plain HTTP with `insecure-skip-tls-verify` (client-node
- * refuses http:// otherwise) and a bearer token.
+ * so tests reach it exactly as users reach a cluster: plain HTTP, as through `kubectl proxy` (no
+ * `insecure-skip-tls-verify`: client-node alone would refuse http://, src/k8s/cluster.ts allows it as kubectl does),
+ * and a bearer token.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,8 +16,8 @@ export function writeKubeconfig(url: string, token: string): string {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
-      { name: 'stub', cluster: { server: url, 'insecure-skip-tls-verify': true } },
-      { name: 'unreachable', cluster: { server: 'http://127.0.0.1:9', 'insecure-skip-tls-verify': true } },
+      { name: 'stub', cluster: { server: url } },
+      { name: 'unreachable', cluster: { server: 'http://127.0.0.1:9' } },
     ],
     users: [{ name: 'tester', user: { token } }],
     contexts: [
