@@ -4,8 +4,8 @@
  * `hf` (./hf-tokenizer: the Hugging Face tokenizer.json at `tokenizerPath`, read on first use; `vocabSize` ids).
  */
 import type { RunConfig } from '../core/config';
-import { ConfigError } from '../core/errors';
-import { loadHfTokenizer } from './hf-tokenizer';
+import { ConfigError, FileReadError } from '../core/errors';
+import { loadHfTokenizer, TokenizerFileError } from './hf-tokenizer';
 import { encodeTexts } from './tokenizer';
 import { PAD_ID, VOCAB_SIZE } from './vocab';
 import { encodeHashedWords, hashedTokens } from './word-hash-tokenizer';
@@ -59,12 +59,31 @@ export function textTokenizerFor(model: TokenizerFields): TextTokenizer {
   };
 }
 
+/**
+ * {@link loadHfTokenizer}, saying for a file that is gone where a model's `tokenizerPath` comes from: a model built
+ * from an imported BERT (a run's checkpoints, an adapted model written before adapt copied the tokenizer in) names
+ * the tokenizer.json of the `metatrain import-hf` directory, which must stay where it was.
+ * @throws TokenizerFileError as loadHfTokenizer, with that advice when the file does not exist.
+ */
+function loadMissingExplained(tokenizerPath: string) {
+  try {
+    return loadHfTokenizer(tokenizerPath);
+  } catch (err) {
+    if (!(err instanceof TokenizerFileError && err.cause instanceof FileReadError && err.cause.code === 'ENOENT')) throw err;
+    throw new TokenizerFileError(
+      tokenizerPath,
+      `${err.cause.detail}: the model's tokenizerPath names it (a run's checkpoints and models built from a BERT imported with metatrain import-hf read the tokenizer.json of the import directory: put that directory back where it was, or import the model again there)`,
+      { cause: err },
+    );
+  }
+}
+
 function hfTextTokenizer(model: TokenizerFields): TextTokenizer {
   const { tokenizerPath, vocabSize } = model;
   if (!tokenizerPath) throw new ConfigError('model.tokenizerPath', 'tokenizer hf needs tokenizerPath (the tokenizer.json)');
   if (vocabSize === undefined) throw new ConfigError('model.vocabSize', 'tokenizer hf needs vocabSize');
   const load = () => {
-    const t = loadHfTokenizer(tokenizerPath);
+    const t = loadMissingExplained(tokenizerPath);
     if (t.vocabSize > vocabSize) {
       throw new ConfigError('model.vocabSize', `${vocabSize} is smaller than the ${t.vocabSize} ids of ${t.path}`);
     }

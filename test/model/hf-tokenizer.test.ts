@@ -78,6 +78,11 @@ test('a missing or unloadable tokenizer.json, or more ids than vocabSize, is an 
   assert.throws(() => loadHfTokenizer(bad), /bad\.json: field model is missing/);
   assert.throws(() => textTokenizerFor({ ...fields, vocabSize: 20 }).encode(['a']), /model\.vocabSize: 20 is smaller than the 34 ids of .*tokenizer\.json/);
   assert.throws(() => textTokenizerFor({ ...fields, tokenizerPath: undefined }), /model\.tokenizerPath/);
+  // A model's tokenizer.json that is gone (the import directory moved) says where the path comes from and what to do.
+  assert.throws(
+    () => textTokenizerFor({ ...fields, tokenizerPath: join(dir, 'moved', 'tokenizer.json') }).encode(['a']),
+    (e: Error) => e instanceof TokenizerFileError && /moved\/tokenizer\.json: cannot read it: no such file: the model's tokenizerPath names it \(a run's checkpoints and models built from a BERT imported with metatrain import-hf read the tokenizer\.json of the import directory: put that directory back where it was/.test(e.message),
+  );
 });
 
 test('tokenlessTexts: under hf only an empty text is tokenless (word pieces cover punctuation)', () => {
