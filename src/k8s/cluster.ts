@@ -70,6 +70,15 @@ export interface Cluster {
 }
 
 /**
+ * Lets `kc` speak plain HTTP to its http:// servers, as kubectl does (`kubectl proxy`: http://127.0.0.1:8001):
+ * client-node refuses an http:// server unless `skipTLSVerify` is set, which over plain HTTP has nothing to verify;
+ * it is set for those clusters only.
+ */
+export function allowPlainHttp(kc: KubeConfig): void {
+  kc.clusters = kc.clusters.map((c) => (c.server.startsWith('http:') ? { ...c, skipTLSVerify: true } : c));
+}
+
+/**
  * Loads the kubeconfig and builds the clients, whose requests fail with RequestTimeoutError (request-timeout.ts)
  * after `requestTimeoutMs`. An http:// server is spoken to in plain HTTP, as kubectl does. Makes no request.
  * @throws KubernetesError (reason `NoConfig`) when the kubeconfig cannot be read, the context does not exist, or
@@ -95,9 +104,7 @@ export function connectCluster(options: ClusterOptions = {}): Cluster {
     }
     kc.setCurrentContext(options.context);
   }
-  // kubectl speaks plain HTTP to an http:// server (`kubectl proxy`, http://127.0.0.1:8001); client-node refuses one
-  // unless skipTLSVerify is set, which over plain HTTP has nothing to verify: set it for those clusters only.
-  kc.clusters = kc.clusters.map((c) => (c.server.startsWith('http:') ? { ...c, skipTLSVerify: true } : c));
+  allowPlainHttp(kc);
   const cluster = kc.getCurrentCluster();
   if (cluster === null) {
     throw new KubernetesError('no Kubernetes cluster is configured: point KUBECONFIG or --kubeconfig at a kubeconfig, or choose a context with --context.', 0, 'NoConfig');

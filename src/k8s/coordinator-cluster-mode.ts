@@ -6,6 +6,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../core/logger';
+import { allowPlainHttp } from './cluster';
 import { waitingForWorkersMessage } from './pod-counts';
 import { WorkerPodWatcher } from './worker-pod-watcher';
 
@@ -38,6 +39,7 @@ export async function watchWorkerPods(desired: number, log: Logger, onWaiting: (
   const { namespace, run } = pod;
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
+  allowPlainHttp(kubeConfig);
   const watcher: WorkerPodWatcher = new WorkerPodWatcher({
     kubeConfig,
     namespace,
