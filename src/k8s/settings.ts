@@ -34,6 +34,16 @@ const packageVersion = (JSON.parse(readFileSync(packageFile('package.json'), 'ut
 /** Kind of worker node the run targets: GPU workers run tfjs-node-gpu, CPU workers the wasm backend. */
 export type WorkerDevice = 'gpu' | 'cpu';
 
+/** The kind of worker node `config` asks for: GPU when `kubernetes.gpu.count` is above 0. */
+function configuredDevice(config: RunConfig): WorkerDevice {
+  return config.kubernetes.gpu.count > 0 ? 'gpu' : 'cpu';
+}
+
+/** The tfjs backend of a worker image for `device`: tfjs-node-gpu on GPU images, wasm on CPU images. */
+function backendOf(device: WorkerDevice): 'tensorflow' | 'wasm' {
+  return device === 'gpu' ? 'tensorflow' : 'wasm';
+}
+
 /** Everything the renderer needs about one run, derived from its config. */
 export interface DeploySettings {
   readonly run: string;
@@ -76,7 +86,7 @@ export interface SettingsOverrides {
  */
 export function compileDeploySettings(config: RunConfig, overrides: SettingsOverrides = {}): DeploySettings {
   const k = config.kubernetes;
-  const device: WorkerDevice = overrides.device ?? (k.gpu.count > 0 ? 'gpu' : 'cpu');
+  const device: WorkerDevice = overrides.device ?? configuredDevice(config);
   const natsUrl = config.nats?.url;
   if (config.compression.enabled && natsUrl === undefined) {
     throw new ConfigError('nats.url', 'a Kubernetes run with compression needs a NATS server with JetStream: set nats.url (see docs/kubernetes.md) or compression.enabled: false');
@@ -100,7 +110,7 @@ export function compileDeploySettings(config: RunConfig, overrides: SettingsOver
     },
     imagePullPolicy: k.imagePullPolicy,
     device,
-    backend: device === 'gpu' ? 'tensorflow' : 'wasm',
+    backend: backendOf(device),
     workers: config.runtime.workers,
     kubernetes: k,
     natsUrl,
@@ -127,7 +137,7 @@ export function launchWarnings(config: RunConfig): string[] {
   if (listen !== DEFAULT_LISTEN) replaced('listen', listen, `0.0.0.0:${GRPC_PORT}`, "the coordinator Service's port");
   if (metricsPort !== undefined && metricsPort !== METRICS_PORT) replaced('metricsPort', metricsPort, METRICS_PORT, 'the port Prometheus scrapes in every pod');
   if (outDir !== undefined) replaced('outDir', outDir, `${DATA_ROOT}/${config.name}`, "the run's volume");
-  const inCluster = config.kubernetes.gpu.count > 0 ? 'tensorflow' : 'wasm';
+  const inCluster = backendOf(configuredDevice(config));
   // The default, wasm, is no choice of the user's; another backend is, unless it is the one the workers get.
   if (config.runtime.backend !== 'wasm' && config.runtime.backend !== inCluster) {
     replaced('backend', config.runtime.backend, inCluster, `the worker image's backend: tensorflow on GPU workers, wasm on CPU workers`);
