@@ -1,26 +1,13 @@
 /**
  * The `metatrain` command. One thin file per subcommand (parsing and printing only), each exporting
- * `register(program)`.
+ * `register(program)`. Only the subcommand named on the command line is loaded (each pulls in its own libraries:
+ * tfjs, gRPC, NATS, @kubernetes/client-node, which together take about a second to load); help, a misspelt
+ * command or none loads them all.
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ignoreClosedReader } from '../core/closed-reader';
 import { packageFile } from '../core/package-root';
-import { register as registerRun } from './run';
-import { register as registerCoordinator } from './coordinator';
-import { register as registerWorker } from './worker';
-import { register as registerPretrain } from './pretrain';
-import { register as registerImportHf } from './import-hf';
-import { register as registerAdapt } from './adapt';
-import { register as registerPredict } from './predict';
-import { register as registerCompress } from './compress';
-import { register as registerCompressor } from './compressor';
-import { register as registerWatch } from './watch';
-import { register as registerLaunch } from './launch';
-import { register as registerScale } from './scale';
-import { register as registerStatus } from './status';
-import { register as registerStop } from './stop';
-
 // `metatrain … | head`: output after the reader has gone is dropped, and the command carries on (src/core/closed-reader.ts).
 ignoreClosedReader(process.stdout);
 ignoreClosedReader(process.stderr);
@@ -30,10 +17,32 @@ const program = new Command('metatrain')
   .showHelpAfterError()
   .version((JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version);
 
-const subcommands = [registerRun, registerPretrain, registerImportHf, registerAdapt, registerPredict, registerCoordinator, registerWorker, registerCompress, registerCompressor, registerLaunch, registerScale, registerStatus, registerStop, registerWatch];
-for (const register of subcommands) register(program);
+/** Each subcommand's module, in the order help lists them. */
+const subcommands: Record<string, () => Promise<{ register(program: Command): void }>> = {
+  run: () => import('./run.js'),
+  pretrain: () => import('./pretrain.js'),
+  'import-hf': () => import('./import-hf.js'),
+  adapt: () => import('./adapt.js'),
+  predict: () => import('./predict.js'),
+  coordinator: () => import('./coordinator.js'),
+  worker: () => import('./worker.js'),
+  compress: () => import('./compress.js'),
+  compressor: () => import('./compressor.js'),
+  launch: () => import('./launch.js'),
+  scale: () => import('./scale.js'),
+  status: () => import('./status.js'),
+  stop: () => import('./stop.js'),
+  watch: () => import('./watch.js'),
+};
 
-program.parseAsync(process.argv).catch((err: Error) => {
+async function main(): Promise<void> {
+  const named = process.argv[2];
+  const chosen = named !== undefined && Object.hasOwn(subcommands, named) ? [named] : Object.keys(subcommands);
+  for (const name of chosen) (await subcommands[name]!()).register(program);
+  await program.parseAsync(process.argv);
+}
+
+main().catch((err: Error) => {
   process.stderr.write(`metatrain: ${err.message}\n`);
   process.exit(1);
 });

@@ -3,12 +3,13 @@
  * by the rendered Deployment), watch the run's worker pods so that a run without joined workers says why —
  * `waiting for workers: 0 of 4 running, 4 pending (0/3 nodes are available: 3 Insufficient nvidia.com/gpu)` —
  * instead of hanging silently.
+ *
+ * `@kubernetes/client-node` takes about 0.6 s to load, so it is loaded only inside a pod: a local coordinator
+ * starts without it.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../core/logger';
-import { allowPlainHttp } from './cluster';
 import { waitingForWorkersMessage } from './pod-counts';
-import { WorkerPodWatcher } from './worker-pod-watcher';
+import type { WorkerPodWatcher } from './worker-pod-watcher';
 
 /** A started worker-pod watch. */
 export interface WorkerAvailability {
@@ -37,6 +38,7 @@ export async function watchWorkerPods(desired: number, log: Logger, onWaiting: (
   const pod = clusterPod(env);
   if (!pod) return undefined;
   const { namespace, run } = pod;
+  const [{ KubeConfig }, { allowPlainHttp }, { WorkerPodWatcher }] = await Promise.all([import('@kubernetes/client-node'), import('./cluster.js'), import('./worker-pod-watcher.js')]);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   allowPlainHttp(kubeConfig);
