@@ -21,42 +21,61 @@ export interface BytePosition {
 export interface Utf8Problem extends BytePosition {
   /** Lines holding bytes that are not UTF-8. */
   readonly badLines: number;
-  /** The bytes are UTF-16: they start with a UTF-16 byte-order mark (FF FE or FE FF), or have none but are UTF-16 by their NUL bytes ({@link looksUtf16}). */
-  readonly utf16: boolean;
+  /**
+   * The bytes are UTF-16 or UTF-32 text: they start with that encoding's byte-order mark (UTF-16: FF FE or FE FF;
+   * UTF-32: FF FE 00 00 or 00 00 FE FF), or have none but are such text by their NUL bytes ({@link wideEncodingOf}).
+   */
+  readonly wideEncoding: WideEncoding | undefined;
 }
+
+/** A Unicode encoding of 2 or 4 bytes per character that text files come in (Windows' "Unicode" is UTF-16). */
+export type WideEncoding = 'UTF-16' | 'UTF-32';
 
 /** The result of {@link decodeUtf8}: the text, or where its bytes are not UTF-8. */
 export type Utf8Decoded = { readonly text: string } | { readonly problem: Utf8Problem };
 
 /** Decodes `bytes` as UTF-8 (a leading byte-order mark dropped), or says where the first byte that is not UTF-8 is. */
 export function decodeUtf8(bytes: Uint8Array): Utf8Decoded {
-  return isUtf8(bytes) && !looksUtf16(bytes) ? { text: new TextDecoder('utf-8').decode(bytes) } : { problem: locate(bytes) };
+  return isUtf8(bytes) && !wideEncodingOf(bytes) ? { text: new TextDecoder('utf-8').decode(bytes) } : { problem: locate(bytes) };
 }
 
-/** How many leading bytes {@link looksUtf16} looks at (256). */
-const UTF16_SNIFF_BYTES = 256;
+/** How many leading bytes {@link wideEncodingOf} looks at without a byte-order mark (256). */
+const SNIFF_BYTES = 256;
 
 /**
- * Whether `bytes`, without a byte-order mark, are UTF-16: in their first {@link UTF16_SNIFF_BYTES} bytes (at least 4),
- * three byte pairs in four or more hold a NUL on one side (the odd bytes: little-endian; the even: big-endian) and
- * not on the other, as Latin text in UTF-16 does. Such ASCII-range bytes are valid UTF-8, but no UTF-8 text holds NUL.
+ * The wide encoding `bytes` are in, by its byte-order mark, or without one by its NUL bytes: in the first
+ * {@link SNIFF_BYTES} bytes (at least two units), three units in four or more have their one non-NUL byte at the
+ * same end (the first: little-endian; the last: big-endian), as Latin text in that encoding does (UTF-32 is looked
+ * for first: its units are also UTF-16 units). Such ASCII-range bytes are valid UTF-8, but no UTF-8 text holds NUL.
  */
-function looksUtf16(bytes: Uint8Array): boolean {
-  const pairs = Math.floor(Math.min(bytes.length, UTF16_SNIFF_BYTES) / 2);
-  if (pairs < 2) return false;
+function wideEncodingOf(bytes: Uint8Array): WideEncoding | undefined {
+  const starts = (...mark: number[]) => mark.every((b, i) => bytes[i] === b);
+  if (starts(0xff, 0xfe, 0, 0) || starts(0, 0, 0xfe, 0xff)) return 'UTF-32';
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return 'UTF-16';
+  if (latinUnits(bytes, 4)) return 'UTF-32';
+  return latinUnits(bytes, 2) ? 'UTF-16' : undefined;
+}
+
+/** Whether three in four of the first units of `unitBytes` bytes of `bytes` hold one non-NUL byte, at the same end. */
+function latinUnits(bytes: Uint8Array, unitBytes: number): boolean {
+  const units = Math.floor(Math.min(bytes.length, SNIFF_BYTES) / unitBytes);
+  if (units < 2) return false;
   let little = 0;
   let big = 0;
-  for (let i = 0; i < pairs; i++) {
-    const [even, odd] = [bytes[2 * i]!, bytes[2 * i + 1]!];
-    if (odd === 0 && even !== 0) little++;
-    if (even === 0 && odd !== 0) big++;
+  for (let u = 0; u < units; u++) {
+    const unit = bytes.subarray(u * unitBytes, (u + 1) * unitBytes);
+    const nonNul = unit.reduce((n, b) => n + (b === 0 ? 0 : 1), 0);
+    if (nonNul !== 1) continue;
+    if (unit[0] !== 0) little++;
+    if (unit[unitBytes - 1] !== 0) big++;
   }
-  return Math.max(little, big) >= 0.75 * pairs;
+  return Math.max(little, big) >= 0.75 * units;
 }
 
 /** A one-line description of `problem`, e.g. "not UTF-8 text: byte 0xE9 (the 4th of line 1) …", with the fix. */
 export function describeUtf8Problem(problem: Utf8Problem): string {
-  if (problem.utf16) return 'is UTF-16 text (it starts with a UTF-16 byte-order mark, or has a NUL byte in every other place), not UTF-8: save it as UTF-8';
+  if (problem.wideEncoding === 'UTF-16') return 'is UTF-16 text (it starts with a UTF-16 byte-order mark, or has a NUL byte in every other place), not UTF-8: save it as UTF-8';
+  if (problem.wideEncoding === 'UTF-32') return 'is UTF-32 text (it starts with a UTF-32 byte-order mark, or has three NUL bytes in every four), not UTF-8: save it as UTF-8 (iconv -f UTF-32 -t UTF-8)';
   const lines = problem.badLines === 1 ? '1 line of the file has' : `${problem.badLines} lines of the file have`;
   return (
     `not UTF-8 text: byte 0x${problem.byte.toString(16).toUpperCase().padStart(2, '0')} (byte ${problem.byteInLine} of the line) is not valid UTF-8 (${lines} such bytes); ` +
@@ -85,14 +104,14 @@ const CONTROL_NAMES: Readonly<Record<number, string>> = { 0x00: 'NUL', 0x1b: 'ES
 /**
  * Decodes `bytes` as the contents of a text file: UTF-8 ({@link decodeUtf8}) without control bytes
  * ({@link firstControlByte}), or a one-line description of the first byte (by offset) that makes it not text,
- * naming its value, byte offset and line, with the fix (a UTF-16 file is said to be one).
+ * naming its value, byte offset and line, with the fix (a UTF-16 or UTF-32 file is said to be one).
  */
 export function decodeTextFile(bytes: Uint8Array): { readonly text: string } | { readonly problem: string } {
   const decoded = decodeUtf8(bytes);
   const control = firstControlByte(bytes);
-  if ('problem' in decoded && (decoded.problem.utf16 || !control || decoded.problem.offset < control.offset)) {
+  if ('problem' in decoded && (decoded.problem.wideEncoding !== undefined || !control || decoded.problem.offset < control.offset)) {
     const p = decoded.problem;
-    return { problem: p.utf16 ? describeUtf8Problem(p) : `at byte offset ${p.offset} (line ${p.line}): ${describeUtf8Problem(p)}` };
+    return { problem: p.wideEncoding ? describeUtf8Problem(p) : `at byte offset ${p.offset} (line ${p.line}): ${describeUtf8Problem(p)}` };
   }
   if (control) {
     const hex = `0x${control.byte.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -103,7 +122,7 @@ export function decodeTextFile(bytes: Uint8Array): { readonly text: string } | {
 }
 
 function locate(bytes: Uint8Array): Utf8Problem {
-  const utf16 = (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) || looksUtf16(bytes);
+  const wideEncoding = wideEncodingOf(bytes);
   // A line feed (0x0A) never occurs inside a UTF-8 sequence, so lines can be checked one by one.
   let first: { line: number; start: number; bytes: Uint8Array } | undefined;
   let badLines = 0;
@@ -120,7 +139,7 @@ function locate(bytes: Uint8Array): Utf8Problem {
     start = end + 1;
   }
   const at = first ? firstBadByte(first.bytes) : 0;
-  return { offset: (first?.start ?? 0) + at, line: first?.line ?? 1, byteInLine: at + 1, byte: first?.bytes[at] ?? 0, badLines, utf16 };
+  return { offset: (first?.start ?? 0) + at, line: first?.line ?? 1, byteInLine: at + 1, byte: first?.bytes[at] ?? 0, badLines, wideEncoding };
 }
 
 /**

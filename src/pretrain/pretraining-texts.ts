@@ -52,7 +52,7 @@ export async function pretrainingTexts(config: RunConfig, family: TextTaskFamily
     const bytes = readBoundedFile(path, MAX_PRETRAINING_TEXT_BYTES, (err) => new ConfigError(field, `${err.message}${ADVICE[err.reason]}`, { cause: err }));
     const decoded = decodeUtf8(bytes);
     if ('problem' in decoded) {
-      const where = decoded.problem.utf16 ? '' : `:${decoded.problem.line}`;
+      const where = decoded.problem.wideEncoding ? '' : `:${decoded.problem.line}`;
       throw new ConfigError(field, `${path}${where}: ${describeUtf8Problem(decoded.problem)}`);
     }
     const text = decoded.text;

@@ -118,7 +118,7 @@ function readJsonl(source: JsonlSource, labelRequired: boolean, maxBytes: number
   const bytes = readSource(source, maxBytes);
   const path = jsonlSourceName(source);
   const decoded = decodeUtf8(bytes);
-  if ('problem' in decoded) throw new DatasetError(path, describeUtf8Problem(decoded.problem), decoded.problem.utf16 ? undefined : decoded.problem.line);
+  if ('problem' in decoded) throw new DatasetError(path, describeUtf8Problem(decoded.problem), decoded.problem.wideEncoding ? undefined : decoded.problem.line);
   const content = decoded.text;
   const examples: TextLine[] = [];
   const bad: DatasetError[] = [];
