@@ -175,12 +175,13 @@ export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
 }
 
 /**
- * The integer fields of `source` whose whole number is written in another form than decimal digits (`1e3`, `0x10`,
- * `5.0`) or with a leading zero (`010`), as problems ({@link writtenIntegerProblem}).
+ * The number fields of `source` whose whole number is written with a leading zero (`010`), and the integer fields
+ * whose whole number is written in another form than decimal digits (`1e3`, `0x10`, `5.0`), as problems
+ * ({@link writtenIntegerProblem}).
  */
 function integersNotInDecimal(source: ConfigSource): Array<{ path: string; detail: string }> {
   return source.scalars.flatMap((n) => {
-    const problem = Number.isInteger(n.value) && isIntegerField(runConfigSchema, n.path) ? writtenIntegerProblem(source.file, n) : undefined;
+    const problem = Number.isInteger(n.value) ? writtenIntegerProblem(source.file, n, isIntegerField(runConfigSchema, n.path)) : undefined;
     return problem ? [{ path: n.path.join('.'), detail: problem }] : [];
   });
 }

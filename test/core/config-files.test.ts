@@ -164,8 +164,15 @@ test('an integer field written with a leading zero (010) is refused: YAML 1.2 re
   }
   const negative = file(`${head}seed: -010\n`);
   assert.throws(() => loadRunConfig(negative), (e: unknown) => e instanceof ConfigError && e.path === 'seed' && /got -010 .*takes it as -10, YAML 1\.1 as the octal -8; write -10, or -8/.test(e.message));
-  // 0 alone, and a fractional field, are as before.
+  // 0 alone, and a fraction, are as before.
   assert.equal(loadRunConfig(file(`${head}seed: 0\nalgorithm:\n  outerLr: 0.010\n`)).seed, 0);
+  // A field that takes fractions refuses a leading zero too (before: `outerLr: 010` was read as 10); 1e3 is its to take.
+  const fractional = file(`${head}algorithm:\n  outerLr: 010\n`);
+  assert.throws(
+    () => loadRunConfig(fractional),
+    (e: unknown) => e instanceof ConfigError && e.message.startsWith(`invalid config at algorithm.outerLr: must be a number written without a leading zero, got 010 (${fractional}:7:12): YAML 1.2, as a config is read, takes it as 10, YAML 1.1 as the octal 8; write 10, or 8 if octal was meant`),
+  );
+  assert.equal(loadRunConfig(file(`${head}algorithm:\n  outerLr: 1e-3\n  innerLr: 1e0\n`)).algorithm.innerLr, 1);
 });
 
 test('a config of 10,000 aliases loads, each alias resolved once', () => {
