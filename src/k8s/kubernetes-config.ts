@@ -12,6 +12,9 @@ import { dns1123Subdomain, dnsLabel, imageReference, labelValue, qualifiedName, 
  */
 export const MIN_TERMINATION_GRACE_SECONDS = 10;
 
+/** A worker container's limits when the config sets none: 2 CPU, 4Gi of memory. */
+const DEFAULT_LIMITS = { cpu: '2', memory: '4Gi' } as const;
+
 
 /** A toleration of worker pods (Kubernetes `core/v1` Toleration; its field syntax in ./kubernetes-syntax.ts). */
 const tolerationSchema = z
@@ -59,7 +62,7 @@ export const kubernetesSchema = z
     workerResources: z
       .object({
         requests: z.object({ cpu: quantity.default('1'), memory: quantity.default('2Gi') }).strict().prefault({}),
-        limits: z.object({ cpu: quantity.default('2'), memory: quantity.default('4Gi') }).strict().prefault({}),
+        limits: z.object({ cpu: quantity.default(DEFAULT_LIMITS.cpu), memory: quantity.default(DEFAULT_LIMITS.memory) }).strict().prefault({}),
       })
       .strict()
       .prefault({})
@@ -69,7 +72,7 @@ export const kubernetesSchema = z
           // zod runs this refinement even when a quantity was refused above; that one is reported alone.
           if (!quantity.safeParse(request).success || !quantity.safeParse(limit).success) continue;
           if (quantityValue(request) > quantityValue(limit)) {
-            ctx.addIssue({ code: 'custom', path: ['requests', resource], message: `must be at most kubernetes.workerResources.limits.${resource} (${limit}): the API server refuses a request above its limit; got ${request}` });
+            ctx.addIssue({ code: 'custom', path: ['requests', resource], message: `must be at most kubernetes.workerResources.limits.${resource} (${limit}${limit === DEFAULT_LIMITS[resource] ? ', its default' : ''}): the API server refuses a request above its limit; got ${request}` });
           }
         }
       }),

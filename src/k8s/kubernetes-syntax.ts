@@ -42,8 +42,15 @@ export const labelValue = z
 
 const QUANTITY = /^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:([KMGTPE]i)|([numkMGTPE])|[eE]([-+]?[0-9]+))?$/;
 
-/** A resource quantity such as `500m`, `2`, `1.5`, `4Gi`, `1e3` (Kubernetes `resource.Quantity`, no sign). */
-export const quantity = z.string().regex(QUANTITY, { message: 'must be a Kubernetes quantity such as 500m, 2, 1.5 or 4Gi', abort: true });
+/**
+ * A resource quantity such as `500m`, `2`, `1.5`, `4Gi`, `1e3` (Kubernetes `resource.Quantity`, no sign), as a
+ * string. A YAML number (`cpu: 2`) is a quantity too, as in a Kubernetes manifest (int-or-string): it is read as its
+ * decimal string.
+ */
+export const quantity = z.preprocess(
+  (v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : v),
+  z.string().regex(QUANTITY, { message: 'must be a Kubernetes quantity such as 500m, 2, 1.5 or 4Gi', abort: true }),
+);
 
 const BINARY_POWER: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 const DECIMAL_POWER: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };

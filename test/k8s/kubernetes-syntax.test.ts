@@ -39,7 +39,12 @@ test('each malformed Kubernetes field is refused naming the field', () => {
     // Before: these passed launch --dry-run and only the API server refused them.
     [{ workerResources: { requests: { cpu: '2' }, limits: { cpu: '1' } } }, 'kubernetes.workerResources.requests.cpu', /^invalid config at kubernetes\.workerResources\.requests\.cpu: must be at most kubernetes\.workerResources\.limits\.cpu \(1\): the API server refuses a request above its limit; got 2/],
     [{ workerResources: { requests: { memory: '4Gi' }, limits: { memory: '1Gi' } } }, 'kubernetes.workerResources.requests.memory', /must be at most kubernetes\.workerResources\.limits\.memory \(1Gi\).*got 4Gi/],
-    [{ workerResources: { requests: { cpu: '3' } } }, 'kubernetes.workerResources.requests.cpu', /limits\.cpu \(2\)/],
+    [{ workerResources: { requests: { cpu: '3' } } }, 'kubernetes.workerResources.requests.cpu', /limits\.cpu \(2, its default\)/],
+    [{ workerResources: { requests: { memory: '5Gi' }, limits: { cpu: '4' } } }, 'kubernetes.workerResources.requests.memory', /limits\.memory \(4Gi, its default\)/],
+    // Numbers are quantities, as in a manifest (before: "expected string, received number").
+    [{ storage: { size: 0 } }, 'kubernetes.storage.size', /must be greater than 0: the API server refuses a PersistentVolumeClaim of no storage/],
+    [{ workerResources: { requests: { cpu: -1 } } }, 'kubernetes.workerResources.requests.cpu', /must be a Kubernetes quantity/],
+    [{ workerResources: { requests: { cpu: 3 }, limits: { cpu: 2.5 } } }, 'kubernetes.workerResources.requests.cpu', /limits\.cpu \(2\.5\).*got 3$/],
     [{ storage: { size: '0' } }, 'kubernetes.storage.size', /must be greater than 0: the API server refuses a PersistentVolumeClaim of no storage/],
     [{ storage: { size: '0Gi' } }, 'kubernetes.storage.size', /must be greater than 0/],
     [{ storage: { size: '10GB' } }, 'kubernetes.storage.size', /must be a Kubernetes quantity/],
@@ -53,6 +58,10 @@ test('each malformed Kubernetes field is refused naming the field', () => {
 test('quantities compare by value across suffixes: equal requests and limits written differently pass', () => {
   const c = withK8s({ workerResources: { requests: { cpu: '1000m', memory: '1024Mi' }, limits: { cpu: '1', memory: '1Gi' } }, storage: { size: '1.5Gi' } });
   assert.equal(c.kubernetes.workerResources.requests.memory, '1024Mi');
+  // A YAML number is a quantity, as in a Kubernetes manifest: `cpu: 2`, `cpu: 0.5`, `memory: 1e9`.
+  const numbers = withK8s({ workerResources: { requests: { cpu: 0.5, memory: 1e9 }, limits: { cpu: 2, memory: 4e9 } }, storage: { size: 1e10 } });
+  assert.deepEqual(numbers.kubernetes.workerResources, { requests: { cpu: '0.5', memory: '1000000000' }, limits: { cpu: '2', memory: '4000000000' } });
+  assert.equal(numbers.kubernetes.storage.size, '10000000000');
   assert.equal(quantityValue('1.5Gi'), 1.5 * 2 ** 30);
   assert.equal(quantityValue('500m'), 0.5);
   assert.equal(quantityValue('4e9'), 4e9);
