@@ -20,10 +20,14 @@ export class RequestTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
 }
 
-/** The RequestTimeoutError for a node-fetch timeout; other errors unchanged. */
-function timedOut(err: unknown, timeoutMs: number): unknown {
+/**
+ * The RequestTimeoutError for a node-fetch timeout, other errors unchanged: `no answer within 30 s`, or, when the
+ * headers came (`status`, HTTP status code) and the body stalled, `an answer (HTTP 200) that stopped before its end`.
+ */
+function timedOut(err: unknown, timeoutMs: number, status?: number): unknown {
   if (err instanceof FetchError && (err.type === 'request-timeout' || err.type === 'body-timeout')) {
-    return new RequestTimeoutError(`no answer within ${timeoutMs / 1000} s (--request-timeout)`, { cause: err });
+    const what = status === undefined ? 'no answer' : `an answer (HTTP ${status}) that stopped before its end: no whole answer`;
+    return new RequestTimeoutError(`${what} within ${timeoutMs / 1000} s (--request-timeout)`, { cause: err });
   }
   return err;
 }
@@ -50,7 +54,7 @@ export function timeoutHttpLibrary(timeoutMs: number): HttpLibrary {
       });
       const caught = <T>(body: Promise<T>): Promise<T> =>
         body.catch((err: unknown) => {
-          throw timedOut(err, timeoutMs);
+          throw timedOut(err, timeoutMs, response.status);
         });
       return new ResponseContext(response.status, headers, { text: () => caught(response.text()), binary: () => caught(response.buffer()) });
     },

@@ -100,6 +100,22 @@ test('a server that accepts connections and never answers fails each command aft
   }
 });
 
+test('a server that sends the headers of an answer, then stops, is reported as an answer that stopped, not as no answer', async () => {
+  const server: Server = createHttpServer((_req, res) => void res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' }).write('{"kind":'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await assert.rejects(commands.status(connectCluster({ kubeconfig: writeKubeconfig(url, 'token'), requestTimeoutMs: 300 })), (e: unknown) => {
+      assert.ok(e instanceof KubernetesError, String(e));
+      assert.match(e.message, /at http:\/\/127\.0\.0\.1:\d+ \(context "stub"\): an answer \(HTTP 200\) that stopped before its end: no whole answer within 0\.3 s \(--request-timeout\)/);
+      return true;
+    });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
 test('--namespace of every cluster command must be a DNS label, as kubernetes.namespace of the config', async () => {
   // Before: only the config's namespace was checked; -n "x y/z" went into request paths.
   for (const args of [['launch', join(repoRoot(), 'examples', 'k8s-run.yaml'), '--dry-run'], ['status', 'sotu-maml'], ['scale', 'sotu-maml', '--workers', '2'], ['stop', 'sotu-maml']]) {
