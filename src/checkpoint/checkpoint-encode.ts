@@ -10,6 +10,7 @@ import { MOMENT_PREFIXES, type OptimizerState } from './checkpoint-load';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_FORMAT_VERSION,
+  PARAMETERS_ONLY_FORMAT_VERSION,
   MANIFEST_FILE,
   OPTIMIZER_FILE,
   PARAMS_FILE,
@@ -89,7 +90,7 @@ export function encodeCheckpoint(input: CheckpointInput): Map<string, Buffer> {
   for (const [name, bytes] of files) digests[name] = digestOf(bytes);
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
-    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    formatVersion: optimizer ? CHECKPOINT_FORMAT_VERSION : PARAMETERS_ONLY_FORMAT_VERSION,
     step: input.step,
     configHash: input.configHash,
     ...(optimizer && { optimizer: { step: optimizer.step } }),

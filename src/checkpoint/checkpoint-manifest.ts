@@ -1,5 +1,5 @@
 /**
- * The on-disk layout of one checkpoint directory and its `manifest.json` (format version 1):
+ * The on-disk layout of one checkpoint directory and its `manifest.json` (format versions 1 and 2):
  *
  * ```
  * step-00000042/
@@ -20,8 +20,14 @@ import type { FileDigest } from '../core/file-digest';
 
 /** `format` field of every manifest. */
 export const CHECKPOINT_FORMAT = 'metatrain-checkpoint';
-/** `formatVersion` this code writes and reads. */
+/** `formatVersion` of a checkpoint with optimizer state: 1, which every metatrain reads. */
 export const CHECKPOINT_FORMAT_VERSION = 1;
+/**
+ * `formatVersion` of a checkpoint of parameters only (no optimizer state): 2. A metatrain that reads version 1 only
+ * required optimizer state; it refuses such a checkpoint by its version instead of by a missing file. This code reads
+ * both (and a version 1 checkpoint without optimizer state, as metatrain 0.1.0 wrote for a while).
+ */
+export const PARAMETERS_ONLY_FORMAT_VERSION = 2;
 export const PARAMS_FILE = 'params.safetensors';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const MANIFEST_FILE = 'manifest.json';
@@ -29,7 +35,7 @@ export const MANIFEST_FILE = 'manifest.json';
 /** Contents of `manifest.json`. */
 export interface CheckpointManifest {
   readonly format: typeof CHECKPOINT_FORMAT;
-  readonly formatVersion: typeof CHECKPOINT_FORMAT_VERSION;
+  readonly formatVersion: typeof CHECKPOINT_FORMAT_VERSION | typeof PARAMETERS_ONLY_FORMAT_VERSION;
   /** Outer step the parameters are the result of. */
   readonly step: number;
   /** {@link configHash} of the run config that produced the checkpoint. */
@@ -95,7 +101,9 @@ export function parseManifest(text: string, dir: string): CheckpointManifest {
   if (!isPlainObject(raw)) bad('the top level', raw, 'an object');
   const { format, formatVersion, step, configHash, optimizer, rng, metrics, extra = {}, files, createdAt } = raw;
   if (format !== CHECKPOINT_FORMAT) bad('format', format, JSON.stringify(CHECKPOINT_FORMAT));
-  if (formatVersion !== CHECKPOINT_FORMAT_VERSION) bad('formatVersion', formatVersion, `${CHECKPOINT_FORMAT_VERSION}`);
+  if (formatVersion !== CHECKPOINT_FORMAT_VERSION && formatVersion !== PARAMETERS_ONLY_FORMAT_VERSION) {
+    bad('formatVersion', formatVersion, `${CHECKPOINT_FORMAT_VERSION} or ${PARAMETERS_ONLY_FORMAT_VERSION} (a newer metatrain wrote it?)`);
+  }
   if (!isStep(step)) bad('step', step, 'a non-negative integer');
   if (typeof configHash !== 'string' || configHash === '') bad('configHash', configHash, 'a non-empty string');
   if (optimizer !== undefined && (!isPlainObject(optimizer) || !isStep(optimizer.step))) bad('optimizer', optimizer, '{"step": non-negative integer}');

@@ -89,10 +89,17 @@ test('a checkpoint saved without optimizer state holds no optimizer file and rea
     assert.deepEqual(readdirSync(saved.path).sort(), ['manifest.json', 'params.safetensors']);
     const manifest = JSON.parse(readFileSync(join(saved.path, 'manifest.json'), 'utf8')) as Record<string, unknown>;
     assert.equal('optimizer' in manifest, false);
+    // Version 2, so that a metatrain reading version 1 only (which requires optimizer state) refuses it by version.
+    assert.equal(manifest['formatVersion'], 2);
     const ck = await loadCheckpoint(saved.path);
     assert.equal(ck.optimizer, undefined);
     assert.deepEqual(bits(ck.params), bits(input.params));
-    editManifest(saved.path, (m) => (m.optimizer = { step: 3 }));
+    // Version 1 without optimizer state, as metatrain 0.1.0 wrote for a while, still reads; version 3 does not.
+    editManifest(saved.path, (m) => (m.formatVersion = 1));
+    assert.equal((await loadCheckpoint(saved.path)).optimizer, undefined);
+    editManifest(saved.path, (m) => (m.formatVersion = 3));
+    await assert.rejects(loadCheckpoint(saved.path), /formatVersion is 3, expected 1 or 2 \(a newer metatrain wrote it\?\)/);
+    editManifest(saved.path, (m) => ((m.formatVersion = 2), (m.optimizer = { step: 3 })));
     await assert.rejects(loadCheckpoint(saved.path), /files is \["params\.safetensors"\], expected a list naming optimizer\.safetensors, as the optimizer field says there is optimizer state/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
