@@ -8,7 +8,7 @@ import { shellWord } from '../../src/cli/command-again';
 import type { RunSummary } from '../../src/summary';
 
 const TOKEN = { METATRAIN_TOKEN: 'shutdown-token' };
-const longRun = (dir: string) => sinusoidConfig(dir, { training: { maxSteps: 400, evalEverySteps: 100, checkpointEverySteps: 100 } });
+const longRun = (dir: string) => sinusoidConfig(dir, { training: { maxSteps: 200, evalEverySteps: 50, checkpointEverySteps: 50 } });
 /** Four meta-training steps on one worker, then what `overrides` make slow enough for a signal to land in. */
 const shortRun = (dir: string, overrides: Parameters<typeof sinusoidConfig>[1]) =>
   sinusoidConfig(dir, { training: { maxSteps: 4, evalEverySteps: 4, evalTasks: 4, checkpointEverySteps: 4, patience: 100 }, runtime: { workers: 1, outDir: join(dir, 'run') }, ...overrides });
@@ -20,13 +20,13 @@ test('SIGTERM stops the coordinator gracefully: exit 143, last completed step ch
   const workers = [0, 1].map((i) => startCli(['worker', '--coordinator', address, '--name', `w${i}`, '--max-backoff-ms', '500'], TOKEN));
   try {
     const coordinator = startCli(['coordinator', '--config', config, '--listen', address], TOKEN);
-    await untilCheckpoint(coordinator, join(dir, 'run'), 100);
+    await untilCheckpoint(coordinator, join(dir, 'run'), 50);
     coordinator.kill('SIGTERM');
     const stopped = await waitExit(coordinator);
     assert.equal(stopped.code, 143, stopped.stderr);
     const steps = checkpointSteps(join(dir, 'run'));
     const last = Math.max(...steps);
-    assert.ok(last >= 100 && last < 400, `checkpoints after SIGTERM: ${steps.join(', ')}`);
+    assert.ok(last >= 50 && last < 200, `checkpoints after SIGTERM: ${steps.join(', ')}`);
     const resumed = await waitExit(startCli(['coordinator', '--config', config, '--listen', address, '--resume'], TOKEN));
     assert.equal(resumed.code, 0, resumed.stderr);
   } finally {
@@ -35,14 +35,14 @@ test('SIGTERM stops the coordinator gracefully: exit 143, last completed step ch
   const ref = tempDir();
   const undisturbed = await runCli(['run', writeConfig(ref, longRun(ref))]);
   assert.equal(undisturbed.code, 0, undisturbed.stderr);
-  assert.ok(finalParamsBytes(join(dir, 'run'), 400).equals(finalParamsBytes(join(ref, 'run'), 400)));
+  assert.ok(finalParamsBytes(join(dir, 'run'), 200).equals(finalParamsBytes(join(ref, 'run'), 200)));
 });
 
 test('Ctrl-C on metatrain run stops every process and says how to resume', async () => {
   const dir = tempDir();
   const config = writeConfig(dir, longRun(dir));
   const run = startCli(['run', config]);
-  await untilCheckpoint(run, join(dir, 'run'), 100);
+  await untilCheckpoint(run, join(dir, 'run'), 50);
   run.kill('SIGINT');
   const result = await waitExit(run);
   assert.equal(result.code, 130, result.stderr);
@@ -57,7 +57,7 @@ test('Ctrl-C on metatrain run <(cat run.yaml) says the config cannot be read aga
   const dir = tempDir();
   const config = writeConfig(dir, longRun(dir));
   const run = startCli(['run', `<(cat ${shellWord(config)})`, '--workers', '1'], {}, undefined, true);
-  await untilCheckpoint(run, join(dir, 'run'), 100);
+  await untilCheckpoint(run, join(dir, 'run'), 50);
   run.kill('SIGINT');
   const result = await waitExit(run);
   assert.equal(result.code, 130, result.stderr);
