@@ -29,8 +29,8 @@ function exitAtOnce(signal: NodeJS.Signals): void {
 /**
  * From the start of the process until a command installs its own handling ({@link onStopSignals}), a stop signal
  * exits at once with its code (130 / 143) instead of killing the process by the signal: `bin/metatrain.js` calls
- * this before loading the command, which takes about half a second. A signal that arrives while they load is handled
- * once they have loaded (by the command's own handling if it is installed by then).
+ * this before loading the command, which takes about half a second. A signal that arrives while it loads is handled
+ * once it has loaded (by the command's own handling if it is installed by then).
  */
 export function exitOnStopSignalsUntilHandled(): void {
   process.on('SIGINT', exitAtOnce);
