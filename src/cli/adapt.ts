@@ -15,7 +15,7 @@ import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, ADAPTED_TOKENIZER_FILE, isAda
 import { readTokenizerBytes } from '../model/hf-tokenizer';
 import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
-import { jsonlSourceName, loadLabelledJsonl, STDIN } from '../tasks/jsonl';
+import { jsonlSourceName, loadLabelledJsonl } from '../tasks/jsonl';
 import { dataSource, STDIN_DATA_HELP } from './data-option';
 import { countOf } from './count-words';
 import { findTokenless } from './tokenless-warning';
@@ -69,7 +69,7 @@ export function register(program: Command): void {
       refuseLinkedOutDirectory(o.out, 'adapt', true);
       if (existsSync(out)) throw new Error(`${out} already exists: choose a new --out directory`);
       removeDeadTemporaries(out);
-      const source = dataSource(o.data);
+      const source = await dataSource(o.data);
       const data = jsonlSourceName(source);
       const examples = loadLabelledJsonl(source);
       const init = await loadInitialization(o.checkpoint);
@@ -98,7 +98,7 @@ export function register(program: Command): void {
       const result = personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed, source: data });
       const report = {
         checkpoint: resolve(o.checkpoint),
-        data: source === STDIN ? data : resolve(source),
+        data: typeof source === 'string' ? resolve(source) : data,
         labels: result.labels,
         steps: result.steps,
         heldOutAccuracy: result.heldOutAccuracy,

@@ -41,7 +41,7 @@ async function checkModelDir(dir: string): Promise<void> {
   );
 }
 
-function textsOf(o: { text?: string[]; data?: string }): { texts: string[]; source: TextSource; labels?: (string | undefined)[] } {
+async function textsOf(o: { text?: string[]; data?: string }): Promise<{ texts: string[]; source: TextSource; labels?: (string | undefined)[] }> {
   if ((o.text === undefined) === (o.data === undefined)) throw new Error('give exactly one of --text and --data');
   if (o.text) {
     // Refused here, before the tokenizer's warning about texts without a token would be printed first.
@@ -49,7 +49,7 @@ function textsOf(o: { text?: string[]; data?: string }): { texts: string[]; sour
     if (blank !== -1) throw new DatasetError('--text', `text ${blank + 1} is empty (or only whitespace): give the text to classify`);
     return { texts: o.text, source: { name: '--text' } };
   }
-  const source = dataSource(o.data!);
+  const source = await dataSource(o.data!);
   const lines = loadTextJsonl(source);
   return { texts: lines.map((l) => l.text), source: { name: jsonlSourceName(source), lines: lines.map((l) => l.line) }, labels: lines.map((l) => l.label) };
 }
@@ -82,7 +82,7 @@ export function register(program: Command): void {
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { model: string; text?: string[]; data?: string; truncate: boolean; json: boolean; backend: string }) => {
       await checkModelDir(o.model);
-      const { texts, source, labels } = textsOf(o);
+      const { texts, source, labels } = await textsOf(o);
       const adapted = loadAdaptedModel(o.model);
       await initBackend(o.backend as BackendName);
       const tokenless = findTokenless(adapted.model, texts, source.lines);

@@ -62,24 +62,33 @@ export function readBoundedFile(path: string, maxBytes: number, refuse: (err: Fi
 /**
  * The bytes of standard input (`--data -`), at most `maxBytes` of them, read from its current position to its end
  * (a pipe, `… | metatrain predict --data -`, until its writer closes it; a socket, as Node's `spawn` gives a child,
- * likewise; a file, `--data - < user.jsonl`, to its end), with the same checks as {@link readBoundedFile}. Standard
- * input is not closed.
+ * likewise; a file, `--data - < user.jsonl`, to its end), with the same checks as {@link readBoundedFile}. Read as
+ * Node's `process.stdin` stream, which waits for a pipe without blocking the event loop or a thread: a producer that
+ * keeps the pipe open does not keep Ctrl-C or SIGTERM from being handled, nor the process from exiting.
  * @param maxBytes the most bytes accepted (a non-negative integer; RangeError otherwise).
  * @param refuse as in {@link readBoundedFile}.
  * @returns the bytes (a Buffer of at most `maxBytes` bytes).
- * @throws what `refuse` returns for a FileReadError whose `path` is {@link STDIN_NAME}, as {@link readBoundedFile}'s:
- *   `not-a-file` when standard input is a terminal (`stdin: not a regular file but a terminal`), a directory or a
- *   device; `too-large` past `maxBytes`; `unreadable` when it is closed or cannot be read.
+ * @throws (rejects with) what `refuse` returns for a FileReadError whose `path` is {@link STDIN_NAME}, as
+ *   {@link readBoundedFile}'s: `not-a-file` when standard input is a terminal (`stdin: not a regular file but a
+ *   terminal`), a directory or a device; `too-large` past `maxBytes` (what is left unread is not read); `unreadable`
+ *   when it is closed or cannot be read.
  */
-export function readBoundedStdin(maxBytes: number, refuse: (err: FileReadError) => Error = (err) => err): Buffer {
+export async function readBoundedStdin(maxBytes: number, refuse: (err: FileReadError) => Error = (err) => err): Promise<Buffer> {
   checkLimit(maxBytes);
-  return refusing(refuse, () => {
-    try {
-      return readDescriptor(0, STDIN_NAME, maxBytes, true);
-    } catch (err) {
-      throw asFileReadError(STDIN_NAME, err);
+  try {
+    const size = checkedSize(0, STDIN_NAME, maxBytes, true);
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length > maxBytes) break; // ends the stream: nothing more is read
     }
-  });
+    return withinLimit(Buffer.concat(chunks, Math.min(length, maxBytes + 1)), STDIN_NAME, maxBytes, size);
+  } catch (err) {
+    const failure = asFileReadError(STDIN_NAME, err);
+    throw failure instanceof FileReadError ? refuse(failure) : failure;
+  }
 }
 
 /** @throws RangeError unless `maxBytes` is a non-negative safe integer. */
@@ -108,12 +117,26 @@ function asFileReadError(path: string, err: unknown): unknown {
  * @throws FileReadError `not-a-file` or `too-large`; the file system's error when reading fails.
  */
 function readDescriptor(fd: number, name: string, maxBytes: number, socketOk: boolean): Buffer {
+  const size = checkedSize(fd, name, maxBytes, socketOk);
+  return withinLimit(readUpTo(fd, size, maxBytes + 1), name, maxBytes, size);
+}
+
+/**
+ * The size `fd` reports, after checking by `fstat` that it is a regular file or a pipe (a socket too when
+ * `socketOk`) reporting at most `maxBytes`.
+ * @throws FileReadError `not-a-file` or `too-large`.
+ */
+function checkedSize(fd: number, name: string, maxBytes: number, socketOk: boolean): number {
   const stats = fstatSync(fd);
   if (!stats.isFile() && !stats.isFIFO() && !(socketOk && stats.isSocket())) throw new FileReadError(name, 'not-a-file', `not a regular file but ${fileKind(stats, fd)}`);
   if (stats.size > maxBytes) throw new FileReadError(name, 'too-large', `${stats.size} bytes, more than the ${bytesInWords(maxBytes)} allowed`, { size: stats.size });
-  const bytes = readUpTo(fd, stats.size, maxBytes + 1);
+  return stats.size;
+}
+
+/** `bytes`, read from a descriptor that reported `size` bytes when opened. @throws FileReadError `too-large` past `maxBytes`. */
+function withinLimit(bytes: Buffer, name: string, maxBytes: number, size: number): Buffer {
   if (bytes.length > maxBytes) {
-    throw new FileReadError(name, 'too-large', `more than the ${bytesInWords(maxBytes)} allowed (it reported ${stats.size} bytes when opened: it grew, or reports no size)`);
+    throw new FileReadError(name, 'too-large', `more than the ${bytesInWords(maxBytes)} allowed (it reported ${size} bytes when opened: it grew, or reports no size)`);
   }
   return bytes;
 }

@@ -1,7 +1,7 @@
 /**
  * User data as JSON Lines (https://jsonlines.org): one `{"text": string, "label": string | number}` object per
  * line. Used for the `jsonl` task family (episodes over the user's own classes) and for personalization
- * (`metatrain adapt --data user.jsonl`, or `--data -` for standard input: {@link STDIN}), which needs the raw
+ * (`metatrain adapt --data user.jsonl`, or `--data -` for standard input: {@link StdinData}), which needs the raw
  * examples; both read files through {@link loadLabelledJsonl}, so both apply the same rules.
  */
 import { getUnsafeNumberReason, isLosslessNumber, parse as parseLossless } from 'lossless-json';
@@ -28,17 +28,32 @@ export interface LabelledExample {
 }
 
 /**
- * Standard input as the source of a JSONL file (`metatrain adapt --data -`, `predict --data -`): read within the same
- * limit and parsed by the same rules as a file, and named `stdin` in errors (`stdin:3: missing field "label"`).
+ * Standard input as the source of a JSONL file (`metatrain adapt --data -`, `predict --data -`), read by
+ * {@link readStdinData}: read within the same limit and parsed by the same rules as a file, and named `stdin` in
+ * errors (`stdin:3: missing field "label"`).
  */
-export const STDIN: unique symbol = Symbol('stdin');
+export interface StdinData {
+  /** The bytes read from standard input. */
+  readonly stdin: Buffer;
+}
 
-/** Where JSONL data come from: a file's path, or {@link STDIN}. */
-export type JsonlSource = string | typeof STDIN;
+/** Where JSONL data come from: a file's path, or what standard input held ({@link StdinData}). */
+export type JsonlSource = string | StdinData;
 
 /** How `source` is named in messages: the path as given, or `stdin`. */
 export function jsonlSourceName(source: JsonlSource): string {
-  return source === STDIN ? STDIN_NAME : source;
+  return typeof source === 'string' ? source : STDIN_NAME;
+}
+
+/**
+ * Reads standard input to its end as JSONL data, without blocking the event loop (Ctrl-C is handled while a
+ * producer keeps the pipe open).
+ * @param maxBytes the most bytes accepted, as for a file.
+ * @throws (rejects with) DatasetError naming `stdin` when it is a terminal, a directory or a device (with how to give
+ *   the data), holds more than `maxBytes`, or cannot be read.
+ */
+export async function readStdinData(maxBytes = MAX_JSONL_FILE_BYTES): Promise<StdinData> {
+  return { stdin: await readBoundedStdin(maxBytes, refusal(STDIN_NAME, STDIN_ADVICE)) };
 }
 
 /** Bad lines listed in one error (the count of the others is given). */
@@ -66,12 +81,12 @@ const ADVICE: Record<FileReadReason, string> = {
 const STDIN_ADVICE = ': pipe or redirect the JSONL data into it (--data - < user.jsonl), or give the file with --data FILE';
 
 /**
- * Reads and validates a JSONL file of labelled examples (from a file, or from standard input for {@link STDIN}). The file must be UTF-8 (other bytes are refused at the
+ * Reads and validates a JSONL file of labelled examples (from a file, or from standard input: {@link StdinData}). The file must be UTF-8 (other bytes are refused at the
  * first one's line, not decoded as U+FFFD). Blank (whitespace-only) lines are skipped; a UTF-8
  * byte-order mark and CRLF line ends are accepted; fields other than `text` and `label` are ignored.
- * @param source a file's path, or {@link STDIN} (named `stdin` in errors, as the file's path is otherwise).
- * @param maxBytes the largest file read, in bytes; a larger one is refused before it is read (standard input: when
- *   more than it has been read).
+ * @param source a file's path, or standard input's data (named `stdin` in errors, as the file's path is otherwise).
+ * @param maxBytes the largest file read, in bytes; a larger one is refused before it is read (standard input's limit
+ *   is {@link readStdinData}'s).
  * @returns the examples in file order.
  * @throws DatasetError with the file and the 1-based line number when a line is not JSON, not an object, holds a
  *   key twice in one object (naming the key; JSON.parse would keep the last value), has no `text` or no `label`, a `text` that is not a string or is blank, or a `label` that is not a non-empty
@@ -98,20 +113,23 @@ export interface TextLine {
 /**
  * Reads a JSONL file of texts to classify: `{"text": ...}` per line, `label` optional (checked as in
  * {@link loadLabelledJsonl} where present). Used by `metatrain predict --data`.
- * @param source a file's path, or {@link STDIN} (named `stdin` in errors, as the file's path is otherwise).
- * @param maxBytes the largest file read, in bytes; a larger one is refused before it is read (standard input: when
- *   more than it has been read).
+ * @param source a file's path, or standard input's data (named `stdin` in errors, as the file's path is otherwise).
+ * @param maxBytes the largest file read, in bytes; a larger one is refused before it is read (standard input's limit
+ *   is {@link readStdinData}'s).
  * @throws DatasetError as {@link loadLabelledJsonl}, except that a missing `label` is allowed.
  */
 export function loadTextJsonl(source: JsonlSource, maxBytes = MAX_JSONL_FILE_BYTES): TextLine[] {
   return readJsonl(source, false, maxBytes);
 }
 
-/** The bytes of `source`, within `maxBytes`; DatasetError naming it when they cannot be read. */
+/** The DatasetError of `path` for a FileReadError, with the advice for its reason (`notAFile` for `not-a-file`). */
+function refusal(path: string, notAFile = ADVICE['not-a-file']): (err: FileReadError) => DatasetError {
+  return (err) => new DatasetError(path, `${err.detail}${err.reason === 'not-a-file' ? notAFile : ADVICE[err.reason]}`, undefined, { cause: err });
+}
+
+/** The bytes of `source`: a file read within `maxBytes` (DatasetError naming it when it cannot be), or standard input's. */
 function readSource(source: JsonlSource, maxBytes: number): Buffer {
-  const path = jsonlSourceName(source);
-  const refuse = (err: FileReadError) => new DatasetError(path, `${err.detail}${source === STDIN && err.reason === 'not-a-file' ? STDIN_ADVICE : ADVICE[err.reason]}`, undefined, { cause: err });
-  return source === STDIN ? readBoundedStdin(maxBytes, refuse) : readBoundedFile(source, maxBytes, refuse);
+  return typeof source === 'string' ? readBoundedFile(source, maxBytes, refusal(source)) : source.stdin;
 }
 
 function readJsonl(source: JsonlSource, labelRequired: boolean, maxBytes: number): TextLine[] {

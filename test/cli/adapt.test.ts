@@ -315,3 +315,28 @@ test('adapt stopped by SIGINT or SIGTERM removes what it staged, says nothing wa
     }
   }
 });
+
+test('adapt --data - stopped by SIGINT while a producer keeps standard input open exits 130 at once, writing nothing', async () => {
+  // Before: standard input was read synchronously, so the signal waited until the producer closed the pipe.
+  const dir = tempDir();
+  const ckpt = await checkpoint(dir);
+  const data = jsonl(dir, 'big.jsonl', ['ann', 'bob', 'cy', 'dee'], 1000);
+  const consumed = join(dir, 'consumed');
+  const out = join(dir, 'ad');
+  // The producer's write returns once adapt has read all but a pipe's buffer (64 KiB) of it: adapt is reading then.
+  assert.ok(readFileSync(data).length > 2 * 65536, 'more than a pipe buffer of data');
+  const producer = `<(cat ${data}; touch ${consumed}; sleep 20)`;
+  const child = startCli(['adapt', '--checkpoint', ckpt, '--data', '-', '--out', out, '--backend', 'cpu', '<', producer], {}, undefined, true);
+  try {
+    const end = Date.now() + 30_000;
+    while (!existsSync(consumed) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(existsSync(consumed), 'adapt read standard input');
+    child.kill('SIGINT');
+    const result = await waitExit(child, 10_000);
+    assert.equal(result.code, 130, `exit ${result.code}: ${result.stderr}`);
+    assert.match(result.stderr, new RegExp(`\nadapt interrupted \\(SIGINT\\); nothing was written to ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n$`));
+    assert.equal(existsSync(out), false);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});

@@ -132,7 +132,7 @@ test('readBoundedFile closes the file it opened, whether it reads it or refuses 
 
 test('readBoundedStdin reads standard input (a pipe, a socket, a redirected file) within the limit, naming it stdin', { skip: process.platform === 'win32' }, () => {
   const reader = require.resolve('../../src/core/bounded-file');
-  const script = `try { process.stdout.write(JSON.stringify(require(${JSON.stringify(reader)}).readBoundedStdin(16).toString())) } catch (e) { process.stdout.write(e.message) }`;
+  const script = `require(${JSON.stringify(reader)}).readBoundedStdin(16).then((b) => process.stdout.write(JSON.stringify(b.toString())), (e) => process.stdout.write(e.message))`;
   const node = `"${process.execPath}" ${reader.endsWith('.ts') ? '--import tsx' : ''}`;
   const dir = tempDir();
   const file = join(dir, 'in.txt');
