@@ -97,13 +97,24 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
     if (released) return;
     released = true;
     heldHere.delete(resolve(path));
-    process.off('exit', release);
+    releasedAtExit.delete(release);
     if (lockTextAtExit(path, dir, what) === mine) unlinkQuietly(path);
     // Directories made only to hold the lock (a run refused before it wrote anything) go with it, innermost first.
     for (const made of created) if (!rmdirQuietly(made)) break;
   };
-  process.on('exit', release);
+  releaseAtExit(release);
   return release;
+}
+
+/** Releases of the locks this process holds, run when it exits (one `exit` listener for them all). */
+const releasedAtExit = new Set<() => void>();
+let listeningForExit = false;
+
+/** Adds `release` to {@link releasedAtExit}, listening for the process's exit at the first lock. */
+function releaseAtExit(release: () => void): void {
+  if (!listeningForExit) process.on('exit', () => [...releasedAtExit].forEach((r) => r()));
+  listeningForExit = true;
+  releasedAtExit.add(release);
 }
 
 /**
