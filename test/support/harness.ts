@@ -11,10 +11,14 @@ import { stringify } from 'yaml';
 import type { RunConfigInput } from '../../src/core/config';
 import { packageFile } from '../../src/core/package-root';
 
+/** Directories of {@link tempDir}, removed when the process exits (one `exit` listener for them all). */
+const tempDirs: string[] = [];
+process.on('exit', () => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 /** A fresh directory removed when the process exits. */
 export function tempDir(prefix = 'metatrain-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  tempDirs.push(dir);
   return dir;
 }
 
