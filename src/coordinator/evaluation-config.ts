@@ -1,6 +1,6 @@
 /** The `evaluation` section of the run config (zod only; composed in src/core/config.ts): the final few-shot evaluation and its baselines. */
 import { z } from 'zod';
-import { distinctStrings, MAX_ADAPT_STEPS, MAX_TRAINING_STEPS, positiveInt, nonNegativeInt } from '../core/config-fields';
+import { distinctStrings, MAX_ADAPT_STEPS, MAX_EVALUATION_TASKS, MAX_TRAINING_STEPS, positiveInt, nonNegativeInt } from '../core/config-fields';
 
 /** The baselines an evaluation can run (`evaluation.baselines`, each at most once). */
 const BASELINES = ['random', 'transfer', 'tfidf-char', 'tfidf-word', 'tfidf-char-lr', 'tfidf-word-lr'] as const;
@@ -9,7 +9,7 @@ const BASELINES = ['random', 'transfer', 'tfidf-char', 'tfidf-word', 'tfidf-char
 export const evaluationSchema = z
   .object({
     /** Meta-test tasks. @default 100 */
-    testTasks: positiveInt.default(100),
+    testTasks: positiveInt.max(MAX_EVALUATION_TASKS).default(100),
     /** Fine-tuning steps S at test time, at most {@link MAX_ADAPT_STEPS}; results are reported for 0..S. @default 10 */
     adaptSteps: nonNegativeInt.max(MAX_ADAPT_STEPS).default(10),
     /**

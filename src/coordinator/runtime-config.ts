@@ -1,6 +1,11 @@
 /** The `runtime` section of the run config (zod only; composed in src/core/config.ts): processes, network, storage. */
 import { z } from 'zod';
-import { timing, pathString, positiveInt, nonNegativeInt } from '../core/config-fields';
+import { timing, pathString, positiveInt, nonNegativeInt, MAX_META_BATCH_TASKS } from '../core/config-fields';
+
+/** Most tasks one worker runs at once (`runtime.workerConcurrency`): each holds its own copy of the fast weights. */
+const MAX_WORKER_CONCURRENCY = 1024;
+/** Most attempts at one task (`runtime.maxAttempts`) before the run fails. */
+const MAX_TASK_ATTEMPTS = 100;
 import { MAX_CHUNK_BYTES } from '../core/tensor-chunks';
 import { hostPortProblem } from '../core/host-port';
 
@@ -31,11 +36,11 @@ export const runtimeSchema = z
     /** tfjs backend of the workers: `wasm`, `cpu`, `tensorflow` (tfjs-node[-gpu], loaded only when chosen). @default wasm */
     backend: z.enum(['wasm', 'cpu', 'tensorflow']).default('wasm'),
     /** Tasks a worker runs at once. @default 1 */
-    workerConcurrency: positiveInt.default(1),
+    workerConcurrency: positiveInt.max(MAX_WORKER_CONCURRENCY).default(1),
     /** A task not answered within this deadline is re-dispatched; at least {@link MIN_LEASE_TIMEOUT_MS}. @default 120000 */
     leaseTimeoutMs: timing(MIN_LEASE_TIMEOUT_MS, 'ms', 'a shorter lease expires before the result of a task can arrive').default(120_000),
     /** Attempts per task before the run fails. @default 3 */
-    maxAttempts: positiveInt.default(3),
+    maxAttempts: positiveInt.max(MAX_TASK_ATTEMPTS).default(3),
     /**
      * Straggler mitigation: once this fraction of a step's tasks is done, each outstanding task gets one backup
      * attempt on another free worker; the first valid result wins (src/coordinator/task-dispatcher.ts). The
@@ -55,7 +60,7 @@ export const runtimeSchema = z
      * Tasks per group with `aggregation: per-worker` (set it to `workerConcurrency`: {@link runtimeWarnings} warns
      * otherwise); refused with `per-task`, where it would mean nothing. @default 4 with per-worker, else absent
      */
-    aggregationGroup: positiveInt.optional(),
+    aggregationGroup: positiveInt.max(MAX_META_BATCH_TASKS).optional(),
     /**
      * Parameter versions of at most this many payload bytes travel inside the first assignment of that version to
      * each worker (Assignment.parameters) instead of one GetParameters call per worker and version: the small
@@ -86,7 +91,7 @@ export const runtimeSchema = z
      */
     baseDir: pathString.optional(),
     /** Prometheus `/metrics` port of the coordinator (0 = any free port; omitted = no metrics server). */
-    metricsPort: nonNegativeInt.optional(),
+    metricsPort: nonNegativeInt.max(65_535).optional(),
   })
   .strict()
   .superRefine((r, ctx) => {

@@ -18,8 +18,22 @@ export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
  * the inner loop of meta-training, `algorithm.innerSteps`.
  */
 export const MAX_ADAPT_STEPS = 10_000;
-/** Most optimizer steps of a training loop: `training.maxSteps`, `evaluation.transferSteps`, `pretraining.steps`. */
+/**
+ * Most optimizer steps of a training loop (`training.maxSteps`, `evaluation.transferSteps`, `pretraining.steps`,
+ * the compression job's steps), and the bound of every field counted in steps (`training.evalEverySteps`,
+ * `patience`, `checkpointEverySteps`, `keepCheckpoints`).
+ */
 export const MAX_TRAINING_STEPS = 10_000_000;
+/**
+ * Most tasks of one meta-batch (`algorithm.metaBatchSize`) and of one aggregation group (`runtime.aggregationGroup`):
+ * 512 workers running 128 tasks each. A meta-batch is held whole by the coordinator (a billion tasks ran it out of memory).
+ */
+export const MAX_META_BATCH_TASKS = 65_536;
+/**
+ * Most tasks of one evaluation (`training.evalTasks`, `evaluation.testTasks`, `compression.evalTasks`); few-shot
+ * benchmarks report 600 to 10,000 (100,000,000,000 failed after training with "Invalid array length").
+ */
+export const MAX_EVALUATION_TASKS = 100_000;
 
 /**
  * A timing field: an integer of at least `min` `unit`s, whose error names the minimum and `why`, and at most

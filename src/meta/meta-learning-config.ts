@@ -1,6 +1,6 @@
 /** The `algorithm` section of the run config (zod only; composed in src/core/config.ts): the meta-learning algorithm and its inner loop. */
 import { z } from 'zod';
-import { MAX_ADAPT_STEPS, positiveInt, positive } from '../core/config-fields';
+import { MAX_ADAPT_STEPS, MAX_META_BATCH_TASKS, positiveInt, positive } from '../core/config-fields';
 import { algorithms } from './algorithm';
 
 /** Meta-learning algorithm. */
@@ -26,6 +26,6 @@ export const algorithmSchema = z
     /** Outer-loop Adam learning rate. @default 0.001 */
     outerLr: positive.default(0.001),
     /** Tasks per meta-batch (independent of the number of workers). @default 4 */
-    metaBatchSize: positiveInt.default(4),
+    metaBatchSize: positiveInt.max(MAX_META_BATCH_TASKS).default(4),
   })
   .strict();

@@ -12,7 +12,7 @@ export const modelSchema = z
      */
     kind: z.enum(['sinusoid-mlp', 'transformer', 'bert']),
     /** Hidden widths of the MLP. @default [40, 40] */
-    hidden: z.array(positiveInt).min(1).default([40, 40]),
+    hidden: z.array(positiveInt.max(16384)).min(1).max(64).default([40, 40]),
     /**
      * Transformer encoder layers; 0 = no attention layer (token embeddings, final LayerNorm, mean pooling: a
      * bag of embeddings, as fastText). @default 1

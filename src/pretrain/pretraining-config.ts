@@ -23,6 +23,6 @@ export const pretrainingSchema = z
      */
     texts: distinctStrings(pathField('give the path of a text file, or remove the entry'), 1000, 'text files').default([]),
     /** Steps between checkpoints (the last step is always checkpointed). @default 100 */
-    checkpointEverySteps: positiveInt.default(100),
+    checkpointEverySteps: positiveInt.max(MAX_TRAINING_STEPS).default(100),
   })
   .strict();

@@ -1,6 +1,11 @@
 /** The `task` section of the run config (zod only; composed in src/core/config.ts): which tasks are sampled. */
 import { z } from 'zod';
 import { pathString, positiveInt, positive } from '../core/config-fields';
+
+/** Most classes of one task (`task.ways`). */
+const MAX_WAYS = 1000;
+/** Most support or query examples per class of one task (`task.shots`, `task.queryShots`). */
+const MAX_SHOTS = 10_000;
 import { taskFamilies } from './family';
 
 /** How far the sum of `task.classSplit` may be from 1 (floating-point rounding: 0.7 + 0.2 + 0.1 is 0.9999999999999999). */
@@ -12,11 +17,11 @@ export const taskSchema = z
     /** `sinusoid` (Finn et al. 2017 regression), `sotu` (State of the Union authorship), `jsonl` (labelled text file): the records of src/tasks/family.ts. */
     family: z.enum(taskFamilies.names()),
     /** N of N-way (classification only), at least 2. @default 5 */
-    ways: z.number().int().min(2).default(5),
+    ways: z.number().int().min(2).max(MAX_WAYS).default(5),
     /** K of K-shot: support examples per class (per task for sinusoid). @default 5 */
-    shots: positiveInt.default(5),
+    shots: positiveInt.max(MAX_SHOTS).default(5),
     /** Query examples per class (per task for sinusoid). @default 10 */
-    queryShots: positiveInt.default(10),
+    queryShots: positiveInt.max(MAX_SHOTS).default(10),
     /**
      * Path of the JSONL corpus (`{"text","label"}` per line), family `jsonl` only. A relative path is resolved
      * against `runtime.baseDir`: in a config file, against the file's directory (see `taskDataPath` in src/core/config.ts).
@@ -37,6 +42,6 @@ export const taskSchema = z
       })
       .default([0.6, 0.2, 0.2]),
     /** Characters per text example (passages are cut to this length). @default 256 */
-    passageChars: positiveInt.default(256),
+    passageChars: positiveInt.max(1_000_000).default(256),
   })
   .strict();

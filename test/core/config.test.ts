@@ -222,6 +222,45 @@ test('step counts and timings have documented upper bounds, named in the error w
   );
 });
 
+test('every count of tasks, steps, examples and sizes has an upper bound, named in the error (a huge value passed, then crashed)', () => {
+  // Before: algorithm.metaBatchSize 1,000,000,000 ran the coordinator out of memory (V8 heap crash, exit 134), and
+  // evaluation.testTasks 100,000,000,000 failed after training with "Invalid array length".
+  const huge = 100_000_000_000;
+  const cases: Array<[object, string, string]> = [
+    [{ algorithm: { metaBatchSize: huge } }, 'algorithm.metaBatchSize', '[1, 65,536]'],
+    [{ evaluation: { testTasks: huge } }, 'evaluation.testTasks', '[1, 100,000]'],
+    [{ training: { evalTasks: huge } }, 'training.evalTasks', '[1, 100,000]'],
+    [{ compression: { evalTasks: huge } }, 'compression.evalTasks', '[1, 100,000]'],
+    [{ training: { evalEverySteps: huge } }, 'training.evalEverySteps', '[1, 10,000,000]'],
+    [{ training: { patience: huge } }, 'training.patience', '[1, 10,000,000]'],
+    [{ training: { checkpointEverySteps: huge } }, 'training.checkpointEverySteps', '[1, 10,000,000]'],
+    [{ training: { keepCheckpoints: huge } }, 'training.keepCheckpoints', '[1, 10,000,000]'],
+    [{ compression: { distillSteps: huge } }, 'compression.distillSteps', '[0, 10,000,000]'],
+    [{ compression: { pruneSteps: huge } }, 'compression.pruneSteps', '[0, 10,000,000]'],
+    [{ compression: { recoverySteps: huge } }, 'compression.recoverySteps', '[0, 10,000,000]'],
+    [{ runtime: { workerConcurrency: huge } }, 'runtime.workerConcurrency', '[1, 1,024]'],
+    [{ runtime: { maxAttempts: huge } }, 'runtime.maxAttempts', '[1, 100]'],
+    [{ runtime: { aggregation: 'per-worker', aggregationGroup: huge } }, 'runtime.aggregationGroup', '[1, 65,536]'],
+    [{ runtime: { metricsPort: 65_536 } }, 'runtime.metricsPort', '[0, 65,535]'],
+    [{ task: { family: 'sinusoid', shots: huge } }, 'task.shots', '[1, 10,000]'],
+    [{ task: { family: 'sinusoid', queryShots: huge } }, 'task.queryShots', '[1, 10,000]'],
+    [{ task: { family: 'sinusoid', ways: huge } }, 'task.ways', '[2, 1,000]'],
+    [{ task: { family: 'sinusoid', passageChars: huge } }, 'task.passageChars', '[1, 1,000,000]'],
+    [{ model: { kind: 'sinusoid-mlp', hidden: [40, huge] } }, 'model.hidden.1', '[1, 16,384]'],
+  ];
+  for (const [section, path, range] of cases) {
+    assert.throws(
+      () => parseRunConfig({ ...minimal, ...section }),
+      (e: unknown) => e instanceof ConfigError && e.path === path && e.message.includes(`: must be an integer in ${range} (got `),
+      path,
+    );
+  }
+  assert.throws(() => parseRunConfig({ ...minimal, model: { kind: 'sinusoid-mlp', hidden: Array(65).fill(4) } }), (e: unknown) => e instanceof ConfigError && e.path === 'model.hidden', 'model.hidden of 65 layers');
+  // The bounds themselves are accepted.
+  const edge = parseRunConfig({ ...minimal, algorithm: { metaBatchSize: 65_536 }, evaluation: { testTasks: 100_000 }, runtime: { workerConcurrency: 1024, metricsPort: 65_535 } });
+  assert.equal(edge.algorithm.metaBatchSize, 65_536);
+});
+
 test('a value over several bounds of one field gets one message, the tightest bound', () => {
   assert.throws(
     () => parseRunConfig({ ...minimal, training: { maxSteps: 99999999999999999999999 } }),
