@@ -6,7 +6,7 @@ import { isTextModelKind, parseRunConfig, runModelConfig } from '../core/config'
 import { CheckpointError, DatasetError } from '../core/errors';
 import { encodeSafetensors } from '../core/safetensors';
 import { loadCheckpoint } from '../checkpoint';
-import { checkCanCreateDirectory, publishDirectory, removeDeadTemporaries } from '../core/durable-fs';
+import { checkCanCreateDirectory, inTheWay, publishDirectory, removeDeadTemporaries } from '../core/durable-fs';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
@@ -15,7 +15,7 @@ import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, ADAPTED_TOKENIZER_FILE, isAda
 import { readTokenizerBytes } from '../model/hf-tokenizer';
 import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
-import { jsonlSourceName, loadLabelledJsonl } from '../tasks/jsonl';
+import { jsonlSourceName, loadLabelledJsonl, type LabelledExample } from '../tasks/jsonl';
 import { dataSource, STDIN_DATA_HELP } from './data-option';
 import { countOf } from './count-words';
 import { findTokenless } from './tokenless-warning';
@@ -45,6 +45,13 @@ async function loadInitialization(path: string) {
   return { params: checkpoint.params, model: runModelConfig(config), ways: config.task.ways, algorithm: config.algorithm, seed: config.seed, compressed: false };
 }
 
+/** The examples whose label no other example has, in file order. */
+function labelsSeenOnce(examples: readonly LabelledExample[]): LabelledExample[] {
+  const counts = new Map<string, number>();
+  for (const e of examples) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
+  return examples.filter((e) => counts.get(e.label) === 1);
+}
+
 /**
  * Whether a held-out accuracy is no better than guessing among `labels` classes. The accuracy is a float32
  * (1/3 reads 0.33333334), so the comparison allows a little above 1/labels.
@@ -67,7 +74,8 @@ export function register(program: Command): void {
       const out = resolve(o.out);
       onStopWritingNothing('adapt', out);
       refuseLinkedOutDirectory(o.out, 'adapt', true);
-      if (existsSync(out)) throw new Error(`${out} already exists: choose a new --out directory`);
+      const inWay = inTheWay(out);
+      if (inWay !== undefined) throw new Error(`${out} ${inWay}: choose a new --out directory`);
       removeDeadTemporaries(out);
       const source = await dataSource(o.data);
       const data = jsonlSourceName(source);
@@ -75,6 +83,11 @@ export function register(program: Command): void {
       const init = await loadInitialization(o.checkpoint);
       if (!isTextModelKind(init.model.kind)) throw new Error(`${o.checkpoint} holds a ${init.model.kind} model; adapt works on text classifiers (transformer, bert)`);
       const labels = labelsOf(examples);
+      const once = labelsSeenOnce(examples);
+      if (once.length > 0 && once.length < labels.length) {
+        const named = once.slice(0, 5).map((e) => `${JSON.stringify(e.label)} (line ${e.line})`).join(', ') + (once.length > 5 ? `, and ${once.length - 5} more` : '');
+        process.stderr.write(`warning: ${countOf(once.length, 'label has', 'labels have')} one example only, which cannot be held out: ${named}; the number of steps is chosen without ${once.length === 1 ? 'it' : 'them'} (give at least 2 examples of each label)\n`);
+      }
       const tokenizer = textTokenizerFor(init.model);
       const long = examples.filter((e) => tokenizer.tokenCount(e.text, init.model.maxLength) > init.model.maxLength).length;
       if (long > 0) {

@@ -9,9 +9,10 @@
  * Used by checkpoints (src/checkpoint), compressed models (src/compress/compress-job.ts), adapted models
  * (src/cli/adapt.ts), imported BERT checkpoints (src/hf), `summary.json` (src/summary), `report.html` (src/report) and `targets.json` (src/local).
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fileKind } from './bounded-file';
 import { MetatrainError, WriteError } from './errors';
 import { makeDirectory } from './make-directory';
 import { processAlive } from './process-alive';
@@ -103,6 +104,18 @@ export function deadTemporaries(dir: string, finalName?: string): string[] {
  */
 export function removeDeadTemporaries(finalPath: string): void {
   for (const temp of deadTemporaries(dirname(finalPath), basename(finalPath))) rmSync(temp, { recursive: true, force: true });
+}
+
+/**
+ * What is in the way of publishing a new directory at `finalPath`, in words for a message: `already exists` (a
+ * directory), `is a file, not a directory`, `is a pipe, not a directory` (a link, a device …); undefined when nothing
+ * is there.
+ */
+export function inTheWay(finalPath: string): string | undefined {
+  const entry = lstatSync(finalPath, { throwIfNoEntry: false });
+  if (!entry) return undefined;
+  if (entry.isDirectory()) return 'already exists';
+  return `is ${entry.isFile() ? 'a file' : entry.isSymbolicLink() ? 'a symbolic link' : fileKind(entry)}, not a directory`;
 }
 
 /**

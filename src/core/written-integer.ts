@@ -1,6 +1,7 @@
 /**
  * The one form an integer field of a config file takes: decimal digits, a `-` for a negative number, no leading zero
- * (`0`, `-12`, `1000`); a field that takes fractions refuses a leading zero too (`010`, not `0.010`). The yaml library (YAML 1.2 core schema) also reads `1e3`, `0x10`, `0o7`, `+5` and `5.0` as
+ * (`0`, `-12`, `1000`); a field that takes fractions refuses a leading zero too (`010`, not `0.010`), and a
+ * hexadecimal or octal number (`0x10`, `0o7`). The yaml library (YAML 1.2 core schema) also reads `1e3`, `0x10`, `0o7`, `+5` and `5.0` as
  * integers, and `010` as 10, where a YAML 1.1 reader (PyYAML, for one) reads 8: such a value
  * is refused, so that a number means what it says to every reader.
  */
@@ -24,7 +25,11 @@ export function writtenIntegerProblem(file: string, n: WrittenScalar, integerFie
   if (DECIMAL.test(n.text)) return undefined;
   const got = `got ${echoWritten(n.source)} (${writtenAt(file, n)})`;
   const zero = LEADING_ZERO.exec(n.text);
-  if (!zero) return integerField ? `must be an integer written in decimal digits only, ${got}` : undefined;
+  if (!zero) {
+    if (integerField) return `must be an integer written in decimal digits only, ${got}`;
+    // Hexadecimal or octal where a fraction is read (innerLr: 0x10): a typo, or a number no reader of the field expects.
+    return /^[-+]?0[xXoO]/.test(n.text) ? `must be a number written in decimal, ${got}: YAML 1.2, as a config is read, takes it as ${n.value}; write ${n.value}` : undefined;
+  }
   const sign = zero[1] === '-' ? '-' : '';
   const decimal = `${sign}${zero[2]}`;
   const octal = /^[0-7]+$/.test(zero[2]!) ? `${sign}${BigInt(`0o${zero[2]}`)}` : undefined;

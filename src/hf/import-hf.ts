@@ -17,7 +17,7 @@ import { stringify } from 'yaml';
 import { modelSchema, type RunConfig } from '../core/config';
 import { countParams } from '../core/param-set';
 import { CheckpointStore } from '../checkpoint';
-import { deadTemporaries, publishWrittenDirectory, removeDeadTemporaries, replaceFileAtomically } from '../core/durable-fs';
+import { deadTemporaries, inTheWay, publishWrittenDirectory, removeDeadTemporaries, replaceFileAtomically } from '../core/durable-fs';
 import { hfTokenizerOf, readTokenizerBytes } from '../model/hf-tokenizer';
 import { MIN_MAX_LENGTH, maxLengthProblem } from '../model/model-config';
 import { readHfBertConfig, type HfBertConfig } from './hf-config';
@@ -88,7 +88,8 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
   const tooShort = options.maxLength === undefined ? undefined : maxLengthProblem('bert', options.maxLength);
   if (tooShort) throw new HfImportError(`--max-length ${options.maxLength}: ${tooShort}`);
   const dir = resolve(outDir);
-  if (existsSync(dir) && !heldOnlyDeadTemporaries(dir)) throw new HfImportError(`--out ${dir} already exists: choose a new directory`);
+  const inWay = inTheWay(dir);
+  if (inWay !== undefined && !(inWay === 'already exists' && heldOnlyDeadTemporaries(dir))) throw new HfImportError(`--out ${dir} ${inWay}: choose a new directory`);
   const what = statSync(hfDir, { throwIfNoEntry: false });
   if (!what) throw new HfImportError(`${hfDir}: no such directory (give the directory of a Hugging Face BERT checkpoint: ${HF_FILES})`);
   if (!what.isDirectory()) throw new HfImportError(`${hfDir} is a file, not a directory (give the directory holding ${HF_FILES})`);

@@ -244,6 +244,8 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
   if (!('text' in record)) throw new DatasetError(path, 'missing field "text"', line);
   if (typeof text !== 'string') throw new DatasetError(path, `"text" must be a string, got ${kindOf(text)}`, line);
   if (text.trim().length === 0) throw new DatasetError(path, '"text" is empty', line);
+  const lone = loneSurrogate(text);
+  if (lone) throw new DatasetError(path, `"text" holds ${lone}`, line);
   if (!('label' in record)) {
     if (labelRequired) throw new DatasetError(path, 'missing field "label"', line);
     return { example: { text, line } };
@@ -253,6 +255,8 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
     throw new DatasetError(path, `"label" must be a string or a number, got ${kindOf(label)}`, line);
   }
   if (label.trim().length === 0) throw new DatasetError(path, '"label" is an empty string', line);
+  const loneInLabel = loneSurrogate(label);
+  if (loneInLabel) throw new DatasetError(path, `"label" holds ${loneInLabel}`, line);
   const characters = [...label];
   const at = characters.findIndex((c, i) => unseenKind(c) !== undefined || (JOINERS.has(c) && !joinsTwo(characters, i)));
   if (at !== -1) {
@@ -263,6 +267,17 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
   }
   if (label.trim() !== label) throw new DatasetError(path, `"label" ${echoJson(label)} has leading or trailing whitespace: the class would print like ${echoJson(label.trim())}; trim it`, line);
   return { example: { text, label, line }, labelType: 'string' };
+}
+
+/**
+ * The first lone surrogate of `s` in words (`the lone surrogate U+D800 at character 3: …`), or undefined when it is
+ * valid Unicode. JSON lets `\ud800` be written without its pair; such a string is no text (UTF-8 cannot encode it).
+ */
+function loneSurrogate(s: string): string | undefined {
+  const at = /\p{Cs}/u.exec(s);
+  if (!at) return undefined;
+  const code = s.charCodeAt(at.index).toString(16).toUpperCase();
+  return `the lone surrogate U+${code} at character ${[...s.slice(0, at.index)].length + 1}: half of a UTF-16 pair, not a character (a JSON \\u${code.toLowerCase()} escape without its pair); remove it`;
 }
 
 /**

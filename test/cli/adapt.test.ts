@@ -52,6 +52,13 @@ test('metatrain adapt --max-steps 0 uses the meta-initialization as it is (0 ste
   assert.equal(report.steps, 0);
   assert.equal(report.curve.length, 1);
   assert.match(r.stdout, /0 steps chosen/);
+  assert.doesNotMatch(r.stderr, /one example only/);
+  // A label with one example cannot be held out: said, not silently left out of choosing the steps.
+  const withSingle = join(dir, 'single.jsonl');
+  writeFileSync(withSingle, `${readFileSync(data, 'utf8')}{"text": "dee once", "label": "dee"}\n`);
+  const single = await runCli(['adapt', '--checkpoint', ckpt, '--data', withSingle, '--out', join(dir, 'single'), '--max-steps', '0', '--backend', 'cpu']);
+  assert.equal(single.code, 0, single.stderr);
+  assert.match(single.stderr, /^warning: 1 label has one example only, which cannot be held out: "dee" \(line 16\); the number of steps is chosen without it \(give at least 2 examples of each label\)$/m);
   const bad = await runCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', join(dir, 'neg'), '--max-steps', '-1']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /--max-steps.*expected an integer 0\.\.10,000 written in digits only, got "-1"/);
@@ -113,6 +120,8 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
     [['--data', single, '--out', join(dir, 'o6')], /single\.jsonl: needs at least 2 examples of some label to hold one out/],
     [['--data', mixed, '--out', join(dir, 'o5')], /mixed\.jsonl:11: label 1 \(number, line 10\) and "1" \(string, line 11\) would be the same class; use one type/],
     [['--data', good, '--out', existing], /already exists/],
+    // Before: "already exists" for a file too.
+    [['--data', good, '--out', bad], /bad\.jsonl is a file, not a directory: choose a new --out directory/],
     [['--data', join(dir, 'missing.jsonl'), '--out', join(dir, 'o3')], /missing\.jsonl/],
   ];
   for (const [args, message] of cases) {

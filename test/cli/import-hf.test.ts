@@ -109,4 +109,10 @@ test('import-hf stopped by SIGINT or SIGTERM while it reads removes what it stag
   const refused = await runCli(['import-hf', source, '--out', other]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /--out .*other already exists: choose a new directory/);
+  // A file there is named as one (before: "ENOTDIR: not a directory, scandir …").
+  const file = join(dir, 'afile');
+  writeFileSync(file, 'x');
+  const onFile = await runCli(['import-hf', source, '--out', file]);
+  assert.equal(onFile.code, 1);
+  assert.match(onFile.stderr, /--out .*afile is a file, not a directory: choose a new directory\n$/);
 });

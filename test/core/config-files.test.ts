@@ -173,6 +173,15 @@ test('an integer field written with a leading zero (010) is refused: YAML 1.2 re
     (e: unknown) => e instanceof ConfigError && e.message.startsWith(`invalid config at algorithm.outerLr: must be a number written without a leading zero, got 010 (${fractional}:7:12): YAML 1.2, as a config is read, takes it as 10, YAML 1.1 as the octal 8; write 10, or 8 if octal was meant`),
   );
   assert.equal(loadRunConfig(file(`${head}algorithm:\n  outerLr: 1e-3\n  innerLr: 1e0\n`)).algorithm.innerLr, 1);
+  // Nor hexadecimal or octal (before: innerLr: 0x10 trained with a rate of 16 and diverged).
+  for (const written of ['0x10', '0o20']) {
+    const hex = file(`${head}algorithm:\n  innerLr: ${written}\n`);
+    assert.throws(
+      () => loadRunConfig(hex),
+      (e: unknown) => e instanceof ConfigError && e.message === `invalid config at algorithm.innerLr: must be a number written in decimal, got ${written} (${hex}:7:12): YAML 1.2, as a config is read, takes it as 16; write 16`,
+      written,
+    );
+  }
 });
 
 test('a config of 10,000 aliases loads, each alias resolved once', () => {

@@ -227,6 +227,21 @@ test('a string label holding a control or format character or a line or paragrap
   assert.deepEqual(jsonlCorpus(fine).classes, labels);
 });
 
+test('a lone surrogate (\\ud800 without its pair) in a label or a text is refused naming it and its position; a pair is a character', () => {
+  // Before: {"label": "\ud800"} was a class, and such a text was read; neither is valid Unicode.
+  const path = file('lone.jsonl', '{"text": "a", "label": "c1"}\n{"text": "b", "label": "x\\ud800"}\n{"text": "c\\udc00d", "label": "c1"}\n');
+  assert.throws(
+    () => loadLabelledJsonl(path),
+    (e: unknown) =>
+      e instanceof DatasetError &&
+      e.line === 2 &&
+      e.message.startsWith(`${path}:2: "label" holds the lone surrogate U+D800 at character 2: half of a UTF-16 pair, not a character (a JSON \\ud800 escape without its pair); remove it`) &&
+      e.message.includes('and line 3: "text" holds the lone surrogate U+DC00 at character 2'),
+  );
+  const pair = file('pair.jsonl', '{"text": "a\\ud83d\\ude00", "label": "\\ud83d\\ude00"}\n{"text": "b", "label": "c1"}\n');
+  assert.deepEqual(jsonlCorpus(pair).classes, ['😀', 'c1']);
+});
+
 test('a key written twice in one object of a line is refused, naming the file, the line and the key, whatever the values', () => {
   // Before: only two number labels were refused; {"text":"a","label":"x","label":"y"} silently read as label "y".
   const cases: Array<[string, string]> = [
