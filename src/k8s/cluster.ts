@@ -82,10 +82,12 @@ export function allowPlainHttp(kc: KubeConfig): void {
  * Loads the kubeconfig and builds the clients, whose requests fail with RequestTimeoutError (request-timeout.ts)
  * after `requestTimeoutMs`. An http:// server is spoken to in plain HTTP, as kubectl does. Makes no request.
  * @throws KubernetesError (reason `NoConfig`) when the kubeconfig cannot be read, the context does not exist, or
- *   no cluster is configured; the message lists the contexts that do exist.
+ *   no cluster is configured (naming the kubeconfig, and saying it may not be one when it holds nothing); the message
+ *   lists the contexts that do exist.
  */
 export function connectCluster(options: ClusterOptions = {}): Cluster {
   const kc = new KubeConfig();
+  const where = options.kubeconfig ?? process.env['KUBECONFIG'] ?? '~/.kube/config';
   try {
     if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
     else {
@@ -94,7 +96,6 @@ export function connectCluster(options: ClusterOptions = {}): Cluster {
     }
   } catch (err) {
     if (err instanceof KubernetesError) throw err;
-    const where = options.kubeconfig ?? process.env['KUBECONFIG'] ?? '~/.kube/config';
     throw new KubernetesError(`cannot read the kubeconfig ${where}: ${(err as Error).message}. Pass --kubeconfig FILE or set KUBECONFIG.`, 0, 'NoConfig', { cause: err });
   }
   if (options.context !== undefined) {
@@ -107,7 +108,10 @@ export function connectCluster(options: ClusterOptions = {}): Cluster {
   allowPlainHttp(kc);
   const cluster = kc.getCurrentCluster();
   if (cluster === null) {
-    throw new KubernetesError('no Kubernetes cluster is configured: point KUBECONFIG or --kubeconfig at a kubeconfig, or choose a context with --context.', 0, 'NoConfig');
+    const contexts = kc.getContexts().map((c) => c.name);
+    // A file that is no kubeconfig (KUBECONFIG=/etc/passwd) loads as one with nothing in it.
+    const detail = contexts.length === 0 ? `${where} holds no context and no cluster (is it a kubeconfig?)` : `${where} has no current cluster (current-context: ${kc.getCurrentContext() || 'none'}; contexts: ${contexts.join(', ')})`;
+    throw new KubernetesError(`no Kubernetes cluster is configured: ${detail}; point KUBECONFIG or --kubeconfig at a kubeconfig, or choose a context with --context.`, 0, 'NoConfig');
   }
   const context = kc.getCurrentContext();
   // What kc.makeApiClient builds, with the HTTP library that has a deadline.

@@ -206,6 +206,13 @@ test('without any kubeconfig, status says where it looked instead of trying loca
   assert.doesNotMatch(result.stderr, /localhost:8080/);
 });
 
+test('a kubeconfig that is no kubeconfig (KUBECONFIG=/etc/passwd) is named and said to hold nothing', () => {
+  // Before: "no Kubernetes cluster is configured", without the file.
+  const file = join(tempDir(), 'passwd');
+  writeFileSync(file, 'root:x:0:0:root:/root:/bin/bash\n');
+  assert.throws(() => connectCluster({ kubeconfig: file }), (e: unknown) => e instanceof KubernetesError && e.message.startsWith(`no Kubernetes cluster is configured: ${file} holds no context and no cluster (is it a kubeconfig?); point KUBECONFIG`));
+});
+
 test('launch --dry-run prints the namespace and the run objects as YAML, and no token', () => {
   const yaml = launchManifest(exampleConfig(), 'team-b');
   const docs = parseAllDocuments(yaml).map((d) => d.toJS());
