@@ -1,10 +1,12 @@
 /**
- * `metatrain watch RUN`: live progress of a run, one line per event, until it ends (exit 0 when it succeeded,
+ * `metatrain watch RUN`: live progress of a run, one line per event, until it ends or the reader of its output leaves
+ * (`watch … | head`: exit 0 at the next line) (exit 0 when it succeeded,
  * 1 when it failed, was stopped before its end (phase `stopped`: said so, with how to resume) or was lost; 130 / 143 on SIGINT / SIGTERM: src/cli/exit-codes.ts). From the run's NATS events
  * (`--nats URL`), or, without NATS, by polling the coordinator's status (`--coordinator HOST:PORT` for the status
  * RPC, or `http://HOST:PORT` for `/status`). With NATS, a run that had already ended is said to have ended, with the
  * command that follows the next run of that name: `--next`, which skips the ended run and waits for the next.
  */
+import { exitWhenReaderLeaves } from '../core/closed-reader';
 import type { Command } from 'commander';
 import { DEFAULT_QUIET_MS, formatWatchEvent, quietNotice, statusClient, watchNats, watchStatus, type WatchEnd, type WatchEvent } from '../watch';
 import { commandAgain } from './command-again';
@@ -33,6 +35,8 @@ export function register(program: Command): void {
         process.stderr.write(`stopped watching run ${run} (${signal})\n`);
         process.exit(signalExitCode(signal));
       });
+      // Its output is all it does: `watch … | head` ends when head has read enough.
+      exitWhenReaderLeaves(process.stdout);
       const show = (e: WatchEvent) => process.stdout.write(`${formatWatchEvent(e)}\n`);
       if (o.nats && o.coordinator) throw new Error('give either --nats URL (run events) or --coordinator ADDRESS (status polling), not both');
       if (o.next && o.coordinator) throw new Error('--next needs --nats URL: the coordinator of a run that ended is gone, and polling it cannot wait for the next run of that name');
