@@ -14,7 +14,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { configDifferences, type RunConfig } from '../core/config';
+import type { RunConfig } from '../core/config';
 import { fsyncDirectory, moveAside, publishDirectory, replaceFileAtomically, TEMP_PREFIX } from '../core/durable-fs';
 import { CheckpointError, ConfigError, FileReadError } from '../core/errors';
 import { readBoundedFile } from '../core/bounded-file';
@@ -196,13 +196,14 @@ export class CheckpointStore {
    * The newest checkpoint that passes verification. Newer ones that fail (truncated, sha256 mismatch, missing or
    * bad manifest) are skipped, each with a warning naming its directory and the reason.
    * @param expectedConfigHash the resuming run's config hash; when given, a checkpoint of another hash is refused.
-   * @param expectedConfig the resuming run's config; when given, a refusal lists the fields that differ from the
-   *   config recorded in the checkpoint (`extra.config`).
+   * @param changedFields when given, the fields of the resuming run's config that differ from the config recorded
+   *   in the checkpoint (`extra.config`), as `path: a → b` lines, listed in a refusal (`configDifferences` for a run).
+   *   A hash covers other fields than another's: the caller says which.
    * @returns undefined when `dir` holds no checkpoint (a fresh run).
    * @throws CheckpointError when the newest valid checkpoint has another config hash (resuming a different run
    *   would be wrong), or when checkpoints exist but none is valid (the reasons listed).
    */
-  async loadLatest(expectedConfigHash?: string, expectedConfig?: RunConfig): Promise<LatestCheckpoint | undefined> {
+  async loadLatest(expectedConfigHash?: string, changedFields?: (recorded: RunConfig) => string[]): Promise<LatestCheckpoint | undefined> {
     const entries = await this.list();
     if (entries.length === 0) return undefined;
     const warnings: string[] = [];
@@ -217,7 +218,7 @@ export class CheckpointStore {
       }
       if (expectedConfigHash !== undefined && checkpoint.configHash !== expectedConfigHash) {
         const recorded = checkpoint.extra['config'] as RunConfig | undefined;
-        const changed = expectedConfig && recorded ? configDifferences(recorded, expectedConfig) : [];
+        const changed = changedFields && recorded ? changedFields(recorded) : [];
         throw new CheckpointError(
           `checkpoint ${entry.path} was written by config hash ${checkpoint.configHash}, but this run's config hash is ` +
             `${expectedConfigHash}${changed.length > 0 ? ` (changed: ${changed.join('; ')})` : ''}; resuming a different run would be wrong ` +

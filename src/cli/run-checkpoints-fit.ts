@@ -4,7 +4,7 @@
  * `listening` / `meta-training` first.
  */
 import { join } from 'node:path';
-import { configHash, runDir, type RunConfig } from '../core/config';
+import { configDifferences, configHash, runDir, type RunConfig } from '../core/config';
 import { CheckpointStore } from '../checkpoint';
 import { CheckpointError } from '../core/errors';
 
@@ -33,7 +33,7 @@ export async function assertRunCheckpointsFit(config: RunConfig, mode: StartMode
   const store = checkpointStoreOf(config);
   if (mode === 'new') return store.assertNoCheckpoints(outOption);
   // The coordinator loads it again to resume (and logs the warnings about skipped corrupt checkpoints).
-  const found = await store.loadLatest(configHash(config), config);
+  const found = await store.loadLatest(configHash(config), (recorded) => configDifferences(recorded, config));
   if (!found && mode === 'resume') {
     const dir = runDir(config);
     throw new CheckpointError(`--resume: no checkpoint to resume in ${join(dir, 'checkpoints')}; drop --resume to start a new run in ${dir}`);

@@ -9,7 +9,7 @@
  * ./compress-job's business.
  */
 import type { RunConfig } from '../core/config';
-import { configHash } from '../core/config';
+import { configDifferences, configHash } from '../core/config';
 import { CheckpointError, CompressionError } from '../core/errors';
 import { digestOf } from '../core/file-digest';
 import { countParams, paramSet, type ParamSet } from '../core/param-set';
@@ -88,7 +88,12 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   await initBackend(input.backend ?? 'wasm');
   const checkpoint = await loadCheckpoint(input.checkpoint);
   if (checkpoint.configHash !== configHash(config)) {
-    throw new CheckpointError(`checkpoint ${input.checkpoint} was written by another config (hash ${checkpoint.configHash.slice(0, 12)}, job config ${configHash(config).slice(0, 12)})`);
+    const recorded = checkpoint.extra['config'] as RunConfig | undefined;
+    const changed = recorded ? configDifferences(recorded, config) : [];
+    throw new CheckpointError(
+      `checkpoint ${input.checkpoint} was written by another config (hash ${checkpoint.configHash.slice(0, 12)}, job config ${configHash(config).slice(0, 12)}${changed.length > 0 ? `; changed: ${changed.join('; ')}` : ''}): ` +
+        'the job config must be the run config of that checkpoint (with --config: the run\'s config file; without it, the config recorded in the checkpoint is used)',
+    );
   }
   const family = taskFamilyFor(config);
   const outputs = family.outputs;

@@ -8,6 +8,7 @@
  * float64, Adam is plain TypeScript; so the final parameters are bitwise identical whatever the number of workers,
  * the arrival order, worker deaths, or a coordinator restart from a checkpoint.
  */
+import { configDifferences } from '../core/config';
 import { deriveSeed } from '../core/rng';
 import { assertFinite, specOf, type ParamSet } from '../core/param-set';
 import { CheckpointError, NonFiniteError, NonFiniteResultsError, RunFailedError } from '../core/errors';
@@ -129,7 +130,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
 
   if (!resume) await store.assertNoCheckpoints();
   if (resume) {
-    const found = await store.loadLatest(ctx.configHash, config);
+    const found = await store.loadLatest(ctx.configHash, (recorded) => configDifferences(recorded, config));
     for (const w of found?.warnings ?? []) {
       log.warn(w);
       events.emit('warning', w);

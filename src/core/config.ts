@@ -261,6 +261,11 @@ export function configHash(config: RunConfig): string {
  * path order; empty when the hashes are equal. Says which change made a resume refuse a checkpoint.
  */
 export function configDifferences(a: RunConfig, b: RunConfig): string[] {
+  return fieldDifferences(hashedFields(a), hashedFields(b));
+}
+
+/** The leaves that differ between two JSON values, as `path: a → b` lines (JSON values, `absent`), in path order. */
+export function fieldDifferences(a: unknown, b: unknown): string[] {
   const out: string[] = [];
   const walk = (x: unknown, y: unknown, path: string): void => {
     if (isPlainObject(x) && isPlainObject(y)) {
@@ -269,7 +274,7 @@ export function configDifferences(a: RunConfig, b: RunConfig): string[] {
       out.push(`${path}: ${JSON.stringify(x) ?? 'absent'} → ${JSON.stringify(y) ?? 'absent'}`);
     }
   };
-  walk(hashedFields(a), hashedFields(b), '');
+  walk(a, b, '');
   return out;
 }
 

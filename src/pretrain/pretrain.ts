@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
-import { pretrainedDir, type RunConfig } from '../core/config';
+import { fieldDifferences, pretrainedDir, type RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { specOf, type ParamSet } from '../core/param-set';
 import { deriveSeed, Rng } from '../core/rng';
@@ -67,9 +67,14 @@ export interface PretrainResult {
  * sections). A resume with another hash is refused.
  */
 export function pretrainingHash(config: RunConfig): string {
+  return createHash('sha256').update(JSON.stringify(pretrainingFields(config))).digest('hex');
+}
+
+/** The fields of `config` that {@link pretrainingHash} covers. */
+function pretrainingFields(config: RunConfig): Record<string, unknown> {
   const { init: _init, loraRank: _rank, loraAlpha: _alpha, ...model } = config.model;
   const { family, path, classSplit, passageChars, ways, shots, queryShots } = config.task;
-  return createHash('sha256').update(JSON.stringify({ seed: config.seed, model, pretraining: config.pretraining, task: { family, path, classSplit, passageChars, ways, shots, queryShots } })).digest('hex');
+  return { seed: config.seed, model, pretraining: config.pretraining, task: { family, path, classSplit, passageChars, ways, shots, queryShots } };
 }
 
 /**
@@ -85,7 +90,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   if (texts.length === 0) throw new ConfigError('pretraining', 'no text to pretrain on (the meta-train classes and pretraining.texts are empty)');
   const hash = pretrainingHash(config);
   const store = new CheckpointStore(pretrainedDir(config), { keep: 2 });
-  const found = await store.loadLatest(hash);
+  const found = await store.loadLatest(hash, (recorded) => fieldDifferences(pretrainingFields(recorded), pretrainingFields(config)));
   let params = found?.checkpoint.params ?? initPretrainingParams(config.model, deriveSeed(config.seed, 'pretrain-init'));
   const adam = new Adam(specOf(params), { lr: settings.lr }, found?.checkpoint.optimizer);
   const history: PretrainingHistory = (found?.checkpoint.extra['history'] as PretrainingHistory | undefined) ?? { steps: [], loss: [], accuracy: [] };

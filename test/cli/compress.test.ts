@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { stringify } from 'yaml';
 import { connectNats } from '../../src/bus/nats-connection';
 import type { CompressionReport } from '../../src/compress/compression-report';
 import type { RunSummary } from '../../src/summary';
@@ -42,6 +43,12 @@ test('metatrain compress runs one job by hand from the config recorded in the ch
   const missing = await runCli(['compress', '--checkpoint', join(dir, 'nope')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /--checkpoint \S*nope does not exist: give a meta-training checkpoint/);
+  // --config of another run names what differs and what the config must be (before: two hashes only).
+  const otherConfig = join(dir, 'other.yaml');
+  writeFileSync(otherConfig, stringify({ ...sinusoidRun(dir), seed: 5 }));
+  const other = await runCli(['compress', '--checkpoint', checkpoint, '--out', join(dir, 'other'), '--config', otherConfig]);
+  assert.equal(other.code, 1, other.stdout);
+  assert.match(other.stderr, /was written by another config \(hash \w{12}, job config \w{12}; changed: seed: 4 → 5\): the job config must be the run config of that checkpoint/);
 });
 
 test('metatrain compress over a result made with other settings names the settings that differ and --out', async () => {

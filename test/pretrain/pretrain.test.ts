@@ -72,5 +72,6 @@ const dir = tempDir();
   assert.equal(body!.step, 60);
   assert.deepEqual(body!.history!.loss, done.history.loss);
   assert.deepEqual(Array.from(body!.params.get('embed.token')!.data), Array.from(done.params.get('embed.token')!.data));
-  await assert.rejects(pretrain({ config: config(out, { seed: 9 }), texts }), (e: Error) => e instanceof CheckpointError && /config hash/.test(e.message));
+  // The refusal names what changed, among the fields pretraining depends on (before: two hashes only).
+  await assert.rejects(pretrain({ config: config(out, { seed: 9, steps: 80 }), texts }), (e: Error) => e instanceof CheckpointError && /config hash .*\(changed: pretraining\.steps: 60 → 80; seed: 3 → 9\); resuming a different run would be wrong/.test(e.message));
 });
