@@ -3,16 +3,17 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { importHfBert, modelYaml } from '../hf';
 import { maxLengthProblem } from '../model/model-config';
-import { pathOption, positiveInt } from './options';
+import { nonNegativeInt, pathOption } from './options';
 import { refuseLinkedOutDirectory } from './out-directory';
 import { onStopWritingNothing } from './stop-writing-nothing';
 
 /**
- * Parses `--max-length`: a positive integer that leaves a bert model room for text (at least 3: CLS, a token, SEP).
+ * Parses `--max-length`: an integer that leaves a bert model room for text (at least 3: CLS, a token, SEP; 0 is
+ * told that minimum too, not "a positive integer").
  * @throws InvalidArgumentError naming model.maxLength, the kind, the minimum and the value (commander prefixes the flag).
  */
 function bertMaxLength(value: string): number {
-  const n = positiveInt(value);
+  const n = nonNegativeInt(value);
   const problem = maxLengthProblem('bert', n);
   if (problem) throw new InvalidArgumentError(problem);
   return n;
