@@ -5,6 +5,7 @@
  * Lifecycle: `start()` (listen) → `run()` (phases; see run-phase.ts) → `stop()` (graceful: the current step is
  * abandoned, the last completed step checkpointed, the server closed).
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import { compressedDir, configHash, runDir, type RunConfig } from '../core/config';
@@ -18,8 +19,9 @@ import type { TaskFamily } from '../tasks/task';
 import type { TlsFiles } from '../wire/credentials';
 import type { RunStatus } from '../wire/proto';
 import { CheckpointStore } from '../checkpoint';
+import { NonFiniteError, RunFailedError } from '../core/errors';
 import { CoordinatorServer } from './grpc-server';
-import { metaTrain, type MetaTrainResult } from './meta-train';
+import { emptyHistory, metaTrain, trainingStateOf, type MetaTrainResult } from './meta-train';
 import { evaluateRun } from './evaluation-phase';
 import { CoordinatorMetrics } from './metrics';
 import { ParamVersions } from './param-versions';
@@ -27,7 +29,7 @@ import { rejectionOf, type ResultRejection } from './result-rejection';
 import type { RunContext } from './run-context';
 import { RunEvents } from './run-events';
 import { assertTransition, isFinal, type RunPhase } from './run-phase';
-import { writeSummary, type RunSummary } from '../summary';
+import { SUMMARY_FILE, writeSummary, type RunSummary } from '../summary';
 import { TaskDispatcher } from './task-dispatcher';
 import type { PretrainedBody } from '../pretrain/pretrained-body';
 import type { WorkItem, WorkMetrics } from './work-item';
@@ -220,6 +222,9 @@ export class Coordinator {
       return summary;
     } catch (err) {
       if (!isFinal(this.phase)) this.setPhase('failed', (err as Error).message);
+      if (err instanceof RunFailedError || err instanceof NonFiniteError) {
+        await this.failed(ctx, err, started).catch((e: unknown) => this.o.log.warn({ err: (e as Error).message }, 'the summary of the failed run could not be written'));
+      }
       this.events.emit('finished', { phase: 'failed', reason: (err as Error).message, steps: this.last.step, ...this.summaryField() });
       throw err;
     }
@@ -246,6 +251,24 @@ export class Coordinator {
     this.setPhase('stopped', message);
     this.events.emit('finished', { phase: 'stopped', reason: 'stopped', steps: trained.step, ...this.summaryField() });
     return summary;
+  }
+
+  /**
+   * Writes the summary (and report) of a run that failed for good (reason `failed`, `error`, no meta-test results),
+   * with the history and best step of its newest checkpoint (later steps are in the logs), so that a failed run
+   * leaves something to inspect. A summary an earlier end of the run wrote (a finished run resumed, then failed) is
+   * kept, not replaced.
+   */
+  private async failed(ctx: RunContext, err: Error, started: number): Promise<void> {
+    if (existsSync(join(this.dir, SUMMARY_FILE))) {
+      this.o.log.warn(`${SUMMARY_FILE} of an earlier end of this run is kept (not replaced by this failure)`);
+      return;
+    }
+    const latest = await ctx.store.loadLatest().catch(() => undefined);
+    const state = latest && trainingStateOf(latest.checkpoint.extra, latest.checkpoint.path);
+    const seconds = (performance.now() - started) / 1000;
+    const outcome = { reason: 'failed', error: err.message, step: this.last.step, bestStep: state?.convergence.bestStep ?? 0, history: state?.history ?? emptyHistory() } as const;
+    await this.summarize(outcome, latest?.checkpoint.path ?? '', [], [], { training: seconds, baselines: 0, evaluation: 0, total: seconds });
   }
 
   /**
@@ -288,7 +311,7 @@ export class Coordinator {
   }
 
   private async summarize(
-    trained: MetaTrainResult,
+    trained: Pick<MetaTrainResult, 'step' | 'bestStep' | 'history' | 'pretrained'> & { reason: RunSummary['reason']; error?: string },
     checkpoint: string,
     results: RunSummary['results'],
     classical: RunSummary['classical'],
@@ -298,6 +321,7 @@ export class Coordinator {
     const summary: RunSummary = {
       run: this.o.config.name,
       reason: trained.reason,
+      ...(trained.error === undefined ? {} : { error: trained.error }),
       steps: trained.step,
       bestStep: trained.bestStep,
       checkpoint,

@@ -70,7 +70,8 @@ export function trainingStateOf(extra: unknown, path: string): Extra {
   return parsed.data as Extra;
 }
 
-const emptyHistory = (): TrainHistory => ({ steps: [], metaLoss: [], metaMetric: [], tasksPerSecond: [], workers: [], valSteps: [], valLoss: [], valMetric: [] });
+/** A history of no step. */
+export const emptyHistory = (): TrainHistory => ({ steps: [], metaLoss: [], metaMetric: [], tasksPerSecond: [], workers: [], valSteps: [], valLoss: [], valMetric: [] });
 
 /** Mean of a list of numbers, in order. */
 function mean(values: readonly number[]): number {

@@ -35,6 +35,7 @@ function table(head: readonly string[], rows: ReadonlyArray<readonly string[]>, 
 function overview(s: RunSummary): string {
   const rows: string[][] = [
     ['meta-training', `${s.reason} after ${s.steps} steps (best validation at step ${s.bestStep})`],
+    ...(s.error === undefined ? [] : [['error', s.error]]),
     ['time', `training ${s.seconds.training.toFixed(1)} s, baselines ${s.seconds.baselines.toFixed(1)} s, evaluation ${s.seconds.evaluation.toFixed(1)} s, total ${s.seconds.total.toFixed(1)} s`],
     ['meta-initialization', s.checkpoint],
   ];
@@ -43,7 +44,7 @@ function overview(s: RunSummary): string {
 
 function resultsTable(s: RunSummary): string {
   const first = s.results[0];
-  if (!first) return '<p>No meta-test evaluation: the run stopped before it.</p>';
+  if (!first) return `<p>No meta-test evaluation: the run ${s.reason === 'failed' ? 'failed' : 'stopped'} before it.</p>`;
   const last = first.metric.length - 1;
   const chosen = (r: RunSummary['results'][number]) => (r.chosen ? `${fmt(r.chosen.metric, s.metricName)} (${r.chosen.steps.mean.toFixed(1)} steps)` : '—');
   const rows = s.results.map((r) => [r.name, fmt(r.metric[0]!, s.metricName), fmt(r.metric[last]!, s.metricName), chosen(r), fmt(r.loss[last]!, 'loss')]);

@@ -25,8 +25,14 @@ export const MAX_SUMMARY_BYTES = constants.MAX_STRING_LENGTH;
 /** Everything a user needs after a run. All numbers are measured in the run. */
 export interface RunSummary {
   run: string;
-  /** Why meta-training ended. */
-  reason: 'converged' | 'max-steps' | 'stopped';
+  /**
+   * Why meta-training ended: `converged`, `max-steps`, `stopped` (a graceful stop), or `failed` (a task exhausted
+   * its attempts, training or fine-tuning diverged: `error` says how; `history` and `bestStep` are those of the
+   * newest checkpoint, and there are no meta-test results).
+   */
+  reason: 'converged' | 'max-steps' | 'stopped' | 'failed';
+  /** The message the run failed with (reason `failed`). */
+  error?: string;
   steps: number;
   bestStep: number;
   /** Best checkpoint directory (the meta-initialization). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -17,6 +17,7 @@ import { rawWorker } from '../support/raw-worker';
 import { runCli, sinusoidConfig, startCli, tempDir, waitExit, writeConfig } from '../support/harness';
 import { jsonl } from '../cli/adapt-fixtures';
 import { textRun, writeTeacherCheckpoint } from '../compress/fixtures';
+import type { RunSummary } from '../../src/summary';
 
 const TOKEN = 'right-token';
 
@@ -109,6 +110,21 @@ test('a task that keeps failing fails the run after max attempts, naming task an
   const after = await store.list();
   assert.deepEqual(after, before);
   for (const c of after) await store.load(c.path);
+  // The summary of the run's earlier, successful end is kept, not replaced by the failure.
+  assert.equal((JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as RunSummary).reason, 'max-steps');
+});
+
+test('a run that fails writes summary.json (reason failed, the error, the newest checkpoint\'s history) and its report', async () => {
+  // Before: a failed run left checkpoints and logs only, no summary or report to inspect.
+  const dir = tempDir();
+  const diverging = sinusoidConfig(dir, { algorithm: { innerLr: 1e30 }, training: { maxSteps: 4 }, runtime: { workers: 1, outDir: join(dir, 'run') } });
+  const r = await runCli(['run', writeConfig(dir, diverging)]);
+  assert.equal(r.code, 1, r.stderr);
+  const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as RunSummary;
+  assert.equal(summary.reason, 'failed');
+  assert.match(summary.error!, /failed \d+ times \(max attempts \d+\).*training diverged/);
+  assert.deepEqual(summary.results, []);
+  assert.match(readFileSync(join(dir, 'run', 'report.html'), 'utf8'), /training diverged/);
 });
 
 test('a message over the size limit is rejected without crashing the coordinator', async () => {
