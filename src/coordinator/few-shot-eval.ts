@@ -51,7 +51,9 @@ export async function evaluateFewShot(ctx: RunContext, inits: readonly Initializ
     })),
   );
   let done = 0;
-  const onDone = () => events.emit('progress', 'meta-test evaluation', ++done, items.length);
+  // Counted in runs of a task by an initialization, which the name says: `5/20` of 10 tasks × 2 initializations.
+  const name = `meta-test evaluation (${testTasks} tasks × ${inits.length} initialization${inits.length === 1 ? '' : 's'})`;
+  const onDone = () => events.emit('progress', name, ++done, items.length);
   dispatcher.on('completed', onDone);
   try {
     const results = await dispatcher.runBatch(items);

@@ -93,6 +93,8 @@ test('a finished run resumed with a larger training.maxSteps trains on to the ne
   const longer = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { training: { maxSteps: 16 } }), 'longer.yaml'), '--resume']);
   assert.equal(longer.code, 0, longer.stderr);
   assert.match(longer.stderr, /resumed from .*step-00000012/);
+  // Progress counts runs of a task by an initialization, and says so (before: "5/20" beside a table of 10 tasks).
+  assert.match(longer.stdout + longer.stderr, /meta-test evaluation \(\d+ tasks × \d+ initializations\): \d+\/\d+/);
   assert.ok(checkpointSteps(join(dir, 'run')).includes(16));
   // Its compressed model is now that of step 16, replacing the one of step 12 (before: the run failed over it).
   assert.equal((JSON.parse(readFileSync(join(dir, 'run', 'compressed', 'compression.json'), 'utf8')) as { step: number }).step, 16);
