@@ -96,6 +96,11 @@ export class LocalCluster {
     return this.children.flatMap((c) => (c?.pid && c.exitCode === null ? [c.pid] : []));
   }
 
+  /** `http://HOST:PORT` of the coordinator's `/status` and `/metrics` once started (`metatrain watch --coordinator`). */
+  get statusUrl(): string | undefined {
+    return this.endpoints && `http://${this.endpoints.address}`;
+  }
+
   /**
    * Starts the coordinator on a free loopback port, its metrics on `runtime.metricsPort` (default: a free port),
    * writes `targets.json` and spawns the workers, each with a free metrics port.

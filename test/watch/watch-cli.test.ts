@@ -264,3 +264,25 @@ test('metatrain watch --nats of a run that had ended says how to follow its next
     await nc.close();
   }
 });
+
+test('metatrain run prints the watch command that follows it, and that command does (to the end with --linger-seconds)', async () => {
+  // Before: the address run printed was the gRPC port, which watch cannot poll without the run's token; the
+  // /status port was only in targets.json.
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir, { name: 'watch-local', training: { maxSteps: 40, evalEverySteps: 20, checkpointEverySteps: 20 }, compression: { enabled: false }, runtime: { workers: 1, outDir: join(dir, 'run') } }));
+  const run = startCli(['run', config, '--linger-seconds', '3']);
+  try {
+    await waitForOutput(run, (text) => /follow it from another terminal with: .*\n/.test(text), 30_000);
+    const command = /follow it from another terminal with: metatrain (watch watch-local --coordinator http:\/\/127\.0\.0\.1:\d+)\n/.exec(run.output.stderr);
+    assert.ok(command, run.output.stderr);
+    const watched = await runCli([...command[1]!.split(' '), '--interval-ms', '100'], {}, 60_000);
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.equal(stepsShown(watched.stdout).at(-1), 40, watched.stdout);
+    assert.equal((await waitExit(run)).code, 0);
+    // Without a linger the hint says that watch would not see the end.
+    const quick = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { name: 'watch-local', compression: { enabled: false }, runtime: { workers: 1, outDir: join(dir, 'quick') } }), 'quick.yaml')]);
+    assert.match(quick.stderr, /--coordinator http:\/\/127\.0\.0\.1:\d+ \(which sees the run end only if it runs with --linger-seconds S\)\n/);
+  } finally {
+    run.kill('SIGKILL');
+  }
+});
