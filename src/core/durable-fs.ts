@@ -108,13 +108,13 @@ export function removeDeadTemporaries(finalPath: string): void {
 
 /**
  * What is in the way of publishing a new directory at `finalPath`, in words for a message: `already exists` (a
- * directory holding something), `is a file, not a directory`, `is a pipe, not a directory` (a link, a device …);
- * undefined when nothing is there, or an empty directory (`mkdir out` first: the rename replaces it).
+ * directory), `is a file, not a directory`, `is a pipe, not a directory` (a link, a device …); undefined when nothing
+ * is there.
  */
 export function inTheWay(finalPath: string): string | undefined {
   const entry = lstatSync(finalPath, { throwIfNoEntry: false });
   if (!entry) return undefined;
-  if (entry.isDirectory()) return readdirSync(finalPath).length === 0 ? undefined : 'already exists';
+  if (entry.isDirectory()) return 'already exists';
   return `is ${entry.isFile() ? 'a file' : entry.isSymbolicLink() ? 'a symbolic link' : fileKind(entry)}, not a directory`;
 }
 

@@ -46,8 +46,6 @@ test('metatrain adapt --max-steps 0 uses the meta-initialization as it is (0 ste
   const dir = tempDir();
   const ckpt = await checkpoint(dir);
   const data = jsonl(dir, 'u.jsonl', ['ann', 'bob', 'cy'], 5);
-  // An empty --out directory made beforehand is fine (before: "already exists"): the result replaces it.
-  mkdirSync(join(dir, 'zero'));
   const r = await runCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', join(dir, 'zero'), '--max-steps', '0', '--backend', 'cpu']);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(readFileSync(join(dir, 'zero', 'adapted.json'), 'utf8')) as { steps: number; curve: number[] };
@@ -116,7 +114,6 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
   writeFileSync(mixed, `${readFileSync(good, 'utf8')}{"text": "number one", "label": 1}\n{"text": "string one", "label": "1"}\n`);
   const existing = join(dir, 'exists');
   mkdirSync(existing);
-  writeFileSync(join(existing, 'notes.txt'), 'mine');
   const cases: Array<[string[], RegExp]> = [
     [['--data', bad, '--out', join(dir, 'o1')], /bad\.jsonl:2: .*text/],
     [['--data', one, '--out', join(dir, 'o2')], /one\.jsonl: needs at least 2 different labels, got 1 \(only\)/],
