@@ -108,13 +108,17 @@ export function removeDeadTemporaries(finalPath: string): void {
 
 /**
  * What is in the way of publishing a new directory at `finalPath`, in words for a message: `already exists` (a
- * directory), `is a file, not a directory`, `is a pipe, not a directory` (a link, a device …); undefined when nothing
- * is there.
+ * directory; an empty one is said to be replaced with its permissions, a mount point not at all: the result is a new
+ * directory renamed to the path), `is a file, not a directory`, `is a pipe, not a directory` (a link, a device …);
+ * undefined when nothing is there.
  */
 export function inTheWay(finalPath: string): string | undefined {
   const entry = lstatSync(finalPath, { throwIfNoEntry: false });
   if (!entry) return undefined;
-  if (entry.isDirectory()) return 'already exists';
+  if (entry.isDirectory()) {
+    if (readdirSync(finalPath).length > 0) return 'already exists';
+    return 'already exists (empty, but the result is a new directory renamed to this path: it would replace this one and its permissions, and cannot replace a mount point)';
+  }
   return `is ${entry.isFile() ? 'a file' : entry.isSymbolicLink() ? 'a symbolic link' : fileKind(entry)}, not a directory`;
 }
 

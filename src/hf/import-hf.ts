@@ -62,7 +62,8 @@ const TOKENIZER_FILE = 'tokenizer.json';
  */
 function heldOnlyDeadTemporaries(dir: string): boolean {
   const entries = readdirSync(dir);
-  if (deadTemporaries(dir).length !== entries.length) return false;
+  // An empty directory is the user's (made beforehand): replacing it would drop its permissions.
+  if (entries.length === 0 || deadTemporaries(dir).length !== entries.length) return false;
   rmSync(dir, { recursive: true, force: true });
   return true;
 }

@@ -119,7 +119,8 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
     [['--data', one, '--out', join(dir, 'o2')], /one\.jsonl: needs at least 2 different labels, got 1 \(only\)/],
     [['--data', single, '--out', join(dir, 'o6')], /single\.jsonl: needs at least 2 examples of some label to hold one out/],
     [['--data', mixed, '--out', join(dir, 'o5')], /mixed\.jsonl:11: label 1 \(number, line 10\) and "1" \(string, line 11\) would be the same class; use one type/],
-    [['--data', good, '--out', existing], /already exists/],
+    // An empty one too: the result, renamed to the path, would replace it and its permissions.
+    [['--data', good, '--out', existing], /exists already exists \(empty, but the result is a new directory renamed to this path: it would replace this one and its permissions/],
     // Before: "already exists" for a file too.
     [['--data', good, '--out', bad], /bad\.jsonl is a file, not a directory: choose a new --out directory/],
     [['--data', join(dir, 'missing.jsonl'), '--out', join(dir, 'o3')], /missing\.jsonl/],

@@ -115,4 +115,9 @@ test('import-hf stopped by SIGINT or SIGTERM while it reads removes what it stag
   const onFile = await runCli(['import-hf', source, '--out', file]);
   assert.equal(onFile.code, 1);
   assert.match(onFile.stderr, /--out .*afile is a file, not a directory: choose a new directory\n$/);
+  // An empty directory is the user's: it is not replaced (that dropped its permissions).
+  mkdirSync(join(dir, 'empty'), { mode: 0o700 });
+  const onEmpty = await runCli(['import-hf', source, '--out', join(dir, 'empty')]);
+  assert.equal(onEmpty.code, 1);
+  assert.match(onEmpty.stderr, /--out .*empty already exists \(empty, but the result is a new directory renamed to this path/);
 });
