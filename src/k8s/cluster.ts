@@ -96,7 +96,9 @@ export function connectCluster(options: ClusterOptions = {}): Cluster {
     }
   } catch (err) {
     if (err instanceof KubernetesError) throw err;
-    throw new KubernetesError(`cannot read the kubeconfig ${where}: ${(err as Error).message}. Pass --kubeconfig FILE or set KUBECONFIG.`, 0, 'NoConfig', { cause: err });
+    // client-node reads an empty file (or one that is no YAML mapping) as undefined, then fails on its fields.
+    const detail = err instanceof TypeError ? 'it holds no kubeconfig (an empty file, or YAML that is not a mapping)' : (err as Error).message;
+    throw new KubernetesError(`cannot read the kubeconfig ${where}: ${detail}. Pass --kubeconfig FILE or set KUBECONFIG.`, 0, 'NoConfig', { cause: err });
   }
   if (options.context !== undefined) {
     if (kc.getContextObject(options.context) === null) {
