@@ -11,6 +11,7 @@ import { compressionOutDirProblem } from './compression-out-directory';
 import { compressionJobId } from '../bus/job-queue';
 import { assertReusable } from '../compress/committed-files';
 import { compressJob } from '../compress/compress-job';
+import { assertCheckpointOfConfig } from '../compress/pipeline';
 import { committedReport } from '../compress/compression-report';
 import { otherCompression } from '../compress/other-compression';
 import { configHash, loadRunConfig, parseRunConfig } from '../core/config';
@@ -67,6 +68,8 @@ export function register(program: Command): void {
       if (o.config) config = loadRunConfig(o.config);
       else if (checkpoint.extra.config) config = parseRunConfig(checkpoint.extra.config);
       else throw new CheckpointError(`checkpoint ${o.checkpoint} does not record its run config; pass --config FILE`);
+      // Before the result directory's checks: their advice (--out elsewhere) cannot help a config of another run.
+      assertCheckpointOfConfig(checkpoint, config);
       // Default: `compressed/` of the run the checkpoint belongs to (<run dir>/checkpoints/step-N), wherever we run from.
       const outDir = resolve(o.out ?? join(dirname(dirname(resolve(o.checkpoint))), 'compressed'));
       const job = { jobId: compressionJobId(config.name, checkpoint.step, configHash(config)), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };

@@ -15,7 +15,7 @@ import { digestOf } from '../core/file-digest';
 import { countParams, paramSet, type ParamSet } from '../core/param-set';
 import { deriveSeed } from '../core/rng';
 import { meanCI95 } from '../core/stats';
-import { loadCheckpoint } from '../checkpoint';
+import { loadCheckpoint, type Checkpoint } from '../checkpoint';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
 import type { Model } from '../model/model';
@@ -67,6 +67,21 @@ export interface PipelineResult {
  *   when the export fails its check, or (aborted) when `signal` aborts; DatasetError when the task family cannot
  *   be built.
  */
+/**
+ * Refuses a job whose config is not the run config of its checkpoint (another config hash).
+ * @throws CheckpointError naming the checkpoint, both hashes, the fields that differ from the config the checkpoint
+ *   records, and what the config must be.
+ */
+export function assertCheckpointOfConfig(checkpoint: Checkpoint, config: RunConfig): void {
+  if (checkpoint.configHash === configHash(config)) return;
+  const recorded = checkpoint.extra['config'] as RunConfig | undefined;
+  const changed = recorded ? configDifferences(recorded, config) : [];
+  throw new CheckpointError(
+    `checkpoint ${checkpoint.path} was written by another config (hash ${checkpoint.configHash.slice(0, 12)}, job config ${configHash(config).slice(0, 12)}${changed.length > 0 ? `; changed: ${changed.join('; ')}` : ''}): ` +
+      "the job config must be the run config of that checkpoint (with --config: the run's config file; without it, the config recorded in the checkpoint is used)",
+  );
+}
+
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
   const { config, signal = new AbortController().signal } = input;
   const progress = input.onProgress ?? (() => undefined);
@@ -87,14 +102,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 
   await initBackend(input.backend ?? 'wasm');
   const checkpoint = await loadCheckpoint(input.checkpoint);
-  if (checkpoint.configHash !== configHash(config)) {
-    const recorded = checkpoint.extra['config'] as RunConfig | undefined;
-    const changed = recorded ? configDifferences(recorded, config) : [];
-    throw new CheckpointError(
-      `checkpoint ${input.checkpoint} was written by another config (hash ${checkpoint.configHash.slice(0, 12)}, job config ${configHash(config).slice(0, 12)}${changed.length > 0 ? `; changed: ${changed.join('; ')}` : ''}): ` +
-        'the job config must be the run config of that checkpoint (with --config: the run\'s config file; without it, the config recorded in the checkpoint is used)',
-    );
-  }
+  assertCheckpointOfConfig(checkpoint, config);
   const family = taskFamilyFor(config);
   const outputs = family.outputs;
   const metric = taskMetric(config);

@@ -43,10 +43,12 @@ test('metatrain compress runs one job by hand from the config recorded in the ch
   const missing = await runCli(['compress', '--checkpoint', join(dir, 'nope')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /--checkpoint \S*nope does not exist: give a meta-training checkpoint/);
-  // --config of another run names what differs and what the config must be (before: two hashes only).
+  // --config of another run names what differs and what the config must be (before: two hashes only), before the
+  // result directory's checks (before: `out` "already holds the compression … made with another config; write this
+  // one elsewhere with --out", advice that cannot help).
   const otherConfig = join(dir, 'other.yaml');
   writeFileSync(otherConfig, stringify({ ...sinusoidRun(dir), seed: 5 }));
-  const other = await runCli(['compress', '--checkpoint', checkpoint, '--out', join(dir, 'other'), '--config', otherConfig]);
+  const other = await runCli(['compress', '--checkpoint', checkpoint, '--out', out, '--config', otherConfig]);
   assert.equal(other.code, 1, other.stdout);
   assert.match(other.stderr, /was written by another config \(hash \w{12}, job config \w{12}; changed: seed: 4 → 5\): the job config must be the run config of that checkpoint/);
 });
@@ -78,7 +80,9 @@ test('metatrain compress over a result made with other settings names the settin
   assert.match(longer.stderr, /made with other settings \(compression\.distillSteps: 6 → 8\); write this one elsewhere with --out DIR/);
   const reseeded = await runCli(['compress', '--checkpoint', checkpoint, '--config', other({}, 'reseeded.yaml', run.seed + 1)]);
   assert.equal(reseeded.code, 1);
-  assert.match(reseeded.stderr, /already holds the compression of this checkpoint, made with another config \(job \S+, this one \S+\); write this one elsewhere with --out DIR/);
+  // A config of another run is refused as such first (before: "made with another config … write this one elsewhere
+  // with --out DIR", which then failed on the config).
+  assert.match(reseeded.stderr, /was written by another config \(hash \w{12}, job config \w{12}; changed: seed: 4 → 5\): the job config must be the run config of that checkpoint/);
 });
 
 test('metatrain compress over its own result with a damaged file refuses it, naming the file, what was expected and found and what to do; a file beside an intact result does not matter', async () => {
