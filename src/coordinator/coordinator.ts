@@ -108,7 +108,7 @@ export class Coordinator {
     assertWelcomeFits(config.name, workerConfig(config));
     this.dir = runDir(config);
     this.family = o.family ?? taskFamilyFor(config);
-    this.metaSpec = metaParamSpec(architectureOf(config.model, this.family.outputs), config.algorithm);
+    this.metaSpec = metaSpecOf(config, this.family);
     this.jointSpec = architectureOf(config.model, Math.max(1, this.family.classCount('train'))).spec;
     this.dispatcher = new TaskDispatcher({ leaseTimeoutMs: config.runtime.leaseTimeoutMs, maxAttempts: config.runtime.maxAttempts, speculateAfter: config.runtime.speculativeAfter });
     const metrics = o.registry && new CoordinatorMetrics(o.registry, config, this);
@@ -360,3 +360,10 @@ export class Coordinator {
   }
 }
 
+/**
+ * The meta-parameters' names and shapes of a run: the model's parameters for `family`'s outputs, with Meta-SGD's
+ * per-parameter rates (src/meta/meta-params.ts). What a worker's meta-gradient must match.
+ */
+export function metaSpecOf(config: RunConfig, family: TaskFamily): ParamSpec {
+  return metaParamSpec(architectureOf(config.model, family.outputs), config.algorithm);
+}

@@ -114,6 +114,17 @@ test('a task that keeps failing fails the run after max attempts, naming task an
   assert.equal((JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as RunSummary).reason, 'max-steps');
 });
 
+test('metatrain run refuses up front a model its wasm workers cannot hold, naming its size and the other backends', async () => {
+  // Before: model.hidden [16384, 16384] (268 M parameters) started, then every task failed with "memory access out of
+  // bounds" in the workers.
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir, { model: { kind: 'sinusoid-mlp', hidden: [16384, 16384] }, runtime: { workers: 1, outDir: join(dir, 'run') } }));
+  const r = await runCli(['run', config]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^metatrain: invalid config at model: the model has 268,500,993 parameters \(1024\.3 MiB in float32\), more than wasm workers can adapt \(1024 MiB.*use --backend cpu or tensorflow\n$/);
+  assert.equal(existsSync(join(dir, 'run')), false, 'nothing was written');
+});
+
 test('a run that fails writes summary.json (reason failed, the error, the newest checkpoint\'s history) and its report', async () => {
   // Before: a failed run left checkpoints and logs only, no summary or report to inspect.
   const dir = tempDir();
