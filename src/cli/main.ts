@@ -1,8 +1,8 @@
 /**
  * The `metatrain` command. One thin file per subcommand (parsing and printing only), each exporting
  * `register(program)`. Only the subcommand named on the command line is loaded (each pulls in its own libraries:
- * tfjs, gRPC, NATS, @kubernetes/client-node, which together take about a second to load); help, a misspelt
- * command or none loads them all.
+ * tfjs, gRPC, NATS, @kubernetes/client-node, which together take about a second to load); `--version` none;
+ * help, a misspelt command or none loads them all.
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
@@ -37,7 +37,8 @@ const subcommands: Record<string, () => Promise<{ register(program: Command): vo
 
 async function main(): Promise<void> {
   const named = process.argv[2];
-  const chosen = named !== undefined && Object.hasOwn(subcommands, named) ? [named] : Object.keys(subcommands);
+  const version = named === '-V' || named === '--version';
+  const chosen = named !== undefined && Object.hasOwn(subcommands, named) ? [named] : version ? [] : Object.keys(subcommands);
   for (const name of chosen) (await subcommands[name]!()).register(program);
   await program.parseAsync(process.argv);
 }
