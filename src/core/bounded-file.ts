@@ -50,7 +50,7 @@ export function readBoundedFile(path: string, maxBytes: number, refuse: (err: Fi
     let fd: number | undefined;
     try {
       fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-      return readDescriptor(fd, path, maxBytes, false);
+      return readDescriptor(fd, path, maxBytes);
     } catch (err) {
       throw asFileReadError(path, err);
     } finally {
@@ -112,12 +112,12 @@ function asFileReadError(path: string, err: unknown): unknown {
 }
 
 /**
- * Checks the open descriptor `fd` of `name` by `fstat` (a regular file or a pipe; a socket too when `socketOk`)
- * and reads it up to `maxBytes` + 1 bytes.
- * @throws FileReadError `not-a-file` or `too-large`; the file system's error when reading fails.
+ * Checks the open descriptor `fd` of `name` by `fstat` (a regular file or a pipe) and reads it up to `maxBytes` + 1
+ * bytes.
+ * @throws FileReadError `not-a-file` or `too-large` past `maxBytes`; the file system's error when reading fails.
  */
-function readDescriptor(fd: number, name: string, maxBytes: number, socketOk: boolean): Buffer {
-  const size = checkedSize(fd, name, maxBytes, socketOk);
+function readDescriptor(fd: number, name: string, maxBytes: number): Buffer {
+  const size = checkedSize(fd, name, maxBytes, false);
   return withinLimit(readUpTo(fd, size, maxBytes + 1), name, maxBytes, size);
 }
 

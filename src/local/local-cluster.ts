@@ -36,7 +36,7 @@ import { sizeOfShape, type ParamSpec } from '../core/param-set';
  * a wasm instance can address, since a task holds several copies (fast weights, gradients). A larger one failed
  * after start with `memory access out of bounds` in every worker.
  */
-export const MAX_WASM_MODEL_BYTES = 2 ** 30;
+const MAX_WASM_MODEL_BYTES = 2 ** 30;
 
 /** @throws ConfigError at `model` when the meta-parameters of `spec` take more than {@link MAX_WASM_MODEL_BYTES}. */
 function assertWasmCanHold(spec: ParamSpec): void {
