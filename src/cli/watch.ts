@@ -6,8 +6,8 @@
  * RPC, or `http://HOST:PORT` for `/status`). With NATS, a run that had already ended is said to have ended, with the
  * command that follows the next run of that name: `--next`, which skips the ended run and waits for the next.
  */
-import { exitWhenReaderLeaves } from '../core/closed-reader';
 import type { Command } from 'commander';
+import { exitWhenReaderLeaves } from '../core/closed-reader';
 import { DEFAULT_QUIET_MS, formatWatchEvent, quietNotice, statusClient, watchNats, watchStatus, type WatchEnd, type WatchEvent } from '../watch';
 import { commandAgain } from './command-again';
 import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';

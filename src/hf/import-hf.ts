@@ -10,7 +10,7 @@
  * ```
  * No tfjs: the weights are copied (linear weights transposed), not run.
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -57,10 +57,11 @@ function writeTokenizerJson(dir: string): string {
 const TOKENIZER_FILE = 'tokenizer.json';
 
 /**
- * Whether `dir` holds nothing but temporaries of dead processes (an import killed half-way by an earlier metatrain,
+ * Whether `dir` is a directory holding nothing but temporaries of dead processes (an import killed half-way by an earlier metatrain,
  * which staged inside --out): removes it then, as nothing of it is data.
  */
 function heldOnlyDeadTemporaries(dir: string): boolean {
+  if (!lstatSync(dir).isDirectory()) return false;
   const entries = readdirSync(dir);
   // An empty directory is the user's (made beforehand): replacing it would drop its permissions.
   if (entries.length === 0 || deadTemporaries(dir).length !== entries.length) return false;
@@ -90,7 +91,7 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
   if (tooShort) throw new HfImportError(`--max-length ${options.maxLength}: ${tooShort}`);
   const dir = resolve(outDir);
   const inWay = inTheWay(dir);
-  if (inWay !== undefined && !(inWay === 'already exists' && heldOnlyDeadTemporaries(dir))) throw new HfImportError(`--out ${dir} ${inWay}: choose a new directory`);
+  if (inWay !== undefined && !heldOnlyDeadTemporaries(dir)) throw new HfImportError(`--out ${dir} ${inWay}: choose a new directory`);
   const what = statSync(hfDir, { throwIfNoEntry: false });
   if (!what) throw new HfImportError(`${hfDir}: no such directory (give the directory of a Hugging Face BERT checkpoint: ${HF_FILES})`);
   if (!what.isDirectory()) throw new HfImportError(`${hfDir} is a file, not a directory (give the directory holding ${HF_FILES})`);
