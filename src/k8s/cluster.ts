@@ -3,11 +3,9 @@
  * (`--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account), an optional
  * context (`--context`) and namespace (`--namespace`), and the API clients metatrain uses.
  */
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, createConfiguration, HttpMethod, KubeConfig, KubernetesObjectApi, PatchStrategy, ServerConfiguration, type KubernetesObject } from '@kubernetes/client-node';
 import { KubernetesError } from '../core/errors';
+import { loadKubeconfig } from './kubeconfig-files';
 import { DEFAULT_REQUEST_TIMEOUT_MS, timeoutHttpLibrary } from './request-timeout';
 
 /**
@@ -79,27 +77,16 @@ export function allowPlainHttp(kc: KubeConfig): void {
 }
 
 /**
- * Loads the kubeconfig and builds the clients, whose requests fail with RequestTimeoutError (request-timeout.ts)
- * after `requestTimeoutMs`. An http:// server is spoken to in plain HTTP, as kubectl does. Makes no request.
- * @throws KubernetesError (reason `NoConfig`) when the kubeconfig cannot be read, the context does not exist, or
- *   no cluster is configured (naming the kubeconfig, and saying it may not be one when it holds nothing); the message
- *   lists the contexts that do exist.
+ * Loads the kubeconfig (src/k8s/kubeconfig-files.ts: `--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`, else
+ * the in-cluster service account) and builds the clients, whose requests fail with RequestTimeoutError
+ * (request-timeout.ts) after `requestTimeoutMs`. An http:// server is spoken to in plain HTTP, as kubectl does. Makes
+ * no request.
+ * @throws KubernetesError (reason `NoConfig`) when the kubeconfig cannot be loaded (as loadKubeconfig, naming the file
+ *   at fault and what is wrong with it), the context does not exist, or no cluster is configured (naming the
+ *   kubeconfig, and saying it may not be one when it holds nothing); the message lists the contexts that do exist.
  */
 export function connectCluster(options: ClusterOptions = {}): Cluster {
-  const kc = new KubeConfig();
-  const where = options.kubeconfig ?? process.env['KUBECONFIG'] ?? '~/.kube/config';
-  try {
-    if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
-    else {
-      assertSomeKubeconfig();
-      kc.loadFromDefault();
-    }
-  } catch (err) {
-    if (err instanceof KubernetesError) throw err;
-    // client-node reads an empty file (or one that is no YAML mapping) as undefined, then fails on its fields.
-    const detail = err instanceof TypeError ? 'it holds no kubeconfig (an empty file, or YAML that is not a mapping)' : (err as Error).message;
-    throw new KubernetesError(`cannot read the kubeconfig ${where}: ${detail}. Pass --kubeconfig FILE or set KUBECONFIG.`, 0, 'NoConfig', { cause: err });
-  }
+  const { kubeConfig: kc, where } = loadKubeconfig(options.kubeconfig);
   if (options.context !== undefined) {
     if (kc.getContextObject(options.context) === null) {
       const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
@@ -131,22 +118,6 @@ export function connectCluster(options: ClusterOptions = {}): Cluster {
     core: new CoreV1Api(configuration),
     apps: new AppsV1Api(configuration),
   };
-}
-
-/**
- * `KubeConfig.loadFromDefault()` silently falls back to an unauthenticated `http://localhost:8080` cluster when it
- * finds nothing (no KUBECONFIG, no ~/.kube/config, not in a pod), which later fails with an unrelated TLS message.
- * @throws KubernetesError (reason `NoConfig`) naming the places looked at, when none of them exists.
- */
-function assertSomeKubeconfig(): void {
-  if (process.env['KUBECONFIG'] || process.env['KUBERNETES_SERVICE_HOST']) return;
-  const home = join(homedir(), '.kube', 'config');
-  if (existsSync(home)) return;
-  throw new KubernetesError(
-    `no kubeconfig found: KUBECONFIG is not set, ${home} does not exist and this is not a pod (no KUBERNETES_SERVICE_HOST). Pass --kubeconfig FILE or set KUBECONFIG.`,
-    0,
-    'NoConfig',
-  );
 }
 
 /** Default of `kubernetes.namespace` in the run config. */

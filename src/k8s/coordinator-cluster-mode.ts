@@ -32,15 +32,15 @@ export function clusterPod(env: NodeJS.ProcessEnv = process.env): { namespace: s
  * Starts watching the worker pods when running inside the cluster ({@link clusterPod}); returns undefined elsewhere.
  * @param desired the configured number of workers.
  * @param onWaiting called with the message whenever the pod counts change.
- * @throws KubernetesError when the pods cannot be listed (the Role lacks `list pods`).
+ * @throws KubernetesError when the kubeconfig cannot be loaded (src/k8s/kubeconfig-files.ts; in the pod, the service
+ *   account) or the pods cannot be listed (the Role lacks `list pods`).
  */
 export async function watchWorkerPods(desired: number, log: Logger, onWaiting: (message: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<WorkerAvailability | undefined> {
   const pod = clusterPod(env);
   if (!pod) return undefined;
   const { namespace, run } = pod;
-  const [{ KubeConfig }, { allowPlainHttp }, { WorkerPodWatcher }] = await Promise.all([import('@kubernetes/client-node'), import('./cluster.js'), import('./worker-pod-watcher.js')]);
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
+  const [{ loadKubeconfig }, { allowPlainHttp }, { WorkerPodWatcher }] = await Promise.all([import('./kubeconfig-files.js'), import('./cluster.js'), import('./worker-pod-watcher.js')]);
+  const { kubeConfig } = loadKubeconfig();
   allowPlainHttp(kubeConfig);
   const watcher: WorkerPodWatcher = new WorkerPodWatcher({
     kubeConfig,

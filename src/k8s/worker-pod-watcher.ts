@@ -13,7 +13,7 @@ import { countPods, unschedulableReason, type WorkerPodCounts } from './pod-coun
 
 /** Options of {@link WorkerPodWatcher}. */
 export interface WorkerPodWatcherOptions {
-  /** Kubeconfig (in the coordinator pod: `KubeConfig.loadFromDefault()`, which uses the service account). */
+  /** Kubeconfig (in the coordinator pod: loadKubeconfig() of ./kubeconfig-files.ts, which uses the service account). */
   readonly kubeConfig: KubeConfig;
   /** Namespace of the run (the coordinator pod gets it as `METATRAIN_NAMESPACE`). */
   readonly namespace: string;

@@ -209,11 +209,13 @@ test('without any kubeconfig, status says where it looked instead of trying loca
 test('a kubeconfig that is no kubeconfig (KUBECONFIG=/etc/passwd) is named and said to hold nothing', () => {
   // Before: "no Kubernetes cluster is configured", without the file.
   const file = join(tempDir(), 'passwd');
-  writeFileSync(file, 'root:x:0:0:root:/root:/bin/bash\n');
+  writeFileSync(file, 'name: demo\ntask: { family: sinusoid }\n');
   assert.throws(() => connectCluster({ kubeconfig: file }), (e: unknown) => e instanceof KubernetesError && e.message.startsWith(`no Kubernetes cluster is configured: ${file} holds no context and no cluster (is it a kubeconfig?); point KUBECONFIG`));
-  // An empty file: before, "Cannot read properties of undefined (reading 'clusters')".
-  writeFileSync(file, '\n');
-  assert.throws(() => connectCluster({ kubeconfig: file }), (e: unknown) => e instanceof KubernetesError && e.message === `cannot read the kubeconfig ${file}: it holds no kubeconfig (an empty file, or YAML that is not a mapping). Pass --kubeconfig FILE or set KUBECONFIG.`);
+  // An empty file: before, "Cannot read properties of undefined (reading 'clusters')"; /etc/passwd is one YAML string.
+  for (const text of ['\n', 'root:x:0:0:root:/root:/bin/bash\n']) {
+    writeFileSync(file, text);
+    assert.throws(() => connectCluster({ kubeconfig: file }), (e: unknown) => e instanceof KubernetesError && e.message === `cannot read the kubeconfig ${file}: it holds no kubeconfig (an empty file, or YAML that is not a mapping). Pass --kubeconfig FILE or set KUBECONFIG.`);
+  }
 });
 
 test('launch --dry-run prints the namespace and the run objects as YAML, and no token', () => {
