@@ -230,22 +230,6 @@ export class CheckpointStore {
     throw new CheckpointError(`no valid checkpoint in ${this.dir}: ${warnings.join('; ')}`);
   }
 
-  /**
-   * For a fresh (not resumed) run: resolves when the directory holds no checkpoint.
-   * @param outOption the command's option that overrides `runtime.outDir` (`run`: `--out`), named in the advice;
-   *   omitted for a command without one (`coordinator`).
-   * @throws CheckpointError naming the newest checkpoint and the ways out (`--resume`, another `runtime.outDir`), so
-   *   that a new run never overwrites or mixes with an earlier one.
-   */
-  async assertNoCheckpoints(outOption?: string): Promise<void> {
-    const existing = await this.list();
-    if (existing.length > 0) {
-      throw new CheckpointError(
-        `${existing.at(-1)!.path} and ${existing.length - 1} other checkpoint(s) already exist: continue that run with --resume, or choose another runtime.outDir${outOption ? ` (${outOption})` : ''} or remove it`,
-      );
-    }
-  }
-
   /** Loads one checkpoint directory with full verification; see {@link loadCheckpoint}. */
   load(path: string): Promise<Checkpoint> {
     return loadCheckpoint(path);

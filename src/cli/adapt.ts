@@ -6,7 +6,7 @@ import { isTextModelKind, parseRunConfig, runModelConfig } from '../core/config'
 import { CheckpointError, DatasetError } from '../core/errors';
 import { encodeSafetensors } from '../core/safetensors';
 import { loadCheckpoint } from '../checkpoint';
-import { checkCanCreateDirectory, inTheWay, publishDirectory, removeDeadTemporaries } from '../core/durable-fs';
+import { checkCanCreateDirectory, outDirectoryInTheWay, publishDirectory, removeDeadTemporaries } from '../core/durable-fs';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
@@ -74,8 +74,8 @@ export function register(program: Command): void {
       const out = resolve(o.out);
       onStopWritingNothing('adapt', out);
       refuseLinkedOutDirectory(o.out, 'adapt', true);
-      const inWay = inTheWay(out);
-      if (inWay !== undefined) throw new Error(`${out} ${inWay}: choose a new --out directory`);
+      const inWay = outDirectoryInTheWay(o.out);
+      if (inWay !== undefined) throw new Error(inWay);
       removeDeadTemporaries(out);
       const source = await dataSource(o.data);
       const data = jsonlSourceName(source);

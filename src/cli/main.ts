@@ -35,12 +35,25 @@ const subcommands: Record<string, () => Promise<{ register(program: Command): vo
   watch: () => import('./watch.js'),
 };
 
+/**
+ * The command line to parse: `metatrain help NAME` for a NAME that is no command is parsed as `metatrain NAME`, so
+ * that it is refused the same way (`error: unknown command 'NAME'`, a suggestion, the commands, exit 1); commander's
+ * help command showed the general help alone, without saying that NAME is unknown. (`metatrain help help` is then
+ * `metatrain help`: the general help.)
+ */
+function commandLine(argv: readonly string[]): string[] {
+  const [named, asked] = argv.slice(2);
+  if (named !== 'help' || asked === undefined || asked.startsWith('-') || Object.hasOwn(subcommands, asked)) return [...argv];
+  return [...argv.slice(0, 2), ...argv.slice(3)];
+}
+
 async function main(): Promise<void> {
-  const named = process.argv[2];
+  const argv = commandLine(process.argv);
+  const named = argv[2];
   const version = named === '-V' || named === '--version';
   const chosen = named !== undefined && Object.hasOwn(subcommands, named) ? [named] : version ? [] : Object.keys(subcommands);
   for (const name of chosen) (await subcommands[name]!()).register(program);
-  await program.parseAsync(process.argv);
+  await program.parseAsync(argv);
 }
 
 main().catch((err: Error) => {

@@ -6,8 +6,9 @@
  * `run` and `pretrain` write into their directory file by file and take a link to an existing directory as is; the
  * compressed model `run` publishes, `<run dir>/compressed`, is refused as a link the same way.
  */
-import { lstatSync, readlinkSync, type Stats } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { entryAt } from '../core/entry-at';
 import { OutputLinkError } from '../core/errors';
 
 /**
@@ -35,13 +36,4 @@ export function refuseLinkedOutDirectory(dir: string, command: string, given: bo
     target,
     `${given ? `--out ${dir}` : `the result directory ${path}`}: a symbolic link to ${target}; ${command} writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${target}: ${instead ?? otherPath}`,
   );
-}
-
-/** The entry at `path` itself (a link not followed), or undefined when it cannot be looked at (missing, a file in the way: ENOTDIR), which the command's own checks name. */
-function entryAt(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { configDifferences, configHash, runDir, type RunConfig } from '../core/config';
 import { CheckpointStore } from '../checkpoint';
 import { CheckpointError } from '../core/errors';
+import { assertNoEarlierCheckpoints } from '../coordinator/earlier-checkpoints';
 
 /**
  * How a command starts on the run directory's checkpoints:
@@ -25,13 +26,13 @@ export function checkpointStoreOf(config: RunConfig): CheckpointStore {
 /**
  * Checks the run directory's checkpoints against `mode` (see {@link StartMode}); `outOption` is the command's option
  * that overrides `runtime.outDir` (`run`: `--out`), named in the advice when there is one.
- * @throws CheckpointError when starting a new run and the directory already holds checkpoints (naming them); when
- *   resuming and its newest valid checkpoint was written by another config (naming the changed fields), or none is
- *   valid; with `resume`, when it holds no checkpoint.
+ * @throws CheckpointError when starting a new run and the directory already holds checkpoints (naming them and the
+ *   way on: src/coordinator/earlier-checkpoints.ts); when resuming and its newest valid checkpoint was written by
+ *   another config (naming the changed fields), or none is valid; with `resume`, when it holds no checkpoint.
  */
 export async function assertRunCheckpointsFit(config: RunConfig, mode: StartMode, outOption?: string): Promise<void> {
   const store = checkpointStoreOf(config);
-  if (mode === 'new') return store.assertNoCheckpoints(outOption);
+  if (mode === 'new') return assertNoEarlierCheckpoints(config, store, outOption);
   // The coordinator loads it again to resume (and logs the warnings about skipped corrupt checkpoints).
   const found = await store.loadLatest(configHash(config), (recorded) => configDifferences(recorded, config));
   if (!found && mode === 'resume') {

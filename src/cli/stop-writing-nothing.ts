@@ -4,13 +4,13 @@
  * written, and exits 130 / 143 (src/cli/exit-codes.ts). Their work is short and holds nothing worth keeping until it is
  * published, so there is no graceful stop to wait for.
  */
-import { statSync } from 'node:fs';
 import { removeStagedNow } from '../core/durable-fs';
+import { entryAt } from '../core/entry-at';
 import { onStopSignals, signalExitCode } from './exit-codes';
 
-/** The identity (device, inode) of what is at `path`, or undefined when nothing is. */
+/** The identity (device, inode) of what is at `path` (the rename publishes it there), or undefined when nothing is. */
 function identityOf(path: string): string | undefined {
-  const s = statSync(path, { throwIfNoEntry: false });
+  const s = entryAt(path);
   return s && `${s.dev}:${s.ino}`;
 }
 

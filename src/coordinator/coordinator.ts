@@ -19,7 +19,7 @@ import type { TaskFamily } from '../tasks/task';
 import type { TlsFiles } from '../wire/credentials';
 import type { RunStatus } from '../wire/proto';
 import { CheckpointStore } from '../checkpoint';
-import { NonFiniteError, RunFailedError } from '../core/errors';
+import { DivergedError, NonFiniteError, RunFailedError } from '../core/errors';
 import { CoordinatorServer } from './grpc-server';
 import { emptyHistory, metaTrain, trainingStateOf, type MetaTrainResult } from './meta-train';
 import { evaluateRun } from './evaluation-phase';
@@ -254,10 +254,10 @@ export class Coordinator {
   }
 
   /**
-   * Writes the summary (and report) of a run that failed for good (reason `failed`, `error`, no meta-test results),
-   * with the history and best step of its newest checkpoint (later steps are in the logs), so that a failed run
-   * leaves something to inspect. A summary an earlier end of the run wrote (a finished run resumed, then failed) is
-   * kept, not replaced.
+   * Writes the summary (and report) of a run that failed for good (reason `failed`, `error`, `divergence` when it
+   * diverged, no meta-test results), with the history and best step of its newest checkpoint (later steps are in the
+   * logs), so that a failed run leaves something to inspect. A summary an earlier end of the run wrote (a finished
+   * run resumed, then failed) is kept, not replaced.
    */
   private async failed(ctx: RunContext, err: Error, started: number): Promise<void> {
     if (existsSync(join(this.dir, SUMMARY_FILE))) {
@@ -267,7 +267,8 @@ export class Coordinator {
     const latest = await ctx.store.loadLatest().catch(() => undefined);
     const state = latest && trainingStateOf(latest.checkpoint.extra, latest.checkpoint.path);
     const seconds = (performance.now() - started) / 1000;
-    const outcome = { reason: 'failed', error: err.message, step: this.last.step, bestStep: state?.convergence.bestStep ?? 0, history: state?.history ?? emptyHistory() } as const;
+    const divergence = err instanceof DivergedError ? { divergence: err.divergence } : {};
+    const outcome = { reason: 'failed', error: err.message, ...divergence, step: this.last.step, bestStep: state?.convergence.bestStep ?? 0, history: state?.history ?? emptyHistory() } as const;
     await this.summarize(outcome, latest?.checkpoint.path ?? '', [], [], { training: seconds, baselines: 0, evaluation: 0, total: seconds });
   }
 
@@ -311,7 +312,7 @@ export class Coordinator {
   }
 
   private async summarize(
-    trained: Pick<MetaTrainResult, 'step' | 'bestStep' | 'history' | 'pretrained'> & { reason: RunSummary['reason']; error?: string },
+    trained: Pick<MetaTrainResult, 'step' | 'bestStep' | 'history' | 'pretrained'> & Pick<RunSummary, 'reason' | 'error' | 'divergence'>,
     checkpoint: string,
     results: RunSummary['results'],
     classical: RunSummary['classical'],
@@ -322,6 +323,7 @@ export class Coordinator {
       run: this.o.config.name,
       reason: trained.reason,
       ...(trained.error === undefined ? {} : { error: trained.error }),
+      ...(trained.divergence === undefined ? {} : { divergence: trained.divergence }),
       steps: trained.step,
       bestStep: trained.bestStep,
       checkpoint,

@@ -3,7 +3,7 @@
  * is fine-tuned on the support set of the SAME tasks for s = 0..S steps and scored on the query set; results are
  * the mean with a 95% confidence interval over tasks, at every s (Finn et al. 2017; Chen et al. 2019 protocol).
  */
-import { NonFiniteResultsError, RunFailedError } from '../core/errors';
+import { DivergedError, NonFiniteResultsError } from '../core/errors';
 import { deriveSeed } from '../core/rng';
 import { meanCI95 } from '../core/stats';
 import type { FewShotResult } from '../summary';
@@ -30,8 +30,8 @@ export function metaTestSpecs(config: RunContext['config'], family: RunContext['
 
 /**
  * Evaluates each initialization on the meta-test tasks of {@link metaTestSpecs}.
- * @throws RunFailedError when a task fails `maxAttempts` times; saying that fine-tuning diverged and what to lower
- *   when every attempt of a task gave a non-finite curve (NonFiniteResultsError).
+ * @throws RunFailedError when a task fails `maxAttempts` times; DivergedError, saying that fine-tuning diverged and
+ *   what to lower, when every attempt of a task gave a non-finite curve (NonFiniteResultsError).
  */
 export async function evaluateFewShot(ctx: RunContext, inits: readonly Initialization[]): Promise<FewShotResult[]> {
   const { config, family, dispatcher, events } = ctx;
@@ -70,7 +70,7 @@ export async function evaluateFewShot(ctx: RunContext, inits: readonly Initializ
     });
   } catch (err) {
     // Deterministic workers agree: fine-tuning from this initialization overflows at test time.
-    if (err instanceof NonFiniteResultsError) throw new RunFailedError(`${err.message}: ${TEST_TIME_DIVERGED}`, { cause: err });
+    if (err instanceof NonFiniteResultsError) throw new DivergedError(err.message, TEST_TIME_DIVERGED, { cause: err });
     throw err;
   } finally {
     dispatcher.off('completed', onDone);

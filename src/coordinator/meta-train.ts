@@ -11,7 +11,7 @@
 import { configDifferences } from '../core/config';
 import { deriveSeed } from '../core/rng';
 import { assertFinite, specOf, type ParamSet } from '../core/param-set';
-import { CheckpointError, NonFiniteError, NonFiniteResultsError, RunFailedError } from '../core/errors';
+import { CheckpointError, DivergedError, NonFiniteError, NonFiniteResultsError } from '../core/errors';
 import { z } from 'zod';
 import { initMetaParams } from '../meta/meta-params';
 import { loadPretrainedBody, withPretrainedBody, type PretrainedBody } from '../pretrain/pretrained-body';
@@ -20,6 +20,7 @@ import { OrderedMean } from './aggregate';
 import { trainItems } from './train-items';
 import { ConvergenceTracker, type ConvergenceState } from './convergence';
 import type { RunContext } from './run-context';
+import { assertNoEarlierCheckpoints } from './earlier-checkpoints';
 import type { TrainHistory } from '../summary';
 import type { WorkItem, WorkResult } from './work-item';
 
@@ -110,10 +111,10 @@ async function validate(ctx: RunContext, version: string, step: number): Promise
  * pretrained one when `model.init` names one (src/pretrain/pretrained-body.ts).
  * @param resume continue from the newest valid checkpoint of this config (a corrupt newest one is skipped with a
  *   warning event).
- * @throws RunFailedError when a task fails `maxAttempts` times (checkpoints stay intact);
- *   CheckpointError when resuming from a checkpoint of another config, or when starting afresh (no `resume`)
- *   where checkpoints already exist (nothing is overwritten), or when the `model.init` checkpoint is missing or
- *   does not fit the model.
+ * @throws RunFailedError when a task fails `maxAttempts` times (checkpoints stay intact), DivergedError when
+ *   training diverges; CheckpointError when resuming from a checkpoint of another config, or when starting afresh
+ *   (no `resume`) where checkpoints already exist (nothing is overwritten: src/coordinator/earlier-checkpoints.ts),
+ *   or when the `model.init` checkpoint is missing or does not fit the model.
  * @param pretrained the `model.init` body when the caller has read it already; @default read here
  */
 export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: PretrainedBody): Promise<MetaTrainResult> {
@@ -129,7 +130,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
   let best = params;
   let bestCheckpoint = '';
 
-  if (!resume) await store.assertNoCheckpoints();
+  if (!resume) await assertNoEarlierCheckpoints(config, store);
   if (resume) {
     const found = await store.loadLatest(ctx.configHash, (recorded) => configDifferences(recorded, config));
     for (const w of found?.warnings ?? []) {
@@ -215,7 +216,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
     const tasksOf = (i: number) => items[i]!.group?.length ?? 1;
     const metaLoss = results.reduce((a, r, i) => a + r.metrics.queryLoss * tasksOf(i), 0) / algorithm.metaBatchSize;
     const metaMetric = results.reduce((a, r, i) => a + r.metrics.queryMetric * tasksOf(i), 0) / algorithm.metaBatchSize;
-    if (!Number.isFinite(metaLoss)) throw new RunFailedError(`meta-loss is ${metaLoss} at step ${step}: ${DIVERGED}`);
+    if (!Number.isFinite(metaLoss)) throw new DivergedError(`meta-loss is ${metaLoss} at step ${step}`, DIVERGED);
     const tasksPerSecond = algorithm.metaBatchSize / durationSeconds;
     history.steps.push(step);
     history.metaLoss.push(metaLoss);
@@ -264,5 +265,5 @@ const DIVERGED = 'training diverged (lower algorithm.outerLr or algorithm.innerL
  */
 function divergence(err: unknown): unknown {
   if (!(err instanceof NonFiniteError || err instanceof NonFiniteResultsError)) return err;
-  return new RunFailedError(`${err.message}: ${DIVERGED}`, { cause: err });
+  return new DivergedError(err.message, DIVERGED, { cause: err });
 }

@@ -9,12 +9,13 @@
  * Used by checkpoints (src/checkpoint), compressed models (src/compress/compress-job.ts), adapted models
  * (src/cli/adapt.ts), imported BERT checkpoints (src/hf), `summary.json` (src/summary), `report.html` (src/report) and `targets.json` (src/local).
  */
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync, statSync, type Stats } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileKind } from './bounded-file';
+import { entryAt } from './entry-at';
 import { MetatrainError, WriteError } from './errors';
-import { makeDirectory } from './make-directory';
+import { fileInTheWay, makeDirectory } from './make-directory';
 import { processAlive } from './process-alive';
 
 /** Prefix of every temporary entry this module creates; such entries are never data. */
@@ -107,19 +108,38 @@ export function removeDeadTemporaries(finalPath: string): void {
 }
 
 /**
- * What is in the way of publishing a new directory at `finalPath`, in words for a message: `already exists` (a
- * directory; an empty one is said to be replaced with its permissions, a mount point not at all: the result is a new
- * directory renamed to the path), `is a file, not a directory`, `is a pipe, not a directory` (a link, a device …);
- * undefined when nothing is there.
+ * What is in the way of publishing a new directory at `finalPath`, in words for a message that name the entry at
+ * fault: `<finalPath> already exists` (a directory; an empty one is said to be replaced with its permissions, a
+ * mount point not at all: the result is a new directory renamed to the path), `<path> is a file, not a directory`
+ * (`finalPath`, or the parent of it that the path cannot go through; a link, a pipe, a device …); undefined when
+ * nothing is there.
  */
-export function inTheWay(finalPath: string): string | undefined {
-  const entry = lstatSync(finalPath, { throwIfNoEntry: false });
+function inTheWay(finalPath: string): string | undefined {
+  const parent = fileInTheWay(dirname(finalPath));
+  if (parent !== undefined) return notADirectory(parent, statSync(parent, { throwIfNoEntry: false }) ?? lstatSync(parent));
+  const entry = entryAt(finalPath);
   if (!entry) return undefined;
   if (entry.isDirectory()) {
-    if (readdirSync(finalPath).length > 0) return 'already exists';
-    return 'already exists (empty, but the result is a new directory renamed to this path: it would replace this one and its permissions, and cannot replace a mount point)';
+    if (readdirSync(finalPath).length > 0) return `${finalPath} already exists`;
+    return `${finalPath} already exists (empty, but the result is a new directory renamed to this path: it would replace this one and its permissions, and cannot replace a mount point)`;
   }
-  return `is ${entry.isFile() ? 'a file' : entry.isSymbolicLink() ? 'a symbolic link' : fileKind(entry)}, not a directory`;
+  return notADirectory(finalPath, entry);
+}
+
+/** `<path> is a file, not a directory` (a symbolic link, a pipe …), for the entry `entry` at `path`. */
+function notADirectory(path: string, entry: Stats): string {
+  return `${path} is ${entry.isFile() ? 'a file' : entry.isSymbolicLink() ? 'a symbolic link' : fileKind(entry)}, not a directory`;
+}
+
+/**
+ * Why a command that publishes its result as a new directory at `--out` (`adapt`, `import-hf`) cannot, in the one
+ * wording they share: `--out <out>: <what is in the way>; choose a new --out directory`, e.g. `--out model/x:
+ * /home/u/model is a file, not a directory; choose a new --out directory`; undefined when nothing is in the way.
+ * @param out `--out` as given (resolved against the current directory).
+ */
+export function outDirectoryInTheWay(out: string): string | undefined {
+  const inWay = inTheWay(resolve(out));
+  return inWay === undefined ? undefined : `--out ${out}: ${inWay}; choose a new --out directory`;
 }
 
 /**

@@ -121,6 +121,23 @@ export class RunFailedError extends MetatrainError {}
 export class NonFiniteResultsError extends RunFailedError {}
 
 /**
+ * Thrown when a run failed because its config makes it diverge: meta-training met NaN or ±Infinity (a meta-loss, an
+ * update, or results every attempt of a task gave: NonFiniteResultsError), or fine-tuning at test time did. The
+ * message is `<detail>: <divergence>`; `divergence` says what diverged and what to lower (`training diverged (lower
+ * algorithm.outerLr or algorithm.innerLr)`). Workers compute deterministically: resumed with the same config, the run
+ * diverges again.
+ */
+export class DivergedError extends RunFailedError {
+  constructor(
+    detail: string,
+    readonly divergence: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${detail}: ${divergence}`, options);
+  }
+}
+
+/**
  * Thrown when a peer presents no or wrong credentials: by a worker or `metatrain watch --coordinator` whose coordinator
  * refuses its run token or certificate (UNAUTHENTICATED, PERMISSION_DENIED: src/wire/refused-credentials.ts).
  */

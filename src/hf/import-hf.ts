@@ -10,14 +10,15 @@
  * ```
  * No tfjs: the weights are copied (linear weights transposed), not run.
  */
-import { existsSync, lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { modelSchema, type RunConfig } from '../core/config';
 import { countParams } from '../core/param-set';
 import { CheckpointStore } from '../checkpoint';
-import { deadTemporaries, inTheWay, publishWrittenDirectory, removeDeadTemporaries, replaceFileAtomically } from '../core/durable-fs';
+import { entryAt } from '../core/entry-at';
+import { deadTemporaries, outDirectoryInTheWay, publishWrittenDirectory, removeDeadTemporaries, replaceFileAtomically } from '../core/durable-fs';
 import { hfTokenizerOf, readTokenizerBytes } from '../model/hf-tokenizer';
 import { MIN_MAX_LENGTH, maxLengthProblem } from '../model/model-config';
 import { readHfBertConfig, type HfBertConfig } from './hf-config';
@@ -61,7 +62,7 @@ const TOKENIZER_FILE = 'tokenizer.json';
  * which staged inside --out): removes it then, as nothing of it is data.
  */
 function heldOnlyDeadTemporaries(dir: string): boolean {
-  if (!lstatSync(dir).isDirectory()) return false;
+  if (!entryAt(dir)?.isDirectory()) return false;
   const entries = readdirSync(dir);
   // An empty directory is the user's (made beforehand): replacing it would drop its permissions.
   if (entries.length === 0 || deadTemporaries(dir).length !== entries.length) return false;
@@ -82,16 +83,17 @@ const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
  *   over its limit, when tokenizer.json is missing (saying how to write it, and that vocab.txt alone is not
  *   supported when that is what the directory holds), cannot be loaded, has more ids than `vocab_size` or another pad id than
  *   config.json's `pad_token_id`, when `maxLength` is below 3 (checked first: {@link maxLengthProblem}) or exceeds
- *   `max_position_embeddings`, when `hfDir` is missing, a file or holds no config.json, or when `outDir` exists (one
- *   holding only temporaries of a dead process, an import killed half-way, is removed instead). `outDir` is published
- *   whole by one rename: an import that fails or is stopped leaves none.
+ *   `max_position_embeddings`, when `hfDir` is missing, a file or holds no config.json, or when `outDir` exists or a
+ *   file is in its path (named as `--out`: {@link outDirectoryInTheWay}; a directory holding only temporaries of a
+ *   dead process, an import killed half-way, is removed instead). `outDir` is published whole by one rename: an
+ *   import that fails or is stopped leaves none.
  */
 export async function importHfBert(hfDir: string, outDir: string, options: ImportHfOptions = {}): Promise<ImportedBert> {
   const tooShort = options.maxLength === undefined ? undefined : maxLengthProblem('bert', options.maxLength);
   if (tooShort) throw new HfImportError(`--max-length ${options.maxLength}: ${tooShort}`);
   const dir = resolve(outDir);
-  const inWay = inTheWay(dir);
-  if (inWay !== undefined && !heldOnlyDeadTemporaries(dir)) throw new HfImportError(`--out ${dir} ${inWay}: choose a new directory`);
+  const inWay = outDirectoryInTheWay(outDir);
+  if (inWay !== undefined && !heldOnlyDeadTemporaries(dir)) throw new HfImportError(inWay);
   const what = statSync(hfDir, { throwIfNoEntry: false });
   if (!what) throw new HfImportError(`${hfDir}: no such directory (give the directory of a Hugging Face BERT checkpoint: ${HF_FILES})`);
   if (!what.isDirectory()) throw new HfImportError(`${hfDir} is a file, not a directory (give the directory holding ${HF_FILES})`);

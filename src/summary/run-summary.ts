@@ -33,6 +33,12 @@ export interface RunSummary {
   reason: 'converged' | 'max-steps' | 'stopped' | 'failed';
   /** The message the run failed with (reason `failed`). */
   error?: string;
+  /**
+   * When the run failed because it diverged (DivergedError): what diverged and what to lower, the end of `error`
+   * (`training diverged (lower algorithm.outerLr or algorithm.innerLr)`). Resumed with the same config it would
+   * diverge again, which a new run refused over its checkpoints is told (src/coordinator/earlier-checkpoints.ts).
+   */
+  divergence?: string;
   steps: number;
   bestStep: number;
   /** Best checkpoint directory (the meta-initialization). */

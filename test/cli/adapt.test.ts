@@ -122,7 +122,7 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
     // An empty one too: the result, renamed to the path, would replace it and its permissions.
     [['--data', good, '--out', existing], /exists already exists \(empty, but the result is a new directory renamed to this path: it would replace this one and its permissions/],
     // Before: "already exists" for a file too.
-    [['--data', good, '--out', bad], /bad\.jsonl is a file, not a directory: choose a new --out directory/],
+    [['--data', good, '--out', bad], /bad\.jsonl is a file, not a directory; choose a new --out directory/],
     [['--data', join(dir, 'missing.jsonl'), '--out', join(dir, 'o3')], /missing\.jsonl/],
   ];
   for (const [args, message] of cases) {

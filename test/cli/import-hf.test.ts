@@ -108,13 +108,13 @@ test('import-hf stopped by SIGINT or SIGTERM while it reads removes what it stag
   mkdirSync(join(other, `.tmp-step-00000000-${process.pid}-1`), { recursive: true });
   const refused = await runCli(['import-hf', source, '--out', other]);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /--out .*other already exists: choose a new directory/);
+  assert.equal(refused.stderr, `metatrain: --out ${other}: ${other} already exists; choose a new --out directory\n`);
   // A file there is named as one (before: "ENOTDIR: not a directory, scandir …").
   const file = join(dir, 'afile');
   writeFileSync(file, 'x');
   const onFile = await runCli(['import-hf', source, '--out', file]);
   assert.equal(onFile.code, 1);
-  assert.match(onFile.stderr, /--out .*afile is a file, not a directory: choose a new directory\n$/);
+  assert.equal(onFile.stderr, `metatrain: --out ${file}: ${file} is a file, not a directory; choose a new --out directory\n`);
   // An empty directory is the user's: it is not replaced (that dropped its permissions).
   mkdirSync(join(dir, 'empty'), { mode: 0o700 });
   const onEmpty = await runCli(['import-hf', source, '--out', join(dir, 'empty')]);

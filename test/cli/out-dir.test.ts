@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { join } from 'node:path';
 import { textRun, writeTeacherCheckpoint } from '../compress/fixtures';
 import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
+import { writeTinyHfBert } from '../hf/fixtures';
 
 // On /proc a plain mkdir answers ENOENT although /proc exists, and Node's recursive mkdir then retries forever:
 // every command taking --out used to hang there. Each must fail within seconds, naming the directory.
@@ -78,6 +79,36 @@ test('compress refuses an --out it could not publish to (a file in the way, a di
     assert.equal(r.stderr, `metatrain: ${message}\n`);
   }
   assert.deepEqual(readdirSync(busy), ['notes.txt']);
+});
+
+test('adapt and import-hf refuse an --out that exists or that a file is in the way of (it or a parent), naming the file, in one wording', async () => {
+  // Before: a file above --out failed with "ENOTDIR: not a directory, stat 'FILE/x'", and the two commands worded the
+  // rest apart ("DIR already exists: choose a new --out directory", "--out DIR already exists: choose a new directory").
+  const dir = tempDir();
+  const checkpoint = await writeTeacherCheckpoint(textRun(dir));
+  const data = join(dir, 'user.jsonl');
+  writeFileSync(data, `${['a', 'b', 'c'].flatMap((label) => [1, 2].map((i) => JSON.stringify({ text: `${label} example ${i}`, label }))).join('\n')}\n`);
+  const hf = writeTinyHfBert(join(dir, 'hf'));
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'not a directory\n');
+  const busy = join(dir, 'busy');
+  mkdirSync(busy);
+  writeFileSync(join(busy, 'notes.txt'), 'keep me\n');
+  const cases: Array<[string, string]> = [
+    [join(file, 'x'), `${file} is a file, not a directory`],
+    [join(file, 'x', 'y'), `${file} is a file, not a directory`],
+    [file, `${file} is a file, not a directory`],
+    [busy, `${busy} already exists`],
+  ];
+  for (const [command, args] of [['adapt', ['--checkpoint', checkpoint, '--data', data, '--backend', 'cpu']], ['import-hf', [hf]]] as const) {
+    for (const [out, problem] of cases) {
+      const r = await runCli([command, ...args, '--out', out], {}, PROMPTLY_MS);
+      assert.equal(r.code, 1, `${command} --out ${out}: ${r.stderr}`);
+      assert.equal(r.stderr, `metatrain: --out ${out}: ${problem}; choose a new --out directory\n`, `${command} --out ${out}`);
+    }
+  }
+  assert.deepEqual(readdirSync(busy), ['notes.txt']);
+  assert.equal(readFileSync(file, 'utf8'), 'not a directory\n');
 });
 
 test('adapt and compress refuse an --out that is a symbolic link (to a directory or to nothing) before any work, naming the link and its target, and suggest no path that exists', async () => {

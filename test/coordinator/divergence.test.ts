@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRunConfig } from '../../src/core/config';
-import { RunFailedError } from '../../src/core/errors';
+import { DivergedError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
 import { Coordinator } from '../../src/coordinator/coordinator';
 import { createTfjsEngine } from '../../src/worker/tfjs-engine';
@@ -41,7 +41,8 @@ const DIVERGED = /: training diverged \(lower algorithm\.outerLr or algorithm\.i
 test('a run whose update overflows its parameters fails at that update, saying it diverged and what to lower', async () => {
   // Before: the coordinator published ±Infinity parameters, and the run failed later with "value Infinity … is not finite".
   const err = await failureOf({ outerLr: 1e39 });
-  assert.ok(err instanceof RunFailedError);
+  assert.ok(err instanceof DivergedError);
+  assert.equal(err.divergence, 'training diverged (lower algorithm.outerLr or algorithm.innerLr)');
   assert.match(err.message, /^parameters after the update of step 1: tensor \S+ holds -?Infinity at index \d+/);
   assert.match(err.message, DIVERGED);
 });
@@ -50,7 +51,8 @@ test('a run whose workers give non-finite results on every attempt (huge outerLr
   // Before: "task train/2/0 failed 2 times …; last: … value NaN at index 0 is not finite", with no advice.
   for (const [algorithm, task] of [[{ outerLr: 1e30 }, 'train/2/'], [{ innerLr: 1e30 }, 'train/1/']] as const) {
     const err = await failureOf(algorithm);
-    assert.ok(err instanceof RunFailedError, JSON.stringify(algorithm));
+    assert.ok(err instanceof DivergedError, JSON.stringify(algorithm));
+    assert.equal(err.divergence, 'training diverged (lower algorithm.outerLr or algorithm.innerLr)');
     assert.match(err.message, new RegExp(`^task ${task}\\d+ failed 2 times .* is not finite`), JSON.stringify(algorithm));
     assert.match(err.message, DIVERGED, JSON.stringify(algorithm));
   }
@@ -59,7 +61,8 @@ test('a run whose workers give non-finite results on every attempt (huge outerLr
 test('a run that meta-trains but whose test-time fine-tuning overflows fails saying that diverged and what to lower', async () => {
   // Before: "task test/meta-learned/0 failed 2 times …; last: rejected result: evaluation curve holds Infinity".
   const err = await failureOf({ innerLr: 1000 });
-  assert.ok(err instanceof RunFailedError);
+  assert.ok(err instanceof DivergedError);
+  assert.equal(err.divergence, 'fine-tuning at test time diverged (lower algorithm.innerLr, its step size, or evaluation.adaptSteps)');
   assert.match(err.message, /^task test\/\S+ failed 2 times .*Infinity/);
   assert.match(err.message, /: fine-tuning at test time diverged \(lower algorithm\.innerLr, its step size, or evaluation\.adaptSteps\)$/);
 });

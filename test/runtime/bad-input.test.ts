@@ -134,6 +134,7 @@ test('a run that fails writes summary.json (reason failed, the error, the newest
   const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as RunSummary;
   assert.equal(summary.reason, 'failed');
   assert.match(summary.error!, /failed \d+ times \(max attempts \d+\).*training diverged/);
+  assert.equal(summary.divergence, 'training diverged (lower algorithm.outerLr or algorithm.innerLr)');
   assert.deepEqual(summary.results, []);
   assert.match(readFileSync(join(dir, 'run', 'report.html'), 'utf8'), /training diverged/);
 });

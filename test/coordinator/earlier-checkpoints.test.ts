@@ -1,0 +1,53 @@
+/**
+ * A new run where an earlier run left checkpoints is refused with the way on that works (src/coordinator/earlier-checkpoints.ts):
+ * after a run diverged, `--resume` is suggested neither with the same config (it diverges again) nor with a changed
+ * one (refused); each piece of advice is followed here to check it. The real CLI (`metatrain run`, built).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunSummary } from '../../src/summary';
+import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
+
+test('a new run over a diverged run\'s checkpoints says --resume would diverge again or be refused, and to choose another --out; that works', async () => {
+  // Before: "… already exist: continue that run with --resume, or choose another runtime.outDir (--out) or remove it",
+  // for a changed config too, whose --resume was then refused ("written by config hash …").
+  const dir = tempDir();
+  const run = join(dir, 'run');
+  const base = sinusoidConfig(dir, { compression: { enabled: false }, training: { maxSteps: 4, evalEverySteps: 2, evalTasks: 2, checkpointEverySteps: 1, patience: 100 }, evaluation: { testTasks: 2, adaptSteps: 1, baselines: [] }, runtime: { workers: 1, outDir: run, maxAttempts: 2 } });
+  const withOuterLr = (outerLr: number) => ({ ...base, algorithm: { ...(base.algorithm as object), outerLr } }) as typeof base;
+  const diverging = writeConfig(dir, withOuterLr(1e5), 'diverging.yaml');
+  const first = await runCli(['run', diverging, '--backend', 'cpu']);
+  assert.equal(first.code, 1, first.stderr);
+  assert.match(first.stderr, /training diverged \(lower algorithm\.outerLr or algorithm\.innerLr\)\n$/);
+  assert.equal((JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as RunSummary).divergence, 'training diverged (lower algorithm.outerLr or algorithm.innerLr)');
+  const newest = join(run, 'checkpoints', readdirSync(join(run, 'checkpoints')).filter((f) => f.startsWith('step-')).sort().at(-1)!);
+  const existing = `metatrain: ${newest} and 0 other checkpoint(s) already exist`;
+
+  const same = await runCli(['run', diverging, '--backend', 'cpu']);
+  assert.equal(same.code, 1, same.stderr);
+  assert.equal(same.stderr, `${existing}, of a run of this config that failed: training diverged (lower algorithm.outerLr or algorithm.innerLr); --resume would diverge again: change the config, then choose another runtime.outDir (--out) or remove it\n`);
+  const resumed = await runCli(['run', diverging, '--backend', 'cpu', '--resume']);
+  assert.equal(resumed.code, 1, 'resumed with the same config, it diverges again');
+  assert.match(resumed.stderr, /training diverged/);
+
+  const fixed = writeConfig(dir, withOuterLr(0.001), 'fixed.yaml');
+  const changed = await runCli(['run', fixed, '--backend', 'cpu']);
+  assert.equal(changed.code, 1, changed.stderr);
+  assert.equal(changed.stderr, `${existing}, written by another config (changed: algorithm.outerLr: 100000 → 0.001), which --resume would refuse: choose another runtime.outDir (--out) or remove it\n`);
+  const refused = await runCli(['run', fixed, '--backend', 'cpu', '--resume']);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /written by config hash .*changed: algorithm\.outerLr: 100000 → 0\.001/);
+  const elsewhere = await runCli(['run', fixed, '--backend', 'cpu', '--out', join(dir, 'fixed')]);
+  assert.equal(elsewhere.code, 0, elsewhere.stderr);
+
+  // Checkpoints none of which can be loaded: --resume is not suggested either (it would be refused).
+  truncateSync(join(newest, 'params.safetensors'), 10);
+  const corrupt = await runCli(['run', diverging, '--backend', 'cpu']);
+  assert.equal(corrupt.code, 1, corrupt.stderr);
+  assert.equal(corrupt.stderr, `${existing}, none of which --resume could load: choose another runtime.outDir (--out) or remove it\n`);
+  const unloadable = await runCli(['run', diverging, '--backend', 'cpu', '--resume']);
+  assert.equal(unloadable.code, 1, unloadable.stderr);
+  assert.match(unloadable.stderr, /no valid checkpoint in /);
+});
