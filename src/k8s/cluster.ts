@@ -82,18 +82,12 @@ export function allowPlainHttp(kc: KubeConfig): void {
  * (request-timeout.ts) after `requestTimeoutMs`. An http:// server is spoken to in plain HTTP, as kubectl does. Makes
  * no request.
  * @throws KubernetesError (reason `NoConfig`) when the kubeconfig cannot be loaded (as loadKubeconfig, naming the file
- *   at fault and what is wrong with it), the context does not exist, or no cluster is configured (naming the
- *   kubeconfig, and saying it may not be one when it holds nothing); the message lists the contexts that do exist.
+ *   at fault and what is wrong with it, or a file its cluster or user names), the context does not exist, or no
+ *   cluster is configured (naming the kubeconfig, and saying it may not be one when it holds nothing); the message
+ *   lists the contexts that do exist.
  */
 export function connectCluster(options: ClusterOptions = {}): Cluster {
-  const { kubeConfig: kc, where } = loadKubeconfig(options.kubeconfig);
-  if (options.context !== undefined) {
-    if (kc.getContextObject(options.context) === null) {
-      const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
-      throw new KubernetesError(`no context "${options.context}" in the kubeconfig (contexts: ${known}); pick one with --context.`, 0, 'NoConfig');
-    }
-    kc.setCurrentContext(options.context);
-  }
+  const { kubeConfig: kc, where } = loadKubeconfig(options.kubeconfig, options.context);
   allowPlainHttp(kc);
   const cluster = kc.getCurrentCluster();
   if (cluster === null) {

@@ -4,19 +4,20 @@
  * instead of client-node's `loadFromFile`, which reads a file whole (`KUBECONFIG=/dev/zero` grows without end) and
  * fails on a bad one with a message that names neither the file nor the field: each is read within
  * {@link MAX_KUBECONFIG_BYTES} (src/core/bounded-file.ts), must be text (src/core/utf8-text.ts), YAML holding a
- * mapping, with fields of the types client-node reads (./kubeconfig-schema.ts); only then does client-node load it.
+ * mapping, with fields of the types client-node reads (./kubeconfig-schema.ts); the files its current context's
+ * cluster and user name are read likewise (./kubeconfig-referenced-files.ts); only then does client-node load it.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { LineCounter, parseDocument } from 'yaml';
 import { readBoundedFile } from '../core/bounded-file';
 import { echoJson } from '../core/echo-value';
-import { KubernetesError, type FileReadError } from '../core/errors';
-import { unreadableReason } from '../core/unreadable-reason';
+import { KubernetesError } from '../core/errors';
 import { decodeTextFile } from '../core/utf8-text';
-import { kubeconfigFieldProblem } from './kubeconfig-schema';
+import { clusterWithFileContents, readProblem, userWithFileContents, type Located } from './kubeconfig-referenced-files';
+import { checkKubeconfig, type Kubeconfig } from './kubeconfig-schema';
 
 /**
  * The largest kubeconfig file read: 4 MiB. A kubeconfig is a few KiB per cluster (its certificates embedded as
@@ -37,27 +38,43 @@ export interface LoadedKubeconfig {
   readonly where: string;
 }
 
+/** A kubeconfig file, checked. */
+interface KubeconfigFile {
+  readonly file: string;
+  readonly kubeconfig: Kubeconfig;
+}
+
 /**
  * Loads the kubeconfig from `file` (`--kubeconfig`), else from the files of `$KUBECONFIG` (separated by `:`, `;` on
  * Windows; empty names skipped) merged by kubectl's rules ({@link merged}), else from `~/.kube/config`, else, in a pod
- * (`KUBERNETES_SERVICE_HOST` set), as client-node does (the service account). Relative certificate and key paths are
- * taken from each file's directory. Makes no request.
+ * (`KUBERNETES_SERVICE_HOST` set), as client-node does (the service account), and makes `context` (`--context`) its
+ * current context. The files that the current context's cluster and user name (`certificate-authority`,
+ * `client-certificate`, `client-key`, `token-file`) are read here, relative to the kubeconfig that names them
+ * (./kubeconfig-referenced-files.ts); those of other clusters and users are not, as kubectl reads only those it uses (a
+ * stale entry of a deleted cluster breaks nothing), so the KubeConfig returned holds every context but only the
+ * current one's cluster and user. Makes no request.
  * @throws KubernetesError (reason `NoConfig`) when none of these exists (naming the places looked at), `$KUBECONFIG`
- *   or `file` names no file, or a file cannot be used, naming that one file: it does not exist, is a directory or a
- *   device, is larger than {@link MAX_KUBECONFIG_BYTES}, is not text, is not valid YAML (line and column), holds no
- *   kubeconfig (an empty file, or YAML that is not a mapping), or a field client-node reads has the wrong type, is
- *   missing or empty (its path, `clusters[0].cluster.server`).
+ *   or `file` names no file, `context` is not one of the kubeconfig's (listing those there are), or a file cannot be
+ *   used, naming that one file: it does not exist, is a directory or a device, is larger than
+ *   {@link MAX_KUBECONFIG_BYTES}, is not text, is not valid YAML (line and column), holds no kubeconfig (an empty
+ *   file, or YAML that is not a mapping), a field client-node reads has the wrong type, is missing or empty (its
+ *   path, `clusters[0].cluster.server`), or a file that the current context's cluster or user names cannot be used
+ *   (the field, `users[0].user.token-file`, the file and why).
  */
-export function loadKubeconfig(file?: string): LoadedKubeconfig {
-  if (file !== undefined) return fromFiles('--kubeconfig', file, [file]);
+export function loadKubeconfig(file?: string, context?: string): LoadedKubeconfig {
+  if (file !== undefined) return fromFiles('--kubeconfig', file, [file], context);
   const list = process.env['KUBECONFIG'];
-  if (list) return fromFiles('KUBECONFIG', list, list.split(delimiter));
+  if (list) return fromFiles('KUBECONFIG', list, list.split(delimiter), context);
   const home = join(homedir(), '.kube', 'config');
-  if (existsSync(home)) return fromFiles(undefined, home, [home]);
+  if (existsSync(home)) return fromFiles(undefined, home, [home], context);
   if (process.env['KUBERNETES_SERVICE_HOST']) {
     // No file to read here: client-node's search ends at the service account mounted in the pod.
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromDefault();
+    if (context !== undefined) {
+      checkContext(context, kubeConfig.getContexts());
+      kubeConfig.setCurrentContext(context);
+    }
     return { kubeConfig, where: 'the in-cluster service account' };
   }
   // client-node would fall back to an unauthenticated http://localhost:8080, which fails later with an unrelated message.
@@ -65,70 +82,77 @@ export function loadKubeconfig(file?: string): LoadedKubeconfig {
 }
 
 /** The kubeconfig of the files `names` (empty ones skipped), named by `source` as `value`. @throws KubernetesError as {@link loadKubeconfig}. */
-function fromFiles(source: Source, value: string, names: readonly string[]): LoadedKubeconfig {
+function fromFiles(source: Source, value: string, names: readonly string[], context: string | undefined): LoadedKubeconfig {
   const files = names.filter((name) => name !== '');
   if (files.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, which names no file. ${ADVICE}`, 0, 'NoConfig');
-  const kubeConfig = merged(files.map((file) => readKubeconfigFile(file, source)));
+  const kubeConfig = merged(files.map((file) => readKubeconfigFile(file, source)), context);
   return { kubeConfig, where: files.length === 1 ? files[0]! : `${source}=${value}` };
 }
 
-/** One kubeconfig file, checked and loaded. @throws KubernetesError naming `file` when it cannot be used. */
-function readKubeconfigFile(file: string, source: Source): KubeConfig {
+/** One kubeconfig file, read and checked. @throws KubernetesError naming `file` when it cannot be used. */
+function readKubeconfigFile(file: string, source: Source): KubeconfigFile {
   const subject = source === undefined ? `the kubeconfig ${file}` : `${source} names ${file}, which`;
-  const bytes = readBoundedFile(file, MAX_KUBECONFIG_BYTES, (err) => new KubernetesError(`${subject} ${readProblem(err)}. ${ADVICE}`, 0, 'NoConfig', { cause: err }));
-  const refuse = (detail: string, cause?: unknown) => new KubernetesError(`cannot read the kubeconfig ${file}: ${detail}. ${ADVICE}`, 0, 'NoConfig', cause === undefined ? undefined : { cause });
+  const bytes = readBoundedFile(file, MAX_KUBECONFIG_BYTES, (err) => new KubernetesError(`${subject} ${readProblem(err, 'a kubeconfig is a few KiB')}. ${ADVICE}`, 0, 'NoConfig', { cause: err }));
   const decoded = decodeTextFile(bytes);
-  if ('problem' in decoded) throw refuse(`${decoded.problem}; a kubeconfig is YAML text`);
+  if ('problem' in decoded) throw refuse(file, `${decoded.problem}; a kubeconfig is YAML text`);
   const lineCounter = new LineCounter();
   const doc = parseDocument(decoded.text, { lineCounter, prettyErrors: false });
   const [error] = doc.errors;
   if (error) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    throw refuse(`invalid YAML at line ${line}, column ${col}: ${error.message}`, error);
+    throw refuse(file, `invalid YAML at line ${line}, column ${col}: ${error.message}`, error);
   }
   let data: unknown;
   try {
     data = doc.toJS();
   } catch (err) {
     // An alias expanding past yaml's maxAliasCount (a "billion laughs" file).
-    throw refuse(`invalid YAML: ${(err as Error).message}`, err);
+    throw refuse(file, `invalid YAML: ${(err as Error).message}`, err);
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw refuse('it holds no kubeconfig (an empty file, or YAML that is not a mapping)');
-  const problem = kubeconfigFieldProblem(data);
-  if (problem) throw refuse(problem);
-  const kubeConfig = new KubeConfig();
-  try {
-    // The data as JSON (which is YAML), so that client-node loads exactly what was checked.
-    kubeConfig.loadFromString(JSON.stringify(data));
-  } catch (err) {
-    // client-node reads a user's token-file while loading.
-    throw refuse((err as Error).message, err);
-  }
-  kubeConfig.makePathsAbsolute(dirname(file));
-  return kubeConfig;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw refuse(file, 'it holds no kubeconfig (an empty file, or YAML that is not a mapping)');
+  const checked = checkKubeconfig(data);
+  if ('problem' in checked) throw refuse(file, checked.problem);
+  return { file, kubeconfig: checked.kubeconfig };
 }
 
-/** Why a kubeconfig file could not be read, to follow "FILE" or "…, which": `does not exist`, `is not a regular file but a directory` … */
-function readProblem(err: FileReadError): string {
-  if (err.reason === 'too-large') return `is too large: ${err.detail}; a kubeconfig is a few KiB`;
-  if (err.reason === 'not-a-file') return `is ${err.detail}`;
-  return err.code === 'ENOENT' ? 'does not exist' : `cannot be read: ${unreadableReason(err.cause)}`;
+/** The error for the kubeconfig `file`, which cannot be used: `cannot read the kubeconfig FILE: ` and `detail`. */
+function refuse(file: string, detail: string, cause?: unknown): KubernetesError {
+  return new KubernetesError(`cannot read the kubeconfig ${file}: ${detail}. ${ADVICE}`, 0, 'NoConfig', cause === undefined ? undefined : { cause });
+}
+
+/** @throws KubernetesError unless one of `contexts` is named `context`, listing their names. */
+function checkContext(context: string, contexts: ReadonlyArray<{ readonly name: string }>): void {
+  if (contexts.some((c) => c.name === context)) return;
+  const known = contexts.map((c) => c.name).join(', ') || 'none';
+  throw new KubernetesError(`no context "${context}" in the kubeconfig (contexts: ${known}); pick one with --context.`, 0, 'NoConfig');
 }
 
 /**
- * `configs` merged by kubectl's rules (https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/#merging-kubeconfig-files):
+ * `files` merged by kubectl's rules (https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/#merging-kubeconfig-files):
  * the first file to define a cluster, user or context of a name wins (later ones of that name are ignored), and the
- * current context is that of the first file that sets one. (client-node's `loadFromDefault` takes the last file's
- * current context and refuses a name defined twice.)
+ * current context is `context`, else that of the first file that sets one. (client-node's `loadFromDefault` takes the
+ * last file's current context and refuses a name defined twice.) Of the clusters and users, only the current
+ * context's are loaded, with the files they name read.
+ * @throws KubernetesError when `context` is not one of the contexts, or a file the current context's cluster or user
+ *   names cannot be used.
  */
-function merged(configs: readonly KubeConfig[]): KubeConfig {
+function merged(files: readonly KubeconfigFile[], context: string | undefined): KubeConfig {
+  const contexts = firstOfEachName(files.flatMap((f) => f.kubeconfig.contexts ?? []));
+  if (context !== undefined) checkContext(context, contexts);
+  const current = context ?? files.map((f) => f.kubeconfig['current-context']).find(Boolean);
+  const used = contexts.find((c) => c.name === current)?.context;
+  const cluster = used && firstNamed(files, (k) => k.clusters, used.cluster);
+  const user = used?.user ? firstNamed(files, (k) => k.users, used.user) : undefined;
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: firstOfEachName(configs.flatMap((c) => c.clusters)),
-    users: firstOfEachName(configs.flatMap((c) => c.users)),
-    contexts: firstOfEachName(configs.flatMap((c) => c.contexts)),
-    currentContext: configs.map((c) => c.currentContext).find(Boolean),
-  });
+  // As JSON (which is YAML), so that client-node reads the fields as it reads them from a file.
+  kubeConfig.loadFromString(
+    JSON.stringify({
+      clusters: cluster ? [clusterWithFileContents(cluster, refuse)] : [],
+      users: user ? [userWithFileContents(user, refuse)] : [],
+      contexts,
+      'current-context': current,
+    }),
+  );
   return kubeConfig;
 }
 
@@ -140,4 +164,14 @@ function firstOfEachName<T extends { readonly name: string }>(items: readonly T[
     seen.add(item.name);
     return true;
   });
+}
+
+/** The first entry named `name` of the list `list` picks from each of `files`, with where it is; undefined when there is none. */
+function firstNamed<T extends { readonly name: string }>(files: readonly KubeconfigFile[], list: (k: Kubeconfig) => readonly T[] | null | undefined, name: string): Located<T> | undefined {
+  for (const { file, kubeconfig } of files) {
+    const entries = list(kubeconfig) ?? [];
+    const index = entries.findIndex((entry) => entry.name === name);
+    if (index >= 0) return { entry: entries[index]!, file, index };
+  }
+  return undefined;
 }

@@ -76,12 +76,19 @@ function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
 }
 
+/** A kubeconfig file's mapping, its fields of the types client-node reads; other fields are kept as they are. */
+export type Kubeconfig = z.output<typeof kubeconfigSchema>;
+/** An entry of `clusters`. */
+export type ClusterEntry = z.output<typeof clusterSchema>;
+/** An entry of `users`. */
+export type UserEntry = z.output<typeof userSchema>;
+
 /**
- * The first field of `data`, the parsed YAML mapping of a kubeconfig file, that client-node cannot use, or undefined
- * when there is none: `clusters[0].cluster.server must be a string, not a number`, `clusters must be a list, not a
- * number`, `contexts[1].context.cluster is missing`, `users[0].name is empty`. Values are not echoed.
+ * `data`, the parsed YAML mapping of a kubeconfig file, as a {@link Kubeconfig}, or the first of its fields that
+ * client-node cannot use: `clusters[0].cluster.server must be a string, not a number`, `clusters must be a list, not
+ * a number`, `contexts[1].context.cluster is missing`, `users[0].name is empty`. Values are not echoed.
  */
-export function kubeconfigFieldProblem(data: unknown): string | undefined {
+export function checkKubeconfig(data: unknown): { readonly kubeconfig: Kubeconfig } | { readonly problem: string } {
   const result = kubeconfigSchema.safeParse(data, {
     error: (issue) => {
       if (issue.code === 'too_small') return 'is empty';
@@ -89,7 +96,7 @@ export function kubeconfigFieldProblem(data: unknown): string | undefined {
       return issue.input === undefined ? 'is missing' : `must be ${EXPECTED[issue.expected] ?? issue.expected}, not ${kindOf(issue.input)}`;
     },
   });
-  if (result.success) return undefined;
+  if (result.success) return { kubeconfig: result.data };
   const [issue] = result.error.issues;
-  return `${fieldPath(issue!.path)} ${issue!.message}`;
+  return { problem: `${fieldPath(issue!.path)} ${issue!.message}` };
 }

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdirSync, openSync, writeFileSync, ftruncateSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { connectCluster } from '../../src/k8s/cluster';
+import { certificates } from '../support/certificates';
 import { runCli, startCli, tempDir, waitExit } from '../support/harness';
+import { startApiServerStub } from './stub/api-server-stub';
 import { writeKubeconfig } from './stub/kubeconfig';
 
 const ADVICE = 'Pass --kubeconfig FILE or set KUBECONFIG.';
@@ -26,8 +28,9 @@ function withEnv<T>(vars: Record<string, string>, fn: () => T): T {
   }
 }
 
-/** A kubeconfig of one cluster `a` (current context `a`) at `server`, with `change` applied to it, written to a new file. */
-function kubeconfigFile(change: (config: Record<string, any>) => void = () => undefined): string {
+/** A kubeconfig of one cluster `a` (current context `a`), with `change` applied to it, written to a new file in a new folder `dir`. */
+function kubeconfigFile(change: (config: Record<string, any>, dir: string) => void = () => undefined): string {
+  const dir = tempDir('metatrain-kubeconfig-');
   const config: Record<string, any> = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -36,8 +39,8 @@ function kubeconfigFile(change: (config: Record<string, any>) => void = () => un
     contexts: [{ name: 'a', context: { cluster: 'a', user: 'u' } }],
     'current-context': 'a',
   };
-  change(config);
-  const file = join(tempDir('metatrain-kubeconfig-'), 'config');
+  change(config, dir);
+  const file = join(dir, 'config');
   writeFileSync(file, stringify(config));
   return file;
 }
@@ -75,9 +78,6 @@ test('a wrongly typed, missing or empty field of a kubeconfig is named by its pa
     const file = kubeconfigFile(change);
     assert.throws(() => connectCluster({ kubeconfig: file }), refused(`cannot read the kubeconfig ${file}: ${problem}. ${ADVICE}`));
   }
-  // A file the kubeconfig names, which client-node reads while loading it: its own message, and the kubeconfig.
-  const tokenFile = kubeconfigFile((c) => (c['users'][0].user = { 'token-file': '/nonexistent/token' }));
-  assert.throws(() => connectCluster({ kubeconfig: tokenFile }), refused(`cannot read the kubeconfig ${tokenFile}: ENOENT: no such file or directory, open '/nonexistent/token'. ${ADVICE}`));
   // What kubectl writes for an empty kubeconfig (`clusters: null` …) is a kubeconfig, with nothing in it.
   const nulls = kubeconfigFile((c) => Object.assign(c, { clusters: null, users: null, contexts: null, 'current-context': '' }));
   assert.throws(() => connectCluster({ kubeconfig: nulls }), refused(`no Kubernetes cluster is configured: ${nulls} holds no context and no cluster (is it a kubeconfig?); point KUBECONFIG or --kubeconfig at a kubeconfig, or choose a context with --context.`));
@@ -137,4 +137,94 @@ test('a directory or a missing file is named with what it is, not EISDIR or ENOE
   const home = tempDir();
   mkdirSync(join(home, '.kube', 'config'), { recursive: true });
   assert.throws(() => withEnv({ HOME: home, KUBECONFIG: '' }, () => connectCluster()), refused(`the kubeconfig ${join(home, '.kube', 'config')} is not a regular file but a directory. ${ADVICE}`));
+});
+
+test('the files a kubeconfig names are read relative to its folder and reach the API server: the token file as the Authorization header, the CA and client certificate over TLS', async () => {
+  // Before: client-node read token-file relative to the working directory ("ENOENT: no such file or directory, open
+  // 'token'"), and sent a token file's final line feed in the header. KUBECONFIG=a:b: each file's names are relative
+  // to that file's folder.
+  const clusterDir = tempDir('metatrain-kubeconfig-');
+  const certs = certificates(clusterDir);
+  const stub = await startApiServerStub({ token: 'file-token', tls: { ca: readFileSync(certs.ca), cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey) } });
+  try {
+    const clusterConfig = join(clusterDir, 'config');
+    writeFileSync(clusterConfig, stringify({ clusters: [{ name: 'tls', cluster: { server: stub.url, 'certificate-authority': 'ca.pem' } }], contexts: [{ name: 'tls', context: { cluster: 'tls', user: 'me' } }], 'current-context': 'tls' }));
+    const userDir = join(tempDir('metatrain-kubeconfig-'), 'user');
+    mkdirSync(join(userDir, 'tls'), { recursive: true });
+    copyFileSync(certs.clientCert, join(userDir, 'tls', 'client.pem'));
+    copyFileSync(certs.clientKey, join(userDir, 'tls', 'client.key'));
+    writeFileSync(join(userDir, 'token'), 'file-token\n'); // as `echo file-token > token` writes it
+    const userConfig = join(userDir, 'config');
+    writeFileSync(userConfig, stringify({ users: [{ name: 'me', user: { 'token-file': 'token', 'client-certificate': 'tls/client.pem', 'client-key': './tls/client.key' } }] }));
+
+    const r = await runCli(['status', 'ghost'], { KUBECONFIG: `${clusterConfig}:${userConfig}` }, 30_000, tempDir());
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^metatrain: not found: Deployment "ghost-worker" in namespace "metatrain"/);
+    assert.ok(stub.requests.length > 0, 'the API server was reached over TLS with the client certificate');
+    assert.deepEqual(new Set(stub.requests.map((q) => q.authorization)), new Set(['Bearer file-token']));
+  } finally {
+    await stub.stop();
+  }
+});
+
+test('a file a kubeconfig names that cannot be used is refused when loading, naming the kubeconfig, the field, the file and what is wrong', async () => {
+  // Before: token-file: /dev/zero grew the process without end; a missing token file was "ENOENT: no such file or
+  // directory, open 'token'"; the certificate files were read at the first request, and a missing one or a directory
+  // was "URL is not a Kubernetes API server (… ENOENT: no such file or directory …)" (EISDIR likewise).
+  const zero = await runCli(['status', 'some-run', '--kubeconfig', kubeconfigFile((c) => (c['users'][0].user = { 'token-file': '/dev/zero' }))], {}, 20_000);
+  assert.equal(zero.code, 1, zero.stderr);
+  assert.match(zero.stderr, /^metatrain: cannot read the kubeconfig \S+: users\[0\]\.user\.token-file names \/dev\/zero, which is not a regular file but a character device\. /);
+
+  const cases: Array<[string, (c: Record<string, any>, dir: string) => void, (dir: string) => string]> = [
+    ['missing token file', (c) => (c['users'][0].user = { 'token-file': 'token' }), (dir) => `users[0].user.token-file names ${join(dir, 'token')}, which does not exist`],
+    ['empty token file', (c, dir) => {
+      writeFileSync(join(dir, 'token'), ' \n');
+      c['users'].push({ name: 'v', user: { 'token-file': 'token' } });
+      c['contexts'][0].context.user = 'v';
+    }, (dir) => `users[1].user.token-file names ${join(dir, 'token')}, which is empty (only white space): it must hold the token`],
+    ['token file of two lines', (c, dir) => {
+      writeFileSync(join(dir, 'token'), 'first\nsecond\n');
+      c['users'][0].user = { 'token-file': 'token' };
+    }, (dir) => `users[0].user.token-file names ${join(dir, 'token')}, which holds 2 lines: a token is one line`],
+    ['directory as CA', (c, dir) => (c['clusters'][0].cluster['certificate-authority'] = dir), (dir) => `clusters[0].cluster.certificate-authority names ${dir}, which is not a regular file but a directory`],
+    ['device as CA', (c) => (c['clusters'][0].cluster['certificate-authority'] = '/dev/zero'), () => 'clusters[0].cluster.certificate-authority names /dev/zero, which is not a regular file but a character device'],
+    ['key over 1 MiB', (c, dir) => {
+      const fd = openSync(join(dir, 'big.key'), 'w');
+      ftruncateSync(fd, (1 << 20) + 1); // sparse: costs no disk
+      closeSync(fd);
+      c['users'][0].user = { 'client-key': 'big.key', 'client-certificate-data': 'Y2VydA==' };
+    }, (dir) => `users[0].user.client-key names ${join(dir, 'big.key')}, which is too large: 1048577 bytes, more than the 1048576 bytes (1 MiB) allowed; a token, a PEM certificate or key is a few KiB`],
+    ['binary certificate', (c, dir) => {
+      writeFileSync(join(dir, 'client.der'), Buffer.from([0x30, 0x03, 0x02, 0x01]));
+      c['users'][0].user['client-certificate'] = 'client.der';
+    }, (dir) => `users[0].user.client-certificate names ${join(dir, 'client.der')}: not a text file: byte 0x03 at byte offset 1 (line 1, byte 2 of the line) is a control character no text holds (a binary file?); it must hold a PEM certificate, as text`],
+    ['empty key', (c, dir) => {
+      writeFileSync(join(dir, 'client.key'), '');
+      c['users'][0].user['client-key'] = 'client.key';
+    }, (dir) => `users[0].user.client-key names ${join(dir, 'client.key')}, which is empty: it must hold a PEM private key`],
+  ];
+  for (const [name, change, problem] of cases) {
+    const file = kubeconfigFile(change);
+    assert.throws(() => connectCluster({ kubeconfig: file }), refused(`cannot read the kubeconfig ${file}: ${problem(dirname(file))}. ${ADVICE}`), name);
+  }
+});
+
+test("only the files of the current context's cluster and user are read, as kubectl reads them: a stale entry breaks nothing until it is chosen", () => {
+  // Before: client-node read every user's token-file while loading, so one deleted cluster's user broke all contexts.
+  const file = kubeconfigFile((c, dir) => {
+    writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    c['clusters'][0].cluster['certificate-authority'] = 'ca.pem';
+    c['clusters'].push({ name: 'gone', cluster: { server: 'https://gone.invalid', 'certificate-authority': 'gone/ca.crt' } });
+    c['users'][0].user['token-file'] = '/dev/zero'; // with a token, client-node reads no token file: nor does metatrain
+    c['users'].push({ name: 'gone', user: { 'token-file': 'gone/token' } }, { name: 'plugin', user: { exec: { command: 'gke-gcloud-auth-plugin', apiVersion: 'client.authentication.k8s.io/v1beta1' } } });
+    c['contexts'].push({ name: 'gone', context: { cluster: 'gone', user: 'gone' } }, { name: 'plugin', context: { cluster: 'a', user: 'plugin' } });
+  });
+  const dir = dirname(file);
+  const cluster = connectCluster({ kubeconfig: file });
+  assert.equal(cluster.kubeConfig.getCurrentCluster()?.caData, Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64'));
+  assert.equal(cluster.kubeConfig.getCurrentUser()?.token, 't');
+  assert.deepEqual(cluster.kubeConfig.getContexts().map((c) => c.name), ['a', 'gone', 'plugin']);
+  // An exec user is client-node's to run, as before.
+  assert.equal(connectCluster({ kubeconfig: file, context: 'plugin' }).kubeConfig.getCurrentUser()?.exec?.command, 'gke-gcloud-auth-plugin');
+  assert.throws(() => connectCluster({ kubeconfig: file, context: 'gone' }), refused(`cannot read the kubeconfig ${file}: clusters[1].cluster.certificate-authority names ${join(dir, 'gone', 'ca.crt')}, which does not exist. ${ADVICE}`));
 });

@@ -5,9 +5,11 @@
  * (label selectors, resourceVersion), server-side apply (`application/apply-patch+yaml`, fieldManager, force,
  * conflicts — field-ownership.ts), JSON merge patch, the Deployment `scale` subresource, delete, the service
  * proxy, bearer-token authentication, an RBAC authorizer hook (403), and injected failures; errors are `Status`
- * objects. Every request is recorded with its RBAC attributes, content type and body.
+ * objects; with `tls`, HTTPS that requires a client certificate, as API servers commonly do. Every request is
+ * recorded with its RBAC attributes, content type and body.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { writeKubeconfig } from './kubeconfig';
@@ -64,6 +66,8 @@ export interface StubOptions {
   readonly authorize?: (a: RequestAttributes) => boolean;
   /** Upstream base URL of `<service>:<port>` for the service proxy; undefined means no endpoints (503). */
   readonly serviceProxy?: (namespace: string, service: string, port: string) => string | undefined;
+  /** Serve HTTPS with this certificate and key (PEM), and refuse a client without a certificate `ca` signed. @default plain HTTP */
+  readonly tls?: { readonly ca: Buffer; readonly cert: Buffer; readonly key: Buffer };
 }
 
 interface WatchStream {
@@ -254,9 +258,10 @@ export async function startApiServerStub(options: StubOptions = {}): Promise<Api
     }
   }
 
-  const server: Server = createServer((req, res) => void serve(req, res));
+  const handler = (req: IncomingMessage, res: ServerResponse) => void serve(req, res);
+  const server: Server = options.tls ? createHttpsServer({ ...options.tls, requestCert: true, rejectUnauthorized: true }, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const stored = (apiVersion: string, kind: string, namespace: string | undefined, name: string): Stored | undefined => store.get(store.byKind(apiVersion, kind), namespace, name);
 
   return {
