@@ -62,7 +62,7 @@ async function teacherCheckpoint(): Promise<{ checkpoint: string; config: RunCon
     return { checkpoint: values.checkpoint, config: parseRunConfig(c.extra.config), trainSeconds: NaN };
   }
   const file = values.config ?? (existsSync('examples/quickstart.yaml') ? 'examples/quickstart.yaml' : undefined);
-  const base = file ? loadRunConfig(file) : parseRunConfig(FALLBACK);
+  const base = file ? await loadRunConfig(file) : parseRunConfig(FALLBACK);
   console.log(file ? `config ${file}` : `config (built in): ${JSON.stringify(FALLBACK)}`);
   const config = parseRunConfig({
     ...base,

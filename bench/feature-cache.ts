@@ -33,7 +33,7 @@ const options = new Command()
 
 async function main(): Promise<void> {
   await initBackend(options.backend as BackendName);
-  const quickstart = loadRunConfig('examples/quickstart.yaml');
+  const quickstart = await loadRunConfig('examples/quickstart.yaml');
   const table = new Table({
     style: { head: [], border: [] },
     head: ['model', `${options.tasks} tasks: no cache (s)`, 'with the cache (s)', 'speed-up', 'rows hit / computed', 'bytes held', 'max |difference|'],

@@ -51,7 +51,7 @@ function medianMs(a: () => void, b: () => void): [number, number] {
 }
 
 async function main(): Promise<void> {
-  const config = loadRunConfig(packageFile('examples/quickstart.yaml'));
+  const config = await loadRunConfig(packageFile('examples/quickstart.yaml'));
   const family = taskFamilyFor(config);
   const model = createModel(runModelConfig(config), family.outputs);
   const batched = taskBatched(model, runModelConfig(config));

@@ -112,7 +112,7 @@ function loraRuns(base: RunConfig, shots: number): BenchRun[] {
 }
 
 async function main(): Promise<void> {
-  const base = loadRunConfig(values.config!);
+  const base = await loadRunConfig(values.config!);
   if (values.variant !== 'quickstart' && values.variant !== 'lora') throw new Error(`--variant must be quickstart or lora, got ${values.variant}`);
   const rows: string[][] = [];
   await initBackend(base.runtime.backend);

@@ -11,16 +11,21 @@ import { renderKustomizeTree } from '../../src/k8s/kustomize-tree';
 const here = __dirname;
 const root = join(here, '..', '..');
 const source = 'examples/k8s-run.yaml';
-const tree = renderKustomizeTree(loadRunConfig(join(root, source)), source);
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, f));
 }
-for (const file of ['base', 'overlays'].flatMap((d) => { mkdirSync(join(here, d), { recursive: true }); return yamlFiles(join(here, d)); })) {
-  if (!tree.has(relative(here, file))) rmSync(file);
+
+async function main(): Promise<void> {
+  const tree = renderKustomizeTree(await loadRunConfig(join(root, source)), source);
+  for (const file of ['base', 'overlays'].flatMap((d) => { mkdirSync(join(here, d), { recursive: true }); return yamlFiles(join(here, d)); })) {
+    if (!tree.has(relative(here, file))) rmSync(file);
+  }
+  for (const [path, text] of tree) {
+    mkdirSync(dirname(join(here, path)), { recursive: true });
+    writeFileSync(join(here, path), text);
+  }
+  console.log(`wrote ${tree.size} files under ${relative(process.cwd(), here) || '.'}`);
 }
-for (const [path, text] of tree) {
-  mkdirSync(dirname(join(here, path)), { recursive: true });
-  writeFileSync(join(here, path), text);
-}
-console.log(`wrote ${tree.size} files under ${relative(process.cwd(), here) || '.'}`);
+
+void main();

@@ -108,7 +108,9 @@ export function register(program: Command): void {
       await checkCanCreateDirectory(out);
       await initBackend(o.backend as BackendName);
       const model = createModel(init.model, labels.length);
-      const result = personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed, source: data });
+      // Fine-tuning can take minutes (--max-steps up to 10,000): say that it runs, and that Ctrl-C is acted on during it.
+      process.stderr.write(`fine-tuning on ${countOf(examples.length, 'example')} for up to ${countOf(o.maxSteps, 'step')}, the number chosen on held-out ones (Ctrl-C stops it, writing nothing)\n`);
+      const result = await personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed, source: data });
       const report = {
         checkpoint: resolve(o.checkpoint),
         data: typeof source === 'string' ? resolve(source) : data,

@@ -65,7 +65,7 @@ export function register(program: Command): void {
       if (notOne) throw new CheckpointError(`--checkpoint ${o.checkpoint} ${notOne.problem}: give ${notOne.instead ?? META_TRAINING_CHECKPOINT}`);
       const checkpoint = await loadCheckpoint(o.checkpoint);
       let config;
-      if (o.config) config = loadRunConfig(o.config);
+      if (o.config) config = await loadRunConfig(o.config);
       else if (checkpoint.extra.config) config = parseRunConfig(checkpoint.extra.config);
       else throw new CheckpointError(`checkpoint ${o.checkpoint} does not record its run config; pass --config FILE`);
       // Before the result directory's checks: their advice (--out elsewhere) cannot help a config of another run.

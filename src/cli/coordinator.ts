@@ -40,11 +40,11 @@ export function register(program: Command): void {
     .option('--tls-key <file>', 'coordinator private key')
     .option('--linger-seconds <s>', 'keep serving status and metrics this long after the run ends (default: 30 with runtime.metricsPort, else 0)', seconds)
     .action(async (o: { config: string; listen?: string; resume: boolean; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; lingerSeconds?: number }) => {
-      const config = loadRunConfig(o.config);
+      const config = await loadRunConfig(o.config);
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config);
       const tls = tlsFiles(o);
-      const token = readToken(o.tokenFile);
+      const token = await readToken(o.tokenFile);
       // Before it listens or says `meta-training`: a refused start must not have claimed either, nor linger.
       // The run directory is this process's alone, as for `run`: a second coordinator, a `run` or a `compress` into
       // <run dir>/compressed is refused. Not in a pod: there the Deployment (one replica, Recreate) sees to that, and

@@ -15,7 +15,7 @@ export function register(program: Command): void {
       .option('--dry-run', 'print the objects as YAML instead of applying them', false)
       .option('--force-conflicts', 'take over fields another field manager changed (e.g. replicas set by metatrain scale)', false),
   ).action(async (file: string, o: { dryRun: boolean; forceConflicts: boolean } & ClusterFlags) => {
-    const config = loadRunConfig(file);
+    const config = await loadRunConfig(file);
     const backend = clusterBackendOf(o);
     for (const warning of backend.warnings(config)) process.stderr.write(`warning: ${warning}\n`);
     if (o.dryRun) {

@@ -1,6 +1,6 @@
 /** Option parsers shared by the subcommands (commander argument parsers that throw InvalidArgumentError). */
 import { InvalidArgumentError } from 'commander';
-import { readBoundedFile } from '../core/bounded-file';
+import { readBoundedFileAsync } from '../core/bounded-file';
 import { loadTlsMaterial, type TlsFiles } from '../wire/tls-material';
 import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../core/config-fields';
 import { FlagError, type FileReadReason } from '../core/errors';
@@ -90,14 +90,15 @@ const TOKEN_FILE_ADVICE: Record<FileReadReason, string> = {
 };
 
 /**
- * The run token: the trimmed text of `--token-file` (at most {@link MAX_TOKEN_FILE_BYTES}), else env `METATRAIN_TOKEN`.
- * @throws FlagError naming `--token-file` and the file when it cannot be read (`cannot read it: no such file`), is
+ * The run token: the trimmed text of `--token-file` (at most {@link MAX_TOKEN_FILE_BYTES}; a pipe, `--token-file
+ * /dev/stdin`, is read without keeping Ctrl-C or SIGTERM waiting for its producer), else env `METATRAIN_TOKEN`.
+ * @throws (rejects with) FlagError naming `--token-file` and the file when it cannot be read (`cannot read it: no such file`), is
  *   not a regular file or a pipe (`/dev/zero`: `not a regular file but a character device`), is larger than
  *   {@link MAX_TOKEN_FILE_BYTES} (`… bytes, more than the 65536 bytes (64 KiB) allowed`) or holds nothing but white
  *   space (`the file is empty`) or holds a character a gRPC header cannot carry (not visible ASCII); Error saying how
  *   to provide a token when neither is set, or naming METATRAIN_TOKEN when it holds such a character.
  */
-export function readToken(tokenFile: string | undefined): string {
+export async function readToken(tokenFile: string | undefined): Promise<string> {
   if (tokenFile === undefined) {
     const token = process.env.METATRAIN_TOKEN;
     if (!token) throw new Error('no run token: set METATRAIN_TOKEN or pass --token-file FILE');
@@ -105,7 +106,7 @@ export function readToken(tokenFile: string | undefined): string {
     if (bad) throw new Error(`METATRAIN_TOKEN: ${bad}`);
     return token;
   }
-  const text = readBoundedFile(tokenFile, MAX_TOKEN_FILE_BYTES, (err) => new FlagError('--token-file', tokenFile, `${err.detail}${TOKEN_FILE_ADVICE[err.reason]}`, { cause: err })).toString('utf8');
+  const text = (await readBoundedFileAsync(tokenFile, MAX_TOKEN_FILE_BYTES, (err) => new FlagError('--token-file', tokenFile, `${err.detail}${TOKEN_FILE_ADVICE[err.reason]}`, { cause: err }))).toString('utf8');
   const token = text.trim();
   if (!token) throw new FlagError('--token-file', tokenFile, 'the file is empty');
   const bad = tokenProblem(token);

@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .addOption(backendOption('tfjs backend', '(overrides runtime.backend)'))
     .option('--out <dir>', 'run directory (overrides runtime.outDir); checkpoints go to DIR/pretrained', pathOption('--out'))
     .action(async (file: string, o: { backend?: string; out?: string }) => {
-      const base = loadRunConfig(file);
+      const base = await loadRunConfig(file);
       const config = parseRunConfig({ ...base, runtime: { ...base.runtime, ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) } });
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config, o.out);

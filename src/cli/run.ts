@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .option('--resume', 'continue from the newest valid checkpoint in the run directory (an error when it holds none)', false)
     .option('--linger-seconds <s>', 'after the run, keep its processes, metrics and status up this long (for Prometheus or metatrain watch)', seconds, 0)
     .action(async (file: string, o: { workers?: number; backend?: string; out?: string; resume: boolean; lingerSeconds: number }, command: Command) => {
-      const base = loadRunConfig(file);
+      const base = await loadRunConfig(file);
       const config = parseRunConfig({
         ...base,
         runtime: { ...base.runtime, ...(o.workers ? { workers: o.workers } : {}), ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) },

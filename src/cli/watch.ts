@@ -52,7 +52,7 @@ export function register(program: Command): void {
           onEndedBefore: (ended) => process.stderr.write(`the last run ${run} had ended (${ended.phase} at ${ended.endedAt}); waiting for the next run of that name (--next)\n`),
         });
       } else if (o.coordinator) {
-        const client = statusClient(o.coordinator, () => readToken(o.tokenFile), tlsFiles(o));
+        const client = await statusClient(o.coordinator, () => readToken(o.tokenFile), tlsFiles(o));
         process.stderr.write(`watching run ${run} at ${client.target}\n`);
         try {
           end = await watchStatus(client, run, show, { intervalMs: o.intervalMs, giveUpMs: o.giveUpMs });

@@ -58,7 +58,7 @@ export function register(program: Command): void {
       if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz');
       const worker = new Worker({
         address: o.coordinator,
-        token: readToken(o.tokenFile),
+        token: await readToken(o.tokenFile),
         tls,
         name,
         concurrency: o.concurrency,

@@ -8,11 +8,15 @@
  * 0): so the file is opened once, checked by `fstat` on that descriptor (the check and the read see the same file),
  * and read through it up to the limit + 1 bytes, never more. Each
  * caller turns the {@link FileReadError} into its own error (`refuse`: a ConfigError at its field, a DatasetError)
- * and says why its limit is what it is.
+ * and says why its limit is what it is. A file that may be a pipe a producer holds open (a run config, a run token)
+ * is read by {@link readBoundedFileAsync}, which waits for the producer without keeping the event loop, hence
+ * Ctrl-C and SIGTERM, waiting.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isatty } from 'node:tty';
 import { FileReadError } from './errors';
+import { runStepwise, runStepwiseAsync, type Stepwise } from './stepwise';
 import { unreadableReason } from './unreadable-reason';
 
 /** The name standard input goes by in a {@link FileReadError} from {@link readBoundedStdin} (its `path`). */
@@ -30,7 +34,8 @@ const FIRST_CHUNK_BYTES = 64 << 10;
 /**
  * The bytes of the regular file or pipe at `path`, at most `maxBytes` of them. The file is opened without blocking
  * (a named pipe with no writer reads as empty at once instead of waiting for one), checked on its descriptor, read
- * through it (a pipe until its writer closes it, waiting for data as it comes) and closed, also when reading fails.
+ * through it (a pipe until its writer closes it, waiting for data as it comes: this thread sleeps meanwhile, see
+ * {@link readBoundedFileAsync}) and closed, also when reading fails.
  * @param maxBytes the largest file accepted, in bytes (a non-negative integer; RangeError otherwise).
  * @param refuse the caller's error for a refused file, thrown instead of the FileReadError (give it that error as
  *   its cause), e.g. a ConfigError at the field that named the file; by default the FileReadError itself is thrown.
@@ -46,17 +51,27 @@ const FIRST_CHUNK_BYTES = 64 << 10;
  */
 export function readBoundedFile(path: string, maxBytes: number, refuse: (err: FileReadError) => Error = (err) => err): Buffer {
   checkLimit(maxBytes);
-  return refusing(refuse, () => {
-    let fd: number | undefined;
-    try {
-      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-      return readDescriptor(fd, path, maxBytes);
-    } catch (err) {
-      throw asFileReadError(path, err);
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
-  });
+  try {
+    return runStepwise(boundedRead(path, maxBytes), () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PIPE_POLL_MS));
+  } catch (err) {
+    throw refused(err, refuse);
+  }
+}
+
+/**
+ * {@link readBoundedFile} for a file that may be a pipe a producer holds open (`metatrain run /dev/stdin`,
+ * `--token-file /dev/stdin`, `run <(envsubst < run.yaml)`): the same bytes and errors, but while the pipe has no data
+ * the event loop runs (the descriptor is polled every few milliseconds from timers, neither by a thread of the pool
+ * nor by a blocking read), so Ctrl-C or SIGTERM is handled, and the process can exit, while the producer waits.
+ * @throws (rejects with) as {@link readBoundedFile}.
+ */
+export async function readBoundedFileAsync(path: string, maxBytes: number, refuse: (err: FileReadError) => Error = (err) => err): Promise<Buffer> {
+  checkLimit(maxBytes);
+  try {
+    return await runStepwiseAsync(boundedRead(path, maxBytes), () => sleep(PIPE_POLL_MS));
+  } catch (err) {
+    throw refused(err, refuse);
+  }
 }
 
 /**
@@ -86,8 +101,7 @@ export async function readBoundedStdin(maxBytes: number, refuse: (err: FileReadE
     }
     return withinLimit(Buffer.concat(chunks, Math.min(length, maxBytes + 1)), STDIN_NAME, maxBytes, size);
   } catch (err) {
-    const failure = asFileReadError(STDIN_NAME, err);
-    throw failure instanceof FileReadError ? refuse(failure) : failure;
+    throw refused(asFileReadError(STDIN_NAME, err), refuse);
   }
 }
 
@@ -96,12 +110,25 @@ function checkLimit(maxBytes: number): void {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
 }
 
-/** `read()`, with a FileReadError it throws replaced by the caller's error. */
-function refusing(refuse: (err: FileReadError) => Error, read: () => Buffer): Buffer {
+/** What a reader throws for `err`: the caller's error for a FileReadError, any other error as it is. */
+function refused(err: unknown, refuse: (err: FileReadError) => Error): unknown {
+  return err instanceof FileReadError ? refuse(err) : err;
+}
+
+/**
+ * Opens `path` without blocking, checks and reads it ({@link readDescriptor}) and closes it, as stepwise work that
+ * yields while a pipe has no data yet (the caller waits a little, then runs it on).
+ * @throws FileReadError as {@link readBoundedFile}.
+ */
+function* boundedRead(path: string, maxBytes: number): Stepwise<Buffer> {
+  let fd: number | undefined;
   try {
-    return read();
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    return yield* readDescriptor(fd, path, maxBytes);
   } catch (err) {
-    throw err instanceof FileReadError ? refuse(err) : err;
+    throw asFileReadError(path, err);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -113,12 +140,12 @@ function asFileReadError(path: string, err: unknown): unknown {
 
 /**
  * Checks the open descriptor `fd` of `name` by `fstat` (a regular file or a pipe) and reads it up to `maxBytes` + 1
- * bytes.
+ * bytes, yielding while a pipe has no data yet.
  * @throws FileReadError `not-a-file` or `too-large` past `maxBytes`; the file system's error when reading fails.
  */
-function readDescriptor(fd: number, name: string, maxBytes: number): Buffer {
+function* readDescriptor(fd: number, name: string, maxBytes: number): Stepwise<Buffer> {
   const size = checkedSize(fd, name, maxBytes, false);
-  return withinLimit(readUpTo(fd, size, maxBytes + 1), name, maxBytes, size);
+  return withinLimit(yield* readUpTo(fd, size, maxBytes + 1), name, maxBytes, size);
 }
 
 /**
@@ -141,8 +168,11 @@ function withinLimit(bytes: Buffer, name: string, maxBytes: number, size: number
   return bytes;
 }
 
-/** Reads `fd` from its start until its end or `cap` bytes, in a buffer first sized by the reported `size`. */
-function readUpTo(fd: number, size: number, cap: number): Buffer {
+/**
+ * Reads `fd` from its start until its end or `cap` bytes, in a buffer first sized by the reported `size`; yields each
+ * time the descriptor (a pipe, not blocking) has no data yet, to be run on after a pause.
+ */
+function* readUpTo(fd: number, size: number, cap: number): Stepwise<Buffer> {
   let buffer = Buffer.allocUnsafe(Math.min(cap, size > 0 ? size + 1 : FIRST_CHUNK_BYTES));
   let length = 0;
   for (;;) {
@@ -152,7 +182,14 @@ function readUpTo(fd: number, size: number, cap: number): Buffer {
       buffer.copy(grown, 0, 0, length);
       buffer = grown;
     }
-    const read = readWaiting(fd, buffer, length);
+    let read: number;
+    try {
+      read = readSync(fd, buffer, length, Math.min(buffer.length - length, MAX_READ_CALL_BYTES), null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      yield; // a pipe whose writer has written nothing more yet
+      continue;
+    }
     if (read === 0) break;
     length += read;
   }
@@ -161,18 +198,6 @@ function readUpTo(fd: number, size: number, cap: number): Buffer {
 
 /** Time between tries to read a pipe whose writer has written nothing yet (the descriptor does not block). */
 const PIPE_POLL_MS = 5;
-
-/** readSync into `buffer` from `offset`; on a pipe with no data yet (EAGAIN), waits and reads again. */
-function readWaiting(fd: number, buffer: Buffer, offset: number): number {
-  for (;;) {
-    try {
-      return readSync(fd, buffer, offset, Math.min(buffer.length - offset, MAX_READ_CALL_BYTES), null);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PIPE_POLL_MS);
-    }
-  }
-}
 
 /**
  * What a file that is not a regular one is, in words for a message: `a directory`, `a pipe` (named or not), `a

@@ -31,7 +31,7 @@ import { echoJson, echoValue, echoWritten } from './echo-value';
 import { isIntegerField } from './integer-field';
 import { writtenIntegerProblem } from './written-integer';
 import { ConfigError, type FileReadError } from './errors';
-import { readBoundedFile } from './bounded-file';
+import { readBoundedFileAsync } from './bounded-file';
 import { decodeTextFile } from './utf8-text';
 import { orList } from './registry';
 import { RUN_NAME_PATTERN, RUN_NAME_RULE } from './run-name';
@@ -190,16 +190,24 @@ function integersNotInDecimal(source: ConfigSource): Array<{ path: string; detai
  * Reads and validates a YAML run config file. Sets `runtime.baseDir` to the file's directory (a `runtime.baseDir`
  * written in the file is resolved against it), so that a relative `task.path` names a file beside the config,
  * wherever the command runs. Top-level fields named `x-…` are left out (they hold YAML anchors, as in docker-compose).
- * @throws ConfigError when the path is empty, the file cannot be read, is not a regular file or a pipe (a directory, a
+ * @throws (rejects with) ConfigError when the path is empty, the file cannot be read, is not a regular file or a pipe (a directory, a
  *   device), holds no fields (empty, `{}`, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
  *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
  *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`, `010`, directly or through an
  *   alias or a merge key: naming the field, the value and where it is), or fails validation ({@link parseRunConfig}: every
- *   bad field).
+ *   bad field). A pipe is read without keeping Ctrl-C or SIGTERM waiting for its producer (`run /dev/stdin`).
  */
-export function loadRunConfig(file: string): RunConfig {
+export async function loadRunConfig(file: string): Promise<RunConfig> {
   if (file === '') throw new ConfigError('', 'no config file given (the path is empty)');
-  const text = readConfigText(file);
+  return runConfigOfText(file, await readConfigText(file));
+}
+
+/**
+ * The run config written in `text`, the text of the config file `file` (named by its errors; `runtime.baseDir` is set
+ * to its directory): what {@link loadRunConfig} returns once it has read the file.
+ * @throws ConfigError as {@link loadRunConfig}, for all but reading the file.
+ */
+export function runConfigOfText(file: string, text: string): RunConfig {
   let parsed: ReturnType<typeof parseConfigYaml>;
   try {
     parsed = parseConfigYaml(file, text);
@@ -224,13 +232,13 @@ function rootProblem(raw: unknown): string | undefined {
 /**
  * The text of a config file, read up to {@link MAX_CONFIG_FILE_BYTES} bytes (src/core/bounded-file.ts: neither a
  * huge file nor an endless one such as a device is read whole).
- * @throws ConfigError (at the root, naming the file) when the file cannot be read, is neither a regular file nor a pipe,
+ * @throws (rejects with) ConfigError (at the root, naming the file) when the file cannot be read, is neither a regular file nor a pipe,
  *   is larger than the limit, or is not text (bytes that are not UTF-8, a NUL or another control byte: naming the
  *   byte, its offset and line, never echoing the bytes).
  */
-function readConfigText(file: string): string {
+async function readConfigText(file: string): Promise<string> {
   const why = (err: FileReadError) => (err.reason === 'too-large' ? '; a run config is a few KB' : '');
-  const decoded = decodeTextFile(readBoundedFile(file, MAX_CONFIG_FILE_BYTES, (err) => new ConfigError('', `${err.message}${why(err)}`, { cause: err })));
+  const decoded = decodeTextFile(await readBoundedFileAsync(file, MAX_CONFIG_FILE_BYTES, (err) => new ConfigError('', `${err.message}${why(err)}`, { cause: err })));
   if ('problem' in decoded) throw new ConfigError('', `${file}: ${decoded.problem}; a run config is YAML text`);
   return decoded.text;
 }

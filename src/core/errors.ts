@@ -39,7 +39,7 @@ export class DatasetError extends MetatrainError {
 export type FileReadReason = 'unreadable' | 'not-a-file' | 'too-large';
 
 /**
- * Thrown by `readBoundedFile` and `readBoundedStdin` (src/core/bounded-file.ts; `path` is `stdin` for the latter) when a user's file cannot be read whole within its limit;
+ * Thrown by `readBoundedFile`, `readBoundedFileAsync` and `readBoundedStdin` (src/core/bounded-file.ts; `path` is `stdin` for the last) when a user's file cannot be read whole within its limit;
  * callers wrap it in their own error (ConfigError, DatasetError). The message is `PATH: detail`, e.g.
  * `/dev/zero: not a regular file but a character device`; `detail` is the part after `PATH: `. `code` is the file
  * system's error code (ENOENT, EACCES …) when `reason` is `unreadable`; `size` the size in bytes the file reported

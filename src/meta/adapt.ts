@@ -11,11 +11,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { assertMatchesSpec, paramSet, zerosFromSpec, type ParamSet } from '../core/param-set';
+import { runStepwise, type Stepwise } from '../core/stepwise';
 import type { Model } from '../model/model';
 import { fromTensors, toTensors } from '../model/params-tf';
 import type { ExampleSet } from '../tasks/task';
 import type { FeatureCache } from './feature-cache';
-import { disposeAdapted, innerLoop, type InnerLr } from './inner-loop';
+import { disposeAdapted, innerLoopSteps, type InnerLr } from './inner-loop';
 import { adaptableNames, isLrName, lrName, modelParamsOf, type AlgorithmConfig } from './meta-params';
 
 /** What fine-tuning needs of an algorithm config: the adapted subset, the scalar rate, the head's start (@default learned). */
@@ -69,12 +70,21 @@ export function adaptationStart(model: Model, metaParams: ParamSet, options: Ada
  * @throws ShapeError as {@link adaptationStart}, or when `support` does not fit the model.
  */
 export function adaptParams(model: Model, metaParams: ParamSet, support: ExampleSet, options: AdaptOptions): ParamSet {
+  return runStepwise(adaptParamsSteps(model, metaParams, support, options));
+}
+
+/**
+ * {@link adaptParams} as stepwise work (src/core/stepwise.ts): it yields after each SGD step, and returns the same
+ * parameters. Its tensors are disposed only when it is run to its end.
+ * @throws as {@link adaptParams}, when it is first run.
+ */
+export function* adaptParamsSteps(model: Model, metaParams: ParamSet, support: ExampleSet, options: AdaptOptions): Stepwise<ParamSet> {
   const encoded = model.encode(support); // first: it throws on a set that does not fit, before anything is held
   let start: AdaptationStart | undefined;
   try {
     start = adaptationStart(model, metaParams, options);
     const bodyFeatures = options.featureCache?.bodyFeatures(model, metaParams, start.params);
-    const adapted = innerLoop(model, start.params, encoded, { steps: options.steps, lr: start.lr, adaptable: start.adaptable, createGraph: false, prototypeHead: options.algorithm.headInit === 'prototypes', bodyFeatures });
+    const adapted = yield* innerLoopSteps(model, start.params, encoded, { steps: options.steps, lr: start.lr, adaptable: start.adaptable, createGraph: false, prototypeHead: options.algorithm.headInit === 'prototypes', bodyFeatures });
     const result = fromTensors(adapted);
     disposeAdapted(adapted, start.params);
     return result;

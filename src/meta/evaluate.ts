@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamSet } from '../core/param-set';
+import { runStepwise, type Stepwise } from '../core/stepwise';
 import type { EncodedBatch, Model, TensorMap } from '../model/model';
 import type { Task } from '../tasks/task';
 import { adaptationStart, disposeStart, type AdaptationStart, type AdaptOptions } from './adapt';
@@ -28,6 +29,15 @@ export interface AdaptationCurve {
  * @throws ShapeError as `adaptParams`; RangeError when `options.steps` is not a non-negative integer.
  */
 export function evaluateAdaptation(model: Model, params: ParamSet, task: Task, options: AdaptOptions): AdaptationCurve {
+  return runStepwise(evaluateAdaptationSteps(model, params, task, options));
+}
+
+/**
+ * {@link evaluateAdaptation} as stepwise work (src/core/stepwise.ts): it yields after each fine-tuning step, and
+ * returns the same curve. Its tensors are disposed only when it is run to its end.
+ * @throws as {@link evaluateAdaptation}, when it is first run.
+ */
+export function* evaluateAdaptationSteps(model: Model, params: ParamSet, task: Task, options: AdaptOptions): Stepwise<AdaptationCurve> {
   if (!Number.isInteger(options.steps) || options.steps < 0) {
     throw new RangeError(`evaluateAdaptation: steps must be a non-negative integer, got ${options.steps}`);
   }
@@ -58,6 +68,7 @@ export function evaluateAdaptation(model: Model, params: ParamSet, task: Task, o
       const next = innerLoop(view.model, current, viewSupport, { steps: 1, lr: start.lr, adaptable: start.adaptable, createGraph: false });
       disposeAdapted(current, start.params);
       current = next;
+      yield;
     }
   } finally {
     if (start) {

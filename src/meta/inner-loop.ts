@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../core/errors';
+import { runStepwise, type Stepwise } from '../core/stepwise';
 import type { EncodedBatch, Model, TensorMap } from '../model/model';
 import type { BodyFeatures } from './feature-cache';
 import { frozenBodyView, type FrozenBodyView } from './frozen-body';
@@ -56,6 +57,15 @@ export interface InnerLoopOptions {
  *   mis-shaped; RangeError when `steps` is not a non-negative integer.
  */
 export function innerLoop(model: Model, params: TensorMap, support: EncodedBatch, options: InnerLoopOptions): TensorMap {
+  return runStepwise(innerLoopSteps(model, params, support, options));
+}
+
+/**
+ * {@link innerLoop} as stepwise work (src/core/stepwise.ts): it yields after each SGD step, and returns the same
+ * tensors. Its tensors are disposed as in `innerLoop` only when it is run to its end.
+ * @throws as {@link innerLoop}, when it is first run.
+ */
+export function* innerLoopSteps(model: Model, params: TensorMap, support: EncodedBatch, options: InnerLoopOptions): Stepwise<TensorMap> {
   const { steps, lr, adaptable, createGraph } = options;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`inner loop: steps must be a non-negative integer, got ${steps}`);
   checkAdaptable(params, adaptable, lr);
@@ -70,6 +80,7 @@ export function innerLoop(model: Model, params: TensorMap, support: EncodedBatch
       const next = createGraph ? sgdStep(view.model, previous, batch, lr, adaptable) : tf.tidy(() => sgdStep(view.model, previous, batch, lr, adaptable));
       if (!createGraph) disposeAdapted(previous, params);
       current = { ...previous, ...next };
+      yield;
     }
     return current;
   } finally {

@@ -9,11 +9,12 @@
 import { DatasetError, ShapeError } from '../core/errors';
 import type { ParamSet } from '../core/param-set';
 import { Rng } from '../core/rng';
+import { runStepwiseAsync, TURN_INTERVAL_MS, turnEvery } from '../core/stepwise';
 import type { Model } from '../model/model';
 import type { Task, TextSet } from '../tasks/task';
-import { adaptParams, type AdaptingAlgorithm } from './adapt';
+import { adaptParamsSteps, type AdaptingAlgorithm } from './adapt';
 import { bestStepCount } from './choose-steps';
-import { evaluateAdaptation } from './evaluate';
+import { evaluateAdaptationSteps } from './evaluate';
 import { FeatureCache } from './feature-cache';
 
 /** One labelled example of the user. */
@@ -60,12 +61,14 @@ function textSet(examples: readonly UserExample[], labels: readonly string[]): T
 }
 
 /**
- * Adapts `metaParams` to `examples` with `model` (whose head has one output per label).
+ * Adapts `metaParams` to `examples` with `model` (whose head has one output per label). The fine-tuning gives the
+ * event loop a turn at least every {@link TURN_INTERVAL_MS} (src/core/stepwise.ts), so that Ctrl-C or SIGTERM is
+ * handled during it, which may take minutes; the result is the same as without the turns.
  * @param resetHead start from a zero head (the checkpoint's head was trained for another number of classes).
- * @throws DatasetError naming `options.source` when there are fewer than 2 labels or no label has 2 examples (nothing to hold out);
- *   ShapeError when the model's outputs differ from the number of labels.
+ * @throws (rejects with) DatasetError naming `options.source` when there are fewer than 2 labels or no label has 2
+ *   examples (nothing to hold out); ShapeError when the model's outputs differ from the number of labels.
  */
-export function personalize(model: Model, metaParams: ParamSet, examples: readonly UserExample[], algorithm: AdaptingAlgorithm, resetHead: boolean, options: PersonalizeOptions = {}): Personalization {
+export async function personalize(model: Model, metaParams: ParamSet, examples: readonly UserExample[], algorithm: AdaptingAlgorithm, resetHead: boolean, options: PersonalizeOptions = {}): Promise<Personalization> {
   const labels = labelsOf(examples);
   const source = options.source ?? 'user data';
   if (labels.length < 2) throw new DatasetError(source, `needs at least 2 different labels, got ${labels.length} (${labels.join(', ') || 'none'})`);
@@ -86,8 +89,9 @@ export function personalize(model: Model, metaParams: ParamSet, examples: readon
   const maxSteps = options.maxSteps ?? 50;
   const task: Task = { spec: { family: 'user', split: 'test', seed: options.seed ?? 0 }, support: textSet(train, labels), query: textSet(held, labels) };
   const featureCache = new FeatureCache(); // the final adaptation meets the held-out split's examples again
-  const curve = evaluateAdaptation(model, metaParams, task, { steps: maxSteps, algorithm, resetHead, featureCache }).metric;
+  const between = turnEvery(TURN_INTERVAL_MS);
+  const curve = (await runStepwiseAsync(evaluateAdaptationSteps(model, metaParams, task, { steps: maxSteps, algorithm, resetHead, featureCache }), between)).metric;
   const steps = bestStepCount(curve, true);
-  const params = adaptParams(model, metaParams, textSet(examples, labels), { steps, algorithm, resetHead, featureCache });
+  const params = await runStepwiseAsync(adaptParamsSteps(model, metaParams, textSet(examples, labels), { steps, algorithm, resetHead, featureCache }), between);
   return { params, labels, steps, curve, heldOutAccuracy: curve[steps]!, heldOutExamples: held.length, trainingExamples: train.length };
 }

@@ -121,9 +121,10 @@ function grpcClient(address: string, token: string, tls?: TlsFiles): StatusClien
 }
 
 /**
- * A status client for `target`: `http(s)://host:port[/status]` (HTTP) or `host:port` (gRPC; needs the run token).
- * @throws Error when a gRPC target is given without a token.
+ * A status client for `target`: `http(s)://host:port[/status]` (HTTP) or `host:port` (gRPC; needs the run token,
+ * which `token()` is called for).
+ * @throws (rejects with) what `token()` rejects with when a gRPC target is given without a token.
  */
-export function statusClient(target: string, token: () => string, tls?: TlsFiles): StatusClient {
-  return /^https?:\/\//.test(target) ? httpClient(target) : grpcClient(target, token(), tls);
+export async function statusClient(target: string, token: () => Promise<string>, tls?: TlsFiles): Promise<StatusClient> {
+  return /^https?:\/\//.test(target) ? httpClient(target) : grpcClient(target, await token(), tls);
 }

@@ -302,6 +302,11 @@ test('metatrain adapt under hashed words warns about texts of punctuation only, 
   assert.equal(existsSync(join(dir, 'no')), false);
 });
 
+/** What adapt's stderr ends with when `signal` stopped it before it wrote `out`. */
+function interruptedWritingNothing(signal: NodeJS.Signals, out: string): RegExp {
+  return new RegExp(`\nadapt interrupted \\(${signal}\\); nothing was written to ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n$`);
+}
+
 test('adapt stopped by SIGINT or SIGTERM removes what it staged, says nothing was written and exits 130 / 143; a dead process\'s leftovers beside --out go', async () => {
   // Before: it exited silently, leaving .tmp-OUT-PID-2/model.safetensors beside --out on every interruption.
   const dir = tempDir();
@@ -313,12 +318,12 @@ test('adapt stopped by SIGINT or SIGTERM removes what it staged, says nothing wa
     mkdirSync(join(dir, `.tmp-ad-${signal}-${dead}-2`));
     const child = startCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', out, '--max-steps', '60', '--backend', 'cpu']);
     try {
-      // Printed before the fine-tuning; the signal is handled once it is done, before anything is written.
+      // Printed before the fine-tuning; the signal is handled before anything is written.
       await waitForOutput(child, (text) => /longer than the model reads/.test(text));
       child.kill(signal);
       const result = await waitExit(child);
       assert.equal(result.code, code, result.stderr);
-      assert.match(result.stderr, new RegExp(`\nadapt interrupted \\(${signal}\\); nothing was written to ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n$`));
+      assert.match(result.stderr, interruptedWritingNothing(signal, out));
       assert.deepEqual(readdirSync(dir).filter((e) => e.includes(`ad-${signal}`)), [], 'no --out, no staging directory, the dead one removed');
     } finally {
       child.kill('SIGKILL');
@@ -344,8 +349,31 @@ test('adapt --data - stopped by SIGINT while a producer keeps standard input ope
     child.kill('SIGINT');
     const result = await waitExit(child, 10_000);
     assert.equal(result.code, 130, `exit ${result.code}: ${result.stderr}`);
-    assert.match(result.stderr, new RegExp(`\nadapt interrupted \\(SIGINT\\); nothing was written to ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n$`));
+    assert.match(result.stderr, interruptedWritingNothing('SIGINT', out));
     assert.equal(existsSync(out), false);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('adapt stopped by SIGINT during a long fine-tuning exits 130 at once, writing nothing', async () => {
+  // Before: the fine-tuning ran without a turn of the event loop, so Ctrl-C was acted on only when it had ended.
+  const dir = tempDir();
+  const ckpt = await checkpoint(dir);
+  // 4,000 examples and up to 10,000 steps: minutes of fine-tuning (about 15 s per 1,000 steps on an idle machine).
+  const data = jsonl(dir, 'big.jsonl', ['ann', 'bob', 'cy', 'dee'], 1000);
+  const out = join(dir, 'adapted');
+  const child = startCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', out, '--max-steps', '10000', '--backend', 'cpu']);
+  try {
+    await waitForOutput(child, (text) => text.includes('fine-tuning on 4000 examples for up to 10000 steps'));
+    child.kill('SIGINT');
+    // The event loop gets a turn every 50 ms of fine-tuning: the exit comes well within this bound, the end of the
+    // fine-tuning far beyond it.
+    const result = await waitExit(child, 60_000);
+    assert.deepEqual({ code: result.code, signal: result.signal }, { code: 130, signal: null }, result.stderr);
+    assert.match(result.stderr, interruptedWritingNothing('SIGINT', out));
+    assert.equal(result.stdout, '');
+    assert.deepEqual(readdirSync(dir).filter((e) => e.includes('adapted')), [], 'no --out, no staging directory');
   } finally {
     child.kill('SIGKILL');
   }

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, openSync, readdirSync, readlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { packageFile } from '../../src/core/package-root';
 import { freePort, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 const TOKEN = { METATRAIN_TOKEN: 'exit-code-token' };
@@ -57,13 +60,67 @@ test('metatrain watch stopped by SIGINT exits 130', async () => {
 });
 
 test('Ctrl-C or SIGTERM while metatrain run is still loading its modules exits 130 / 143, not by the signal', async () => {
+  // The signal is sent while the process is held just after bin/metatrain.js installed its handling, before the
+  // command's modules load (test/support/pause-before-command.ts). Before: it was sent 300 ms after the start, which
+  // under load came before node ran any of our JS, and the process was killed by the signal.
+  const pause = packageFile('dist/test/support/pause-before-command.js');
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     const dir = tempDir();
-    const run = startCli(['run', writeConfig(dir, endless(dir)), '--workers', '1']);
-    // Loading the modules takes about a second; node itself starts in well under 300 ms.
-    await new Promise((r) => setTimeout(r, 300));
-    run.kill(signal);
-    const result = await waitExit(run, 30_000);
-    assert.deepEqual({ code: result.code, signal: result.signal }, { code, signal: null }, `${signal}: ${result.stderr}`);
+    const resume = join(dir, 'resume');
+    const run = startCli(['run', writeConfig(dir, endless(dir)), '--workers', '1'], { NODE_OPTIONS: `--require ${JSON.stringify(pause)}`, METATRAIN_TEST_RESUME: resume });
+    try {
+      await waitForOutput(run, (text) => text.includes('paused before loading the command'));
+      run.kill(signal);
+      writeFileSync(resume, '');
+      const result = await waitExit(run, 30_000);
+      assert.deepEqual({ code: result.code, signal: result.signal }, { code, signal: null }, `${signal}: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /Error|    at /, 'no error, no stack trace');
+    } finally {
+      run.kill('SIGKILL');
+    }
+  }
+});
+
+/** Resolves once process `pid` holds `path` open at least `count` times (read from /proc/PID/fd). */
+async function untilOpen(pid: number, path: string, count: number, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  const opened = () =>
+    readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+      } catch {
+        return false; // closed meanwhile
+      }
+    }).length;
+  while (opened() < count) {
+    if (Date.now() > end) throw new Error(`process ${pid} did not open ${path} ${count} times in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('Ctrl-C while metatrain run reads its config, or a worker its token, from a pipe a producer holds open exits 130 at once', { skip: !existsSync('/proc/self/fd') }, async () => {
+  // Before: `run /dev/stdin` and `--token-file /dev/stdin` read the pipe synchronously, so the signal waited until
+  // the producer closed it.
+  const dir = tempDir();
+  const fifo = join(dir, 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  // This test is the producer: it holds the pipe open for writing (read-write, so the open does not wait for a reader)
+  // and writes the start of a config, never the rest.
+  const producer = openSync(fifo, constants.O_RDWR);
+  try {
+    writeSync(producer, 'name: demo\n');
+    for (const args of [['run', '/dev/stdin'], ['worker', '--coordinator', '127.0.0.1:1', '--token-file', '/dev/stdin']]) {
+      const child = startCli([...args, '<', fifo], {}, undefined, true);
+      try {
+        await untilOpen(child.pid!, fifo, 2); // its standard input, and /dev/stdin opened to read it
+        child.kill('SIGINT');
+        const result = await waitExit(child, 20_000);
+        assert.deepEqual({ code: result.code, signal: result.signal }, { code: 130, signal: null }, `${args[0]}: ${result.stderr}`);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    }
+  } finally {
+    closeSync(producer);
   }
 });

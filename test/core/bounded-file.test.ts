@@ -66,28 +66,49 @@ test('readBoundedFile refuses a device and a directory at once, saying what each
   assert.ok(performance.now() - started < 2000, 'refused without reading');
 });
 
-test('readBoundedFile reads a pipe until its writer closes it, within the limit, and a pipe with no writer as empty', { skip: process.platform === 'win32' }, () => {
+test('readBoundedFile and readBoundedFileAsync read a pipe until its writer closes it, within the limit, and a pipe with no writer as empty', { skip: process.platform === 'win32' }, () => {
   const dir = tempDir();
   const fifo = join(dir, 'fifo');
   execFileSync('mkfifo', [fifo]);
   const reader = require.resolve('../../src/core/bounded-file');
-  // In a child process, so that a read that blocks for good fails this test by the timeout instead of hanging it.
-  const read = (maxBytes: number, writer?: string) =>
-    spawnSync(
-      'bash',
-      ['-c', `${writer ? `(${writer}) > "$1" & ` : ''}"$2" ${reader.endsWith('.ts') ? '--import tsx' : ''} -e "$3"; wait`, 'read', fifo, process.execPath,
-        `try { process.stdout.write(JSON.stringify(require(${JSON.stringify(reader)}).readBoundedFile(${JSON.stringify(fifo)}, ${maxBytes}).toString())) } catch (e) { process.stdout.write(e.message) }`],
-      { encoding: 'utf8', timeout: 20_000 },
-    );
-  // A writer that pauses between lines (the reader waits for data as it comes, `run <(envsubst < run.yaml)`).
-  const slow = read(1024, 'echo "a: 1"; sleep 0.3; echo "b: 2"');
-  assert.equal(slow.signal, null, slow.stderr);
-  assert.equal(slow.stdout, JSON.stringify('a: 1\nb: 2\n'), slow.stderr);
-  const long = read(16, 'head -c 100000 /dev/zero');
-  assert.equal(long.stdout, `${fifo}: more than the 16 bytes allowed (it reported 0 bytes when opened: it grew, or reports no size)`, long.stderr);
-  const none = read(16);
-  assert.equal(none.signal, null, 'the open of a pipe with no writer did not block');
-  assert.equal(none.stdout, '""', none.stderr);
+  for (const read of ['readBoundedFile', 'readBoundedFileAsync']) {
+    // In a child process, so that a read that blocks for good fails this test by the timeout instead of hanging it.
+    const run = (maxBytes: number, writer?: string) =>
+      spawnSync(
+        'bash',
+        ['-c', `${writer ? `(${writer}) > "$1" & ` : ''}"$2" ${reader.endsWith('.ts') ? '--import tsx' : ''} -e "$3"; wait`, 'read', fifo, process.execPath,
+          `Promise.resolve().then(() => require(${JSON.stringify(reader)}).${read}(${JSON.stringify(fifo)}, ${maxBytes})).then((b) => process.stdout.write(JSON.stringify(b.toString())), (e) => process.stdout.write(e.message))`],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
+    // A writer that pauses between lines (the reader waits for data as it comes, `run <(envsubst < run.yaml)`).
+    const slow = run(1024, 'echo "a: 1"; sleep 0.3; echo "b: 2"');
+    assert.equal(slow.signal, null, `${read}: ${slow.stderr}`);
+    assert.equal(slow.stdout, JSON.stringify('a: 1\nb: 2\n'), `${read}: ${slow.stderr}`);
+    const long = run(16, 'head -c 100000 /dev/zero');
+    assert.equal(long.stdout, `${fifo}: more than the 16 bytes allowed (it reported 0 bytes when opened: it grew, or reports no size)`, `${read}: ${long.stderr}`);
+    const none = run(16);
+    assert.equal(none.signal, null, `${read}: the open of a pipe with no writer did not block`);
+    assert.equal(none.stdout, '""', `${read}: ${none.stderr}`);
+  }
+});
+
+test('readBoundedFileAsync lets the event loop run while a producer holds the pipe open, and the process exits once it is read', { skip: process.platform === 'win32' }, () => {
+  // Before (the synchronous reader for a run config or a token): the event loop, hence Ctrl-C, waited for the producer.
+  const dir = tempDir();
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = require.resolve('../../src/core/bounded-file');
+  // The child is its own producer: it holds the pipe open (read-write), writes a line, starts the read, and writes
+  // the rest and closes the pipe from a timer, which fires only if the read leaves the event loop free.
+  const script = `const fs = require('node:fs');
+    const producer = fs.openSync(${JSON.stringify(fifo)}, fs.constants.O_RDWR);
+    fs.writeSync(producer, 'a: 1\\n');
+    const reading = require(${JSON.stringify(reader)}).readBoundedFileAsync(${JSON.stringify(fifo)}, 1024);
+    setTimeout(() => { fs.writeSync(producer, 'b: 2\\n'); fs.closeSync(producer); }, 100);
+    reading.then((b) => process.stdout.write(JSON.stringify(b.toString())), (e) => process.stdout.write(e.message));`;
+  const child = spawnSync(process.execPath, [...(reader.endsWith('.ts') ? ['--import', 'tsx'] : []), '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.deepEqual({ status: child.status, signal: child.signal }, { status: 0, signal: null }, `exited by itself, not killed by the timeout: ${child.stderr}`);
+  assert.equal(child.stdout, JSON.stringify('a: 1\nb: 2\n'), child.stderr);
 });
 
 test('readBoundedFile says why a file cannot be read, with the error code', () => {

@@ -39,7 +39,7 @@ test('task.classSplit fractions that do not sum to 1 are refused, naming the sum
   assert.deepEqual(parseRunConfig(split([0.7, 0.2, 0.1])).task.classSplit, [0.7, 0.2, 0.1]);
 });
 
-test('config error names the field path and the bad value', () => {
+test('config error names the field path and the bad value', async () => {
   assert.throws(
     () => parseRunConfig({ ...minimal, algorithm: { innerLr: -1 } }),
     (e: unknown) => e instanceof ConfigError && e.path === 'algorithm.innerLr' && /-1/.test(e.message),
@@ -52,14 +52,14 @@ test('config error names the field path and the bad value', () => {
     () => parseRunConfig({ ...minimal, training: { maxStep: 3, patience: 2 } }),
     (e: unknown) => e instanceof ConfigError && e.path === 'training.maxStep' && e.message === 'invalid config at training.maxStep: unknown field (check its spelling and level)',
   );
-  assert.throws(
-    () => loadRunConfig(join(tmpdir(), 'metatrain-no-such-config.yaml')),
+  await assert.rejects(
+    loadRunConfig(join(tmpdir(), 'metatrain-no-such-config.yaml')),
     (e: unknown) => e instanceof ConfigError && e.path === '' && /^invalid config: \S*metatrain-no-such-config\.yaml: cannot read it: no such file$/.test(e.message),
   );
   // A directory or a device is refused by what it is, before anything is read (before: /dev/zero was read to 1 MiB
   // and called too large).
-  assert.throws(() => loadRunConfig(tmpdir()), (e: unknown) => e instanceof ConfigError && e.path === '' && e.message === `invalid config: ${tmpdir()}: not a regular file but a directory`);
-  assert.throws(() => loadRunConfig('/dev/zero'), (e: unknown) => e instanceof ConfigError && e.path === '' && e.message === 'invalid config: /dev/zero: not a regular file but a character device');
+  await assert.rejects(loadRunConfig(tmpdir()), (e: unknown) => e instanceof ConfigError && e.path === '' && e.message === `invalid config: ${tmpdir()}: not a regular file but a directory`);
+  await assert.rejects(loadRunConfig('/dev/zero'), (e: unknown) => e instanceof ConfigError && e.path === '' && e.message === 'invalid config: /dev/zero: not a regular file but a character device');
 });
 
 test('LoRA config errors say what they got once, in words', () => {
@@ -95,7 +95,7 @@ test('model.maxLength too short to hold any text is refused per kind, naming the
   assert.equal(parseRunConfig({ ...minimal, model: { kind: 'sinusoid-mlp', maxLength: 1 } }).model.maxLength, 1);
 });
 
-test('a config file resolves a relative task.path against its own directory, and its hash does not depend on where it lies', () => {
+test('a config file resolves a relative task.path against its own directory, and its hash does not depend on where it lies', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'metatrain-config-'));
   try {
     const raw = { name: 'j', task: { family: 'jsonl', path: 'data/user.jsonl' }, model: { kind: 'transformer' } };
@@ -104,8 +104,8 @@ test('a config file resolves a relative task.path against its own directory, and
       writeFileSync(join(dir, sub, 'run.yaml'), stringify(content));
       return join(dir, sub, 'run.yaml');
     };
-    const a = loadRunConfig(write('a', raw));
-    const b = loadRunConfig(write('b/c', raw));
+    const a = await loadRunConfig(write('a', raw));
+    const b = await loadRunConfig(write('b/c', raw));
     assert.equal(a.task.path, 'data/user.jsonl', 'task.path stays as written');
     assert.equal(a.runtime.baseDir, join(dir, 'a'));
     assert.equal(taskDataPath(a), join(dir, 'a', 'data', 'user.jsonl'));
@@ -115,14 +115,14 @@ test('a config file resolves a relative task.path against its own directory, and
     assert.equal(configHash(a), configHash(b));
     assert.equal(configHash(a), configHash(parseRunConfig(raw)));
     // A runtime.baseDir written in the file is relative to the file; an absolute one and an absolute task.path are kept.
-    assert.equal(loadRunConfig(write('d', { ...raw, runtime: { baseDir: '../corpora' } })).runtime.baseDir, join(dir, 'corpora'));
-    assert.equal(loadRunConfig(write('e', { ...raw, runtime: { baseDir: '/srv/data' } })).runtime.baseDir, '/srv/data');
-    assert.equal(taskDataPath(loadRunConfig(write('f', { ...raw, task: { ...raw.task, path: '/srv/user.jsonl' } }))), '/srv/user.jsonl');
+    assert.equal((await loadRunConfig(write('d', { ...raw, runtime: { baseDir: '../corpora' } }))).runtime.baseDir, join(dir, 'corpora'));
+    assert.equal((await loadRunConfig(write('e', { ...raw, runtime: { baseDir: '/srv/data' } }))).runtime.baseDir, '/srv/data');
+    assert.equal(taskDataPath(await loadRunConfig(write('f', { ...raw, task: { ...raw.task, path: '/srv/user.jsonl' } }))), '/srv/user.jsonl');
     // A config given as an object resolves against the current directory, as always; a malformed runtime is still
     // reported by validation, with its field path.
     assert.equal(taskDataPath(parseRunConfig(raw)), resolve('data/user.jsonl'));
-    assert.throws(() => loadRunConfig(write('g', { ...raw, runtime: 3 })), (e: unknown) => e instanceof ConfigError && e.path === 'runtime');
-    assert.throws(() => loadRunConfig(write('h', { ...raw, runtime: { baseDir: 7 } })), (e: unknown) => e instanceof ConfigError && e.path === 'runtime.baseDir');
+    await assert.rejects(loadRunConfig(write('g', { ...raw, runtime: 3 })), (e: unknown) => e instanceof ConfigError && e.path === 'runtime');
+    await assert.rejects(loadRunConfig(write('h', { ...raw, runtime: { baseDir: 7 } })), (e: unknown) => e instanceof ConfigError && e.path === 'runtime.baseDir');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -144,7 +144,7 @@ test('prototype heads and text baselines are refused where they cannot work, nam
   assert.throws(() => parseRunConfig({ ...text, model: { kind: 'transformer', tokenizer: 'words' } }), (e: unknown) => e instanceof ConfigError && e.path === 'model.tokenizer');
 });
 
-test('a config file over 1 MiB is refused before it is parsed, naming the file and its size', () => {
+test('a config file over 1 MiB is refused before it is parsed, naming the file and its size', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'metatrain-config-'));
   try {
     assert.equal(MAX_CONFIG_FILE_BYTES, 1 << 20);
@@ -152,8 +152,8 @@ test('a config file over 1 MiB is refused before it is parsed, naming the file a
     const file = join(dir, 'huge.yaml');
     writeFileSync(file, stringify({ ...minimal, name: 'x'.repeat(30_000_000) }));
     const started = performance.now();
-    assert.throws(
-      () => loadRunConfig(file),
+    await assert.rejects(
+      loadRunConfig(file),
       (e: unknown) => e instanceof ConfigError && e.message.includes(file) && /huge\.yaml: 30000\d{3} bytes, more than the 1048576 bytes \(1 MiB\) allowed; a run config is a few KB$/.test(e.message) && e.message.length < 500,
     );
     assert.ok(performance.now() - started < 1000, 'refused without parsing');
@@ -161,7 +161,7 @@ test('a config file over 1 MiB is refused before it is parsed, naming the file a
     const edge = join(dir, 'edge.yaml');
     const text = stringify(minimal);
     writeFileSync(edge, text + '#'.repeat(MAX_CONFIG_FILE_BYTES - Buffer.byteLength(text)));
-    assert.equal(loadRunConfig(edge).name, 'demo');
+    assert.equal((await loadRunConfig(edge)).name, 'demo');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -59,7 +59,7 @@ test('jsonl configs build tasks from the file, and a file with too few classes i
   }
 });
 
-test('a jsonl config file finds its relative task.path beside itself from any directory; a missing file names the path tried', () => {
+test('a jsonl config file finds its relative task.path beside itself from any directory; a missing file names the path tried', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'metatrain-family-'));
   const cwd = process.cwd();
   try {
@@ -72,13 +72,14 @@ test('a jsonl config file finds its relative task.path beside itself from any di
     const elsewhere = join(dir, 'elsewhere');
     mkdirSync(elsewhere);
     process.chdir(elsewhere);
-    assert.equal(taskFamilyFor(loadRunConfig(file)).classCount('train'), 6);
+    assert.equal(taskFamilyFor(await loadRunConfig(file)).classCount('train'), 6);
     // Workers and `metatrain compress` get the parsed config (over gRPC, from the checkpoint), runtime.baseDir included.
-    assert.equal(taskFamilyFor(parseRunConfig(JSON.parse(JSON.stringify(loadRunConfig(file))))).classCount('train'), 6);
+    assert.equal(taskFamilyFor(parseRunConfig(JSON.parse(JSON.stringify(await loadRunConfig(file))))).classCount('train'), 6);
 
     write('data/missing.jsonl');
+    const missing = await loadRunConfig(file);
     assert.throws(
-      () => taskFamilyFor(loadRunConfig(file)),
+      () => taskFamilyFor(missing),
       (e: unknown) =>
         e instanceof ConfigError &&
         e.path === 'task.path' &&

@@ -50,7 +50,7 @@ test('a coordinator that answered once and then went away is reported with what 
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = statusClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, () => '');
+  const client = await statusClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, async () => '');
   const shown: string[] = [];
   await assert.rejects(
     watchStatus(client, 'r', (e) => shown.push(e.event), { intervalMs: 50, giveUpMs: 300 }),

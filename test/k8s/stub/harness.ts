@@ -2,9 +2,9 @@
  * Test harness: starts the API server stub, writes a kubeconfig for it and connects metatrain's cluster client
  * through that kubeconfig, exactly as the CLI does; finds the repository root for file-based tests.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadRunConfig, parseRunConfig, type RunConfig } from '../../../src/core/config';
+import { parseRunConfig, runConfigOfText, type RunConfig } from '../../../src/core/config';
 import { connectCluster, type Cluster, type ClusterOptions } from '../../../src/k8s/cluster';
 import { startApiServerStub, type ApiServerStub, type StubOptions } from './api-server-stub';
 
@@ -16,15 +16,15 @@ export function repoRoot(): string {
   throw new Error(`no repository root above ${__dirname}`);
 }
 
-/** The example run config of the repository. */
+/** The example run config of the repository, as `metatrain launch` loads it. */
 export function exampleConfig(): RunConfig {
-  return loadRunConfig(join(repoRoot(), 'examples', 'k8s-run.yaml'));
+  const file = join(repoRoot(), 'examples', 'k8s-run.yaml');
+  return runConfigOfText(file, readFileSync(file, 'utf8'));
 }
 
 /** The example config with fields replaced (shallow per top-level section). */
 export function exampleWith(patch: Record<string, unknown>): RunConfig {
-  const base = loadRunConfig(join(repoRoot(), 'examples', 'k8s-run.yaml'));
-  return parseRunConfig({ ...structuredClone(base), ...patch });
+  return parseRunConfig({ ...structuredClone(exampleConfig()), ...patch });
 }
 
 /** A stub and a cluster client connected to it. */
