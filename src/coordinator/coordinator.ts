@@ -29,7 +29,7 @@ import { rejectionOf, type ResultRejection } from './result-rejection';
 import type { RunContext } from './run-context';
 import { RunEvents } from './run-events';
 import { assertTransition, isFinal, type RunPhase } from './run-phase';
-import { SUMMARY_FILE, writeSummary, type RunSummary } from '../summary';
+import { readSummary, SUMMARY_FILE, writeSummary, type RunSummary } from '../summary';
 import { TaskDispatcher } from './task-dispatcher';
 import type { PretrainedBody } from '../pretrain/pretrained-body';
 import type { WorkItem, WorkMetrics } from './work-item';
@@ -256,12 +256,15 @@ export class Coordinator {
   /**
    * Writes the summary (and report) of a run that failed for good (reason `failed`, `error`, `divergence` when it
    * diverged, no meta-test results), with the history and best step of its newest checkpoint (later steps are in the
-   * logs), so that a failed run leaves something to inspect. A summary an earlier end of the run wrote (a finished
-   * run resumed, then failed) is kept, not replaced.
+   * logs), so that a failed run leaves something to inspect. The summary of an earlier, finished end of the run (a
+   * converged or max-steps run resumed, then failed) is kept, not replaced: it holds the meta-test results. One of a
+   * stop or an earlier failure is replaced, so that the summary says how the run ended last (a rerun is told whether
+   * `--resume` would diverge again from it: src/coordinator/earlier-checkpoints.ts).
    */
   private async failed(ctx: RunContext, err: Error, started: number): Promise<void> {
-    if (existsSync(join(this.dir, SUMMARY_FILE))) {
-      this.o.log.warn(`${SUMMARY_FILE} of an earlier end of this run is kept (not replaced by this failure)`);
+    const earlier = existsSync(join(this.dir, SUMMARY_FILE)) ? await readSummary(this.dir).catch(() => undefined) : undefined;
+    if (earlier?.reason === 'converged' || earlier?.reason === 'max-steps') {
+      this.o.log.warn(`${SUMMARY_FILE} of an earlier end of this run (${earlier.reason}) is kept (not replaced by this failure)`);
       return;
     }
     const latest = await ctx.store.loadLatest().catch(() => undefined);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../../src/summary';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
@@ -31,6 +31,15 @@ test('a new run over a diverged run\'s checkpoints says --resume would diverge a
   const resumed = await runCli(['run', diverging, '--backend', 'cpu', '--resume']);
   assert.equal(resumed.code, 1, 'resumed with the same config, it diverges again');
   assert.match(resumed.stderr, /training diverged/);
+  // A summary of an earlier stop is replaced by the failure's (before: kept, so a rerun was told to --resume).
+  const summaryPath = join(run, 'summary.json');
+  const { divergence: _divergence, error: _error, ...stoppedEnd } = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
+  writeFileSync(summaryPath, JSON.stringify({ ...stoppedEnd, reason: 'stopped' }));
+  const afterStop = await runCli(['run', diverging, '--backend', 'cpu', '--resume']);
+  assert.equal(afterStop.code, 1, 'resumed after a stop, it diverges again');
+  const replaced = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
+  assert.equal(replaced.reason, 'failed');
+  assert.equal(replaced.divergence, 'training diverged (lower algorithm.outerLr or algorithm.innerLr)');
 
   const fixed = writeConfig(dir, withOuterLr(0.001), 'fixed.yaml');
   const changed = await runCli(['run', fixed, '--backend', 'cpu']);
