@@ -52,11 +52,23 @@ export function register(program: Command): void {
     .option('--config <file>', 'run config (YAML) whose compression section to use (default: the config recorded in the checkpoint)', pathOption('--config'))
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; out?: string; config?: string; backend: string }) => {
-      // Ctrl-C or SIGTERM, from the start, ends the job at its next check (or before it starts); the result is
+      // Ctrl-C or SIGTERM before the job starts (e.g. while --config is read from a pipe a producer holds open)
+      // exits at once: nothing has been written. Once it has started, the job ends at its next check; the result is
       // published in one rename at the end, so a stopped job leaves nothing behind. Exit codes as the other
       // commands (src/cli/exit-codes.ts).
       const ac = new AbortController();
-      const signals = onStopSignals(() => ac.abort(), { forceOnSecond: () => process.stderr.write('forced: exiting at once\n') });
+      let started = false;
+      const signals = onStopSignals(
+        (signal) => {
+          if (started) {
+            ac.abort();
+            return;
+          }
+          process.stderr.write(`compression stopped (${signal}) before it started; nothing was written\n`);
+          process.exit(signalExitCode(signal));
+        },
+        { forceOnSecond: () => process.stderr.write('forced: exiting at once\n') },
+      );
       const bodyOnly = bodyOnlyCheckpoint(o.checkpoint);
       if (bodyOnly) throw new CheckpointError(`--checkpoint ${o.checkpoint} is ${bodyOnly}: give ${META_TRAINING_CHECKPOINT}`);
       const output = modelOutputInstead(o.checkpoint);
@@ -86,6 +98,7 @@ export function register(program: Command): void {
       // After the checks (they name --out's problems first), before anything is written: the run directory when the
       // result is a run's compressed model (a running `metatrain run` would publish its own there), and the result
       // directory, beside it (it is published whole by one rename).
+      started = true;
       const runDirectory = runDirectoryOf(outDir);
       if (runDirectory !== undefined) lockDirectory(runDirectory, 'run directory');
       lockDirectory(outDir, 'compression output', join(dirname(outDir), `.${basename(outDir)}.lock`));

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readdirSync, readlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageFile } from '../../src/core/package-root';
-import { freePort, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
+import { freePort, runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 const TOKEN = { METATRAIN_TOKEN: 'exit-code-token' };
 const endless = (dir: string) => sinusoidConfig(dir, { training: { maxSteps: 100_000, evalEverySteps: 1000, checkpointEverySteps: 2 } });
@@ -98,10 +98,14 @@ async function untilOpen(pid: number, path: string, count: number, timeoutMs = 6
   }
 }
 
-test('Ctrl-C while metatrain run reads its config, or a worker its token, from a pipe a producer holds open exits 130 at once', { skip: !existsSync('/proc/self/fd') }, async () => {
+test('Ctrl-C while metatrain run or compress reads its config, or a worker its token, from a pipe a producer holds open exits 130 at once', { skip: !existsSync('/proc/self/fd') }, async () => {
   // Before: `run /dev/stdin` and `--token-file /dev/stdin` read the pipe synchronously, so the signal waited until
-  // the producer closed it.
+  // the producer closed it; `compress --config /dev/stdin` read it asynchronously, but its handler only cancelled
+  // the job that had not started.
   const dir = tempDir();
+  const trained = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { compression: { enabled: false }, training: { maxSteps: 1, evalEverySteps: 1, evalTasks: 1, checkpointEverySteps: 1 }, evaluation: { testTasks: 1, adaptSteps: 1, baselines: [] }, runtime: { workers: 1, outDir: join(dir, 'run') } }))]);
+  assert.equal(trained.code, 0, trained.stderr);
+  const checkpoint = join(dir, 'run', 'checkpoints', 'step-00000001');
   const fifo = join(dir, 'pipe');
   execFileSync('mkfifo', [fifo]);
   // This test is the producer: it holds the pipe open for writing (read-write, so the open does not wait for a reader)
@@ -109,7 +113,7 @@ test('Ctrl-C while metatrain run reads its config, or a worker its token, from a
   const producer = openSync(fifo, constants.O_RDWR);
   try {
     writeSync(producer, 'name: demo\n');
-    for (const args of [['run', '/dev/stdin'], ['worker', '--coordinator', '127.0.0.1:1', '--token-file', '/dev/stdin']]) {
+    for (const args of [['run', '/dev/stdin'], ['worker', '--coordinator', '127.0.0.1:1', '--token-file', '/dev/stdin'], ['compress', '--checkpoint', checkpoint, '--config', '/dev/stdin']]) {
       const child = startCli([...args, '<', fifo], {}, undefined, true);
       try {
         await untilOpen(child.pid!, fifo, 2); // its standard input, and /dev/stdin opened to read it
@@ -123,4 +127,5 @@ test('Ctrl-C while metatrain run reads its config, or a worker its token, from a
   } finally {
     closeSync(producer);
   }
+  assert.equal(existsSync(join(dir, 'run', 'compressed')), false, 'compress wrote nothing');
 });
