@@ -8,7 +8,15 @@ function fmt(x: MeanCI, percent: boolean): string {
   return percent ? `${(100 * x.mean).toFixed(1)}% ± ${(100 * x.ci95).toFixed(1)}` : `${x.mean.toFixed(3)} ± ${x.ci95.toFixed(3)}`;
 }
 
-/** Renders the summary of a run as text. */
+/** How meta-training ended: `max-steps after 40 steps (best at step 36)`; a run that ended before its first meta-step has no best step. */
+function metaTraining(summary: RunSummary): string {
+  return summary.steps === 0 ? `${summary.reason} before the first meta-step` : `${summary.reason} after ${summary.steps} steps (best at step ${summary.bestStep})`;
+}
+
+/**
+ * Renders the summary of a run as text: the meta-test table (when there are results), then how meta-training ended,
+ * the times in seconds, the best checkpoint (`none …` when no meta-step was taken) and `paths` (label → path).
+ */
 export function formatSummary(summary: RunSummary, paths: Record<string, string>): string {
   const percent = summary.metricName === 'accuracy';
   const first = summary.results[0];
@@ -29,9 +37,9 @@ export function formatSummary(summary: RunSummary, paths: Record<string, string>
   const where = new Table({ style: tableStyle() });
   where.push(
     ...(summary.pretraining ? [{ 'started from': `pretrained body ${summary.pretraining.checkpoint}${summary.pretraining.history.loss.length > 0 ? ` (MLM step ${summary.pretraining.step}, final loss ${summary.pretraining.history.loss.at(-1)!.toFixed(3)})` : ''}; transfer too` }] : []),
-    { 'meta-training': `${summary.reason} after ${summary.steps} steps (best at step ${summary.bestStep}), ${summary.seconds.training.toFixed(0)} s` },
+    { 'meta-training': `${metaTraining(summary)}, ${summary.seconds.training.toFixed(0)} s` },
     { 'total time': `${summary.seconds.total.toFixed(0)} s` },
-    { checkpoint: summary.checkpoint },
+    { checkpoint: summary.checkpoint || 'none (no meta-step was taken)' },
     ...Object.entries(paths).map(([k, v]) => ({ [k]: v })),
   );
   lines.push(where.toString());
