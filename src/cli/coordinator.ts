@@ -78,6 +78,7 @@ export function register(program: Command): void {
       if (endpoints) log.info({ port: endpoints.port }, 'serving /metrics, /healthz, /readyz, /status');
       process.stdout.write(`${JSON.stringify({ event: 'listening', port, ...(endpoints ? { metricsPort: endpoints.port } : {}) })}\n`);
       let stopping = false;
+      let lingering = false;
       let endLinger = () => {};
       // A stop says it checkpoints only when a step completed in this process and the run has not ended since.
       let stepCompleted = false;
@@ -89,6 +90,7 @@ export function register(program: Command): void {
           endLinger();
           void coordinator.stop();
         },
+        () => lingering,
       );
       let stoppedBySignal = false;
       try {
@@ -101,6 +103,7 @@ export function register(program: Command): void {
         // make its Deployment restart it and redo the evaluation.
         const lingerMs = pods ? Infinity : 1000 * (o.lingerSeconds ?? (endpoints ? 30 : 0));
         if (lingerMs > 0 && !stopping) {
+          lingering = true;
           await new Promise<void>((resolve) => {
             endLinger = resolve;
             if (Number.isFinite(lingerMs)) setTimeout(resolve, lingerMs);

@@ -72,17 +72,22 @@ export function onStopSignals(stop: (signal: StopSignal) => void, options: StopS
 }
 
 /**
- * {@link onStopSignals} for a command that checkpoints its last completed step when stopped (`run`, `pretrain`):
- * the first signal prints `stopping: checkpointing the last completed step …` to stderr when `stepCompleted()`
- * says a step completed in this process, else only `stopping …` (there is nothing to checkpoint), then calls
- * `stop`; a second signal exits at once.
+ * {@link onStopSignals} for a command that checkpoints its last completed step when stopped (`run`, `pretrain`,
+ * `coordinator`): the first signal prints `stopping: checkpointing the last completed step …` to stderr when
+ * `stepCompleted()` says a step completed in this process, else only `stopping …` (there is nothing to checkpoint),
+ * or, when `lingering()` says the run is over and the command only lingers (`--linger-seconds`), `ending the linger:
+ * the run is over` (the command then exits as the run ended, 0 when it succeeded); then calls `stop`; a second
+ * signal exits at once.
  */
-export function onCheckpointingStop(stepCompleted: () => boolean, stop: (signal: StopSignal) => void): StopSignals {
+export function onCheckpointingStop(stepCompleted: () => boolean, stop: (signal: StopSignal) => void, lingering: () => boolean = () => false): StopSignals {
   let checkpointing = false;
   return onStopSignals(
     (signal) => {
-      checkpointing = stepCompleted();
-      process.stderr.write(`\nstopping${checkpointing ? ': checkpointing the last completed step' : ''} (a second Ctrl-C or SIGTERM exits at once)\n`);
+      if (lingering()) process.stderr.write('\nending the linger: the run is over\n');
+      else {
+        checkpointing = stepCompleted();
+        process.stderr.write(`\nstopping${checkpointing ? ': checkpointing the last completed step' : ''} (a second Ctrl-C or SIGTERM exits at once)\n`);
+      }
       stop(signal);
     },
     { forceOnSecond: () => process.stderr.write(`forced: exiting${checkpointing ? ' without waiting for the checkpoint' : ' at once'}\n`) },

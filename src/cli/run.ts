@@ -72,6 +72,7 @@ export function register(program: Command): void {
           if (cluster) void cluster.stop();
           else if (!pretraining) void stopBeforeStart(signal);
         },
+        () => cluster?.state === 'lingering',
       );
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
       // new run must not start over an earlier one's checkpoints.

@@ -81,6 +81,8 @@ export class LocalCluster {
   private port = 0;
   private readonly lifecycle = new Lifecycle<LocalClusterState>('local cluster', LOCAL_CLUSTER_TRANSITIONS, 'created');
   private closed?: Promise<void>;
+  /** Ends the linger at once (set while `lingering`). */
+  private endLinger?: () => void;
   /** The in-process compression queue (its lifecycle events go to the coordinator's events). */
   private readonly queue = new MemoryJobQueue({}, (run, event, data) => runEventSink(this.coordinator.events)(run, event, data));
   private compressor?: JobConsumer;
@@ -150,20 +152,39 @@ export class LocalCluster {
     return this.port;
   }
 
-  /** Runs the whole run; the workers are stopped afterwards (also on failure), after `lingerMs` unless stopped. */
+  /**
+   * Runs the whole run; the workers are stopped afterwards (also on failure), after `lingerMs` (state `lingering`)
+   * unless stopped before the run ended; `stop()` during the linger ends it.
+   */
   async run(): Promise<RunSummary> {
     try {
       return await this.coordinator.run();
     } finally {
-      if (this.state !== 'stopping' && this.o.lingerMs) await new Promise((r) => setTimeout(r, this.o.lingerMs));
+      if (this.state === 'running' && this.o.lingerMs) await this.linger(this.o.lingerMs);
       await this.close();
     }
   }
 
-  /** Graceful stop (Ctrl-C): the coordinator checkpoints the last completed step; then everything is closed. */
+  /**
+   * Graceful stop (Ctrl-C): during the run, the coordinator checkpoints the last completed step; during the linger,
+   * the linger ends at once (the run is over: nothing to checkpoint); then everything is closed.
+   */
   async stop(): Promise<void> {
+    if (this.state === 'lingering') return this.endLinger?.();
     if (this.lifecycle.can('stopping')) this.lifecycle.to('stopping');
     await this.coordinator.stop();
+  }
+
+  /** Waits `ms` milliseconds in state `lingering`, or until `stop()` ends the wait. */
+  private linger(ms: number): Promise<void> {
+    this.lifecycle.to('lingering');
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.endLinger = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Stops the workers (SIGTERM, then SIGKILL after 5 s), the gRPC server and the metrics server; a second call waits for the first. */

@@ -45,6 +45,27 @@ test('metatrain run stopped by SIGTERM exits 143 after checkpointing, with the r
   }
 });
 
+test('Ctrl-C or SIGTERM while metatrain run lingers after a finished run ends the linger at once: exit 0, the results, no stop or resume message', async () => {
+  // Before: the signal printed "stopping: checkpointing the last completed step", the linger went on to its end,
+  // and only then came the results.
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir, { training: { maxSteps: 2, evalEverySteps: 2, evalTasks: 2, checkpointEverySteps: 2 }, evaluation: { testTasks: 2, adaptSteps: 1, baselines: [] }, compression: { enabled: false }, runtime: { workers: 1 } }));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const run = startCli(['run', config, '--out', join(dir, signal), '--linger-seconds', '600']);
+    try {
+      await waitForOutput(run, (text) => text.includes('run complete'));
+      run.kill(signal);
+      const result = await waitExit(run, 20_000);
+      assert.deepEqual({ code: result.code, signal: result.signal }, { code: 0, signal: null }, `${signal}: ${result.stderr}`);
+      assert.match(result.stdout, /Few-shot meta-test results/);
+      assert.match(result.stderr, /ending the linger: the run is over\n/);
+      assert.doesNotMatch(result.stderr, /stopping|stopped|checkpointing|--resume|continue with/i);
+    } finally {
+      run.kill('SIGKILL');
+    }
+  }
+});
+
 test('metatrain watch stopped by SIGINT exits 130', async () => {
   const port = await freePort();
   const watch = startCli(['watch', 'some-run', '--coordinator', `127.0.0.1:${port}`, '--give-up-ms', '60000'], TOKEN);
