@@ -2,8 +2,10 @@
 import { z } from 'zod';
 import type { core } from 'zod';
 import { echoJson } from './echo-value';
+import { expectedInWords } from './expected-in-words';
 import { integerRange } from './integer-field';
 import { pathLengthProblem } from './path-limits';
+import { orList } from './registry';
 
 /**
  * Longest duration a timer may wait in Node: 2^31-1 ms (about 24.8 days); `setTimeout` fires at once, with a
@@ -138,6 +140,27 @@ export function nonFiniteNumberMessage(issue: core.$ZodRawIssue): string | undef
   if (issue.code !== 'invalid_type' || issue.expected !== 'number' || typeof issue.input !== 'number' || Number.isFinite(issue.input)) return undefined;
   const why = Number.isNaN(issue.input) ? 'not a number' : "it overflows: a number's magnitude is at most about 1.8e308";
   return `must be a finite number: the value written reads as ${issue.input} (${why})`;
+}
+
+/**
+ * For a zod error map: zod's own wording of a field that is missing, of another type, not one of its choices, or a
+ * list or text of the wrong length ("Invalid input: expected string, received undefined", "Too small: expected array
+ * to have >=1 items") in the config's words: `missing: this field is required (a string)`, `must be a mapping`,
+ * `must be one of sinusoid, sotu or jsonl`, `must hold at least 1 entry`, `must not be empty` (a text). The value is left to
+ * the caller to echo (`(got …)`), except null, which `must be a mapping (got null: the value is empty)` explains (a
+ * YAML key with nothing after it). Undefined for any other issue, and for a number's bound ({@link numberBoundMessage}).
+ */
+export function shapeMessage(issue: core.$ZodRawIssue): string | undefined {
+  const expected = issue.code === 'invalid_type' ? expectedInWords(issue.expected) : issue.code === 'invalid_value' ? `one of ${orList(issue.values.map(String))}` : undefined;
+  if (expected !== undefined) {
+    if (issue.input === undefined) return `missing: this field is required (${expected})`;
+    return `must be ${expected}${issue.input === null ? ' (got null: the value is empty)' : ''}`;
+  }
+  if ((issue.code !== 'too_big' && issue.code !== 'too_small') || (issue.origin !== 'array' && issue.origin !== 'string')) return undefined;
+  const bound = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
+  if (issue.code === 'too_small' && bound === 1 && issue.origin === 'string') return 'must not be empty';
+  const noun = issue.origin === 'array' ? (bound === 1 ? 'entry' : 'entries') : bound === 1 ? 'character' : 'characters';
+  return `must hold ${issue.code === 'too_big' ? 'at most' : 'at least'} ${digits(bound)} ${noun}`;
 }
 
 /**

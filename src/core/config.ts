@@ -24,7 +24,7 @@ import { isTextModelKind, modelSchema } from '../model/model-config';
 import { pretrainingSchema } from '../pretrain/pretraining-config';
 import { taskFamilies } from '../tasks/family';
 import { taskSchema } from '../tasks/task-config';
-import { integerFieldMessage, nonFiniteNumberMessage, nonNegativeInt, numberBoundMessage, tightestBounds } from './config-fields';
+import { integerFieldMessage, nonFiniteNumberMessage, nonNegativeInt, numberBoundMessage, shapeMessage, tightestBounds } from './config-fields';
 import { parseConfigYaml } from './config-yaml';
 import { writtenAt, type WrittenScalar } from './config-yaml-values';
 import { echoJson, echoValue, echoWritten } from './echo-value';
@@ -138,7 +138,10 @@ export interface ConfigSource {
 
 /**
  * Validates a raw config object. An integer field's bad value (not a number, not whole, out of range) gets one
- * message, `must be an integer in [a, b]`, unless the field words its own.
+ * message, `must be an integer in [a, b]`, unless the field words its own; a missing field, a value of another type
+ * (null included: a YAML key with nothing after it), not one of its choices or a list of the wrong length gets the
+ * config's words for it ({@link shapeMessage}: `missing: this field is required (a string)`, `must be a mapping (got
+ * null: the value is empty)`), and an unknown field with an empty key is named `model.""`.
  * @param source where `raw` was read from: an integer field written in another form than decimal digits (`1e3`,
  *   `0x10`, `5.0`, directly or through an alias) or with a leading zero (`010`: 10 in YAML 1.2, 8 in YAML 1.1) is then
  *   refused too (src/core/written-integer.ts), and a bad number, or any bad scalar of an integer field (`"10"`,
@@ -150,22 +153,21 @@ export interface ConfigSource {
  *   then how many more there are.
  */
 export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
-  const result = runConfigSchema.safeParse(raw, { error: (issue) => integerFieldMessage(runConfigSchema, issue) ?? numberBoundMessage(issue) ?? nonFiniteNumberMessage(issue) });
+  const result = runConfigSchema.safeParse(raw, { error: (issue) => integerFieldMessage(runConfigSchema, issue) ?? numberBoundMessage(issue) ?? nonFiniteNumberMessage(issue) ?? shapeMessage(issue) });
   const notDecimal = source ? integersNotInDecimal(source) : [];
   if (!result.success || notDecimal.length > 0) {
     const issues = result.success ? [] : tightestBounds(result.error.issues);
     const written = source && writtenScalarsByPath(source);
     const reported = new Set<string>();
     const [first, ...rest] = [...notDecimal, ...issues.flatMap((issue) => {
-      const at = issue.path.map(String);
       // An unknown key is reported at the key itself, not at its parent with the whole parent object as the value.
-      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...at, echoValue(key)].join('.'), detail: 'unknown field (check its spelling and level)' }));
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: fieldPath([...issue.path, key]), detail: key === '' ? EMPTY_KEY : 'unknown field (check its spelling and level)' }));
       // A bad record key (e.g. a node selector's label key): the key's own issues, not the value under it.
-      if (issue.code === 'invalid_key') return [{ path: at.join('.'), detail: `invalid key: ${issue.issues.map((i) => i.message).join('; ')}` }];
+      if (issue.code === 'invalid_key') return [{ path: fieldPath(issue.path), detail: `invalid key: ${issue.issues.map((i) => i.message).join('; ')}` }];
       const bad = valueAt(raw, issue.path);
       // A message that already says what it got (a rule across fields: the value at its path may not be the culprit).
       const shown = bad === undefined || /\bgot\b/.test(issue.message) ? '' : ` (got ${echoBad(bad, issue.path, source, written)})`;
-      return [{ path: at.join('.'), detail: `${issue.message}${shown}` }];
+      return [{ path: fieldPath(issue.path), detail: `${issue.message}${shown}` }];
     })].filter((problem) => !reported.has(problem.path) && reported.add(problem.path));
     const listed = rest.slice(0, MAX_LISTED_PROBLEMS - 1).map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');
     const unlisted = rest.length - (MAX_LISTED_PROBLEMS - 1);
@@ -182,7 +184,7 @@ export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
 function integersNotInDecimal(source: ConfigSource): Array<{ path: string; detail: string }> {
   return source.scalars.flatMap((n) => {
     const problem = Number.isInteger(n.value) ? writtenIntegerProblem(source.file, n, isIntegerField(runConfigSchema, n.path)) : undefined;
-    return problem ? [{ path: n.path.join('.'), detail: problem }] : [];
+    return problem ? [{ path: fieldPath(n.path), detail: problem }] : [];
   });
 }
 
@@ -341,6 +343,21 @@ export function runModelConfig(config: RunConfig): RunConfig['model'] {
 /** A path of the config, absolute or resolved against `runtime.baseDir` (the config file's directory) or the current directory. */
 export function resolvedPath(config: RunConfig, path: string): string {
   return isAbsolute(path) ? path : resolve(config.runtime.baseDir ?? '.', path);
+}
+
+/** The detail of an unknown field whose key is empty (YAML `"": 1`, or `: 1` with nothing before the colon). */
+const EMPTY_KEY = 'unknown field with an empty name (a key written "" or with nothing before its colon)';
+
+/** A key that reads as itself in a dotted field path: letters, digits, `_`, `-` and `/`. */
+const PLAIN_KEY = /^[\p{L}\p{N}_\-/]+$/u;
+
+/**
+ * A field path for an error, its keys joined by dots (`model.hidden.0`); any other key (empty, holding a dot, a space
+ * or a control character) is quoted as JSON, escapes included: `model.""`, `kubernetes.gpu.nodeSelector."a.b"`. Keys
+ * are cut as {@link echoValue} cuts a value.
+ */
+function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((key) => (typeof key === 'number' || PLAIN_KEY.test(String(key)) ? echoValue(String(key)) : echoJson(String(key)))).join('.');
 }
 
 /** The scalars of `source` by field path ({@link pathKey}), the first where two share a path, for {@link echoBad}. */

@@ -6,6 +6,7 @@
  * anything. Lists may be null, as `kubectl config view` writes them when empty.
  */
 import { z } from 'zod';
+import { expectedInWords } from '../core/expected-in-words';
 
 /** An optional string field. */
 const text = z.string().nullish();
@@ -61,9 +62,6 @@ const kubeconfigSchema = z.looseObject({
   'current-context': text,
 });
 
-/** What a field of each expected type must be, in words. */
-const EXPECTED: Readonly<Record<string, string>> = { string: 'a string', boolean: 'true or false', array: 'a list', object: 'a mapping', record: 'a mapping' };
-
 /** What a parsed YAML value is, in words (never the value itself: a kubeconfig holds secrets). */
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
@@ -93,7 +91,7 @@ export function checkKubeconfig(data: unknown): { readonly kubeconfig: Kubeconfi
     error: (issue) => {
       if (issue.code === 'too_small') return 'is empty';
       if (issue.code !== 'invalid_type') return undefined;
-      return issue.input === undefined ? 'is missing' : `must be ${EXPECTED[issue.expected] ?? issue.expected}, not ${kindOf(issue.input)}`;
+      return issue.input === undefined ? 'is missing' : `must be ${expectedInWords(issue.expected)}, not ${kindOf(issue.input)}`;
     },
   });
   if (result.success) return { kubeconfig: result.data };

@@ -32,7 +32,8 @@ export const taskSchema = z
      * {@link CLASS_SPLIT_SUM_TOLERANCE}). @default [0.6, 0.2, 0.2]
      */
     classSplit: z
-      .tuple([positive, positive, positive])
+      // A list of another length or no list: one message saying what the field holds (zod's is "Too small: expected array to have >=3 items").
+      .tuple([positive, positive, positive], { error: 'must be a list of 3 fractions of the classes, [meta-train, meta-val, meta-test], summing to 1, e.g. [0.6, 0.2, 0.2]' })
       .refine((f) => Math.abs(f[0] + f[1] + f[2] - 1) <= CLASS_SPLIT_SUM_TOLERANCE, {
         // 12 significant digits: 0.9 + 0.9 + 0.1 is shown as 1.9, not 1.9000000000000001.
         error: (issue) => {

@@ -412,3 +412,41 @@ test('a config file holding binary bytes (a NUL, bytes that are not UTF-8, an ex
   const binary = write(Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]), Buffer.alloc(64, 0xa5)]));
   await assert.rejects(loadRunConfig(binary), (e: Error) => e instanceof ConfigError && /: not a text file: byte 0x7F \(DEL\) at byte offset 0 /.test(e.message) && !/ELF|\u0000|\uFFFD/.test(e.message));
 });
+
+test('a missing field, a key with nothing after it, a value of another type or choice and a list of another length are named with what the field must be and what it got', async () => {
+  // Before: zod's words, "Invalid input: expected object, received null (got null)", "Too small: expected array to
+  // have >=3 items (got [0.5,0.5])", "Invalid option: expected one of "sinusoid"|"sotu"|"jsonl"" (nothing got).
+  const split = 'must be a list of 3 fractions of the classes, [meta-train, meta-val, meta-test], summing to 1, e.g. [0.6, 0.2, 0.2]';
+  const cases: Array<[string, string]> = [
+    ['task:\n  family: sinusoid\nmodel:\n  kind: sinusoid-mlp\n', 'name: missing: this field is required (a string)'],
+    ['name: demo\ntask:\n  family: sinusoid\n', 'model: missing: this field is required (a mapping)'],
+    ['name: demo\ntask:\n  shots: 2\nmodel:\n  kind: sinusoid-mlp\n', 'task.family: missing: this field is required (one of sinusoid, sotu or jsonl)'],
+    ['name: demo\ntask:\n  family: sinusoid\nmodel:\n', 'model: must be a mapping (got null: the value is empty)'],
+    [`${head}training:\n`, 'training: must be a mapping (got null: the value is empty)'],
+    [`${head}runtime:\n  backend:\n`, 'runtime.backend: must be one of wasm, cpu or tensorflow (got null: the value is empty)'],
+    ['name: demo\ntask:\n  family: sinusoid\nmodel:\n  kind: mlp\n', 'model.kind: must be one of sinusoid-mlp, transformer or bert (got "mlp")'],
+    [`${head}  hidden: []\n`, 'model.hidden: must hold at least 1 entry (got [])'],
+    [`${head}  wordBigrams: yes\n`, 'model.wordBigrams: must be true or false (got "yes")'],
+    [`${head}evaluation:\n  baselines: random\n`, 'evaluation.baselines: must be a list (got "random")'],
+    [`${head}nats:\n  url: ""\n`, 'nats.url: must not be empty (got "")'],
+    [`${head.replace('family: sinusoid', 'family: sinusoid\n  classSplit: [0.5, 0.5]')}`, `task.classSplit: ${split} (got [0.5,0.5])`],
+    [`${head.replace('family: sinusoid', 'family: sinusoid\n  classSplit: [0.4, 0.2, 0.2, 0.2]')}`, `task.classSplit: ${split} (got [0.4,0.2,0.2,0.2])`],
+    [`${head.replace('family: sinusoid', 'family: sinusoid\n  classSplit: [0.6, "0.2", 0.2]')}`, 'task.classSplit.1: must be a number (got "0.2")'],
+  ];
+  for (const [text, problem] of cases) {
+    await assert.rejects(loadRunConfig(file(text)), (e: Error) => e instanceof ConfigError && e.message === `invalid config at ${problem}`, `${text}\n${problem}`);
+  }
+  await assert.rejects(loadRunConfig(file(`${head}  hidden: [${Array(65).fill(4).join(', ')}]\n`)), (e: Error) => e instanceof ConfigError && e.message.startsWith('invalid config at model.hidden: must hold at most 64 entries (got [4,4,'));
+  const path = file(head.replace('family: sinusoid', 'family: sinusoid\n  classSplit: 0.6'));
+  await assert.rejects(loadRunConfig(path), (e: Error) => e instanceof ConfigError && e.message === `invalid config at task.classSplit: ${split} (got 0.6 at ${path}:4:15)`);
+});
+
+test('an unknown field with an empty key ("": 1, or nothing before the colon) is named by a quoted empty key, not an empty path segment', async () => {
+  // Before: "invalid config at model.: unknown field (check its spelling and level)", and at the top level no path at all.
+  const empty = 'unknown field with an empty name (a key written "" or with nothing before its colon)';
+  for (const [text, path] of [[`${head}  "": 1\n`, 'model.""'], [`${head}  : 1\n`, 'model.""'], [`"": 1\n${head}`, '""']] as const) {
+    await assert.rejects(loadRunConfig(file(text)), (e: Error) => e instanceof ConfigError && e.path === path && e.message === `invalid config at ${path}: ${empty}`, text);
+  }
+  // A key holding a dot is quoted too, so that the path does not read as two levels.
+  await assert.rejects(loadRunConfig(file(`${head}  model.kind: 1\n`)), (e: Error) => e instanceof ConfigError && e.message === 'invalid config at model."model.kind": unknown field (check its spelling and level)');
+});

@@ -23,7 +23,8 @@ test('each malformed Kubernetes field is refused naming the field', () => {
     [{ images: { coordinator: 'Metatrain/Image:1' } }, 'kubernetes.images.coordinator', /must be an image reference/],
     [{ images: { workerCpu: 'metatrain:tag with space' } }, 'kubernetes.images.workerCpu', /must be an image reference/],
     [{ images: { workerGpu: `metatrain:${'t'.repeat(129)}` } }, 'kubernetes.images.workerGpu', /must be an image reference/],
-    [{ gpu: { nodeSelector: { 'bad key!': 'x' } } }, 'kubernetes.gpu.nodeSelector.bad key!', /invalid key: name part must be letters, digits/],
+    // A key that would not read as one path segment is quoted (before: `nodeSelector.bad key!`).
+    [{ gpu: { nodeSelector: { 'bad key!': 'x' } } }, 'kubernetes.gpu.nodeSelector."bad key!"', /invalid key: name part must be letters, digits/],
     [{ gpu: { nodeSelector: { zone: 'v'.repeat(64) } } }, 'kubernetes.gpu.nodeSelector.zone', /at most 63 characters/],
     [{ gpu: { nodeSelector: { [`${'k'.repeat(64)}`]: 'x' } } }, `kubernetes.gpu.nodeSelector.${'k'.repeat(64)}`, /invalid key: name part must be at most 63 characters, got 64/],
     [{ gpu: { nodeSelector: { 'Bad_Prefix/key': 'x' } } }, 'kubernetes.gpu.nodeSelector.Bad_Prefix/key', /prefix "Bad_Prefix" must be a DNS-1123 subdomain/],
