@@ -7,8 +7,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CheckpointStore } from '../../src/checkpoint';
+import { configHash, parseRunConfig } from '../../src/core/config';
+import { CheckpointError } from '../../src/core/errors';
+import { assertNoEarlierCheckpoints } from '../../src/coordinator/earlier-checkpoints';
 import type { RunSummary } from '../../src/summary';
+import { inputFor } from '../checkpoint/checkpoint-fixtures';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
+
+test('a new run over one earlier checkpoint says that it already exists, over several how many others there are', async () => {
+  // Before: "… step-00000001 and 0 other checkpoint(s) already exist".
+  const dir = tempDir();
+  const config = parseRunConfig({ name: 'demo', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, runtime: { outDir: dir } });
+  const store = new CheckpointStore(join(dir, 'checkpoints'), { keep: 3 });
+  const first = (await store.save(inputFor(1, 4, configHash(config)))).path;
+  const resume = ': continue that run with --resume, or choose another runtime.outDir (--out) or remove it';
+  await assert.rejects(assertNoEarlierCheckpoints(config, store, '--out'), (e: Error) => e instanceof CheckpointError && e.message === `${first} already exists${resume}`);
+  await store.save(inputFor(2, 4, configHash(config)));
+  const third = (await store.save(inputFor(3, 4, configHash(config)))).path;
+  await assert.rejects(assertNoEarlierCheckpoints(config, store, '--out'), (e: Error) => e instanceof CheckpointError && e.message === `${third} and 2 other checkpoint(s) already exist${resume}`);
+});
 
 test('a new run over a diverged run\'s checkpoints says --resume would diverge again or be refused, and to choose another --out; that works', async () => {
   // Before: "… already exist: continue that run with --resume, or choose another runtime.outDir (--out) or remove it",
@@ -23,7 +41,7 @@ test('a new run over a diverged run\'s checkpoints says --resume would diverge a
   assert.match(first.stderr, /training diverged \(lower algorithm\.outerLr or algorithm\.innerLr\)\n$/);
   assert.equal((JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as RunSummary).divergence, 'training diverged (lower algorithm.outerLr or algorithm.innerLr)');
   const newest = join(run, 'checkpoints', readdirSync(join(run, 'checkpoints')).filter((f) => f.startsWith('step-')).sort().at(-1)!);
-  const existing = `metatrain: ${newest} and 0 other checkpoint(s) already exist`;
+  const existing = `metatrain: ${newest} already exists`;
 
   const same = await runCli(['run', diverging, '--backend', 'cpu']);
   assert.equal(same.code, 1, same.stderr);
@@ -55,7 +73,7 @@ test('a new run over a diverged run\'s checkpoints says --resume would diverge a
   truncateSync(join(newest, 'params.safetensors'), 10);
   const corrupt = await runCli(['run', diverging, '--backend', 'cpu']);
   assert.equal(corrupt.code, 1, corrupt.stderr);
-  assert.equal(corrupt.stderr, `${existing}, none of which --resume could load: choose another runtime.outDir (--out) or remove it\n`);
+  assert.equal(corrupt.stderr, `${existing}, which --resume could not load: choose another runtime.outDir (--out) or remove it\n`);
   const unloadable = await runCli(['run', diverging, '--backend', 'cpu', '--resume']);
   assert.equal(unloadable.code, 1, unloadable.stderr);
   assert.match(unloadable.stderr, /no valid checkpoint in /);
