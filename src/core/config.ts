@@ -10,6 +10,7 @@
  * names the field path and the bad value (ConfigError).
  */
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { natsSchema } from '../bus/nats-config';
@@ -193,7 +194,7 @@ function integersNotInDecimal(source: ConfigSource): Array<{ path: string; detai
  * written in the file is resolved against it), so that a relative `task.path` names a file beside the config,
  * wherever the command runs. Top-level fields named `x-…` are left out (they hold YAML anchors, as in docker-compose).
  * @throws (rejects with) ConfigError when the path is empty, the file cannot be read, is not a regular file or a pipe (a directory, a
- *   device), holds no fields (empty, `{}`, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
+ *   device), is a pipe that gives no bytes (no writer had opened it), holds no fields (empty, `{}`, a list, a scalar), is larger than {@link MAX_CONFIG_FILE_BYTES} (naming the file
  *   and its size, before anything is parsed), is not YAML (YamlSyntaxError, `FILE:LINE:COL: invalid YAML: reason`),
  *   writes an integer field in another form than decimal digits (`1e3`, `0x10`, `5.0`, `010`, directly or through an
  *   alias or a merge key: naming the field, the value and where it is), or fails validation ({@link parseRunConfig}: every
@@ -234,15 +235,25 @@ function rootProblem(raw: unknown): string | undefined {
 /**
  * The text of a config file, read up to {@link MAX_CONFIG_FILE_BYTES} bytes (src/core/bounded-file.ts: neither a
  * huge file nor an endless one such as a device is read whole).
- * @throws (rejects with) ConfigError (at the root, naming the file) when the file cannot be read, is neither a regular file nor a pipe,
- *   is larger than the limit, or is not text (bytes that are not UTF-8, a NUL or another control byte: naming the
+ * @throws (rejects with) ConfigError (at the root, naming the file) when the file cannot be read (`-`: the message
+ *   says to give /dev/stdin), is neither a regular file nor a pipe, is a pipe that gave no bytes (no writer had
+ *   opened it, or it wrote nothing), is larger than the limit, or is not text (bytes that are not UTF-8, a NUL or another control byte: naming the
  *   byte, its offset and line, never echoing the bytes).
  */
 async function readConfigText(file: string): Promise<string> {
-  const why = (err: FileReadError) => (err.reason === 'too-large' ? '; a run config is a few KB' : '');
-  const decoded = decodeTextFile(await readBoundedFileAsync(file, MAX_CONFIG_FILE_BYTES, (err) => new ConfigError('', `${err.message}${why(err)}`, { cause: err })));
+  const why = (err: FileReadError) => (err.reason === 'too-large' ? '; a run config is a few KB' : err.code === 'ENOENT' && file === '-' ? ' (to read the config from standard input, give /dev/stdin)' : '');
+  const bytes = await readBoundedFileAsync(file, MAX_CONFIG_FILE_BYTES, (err) => new ConfigError('', `${err.message}${why(err)}`, { cause: err }));
+  if (bytes.length === 0 && isPipe(file)) {
+    throw new ConfigError('', `${file}: a pipe that gave no bytes: no writer had opened it, or its writer wrote nothing (a pipe with no writer is not waited for: start the writer first)`);
+  }
+  const decoded = decodeTextFile(bytes);
   if ('problem' in decoded) throw new ConfigError('', `${file}: ${decoded.problem}; a run config is YAML text`);
   return decoded.text;
+}
+
+/** Whether `file` is a pipe (a named one, or /dev/stdin given one); false when it cannot be read by `stat`. */
+function isPipe(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false })?.isFIFO() ?? false;
 }
 
 /** `raw` with `runtime.baseDir` resolved against `dir`; a malformed `raw` is returned as is, for validation to name. */

@@ -1,6 +1,7 @@
 /** Config files as written by hand: YAML syntax errors with their position, integers in digits only, the paths it names. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRunConfig, parseRunConfig } from '../../src/core/config';
@@ -449,4 +450,18 @@ test('an unknown field with an empty key ("": 1, or nothing before the colon) is
   }
   // A key holding a dot is quoted too, so that the path does not read as two levels.
   await assert.rejects(loadRunConfig(file(`${head}  model.kind: 1\n`)), (e: Error) => e instanceof ConfigError && e.message === 'invalid config at model."model.kind": unknown field (check its spelling and level)');
+});
+
+test('a config path that is a pipe no writer had opened says so and to start the writer first; "-" is told to give /dev/stdin', async () => {
+  // Before: "invalid config: FIFO is empty (or only comments): a run config is a mapping …", as for an empty file, and
+  // "-: cannot read it: no such file".
+  const fifo = join(tempDir(), 'run.yaml');
+  execFileSync('mkfifo', [fifo]);
+  await assert.rejects(
+    loadRunConfig(fifo),
+    (e: Error) => e instanceof ConfigError && e.message === `invalid config: ${fifo}: a pipe that gave no bytes: no writer had opened it, or its writer wrote nothing (a pipe with no writer is not waited for: start the writer first)`,
+  );
+  await assert.rejects(loadRunConfig('-'), (e: Error) => e instanceof ConfigError && e.message === 'invalid config: -: cannot read it: no such file (to read the config from standard input, give /dev/stdin)');
+  // An empty regular file is still "empty".
+  await assert.rejects(loadRunConfig(file('')), (e: Error) => e instanceof ConfigError && / is empty \(or only comments\)/.test(e.message));
 });
