@@ -117,11 +117,11 @@ export const runConfigSchema = z
     if (c.pretraining && c.model.kind !== 'transformer') {
       ctx.addIssue({ code: 'custom', path: ['pretraining'], message: `masked-language-model pretraining needs a transformer (family sinusoid has no text; a bert model comes pretrained: metatrain import-hf), got model ${c.model.kind}` });
     }
-    if (c.model.init === 'pretrained' && !c.pretraining) {
-      ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: 'pretrained needs a pretraining section (or give the path of a pretrained checkpoint directory)' });
-    }
+    // One message at model.init, the one whose fix works: a model that reads no text is not told to add a pretraining section.
     if (c.model.init !== 'random' && !isTextModelKind(c.model.kind)) {
-      ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: `only a transformer or bert starts from a pretrained body, got model.kind ${c.model.kind}` });
+      ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: `only a transformer or bert starts from a pretrained body, got model.kind ${c.model.kind}: leave model.init out (random)` });
+    } else if (c.model.init === 'pretrained' && !c.pretraining) {
+      ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: 'pretrained needs a pretraining section, got none (or give the path of a pretrained checkpoint directory)' });
     }
     for (const issue of family.configIssues?.(c.task) ?? []) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
   });

@@ -67,5 +67,12 @@ test('config: model.init pretrained needs a pretraining section; pretraining and
   const sinusoid = { name: 's', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } } as const;
   assert.throws(() => parseRunConfig({ ...sinusoid, pretraining: {} }), (e: Error) => e instanceof ConfigError && e.path === 'pretraining');
   assert.throws(() => parseRunConfig({ ...sinusoid, model: { kind: 'sinusoid-mlp', init: 'some/dir' } }), (e: Error) => e instanceof ConfigError && e.path === 'model.init');
+  // Before: "pretrained needs a pretraining section (…) (got "pretrained")", whose fix the sinusoid model then refused.
+  const only = 'only a transformer or bert starts from a pretrained body, got model.kind sinusoid-mlp: leave model.init out (random)';
+  assert.throws(() => parseRunConfig({ ...sinusoid, model: { kind: 'sinusoid-mlp', init: 'pretrained' } }), (e: Error) => e instanceof ConfigError && e.message === `invalid config at model.init: ${only}`);
+  assert.throws(
+    () => parseRunConfig({ ...base, model: { ...model, init: 'pretrained' } }),
+    (e: Error) => e instanceof ConfigError && e.message === 'invalid config at model.init: pretrained needs a pretraining section, got none (or give the path of a pretrained checkpoint directory)',
+  );
   assert.throws(() => parseRunConfig({ ...base, pretraining: { maskRate: 0.9 } }), (e: Error) => e instanceof ConfigError && e.path === 'pretraining.maskRate');
 });
