@@ -11,6 +11,7 @@ import { compressionOutDirProblem } from './compression-out-directory';
 import { compressionJobId } from '../bus/job-queue';
 import { assertReusable } from '../compress/committed-files';
 import { compressJob } from '../compress/compress-job';
+import { compressionRefusal } from '../compress/compressible-model';
 import { assertCheckpointOfConfig } from '../compress/pipeline';
 import { committedReport } from '../compress/compression-report';
 import { otherCompression } from '../compress/other-compression';
@@ -82,6 +83,9 @@ export function register(program: Command): void {
       else throw new CheckpointError(`checkpoint ${o.checkpoint} does not record its run config; pass --config FILE`);
       // Before the result directory's checks: their advice (--out elsewhere) cannot help a config of another run.
       assertCheckpointOfConfig(checkpoint, config);
+      // Before any work (before: the teacher was adapted, then "student init: no slicing rule for teacher tensor …").
+      const refusal = compressionRefusal(config.model.kind);
+      if (refusal) throw new CheckpointError(`--checkpoint ${o.checkpoint} is of a ${config.model.kind} model: ${refusal}; nothing was written`);
       // Default: `compressed/` of the run the checkpoint belongs to (<run dir>/checkpoints/step-N), wherever we run from.
       const outDir = resolve(o.out ?? join(dirname(dirname(resolve(o.checkpoint))), 'compressed'));
       const job = { jobId: compressionJobId(config.name, checkpoint.step, configHash(config)), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };

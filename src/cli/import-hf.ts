@@ -1,6 +1,7 @@
 /** `metatrain import-hf HF_DIR --out DIR`: a Hugging Face BERT checkpoint as a `bert` pretrained checkpoint (src/hf). */
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { compressionRefusal } from '../compress/compressible-model';
 import { importHfBert, modelYaml } from '../hf';
 import { maxLengthProblem } from '../model/model-config';
 import { nonNegativeInt, pathOption } from './options';
@@ -33,7 +34,7 @@ export function register(program: Command): void {
       const imported = await importHfBert(hfDir, o.out, { maxLength: o.maxLength });
       const c = imported.config;
       process.stderr.write(`imported ${hfDir}: bert, ${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads, vocab ${c.vocab_size}, ${imported.params} body parameters → ${imported.dir}\n`);
-      process.stderr.write('put this model section in a run config (and compression.enabled: false: compression does not handle bert yet):\n');
+      process.stderr.write(`put this model section in a run config; ${compressionRefusal('bert')}: set compression.enabled: false\n`);
       process.stdout.write(modelYaml(imported.model));
     });
 }

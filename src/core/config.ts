@@ -15,6 +15,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { natsSchema } from '../bus/nats-config';
 import { compressionSchema } from '../compress/compression-config';
+import { compressionRefusal } from '../compress/compressible-model';
 import { evaluationSchema } from '../coordinator/evaluation-config';
 import { runtimeSchema } from '../coordinator/runtime-config';
 import { trainingSchema } from '../coordinator/training-config';
@@ -86,9 +87,10 @@ export const runConfigSchema = z
     if (c.model.kind === 'bert') {
       if (c.model.tokenizer !== 'hf') ctx.addIssue({ code: 'custom', path: ['model', 'tokenizer'], message: `model bert needs tokenizer hf (its tokenizer.json), got ${c.model.tokenizer}` });
       if (c.model.vocabSize === undefined) ctx.addIssue({ code: 'custom', path: ['model', 'vocabSize'], message: 'model bert needs vocabSize (vocab_size of its config.json; metatrain import-hf prints it)' });
-      if (c.compression.enabled) {
-        ctx.addIssue({ code: 'custom', path: ['compression', 'enabled'], message: 'compression of a bert model is not supported yet (distillation and the ONNX export know the transformer layout only): set compression.enabled: false' });
-      }
+    }
+    const refusal = compressionRefusal(c.model.kind);
+    if (refusal && c.compression.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['compression', 'enabled'], message: `${refusal}: set compression.enabled: false` });
     }
     if (c.model.tokenizer === 'hf' && c.model.kind !== 'bert') {
       ctx.addIssue({ code: 'custom', path: ['model', 'tokenizer'], message: `tokenizer hf is for model bert, got model ${c.model.kind}` });

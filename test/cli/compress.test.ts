@@ -11,7 +11,7 @@ import type { CompressionReport } from '../../src/compress/compression-report';
 import type { RunSummary } from '../../src/summary';
 import { captureRunEvents, until } from '../bus/fixtures';
 import { startNatsServer, type TestNatsServer } from '../bus/nats-server';
-import { sinusoidRun, writeTeacherCheckpoint } from '../compress/fixtures';
+import { sinusoidRun, textRun, writeTeacherCheckpoint } from '../compress/fixtures';
 import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
 
 let server: TestNatsServer;
@@ -51,6 +51,19 @@ test('metatrain compress runs one job by hand from the config recorded in the ch
   const other = await runCli(['compress', '--checkpoint', checkpoint, '--out', out, '--config', otherConfig]);
   assert.equal(other.code, 1, other.stdout);
   assert.match(other.stderr, /was written by another config \(hash \w{12}, job config \w{12}; changed: seed: 4 → 5\): the job config must be the run config of that checkpoint/);
+});
+
+test('metatrain compress refuses a checkpoint of a bert model before any work, for the reason a run config gives', async () => {
+  // Before: it adapted the teacher, then failed with "student init: no slicing rule for teacher tensor embed.norm.bias".
+  const dir = tempDir();
+  const bert = { kind: 'bert', tokenizer: 'hf', tokenizerPath: join(dir, 'tokenizer.json'), vocabSize: 40 };
+  const checkpoint = await writeTeacherCheckpoint(textRun(dir, { enabled: false }, bert));
+  const reason = 'compression of a bert model is not supported yet \\(distillation and the ONNX export know the transformer layout only\\)';
+  const refused = await runCli(['compress', '--checkpoint', checkpoint, '--backend', 'cpu']);
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(refused.stderr, new RegExp(`^metatrain: --checkpoint ${checkpoint} is of a bert model: ${reason}; nothing was written\\n$`));
+  assert.equal(existsSync(join(dir, 'run', 'compressed')), false);
+  assert.throws(() => textRun(dir, {}, bert), new RegExp(`compression\\.enabled: ${reason}: set compression\\.enabled: false`));
 });
 
 test('metatrain compress over a result made with other settings names the settings that differ and --out', async () => {
