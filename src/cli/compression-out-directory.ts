@@ -12,6 +12,7 @@ import { assertReplaceable, assertReusable } from '../compress/committed-files';
 import { isOfRun } from '../compress/other-compression';
 import { settingDifferences } from '../compress/compression-settings';
 import { compressedDir, configHash, type RunConfig } from '../core/config';
+import { firstNames } from '../core/first-names';
 import { fileInTheWay } from '../core/make-directory';
 import { refuseLinkedOutDirectory } from './out-directory';
 
@@ -35,7 +36,7 @@ export function compressionOutDirProblem(outDir: string): OutDirProblem | undefi
   if (file !== undefined) return { kind: 'file', problem: `${file} is a file (or a link to nothing), not a directory` };
   const entries = existsSync(outDir) ? readdirSync(outDir) : [];
   if (entries.length === 0 || entries.includes(REPORT_FILE)) return undefined;
-  return { kind: 'others', problem: `${outDir} already exists and holds other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})` };
+  return { kind: 'others', problem: `${outDir} already exists and holds other files (${firstNames(entries)})` };
 }
 
 /**

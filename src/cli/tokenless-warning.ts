@@ -1,4 +1,5 @@
 /** The warning `adapt` and `predict` print about texts that give the tokenizer no token (src/model/text-tokenizer.ts, `tokenlessTexts`). */
+import { firstNames } from '../core/first-names';
 import { textTokenizerFor, tokenlessTexts, type TokenizerFields } from '../model/text-tokenizer';
 
 /** Texts named in the warning; more are counted. */
@@ -27,7 +28,7 @@ export function findTokenless(model: TokenizerFields, texts: readonly string[], 
   const tokenless = tokenlessTexts(textTokenizerFor(model), texts);
   if (tokenless.length === 0) return undefined;
   const where = tokenless.map((i) => (lines ? `line ${lines[i]!}` : `text ${i + 1}`));
-  const shown = `${where.slice(0, SHOWN).join(', ')}${where.length > SHOWN ? ', …' : ''}`;
+  const shown = firstNames(where, SHOWN);
   const said = `${where.length} of ${texts.length} texts (${shown}) ${where.length === 1 ? 'has' : 'have'} no token the ${model.tokenizer} tokenizer reads (only punctuation or symbols)`;
   return { count: tokenless.length, total: texts.length, said };
 }

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { readBoundedFile } from '../core/bounded-file';
 import { DamagedCompressionError, FileReadError, OtherCompressionError } from '../core/errors';
 import { digestMismatch, fileDigestSchema, type FileDigest } from '../core/file-digest';
+import { firstNames } from '../core/first-names';
 import { MAX_SAFETENSORS_FILE_BYTES } from '../core/safetensors';
 import { COMPRESSED_MODEL_FILE } from './compressed-model';
 import { ONNX_FILE, REPORT_FILE, type CompressionReport } from './compression-report';
@@ -92,6 +93,5 @@ export function assertReusable(outDir: string, report: CompressionReport): void 
 export function assertReplaceable(outDir: string, report: CompressionReport): void {
   const unlisted = unlistedFiles(outDir, report);
   if (unlisted.length === 0) return;
-  const names = `${unlisted.slice(0, 3).join(', ')}${unlisted.length > 3 ? ', …' : ''}`;
-  throw new OtherCompressionError(`${outDir} holds, besides ${compressionOf(report)}, files its ${REPORT_FILE} does not list (${names}), which replacing that compression would remove; it was left as it is: move them elsewhere`);
+    throw new OtherCompressionError(`${outDir} holds, besides ${compressionOf(report)}, files its ${REPORT_FILE} does not list (${firstNames(unlisted)}), which replacing that compression would remove; it was left as it is: move them elsewhere`);
 }
