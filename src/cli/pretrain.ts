@@ -6,6 +6,7 @@ import { lockDirectory } from '../core/directory-lock';
 import { initBackend } from '../model/backend';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
+import { assertOnlyRunFiles } from './run-directory-files';
 import { backendOption } from './backend-option';
 import { onCheckpointingStop, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
@@ -24,6 +25,7 @@ export function register(program: Command): void {
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config, o.out);
       lockDirectory(runDir(config), 'run directory');
+      await assertOnlyRunFiles(config, o.out);
       await initBackend(config.runtime.backend);
       let stopping = false;
       let stepCompleted = false;

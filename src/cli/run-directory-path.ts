@@ -3,6 +3,16 @@ import { runDir, type RunConfig } from '../core/config';
 import { fileInTheWay } from '../core/make-directory';
 
 /**
+ * How a message names the run directory of `config`: `--out DIR` when the flag gave it (`out`, its value),
+ * `runtime.outDir DIR` when the config did, else `the run directory runs/NAME` (the default).
+ */
+export function runDirectoryNamed(config: RunConfig, out?: string): string {
+  if (out !== undefined) return `--out ${out}`;
+  if (config.runtime.outDir !== undefined) return `runtime.outDir ${config.runtime.outDir}`;
+  return `the run directory ${runDir(config)}`;
+}
+
+/**
  * Checks that the run directory of `config` can be a directory: neither it nor a parent is a file.
  * @param out The `--out` flag's value when given (it set `runtime.outDir`): the error names it, else `runtime.outDir` or the default.
  * @throws Error naming the flag or field, the file in the way and what to give.
@@ -10,8 +20,6 @@ import { fileInTheWay } from '../core/make-directory';
 export function assertRunDirectoryPath(config: RunConfig, out?: string): void {
   const file = fileInTheWay(runDir(config));
   if (file === undefined) return;
-  const dir = runDir(config);
-  if (out !== undefined) throw new Error(`--out ${out}: ${file} is a file, not a directory; give a directory path for the run`);
-  if (config.runtime.outDir !== undefined) throw new Error(`runtime.outDir ${config.runtime.outDir}: ${file} is a file, not a directory; give a directory path for the run`);
-  throw new Error(`the run directory ${dir} cannot be created: ${file} is a file, not a directory; move it, or give another directory with --out or runtime.outDir`);
+  if (out !== undefined || config.runtime.outDir !== undefined) throw new Error(`${runDirectoryNamed(config, out)}: ${file} is a file, not a directory; give a directory path for the run`);
+  throw new Error(`the run directory ${runDir(config)} cannot be created: ${file} is a file, not a directory; move it, or give another directory with --out or runtime.outDir`);
 }

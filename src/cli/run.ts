@@ -6,6 +6,7 @@ import { loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/c
 import { LocalCluster } from '../local/local-cluster';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
+import { assertOnlyRunFiles } from './run-directory-files';
 import { assertRunCompressedDirectory } from './compression-out-directory';
 import { runtimeWarnings } from '../coordinator/runtime-config';
 import { taskMetric } from '../tasks/family';
@@ -74,10 +75,11 @@ export function register(program: Command): void {
         },
         () => cluster?.state === 'lingering',
       );
-      // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, and a
-      // new run must not start over an earlier one's checkpoints.
+      // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, a
+      // new run must not start over an earlier one's checkpoints, nor among files that are not a run's.
       lockDirectory(runDir(config), 'run directory');
       await assertRunCheckpointsFit(config, o.resume ? 'resume' : 'new', '--out');
+      if (!o.resume) await assertOnlyRunFiles(config, o.out);
       // The compression stage publishes <run dir>/compressed by a rename, as `compress --out` does.
       if (config.compression.enabled) await assertRunCompressedDirectory(config, o.resume, 'run');
       const pretrained = await loadModelInitBeforeStart(config);

@@ -261,6 +261,13 @@ export class DamagedCompressionError extends MetatrainError {}
 export class DirectoryBusyError extends MetatrainError {}
 
 /**
+ * Thrown when `metatrain run` (a new run) or `pretrain` is given a run directory holding files a run does not write
+ * (a user's notes, another project), where the run's files would land beside them and replace any of the same name;
+ * the message names the directory, some of those files and what to do. Thrown before anything is written there.
+ */
+export class ForeignFilesError extends MetatrainError {}
+
+/**
  * Thrown when a listening socket (the coordinator's gRPC port, a metrics port) cannot be bound (src/core/
  * listen-failure.ts); `part` is the part of the address at fault: the host (a name that does not resolve, an address
  * not on this machine) or the port (in use, privileged), undefined when the error does not tell; `code` is the

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { textRun, writeTeacherCheckpoint } from '../compress/fixtures';
 import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
@@ -53,6 +53,51 @@ test('run, pretrain and coordinator refuse a run directory where a file is in th
     assert.equal(r.stderr, `metatrain: ${source}: ${file} is a file, not a directory; give a directory path for the run\n`);
     assert.equal(r.stdout, '');
   }
+});
+
+/** Every entry below `dir` with its bytes (undefined for a directory), to compare a directory before and after. */
+function snapshot(dir: string): Map<string, string | undefined> {
+  const names = (readdirSync(dir, { recursive: true }) as string[]).sort();
+  return new Map(names.map((name) => [name, statSync(join(dir, name)).isDirectory() ? undefined : readFileSync(join(dir, name), 'base64')]));
+}
+
+test('a new run and pretrain refuse a run directory holding files that are not a run\'s, leaving it byte for byte, before anything starts; an empty one, or an earlier run\'s, is as before', async () => {
+  // Before: the run wrote its checkpoints, logs and targets.json beside the user's files, and replaced their summary.json and report.html.
+  const dir = tempDir();
+  const project = join(dir, 'project');
+  mkdirSync(join(project, 'src'), { recursive: true });
+  writeFileSync(join(project, 'notes.txt'), 'my notes\n');
+  writeFileSync(join(project, 'summary.json'), '{"mine": true}\n');
+  writeFileSync(join(project, 'src', 'index.ts'), 'export {};\n');
+  const before = snapshot(project);
+  const small = { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, evaluation: { testTasks: 2 }, compression: { enabled: false } };
+  const config = writeConfig(dir, sinusoidConfig(dir, { ...small, runtime: { workers: 1 } }));
+  const inProject = writeConfig(dir, sinusoidConfig(dir, { runtime: { outDir: project } }), 'in-project.yaml');
+  const pretraining = writeConfig(dir, { name: 'pt', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0 }, pretraining: { steps: 1 } }, 'pretrain.yaml');
+  const advice = "holds files that are not a run's (notes.txt, src): the run's checkpoints, logs and reports would be written there beside them, over any of the same name";
+  const cases: Array<[string[], string]> = [
+    [['run', config, '--backend', 'cpu', '--out', project], `--out ${project} ${advice}; give --out a new or empty directory, or move them elsewhere`],
+    [['run', inProject, '--backend', 'cpu'], `runtime.outDir ${project} ${advice}; give runtime.outDir (or --out) a new or empty directory, or move them elsewhere`],
+    [['pretrain', pretraining, '--backend', 'cpu', '--out', project], `--out ${project} ${advice}; give --out a new or empty directory, or move them elsewhere`],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args, {}, PROMPTLY_MS);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.stderr, `metatrain: ${message}\n`);
+    assert.equal(r.stdout, '');
+    assert.deepEqual(snapshot(project), before, args.join(' '));
+  }
+
+  const empty = join(dir, 'empty');
+  mkdirSync(empty);
+  const run = await runCli(['run', config, '--backend', 'cpu', '--out', empty]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(existsSync(join(empty, 'checkpoints', 'step-00000002')));
+  // The earlier run's directory, with a file of the user's added: a new run is told about its checkpoints, as before.
+  writeFileSync(join(empty, 'notes.txt'), 'about this run\n');
+  const again = await runCli(['run', config, '--backend', 'cpu', '--out', empty]);
+  assert.equal(again.code, 1, again.stdout);
+  assert.match(again.stderr, /checkpoint\(s\) already exist: continue that run with --resume/);
 });
 
 test('compress refuses an --out it could not publish to (a file in the way, a directory holding other files) before compressing', async () => {

@@ -392,11 +392,13 @@ test('a run refused for its data (too few labels, a bad JSONL line) creates no r
     assert.match(result.stderr, message);
     assert.ok(!existsSync(out), `${data}: no run directory is created`);
   }
-  // A directory that was there before stays as it was.
+  // A run directory that was there before stays as it was (one holding files that are not a run's is refused before
+  // the data is read: test/cli/out-dir.test.ts).
   const existing = join(dir, 'run-existing');
   mkdirSync(existing);
-  writeFileSync(join(existing, 'keep.txt'), 'mine');
+  writeFileSync(join(existing, 'summary.json'), 'mine');
   const result = await runCli(['run', config('three-labels.jsonl', existing)], {}, 60_000);
   assert.equal(result.code, 1, result.stderr);
-  assert.deepEqual(readdirSync(existing), ['keep.txt']);
+  assert.match(result.stderr, /task\.classSplit/);
+  assert.deepEqual(readdirSync(existing), ['summary.json']);
 });

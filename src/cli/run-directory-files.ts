@@ -1,0 +1,66 @@
+/**
+ * A run directory holding files that are not a run's, refused before `run` (a new run) or `pretrain` writes there.
+ * Both write into it file by file: checkpoints, logs (appended to), `summary.json`, `report.html` and `targets.json`
+ * (replaced whole), `pretrained/`, `compressed/`. An existing directory given as `--out` (a user's folder, another
+ * project) would get them beside its own files, and lose any of the same name. So a directory holding an entry no
+ * run writes is refused, unless it already holds checkpoints (meta-training or pretraining): then it is an earlier
+ * run's, and what happens is what always did (a new run is refused with the way on:
+ * src/coordinator/earlier-checkpoints.ts; `pretrain` and `run --resume` continue). An empty directory is fine.
+ */
+import { readdirSync } from 'node:fs';
+import { basename } from 'node:path';
+import { CheckpointStore } from '../checkpoint';
+import { compressedDir, pretrainedDir, runDir, type RunConfig } from '../core/config';
+import { LOCK_FILE } from '../core/directory-lock';
+import { TEMP_PREFIX } from '../core/durable-fs';
+import { ForeignFilesError } from '../core/errors';
+import { firstNames } from '../core/first-names';
+import { TARGETS_FILE } from '../local/scrape-targets';
+import { REPORT_FILE } from '../report';
+import { SUMMARY_FILE } from '../summary';
+import { checkpointStoreOf } from './run-checkpoints-fit';
+import { runDirectoryNamed } from './run-directory-path';
+
+/**
+ * The entries a run, its pretraining and its compression write in the run directory (`compressed` is also locked
+ * by `.compressed.lock` beside it: src/cli/compress.ts).
+ */
+function runEntries(config: RunConfig): string[] {
+  const compressed = basename(compressedDir(config));
+  return [LOCK_FILE, 'checkpoints', 'logs', basename(pretrainedDir(config)), compressed, `.${compressed}.lock`, SUMMARY_FILE, REPORT_FILE, TARGETS_FILE];
+}
+
+/**
+ * Whether `name` is one of `entries`, or what a killed process left of writing one: a temporary copy
+ * (`.tmp-summary.json-PID-N`, src/core/durable-fs.ts) or a lock being taken (`.lock.PID`, src/core/directory-lock.ts).
+ */
+function isRunEntry(name: string, entries: readonly string[]): boolean {
+  const locking = /^(.*\.lock)\.\d+$/.exec(name)?.[1];
+  return entries.some((entry) => name === entry || name.startsWith(`${TEMP_PREFIX}${entry}-`) || locking === entry);
+}
+
+/**
+ * Refuses the run directory of `config` when it holds an entry that no run writes and no checkpoint (of meta-training
+ * or of pretraining): call it before `run` (a new run, after its earlier checkpoints were checked) or `pretrain`
+ * writes anything there. A missing or empty directory, or one holding only a run's entries, passes.
+ * @param out the `--out` flag's value when given: the message names it, else `runtime.outDir` or the default.
+ * @throws ForeignFilesError naming the directory, up to 3 of those entries and what to do, e.g. `--out notes holds
+ *   files that are not a run's (notes.txt, src, …): …; give --out a new or empty directory, or move them elsewhere`.
+ */
+export async function assertOnlyRunFiles(config: RunConfig, out?: string): Promise<void> {
+  let names: string[];
+  try {
+    names = readdirSync(runDir(config));
+  } catch {
+    return; // missing (it is created), or not a directory (src/cli/run-directory-path.ts says so)
+  }
+  const entries = runEntries(config);
+  const others = names.filter((name) => !isRunEntry(name, entries)).sort();
+  if (others.length === 0) return;
+  if ((await checkpointStoreOf(config).list()).length > 0) return;
+  if ((await new CheckpointStore(pretrainedDir(config), { keep: 1 }).list()).length > 0) return;
+  const flag = out !== undefined ? '--out' : config.runtime.outDir !== undefined ? 'runtime.outDir (or --out)' : '--out or runtime.outDir';
+  throw new ForeignFilesError(
+    `${runDirectoryNamed(config, out)} holds files that are not a run's (${firstNames(others)}): the run's checkpoints, logs and reports would be written there beside them, over any of the same name; give ${flag} a new or empty directory, or move them elsewhere`,
+  );
+}
