@@ -5,7 +5,8 @@
  * project) would get them beside its own files, and lose any of the same name. So a directory holding an entry no
  * run writes is refused, unless it already holds checkpoints (meta-training or pretraining): then it is an earlier
  * run's, and what happens is what always did (a new run is refused with the way on:
- * src/coordinator/earlier-checkpoints.ts; `pretrain` and `run --resume` continue). An empty directory is fine.
+ * src/coordinator/earlier-checkpoints.ts; `pretrain` and `run --resume` continue). An empty directory is fine, and
+ * so is one holding only `lost+found` (the top of a mounted disk).
  */
 import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -55,7 +56,8 @@ export async function assertOnlyRunFiles(config: RunConfig, out?: string): Promi
     return; // missing (it is created), or not a directory (src/cli/run-directory-path.ts says so)
   }
   const entries = runEntries(config);
-  const others = names.filter((name) => !isRunEntry(name, entries)).sort();
+  // lost+found is the file system's own (the top of a freshly mounted disk or volume), not a user's file.
+  const others = names.filter((name) => name !== 'lost+found' && !isRunEntry(name, entries)).sort();
   if (others.length === 0) return;
   if ((await checkpointStoreOf(config).list()).length > 0) return;
   if ((await new CheckpointStore(pretrainedDir(config), { keep: 1 }).list()).length > 0) return;
