@@ -1,7 +1,7 @@
 /**
  * The pretraining stage of `metatrain pretrain` and `metatrain run` (`model.init: pretrained`): gathers the
- * texts, pretrains or resumes (src/pretrain), shows a progress bar (cli-progress) on a terminal and plain lines
- * otherwise, and prints where the checkpoint went.
+ * texts, pretrains or resumes (src/pretrain; a resume is said before its first step), shows a progress bar
+ * (cli-progress) on a terminal and plain lines otherwise, and prints where the checkpoint went.
  */
 import { SingleBar, Presets } from 'cli-progress';
 import type { RunConfig } from '../core/config';
@@ -42,6 +42,7 @@ export async function runPretrainingStage(config: RunConfig, control: Pretrainin
     config,
     texts: corpus.texts,
     stopping: control.stopping,
+    onResume: (r) => out.write(`pretraining: resuming from step ${r.step}/${r.steps} (checkpoint ${r.path})\n`),
     onStep: (s) => {
       control.onStep?.();
       const values = { loss: s.loss.toFixed(4), acc: s.accuracy.toFixed(4) };
@@ -52,10 +53,8 @@ export async function runPretrainingStage(config: RunConfig, control: Pretrainin
     },
   });
   bar?.stop();
-  // Stopped by a signal before the last step: not "done" (the caller says how to continue).
-  const resumed = result.resumedFrom > 0 ? `resumed from step ${result.resumedFrom}` : '';
-  const how =
-    result.resumedFrom === settings.steps ? 'already finished' : result.step < settings.steps ? `stopped${resumed ? ` (${resumed})` : ''}` : resumed || 'done';
+  // Stopped by a signal before the last step: not "done" (the caller says how to continue). A resume was said up front.
+  const how = result.resumedFrom === settings.steps ? 'already finished' : result.step < settings.steps ? 'stopped' : 'done';
   out.write(`pretraining ${how}: step ${result.step}/${settings.steps}, checkpoint ${result.path}\n`);
   return result;
 }

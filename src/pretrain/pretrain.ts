@@ -9,9 +9,8 @@
  * from `deriveSeed(seed, 'pretrain-init')`; same config, texts and backend ⇒ bitwise-identical parameters,
  * also across a stop and resume.
  */
-import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
-import { fieldDifferences, pretrainedDir, type RunConfig } from '../core/config';
+import type { RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { specOf, type ParamSet } from '../core/param-set';
 import { deriveSeed, Rng } from '../core/rng';
@@ -20,11 +19,11 @@ import { objectiveGradient } from '../meta/objective-gradient';
 import { toTensors } from '../model/params-tf';
 import { textTokenizerFor } from '../model/text-tokenizer';
 import { createTransformer } from '../model/transformer';
-import { CheckpointStore } from '../checkpoint';
 import { maskTokens } from './mlm-mask';
 import { mlmObjective } from './mlm-objective';
 import type { PretrainingHistory } from '../summary';
 import { initPretrainingParams, PRETRAINING_KIND } from './pretrained-body';
+import { latestPretraining, pretrainingCheckpoints, pretrainingHash } from './pretraining-checkpoints';
 
 /** One finished pretraining step, as reported to `onStep`. */
 export interface PretrainStep {
@@ -36,12 +35,23 @@ export interface PretrainStep {
   readonly accuracy: number;
 }
 
+/** Where pretraining continues from, as reported to `onResume`. */
+export interface PretrainResume {
+  /** Step of the checkpoint it continues from (0 < step < steps). */
+  readonly step: number;
+  readonly steps: number;
+  /** That checkpoint's directory. */
+  readonly path: string;
+}
+
 /** Options of {@link pretrain}. */
 export interface PretrainOptions {
   /** The run config; needs a `pretraining` section. */
   readonly config: RunConfig;
   /** Unlabelled texts to pretrain on (./pretraining-texts: meta-train text and `pretraining.texts`). */
   readonly texts: readonly string[];
+  /** Called once before the first step when pretraining continues from a checkpoint short of the last step. */
+  readonly onResume?: (resume: PretrainResume) => void;
   /** Called after every step. */
   readonly onStep?: (step: PretrainStep) => void;
   /** Polled before every step; true ends pretraining after checkpointing the last completed step. */
@@ -62,22 +72,6 @@ export interface PretrainResult {
 }
 
 /**
- * sha256 of what determines the pretrained parameters: seed, model architecture and tokenizer, the pretraining
- * section and the corpus fields of `task` (not `model.init`, the head, the LoRA fields or the meta-learning
- * sections). A resume with another hash is refused.
- */
-export function pretrainingHash(config: RunConfig): string {
-  return createHash('sha256').update(JSON.stringify(pretrainingFields(config))).digest('hex');
-}
-
-/** The fields of `config` that {@link pretrainingHash} covers. */
-function pretrainingFields(config: RunConfig): Record<string, unknown> {
-  const { init: _init, loraRank: _rank, loraAlpha: _alpha, ...model } = config.model;
-  const { family, path, classSplit, passageChars, ways, shots, queryShots } = config.task;
-  return { seed: config.seed, model, pretraining: config.pretraining, task: { family, path, classSplit, passageChars, ways, shots, queryShots } };
-}
-
-/**
  * Pretrains (or resumes, or finds finished) the body of `config.model` on `texts`.
  * @throws ConfigError when the config has no `pretraining` section or `texts` is empty; CheckpointError when
  *   `<run dir>/pretrained` holds checkpoints of another pretraining config; RunFailedError-free: a non-finite loss
@@ -89,8 +83,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   if (!settings) throw new ConfigError('pretraining', 'metatrain pretrain needs a pretraining section in the config');
   if (texts.length === 0) throw new ConfigError('pretraining', 'no text to pretrain on (the meta-train classes and pretraining.texts are empty)');
   const hash = pretrainingHash(config);
-  const store = new CheckpointStore(pretrainedDir(config), { keep: 2 });
-  const found = await store.loadLatest(hash, (recorded) => fieldDifferences(pretrainingFields(recorded), pretrainingFields(config)));
+  const store = pretrainingCheckpoints(config);
+  const found = await latestPretraining(config, store);
   let params = found?.checkpoint.params ?? initPretrainingParams(config.model, deriveSeed(config.seed, 'pretrain-init'));
   const adam = new Adam(specOf(params), { lr: settings.lr }, found?.checkpoint.optimizer);
   const history: PretrainingHistory = (found?.checkpoint.extra['history'] as PretrainingHistory | undefined) ?? { steps: [], loss: [], accuracy: [] };
@@ -117,6 +111,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     saved = step;
   };
 
+  if (resumedFrom > 0 && resumedFrom < settings.steps) options.onResume?.({ step: resumedFrom, steps: settings.steps, path });
   while (step < settings.steps && !options.stopping?.()) {
     const next = step + 1;
     const rng = new Rng(deriveSeed(config.seed, 'pretrain', next));

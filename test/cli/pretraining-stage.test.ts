@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunConfig } from '../../src/core/config';
 import { runPretrainingStage } from '../../src/cli/pretraining-stage';
+import { assertRunCheckpointsFit } from '../../src/cli/run-checkpoints-fit';
 import { tempDir } from '../support/harness';
 
 /** What the stage prints, collected. */
@@ -38,10 +39,33 @@ test('the pretraining stage says "stopped", not "done", when a signal stops it b
   const again = collector();
   let more = 0;
   await runPretrainingStage(config, { stopping: () => ++more > 2 }, again.out);
-  assert.match(again.printed(), /pretraining stopped \(resumed from step 3\): step 5\/6, checkpoint /);
+  assert.match(again.printed(), /pretraining stopped: step 5\/6, checkpoint /);
   const last = collector();
   await runPretrainingStage(config, { stopping: () => false }, last.out);
-  assert.match(last.printed(), /pretraining resumed from step 5: step 6\/6, checkpoint /);
+  assert.match(last.printed(), /pretraining done: step 6\/6, checkpoint /);
+});
+
+test('a resumed pretraining stage says where it resumes before its first step, and not again at the end', async () => {
+  const config = tinyConfig();
+  let checks = 0;
+  await runPretrainingStage(config, { stopping: () => ++checks > 3 }, collector().out);
+  const { out, printed } = collector();
+  await runPretrainingStage(config, { stopping: () => false }, out);
+  const lines = printed().split('\n');
+  const resuming = lines.findIndex((l) => /^pretraining: resuming from step 3\/6 \(checkpoint \S*pretrained\/step-00000003\)$/.test(l));
+  assert.ok(resuming > 0, printed());
+  assert.match(lines[resuming - 1]!, /^pretraining 0-layer encoder on \d+ passages .*, 6 steps of 4$/);
+  assert.match(lines[resuming + 1]!, /^pretraining: step 4\/6, /);
+  assert.equal(printed().match(/resum/g)!.length, 1, printed());
+});
+
+test('after a stop during pretraining, the --resume refusal says where a new run continues pretraining', async () => {
+  const config = tinyConfig();
+  let checks = 0;
+  await runPretrainingStage(config, { stopping: () => ++checks > 3 }, collector().out);
+  await assert.rejects(assertRunCheckpointsFit(config, 'resume'), /drop --resume to start a new run in \S+, which continues pretraining from step 3\/6 \(checkpoint \S*pretrained\/step-00000003\)$/);
+  await runPretrainingStage(config, { stopping: () => false }, collector().out);
+  await assert.rejects(assertRunCheckpointsFit(config, 'resume'), /drop --resume to start a new run in \S+, which starts from the finished pretraining \(checkpoint \S*pretrained\/step-00000006\)$/);
 });
 
 test('the pretraining stage warns about a pretraining.texts file that gives no passage', async () => {
