@@ -17,7 +17,7 @@ import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
 import { jsonlSourceName, loadLabelledJsonl, type LabelledExample } from '../tasks/jsonl';
 import { dataSource, STDIN_DATA_HELP } from './data-option';
-import { countOf } from './count-words';
+import { countOf } from '../core/count-words';
 import { findTokenless } from './tokenless-warning';
 import { boundedInt, pathOption } from './options';
 import { refuseLinkedOutDirectory } from './out-directory';

@@ -11,7 +11,7 @@ import { jsonlSourceName, loadTextJsonl } from '../tasks/jsonl';
 import { dataSource, STDIN_DATA_HELP } from './data-option';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
-import { countOf } from './count-words';
+import { countOf } from '../core/count-words';
 import { findTokenless } from './tokenless-warning';
 import { DatasetError } from '../core/errors';
 import { notOneCheckpoint } from '../checkpoint';

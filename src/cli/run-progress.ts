@@ -4,6 +4,7 @@
  */
 import { SingleBar, Presets } from 'cli-progress';
 import type { RunEvents } from '../coordinator/run-events';
+import { countOf } from '../core/count-words';
 
 /** Attaches a progress display to a run's events; returns a function that stops it. */
 export function showProgress(events: RunEvents, metricName: string, out: NodeJS.WriteStream = process.stderr): () => void {
@@ -40,7 +41,7 @@ export function showProgress(events: RunEvents, metricName: string, out: NodeJS.
   });
   events.on('validation', (e) => {
     state.val = e.metric.toFixed(4);
-    if (!tty) out.write(`step ${e.step}: meta-val loss ${e.loss.toFixed(4)}, ${metricName} ${e.metric.toFixed(4)}${e.improved ? ' (best)' : ''}, meta-loss ${state.loss}, ${state.tps} tasks/s, ${state.workers} workers\n`);
+    if (!tty) out.write(`step ${e.step}: meta-val loss ${e.loss.toFixed(4)}, ${metricName} ${e.metric.toFixed(4)}${e.improved ? ' (best)' : ''}, meta-loss ${state.loss}, ${state.tps} tasks/s, ${countOf(state.workers, 'worker')}\n`);
   });
   events.on('progress', (name, done, total) => {
     if (tty) ensureBar(name, total, done);

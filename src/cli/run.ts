@@ -22,7 +22,7 @@ import { committedReport } from '../compress/compression-report';
 import { SUMMARY_FILE } from '../summary';
 import { assertRunCheckpointsFit, checkpointStoreOf } from './run-checkpoints-fit';
 import { backendOption } from './backend-option';
-import { countOf } from './count-words';
+import { countOf } from '../core/count-words';
 import { commandAgain, unrepeatableArgument } from './command-again';
 import { EXIT_FAILURE, EXIT_OK, onCheckpointingStop, signalExitCode, type StopSignal } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';

@@ -1,5 +1,6 @@
 /** One line of `metatrain watch` output per run event. */
 import type { WatchEvent } from './watch-event';
+import { countOf } from '../core/count-words';
 
 function num(v: unknown, digits = 4): string {
   return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '-';
@@ -30,7 +31,7 @@ function describe(e: WatchEvent): string {
     case 'step': {
       const of = typeof d.maxSteps === 'number' ? `/${d.maxSteps}` : '';
       const metric = d.metaMetric === undefined ? '' : `  metric ${num(d.metaMetric)}`;
-      return `step ${String(d.step)}${of}  meta-loss ${num(d.metaLoss)}${metric}  ${num(d.tasksPerSecond, 1)} tasks/s  ${String(d.workers ?? '-')} workers`;
+      return `step ${String(d.step)}${of}  meta-loss ${num(d.metaLoss)}${metric}  ${num(d.tasksPerSecond, 1)} tasks/s  ${typeof d.workers === 'number' ? countOf(d.workers, 'worker') : '- workers'}`;
     }
     case 'validation':
       return `validation${at(d)}: loss ${num(d.loss)}  metric ${num(d.metric)}${d.improved ? '  (best)' : ''}`;

@@ -12,7 +12,7 @@ import { encodeCompressedModel } from '../../src/compress/compressed-model';
 import { quantizePerChannel } from '../../src/compress/quantize';
 import { paramSet } from '../../src/core/param-set';
 import { atChanceLevel } from '../../src/cli/adapt';
-import { countOf } from '../../src/cli/count-words';
+import { countOf } from '../../src/core/count-words';
 import { runCli, startCli, tempDir, waitExit, waitForOutput } from '../support/harness';
 import { checkpoint, jsonl } from './adapt-fixtures';
 import { pretrain } from '../../src/pretrain/pretrain';

@@ -27,6 +27,7 @@ test('status changes become the run events they stand for', () => {
 test('each event is one readable line', () => {
   const line = (event: string, data: Record<string, unknown>) => formatWatchEvent({ event: event as never, time: T, data }).slice(10);
   assert.equal(line('step', { step: 4, maxSteps: 10, metaLoss: 0.123456, metaMetric: 0.5, tasksPerSecond: 41.25, workers: 2 }), 'step 4/10  meta-loss 0.1235  metric 0.5000  41.3 tasks/s  2 workers');
+  assert.equal(line('step', { step: 4, maxSteps: 10, metaLoss: 0.123456, tasksPerSecond: 41.25, workers: 1 }), 'step 4/10  meta-loss 0.1235  41.3 tasks/s  1 worker');
   assert.equal(line('phase', { phase: 'failed', message: 'task x failed 3 times' }), '[failed] task x failed 3 times');
   assert.equal(line('validation', { step: 8, loss: 0.25, metric: 0.5, improved: true }), 'validation at step 8: loss 0.2500  metric 0.5000  (best)');
   assert.equal(line('validation', { loss: 0.25, metric: 0.5 }), 'validation: loss 0.2500  metric 0.5000');
