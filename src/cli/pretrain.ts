@@ -10,6 +10,7 @@ import { assertOnlyRunFiles } from './run-directory-files';
 import { backendOption } from './backend-option';
 import { onCheckpointingStop, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
+import { assertModelSizeFits } from './model-size-limits';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -24,6 +25,7 @@ export function register(program: Command): void {
       const config = parseRunConfig({ ...base, runtime: { ...base.runtime, ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { outDir: o.out } : {}) } });
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config, o.out);
+      assertModelSizeFits(config, 'pretrain');
       lockDirectory(runDir(config), 'run directory');
       await assertOnlyRunFiles(config, o.out);
       await initBackend(config.runtime.backend);

@@ -26,6 +26,7 @@ import { countOf } from '../core/count-words';
 import { commandAgain, unrepeatableArgument } from './command-again';
 import { EXIT_FAILURE, EXIT_OK, onCheckpointingStop, signalExitCode, type StopSignal } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
+import { assertModelSizeFits } from './model-size-limits';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
 
 /** Registers the subcommand. */
@@ -48,6 +49,7 @@ export function register(program: Command): void {
       assertLocalWorkerCount(config.runtime.workers, o.workers ? '--workers' : 'runtime.workers');
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config, o.out);
+      assertModelSizeFits(config, 'run');
       for (const warning of runtimeWarnings(config.runtime, 'run')) process.stderr.write(`warning: ${warning}\n`);
       // From here a stop signal is handled by this command: before the cluster exists it ends the command at once
       // (or, during pretraining, after the current step); then it stops the cluster, which checkpoints.

@@ -97,6 +97,13 @@ export function countParams(params: ParamSet): number {
   return n;
 }
 
+/** Total number of scalar parameters of a spec (the product of each shape, summed). */
+export function countSpecParams(spec: ParamSpec): number {
+  let n = 0;
+  for (const shape of spec.values()) n += sizeOfShape(shape);
+  return n;
+}
+
 /** The subset of `params` whose names satisfy `keep`. */
 export function selectParams(params: ParamSet, keep: (name: string) => boolean): ParamSet {
   return paramSet([...params].filter(([n]) => keep(n)));

@@ -23,7 +23,7 @@
  */
 import { endianness } from 'node:os';
 import { ShapeError } from './errors';
-import { paramSet, sizeOfShape, type ParamSet } from './param-set';
+import { paramSet, sizeOfShape, type ParamSet, type ParamSpec } from './param-set';
 import { METADATA_KEY, parseSafetensorsLayout } from './safetensors-layout';
 
 /**
@@ -100,15 +100,10 @@ function bytesOfArray(a: Float32Array | Int8Array | Uint8Array): Uint8Array {
  *   of its shape.
  */
 export function encodeTypedSafetensors(tensors: ReadonlyMap<string, TypedTensor>, metadata?: Readonly<Record<string, string>>): Buffer {
-  const names = [...tensors.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length > 0) header[METADATA_KEY] = { ...metadata };
-  let offset = 0;
-  for (const name of names) {
-    const t = tensors.get(name) as TypedTensor;
+  for (const [name, t] of tensors) {
     if (name === METADATA_KEY) throw new ShapeError(`safetensors: a tensor may not be named ${METADATA_KEY}`);
     if (!isTypedDtype(t.dtype)) throw new ShapeError(`safetensors: tensor ${name} has dtype ${JSON.stringify(t.dtype)}; metatrain writes ${TYPED_DTYPES.join(', ')}`);
-    const { bytes, array } = DTYPES[t.dtype];
+    const { array } = DTYPES[t.dtype];
     if (!(t.data instanceof array)) {
       throw new ShapeError(`safetensors: tensor ${name} is declared ${t.dtype} but holds a ${(t.data as object).constructor.name}, not a ${array.name}`);
     }
@@ -118,22 +113,51 @@ export function encodeTypedSafetensors(tensors: ReadonlyMap<string, TypedTensor>
     if (t.data.length !== sizeOfShape(t.shape)) {
       throw new ShapeError(`safetensors: tensor ${name} has shape [${t.shape.join(', ')}] but ${t.data.length} values`);
     }
-    const end = offset + bytes * t.data.length;
-    header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, end] };
-    offset = end;
   }
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const headerBytes = Math.ceil(json.length / 8) * 8;
-  const out = Buffer.alloc(8 + headerBytes + offset, 0x20);
+  const { json, headerBytes, dataBytes, offsets } = layoutOf(tensors, metadata);
+  const out = Buffer.alloc(8 + headerBytes + dataBytes, 0x20);
   out.writeBigUInt64LE(BigInt(headerBytes), 0);
   json.copy(out, 8);
   const dataStart = 8 + headerBytes;
-  for (const name of names) {
+  for (const [name, [b, e]] of offsets) {
     const t = tensors.get(name) as TypedTensor;
-    const [b, e] = (header[name] as { data_offsets: [number, number] }).data_offsets;
     copyLittleEndian(bytesOfArray(t.data), out.subarray(dataStart + b, dataStart + e), DTYPES[t.dtype].bytes);
   }
   return out;
+}
+
+/**
+ * Where the tensors of a file go (layout in the module docstring): the JSON header, its padded length and the data
+ * length in bytes, and each tensor's data offsets, in sorted-name order. Dtypes and shapes must be valid.
+ */
+function layoutOf(
+  tensors: ReadonlyMap<string, { readonly dtype: TypedDtype; readonly shape: readonly number[] }>,
+  metadata?: Readonly<Record<string, string>>,
+): { json: Buffer; headerBytes: number; dataBytes: number; offsets: Map<string, [number, number]> } {
+  const names = [...tensors.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) header[METADATA_KEY] = { ...metadata };
+  const offsets = new Map<string, [number, number]>();
+  let offset = 0;
+  for (const name of names) {
+    const { dtype, shape } = tensors.get(name)!;
+    const end = offset + DTYPES[dtype].bytes * sizeOfShape(shape);
+    header[name] = { dtype, shape: [...shape], data_offsets: [offset, end] };
+    offsets.set(name, [offset, end]);
+    offset = end;
+  }
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  return { json, headerBytes: Math.ceil(json.length / 8) * 8, dataBytes: offset, offsets };
+}
+
+/**
+ * The length in bytes of the file {@link encodeSafetensors} writes for parameters of `spec` (no metadata), without
+ * building it: 8 + N + 4·(total element count), N the padded header length. For checking a size before any tensor exists.
+ * @param spec parameter name → shape (dimensions non-negative integers).
+ */
+export function safetensorsBytesOf(spec: ParamSpec): number {
+  const { headerBytes, dataBytes } = layoutOf(new Map([...spec].map(([name, shape]) => [name, { dtype: 'F32', shape }] as const)));
+  return 8 + headerBytes + dataBytes;
 }
 
 /**

@@ -28,26 +28,7 @@ import { freeLoopbackPort, writeScrapeTargets } from './scrape-targets';
 import type { JobConsumer } from '../bus/job-queue';
 import { MemoryJobQueue } from '../bus/job-queue-memory';
 import { openRunBus, runEventSink, type RunBus } from '../bus/run-bus';
-import { ConfigError } from '../core/errors';
-import { sizeOfShape, type ParamSpec } from '../core/param-set';
-
-/**
- * The largest model (float32 bytes of its meta-parameters) local wasm workers are given: 1 GiB, a quarter of the 4 GiB
- * a wasm instance can address, since a task holds several copies (fast weights, gradients). A larger one failed
- * after start with `memory access out of bounds` in every worker.
- */
-const MAX_WASM_MODEL_BYTES = 2 ** 30;
-
-/** @throws ConfigError at `model` when the meta-parameters of `spec` take more than {@link MAX_WASM_MODEL_BYTES}. */
-function assertWasmCanHold(spec: ParamSpec): void {
-  let count = 0;
-  for (const shape of spec.values()) count += sizeOfShape(shape);
-  if (4 * count <= MAX_WASM_MODEL_BYTES) return;
-  throw new ConfigError(
-    'model',
-    `the model has ${count.toLocaleString('en-US')} parameters (${((4 * count) / 2 ** 20).toFixed(1)} MiB in float32), more than wasm workers can adapt (${MAX_WASM_MODEL_BYTES / 2 ** 20} MiB, a quarter of the 4 GiB a wasm worker can address: a task holds several copies of the parameters); make the model smaller, or use --backend cpu or tensorflow`,
-  );
-}
+import { assertWasmCanHold } from '../model/wasm-model-limit';
 
 /** Settings of a local cluster. */
 export interface LocalClusterOptions {
@@ -92,11 +73,11 @@ export class LocalCluster {
   /**
    * @throws ConfigError / DatasetError when the task family cannot be built from the config (too few labels for
    *   `task.classSplit`, a bad JSONL line), or (ConfigError at `model`) when the wasm workers could not hold the
-   *   model ({@link MAX_WASM_MODEL_BYTES}), before anything is written: no run or log directory is created.
+   *   model (`assertWasmCanHold`), before anything is written: no run or log directory is created.
    */
   constructor(private readonly o: LocalClusterOptions) {
     const family = taskFamilyFor(o.config);
-    if (o.config.runtime.backend === 'wasm') assertWasmCanHold(metaSpecOf(o.config, family));
+    if (o.config.runtime.backend === 'wasm') assertWasmCanHold(metaSpecOf(o.config, family), 'adapt');
     this.logDir = join(runDir(o.config), 'logs');
     this.log = createLogger('coordinator', join(this.logDir, 'coordinator.log'));
     this.registry = createMetricsRegistry({ run: o.config.name });

@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { modelInitDir, runModelConfig, type RunConfig } from '../core/config';
 import { CheckpointError, NonFiniteError } from '../core/errors';
-import { assertFinite, paramSet, type NamedTensor, type ParamSet } from '../core/param-set';
+import { assertFinite, paramSet, type NamedTensor, type ParamSet, type ParamSpec } from '../core/param-set';
 import { architectureOf, initParams, type ModelConfig } from '../model/architecture';
 import { textTokenizerFor } from '../model/text-tokenizer';
 import { readTokenizerBytes } from '../model/hf-tokenizer';
@@ -45,6 +45,16 @@ export function initPretrainingParams(model: ModelConfig, seed: number): ParamSe
   const body = [...initParams(model, 1, seed)].filter(([n]) => isBodyName(n));
   const vocab = textTokenizerFor(model).vocabSize;
   return paramSet([...body, [MLM_BIAS_NAME, { shape: [vocab], data: new Float32Array(vocab) }]]);
+}
+
+/**
+ * Names and shapes of the pretraining parameters of {@link initPretrainingParams}, without building them: the body
+ * of `architectureOf(model, 1)` and `mlm.bias` `[vocab]`.
+ * @throws ShapeError as `architectureOf`.
+ */
+export function pretrainingSpecOf(model: ModelConfig): ParamSpec {
+  const body = [...architectureOf(model, 1).spec].filter(([n]) => isBodyName(n));
+  return new Map([...body, [MLM_BIAS_NAME, [textTokenizerFor(model).vocabSize]]]);
 }
 
 /** Model fields that must agree between a pretrained checkpoint and the run using it (shapes do not show them). */

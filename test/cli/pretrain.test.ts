@@ -89,3 +89,35 @@ test('Ctrl-C on metatrain run as it finds its pretraining finished (before its c
     run.kill('SIGKILL');
   }
 });
+
+test('metatrain pretrain and run (model.init: pretrained) refuse up front a model the wasm backend cannot pretrain, naming its size', async () => {
+  // Before: both skipped the check of run's wasm workers; ~30 s and 4.5 GB later pretraining crashed with "memory
+  // access out of bounds".
+  const model = { kind: 'transformer', layers: 0, dModel: 512, heads: 2, dFf: 16, maxLength: 16, tokenizer: 'hashed-words', hashBuckets: 524288, init: 'pretrained' } as const;
+  const { dir, file } = setup({ model });
+  for (const command of ['pretrain', 'run']) {
+    const r = await runCli([command, file, '--backend', 'wasm']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^metatrain: invalid config at model: the model has 268,968,960 parameters \(1026\.0 MiB in float32\), more than the wasm backend can pretrain \(1024 MiB, .*pretraining holds several copies.*use --backend cpu or tensorflow\n$/);
+    assert.equal(existsSync(join(dir, 'run')), false, `${command} wrote nothing`);
+  }
+});
+
+test('metatrain pretrain and run refuse up front a model whose checkpoints would exceed the largest Node buffer, naming the sizes', async () => {
+  // Before: with --backend cpu the model pretrained, then saving its checkpoint failed with `The value of "size" is
+  // out of range` (optimizer.safetensors, 4,303,627,104 bytes), writing nothing.
+  const model = { kind: 'transformer', layers: 0, dModel: 512, heads: 2, dFf: 16, maxLength: 16, tokenizer: 'hashed-words', hashBuckets: 1048576 } as const;
+  const limit = /more than the largest buffer Node can write \(4,294,967,296 bytes, 4096\.0 MiB\); make the model smaller \(model\.hashBuckets, model\.dModel\)\n$/;
+  const pre = setup({ model });
+  const r = await runCli(['pretrain', pre.file]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^metatrain: invalid config at model: the model has 537,928,704 parameters for pretraining; the optimizer\.safetensors of its checkpoints would take 4,303,430,496 bytes \(4104\.1 MiB\), /);
+  assert.match(r.stderr, limit);
+  assert.equal(existsSync(join(pre.dir, 'run')), false, 'pretrain wrote nothing');
+  const run = setup({ model });
+  const m = await runCli(['run', run.file]);
+  assert.equal(m.code, 1, m.stderr);
+  assert.match(m.stderr, /^metatrain: invalid config at model: the model has 536,\d{3},\d{3} parameters for meta-training; the optimizer\.safetensors of its checkpoints would take 4,29\d,\d{3},\d{3} bytes /);
+  assert.match(m.stderr, limit);
+  assert.equal(existsSync(join(run.dir, 'run')), false, 'run wrote nothing');
+});
