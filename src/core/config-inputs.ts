@@ -3,7 +3,7 @@
  * `pretraining.texts`), checked before `run`, `pretrain` and `coordinator` start any process or long work, so
  * that a mistyped path fails in a second, naming its field, not after pretraining or in a worker.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { modelInitDir, resolvedPath, taskDataPath, type RunConfig } from './config';
 import { echoJson } from './echo-value';
 import { ConfigError } from './errors';
@@ -35,9 +35,11 @@ function inputsOf(config: RunConfig): ConfigInput[] {
 }
 
 /**
- * Checks that every input of `config` exists, is a file (a directory for `model.init`) and is readable.
+ * Checks that every input of `config` exists, is a file (a directory for `model.init`) and is readable, and that
+ * no two entries of `pretraining.texts` name one file (the schema refuses only a literal repeat).
  * @throws ConfigError naming the field and the path (cut to 80 characters) and what is wrong, e.g.
- *   `invalid config at task.path: "/data/user.jsonl" does not exist`.
+ *   `invalid config at task.path: "/data/user.jsonl" does not exist`, or
+ *   `invalid config at pretraining.texts.1: duplicate entry: "./big.txt" is the same file as "big.txt" (index 0), …`.
  */
 export function assertConfigInputsReadable(config: RunConfig): void {
   for (const { field, path, directory } of inputsOf(config)) {
@@ -53,4 +55,28 @@ export function assertConfigInputsReadable(config: RunConfig): void {
     }
     if (isDirectory !== directory) throw new ConfigError(field, `${shown} is ${isDirectory ? 'a directory' : 'a file'}, expected ${directory ? 'a checkpoint directory' : 'a file'}`);
   }
+  assertTextsDistinct(config);
+}
+
+/** The real path of `path` (links and `..` resolved) when it exists, else `path` as it is. */
+function realPathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * Refuses two entries of `pretraining.texts` that are one file written two ways (`big.txt`, `./big.txt`, a link to
+ * it): its passages would be read twice. Baselines are names of a fixed list, refused when repeated by the schema.
+ */
+function assertTextsDistinct(config: RunConfig): void {
+  const first = new Map<string, number>();
+  config.pretraining?.texts.forEach((text, i) => {
+    const real = realPathOr(resolvedPath(config, text));
+    const at = first.get(real);
+    if (at === undefined) first.set(real, i);
+    else throw new ConfigError(pretrainingTextField(i), `duplicate entry: ${echoJson(text)} is the same file as ${echoJson(config.pretraining!.texts[at]!)} (index ${at}), ${echoJson(real)}: list it once`);
+  });
 }

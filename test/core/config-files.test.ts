@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRunConfig, parseRunConfig } from '../../src/core/config';
 import { assertConfigInputsReadable } from '../../src/core/config-inputs';
@@ -299,6 +299,18 @@ test('missing or unreadable input paths are refused naming the field and the pat
     writeFileSync(join(dir, 'secret.txt'), 'x');
     chmodSync(join(dir, 'secret.txt'), 0o000);
     assert.throws(() => assertConfigInputsReadable(config({ pretraining: { texts: ['secret.txt'] } })), /pretraining\.texts\.0: .*secret\.txt" is not readable \(permission denied\)/);
+  }
+});
+
+test('pretraining texts that name one file two ways (./a.txt, an absolute path, a link to it) are refused naming both spellings', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'a.txt'), 'text');
+  symlinkSync('a.txt', join(dir, 'link.txt'));
+  const real = realpathSync(join(dir, 'a.txt'));
+  const config = (texts: string[]) => parseRunConfig({ name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer' }, runtime: { baseDir: dir }, pretraining: { texts } });
+  for (const again of ['./a.txt', join(dir, 'a.txt'), 'link.txt']) {
+    const detail = `duplicate entry: ${JSON.stringify(again)} is the same file as "a.txt" (index 0), ${JSON.stringify(real)}: list it once`;
+    assert.throws(() => assertConfigInputsReadable(config(['a.txt', again])), (e: unknown) => e instanceof ConfigError && e.message === `invalid config at pretraining.texts.1: ${detail}`, again);
   }
 });
 
