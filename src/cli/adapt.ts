@@ -1,17 +1,13 @@
 /** `metatrain adapt --checkpoint DIR --data user.jsonl --out DIR`: personalize a meta-initialization for one user. */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { isTextModelKind, parseRunConfig, runModelConfig } from '../core/config';
-import { CheckpointError, DatasetError } from '../core/errors';
+import { DatasetError } from '../core/errors';
 import { encodeSafetensors } from '../core/safetensors';
-import { loadCheckpoint } from '../checkpoint';
 import { checkCanCreateDirectory, outDirectoryInTheWay, publishDirectory, removeDeadTemporaries } from '../core/durable-fs';
-import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
 import { initBackend, type BackendName } from '../model/backend';
 import { createModel } from '../model/create-model';
 import { textTokenizerFor } from '../model/text-tokenizer';
-import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, ADAPTED_TOKENIZER_FILE, isAdaptedModelDir } from '../meta/adapted-model';
+import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, ADAPTED_TOKENIZER_FILE } from '../meta/adapted-model';
 import { readTokenizerBytes } from '../model/hf-tokenizer';
 import { algorithms } from '../meta/algorithm';
 import { labelsOf, personalize } from '../meta/personalize';
@@ -24,26 +20,7 @@ import { refuseLinkedOutDirectory } from './out-directory';
 import { onStopWritingNothing } from './stop-writing-nothing';
 import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
-import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
-import { notOneCheckpoint } from '../checkpoint';
-
-/** Where adaptation starts: a meta-learned checkpoint or a compressed model (int8 weights dequantized). */
-async function loadInitialization(path: string) {
-  if (!existsSync(path)) throw new CheckpointError(`--checkpoint ${path}: no such directory (give a checkpoint directory printed by metatrain run, e.g. runs/NAME/checkpoints/step-N, or runs/NAME/compressed)`);
-  if (isAdaptedModelDir(path)) throw new CheckpointError(`--checkpoint ${path} is a model already adapted by metatrain adapt: use it with metatrain predict --model, or adapt the checkpoint it came from`);
-  if (!existsSync(join(path, 'manifest.json')) && existsSync(join(path, COMPRESSED_MODEL_FILE))) {
-    const c = await loadCompressedModel(path);
-    return { params: dequantizedParams(c), model: c.model, ways: c.outputs, algorithm: c.algorithm, seed: 0, compressed: true };
-  }
-  const bodyOnly = bodyOnlyCheckpoint(path);
-  if (bodyOnly) throw new CheckpointError(`--checkpoint ${path} is ${bodyOnly}: give ${META_INITIALIZATIONS}`);
-  const notOne = await notOneCheckpoint(path);
-  if (notOne) throw new CheckpointError(`--checkpoint ${path} ${notOne.problem}: give ${notOne.instead ?? META_INITIALIZATIONS}`);
-  const checkpoint = await loadCheckpoint(path);
-  if (!checkpoint.extra.config) throw new CheckpointError(`checkpoint ${path} does not record its run config; it was not written by metatrain run`);
-  const config = parseRunConfig(checkpoint.extra.config);
-  return { params: checkpoint.params, model: runModelConfig(config), ways: config.task.ways, algorithm: config.algorithm, seed: config.seed, compressed: false };
-}
+import { assertTextClassifier, loadInitialization } from './meta-initialization';
 
 /** The examples whose label no other example has, in file order. */
 function labelsSeenOnce(examples: readonly LabelledExample[]): LabelledExample[] {
@@ -81,7 +58,7 @@ export function register(program: Command): void {
       const data = jsonlSourceName(source);
       const examples = loadLabelledJsonl(source);
       const init = await loadInitialization(o.checkpoint);
-      if (!isTextModelKind(init.model.kind)) throw new Error(`${o.checkpoint} holds a ${init.model.kind} model; adapt works on text classifiers (transformer, bert)`);
+      assertTextClassifier(o.checkpoint, init.model.kind, 'adapt');
       const labels = labelsOf(examples);
       const once = labelsSeenOnce(examples);
       if (once.length > 0 && once.length < labels.length) {

@@ -15,6 +15,7 @@ import { countOf } from '../core/count-words';
 import { findTokenless } from './tokenless-warning';
 import { DatasetError } from '../core/errors';
 import { notOneCheckpoint } from '../checkpoint';
+import { assertTextClassifier, loadInitialization } from './meta-initialization';
 import { pathOption, tableStyle } from './options';
 
 /** Probabilities shown per text in the table (all of them are in `--json`). */
@@ -22,7 +23,8 @@ const SHOWN_LABELS = 3;
 
 /**
  * Checks that `dir` is an adapted model, with a hint when it is a checkpoint or compressed meta-initialization
- * (those must be adapted to labels first) or a checkpoint of an encoder body only (pretraining, import-hf).
+ * (those must be adapted to labels first; one of a model other than a text classifier is refused as such, without
+ * the hint, which adapt would refuse) or a checkpoint of an encoder body only (pretraining, import-hf).
  * @throws Error naming the directory.
  */
 async function checkModelDir(dir: string): Promise<void> {
@@ -34,11 +36,10 @@ async function checkModelDir(dir: string): Promise<void> {
   const notOne = await notOneCheckpoint(dir);
   if (notOne?.instead) throw new Error(`--model ${dir} ${notOne.problem}, and not an adapted model: adapt ${notOne.instead} with metatrain adapt --checkpoint, then predict with its --out`);
   const isInit = existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, COMPRESSED_MODEL_FILE));
-  throw new Error(
-    isInit
-      ? `--model ${dir} holds a meta-initialization, not a model adapted to labels: run metatrain adapt --checkpoint ${dir} --data YOUR.jsonl --out DIR, then predict with --model DIR`
-      : `--model ${dir} is not an adapted model (no adapted.json): give a directory written by metatrain adapt`,
-  );
+  if (!isInit) throw new Error(`--model ${dir} is not an adapted model (no adapted.json): give a directory written by metatrain adapt`);
+  // A model adapt refuses (a sinusoid-mlp) gets no hint to adapt it.
+  assertTextClassifier(`--model ${dir}`, (await loadInitialization(dir)).model.kind, 'predict');
+  throw new Error(`--model ${dir} holds a meta-initialization, not a model adapted to labels: run metatrain adapt --checkpoint ${dir} --data YOUR.jsonl --out DIR, then predict with --model DIR`);
 }
 
 async function textsOf(o: { text?: string[]; data?: string }): Promise<{ texts: string[]; source: TextSource; labels?: (string | undefined)[] }> {

@@ -11,6 +11,7 @@ import { initBackend } from '../../src/model/backend';
 import * as tf from '@tensorflow/tfjs';
 import { runCli, tempDir } from '../support/harness';
 import { checkpoint, jsonl } from './adapt-fixtures';
+import { sinusoidRun, writeTeacherCheckpoint } from '../compress/fixtures';
 
 /** A checkpoint adapted by `metatrain adapt` to 3 labels; returns the adapted directory and its data file. */
 async function adapted(dir: string, modelFields: Record<string, unknown> = {}): Promise<{ model: string; data: string; ckpt: string }> {
@@ -127,6 +128,11 @@ test('metatrain predict refuses bad input with errors that name it', async () =>
   // A checkpoint directory gets the hint to adapt it first; a broken adapted.json names the file and the field.
   const hint = await runCli(['predict', '--model', ckpt, '--text', 'hi']);
   assert.match(hint.stderr, /holds a meta-initialization, not a model adapted to labels: run metatrain adapt --checkpoint/);
+  // One of a model adapt refuses (a sinusoid-mlp) is refused as such, without that hint.
+  const sinusoid = await runCli(['predict', '--model', await writeTeacherCheckpoint(sinusoidRun(join(dir, 'sinusoid'))), '--text', 'hi']);
+  assert.equal(sinusoid.code, 1);
+  assert.match(sinusoid.stderr, /--model .*step-0+3 holds a sinusoid-mlp model; predict works on text classifiers \(transformer, bert\)/);
+  assert.doesNotMatch(sinusoid.stderr, /adapt/);
   const report = JSON.parse(readFileSync(join(model, 'adapted.json'), 'utf8')) as Record<string, unknown>;
   for (const [change, message] of [
     [{ labels: ['ann'] }, /adapted\.json: field labels must be an array of at least 2/],
