@@ -1,6 +1,6 @@
 /** The run directory's path checked before `run`, `pretrain` or `coordinator` creates anything (--out, runtime.outDir). */
 import { runDir, type RunConfig } from '../core/config';
-import { fileInTheWay } from '../core/make-directory';
+import { fileInTheWay, fileInTheWayWords } from '../core/make-directory';
 
 /**
  * How a message names the run directory of `config`: `--out DIR` when the flag gave it (`out`, its value),
@@ -13,13 +13,14 @@ export function runDirectoryNamed(config: RunConfig, out?: string): string {
 }
 
 /**
- * Checks that the run directory of `config` can be a directory: neither it nor a parent is a file.
+ * Checks that the run directory of `config` can be a directory: neither it nor a parent is a file (or a link to nothing).
  * @param out The `--out` flag's value when given (it set `runtime.outDir`): the error names it, else `runtime.outDir` or the default.
  * @throws Error naming the flag or field, the file in the way and what to give.
  */
 export function assertRunDirectoryPath(config: RunConfig, out?: string): void {
   const file = fileInTheWay(runDir(config));
   if (file === undefined) return;
-  if (out !== undefined || config.runtime.outDir !== undefined) throw new Error(`${runDirectoryNamed(config, out)}: ${file} is a file, not a directory; give a directory path for the run`);
-  throw new Error(`the run directory ${runDir(config)} cannot be created: ${file} is a file, not a directory; move it, or give another directory with --out or runtime.outDir`);
+  const what = fileInTheWayWords(file);
+  if (out !== undefined || config.runtime.outDir !== undefined) throw new Error(`${runDirectoryNamed(config, out)}: ${what}; give a directory path for the run`);
+  throw new Error(`the run directory ${runDir(config)} cannot be created: ${what}; move it, or give another directory with --out or runtime.outDir`);
 }

@@ -4,7 +4,7 @@
  * parent exists, as /proc does: libuv then "creates" the parent (EEXIST) and retries the entry, forever. Here each
  * level is created with a plain mkdir, top down, so every failure is reported at once with the directory at fault.
  */
-import { lstatSync, mkdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DirectoryError } from './errors';
 
@@ -53,6 +53,15 @@ export function fileInTheWay(path: string): string | undefined {
     if (!existing.isDirectory()) return dir;
   }
   return undefined;
+}
+
+/**
+ * What the entry {@link fileInTheWay} found at `file` is, in words: `FILE is a symbolic link to nothing (to TARGET),
+ * not a directory` or `FILE is a file, not a directory`.
+ */
+export function fileInTheWayWords(file: string): string {
+  const dangling = statSync(file, { throwIfNoEntry: false }) === undefined && lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink();
+  return dangling ? `${file} is a symbolic link to nothing (to ${readlinkSync(file)}), not a directory` : `${file} is a file, not a directory`;
 }
 
 /** `/a/b/c` → `['/a', '/a/b', '/a/b/c']` (the root itself is never created). */

@@ -53,6 +53,12 @@ test('run, pretrain and coordinator refuse a run directory where a file is in th
     assert.equal(r.stderr, `metatrain: ${source}: ${file} is a file, not a directory; give a directory path for the run\n`);
     assert.equal(r.stdout, '');
   }
+  // A symbolic link to nothing is said to be one, with its target (before: "is a file").
+  const dangling = join(dir, 'dl');
+  symlinkSync(join(dir, 'nowhere'), dangling);
+  const r = await runCli(['run', config, '--backend', 'cpu', '--out', dangling], {}, PROMPTLY_MS);
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(r.stderr, `metatrain: --out ${dangling}: ${dangling} is a symbolic link to nothing (to ${join(dir, 'nowhere')}), not a directory; give a directory path for the run\n`);
 });
 
 /** Every entry below `dir` with its bytes (undefined for a directory), to compare a directory before and after. */
