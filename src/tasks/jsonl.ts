@@ -242,6 +242,10 @@ function parseLine(raw: string, path: string, line: number, labelRequired: boole
   const record = value as Record<string, unknown>;
   const { text, label } = record;
   if (!('text' in record)) throw new DatasetError(path, 'missing field "text"', line);
+  if (typeof text === 'number') {
+    const { written, lost } = numberAsWritten(raw, 'text', text);
+    throw new DatasetError(path, `"text" must be a string, got number ${written}${lost === undefined ? '' : `, which ${lost}`}`, line);
+  }
   if (typeof text !== 'string') throw new DatasetError(path, `"text" must be a string, got ${kindOf(text)}`, line);
   if (text.trim().length === 0) throw new DatasetError(path, '"text" is empty', line);
   const lone = loneSurrogate(text);
@@ -323,6 +327,18 @@ const LOSSY_NUMBER: Record<ReturnType<typeof getUnsafeNumberReason> & string, st
 };
 
 /**
+ * How the number `value` that JSON.parse read as member `key` of the object on line `raw` is written there (read
+ * again with lossless-json, which keeps it), and what parsing lost of it ({@link LOSSY_NUMBER}, then `(it reads as
+ * Infinity)`: out of range, or more digits than a double holds); `lost` is undefined when it read exactly.
+ */
+function numberAsWritten(raw: string, key: string, value: number): { written: string; lost?: string } {
+  const member = (parseLossless(raw) as Record<string, unknown>)[key];
+  const written = isLosslessNumber(member) ? member.value : String(value);
+  const reason = getUnsafeNumberReason(written);
+  return { written, lost: reason ? `${LOSSY_NUMBER[reason]} (it reads as ${String(value)})` : undefined };
+}
+
+/**
  * The name of the number label `value` that JSON.parse read from line `raw`: its text as written (read again with
  * lossless-json, which keeps it), once that text is known to be the number's own form, `String(value)` — `1`,
  * `2.5`, `-12`, `1e+21` pass.
@@ -332,19 +348,17 @@ const LOSSY_NUMBER: Record<ReturnType<typeof getUnsafeNumberReason> & string, st
  *   (`10.0`, `1e1`, `2.50`: `10.0` and `10` would be one class), then also offering the number's own form.
  */
 function numberLabelName(raw: string, value: number, path: string, line: number): string {
-  const labelOf = (parseLossless(raw) as Record<string, unknown>).label;
-  const written = isLosslessNumber(labelOf) ? labelOf.value : String(value);
-  const reason = getUnsafeNumberReason(written);
+  const { written, lost } = numberAsWritten(raw, 'label', value);
   const canonical = String(value);
-  const problem = reason
-    ? `${LOSSY_NUMBER[reason]} (it reads as ${canonical})`
-    : Object.is(value, -0)
+  const problem =
+    lost ??
+    (Object.is(value, -0)
       ? 'reads as 0 (a JSON number loses the sign of zero)'
       : written !== canonical
         ? `is another way of writing the number ${canonical}`
-        : undefined;
+        : undefined);
   if (problem === undefined) return canonical;
-  const asNumber = reason || Object.is(value, -0) ? '' : `, or as the number ${canonical}`;
+  const asNumber = lost || Object.is(value, -0) ? '' : `, or as the number ${canonical}`;
   throw new DatasetError(path, `label ${written} ${problem}, so two different labels could become one class: write it as a string, "label": ${JSON.stringify(written)}${asNumber}`, line);
 }
 

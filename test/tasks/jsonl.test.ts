@@ -41,6 +41,8 @@ test('bad lines are DatasetErrors naming the file, the 1-based line and what is 
     ['null.jsonl', `${good}${good}null\n`, 3, /got null/],
     ['no-text.jsonl', `${good}{"label": "a"}\n`, 2, /missing field "text"/],
     ['text-type.jsonl', `{"text": 5, "label": "a"}\n`, 1, /"text" must be a string, got number 5/],
+    // Before: "got number null" (JSON.stringify of Infinity); said as a number label is.
+    ['text-overflow.jsonl', `{"text": 1.5e999, "label": "c1"}\n`, 1, /"text" must be a string, got number 1\.5e999, which is too large for a JSON number \(it reads as Infinity\)$/],
     ['empty-text.jsonl', `${good}{"text": "  ", "label": "a"}\n`, 2, /"text" is empty/],
     ['no-label.jsonl', `${good}${good}{"text": "x"}\n`, 3, /missing field "label"/],
     ['label-type.jsonl', `{"text": "x", "label": true}\n`, 1, /"label" must be a string or a number, got boolean true/],
