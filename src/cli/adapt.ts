@@ -10,7 +10,7 @@ import { textTokenizerFor } from '../model/text-tokenizer';
 import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, ADAPTED_TOKENIZER_FILE } from '../meta/adapted-model';
 import { readTokenizerBytes } from '../model/hf-tokenizer';
 import { algorithms } from '../meta/algorithm';
-import { labelsOf, personalize } from '../meta/personalize';
+import { personalizableLabels, personalize } from '../meta/personalize';
 import { jsonlSourceName, loadLabelledJsonl, type LabelledExample } from '../tasks/jsonl';
 import { dataSource, STDIN_DATA_HELP } from './data-option';
 import { countOf } from '../core/count-words';
@@ -59,7 +59,7 @@ export function register(program: Command): void {
       const examples = loadLabelledJsonl(source);
       const init = await loadInitialization(o.checkpoint);
       assertTextClassifier(o.checkpoint, init.model.kind, 'adapt');
-      const labels = labelsOf(examples);
+      const labels = personalizableLabels(examples, data);
       const once = labelsSeenOnce(examples);
       if (once.length > 0 && once.length < labels.length) {
         const named = once.slice(0, 5).map((e) => `${JSON.stringify(e.label)} (line ${e.line})`).join(', ') + (once.length > 5 ? `, and ${once.length - 5} more` : '');

@@ -51,9 +51,18 @@ export interface Personalization {
   trainingExamples: number;
 }
 
-/** Label names in order of first appearance. */
-export function labelsOf(examples: readonly UserExample[]): string[] {
-  return [...new Set(examples.map((e) => e.label))];
+/**
+ * The label names of `examples` in order of first appearance, when they can be personalized on: at least 2 labels,
+ * and some label with 2 examples (one is held out to choose the number of steps). Checked before any work.
+ * @throws DatasetError naming `source` when there are fewer than 2 labels or no label has 2 examples.
+ */
+export function personalizableLabels(examples: readonly UserExample[], source: string): string[] {
+  const counts = new Map<string, number>();
+  for (const e of examples) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
+  const labels = [...counts.keys()];
+  if (labels.length < 2) throw new DatasetError(source, `needs at least 2 different labels, got ${labels.length} (${labels.join(', ') || 'none'})`);
+  if (![...counts.values()].some((n) => n >= 2)) throw new DatasetError(source, 'needs at least 2 examples of some label to hold one out and choose the number of steps');
+  return labels;
 }
 
 function textSet(examples: readonly UserExample[], labels: readonly string[]): TextSet {
@@ -65,13 +74,10 @@ function textSet(examples: readonly UserExample[], labels: readonly string[]): T
  * event loop a turn at least every {@link TURN_INTERVAL_MS} (src/core/stepwise.ts), so that Ctrl-C or SIGTERM is
  * handled during it, which may take minutes; the result is the same as without the turns.
  * @param resetHead start from a zero head (the checkpoint's head was trained for another number of classes).
- * @throws (rejects with) DatasetError naming `options.source` when there are fewer than 2 labels or no label has 2
- *   examples (nothing to hold out); ShapeError when the model's outputs differ from the number of labels.
+ * @throws (rejects with) DatasetError as {@link personalizableLabels}; ShapeError when the model's outputs differ from the number of labels.
  */
 export async function personalize(model: Model, metaParams: ParamSet, examples: readonly UserExample[], algorithm: AdaptingAlgorithm, resetHead: boolean, options: PersonalizeOptions = {}): Promise<Personalization> {
-  const labels = labelsOf(examples);
-  const source = options.source ?? 'user data';
-  if (labels.length < 2) throw new DatasetError(source, `needs at least 2 different labels, got ${labels.length} (${labels.join(', ') || 'none'})`);
+  const labels = personalizableLabels(examples, options.source ?? 'user data');
   const headOut = model.spec.get(model.headNames.find((n) => model.spec.get(n)!.length === 1) ?? model.headNames[0]!)!;
   if (headOut.at(-1) !== labels.length) throw new ShapeError(`model has ${headOut.at(-1)} outputs but the user data has ${labels.length} labels`);
   const rng = new Rng(options.seed ?? 0);
@@ -85,7 +91,6 @@ export async function personalize(model: Model, metaParams: ParamSet, examples: 
     for (const e of mine.slice(0, k)) held.push(e);
     for (const e of mine.slice(k)) train.push(e);
   }
-  if (held.length === 0) throw new DatasetError(source, 'needs at least 2 examples of some label to hold one out and choose the number of steps');
   const maxSteps = options.maxSteps ?? 50;
   const task: Task = { spec: { family: 'user', split: 'test', seed: options.seed ?? 0 }, support: textSet(train, labels), query: textSet(held, labels) };
   const featureCache = new FeatureCache(); // the final adaptation meets the held-out split's examples again

@@ -129,6 +129,8 @@ test('metatrain adapt refuses bad input and writes nothing', async () => {
     const r = await runCli(['adapt', '--checkpoint', ckpt, ...args]);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
     assert.match(r.stderr, message);
+    // Before: the label checks came after "fine-tuning on N examples …" was announced.
+    assert.doesNotMatch(r.stderr, /fine-tuning/, args.join(' '));
   }
   const notCkpt = await runCli(['adapt', '--checkpoint', dir, '--data', good, '--out', join(dir, 'o4')]);
   assert.equal(notCkpt.code, 1);
