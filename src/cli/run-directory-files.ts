@@ -10,7 +10,6 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
-import { CheckpointStore } from '../checkpoint';
 import { compressedDir, pretrainedDir, runDir, type RunConfig } from '../core/config';
 import { LOCK_FILE } from '../core/directory-lock';
 import { TEMP_PREFIX } from '../core/durable-fs';
@@ -19,6 +18,7 @@ import { firstNames } from '../core/first-names';
 import { TARGETS_FILE } from '../local/scrape-targets';
 import { REPORT_FILE } from '../report';
 import { SUMMARY_FILE } from '../summary';
+import { pretrainingCheckpoints } from '../pretrain/pretraining-checkpoints';
 import { checkpointStoreOf } from './run-checkpoints-fit';
 import { runDirectoryNamed } from './run-directory-path';
 
@@ -60,7 +60,7 @@ export async function assertOnlyRunFiles(config: RunConfig, out?: string): Promi
   const others = names.filter((name) => name !== 'lost+found' && !isRunEntry(name, entries)).sort();
   if (others.length === 0) return;
   if ((await checkpointStoreOf(config).list()).length > 0) return;
-  if ((await new CheckpointStore(pretrainedDir(config), { keep: 1 }).list()).length > 0) return;
+  if ((await pretrainingCheckpoints(config).list()).length > 0) return;
   const flag = out !== undefined ? '--out' : config.runtime.outDir !== undefined ? 'runtime.outDir (or --out)' : '--out or runtime.outDir';
   throw new ForeignFilesError(
     `${runDirectoryNamed(config, out)} holds files that are not a run's (${firstNames(others)}): the run's checkpoints, logs and reports would be written there beside them, over any of the same name; give ${flag} a new or empty directory, or move them elsewhere`,

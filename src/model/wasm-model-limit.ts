@@ -10,7 +10,7 @@ import { countSpecParams, type ParamSpec } from '../core/param-set';
  * wasm instance can address. A larger one failed after start with `memory access out of bounds` (in every worker of
  * a run; in `metatrain pretrain` after ~30 s and 4.5 GB).
  */
-export const MAX_WASM_MODEL_BYTES = 2 ** 30;
+const MAX_WASM_MODEL_BYTES = 2 ** 30;
 
 /**
  * Refuses, before any tensor is built, a model the wasm backend could not hold.
