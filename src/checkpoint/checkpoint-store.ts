@@ -175,6 +175,7 @@ export class CheckpointStore {
   /**
    * Published checkpoint directories by name, oldest first; `.tmp-` entries and other files are ignored. Does not
    * verify them (see {@link load}). An absent `dir` has none.
+   * @throws CheckpointError naming `dir` when it is a file.
    */
   async list(): Promise<CheckpointEntry[]> {
     let entries;
@@ -182,6 +183,8 @@ export class CheckpointStore {
       entries = await readdir(this.dir, { withFileTypes: true });
     } catch (e) {
       if (isNotFound(e)) return [];
+      // A file where the checkpoints' directory goes (a user's file named `checkpoints`): readdir's ENOTDIR, named.
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new CheckpointError(`${this.dir} is a file, not a directory of checkpoints: move it elsewhere, or give the run another directory`);
       throw e;
     }
     const found: CheckpointEntry[] = [];

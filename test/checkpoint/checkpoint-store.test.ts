@@ -113,6 +113,16 @@ test('a fresh checkpoint directory has no latest, no best and an empty list', as
   assert.deepEqual(await store.list(), []);
 });
 
+test('a file where the checkpoint directory goes is named, not reported as ENOTDIR', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'ckpt-file-')), 'checkpoints');
+  writeFileSync(file, 'a user file\n');
+  const store = new CheckpointStore(file, { keep: 1 });
+  for (const call of [() => store.list(), () => store.loadLatest('hash-a')]) {
+    await assert.rejects(call(), (err: Error) => err instanceof CheckpointError && err.message === `${file} is a file, not a directory of checkpoints: move it elsewhere, or give the run another directory`);
+  }
+  assert.equal(readFileSync(file, 'utf8'), 'a user file\n');
+});
+
 const corruptions: ReadonlyArray<{ what: string; corrupt: (ckDir: string) => void; reason: RegExp }> = [
   { what: 'truncated params', corrupt: (d) => truncateSync(join(d, 'params.safetensors'), 20), reason: /truncated: params\.safetensors holds 20 bytes, manifest\.json says \d+/ },
   {
