@@ -12,16 +12,23 @@ import { LISTEN_PORT_NOTE } from '../coordinator/runtime-config';
 /**
  * Parses an integer option written in decimal digits only (no sign, exponent, fraction, hex prefix or spaces:
  * `Number()` would read "1e3" as 1000, "0x10" as 16, " 5" as 5 and "5.0" as 5), from `min` to `max`.
+ * @param tooLarge the error for digits above `max`, given as written (`99999999999999999999` too), where the option's
+ *   own limit says more than its bounds (`--workers`: at most 64 local worker processes, run more on Kubernetes).
  * @throws InvalidArgumentError naming the bounds and the value (commander prefixes the flag): "written in digits
- *   only" for other characters, just the bounds for digits out of range (`expected an integer ≥ 1, got "0"`).
+ *   only" for other characters, the bounds for digits below `min` (`expected an integer ≥ 1, got "0"`), "too large"
+ *   and the bounds for digits above `max`, even beyond what a JavaScript number holds exactly (`too large: expected
+ *   an integer 1..9,007,199,254,740,991 (2^53-1), got "99999999999999999999"`); `tooLarge`'s error instead when given.
  */
-export function boundedInt(min: number, max: number, unit = ''): (value: string) => number {
-  const what = max < Number.MAX_SAFE_INTEGER ? `an integer ${min}..${max.toLocaleString('en-US')}${unit}` : `an integer ≥ ${min}${unit}`;
+export function boundedInt(min: number, max: number, unit = '', tooLarge?: (value: string) => Error): (value: string) => number {
+  const range = `an integer ${min}..${max.toLocaleString('en-US')}${unit}${max === Number.MAX_SAFE_INTEGER ? ' (2^53-1)' : ''}`;
+  const what = max < Number.MAX_SAFE_INTEGER ? range : `an integer ≥ ${min}${unit}`;
   const digitsWhat = max >= Number.MAX_SAFE_INTEGER && min === 1 ? `a positive integer${unit}` : what;
   return (value: string) => {
     if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`expected ${digitsWhat} written in digits only, got ${JSON.stringify(value)}`);
+    // Digits beyond 2^53-1 read as a larger number (never rounded down to max or below), so they are "too large" too.
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${what}, got ${JSON.stringify(value)}`);
+    if (n > max) throw tooLarge ? tooLarge(value) : new InvalidArgumentError(`too large: expected ${range}, got ${JSON.stringify(value)}`);
+    if (n < min) throw new InvalidArgumentError(`expected ${what}, got ${JSON.stringify(value)}`);
     return n;
   };
 }

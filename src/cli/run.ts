@@ -11,10 +11,10 @@ import { assertRunCompressedDirectory } from './compression-out-directory';
 import { runtimeWarnings } from '../coordinator/runtime-config';
 import { taskMetric } from '../tasks/family';
 import { TARGETS_FILE } from '../local/scrape-targets';
-import { assertLocalWorkerCount } from '../local/worker-limit';
+import { assertLocalWorkerCount, MAX_LOCAL_WORKERS, tooManyLocalWorkers } from '../local/worker-limit';
 import { REPORT_FILE, writeRunReport } from '../report';
 import { initBackend } from '../model/backend';
-import { pathOption, positiveInt, seconds } from './options';
+import { boundedInt, pathOption, seconds } from './options';
 import { showProgress } from './run-progress';
 import { formatSummary } from './run-summary-table';
 import { formatCompression } from './compression-summary';
@@ -29,13 +29,16 @@ import { runPretrainingStage } from './pretraining-stage';
 import { assertModelSizeFits } from './model-size-limits';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
 
+/** Parses `--workers`: 1..{@link MAX_LOCAL_WORKERS}, a larger count (however large) refused with the local limit. */
+const workerCount = boundedInt(1, MAX_LOCAL_WORKERS, '', (written) => tooManyLocalWorkers('--workers', written));
+
 /** Registers the subcommand. */
 export function register(program: Command): void {
   program
     .command('run')
     .description('meta-train, evaluate and compress a run locally: a coordinator and N worker processes over loopback gRPC')
     .argument('<config>', 'run config (YAML), e.g. examples/quickstart.yaml')
-    .option('--workers <n>', 'worker processes (overrides runtime.workers); at most 64, and no more than free memory holds at about 512 MiB each', positiveInt)
+    .option('--workers <n>', 'worker processes (overrides runtime.workers); at most 64, and no more than free memory holds at about 512 MiB each', workerCount)
     .addOption(backendOption('tfjs backend of the workers', '(overrides runtime.backend)'))
     .option('--out <dir>', 'run directory (overrides runtime.outDir)', pathOption('--out'))
     .option('--resume', 'continue from the newest valid checkpoint in the run directory (an error when it holds none)', false)

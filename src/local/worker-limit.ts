@@ -20,6 +20,16 @@ export const WORKER_MEMORY_ESTIMATE_BYTES = 512 * 1024 * 1024;
 const MIB = 1024 * 1024;
 
 /**
+ * The error for a local worker count above {@link MAX_LOCAL_WORKERS}, `written` as the user wrote it (digits beyond
+ * what a JavaScript number holds too): `--workers 65: metatrain run starts at most 64 local worker processes
+ * (MAX_LOCAL_WORKERS); run more on Kubernetes with metatrain launch`.
+ * @param source what set the count: `--workers` or `runtime.workers`.
+ */
+export function tooManyLocalWorkers(source: string, written: string): WorkerCountError {
+  return new WorkerCountError(`${source} ${written}: metatrain run starts at most ${MAX_LOCAL_WORKERS} local worker processes (MAX_LOCAL_WORKERS); run more on Kubernetes with metatrain launch`);
+}
+
+/**
  * Refuses a local worker count beyond {@link MAX_LOCAL_WORKERS} or beyond what `freeBytes` holds at
  * {@link WORKER_MEMORY_ESTIMATE_BYTES} per worker (one worker is always allowed).
  * @param source what set the count, named in the error: `--workers` or `runtime.workers`.
@@ -27,9 +37,7 @@ const MIB = 1024 * 1024;
  * @throws WorkerCountError naming `source`, the count and the limit it exceeds.
  */
 export function assertLocalWorkerCount(count: number, source: string, freeBytes = freemem()): void {
-  if (count > MAX_LOCAL_WORKERS) {
-    throw new WorkerCountError(`${source} ${count}: metatrain run starts at most ${MAX_LOCAL_WORKERS} local worker processes (MAX_LOCAL_WORKERS); run more on Kubernetes with metatrain launch`);
-  }
+  if (count > MAX_LOCAL_WORKERS) throw tooManyLocalWorkers(source, String(count));
   const fit = Math.max(1, Math.floor(freeBytes / WORKER_MEMORY_ESTIMATE_BYTES));
   if (count > fit) {
     throw new WorkerCountError(

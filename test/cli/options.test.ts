@@ -28,13 +28,23 @@ test('metatrain run refuses a worker count that is not a positive integer, sayin
   const dir = tempDir();
   const config = writeConfig(dir, sinusoidConfig(dir));
   const cases = [
-    ['0', 'expected an integer ≥ 1, got "0"'],
-    ['abc', 'expected a positive integer written in digits only, got "abc"'],
+    ['0', 'expected an integer 1..64, got "0"'],
+    ['abc', 'expected an integer 1..64 written in digits only, got "abc"'],
   ];
   for (const [bad, message] of cases) {
     const result = await runCli(['run', config, '--workers', bad!], {}, 30_000);
     assert.equal(result.code, 1);
     assert.ok(result.stderr.includes(`option '--workers <n>' argument '${bad}' is invalid. ${message}\n`), result.stderr);
+  }
+});
+
+test('metatrain run --workers beyond any number gets the local worker limit, as --workers 65 does', async () => {
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  for (const bad of ['65', '99999999999999999999']) {
+    const result = await runCli(['run', config, '--workers', bad, '--resume'], {}, 30_000);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr, `metatrain: --workers ${bad}: metatrain run starts at most 64 local worker processes (MAX_LOCAL_WORKERS); run more on Kubernetes with metatrain launch\n`);
   }
 });
 
@@ -45,15 +55,20 @@ test('integer options accept decimal digits only, within their documented bounds
   for (const bad of ['1e3', '12abc', '0x10', ' 5', '5 ', '5.0', '+5', '-1', '']) {
     assert.throws(() => parse(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected an integer 0..10,000 written in digits only, got ${JSON.stringify(bad)}`, bad);
   }
-  // Digits out of range: the bounds, not "digits only".
+  // Digits out of range: "too large" and the bounds, not "digits only", however many digits.
   for (const bad of ['10001', '99999999999999999999']) {
-    assert.throws(() => parse(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected an integer 0..10,000, got ${JSON.stringify(bad)}`, bad);
+    assert.throws(() => parse(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `too large: expected an integer 0..10,000, got ${JSON.stringify(bad)}`, bad);
   }
   assert.equal(milliseconds('2147483647'), 2 ** 31 - 1);
-  assert.throws(() => milliseconds('2147483648'), (e: Error) => e.message === 'expected an integer 1..2,147,483,647 ms, got "2147483648"');
+  assert.throws(() => milliseconds('2147483648'), (e: Error) => e.message === 'too large: expected an integer 1..2,147,483,647 ms, got "2147483648"');
   assert.equal(seconds('2147483'), 2_147_483);
   assert.throws(() => seconds('2147484'), /0\.\.2,147,483 s/);
   assert.throws(() => positiveInt('0'), (e: Error) => e.message === 'expected an integer ≥ 1, got "0"');
+  // Past 2^53-1 (which `Number` no longer holds exactly): too large, with the largest integer taken.
+  for (const bad of ['9007199254740992', '99999999999999999999']) {
+    assert.throws(() => positiveInt(bad), (e: Error) => e.message === `too large: expected an integer 1..9,007,199,254,740,991 (2^53-1), got "${bad}"`, bad);
+  }
+  assert.equal(positiveInt('9007199254740991'), Number.MAX_SAFE_INTEGER);
   assert.throws(() => positiveInt('x'), (e: Error) => e.message === 'expected a positive integer written in digits only, got "x"');
   assert.throws(() => portNumber('0x50'), /expected a port 0\.\.65535, got "0x50"/);
   assert.equal(portNumber('0'), 0);
@@ -62,10 +77,10 @@ test('integer options accept decimal digits only, within their documented bounds
 test('adapt --max-steps takes 0..10,000 and names the flag, the bound and the value', async () => {
   const dir = tempDir();
   const config = writeConfig(dir, sinusoidConfig(dir));
-  for (const [bad, how] of [['10001', ', got'], ['1e3', ' written in digits only'], ['5.0', ' written in digits only']]) {
+  for (const [bad, why, how] of [['10001', 'too large: ', ', got'], ['1e3', '', ' written in digits only'], ['5.0', '', ' written in digits only']]) {
     const result = await runCli(['adapt', '--checkpoint', dir, '--data', config, '--out', `${dir}/out`, '--max-steps', bad!], {}, 30_000);
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, new RegExp(`option '--max-steps <n>' argument '${bad!.replace('.', '\\.')}' is invalid\\. expected an integer 0\\.\\.10,000${how}`));
+    assert.match(result.stderr, new RegExp(`option '--max-steps <n>' argument '${bad!.replace('.', '\\.')}' is invalid\\. ${why}expected an integer 0\\.\\.10,000${how}`));
   }
 });
 
@@ -73,7 +88,7 @@ test('millisecond and second flags are bounded by the 2^31-1 ms a Node timer wai
   const dir = tempDir();
   const result = await runCli(['run', writeConfig(dir, sinusoidConfig(dir)), '--linger-seconds', '3000000'], {}, 30_000);
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, /option '--linger-seconds <s>' argument '3000000' is invalid\. expected an integer 0\.\.2,147,483 s/);
+  assert.match(result.stderr, /option '--linger-seconds <s>' argument '3000000' is invalid\. too large: expected an integer 0\.\.2,147,483 s/);
   const worker = await runCli(['worker', '--coordinator', '127.0.0.1:1', '--keepalive-ms', '1e4'], { METATRAIN_TOKEN: 't' }, 30_000);
   assert.equal(worker.code, 1, worker.stderr);
   assert.match(worker.stderr, /option '--keepalive-ms <ms>' argument '1e4' is invalid\. expected an integer 1\.\.2,147,483,647 ms/);
