@@ -54,7 +54,7 @@ export function register(program: Command): void {
       const inWay = outDirectoryInTheWay(o.out);
       if (inWay !== undefined) throw new Error(inWay);
       removeDeadTemporaries(out);
-      const source = await dataSource(o.data);
+      const source = await dataSource(o.data, 'adapt');
       const data = jsonlSourceName(source);
       const examples = loadLabelledJsonl(source);
       const init = await loadInitialization(o.checkpoint);

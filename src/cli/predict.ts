@@ -50,7 +50,7 @@ async function textsOf(o: { text?: string[]; data?: string }): Promise<{ texts: 
     if (blank !== -1) throw new DatasetError('--text', `text ${blank + 1} is empty (or only whitespace): give the text to classify`);
     return { texts: o.text, source: { name: '--text' } };
   }
-  const source = await dataSource(o.data!);
+  const source = await dataSource(o.data!, 'predict');
   const lines = loadTextJsonl(source);
   return { texts: lines.map((l) => l.text), source: { name: jsonlSourceName(source), lines: lines.map((l) => l.line) }, labels: lines.map((l) => l.label) };
 }

@@ -268,3 +268,28 @@ test('adapt and predict read --data - from standard input (a pipe or a redirecte
   assert.equal(long.status, 1);
   assert.match(long.stderr, /^metatrain: stdin: more than the 134217728 bytes \(128 MiB\) allowed/);
 });
+
+test('adapt and predict --data - with nothing piped in say that standard input gave no data, or is a terminal, and how to give it', async () => {
+  const dir = tempDir();
+  const { model, ckpt } = await adapted(dir);
+  const cli = packageFile('bin/metatrain.js');
+  const empty = join(dir, 'empty.jsonl');
+  writeFileSync(empty, '');
+  const sh = (command: string) => spawnSync('bash', ['-c', command, 'sh', process.execPath, cli, empty, model, ckpt, dir], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, METATRAIN_LOG_LEVEL: 'warn' } });
+  const advice = (command: string) => `pipe or redirect the JSONL into it, e.g. metatrain ${command} … --data - < data.jsonl, or give the file with --data FILE`;
+  // Before: /dev/null was "stdin: not a regular file but a character device", an empty pipe or file "no examples".
+  for (const [command, args] of [['adapt', '--checkpoint "$5" --out "$6/out"'], ['predict', '--model "$4"']] as const) {
+    for (const [input, given] of [['< /dev/null', 'standard input gave no data (it is /dev/null)'], ['< "$3"', 'standard input gave no data'], [': |', 'standard input gave no data']] as const) {
+      const line = input.endsWith('|') ? `${input} "$1" "$2" ${command} ${args} --data - --backend cpu` : `"$1" "$2" ${command} ${args} --data - --backend cpu ${input}`;
+      const r = sh(line);
+      assert.equal(r.status, 1, `${command} ${input}: ${r.stderr}`);
+      assert.equal(r.stderr, `metatrain: --data -: ${given}: ${advice(command)}\n`, `${command} ${input}`);
+    }
+  }
+  assert.equal(existsSync(join(dir, 'out')), false, 'adapt wrote nothing');
+  // A terminal (`script` gives the command one): said as such, not "not a regular file but a terminal".
+  const tty = spawnSync('script', ['-qec', `"${process.execPath}" "${cli}" predict --model "${model}" --data - --backend cpu`, '/dev/null'], { encoding: 'utf8', timeout: 120_000, input: '', env: { ...process.env, METATRAIN_LOG_LEVEL: 'warn' } });
+  assert.equal(tty.error, undefined, 'script(1) from util-linux runs the command on a terminal');
+  assert.equal(tty.status, 1, tty.stdout);
+  assert.equal(tty.stdout.replace(/\r\n/g, '\n'), `metatrain: --data -: standard input is a terminal, not the data: ${advice('predict')}\n`);
+});
