@@ -106,7 +106,7 @@ export function register(program: Command): void {
       cluster.coordinator.events.on('step', () => (stepCompleted = true));
       const stopProgress = showProgress(cluster.coordinator.events, taskMetric(config));
       const port = await cluster.start();
-      process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${countOf(config.runtime.workers, `${config.runtime.backend} worker`)}, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}; follow it from another terminal with: metatrain watch ${config.name} --coordinator ${cluster.statusUrl}${o.lingerSeconds === 0 ? ' (which sees the run end only if it runs with --linger-seconds S)' : ''}\n`);
+      process.stderr.write(`run ${config.name}: coordinator on 127.0.0.1:${port}, ${countOf(config.runtime.workers, `${config.runtime.backend} worker`)}, logs in ${cluster.logDir}, Prometheus targets in ${join(runDir(config), TARGETS_FILE)}; follow it from another terminal with: metatrain watch ${config.name} --coordinator ${cluster.statusUrl}${o.lingerSeconds === 0 ? ' (it shows the run while it runs; to see the final state too, start the run with --linger-seconds S: the coordinator then stays up S seconds after the run ends)' : ''}\n`);
       const summary = await cluster.run();
       stopProgress();
       const dir = runDir(config);
