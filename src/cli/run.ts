@@ -102,7 +102,9 @@ export function register(program: Command): void {
         }
       }
       if (stopping) await stopBeforeStart(signals.received ?? 'SIGINT');
-      cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds, writeReport: writeRunReport, pretrained });
+      // Without this line the terminal sat silent after `[succeeded] run complete` for the whole linger.
+      const onLinger = () => process.stderr.write(`lingering for ${o.lingerSeconds} s so that metatrain watch and Prometheus can read the final state; the results follow (Ctrl-C ends it now)\n`);
+      cluster = new LocalCluster({ config, resume: o.resume, lingerMs: 1000 * o.lingerSeconds, onLinger, writeReport: writeRunReport, pretrained });
       cluster.coordinator.events.on('step', () => (stepCompleted = true));
       const stopProgress = showProgress(cluster.coordinator.events, taskMetric(config));
       const port = await cluster.start();

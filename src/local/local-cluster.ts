@@ -41,6 +41,8 @@ export interface LocalClusterOptions {
   maxRestarts?: number;
   /** After the run ends, keep every process and its metrics and status up this long (for Prometheus, `metatrain watch`). @default 0 */
   lingerMs?: number;
+  /** Called when the linger starts (the run has ended; `lingerMs` > 0), e.g. to say that the process stays up. @default nothing */
+  onLinger?: () => void;
   /** Writes the run's report before the run's final phase (see `CoordinatorOptions.writeReport`). @default no report */
   writeReport?: CoordinatorOptions['writeReport'];
   /** The `model.init` body, when the caller read it first (see `CoordinatorOptions.pretrained`). @default read by the coordinator */
@@ -159,6 +161,7 @@ export class LocalCluster {
   /** Waits `ms` milliseconds in state `lingering`, or until `stop()` ends the wait. */
   private linger(ms: number): Promise<void> {
     this.lifecycle.to('lingering');
+    this.o.onLinger?.();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.endLinger = () => {

@@ -278,13 +278,17 @@ test('metatrain run prints the watch command that follows it, and that command d
     const watched = await runCli([...command[1]!.split(' '), '--interval-ms', '100'], {}, 60_000);
     assert.equal(watched.code, 0, watched.stderr);
     assert.equal(stepsShown(watched.stdout).at(-1), 40, watched.stdout);
-    assert.equal((await waitExit(run)).code, 0);
-    // Without a linger the hint says that watch sees the final state only with one.
+    const ended = await waitExit(run);
+    assert.equal(ended.code, 0);
+    // Before: nothing said why the terminal sat silent for the linger after the run had ended.
+    assert.ok(ended.stderr.includes('[succeeded] run complete\nlingering for 3 s so that metatrain watch and Prometheus can read the final state; the results follow (Ctrl-C ends it now)\n'), ended.stderr);
+    // Without a linger the hint says that watch sees the final state only with one, and nothing says it lingers.
     const quick = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { name: 'watch-local', compression: { enabled: false }, runtime: { workers: 1, outDir: join(dir, 'quick') } }), 'quick.yaml')]);
     assert.match(
       quick.stderr,
       /--coordinator http:\/\/127\.0\.0\.1:\d+ \(it shows the run while it runs; to see the final state too, start the run with --linger-seconds S: the coordinator then stays up S seconds after the run ends\)\n/,
     );
+    assert.doesNotMatch(quick.stderr, /lingering/);
   } finally {
     run.kill('SIGKILL');
   }
