@@ -39,7 +39,8 @@ function inputsOf(config: RunConfig): ConfigInput[] {
  * no two entries of `pretraining.texts` name one file (the schema refuses only a literal repeat).
  * @throws ConfigError naming the field and the path (cut to 80 characters) and what is wrong, e.g.
  *   `invalid config at task.path: "/data/user.jsonl" does not exist`, or
- *   `invalid config at pretraining.texts.1: duplicate entry: "./big.txt" is the same file as "big.txt" (index 0), …`.
+ *   `invalid config at pretraining.texts.1: duplicate entry: "./big.txt" is the same file as "big.txt" (index 0), …`
+ *   (a hard link: `…, "/data/copy.txt", a hard link to "/data/big.txt": list it once`).
  */
 export function assertConfigInputsReadable(config: RunConfig): void {
   for (const { field, path, directory } of inputsOf(config)) {
@@ -68,15 +69,38 @@ function realPathOr(path: string): string {
 }
 
 /**
- * Refuses two entries of `pretraining.texts` that are one file written two ways (`big.txt`, `./big.txt`, a link to
- * it): its passages would be read twice. Baselines are names of a fixed list, refused when repeated by the schema.
+ * What makes `path` one file: its device and inode when it exists (so two hard links to a file are one, as are a
+ * symbolic link and its target), else its real path.
+ */
+function fileIdentity(path: string): string {
+  try {
+    const { dev, ino } = statSync(path);
+    return `${dev}:${ino}`;
+  } catch {
+    return realPathOr(path);
+  }
+}
+
+/**
+ * Refuses two entries of `pretraining.texts` that are one file written two ways (`big.txt`, `./big.txt`, a symbolic
+ * or hard link to it): its passages would be read twice. Baselines are names of a fixed list, refused when repeated
+ * by the schema.
  */
 function assertTextsDistinct(config: RunConfig): void {
   const first = new Map<string, number>();
-  config.pretraining?.texts.forEach((text, i) => {
-    const real = realPathOr(resolvedPath(config, text));
-    const at = first.get(real);
-    if (at === undefined) first.set(real, i);
-    else throw new ConfigError(pretrainingTextField(i), `duplicate entry: ${echoJson(text)} is the same file as ${echoJson(config.pretraining!.texts[at]!)} (index ${at}), ${echoJson(real)}: list it once`);
+  const texts = config.pretraining?.texts ?? [];
+  texts.forEach((text, i) => {
+    const path = resolvedPath(config, text);
+    const identity = fileIdentity(path);
+    const at = first.get(identity);
+    if (at === undefined) {
+      first.set(identity, i);
+      return;
+    }
+    const real = realPathOr(path);
+    const firstReal = realPathOr(resolvedPath(config, texts[at]!));
+    // A hard link has a real path of its own: both are named.
+    const where = real === firstReal ? echoJson(real) : `${echoJson(real)}, a hard link to ${echoJson(firstReal)}`;
+    throw new ConfigError(pretrainingTextField(i), `duplicate entry: ${echoJson(text)} is the same file as ${echoJson(texts[at]!)} (index ${at}), ${where}: list it once`);
   });
 }

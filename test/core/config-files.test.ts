@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRunConfig, parseRunConfig } from '../../src/core/config';
 import { assertConfigInputsReadable } from '../../src/core/config-inputs';
@@ -312,6 +312,20 @@ test('pretraining texts that name one file two ways (./a.txt, an absolute path, 
     const detail = `duplicate entry: ${JSON.stringify(again)} is the same file as "a.txt" (index 0), ${JSON.stringify(real)}: list it once`;
     assert.throws(() => assertConfigInputsReadable(config(['a.txt', again])), (e: unknown) => e instanceof ConfigError && e.message === `invalid config at pretraining.texts.1: ${detail}`, again);
   }
+});
+
+test('a pretraining text listed beside a hard link to it is refused naming both spellings and both paths', () => {
+  // Before: a hard link has a real path of its own, so its passages were read twice.
+  const dir = tempDir();
+  writeFileSync(join(dir, 'a.txt'), 'text');
+  linkSync(join(dir, 'a.txt'), join(dir, 'hard.txt'));
+  const config = parseRunConfig({ name: 'demo', task: { family: 'sotu' }, model: { kind: 'transformer' }, runtime: { baseDir: dir }, pretraining: { texts: ['a.txt', 'hard.txt'] } });
+  const [real, hard] = [realpathSync(join(dir, 'a.txt')), realpathSync(join(dir, 'hard.txt'))];
+  const detail = `duplicate entry: "hard.txt" is the same file as "a.txt" (index 0), ${JSON.stringify(hard)}, a hard link to ${JSON.stringify(real)}: list it once`;
+  assert.throws(() => assertConfigInputsReadable(config), (e: unknown) => e instanceof ConfigError && e.message === `invalid config at pretraining.texts.1: ${detail}`);
+  // A copy of it is another file.
+  writeFileSync(join(dir, 'copy.txt'), 'text');
+  assert.doesNotThrow(() => assertConfigInputsReadable({ ...config, pretraining: { ...config.pretraining!, texts: ['a.txt', 'copy.txt'] } }));
 });
 
 test('a config file that holds no mapping (empty, only comments, a list, a scalar) is refused naming the file and what a config is', async () => {
