@@ -45,6 +45,8 @@ function isRunEntry(name: string, entries: readonly string[]): boolean {
  * or of pretraining): call it before `run` (a new run, after its earlier checkpoints were checked) or `pretrain`
  * writes anything there. A missing or empty directory, or one holding only a run's entries, passes.
  * @param out the `--out` flag's value when given: the message names it, else `runtime.outDir` or the default.
+ * @throws CheckpointError naming it when a file is where the run's `checkpoints` or `pretrained` directory goes
+ *   (src/checkpoint/checkpoint-store.ts).
  * @throws ForeignFilesError naming the directory, up to 3 of those entries and what to do, e.g. `--out notes holds
  *   files that are not a run's (notes.txt, src, …): …; give --out a new or empty directory, or move them elsewhere`.
  */
@@ -55,12 +57,13 @@ export async function assertOnlyRunFiles(config: RunConfig, out?: string): Promi
   } catch {
     return; // missing (it is created), or not a directory (src/cli/run-directory-path.ts says so)
   }
+  // First, as `run` does: a file where either store's directory goes (a user's file named `checkpoints` or
+  // `pretrained`) is refused, named by the store, before anything is read or written.
+  const earlier = (await checkpointStoreOf(config).list()).length + (await pretrainingCheckpoints(config).list()).length;
   const entries = runEntries(config);
   // lost+found is the file system's own (the top of a freshly mounted disk or volume), not a user's file.
   const others = names.filter((name) => name !== 'lost+found' && !isRunEntry(name, entries)).sort();
-  if (others.length === 0) return;
-  if ((await checkpointStoreOf(config).list()).length > 0) return;
-  if ((await pretrainingCheckpoints(config).list()).length > 0) return;
+  if (others.length === 0 || earlier > 0) return;
   const flag = out !== undefined ? '--out' : config.runtime.outDir !== undefined ? 'runtime.outDir (or --out)' : '--out or runtime.outDir';
   throw new ForeignFilesError(
     `${runDirectoryNamed(config, out)} holds files that are not a run's (${firstNames(others)}): the run's checkpoints, logs and reports would be written there beside them, over any of the same name; give ${flag} a new or empty directory, or move them elsewhere`,

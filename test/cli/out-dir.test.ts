@@ -107,6 +107,28 @@ test('a new run and pretrain refuse a run directory holding files that are not a
   assert.match(again.stderr, /checkpoint\(s\) already exist: continue that run with --resume/);
 });
 
+test('pretrain refuses a file named checkpoints or pretrained in --out before anything starts, in the sentence run says it in', async () => {
+  // Before: pretrain went on beside a user's file named checkpoints (run refused it), and told of one named
+  // pretrained only after reading its corpus.
+  const dir = tempDir();
+  const pretraining = writeConfig(dir, { name: 'pt', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0 }, pretraining: { steps: 1 } }, 'pretrain.yaml');
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  for (const name of ['checkpoints', 'pretrained']) {
+    const out = join(dir, `with-${name}`);
+    mkdirSync(out);
+    writeFileSync(join(out, name), 'a user file\n');
+    const before = snapshot(out);
+    const sentence = `metatrain: ${join(out, name)} is a file, not a directory of checkpoints: move it elsewhere, or give the run another directory\n`;
+    for (const args of [['pretrain', pretraining], ['run', config]]) {
+      const r = await runCli([...args, '--backend', 'cpu', '--out', out], {}, PROMPTLY_MS);
+      assert.equal(r.code, 1, `${args[0]} ${name}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr, sentence, `${args[0]} ${name}`);
+      assert.equal(r.stdout, '', `${args[0]} ${name}`);
+      assert.deepEqual(snapshot(out), before, `${args[0]} ${name}`);
+    }
+  }
+});
+
 test('compress refuses an --out it could not publish to (a file in the way, a directory holding other files) before compressing', async () => {
   // Before: a file in the way failed with "ENOTDIR: not a directory, open 'FILE/compression.json'", and a directory
   // holding other files (e.g. `--out .`) failed only after the whole compression, renaming over it (ENOTEMPTY).
