@@ -11,6 +11,7 @@
  * power loss) sees the previous set of checkpoints or the new one, never a half-written one. One writing process
  * per DIR.
  */
+import type { Dirent } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -178,21 +179,38 @@ export class CheckpointStore {
    * @throws CheckpointError naming `dir` when it is a file.
    */
   async list(): Promise<CheckpointEntry[]> {
-    let entries;
+    const found: CheckpointEntry[] = [];
+    for (const entry of await this.entries()) {
+      const step = parseStepDirName(entry.name);
+      if (step !== undefined && entry.isDirectory()) found.push({ step, path: join(this.dir, entry.name) });
+    }
+    return found.sort((a, b) => a.step - b.step);
+  }
+
+  /**
+   * The names in `dir` that this store does not write (a user's notes, another program's files), sorted: all but
+   * checkpoint directories, {@link BEST_FILE} and `.tmp-` entries (saves in progress, or what a crashed one left,
+   * which the next save removes). An absent `dir` has none.
+   * @throws CheckpointError naming `dir` when it is a file.
+   */
+  async otherEntries(): Promise<string[]> {
+    const written = (entry: Dirent) => (entry.isDirectory() && parseStepDirName(entry.name) !== undefined) || entry.name === BEST_FILE || entry.name.startsWith(TEMP_PREFIX);
+    return (await this.entries())
+      .filter((entry) => !written(entry))
+      .map((entry) => entry.name)
+      .sort();
+  }
+
+  /** The entries of `dir` (none when it is absent). @throws CheckpointError naming `dir` when it is a file. */
+  private async entries(): Promise<Dirent[]> {
     try {
-      entries = await readdir(this.dir, { withFileTypes: true });
+      return await readdir(this.dir, { withFileTypes: true });
     } catch (e) {
       if (isNotFound(e)) return [];
       // A file where the checkpoints' directory goes (a user's file named `checkpoints`): readdir's ENOTDIR, named.
       if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new CheckpointError(`${this.dir} is a file, not a directory of checkpoints: move it elsewhere, or give the run another directory`);
       throw e;
     }
-    const found: CheckpointEntry[] = [];
-    for (const entry of entries) {
-      const step = parseStepDirName(entry.name);
-      if (step !== undefined && entry.isDirectory()) found.push({ step, path: join(this.dir, entry.name) });
-    }
-    return found.sort((a, b) => a.step - b.step);
   }
 
   /**

@@ -3,10 +3,11 @@
  * Both write into it file by file: checkpoints, logs (appended to), `summary.json`, `report.html` and `targets.json`
  * (replaced whole), `pretrained/`, `compressed/`. An existing directory given as `--out` (a user's folder, another
  * project) would get them beside its own files, and lose any of the same name. So a directory holding an entry no
- * run writes is refused, unless it already holds checkpoints (meta-training or pretraining): then it is an earlier
- * run's, and what happens is what always did (a new run is refused with the way on:
- * src/coordinator/earlier-checkpoints.ts; `pretrain` and `run --resume` continue). An empty directory is fine, and
- * so is one holding only `lost+found` (the top of a mounted disk).
+ * run writes is refused (at its top, or inside `checkpoints/` or `pretrained/`, where a run writes only
+ * checkpoints, `best.json` and `.tmp-` entries: CheckpointStore.otherEntries), unless it already holds checkpoints
+ * (meta-training or pretraining): then it is an earlier run's, and what happens is what always did (a new run is
+ * refused with the way on: src/coordinator/earlier-checkpoints.ts; `pretrain` and `run --resume` continue). An empty
+ * directory is fine, and so is one holding only `lost+found` (the top of a mounted disk).
  */
 import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -47,8 +48,9 @@ function isRunEntry(name: string, entries: readonly string[]): boolean {
  * @param out the `--out` flag's value when given: the message names it, else `runtime.outDir` or the default.
  * @throws CheckpointError naming it when a file is where the run's `checkpoints` or `pretrained` directory goes
  *   (src/checkpoint/checkpoint-store.ts).
- * @throws ForeignFilesError naming the directory, up to 3 of those entries and what to do, e.g. `--out notes holds
- *   files that are not a run's (notes.txt, src, …): …; give --out a new or empty directory, or move them elsewhere`.
+ * @throws ForeignFilesError naming the directory, up to 3 of those entries (those inside `checkpoints/` or
+ *   `pretrained/` by their path from it) and what to do, e.g. `--out notes holds files that are not a run's
+ *   (notes.txt, src, checkpoints/old.txt, …): …; give --out a new or empty directory, or move them elsewhere`.
  */
 export async function assertOnlyRunFiles(config: RunConfig, out?: string): Promise<void> {
   let names: string[];
@@ -59,10 +61,14 @@ export async function assertOnlyRunFiles(config: RunConfig, out?: string): Promi
   }
   // First, as `run` does: a file where either store's directory goes (a user's file named `checkpoints` or
   // `pretrained`) is refused, named by the store, before anything is read or written.
-  const earlier = (await checkpointStoreOf(config).list()).length + (await pretrainingCheckpoints(config).list()).length;
+  const stores = [checkpointStoreOf(config), pretrainingCheckpoints(config)];
+  let earlier = 0;
+  for (const store of stores) earlier += (await store.list()).length;
   const entries = runEntries(config);
   // lost+found is the file system's own (the top of a freshly mounted disk or volume), not a user's file.
   const others = names.filter((name) => name !== 'lost+found' && !isRunEntry(name, entries)).sort();
+  // Inside the stores' directories, what a store does not write (`checkpoints/notes.txt`).
+  for (const store of stores) others.push(...(await store.otherEntries()).map((name) => `${basename(store.dir)}/${name}`));
   if (others.length === 0 || earlier > 0) return;
   const flag = out !== undefined ? '--out' : config.runtime.outDir !== undefined ? 'runtime.outDir (or --out)' : '--out or runtime.outDir';
   throw new ForeignFilesError(

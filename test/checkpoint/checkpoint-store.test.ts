@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { loadCheckpoint, type Checkpoint, CheckpointStore } from '../../src/checkpoint';
@@ -117,10 +117,31 @@ test('a file where the checkpoint directory goes is named, not reported as ENOTD
   const file = join(mkdtempSync(join(tmpdir(), 'ckpt-file-')), 'checkpoints');
   writeFileSync(file, 'a user file\n');
   const store = new CheckpointStore(file, { keep: 1 });
-  for (const call of [() => store.list(), () => store.loadLatest('hash-a')]) {
+  for (const call of [() => store.list(), () => store.loadLatest('hash-a'), () => store.otherEntries()]) {
     await assert.rejects(call(), (err: Error) => err instanceof CheckpointError && err.message === `${file} is a file, not a directory of checkpoints: move it elsewhere, or give the run another directory`);
   }
   assert.equal(readFileSync(file, 'utf8'), 'a user file\n');
+});
+
+test('the entries of a checkpoint directory that the store does not write are named, its own and its leftovers not', async () => {
+  const dir = tempDir();
+  try {
+    const store = new CheckpointStore(dir, { keep: 2 });
+    assert.deepEqual(await new CheckpointStore(join(dir, 'absent'), { keep: 1 }).otherEntries(), []);
+    await store.save({ ...inputFor(1), best: true });
+    await store.save(inputFor(2));
+    // What a save killed midway leaves (a staging directory, a best.json being replaced, a checkpoint moved aside).
+    mkdirSync(join(dir, '.tmp-step-00000003-999999-1'));
+    writeFileSync(join(dir, '.tmp-best.json-999999-2'), '{}');
+    mkdirSync(join(dir, '.tmp-removed-999999-3'));
+    assert.deepEqual(await store.otherEntries(), []);
+    writeFileSync(join(dir, 'notes.txt'), 'mine\n');
+    mkdirSync(join(dir, 'old'));
+    writeFileSync(join(dir, 'step-00000009'), 'a file, not a checkpoint\n');
+    assert.deepEqual(await store.otherEntries(), ['notes.txt', 'old', 'step-00000009']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const corruptions: ReadonlyArray<{ what: string; corrupt: (ckDir: string) => void; reason: RegExp }> = [

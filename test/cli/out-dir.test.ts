@@ -107,6 +107,36 @@ test('a new run and pretrain refuse a run directory holding files that are not a
   assert.match(again.stderr, /checkpoint\(s\) already exist: continue that run with --resume/);
 });
 
+test('a new run and pretrain refuse a run directory whose checkpoints/ or pretrained/ holds files no run writes, naming them; an earlier pretraining\'s goes on', async () => {
+  // Before: only the names at the top were looked at; the run wrote its checkpoints beside the user's files.
+  const dir = tempDir();
+  const out = join(dir, 'out');
+  mkdirSync(join(out, 'checkpoints'), { recursive: true });
+  mkdirSync(join(out, 'pretrained', 'mine'), { recursive: true });
+  writeFileSync(join(out, 'checkpoints', 'notes.txt'), 'my notes\n');
+  writeFileSync(join(out, 'pretrained', 'mine', 'weights.bin'), 'mine\n');
+  // What a killed save leaves is a run's, not the user's.
+  mkdirSync(join(out, 'checkpoints', '.tmp-step-00000001-999999-1'));
+  const before = snapshot(out);
+  const pretraining = writeConfig(dir, { name: 'pt', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0 }, pretraining: { steps: 1 } }, 'pretrain.yaml');
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  const message = `metatrain: --out ${out} holds files that are not a run's (checkpoints/notes.txt, pretrained/mine): the run's checkpoints, logs and reports would be written there beside them, over any of the same name; give --out a new or empty directory, or move them elsewhere\n`;
+  for (const args of [['pretrain', pretraining], ['run', config]]) {
+    const r = await runCli([...args, '--backend', 'cpu', '--out', out], {}, PROMPTLY_MS);
+    assert.equal(r.code, 1, `${args[0]}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.stderr, message, args[0]);
+    assert.deepEqual(snapshot(out), before, args[0]);
+  }
+  // An earlier pretraining's directory with a file of the user's added in pretrained/: pretrain finds it done, as before.
+  const earlier = join(dir, 'earlier');
+  const first = await runCli(['pretrain', pretraining, '--backend', 'cpu', '--out', earlier]);
+  assert.equal(first.code, 0, first.stderr);
+  writeFileSync(join(earlier, 'pretrained', 'notes.txt'), 'about this pretraining\n');
+  const again = await runCli(['pretrain', pretraining, '--backend', 'cpu', '--out', earlier]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout + again.stderr, /pretraining already finished: step 1\/1/);
+});
+
 test('pretrain refuses a file named checkpoints or pretrained in --out before anything starts, in the sentence run says it in', async () => {
   // Before: pretrain went on beside a user's file named checkpoints (run refused it), and told of one named
   // pretrained only after reading its corpus.
