@@ -4,7 +4,8 @@
  * (replaced whole), `pretrained/`, `compressed/`. An existing directory given as `--out` (a user's folder, another
  * project) would get them beside its own files, and lose any of the same name. So a directory holding an entry no
  * run writes is refused (at its top, or inside `checkpoints/` or `pretrained/`, where a run writes only
- * checkpoints, `best.json` and `.tmp-` entries: CheckpointStore.otherEntries), unless it already holds checkpoints
+ * checkpoints, `best.json` and `.tmp-` entries: CheckpointStore.otherEntries), and so is a run's name holding what a
+ * run does not write (a user's `summary.json`: ./run-directory-contents.ts), unless it already holds checkpoints
  * (meta-training or pretraining): then it is an earlier run's, and what happens is what always did (a new run is
  * refused with the way on: src/coordinator/earlier-checkpoints.ts; `pretrain` and `run --resume` continue). An empty
  * directory is fine, and so is one holding only `lost+found` (the top of a mounted disk).
@@ -21,6 +22,7 @@ import { REPORT_FILE } from '../report';
 import { SUMMARY_FILE } from '../summary';
 import { pretrainingCheckpoints } from '../pretrain/pretraining-checkpoints';
 import { checkpointStoreOf } from './run-checkpoints-fit';
+import { notRunsContent } from './run-directory-contents';
 import { runDirectoryNamed } from './run-directory-path';
 
 /**
@@ -48,8 +50,8 @@ function isRunEntry(name: string, entries: readonly string[]): boolean {
  * @param out the `--out` flag's value when given: the message names it, else `runtime.outDir` or the default.
  * @throws CheckpointError naming it when a file is where the run's `checkpoints` or `pretrained` directory goes
  *   (src/checkpoint/checkpoint-store.ts).
- * @throws ForeignFilesError naming the directory, up to 3 of those entries (those inside `checkpoints/` or
- *   `pretrained/` by their path from it) and what to do, e.g. `--out notes holds files that are not a run's
+ * @throws ForeignFilesError naming the directory, up to 3 of those entries (those inside `checkpoints/`,
+ *   `pretrained/` or `logs/` by their path from it) and what to do, e.g. `--out notes holds files that are not a run's
  *   (notes.txt, src, checkpoints/old.txt, …): …; give --out a new or empty directory, or move them elsewhere`.
  */
 export async function assertOnlyRunFiles(config: RunConfig, out?: string): Promise<void> {
@@ -64,12 +66,15 @@ export async function assertOnlyRunFiles(config: RunConfig, out?: string): Promi
   const stores = [checkpointStoreOf(config), pretrainingCheckpoints(config)];
   let earlier = 0;
   for (const store of stores) earlier += (await store.list()).length;
+  if (earlier > 0) return;
   const entries = runEntries(config);
   // lost+found is the file system's own (the top of a freshly mounted disk or volume), not a user's file.
   const others = names.filter((name) => name !== 'lost+found' && !isRunEntry(name, entries)).sort();
+  // Under a run's names, what is not a run's by its content (a user's summary.json, notes in logs/).
+  for (const name of names.filter((n) => isRunEntry(n, entries)).sort()) others.push(...notRunsContent(runDir(config), name));
   // Inside the stores' directories, what a store does not write (`checkpoints/notes.txt`).
   for (const store of stores) others.push(...(await store.otherEntries()).map((name) => `${basename(store.dir)}/${name}`));
-  if (others.length === 0 || earlier > 0) return;
+  if (others.length === 0) return;
   const flag = out !== undefined ? '--out' : config.runtime.outDir !== undefined ? 'runtime.outDir (or --out)' : '--out or runtime.outDir';
   throw new ForeignFilesError(
     `${runDirectoryNamed(config, out)} holds files that are not a run's (${firstNames(others)}): the run's checkpoints, logs and reports would be written there beside them, over any of the same name; give ${flag} a new or empty directory, or move them elsewhere`,

@@ -29,6 +29,7 @@ import type { JobConsumer } from '../bus/job-queue';
 import { MemoryJobQueue } from '../bus/job-queue-memory';
 import { openRunBus, runEventSink, type RunBus } from '../bus/run-bus';
 import { assertWasmCanHold } from '../model/wasm-model-limit';
+import { LOGS_DIR, runLogName } from './run-logs';
 
 /** Settings of a local cluster. */
 export interface LocalClusterOptions {
@@ -80,8 +81,8 @@ export class LocalCluster {
   constructor(private readonly o: LocalClusterOptions) {
     const family = taskFamilyFor(o.config);
     if (o.config.runtime.backend === 'wasm') assertWasmCanHold(metaSpecOf(o.config, family), 'adapt');
-    this.logDir = join(runDir(o.config), 'logs');
-    this.log = createLogger('coordinator', join(this.logDir, 'coordinator.log'));
+    this.logDir = join(runDir(o.config), LOGS_DIR);
+    this.log = createLogger('coordinator', join(this.logDir, runLogName('coordinator')));
     this.registry = createMetricsRegistry({ run: o.config.name });
     this.coordinator = new Coordinator({ config: o.config, token: this.token, resume: o.resume ?? false, log: this.log, registry: this.registry, compressionQueue: this.queue, writeReport: o.writeReport, family, pretrained: o.pretrained });
   }
@@ -124,7 +125,7 @@ export class LocalCluster {
     if (this.o.config.compression.enabled) {
       const { startCompressor } = await import('../compress/compressor.js'); // loads tfjs and onnxruntime only when compressing
       const metrics = new CompressorMetrics(this.registry);
-      this.compressor = startCompressor(this.queue, { log: createLogger('compressor', join(this.logDir, 'compressor.log')), backend: this.o.config.runtime.backend, name: 'local', metrics });
+      this.compressor = startCompressor(this.queue, { log: createLogger('compressor', join(this.logDir, runLogName('compressor'))), backend: this.o.config.runtime.backend, name: 'local', metrics });
     }
     if (this.o.config.nats) {
       this.bus = await openRunBus(this.o.config.nats.url, this.o.config.name, 'run');
@@ -208,7 +209,7 @@ export class LocalCluster {
   private spawnWorker(i: number): void {
     // --stay-after-run: this process owns the workers' lifetime (it stops them after the linger); one that left when
     // the run finished would be restarted here.
-    const args = [packageFile('bin/metatrain.js'), 'worker', '--coordinator', `127.0.0.1:${this.port}`, '--name', `local-${i}`, '--log-file', join(this.logDir, `worker-${i}.log`), '--max-backoff-ms', '2000', '--keepalive-ms', String(this.o.config.runtime.keepaliveMs), '--concurrency', String(this.o.config.runtime.workerConcurrency), '--exit-with-parent', '--stay-after-run', '--metrics-host', '127.0.0.1', '--metrics-port', String(this.workerMetricsPorts[i])];
+    const args = [packageFile('bin/metatrain.js'), 'worker', '--coordinator', `127.0.0.1:${this.port}`, '--name', `local-${i}`, '--log-file', join(this.logDir, runLogName(`worker-${i}`)), '--max-backoff-ms', '2000', '--keepalive-ms', String(this.o.config.runtime.keepaliveMs), '--concurrency', String(this.o.config.runtime.workerConcurrency), '--exit-with-parent', '--stay-after-run', '--metrics-host', '127.0.0.1', '--metrics-port', String(this.workerMetricsPorts[i])];
     const child = spawn(process.execPath, args, {
       env: withMallocTunables({ ...process.env, METATRAIN_TOKEN: this.token }),
       // stdin is a pipe the worker watches: if this process dies, even by SIGKILL, the worker leaves too.

@@ -69,6 +69,20 @@ export interface RenderedPlot {
   svg: string;
 }
 
+/** How the title of every report begins, within its first {@link REPORT_HEAD_BYTES} bytes. */
+const REPORT_TITLE = '<title>metatrain run ';
+
+/** The bytes at the start of a report that hold its title (the title comes before the styles). */
+export const REPORT_HEAD_BYTES = 512;
+
+/**
+ * Whether `head`, the first {@link REPORT_HEAD_BYTES} bytes of a `report.html`, is the start of a report metatrain
+ * wrote (its doctype and title), not a user's page of the same name.
+ */
+export function isRunReportHead(head: string): boolean {
+  return head.startsWith('<!DOCTYPE html>') && head.includes(REPORT_TITLE);
+}
+
 /** The whole report page. */
 export function reportHtml(s: RunSummary, plots: readonly RenderedPlot[], compression: CompressionResults | undefined, generatedAt: Date): string {
   const figures = plots
@@ -79,7 +93,7 @@ export function reportHtml(s: RunSummary, plots: readonly RenderedPlot[], compre
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>metatrain run ${escapeHtml(s.run)}</title>
+${REPORT_TITLE}${escapeHtml(s.run)}</title>
 <style>${CSS}</style>
 </head>
 <body>

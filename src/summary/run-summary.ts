@@ -62,6 +62,28 @@ export interface RunSummary {
 }
 
 /**
+ * Whether `value` (a parsed `summary.json`) has the fields every {@link RunSummary} has, of their types: what tells a
+ * summary metatrain wrote from a user's file of the same name. Looks no deeper than the top level.
+ */
+export function isRunSummary(value: unknown): value is RunSummary {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const s = value as Record<string, unknown>;
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  return (
+    typeof s['run'] === 'string' &&
+    ['converged', 'max-steps', 'stopped', 'failed'].includes(s['reason'] as string) &&
+    typeof s['steps'] === 'number' &&
+    typeof s['bestStep'] === 'number' &&
+    typeof s['checkpoint'] === 'string' &&
+    typeof s['metricName'] === 'string' &&
+    Array.isArray(s['results']) &&
+    Array.isArray(s['classical']) &&
+    isObject(s['history']) &&
+    isObject(s['seconds'])
+  );
+}
+
+/**
  * Writes `summary.json` atomically (src/core/durable-fs.ts), creating `dir` if missing; returns its path.
  * @throws DirectoryError when `dir` cannot be created; WriteError naming `summary.json` when writing fails
  *   (ENOSPC …; no temporary file is left).

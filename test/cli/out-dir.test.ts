@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { textRun, writeTeacherCheckpoint } from '../compress/fixtures';
 import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, writeConfig } from '../support/harness';
 import { writeTinyHfBert } from '../hf/fixtures';
@@ -67,20 +67,26 @@ function snapshot(dir: string): Map<string, string | undefined> {
   return new Map(names.map((name) => [name, statSync(join(dir, name)).isDirectory() ? undefined : readFileSync(join(dir, name), 'base64')]));
 }
 
+/** Writes each of `files` (path below `dir` → text) under `dir`, creating the directories it needs. */
+function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+}
+
 test('a new run and pretrain refuse a run directory holding files that are not a run\'s, leaving it byte for byte, before anything starts; an empty one, or an earlier run\'s, is as before', async () => {
   // Before: the run wrote its checkpoints, logs and targets.json beside the user's files, and replaced their summary.json and report.html.
   const dir = tempDir();
   const project = join(dir, 'project');
-  mkdirSync(join(project, 'src'), { recursive: true });
-  writeFileSync(join(project, 'notes.txt'), 'my notes\n');
-  writeFileSync(join(project, 'summary.json'), '{"mine": true}\n');
-  writeFileSync(join(project, 'src', 'index.ts'), 'export {};\n');
+  writeFiles(project, { 'notes.txt': 'my notes\n', 'summary.json': '{"mine": true}\n', 'src/index.ts': 'export {};\n' });
   const before = snapshot(project);
   const small = { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, evaluation: { testTasks: 2 }, compression: { enabled: false } };
   const config = writeConfig(dir, sinusoidConfig(dir, { ...small, runtime: { workers: 1 } }));
   const inProject = writeConfig(dir, sinusoidConfig(dir, { runtime: { outDir: project } }), 'in-project.yaml');
   const pretraining = writeConfig(dir, { name: 'pt', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0 }, pretraining: { steps: 1 } }, 'pretrain.yaml');
-  const advice = "holds files that are not a run's (notes.txt, src): the run's checkpoints, logs and reports would be written there beside them, over any of the same name";
+  // The user's summary.json is named too: it is not one a run wrote.
+  const advice = "holds files that are not a run's (notes.txt, src, summary.json): the run's checkpoints, logs and reports would be written there beside them, over any of the same name";
   const cases: Array<[string[], string]> = [
     [['run', config, '--backend', 'cpu', '--out', project], `--out ${project} ${advice}; give --out a new or empty directory, or move them elsewhere`],
     [['run', inProject, '--backend', 'cpu'], `runtime.outDir ${project} ${advice}; give runtime.outDir (or --out) a new or empty directory, or move them elsewhere`],
@@ -135,6 +141,33 @@ test('a new run and pretrain refuse a run directory whose checkpoints/ or pretra
   const again = await runCli(['pretrain', pretraining, '--backend', 'cpu', '--out', earlier]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout + again.stderr, /pretraining already finished: step 1\/1/);
+});
+
+test('a user\'s own summary.json, report.html or logs/ alone in a directory are not taken for a run\'s; a run\'s are, without its checkpoints', async () => {
+  // Before: judged by their names only, they passed, and the run replaced the summary and the page.
+  const dir = tempDir();
+  const mine = join(dir, 'mine');
+  writeFiles(mine, {
+    'summary.json': '{"run": "my experiment", "accuracy": 0.9}\n',
+    'report.html': '<!DOCTYPE html>\n<title>My report</title>\n',
+    'logs/notes.txt': 'my notes\n',
+    'logs/worker-0.log': '',
+  });
+  const before = snapshot(mine);
+  const small = { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, evaluation: { testTasks: 2 }, compression: { enabled: false }, runtime: { workers: 1 } };
+  const config = writeConfig(dir, sinusoidConfig(dir, small));
+  const r = await runCli(['run', config, '--backend', 'cpu', '--out', mine], {}, PROMPTLY_MS);
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(r.stderr, `metatrain: --out ${mine} holds files that are not a run's (logs/notes.txt, report.html, summary.json): the run's checkpoints, logs and reports would be written there beside them, over any of the same name; give --out a new or empty directory, or move them elsewhere\n`);
+  assert.deepEqual(snapshot(mine), before);
+  // A run's own summary.json, report.html, logs/ and targets.json, its checkpoints removed: a new run goes there.
+  const real = join(dir, 'real');
+  const first = await runCli(['run', config, '--backend', 'cpu', '--out', real]);
+  assert.equal(first.code, 0, first.stderr);
+  rmSync(join(real, 'checkpoints'), { recursive: true });
+  assert.deepEqual(readdirSync(real).sort(), ['logs', 'report.html', 'summary.json', 'targets.json']);
+  const again = await runCli(['run', config, '--backend', 'cpu', '--out', real]);
+  assert.equal(again.code, 0, again.stderr);
 });
 
 test('pretrain refuses a file named checkpoints or pretrained in --out before anything starts, in the sentence run says it in', async () => {

@@ -396,9 +396,12 @@ test('a run refused for its data (too few labels, a bad JSONL line) creates no r
   // the data is read: test/cli/out-dir.test.ts).
   const existing = join(dir, 'run-existing');
   mkdirSync(existing);
-  writeFileSync(join(existing, 'summary.json'), 'mine');
+  // An earlier run's summary (a user's own is refused as not a run's: test/cli/out-dir.test.ts).
+  const earlier = `${JSON.stringify({ run: 'earlier', reason: 'stopped', steps: 0, bestStep: 0, checkpoint: '', metricName: 'accuracy', results: [], classical: [], history: {}, seconds: {} })}\n`;
+  writeFileSync(join(existing, 'summary.json'), earlier);
   const result = await runCli(['run', config('three-labels.jsonl', existing)], {}, 60_000);
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /task\.classSplit/);
   assert.deepEqual(readdirSync(existing), ['summary.json']);
+  assert.equal(readFileSync(join(existing, 'summary.json'), 'utf8'), earlier);
 });
