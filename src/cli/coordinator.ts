@@ -13,6 +13,7 @@ import { lockDirectory } from '../core/directory-lock';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
 import { assertRunCheckpointsFit } from './run-checkpoints-fit';
+import { assertModelSizeFits } from './model-size-limits';
 import { assertRunCompressedDirectory } from './compression-out-directory';
 import { listenHost, serveHttpEndpoints } from '../core/http-endpoints';
 import { createLogger } from '../core/logger';
@@ -43,6 +44,7 @@ export function register(program: Command): void {
       const config = await loadRunConfig(o.config);
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config);
+      assertModelSizeFits(config, 'coordinator');
       const tls = tlsFiles(o);
       const token = await readToken(o.tokenFile);
       // Before it listens or says `meta-training`: a refused start must not have claimed either, nor linger.

@@ -1,5 +1,5 @@
 /**
- * The size refusals of `metatrain run` and `metatrain pretrain`, from the config alone, before any directory is
+ * The size refusals of `metatrain run`, `metatrain pretrain` and `metatrain coordinator`, from the config alone, before any directory is
  * locked or any tensor built: a model whose checkpoints Node could not write (src/checkpoint/checkpoint-size.ts), and
  * a model to pretrain that the wasm backend could not hold (src/model/wasm-model-limit.ts; the wasm workers of a
  * run are checked by the local cluster).
@@ -13,16 +13,18 @@ import { taskFamilyFor } from '../tasks/task-family';
 
 /**
  * Refuses a model too large for what `command` does: pretraining (`pretrain`, and `run` with `model.init:
- * pretrained`) and meta-training (`run`).
+ * pretrained`) and meta-training (`run`, `coordinator`: a coordinator only meta-trains, from a body pretrained
+ * elsewhere).
  * @throws ConfigError at `model` as `assertCheckpointFits` (pretraining or meta-training checkpoints) and, with the
- *   wasm backend, as `assertWasmCanHold` (pretraining); ConfigError / DatasetError as `taskFamilyFor` (`run`).
+ *   wasm backend, as `assertWasmCanHold` (pretraining); ConfigError / DatasetError as `taskFamilyFor` (`run`,
+ *   `coordinator`).
  */
-export function assertModelSizeFits(config: RunConfig, command: 'run' | 'pretrain'): void {
+export function assertModelSizeFits(config: RunConfig, command: 'run' | 'pretrain' | 'coordinator'): void {
   // Without a pretraining section the pretraining stage refuses the config itself.
-  if (config.pretraining && (command === 'pretrain' || config.model.init === 'pretrained')) {
+  if (config.pretraining && (command === 'pretrain' || (command === 'run' && config.model.init === 'pretrained'))) {
     const spec = pretrainingSpecOf(config.model);
     assertCheckpointFits(spec, 'pretraining');
     if (config.runtime.backend === 'wasm') assertWasmCanHold(spec, 'pretrain');
   }
-  if (command === 'run') assertCheckpointFits(metaSpecOf(config, taskFamilyFor(config)), 'meta-training');
+  if (command !== 'pretrain') assertCheckpointFits(metaSpecOf(config, taskFamilyFor(config)), 'meta-training');
 }

@@ -105,3 +105,28 @@ test('a coordinator that schedules compression refuses at once a <run dir>/compr
   assert.deepEqual(readdirSync(run), ['compressed'], 'nothing written, the lock gone');
   assert.deepEqual(readdirSync(compressed), ['notes.txt']);
 });
+
+test('a coordinator refuses up front, as run does, a model whose checkpoints would exceed the largest Node buffer', async () => {
+  // Before: the coordinator said listening and meta-training, and would have failed at its first checkpoint.
+  const dir = tempDir();
+  writeFileSync(join(dir, 'user.jsonl'), Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: `text ${i % 10} number ${i}`, label: `L${i % 10}` })).join('\n'));
+  const config = writeConfig(dir, {
+    name: 'oversize',
+    seed: 5,
+    task: { family: 'jsonl', path: 'user.jsonl', ways: 2, shots: 1, queryShots: 1, passageChars: 64 },
+    model: { kind: 'transformer', layers: 0, dModel: 512, heads: 2, dFf: 16, maxLength: 16, tokenizer: 'hashed-words', hashBuckets: 1048576 },
+    algorithm: { name: 'fomaml', innerSteps: 1, metaBatchSize: 2, outerLr: 1e-9 },
+    training: { maxSteps: 1, evalEverySteps: 1, evalTasks: 2, checkpointEverySteps: 1, patience: 100 },
+    evaluation: { testTasks: 2, adaptSteps: 1, baselines: ['random'] },
+    runtime: { workers: 1, backend: 'cpu', outDir: join(dir, 'run') },
+    compression: { enabled: false },
+  });
+  const run = await runCli(['run', config]);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /^metatrain: invalid config at model: the model has 536,\d{3},\d{3} parameters for meta-training; .*more than the largest buffer Node can write/);
+  const child = startCli(['coordinator', '--config', config, '--listen', '127.0.0.1:0'], ENV);
+  const r = await waitExit(child, 15_000);
+  assert.equal(r.code, run.code, `exit ${r.code} ${r.signal ?? ''}\n${r.stderr}`);
+  assert.equal(r.stderr, run.stderr);
+  assert.equal(existsSync(join(dir, 'run')), false, 'the coordinator wrote nothing');
+});
