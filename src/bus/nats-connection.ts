@@ -4,6 +4,10 @@
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { BusError } from '../core/errors';
+import { whatAnswers } from '../core/what-answers';
+
+/** The port of a NATS server address that names none (the NATS client port). */
+const NATS_DEFAULT_PORT = 4222;
 
 /** Options of {@link connectNats}. */
 export interface NatsConnectOptions {
@@ -15,18 +19,41 @@ export interface NatsConnectOptions {
 
 /**
  * Connects to `url` (`nats://host:port`, a comma-separated list for a cluster).
- * @throws BusError naming the URL when the server cannot be reached within `timeoutMs`.
+ * @throws BusError naming the URL when the server cannot be reached within `timeoutMs`; naming the address and the
+ *   port to give instead when what answers there is not a NATS server (an HTTP monitoring or metrics port).
  */
 export async function connectNats(url: string, options: NatsConnectOptions): Promise<NatsConnection> {
+  const servers = url.split(',').map((s) => s.trim());
   try {
     return await connect({
-      servers: url.split(',').map((s) => s.trim()),
+      servers,
       name: options.name,
       timeout: options.timeoutMs ?? 5000,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
     });
   } catch (e) {
-    throw new BusError(`cannot connect to NATS at ${url}: ${(e as Error).message}`, { cause: e });
+    const notNats = await notNatsServer(servers);
+    throw new BusError(notNats ?? `cannot connect to NATS at ${url}: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/**
+ * What to say when something other than a NATS server answers at one of `servers` (as the NATS client writes them:
+ * `host`, `host:port`, `nats://host:port`), else undefined (nothing answers, or a NATS server does).
+ */
+async function notNatsServer(servers: readonly string[]): Promise<string | undefined> {
+  for (const server of servers) {
+    let address: URL;
+    try {
+      address = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `nats://${server}`);
+    } catch {
+      continue;
+    }
+    const at = `${address.hostname}:${address.port || NATS_DEFAULT_PORT}`;
+    const answerer = await whatAnswers(address.hostname.replace(/^\[|\]$/g, ''), Number(address.port || NATS_DEFAULT_PORT));
+    if (answerer !== 'http' && answerer !== 'other') continue;
+    return `${at} answered, but not as a NATS server${answerer === 'http' ? ' (it looks like HTTP)' : ''}: give the NATS client port (${NATS_DEFAULT_PORT} by default), not the monitoring or metrics port`;
+  }
+  return undefined;
 }

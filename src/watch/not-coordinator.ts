@@ -2,13 +2,10 @@
  * The error for a `metatrain watch --coordinator` address where something answers, but not as a coordinator's
  * status endpoint (status-client.ts decides that): it names the address, what answered, and the port or flag to
  * use instead. A NATS server (the usual mistake: port 4222) is recognized by the `INFO {…}` line it greets every
- * connection with, and pointed to `--nats`.
+ * connection with (src/core/what-answers.ts), and pointed to `--nats`.
  */
-import { connect } from 'node:net';
+import { whatAnswers } from '../core/what-answers';
 import { NotCoordinatorError } from '../core/errors';
-
-/** How long to wait for a NATS server's greeting, in ms. */
-const GREETING_MS = 1000;
 
 /** Host and port of `target` (`host:port`, `[v6]:port` or an `http(s)://` URL), or undefined when it holds none. */
 function hostPort(target: string): { host: string; port: number } | undefined {
@@ -20,29 +17,13 @@ function hostPort(target: string): { host: string; port: number } | undefined {
   return m ? { host: m[1]!, port: Number(m[2]) } : undefined;
 }
 
-/** Whether a NATS server answers at `host:port`: its greeting starts with `INFO {`. Never throws (false). */
-function isNatsServer(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (nats: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(nats);
-    };
-    const timer = setTimeout(() => done(false), GREETING_MS);
-    socket.once('data', (chunk: Buffer) => done(chunk.toString('latin1').startsWith('INFO {')));
-    socket.once('error', () => done(false));
-    socket.once('close', () => done(false));
-  });
-}
-
 /**
  * A {@link NotCoordinatorError} for `target`, saying `what` answered there (e.g. `HTTP 404 from …`) and which
  * address to give instead; when a NATS server answers at it, that it is one and to follow the run with `--nats`.
  */
 export async function notCoordinatorError(target: string, what: string, cause?: unknown): Promise<NotCoordinatorError> {
   const at = hostPort(target);
-  const nats = at !== undefined && (await isNatsServer(at.host, at.port));
+  const nats = at !== undefined && (await whatAnswers(at.host, at.port)) === 'nats';
   const natsHint = nats && at ? `; it is a NATS server: to follow the run's events from it, use --nats nats://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}` : '';
   return new NotCoordinatorError(
     `${target} does not answer as a metatrain coordinator status endpoint (${what})${natsHint}. For the coordinator, give --coordinator host:PORT with the port of its status RPC (its --listen or runtime.listen: "port" in the coordinator's "listening" line; needs the run token), or http://host:METRICS_PORT for its /status ("metricsPort" in that line)`,

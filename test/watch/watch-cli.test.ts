@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { connectNats, keepRunState, RunEventPublisher } from '../../src/bus';
 import { RunEvents, type FinishedEvent } from '../../src/coordinator/run-events';
 import type { RunPhase } from '../../src/coordinator/run-phase';
@@ -61,6 +62,28 @@ test('metatrain watch --nats of a run that publishes nothing says after --quiet-
   } finally {
     watch.kill('SIGKILL');
   }
+});
+
+test('metatrain watch --nats at an HTTP port says it answered, but not as NATS, and which port to give; a silent one still times out', async (t) => {
+  // Before: "cannot connect to NATS at 127.0.0.1:PORT: timeout", as when nothing answers.
+  const web = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('metrics\n'));
+  const silent = createTcpServer(() => {});
+  t.after(() => {
+    web.close();
+    silent.close();
+  });
+  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const webAddress = `127.0.0.1:${(web.address() as AddressInfo).port}`;
+  for (const url of [webAddress, `nats://${webAddress}`]) {
+    const r = await runCli(['watch', 'some-run', '--nats', url]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, `metatrain: ${webAddress} answered, but not as a NATS server (it looks like HTTP): give the NATS client port (4222 by default), not the monitoring or metrics port\n`);
+  }
+  const silentAddress = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  const r = await runCli(['watch', 'some-run', '--nats', silentAddress]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr, `metatrain: cannot connect to NATS at ${silentAddress}: timeout\n`);
 });
 
 test('metatrain watch of a name no run can have says what a run name must be, as a config with that name is told', async () => {

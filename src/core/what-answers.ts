@@ -1,0 +1,46 @@
+/**
+ * What kind of server answers at a TCP address, from its first bytes: a NATS server greets every connection with
+ * `INFO {…}`; an HTTP server says nothing until asked, then answers `HTTP/1.…`. Used to name the wrong port a user
+ * gave (a NATS port as a coordinator's, an HTTP monitoring or metrics port as NATS).
+ */
+import { connect } from 'node:net';
+
+/** How long to wait for a greeting, then for the answer to an HTTP request, in ms. */
+const ANSWER_MS = 1000;
+
+/**
+ * What answers at an address: `nats` (an `INFO {` greeting), `http` (`HTTP/1.` to a request), `other` (other
+ * bytes), `silent` (it took the connection, but said nothing) or `unreachable` (no connection).
+ */
+export type Answerer = 'nats' | 'http' | 'other' | 'silent' | 'unreachable';
+
+/**
+ * Connects to `host:port` and tells what answers there ({@link Answerer}): first waits for a greeting, then, when
+ * none came, sends an HTTP/1.0 request for `/` and reads the answer. Takes at most about 2 s. Never throws.
+ */
+export function whatAnswers(host: string, port: number): Promise<Answerer> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    let connected = false;
+    let asked = false;
+    const done = (answerer: Answerer) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answerer);
+    };
+    const wait = () => setTimeout(() => (connected && !asked ? ask() : done(connected ? 'silent' : 'unreachable')), ANSWER_MS);
+    const ask = () => {
+      asked = true;
+      timer = wait();
+      socket.write(`GET / HTTP/1.0\r\nHost: ${host.includes(':') ? `[${host}]` : host}:${port}\r\n\r\n`);
+    };
+    let timer = wait();
+    socket.once('connect', () => (connected = true));
+    socket.once('data', (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      done(text.startsWith('INFO {') ? 'nats' : text.startsWith('HTTP/1.') ? 'http' : 'other');
+    });
+    socket.once('error', () => done(connected ? 'silent' : 'unreachable'));
+    socket.once('close', () => done(connected ? 'silent' : 'unreachable'));
+  });
+}
