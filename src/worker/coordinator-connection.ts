@@ -16,6 +16,7 @@ import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/creden
 import { FLOW_CONTROL_WINDOW_BYTES, MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
 import { refusedCredentials } from '../wire/refused-credentials';
 import { notGrpc, tlsMismatch } from './connection-error';
+import { unreachableReason } from './unreachable-coordinator';
 import { WORKER_TRANSITIONS, type WorkerState } from './worker-state';
 
 /** Settings of the connection. */
@@ -112,6 +113,7 @@ export class CoordinatorConnection {
       this.lifecycle.to('joining');
       const joinedAt = Date.now();
       const joins = this.joins;
+      let failure: unknown;
       try {
         await this.session(newSession());
       } catch (err) {
@@ -122,12 +124,13 @@ export class CoordinatorConnection {
           this.lifecycle.to('failed');
           throw permanent;
         }
-        this.o.log.warn({ err: (err as Error).message, address: this.o.address }, joins === this.joins ? 'cannot join the coordinator; retrying' : 'coordinator session ended; rejoining');
+        failure = err;
       }
       if (this.ended()) break;
       this.lifecycle.to('backing-off');
       if (Date.now() - joinedAt > 30_000) backoff = min;
       const delay = Math.min(max, backoff) * (0.5 + Math.random() / 2);
+      if (failure !== undefined) this.logRetry(failure, joins === this.joins, delay);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
         this.wake = () => {
@@ -137,6 +140,23 @@ export class CoordinatorConnection {
       });
       backoff = Math.min(max, backoff * 2);
     }
+  }
+
+  /**
+   * Logs the failure before a retry in `delayMs`: a coordinator that cannot be reached in words (`coordinator
+   * 127.0.0.1:50051 not reachable (connection refused); retrying in 0.2 s`, grpc-js's text at debug level), any
+   * other failure with its message.
+   */
+  private logRetry(err: unknown, joining: boolean, delayMs: number): void {
+    const address = this.o.address;
+    const retry = `${joining ? 'retrying' : 'rejoining'} in ${(delayMs / 1000).toFixed(1)} s`;
+    const unreachable = unreachableReason(err);
+    if (unreachable === undefined) {
+      this.o.log.warn({ err: (err as Error).message, address }, `${joining ? 'cannot join the coordinator' : 'coordinator session ended'}; ${retry}`);
+      return;
+    }
+    this.o.log.debug({ err: (err as Error).message, address }, 'coordinator not reachable');
+    this.o.log.warn({ address }, `coordinator ${address} not reachable (${unreachable}); ${retry}`);
   }
 
   /** Leaves the run: closes the stream (in-flight tasks are re-dispatched by the coordinator). */
