@@ -17,6 +17,8 @@ export interface NotOneCheckpoint {
   readonly problem: string;
   /** The checkpoint inside it to give, e.g. "one of them, e.g. runs/x/checkpoints/step-00000040 (the best, per best.json)". */
   readonly instead?: string;
+  /** The path of the checkpoint `instead` names (to read what it holds). */
+  readonly checkpoint?: string;
 }
 
 /**
@@ -33,9 +35,9 @@ export async function notOneCheckpoint(dir: string): Promise<NotOneCheckpoint | 
   if (!isDir) return { problem: 'is a file, not a checkpoint directory' };
   if (existsSync(join(dir, MANIFEST_FILE))) return undefined;
   const inside = await chosenStep(dir);
-  if (inside) return { problem: 'is a directory of checkpoints, not one checkpoint', instead: `one of them, e.g. ${inside}` };
+  if (inside) return { problem: 'is a directory of checkpoints, not one checkpoint', instead: `one of them, e.g. ${inside.path} (${inside.why})`, checkpoint: inside.path };
   const inRun = await chosenStep(join(dir, RUN_CHECKPOINTS));
-  if (inRun) return { problem: 'is a run directory, not a checkpoint', instead: `one of its checkpoints, e.g. ${inRun}` };
+  if (inRun) return { problem: 'is a run directory, not a checkpoint', instead: `one of its checkpoints, e.g. ${inRun.path} (${inRun.why})`, checkpoint: inRun.path };
   return { problem: `holds no checkpoint (no ${MANIFEST_FILE})` };
 }
 
@@ -43,12 +45,12 @@ export async function notOneCheckpoint(dir: string): Promise<NotOneCheckpoint | 
  * The checkpoint of the store `dir` to suggest, with why: the one best.json names when it is valid and present,
  * else the newest; undefined when `dir` holds no checkpoint (or is unreadable).
  */
-async function chosenStep(dir: string): Promise<string | undefined> {
+async function chosenStep(dir: string): Promise<{ path: string; why: string } | undefined> {
   const store = new CheckpointStore(dir, { keep: 1 });
   const steps = await store.list().catch(() => []);
   if (steps.length === 0) return undefined;
   const best = await store.bestStep().catch(() => undefined);
   const bestEntry = steps.find((e) => e.step === best);
-  if (bestEntry) return `${bestEntry.path} (the best, per ${BEST_FILE})`;
-  return `${steps.at(-1)!.path} (the newest)`;
+  if (bestEntry) return { path: bestEntry.path, why: `the best, per ${BEST_FILE}` };
+  return { path: steps.at(-1)!.path, why: 'the newest' };
 }

@@ -24,7 +24,7 @@ const SHOWN_LABELS = 3;
 /**
  * Checks that `dir` is an adapted model, with a hint when it is a checkpoint or compressed meta-initialization
  * (those must be adapted to labels first; one of a model other than a text classifier is refused as such, without
- * the hint, which adapt would refuse) or a checkpoint of an encoder body only (pretraining, import-hf).
+ * the hint, which adapt would refuse, also in a run directory or a directory of checkpoints) or a checkpoint of an encoder body only (pretraining, import-hf).
  * @throws Error naming the directory.
  */
 async function checkModelDir(dir: string): Promise<void> {
@@ -34,10 +34,12 @@ async function checkModelDir(dir: string): Promise<void> {
   const bodyOnly = bodyOnlyCheckpoint(dir);
   if (bodyOnly) throw new Error(`--model ${dir} is ${bodyOnly}: adapt ${META_INITIALIZATIONS} with metatrain adapt, then predict with its --out`);
   const notOne = await notOneCheckpoint(dir);
+  // A model adapt refuses (a sinusoid-mlp) gets no hint to adapt it: neither in a checkpoint nor in a run directory
+  // or directory of checkpoints (read from the checkpoint the hint would name).
+  if (notOne?.checkpoint) assertTextClassifier(`--model ${dir}`, (await loadInitialization(notOne.checkpoint)).model.kind, 'predict');
   if (notOne?.instead) throw new Error(`--model ${dir} ${notOne.problem}, and not an adapted model: adapt ${notOne.instead} with metatrain adapt --checkpoint, then predict with its --out`);
   const isInit = existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, COMPRESSED_MODEL_FILE));
   if (!isInit) throw new Error(`--model ${dir} is not an adapted model (no adapted.json): give a directory written by metatrain adapt`);
-  // A model adapt refuses (a sinusoid-mlp) gets no hint to adapt it.
   assertTextClassifier(`--model ${dir}`, (await loadInitialization(dir)).model.kind, 'predict');
   throw new Error(`--model ${dir} holds a meta-initialization, not a model adapted to labels: run metatrain adapt --checkpoint ${dir} --data YOUR.jsonl --out DIR, then predict with --model DIR`);
 }

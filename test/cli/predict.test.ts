@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { packageFile } from '../../src/core/package-root';
 import { MAX_JSONL_FILE_BYTES } from '../../src/tasks/jsonl';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadAdaptedModel } from '../../src/meta/adapted-model';
 import { predict } from '../../src/meta/predict';
 import { initBackend } from '../../src/model/backend';
@@ -292,4 +292,19 @@ test('adapt and predict --data - with nothing piped in say that standard input g
   assert.equal(tty.error, undefined, 'script(1) from util-linux runs the command on a terminal');
   assert.equal(tty.status, 1, tty.stdout);
   assert.equal(tty.stdout.replace(/\r\n/g, '\n'), `metatrain: --data -: standard input is a terminal, not the data: ${advice('predict')}\n`);
+});
+
+test('metatrain predict on the run directory (or checkpoints directory) of a sinusoid run refuses it as for its checkpoint, without the hint to adapt', async () => {
+  // Before: a run directory got "… is a run directory, not a checkpoint, and not an adapted model: adapt one of its
+  // checkpoints … with metatrain adapt --checkpoint", which adapt refuses for a sinusoid-mlp.
+  const ckpt = await writeTeacherCheckpoint(sinusoidRun(join(tempDir(), 'sinusoid')));
+  const refusal = (dir: string) => `metatrain: --model ${dir} holds a sinusoid-mlp model; predict works on text classifiers (transformer, bert)\n`;
+  const direct = await runCli(['predict', '--model', ckpt, '--text', 'hi']);
+  assert.equal(direct.code, 1, direct.stderr);
+  assert.equal(direct.stderr, refusal(ckpt));
+  for (const dir of [dirname(dirname(ckpt)), dirname(ckpt)]) {
+    const r = await runCli(['predict', '--model', dir, '--text', 'hi']);
+    assert.equal(r.code, direct.code, r.stderr);
+    assert.equal(r.stderr, refusal(dir));
+  }
 });
