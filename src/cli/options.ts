@@ -7,6 +7,7 @@ import { FlagError, type FileReadReason } from '../core/errors';
 import { pathLengthProblem } from '../core/path-limits';
 import { RUN_NAME_PATTERN, RUN_NAME_RULE } from '../core/run-name';
 import { hostPortProblem } from '../core/host-port';
+import { runTokenProblem } from '../core/run-token';
 import { LISTEN_PORT_NOTE } from '../coordinator/runtime-config';
 
 /**
@@ -109,28 +110,16 @@ export async function readToken(tokenFile: string | undefined): Promise<string> 
   if (tokenFile === undefined) {
     const token = process.env.METATRAIN_TOKEN;
     if (!token) throw new Error('no run token: set METATRAIN_TOKEN or pass --token-file FILE');
-    const bad = tokenProblem(token);
+    const bad = runTokenProblem(token);
     if (bad) throw new Error(`METATRAIN_TOKEN: ${bad}`);
     return token;
   }
   const text = (await readBoundedFileAsync(tokenFile, MAX_TOKEN_FILE_BYTES, (err) => new FlagError('--token-file', tokenFile, `${err.detail}${TOKEN_FILE_ADVICE[err.reason]}`, { cause: err }))).toString('utf8');
   const token = text.trim();
   if (!token) throw new FlagError('--token-file', tokenFile, 'the file is empty');
-  const bad = tokenProblem(token);
+  const bad = runTokenProblem(token);
   if (bad) throw new FlagError('--token-file', tokenFile, bad);
   return token;
-}
-
-/**
- * Why `token` cannot be a run token, without echoing it: it travels in a gRPC `authorization: Bearer TOKEN` header
- * (RFC 9110 field value; grpc-js refuses other bytes on every call, so a worker would retry for ever), hence visible
- * ASCII only (0x21–0x7E): no spaces, control bytes or non-ASCII letters.
- */
-function tokenProblem(token: string): string | undefined {
-  const at = token.search(/[^\x21-\x7e]/);
-  if (at < 0) return undefined;
-  const code = token.codePointAt(at)!;
-  return `the token holds U+${code.toString(16).toUpperCase().padStart(4, '0')} at character ${at + 1}; a run token is visible ASCII only (letters, digits, punctuation: no spaces, control bytes or accented letters), as \`metatrain launch\` makes it (hex)`;
 }
 
 /**

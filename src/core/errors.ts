@@ -169,6 +169,12 @@ export class TlsFileError extends MetatrainError {
 }
 
 /**
+ * Thrown by `metatrain launch` before it contacts the cluster when `METATRAIN_TOKEN` holds a token the run's
+ * processes would refuse (src/core/run-token.ts: not visible ASCII), instead of storing it in the run's Secret.
+ */
+export class RunTokenError extends MetatrainError {}
+
+/**
  * Thrown when the value of a command-line flag cannot be used (a path too long for the file system, a token file
  * that is missing or empty), before the command starts anything. The message is `FLAG VALUE: what is wrong`, e.g.
  * `--token-file /run/token: the file is empty`; `value` is echoed cut to 80 characters (src/core/echo-value.ts).

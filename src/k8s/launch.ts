@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RunConfig } from '../core/config';
-import { KubernetesError } from '../core/errors';
+import { KubernetesError, RunTokenError } from '../core/errors';
+import { runTokenProblem } from '../core/run-token';
 import { applyObject, LAUNCH_FIELD_MANAGER, type ApplyOptions, type ApplyResult } from './apply';
 import type { Cluster } from './cluster';
 import { toYamlDocuments } from './manifest-yaml';
@@ -18,7 +19,7 @@ import { assertApiServer } from './api-server-check';
 
 /** Options of {@link launchRun}. */
 export interface LaunchOptions extends ApplyOptions {
-  /** Token to store when the Secret is created; default: `$METATRAIN_TOKEN`, else 32 random bytes in hex. */
+  /** Token to store when the Secret is created; default: `$METATRAIN_TOKEN` when set and not empty, else 32 random bytes in hex. */
   readonly token?: string;
 }
 
@@ -33,11 +34,13 @@ export interface LaunchResult {
 /**
  * Applies the run's objects (namespace, token Secret if missing, then renderRun's objects in order).
  * @throws ConfigError when the config cannot be deployed (compileDeploySettings).
+ * @throws RunTokenError, before any request, when the token to store would be refused by the run's processes.
  * @throws KubernetesError when the server is not a Kubernetes API server (api-server-check.ts) or refuses a
  *   request (403, 409 conflict, 422, unreachable, a kind the cluster does not serve); objects applied before the failure stay applied, and launching again resumes.
  */
 export async function launchRun(cluster: Cluster, config: RunConfig, options: LaunchOptions = {}): Promise<LaunchResult> {
   const settings = compileDeploySettings(config, { ...(cluster.namespace !== undefined ? { namespace: cluster.namespace } : {}) });
+  const token = tokenToStore(options.token);
   await assertApiServer(cluster);
   const results: ApplyResult[] = [await applyNamespace(cluster, settings.namespace, renderNamespace(settings), options)];
   const secretName = runNames(settings.run).token;
@@ -51,11 +54,25 @@ export async function launchRun(cluster: Cluster, config: RunConfig, options: La
   if (secretExists) {
     results.push({ kind: 'Secret', name: secretName, namespace: settings.namespace, action: 'unchanged' });
   } else {
-    const token = options.token ?? process.env['METATRAIN_TOKEN'] ?? randomBytes(32).toString('hex');
     results.push(await applyObject(cluster, renderTokenSecret(settings, token), LAUNCH_FIELD_MANAGER, options));
   }
   for (const object of renderRun(settings)) results.push(await applyObject(cluster, object, LAUNCH_FIELD_MANAGER, options));
   return { run: settings.run, namespace: settings.namespace, results };
+}
+
+/**
+ * The token launch stores if it creates the Secret: `given`, else `$METATRAIN_TOKEN` (empty counts as unset), else
+ * 32 random bytes in hex.
+ * @throws RunTokenError when the token is one the coordinator and workers would refuse (the same check as theirs,
+ *   src/core/run-token.ts): they would crash-loop on it, and launch never replaces the Secret.
+ */
+function tokenToStore(given: string | undefined): string {
+  const token = given ?? process.env['METATRAIN_TOKEN'];
+  if (!token) return randomBytes(32).toString('hex');
+  const bad = runTokenProblem(token);
+  if (bad === undefined) return token;
+  if (given !== undefined) throw new RunTokenError(`the run token: ${bad}`);
+  throw new RunTokenError(`METATRAIN_TOKEN: ${bad}; launch created nothing. Set METATRAIN_TOKEN to such a token, or unset it (or leave it empty) for launch to make a random one.`);
 }
 
 /**

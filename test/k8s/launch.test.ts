@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
-import { KubernetesError } from '../../src/core/errors';
+import { KubernetesError, RunTokenError } from '../../src/core/errors';
 import { launchManifest, launchRun } from '../../src/k8s/launch';
 import { renderNamespace, renderRun } from '../../src/k8s/render-run';
 import { scaleWorkers } from '../../src/k8s/scale';
@@ -54,6 +54,30 @@ test('launch server-side-applies every object: PATCH apply-patch+yaml with field
     assert.match(secret.stringData.token, /^[0-9a-f]{64}$/, '32 random bytes');
     assert.equal(Buffer.from(h.stub.get('v1', 'Secret', 'metatrain', 'sotu-maml-token')!['data'].token, 'base64').toString(), secret.stringData.token);
   } finally {
+    await h.stop();
+  }
+});
+
+test('launch refuses a METATRAIN_TOKEN the pods would refuse before any request, and takes an empty one as unset', async () => {
+  // Before: METATRAIN_TOKEN=" " or $'a\nb' was stored in the run's Secret (never replaced later), and every pod refused it.
+  const h = await startHarness();
+  const saved = process.env['METATRAIN_TOKEN'];
+  try {
+    for (const [token, code] of [[' ', '0020'], ['a\nb', '000A'], ['tök', '00F6']] as const) {
+      process.env['METATRAIN_TOKEN'] = token;
+      await assert.rejects(launchRun(h.cluster, exampleConfig()), (e: unknown) => {
+        assert.ok(e instanceof RunTokenError, String(e));
+        assert.match(e.message, new RegExp(`^METATRAIN_TOKEN: the token holds U\\+${code} at character \\d; a run token is visible ASCII only .*; launch created nothing\\. Set METATRAIN_TOKEN to such a token, or unset it \\(or leave it empty\\) for launch to make a random one\\.$`));
+        return true;
+      });
+    }
+    assert.deepEqual(h.stub.requests, [], 'nothing was sent to the cluster');
+    process.env['METATRAIN_TOKEN'] = '';
+    await launchRun(h.cluster, exampleConfig());
+    assert.match(Buffer.from(h.stub.get('v1', 'Secret', 'metatrain', 'sotu-maml-token')!['data'].token, 'base64').toString(), /^[0-9a-f]{64}$/, 'empty = unset: a random token');
+  } finally {
+    if (saved === undefined) delete process.env['METATRAIN_TOKEN'];
+    else process.env['METATRAIN_TOKEN'] = saved;
     await h.stop();
   }
 });
