@@ -2,12 +2,10 @@
 import type { Command } from 'commander';
 import { clusterBackendOf, withClusterOptions, type ClusterFlags } from './cluster-options';
 import { boundedInt, runName } from './options';
+import { MAX_WORKERS } from '../coordinator/runtime-config';
 
-/** Most replicas a Deployment takes: `spec.replicas` is an int32 (Kubernetes API, apps/v1 DeploymentSpec). */
-const MAX_REPLICAS = 2 ** 31 - 1;
-
-/** `--workers`: 0..{@link MAX_REPLICAS}, in decimal digits only (`1e2`, `0x10`, `5.0` are refused, not read as 100, 16, 5). */
-const workerCount = boundedInt(0, MAX_REPLICAS);
+/** `--workers`: 0..{@link MAX_WORKERS} (the bound of `runtime.workers`), in decimal digits only (`1e2`, `0x10`, `5.0` are refused, not read as 100, 16, 5). */
+const workerCount = boundedInt(0, MAX_WORKERS);
 
 /** Registers the subcommand. */
 export function register(program: Command): void {

@@ -4,6 +4,11 @@ import { timing, pathString, positiveInt, nonNegativeInt, MAX_META_BATCH_TASKS }
 
 /** Most tasks one worker runs at once (`runtime.workerConcurrency`): each holds its own copy of the fast weights. */
 const MAX_WORKER_CONCURRENCY = 1024;
+/**
+ * Most workers (`runtime.workers`, `metatrain scale --workers`): 2,147,483,647, as on Kubernetes they are the replicas of
+ * the worker Deployment, an int32 (apps/v1 DeploymentSpec; a larger count is refused by the API server with 422).
+ */
+export const MAX_WORKERS = 2 ** 31 - 1;
 /** Most attempts at one task (`runtime.maxAttempts`) before the run fails. */
 const MAX_TASK_ATTEMPTS = 100;
 import { MAX_CHUNK_BYTES } from '../core/tensor-chunks';
@@ -31,8 +36,8 @@ export const DEFAULT_LISTEN = '127.0.0.1:0';
 
 export const runtimeSchema = z
   .object({
-    /** Local worker processes started by `metatrain run`. @default 2 */
-    workers: positiveInt.default(2),
+    /** Local worker processes started by `metatrain run`, worker replicas of `metatrain launch`; at most {@link MAX_WORKERS}. @default 2 */
+    workers: positiveInt.max(MAX_WORKERS).default(2),
     /** tfjs backend of the workers: `wasm`, `cpu`, `tensorflow` (tfjs-node[-gpu], loaded only when chosen). @default wasm */
     backend: z.enum(['wasm', 'cpu', 'tensorflow']).default('wasm'),
     /** Tasks a worker runs at once. @default 1 */
