@@ -65,9 +65,9 @@ export function renderCoordinatorNetworkPolicy(s: DeploySettings): RunNetworkPol
 }
 
 /**
- * NetworkPolicy `<run>-compressor`: egress to NATS (the port of `nats.url`) and DNS only — checkpoints and results
+ * NetworkPolicy `<run>-compressor`: egress to NATS (every port of the servers of `nats.url`) and DNS only — checkpoints and results
  * go through the run's volume, never the network; ingress on metrics only.
  */
 export function renderCompressorNetworkPolicy(s: DeploySettings): RunNetworkPolicy {
-  return metricsOnlyPolicy(s, 'compressor', { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { ...NATS_POD_LABELS } } }], ports: [{ port: s.natsPort, protocol: 'TCP' }] });
+  return metricsOnlyPolicy(s, 'compressor', { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { ...NATS_POD_LABELS } } }], ports: s.natsPorts.map((port) => ({ port, protocol: 'TCP' })) });
 }

@@ -9,6 +9,7 @@ import type { RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { DEFAULT_LISTEN } from '../coordinator/runtime-config';
 import { packageFile } from '../core/package-root';
+import { natsPortsOf } from './nats-ports';
 
 /** gRPC port of the coordinator inside the cluster. */
 export const GRPC_PORT = 7070;
@@ -25,8 +26,6 @@ export const DATA_ROOT = '/var/lib/metatrain';
  * relative `task.path` names a file inside the images, not one beside the config on the machine that launched.
  */
 export const IMAGE_WORKDIR = '/app';
-/** Default NATS client port, used when `nats.url` names none. */
-export const NATS_DEFAULT_PORT = 4222;
 
 /** The package version (package.json). */
 const packageVersion = (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
@@ -60,8 +59,8 @@ export interface DeploySettings {
   readonly kubernetes: RunConfig['kubernetes'];
   /** NATS URL, or undefined when compression is off and no NATS is configured. */
   readonly natsUrl: string | undefined;
-  /** TCP port of the NATS URL (for the workers' NetworkPolicy). */
-  readonly natsPort: number;
+  /** Every TCP port of the servers of the NATS URL (for the compressor's NetworkPolicy; src/k8s/nats-ports.ts); empty without one. */
+  readonly natsPorts: readonly number[];
   /** Output directory inside the pods (the PVC mount). */
   readonly outDir: string;
   /** Whether a compressor Deployment is part of the run. */
@@ -81,8 +80,8 @@ export interface SettingsOverrides {
 /**
  * Compiles a validated run config into deploy settings.
  * @throws ConfigError at `nats.url` when compression is enabled but no NATS URL is set (the compressor consumes
- *   the JetStream queue; NATS is a dependency installed separately, see docs/kubernetes.md), or when the URL is
- *   not a nats:// URL; at `model.init` for `pretrained` (pretraining runs locally, before launch).
+ *   the JetStream queue; NATS is a dependency installed separately, see docs/kubernetes.md), or when a server of
+ *   the URL is not `nats://HOST:PORT` (src/k8s/nats-ports.ts: a WebSocket URL, port 0, credentials); at `model.init` for `pretrained` (pretraining runs locally, before launch).
  */
 export function compileDeploySettings(config: RunConfig, overrides: SettingsOverrides = {}): DeploySettings {
   const k = config.kubernetes;
@@ -114,7 +113,7 @@ export function compileDeploySettings(config: RunConfig, overrides: SettingsOver
     workers: config.runtime.workers,
     kubernetes: k,
     natsUrl,
-    natsPort: natsUrl === undefined ? NATS_DEFAULT_PORT : natsPortOf(natsUrl),
+    natsPorts: natsUrl === undefined ? [] : natsPortsOf(natsUrl),
     outDir,
     compressor: config.compression.enabled,
     clusterConfig,
@@ -152,19 +151,4 @@ export function launchWarnings(config: RunConfig): string[] {
     warnings.push(`model.init ${init} is read by the coordinator pod${isAbsolute(init) ? '' : ` at ${posix.join(IMAGE_WORKDIR, init)}`}, not on this machine: copy the checkpoint directory onto the run's volume (${DATA_ROOT}/${config.name}) or into the coordinator image and give that path (docs/kubernetes.md)`);
   }
   return warnings;
-}
-
-/** Port of the first server of a NATS URL list (`nats://host:port,nats://...`). */
-function natsPortOf(url: string): number {
-  const first = url.split(',')[0]!.trim();
-  let parsed: URL;
-  try {
-    parsed = new URL(first.includes('://') ? first : `nats://${first}`);
-  } catch (err) {
-    throw new ConfigError('nats.url', `not a URL: ${JSON.stringify(url)}`, { cause: err });
-  }
-  if (!['nats:', 'tls:', 'ws:', 'wss:'].includes(parsed.protocol)) {
-    throw new ConfigError('nats.url', `expected nats://HOST:PORT, got ${JSON.stringify(url)}`);
-  }
-  return parsed.port === '' ? NATS_DEFAULT_PORT : Number(parsed.port);
 }

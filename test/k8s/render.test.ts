@@ -186,6 +186,36 @@ test('the compressor has a NetworkPolicy: egress to NATS (its URL port) and DNS 
   assert.equal(policyNamed(objectsOf(exampleWith({ compression: { enabled: false } })), 'sotu-maml-compressor'), undefined, 'no policy without a compressor');
 });
 
+test('the compressor NetworkPolicy opens every port of every server of nats.url, 4222 where a server names none', () => {
+  // Before: only the first server's port was opened (nats://a:4222,nats://b:5222 blocked b).
+  const portsOf = (url: string) => policyNamed(objectsOf(parseRunConfig({ name: 'd', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, nats: { url } })), 'd-compressor')!.spec.egress[0]!.ports.map((p) => p.port);
+  assert.deepEqual(portsOf('nats://a:4222,nats://b:5222'), [4222, 5222]);
+  assert.deepEqual(portsOf('tls://a, b:4223 ,nats://c:4222'), [4222, 4223]);
+  assert.deepEqual(portsOf('a:5000'), [5000]);
+});
+
+test('nats.url that the compressor could not use, or that would store a password in the ConfigMap, is refused naming nats.url', () => {
+  // Before: ws://nats:80 opened 4222 (the Node client refuses WebSocket URLs), nats://nats:0 rendered port 0, and
+  // nats://user:pass@nats:4222 was written in plain text into the ConfigMap and the compressor's arguments.
+  const base = { name: 'd', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } };
+  const refusal = (url: string) => {
+    try {
+      compileDeploySettings(parseRunConfig({ ...base, nats: { url } }));
+    } catch (e) {
+      assert.ok(e instanceof ConfigError && e.path === 'nats.url', String(e));
+      return e.message;
+    }
+    assert.fail(`${url} was accepted`);
+  };
+  assert.equal(refusal('ws://nats:80'), "invalid config at nats.url: ws://nats:80: metatrain's NATS client (nats.js for Node) connects over TCP and refuses ws:// (WebSocket); give the server's client port, e.g. nats://nats:4222");
+  assert.match(refusal('nats://a:4222,wss://b'), /^invalid config at nats\.url: wss:\/\/b: .* refuses wss:\/\/ \(WebSocket\)/);
+  assert.equal(refusal('nats://nats:0'), "invalid config at nats.url: nats://nats:0 names port 0, which no server listens on; give the NATS server's client port (4222 by default) or leave the port out");
+  const secret = refusal('nats://a:4222,nats://user:s3cret@nats:4222');
+  assert.match(secret, /^invalid config at nats\.url: nats:\/\/user:…@nats:4222 holds credentials, which are not supported on Kubernetes: the URL is stored in plain text in the run's ConfigMap and the compressor's arguments/);
+  assert.doesNotMatch(secret, /s3cret/, 'the password is not echoed');
+  assert.match(refusal('nats://a:4222,'), /names no host/);
+});
+
 test('the compressor is ready on /readyz (consuming from JetStream) and alive on /healthz', () => {
   const c = deploymentNamed(objectsOf(exampleConfig()), '-compressor').spec.template.spec.containers[0]!;
   assert.equal(c['readinessProbe'].httpGet.path, '/readyz');
