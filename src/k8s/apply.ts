@@ -1,6 +1,7 @@
 /**
  * Server-side apply of rendered objects (https://kubernetes.io/docs/reference/using-api/server-side-apply/):
- * PATCH with content type `application/apply-patch+yaml`, a field manager, and `force` only when asked. Each
+ * PATCH with content type `application/apply-patch+yaml`, a field manager, and `force` only when asked; or its
+ * server-side dry run (`dryRun=All`), which checks the same and stores nothing. Each
  * object is read first, so the result says whether it was created, changed, or left as it was (an apply that
  * changes nothing leaves the resourceVersion alone).
  */
@@ -70,16 +71,30 @@ async function readOrUndefined(cluster: Cluster, object: KubeObject, r: RequestD
  * @throws KubernetesError for every refusal of the API server (403, 409 conflict, 422, ...; see api-error.ts).
  */
 export async function applyObject(cluster: Cluster, object: KubeObject, fieldManager: string, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const { before, after } = await apply(cluster, object, fieldManager, options, false);
+  const action: ApplyAction = before === undefined ? 'created' : before.metadata?.resourceVersion === after.metadata?.resourceVersion ? 'unchanged' : 'configured';
+  return { kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace, action };
+}
+
+/**
+ * A server-side dry run (`dryRun=All`) of {@link applyObject}: the API server checks everything a real apply would,
+ * field conflicts, validation (422) and authorization (403) included, and stores nothing.
+ * @returns whether the object exists.
+ * @throws KubernetesError as {@link applyObject} would for the same apply.
+ */
+export async function dryRunApply(cluster: Cluster, object: KubeObject, fieldManager: string, options: ApplyOptions = {}): Promise<boolean> {
+  return (await apply(cluster, object, fieldManager, options, true)).before !== undefined;
+}
+
+/** Reads `object`, then applies it (a dry run when `dryRun`); the object before, undefined when absent, and after. */
+async function apply(cluster: Cluster, object: KubeObject, fieldManager: string, options: ApplyOptions, dryRun: boolean): Promise<{ before: KubernetesObject | undefined; after: KubernetesObject }> {
   const namespace = object.metadata.namespace;
   const resource = await resourceOf(cluster, object.apiVersion, object.kind, namespace ?? '');
   const r: RequestDescription = { verb: 'patch', resource, kind: object.kind, name: object.metadata.name, namespace: namespace ?? '' };
   const before = await readOrUndefined(cluster, object, r);
-  let after: KubernetesObject;
   try {
-    after = await cluster.objects.serverSideApply(object, fieldManager, options.forceConflicts === true);
+    return { before, after: await cluster.objects.serverSideApply(object, fieldManager, options.forceConflicts === true, dryRun) };
   } catch (err) {
     throw toKubernetesError(err, r, cluster);
   }
-  const action: ApplyAction = before === undefined ? 'created' : before.metadata?.resourceVersion === after.metadata?.resourceVersion ? 'unchanged' : 'configured';
-  return { kind: object.kind, name: object.metadata.name, namespace, action };
 }

@@ -19,19 +19,21 @@ export class ObjectApi extends KubernetesObjectApi {
   }
 
   /**
-   * Server-side apply (PATCH, `application/apply-patch+yaml`, `fieldManager`, `force` when true) of a plain JSON
+   * Server-side apply (PATCH, `application/apply-patch+yaml`, `fieldManager`, `force` when true; with `dryRun`,
+   * `dryRun=All`: the server validates, checks conflicts and answers the result without storing it) of a plain JSON
    * object, through the client's request pipeline (auth, TLS, middleware). `KubernetesObjectApi.patch` runs the
    * body through the generated model serializer, which silently drops fields whose TypeScript name differs from
    * the JSON name (client-node 1.3: NetworkPolicy `ingress[].from` is the model's `_from`), so it is not used.
    * @throws ApiException when the API server answers with an error status.
    */
-  async serverSideApply(object: KubernetesObject, fieldManager: string, force: boolean): Promise<KubernetesObject> {
+  async serverSideApply(object: KubernetesObject, fieldManager: string, force: boolean, dryRun = false): Promise<KubernetesObject> {
     const path = await this.specUriPath(structuredClone(object), 'patch');
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
     request.setHeaderParam('Accept', 'application/json, */*;q=0.8');
     request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
     request.setQueryParam('fieldManager', fieldManager);
     if (force) request.setQueryParam('force', 'true');
+    if (dryRun) request.setQueryParam('dryRun', 'All');
     request.setBody(JSON.stringify(object));
     return this.requestPromise(request);
   }

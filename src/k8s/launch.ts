@@ -1,5 +1,6 @@
 /**
- * `metatrain launch`: puts a run on the cluster by server-side apply of the rendered objects, creating the
+ * `metatrain launch`: puts a run on the cluster by server-side apply of the rendered objects (all dry-run first, so
+ * that a refused launch changes nothing), creating the
  * run-token Secret when it does not exist yet (an existing token is never replaced, so running pods keep
  * agreeing on it). Idempotent: launching the same config again leaves every object unchanged.
  */
@@ -7,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunConfig } from '../core/config';
 import { KubernetesError, RunTokenError } from '../core/errors';
 import { runTokenProblem } from '../core/run-token';
-import { applyObject, LAUNCH_FIELD_MANAGER, type ApplyOptions, type ApplyResult } from './apply';
+import { applyObject, dryRunApply, LAUNCH_FIELD_MANAGER, type ApplyOptions, type ApplyResult } from './apply';
 import type { Cluster } from './cluster';
 import { toYamlDocuments } from './manifest-yaml';
 import { runNames } from './names';
@@ -32,17 +33,21 @@ export interface LaunchResult {
 }
 
 /**
- * Applies the run's objects (namespace, token Secret if missing, then renderRun's objects in order).
+ * Applies the run's objects (namespace, token Secret if missing, then renderRun's objects in order), after a
+ * server-side dry run of all of them ({@link dryRunAll}): a launch the cluster refuses changes nothing.
  * @throws ConfigError when the config cannot be deployed (compileDeploySettings).
  * @throws RunTokenError, before any request, when the token to store would be refused by the run's processes.
  * @throws KubernetesError when the server is not a Kubernetes API server (api-server-check.ts) or refuses a
- *   request (403, 409 conflict, 422, unreachable, a kind the cluster does not serve); objects applied before the failure stay applied, and launching again resumes.
+ *   request (403, 409 conflict, 422, unreachable, a kind the cluster does not serve). A refusal the dry run meets
+ *   ends with `Nothing was applied.`; one only the real apply meets (the namespace was created by this launch, so
+ *   the rest could not be dry-run; the cluster changed in between) leaves the objects applied before it, and
+ *   launching again resumes.
  */
 export async function launchRun(cluster: Cluster, config: RunConfig, options: LaunchOptions = {}): Promise<LaunchResult> {
   const settings = compileDeploySettings(config, { ...(cluster.namespace !== undefined ? { namespace: cluster.namespace } : {}) });
   const token = tokenToStore(options.token);
   await assertApiServer(cluster);
-  const results: ApplyResult[] = [await applyNamespace(cluster, settings.namespace, renderNamespace(settings), options)];
+  const namespace = renderNamespace(settings);
   const secretName = runNames(settings.run).token;
   const secretExists = await cluster.core.readNamespacedSecret({ name: secretName, namespace: settings.namespace }).then(
     () => true,
@@ -51,13 +56,35 @@ export async function launchRun(cluster: Cluster, config: RunConfig, options: La
       throw toKubernetesError(err, { verb: 'get', resource: 'secrets', kind: 'Secret', name: secretName, namespace: settings.namespace }, cluster);
     },
   );
-  if (secretExists) {
-    results.push({ kind: 'Secret', name: secretName, namespace: settings.namespace, action: 'unchanged' });
-  } else {
-    results.push(await applyObject(cluster, renderTokenSecret(settings, token), LAUNCH_FIELD_MANAGER, options));
-  }
-  for (const object of renderRun(settings)) results.push(await applyObject(cluster, object, LAUNCH_FIELD_MANAGER, options));
+  const objects = [...(secretExists ? [] : [renderTokenSecret(settings, token)]), ...renderRun(settings)];
+  await dryRunAll(cluster, namespace, objects, options);
+  const results: ApplyResult[] = [await applyNamespace(cluster, settings.namespace, namespace, options)];
+  if (secretExists) results.push({ kind: 'Secret', name: secretName, namespace: settings.namespace, action: 'unchanged' });
+  for (const object of objects) results.push(await applyObject(cluster, object, LAUNCH_FIELD_MANAGER, options));
   return { run: settings.run, namespace: settings.namespace, results };
+}
+
+/**
+ * A server-side dry run (`dryRun=All`) of the namespace, then of every object, before launch writes anything, so
+ * that a launch the cluster refuses (a field another manager owns, such as replicas after `metatrain scale`; an
+ * invalid object; a forbidden verb; a kind it does not serve) leaves the cluster as it was. A namespace that does not
+ * exist yet holds none of the run's objects, so nothing can conflict: the objects are then not dry-run (a real API
+ * server answers 404 to a dry run in a missing namespace). A namespace the caller may not apply (403) is taken to
+ * exist, as {@link applyNamespace} does.
+ * @throws KubernetesError of the first refusal, its message ending with `Nothing was applied.`
+ */
+async function dryRunAll(cluster: Cluster, namespace: KubeObject, objects: readonly KubeObject[], options: ApplyOptions): Promise<void> {
+  try {
+    const namespaceExists = await dryRunApply(cluster, namespace, LAUNCH_FIELD_MANAGER, options).catch((err: unknown) => {
+      if (err instanceof KubernetesError && err.statusCode === 403) return true;
+      throw err;
+    });
+    if (!namespaceExists) return;
+    for (const object of objects) await dryRunApply(cluster, object, LAUNCH_FIELD_MANAGER, options);
+  } catch (err) {
+    if (err instanceof KubernetesError) throw new KubernetesError(`${err.message} Nothing was applied.`, err.statusCode, err.reason, { cause: err });
+    throw err;
+  }
 }
 
 /**

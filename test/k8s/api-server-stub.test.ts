@@ -50,3 +50,34 @@ test('the stub refuses requests without the kubeconfig token and answers unknown
     await stub.stop();
   }
 });
+
+test('the stub answers a server-side apply with dryRun=All as a real apply would, conflicts included, and stores nothing', async () => {
+  const stub = await startApiServerStub();
+  try {
+    const path = `${stub.url}/api/v1/namespaces/x/configmaps/c`;
+    const apply = (manager: string, data: Record<string, string>, query = '') =>
+      fetch(`${path}?fieldManager=${manager}${query}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${stub.token}`, 'content-type': 'application/apply-patch+yaml' },
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data }),
+      });
+    const dryCreate = await apply('a', { k: '1' }, '&dryRun=All');
+    assert.equal(dryCreate.status, 201);
+    assert.deepEqual(((await dryCreate.json()) as { data: unknown }).data, { k: '1' });
+    assert.equal(stub.get('v1', 'ConfigMap', 'x', 'c'), undefined, 'a dry-run create stores nothing');
+    assert.equal((await apply('a', { k: '1' })).status, 201);
+    const stored = structuredClone(stub.get('v1', 'ConfigMap', 'x', 'c'));
+    const dryUpdate = await apply('a', { k: '2' }, '&dryRun=All');
+    assert.equal(dryUpdate.status, 200);
+    const answer = (await dryUpdate.json()) as { data: unknown; metadata: { resourceVersion: string } };
+    assert.deepEqual(answer.data, { k: '2' });
+    assert.equal(answer.metadata.resourceVersion, stored!['metadata'].resourceVersion, 'a dry run leaves the resourceVersion');
+    assert.equal((await apply('b', { k: '3' }, '&dryRun=All')).status, 409, 'conflicts are found by a dry run');
+    assert.equal((await apply('b', { k: '1' }, '&dryRun=All')).status, 200, 'an equal value is shared');
+    assert.equal((await apply('a', { k: '2' }, '&dryRun=Some')).status, 422);
+    assert.deepEqual(stub.get('v1', 'ConfigMap', 'x', 'c'), stored, 'nothing changed');
+    assert.equal((await apply('a', { k: '5' })).status, 200, '"b" became no co-owner of data.k through its dry run');
+  } finally {
+    await stub.stop();
+  }
+});

@@ -135,6 +135,40 @@ test('409: launch after `metatrain scale` set other replicas names the conflicti
   }
 });
 
+test('a launch refused for a conflict changes nothing: every object is dry-run (dryRun=All) before the first write', async () => {
+  // Before: after `metatrain scale`, launching an edited config printed the 409 of the worker Deployment, but the
+  // ConfigMap and the coordinator Deployment (applied before it) already held the edit.
+  const h = await startHarness();
+  try {
+    await launchRun(h.cluster, exampleConfig());
+    await scaleWorkers(h.cluster, 'sotu-maml', 7);
+    const snapshot = () => ({
+      configMap: h.stub.get('v1', 'ConfigMap', 'metatrain', 'sotu-maml-config'),
+      coordinator: h.stub.get('apps/v1', 'Deployment', 'metatrain', 'sotu-maml-coordinator'),
+      worker: h.stub.get('apps/v1', 'Deployment', 'metatrain', 'sotu-maml-worker'),
+    });
+    const before = structuredClone(snapshot());
+    const seen = h.stub.requests.length;
+    const edited = exampleWith({ training: { ...exampleConfig().training, maxSteps: 3000 } });
+    await assert.rejects(launchRun(h.cluster, edited), (e: unknown) => {
+      assert.ok(e instanceof KubernetesError && e.statusCode === 409, String(e));
+      assert.match(e.message, /^conflict: Deployment "sotu-maml-worker" in namespace "metatrain" has fields another field manager owns: \.spec\.replicas: conflict with "metatrain-scale"/);
+      assert.match(e.message, /or change the config to match\. Nothing was applied\.$/);
+      return true;
+    });
+    const writes = h.stub.requests.slice(seen).filter((r) => r.method !== 'GET');
+    assert.ok(writes.length > 0 && writes.every((r) => r.query['dryRun'] === 'All'), writes.map((r) => `${r.path} dryRun=${r.query['dryRun']}`).join('\n'));
+    assert.deepEqual(snapshot(), before, 'the ConfigMap and the coordinator are as they were');
+    const ok = await launchRun(h.cluster, exampleWith({ ...edited, runtime: { ...edited.runtime, workers: 7 } }));
+    assert.deepEqual(ok.results.filter((r) => r.action === 'configured').map((r) => `${r.kind}/${r.name}`).sort(), ['ConfigMap/sotu-maml-config', 'Deployment/sotu-maml-coordinator']);
+    const applies = h.stub.requests.filter((r) => r.method === 'PATCH' && r.query['dryRun'] === undefined).slice(-ok.results.length + 1);
+    const dryRuns = h.stub.requests.filter((r) => r.method === 'PATCH' && r.query['dryRun'] === 'All').slice(-ok.results.length + 1);
+    assert.deepEqual(dryRuns.map((r) => r.path), applies.map((r) => r.path), 'each object applied was dry-run first');
+  } finally {
+    await h.stop();
+  }
+});
+
 test('403: a refused apply says which verb on which resource is missing and how to check it', async () => {
   const h = await startHarness({ authorize: (a) => a.resource !== 'roles' });
   try {

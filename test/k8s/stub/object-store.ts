@@ -56,6 +56,19 @@ export class ObjectStore {
 
   /** Stores `object` as the new state of its key, bumping resourceVersion (and generation on spec changes). */
   save(r: ServedResource, namespace: string | undefined, object: Obj, owners: Owners, previous: Stored | undefined): Stored {
+    const s = this.preview(r, namespace, object, owners, previous);
+    s.object['metadata'].resourceVersion = String(++this.rv);
+    this.objects.set(key(r, namespace, s.object['metadata'].name), s);
+    this.emit(previous ? 'MODIFIED' : 'ADDED', s);
+    return s;
+  }
+
+  /**
+   * `object` as {@link save} would store it, without storing it, bumping the resourceVersion or telling watchers: what
+   * a dry run (`dryRun=All`) answers. Its resourceVersion is the previous one (none for a create), as a real server's
+   * dry run leaves it.
+   */
+  preview(r: ServedResource, namespace: string | undefined, object: Obj, owners: Owners, previous: Stored | undefined): Stored {
     const meta = object['metadata'];
     if (namespace !== undefined) meta.namespace = namespace;
     if (r.kind === 'Secret' && object['stringData']) {
@@ -66,15 +79,13 @@ export class ObjectStore {
     }
     meta.uid = previous?.object['metadata'].uid ?? randomUUID();
     meta.creationTimestamp = previous?.object['metadata'].creationTimestamp ?? new Date().toISOString();
-    meta.resourceVersion = String(++this.rv);
+    if (previous) meta.resourceVersion = previous.object['metadata'].resourceVersion;
+    else delete meta.resourceVersion;
     if (r.kind === 'Deployment') {
       const changed = !previous || !isDeepStrictEqual(previous.object['spec'], object['spec']);
       meta.generation = (previous?.object['metadata'].generation ?? 0) + (changed ? 1 : 0);
     }
-    const s: Stored = { object, owners, resource: r };
-    this.objects.set(key(r, namespace, meta.name), s);
-    this.emit(previous ? 'MODIFIED' : 'ADDED', s);
-    return s;
+    return { object, owners, resource: r };
   }
 
   /** Deletes an object; undefined when absent. */

@@ -1,7 +1,7 @@
 /**
  * The stub's answers to resource requests: get, list (label selector), delete, server-side apply
  * (`application/apply-patch+yaml`: fieldManager required, name must match, conflicts → 409 with
- * FieldManagerConflict causes), JSON merge patch, and the Deployment `scale` subresource (autoscaling/v1 Scale).
+ * FieldManagerConflict causes; `dryRun=All` answers the same, conflicts included, and stores nothing), JSON merge patch, and the Deployment `scale` subresource (autoscaling/v1 Scale).
  * An apply or patch that changes nothing keeps the resourceVersion.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -48,6 +48,8 @@ function applyPatch(store: ObjectStore, req: ResourceRequest, existing: Stored |
   if (!manager) fail(422, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
   if (body['metadata']?.name !== name) fail(400, `the name of the object (${body['metadata']?.name}) does not match the name on the URL (${name})`);
   const { apiVersion: _v, kind: _k, ...applied } = body;
+  const dryRun = req.query.get('dryRun');
+  if (dryRun !== null && dryRun !== 'All') fail(422, `PatchOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ${JSON.stringify([dryRun])}: supported values: "All"`);
   const out = serverSideApply(existing?.object, existing?.owners ?? new Map(), applied, manager, req.query.get('force') === 'true');
   if ('conflicts' in out) {
     const lines = out.conflicts.map((c) => `conflict with "${c.manager}": ${c.field}`);
@@ -56,10 +58,11 @@ function applyPatch(store: ObjectStore, req: ResourceRequest, existing: Stored |
     });
   }
   if (existing && isDeepStrictEqual(out.object, existing.object)) {
-    existing.owners = out.owners;
+    if (dryRun === null) existing.owners = out.owners;
     return [200, withType(existing)];
   }
-  return [existing ? 200 : 201, withType(store.save(r, namespace, out.object, out.owners, existing))];
+  const result = dryRun === null ? store.save(r, namespace, out.object, out.owners, existing) : store.preview(r, namespace, out.object, out.owners, existing);
+  return [existing ? 200 : 201, withType(result)];
 }
 
 /** Answers a resource request (not watch, not proxy). @throws HttpFailure with the Status to send. */
