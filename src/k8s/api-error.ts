@@ -7,6 +7,9 @@
 import { KubernetesError } from '../core/errors';
 import type { Cluster } from './cluster';
 import { RequestTimeoutError } from './request-timeout';
+import { bodyExcerpt } from './answer-excerpt';
+import { notApiAnswerOf, notApiAnswerText } from './api-answer';
+import { connectionFailure } from './connection-failure';
 
 /** What a failed request tried to do, in RBAC terms. */
 export interface RequestDescription {
@@ -34,22 +37,6 @@ export function httpStatusOf(err: unknown): number | undefined {
   if (typeof e.code === 'number') return e.code;
   if (typeof e.statusCode === 'number') return e.statusCode;
   return undefined;
-}
-
-/** Longest excerpt of an answer that is not a Status (an HTML page) put into a message. */
-const EXCERPT_CHARS = 120;
-
-/**
- * A short one-line excerpt of an answer body for messages: an HTML page's head, scripts and styles dropped (a title
- * repeated as the heading is said once) unless nothing else is left, tags dropped, white space collapsed, at most
- * {@link EXCERPT_CHARS} characters, quoted; `no body` when empty.
- */
-export function bodyExcerpt(body: unknown): string {
-  const raw = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
-  const words = (html: string) => html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-  const text = words(raw.replace(/<(head|script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')) || words(raw);
-  if (text === '') return 'no body';
-  return JSON.stringify(text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text);
 }
 
 /** Whether an answer body (parsed or JSON text) is a Kubernetes `Status` object, as every API server error is. */
@@ -110,6 +97,9 @@ function target(r: RequestDescription): string {
  * - 422: the API server rejected the object; the failing fields are listed.
  * - unreachable, or no answer within the request timeout (request-timeout.ts): check the context and that the
  *   cluster is up.
+ * - a 2xx answer that is not a Kubernetes API object (api-answer.ts): the request and what came are named.
+ * - no answer because of TLS (certificate not trusted, plain HTTP at an https:// URL) or a credential plugin that
+ *   cannot be run (connection-failure.ts): what is wrong and what to set.
  * An answer body that is not a Status (an HTML page) is quoted as a short excerpt.
  */
 export function toKubernetesError(err: unknown, r: RequestDescription, cluster: Pick<Cluster, 'server' | 'context'>): KubernetesError {
@@ -119,6 +109,17 @@ export function toKubernetesError(err: unknown, r: RequestDescription, cluster: 
   const reason = status.reason;
   const said = status.message !== undefined ? ` (API server: ${status.message})` : '';
   const opts = { cause: err };
+  const notApi = notApiAnswerOf(err);
+  if (notApi !== undefined) {
+    return new KubernetesError(
+      `${notApiAnswerText(notApi.request, notApi.answer)}: the server at ${cluster.server} answers in place of a Kubernetes API server. Check the server of context "${cluster.context}" in the kubeconfig (--kubeconfig, --context): it must be the API server's URL, as \`kubectl cluster-info\` shows it, not a proxy or web server in front of it.`,
+      0,
+      'NotApiAnswer',
+      opts,
+    );
+  }
+  const connection = code === undefined ? connectionFailure(err) : undefined;
+  if (connection !== undefined) return new KubernetesError(`cannot talk to the Kubernetes API server at ${cluster.server} (context "${cluster.context}"): ${connection.detail}.`, 0, connection.reason, opts);
   if (code === undefined) {
     const failure = networkFailure(err);
     const net = failure?.code;

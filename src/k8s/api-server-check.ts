@@ -6,8 +6,11 @@
  * and stop send anything else.
  */
 import { KubernetesError } from '../core/errors';
-import { bodyExcerpt, httpStatusOf, isStatusBody, networkCode, toKubernetesError, type RequestDescription } from './api-error';
+import { bodyExcerpt } from './answer-excerpt';
+import { httpStatusOf, isStatusBody, networkCode, toKubernetesError, type RequestDescription } from './api-error';
 import type { Cluster } from './cluster';
+import { notApiAnswerOf } from './api-answer';
+import { connectionFailure } from './connection-failure';
 
 const checked = new WeakMap<Cluster, Promise<void>>();
 
@@ -29,8 +32,10 @@ async function check(cluster: Cluster): Promise<void> {
     list = await cluster.core.getAPIResources();
   } catch (err) {
     const code = httpStatusOf(err);
+    const notApi = notApiAnswerOf(err);
+    if (notApi !== undefined) throw notApiServer(cluster, `answered ${notApi.answer}, not an APIResourceList`, err);
     // 401 comes without a body; the credentials are what is wrong, whoever refused them.
-    if (code === 401 || (code === undefined && networkCode(err) !== undefined)) throw toKubernetesError(err, DISCOVERY, cluster);
+    if (code === 401 || (code === undefined && (networkCode(err) !== undefined || connectionFailure(err) !== undefined))) throw toKubernetesError(err, DISCOVERY, cluster);
     if (code === undefined) throw notApiServer(cluster, `answered what is not an API answer: ${(err as Error).message}`, err);
     const body = (err as { body?: unknown }).body;
     if (!isStatusBody(body)) throw notApiServer(cluster, `answered HTTP ${code} without a Kubernetes Status: ${bodyExcerpt(body)}`, err);
@@ -44,7 +49,7 @@ async function check(cluster: Cluster): Promise<void> {
  * Cluster asks, later ones reuse its answer).
  * @throws KubernetesError (reason `NotApiServer`) naming the server, with a short excerpt of what it answered, when
  *   it is some other HTTP server; as toKubernetesError when it cannot be reached, times out or refuses the
- *   credentials (401).
+ *   credentials (401), or TLS or the credential plugin fails (connection-failure.ts).
  */
 export function assertApiServer(cluster: Cluster): Promise<void> {
   let answer = checked.get(cluster);

@@ -5,6 +5,7 @@
  */
 import { AppsV1Api, CoreV1Api, createConfiguration, HttpMethod, KubeConfig, KubernetesObjectApi, PatchStrategy, ServerConfiguration, type KubernetesObject } from '@kubernetes/client-node';
 import { KubernetesError } from '../core/errors';
+import { apiAnswersOnly } from './api-answer';
 import { loadKubeconfig } from './kubeconfig-files';
 import { DEFAULT_REQUEST_TIMEOUT_MS, timeoutHttpLibrary } from './request-timeout';
 
@@ -79,14 +80,35 @@ export function allowPlainHttp(kc: KubeConfig): void {
 }
 
 /**
+ * Refuses a server URL client-node cannot send to: one without a scheme (`127.0.0.1:6443`), another scheme
+ * (`ftp://…`) or no URL at all (`http://[::1`). They failed at the first request with "You need to define an absolute
+ * base url for the server" or "Invalid URL", reported as the server not being a Kubernetes API server.
+ * @throws KubernetesError (reason `NoConfig`) naming the URL, the context and the kubeconfig.
+ */
+export function assertHttpUrl(server: string, context: string, where: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(server).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol === 'https:' || protocol === 'http:') return;
+  throw new KubernetesError(
+    `the server URL ${JSON.stringify(server)} of context "${context}" (${where}) is not an http(s) URL: write it as https://HOST:PORT (or http:// for \`kubectl proxy\`), as \`kubectl cluster-info\` shows it.`,
+    0,
+    'NoConfig',
+  );
+}
+
+/**
  * Loads the kubeconfig (src/k8s/kubeconfig-files.ts: `--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`, else
  * the in-cluster service account) and builds the clients, whose requests fail with RequestTimeoutError
- * (request-timeout.ts) after `requestTimeoutMs`. An http:// server is spoken to in plain HTTP, as kubectl does. Makes
- * no request.
+ * (request-timeout.ts) after `requestTimeoutMs`, and with NotApiAnswerError (api-answer.ts) on a 2xx answer that is
+ * not a Kubernetes API object. An http:// server is spoken to in plain HTTP, as kubectl does. Makes no request.
  * @throws KubernetesError (reason `NoConfig`) when the kubeconfig cannot be loaded (as loadKubeconfig, naming the file
  *   at fault and what is wrong with it, or a file its cluster or user names), the context does not exist, or no
  *   cluster is configured (naming the kubeconfig, and saying it may not be one when it holds nothing); the message
- *   lists the contexts that do exist.
+ *   lists the contexts that do exist; also when the cluster's server is not an http(s) URL (assertHttpUrl).
  */
 export function connectCluster(options: ClusterOptions = {}): Cluster {
   const { kubeConfig: kc, where } = loadKubeconfig(options.kubeconfig, options.context);
@@ -99,11 +121,12 @@ export function connectCluster(options: ClusterOptions = {}): Cluster {
     throw new KubernetesError(`no Kubernetes cluster is configured: ${detail}; point KUBECONFIG or --kubeconfig at a kubeconfig, or choose a context with --context.`, 0, 'NoConfig');
   }
   const context = kc.getCurrentContext();
+  assertHttpUrl(cluster.server, context, where);
   // What kc.makeApiClient builds, with the HTTP library that has a deadline.
   const configuration = createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
     authMethods: { default: kc },
-    httpApi: timeoutHttpLibrary(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+    httpApi: apiAnswersOnly(timeoutHttpLibrary(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)),
   });
   return {
     kubeConfig: kc,

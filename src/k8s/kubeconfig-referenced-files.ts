@@ -76,7 +76,19 @@ function oneLine(text: string): string | undefined {
 }
 
 /**
- * `fields` with each file field of `pemFields` that is set replaced by its data field: the file's text as base64.
+ * The check of a PEM file's text: it must hold a `-----BEGIN CERTIFICATE-----` block (a `-----BEGIN … PRIVATE
+ * KEY-----` block when `key`). A file that held none (a DER file, a token) was accepted and the certificate of the
+ * server then reported as "not trusted", or the key as a TLS error, at the first request.
+ */
+function pemBlock(key: boolean): (text: string) => string | undefined {
+  const begin = key ? /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/ : /-----BEGIN CERTIFICATE-----/;
+  const what = key ? 'no PEM private key (no "-----BEGIN … PRIVATE KEY-----" line)' : 'no PEM certificate (no "-----BEGIN CERTIFICATE-----" line)';
+  return (text) => (begin.test(text) ? undefined : `holds ${what}`);
+}
+
+/**
+ * `fields` with each file field of `pemFields` that is set replaced by its data field: the file's text as base64,
+ * once it holds a PEM block (pemBlock).
  * A field set to '' or null is dropped, as client-node ignores it.
  */
 function withPemContents<T extends Record<string, unknown>>(fields: T, pemFields: Readonly<Record<string, string>>, at: string, kubeconfig: string, refuse: Refuse): T {
@@ -85,8 +97,9 @@ function withPemContents<T extends Record<string, unknown>>(fields: T, pemFields
     const name = out[fileField];
     delete out[fileField];
     if (typeof name !== 'string' || name === '') continue;
-    const holds = fileField === 'client-key' ? 'a PEM private key' : 'a PEM certificate';
-    out[dataField] = Buffer.from(readReferencedFile(name, `${at}.${fileField}`, holds, kubeconfig, refuse), 'utf8').toString('base64');
+    const key = fileField === 'client-key';
+    const holds = key ? 'a PEM private key' : 'a PEM certificate';
+    out[dataField] = Buffer.from(readReferencedFile(name, `${at}.${fileField}`, holds, kubeconfig, refuse, pemBlock(key)), 'utf8').toString('base64');
   }
   return out as T;
 }

@@ -202,6 +202,15 @@ test('a file a kubeconfig names that cannot be used is refused when loading, nam
       writeFileSync(join(dir, 'client.key'), '');
       c['users'][0].user['client-key'] = 'client.key';
     }, (dir) => `users[0].user.client-key names ${join(dir, 'client.key')}, which is empty: it must hold a PEM private key`],
+    // Before: accepted, and the server's certificate then reported as not trusted at the first request.
+    ['CA file that is no PEM', (c, dir) => {
+      writeFileSync(join(dir, 'ca.txt'), 'notpem\n');
+      c['clusters'][0].cluster['certificate-authority'] = 'ca.txt';
+    }, (dir) => `clusters[0].cluster.certificate-authority names ${join(dir, 'ca.txt')}, which holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line)`],
+    ['key file that is no PEM', (c, dir) => {
+      writeFileSync(join(dir, 'client.key'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+      c['users'][0].user['client-key'] = 'client.key';
+    }, (dir) => `users[0].user.client-key names ${join(dir, 'client.key')}, which holds no PEM private key (no "-----BEGIN … PRIVATE KEY-----" line)`],
   ];
   for (const [name, change, problem] of cases) {
     const file = kubeconfigFile(change);
