@@ -9,7 +9,7 @@ function rows(s: ClusterRunStatus): Array<[string, string]> {
   const w = s.workers;
   const out: Array<[string, string]> = [
     ['run', `${s.run} (namespace ${s.namespace})`],
-    ['phase', `${s.phase} (${s.source === 'coordinator' ? 'from the coordinator' : `from pod state; coordinator unreachable: ${s.unreachable}`})`],
+    ['phase', `${s.phase} (${s.source === 'coordinator' ? 'from the coordinator' : `from pod state; ${s.unreachable}`})`],
   ];
   if (s.step !== undefined) out.push(['step', s.maxSteps !== undefined ? `${s.step} / ${s.maxSteps}` : String(s.step)]);
   if (s.metaLoss !== undefined) out.push(['meta-loss', s.metaLoss.toFixed(4)]);

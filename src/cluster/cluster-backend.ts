@@ -67,7 +67,10 @@ export interface ClusterRunStatus {
   readonly workers: { readonly desired: number; readonly ready: number; readonly pending: number; readonly running: number };
   /** Why pending workers wait (the scheduler's message), when it says. */
   readonly waitingReason?: string;
-  /** Why the coordinator's `/status` could not be read (source `pod` only). */
+  /**
+   * Why the coordinator's `/status` could not be read (source `pod` only), one line: `coordinator unreachable: HTTP 503: …`,
+   * or `coordinator answered /status with something that is not a metatrain status (missing "phase")`.
+   */
   readonly unreachable?: string;
 }
 

@@ -4,7 +4,7 @@
  * merged with what the cluster knows: worker replicas ready/desired from the worker Deployment and pending vs
  * running worker pods. When the coordinator cannot be reached, the phase comes from its pod's state.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import { Observable, ResponseContext, type RequestContext, type V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { ClusterRunStatus } from '../cluster/cluster-backend';
 import { toKubernetesError } from './api-error';
@@ -43,10 +43,59 @@ function podPhase(pod: V1Pod | undefined): PodDerivedPhase {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 'unreachable' : 'starting';
 }
 
-/** Reads `/status` through the service proxy; throws what the proxy or the parse threw. */
-async function coordinatorStatus(cluster: Cluster, namespace: string, service: string): Promise<z.infer<typeof coordinatorStatusSchema>> {
-  const raw: unknown = await cluster.core.connectGetNamespacedServiceProxyWithPath({ name: `${service}:metrics`, namespace, path: 'status' });
-  return coordinatorStatusSchema.parse(typeof raw === 'string' ? JSON.parse(raw) : raw);
+type CoordinatorStatus = z.infer<typeof coordinatorStatusSchema>;
+
+/**
+ * Has client-node hand over the proxied answer as text, whatever its content type: a coordinator's answer that
+ * claims to be JSON and is not made client-node throw "Unexpected token …", read as an unreachable coordinator.
+ */
+const answerAsText = {
+  middleware: [
+    {
+      pre: (request: RequestContext) => new Observable(Promise.resolve(request)),
+      post: (response: ResponseContext) => new Observable(Promise.resolve(new ResponseContext(response.httpStatusCode, { ...response.headers, 'content-type': 'text/plain' }, response.body))),
+    },
+  ],
+  middlewareMergeStrategy: 'append' as const,
+};
+
+/** Where the first problem of a `/status` answer is: `missing "phase"`, `"step": expected number, received string`. */
+function schemaProblem(issue: z.core.$ZodIssue, answer: unknown): string {
+  const field = JSON.stringify(issue.path.join('.'));
+  let at: unknown = answer;
+  for (const key of issue.path) at = typeof at === 'object' && at !== null ? (at as Record<PropertyKey, unknown>)[key] : undefined;
+  if (issue.path.length === 0) return issue.message;
+  return at === undefined ? `missing ${field}` : `${field}: ${issue.message}`;
+}
+
+/** The coordinator's `/status` answer read, or why it is not a metatrain status (`not JSON: starts with "…"`). */
+function readCoordinatorStatus(text: string): CoordinatorStatus | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    const start = text.trim().slice(0, 40);
+    return { problem: start === '' ? 'empty' : `not JSON: starts with ${JSON.stringify(start)}` };
+  }
+  const parsed = coordinatorStatusSchema.safeParse(value);
+  return parsed.success ? parsed.data : { problem: parsed.error.issues[0] !== undefined ? schemaProblem(parsed.error.issues[0], value) : 'not an object' };
+}
+
+/**
+ * Reads `/status` through the service proxy.
+ * @returns the status, or why the coordinator cannot be read: `coordinator unreachable: HTTP 503: …` when the request
+ *   failed, `coordinator answered /status with something that is not a metatrain status (missing "phase")` when it
+ *   answered something else.
+ */
+async function coordinatorStatus(cluster: Cluster, namespace: string, service: string): Promise<CoordinatorStatus | { unreadable: string }> {
+  let raw: unknown;
+  try {
+    raw = await cluster.core.connectGetNamespacedServiceProxyWithPath({ name: `${service}:metrics`, namespace, path: 'status' }, answerAsText);
+  } catch (err) {
+    return { unreadable: `coordinator unreachable: ${proxyFailure(err)}` };
+  }
+  const read = readCoordinatorStatus(typeof raw === 'string' ? raw : JSON.stringify(raw));
+  return 'problem' in read ? { unreadable: `coordinator answered /status with something that is not a metatrain status (${read.problem})` } : read;
 }
 
 /** One-line reason of a failed proxy request. */
@@ -88,20 +137,19 @@ export async function runStatus(cluster: Cluster, run: string): Promise<RunStatu
     ...countPods(workerPods),
   };
   const base = { run, namespace, workers, ...(reason !== undefined ? { waitingReason: reason } : {}) };
-  try {
-    const s = await coordinatorStatus(cluster, namespace, names.coordinator);
-    return {
-      ...base,
-      source: 'coordinator',
-      phase: s.phase,
-      ...(s.step !== undefined ? { step: s.step } : {}),
-      ...(s.maxSteps !== undefined ? { maxSteps: s.maxSteps } : {}),
-      ...(typeof s.metaLoss === 'number' ? { metaLoss: s.metaLoss } : {}),
-      ...(s.message ? { message: s.message } : {}),
-      ...(s.lastCheckpoint ? { lastCheckpoint: s.lastCheckpoint } : {}),
-    };
-  } catch (err) {
+  const s = await coordinatorStatus(cluster, namespace, names.coordinator);
+  if ('unreadable' in s) {
     const coordinator = ofComponent('coordinator').find((p) => !p.metadata?.deletionTimestamp);
-    return { ...base, source: 'pod', phase: podPhase(coordinator), unreachable: proxyFailure(err) };
+    return { ...base, source: 'pod', phase: podPhase(coordinator), unreachable: s.unreadable };
   }
+  return {
+    ...base,
+    source: 'coordinator',
+    phase: s.phase,
+    ...(s.step !== undefined ? { step: s.step } : {}),
+    ...(s.maxSteps !== undefined ? { maxSteps: s.maxSteps } : {}),
+    ...(typeof s.metaLoss === 'number' ? { metaLoss: s.metaLoss } : {}),
+    ...(s.message ? { message: s.message } : {}),
+    ...(s.lastCheckpoint ? { lastCheckpoint: s.lastCheckpoint } : {}),
+  };
 }

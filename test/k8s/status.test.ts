@@ -6,15 +6,16 @@ import { KubernetesError } from '../../src/core/errors';
 import { launchRun } from '../../src/k8s/launch';
 import { runStatus } from '../../src/k8s/status';
 import { pod } from './pods';
+import { runCli } from '../support/harness';
 import { exampleConfig, startHarness, type Harness } from './stub/harness';
 
 /** A coordinator's HTTP endpoint serving `/status` (the real one is src/coordinator's; this plays it). */
-async function coordinatorHttp(body: unknown): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
+async function coordinatorHttp(body: unknown, raw?: string): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
   const paths: string[] = [];
   const server = createServer((req, res) => {
     paths.push(req.url ?? '');
     if (req.url !== '/status') return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(raw ?? JSON.stringify(body));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, paths, close: () => new Promise((r) => server.close(() => r())) };
@@ -69,7 +70,7 @@ test('with the coordinator unreachable, status reports its pod state and why /st
       const report = await runStatus(h.cluster, 'sotu-maml');
       assert.equal(report.source, 'pod');
       assert.equal(report.phase, phase, `coordinator pod ${state}`);
-      assert.equal(report.unreachable, 'HTTP 503: no endpoints available for service "sotu-maml-coordinator"');
+      assert.equal(report.unreachable, 'coordinator unreachable: HTTP 503: no endpoints available for service "sotu-maml-coordinator"');
       assert.deepEqual(report.workers, { desired: 4, ready: 2, pending: 1, running: 3 });
       assert.equal(report.step, undefined);
     } finally {
@@ -85,5 +86,35 @@ test('status of an unknown run is a 404 that says to check the run name and --na
       e instanceof KubernetesError && e.statusCode === 404 && /^not found: Deployment "ghost-worker" in namespace "metatrain".*Check the run name and --namespace/.test(e.message));
   } finally {
     await h.stop();
+  }
+});
+
+test('a coordinator answering /status with something that is not a metatrain status is said so in one line, in the table and in --json', async () => {
+  // Before: the phase cell showed a multi-line zod dump (JSON without phase), or "coordinator unreachable: Unexpected
+  // token 'o', "ok" is not valid JSON" though it answered.
+  const cases = [
+    [{ step: 3 }, undefined, 'missing "phase"'],
+    [undefined, 'ok', 'not JSON: starts with "ok"'],
+    [{ phase: 'running', step: 'three' }, undefined, '"step": Invalid input: expected number, received string'],
+  ] as const;
+  for (const [body, raw, problem] of cases) {
+    const coordinator = await coordinatorHttp(body, raw);
+    const h = await startHarness({ serviceProxy: () => coordinator.url });
+    try {
+      await launchWithPods(h, 'ready');
+      const said = `coordinator answered /status with something that is not a metatrain status (${problem})`;
+      const report = await runStatus(h.cluster, 'sotu-maml');
+      assert.equal(report.source, 'pod');
+      assert.equal(report.phase, 'unreachable');
+      assert.equal(report.unreachable, said);
+      const table = await runCli(['status', 'sotu-maml', '--kubeconfig', h.kubeconfig], {}, 20_000);
+      assert.equal(table.code, 0, table.stderr);
+      assert.ok(table.stdout.includes(`unreachable (from pod state; ${said})`), table.stdout);
+      const json = await runCli(['status', 'sotu-maml', '--json', '--kubeconfig', h.kubeconfig], {}, 20_000);
+      assert.equal((JSON.parse(json.stdout) as { unreachable: string }).unreachable, said);
+    } finally {
+      await h.stop();
+      await coordinator.close();
+    }
   }
 });
