@@ -7,7 +7,7 @@
  * mapping, with fields of the types client-node reads (./kubeconfig-schema.ts); the files its current context's
  * cluster and user name are read likewise (./kubeconfig-referenced-files.ts); only then does client-node load it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -46,7 +46,7 @@ interface KubeconfigFile {
 
 /**
  * Loads the kubeconfig from `file` (`--kubeconfig`), else from the files of `$KUBECONFIG` (separated by `:`, `;` on
- * Windows; empty names skipped) merged by kubectl's rules ({@link merged}), else from `~/.kube/config`, else, in a pod
+ * Windows; empty names and, as kubectl does, names of files that do not exist skipped) merged by kubectl's rules ({@link merged}), else from `~/.kube/config`, else, in a pod
  * (`KUBERNETES_SERVICE_HOST` set), as client-node does (the service account), and makes `context` (`--context`) its
  * current context. The files that the current context's cluster and user name (`certificate-authority`,
  * `client-certificate`, `client-key`, `token-file`) are read here, relative to the kubeconfig that names them
@@ -54,7 +54,7 @@ interface KubeconfigFile {
  * stale entry of a deleted cluster breaks nothing), so the KubeConfig returned holds every context but only the
  * current one's cluster and user. Makes no request.
  * @throws KubernetesError (reason `NoConfig`) when none of these exists (naming the places looked at), `$KUBECONFIG`
- *   or `file` names no file, `context` is not one of the kubeconfig's (listing those there are), or a file cannot be
+ *   or `file` names no file, none of the files of `$KUBECONFIG` exists, `context` is not one of the kubeconfig's (listing those there are), or a file cannot be
  *   used, naming that one file: it does not exist, is a directory or a device, is larger than
  *   {@link MAX_KUBECONFIG_BYTES}, is not text, is not valid YAML (line and column), holds no kubeconfig (an empty
  *   file, or YAML that is not a mapping), a field client-node reads has the wrong type, is missing or empty (its
@@ -83,8 +83,11 @@ export function loadKubeconfig(file?: string, context?: string): LoadedKubeconfi
 
 /** The kubeconfig of the files `names` (empty ones skipped), named by `source` as `value`. @throws KubernetesError as {@link loadKubeconfig}. */
 function fromFiles(source: Source, value: string, names: readonly string[], context: string | undefined): LoadedKubeconfig {
-  const files = names.filter((name) => name !== '');
-  if (files.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, which names no file. ${ADVICE}`, 0, 'NoConfig');
+  const named = names.filter((name) => name !== '');
+  if (named.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, which names no file. ${ADVICE}`, 0, 'NoConfig');
+  // kubectl skips the files of $KUBECONFIG that do not exist; one file that does not exist is named as such below.
+  const files = source === 'KUBECONFIG' && named.length > 1 ? named.filter((name) => statSync(name, { throwIfNoEntry: false }) !== undefined) : named;
+  if (files.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, and none of its files exists (${named.join(', ')}). ${ADVICE}`, 0, 'NoConfig');
   const kubeConfig = merged(files.map((file) => readKubeconfigFile(file, source)), context);
   return { kubeConfig, where: files.length === 1 ? files[0]! : `${source}=${value}` };
 }

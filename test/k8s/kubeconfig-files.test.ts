@@ -83,7 +83,7 @@ test('a wrongly typed, missing or empty field of a kubeconfig is named by its pa
   assert.throws(() => connectCluster({ kubeconfig: nulls }), refused(`no Kubernetes cluster is configured: ${nulls} holds no context and no cluster (is it a kubeconfig?); point KUBECONFIG or --kubeconfig at a kubeconfig, or choose a context with --context.`));
 });
 
-test('KUBECONFIG=a:b merges the files as kubectl does, and an error names the one file at fault', () => {
+test('KUBECONFIG=a:b merges the files as kubectl does, skipping those that do not exist, and an error names the one file at fault', () => {
   // Before: "a:b" was named as one file, and client-node refused a name defined in both files and took the last
   // file's current-context.
   const first = kubeconfigFile((c) => {
@@ -105,7 +105,11 @@ test('KUBECONFIG=a:b merges the files as kubectl does, and an error names the on
   const bad = kubeconfigFile((c) => (c['clusters'][0].cluster.server = 5));
   assert.throws(() => withEnv({ KUBECONFIG: `${first}:${bad}` }, () => connectCluster()), refused(`cannot read the kubeconfig ${bad}: clusters[0].cluster.server must be a string, not a number. ${ADVICE}`));
   const missing = join(tempDir(), 'missing');
-  assert.throws(() => withEnv({ KUBECONFIG: `${first}:${missing}` }, () => connectCluster()), refused(`KUBECONFIG names ${missing}, which does not exist. ${ADVICE}`));
+  // Before: a missing entry was fatal ("KUBECONFIG names …, which does not exist"); kubectl skips it.
+  assert.equal(withEnv({ KUBECONFIG: `${missing}:${second}` }, () => connectCluster()).server, 'http://127.0.0.1:9', 'a file that does not exist is skipped');
+  assert.equal(withEnv({ KUBECONFIG: `${first}:${missing}:${second}` }, () => connectCluster()).server, 'http://first.invalid');
+  const other = join(tempDir(), 'other');
+  assert.throws(() => withEnv({ KUBECONFIG: `${missing}:${other}` }, () => connectCluster()), refused(`KUBECONFIG is "${missing}:${other}", and none of its files exists (${missing}, ${other}). ${ADVICE}`));
   assert.throws(() => withEnv({ KUBECONFIG: ':' }, () => connectCluster()), refused(`KUBECONFIG is ":", which names no file. ${ADVICE}`));
   assert.throws(() => connectCluster({ kubeconfig: '' }), refused(`--kubeconfig is "", which names no file. ${ADVICE}`));
 });
