@@ -7,7 +7,8 @@
 import { Observable, ResponseContext, type RequestContext, type V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import type { ClusterRunStatus } from '../cluster/cluster-backend';
-import { toKubernetesError } from './api-error';
+import { httpStatusOf, toKubernetesError } from './api-error';
+import { KubernetesError } from '../core/errors';
 import { runNamespace, type Cluster } from './cluster';
 import { COMPONENT_LABEL, runNames, runSelector } from './names';
 import { countPods, unschedulableReason } from './pod-counts';
@@ -114,16 +115,45 @@ function proxyFailure(err: unknown): string {
 }
 
 /**
+ * Why `run` has no worker Deployment in `namespace`: stopped with its data volume kept (the PersistentVolumeClaim
+ * `<run>-data` is there, as `metatrain stop` leaves it), or no run of that name at all. `notFound` (the 404 of the
+ * Deployment) when the claim cannot be read (not allowed).
+ */
+async function notRunning(cluster: Cluster, run: string, namespace: string, notFound: KubernetesError): Promise<KubernetesError> {
+  const data = runNames(run).data;
+  try {
+    await cluster.core.readNamespacedPersistentVolumeClaim({ name: data, namespace });
+  } catch (err) {
+    if (httpStatusOf(err) !== 404) return notFound;
+    return new KubernetesError(
+      `no run named ${run} in namespace ${namespace}. Check the run name and --namespace; list the runs there with: kubectl get deployments -n ${namespace} -l app.kubernetes.io/part-of=metatrain`,
+      404,
+      'NotFound',
+      { cause: notFound },
+    );
+  }
+  return new KubernetesError(
+    `the run ${run} is not running in namespace ${namespace} (stopped; its data volume ${data} is kept). Launch it again with: metatrain launch CONFIG (it resumes from its last checkpoint); delete the volume with: metatrain stop ${run} --delete-data -n ${namespace}`,
+    404,
+    'NotRunning',
+    { cause: notFound },
+  );
+}
+
+/**
  * Status of `run` in `--namespace` (default `metatrain`).
- * @throws KubernetesError when the server is not a Kubernetes API server (api-server-check.ts); 404 when the run has no worker Deployment there; 403 when reading it or its pods is not
+ * @throws KubernetesError when the server is not a Kubernetes API server (api-server-check.ts); 404 when the run has no
+ *   worker Deployment there (reason `NotRunning` when it was stopped and its data volume kept, `NotFound` when there
+ *   is no such run); 403 when reading it or its pods is not
  *   allowed. An unreachable coordinator is not an error: the report falls back to pod state.
  */
 export async function runStatus(cluster: Cluster, run: string): Promise<RunStatusReport> {
   const namespace = runNamespace(cluster);
   const names = runNames(run);
   await assertApiServer(cluster);
-  const worker = await cluster.apps.readNamespacedDeployment({ name: names.worker, namespace }).catch((err: unknown) => {
-    throw toKubernetesError(err, { verb: 'get', resource: 'deployments', kind: 'Deployment', name: names.worker, namespace }, cluster);
+  const worker = await cluster.apps.readNamespacedDeployment({ name: names.worker, namespace }).catch(async (err: unknown) => {
+    const error = toKubernetesError(err, { verb: 'get', resource: 'deployments', kind: 'Deployment', name: names.worker, namespace }, cluster);
+    throw error.statusCode === 404 ? await notRunning(cluster, run, namespace, error) : error;
   });
   const pods = await cluster.core.listNamespacedPod({ namespace, labelSelector: runSelector(run) }).catch((err: unknown) => {
     throw toKubernetesError(err, { verb: 'list', resource: 'pods', kind: 'Pod', namespace }, cluster);

@@ -163,7 +163,7 @@ test('the files a kubeconfig names are read relative to its folder and reach the
 
     const r = await runCli(['status', 'ghost'], { KUBECONFIG: `${clusterConfig}:${userConfig}` }, 30_000, tempDir());
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^metatrain: not found: Deployment "ghost-worker" in namespace "metatrain"/);
+    assert.match(r.stderr, /^metatrain: no run named ghost in namespace metatrain\./);
     assert.ok(stub.requests.length > 0, 'the API server was reached over TLS with the client certificate');
     assert.deepEqual(new Set(stub.requests.map((q) => q.authorization)), new Set(['Bearer file-token']));
   } finally {

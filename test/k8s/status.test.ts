@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { KubernetesError } from '../../src/core/errors';
 import { launchRun } from '../../src/k8s/launch';
 import { runStatus } from '../../src/k8s/status';
+import { stopRun } from '../../src/k8s/stop';
 import { pod } from './pods';
 import { runCli } from '../support/harness';
 import { exampleConfig, startHarness, type Harness } from './stub/harness';
@@ -79,11 +80,28 @@ test('with the coordinator unreachable, status reports its pod state and why /st
   }
 });
 
-test('status of an unknown run is a 404 that says to check the run name and --namespace', async () => {
+test('status of an unknown run is a 404 that says no run has that name and to check the run name and --namespace', async () => {
+  // Before: "not found: Deployment "ghost-worker" in namespace "metatrain" …"
   const h = await startHarness();
   try {
     await assert.rejects(runStatus(h.cluster, 'ghost'), (e: unknown) =>
-      e instanceof KubernetesError && e.statusCode === 404 && /^not found: Deployment "ghost-worker" in namespace "metatrain".*Check the run name and --namespace/.test(e.message));
+      e instanceof KubernetesError && e.statusCode === 404 && e.reason === 'NotFound' && /^no run named ghost in namespace metatrain\. Check the run name and --namespace; list the runs there with: kubectl get deployments -n metatrain/.test(e.message));
+  } finally {
+    await h.stop();
+  }
+});
+
+test('status of a stopped run whose data volume is kept says it is not running and names the volume, exit 1', async () => {
+  // Before: "not found: Deployment "sotu-maml-worker" in namespace "metatrain" … Check the run name", exit 1.
+  const h = await startHarness();
+  try {
+    await launchRun(h.cluster, exampleConfig());
+    await stopRun(h.cluster, 'sotu-maml');
+    const said = 'the run sotu-maml is not running in namespace metatrain (stopped; its data volume sotu-maml-data is kept). Launch it again with: metatrain launch CONFIG (it resumes from its last checkpoint); delete the volume with: metatrain stop sotu-maml --delete-data -n metatrain';
+    await assert.rejects(runStatus(h.cluster, 'sotu-maml'), (e: unknown) => e instanceof KubernetesError && e.statusCode === 404 && e.reason === 'NotRunning' && e.message === said);
+    const r = await runCli(['status', 'sotu-maml', '--kubeconfig', h.kubeconfig], {}, 20_000);
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.stderr, `metatrain: ${said}\n`);
   } finally {
     await h.stop();
   }
