@@ -83,7 +83,7 @@ const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
  *   over its limit, when tokenizer.json is missing (saying how to write it, and that vocab.txt alone is not
  *   supported when that is what the directory holds), cannot be loaded, has more ids than `vocab_size` or another pad id than
  *   config.json's `pad_token_id`, when `maxLength` is below 3 (checked first: {@link maxLengthProblem}) or exceeds
- *   `max_position_embeddings`, when `hfDir` is missing, a file or holds no config.json, or when `outDir` exists or a
+ *   `max_position_embeddings`, when `max_position_embeddings` itself is below 3 (the CLS and SEP tokens and one of text), when `hfDir` is missing, a file or holds no config.json, or when `outDir` exists or a
  *   file is in its path (named as `--out`: {@link outDirectoryInTheWay}; a directory holding only temporaries of a
  *   dead process, an import killed half-way, is removed instead). `outDir` is published whole by one rename: an
  *   import that fails or is stopped leaves none.
@@ -100,6 +100,11 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
   const configFile = join(hfDir, 'config.json');
   if (!existsSync(configFile)) throw new HfImportError(`${hfDir} holds no config.json: not a Hugging Face checkpoint directory (it needs ${HF_FILES})`);
   const config = readHfBertConfig(configFile);
+  if (config.max_position_embeddings < MIN_MAX_LENGTH.bert) {
+    throw new HfImportError(
+      `${configFile}: max_position_embeddings ${config.max_position_embeddings} is below the ${MIN_MAX_LENGTH.bert} positions a bert model needs (its CLS and SEP tokens and at least one token of text): this checkpoint cannot be imported`,
+    );
+  }
   const maxLength = options.maxLength ?? Math.min(128, config.max_position_embeddings);
   if (!Number.isInteger(maxLength) || maxLength > config.max_position_embeddings || maxLengthProblem('bert', maxLength)) {
     throw new HfImportError(`--max-length ${maxLength} must be an integer in [${MIN_MAX_LENGTH.bert}, ${config.max_position_embeddings}] (max_position_embeddings of ${configFile})`);

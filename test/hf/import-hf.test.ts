@@ -220,6 +220,18 @@ test('metatrain import-hf exits 1 with the error on a bad directory, and refuses
   assert.match(exists.stderr, /already exists/);
 });
 
+test('import-hf refuses a config.json whose max_position_embeddings is below 3, naming the field rather than a --max-length not given', async () => {
+  const dir = tempDir();
+  const hf = writeTinyHfBert(join(dir, 'hf'), { config: (c) => { c.max_position_embeddings = 2; } });
+  for (const extra of [[], ['--max-length', '3']]) {
+    const cli = await runCli(['import-hf', hf, '--out', join(dir, 'o'), ...extra]);
+    assert.equal(cli.code, 1);
+    assert.match(cli.stderr, /config\.json: max_position_embeddings 2 is below the 3 positions a bert model needs \(its CLS and SEP tokens and at least one token of text\): this checkpoint cannot be imported/);
+    assert.doesNotMatch(cli.stderr, /\[3, 2\]/);
+  }
+  assert.equal(existsSync(join(dir, 'o')), false, 'nothing is written');
+});
+
 test('import-hf refuses a --max-length below 3 (CLS, one token, SEP), naming model.maxLength, the kind and the minimum', async () => {
   const dir = tempDir();
   const hf = writeTinyHfBert(join(dir, 'hf'));
