@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { COMPRESSED_MODEL_FILE } from '../compress/compressed-model';
+import { looksLikeHfModelDir } from '../hf';
 import { isAdaptedModelDir, loadAdaptedModel } from '../meta/adapted-model';
 import { predict, type Prediction, type TextSource } from '../meta/predict';
 import { initBackend, type BackendName } from '../model/backend';
@@ -24,7 +25,8 @@ const SHOWN_LABELS = 3;
 /**
  * Checks that `dir` is an adapted model, with a hint when it is a checkpoint or compressed meta-initialization
  * (those must be adapted to labels first; one of a model other than a text classifier is refused as such, without
- * the hint, which adapt would refuse, also in a run directory or a directory of checkpoints) or a checkpoint of an encoder body only (pretraining, import-hf).
+ * the hint, which adapt would refuse, also in a run directory or a directory of checkpoints), a checkpoint of an encoder
+ * body only (pretraining, import-hf) or a Hugging Face model directory (to import with import-hf first).
  * @throws Error naming the directory.
  */
 async function checkModelDir(dir: string): Promise<void> {
@@ -38,6 +40,11 @@ async function checkModelDir(dir: string): Promise<void> {
   // or directory of checkpoints (read from the checkpoint the hint would name).
   if (notOne?.checkpoint) assertTextClassifier(`--model ${dir}`, (await loadInitialization(notOne.checkpoint)).model.kind, 'predict');
   if (notOne?.instead) throw new Error(`--model ${dir} ${notOne.problem}, and not an adapted model: adapt ${notOne.instead} with metatrain adapt --checkpoint, then predict with its --out`);
+  if (looksLikeHfModelDir(dir)) {
+    throw new Error(
+      `--model ${dir} is not an adapted model (no adapted.json) but looks like a Hugging Face model (config.json, *.safetensors): import it with metatrain import-hf ${dir} --out DIR, meta-train from it (model.init: DIR) and adapt a checkpoint to your labels with metatrain adapt, then predict with adapt's --out`,
+    );
+  }
   const isInit = existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, COMPRESSED_MODEL_FILE));
   if (!isInit) throw new Error(`--model ${dir} is not an adapted model (no adapted.json): give a directory written by metatrain adapt`);
   assertTextClassifier(`--model ${dir}`, (await loadInitialization(dir)).model.kind, 'predict');

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { runCli, tempDir } from '../support/harness';
 import { checkpoint, jsonl } from './adapt-fixtures';
 import { sinusoidRun, writeTeacherCheckpoint } from '../compress/fixtures';
+import { writeTinyHfBert } from '../hf/fixtures';
 
 /** A checkpoint adapted by `metatrain adapt` to 3 labels; returns the adapted directory and its data file. */
 async function adapted(dir: string, modelFields: Record<string, unknown> = {}): Promise<{ model: string; data: string; ckpt: string }> {
@@ -71,6 +72,16 @@ test('metatrain predict prints the most probable label and every probability; th
     assert.equal(p.label, alone.label);
     for (const [l, q] of Object.entries(p.probabilities)) assert.ok(Math.abs(q - alone.probabilities[l]!) < 1e-6, `text ${i} ${l}: ${q} vs ${alone.probabilities[l]}`);
   });
+});
+
+test('metatrain predict on a Hugging Face model directory says it is not an adapted model and to import it with import-hf, not a dtype of its tensors', async () => {
+  const dir = tempDir();
+  const hf = writeTinyHfBert(join(dir, 'my-bert'));
+  const r = await runCli(['predict', '--model', hf, '--text', 'hello', '--backend', 'cpu']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /my-bert is not an adapted model \(no adapted\.json\) but looks like a Hugging Face model \(config\.json, \*\.safetensors\): import it with metatrain import-hf .*my-bert --out DIR, meta-train from it \(model\.init: DIR\) and adapt a checkpoint/);
+  assert.doesNotMatch(r.stderr, /dtype/);
+  assert.equal(r.stdout, '');
 });
 
 test('metatrain predict refuses bad input with errors that name it', async () => {
