@@ -13,7 +13,7 @@ import { isOfRun } from '../compress/other-compression';
 import { settingDifferences } from '../compress/compression-settings';
 import { compressedDir, configHash, type RunConfig } from '../core/config';
 import { firstNames } from '../core/first-names';
-import { fileInTheWay } from '../core/make-directory';
+import { fileInTheWay, fileInTheWayWords } from '../core/make-directory';
 import { refuseLinkedOutDirectory } from './out-directory';
 
 /** What to do when the run's compressed model directory cannot take the result: it is always `<run dir>/compressed`. */
@@ -33,7 +33,7 @@ export interface OutDirProblem {
  */
 export function compressionOutDirProblem(outDir: string): OutDirProblem | undefined {
   const file = fileInTheWay(outDir);
-  if (file !== undefined) return { kind: 'file', problem: `${file} is a file (or a link to nothing), not a directory` };
+  if (file !== undefined) return { kind: 'file', problem: fileInTheWayWords(file) };
   const entries = existsSync(outDir) ? readdirSync(outDir) : [];
   if (entries.length === 0 || entries.includes(REPORT_FILE)) return undefined;
   return { kind: 'others', problem: `${outDir} already exists and holds other files (${firstNames(entries)})` };

@@ -6,6 +6,7 @@
  */
 import { lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileKind } from './bounded-file';
 import { DirectoryError } from './errors';
 
 /** Options of {@link makeDirectory} and {@link makeDirectorySync}. */
@@ -57,11 +58,13 @@ export function fileInTheWay(path: string): string | undefined {
 
 /**
  * What the entry {@link fileInTheWay} found at `file` is, in words: `FILE is a symbolic link to nothing (to TARGET),
- * not a directory` or `FILE is a file, not a directory`.
+ * not a directory`, `FILE is a file, not a directory`, or for what is not a regular file its kind ({@link fileKind}),
+ * e.g. `/dev/null is a character device, not a directory`.
  */
 export function fileInTheWayWords(file: string): string {
-  const dangling = statSync(file, { throwIfNoEntry: false }) === undefined && lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink();
-  return dangling ? `${file} is a symbolic link to nothing (to ${readlinkSync(file)}), not a directory` : `${file} is a file, not a directory`;
+  const target = statSync(file, { throwIfNoEntry: false });
+  if (target === undefined && lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) return `${file} is a symbolic link to nothing (to ${readlinkSync(file)}), not a directory`;
+  return `${file} is ${target === undefined || target.isFile() ? 'a file' : fileKind(target)}, not a directory`;
 }
 
 /** `/a/b/c` → `['/a', '/a/b', '/a/b/c']` (the root itself is never created). */

@@ -192,7 +192,7 @@ test('pretrain refuses a file named checkpoints or pretrained in --out before an
   }
 });
 
-test('compress refuses an --out it could not publish to (a file in the way, a directory holding other files) before compressing', async () => {
+test('compress refuses an --out it could not publish to (a file or a device in the way, a directory holding other files) before compressing, saying what is there', async () => {
   // Before: a file in the way failed with "ENOTDIR: not a directory, open 'FILE/compression.json'", and a directory
   // holding other files (e.g. `--out .`) failed only after the whole compression, renaming over it (ENOTEMPTY).
   const dir = tempDir();
@@ -205,9 +205,10 @@ test('compress refuses an --out it could not publish to (a file in the way, a di
   const dangling = join(dir, 'dangling');
   symlinkSync(join(dir, 'nowhere'), dangling);
   const cases: Array<[string, string]> = [
-    [file, `--out ${file}: ${file} is a file (or a link to nothing), not a directory; give a directory path with --out`],
-    [join(file, 'x'), `--out ${join(file, 'x')}: ${file} is a file (or a link to nothing), not a directory; give a directory path with --out`],
+    [file, `--out ${file}: ${file} is a file, not a directory; give a directory path with --out`],
+    [join(file, 'x'), `--out ${join(file, 'x')}: ${file} is a file, not a directory; give a directory path with --out`],
     [busy, `--out ${busy}: ${busy} already exists and holds other files (notes.txt); choose a new --out directory`],
+    ['/dev/null', '--out /dev/null: /dev/null is a character device, not a directory; give a directory path with --out'],
     [dangling, `--out ${dangling}: a symbolic link to ${join(dir, 'nowhere')}; compress writes a new directory in its place by renaming, so the link would be replaced (or the write fail) instead of the result landing in ${join(dir, 'nowhere')}: give the real directory's path with --out (--out ${join(dir, 'nowhere')})`],
   ];
   for (const [out, message] of cases) {
@@ -321,7 +322,7 @@ test('run refuses a <run dir>/compressed that is a file, holds other files or an
   writeFileSync(compressed, 'not a directory\n');
   const file = await runCli(['run', config, '--backend', 'cpu'], {}, PROMPTLY_MS);
   assert.equal(file.code, 1, file.stderr);
-  assert.equal(file.stderr, `${where}: ${compressed} is a file (or a link to nothing), not a directory; remove it, or ${advice}\n`);
+  assert.equal(file.stderr, `${where}: ${compressed} is a file, not a directory; remove it, or ${advice}\n`);
   rmSync(compressed);
   mkdirSync(compressed);
   writeFileSync(join(compressed, 'notes.txt'), 'keep me\n');
