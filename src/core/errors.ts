@@ -298,6 +298,12 @@ export class ListenError extends MetatrainError {
 export class RunUnreachableError extends MetatrainError {}
 
 /**
+ * Thrown when a run's coordinator status (status RPC or HTTP `/status`) is read where nothing listens: the connection
+ * was refused (ECONNREFUSED), the run's coordinator is not (or no longer) there.
+ */
+export class ConnectionRefusedError extends MetatrainError {}
+
+/**
  * Thrown by `metatrain watch --coordinator ADDRESS` when something answers at ADDRESS, but not as a coordinator's
  * status endpoint (not gRPC, no Coordinator service, an HTTP 404 or a body that is not its status JSON): a retry
  * meets the same server. The message names the address, what answered and the port or flag to use instead.

@@ -3,7 +3,9 @@
  * the target is an `http(s)://` URL, else over the status RPC (`GetStatus`, gRPC, run token) at `host:port`.
  */
 import * as grpc from '@grpc/grpc-js';
+import { ConnectionRefusedError } from '../core/errors';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
+import { grpcConnectionRefused, grpcFailureReason } from '../wire/grpc-failure-reason';
 import { answersNotInGrpc } from '../wire/grpc-protocol-error';
 import { refusedCredentials } from '../wire/refused-credentials';
 import { metatrainProto, type CoordinatorClient } from '../wire/proto';
@@ -32,14 +34,18 @@ export interface StatusClient {
    * One snapshot.
    * @throws NotCoordinatorError when something answers, but not as a coordinator's status endpoint (not gRPC, no
    *   Coordinator service, an HTTP 4xx, a body that is not a run status: a retry meets the same server); AuthError
-   *   when the coordinator refuses the run token or certificate (the message a worker gives: ../wire/refused-credentials); Error
-   *   (connection refused, timeout, HTTP 5xx, another gRPC status) when it cannot be read for now.
+   *   when the coordinator refuses the run token or certificate (the message a worker gives: ../wire/refused-credentials);
+   *   ConnectionRefusedError (message `connection refused`) when nothing listens at its address; Error (timeout,
+   *   HTTP 5xx, another gRPC status, in words without grpc-js's wrapping) when it cannot be read for now.
    */
   read(): Promise<StatusSnapshot>;
   close(): void;
 }
 
 const TIMEOUT_MS = 5000;
+
+/** The message of a {@link ConnectionRefusedError}: nothing listens at the address. */
+const CONNECTION_REFUSED = 'connection refused';
 
 function snapshot(raw: Record<string, unknown>): StatusSnapshot {
   const n = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : NaN);
@@ -72,6 +78,7 @@ function httpClient(url: string): StatusClient {
         // undici's HTTP parser (HPE_…) failed: something answers, but not in HTTP (NATS, a gRPC port).
         const code = String((err as { cause?: { code?: unknown } }).cause?.code ?? '');
         if (code.startsWith('HPE_')) throw await notCoordinatorError(url, `it does not answer in HTTP (${code})`, err);
+        if (code === 'ECONNREFUSED') throw new ConnectionRefusedError(CONNECTION_REFUSED, { cause: err });
         throw err;
       }
       if (res.status >= 400 && res.status < 500) throw await notCoordinatorError(url, `HTTP ${res.status} from ${statusUrl.href}`);
@@ -112,7 +119,9 @@ function grpcClient(address: string, token: string, tls?: TlsFiles): StatusClien
           if (refused) reject(refused);
           else if (err && answersNotInGrpc(err)) void notCoordinatorError(address, 'it answers, but not in gRPC: HTTP/2 protocol error', err).then(reject);
           else if (err?.code === grpc.status.UNIMPLEMENTED) void notCoordinatorError(address, 'a gRPC server without the metatrain Coordinator service', err).then(reject);
-          else if (err || !status) reject(err ?? new Error(`empty status from ${address}`));
+          else if (err && grpcConnectionRefused(err)) reject(new ConnectionRefusedError(CONNECTION_REFUSED, { cause: err }));
+          else if (err) reject(new Error(grpcFailureReason(err), { cause: err }));
+          else if (!status) reject(new Error(`empty status from ${address}`));
           else resolve(snapshot(status as Record<string, unknown>));
         });
       }),

@@ -3,7 +3,7 @@
  * into the run event it stands for (phase, step, validation, workers, checkpoint), so the output reads like the
  * NATS one. Ends when the phase is terminal.
  */
-import { AuthError, NotCoordinatorError, RunUnreachableError } from '../core/errors';
+import { AuthError, ConnectionRefusedError, NotCoordinatorError, RunUnreachableError } from '../core/errors';
 import type { StatusClient, StatusSnapshot } from './status-client';
 import { TERMINAL_PHASES, endOf, type WatchEnd, type WatchEvent } from './watch-event';
 
@@ -14,6 +14,16 @@ export interface StatusWatchOptions {
   /** Give up after the coordinator has been unreachable this long (before the first read or after a later one). @default 30000 */
   giveUpMs?: number;
 }
+
+/** Where a coordinator's status address is found, for the advice to check it. */
+const STATUS_ADDRESSES = 'host:PORT of its --listen for the status RPC, http://host:METRICS_PORT for its /status; a coordinator prints both in its "listening" line';
+
+/**
+ * How long a coordinator never read may refuse connections before the watch ends (at most `giveUpMs`): long enough
+ * for one started at the same moment to begin listening, short enough that a wrong address or a run that is not
+ * running is said at once. One read before that refuses later is waited for `giveUpMs` (it may be restarting).
+ */
+const REFUSED_GIVE_UP_MS = 2000;
 
 const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 
@@ -38,7 +48,8 @@ export function statusChanges(prev: StatusSnapshot | undefined, next: StatusSnap
 
 /**
  * Polls until the run `run` ends; calls `show` with every event derived from status changes.
- * @throws RunUnreachableError when the coordinator serves another run, or cannot be read for `giveUpMs`;
+ * @throws RunUnreachableError when the coordinator serves another run, or cannot be read for `giveUpMs` (when it
+ *   refuses connections and was never read, for at most {@link REFUSED_GIVE_UP_MS});
  *   NotCoordinatorError at once when something else answers at its address, AuthError at once when the coordinator
  *   refuses the run token or certificate (see StatusClient.read).
  */
@@ -53,12 +64,18 @@ export async function watchStatus(client: StatusClient, run: string, show: (e: W
       next = await client.read();
     } catch (err) {
       if (err instanceof NotCoordinatorError || err instanceof AuthError) throw err;
+      if (err instanceof ConnectionRefusedError && !prev && Date.now() - failingSince > Math.min(giveUpMs, REFUSED_GIVE_UP_MS)) {
+        throw new RunUnreachableError(
+          `no coordinator at ${client.target} (connection refused): is run ${run} still running? Check the address (${STATUS_ADDRESSES}), or follow the run's events with --nats URL`,
+          { cause: err },
+        );
+      }
       if (Date.now() - failingSince > giveUpMs) {
         // A coordinator that was read before and is gone may have finished: it exits when its run ends, unless it
         // lingers. One never read is most often the wrong address, or a run not started (yet).
         const seen = prev
           ? `; last phase ${prev.phase} at step ${prev.step}. If the run ended, its coordinator has exited: start it with --linger-seconds S to serve its status after the end, or follow the run's events with --nats URL`
-          : `; it never answered. Check the address (host:PORT of its --listen for the status RPC, http://host:METRICS_PORT for its /status; a coordinator prints both in its "listening" line) and that the run is up, or follow the run's events with --nats URL`;
+          : `; it never answered. Check the address (${STATUS_ADDRESSES}) and that the run is up, or follow the run's events with --nats URL`;
         throw new RunUnreachableError(`coordinator of run ${run} at ${client.target} unreachable for ${Math.round(giveUpMs / 1000)} s (${(err as Error).message})${seen}`, { cause: err });
       }
     }

@@ -169,7 +169,20 @@ test('metatrain watch of a coordinator it never reached says what it tried and w
   const address = `http://127.0.0.1:${await freePort()}`;
   const result = await runCli(['watch', 'nowhere', '--coordinator', address, '--interval-ms', '100', '--give-up-ms', '1000']);
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, new RegExp(`coordinator of run nowhere at ${address}/status unreachable for 1 s \\(.*\\); it never answered\\. Check the address .* and that the run is up, or follow the run's events with --nats URL`));
+  assert.match(result.stderr, new RegExp(`no coordinator at ${address}/status \\(connection refused\\): is run nowhere still running\\? Check the address .*, or follow the run's events with --nats URL`));
+});
+
+test('metatrain watch --coordinator where nothing listens (connection refused) fails within seconds, not after --give-up-ms, without grpc-js noise', async () => {
+  // Before: it retried for the default --give-up-ms of 30 s, then ended with "... ECONNREFUSED 127.0.0.1:P. Resolution note: )".
+  for (const address of [`127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`]) {
+    const started = Date.now();
+    const result = await runCli(['watch', 'r', '--coordinator', address], { METATRAIN_TOKEN: 'secret' });
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /no coordinator at (http:\/\/)?127\.0\.0\.1:\d+(\/status)? \(connection refused\): is run r still running\? Check the address/);
+    assert.doesNotMatch(result.stderr, /Resolution note|No connection established|UNAVAILABLE/);
+    assert.ok(seconds < 10, `${address}: failed after ${seconds} s`);
+  }
 });
 
 test('metatrain watch --coordinator at an address that is not a coordinator status endpoint says so at once, and which port or flag to use', async () => {
