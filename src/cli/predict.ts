@@ -13,6 +13,7 @@ import { dataSource, STDIN_DATA_HELP } from './data-option';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
 import { countOf } from '../core/count-words';
+import { escapeNonPrintable } from '../core/echo-value';
 import { findTokenless } from './tokenless-warning';
 import { DatasetError } from '../core/errors';
 import { notOneCheckpoint } from '../checkpoint';
@@ -73,8 +74,9 @@ function table(texts: readonly string[], predictions: readonly Prediction[], sou
       .slice(0, SHOWN_LABELS - 1)
       .map(([l, q]) => `${l} ${q.toFixed(3)}`)
       .join(', ');
+    // Escaped after the cut, so that an escape is never cut in half.
     const text = texts[i]!.replace(/\s+/g, ' ');
-    t.push([source.lines ? source.lines[i]! : i + 1, p.label, p.probability.toFixed(3), others, text.length > 48 ? `${text.slice(0, 47)}…` : text]);
+    t.push([source.lines ? source.lines[i]! : i + 1, escapeNonPrintable(p.label), p.probability.toFixed(3), escapeNonPrintable(others), escapeNonPrintable(text.length > 48 ? `${text.slice(0, 47)}…` : text)]);
   });
   return `${t.toString()}\n`;
 }

@@ -14,8 +14,12 @@ export function echoValue(text: string): string {
 /** Code points a terminal would not show as themselves: controls, format, surrogate, private-use, unassigned, line and paragraph separators. */
 const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/gu;
 
-/** `json` with every non-printable character escaped as `\uXXXX` (JSON.stringify leaves C1 controls and format characters as they are). */
-function escapeNonPrintable(json: string): string {
+/**
+ * `json` (or any text to show on a terminal, such as a table cell) with every non-printable character escaped as
+ * `\uXXXX` (JSON.stringify leaves C1 controls and format characters as they are; ESC, NUL … shown raw would move the
+ * cursor, recolour or clear the terminal).
+ */
+export function escapeNonPrintable(json: string): string {
   return json.replace(NON_PRINTABLE, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
 }
 

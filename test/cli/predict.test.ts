@@ -84,6 +84,24 @@ test('metatrain predict on a Hugging Face model directory says it is not an adap
   assert.equal(r.stdout, '');
 });
 
+test('metatrain predict shows control characters of texts escaped in its table (no raw ESC, NUL, \\x01 on the terminal); --json escapes as JSON', async () => {
+  // Before: "\x1b[2J" cleared the terminal, NUL and \x01 were written as they are.
+  const dir = tempDir();
+  const { model } = await adapted(dir);
+  const file = join(dir, 'controls.jsonl');
+  writeFileSync(file, `${JSON.stringify({ text: 'ann \u0000 bob \u0001 \u001b[2J cy' })}\n`);
+  const nonPrintable = (text: string) => [...text].filter((c) => /[\p{Cc}\p{Cf}]/u.test(c) && c !== '\n');
+  for (const input of [['--text', 'ann \u001b[31m bob \u0001 cy'], ['--data', file]]) {
+    const r = await runCli(['predict', '--model', model, ...input, '--backend', 'cpu']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(nonPrintable(r.stdout), [], `${input[0]}: no raw control character`);
+    assert.match(r.stdout, input[0] === '--text' ? /ann \\u001b\[31m bob \\u0001 cy/ : /ann \\u0000 bob \\u0001 \\u001b\[2J cy/);
+  }
+  const json = await runCli(['predict', '--model', model, '--data', file, '--json', '--backend', 'cpu']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(nonPrintable(json.stdout), []);
+});
+
 test('metatrain predict refuses bad input with errors that name it', async () => {
   const dir = tempDir();
   const { model, ckpt } = await adapted(dir);
