@@ -76,7 +76,8 @@ function table(texts: readonly string[], predictions: readonly Prediction[], sou
       .join(', ');
     // Escaped after the cut, so that an escape is never cut in half.
     const text = texts[i]!.replace(/\s+/g, ' ');
-    t.push([source.lines ? source.lines[i]! : i + 1, escapeNonPrintable(p.label), p.probability.toFixed(3), escapeNonPrintable(others), escapeNonPrintable(text.length > 48 ? `${text.slice(0, 47)}…` : text)]);
+    const label = p.tie ? `tie: ${p.tie.join(', ')}` : p.label;
+    t.push([source.lines ? source.lines[i]! : i + 1, escapeNonPrintable(label), p.probability.toFixed(3), escapeNonPrintable(others), escapeNonPrintable(text.length > 48 ? `${text.slice(0, 47)}…` : text)]);
   });
   return `${t.toString()}\n`;
 }
@@ -90,7 +91,7 @@ export function register(program: Command): void {
     .option('--text <text...>', 'texts to classify')
     .option('--data <file>', `JSONL file, one {"text": ...} per line ("label" optional: with labels on every line, the accuracy is printed too)${STDIN_DATA_HELP}`, pathOption('--data'))
     .option('--truncate', 'read only the first model.maxLength tokens of longer texts instead of refusing them', false)
-    .option('--json', 'print one JSON object per text: line or index, label, probability, probabilities of every label', false)
+    .option('--json', 'print one JSON object per text: line or index, label, probability, probabilities of every label (and tie: the labels of equal highest probability, when several)', false)
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { model: string; text?: string[]; data?: string; truncate: boolean; json: boolean; backend: string }) => {
       await checkModelDir(o.model);

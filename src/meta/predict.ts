@@ -15,12 +15,17 @@ const BATCH = 64;
 
 /** One text's prediction. */
 export interface Prediction {
-  /** The most probable label (the first of equals, in label order). */
+  /** The most probable label (the first of equals, in label order: see `tie`). */
   readonly label: string;
   /** Its probability, in [0, 1]. */
   readonly probability: number;
   /** Probability of every label, in label order; they sum to 1 (float32 rounding aside). */
   readonly probabilities: Readonly<Record<string, number>>;
+  /**
+   * Present only when several labels share the highest probability exactly (e.g. an untrained head gives every
+   * label the same): those labels, in label order (`label` is the first of them, not a winner).
+   */
+  readonly tie?: readonly string[];
 }
 
 /** Where the texts came from, for errors: a file (1-based line of each text) or a command-line option. */
@@ -77,7 +82,8 @@ export function predict(adapted: AdaptedModel, texts: readonly string[], source:
         const p = probs.subarray(row * k, (row + 1) * k);
         let best = 0;
         for (let c = 1; c < k; c++) if (p[c]! > p[best]!) best = c;
-        out.push({ label: adapted.labels[best]!, probability: p[best]!, probabilities: Object.fromEntries(adapted.labels.map((l, c) => [l, p[c]!])) });
+        const tie = adapted.labels.filter((_, c) => p[c] === p[best]);
+        out.push({ label: adapted.labels[best]!, probability: p[best]!, probabilities: Object.fromEntries(adapted.labels.map((l, c) => [l, p[c]!])), ...(tie.length > 1 ? { tie } : {}) });
       });
     }
   } finally {

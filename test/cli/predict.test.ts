@@ -102,6 +102,21 @@ test('metatrain predict shows control characters of texts escaped in its table (
   assert.deepEqual(nonPrintable(json.stdout), []);
 });
 
+test('metatrain predict marks a tie of the highest probability (an unadapted zero head) in its table and --json, not the first label as the winner', async () => {
+  // Before: 0.500/0.500 printed "ann" as the label, as if it had won.
+  const dir = tempDir();
+  const data = jsonl(dir, 'u.jsonl', ['ann', 'bob'], 5);
+  const model = join(dir, 'adapted');
+  const r = await runCli(['adapt', '--checkpoint', await checkpoint(dir), '--data', data, '--out', model, '--max-steps', '0', '--backend', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  const human = await runCli(['predict', '--model', model, '--text', 'ann says hi', '--backend', 'cpu']);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, /│ 1 +│ tie: ann, bob +│ 0\.500 +│ bob 0\.500 /);
+  const json = await runCli(['predict', '--model', model, '--text', 'ann says hi', '--json', '--backend', 'cpu']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), { index: 1, label: 'ann', probability: 0.5, probabilities: { ann: 0.5, bob: 0.5 }, tie: ['ann', 'bob'] });
+});
+
 test('metatrain predict refuses bad input with errors that name it', async () => {
   const dir = tempDir();
   const { model, ckpt } = await adapted(dir);
