@@ -214,9 +214,11 @@ export function fileKind(stats: Stats, fd?: number): string {
 
 /**
  * A byte count for messages: `65536 bytes (64 KiB)`, `1048576 bytes (1 MiB)`, `2147483648 bytes (2 GiB)` in the
- * largest binary unit that divides it, or `100 bytes` when none does.
+ * largest binary unit that divides it, or `100 bytes` when none does; a count beyond 2^53 - 1 (a corrupt shape's
+ * product) in two digits, `4.8e36 bytes (far beyond any memory)`, not as `4.8357032784559997e+36`.
  */
 export function bytesInWords(bytes: number): string {
+  if (!Number.isSafeInteger(bytes)) return `${bytes.toExponential(1).replace('e+', 'e')} bytes (far beyond any memory)`;
   const unit = UNITS.find(([size]) => bytes >= size && bytes % size === 0);
   return unit ? `${bytes} bytes (${bytes / unit[0]} ${unit[1]})` : `${bytes} bytes`;
 }

@@ -14,7 +14,8 @@
  * the F32 ones of a Hugging Face BERT.
  */
 import { isLosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
-import { echoValue } from './echo-value';
+import { bytesInWords } from './bounded-file';
+import { echoValue, escapeNonPrintable } from './echo-value';
 import { CheckpointError } from './errors';
 import { duplicateJsonKey } from './json-duplicate-key';
 
@@ -99,7 +100,7 @@ function parseEntry(name: string, raw: unknown, accept: readonly string[], fail:
   const size = DTYPE_BYTES[dtype]!;
   const expected = size * shape.reduce((a, b) => a * b, 1);
   if (end - begin !== expected) {
-    fail(`tensor ${name}: shape [${shape.join(', ')}] of ${dtype} (${size} byte${size === 1 ? '' : 's'} each) needs ${expected} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`);
+    fail(`tensor ${name}: shape [${shape.join(', ')}] of ${dtype} (${size} byte${size === 1 ? '' : 's'} each) needs ${bytesInWords(expected)}, but data_offsets [${begin}, ${end}] span ${end - begin}`);
   }
   return { name, dtype, shape, begin, end };
 }
@@ -147,7 +148,8 @@ export function parseSafetensorsLayout(bytes: Uint8Array, source: string, accept
   try {
     header = parseLossless(text) as Record<string, unknown>;
   } catch (e) {
-    fail(`header is not valid JSON (${(e as Error).message})`, e);
+    // Escaped: the parser's message quotes the bad character as it is (a header padded with NULs: a raw NUL).
+    fail(`header is not valid JSON (${escapeNonPrintable((e as Error).message)})`, e);
   }
   const twice = duplicateJsonKey(text);
   if (twice !== undefined) fail(`header holds the key ${JSON.stringify(twice)} twice; the spec allows each key once`);

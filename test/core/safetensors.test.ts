@@ -192,6 +192,16 @@ test('safetensors decoding rejects a malformed frame or header, naming the file 
   rejects(fileWith({ __metadata__: { step: 4 } }), /__metadata__\.step is 4, not a string/);
 });
 
+test('safetensors errors show a header padded with NULs escaped, and a corrupt shape\'s byte count in two digits', () => {
+  // Before: the raw NUL reached the terminal, and the count read "needs 4.8357032784559997e+36 bytes".
+  const nulPadded = fileWith('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', new Uint8Array(4));
+  nulPadded.fill(0, 8 + 55, 8 + 56);
+  rejects(nulPadded, /header is not valid JSON \(Expected end of input but got '\\u0000' at position 55\)$/);
+  assert.throws(() => decodeSafetensors(nulPadded, 'x'), (e: Error) => !e.message.includes('\0'));
+  const huge = [1_000_000_000_000, 1_000_000_000_000, 1_208_925_819_614];
+  rejects(fileWith({ w: { dtype: 'F32', shape: huge, data_offsets: [0, 4] } }, new Uint8Array(4)), /needs 4\.8e36 bytes \(far beyond any memory\), but data_offsets \[0, 4\] span 4$/);
+});
+
 test('safetensors decoding refuses a header that holds a key twice, which JSON.parse would read as the last one', () => {
   const w = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
   rejects(fileWith(`{"w":${w},"w":${w}}`, new Uint8Array(4)), /header holds the key "w" twice; the spec allows each key once/);
