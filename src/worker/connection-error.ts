@@ -10,6 +10,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { NotGrpcError, TlsMismatchError } from '../core/errors';
 import { answersNotInGrpc } from '../wire/grpc-protocol-error';
+import { grpcDetailsReason } from '../wire/grpc-failure-reason';
 
 /** OpenSSL and Node reasons of a handshake that fails the same way on every try, each with what to do about it. */
 const TLS_FAILURES: ReadonlyArray<{ pattern: RegExp; hint: string }> = [
@@ -33,12 +34,7 @@ export function tlsMismatch(err: unknown, address: string): TlsMismatchError | u
   const failure = TLS_FAILURES.find((f) => f.pattern.test(details));
   if (!failure) return undefined;
   // grpc-js appends its own "Resolution note: …" and a timestamp to the OpenSSL reason; keep the reason.
-  const reason = details
-    .replace(/^No connection established\. Last error: (Error: )?/, '')
-    .split('\n')[0]!
-    .replace(/\.?\s*Resolution note:.*$/, '')
-    .replace(/\s*\(\d{4}-\d\d-\d\dT[^)]*\)$/, '')
-    .trim();
+  const reason = grpcDetailsReason(details);
   return new TlsMismatchError(`TLS handshake with the coordinator at ${address} failed (${reason}): ${failure.hint}`, { cause: err });
 }
 

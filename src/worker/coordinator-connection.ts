@@ -16,7 +16,7 @@ import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/creden
 import { FLOW_CONTROL_WINDOW_BYTES, MAX_MESSAGE_BYTES, metatrainProto, type Assignment, type CoordinatorClient, type CoordinatorMessage } from '../wire/proto';
 import { refusedCredentials } from '../wire/refused-credentials';
 import { notGrpc, tlsMismatch } from './connection-error';
-import { unreachableReason } from './unreachable-coordinator';
+import { unreachableReason } from '../wire/grpc-failure-reason';
 import { WORKER_TRANSITIONS, type WorkerState } from './worker-state';
 
 /** Settings of the connection. */
