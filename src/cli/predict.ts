@@ -13,7 +13,7 @@ import { dataSource, STDIN_DATA_HELP } from './data-option';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
 import { countOf } from '../core/count-words';
-import { escapeNonPrintable } from '../core/echo-value';
+import { cutToCharacters, escapeTerminalControls } from '../core/terminal-text';
 import { findTokenless } from './tokenless-warning';
 import { DatasetError } from '../core/errors';
 import { notOneCheckpoint } from '../checkpoint';
@@ -22,6 +22,9 @@ import { pathOption, tableStyle } from './options';
 
 /** Probabilities shown per text in the table (all of them are in `--json`). */
 const SHOWN_LABELS = 3;
+
+/** Characters of a text shown in the table (grapheme clusters: an emoji sequence is one); a longer one ends in `…`. */
+const SHOWN_TEXT_CHARACTERS = 48;
 
 /**
  * Checks that `dir` is an adapted model, with a hint when it is a checkpoint or compressed meta-initialization
@@ -77,7 +80,7 @@ function table(texts: readonly string[], predictions: readonly Prediction[], sou
     // Escaped after the cut, so that an escape is never cut in half.
     const text = texts[i]!.replace(/\s+/g, ' ');
     const label = p.tie ? `tie: ${p.tie.join(', ')}` : p.label;
-    t.push([source.lines ? source.lines[i]! : i + 1, escapeNonPrintable(label), p.probability.toFixed(3), escapeNonPrintable(others), escapeNonPrintable(text.length > 48 ? `${text.slice(0, 47)}…` : text)]);
+    t.push([source.lines ? source.lines[i]! : i + 1, escapeTerminalControls(label), p.probability.toFixed(3), escapeTerminalControls(others), escapeTerminalControls(cutToCharacters(text, SHOWN_TEXT_CHARACTERS))]);
   });
   return `${t.toString()}\n`;
 }

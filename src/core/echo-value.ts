@@ -15,9 +15,11 @@ export function echoValue(text: string): string {
 const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/gu;
 
 /**
- * `json` (or any text to show on a terminal, such as a table cell) with every non-printable character escaped as
- * `\uXXXX` (JSON.stringify leaves C1 controls and format characters as they are; ESC, NUL … shown raw would move the
- * cursor, recolour or clear the terminal).
+ * `json` (or any text an error message echoes) with every non-printable character escaped as `\uXXXX`
+ * (JSON.stringify leaves C1 controls and format characters as they are; ESC, NUL … shown raw would move the cursor,
+ * recolour or clear the terminal). Format characters (U+200B, U+200D …) are escaped too, so that the message shows
+ * what the value holds; a table of results, which shows a text as it reads, uses `escapeTerminalControls`
+ * (src/core/terminal-text.ts) instead.
  */
 export function escapeNonPrintable(json: string): string {
   return json.replace(NON_PRINTABLE, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));

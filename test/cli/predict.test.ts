@@ -102,6 +102,27 @@ test('metatrain predict shows control characters of texts escaped in its table (
   assert.deepEqual(nonPrintable(json.stdout), []);
 });
 
+test('metatrain predict shows emoji sequences, Persian words and accents as they are in its table, escapes only what acts on the terminal, and cuts a long text between characters', async () => {
+  // Before: every format character was escaped (👨\u200d👩\u200d👧, می\u200cخواهم, the soft hyphen, a flag's tags),
+  // and a text was cut at 47 UTF-16 units, which could split an emoji's surrogate pair.
+  const dir = tempDir();
+  const { model } = await adapted(dir);
+  const family = '👨\u200d👩\u200d👧';
+  const england = '🏴\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}';
+  const kept = ['ann 👩\u200d💻', 'bob می\u200cخواهم', 'cy é 中文 co\u00adop', `ann ${england}`, family];
+  const file = join(dir, 'texts.jsonl');
+  const texts = [...kept, 'ann \u001b[31m x \u0000 y \u202e z', `${'😀'.repeat(30)}${family.repeat(30)}`];
+  writeFileSync(file, texts.map((text) => `${JSON.stringify({ text })}\n`).join(''));
+  const r = await runCli(['predict', '--model', model, '--data', file, '--truncate', '--backend', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const text of kept) assert.ok(r.stdout.includes(text), `${JSON.stringify(text)} shown as it is:\n${r.stdout}`);
+  assert.doesNotMatch(r.stdout, /\\u200[cd]|\\u00ad|[\u001b\u0000\u202e]/);
+  assert.match(r.stdout, /ann \\u001b\[31m x \\u0000 y \\u202e z/);
+  // 47 characters (30 😀, 17 whole families) and the ellipsis: no lone surrogate, no family cut after a joiner.
+  assert.ok(r.stdout.includes(`${'😀'.repeat(30)}${family.repeat(17)}…`), r.stdout);
+  assert.doesNotMatch(r.stdout, /\p{Cs}|\u200d…/u);
+});
+
 test('metatrain predict marks a tie of the highest probability (an unadapted zero head) in its table and --json, not the first label as the winner', async () => {
   // Before: 0.500/0.500 printed "ann" as the label, as if it had won.
   const dir = tempDir();
