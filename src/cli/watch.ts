@@ -24,12 +24,12 @@ export function register(program: Command): void {
     .option('--next', 'with --nats: when the run of that name has already ended, wait for the next run of that name and follow it (without: say how it ended, and exit)', false)
     .option('--quiet-ms <ms>', 'with --nats: after this long without an event, say so and what to check', milliseconds, DEFAULT_QUIET_MS)
     .option('--interval-ms <ms>', 'polling interval with --coordinator', milliseconds, 1000)
-    .option('--give-up-ms <ms>', 'with --coordinator: fail once it has been unreachable this long', milliseconds, 30_000)
+    .option('--give-up-ms <ms>', 'with --coordinator: fail once it has been unreachable this long, also where nothing listens yet (a run that is starting) (default: 30000; without it, 2 s where nothing listens and the coordinator never answered)', milliseconds)
     .option('--token-file <file>', 'file holding the run token (default: env METATRAIN_TOKEN)')
     .option('--tls-ca <file>', 'CA of the coordinator certificate (mutual TLS)')
     .option('--tls-cert <file>', 'client certificate')
     .option('--tls-key <file>', 'client private key')
-    .action(async (run: string, o: { nats?: string; coordinator?: string; next: boolean; quietMs: number; intervalMs: number; giveUpMs: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string }, command: Command) => {
+    .action(async (run: string, o: { nats?: string; coordinator?: string; next: boolean; quietMs: number; intervalMs: number; giveUpMs?: number; tokenFile?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string }, command: Command) => {
       // Watching holds nothing to save: a signal ends it at once, with 128 + signal like every long-running command.
       onStopSignals((signal) => {
         process.stderr.write(`stopped watching run ${run} (${signal})\n`);

@@ -11,17 +11,26 @@ import { TERMINAL_PHASES, endOf, type WatchEnd, type WatchEvent } from './watch-
 export interface StatusWatchOptions {
   /** Time between two reads. @default 1000 */
   intervalMs?: number;
-  /** Give up after the coordinator has been unreachable this long (before the first read or after a later one). @default 30000 */
+  /**
+   * Give up after the coordinator has been unreachable this long (before the first read or after a later one). When
+   * given, it is waited for in full, also where nothing listens yet (a run that is starting); when not given, 30000,
+   * and a coordinator never read that refuses connections is given up on after {@link REFUSED_GIVE_UP_MS}.
+   * @default 30000
+   */
   giveUpMs?: number;
 }
 
 /** Where a coordinator's status address is found, for the advice to check it. */
 const STATUS_ADDRESSES = 'host:PORT of its --listen for the status RPC, http://host:METRICS_PORT for its /status; a coordinator prints both in its "listening" line';
 
+/** How long a coordinator may be unreachable before the watch ends, when `giveUpMs` is not given. */
+const DEFAULT_GIVE_UP_MS = 30_000;
+
 /**
- * How long a coordinator never read may refuse connections before the watch ends (at most `giveUpMs`): long enough
- * for one started at the same moment to begin listening, short enough that a wrong address or a run that is not
- * running is said at once. One read before that refuses later is waited for `giveUpMs` (it may be restarting).
+ * How long a coordinator never read may refuse connections before the watch ends, when `giveUpMs` is not given: long
+ * enough for one started at the same moment to begin listening, short enough that a wrong address or a run that is
+ * not running is said at once. One read before that refuses later is waited for `giveUpMs` (it may be restarting);
+ * an explicit `giveUpMs` (waiting for a run that is starting) is waited for in full.
  */
 const REFUSED_GIVE_UP_MS = 2000;
 
@@ -49,13 +58,14 @@ export function statusChanges(prev: StatusSnapshot | undefined, next: StatusSnap
 /**
  * Polls until the run `run` ends; calls `show` with every event derived from status changes.
  * @throws RunUnreachableError when the coordinator serves another run, or cannot be read for `giveUpMs` (when it
- *   refuses connections and was never read, for at most {@link REFUSED_GIVE_UP_MS});
+ *   refuses connections and was never read, and `giveUpMs` was not given, for {@link REFUSED_GIVE_UP_MS});
  *   NotCoordinatorError at once when something else answers at its address, AuthError at once when the coordinator
  *   refuses the run token or certificate (see StatusClient.read).
  */
 export async function watchStatus(client: StatusClient, run: string, show: (e: WatchEvent) => void, o: StatusWatchOptions = {}): Promise<WatchEnd> {
   const intervalMs = o.intervalMs ?? 1000;
-  const giveUpMs = o.giveUpMs ?? 30_000;
+  const giveUpMs = o.giveUpMs ?? DEFAULT_GIVE_UP_MS;
+  const refusedGiveUpMs = o.giveUpMs ?? REFUSED_GIVE_UP_MS;
   let prev: StatusSnapshot | undefined;
   let failingSince = Date.now();
   for (;;) {
@@ -64,7 +74,7 @@ export async function watchStatus(client: StatusClient, run: string, show: (e: W
       next = await client.read();
     } catch (err) {
       if (err instanceof NotCoordinatorError || err instanceof AuthError) throw err;
-      if (err instanceof ConnectionRefusedError && !prev && Date.now() - failingSince > Math.min(giveUpMs, REFUSED_GIVE_UP_MS)) {
+      if (err instanceof ConnectionRefusedError && !prev && Date.now() - failingSince > refusedGiveUpMs) {
         throw new RunUnreachableError(
           `no coordinator at ${client.target} (connection refused): is run ${run} still running? Check the address (${STATUS_ADDRESSES}), or follow the run's events with --nats URL`,
           { cause: err },

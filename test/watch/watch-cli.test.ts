@@ -185,6 +185,28 @@ test('metatrain watch --coordinator where nothing listens (connection refused) f
   }
 });
 
+test('metatrain watch --coordinator --give-up-ms waits that long for a coordinator that is not listening yet (a run that is starting), not 2 s', async () => {
+  // Before: the 2 s fast fail for a refused connection overrode --give-up-ms 60000: "no coordinator at …" after 2 s.
+  const port = await freePort();
+  const started = Date.now();
+  const watch = startCli(['watch', 'r', '--coordinator', `http://127.0.0.1:${port}`, '--interval-ms', '200', '--give-up-ms', '60000']);
+  const snapshot = { run: 'r', phase: 'succeeded', step: 4, maxSteps: 4, metaLoss: 0.5, metaValLoss: null, metaValMetric: null, workers: 1, lastCheckpoint: '', tasksPerSecond: 1, message: 'run complete' };
+  const server = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(snapshot)));
+  try {
+    await waitForOutput(watch, (t) => t.includes('watching run r'), 20_000);
+    // The coordinator begins listening 4 s after the watch started: later than the 2 s fast fail.
+    await new Promise((r) => setTimeout(r, Math.max(0, 4000 - (Date.now() - started))));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    const result = await waitExit(watch, 30_000);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /run r succeeded: run complete/);
+    assert.doesNotMatch(result.stderr, /no coordinator at/);
+  } finally {
+    watch.kill('SIGKILL');
+    server.close();
+  }
+});
+
 test('metatrain watch --coordinator at an address that is not a coordinator status endpoint says so at once, and which port or flag to use', async () => {
   // Before: a bare "Protocol error" (or "HTTP 404", or a JSON parse error) after retrying for --give-up-ms.
   const nats = new URL(NATS_URL);
