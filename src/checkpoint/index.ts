@@ -7,6 +7,7 @@ export { BEST_FILE, CheckpointStore } from './checkpoint-store';
 export { loadCheckpoint } from './checkpoint-load';
 export { MANIFEST_FILE, parseStepDirName } from './checkpoint-manifest';
 export { readManifestText } from './checkpoint-part';
+export { manifestExtra, recordedModelKind } from './manifest-extra';
 export { notOneCheckpoint } from './not-one-checkpoint';
 export type { CheckpointStoreOptions, CheckpointEntry, LatestCheckpoint, SaveResult } from './checkpoint-store';
 export type { Checkpoint, OptimizerState } from './checkpoint-load';

@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseStepDirName, readManifestText } from '../checkpoint';
+import { manifestExtra, parseStepDirName } from '../checkpoint';
 import { HF_IMPORT_KIND } from '../hf';
 import { PRETRAINING_KIND } from '../pretrain/pretrained-body';
 
@@ -25,17 +25,8 @@ export const META_INITIALIZATIONS = 'a meta-training checkpoint (runs/NAME/check
  */
 export function bodyOnlyCheckpoint(dir: string): string | undefined {
   const newest = newestStepDir(dir);
-  const kind = manifestKind(dir) ?? (newest === undefined ? undefined : manifestKind(join(dir, newest)));
+  const kind = manifestExtra(dir)?.kind ?? (newest === undefined ? undefined : manifestExtra(join(dir, newest))?.kind);
   return typeof kind === 'string' && Object.hasOwn(BODY_ONLY, kind) ? BODY_ONLY[kind] : undefined;
-}
-
-/** `extra.kind` of the checkpoint `dir`'s manifest, or undefined when it has none or cannot be read. */
-function manifestKind(dir: string): unknown {
-  try {
-    return (JSON.parse(readManifestText(dir)) as { extra?: { kind?: unknown } } | null)?.extra?.kind;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The last `step-N` entry of `dir` by name (the newest checkpoint of a store), or undefined. */

@@ -16,7 +16,7 @@ import { countOf } from '../core/count-words';
 import { cutToCharacters, escapeTerminalControls } from '../core/terminal-text';
 import { findTokenless } from './tokenless-warning';
 import { DatasetError } from '../core/errors';
-import { notOneCheckpoint } from '../checkpoint';
+import { notOneCheckpoint, recordedModelKind } from '../checkpoint';
 import { assertTextClassifier, loadInitialization } from './meta-initialization';
 import { pathOption, tableStyle } from './options';
 
@@ -41,8 +41,10 @@ async function checkModelDir(dir: string): Promise<void> {
   if (bodyOnly) throw new Error(`--model ${dir} is ${bodyOnly}: adapt ${META_INITIALIZATIONS} with metatrain adapt, then predict with its --out`);
   const notOne = await notOneCheckpoint(dir);
   // A model adapt refuses (a sinusoid-mlp) gets no hint to adapt it: neither in a checkpoint nor in a run directory
-  // or directory of checkpoints (read from the checkpoint the hint would name).
-  if (notOne?.checkpoint) assertTextClassifier(`--model ${dir}`, (await loadInitialization(notOne.checkpoint)).model.kind, 'predict');
+  // or directory of checkpoints (its kind read from the manifest of the checkpoint the hint would name, not its
+  // weights; a manifest that cannot be read gives the hint, and adapt names what is wrong with it).
+  const kind = notOne?.checkpoint === undefined ? undefined : recordedModelKind(notOne.checkpoint);
+  if (kind !== undefined) assertTextClassifier(`--model ${dir}`, kind, 'predict');
   if (notOne?.instead) throw new Error(`--model ${dir} ${notOne.problem}, and not an adapted model: adapt ${notOne.instead} with metatrain adapt --checkpoint, then predict with its --out`);
   if (looksLikeHfModelDir(dir)) {
     throw new Error(

@@ -359,6 +359,23 @@ test('adapt and predict --data - with nothing piped in say that standard input g
   assert.equal(tty.stdout.replace(/\r\n/g, '\n'), `metatrain: --data -: standard input is a terminal, not the data: ${advice('predict')}\n`);
 });
 
+test('metatrain predict on a run directory whose checkpoint weights are corrupt reads the model kind from its manifest only: the hint to adapt a checkpoint, or the sinusoid refusal', async () => {
+  // Before: the whole checkpoint was loaded to read its model kind, and a corrupt params.safetensors replaced the hint
+  // with the loader's error about it.
+  const dir = tempDir();
+  const ckpt = await checkpoint(dir);
+  writeFileSync(join(ckpt, 'params.safetensors'), 'not a safetensors file');
+  const r = await runCli(['predict', '--model', dir, '--text', 'hi']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /is a run directory, not a checkpoint, and not an adapted model: adapt one of its checkpoints, e\.g\. .*step-\d+ .* with metatrain adapt --checkpoint, then predict with its --out/);
+  assert.doesNotMatch(r.stderr, /safetensors/);
+  const sinusoid = await writeTeacherCheckpoint(sinusoidRun(join(tempDir(), 'sinusoid')));
+  writeFileSync(join(sinusoid, 'params.safetensors'), 'not a safetensors file');
+  const s = await runCli(['predict', '--model', dirname(dirname(sinusoid)), '--text', 'hi']);
+  assert.equal(s.code, 1, s.stderr);
+  assert.match(s.stderr, /holds a sinusoid-mlp model; predict works on text classifiers/);
+});
+
 test('metatrain predict on the run directory (or checkpoints directory) of a sinusoid run refuses it as for its checkpoint, without the hint to adapt', async () => {
   // Before: a run directory got "… is a run directory, not a checkpoint, and not an adapted model: adapt one of its
   // checkpoints … with metatrain adapt --checkpoint", which adapt refuses for a sinusoid-mlp.
