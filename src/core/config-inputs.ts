@@ -3,10 +3,11 @@
  * `pretraining.texts`), checked before `run`, `pretrain` and `coordinator` start any process or long work, so
  * that a mistyped path fails in a second, naming its field, not after pretraining or in a worker.
  */
-import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { modelInitDir, resolvedPath, taskDataPath, type RunConfig } from './config';
 import { echoJson } from './echo-value';
 import { ConfigError } from './errors';
+import { fileIdentity, realPathOr } from './file-identity';
 
 /** An input of the config: its field path, the path as the process opens it, and whether it is a directory. */
 interface ConfigInput {
@@ -57,28 +58,6 @@ export function assertConfigInputsReadable(config: RunConfig): void {
     if (isDirectory !== directory) throw new ConfigError(field, `${shown} is ${isDirectory ? 'a directory' : 'a file'}, expected ${directory ? 'a checkpoint directory' : 'a file'}`);
   }
   assertTextsDistinct(config);
-}
-
-/** The real path of `path` (links and `..` resolved) when it exists, else `path` as it is. */
-function realPathOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
-/**
- * What makes `path` one file: its device and inode when it exists (so two hard links to a file are one, as are a
- * symbolic link and its target), else its real path.
- */
-function fileIdentity(path: string): string {
-  try {
-    const { dev, ino } = statSync(path);
-    return `${dev}:${ino}`;
-  } catch {
-    return realPathOr(path);
-  }
 }
 
 /**
