@@ -7,9 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BEST_FILE, CheckpointStore } from './checkpoint-store';
 import { MANIFEST_FILE } from './checkpoint-manifest';
-
-/** The checkpoints directory inside a run directory (`runs/NAME/checkpoints`). */
-const RUN_CHECKPOINTS = 'checkpoints';
+import { CHECKPOINTS_DIR } from '../core/config';
 
 /** Why a directory is not one checkpoint, and what to give instead when it holds some. */
 export interface NotOneCheckpoint {
@@ -36,7 +34,7 @@ export async function notOneCheckpoint(dir: string): Promise<NotOneCheckpoint | 
   if (existsSync(join(dir, MANIFEST_FILE))) return undefined;
   const inside = await chosenStep(dir);
   if (inside) return { problem: 'is a directory of checkpoints, not one checkpoint', instead: `one of them, e.g. ${inside.path} (${inside.why})`, checkpoint: inside.path };
-  const inRun = await chosenStep(join(dir, RUN_CHECKPOINTS));
+  const inRun = await chosenStep(join(dir, CHECKPOINTS_DIR));
   if (inRun) return { problem: 'is a run directory, not a checkpoint', instead: `one of its checkpoints, e.g. ${inRun.path} (${inRun.why})`, checkpoint: inRun.path };
   return { problem: `holds no checkpoint (no ${MANIFEST_FILE})` };
 }

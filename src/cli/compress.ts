@@ -15,7 +15,7 @@ import { compressionRefusal } from '../compress/compressible-model';
 import { assertCheckpointOfConfig } from '../compress/pipeline';
 import { committedReport } from '../compress/compression-report';
 import { otherCompression } from '../compress/other-compression';
-import { configHash, loadRunConfig, parseRunConfig } from '../core/config';
+import { CHECKPOINTS_DIR, configHash, loadRunConfig, parseRunConfig } from '../core/config';
 import { CheckpointError, CompressionError, OtherCompressionError } from '../core/errors';
 import { loadCheckpoint } from '../checkpoint';
 import type { BackendName } from '../model/backend';
@@ -40,7 +40,7 @@ const OUT_ADVICE = { file: 'give a directory path with --out', others: 'choose a
 function runDirectoryOf(outDir: string): string | undefined {
   const parent = dirname(outDir);
   if (basename(outDir) !== 'compressed') return undefined;
-  return existsSync(join(parent, 'checkpoints')) || existsSync(join(parent, LOCK_FILE)) ? parent : undefined;
+  return existsSync(join(parent, CHECKPOINTS_DIR)) || existsSync(join(parent, LOCK_FILE)) ? parent : undefined;
 }
 
 /** Registers the subcommand. */

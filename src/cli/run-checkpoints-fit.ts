@@ -3,8 +3,7 @@
  * before `run` or `coordinator` starts anything: a refused start must not have started workers, listened, or said
  * `listening` / `meta-training` first.
  */
-import { join } from 'node:path';
-import { configDifferences, configHash, runDir, type RunConfig } from '../core/config';
+import { checkpointsDir, configDifferences, configHash, runDir, type RunConfig } from '../core/config';
 import { CheckpointStore } from '../checkpoint';
 import { CheckpointError } from '../core/errors';
 import { assertNoEarlierCheckpoints } from '../coordinator/earlier-checkpoints';
@@ -21,7 +20,7 @@ export type StartMode = 'new' | 'resume' | 'resume-if-any';
 
 /** The meta-training checkpoints of the run directory of `config`. */
 export function checkpointStoreOf(config: RunConfig): CheckpointStore {
-  return new CheckpointStore(join(runDir(config), 'checkpoints'), { keep: config.training.keepCheckpoints });
+  return new CheckpointStore(checkpointsDir(config), { keep: config.training.keepCheckpoints });
 }
 
 /**
@@ -39,7 +38,7 @@ export async function assertRunCheckpointsFit(config: RunConfig, mode: StartMode
   const found = await store.loadLatest(configHash(config), (recorded) => configDifferences(recorded, config));
   if (!found && mode === 'resume') {
     const dir = runDir(config);
-    throw new CheckpointError(`--resume: no checkpoint to resume in ${join(dir, 'checkpoints')}; drop --resume to start a new run in ${dir}${await newRunPretraining(config)}`);
+    throw new CheckpointError(`--resume: no checkpoint to resume in ${checkpointsDir(config)}; drop --resume to start a new run in ${dir}${await newRunPretraining(config)}`);
   }
 }
 

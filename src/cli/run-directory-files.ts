@@ -12,11 +12,12 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
-import { compressedDir, pretrainedDir, runDir, type RunConfig } from '../core/config';
+import { checkpointsDir, compressedDir, pretrainedDir, runDir, type RunConfig } from '../core/config';
 import { LOCK_FILE } from '../core/directory-lock';
 import { TEMP_PREFIX } from '../core/durable-fs';
 import { ForeignFilesError } from '../core/errors';
 import { firstNames } from '../core/first-names';
+import { LOGS_DIR } from '../local/run-logs';
 import { TARGETS_FILE } from '../local/scrape-targets';
 import { REPORT_FILE } from '../report';
 import { SUMMARY_FILE } from '../summary';
@@ -31,7 +32,7 @@ import { runDirectoryNamed } from './run-directory-path';
  */
 function runEntries(config: RunConfig): string[] {
   const compressed = basename(compressedDir(config));
-  return [LOCK_FILE, 'checkpoints', 'logs', basename(pretrainedDir(config)), compressed, `.${compressed}.lock`, SUMMARY_FILE, REPORT_FILE, TARGETS_FILE];
+  return [LOCK_FILE, basename(checkpointsDir(config)), LOGS_DIR, basename(pretrainedDir(config)), compressed, `.${compressed}.lock`, SUMMARY_FILE, REPORT_FILE, TARGETS_FILE];
 }
 
 /**

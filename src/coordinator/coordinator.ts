@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
-import { compressedDir, configHash, runDir, type RunConfig } from '../core/config';
+import { checkpointsDir, compressedDir, configHash, runDir, type RunConfig } from '../core/config';
 import type { Logger } from '../core/logger';
 import { assertMatchesSpec, type ParamSet, type ParamSpec } from '../core/param-set';
 import { architectureOf } from '../model/architecture';
@@ -176,7 +176,7 @@ export class Coordinator {
       family: this.family,
       dispatcher: this.dispatcher,
       versions: this.versions,
-      store: new CheckpointStore(join(this.dir, 'checkpoints'), { keep: this.o.config.training.keepCheckpoints }),
+      store: new CheckpointStore(checkpointsDir(this.o.config), { keep: this.o.config.training.keepCheckpoints }),
       log: this.o.log,
       events: this.events,
       stopping: () => this.stopRequested,

@@ -322,6 +322,14 @@ export function runDir(config: RunConfig): string {
   return config.runtime.outDir ?? `runs/${config.name}`;
 }
 
+/** Name of a run's meta-training checkpoints directory in its run directory (`runs/NAME/checkpoints`). */
+export const CHECKPOINTS_DIR = 'checkpoints';
+
+/** Directory of a run's meta-training checkpoints: `<run dir>/checkpoints` ({@link CHECKPOINTS_DIR}). */
+export function checkpointsDir(config: RunConfig): string {
+  return join(runDir(config), CHECKPOINTS_DIR);
+}
+
 /** Directory of a run's own pretraining checkpoints: `<run dir>/pretrained`. */
 export function pretrainedDir(config: RunConfig): string {
   return join(runDir(config), 'pretrained');
