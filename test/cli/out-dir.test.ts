@@ -170,6 +170,22 @@ test('a user\'s own summary.json, report.html or logs/ alone in a directory are 
   assert.equal(again.code, 0, again.stderr);
 });
 
+test('a new run goes into the run directory of a run that failed before its first checkpoint (its summary.json, report.html, logs/ and targets.json, no checkpoints/)', async () => {
+  // What a failed run leaves is a run's: a new run (the config fixed) is not refused as "holds files that are not a run's".
+  const dir = tempDir();
+  const out = join(dir, 'out');
+  const failing = writeConfig(dir, sinusoidConfig(dir, { algorithm: { name: 'maml', innerSteps: 1, innerLr: 1e30, outerLr: 0.001, metaBatchSize: 2 }, runtime: { workers: 1, maxAttempts: 1 }, compression: { enabled: false } }), 'failing.yaml');
+  const failed = await runCli(['run', failing, '--backend', 'cpu', '--out', out], {}, PROMPTLY_MS);
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /training diverged/);
+  assert.deepEqual(readdirSync(out).sort(), ['logs', 'report.html', 'summary.json', 'targets.json']);
+  const small = { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, evaluation: { testTasks: 2 }, compression: { enabled: false }, runtime: { workers: 1 } };
+  const fixed = writeConfig(dir, sinusoidConfig(dir, small), 'fixed.yaml');
+  const again = await runCli(['run', fixed, '--backend', 'cpu', '--out', out]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.ok(existsSync(join(out, 'checkpoints', 'step-00000002')));
+});
+
 test('pretrain refuses a file named checkpoints or pretrained in --out before anything starts, in the sentence run says it in', async () => {
   // Before: pretrain went on beside a user's file named checkpoints (run refused it), and told of one named
   // pretrained only after reading its corpus.
