@@ -95,7 +95,8 @@ const STDIN_ADVICE = ': pipe or redirect the JSONL data into it (--data - < user
  *   or -0) or that is not written in its number's own form (`10.0`, `1e1`: one class with `10`), naming it as written and asking to quote it; when a number label and a string label have the same
  *   name (`1` and `"1"`: they would be one class), at the later line, naming both lines and both values;
  *   without a line number when the file cannot be read, is not a regular file or a pipe (a directory, a device
- *   such as /dev/zero), is larger than `maxBytes`, or holds no example. Every bad line is checked: the error's `line` and first sentence are
+ *   such as /dev/zero), is larger than `maxBytes`, or holds no example (`no examples: the file is empty or has only
+ *   blank lines`; for standard input, `no examples: standard input gave only blank lines`). Every bad line is checked: the error's `line` and first sentence are
  *   the first bad line's, then one `and line N: …` per further bad line (up to {@link MAX_REPORTED_LINES}).
  */
 export function loadLabelledJsonl(source: JsonlSource, maxBytes = MAX_JSONL_FILE_BYTES): LabelledExample[] {
@@ -178,7 +179,7 @@ function readJsonl(source: JsonlSource, labelRequired: boolean, maxBytes: number
       examples.push(parsed.example);
     });
   if (bad.length > 0) throw allBadLines(path, bad);
-  if (examples.length === 0) throw new DatasetError(path, 'no examples: the file is empty or has only blank lines');
+  if (examples.length === 0) throw new DatasetError(path, `no examples: ${typeof source === 'string' ? 'the file is empty or has only blank lines' : 'standard input gave only blank lines'}`);
   return examples;
 }
 

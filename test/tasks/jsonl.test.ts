@@ -91,6 +91,13 @@ test('empty and unreadable files are DatasetErrors without a line', () => {
   assert.throws(() => loadLabelledJsonl(missing), (e: unknown) => e instanceof DatasetError && e.message === `${missing}: cannot read it: no such file`);
 });
 
+test('standard input of blank lines only is said to be standard input, not a file', () => {
+  // Before: `predict --data -` with whitespace piped in said "stdin: no examples: the file is empty or has only blank lines".
+  for (const load of [loadLabelledJsonl, loadTextJsonl]) {
+    assert.throws(() => load({ stdin: Buffer.from(' \n\n\t\r\n') }), (e: unknown) => e instanceof DatasetError && e.line === undefined && e.message === 'stdin: no examples: standard input gave only blank lines');
+  }
+});
+
 test('a JSONL file that is not a regular file or is over the limit is a DatasetError naming it, before it is read', () => {
   const refused = (load: () => unknown, source: string, message: string) =>
     assert.throws(load, (e: unknown) => {
