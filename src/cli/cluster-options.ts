@@ -36,7 +36,7 @@ function namespaceName(value: string): string {
 }
 
 /** Parses `--request-timeout`: whole seconds, 1 up to Node's timer limit. */
-const requestTimeoutSeconds = boundedInt(1, MAX_TIMER_SECONDS, ' s');
+const requestTimeoutSeconds = boundedInt(1, MAX_TIMER_SECONDS, { unit: ' s' });
 
 /** Adds the options to a subcommand; `--cluster-backend` takes the names registered so far (commander lists them when refusing another). */
 export function withClusterOptions(command: Command): Command {

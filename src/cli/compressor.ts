@@ -15,9 +15,13 @@ import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import type { BackendName } from '../model/backend';
 import { onStopSignals, signalExitCode } from './exit-codes';
-import { metricsPortChoice, milliseconds, portNumber, positiveInt } from './options';
+import { boundedInt, metricsPortChoice, milliseconds, portNumber } from './options';
+import { MAX_TASK_ATTEMPTS } from '../coordinator/runtime-config';
 import { metricsHostOption } from './metrics-host-option';
 import { backendOption } from './backend-option';
+
+/** Parses `--max-attempts`: 1..{@link MAX_TASK_ATTEMPTS}, as a run's `runtime.maxAttempts`. */
+const maxAttempts = boundedInt(1, MAX_TASK_ATTEMPTS);
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -28,7 +32,7 @@ export function register(program: Command): void {
     .option('--name <name>', 'consumer name in events and logs (default: <hostname>-<pid>)')
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .option('--ack-wait-ms <ms>', 'lease of a job: redelivered to another compressor when not renewed (heartbeats every third of it) within this time', milliseconds, 30_000)
-    .option('--max-attempts <n>', 'attempts of a job before it fails for good', positiveInt, 3)
+    .option('--max-attempts <n>', 'attempts of a job before it fails for good, at most 100', maxAttempts, 3)
     .option('--backoff-ms <ms>', 'delay before the second attempt, doubled for each further one', milliseconds, 1000)
     .option('--grace-ms <ms>', 'on SIGTERM, time the running job gets to finish before it is handed back', milliseconds, 10_000)
     .option('--log-file <file>', 'append JSON logs to this file instead of stderr')

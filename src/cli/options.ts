@@ -9,42 +9,66 @@ import { RUN_NAME_PATTERN, RUN_NAME_RULE } from '../core/run-name';
 import { hostPortProblem } from '../core/host-port';
 import { runTokenProblem } from '../core/run-token';
 import { LISTEN_PORT_NOTE } from '../coordinator/runtime-config';
+import { integerRange } from '../core/integer-field';
+import type { z } from 'zod';
+
+/** What {@link boundedInt} adds to an integer option's bounds. */
+export interface BoundedIntOptions {
+  /** The unit after the bounds (` ms`, ` s`). */
+  readonly unit?: string;
+  /** Why the least value is the least, after a value below it (as the config field's message says it). */
+  readonly why?: string;
+  /**
+   * The error for digits above the bounds, given as written (`99999999999999999999` too), where the option's own limit
+   * says more than its bounds (`--workers`: at most 64 local worker processes, run more on Kubernetes).
+   */
+  readonly tooLarge?: (value: string) => Error;
+}
 
 /**
- * Parses an integer option written in decimal digits only (no sign, exponent, fraction, hex prefix or spaces:
- * `Number()` would read "1e3" as 1000, "0x10" as 16, " 5" as 5 and "5.0" as 5), from `min` to `max`.
- * @param tooLarge the error for digits above `max`, given as written (`99999999999999999999` too), where the option's
- *   own limit says more than its bounds (`--workers`: at most 64 local worker processes, run more on Kubernetes).
- * @throws InvalidArgumentError naming the bounds and the value (commander prefixes the flag): "written in digits
- *   only" for other characters, the bounds for digits below `min` (`expected an integer ≥ 1, got "0"`), "too large"
- *   and the bounds for digits above `max`, even beyond what a JavaScript number holds exactly (`too large: expected
- *   an integer 1..9,007,199,254,740,991 (2^53-1), got "99999999999999999999"`); `tooLarge`'s error instead when given.
+ * Parses an integer option written as a config's integer field is (src/core/written-integer.ts): decimal digits
+ * without a leading zero (no sign, exponent, fraction, hex prefix or spaces: `Number()` would read "1e3" as 1000,
+ * "0x10" as 16, " 5" as 5 and "5.0" as 5; "010" is 8 to a YAML 1.1 reader), from `min` to `max`.
+ * @throws InvalidArgumentError in one form, `expected an integer MIN..MAX`, naming the bounds and the value (commander
+ *   prefixes the flag): "written in digits only" for other characters, "written without a leading zero" for `02`, the
+ *   bounds and `why` for digits below `min` (`expected an integer 1..64, got "0"`), "too large" and the bounds for digits
+ *   above `max`, even beyond what a JavaScript number holds exactly (`too large: expected an integer
+ *   1..9,007,199,254,740,991 (2^53-1), got "99999999999999999999"`); `tooLarge`'s error instead when given.
  */
-export function boundedInt(min: number, max: number, unit = '', tooLarge?: (value: string) => Error): (value: string) => number {
-  const range = `an integer ${min}..${max.toLocaleString('en-US')}${unit}${max === Number.MAX_SAFE_INTEGER ? ' (2^53-1)' : ''}`;
-  const what = max < Number.MAX_SAFE_INTEGER ? range : `an integer ≥ ${min}${unit}`;
-  const digitsWhat = max >= Number.MAX_SAFE_INTEGER && min === 1 ? `a positive integer${unit}` : what;
+export function boundedInt(min: number, max: number, options: BoundedIntOptions = {}): (value: string) => number {
+  const { unit = '', why, tooLarge } = options;
+  const range = `an integer ${min.toLocaleString('en-US')}..${max.toLocaleString('en-US')}${unit}${max === Number.MAX_SAFE_INTEGER ? ' (2^53-1)' : ''}`;
   return (value: string) => {
-    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`expected ${digitsWhat} written in digits only, got ${JSON.stringify(value)}`);
+    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`expected ${range} written in digits only, got ${JSON.stringify(value)}`);
     // Digits beyond 2^53-1 read as a larger number (never rounded down to max or below), so they are "too large" too.
     const n = Number(value);
     if (n > max) throw tooLarge ? tooLarge(value) : new InvalidArgumentError(`too large: expected ${range}, got ${JSON.stringify(value)}`);
-    if (n < min) throw new InvalidArgumentError(`expected ${what}, got ${JSON.stringify(value)}`);
+    if (n < min) throw new InvalidArgumentError(`expected ${range}, got ${JSON.stringify(value)}${why ? `: ${why}` : ''}`);
+    if (/^0./.test(value)) throw new InvalidArgumentError(`expected ${range} written without a leading zero, got ${JSON.stringify(value)}: write ${n}`);
     return n;
   };
+}
+
+/**
+ * Parses an option that sets, or stands for, the integer field at `path` of `schema` (`--keepalive-ms` and
+ * `runtime.keepaliveMs`): {@link boundedInt} with the field's bounds, read from the schema (src/core/integer-field.ts),
+ * so that the flag takes what the config takes.
+ * @throws Error at once when `path` is not an integer field of `schema` (a mistake in the code, not in the input).
+ */
+export function configFieldInt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>, options: BoundedIntOptions = {}): (value: string) => number {
+  const range = integerRange(schema, path);
+  if (!range) throw new Error(`${path.join('.')} is not an integer field of the schema`);
+  return boundedInt(range[0], range[1], options);
 }
 
 /** Parses a positive integer option (digits only, up to 2^53-1; see {@link boundedInt}). */
 export const positiveInt = boundedInt(1, Number.MAX_SAFE_INTEGER);
 
-/** Parses a non-negative integer option (digits only, up to 2^53-1; see {@link boundedInt}). */
-export const nonNegativeInt = boundedInt(0, Number.MAX_SAFE_INTEGER);
-
 /** Parses a duration option in milliseconds: 1..{@link MAX_TIMER_MS} (Node's `setTimeout` limit, about 24.8 days). */
-export const milliseconds = boundedInt(1, MAX_TIMER_MS, ' ms');
+export const milliseconds = boundedInt(1, MAX_TIMER_MS, { unit: ' ms' });
 
 /** Parses a duration option in whole seconds: 0..{@link MAX_TIMER_SECONDS} (Node's `setTimeout` limit). */
-export const seconds = boundedInt(0, MAX_TIMER_SECONDS, ' s');
+export const seconds = boundedInt(0, MAX_TIMER_SECONDS, { unit: ' s' });
 
 /**
  * Parses a run name given on the command line (`metatrain watch RUN`) by the rule of the config's `name`
@@ -77,10 +101,12 @@ export function metricsPortChoice(flag: number | undefined): { port: number; set
   }
 }
 
-/** Parses a TCP port option: an integer 0..65535 (0 = any free port). */
+/** Parses a TCP port option: an integer 0..65535 (0 = any free port) in digits, without a leading zero. */
 export function portNumber(value: string): number {
   const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
   if (n > 65535 || !(n >= 0)) throw new InvalidArgumentError(`expected a port 0..65535, got ${JSON.stringify(value)}`);
+  // As a config's runtime.metricsPort (src/core/written-integer.ts): 08080 is 8080 to one reader and not a number to another.
+  if (/^0./.test(value)) throw new InvalidArgumentError(`expected a port 0..65535 written without a leading zero, got ${JSON.stringify(value)}: write ${n}`);
   return n;
 }
 

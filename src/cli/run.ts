@@ -30,7 +30,7 @@ import { assertModelSizeFits } from './model-size-limits';
 import { loadModelInitBeforeStart } from '../pretrain/pretrained-body';
 
 /** Parses `--workers`: 1..{@link MAX_LOCAL_WORKERS}, a larger count (however large) refused with the local limit. */
-const workerCount = boundedInt(1, MAX_LOCAL_WORKERS, '', (written) => tooManyLocalWorkers('--workers', written));
+const workerCount = boundedInt(1, MAX_LOCAL_WORKERS, { tooLarge: (written) => tooManyLocalWorkers('--workers', written) });
 
 /** Registers the subcommand. */
 export function register(program: Command): void {

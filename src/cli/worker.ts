@@ -19,9 +19,15 @@ import { createTfjsEngine } from '../worker/tfjs-engine';
 import { WorkerMetrics } from '../worker/metrics';
 import { EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
 import { Worker } from '../worker/worker';
-import { metricsPortChoice, milliseconds, portNumber, positiveInt, readToken, tlsFiles, hostPort } from './options';
+import { configFieldInt, metricsPortChoice, milliseconds, portNumber, readToken, tlsFiles, hostPort } from './options';
+import { MIN_KEEPALIVE_REASON, runtimeSchema } from '../coordinator/runtime-config';
 import { backendOption } from './backend-option';
 import { metricsHostOption } from './metrics-host-option';
+
+/** Parses `--concurrency` by the bounds of its config twin, `runtime.workerConcurrency` (1..64). */
+const concurrency = configFieldInt(runtimeSchema, ['workerConcurrency']);
+/** Parses `--keepalive-ms` by the bounds and words of its config twin, `runtime.keepaliveMs` (at least 1000 ms). */
+const keepaliveMs = configFieldInt(runtimeSchema, ['keepaliveMs'], { unit: ' ms', why: `as runtime.keepaliveMs, ${MIN_KEEPALIVE_REASON}` });
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -30,10 +36,10 @@ export function register(program: Command): void {
     .description('join a coordinator and run its inner-loop tasks')
     .requiredOption('--coordinator <address>', 'coordinator gRPC address host:port', hostPort)
     .addOption(backendOption('tfjs backend', '(default: env METATRAIN_BACKEND, else the run config)'))
-    .option('--concurrency <n>', 'tasks accepted at once (train/eval tasks held together run as one task-vectorized batch)', positiveInt, 1)
+    .option('--concurrency <n>', 'tasks accepted at once, at most 64 (train/eval tasks held together run as one task-vectorized batch)', concurrency, 1)
     .option('--name <name>', 'worker name in logs and metrics')
     .option('--max-backoff-ms <ms>', 'largest reconnect delay', milliseconds, 5000)
-    .option('--keepalive-ms <ms>', "gRPC keepalive ping interval and timeout toward the coordinator (metatrain run passes the run's runtime.keepaliveMs)", milliseconds, 5000)
+    .option('--keepalive-ms <ms>', "gRPC keepalive ping interval and timeout toward the coordinator, at least 1000 (metatrain run passes the run's runtime.keepaliveMs)", keepaliveMs, 5000)
     .option('--token-file <file>', 'file holding the run token (default: env METATRAIN_TOKEN)')
     .option('--tls-ca <file>', 'CA of the coordinator certificate (mutual TLS)')
     .option('--tls-cert <file>', 'worker certificate')

@@ -15,6 +15,7 @@ import { MAX_MESSAGE_BYTES, type CoordinatorHandlers, type CoordinatorMessage, t
 import { taskSpecToMessage } from '../wire/task-spec-codec';
 import { coordinatorServiceWithPreEncoded, withParameterChunks, type EncodedChunk } from '../wire/pre-encoded';
 import type { TaskDispatcher } from './task-dispatcher';
+import { MAX_WORKER_CONCURRENCY } from './runtime-config';
 import { GrpcListener } from './grpc-listener';
 import { InlineParameters, type ParameterRoute } from './inline-parameters';
 import { encodeJoinMessage, MAX_WORKER_NAME_CHARS, type JoinMessage } from './message-size';
@@ -184,7 +185,7 @@ export class CoordinatorServer {
           this.o.dispatcher.addWorker({
             id,
             name: msg.hello.workerName,
-            capacity: Math.ceil(Math.max(1, Math.min(64, msg.hello.concurrency || 1)) / (this.o.tasksPerAssignment ?? 1)),
+            capacity: Math.ceil(Math.max(1, Math.min(MAX_WORKER_CONCURRENCY, msg.hello.concurrency || 1)) / (this.o.tasksPerAssignment ?? 1)),
             assign: (item, assignmentId, attempt, deadline) => this.send(call, { assignment: toAssignment(item, assignmentId, attempt, deadline) }, `the Assignment of task ${item.key}`, inline.chunksFor(item.paramVersion)),
             cancel: (assignmentId) => call.write({ cancel: { assignmentId } }),
           });

@@ -2,15 +2,19 @@
 import { z } from 'zod';
 import { timing, pathString, positiveInt, nonNegativeInt, MAX_META_BATCH_TASKS } from '../core/config-fields';
 
-/** Most tasks one worker runs at once (`runtime.workerConcurrency`): each holds its own copy of the fast weights. */
-const MAX_WORKER_CONCURRENCY = 1024;
+/**
+ * Most tasks one worker runs at once (`runtime.workerConcurrency`, `metatrain worker --concurrency`): each holds its own
+ * copy of the fast weights. The coordinator hands no worker more than this many at once, whatever it says it takes
+ * (src/coordinator/grpc-server.ts).
+ */
+export const MAX_WORKER_CONCURRENCY = 64;
 /**
  * Most workers (`runtime.workers`, `metatrain scale --workers`): 2,147,483,647, as on Kubernetes they are the replicas of
  * the worker Deployment, an int32 (apps/v1 DeploymentSpec; a larger count is refused by the API server with 422).
  */
 export const MAX_WORKERS = 2 ** 31 - 1;
-/** Most attempts at one task (`runtime.maxAttempts`) before the run fails. */
-const MAX_TASK_ATTEMPTS = 100;
+/** Most attempts at one task (`runtime.maxAttempts`) before the run fails, and at one compression job (`metatrain compressor --max-attempts`). */
+export const MAX_TASK_ATTEMPTS = 100;
 import { MAX_CHUNK_BYTES } from '../core/tensor-chunks';
 import { hostPortProblem } from '../core/host-port';
 
@@ -26,6 +30,8 @@ export const LISTEN_PORT_NOTE = ', 0 = any free port';
  * workers ping every 5 s (src/coordinator/grpc-server.ts, src/worker/coordinator-connection.ts).
  */
 export const MIN_KEEPALIVE_MS = 1000;
+/** Why `runtime.keepaliveMs` (and a worker's `--keepalive-ms`, its twin) is at least {@link MIN_KEEPALIVE_MS}. */
+export const MIN_KEEPALIVE_REASON = 'a connection whose keepalive ping is not answered within this time is dropped, so a process busy with a task needs the time to answer';
 
 /** Smallest `runtime.leaseTimeoutMs`: 1000 ms (a lease must outlast the round trip of one task; a task usually takes seconds). */
 export const MIN_LEASE_TIMEOUT_MS = 1000;
@@ -85,7 +91,7 @@ export const runtimeSchema = z
       })
       .default(DEFAULT_LISTEN),
     /** gRPC keepalive ping interval and timeout of the coordinator; at least {@link MIN_KEEPALIVE_MS}. @default 5000 */
-    keepaliveMs: timing(MIN_KEEPALIVE_MS, 'ms', 'the coordinator drops a worker that has not answered a keepalive ping within this time').default(5000),
+    keepaliveMs: timing(MIN_KEEPALIVE_MS, 'ms', MIN_KEEPALIVE_REASON).default(5000),
     /** Directory for checkpoints, report and artifacts (relative: to the current directory). @default runs/<name> */
     outDir: pathString.optional(),
     /**

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { nonNegativeInt, pathField, pathString, positiveInt } from '../core/config-fields';
 
+/** The greatest `model.maxLength` of any kind (and `metatrain import-hf --max-length`): 4,096 tokens. */
+export const MAX_MAX_LENGTH = 4096;
+
 /** Model architecture (the `model` section; also validates the model config an adapted model records). */
 export const modelSchema = z
   .object({
@@ -53,7 +56,7 @@ export const modelSchema = z
      * Maximum tokens per example, special tokens included (longer inputs are truncated); at least
      * {@link MIN_MAX_LENGTH} of the kind (2 for `transformer`, 3 for `bert`). @default 64
      */
-    maxLength: positiveInt.max(4096).default(64),
+    maxLength: positiveInt.max(MAX_MAX_LENGTH).default(64),
     /**
      * Rank r of the low-rank adapters (LoRA, Hu et al. 2021) on every attention and feed-forward weight of a
      * Transformer with layers ≥ 1; 0 = none. Needs `algorithm.adapt: lora`. @default 0
@@ -85,6 +88,7 @@ export const modelSchema = z
  * `transformer`'s CLS; a `bert`'s CLS and SEP). With fewer the model reads no text and guesses at chance.
  */
 export const MIN_MAX_LENGTH = { transformer: 2, bert: 3 } as const;
+
 
 /** What the special tokens of each text kind are, for {@link maxLengthProblem}'s message. */
 const SPECIAL_TOKENS = { transformer: 'its CLS token', bert: 'its CLS and SEP tokens' } as const;

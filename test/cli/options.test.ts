@@ -2,10 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
-import { boundedInt, hostPort, MAX_TOKEN_FILE_BYTES, milliseconds, pathOption, portNumber, positiveInt, seconds, statusAddress } from '../../src/cli/options';
+import { boundedInt, configFieldInt, hostPort, MAX_TOKEN_FILE_BYTES, milliseconds, pathOption, portNumber, positiveInt, seconds, statusAddress } from '../../src/cli/options';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
+import { integerRange } from '../../src/core/integer-field';
+import { MAX_WORKER_CONCURRENCY, MIN_KEEPALIVE_MS, MIN_KEEPALIVE_REASON, runtimeSchema } from '../../src/coordinator/runtime-config';
 
 test('every command with --backend refuses an unknown backend, naming the option and the choices', async () => {
   const dir = tempDir();
@@ -63,15 +65,53 @@ test('integer options accept decimal digits only, within their documented bounds
   assert.throws(() => milliseconds('2147483648'), (e: Error) => e.message === 'too large: expected an integer 1..2,147,483,647 ms, got "2147483648"');
   assert.equal(seconds('2147483'), 2_147_483);
   assert.throws(() => seconds('2147484'), /0\.\.2,147,483 s/);
-  assert.throws(() => positiveInt('0'), (e: Error) => e.message === 'expected an integer ≥ 1, got "0"');
+  // One form for every integer option, its bounds even where the upper is 2^53-1 (before: "expected an integer ≥ 1").
+  assert.throws(() => positiveInt('0'), (e: Error) => e.message === 'expected an integer 1..9,007,199,254,740,991 (2^53-1), got "0"');
   // Past 2^53-1 (which `Number` no longer holds exactly): too large, with the largest integer taken.
   for (const bad of ['9007199254740992', '99999999999999999999']) {
     assert.throws(() => positiveInt(bad), (e: Error) => e.message === `too large: expected an integer 1..9,007,199,254,740,991 (2^53-1), got "${bad}"`, bad);
   }
   assert.equal(positiveInt('9007199254740991'), Number.MAX_SAFE_INTEGER);
-  assert.throws(() => positiveInt('x'), (e: Error) => e.message === 'expected a positive integer written in digits only, got "x"');
+  assert.throws(() => positiveInt('x'), (e: Error) => e.message === 'expected an integer 1..9,007,199,254,740,991 (2^53-1) written in digits only, got "x"');
   assert.throws(() => portNumber('0x50'), /expected a port 0\.\.65535, got "0x50"/);
   assert.equal(portNumber('0'), 0);
+});
+
+test('integer and port options refuse a leading zero, as a config refuses it in an integer field', async () => {
+  // Before: `--workers 02` ran 2 workers and `--metrics-port 08080` served on 8080, where a config's `workers: 02` is refused.
+  const parse = boundedInt(0, 10_000);
+  assert.equal(parse('0'), 0);
+  for (const [bad, n] of [['02', 2], ['010', 10], ['00', 0]] as const) {
+    assert.throws(() => parse(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected an integer 0..10,000 written without a leading zero, got "${bad}": write ${n}`, bad);
+  }
+  assert.throws(() => portNumber('08080'), (e: Error) => e.message === 'expected a port 0..65535 written without a leading zero, got "08080": write 8080');
+  const dir = tempDir();
+  const result = await runCli(['run', writeConfig(dir, sinusoidConfig(dir)), '--workers', '02'], {}, 30_000);
+  assert.equal(result.code, 1, result.stderr);
+  assert.ok(result.stderr.includes(`option '--workers <n>' argument '02' is invalid. expected an integer 1..64 written without a leading zero, got "02": write 2\n`), result.stderr);
+});
+
+test('flags that stand for a config field take its bounds: worker --keepalive-ms and --concurrency, compressor --max-attempts', async () => {
+  // Before: --keepalive-ms 1 was taken (runtime.keepaliveMs must be at least 1000) and the worker's connection was dropped
+  // at every task; --concurrency and --max-attempts took up to 2^53-1 (the coordinator hands a worker at most 64 tasks).
+  const cases: Array<[string[], string]> = [
+    [['worker', '--coordinator', '127.0.0.1:1', '--keepalive-ms', '1'], `option '--keepalive-ms <ms>' argument '1' is invalid. expected an integer 1,000..2,147,483,647 ms, got "1": as runtime.keepaliveMs, ${MIN_KEEPALIVE_REASON}`],
+    [['worker', '--coordinator', '127.0.0.1:1', '--keepalive-ms', '999'], `argument '999' is invalid. expected an integer 1,000..2,147,483,647 ms, got "999": as runtime.keepaliveMs, ${MIN_KEEPALIVE_REASON}`],
+    [['worker', '--coordinator', '127.0.0.1:1', '--concurrency', '65'], `option '--concurrency <n>' argument '65' is invalid. too large: expected an integer 1..64, got "65"`],
+    [['worker', '--coordinator', '127.0.0.1:1', '--concurrency', '0'], `option '--concurrency <n>' argument '0' is invalid. expected an integer 1..64, got "0"`],
+    [['compressor', '--nats', 'nats://127.0.0.1:4222', '--max-attempts', '101'], `option '--max-attempts <n>' argument '101' is invalid. too large: expected an integer 1..100, got "101"`],
+    [['compressor', '--nats', 'nats://127.0.0.1:4222', '--max-attempts', '0'], `option '--max-attempts <n>' argument '0' is invalid. expected an integer 1..100, got "0"`],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args, { METATRAIN_TOKEN: 't' }, 30_000);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.ok(r.stderr.includes(`${message}\n`), r.stderr);
+  }
+  // The bounds are the config's own, read from its schema: the smallest keepalive a config takes, a flag takes.
+  assert.deepEqual(integerRange(runtimeSchema, ['keepaliveMs']), [MIN_KEEPALIVE_MS, 2 ** 31 - 1]);
+  assert.deepEqual(integerRange(runtimeSchema, ['workerConcurrency']), [1, MAX_WORKER_CONCURRENCY]);
+  assert.equal(configFieldInt(runtimeSchema, ['keepaliveMs'])(String(MIN_KEEPALIVE_MS)), MIN_KEEPALIVE_MS);
+  assert.throws(() => configFieldInt(runtimeSchema, ['backend']), /runtime|backend is not an integer field/);
 });
 
 test('adapt --max-steps takes 0..10,000 and names the flag, the bound and the value', async () => {
@@ -91,7 +131,7 @@ test('millisecond and second flags are bounded by the 2^31-1 ms a Node timer wai
   assert.match(result.stderr, /option '--linger-seconds <s>' argument '3000000' is invalid\. too large: expected an integer 0\.\.2,147,483 s/);
   const worker = await runCli(['worker', '--coordinator', '127.0.0.1:1', '--keepalive-ms', '1e4'], { METATRAIN_TOKEN: 't' }, 30_000);
   assert.equal(worker.code, 1, worker.stderr);
-  assert.match(worker.stderr, /option '--keepalive-ms <ms>' argument '1e4' is invalid\. expected an integer 1\.\.2,147,483,647 ms/);
+  assert.match(worker.stderr, /option '--keepalive-ms <ms>' argument '1e4' is invalid\. expected an integer 1,000\.\.2,147,483,647 ms/);
 });
 
 test('coordinator --listen names the flag and the port range, before any warning is printed', async () => {

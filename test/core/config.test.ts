@@ -238,7 +238,7 @@ test('every count of tasks, steps, examples and sizes has an upper bound, named 
     [{ compression: { distillSteps: huge } }, 'compression.distillSteps', '[0, 10,000,000]'],
     [{ compression: { pruneSteps: huge } }, 'compression.pruneSteps', '[0, 10,000,000]'],
     [{ compression: { recoverySteps: huge } }, 'compression.recoverySteps', '[0, 10,000,000]'],
-    [{ runtime: { workerConcurrency: huge } }, 'runtime.workerConcurrency', '[1, 1,024]'],
+    [{ runtime: { workerConcurrency: huge } }, 'runtime.workerConcurrency', '[1, 64]'],
     // Before: 3,000,000,000 workers passed and were rendered as Deployment replicas, an int32 (the API server says 422).
     [{ runtime: { workers: 3_000_000_000 } }, 'runtime.workers', '[1, 2,147,483,647]'],
     [{ runtime: { maxAttempts: huge } }, 'runtime.maxAttempts', '[1, 100]'],
@@ -259,7 +259,7 @@ test('every count of tasks, steps, examples and sizes has an upper bound, named 
   }
   assert.throws(() => parseRunConfig({ ...minimal, model: { kind: 'sinusoid-mlp', hidden: Array(65).fill(4) } }), (e: unknown) => e instanceof ConfigError && e.path === 'model.hidden', 'model.hidden of 65 layers');
   // The bounds themselves are accepted.
-  const edge = parseRunConfig({ ...minimal, algorithm: { metaBatchSize: 65_536 }, evaluation: { testTasks: 100_000 }, runtime: { workerConcurrency: 1024, metricsPort: 65_535, workers: 2_147_483_647 } });
+  const edge = parseRunConfig({ ...minimal, algorithm: { metaBatchSize: 65_536 }, evaluation: { testTasks: 100_000 }, runtime: { workerConcurrency: 64, metricsPort: 65_535, workers: 2_147_483_647 } });
   assert.equal(edge.algorithm.metaBatchSize, 65_536);
   assert.equal(edge.runtime.workers, 2_147_483_647);
 });

@@ -232,13 +232,23 @@ test('import-hf refuses a config.json whose max_position_embeddings is below 3, 
   assert.equal(existsSync(join(dir, 'o')), false, 'nothing is written');
 });
 
-test('import-hf refuses a --max-length below 3 (CLS, one token, SEP), naming model.maxLength, the kind and the minimum', async () => {
+test('import-hf refuses a --max-length outside 3..4,096: below 3 (CLS, one token, SEP) naming model.maxLength, the kind and the minimum, above with the range', async () => {
   const dir = tempDir();
   const hf = writeTinyHfBert(join(dir, 'hf'));
-  for (const n of ['2', '0']) {
+  const below = (n: string) => new RegExp(`--max-length.*model\\.maxLength must be at least 3 for model\\.kind bert \\(its CLS and SEP tokens and at least one token of text.*\\), got ${n}`);
+  // Before: too large said `expected an integer 0..9,007,199,254,740,991 (2^53-1)`, while 0 was refused as below 3.
+  const range = (n: string, how: string) => new RegExp(`option '--max-length <n>' argument '${n}' is invalid\\. ${how}`);
+  const cases: Array<[string, RegExp]> = [
+    ['2', below('2')],
+    ['0', below('0')],
+    ['4097', range('4097', 'too large: expected an integer 3\\.\\.4,096, got "4097"\\n')],
+    ['99999999999999999999', range('99999999999999999999', 'too large: expected an integer 3\\.\\.4,096, got')],
+    ['1e3', range('1e3', 'expected an integer 3\\.\\.4,096 written in digits only, got "1e3"')],
+  ];
+  for (const [n, message] of cases) {
     const cli = await runCli(['import-hf', hf, '--out', join(dir, 'o'), '--max-length', n]);
     assert.equal(cli.code, 1);
-    assert.match(cli.stderr, new RegExp(`--max-length.*model\\.maxLength must be at least 3 for model\\.kind bert \\(its CLS and SEP tokens and at least one token of text.*\\), got ${n}`));
+    assert.match(cli.stderr, message, n);
   }
   assert.equal(existsSync(join(dir, 'o')), false, 'nothing is written');
   await assert.rejects(importHfBert(hf, join(dir, 'o'), { maxLength: 1 }), (e: Error) => e instanceof HfImportError && /^--max-length 1: model\.maxLength must be at least 3 for model\.kind bert/.test(e.message));
