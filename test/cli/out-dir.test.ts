@@ -470,3 +470,14 @@ test('a second run of the same run directory is refused while the first runs, na
   }
   assert.equal(existsSync(join(dir, 'run', '.lock')), false);
 });
+
+test('metatrain run refused after taking --out (here: --resume with no checkpoint) leaves none of the directories it created, parents included', async () => {
+  // `run` creates --out with its missing parents (mkdir -p) to lock it before its other checks; a refusal removes them.
+  const dir = tempDir();
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  const out = join(dir, 'missing', 'parents', 'run');
+  const r = await runCli(['run', config, '--out', out, '--resume'], {}, PROMPTLY_MS);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /no checkpoint to resume/);
+  assert.equal(existsSync(join(dir, 'missing')), false, 'no directory is left behind');
+});
