@@ -7,6 +7,7 @@ import { initBackend } from '../model/backend';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
 import { assertOnlyRunFiles } from './run-directory-files';
+import { assertNoLinksInRunDirectory } from './run-directory-links';
 import { backendOption } from './backend-option';
 import { onCheckpointingStop, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
@@ -27,6 +28,7 @@ export function register(program: Command): void {
       assertRunDirectoryPath(config, o.out);
       assertModelSizeFits(config, 'pretrain');
       lockDirectory(runDir(config), 'run directory');
+      assertNoLinksInRunDirectory(config, o.out);
       await assertOnlyRunFiles(config, o.out);
       await initBackend(config.runtime.backend);
       let stopping = false;

@@ -30,7 +30,7 @@ import { runDirectoryNamed } from './run-directory-path';
  * The entries a run, its pretraining and its compression write in the run directory (`compressed` is also locked
  * by `.compressed.lock` beside it: src/cli/compress.ts).
  */
-function runEntries(config: RunConfig): string[] {
+export function runEntries(config: RunConfig): string[] {
   const compressed = basename(compressedDir(config));
   return [LOCK_FILE, basename(checkpointsDir(config)), LOGS_DIR, basename(pretrainedDir(config)), compressed, `.${compressed}.lock`, SUMMARY_FILE, REPORT_FILE, TARGETS_FILE];
 }
@@ -39,7 +39,7 @@ function runEntries(config: RunConfig): string[] {
  * Whether `name` is one of `entries`, or what a killed process left of writing one: a temporary copy
  * (`.tmp-summary.json-PID-N`, src/core/durable-fs.ts) or a lock being taken (`.lock.PID`, src/core/directory-lock.ts).
  */
-function isRunEntry(name: string, entries: readonly string[]): boolean {
+export function isRunEntry(name: string, entries: readonly string[]): boolean {
   const locking = /^(.*\.lock)\.\d+$/.exec(name)?.[1];
   return entries.some((entry) => name === entry || name.startsWith(`${TEMP_PREFIX}${entry}-`) || locking === entry);
 }

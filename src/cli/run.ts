@@ -7,6 +7,7 @@ import { LocalCluster } from '../local/local-cluster';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
 import { assertOnlyRunFiles } from './run-directory-files';
+import { assertNoLinksInRunDirectory } from './run-directory-links';
 import { assertRunCompressedDirectory } from './compression-out-directory';
 import { runtimeWarnings } from '../coordinator/runtime-config';
 import { taskMetric } from '../tasks/family';
@@ -83,6 +84,7 @@ export function register(program: Command): void {
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, a
       // new run must not start over an earlier one's checkpoints, nor among files that are not a run's.
       lockDirectory(runDir(config), 'run directory');
+      if (!o.resume) assertNoLinksInRunDirectory(config, o.out);
       await assertRunCheckpointsFit(config, o.resume ? 'resume' : 'new', '--out');
       if (!o.resume) await assertOnlyRunFiles(config, o.out);
       // The compression stage publishes <run dir>/compressed by a rename, as `compress --out` does.

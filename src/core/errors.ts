@@ -274,6 +274,13 @@ export class DirectoryBusyError extends MetatrainError {}
 export class ForeignFilesError extends MetatrainError {}
 
 /**
+ * Thrown when `metatrain run` (a new run) or `pretrain` finds a symbolic link where it would write in its run
+ * directory (`logs/coordinator.log` linked to a file elsewhere), which the write would follow out of the directory;
+ * the message names the links, their targets and what to do. Thrown before anything is written there.
+ */
+export class RunDirectoryLinkError extends MetatrainError {}
+
+/**
  * Thrown when a listening socket (the coordinator's gRPC port, a metrics port) cannot be bound (src/core/
  * listen-failure.ts); `part` is the part of the address at fault: the host (a name that does not resolve, an address
  * not on this machine) or the port (in use, privileged), undefined when the error does not tell; `code` is the

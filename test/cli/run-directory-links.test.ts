@@ -1,0 +1,49 @@
+/**
+ * A new run and `pretrain` refuse a run directory holding a symbolic link where they write
+ * (src/cli/run-directory-links.ts), and write nothing through it. The real CLI (`metatrain`, built).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
+
+test('a new run and pretrain refuse a run directory holding a symbolic link where they write, naming it and its target, and write nothing through it', async () => {
+  // Before: the run was accepted and appended the coordinator's log to the file outside --out.
+  const dir = tempDir();
+  const out = join(dir, 'out');
+  const precious = join(dir, 'precious.log');
+  writeFileSync(precious, 'mine\n');
+  mkdirSync(join(out, 'logs'), { recursive: true });
+  symlinkSync('../../precious.log', join(out, 'logs', 'coordinator.log'));
+  const config = writeConfig(dir, sinusoidConfig(dir, { compression: { enabled: false }, runtime: { workers: 1 } }));
+  const pretraining = writeConfig(dir, { name: 'pt', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0 }, pretraining: { steps: 1 } }, 'pretrain.yaml');
+  for (const args of [['run', config], ['pretrain', pretraining]]) {
+    const r = await runCli([...args, '--backend', 'cpu', '--out', out]);
+    assert.equal(r.code, 1, `${args[0]}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.stderr, `metatrain: --out ${out}: logs/coordinator.log is a symbolic link (to ../../precious.log): a run writes only real files in its directory; remove it or give --out a new directory\n`, args[0]);
+    assert.equal(readFileSync(precious, 'utf8'), 'mine\n');
+    assert.deepEqual(readdirSync(out).sort(), ['logs']);
+  }
+  // Several, a linked directory among them (checkpoints on another disk): each named, none followed.
+  const elsewhere = join(dir, 'elsewhere');
+  mkdirSync(elsewhere);
+  symlinkSync(elsewhere, join(out, 'checkpoints'));
+  symlinkSync('/nowhere', join(out, 'summary.json'));
+  const r = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(r.stderr, `metatrain: --out ${out}: checkpoints (to ${elsewhere}), logs/coordinator.log (to ../../precious.log), summary.json (to /nowhere) are symbolic links: a run writes only real files in its directory; remove them or give --out a new directory\n`);
+  assert.deepEqual(readdirSync(elsewhere), []);
+});
+
+test('a link elsewhere in the run directory than where a run writes, or the run directory itself a link, is as before', async () => {
+  const dir = tempDir();
+  const real = join(dir, 'real');
+  mkdirSync(real);
+  const out = join(dir, 'out');
+  symlinkSync(real, out);
+  const config = writeConfig(dir, sinusoidConfig(dir, { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, evaluation: { testTasks: 2 }, compression: { enabled: false }, runtime: { workers: 1 } }));
+  const r = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(readdirSync(join(real, 'checkpoints')).includes('step-00000002'));
+});
