@@ -189,12 +189,17 @@ export class CheckpointStore {
 
   /**
    * The names in `dir` that this store does not write (a user's notes, another program's files), sorted: all but
-   * checkpoint directories, {@link BEST_FILE} and `.tmp-` entries (saves in progress, or what a crashed one left,
-   * which the next save removes). An absent `dir` has none.
+   * checkpoint directories, {@link BEST_FILE} when it holds what a save writes there (a user's `best.json` of
+   * other content is theirs, which a save would replace) and `.tmp-` entries (saves in progress, or what a crashed
+   * one left, which the next save removes). An absent `dir` has none.
    * @throws CheckpointError naming `dir` when it is a file.
    */
   async otherEntries(): Promise<string[]> {
-    const written = (entry: Dirent) => (entry.isDirectory() && parseStepDirName(entry.name) !== undefined) || entry.name === BEST_FILE || entry.name.startsWith(TEMP_PREFIX);
+    const best = await this.bestStep().then(
+      () => true,
+      () => false,
+    );
+    const written = (entry: Dirent) => (entry.isDirectory() && parseStepDirName(entry.name) !== undefined) || (entry.name === BEST_FILE && best) || entry.name.startsWith(TEMP_PREFIX);
     return (await this.entries())
       .filter((entry) => !written(entry))
       .map((entry) => entry.name)

@@ -58,7 +58,7 @@ interface LockHolder {
  *   for the lock, parents included, are removed with it when nothing else was written there); calling it twice does nothing.
  * @throws DirectoryBusyError naming the directory, the holder (pid, host, command, since) and what to do, when a
  *   live process holds it, or the lock file and why, when it cannot be read (larger than {@link MAX_LOCK_FILE_BYTES},
- *   not a file); DirectoryError naming `dir` when the lock file's directory cannot be created or the lock file cannot
+ *   not a file) or holds what is not a lock (a user's file named `.lock`, left as it is); DirectoryError naming `dir` when the lock file's directory cannot be created or the lock file cannot
  *   be written there (a read-only file system, no permission, /proc).
  */
 export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_FILE)): () => void {
@@ -84,8 +84,11 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
       const held = readLock(path, dir, what);
       if (held === undefined) continue; // released between link and read: try again
       const holder = parseHolder(held);
+      // A file of other content is a user's (a lock is linked into place whole): not removed, named. An empty one is
+      // what a power loss can leave of a lock (its data not yet on disk), with nothing in it to lose.
+      if (!holder && held.length > 0) throw new DirectoryBusyError(`${what} ${dir} cannot be taken: ${path} is not a lock metatrain wrote (one holds a pid, host, command and start time as JSON): move it elsewhere`);
       if (holder && (holder.host !== me.host || (processAlive(holder.pid) && (holder.pid !== me.pid || heldHere.has(resolve(path)))))) throw busy(dir, what, path, holder);
-      // Its process is gone (or the file is not a lock we wrote): remove it, unless another process took it over meanwhile.
+      // Its process is gone (or the lock file is empty): remove it, unless another process took it over meanwhile.
       if (readLock(path, dir, what) === held) unlinkQuietly(path);
     }
   } finally {

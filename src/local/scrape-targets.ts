@@ -12,6 +12,12 @@ import { replaceFileAtomically } from '../core/durable-fs';
 /** Name of the file in the run directory. */
 export const TARGETS_FILE = 'targets.json';
 
+/**
+ * The largest {@link TARGETS_FILE} judged as one a run wrote, in bytes (1 MiB): its address per process is about 30
+ * bytes, so it holds a run of many thousand workers.
+ */
+export const MAX_TARGETS_BYTES = 1 << 20;
+
 /** One target group of a file_sd file. */
 export interface TargetGroup {
   targets: string[];
@@ -30,6 +36,19 @@ export function targetGroups(t: LocalTargets): TargetGroup[] {
     { targets: [t.coordinator], labels: { component: 'coordinator' } },
     { targets: [...t.workers], labels: { component: 'worker' } },
   ];
+}
+
+/**
+ * Whether `value` (a parsed {@link TARGETS_FILE}) is what {@link writeScrapeTargets} writes: the target groups of
+ * {@link targetGroups}, each with its addresses and a `component` label, and nothing else.
+ */
+export function isScrapeTargets(value: unknown): boolean {
+  const isGroup = (group: unknown, component: string): boolean => {
+    if (typeof group !== 'object' || group === null) return false;
+    const { targets, labels, ...rest } = group as Partial<TargetGroup>;
+    return Object.keys(rest).length === 0 && Array.isArray(targets) && targets.every((t) => typeof t === 'string') && JSON.stringify(labels) === JSON.stringify({ component });
+  };
+  return Array.isArray(value) && value.length === 2 && isGroup(value[0], 'coordinator') && isGroup(value[1], 'worker');
 }
 
 /**

@@ -70,7 +70,7 @@ test('a lock naming this process\'s pid on this host that it did not take is an 
   assert.equal(existsSync(join(dir, LOCK_FILE)), false);
 });
 
-test('a lock file that is not one (empty, not JSON) is replaced; one held on another host is refused with its path', () => {
+test('an empty lock file (what a power loss can leave of one) is replaced; one held on another host is refused with its path', () => {
   const dir = tempDir();
   writeFileSync(join(dir, LOCK_FILE), '');
   lockDirectory(dir, 'run directory')();
@@ -78,6 +78,18 @@ test('a lock file that is not one (empty, not JSON) is replaced; one held on ano
   mkdirSync(other);
   writeFileSync(join(other, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere.example', command: 'metatrain run x.yaml', since: '2026-12-06T07:00:00.000Z' }));
   assert.throws(() => lockDirectory(other, 'compression output'), (err: unknown) => err instanceof DirectoryBusyError && err.message.includes('(pid 1 on host elsewhere.example, `metatrain run x.yaml`, since 2026-12-06T07:00:00.000Z)') && err.message.includes(`if that process is gone, remove ${join(other, LOCK_FILE)}`));
+});
+
+test('a file named .lock that is not a lock (a user\'s) is refused, naming it, and left as it is', () => {
+  // Before: not JSON, it was taken for a lock of a gone process, removed and replaced.
+  const dir = tempDir();
+  const lock = join(dir, LOCK_FILE);
+  writeFileSync(lock, 'my lock notes\n');
+  assert.throws(
+    () => lockDirectory(dir, 'run directory'),
+    (err: unknown) => err instanceof DirectoryBusyError && err.message === `run directory ${dir} cannot be taken: ${lock} is not a lock metatrain wrote (one holds a pid, host, command and start time as JSON): move it elsewhere`,
+  );
+  assert.equal(readFileSync(lock, 'utf8'), 'my lock notes\n');
 });
 
 test('a lock file past its limit is refused by its size, naming it and the limit, and left as it is', () => {
