@@ -4,10 +4,12 @@
  * another run directory. Checked by `run` and `coordinator` before anything starts (src/cli/run-checkpoints-fit.ts)
  * and by meta-training itself (src/coordinator/meta-train.ts).
  */
+import { join } from 'node:path';
 import { configDifferences, configHash, runDir, type RunConfig } from '../core/config';
-import type { CheckpointStore, LatestCheckpoint } from '../checkpoint';
+import { foreignCheckpointFiles, type CheckpointStore, type LatestCheckpoint } from '../checkpoint';
 import { CheckpointError } from '../core/errors';
-import { readSummary } from '../summary';
+import { firstNames } from '../core/first-names';
+import { readSummary, SUMMARY_FILE, type RunSummary } from '../summary';
 
 /**
  * Resolves when `store` (the meta-training checkpoints of the run directory of `config`) holds no checkpoint: a new
@@ -18,7 +20,11 @@ import { readSummary } from '../summary';
  *   exists` when it is the only one) and what to do: `continue that run with --resume, or choose
  *   another runtime.outDir (--out) or remove it`; without `--resume` when that would be refused or fail again: the
  *   checkpoints are of another config (the changed fields named), none of them can be loaded, or the earlier run of
- *   this config diverged (its summary.json says what: resumed, it would diverge again).
+ *   this config diverged (its summary.json says what: resumed, it would diverge again). Instead, when its summary.json
+ *   says the run finished at the newest checkpoint: `runs/x holds a finished run (succeeded at step 20, see
+ *   runs/x/summary.json): give --out a new directory to run again, or --resume to evaluate and compress it again`;
+ *   when no checkpoint can be loaded and a checkpoint's directory holds files a checkpoint does not:
+ *   `runs/x/checkpoints/step-00000001 holds files a checkpoint does not (notes.txt): move them elsewhere`.
  */
 export async function assertNoEarlierCheckpoints(config: RunConfig, store: CheckpointStore, outOption?: string): Promise<void> {
   const existing = await store.list();
@@ -26,27 +32,43 @@ export async function assertNoEarlierCheckpoints(config: RunConfig, store: Check
   const elsewhere = `choose another runtime.outDir${outOption ? ` (${outOption})` : ''} or remove it`;
   const others = existing.length - 1;
   const found = others === 0 ? `${existing[0]!.path} already exists` : `${existing.at(-1)!.path} and ${others} other checkpoint(s) already exist`;
-  throw new CheckpointError(`${found}${await wayOn(config, store, elsewhere, others === 0)}`);
+  throw new CheckpointError(await refusal(config, store, found, { elsewhere, one: others === 0, outOption }));
 }
 
 /**
- * What follows `… already exist(s)` in {@link assertNoEarlierCheckpoints}'s refusal: `: continue that run with
- * --resume, or <elsewhere>`, or why `--resume` would not do and `<elsewhere>` (`one`: the store holds one checkpoint).
+ * The refusal of {@link assertNoEarlierCheckpoints}: `<found>: continue that run with --resume, or <elsewhere>`, or
+ * why `--resume` would not do and `<elsewhere>` (`one`: the store holds one checkpoint); instead, what of the user's
+ * is in the checkpoint directories when none can be loaded, or that the run finished ({@link finishedRun}).
  */
-async function wayOn(config: RunConfig, store: CheckpointStore, elsewhere: string, one: boolean): Promise<string> {
+async function refusal(config: RunConfig, store: CheckpointStore, found: string, way: { elsewhere: string; one: boolean; outOption?: string }): Promise<string> {
+  const { elsewhere, one } = way;
   let newest: LatestCheckpoint | undefined;
   try {
     newest = await store.loadLatest();
   } catch (err) {
     if (!(err instanceof CheckpointError)) throw err;
   }
-  if (!newest) return `, ${one ? 'which --resume could not load' : 'none of which --resume could load'}: ${elsewhere}`;
+  if (!newest) {
+    // A user's files in a checkpoint's directory (`step-00000001/notes.txt`) are named, not removed with it.
+    const foreign = await foreignCheckpointFiles(store);
+    if (foreign.length > 0) return foreign.map(({ path, names }) => `${path} holds files a checkpoint does not (${firstNames(names)})`).join('; ') + ': move them elsewhere';
+    return `${found}, ${one ? 'which --resume could not load' : 'none of which --resume could load'}: ${elsewhere}`;
+  }
   if (newest.checkpoint.configHash !== configHash(config)) {
     const recorded = newest.checkpoint.extra['config'] as RunConfig | undefined;
     const changed = recorded ? configDifferences(recorded, config) : [];
-    return `, written by another config${changed.length > 0 ? ` (changed: ${changed.join('; ')})` : ''}, which --resume would refuse: ${elsewhere}`;
+    return `${found}, written by another config${changed.length > 0 ? ` (changed: ${changed.join('; ')})` : ''}, which --resume would refuse: ${elsewhere}`;
   }
-  const divergence = (await readSummary(runDir(config)).catch(() => undefined))?.divergence;
-  if (divergence !== undefined) return `, of a run of this config that failed: ${divergence}; --resume would diverge again: change the config, then ${elsewhere}`;
-  return `: continue that run with --resume, or ${elsewhere}`;
+  const summary = await readSummary(runDir(config)).catch(() => undefined);
+  if (summary?.divergence !== undefined) return `${found}, of a run of this config that failed: ${summary.divergence}; --resume would diverge again: change the config, then ${elsewhere}`;
+  if (summary && finishedRun(summary) && summary.steps === newest.checkpoint.step) {
+    const dir = runDir(config);
+    return `${dir} holds a finished run (succeeded at step ${summary.steps}, see ${join(dir, SUMMARY_FILE)}): give ${way.outOption ?? 'runtime.outDir'} a new directory to run again, or --resume to evaluate and compress it again`;
+  }
+  return `${found}: continue that run with --resume, or ${elsewhere}`;
+}
+
+/** Whether `summary` is of a run whose meta-training finished (converged or reached its steps), not stopped or failed. */
+function finishedRun(summary: RunSummary): boolean {
+  return summary.reason === 'converged' || summary.reason === 'max-steps';
 }

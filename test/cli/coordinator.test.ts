@@ -16,8 +16,8 @@ test('a coordinator refused by the checkpoints of an earlier run exits 1 at once
   assert.equal(done.code, 0, done.stderr);
   // With runtime.metricsPort a coordinator lingers 30 s after its run ends: a refusal found only after it started lingered too.
   const refusals = [
-    // The advice names no --out: the coordinator has no such option.
-    { args: [], config: earlier, reason: /already exist: continue that run with --resume, or choose another runtime\.outDir or remove it\n/ },
+    // The advice names no --out: the coordinator has no such option. The earlier run finished, and is said to have.
+    { args: [], config: earlier, reason: /holds a finished run \(succeeded at step 2, see .*summary\.json\): give runtime\.outDir a new directory to run again, or --resume to evaluate and compress it again\n/ },
     { args: ['--resume'], config: { ...earlier, seed: 4 }, reason: /seed/ },
   ];
   for (const { args, config, reason } of refusals) {

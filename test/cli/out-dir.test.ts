@@ -106,11 +106,11 @@ test('a new run and pretrain refuse a run directory holding files that are not a
   const run = await runCli(['run', config, '--backend', 'cpu', '--out', empty]);
   assert.equal(run.code, 0, run.stderr);
   assert.ok(existsSync(join(empty, 'checkpoints', 'step-00000002')));
-  // The earlier run's directory, with a file of the user's added: a new run is told about its checkpoints, as before.
+  // The earlier run's directory, with a file of the user's added: a new run is told about that run, as before.
   writeFileSync(join(empty, 'notes.txt'), 'about this run\n');
   const again = await runCli(['run', config, '--backend', 'cpu', '--out', empty]);
   assert.equal(again.code, 1, again.stdout);
-  assert.match(again.stderr, /checkpoint\(s\) already exist: continue that run with --resume/);
+  assert.match(again.stderr, /holds a finished run \(succeeded at step 2, /);
 });
 
 test('a new run and pretrain refuse a run directory whose checkpoints/ or pretrained/ holds files no run writes, naming them; an earlier pretraining\'s goes on', async () => {

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointStore } from '../../src/checkpoint';
 import { configHash, parseRunConfig } from '../../src/core/config';
@@ -77,4 +77,38 @@ test('a new run over a diverged run\'s checkpoints says --resume would diverge a
   const unloadable = await runCli(['run', diverging, '--backend', 'cpu', '--resume']);
   assert.equal(unloadable.code, 1, unloadable.stderr);
   assert.match(unloadable.stderr, /no valid checkpoint in /);
+});
+
+test('a new run over a finished run says it finished, at which step, and the two ways on; --resume then evaluates it again', async () => {
+  // Before: "… already exist: continue that run with --resume, or choose another runtime.outDir (--out) or remove it".
+  const dir = tempDir();
+  const out = join(dir, 'out');
+  const config = writeConfig(dir, sinusoidConfig(dir, { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, evaluation: { testTasks: 2 }, compression: { enabled: false }, runtime: { workers: 1 } }));
+  const first = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
+  assert.equal(first.code, 0, first.stderr);
+  const again = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
+  assert.equal(again.code, 1, again.stdout);
+  assert.equal(again.stderr, `metatrain: ${out} holds a finished run (succeeded at step 2, see ${join(out, 'summary.json')}): give --out a new directory to run again, or --resume to evaluate and compress it again\n`);
+  const resumed = await runCli(['run', config, '--backend', 'cpu', '--out', out, '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  // A stopped run is still told to continue with --resume.
+  const summaryPath = join(out, 'summary.json');
+  writeFileSync(summaryPath, JSON.stringify({ ...(JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary), reason: 'stopped' }));
+  const stopped = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
+  assert.equal(stopped.code, 1, stopped.stdout);
+  assert.match(stopped.stderr, /step-00000002 and 1 other checkpoint\(s\) already exist: continue that run with --resume/);
+});
+
+test('a new run over a checkpoint directory holding only a user\'s files names them, not --resume or removing it', async () => {
+  // Before: "… step-00000001 already exists, which --resume could not load: choose another runtime.outDir (--out) or remove it".
+  const dir = tempDir();
+  const out = join(dir, 'out');
+  const step = join(out, 'checkpoints', 'step-00000001');
+  mkdirSync(step, { recursive: true });
+  writeFileSync(join(step, 'notes.txt'), 'my notes\n');
+  const config = writeConfig(dir, sinusoidConfig(dir));
+  const r = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(r.stderr, `metatrain: ${step} holds files a checkpoint does not (notes.txt): move them elsewhere\n`);
+  assert.equal(readFileSync(join(step, 'notes.txt'), 'utf8'), 'my notes\n');
 });

@@ -176,7 +176,7 @@ test('metatrain run without --resume over an earlier run refuses before starting
   const before = readdirSync(logs).map((f) => [f, statSync(join(logs, f)).mtimeMs]);
   const again = await runCli(['run', config]);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /step-00000012 and \d+ other checkpoint\(s\) already exist: continue that run with --resume, or choose another runtime\.outDir \(--out\) or remove it/);
+  assert.match(again.stderr, /run holds a finished run \(succeeded at step 12, see .*summary\.json\): give --out a new directory to run again, or --resume to evaluate and compress it again/);
   assert.doesNotMatch(again.stderr + again.stdout, /\[training\]/, 'nothing started');
   assert.deepEqual(readdirSync(logs).map((f) => [f, statSync(join(logs, f)).mtimeMs]), before, 'logs untouched');
 });

@@ -1,0 +1,31 @@
+/**
+ * Files in a store's checkpoint directories that no checkpoint holds (a user's `step-00000001/notes.txt`): a
+ * checkpoint directory holds only its manifest and data parts (layout: checkpoint-manifest.ts), published whole by
+ * one rename, so anything else there was put there by someone else, and is not to be removed with the checkpoint.
+ */
+import { readdir } from 'node:fs/promises';
+import { MANIFEST_FILE, OPTIMIZER_FILE, PARAMS_FILE } from './checkpoint-manifest';
+import type { CheckpointStore } from './checkpoint-store';
+
+/** The names a checkpoint directory holds. */
+const CHECKPOINT_FILES: readonly string[] = [MANIFEST_FILE, PARAMS_FILE, OPTIMIZER_FILE];
+
+/** A checkpoint directory holding files no checkpoint does: its path and their names, sorted. */
+export interface ForeignCheckpointFiles {
+  path: string;
+  names: string[];
+}
+
+/**
+ * The checkpoint directories of `store` (oldest first) holding files a checkpoint does not, with those names; none
+ * when every one holds only a checkpoint's files (or cannot be listed: loading it says why).
+ * @throws CheckpointError naming the store's directory when it is a file.
+ */
+export async function foreignCheckpointFiles(store: CheckpointStore): Promise<ForeignCheckpointFiles[]> {
+  const found: ForeignCheckpointFiles[] = [];
+  for (const { path } of await store.list()) {
+    const names = (await readdir(path).catch(() => [] as string[])).filter((name) => !CHECKPOINT_FILES.includes(name)).sort();
+    if (names.length > 0) found.push({ path, names });
+  }
+  return found;
+}
