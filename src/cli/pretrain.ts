@@ -29,7 +29,7 @@ export function register(program: Command): void {
       assertModelSizeFits(config, 'pretrain');
       lockDirectory(runDir(config), 'run directory');
       assertNoLinksInRunDirectory(config, o.out);
-      await assertOnlyRunFiles(config, o.out);
+      await assertOnlyRunFiles(config, o.out, 'pretrain');
       await initBackend(config.runtime.backend);
       let stopping = false;
       let stepCompleted = false;

@@ -49,13 +49,14 @@ export function isRunEntry(name: string, entries: readonly string[]): boolean {
  * or of pretraining): call it before `run` (a new run, after its earlier checkpoints were checked) or `pretrain`
  * writes anything there. A missing or empty directory, or one holding only a run's entries, passes.
  * @param out the `--out` flag's value when given: the message names it, else `runtime.outDir` or the default.
+ * @param command the command that would write there, for what the message says it writes.
  * @throws CheckpointError naming it when a file is where the run's `checkpoints` or `pretrained` directory goes
  *   (src/checkpoint/checkpoint-store.ts).
  * @throws ForeignFilesError naming the directory, up to 3 of those entries (those inside `checkpoints/`,
  *   `pretrained/` or `logs/` by their path from it) and what to do, e.g. `--out notes holds files that are not a run's
  *   (notes.txt, src, checkpoints/old.txt, …): …; give --out a new or empty directory, or move them elsewhere`.
  */
-export async function assertOnlyRunFiles(config: RunConfig, out?: string): Promise<void> {
+export async function assertOnlyRunFiles(config: RunConfig, out?: string, command: 'run' | 'pretrain' = 'run'): Promise<void> {
   let names: string[];
   try {
     names = readdirSync(runDir(config));
@@ -78,6 +79,6 @@ export async function assertOnlyRunFiles(config: RunConfig, out?: string): Promi
   if (others.length === 0) return;
   const flag = out !== undefined ? '--out' : config.runtime.outDir !== undefined ? 'runtime.outDir (or --out)' : '--out or runtime.outDir';
   throw new ForeignFilesError(
-    `${runDirectoryNamed(config, out)} holds files that are not a run's (${firstNames(others)}): the run's checkpoints, logs and reports would be written there beside them, over any of the same name; give ${flag} a new or empty directory, or move them elsewhere`,
+    `${runDirectoryNamed(config, out)} holds files that are not a run's (${firstNames(others)}): ${command === 'run' ? "the run's checkpoints, logs and reports" : 'the pretraining checkpoints'} would be written there beside them, over any of the same name; give ${flag} a new or empty directory, or move them elsewhere`,
   );
 }

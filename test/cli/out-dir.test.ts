@@ -87,10 +87,12 @@ test('a new run and pretrain refuse a run directory holding files that are not a
   const pretraining = writeConfig(dir, { name: 'pt', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0 }, pretraining: { steps: 1 } }, 'pretrain.yaml');
   // The user's summary.json is named too: it is not one a run wrote.
   const advice = "holds files that are not a run's (notes.txt, src, summary.json): the run's checkpoints, logs and reports would be written there beside them, over any of the same name";
+  // pretrain writes only its checkpoints (before: it said the run's checkpoints, logs and reports too).
+  const pretrainAdvice = "holds files that are not a run's (notes.txt, src, summary.json): the pretraining checkpoints would be written there beside them, over any of the same name";
   const cases: Array<[string[], string]> = [
     [['run', config, '--backend', 'cpu', '--out', project], `--out ${project} ${advice}; give --out a new or empty directory, or move them elsewhere`],
     [['run', inProject, '--backend', 'cpu'], `runtime.outDir ${project} ${advice}; give runtime.outDir (or --out) a new or empty directory, or move them elsewhere`],
-    [['pretrain', pretraining, '--backend', 'cpu', '--out', project], `--out ${project} ${advice}; give --out a new or empty directory, or move them elsewhere`],
+    [['pretrain', pretraining, '--backend', 'cpu', '--out', project], `--out ${project} ${pretrainAdvice}; give --out a new or empty directory, or move them elsewhere`],
   ];
   for (const [args, message] of cases) {
     const r = await runCli(args, {}, PROMPTLY_MS);
@@ -126,11 +128,11 @@ test('a new run and pretrain refuse a run directory whose checkpoints/ or pretra
   const before = snapshot(out);
   const pretraining = writeConfig(dir, { name: 'pt', task: { family: 'sotu' }, model: { kind: 'transformer', layers: 0 }, pretraining: { steps: 1 } }, 'pretrain.yaml');
   const config = writeConfig(dir, sinusoidConfig(dir));
-  const message = `metatrain: --out ${out} holds files that are not a run's (checkpoints/notes.txt, pretrained/mine): the run's checkpoints, logs and reports would be written there beside them, over any of the same name; give --out a new or empty directory, or move them elsewhere\n`;
+  const writes = { run: "the run's checkpoints, logs and reports", pretrain: 'the pretraining checkpoints' };
   for (const args of [['pretrain', pretraining], ['run', config]]) {
     const r = await runCli([...args, '--backend', 'cpu', '--out', out], {}, PROMPTLY_MS);
     assert.equal(r.code, 1, `${args[0]}: ${r.stdout}${r.stderr}`);
-    assert.equal(r.stderr, message, args[0]);
+    assert.equal(r.stderr, `metatrain: --out ${out} holds files that are not a run's (checkpoints/notes.txt, pretrained/mine): ${writes[args[0] as keyof typeof writes]} would be written there beside them, over any of the same name; give --out a new or empty directory, or move them elsewhere\n`, args[0]);
     assert.deepEqual(snapshot(out), before, args[0]);
   }
   // An earlier pretraining's directory with a file of the user's added in pretrained/: pretrain finds it done, as before.
