@@ -5,9 +5,10 @@
  * outside the directory would have the coordinator's log appended to that file. So a link anywhere among the names a
  * run writes (at the top of the run directory, or anywhere inside its `logs/`, `checkpoints/`, `pretrained/`) is
  * refused, naming it and where it points, and nothing is touched. The run directory itself may be a link (`--out
- * link`, src/cli/out-directory.ts), and so may anything above it.
+ * link`, src/cli/out-directory.ts), and so may anything above it and, at its top, a directory the run writes in
+ * (`checkpoints` linked to a directory on a larger disk): what is inside such a directory is checked as here.
  */
-import { readdirSync, readlinkSync, type Dirent } from 'node:fs';
+import { readdirSync, readlinkSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { runDir, type RunConfig } from '../core/config';
 import { RunDirectoryLinkError } from '../core/errors';
@@ -22,6 +23,11 @@ function entriesOf(dir: string): Dirent[] {
   } catch {
     return [];
   }
+}
+
+/** Whether `path` is, or links to, a directory. */
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 /** A symbolic link found: its path from the run directory and what it points to. */
@@ -39,8 +45,10 @@ function linksAmong(dir: string, entries: Dirent[], prefix: string): Link[] {
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const path = join(dir, entry.name);
     const shown = `${prefix}${entry.name}`;
-    if (entry.isSymbolicLink()) found.push({ path: shown, target: readlinkSync(path) });
-    else if (entry.isDirectory()) found.push(...linksAmong(path, entriesOf(path), `${shown}/`));
+    // A run's directory at the top (`checkpoints`, `logs` …) may be a link to a directory (kept on another disk):
+    // the run writes new files inside it, and what is inside is checked as if it were here.
+    if (entry.isSymbolicLink() && !(prefix === '' && isDirectory(path))) found.push({ path: shown, target: readlinkSync(path) });
+    else if (entry.isDirectory() || entry.isSymbolicLink()) found.push(...linksAmong(path, entriesOf(path), `${shown}/`));
   }
   return found;
 }

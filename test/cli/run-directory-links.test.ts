@@ -25,25 +25,32 @@ test('a new run and pretrain refuse a run directory holding a symbolic link wher
     assert.equal(readFileSync(precious, 'utf8'), 'mine\n');
     assert.deepEqual(readdirSync(out).sort(), ['logs']);
   }
-  // Several, a linked directory among them (checkpoints on another disk): each named, none followed.
+  // Several, one inside a linked directory of the run's (checkpoints on another disk, looked into as if here): each
+  // named, none followed.
   const elsewhere = join(dir, 'elsewhere');
   mkdirSync(elsewhere);
   symlinkSync(elsewhere, join(out, 'checkpoints'));
+  symlinkSync(precious, join(elsewhere, 'best.json'));
   symlinkSync('/nowhere', join(out, 'summary.json'));
   const r = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
   assert.equal(r.code, 1, r.stdout);
-  assert.equal(r.stderr, `metatrain: --out ${out}: checkpoints (to ${elsewhere}), logs/coordinator.log (to ../../precious.log), summary.json (to /nowhere) are symbolic links: a run writes only real files in its directory; remove them or give --out a new directory\n`);
-  assert.deepEqual(readdirSync(elsewhere), []);
+  assert.equal(r.stderr, `metatrain: --out ${out}: checkpoints/best.json (to ${precious}), logs/coordinator.log (to ../../precious.log), summary.json (to /nowhere) are symbolic links: a run writes only real files in its directory; remove them or give --out a new directory\n`);
+  assert.deepEqual(readdirSync(elsewhere), ['best.json']);
+  assert.equal(readFileSync(precious, 'utf8'), 'mine\n');
 });
 
-test('a link elsewhere in the run directory than where a run writes, or the run directory itself a link, is as before', async () => {
+test('the run directory itself a link, or a link to a directory where a run writes its checkpoints, is as before: the run writes through it', async () => {
   const dir = tempDir();
   const real = join(dir, 'real');
   mkdirSync(real);
   const out = join(dir, 'out');
   symlinkSync(real, out);
   const config = writeConfig(dir, sinusoidConfig(dir, { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, evaluation: { testTasks: 2 }, compression: { enabled: false }, runtime: { workers: 1 } }));
+  // Its checkpoints kept on another disk: a link to a directory there, which the run writes in.
+  const disk = join(dir, 'disk');
+  mkdirSync(disk);
+  symlinkSync(disk, join(real, 'checkpoints'));
   const r = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  assert.ok(readdirSync(join(real, 'checkpoints')).includes('step-00000002'));
+  assert.ok(readdirSync(disk).includes('step-00000002'));
 });
