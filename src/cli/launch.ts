@@ -23,6 +23,7 @@ export function register(program: Command): void {
       return;
     }
     const result = await backend.launch(config, { forceConflicts: o.forceConflicts });
+    for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
     const table = new Table({ head: ['kind', 'name', 'result'], style: tableStyle() });
     for (const r of result.objects) table.push([r.kind, r.name, r.action]);
     process.stdout.write(`run ${result.run} in namespace ${result.namespace} (${result.target})\n${table.toString()}\n`);

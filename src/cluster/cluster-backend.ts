@@ -35,6 +35,8 @@ export interface LaunchReport {
   readonly target: string;
   /** Every object in the order applied. */
   readonly objects: readonly LaunchedObject[];
+  /** Lines to print as `warning: …` (Kubernetes: the dry run was skipped). */
+  readonly warnings: readonly string[];
 }
 
 /** What {@link ClusterBackend.scale} did. */

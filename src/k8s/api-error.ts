@@ -63,6 +63,17 @@ function statusOf(err: unknown): Status {
   }
 }
 
+/**
+ * The API server's refusal of a dry run because an admission webhook with side effects (`sideEffects` Unknown or
+ * Some) matches the request: HTTP 400 BadRequest with the message `admission webhook "NAME" does not support dry run`
+ * (k8s.io/apiserver, webhook errors `NewDryRunUnsupportedErr`). That message, or undefined for any other failure.
+ */
+export function dryRunUnsupportedMessage(err: unknown): string | undefined {
+  if (httpStatusOf(err) !== 400) return undefined;
+  const message = statusOf(err).message;
+  return message !== undefined && /^admission webhook "(?:[^"\\]|\\.)*" does not support dry run$/.test(message) ? message : undefined;
+}
+
 /** The error of the chain whose `code` means the API server cannot be reached at all (or did not answer in time). */
 function networkFailure(err: unknown): { code: string } | undefined {
   for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {

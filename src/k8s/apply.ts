@@ -7,7 +7,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { KubernetesError } from '../core/errors';
-import { httpStatusOf, toKubernetesError, type RequestDescription } from './api-error';
+import { dryRunUnsupportedMessage, httpStatusOf, toKubernetesError, type RequestDescription } from './api-error';
 import type { Cluster } from './cluster';
 import type { KubeObject } from './render-run';
 
@@ -80,7 +80,9 @@ export async function applyObject(cluster: Cluster, object: KubeObject, fieldMan
  * A server-side dry run (`dryRun=All`) of {@link applyObject}: the API server checks everything a real apply would,
  * field conflicts, validation (422) and authorization (403) included, and stores nothing.
  * @returns whether the object exists.
- * @throws KubernetesError as {@link applyObject} would for the same apply.
+ * @throws KubernetesError as {@link applyObject} would for the same apply; with reason `DryRunUnsupported` (400) when
+ *   an admission webhook with side effects makes the API server refuse every dry run (api-error.ts
+ *   dryRunUnsupportedMessage), its message then the server's.
  */
 export async function dryRunApply(cluster: Cluster, object: KubeObject, fieldManager: string, options: ApplyOptions = {}): Promise<boolean> {
   return (await apply(cluster, object, fieldManager, options, true)).before !== undefined;
@@ -95,6 +97,8 @@ async function apply(cluster: Cluster, object: KubeObject, fieldManager: string,
   try {
     return { before, after: await cluster.objects.serverSideApply(object, fieldManager, options.forceConflicts === true, dryRun) };
   } catch (err) {
+    const unsupported = dryRun ? dryRunUnsupportedMessage(err) : undefined;
+    if (unsupported !== undefined) throw new KubernetesError(unsupported, 400, 'DryRunUnsupported', { cause: err });
     throw toKubernetesError(err, r, cluster);
   }
 }

@@ -35,7 +35,7 @@ export function kubernetesBackend(options: ClusterBackendOptions): ClusterBacken
     async launch(config, launchOptions = {}) {
       const c = connect();
       const r = await launchRun(c, config, { forceConflicts: launchOptions.forceConflicts ?? false });
-      return { run: r.run, namespace: r.namespace, target: `context ${c.context}`, objects: r.results };
+      return { run: r.run, namespace: r.namespace, target: `context ${c.context}`, objects: r.results, warnings: r.warnings };
     },
     async scale(run, workers) {
       const r = await scaleWorkers(connect(), run, workers);

@@ -30,6 +30,8 @@ export interface LaunchResult {
   readonly namespace: string;
   /** Every object in apply order, with what happened to it. */
   readonly results: ApplyResult[];
+  /** What the user should know about how it was applied (the dry run skipped), one line each. */
+  readonly warnings: string[];
 }
 
 /**
@@ -41,7 +43,8 @@ export interface LaunchResult {
  *   request (403, 409 conflict, 422, unreachable, a kind the cluster does not serve). A refusal the dry run meets
  *   ends with `Nothing was applied.`; one only the real apply meets (the namespace was created by this launch, so
  *   the rest could not be dry-run; the cluster changed in between) leaves the objects applied before it, and
- *   launching again resumes.
+ *   launching again resumes. When the cluster cannot dry-run (an admission webhook with side effects), the objects
+ *   are applied without it and `warnings` says so.
  */
 export async function launchRun(cluster: Cluster, config: RunConfig, options: LaunchOptions = {}): Promise<LaunchResult> {
   const settings = compileDeploySettings(config, { ...(cluster.namespace !== undefined ? { namespace: cluster.namespace } : {}) });
@@ -57,11 +60,11 @@ export async function launchRun(cluster: Cluster, config: RunConfig, options: La
     },
   );
   const objects = [...(secretExists ? [] : [renderTokenSecret(settings, token)]), ...renderRun(settings)];
-  await dryRunAll(cluster, namespace, objects, options);
+  const warnings = await dryRunAll(cluster, namespace, objects, options);
   const results: ApplyResult[] = [await applyNamespace(cluster, settings.namespace, namespace, options)];
   if (secretExists) results.push({ kind: 'Secret', name: secretName, namespace: settings.namespace, action: 'unchanged' });
   for (const object of objects) results.push(await applyObject(cluster, object, LAUNCH_FIELD_MANAGER, options));
-  return { run: settings.run, namespace: settings.namespace, results };
+  return { run: settings.run, namespace: settings.namespace, results, warnings };
 }
 
 /**
@@ -70,18 +73,25 @@ export async function launchRun(cluster: Cluster, config: RunConfig, options: La
  * invalid object; a forbidden verb; a kind it does not serve) leaves the cluster as it was. A namespace that does not
  * exist yet holds none of the run's objects, so nothing can conflict: the objects are then not dry-run (a real API
  * server answers 404 to a dry run in a missing namespace). A namespace the caller may not apply (403) is taken to
- * exist, as {@link applyNamespace} does.
+ * exist, as {@link applyNamespace} does. A cluster that refuses every dry run because an admission webhook with side
+ * effects matches it (400 `admission webhook "NAME" does not support dry run`) is applied to without the dry run, as
+ * before dry runs were made.
+ * @returns warnings: one when the dry run was skipped, none otherwise.
  * @throws KubernetesError of the first refusal, its message ending with `Nothing was applied.`
  */
-async function dryRunAll(cluster: Cluster, namespace: KubeObject, objects: readonly KubeObject[], options: ApplyOptions): Promise<void> {
+async function dryRunAll(cluster: Cluster, namespace: KubeObject, objects: readonly KubeObject[], options: ApplyOptions): Promise<string[]> {
   try {
     const namespaceExists = await dryRunApply(cluster, namespace, LAUNCH_FIELD_MANAGER, options).catch((err: unknown) => {
       if (err instanceof KubernetesError && err.statusCode === 403) return true;
       throw err;
     });
-    if (!namespaceExists) return;
+    if (!namespaceExists) return [];
     for (const object of objects) await dryRunApply(cluster, object, LAUNCH_FIELD_MANAGER, options);
+    return [];
   } catch (err) {
+    if (err instanceof KubernetesError && err.reason === 'DryRunUnsupported') {
+      return [`the cluster refuses dry runs (${err.message}), so launch applies without checking every object first: an object the cluster refuses leaves those before it applied, and launching again resumes`];
+    }
     if (err instanceof KubernetesError) throw new KubernetesError(`${err.message} Nothing was applied.`, err.statusCode, err.reason, { cause: err });
     throw err;
   }

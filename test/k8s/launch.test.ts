@@ -9,7 +9,7 @@ import { renderNamespace, renderRun } from '../../src/k8s/render-run';
 import { scaleWorkers } from '../../src/k8s/scale';
 import { compileDeploySettings } from '../../src/k8s/settings';
 import { connectCluster } from '../../src/k8s/cluster';
-import { exampleConfig, exampleWith, startHarness } from './stub/harness';
+import { exampleConfig, exampleWith, repoRoot, startHarness } from './stub/harness';
 import { runCli, tempDir } from '../support/harness';
 
 // Collection paths written out by hand from the Kubernetes API reference, independent of src/k8s.
@@ -164,6 +164,24 @@ test('a launch refused for a conflict changes nothing: every object is dry-run (
     const applies = h.stub.requests.filter((r) => r.method === 'PATCH' && r.query['dryRun'] === undefined).slice(-ok.results.length + 1);
     const dryRuns = h.stub.requests.filter((r) => r.method === 'PATCH' && r.query['dryRun'] === 'All').slice(-ok.results.length + 1);
     assert.deepEqual(dryRuns.map((r) => r.path), applies.map((r) => r.path), 'each object applied was dry-run first');
+  } finally {
+    await h.stop();
+  }
+});
+
+test('a cluster whose admission webhook cannot dry-run (400 does not support dry run) is launched without the dry run, with a warning', async () => {
+  // Before: every dry run was answered 400 and launch failed with "patch Namespace \"metatrain\" failed with HTTP 400 (API
+  // server: admission webhook \"audit.example.com\" does not support dry run)", where the plain apply used to work.
+  const h = await startHarness({ sideEffectWebhook: 'audit.example.com' });
+  try {
+    const first = await launchRun(h.cluster, exampleConfig());
+    assert.ok(first.results.every((r) => r.action === 'created'), JSON.stringify(first.results));
+    assert.deepEqual(first.warnings, ['the cluster refuses dry runs (admission webhook "audit.example.com" does not support dry run), so launch applies without checking every object first: an object the cluster refuses leaves those before it applied, and launching again resumes']);
+    assert.ok(h.stub.get('apps/v1', 'Deployment', 'metatrain', 'sotu-maml-worker'));
+    const cli = await runCli(['launch', join(repoRoot(), 'examples', 'k8s-run.yaml'), '--kubeconfig', h.kubeconfig], { METATRAIN_TOKEN: '' }, 30_000);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stderr, /^warning: the cluster refuses dry runs \(admission webhook "audit\.example\.com" does not support dry run\), so launch applies without checking every object first/m);
+    assert.match(cli.stdout, /run sotu-maml in namespace metatrain/);
   } finally {
     await h.stop();
   }

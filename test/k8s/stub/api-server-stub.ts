@@ -66,6 +66,12 @@ export interface StubOptions {
   readonly authorize?: (a: RequestAttributes) => boolean;
   /** Upstream base URL of `<service>:<port>` for the service proxy; undefined means no endpoints (503). */
   readonly serviceProxy?: (namespace: string, service: string, port: string) => string | undefined;
+  /**
+   * Name of an admission webhook with side effects (sideEffects Unknown or Some) that matches every write: each
+   * request with `dryRun` is then answered 400 BadRequest `admission webhook "NAME" does not support dry run`, as a
+   * real API server does. @default none
+   */
+  readonly sideEffectWebhook?: string;
   /** Serve HTTPS with this certificate and key (PEM), and refuse a client without a certificate `ca` signed. @default plain HTTP */
   readonly tls?: { readonly ca: Buffer; readonly cert: Buffer; readonly key: Buffer };
 }
@@ -209,12 +215,13 @@ export async function startApiServerStub(options: StubOptions = {}): Promise<Api
     };
   }
 
-  function refuse(a: RequestAttributes, path: string, method: string): void {
+  function refuse(a: RequestAttributes, path: string, method: string, query: URLSearchParams): void {
     const failure = injected.find((f) => (f.method === undefined || f.method === method) && (f.pathIncludes === undefined || path.includes(f.pathIncludes)));
     if (failure) {
       if ((failure.times = (failure.times ?? 1) - 1) <= 0) injected.splice(injected.indexOf(failure), 1);
       fail(failure.code, failure.message, failure.causes ? { name: a.name, kind: a.resource, causes: failure.causes } : undefined, failure.reason);
     }
+    if (options.sideEffectWebhook !== undefined && query.has('dryRun')) fail(400, `admission webhook ${JSON.stringify(options.sideEffectWebhook)} does not support dry run`);
     if (options.authorize && !options.authorize(a)) {
       const scope = a.namespace !== undefined ? ` in the namespace "${a.namespace}"` : ' at the cluster scope';
       fail(403, `${a.resource} ${a.name !== undefined ? `"${a.name}" ` : ''}is forbidden: User "stub-user" cannot ${a.verb} resource "${a.resource}" in API group "${a.apiGroup}"${scope}`, { name: a.name, kind: a.resource });
@@ -242,7 +249,7 @@ export async function startApiServerStub(options: StubOptions = {}): Promise<Api
       if (!rt) fail(404, 'the server could not find the requested resource');
       const attributes = attributesOf(rt, method, url.searchParams);
       (rec as { attributes: RequestAttributes }).attributes = attributes;
-      refuse(attributes, url.pathname, method);
+      refuse(attributes, url.pathname, method, url.searchParams);
       if (rt.subresource === 'proxy' && rt.resource.kind === 'Service') return await proxy(rt, req, res, rec);
       if (attributes.verb === 'watch') {
         rec.status = 200;
