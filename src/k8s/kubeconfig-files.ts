@@ -86,10 +86,25 @@ function fromFiles(source: Source, value: string, names: readonly string[], cont
   const named = names.filter((name) => name !== '');
   if (named.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, which names no file. ${ADVICE}`, 0, 'NoConfig');
   // kubectl skips the files of $KUBECONFIG that do not exist; one file that does not exist is named as such below.
-  const files = source === 'KUBECONFIG' && named.length > 1 ? named.filter((name) => statSync(name, { throwIfNoEntry: false }) !== undefined) : named;
+  const files = source === 'KUBECONFIG' && named.length > 1 ? named.filter((name) => !isMissing(name)) : named;
   if (files.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, and none of its files exists (${named.join(', ')}). ${ADVICE}`, 0, 'NoConfig');
   const kubeConfig = merged(files.map((file) => readKubeconfigFile(file, source)), context);
   return { kubeConfig, where: files.length === 1 ? files[0]! : `${source}=${value}` };
+}
+
+/**
+ * Whether nothing is at `name`: it does not exist (ENOENT), or a folder of its path is a file (ENOTDIR,
+ * `/etc/passwd/x`), which `statSync`'s `throwIfNoEntry: false` still throws. Any other failure (EACCES) is not
+ * "missing": reading the file then says what is wrong.
+ */
+function isMissing(name: string): boolean {
+  try {
+    statSync(name);
+    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR';
+  }
 }
 
 /** One kubeconfig file, read and checked. @throws KubernetesError naming `file` when it cannot be used. */

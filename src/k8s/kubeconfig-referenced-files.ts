@@ -133,5 +133,7 @@ function readReferencedFile(name: string, field: string, holds: string, kubeconf
 export function readProblem(err: FileReadError, sizeNote: string): string {
   if (err.reason === 'too-large') return `is too large: ${err.detail}; ${sizeNote}`;
   if (err.reason === 'not-a-file') return `is ${err.detail}`;
-  return err.code === 'ENOENT' ? 'does not exist' : `cannot be read: ${unreadableReason(err.cause)}`;
+  if (err.code === 'ENOENT') return 'does not exist';
+  if (err.code === 'ENOTDIR') return 'does not exist (a folder of its path is a file)';
+  return `cannot be read: ${unreadableReason(err.cause)}`;
 }

@@ -110,6 +110,13 @@ test('KUBECONFIG=a:b merges the files as kubectl does, skipping those that do no
   assert.equal(withEnv({ KUBECONFIG: `${first}:${missing}:${second}` }, () => connectCluster()).server, 'http://first.invalid');
   const other = join(tempDir(), 'other');
   assert.throws(() => withEnv({ KUBECONFIG: `${missing}:${other}` }, () => connectCluster()), refused(`KUBECONFIG is "${missing}:${other}", and none of its files exists (${missing}, ${other}). ${ADVICE}`));
+  // Before: a path under a file (ENOTDIR) threw "ENOTDIR: not a directory, stat '/etc/passwd/x'" instead of being skipped.
+  const file = join(tempDir(), 'file');
+  writeFileSync(file, 'not a folder');
+  const underFile = join(file, 'x');
+  assert.equal(withEnv({ KUBECONFIG: `${underFile}:${second}` }, () => connectCluster()).server, 'http://127.0.0.1:9', 'a path under a file is skipped');
+  assert.throws(() => withEnv({ KUBECONFIG: `${underFile}:${missing}` }, () => connectCluster()), refused(`KUBECONFIG is "${underFile}:${missing}", and none of its files exists (${underFile}, ${missing}). ${ADVICE}`));
+  assert.throws(() => withEnv({ KUBECONFIG: underFile }, () => connectCluster()), refused(`KUBECONFIG names ${underFile}, which does not exist (a folder of its path is a file). ${ADVICE}`));
   assert.throws(() => withEnv({ KUBECONFIG: ':' }, () => connectCluster()), refused(`KUBECONFIG is ":", which names no file. ${ADVICE}`));
   assert.throws(() => connectCluster({ kubeconfig: '' }), refused(`--kubeconfig is "", which names no file. ${ADVICE}`));
 });
