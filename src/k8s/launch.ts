@@ -20,7 +20,7 @@ import { assertApiServer } from './api-server-check';
 
 /** Options of {@link launchRun}. */
 export interface LaunchOptions extends ApplyOptions {
-  /** Token to store when the Secret is created; default: `$METATRAIN_TOKEN` when set and not empty, else 32 random bytes in hex. */
+  /** Token to store when the Secret is created (not looked at when it exists); default: `$METATRAIN_TOKEN` when set and not empty, else 32 random bytes in hex. */
   readonly token?: string;
 }
 
@@ -38,7 +38,8 @@ export interface LaunchResult {
  * Applies the run's objects (namespace, token Secret if missing, then renderRun's objects in order), after a
  * server-side dry run of all of them ({@link dryRunAll}): a launch the cluster refuses changes nothing.
  * @throws ConfigError when the config cannot be deployed (compileDeploySettings).
- * @throws RunTokenError, before any request, when the token to store would be refused by the run's processes.
+ * @throws RunTokenError, before any write, when the Secret does not exist yet and the token to store would be refused by
+ *   the run's processes (an existing Secret is kept, and the token is then not looked at).
  * @throws KubernetesError when the server is not a Kubernetes API server (api-server-check.ts) or refuses a
  *   request (403, 409 conflict, 422, unreachable, a kind the cluster does not serve). A refusal the dry run meets
  *   ends with `Nothing was applied.`; one only the real apply meets (the namespace was created by this launch, so
@@ -48,7 +49,6 @@ export interface LaunchResult {
  */
 export async function launchRun(cluster: Cluster, config: RunConfig, options: LaunchOptions = {}): Promise<LaunchResult> {
   const settings = compileDeploySettings(config, { ...(cluster.namespace !== undefined ? { namespace: cluster.namespace } : {}) });
-  const token = tokenToStore(options.token);
   await assertApiServer(cluster);
   const namespace = renderNamespace(settings);
   const secretName = runNames(settings.run).token;
@@ -59,7 +59,8 @@ export async function launchRun(cluster: Cluster, config: RunConfig, options: La
       throw toKubernetesError(err, { verb: 'get', resource: 'secrets', kind: 'Secret', name: secretName, namespace: settings.namespace }, cluster);
     },
   );
-  const objects = [...(secretExists ? [] : [renderTokenSecret(settings, token)]), ...renderRun(settings)];
+  // The token is checked only when the Secret is to be created: an existing one is kept, whatever METATRAIN_TOKEN says.
+  const objects = [...(secretExists ? [] : [renderTokenSecret(settings, tokenToStore(options.token))]), ...renderRun(settings)];
   const warnings = await dryRunAll(cluster, namespace, objects, options);
   const results: ApplyResult[] = [await applyNamespace(cluster, settings.namespace, namespace, options)];
   if (secretExists) results.push({ kind: 'Secret', name: secretName, namespace: settings.namespace, action: 'unchanged' });

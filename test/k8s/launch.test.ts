@@ -58,7 +58,7 @@ test('launch server-side-applies every object: PATCH apply-patch+yaml with field
   }
 });
 
-test('launch refuses a METATRAIN_TOKEN the pods would refuse before any request, and takes an empty one as unset', async () => {
+test('launch refuses a METATRAIN_TOKEN the pods would refuse before any write, and takes an empty one as unset', async () => {
   // Before: METATRAIN_TOKEN=" " or $'a\nb' was stored in the run's Secret (never replaced later), and every pod refused it.
   const h = await startHarness();
   const saved = process.env['METATRAIN_TOKEN'];
@@ -71,10 +71,30 @@ test('launch refuses a METATRAIN_TOKEN the pods would refuse before any request,
         return true;
       });
     }
-    assert.deepEqual(h.stub.requests, [], 'nothing was sent to the cluster');
+    assert.deepEqual(h.stub.requests.filter((r) => r.method !== 'GET'), [], 'nothing was written to the cluster');
     process.env['METATRAIN_TOKEN'] = '';
     await launchRun(h.cluster, exampleConfig());
     assert.match(Buffer.from(h.stub.get('v1', 'Secret', 'metatrain', 'sotu-maml-token')!['data'].token, 'base64').toString(), /^[0-9a-f]{64}$/, 'empty = unset: a random token');
+  } finally {
+    if (saved === undefined) delete process.env['METATRAIN_TOKEN'];
+    else process.env['METATRAIN_TOKEN'] = saved;
+    await h.stop();
+  }
+});
+
+test('relaunching a run whose token Secret exists ignores METATRAIN_TOKEN, even one launch would refuse to store', async () => {
+  // Before: "METATRAIN_TOKEN: the token holds U+0020 …; launch created nothing", though the existing Secret is kept and the
+  // token would not be used.
+  const h = await startHarness();
+  const saved = process.env['METATRAIN_TOKEN'];
+  try {
+    delete process.env['METATRAIN_TOKEN'];
+    await launchRun(h.cluster, exampleConfig());
+    const token = h.stub.get('v1', 'Secret', 'metatrain', 'sotu-maml-token')!['data'].token;
+    process.env['METATRAIN_TOKEN'] = ' ';
+    const again = await launchRun(h.cluster, exampleConfig());
+    assert.equal(again.results.find((r) => r.kind === 'Secret')!.action, 'unchanged');
+    assert.equal(h.stub.get('v1', 'Secret', 'metatrain', 'sotu-maml-token')!['data'].token, token, 'the stored token is kept');
   } finally {
     if (saved === undefined) delete process.env['METATRAIN_TOKEN'];
     else process.env['METATRAIN_TOKEN'] = saved;
