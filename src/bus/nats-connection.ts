@@ -5,9 +5,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { BusError } from '../core/errors';
 import { whatAnswers } from '../core/what-answers';
-
-/** The port of a NATS server address that names none (the NATS client port). */
-const NATS_DEFAULT_PORT = 4222;
+import { NATS_DEFAULT_PORT, natsServersOf, type NatsServer } from './nats-servers';
 
 /** Options of {@link connectNats}. */
 export interface NatsConnectOptions {
@@ -23,10 +21,10 @@ export interface NatsConnectOptions {
  *   port to give instead when what answers there is not a NATS server (an HTTP monitoring or metrics port).
  */
 export async function connectNats(url: string, options: NatsConnectOptions): Promise<NatsConnection> {
-  const servers = url.split(',').map((s) => s.trim());
+  const servers = natsServersOf(url);
   try {
     return await connect({
-      servers,
+      servers: servers.map((s) => s.text),
       name: options.name,
       timeout: options.timeoutMs ?? 5000,
       maxReconnectAttempts: -1,
@@ -39,21 +37,15 @@ export async function connectNats(url: string, options: NatsConnectOptions): Pro
 }
 
 /**
- * What to say when something other than a NATS server answers at one of `servers` (as the NATS client writes them:
- * `host`, `host:port`, `nats://host:port`), else undefined (nothing answers, or a NATS server does).
+ * What to say when something other than a NATS server answers at one of `servers`, else undefined (nothing answers,
+ * or a NATS server does).
  */
-async function notNatsServer(servers: readonly string[]): Promise<string | undefined> {
-  for (const server of servers) {
-    let address: URL;
-    try {
-      address = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `nats://${server}`);
-    } catch {
-      continue;
-    }
-    const at = `${address.hostname}:${address.port || NATS_DEFAULT_PORT}`;
-    const answerer = await whatAnswers(address.hostname.replace(/^\[|\]$/g, ''), Number(address.port || NATS_DEFAULT_PORT));
+async function notNatsServer(servers: readonly NatsServer[]): Promise<string | undefined> {
+  for (const { address } of servers) {
+    if (address === undefined) continue;
+    const answerer = await whatAnswers(address.host, address.port);
     if (answerer !== 'http' && answerer !== 'other') continue;
-    return `${at} answered, but not as a NATS server${answerer === 'http' ? ' (it looks like HTTP)' : ''}: give the NATS client port (${NATS_DEFAULT_PORT} by default), not the monitoring or metrics port`;
+    return `${address.shown} answered, but not as a NATS server${answerer === 'http' ? ' (it looks like HTTP)' : ''}: give the NATS client port (${NATS_DEFAULT_PORT} by default), not the monitoring or metrics port`;
   }
   return undefined;
 }
