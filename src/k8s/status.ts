@@ -5,25 +5,14 @@
  * running worker pods. When the coordinator cannot be reached, the phase comes from its pod's state.
  */
 import { Observable, ResponseContext, type RequestContext, type V1Pod } from '@kubernetes/client-node';
-import { z } from 'zod';
 import type { ClusterRunStatus } from '../cluster/cluster-backend';
 import { httpStatusOf, toKubernetesError } from './api-error';
+import { readCoordinatorStatusAnswer, type CoordinatorStatusAnswer } from '../core/coordinator-status-answer';
 import { KubernetesError } from '../core/errors';
 import { runNamespace, type Cluster } from './cluster';
 import { COMPONENT_LABEL, runNames, runSelector } from './names';
 import { countPods, unschedulableReason } from './pod-counts';
 import { assertApiServer } from './api-server-check';
-
-/** The coordinator's `/status` JSON (fields metatrain reads; others are ignored). */
-const coordinatorStatusSchema = z.object({
-  phase: z.string(),
-  step: z.number().int().nonnegative().optional(),
-  maxSteps: z.number().int().positive().optional(),
-  metaLoss: z.number().nullable().optional(),
-  message: z.string().optional(),
-  workers: z.unknown().optional(),
-  lastCheckpoint: z.string().nullable().optional(),
-});
 
 /**
  * Phase when the coordinator is unreachable, from its pod: `absent` (no pod), `pending` (not scheduled or
@@ -44,8 +33,6 @@ function podPhase(pod: V1Pod | undefined): PodDerivedPhase {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 'unreachable' : 'starting';
 }
 
-type CoordinatorStatus = z.infer<typeof coordinatorStatusSchema>;
-
 /**
  * Has client-node hand over the proxied answer as text, whatever its content type: a coordinator's answer that
  * claims to be JSON and is not made client-node throw "Unexpected token …", read as an unreachable coordinator.
@@ -60,17 +47,8 @@ const answerAsText = {
   middlewareMergeStrategy: 'append' as const,
 };
 
-/** Where the first problem of a `/status` answer is: `missing "phase"`, `"step": expected number, received string`. */
-function schemaProblem(issue: z.core.$ZodIssue, answer: unknown): string {
-  const field = JSON.stringify(issue.path.join('.'));
-  let at: unknown = answer;
-  for (const key of issue.path) at = typeof at === 'object' && at !== null ? (at as Record<PropertyKey, unknown>)[key] : undefined;
-  if (issue.path.length === 0) return issue.message;
-  return at === undefined ? `missing ${field}` : `${field}: ${issue.message}`;
-}
-
 /** The coordinator's `/status` answer read, or why it is not a metatrain status (`not JSON: starts with "…"`). */
-function readCoordinatorStatus(text: string): CoordinatorStatus | { problem: string } {
+function readCoordinatorStatus(text: string): CoordinatorStatusAnswer | { problem: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -78,8 +56,7 @@ function readCoordinatorStatus(text: string): CoordinatorStatus | { problem: str
     const start = text.trim().slice(0, 40);
     return { problem: start === '' ? 'empty' : `not JSON: starts with ${JSON.stringify(start)}` };
   }
-  const parsed = coordinatorStatusSchema.safeParse(value);
-  return parsed.success ? parsed.data : { problem: parsed.error.issues[0] !== undefined ? schemaProblem(parsed.error.issues[0], value) : 'not an object' };
+  return readCoordinatorStatusAnswer(value);
 }
 
 /**
@@ -88,7 +65,7 @@ function readCoordinatorStatus(text: string): CoordinatorStatus | { problem: str
  *   failed, `coordinator answered /status with something that is not a metatrain status (missing "phase")` when it
  *   answered something else.
  */
-async function coordinatorStatus(cluster: Cluster, namespace: string, service: string): Promise<CoordinatorStatus | { unreadable: string }> {
+async function coordinatorStatus(cluster: Cluster, namespace: string, service: string): Promise<CoordinatorStatusAnswer | { unreadable: string }> {
   let raw: unknown;
   try {
     raw = await cluster.core.connectGetNamespacedServiceProxyWithPath({ name: `${service}:metrics`, namespace, path: 'status' }, answerAsText);

@@ -3,6 +3,7 @@
  * the target is an `http(s)://` URL, else over the status RPC (`GetStatus`, gRPC, run token) at `host:port`.
  */
 import * as grpc from '@grpc/grpc-js';
+import { readCoordinatorStatusAnswer } from '../core/coordinator-status-answer';
 import { ConnectionRefusedError } from '../core/errors';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
 import { grpcConnectionRefused, grpcFailureReason } from '../wire/grpc-failure-reason';
@@ -97,13 +98,13 @@ function httpClient(url: string): StatusClient {
 }
 
 /**
- * `body` when it is a run status (an object with string `run` and `phase`).
- * @throws NotCoordinatorError naming `target` and `what` answered otherwise.
+ * `body` when it is a run status (src/core/coordinator-status-answer.ts).
+ * @throws NotCoordinatorError naming `target`, what answered and why it is not a run status (`missing "run"`).
  */
 async function runStatus(body: unknown, target: string, what: string): Promise<Record<string, unknown>> {
-  const raw = body as Record<string, unknown> | null;
-  if (typeof raw === 'object' && raw !== null && typeof raw.run === 'string' && typeof raw.phase === 'string') return raw;
-  throw await notCoordinatorError(target, `${what} that is not a run status (no "run" and "phase")`);
+  const read = readCoordinatorStatusAnswer(body);
+  if (!('problem' in read)) return read;
+  throw await notCoordinatorError(target, `${what} that is not a run status (${read.problem})`);
 }
 
 function grpcClient(address: string, token: string, tls?: TlsFiles): StatusClient {

@@ -113,7 +113,9 @@ test('a coordinator answering /status with something that is not a metatrain sta
   const cases = [
     [{ step: 3 }, undefined, 'missing "phase"'],
     [undefined, 'ok', 'not JSON: starts with "ok"'],
-    [{ phase: 'running', step: 'three' }, undefined, '"step": Invalid input: expected number, received string'],
+    [{ run: 'sotu-maml', phase: 'running', step: 'three' }, undefined, '"step": Invalid input: expected number, received string'],
+    // Before: taken for a status here, though watch refused it (one schema now: src/core/coordinator-status-answer.ts).
+    [{ phase: 'running' }, undefined, 'missing "run"'],
   ] as const;
   for (const [body, raw, problem] of cases) {
     const coordinator = await coordinatorHttp(body, raw);

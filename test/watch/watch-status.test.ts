@@ -59,3 +59,23 @@ test('a coordinator that answered once and then went away is reported with what 
   );
   assert.deepEqual(shown, ['workers', 'phase', 'step']);
 });
+
+test('watch --coordinator http:// refuses a /status answer that metatrain status refuses, with the same words', async () => {
+  // Before: watch checked only that "run" and "phase" were strings, and showed step "three" as NaN; metatrain status
+  // refused it ('"step": Invalid input: expected number, received string').
+  const bodies = [
+    [{ ...base, step: 'three' }, '"step": Invalid input: expected number, received string'],
+    [{ phase: 'training' }, 'missing "run"'],
+  ] as const;
+  for (const [body, problem] of bodies) {
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = await statusClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, async () => '');
+      await assert.rejects(client.read(), (e: unknown) => (e as Error).message.includes(`(HTTP 200 with JSON that is not a run status (${problem}))`) || assert.fail(String(e)));
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
+  }
+});
