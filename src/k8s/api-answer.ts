@@ -10,6 +10,7 @@
  * service, not the API server, and are passed on as they are.
  */
 import { wrapHttpLibrary, ResponseContext, type HttpLibrary, type RequestContext } from '@kubernetes/client-node';
+import { findInCauseChain } from '../core/error-chain';
 import { bodyExcerpt } from './answer-excerpt';
 
 /** A path through the API server's proxy to a service, pod or node: the answer is theirs. */
@@ -52,10 +53,7 @@ function isApiObject(text: string): boolean {
 
 /** The NotApiAnswerError of `error` or of its causes, or undefined. */
 export function notApiAnswerOf(error: unknown): NotApiAnswerError | undefined {
-  for (let e: unknown = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
-    if (e instanceof NotApiAnswerError) return e;
-  }
-  return undefined;
+  return findInCauseChain(error, (e) => (e instanceof NotApiAnswerError ? e : undefined));
 }
 
 /**

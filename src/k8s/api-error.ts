@@ -4,6 +4,7 @@
  * https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#response-status-kind);
  * its `reason`, `message` and `details.causes` are used here. The messages are listed in docs/kubernetes.md.
  */
+import { findInCauseChain } from '../core/error-chain';
 import { KubernetesError } from '../core/errors';
 import type { Cluster } from './cluster';
 import { RequestTimeoutError } from './request-timeout';
@@ -76,11 +77,10 @@ export function dryRunUnsupportedMessage(err: unknown): string | undefined {
 
 /** The error of the chain whose `code` means the API server cannot be reached at all (or did not answer in time). */
 function networkFailure(err: unknown): { code: string } | undefined {
-  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+  return findInCauseChain(err, (e) => {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return e as { code: string };
-  }
-  return undefined;
+    return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) ? (e as { code: string }) : undefined;
+  });
 }
 
 /** The network error code (`ECONNREFUSED`, `ETIMEDOUT`, ...) when the API server could not be reached, else undefined. */

@@ -4,6 +4,7 @@
  * `exec` credential plugin cannot be run. They were reported as "URL is not a Kubernetes API server … answered what
  * is not an API answer", though nothing answered.
  */
+import { findInCauseChain } from '../core/error-chain';
 
 /** A failure to talk to the API server: a KubernetesError reason and what is wrong, with what to do. */
 export interface ConnectionFailure {
@@ -57,9 +58,5 @@ function failureOf(e: { code?: unknown; syscall?: unknown; path?: unknown; messa
 
 /** The ConnectionFailure of `err` or of its causes, or undefined when it is none of them. */
 export function connectionFailure(err: unknown): ConnectionFailure | undefined {
-  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
-    const failure = failureOf(e as Record<string, unknown>);
-    if (failure !== undefined) return failure;
-  }
-  return undefined;
+  return findInCauseChain(err, (e) => failureOf(e as Record<string, unknown>));
 }
