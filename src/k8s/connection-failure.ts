@@ -1,6 +1,6 @@
 /**
  * Failures before the API server answered that are neither a network failure (api-error.ts networkCode) nor a
- * timeout: its TLS certificate is not trusted, it speaks plain HTTP to an https:// URL, or the kubeconfig user's
+ * timeout: its TLS certificate is not trusted or out of its validity dates, it speaks plain HTTP to an https:// URL, or the kubeconfig user's
  * `exec` credential plugin cannot be run. They were reported as "URL is not a Kubernetes API server … answered what
  * is not an API answer", though nothing answered.
  */
@@ -8,7 +8,7 @@ import { findInCauseChain } from '../core/error-chain';
 
 /** A failure to talk to the API server: a KubernetesError reason and what is wrong, with what to do. */
 export interface ConnectionFailure {
-  /** `TlsUntrusted`, `TlsWrongHost`, `PlainHttp` or `CredentialPlugin`. */
+  /** `TlsUntrusted`, `TlsOutOfDate`, `TlsWrongHost`, `PlainHttp` or `CredentialPlugin`. */
   readonly reason: string;
   /** What is wrong and what to do, to follow "cannot talk to the Kubernetes API server at URL (context …): ". */
   readonly detail: string;
@@ -22,9 +22,13 @@ const UNTRUSTED = new Set([
   'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'CERT_UNTRUSTED',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
 ]);
+
+/** Node's codes of a certificate outside its validity dates, and what to say of it. */
+const OUT_OF_DATE: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'has expired',
+  CERT_NOT_YET_VALID: 'is not valid yet',
+};
 
 /** What Node says about the certificate (`self-signed certificate`), from a node-fetch message `…, reason: WHAT`. */
 function nodeReason(e: { message?: unknown }): string {
@@ -40,6 +44,13 @@ function failureOf(e: { code?: unknown; syscall?: unknown; path?: unknown; messa
     return {
       reason: 'TlsUntrusted',
       detail: `its TLS certificate is not trusted (${nodeReason(e)}). Set certificate-authority (a PEM file) or certificate-authority-data of the cluster in the kubeconfig to the CA that signed it (kubectl config view --raw shows what kubectl uses), or, for a test cluster only, insecure-skip-tls-verify: true`,
+    };
+  }
+  const outOfDate = OUT_OF_DATE[code];
+  if (outOfDate !== undefined) {
+    return {
+      reason: 'TlsOutOfDate',
+      detail: `its TLS certificate (or one of its chain) ${outOfDate} (${nodeReason(e)}). Check that this machine's clock is right (date); if it is, the cluster's certificates need renewing (kubeadm certs renew, or your provider's rotation)`,
     };
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {

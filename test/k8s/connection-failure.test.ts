@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { KubernetesError } from '../../src/core/errors';
 import { connectCluster } from '../../src/k8s/cluster';
 import { runStatus } from '../../src/k8s/status';
-import { certificates } from '../support/certificates';
+import { certificates, certificateValidBetween } from '../support/certificates';
 import { tempDir } from '../support/harness';
 import { writeKubeconfig } from './stub/kubeconfig';
 
@@ -44,6 +44,32 @@ test('an API server whose TLS certificate is not trusted is named as such, with 
     assert.match(e.message, new RegExp(`^cannot talk to the Kubernetes API server at ${url.replace(/[.:/]/g, '\\$&')} \\(context "stub"\\): its TLS certificate is not trusted \\(self-signed certificate\\)\\. Set certificate-authority \\(a PEM file\\) or certificate-authority-data`));
   } finally {
     await server.close();
+  }
+});
+
+test('an API server certificate that has expired or is not valid yet is said so, with the clock and renewal to check', async () => {
+  // Before: "its TLS certificate is not trusted (certificate has expired). Set certificate-authority …", though it was.
+  const dir = tempDir();
+  const certs = certificates(dir);
+  const cases = [
+    ['20200101000000Z', '20200102000000Z', 'has expired \\(certificate has expired\\)'],
+    ['20990101000000Z', '20991231000000Z', 'is not valid yet \\(certificate is not yet valid\\)'],
+  ] as const;
+  for (const [start, end, said] of cases) {
+    const dated = certificateValidBetween(dir, certs, start, end);
+    const server = await listen(createHttpsServer({ cert: readFileSync(dated.cert), key: readFileSync(dated.key) }, answer) as unknown as Server);
+    try {
+      const kubeconfig = writeKubeconfig(`https://127.0.0.1:${server.port}`, 'token');
+      const config = parse(readFileSync(kubeconfig, 'utf8'));
+      config.clusters[0].cluster['certificate-authority'] = certs.ca;
+      writeFileSync(kubeconfig, stringify(config));
+      const e = await statusError(kubeconfig);
+      assert.equal(e.reason, 'TlsOutOfDate', e.message);
+      assert.match(e.message, new RegExp(`\\(context "stub"\\): its TLS certificate \\(or one of its chain\\) ${said}\\. Check that this machine's clock is right \\(date\\); if it is, the cluster's certificates need renewing`));
+      assert.doesNotMatch(e.message, /not trusted|certificate-authority/);
+    } finally {
+      await server.close();
+    }
   }
 });
 

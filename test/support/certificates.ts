@@ -22,3 +22,20 @@ export function certificates(dir: string): Certificates {
   }
   return { ca: f('ca.pem'), serverCert: f('server.pem'), serverKey: f('server.key'), clientCert: f('client.pem'), clientKey: f('client.key'), otherCert: f('other.pem'), otherKey: f('other.key') };
 }
+
+/**
+ * Writes into `dir` a server certificate for 127.0.0.1 signed by the CA of `certs` ({@link certificates}) and valid
+ * only from `start` to `end` (`YYYYMMDDHHMMSSZ`), to test one that has expired or is not valid yet; its PEM paths.
+ */
+export function certificateValidBetween(dir: string, certs: Certificates, start: string, end: string): { cert: string; key: string } {
+  const f = (n: string) => join(dir, n);
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  const name = `dated-${start}`;
+  writeFileSync(f(`${name}.cnf`), `[ca]\ndefault_ca=d\n[d]\ndatabase=${f(`${name}.index`)}\nnew_certs_dir=${dir}\nserial=${f(`${name}.serial`)}\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n`);
+  writeFileSync(f(`${name}.index`), '');
+  writeFileSync(f(`${name}.serial`), '01\n');
+  writeFileSync(f(`${name}.ext`), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', '/CN=server');
+  ssl('ca', '-batch', '-config', f(`${name}.cnf`), '-keyfile', certs.ca.replace(/ca\.pem$/, 'ca.key'), '-cert', certs.ca, '-in', f(`${name}.csr`), '-out', f(`${name}.pem`), '-startdate', start, '-enddate', end, '-notext', '-extfile', f(`${name}.ext`));
+  return { cert: f(`${name}.pem`), key: f(`${name}.key`) };
+}
