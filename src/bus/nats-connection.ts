@@ -37,8 +37,9 @@ export async function connectNats(url: string, options: NatsConnectOptions): Pro
 }
 
 /**
- * What to say when something other than a NATS server answers at one of `servers`, else undefined (nothing answers,
- * or a NATS server does).
+ * What to say when something other than a NATS server answers at one of `servers`: HTTP, or bytes that are neither
+ * NATS nor TLS. Else undefined: nothing answers, a NATS server does, or a server that speaks TLS first (it may be a
+ * NATS server with `handshake_first`), where the client's own error is said.
  */
 async function notNatsServer(servers: readonly NatsServer[]): Promise<string | undefined> {
   for (const { address } of servers) {

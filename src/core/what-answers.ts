@@ -9,10 +9,15 @@ import { connect } from 'node:net';
 const ANSWER_MS = 1000;
 
 /**
- * What answers at an address: `nats` (an `INFO {` greeting), `http` (`HTTP/1.` to a request), `other` (other
- * bytes), `silent` (it took the connection, but said nothing) or `unreachable` (no connection).
+ * What answers at an address: `nats` (an `INFO {` greeting), `http` (`HTTP/1.` to a request), `tls` (a TLS record:
+ * alert 0x15 or handshake 0x16, as a server that speaks TLS first answers plain bytes, a NATS server with
+ * `handshake_first` among them), `other` (other bytes), `silent` (it took the connection, but said nothing) or
+ * `unreachable` (no connection).
  */
-export type Answerer = 'nats' | 'http' | 'other' | 'silent' | 'unreachable';
+export type Answerer = 'nats' | 'http' | 'tls' | 'other' | 'silent' | 'unreachable';
+
+/** The first byte of a TLS record that a server sends to a client that did not speak TLS: alert (21) or handshake (22). */
+const TLS_RECORD_TYPES = [0x15, 0x16];
 
 /**
  * Connects to `host:port` and tells what answers there ({@link Answerer}): first waits for a greeting, then, when
@@ -38,7 +43,7 @@ export function whatAnswers(host: string, port: number): Promise<Answerer> {
     socket.once('connect', () => (connected = true));
     socket.once('data', (chunk: Buffer) => {
       const text = chunk.toString('latin1');
-      done(text.startsWith('INFO {') ? 'nats' : text.startsWith('HTTP/1.') ? 'http' : 'other');
+      done(text.startsWith('INFO {') ? 'nats' : text.startsWith('HTTP/1.') ? 'http' : TLS_RECORD_TYPES.includes(chunk[0]!) ? 'tls' : 'other');
     });
     socket.once('error', () => done(connected ? 'silent' : 'unreachable'));
     socket.once('close', () => done(connected ? 'silent' : 'unreachable'));

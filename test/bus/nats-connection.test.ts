@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { connectNats } from '../../src/bus/nats-connection';
+
+/** A TCP server on a free port of 127.0.0.1 that handles each connection with `onSocket`; its address, and `close`. */
+async function tcpServer(onSocket: (socket: Socket) => void): Promise<{ address: string; close(): void }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket.on('close', () => sockets.delete(socket)));
+    onSocket(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+test('a server that speaks TLS first (answers plain bytes with a TLS record) is not called "not a NATS server": the connection error is said', async (t) => {
+  // Before: "127.0.0.1:PORT answered, but not as a NATS server: give the NATS client port …", though a NATS server
+  // with handshake_first answers so.
+  for (const record of [[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46], [0x16, 0x03, 0x03, 0x00, 0x01, 0x00]]) {
+    const { address, close } = await tcpServer((socket) => socket.once('data', () => socket.end(Buffer.from(record))).on('error', () => {}));
+    t.after(close);
+    await assert.rejects(connectNats(address, { name: 'test', timeoutMs: 500 }), (e: unknown) => {
+      assert.match((e as Error).message, new RegExp(`^cannot connect to NATS at ${address}: `));
+      return true;
+    });
+  }
+});
+
+test('a server that greets with bytes neither NATS nor TLS is still said not to be a NATS server', async (t) => {
+  const { address, close } = await tcpServer((socket) => socket.on('error', () => {}).write('SSH-2.0-OpenSSH_9.6\r\n'));
+  t.after(close);
+  await assert.rejects(connectNats(address, { name: 'test', timeoutMs: 500 }), (e: unknown) => {
+    assert.equal((e as Error).message, `${address} answered, but not as a NATS server: give the NATS client port (4222 by default), not the monitoring or metrics port`);
+    return true;
+  });
+});
