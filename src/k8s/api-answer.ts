@@ -12,42 +12,50 @@
 import { wrapHttpLibrary, ResponseContext, type HttpLibrary, type RequestContext } from '@kubernetes/client-node';
 import { findInCauseChain } from '../core/error-chain';
 import { bodyExcerpt } from './answer-excerpt';
+import { expectedKind, withArticle } from './answer-kind';
 
 /** A path through the API server's proxy to a service, pod or node: the answer is theirs. */
 const PROXY_PATH = /\/(services|pods|nodes)\/[^/]+\/proxy(\/|$)/;
 
 /**
  * Thrown by the cluster clients' HTTP library when the API server answered a request with a 2xx answer that is not
- * a Kubernetes API object (not JSON, or JSON without `kind`). api-error.ts turns it into a KubernetesError (reason
- * `NotApiAnswer`); its fields are used there (notApiAnswerText), as client-node prefixes the message of errors of discovery.
+ * a Kubernetes API object (not JSON, or JSON without `kind`), or is one of another kind than the request asks for
+ * (answer-kind.ts: a Foo to `GET …/scale`). api-error.ts turns it into a KubernetesError (reason `NotApiAnswer`);
+ * its fields are used there (notApiAnswerText), as client-node prefixes the message of errors of discovery.
  */
 export class NotApiAnswerError extends Error {
   override readonly name = 'NotApiAnswerError';
 
   /**
    * @param request the request, as `GET /apis/apps/v1/namespaces/metatrain/deployments/r-worker/scale`.
-   * @param answer what came, as `HTTP 200, text/plain: "ok"`.
+   * @param answer what came, as `HTTP 200, text/plain: "ok"`, or of an API object of another kind, as `a Foo, not a Scale`.
+   * @param wrongKind whether `answer` names an API object of another kind than asked for.
    */
   constructor(
     readonly request: string,
     readonly answer: string,
+    readonly wrongKind = false,
   ) {
-    super(notApiAnswerText(request, answer));
+    super(notApiAnswerText(request, answer, wrongKind));
   }
 }
 
-/** `the API server's answer to REQUEST was not a Kubernetes API object (ANSWER)`. */
-export function notApiAnswerText(request: string, answer: string): string {
-  return `the API server's answer to ${request} was not a Kubernetes API object (${answer})`;
+/**
+ * `the API server's answer to REQUEST was not a Kubernetes API object (ANSWER)`, or when `wrongKind`
+ * `the API server's answer to REQUEST was a Foo, not a Scale`.
+ */
+export function notApiAnswerText(request: string, answer: string, wrongKind = false): string {
+  return `the API server's answer to ${request} was ${wrongKind ? answer : `not a Kubernetes API object (${answer})`}`;
 }
 
-/** Whether `text` is a JSON object with a string `kind`. */
-function isApiObject(text: string): boolean {
+/** The `kind` of `text` when it is a JSON object with a string `kind`, else undefined. */
+function kindOf(text: string): string | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && typeof (parsed as { kind?: unknown }).kind === 'string';
+    const kind = typeof parsed === 'object' && parsed !== null ? (parsed as { kind?: unknown }).kind : undefined;
+    return typeof kind === 'string' ? kind : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -57,8 +65,8 @@ export function notApiAnswerOf(error: unknown): NotApiAnswerError | undefined {
 }
 
 /**
- * `http` with every 2xx answer that is not a Kubernetes API object refused (NotApiAnswerError), except answers
- * through the API server's proxy. Other answers, and errors, pass unchanged; the body of a checked answer can be read
+ * `http` with every 2xx answer that is not a Kubernetes API object, or is one of another kind than the request asks
+ * for (answer-kind.ts), refused (NotApiAnswerError), except answers through the API server's proxy. Other answers, and errors, pass unchanged; the body of a checked answer can be read
  * again.
  */
 export function apiAnswersOnly(http: HttpLibrary): HttpLibrary {
@@ -68,10 +76,14 @@ export function apiAnswersOnly(http: HttpLibrary): HttpLibrary {
       const url = new URL(request.getUrl());
       if (response.httpStatusCode < 200 || response.httpStatusCode > 299 || PROXY_PATH.test(url.pathname)) return response;
       const text = await response.body.text();
-      if (!isApiObject(text)) {
+      const kind = kindOf(text);
+      const asked = `${request.getHttpMethod()} ${url.pathname}`;
+      if (kind === undefined) {
         const type = response.headers['content-type'] ?? 'no content type';
-        throw new NotApiAnswerError(`${request.getHttpMethod()} ${url.pathname}`, `HTTP ${response.httpStatusCode}, ${type}: ${bodyExcerpt(text)}`);
+        throw new NotApiAnswerError(asked, `HTTP ${response.httpStatusCode}, ${type}: ${bodyExcerpt(text)}`);
       }
+      const expected = expectedKind(request.getHttpMethod(), url);
+      if (expected !== undefined && !expected.accepts(kind)) throw new NotApiAnswerError(asked, `${withArticle(kind)}, not ${expected.words}`, true);
       return new ResponseContext(response.httpStatusCode, response.headers, { text: async () => text, binary: async () => Buffer.from(text, 'utf8') });
     },
   });

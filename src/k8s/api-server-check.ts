@@ -33,7 +33,7 @@ async function check(cluster: Cluster): Promise<void> {
   } catch (err) {
     const code = httpStatusOf(err);
     const notApi = notApiAnswerOf(err);
-    if (notApi !== undefined) throw notApiServer(cluster, `answered ${notApi.answer}, not an APIResourceList`, err);
+    if (notApi !== undefined) throw notApiServer(cluster, `answered ${notApi.answer}${notApi.wrongKind ? '' : ', not an APIResourceList'}`, err);
     // 401 comes without a body; the credentials are what is wrong, whoever refused them.
     if (code === 401 || (code === undefined && (networkCode(err) !== undefined || connectionFailure(err) !== undefined))) throw toKubernetesError(err, DISCOVERY, cluster);
     if (code === undefined) throw notApiServer(cluster, `answered what is not an API answer: ${(err as Error).message}`, err);

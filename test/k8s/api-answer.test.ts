@@ -68,3 +68,34 @@ test('metatrain scale against a server that answers 200 text/plain exits 1 and d
     await web.close();
   }
 });
+
+test('status, scale and stop name the request a server answered with an API object of another kind, and the kind asked for', async () => {
+  // Before: scale printed "scaled the workers … from 0 to 2" and succeeded; status failed with "Cannot read
+  // properties of undefined (reading 'filter')" or, for a DeploymentList, showed "0 ready / 0 desired"; stop with
+  // "cannot reach the Kubernetes API server … (reading 'find')".
+  const wrong = { Foo: '{"kind":"Foo","apiVersion":"v1","metadata":{}}', DeploymentList: '{"kind":"DeploymentList","apiVersion":"apps/v1","metadata":{},"items":[]}' };
+  const expected = { scale: 'a Scale', status: 'a Deployment', stop: 'an APIResourceList' };
+  for (const [got, body] of Object.entries(wrong)) {
+    const server: Server = createServer((req, res) => {
+      if (req.url?.split('?')[0] === '/api/v1') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"kind":"APIResourceList","groupVersion":"v1","resources":[]}');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const kubeconfig = writeKubeconfig(url, 'token');
+      for (const [name, [request, command]] of Object.entries(commands)) {
+        await assert.rejects(command(connectCluster({ kubeconfig })), (e: unknown) => {
+          assert.ok(e instanceof KubernetesError && e.reason === 'NotApiAnswer', `${name} ${got}: ${String(e)}`);
+          assert.match(e.message, new RegExp(`^the API server's answer to ${request} was an? ${got}, not ${expected[name as keyof typeof expected]}: the server at ${url} answers in place`), `${name} ${got}`);
+          return true;
+        });
+      }
+      const r = await runCli(['scale', 'sotu-maml', '--workers', '2', '--kubeconfig', kubeconfig], {}, 20_000);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.equal(r.stdout, '');
+    } finally {
+      await new Promise((r) => server.close(() => r(undefined)));
+    }
+  }
+});
