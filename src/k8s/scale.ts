@@ -8,6 +8,7 @@ import { toKubernetesError, type RequestDescription } from './api-error';
 import { runNamespace, type Cluster } from './cluster';
 import { runNames } from './names';
 import { assertApiServer } from './api-server-check';
+import { notRunning } from './not-running';
 
 /** Field manager of scale requests; a later `launch` with another `runtime.workers` conflicts with it (409). */
 export const SCALE_FIELD_MANAGER = 'metatrain-scale';
@@ -27,7 +28,7 @@ export interface ScaleResult {
  * Scales the workers of `run` to `workers` replicas (0 pauses them). The namespace is `--namespace`, else
  * `metatrain`.
  * @throws RangeError when `workers` is not a non-negative integer.
- * @throws KubernetesError when the server is not a Kubernetes API server (api-server-check.ts); 404 when the run has no worker Deployment there, 403 when scaling is not allowed.
+ * @throws KubernetesError when the server is not a Kubernetes API server (api-server-check.ts); 404 when the run has no worker Deployment there (reason `NotRunning` when it was stopped and its data volume kept, `NotFound` when there is no such run; not-running.ts), 403 when scaling is not allowed.
  */
 export async function scaleWorkers(cluster: Cluster, run: string, workers: number): Promise<ScaleResult> {
   if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
@@ -39,7 +40,8 @@ export async function scaleWorkers(cluster: Cluster, run: string, workers: numbe
   try {
     previous = (await cluster.apps.readNamespacedDeploymentScale({ name, namespace })).spec?.replicas ?? 0;
   } catch (err) {
-    throw toKubernetesError(err, r, cluster);
+    const error = toKubernetesError(err, r, cluster);
+    throw error.statusCode === 404 ? await notRunning(cluster, run, namespace, error) : error;
   }
   try {
     await cluster.apps.patchNamespacedDeploymentScale(

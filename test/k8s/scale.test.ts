@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { KubernetesError } from '../../src/core/errors';
 import { launchRun } from '../../src/k8s/launch';
 import { scaleWorkers } from '../../src/k8s/scale';
+import { stopRun } from '../../src/k8s/stop';
+import { runCli } from '../support/harness';
 import { exampleConfig, startHarness } from './stub/harness';
 
 test('scale reads then merge-patches the scale subresource of the worker Deployment', async () => {
@@ -25,16 +27,35 @@ test('scale reads then merge-patches the scale subresource of the worker Deploym
   }
 });
 
-test('scaling a run that does not exist says to check the run name and --namespace', async () => {
+test('scaling a run that does not exist says there is no run of that name, as status does', async () => {
+  // Before: 'not found: Deployment "nope-worker" in namespace "elsewhere" (API server: deployments.scale "nope-worker" not found). …'
   const h = await startHarness({}, { namespace: 'elsewhere' });
   try {
     await assert.rejects(scaleWorkers(h.cluster, 'nope', 2), (e: unknown) => {
       assert.ok(e instanceof KubernetesError);
       assert.equal(e.statusCode, 404);
-      assert.match(e.message, /^not found: Deployment "nope-worker" in namespace "elsewhere" \(API server: deployments\.scale "nope-worker" not found\)\. Check the run name and --namespace; list the runs there with: kubectl get deployments -n elsewhere -l app\.kubernetes\.io\/part-of=metatrain$/);
+      assert.equal(e.reason, 'NotFound');
+      assert.equal(e.message, 'no run named nope in namespace elsewhere. Check the run name and --namespace; list the runs there with: kubectl get deployments -n elsewhere -l app.kubernetes.io/part-of=metatrain');
       return true;
     });
     await assert.rejects(scaleWorkers(h.cluster, 'nope', -1), RangeError);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('scaling a stopped run whose data volume is kept says it is not running and names the volume, as status does, exit 1', async () => {
+  // Before: 'not found: Deployment "sotu-maml-worker" … (API server: deployments.scale "sotu-maml-worker" not found). Check the run name …'
+  const h = await startHarness();
+  try {
+    await launchRun(h.cluster, exampleConfig());
+    await stopRun(h.cluster, 'sotu-maml');
+    const said = 'the run sotu-maml is not running in namespace metatrain (stopped; its data volume sotu-maml-data is kept). Launch it again with: metatrain launch CONFIG (it resumes from its last checkpoint); delete the volume with: metatrain stop sotu-maml --delete-data -n metatrain';
+    await assert.rejects(scaleWorkers(h.cluster, 'sotu-maml', 2), (e: unknown) => e instanceof KubernetesError && e.statusCode === 404 && e.reason === 'NotRunning' && e.message === said);
+    const r = await runCli(['scale', 'sotu-maml', '--workers', '2', '--kubeconfig', h.kubeconfig], {}, 20_000);
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `metatrain: ${said}\n`);
   } finally {
     await h.stop();
   }
