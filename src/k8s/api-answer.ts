@@ -18,34 +18,48 @@ import { expectedKind, withArticle } from './answer-kind';
 const PROXY_PATH = /\/(services|pods|nodes)\/[^/]+\/proxy(\/|$)/;
 
 /**
+ * What is wrong with an answer: `object` (not a Kubernetes API object), `kind` (an API object of another kind than
+ * the request asks for, answer-kind.ts), `content-type` (an API object sent with another Content-Type than JSON,
+ * which client-node cannot read).
+ */
+export type NotApiAnswerProblem = 'object' | 'kind' | 'content-type';
+
+/**
  * Thrown by the cluster clients' HTTP library when the API server answered a request with a 2xx answer that is not
- * a Kubernetes API object (not JSON, or JSON without `kind`), or is one of another kind than the request asks for
- * (answer-kind.ts: a Foo to `GET …/scale`). api-error.ts turns it into a KubernetesError (reason `NotApiAnswer`);
- * its fields are used there (notApiAnswerText), as client-node prefixes the message of errors of discovery.
+ * a Kubernetes API object (not JSON, or JSON without `kind`), is one of another kind than the request asks for (a Foo
+ * to `GET …/scale`), or comes with a Content-Type other than JSON. api-error.ts turns it into a KubernetesError (reason
+ * `NotApiAnswer`); its fields are used there (notApiAnswerText), as client-node prefixes the message of errors of discovery.
  */
 export class NotApiAnswerError extends Error {
   override readonly name = 'NotApiAnswerError';
 
   /**
    * @param request the request, as `GET /apis/apps/v1/namespaces/metatrain/deployments/r-worker/scale`.
-   * @param answer what came, as `HTTP 200, text/plain: "ok"`, or of an API object of another kind, as `a Foo, not a Scale`.
-   * @param wrongKind whether `answer` names an API object of another kind than asked for.
+   * @param answer what came: for `object` as `HTTP 200, text/plain: "ok"`; for `kind` as `a Foo, not a Scale`; for
+   *   `content-type` as `with Content-Type application/octet-stream, not application/json`.
+   * @param problem what is wrong with it.
    */
   constructor(
     readonly request: string,
     readonly answer: string,
-    readonly wrongKind = false,
+    readonly problem: NotApiAnswerProblem = 'object',
   ) {
-    super(notApiAnswerText(request, answer, wrongKind));
+    super(notApiAnswerText(request, answer, problem));
   }
 }
 
 /**
- * `the API server's answer to REQUEST was not a Kubernetes API object (ANSWER)`, or when `wrongKind`
- * `the API server's answer to REQUEST was a Foo, not a Scale`.
+ * `the API server's answer to REQUEST was not a Kubernetes API object (ANSWER)`; for `kind` `the API server's answer to
+ * REQUEST was a Foo, not a Scale`; for `content-type` `the API server answered REQUEST with Content-Type …, not application/json`.
  */
-export function notApiAnswerText(request: string, answer: string, wrongKind = false): string {
-  return `the API server's answer to ${request} was ${wrongKind ? answer : `not a Kubernetes API object (${answer})`}`;
+export function notApiAnswerText(request: string, answer: string, problem: NotApiAnswerProblem = 'object'): string {
+  if (problem === 'content-type') return `the API server answered ${request} ${answer}`;
+  return `the API server's answer to ${request} was ${problem === 'kind' ? answer : `not a Kubernetes API object (${answer})`}`;
+}
+
+/** Whether a Content-Type is JSON (`application/json`, `application/…+json`, parameters aside), as client-node reads it. */
+function isJsonType(type: string): boolean {
+  return /^application\/([\w.-]+\+)?json$/.test(type.split(';')[0]!.trim().toLowerCase());
 }
 
 /** The `kind` of `text` when it is a JSON object with a string `kind`, else undefined. */
@@ -78,12 +92,11 @@ export function apiAnswersOnly(http: HttpLibrary): HttpLibrary {
       const text = await response.body.text();
       const kind = kindOf(text);
       const asked = `${request.getHttpMethod()} ${url.pathname}`;
-      if (kind === undefined) {
-        const type = response.headers['content-type'] ?? 'no content type';
-        throw new NotApiAnswerError(asked, `HTTP ${response.httpStatusCode}, ${type}: ${bodyExcerpt(text)}`);
-      }
+      const type = response.headers['content-type'];
+      if (kind === undefined) throw new NotApiAnswerError(asked, `HTTP ${response.httpStatusCode}, ${type ?? 'no content type'}: ${bodyExcerpt(text)}`);
+      if (type === undefined || !isJsonType(type)) throw new NotApiAnswerError(asked, `${type === undefined ? 'without a Content-Type' : `with Content-Type ${type}`}, not application/json`, 'content-type');
       const expected = expectedKind(request.getHttpMethod(), url);
-      if (expected !== undefined && !expected.accepts(kind)) throw new NotApiAnswerError(asked, `${withArticle(kind)}, not ${expected.words}`, true);
+      if (expected !== undefined && !expected.accepts(kind)) throw new NotApiAnswerError(asked, `${withArticle(kind)}, not ${expected.words}`, 'kind');
       return new ResponseContext(response.httpStatusCode, response.headers, { text: async () => text, binary: async () => Buffer.from(text, 'utf8') });
     },
   });

@@ -123,7 +123,7 @@ export function toKubernetesError(err: unknown, r: RequestDescription, cluster: 
   const notApi = notApiAnswerOf(err);
   if (notApi !== undefined) {
     return new KubernetesError(
-      `${notApiAnswerText(notApi.request, notApi.answer, notApi.wrongKind)}: the server at ${cluster.server} answers in place of a Kubernetes API server. Check the server of context "${cluster.context}" in the kubeconfig (--kubeconfig, --context): it must be the API server's URL, as \`kubectl cluster-info\` shows it, not a proxy or web server in front of it.`,
+      `${notApiAnswerText(notApi.request, notApi.answer, notApi.problem)}: the server at ${cluster.server} answers in place of a Kubernetes API server. Check the server of context "${cluster.context}" in the kubeconfig (--kubeconfig, --context): it must be the API server's URL, as \`kubectl cluster-info\` shows it, not a proxy or web server in front of it.`,
       0,
       'NotApiAnswer',
       opts,

@@ -11,19 +11,46 @@ import { httpStatusOf, isStatusBody, networkCode, toKubernetesError, type Reques
 import type { Cluster } from './cluster';
 import { notApiAnswerOf } from './api-answer';
 import { connectionFailure } from './connection-failure';
+import { findInCauseChain } from '../core/error-chain';
+import { whatAnswers } from '../core/what-answers';
 
 const checked = new WeakMap<Cluster, Promise<void>>();
 
 /** The discovery request, in RBAC terms (a non-resource URL every authenticated user may get). */
 const DISCOVERY: RequestDescription = { verb: 'get', resource: 'API discovery of v1', kind: 'APIResourceList', namespace: '' };
 
-function notApiServer(cluster: Pick<Cluster, 'server' | 'context'>, answer: string, cause?: unknown): KubernetesError {
+/** The error naming the server and `why` it is not an API server (`(GET /api/v1 answered …)`, `: it does not speak HTTP`). */
+function notApiServerBecause(cluster: Pick<Cluster, 'server' | 'context'>, why: string, cause?: unknown): KubernetesError {
   return new KubernetesError(
-    `${cluster.server} is not a Kubernetes API server (GET /api/v1 ${answer}). Check the server of context "${cluster.context}" in the kubeconfig (--kubeconfig, --context): it must be the API server's URL, as \`kubectl cluster-info\` shows it.`,
+    `${cluster.server} is not a Kubernetes API server${why}. Check the server of context "${cluster.context}" in the kubeconfig (--kubeconfig, --context): it must be the API server's URL, as \`kubectl cluster-info\` shows it.`,
     0,
     'NotApiServer',
     cause === undefined ? {} : { cause },
   );
+}
+
+/** The error naming the server and what it `answer`ed to `GET /api/v1`. */
+function notApiServer(cluster: Pick<Cluster, 'server' | 'context'>, answer: string, cause?: unknown): KubernetesError {
+  return notApiServerBecause(cluster, ` (GET /api/v1 ${answer})`, cause);
+}
+
+/** Whether the request failed because the server's answer is not HTTP at all (an llhttp parse error, code `HPE_…`). */
+function isNotHttp(err: unknown): boolean {
+  return findInCauseChain(err, (e) => {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === 'string' && code.startsWith('HPE_') ? true : undefined;
+  }) === true;
+}
+
+/**
+ * `: it does not speak HTTP`, with what speaks at the server's address when it is recognized (what-answers.ts): a
+ * NATS server, the usual mistake (port 4222).
+ */
+async function notHttpWords(server: string): Promise<string> {
+  const url = new URL(server);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const answerer = await whatAnswers(url.hostname.replace(/^\[|\]$/g, ''), port);
+  return `: it does not speak HTTP${answerer === 'nats' ? ' (it looks like a NATS server: INFO {…)' : ''}`;
 }
 
 async function check(cluster: Cluster): Promise<void> {
@@ -33,9 +60,10 @@ async function check(cluster: Cluster): Promise<void> {
   } catch (err) {
     const code = httpStatusOf(err);
     const notApi = notApiAnswerOf(err);
-    if (notApi !== undefined) throw notApiServer(cluster, `answered ${notApi.answer}${notApi.wrongKind ? '' : ', not an APIResourceList'}`, err);
+    if (notApi !== undefined) throw notApiServer(cluster, `answered ${notApi.answer}${notApi.problem === 'object' ? ', not an APIResourceList' : ''}`, err);
     // 401 comes without a body; the credentials are what is wrong, whoever refused them.
     if (code === 401 || (code === undefined && (networkCode(err) !== undefined || connectionFailure(err) !== undefined))) throw toKubernetesError(err, DISCOVERY, cluster);
+    if (code === undefined && isNotHttp(err)) throw notApiServerBecause(cluster, await notHttpWords(cluster.server), err);
     if (code === undefined) throw notApiServer(cluster, `answered what is not an API answer: ${(err as Error).message}`, err);
     const body = (err as { body?: unknown }).body;
     if (!isStatusBody(body)) throw notApiServer(cluster, `answered HTTP ${code} without a Kubernetes Status: ${bodyExcerpt(body)}`, err);

@@ -65,6 +65,30 @@ test('a server answering 200 HTML pages for every path is not a Kubernetes API s
   }
 });
 
+test('a server sending the APIResourceList as application/octet-stream is said to answer with that Content-Type, not application/json', async () => {
+  // Before: '… answered what is not an API answer: The mediaType application/octet-stream is not supported by ObjectSerializer.parse.'
+  const server: Server = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('{"kind":"APIResourceList","groupVersion":"v1","resources":[]}'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await assert.rejects(runStatus(connectCluster({ kubeconfig: writeKubeconfig(url, 'token') }), 'sotu-maml'), (e: unknown) => {
+      assert.ok(e instanceof KubernetesError, String(e));
+      assert.equal(e.message, `${url} is not a Kubernetes API server (GET /api/v1 answered with Content-Type application/octet-stream, not application/json). Check the server of context "stub" in the kubeconfig (--kubeconfig, --context): it must be the API server's URL, as \`kubectl cluster-info\` shows it.`);
+      return true;
+    });
+  } finally {
+    await new Promise((r) => server.close(() => r(undefined)));
+  }
+});
+
+test('a kubeconfig server at the NATS port is said not to speak HTTP, and to look like a NATS server', async () => {
+  // Before: '… answered what is not an API answer: request to http://127.0.0.1:4222/api/v1 failed, reason: Parse Error: Expected HTTP/, RTSP/ or ICE/'
+  const url = 'http://127.0.0.1:4222';
+  const r = await runCli(['status', 'sotu-maml', '--kubeconfig', writeKubeconfig(url, 'token')], {}, 20_000);
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(r.stderr, `metatrain: ${url} is not a Kubernetes API server: it does not speak HTTP (it looks like a NATS server: INFO {…). Check the server of context "stub" in the kubeconfig (--kubeconfig, --context): it must be the API server's URL, as \`kubectl cluster-info\` shows it.\n`);
+});
+
 test('metatrain stop against a web server exits 1 with the not-an-API-server message, not "nothing to stop"', async () => {
   const web = await webServer(404);
   try {
