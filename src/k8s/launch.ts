@@ -105,12 +105,25 @@ async function dryRunAll(cluster: Cluster, namespace: KubeObject, objects: reado
  *   src/core/run-token.ts): they would crash-loop on it, and launch never replaces the Secret.
  */
 function tokenToStore(given: string | undefined): string {
-  const token = given ?? process.env['METATRAIN_TOKEN'];
-  if (!token) return randomBytes(32).toString('hex');
-  const bad = runTokenProblem(token);
-  if (bad === undefined) return token;
-  if (given !== undefined) throw new RunTokenError(`the run token: ${bad}`);
-  throw new RunTokenError(`METATRAIN_TOKEN: ${bad}; launch created nothing. Set METATRAIN_TOKEN to such a token, or unset it (or leave it empty) for launch to make a random one.`);
+  if (given === undefined) {
+    refuseEnvToken('launch created nothing');
+    return process.env['METATRAIN_TOKEN'] || randomBytes(32).toString('hex');
+  }
+  const bad = runTokenProblem(given);
+  if (bad !== undefined) throw new RunTokenError(`the run token: ${bad}`);
+  return given;
+}
+
+/**
+ * Refuses a `$METATRAIN_TOKEN` that is set, not empty, and not a run token (src/core/run-token.ts).
+ * @param outcome what became of the launch, as `launch created nothing`.
+ * @throws RunTokenError naming the problem, the outcome, and to set a good token or unset it.
+ */
+function refuseEnvToken(outcome: string): void {
+  const token = process.env['METATRAIN_TOKEN'];
+  const bad = token ? runTokenProblem(token) : undefined;
+  if (bad === undefined) return;
+  throw new RunTokenError(`METATRAIN_TOKEN: ${bad}; ${outcome}. Set METATRAIN_TOKEN to such a token, or unset it (or leave it empty) for launch to make a random one.`);
 }
 
 /**
@@ -129,9 +142,11 @@ async function applyNamespace(cluster: Cluster, name: string, namespace: KubeObj
 /**
  * The YAML `metatrain launch --dry-run` prints: the namespace and the run's objects, preceded by a comment about
  * the token Secret (created on the cluster by launch, never printed).
- * @throws ConfigError when the config cannot be deployed.
+ * @throws ConfigError when the config cannot be deployed; RunTokenError when `$METATRAIN_TOKEN` is set to a token
+ *   launch would refuse to store (checked whenever set, as the dry run cannot tell whether the Secret exists).
  */
 export function launchManifest(config: RunConfig, namespace?: string): string {
+  refuseEnvToken('launch would refuse it when it creates the token Secret');
   const settings = compileDeploySettings(config, namespace !== undefined ? { namespace } : {});
   const note = `# Secret ${runNames(settings.run).token} (the run token) is created on the cluster by \`metatrain launch\` and not shown.\n`;
   return note + toYamlDocuments([renderNamespace(settings), ...renderRun(settings)]);

@@ -82,6 +82,20 @@ test('launch refuses a METATRAIN_TOKEN the pods would refuse before any write, a
   }
 });
 
+test('launch --dry-run refuses a METATRAIN_TOKEN launch would refuse, printing no YAML, and takes an empty or good one', async () => {
+  // Before: METATRAIN_TOKEN=" " launch --dry-run printed the YAML and exited 0, though launch refuses that token.
+  const config = join(repoRoot(), 'examples', 'k8s-run.yaml');
+  const refused = await runCli(['launch', config, '--dry-run'], { METATRAIN_TOKEN: ' ' }, 20_000);
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.equal(refused.stdout, '');
+  assert.match(refused.stderr, /^metatrain: METATRAIN_TOKEN: the token holds U\+0020 at character 1; a run token is visible ASCII only .*; launch would refuse it when it creates the token Secret\. Set METATRAIN_TOKEN to such a token, or unset it \(or leave it empty\) for launch to make a random one\.\n$/);
+  for (const token of ['', 'good-token']) {
+    const shown = await runCli(['launch', config, '--dry-run'], { METATRAIN_TOKEN: token }, 20_000);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^# Secret sotu-maml-token/);
+  }
+});
+
 test('relaunching a run whose token Secret exists ignores METATRAIN_TOKEN, even one launch would refuse to store', async () => {
   // Before: "METATRAIN_TOKEN: the token holds U+0020 …; launch created nothing", though the existing Secret is kept and the
   // token would not be used.
