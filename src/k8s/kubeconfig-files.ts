@@ -25,11 +25,16 @@ import { checkKubeconfig, type Kubeconfig } from './kubeconfig-schema';
  */
 export const MAX_KUBECONFIG_BYTES = 4 << 20;
 
-/** What the message of a kubeconfig that cannot be used ends with. */
-const ADVICE = 'Pass --kubeconfig FILE or set KUBECONFIG.';
-
 /** What names a kubeconfig file: the option, the environment variable, or nothing (the default `~/.kube/config`). */
 type Source = '--kubeconfig' | 'KUBECONFIG' | undefined;
+
+/**
+ * What the message of a kubeconfig that cannot be used ends with: when `KUBECONFIG` named it, to fix that or pass
+ * `--kubeconfig` (not to set it, as it is set); else to pass `--kubeconfig FILE` or set `KUBECONFIG`.
+ */
+function adviceFor(source: Source): string {
+  return source === 'KUBECONFIG' ? 'Fix KUBECONFIG or pass --kubeconfig FILE.' : 'Pass --kubeconfig FILE or set KUBECONFIG.';
+}
 
 /** A loaded kubeconfig and where it came from. */
 export interface LoadedKubeconfig {
@@ -78,17 +83,17 @@ export function loadKubeconfig(file?: string, context?: string): LoadedKubeconfi
     return { kubeConfig, where: 'the in-cluster service account' };
   }
   // client-node would fall back to an unauthenticated http://localhost:8080, which fails later with an unrelated message.
-  throw new KubernetesError(`no kubeconfig found: KUBECONFIG is not set, ${home} does not exist and this is not a pod (no KUBERNETES_SERVICE_HOST). ${ADVICE}`, 0, 'NoConfig');
+  throw new KubernetesError(`no kubeconfig found: KUBECONFIG is not set, ${home} does not exist and this is not a pod (no KUBERNETES_SERVICE_HOST). ${adviceFor(undefined)}`, 0, 'NoConfig');
 }
 
 /** The kubeconfig of the files `names` (empty ones skipped), named by `source` as `value`. @throws KubernetesError as {@link loadKubeconfig}. */
 function fromFiles(source: Source, value: string, names: readonly string[], context: string | undefined): LoadedKubeconfig {
   const named = names.filter((name) => name !== '');
-  if (named.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, which names no file. ${ADVICE}`, 0, 'NoConfig');
+  if (named.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, which names no file. ${adviceFor(source)}`, 0, 'NoConfig');
   // kubectl skips the files of $KUBECONFIG that do not exist; one file that does not exist is named as such below.
   const files = source === 'KUBECONFIG' && named.length > 1 ? named.filter((name) => !isMissing(name)) : named;
-  if (files.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, and none of its files exists (${named.join(', ')}). ${ADVICE}`, 0, 'NoConfig');
-  const kubeConfig = merged(files.map((file) => readKubeconfigFile(file, source)), context);
+  if (files.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, and none of its files exists (${named.join(', ')}). ${adviceFor(source)}`, 0, 'NoConfig');
+  const kubeConfig = merged(files.map((file) => readKubeconfigFile(file, source)), context, source);
   return { kubeConfig, where: files.length === 1 ? files[0]! : `${source}=${value}` };
 }
 
@@ -110,32 +115,32 @@ function isMissing(name: string): boolean {
 /** One kubeconfig file, read and checked. @throws KubernetesError naming `file` when it cannot be used. */
 function readKubeconfigFile(file: string, source: Source): KubeconfigFile {
   const subject = source === undefined ? `the kubeconfig ${file}` : `${source} names ${file}, which`;
-  const bytes = readBoundedFile(file, MAX_KUBECONFIG_BYTES, (err) => new KubernetesError(`${subject} ${readProblem(err, 'a kubeconfig is a few KiB')}. ${ADVICE}`, 0, 'NoConfig', { cause: err }));
+  const bytes = readBoundedFile(file, MAX_KUBECONFIG_BYTES, (err) => new KubernetesError(`${subject} ${readProblem(err, 'a kubeconfig is a few KiB')}. ${adviceFor(source)}`, 0, 'NoConfig', { cause: err }));
   const decoded = decodeTextFile(bytes);
-  if ('problem' in decoded) throw refuse(file, `${decoded.problem}; a kubeconfig is YAML text`);
+  if ('problem' in decoded) throw refuse(file, source, `${decoded.problem}; a kubeconfig is YAML text`);
   const lineCounter = new LineCounter();
   const doc = parseDocument(decoded.text, { lineCounter, prettyErrors: false });
   const [error] = doc.errors;
   if (error) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    throw refuse(file, `invalid YAML at line ${line}, column ${col}: ${error.message}`, error);
+    throw refuse(file, source, `invalid YAML at line ${line}, column ${col}: ${error.message}`, error);
   }
   let data: unknown;
   try {
     data = doc.toJS();
   } catch (err) {
     // An alias expanding past yaml's maxAliasCount (a "billion laughs" file).
-    throw refuse(file, `invalid YAML: ${(err as Error).message}`, err);
+    throw refuse(file, source, `invalid YAML: ${(err as Error).message}`, err);
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw refuse(file, 'it holds no kubeconfig (an empty file, or YAML that is not a mapping)');
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw refuse(file, source, 'it holds no kubeconfig (an empty file, or YAML that is not a mapping)');
   const checked = checkKubeconfig(data);
-  if ('problem' in checked) throw refuse(file, checked.problem);
+  if ('problem' in checked) throw refuse(file, source, checked.problem);
   return { file, kubeconfig: checked.kubeconfig };
 }
 
-/** The error for the kubeconfig `file`, which cannot be used: `cannot read the kubeconfig FILE: ` and `detail`. */
-function refuse(file: string, detail: string, cause?: unknown): KubernetesError {
-  return new KubernetesError(`cannot read the kubeconfig ${file}: ${detail}. ${ADVICE}`, 0, 'NoConfig', cause === undefined ? undefined : { cause });
+/** The error for the kubeconfig `file` (named by `source`), which cannot be used: `cannot read the kubeconfig FILE: ` and `detail`. */
+function refuse(file: string, source: Source, detail: string, cause?: unknown): KubernetesError {
+  return new KubernetesError(`cannot read the kubeconfig ${file}: ${detail}. ${adviceFor(source)}`, 0, 'NoConfig', cause === undefined ? undefined : { cause });
 }
 
 /** @throws KubernetesError unless one of `contexts` is named `context`, listing their names. */
@@ -154,7 +159,8 @@ function checkContext(context: string, contexts: ReadonlyArray<{ readonly name: 
  * @throws KubernetesError when `context` is not one of the contexts, or a file the current context's cluster or user
  *   names cannot be used.
  */
-function merged(files: readonly KubeconfigFile[], context: string | undefined): KubeConfig {
+function merged(files: readonly KubeconfigFile[], context: string | undefined, source: Source): KubeConfig {
+  const refuseFile = (file: string, detail: string, cause?: unknown) => refuse(file, source, detail, cause);
   const contexts = firstOfEachName(files.flatMap((f) => f.kubeconfig.contexts ?? []));
   if (context !== undefined) checkContext(context, contexts);
   const current = context ?? files.map((f) => f.kubeconfig['current-context']).find(Boolean);
@@ -165,8 +171,8 @@ function merged(files: readonly KubeconfigFile[], context: string | undefined): 
   // As JSON (which is YAML), so that client-node reads the fields as it reads them from a file.
   kubeConfig.loadFromString(
     JSON.stringify({
-      clusters: cluster ? [clusterWithFileContents(cluster, refuse)] : [],
-      users: user ? [userWithFileContents(user, refuse)] : [],
+      clusters: cluster ? [clusterWithFileContents(cluster, refuseFile)] : [],
+      users: user ? [userWithFileContents(user, refuseFile)] : [],
       contexts,
       'current-context': current,
     }),

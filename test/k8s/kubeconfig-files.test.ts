@@ -10,6 +10,8 @@ import { startApiServerStub } from './stub/api-server-stub';
 import { writeKubeconfig } from './stub/kubeconfig';
 
 const ADVICE = 'Pass --kubeconfig FILE or set KUBECONFIG.';
+/** When KUBECONFIG names the kubeconfig: it is set, so not to set it. Before: ADVICE ("… or set KUBECONFIG") here too. */
+const ENV_ADVICE = 'Fix KUBECONFIG or pass --kubeconfig FILE.';
 
 /** What assert.throws expects of a kubeconfig refused with `message`. */
 const refused = (message: string) => ({ name: 'KubernetesError', reason: 'NoConfig', message });
@@ -49,7 +51,7 @@ test('KUBECONFIG=/dev/zero and an endless pipe are refused at once, naming the f
   // Before: client-node read the whole file; /dev/zero grew the process until the kernel killed it.
   const zero = await runCli(['status', 'some-run'], { KUBECONFIG: '/dev/zero' }, 20_000);
   assert.equal(zero.code, 1, zero.stderr);
-  assert.equal(zero.stderr, `metatrain: KUBECONFIG names /dev/zero, which is not a regular file but a character device. ${ADVICE}\n`);
+  assert.equal(zero.stderr, `metatrain: KUBECONFIG names /dev/zero, which is not a regular file but a character device. ${ENV_ADVICE}\n`);
   const endless = await waitExit(startCli(['status', 'some-run', '--kubeconfig', '<(yes)'], {}, undefined, true), 20_000);
   assert.equal(endless.code, 1, endless.stderr);
   assert.match(endless.stderr, /^metatrain: --kubeconfig names \/dev\/fd\/\d+, which is too large: more than the 4194304 bytes \(4 MiB\) allowed \(it reported 0 bytes when opened: it grew, or reports no size\); a kubeconfig is a few KiB\./);
@@ -103,21 +105,21 @@ test('KUBECONFIG=a:b merges the files as kubectl does, skipping those that do no
   assert.equal(withEnv({ KUBECONFIG: `${second}:${third}` }, () => connectCluster()).context, 'stub', 'a later current-context does not override');
 
   const bad = kubeconfigFile((c) => (c['clusters'][0].cluster.server = 5));
-  assert.throws(() => withEnv({ KUBECONFIG: `${first}:${bad}` }, () => connectCluster()), refused(`cannot read the kubeconfig ${bad}: clusters[0].cluster.server must be a string, not a number. ${ADVICE}`));
+  assert.throws(() => withEnv({ KUBECONFIG: `${first}:${bad}` }, () => connectCluster()), refused(`cannot read the kubeconfig ${bad}: clusters[0].cluster.server must be a string, not a number. ${ENV_ADVICE}`));
   const missing = join(tempDir(), 'missing');
   // Before: a missing entry was fatal ("KUBECONFIG names …, which does not exist"); kubectl skips it.
   assert.equal(withEnv({ KUBECONFIG: `${missing}:${second}` }, () => connectCluster()).server, 'http://127.0.0.1:9', 'a file that does not exist is skipped');
   assert.equal(withEnv({ KUBECONFIG: `${first}:${missing}:${second}` }, () => connectCluster()).server, 'http://first.invalid');
   const other = join(tempDir(), 'other');
-  assert.throws(() => withEnv({ KUBECONFIG: `${missing}:${other}` }, () => connectCluster()), refused(`KUBECONFIG is "${missing}:${other}", and none of its files exists (${missing}, ${other}). ${ADVICE}`));
+  assert.throws(() => withEnv({ KUBECONFIG: `${missing}:${other}` }, () => connectCluster()), refused(`KUBECONFIG is "${missing}:${other}", and none of its files exists (${missing}, ${other}). ${ENV_ADVICE}`));
   // Before: a path under a file (ENOTDIR) threw "ENOTDIR: not a directory, stat '/etc/passwd/x'" instead of being skipped.
   const file = join(tempDir(), 'file');
   writeFileSync(file, 'not a folder');
   const underFile = join(file, 'x');
   assert.equal(withEnv({ KUBECONFIG: `${underFile}:${second}` }, () => connectCluster()).server, 'http://127.0.0.1:9', 'a path under a file is skipped');
-  assert.throws(() => withEnv({ KUBECONFIG: `${underFile}:${missing}` }, () => connectCluster()), refused(`KUBECONFIG is "${underFile}:${missing}", and none of its files exists (${underFile}, ${missing}). ${ADVICE}`));
-  assert.throws(() => withEnv({ KUBECONFIG: underFile }, () => connectCluster()), refused(`KUBECONFIG names ${underFile}, which does not exist (a folder of its path is a file). ${ADVICE}`));
-  assert.throws(() => withEnv({ KUBECONFIG: ':' }, () => connectCluster()), refused(`KUBECONFIG is ":", which names no file. ${ADVICE}`));
+  assert.throws(() => withEnv({ KUBECONFIG: `${underFile}:${missing}` }, () => connectCluster()), refused(`KUBECONFIG is "${underFile}:${missing}", and none of its files exists (${underFile}, ${missing}). ${ENV_ADVICE}`));
+  assert.throws(() => withEnv({ KUBECONFIG: underFile }, () => connectCluster()), refused(`KUBECONFIG names ${underFile}, which does not exist (a folder of its path is a file). ${ENV_ADVICE}`));
+  assert.throws(() => withEnv({ KUBECONFIG: ':' }, () => connectCluster()), refused(`KUBECONFIG is ":", which names no file. ${ENV_ADVICE}`));
   assert.throws(() => connectCluster({ kubeconfig: '' }), refused(`--kubeconfig is "", which names no file. ${ADVICE}`));
 });
 
@@ -141,8 +143,8 @@ test('a directory or a missing file is named with what it is, not EISDIR or ENOE
   // Before: "cannot read the kubeconfig DIR: EISDIR: illegal operation on a directory, read" (ENOENT likewise).
   const dir = tempDir();
   const missing = join(dir, 'missing');
-  assert.throws(() => withEnv({ KUBECONFIG: dir }, () => connectCluster()), refused(`KUBECONFIG names ${dir}, which is not a regular file but a directory. ${ADVICE}`));
-  assert.throws(() => withEnv({ KUBECONFIG: missing }, () => connectCluster()), refused(`KUBECONFIG names ${missing}, which does not exist. ${ADVICE}`));
+  assert.throws(() => withEnv({ KUBECONFIG: dir }, () => connectCluster()), refused(`KUBECONFIG names ${dir}, which is not a regular file but a directory. ${ENV_ADVICE}`));
+  assert.throws(() => withEnv({ KUBECONFIG: missing }, () => connectCluster()), refused(`KUBECONFIG names ${missing}, which does not exist. ${ENV_ADVICE}`));
   assert.throws(() => connectCluster({ kubeconfig: missing }), refused(`--kubeconfig names ${missing}, which does not exist. ${ADVICE}`));
   // ~/.kube/config, looked at when KUBECONFIG is not set.
   const home = tempDir();
