@@ -1,5 +1,6 @@
 /** Public surface of src/bus: NATS connection, run events on NATS, the compression work queue (JetStream and in-process). */
 export { connectNats } from './nats-connection';
+export { natsUrlShown } from './nats-servers';
 export { parseRunEventMessage, RUN_EVENT_NAMES, RUN_SUBJECT_PREFIX, runEventMessage, runEventSubject, runEventsWildcard } from './run-subjects';
 export { RunEventPublisher, runEventData } from './run-event-publisher';
 export { openRunBus, runEventSink } from './run-bus';

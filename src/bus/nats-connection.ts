@@ -5,7 +5,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { BusError } from '../core/errors';
 import { whatAnswers } from '../core/what-answers';
-import { NATS_DEFAULT_PORT, natsServersOf, type NatsServer } from './nats-servers';
+import { NATS_DEFAULT_PORT, natsServersOf, natsUrlShown, type NatsServer } from './nats-servers';
 
 /** Options of {@link connectNats}. */
 export interface NatsConnectOptions {
@@ -32,7 +32,7 @@ export async function connectNats(url: string, options: NatsConnectOptions): Pro
     });
   } catch (e) {
     const notNats = await notNatsServer(servers);
-    throw new BusError(notNats ?? `cannot connect to NATS at ${url}: ${(e as Error).message}`, { cause: e });
+    throw new BusError(notNats ?? `cannot connect to NATS at ${natsUrlShown(url)}: ${(e as Error).message}`, { cause: e });
   }
 }
 

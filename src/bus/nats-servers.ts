@@ -30,6 +30,25 @@ export interface NatsServer {
   readonly problem: string | undefined;
 }
 
+/** `text` (one server, as written) with the password of `url` in it shown as `…`: `nats://user:…@host:4222`. */
+function withoutPassword(text: string, url: URL): string {
+  return url.password === '' ? text : text.replace(`:${url.password}@`, ':…@');
+}
+
+/**
+ * `list` (a `nats.url` or `--nats`) for messages: each server's password shown as `…`, as launch shows it
+ * (`nats://user:…@127.0.0.1:4222`). Never throws.
+ */
+export function natsUrlShown(list: string): string {
+  return list
+    .split(',')
+    .map((server) => {
+      const { text, url } = natsServerOf(server.trim());
+      return url === undefined ? server : server.replace(text, withoutPassword(text, url));
+    })
+    .join(',');
+}
+
 /** Every server of `list` (comma-separated), in order. Never throws. */
 export function natsServersOf(list: string): NatsServer[] {
   return list.split(',').map((s) => natsServerOf(s.trim()));
@@ -50,7 +69,7 @@ function natsServerOf(text: string): NatsServer {
 
 /** Why the client cannot use the server `text` (`url`, `port`), or undefined. */
 function problemOf(text: string, url: URL, port: number): string | undefined {
-  const shown = url.password === '' ? text : text.replace(`:${url.password}@`, ':…@');
+  const shown = withoutPassword(text, url);
   if (['ws:', 'wss:'].includes(url.protocol)) {
     return `${shown}: metatrain's NATS client (nats.js for Node) connects over TCP and refuses ${url.protocol}// (WebSocket); give the server's client port, e.g. nats://${url.hostname}:${NATS_DEFAULT_PORT}`;
   }

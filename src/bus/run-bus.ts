@@ -10,6 +10,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { JobEventSink, JobQueue, JobQueueOptions } from './job-queue';
 import { JetStreamJobQueue } from './job-queue-jetstream';
 import { connectNats } from './nats-connection';
+import { natsUrlShown } from './nats-servers';
 import { RunEventPublisher } from './run-event-publisher';
 import { keepRunState, RUN_STATE_STREAM } from './run-state-stream';
 
@@ -47,7 +48,7 @@ export async function openRunBus(natsUrl: string, run: string, component: string
   const publishers: RunEventPublisher[] = [];
   const warnings: string[] = [];
   await keepRunState(nc).catch((e: Error) =>
-    warnings.push(`NATS at ${natsUrl} keeps no record of how run ${run} ends (${e.message}; stream ${RUN_STATE_STREAM}): \`metatrain watch\` started after it ends cannot tell its outcome`),
+    warnings.push(`NATS at ${natsUrlShown(natsUrl)} keeps no record of how run ${run} ends (${e.message}; stream ${RUN_STATE_STREAM}): \`metatrain watch\` started after it ends cannot tell its outcome`),
   );
   return {
     queue,

@@ -4,7 +4,7 @@
  * run's last phase and end (src/bus/run-state-stream.ts): a run that had already ended is said to have ended, with
  * when and where its summary is, and a watch that sees no event for a while says so and what to check.
  */
-import { connectNats, lastRunState, parseRunEventMessage, runEventsWildcard, type RecordedRunState } from '../bus';
+import { connectNats, lastRunState, natsUrlShown, parseRunEventMessage, runEventsWildcard, type RecordedRunState } from '../bus';
 import { BusError } from '../core/errors';
 import { endOf, type WatchEnd, type WatchEvent } from './watch-event';
 
@@ -84,7 +84,7 @@ export async function watchNats(url: string, run: string, show: (e: WatchEvent) 
       grace ??= setTimeout(() => sub.unsubscribe(), FINISHED_GRACE_MS);
     }
     if (ending) return ending;
-    throw new BusError(`subscription to ${subject} on ${url} ended before the run did`);
+    throw new BusError(`subscription to ${subject} on ${natsUrlShown(url)} ended before the run did`);
   } finally {
     clearTimeout(quiet);
     clearTimeout(grace);
@@ -109,7 +109,7 @@ function endedBefore(recorded: RecordedRunState | undefined): (WatchEnd & { ende
  * compressing; an ended one, followed with `next`, until the next run of that name starts), else that the server knows no such run (its name, its `nats.url`, whether it started).
  */
 export function quietNotice(run: string, url: string, quietMs: number, recorded: RecordedRunState | undefined): string {
-  const head = `no event from run ${run} on ${url} for ${quietMs / 1000} s`;
+  const head = `no event from run ${run} on ${natsUrlShown(url)} for ${quietMs / 1000} s`;
   const phase = recorded?.phase;
   if (phase && endOf(phase)) {
     return `${head}; the last run of that name ended (${String(phase.data.phase)} at ${phase.time}), and the next one has not started: check that it is starting, with this server as its nats.url. Still watching`;

@@ -351,3 +351,17 @@ test('metatrain run prints the watch command that follows it, and that command d
     run.kill('SIGKILL');
   }
 });
+
+test('watch --nats and a local run with a nats.url holding a password show it as … when NATS cannot be reached', async () => {
+  // Before: "cannot connect to NATS at nats://user:pw@127.0.0.1:PORT: connection refused", the password echoed.
+  const port = await freePort();
+  const url = `nats://user:s3cret@127.0.0.1:${port}`;
+  const said = `metatrain: cannot connect to NATS at nats://user:…@127.0.0.1:${port}: connection refused\n`;
+  const watch = await runCli(['watch', 'some-run', '--nats', url]);
+  assert.equal(watch.code, 1, watch.stdout);
+  assert.equal(watch.stderr, said);
+  const dir = tempDir();
+  const run = await runCli(['run', writeConfig(dir, sinusoidConfig(dir, { nats: { url } })), '--out', join(dir, 'out')], {}, 60_000);
+  assert.equal(run.code, 1, run.stdout);
+  assert.ok(run.stderr.endsWith(said) && !run.stderr.includes('s3cret'), run.stderr);
+});
