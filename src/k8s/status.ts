@@ -7,6 +7,7 @@
 import { Observable, ResponseContext, type RequestContext, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterRunStatus } from '../cluster/cluster-backend';
 import { toKubernetesError } from './api-error';
+import { bodyExcerpt } from './answer-excerpt';
 import { notRunning } from './not-running';
 import { readCoordinatorStatusAnswer, type CoordinatorStatusAnswer } from '../core/coordinator-status-answer';
 import { runNamespace, type Cluster } from './cluster';
@@ -47,14 +48,13 @@ const answerAsText = {
   middlewareMergeStrategy: 'append' as const,
 };
 
-/** The coordinator's `/status` answer read, or why it is not a metatrain status (`not JSON: starts with "…"`). */
+/** The coordinator's `/status` answer read, or why it is not a metatrain status (`not JSON: "…"`, a short excerpt: answer-excerpt.ts). */
 function readCoordinatorStatus(text: string): CoordinatorStatusAnswer | { problem: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    const start = text.trim().slice(0, 40);
-    return { problem: start === '' ? 'empty' : `not JSON: starts with ${JSON.stringify(start)}` };
+    return { problem: text.trim() === '' ? 'empty' : `not JSON: ${bodyExcerpt(text)}` };
   }
   return readCoordinatorStatusAnswer(value);
 }
@@ -76,15 +76,16 @@ async function coordinatorStatus(cluster: Cluster, namespace: string, service: s
   return 'problem' in read ? { unreadable: `coordinator answered /status with something that is not a metatrain status (${read.problem})` } : read;
 }
 
-/** One-line reason of a failed proxy request. */
+/** One-line reason of a failed proxy request: the Status message, or a short excerpt of another answer (an HTML page). */
 function proxyFailure(err: unknown): string {
   const e = err as { code?: unknown; body?: unknown; message?: unknown };
   if (typeof e.code === 'number') {
-    let message = typeof e.body === 'string' ? e.body : '';
+    const body = typeof e.body === 'string' ? e.body : '';
+    let message = body.trim() === '' ? '' : bodyExcerpt(body);
     try {
-      message = (JSON.parse(message) as { message?: string }).message ?? message;
+      message = (JSON.parse(body) as { message?: string }).message ?? message;
     } catch {
-      // not a Status: keep the text
+      // not a Status: its excerpt
     }
     return `HTTP ${e.code}${message ? `: ${message}` : ''}`;
   }

@@ -107,12 +107,31 @@ test('status of a stopped run whose data volume is kept says it is not running a
   }
 });
 
+test('a coordinator answering /status with an HTTP error page is said in a short excerpt, not the whole page', async () => {
+  // Before: "coordinator unreachable: HTTP 500: <html><body><h1>Internal error</h1>xxxx…" (the whole page).
+  const page = `<html><body><h1>Internal error</h1><p>${'x'.repeat(300)}</p></body></html>`;
+  const server = createServer((_req, res) => res.writeHead(500, { 'content-type': 'text/html' }).end(page));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const h = await startHarness({ serviceProxy: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  try {
+    await launchWithPods(h, 'ready');
+    const report = await runStatus(h.cluster, 'sotu-maml');
+    assert.match(report.unreachable ?? '', /^coordinator unreachable: HTTP 500: "Internal error x+…"$/);
+    assert.ok(report.unreachable!.length < 200, report.unreachable);
+  } finally {
+    await h.stop();
+    await new Promise((r) => server.close(() => r(undefined)));
+  }
+});
+
 test('a coordinator answering /status with something that is not a metatrain status is said so in one line, in the table and in --json', async () => {
   // Before: the phase cell showed a multi-line zod dump (JSON without phase), or "coordinator unreachable: Unexpected
   // token 'o', "ok" is not valid JSON" though it answered.
   const cases = [
     [{ step: 3 }, undefined, 'missing "phase"'],
-    [undefined, 'ok', 'not JSON: starts with "ok"'],
+    [undefined, 'ok', 'not JSON: "ok"'],
+    // Before: 'not JSON: starts with "<html>hello</html>"', the whole page quoted as its start.
+    [undefined, '<html>hello</html>', 'not JSON: "hello"'],
     [{ run: 'sotu-maml', phase: 'running', step: 'three' }, undefined, '"step": Invalid input: expected number, received string'],
     // Before: taken for a status here, though watch refused it (one schema now: src/core/coordinator-status-answer.ts).
     [{ phase: 'running' }, undefined, 'missing "run"'],
