@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { readCoordinatorStatusAnswer } from '../core/coordinator-status-answer';
 import { ConnectionRefusedError } from '../core/errors';
+import { httpGet, type HttpGetAnswer } from '../core/http-get';
 import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/credentials';
 import { grpcConnectionRefused, grpcFailureReason } from '../wire/grpc-failure-reason';
 import { answersNotInGrpc } from '../wire/grpc-protocol-error';
@@ -72,22 +73,22 @@ function httpClient(url: string): StatusClient {
   return {
     target: statusUrl.href,
     async read() {
-      let res: Response;
+      let res: HttpGetAnswer;
       try {
-        res = await fetch(statusUrl, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+        res = await httpGet(statusUrl, TIMEOUT_MS);
       } catch (err) {
-        // undici's HTTP parser (HPE_…) failed: something answers, but not in HTTP (NATS, a gRPC port).
-        const code = String((err as { cause?: { code?: unknown } }).cause?.code ?? '');
+        // node:http's parser (HPE_…) failed: something answers, but not in HTTP (NATS, a gRPC port).
+        const code = String((err as { code?: unknown }).code ?? '');
         if (code.startsWith('HPE_')) throw await notCoordinatorError(url, `it does not answer in HTTP (${code})`, err);
         if (code === 'ECONNREFUSED') throw new ConnectionRefusedError(CONNECTION_REFUSED, { cause: err });
         throw err;
       }
       if (res.status >= 400 && res.status < 500) throw await notCoordinatorError(url, `HTTP ${res.status} from ${statusUrl.href}`);
-      if (!res.ok) throw new Error(`HTTP ${res.status} from ${statusUrl.href}`);
-      const type = res.headers.get('content-type') ?? 'no content type';
+      if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status} from ${statusUrl.href}`);
+      const type = res.contentType ?? 'no content type';
       let body: unknown;
       try {
-        body = await res.json();
+        body = JSON.parse(res.body);
       } catch (err) {
         throw await notCoordinatorError(url, `HTTP ${res.status} with ${type.split(';')[0]}, not the JSON of a run status`, err);
       }

@@ -34,6 +34,9 @@ const DEFAULT_GIVE_UP_MS = 30_000;
  */
 const REFUSED_GIVE_UP_MS = 2000;
 
+/** `ms` in words: `250 ms` under a second, else seconds to one decimal (`1.5 s`, `30 s`). */
+const duration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`);
+
 const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 
 /**
@@ -86,7 +89,7 @@ export async function watchStatus(client: StatusClient, run: string, show: (e: W
         const seen = prev
           ? `; last phase ${prev.phase} at step ${prev.step}. If the run ended, its coordinator has exited: start it with --linger-seconds S to serve its status after the end, or follow the run's events with --nats URL`
           : `; it never answered. Check the address (${STATUS_ADDRESSES}) and that the run is up, or follow the run's events with --nats URL`;
-        throw new RunUnreachableError(`coordinator of run ${run} at ${client.target} unreachable for ${Math.round(giveUpMs / 1000)} s (${(err as Error).message})${seen}`, { cause: err });
+        throw new RunUnreachableError(`coordinator of run ${run} at ${client.target} unreachable for ${duration(giveUpMs)} (${(err as Error).message})${seen}`, { cause: err });
       }
     }
     if (next) {

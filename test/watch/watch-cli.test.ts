@@ -172,6 +172,41 @@ test('metatrain watch of a coordinator it never reached says what it tried and w
   assert.match(result.stderr, new RegExp(`no coordinator at ${address}/status \\(connection refused\\): is run nowhere still running\\? Check the address .*, or follow the run's events with --nats URL`));
 });
 
+test('metatrain watch --coordinator reads /status on a port fetch refuses (6000 and the other "bad ports"), and says a sub-second --give-up-ms in ms', async (t) => {
+  // Before: "unreachable for 4 s (fetch failed); it never answered" for a coordinator answering on port 6000 (Node's
+  // fetch blocks the Fetch standard's bad ports), and "unreachable for 0 s" for --give-up-ms 100.
+  const snapshot = { run: 'r', phase: 'succeeded', step: 4, maxSteps: 4, metaLoss: 0.5, metaValLoss: null, metaValMetric: null, workers: 1, lastCheckpoint: '', tasksPerSecond: 1, message: 'run complete' };
+  const server = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(snapshot)));
+  let port: number | undefined;
+  for (const candidate of [6000, 6665, 6666, 6667, 6668, 6669, 10080]) {
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(candidate, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) {
+      port = candidate;
+      break;
+    }
+  }
+  if (port === undefined) return t.skip('ports 6000, 6665-6669 and 10080 are all in use');
+  try {
+    const result = await runCli(['watch', 'r', '--coordinator', `http://127.0.0.1:${port}`, '--interval-ms', '100', '--give-up-ms', '3000']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /run r succeeded: run complete/);
+  } finally {
+    server.close();
+  }
+  const silent = createTcpServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const result = await runCli(['watch', 'r', '--coordinator', `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, '--interval-ms', '100', '--give-up-ms', '100']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /unreachable for 100 ms \(no answer within 5 s\)/);
+  } finally {
+    silent.close();
+  }
+});
+
 test('metatrain watch --coordinator where nothing listens (connection refused) fails within seconds, not after --give-up-ms, without grpc-js noise', async () => {
   // Before: it retried for the default --give-up-ms of 30 s, then ended with "... ECONNREFUSED 127.0.0.1:P. Resolution note: )".
   for (const address of [`127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`]) {

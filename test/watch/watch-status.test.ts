@@ -55,7 +55,7 @@ test('a coordinator that answered once and then went away is reported with what 
   const shown: string[] = [];
   await assert.rejects(
     watchStatus(client, 'r', (e) => shown.push(e.event), { intervalMs: 50, giveUpMs: 300 }),
-    /unreachable for 0 s .*; last phase training at step 3\. If the run ended, its coordinator has exited: start it with --linger-seconds S .* --nats URL/,
+    /unreachable for 300 ms .*; last phase training at step 3\. If the run ended, its coordinator has exited: start it with --linger-seconds S .* --nats URL/,
   );
   assert.deepEqual(shown, ['workers', 'phase', 'step']);
 });
