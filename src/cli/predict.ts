@@ -73,8 +73,10 @@ async function textsOf(o: { text?: string[]; data?: string }): Promise<{ texts: 
 function table(texts: readonly string[], predictions: readonly Prediction[], source: TextSource): string {
   const t = new Table({ head: [source.lines ? 'line' : '#', 'label', 'probability', 'others', 'text'], style: tableStyle() });
   predictions.forEach((p, i) => {
+    // Labels of the tie are in the label column: the others are only those below it.
+    const shown = p.tie ?? [p.label];
     const others = Object.entries(p.probabilities)
-      .filter(([l]) => l !== p.label)
+      .filter(([l]) => !shown.includes(l))
       .sort((a, b) => b[1] - a[1])
       .slice(0, SHOWN_LABELS - 1)
       .map(([l, q]) => `${l} ${q.toFixed(3)}`)
@@ -94,7 +96,7 @@ export function register(program: Command): void {
     .description('predict the labels of texts with a model written by metatrain adapt: the most probable label and the probabilities')
     .requiredOption('--model <dir>', 'adapted model directory (the --out of metatrain adapt)', pathOption('--model'))
     .option('--text <text...>', 'texts to classify')
-    .option('--data <file>', `JSONL file, one {"text": ...} per line ("label" optional: with labels on every line, the accuracy is printed too)${STDIN_DATA_HELP}`, pathOption('--data'))
+    .option('--data <file>', `JSONL file, one {"text": ...} per line ("label" optional: with labels on every line, the accuracy is printed too; a tie counts as wrong)${STDIN_DATA_HELP}`, pathOption('--data'))
     .option('--truncate', 'read only the first model.maxLength tokens of longer texts instead of refusing them', false)
     .option('--json', 'print one JSON object per text: line or index, label, probability, probabilities of every label (and tie: the labels of equal highest probability, when several)', false)
     .addOption(backendOption('tfjs backend', '', 'wasm'))
@@ -116,8 +118,14 @@ export function register(program: Command): void {
       }
       if (labels && labels.every((l) => l !== undefined)) {
         const known = labels.filter((l) => adapted.labels.includes(l!)).length;
-        const right = predictions.filter((p, i) => p.label === labels[i]).length;
-        process.stderr.write(`accuracy ${((100 * right) / labels.length).toFixed(1)}% (${right} of ${labels.length} labelled lines${known < labels.length ? `; ${countOf(labels.length - known, 'has a label', 'have labels')} the model does not know` : ''})\n`);
+        // A tie names no label, so it is not a right answer, even where its first label is the line's.
+        const right = predictions.filter((p, i) => !p.tie && p.label === labels[i]).length;
+        const ties = predictions.filter((p) => p.tie).length;
+        const notes = [
+          ...(known < labels.length ? [`${countOf(labels.length - known, 'has a label', 'have labels')} the model does not know`] : []),
+          ...(ties > 0 ? [`${countOf(ties, 'tie')} of the highest probability, counted as wrong`] : []),
+        ];
+        process.stderr.write(`accuracy ${((100 * right) / labels.length).toFixed(1)}% (${right} of ${labels.length} labelled lines${notes.map((n) => `; ${n}`).join('')})\n`);
       }
     });
 }

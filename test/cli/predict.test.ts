@@ -132,10 +132,27 @@ test('metatrain predict marks a tie of the highest probability (an unadapted zer
   assert.equal(r.code, 0, r.stderr);
   const human = await runCli(['predict', '--model', model, '--text', 'ann says hi', '--backend', 'cpu']);
   assert.equal(human.code, 0, human.stderr);
-  assert.match(human.stdout, /│ 1 +│ tie: ann, bob +│ 0\.500 +│ bob 0\.500 /);
+  assert.match(human.stdout, /│ 1 +│ tie: ann, bob +│ 0\.500 +│ +│ ann says hi/);
   const json = await runCli(['predict', '--model', model, '--text', 'ann says hi', '--json', '--backend', 'cpu']);
   assert.equal(json.code, 0, json.stderr);
   assert.deepEqual(JSON.parse(json.stdout), { index: 1, label: 'ann', probability: 0.5, probabilities: { ann: 0.5, bob: 0.5 }, tie: ['ann', 'bob'] });
+});
+
+test('metatrain predict lists only labels outside a tie as others, and its accuracy counts ties as wrong and says how many', async () => {
+  // Before: a 4-way tie at 0.250 showed "b 0.250, c 0.250" as others (as if the first had won, d left out), and
+  // --data scored each tie as its first label: lines labelled with it counted as right.
+  const dir = tempDir();
+  const labels = ['ann', 'bob', 'cy', 'dee'];
+  const data = jsonl(dir, 'u.jsonl', labels, 5);
+  const model = join(dir, 'adapted');
+  const r = await runCli(['adapt', '--checkpoint', await checkpoint(dir), '--data', data, '--out', model, '--max-steps', '0', '--backend', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  const human = await runCli(['predict', '--model', model, '--data', data, '--truncate', '--backend', 'cpu']);
+  assert.equal(human.code, 0, human.stderr);
+  const lines = readFileSync(data, 'utf8').trim().split('\n').length;
+  assert.match(human.stdout, /│ 1 +│ tie: ann, bob, cy, dee +│ 0\.250 +│ +│ /);
+  assert.doesNotMatch(human.stdout, /bob 0\.250/);
+  assert.match(human.stderr, new RegExp(`^accuracy 0\\.0% \\(0 of ${lines} labelled lines; ${lines} ties of the highest probability, counted as wrong\\)$`, 'm'));
 });
 
 test('metatrain predict refuses bad input with errors that name it', async () => {
