@@ -4,7 +4,9 @@
  * ```
  * DIR/step-00000040/  step-00000042/  ...   complete checkpoints (layout: checkpoint-manifest.ts)
  * DIR/best.json                             {"step": 40, "dir": "step-00000040"}, replaced atomically
- * DIR/.tmp-*                                half-done writes of a crashed process: never read, removed by save()
+ * DIR/.tmp-step-00000042-PID-N/ .tmp-best.json-PID-N/ .tmp-removed-PID-N/
+ *                                           half-done writes of a crashed process: never read, removed by save()
+ *                                           (only these names: a user's `.tmp-x` is theirs: {@link isStoreTemporary})
  * ```
  * A save publishes the directory with `publishDirectory` (src/core/durable-fs.ts: a `.tmp-` directory, each file
  * and the directory fsynced, renamed into place, DIR fsynced): a reader (or a process restarted after SIGKILL or
@@ -16,7 +18,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RunConfig } from '../core/config';
-import { fsyncDirectory, moveAside, publishDirectory, replaceFileAtomically, TEMP_PREFIX } from '../core/durable-fs';
+import { fsyncDirectory, moveAside, publishDirectory, replaceFileAtomically } from '../core/durable-fs';
 import { CheckpointError, ConfigError, FileReadError } from '../core/errors';
 import { readBoundedFile } from '../core/bounded-file';
 import { makeDirectory } from '../core/make-directory';
@@ -26,6 +28,22 @@ import { parseStepDirName, stepDirName } from './checkpoint-manifest';
 
 /** Name of the pointer to the best checkpoint. */
 export const BEST_FILE = 'best.json';
+
+/**
+ * The temporary names a save creates in the store's directory (src/core/durable-fs.ts's `tempNameFor`,
+ * `.tmp-<final name>-<pid>-<n>`): a checkpoint being staged (`.tmp-step-00000042-PID-N`), `best.json` being replaced
+ * (`.tmp-best.json-PID-N`) and a checkpoint moved aside to be removed (`.tmp-removed-PID-N`).
+ */
+const STORE_TEMPORARY = /^\.tmp-(step-\d{8,}|best\.json|removed)-\d+-\d+$/;
+
+/**
+ * Whether `name` is one of the temporary names a save of this store creates (what a killed save leaves, which the
+ * next save removes). Anything else starting with `.tmp-` (a user's `.tmp-x`) is not the store's: it is neither
+ * removed nor taken for a run's.
+ */
+export function isStoreTemporary(name: string): boolean {
+  return STORE_TEMPORARY.test(name);
+}
 
 /**
  * The largest {@link BEST_FILE} read, in bytes (4 KiB): it holds `{"step": N, "dir": "step-NNNNNNNN"}`, about 40
@@ -125,10 +143,13 @@ export class CheckpointStore {
     return { path: final, step: input.step, bytesWritten, encodeSeconds: (t1 - t0) / 1000, writeSeconds: (t2 - t1) / 1000, totalSeconds: (t3 - t0) / 1000 };
   }
 
-  /** Removes every `.tmp-` entry of `dir`: what a crashed save left (saves are serialized, so none is live). */
+  /**
+   * Removes the temporary entries of `dir` a save creates ({@link isStoreTemporary}): what a crashed save left (saves
+   * are serialized, so none is live). Other `.tmp-` entries are not the store's and are left as they are.
+   */
   private async removeLeftovers(): Promise<void> {
     for (const entry of await readdir(this.dir)) {
-      if (entry.startsWith(TEMP_PREFIX)) await rm(join(this.dir, entry), { recursive: true, force: true });
+      if (isStoreTemporary(entry)) await rm(join(this.dir, entry), { recursive: true, force: true });
     }
   }
 
@@ -190,8 +211,9 @@ export class CheckpointStore {
   /**
    * The names in `dir` that this store does not write (a user's notes, another program's files), sorted: all but
    * checkpoint directories, {@link BEST_FILE} when it holds what a save writes there (a user's `best.json` of
-   * other content is theirs, which a save would replace) and `.tmp-` entries (saves in progress, or what a crashed
-   * one left, which the next save removes). An absent `dir` has none.
+   * other content is theirs, which a save would replace) and the temporary entries a save creates
+   * ({@link isStoreTemporary}: saves in progress, or what a crashed one left, which the next save removes; a user's
+   * `.tmp-x` is named). An absent `dir` has none.
    * @throws CheckpointError naming `dir` when it is a file.
    */
   async otherEntries(): Promise<string[]> {
@@ -199,7 +221,7 @@ export class CheckpointStore {
       () => true,
       () => false,
     );
-    const written = (entry: Dirent) => (entry.isDirectory() && parseStepDirName(entry.name) !== undefined) || (entry.name === BEST_FILE && best) || entry.name.startsWith(TEMP_PREFIX);
+    const written = (entry: Dirent) => (entry.isDirectory() && parseStepDirName(entry.name) !== undefined) || (entry.name === BEST_FILE && best) || isStoreTemporary(entry.name);
     return (await this.entries())
       .filter((entry) => !written(entry))
       .map((entry) => entry.name)

@@ -123,6 +123,24 @@ test('a file where the checkpoint directory goes is named, not reported as ENOTD
   assert.equal(readFileSync(file, 'utf8'), 'a user file\n');
 });
 
+test("a save removes only its own leftovers: a user's .tmp- entries survive it and are named as not the store's", async () => {
+  // Before: every `.tmp-` entry was removed (recursively) by the next save, and none was named.
+  const dir = tempDir();
+  try {
+    const store = new CheckpointStore(dir, { keep: 2 });
+    mkdirSync(join(dir, '.tmp-step-00000010-999'));
+    writeFileSync(join(dir, '.tmp-step-00000010-999', 'mine.txt'), 'mine\n');
+    writeFileSync(join(dir, '.tmp-x'), 'mine\n');
+    mkdirSync(join(dir, '.tmp-step-00000003-999999-1'));
+    assert.deepEqual(await store.otherEntries(), ['.tmp-step-00000010-999', '.tmp-x']);
+    await store.save(inputFor(1));
+    assert.deepEqual(readdirSync(dir).sort(), ['.tmp-step-00000010-999', '.tmp-x', 'step-00000001']);
+    assert.equal(readFileSync(join(dir, '.tmp-step-00000010-999', 'mine.txt'), 'utf8'), 'mine\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the entries of a checkpoint directory that the store does not write are named, its own and its leftovers not', async () => {
   const dir = tempDir();
   try {
