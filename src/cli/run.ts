@@ -84,7 +84,8 @@ export function register(program: Command): void {
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, a
       // new run must not start over an earlier one's checkpoints, nor among files that are not a run's.
       lockDirectory(runDir(config), 'run directory');
-      if (!o.resume) assertNoLinksInRunDirectory(config, o.out);
+      // A resumed run appends to the same logs/ and writes the same checkpoints/: a link planted there is refused too.
+      assertNoLinksInRunDirectory(config, o.out);
       await assertRunCheckpointsFit(config, o.resume ? 'resume' : 'new', '--out');
       if (!o.resume) await assertOnlyRunFiles(config, o.out);
       // The compression stage publishes <run dir>/compressed by a rename, as `compress --out` does.

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
 
@@ -53,4 +53,20 @@ test('the run directory itself a link, or a link to a directory where a run writ
   const r = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(readdirSync(disk).includes('step-00000002'));
+});
+
+test('run --resume refuses a symbolic link planted in the run directory\'s logs, naming it, and appends nothing through it', async () => {
+  // Before: only a new run was checked, and the resumed run appended its coordinator's log to the file outside --out.
+  const dir = tempDir();
+  const out = join(dir, 'out');
+  const config = writeConfig(dir, sinusoidConfig(dir, { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, evaluation: { testTasks: 2 }, compression: { enabled: false }, runtime: { workers: 1 } }));
+  assert.equal((await runCli(['run', config, '--backend', 'cpu', '--out', out])).code, 0);
+  const precious = join(dir, 'precious.log');
+  writeFileSync(precious, 'mine\n');
+  rmSync(join(out, 'logs', 'coordinator.log'));
+  symlinkSync('../../precious.log', join(out, 'logs', 'coordinator.log'));
+  const r = await runCli(['run', config, '--backend', 'cpu', '--out', out, '--resume']);
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(r.stderr, `metatrain: --out ${out}: logs/coordinator.log is a symbolic link (to ../../precious.log): a run writes only real files in its directory; remove it or give --out a new directory\n`);
+  assert.equal(readFileSync(precious, 'utf8'), 'mine\n');
 });
