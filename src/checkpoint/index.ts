@@ -3,7 +3,7 @@
  * directories written by `metatrain import-hf`): the store of one run's checkpoint directory, loading one verified
  * checkpoint, and the names of its files. tfjs-free; the writes go through src/core/durable-fs.ts.
  */
-export { BEST_FILE, CheckpointStore } from './checkpoint-store';
+export { BEST_FILE, CheckpointStore, isStoreTemporary } from './checkpoint-store';
 export { loadCheckpoint } from './checkpoint-load';
 export { MANIFEST_FILE, parseStepDirName } from './checkpoint-manifest';
 export { readManifestText } from './checkpoint-part';

@@ -70,3 +70,26 @@ test('run --resume refuses a symbolic link planted in the run directory\'s logs,
   assert.equal(r.stderr, `metatrain: --out ${out}: logs/coordinator.log is a symbolic link (to ../../precious.log): a run writes only real files in its directory; remove it or give --out a new directory\n`);
   assert.equal(readFileSync(precious, 'utf8'), 'mine\n');
 });
+
+test('a run directory whose checkpoints link loops or leads nowhere is refused in those words; a linked logs holding other files is named as such, not searched', async () => {
+  // Before: `ELOOP: too many symbolic links encountered`; `… a run writes only real files` for a link to nowhere;
+  // all of /usr walked for seconds.
+  const dir = tempDir();
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  const config = writeConfig(dir, sinusoidConfig(dir, { compression: { enabled: false }, runtime: { workers: 1 } }));
+  const tail = 'a run writes only real files in its directory, or in a directory linked there that exists; remove it or give --out a new directory';
+  symlinkSync('checkpoints', join(out, 'checkpoints'));
+  let r = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
+  assert.equal(r.stderr, `metatrain: --out ${out}: checkpoints is a symbolic link that loops (to checkpoints): ${tail}\n`);
+  rmSync(join(out, 'checkpoints'));
+  symlinkSync('../nowhere', join(out, 'checkpoints'));
+  r = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
+  assert.equal(r.stderr, `metatrain: --out ${out}: checkpoints is a symbolic link (to ../nowhere), which does not exist: ${tail}\n`);
+  rmSync(join(out, 'checkpoints'));
+  symlinkSync('/usr', join(out, 'logs'));
+  r = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stderr, new RegExp(`^metatrain: --out ${out} holds files that are not a run's \\(logs/bin, `));
+  assert.deepEqual(readdirSync(out), ['logs']);
+});
