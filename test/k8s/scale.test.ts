@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { KubernetesError } from '../../src/core/errors';
 import { launchRun } from '../../src/k8s/launch';
 import { scaleWorkers } from '../../src/k8s/scale';
-import { stopRun } from '../../src/k8s/stop';
 import { runCli } from '../support/harness';
 import { exampleConfig, startHarness } from './stub/harness';
+import { STOPPED_EXAMPLE_RUN, withStoppedExampleRun } from './stopped-run';
 
 test('scale reads then merge-patches the scale subresource of the worker Deployment', async () => {
   const h = await startHarness();
@@ -46,19 +46,13 @@ test('scaling a run that does not exist says there is no run of that name, as st
 
 test('scaling a stopped run whose data volume is kept says it is not running and names the volume, as status does, exit 1', async () => {
   // Before: 'not found: Deployment "sotu-maml-worker" … (API server: deployments.scale "sotu-maml-worker" not found). Check the run name …'
-  const h = await startHarness();
-  try {
-    await launchRun(h.cluster, exampleConfig());
-    await stopRun(h.cluster, 'sotu-maml');
-    const said = 'the run sotu-maml is not running in namespace metatrain (stopped; its data volume sotu-maml-data is kept). Launch it again with: metatrain launch CONFIG (it resumes from its last checkpoint); delete the volume with: metatrain stop sotu-maml --delete-data -n metatrain';
-    await assert.rejects(scaleWorkers(h.cluster, 'sotu-maml', 2), (e: unknown) => e instanceof KubernetesError && e.statusCode === 404 && e.reason === 'NotRunning' && e.message === said);
+  await withStoppedExampleRun(async (h) => {
+    await assert.rejects(scaleWorkers(h.cluster, 'sotu-maml', 2), (e: unknown) => e instanceof KubernetesError && e.statusCode === 404 && e.reason === 'NotRunning' && e.message === STOPPED_EXAMPLE_RUN);
     const r = await runCli(['scale', 'sotu-maml', '--workers', '2', '--kubeconfig', h.kubeconfig], {}, 20_000);
     assert.equal(r.code, 1, r.stdout);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, `metatrain: ${said}\n`);
-  } finally {
-    await h.stop();
-  }
+    assert.equal(r.stderr, `metatrain: ${STOPPED_EXAMPLE_RUN}\n`);
+  });
 });
 
 test('403 on scale names the subresource to ask for', async () => {

@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { KubernetesError } from '../../src/core/errors';
 import { launchRun } from '../../src/k8s/launch';
 import { runStatus } from '../../src/k8s/status';
-import { stopRun } from '../../src/k8s/stop';
 import { pod } from './pods';
 import { runCli } from '../support/harness';
 import { exampleConfig, startHarness, type Harness } from './stub/harness';
+import { STOPPED_EXAMPLE_RUN, withStoppedExampleRun } from './stopped-run';
 
 /** A coordinator's HTTP endpoint serving `/status` (the real one is src/coordinator's; this plays it). */
 async function coordinatorHttp(body: unknown, raw?: string): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
@@ -93,18 +93,12 @@ test('status of an unknown run is a 404 that says no run has that name and to ch
 
 test('status of a stopped run whose data volume is kept says it is not running and names the volume, exit 1', async () => {
   // Before: "not found: Deployment "sotu-maml-worker" in namespace "metatrain" … Check the run name", exit 1.
-  const h = await startHarness();
-  try {
-    await launchRun(h.cluster, exampleConfig());
-    await stopRun(h.cluster, 'sotu-maml');
-    const said = 'the run sotu-maml is not running in namespace metatrain (stopped; its data volume sotu-maml-data is kept). Launch it again with: metatrain launch CONFIG (it resumes from its last checkpoint); delete the volume with: metatrain stop sotu-maml --delete-data -n metatrain';
-    await assert.rejects(runStatus(h.cluster, 'sotu-maml'), (e: unknown) => e instanceof KubernetesError && e.statusCode === 404 && e.reason === 'NotRunning' && e.message === said);
+  await withStoppedExampleRun(async (h) => {
+    await assert.rejects(runStatus(h.cluster, 'sotu-maml'), (e: unknown) => e instanceof KubernetesError && e.statusCode === 404 && e.reason === 'NotRunning' && e.message === STOPPED_EXAMPLE_RUN);
     const r = await runCli(['status', 'sotu-maml', '--kubeconfig', h.kubeconfig], {}, 20_000);
     assert.equal(r.code, 1, r.stdout);
-    assert.equal(r.stderr, `metatrain: ${said}\n`);
-  } finally {
-    await h.stop();
-  }
+    assert.equal(r.stderr, `metatrain: ${STOPPED_EXAMPLE_RUN}\n`);
+  });
 });
 
 test('a coordinator answering /status with an HTTP error page is said in a short excerpt, not the whole page', async () => {
