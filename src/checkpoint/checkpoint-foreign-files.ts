@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { MANIFEST_FILE, OPTIMIZER_FILE, PARAMS_FILE } from './checkpoint-manifest';
-import type { CheckpointStore } from './checkpoint-store';
+import type { CheckpointEntry } from './checkpoint-store';
 
 /** The names a checkpoint directory holds. */
 const CHECKPOINT_FILES: readonly string[] = [MANIFEST_FILE, PARAMS_FILE, OPTIMIZER_FILE];
@@ -17,13 +17,12 @@ export interface ForeignCheckpointFiles {
 }
 
 /**
- * The checkpoint directories of `store` (oldest first) holding files a checkpoint does not, with those names; none
- * when every one holds only a checkpoint's files (or cannot be listed: loading it says why).
- * @throws CheckpointError naming the store's directory when it is a file.
+ * The checkpoint directories among `entries` (a store's list, oldest first) holding files a checkpoint does not,
+ * with those names; none when every one holds only a checkpoint's files (or cannot be listed: loading it says why).
  */
-export async function foreignCheckpointFiles(store: CheckpointStore): Promise<ForeignCheckpointFiles[]> {
+export async function foreignCheckpointFiles(entries: readonly CheckpointEntry[]): Promise<ForeignCheckpointFiles[]> {
   const found: ForeignCheckpointFiles[] = [];
-  for (const { path } of await store.list()) {
+  for (const { path } of entries) {
     const names = (await readdir(path).catch(() => [] as string[])).filter((name) => !CHECKPOINT_FILES.includes(name)).sort();
     if (names.length > 0) found.push({ path, names });
   }

@@ -14,4 +14,3 @@ export type { CheckpointStoreOptions, CheckpointEntry, LatestCheckpoint, SaveRes
 export type { Checkpoint, OptimizerState } from './checkpoint-load';
 export type { CheckpointInput } from './checkpoint-encode';
 export type { NotOneCheckpoint } from './not-one-checkpoint';
-export type { ForeignCheckpointFiles } from './checkpoint-foreign-files';

@@ -15,13 +15,13 @@ import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import type { BackendName } from '../model/backend';
 import { onStopSignals, signalExitCode } from './exit-codes';
-import { boundedInt, metricsPortChoice, milliseconds, portNumber } from './options';
-import { MAX_TASK_ATTEMPTS } from '../coordinator/runtime-config';
+import { configFieldInt, metricsPortChoice, milliseconds, portNumber } from './options';
+import { runtimeSchema } from '../coordinator/runtime-config';
 import { metricsHostOption } from './metrics-host-option';
 import { backendOption } from './backend-option';
 
-/** Parses `--max-attempts`: 1..{@link MAX_TASK_ATTEMPTS}, as a run's `runtime.maxAttempts`. */
-const maxAttempts = boundedInt(1, MAX_TASK_ATTEMPTS);
+/** Parses `--max-attempts` with the bounds of a run's `runtime.maxAttempts`. */
+const maxAttempts = configFieldInt(runtimeSchema, ['maxAttempts']);
 
 /** Registers the subcommand. */
 export function register(program: Command): void {

@@ -24,7 +24,7 @@ import { SUMMARY_FILE } from '../summary';
 import { pretrainingCheckpoints } from '../pretrain/pretraining-checkpoints';
 import { checkpointStoreOf } from './run-checkpoints-fit';
 import { notRunsContent } from './run-directory-contents';
-import { runDirectoryNamed } from './run-directory-path';
+import { runDirectoryFlag, runDirectoryNamed } from './run-directory-path';
 
 /**
  * The entries a run, its pretraining and its compression write in the run directory (`compressed` is also locked
@@ -77,7 +77,7 @@ export async function assertOnlyRunFiles(config: RunConfig, out?: string, comman
   // Inside the stores' directories, what a store does not write (`checkpoints/notes.txt`).
   for (const store of stores) others.push(...(await store.otherEntries()).map((name) => `${basename(store.dir)}/${name}`));
   if (others.length === 0) return;
-  const flag = out !== undefined ? '--out' : config.runtime.outDir !== undefined ? 'runtime.outDir (or --out)' : '--out or runtime.outDir';
+  const flag = runDirectoryFlag(config, out);
   throw new ForeignFilesError(
     `${runDirectoryNamed(config, out)} holds files that are not a run's (${firstNames(others)}): ${command === 'run' ? "the run's checkpoints, logs and reports" : 'the pretraining checkpoints'} would be written there beside them, over any of the same name; give ${flag} a new or empty directory, or move them elsewhere`,
   );

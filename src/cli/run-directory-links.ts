@@ -19,7 +19,7 @@ import { RunDirectoryLinkError } from '../core/errors';
 import { firstNames } from '../core/first-names';
 import { isRunLogName, LOGS_DIR } from '../local/run-logs';
 import { isRunEntry, runEntries } from './run-directory-files';
-import { runDirectoryNamed } from './run-directory-path';
+import { runDirectoryFlag, runDirectoryNamed } from './run-directory-path';
 
 /** The entries of `dir`, or none when it cannot be listed (missing, not a directory: the write that follows says so). */
 function entriesOf(dir: string): Dirent[] {
@@ -135,7 +135,7 @@ export function assertNoLinksInRunDirectory(config: RunConfig, out?: string): vo
   const directories = [checkpointsDir(config), LOGS_DIR, pretrainedDir(config), compressedDir(config)].map((path) => basename(path));
   const links = linksIn(dir, entriesOf(dir).filter((entry) => isRunEntry(entry.name, entries)), directories);
   if (links.length === 0) return;
-  const flag = out !== undefined ? '--out' : config.runtime.outDir !== undefined ? 'runtime.outDir (or --out)' : '--out or runtime.outDir';
+  const flag = runDirectoryFlag(config, out);
   const which = links.length === 1 ? described(links[0]!, true) : `${firstNames(links.map((link) => described(link, false)))} are symbolic links`;
   const them = links.length === 1 ? 'it' : 'them';
   const rule = links.every((link) => link.problem === 'through')

@@ -13,6 +13,15 @@ export function runDirectoryNamed(config: RunConfig, out?: string): string {
 }
 
 /**
+ * The setting a message tells the user to change for another run directory of `config`: `--out` when the flag gave
+ * it (`out`), `runtime.outDir (or --out)` when the config did, else `--out or runtime.outDir`.
+ */
+export function runDirectoryFlag(config: RunConfig, out?: string): string {
+  if (out !== undefined) return '--out';
+  return config.runtime.outDir !== undefined ? 'runtime.outDir (or --out)' : '--out or runtime.outDir';
+}
+
+/**
  * Checks that the run directory of `config` can be a directory: neither it nor a parent is a file (or a link to nothing).
  * @param out The `--out` flag's value when given (it set `runtime.outDir`): the error names it, else `runtime.outDir` or the default.
  * @throws Error naming the flag or field, the file in the way and what to give.

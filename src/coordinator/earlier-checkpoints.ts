@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { configDifferences, configHash, runDir, type RunConfig } from '../core/config';
-import { foreignCheckpointFiles, type CheckpointStore, type LatestCheckpoint } from '../checkpoint';
+import { foreignCheckpointFiles, type CheckpointEntry, type CheckpointStore, type LatestCheckpoint } from '../checkpoint';
 import { CheckpointError } from '../core/errors';
 import { firstNames } from '../core/first-names';
 import { readSummary, SUMMARY_FILE, type RunSummary } from '../summary';
@@ -32,7 +32,7 @@ export async function assertNoEarlierCheckpoints(config: RunConfig, store: Check
   const elsewhere = `choose another runtime.outDir${outOption ? ` (${outOption})` : ''} or remove it`;
   const others = existing.length - 1;
   const found = others === 0 ? `${existing[0]!.path} already exists` : `${existing.at(-1)!.path} and ${others} other checkpoint(s) already exist`;
-  throw new CheckpointError(await refusal(config, store, found, { elsewhere, one: others === 0, outOption }));
+  throw new CheckpointError(await refusal(config, store, found, { elsewhere, one: others === 0, outOption, existing }));
 }
 
 /**
@@ -40,7 +40,7 @@ export async function assertNoEarlierCheckpoints(config: RunConfig, store: Check
  * why `--resume` would not do and `<elsewhere>` (`one`: the store holds one checkpoint); instead, what of the user's
  * is in the checkpoint directories when none can be loaded, or that the run finished ({@link finishedRun}).
  */
-async function refusal(config: RunConfig, store: CheckpointStore, found: string, way: { elsewhere: string; one: boolean; outOption?: string }): Promise<string> {
+async function refusal(config: RunConfig, store: CheckpointStore, found: string, way: { elsewhere: string; one: boolean; outOption?: string; existing: readonly CheckpointEntry[] }): Promise<string> {
   const { elsewhere, one } = way;
   let newest: LatestCheckpoint | undefined;
   try {
@@ -50,7 +50,7 @@ async function refusal(config: RunConfig, store: CheckpointStore, found: string,
   }
   if (!newest) {
     // A user's files in a checkpoint's directory (`step-00000001/notes.txt`) are named, not removed with it.
-    const foreign = await foreignCheckpointFiles(store);
+    const foreign = await foreignCheckpointFiles(way.existing);
     if (foreign.length > 0) return foreign.map(({ path, names }) => `${path} holds files a checkpoint does not (${firstNames(names)})`).join('; ') + ': move them elsewhere';
     return `${found}, ${one ? 'which --resume could not load' : 'none of which --resume could load'}: ${elsewhere}`;
   }

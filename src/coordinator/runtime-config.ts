@@ -14,7 +14,7 @@ export const MAX_WORKER_CONCURRENCY = 64;
  */
 export const MAX_WORKERS = 2 ** 31 - 1;
 /** Most attempts at one task (`runtime.maxAttempts`) before the run fails, and at one compression job (`metatrain compressor --max-attempts`). */
-export const MAX_TASK_ATTEMPTS = 100;
+const MAX_TASK_ATTEMPTS = 100;
 import { MAX_CHUNK_BYTES } from '../core/tensor-chunks';
 import { hostPortProblem } from '../core/host-port';
 

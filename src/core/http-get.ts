@@ -24,10 +24,14 @@ export interface HttpGetAnswer {
  */
 export function httpGet(url: URL, timeoutMs: number): Promise<HttpGetAnswer> {
   return new Promise((resolve, reject) => {
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      reject(err);
+    };
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET' }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
+      res.on('error', fail);
       res.on('end', () => {
         clearTimeout(timer);
         resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
@@ -37,10 +41,7 @@ export function httpGet(url: URL, timeoutMs: number): Promise<HttpGetAnswer> {
       reject(new Error(`no answer within ${timeoutMs / 1000} s`));
       req.destroy();
     }, timeoutMs);
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
+    req.on('error', fail);
     req.end();
   });
 }

@@ -25,4 +25,3 @@ export function createLogger(component: string, file?: string): Logger {
   if (!file) ignoreClosedReader(destination);
   return pino({ level, base: { component, pid: process.pid } }, destination);
 }
-

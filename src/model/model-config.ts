@@ -89,7 +89,6 @@ export const modelSchema = z
  */
 export const MIN_MAX_LENGTH = { transformer: 2, bert: 3 } as const;
 
-
 /** What the special tokens of each text kind are, for {@link maxLengthProblem}'s message. */
 const SPECIAL_TOKENS = { transformer: 'its CLS token', bert: 'its CLS and SEP tokens' } as const;
 
