@@ -7,6 +7,7 @@ import { COMPRESSED_MODEL_FILE } from '../compress/compressed-model';
 import { looksLikeHfModelDir } from '../hf';
 import { isAdaptedModelDir, loadAdaptedModel } from '../meta/adapted-model';
 import { predict, type Prediction, type TextSource } from '../meta/predict';
+import { scorePredictions } from '../meta/prediction-score';
 import { initBackend, type BackendName } from '../model/backend';
 import { jsonlSourceName, loadTextJsonl } from '../tasks/jsonl';
 import { dataSource, STDIN_DATA_HELP } from './data-option';
@@ -98,7 +99,7 @@ export function register(program: Command): void {
     .option('--text <text...>', 'texts to classify')
     .option('--data <file>', `JSONL file, one {"text": ...} per line ("label" optional: with labels on every line, the accuracy is printed too; a tie counts as wrong)${STDIN_DATA_HELP}`, pathOption('--data'))
     .option('--truncate', 'read only the first model.maxLength tokens of longer texts instead of refusing them', false)
-    .option('--json', 'print one JSON object per text: line or index, label, probability, probabilities of every label (and tie: the labels of equal highest probability, when several)', false)
+    .option('--json', 'print one JSON object per text: line or index, label, probability, probabilities of every label (and tie: the labels of equal highest probability, when several); with --data labelled on every line, a last line {"summary": {examples, correct, accuracy, ties, unknownLabels}}', false)
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { model: string; text?: string[]; data?: string; truncate: boolean; json: boolean; backend: string }) => {
       await checkModelDir(o.model);
@@ -110,22 +111,21 @@ export function register(program: Command): void {
         process.stderr.write(`warning: ${tokenless.said}; the model sees ${tokenless.count === 1 ? 'it as an empty text: its prediction does not depend on it' : 'them as the same empty text: their prediction does not depend on them'}\n`);
       }
       const predictions = predict(adapted, texts, source, { truncate: o.truncate });
+      const score = labels?.every((l): l is string => l !== undefined) ? scorePredictions(predictions, labels, adapted.labels) : undefined;
       if (o.json) {
         const key = source.lines ? 'line' : 'index';
-        process.stdout.write(predictions.map((p, i) => `${JSON.stringify({ [key]: source.lines ? source.lines[i] : i + 1, ...p })}\n`).join(''));
+        const lines = predictions.map((p, i) => JSON.stringify({ [key]: source.lines ? source.lines[i] : i + 1, ...p }));
+        if (score) lines.push(JSON.stringify({ summary: score }));
+        process.stdout.write(lines.map((l) => `${l}\n`).join(''));
       } else {
         process.stdout.write(table(texts, predictions, source));
       }
-      if (labels && labels.every((l) => l !== undefined)) {
-        const known = labels.filter((l) => adapted.labels.includes(l!)).length;
-        // A tie names no label, so it is not a right answer, even where its first label is the line's.
-        const right = predictions.filter((p, i) => !p.tie && p.label === labels[i]).length;
-        const ties = predictions.filter((p) => p.tie).length;
+      if (score) {
         const notes = [
-          ...(known < labels.length ? [`${countOf(labels.length - known, 'has a label', 'have labels')} the model does not know`] : []),
-          ...(ties > 0 ? [`${countOf(ties, 'tie')} of the highest probability, counted as wrong`] : []),
+          ...(score.unknownLabels > 0 ? [`${countOf(score.unknownLabels, 'has a label', 'have labels')} the model does not know`] : []),
+          ...(score.ties > 0 ? [`${countOf(score.ties, 'tie')} of the highest probability, counted as wrong`] : []),
         ];
-        process.stderr.write(`accuracy ${((100 * right) / labels.length).toFixed(1)}% (${right} of ${labels.length} labelled lines${notes.map((n) => `; ${n}`).join('')})\n`);
+        process.stderr.write(`accuracy ${((100 * score.correct) / score.examples).toFixed(1)}% (${score.correct} of ${score.examples} labelled lines${notes.map((n) => `; ${n}`).join('')})\n`);
       }
     });
 }

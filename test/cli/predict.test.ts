@@ -39,7 +39,9 @@ test('metatrain predict prints the most probable label and every probability; th
   const { model, data } = await adapted(dir);
   const json = await runCli(['predict', '--model', model, '--data', data, '--json', '--backend', 'cpu']);
   assert.equal(json.code, 0, json.stderr);
-  const predictions = parseLines(json.stdout);
+  // JSON Lines: one object per text, then (every line of --data has a label) the summary of the accuracy line.
+  const lines = json.stdout.trim().split('\n');
+  const predictions = parseLines(lines.slice(0, -1).join('\n'));
   assert.equal(predictions.length, 15);
   assert.deepEqual(predictions.map((p) => p.line), Array.from({ length: 15 }, (_, i) => i + 1));
   for (const p of predictions) {
@@ -52,6 +54,7 @@ test('metatrain predict prints the most probable label and every probability; th
   const labels = readFileSync(data, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { label: string }).label);
   const right = predictions.filter((p, i) => p.label === labels[i]).length;
   assert.match(json.stderr, new RegExp(`^accuracy ${((100 * right) / 15).toFixed(1)}% \\(${right} of 15 labelled lines\\)`));
+  assert.deepEqual(JSON.parse(lines.at(-1)!), { summary: { examples: 15, correct: right, accuracy: right / 15, ties: 0, unknownLabels: 0 } });
 
   const texts = readFileSync(data, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
   const human = await runCli(['predict', '--model', model, '--text', texts[0]!, texts[7]!, '--backend', 'cpu']);
