@@ -17,7 +17,7 @@ import { taskMetric } from '../tasks/family';
 import { taskFamilyFor } from '../tasks/task-family';
 import type { TaskFamily } from '../tasks/task';
 import type { TlsFiles } from '../wire/credentials';
-import type { RunStatus } from '../wire/proto';
+import type { PhaseEntry, RunStatus } from '../wire/proto';
 import { CheckpointStore } from '../checkpoint';
 import { DivergedError, NonFiniteError, RunFailedError } from '../core/errors';
 import { CoordinatorServer } from './grpc-server';
@@ -95,6 +95,8 @@ export class Coordinator {
   /** Absolute path of `summary.json` once written (the `finished` event names it). */
   private summaryFile?: string;
   private phase: RunPhase = 'pending';
+  /** Every phase entered after `pending`, in order, with its message: the status's `phases`. */
+  private readonly phases: PhaseEntry[] = [];
   private stopRequested = false;
   private readonly stopSignal = new AbortController();
   private last = { step: 0, metaLoss: NaN, valLoss: NaN, valMetric: NaN, tasksPerSecond: 0, checkpoint: '', message: '' };
@@ -158,6 +160,7 @@ export class Coordinator {
       lastCheckpoint: this.last.checkpoint,
       tasksPerSecond: this.last.tasksPerSecond,
       message: this.dispatcher.workerCount === 0 && this.o.waitingForWorkers && (this.phase === 'pending' || this.phase === 'training') ? this.o.waitingForWorkers() : this.last.message,
+      phases: [...this.phases],
     };
   }
 
@@ -304,6 +307,7 @@ export class Coordinator {
     assertTransition(this.phase, to);
     this.phase = to;
     this.last.message = message;
+    this.phases.push({ phase: to, message });
     this.o.log.info({ phase: to }, message);
     this.events.emit('phase', to, message);
     if (isFinal(to) && !this.stopRequested) this.server.finish(to, message);

@@ -21,6 +21,7 @@ const coordinatorStatusSchema = z.object({
   lastCheckpoint: z.string().nullable().optional(),
   tasksPerSecond: loss,
   message: z.string().optional(),
+  phases: z.array(z.object({ phase: z.string(), message: z.string() })).optional(),
 });
 
 /** A coordinator's `/status` answer, read. */

@@ -13,6 +13,12 @@ import { refusedCredentials } from '../wire/refused-credentials';
 import { metatrainProto, type CoordinatorClient } from '../wire/proto';
 import { notCoordinatorError } from './not-coordinator';
 
+/** A phase a run entered, and why. */
+export interface PhaseEntered {
+  phase: string;
+  message: string;
+}
+
 /** A status snapshot; unknown numbers are NaN. */
 export interface StatusSnapshot {
   run: string;
@@ -26,6 +32,8 @@ export interface StatusSnapshot {
   lastCheckpoint: string;
   tasksPerSecond: number;
   message: string;
+  /** Every phase the run entered after `pending`, in order (the last is `phase`); empty from a coordinator that does not say. */
+  phases: PhaseEntered[];
 }
 
 /** Reads status snapshots of one coordinator. */
@@ -64,6 +72,7 @@ function snapshot(raw: Record<string, unknown>): StatusSnapshot {
     lastCheckpoint: s(raw.lastCheckpoint),
     tasksPerSecond: n(raw.tasksPerSecond),
     message: s(raw.message),
+    phases: Array.isArray(raw.phases) ? raw.phases.map((p: Record<string, unknown>) => ({ phase: s(p.phase), message: s(p.message) })) : [],
   };
 }
 

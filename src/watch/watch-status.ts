@@ -4,8 +4,8 @@
  * NATS one. Ends when the phase is terminal.
  */
 import { AuthError, ConnectionRefusedError, NotCoordinatorError, RunUnreachableError } from '../core/errors';
-import type { StatusClient, StatusSnapshot } from './status-client';
-import { TERMINAL_PHASES, endOf, type WatchEnd, type WatchEvent } from './watch-event';
+import type { PhaseEntered, StatusClient, StatusSnapshot } from './status-client';
+import { endOf, type WatchEnd, type WatchEvent } from './watch-event';
 
 /** Polling settings. */
 export interface StatusWatchOptions {
@@ -39,22 +39,37 @@ const duration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Number((ms / 1000)
 
 const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 
+/** Phases up to a run's last training step: their lines come before a read's step lines, the later phases' after. */
+const TRAINING_PHASES: readonly string[] = ['pending', 'training'];
+
 /**
- * The events between snapshot `prev` (undefined: first read) and `next`, stamped `time`. A new phase comes first,
- * except a terminal one, which comes last (it ends the watch). The status holds no step for the last validation,
- * so a derived `validation` event has none.
+ * The phases the run entered from snapshot `prev` (undefined: first read) to `next`, in the run's order: those
+ * `next.phases` lists after `prev`'s phase (all of them on a first read), then `next`'s phase with its current
+ * message; none when the phase is unchanged.
+ */
+function phasesEntered(prev: StatusSnapshot | undefined, next: StatusSnapshot): PhaseEntered[] {
+  if (prev?.phase === next.phase) return [];
+  const seen = prev ? next.phases.findIndex((p) => p.phase === prev.phase) : -1;
+  const passed = next.phases.slice(seen + 1).filter((p) => p.phase !== next.phase);
+  return [...passed, { phase: next.phase, message: next.message }];
+}
+
+/**
+ * The events between snapshot `prev` (undefined: first read) and `next`, stamped `time`, in the order the run's
+ * NATS events come: `pending` and `training` first, then the last step, validation and checkpoint, then each later
+ * phase entered (`evaluating`, `compressing`, a terminal one, which ends the watch), also those passed between two
+ * reads. The status holds no step for the last validation, so a derived `validation` event has none.
  */
 export function statusChanges(prev: StatusSnapshot | undefined, next: StatusSnapshot, time: string): WatchEvent[] {
   const out: WatchEvent[] = [];
   const add = (event: WatchEvent['event'], data: Record<string, unknown>) => out.push({ event, time, data });
-  const phase = !prev || prev.phase !== next.phase ? { phase: next.phase, message: next.message } : undefined;
-  const terminal = phase && TERMINAL_PHASES.includes(next.phase);
+  const entered = phasesEntered(prev, next);
   if (!prev || prev.workers !== next.workers) add('workers', { count: next.workers });
-  if (phase && !terminal) add('phase', phase);
+  for (const p of entered.filter((e) => TRAINING_PHASES.includes(e.phase))) add('phase', { ...p });
   if (next.step > 0 && (!prev || prev.step !== next.step)) add('step', { step: next.step, maxSteps: next.maxSteps, metaLoss: next.metaLoss, tasksPerSecond: next.tasksPerSecond, workers: next.workers });
   if (Number.isFinite(next.metaValLoss) && (!prev || !same(prev.metaValLoss, next.metaValLoss) || !same(prev.metaValMetric, next.metaValMetric))) add('validation', { loss: next.metaValLoss, metric: next.metaValMetric });
   if (next.lastCheckpoint && (!prev || prev.lastCheckpoint !== next.lastCheckpoint)) add('checkpoint', { path: next.lastCheckpoint });
-  if (phase && terminal) add('phase', phase);
+  for (const p of entered.filter((e) => !TRAINING_PHASES.includes(e.phase))) add('phase', { ...p });
   return out;
 }
 

@@ -45,4 +45,5 @@ export type { CoordinatorMessage__Output as CoordinatorMessage } from './generat
 export type { TaskSpec as TaskSpecMessage, TaskSpec__Output as TaskSpecMessageOutput } from './generated/metatrain/v1/TaskSpec';
 export type { TaskKind__Output as TaskKind } from './generated/metatrain/v1/TaskKind';
 export type { RunStatus } from './generated/metatrain/v1/RunStatus';
+export type { PhaseEntry } from './generated/metatrain/v1/PhaseEntry';
 export type { TaskMetrics__Output as TaskMetrics } from './generated/metatrain/v1/TaskMetrics';

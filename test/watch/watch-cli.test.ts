@@ -129,6 +129,9 @@ test('without NATS, metatrain watch follows a coordinator through /status and th
       assert.deepEqual(steps, [...steps].sort((a, b) => a - b), 'steps only go up');
       assert.equal(steps.at(-1), 12, result.stdout);
       assert.match(result.stdout, /\[succeeded\] run complete/);
+      // [evaluating] comes after the last step and before the end, as on NATS, also when it passed between two reads.
+      const at = (pattern: RegExp) => result.stdout.split('\n').findIndex((l) => pattern.test(l));
+      assert.ok(at(/ {2}step 12\//) < at(/\[evaluating\] meta-training \S+ at step 12; evaluating/) && at(/\[evaluating\]/) < at(/\[succeeded\]/), result.stdout);
     }
     const wrong = await waitExit(wrongRun, 30_000);
     assert.equal(wrong.code, 1);

@@ -8,7 +8,7 @@ import { formatWatchEvent } from '../../src/watch/watch-format';
 import { statusClient } from '../../src/watch/status-client';
 import { statusChanges, watchStatus } from '../../src/watch/watch-status';
 
-const base: StatusSnapshot = { run: 'r', phase: 'training', step: 3, maxSteps: 10, metaLoss: 0.5, metaValLoss: NaN, metaValMetric: NaN, workers: 2, lastCheckpoint: '', tasksPerSecond: 40, message: 'meta-training' };
+const base: StatusSnapshot = { run: 'r', phase: 'training', step: 3, maxSteps: 10, metaLoss: 0.5, metaValLoss: NaN, metaValMetric: NaN, workers: 2, lastCheckpoint: '', tasksPerSecond: 40, message: 'meta-training', phases: [{ phase: 'training', message: 'meta-training' }] };
 const T = '2026-01-01T12:00:00.000Z';
 
 test('status changes become the run events they stand for', () => {
@@ -22,6 +22,38 @@ test('status changes become the run events they stand for', () => {
   const end = statusChanges(next, { ...next, step: 5, phase: 'succeeded', message: 'run complete' }, T);
   assert.deepEqual(end.map((e) => [e.event, endOf(e)]), [['step', undefined], ['phase', { phase: 'succeeded', reason: 'run complete' }]]);
   assert.deepEqual(statusChanges(next, { ...next, phase: 'evaluating' }, T).map((e) => e.event), ['phase']);
+});
+
+test('a read that finds the run past training shows its last step, then each phase it passed, in the run\'s order', () => {
+  // Before: a poll from mid-training straight to compressing showed [compressing] before step 12 and never
+  // [evaluating]; watch --nats shows the steps, then [evaluating], then [compressing].
+  const evaluating = { phase: 'evaluating', message: 'meta-training max-steps at step 12; evaluating' };
+  const compressing = { phase: 'compressing', message: 'compressing checkpoint /c/step-12 (job j1, memory queue)' };
+  const training = { ...base, maxSteps: 12, phases: [{ phase: 'training', message: 'meta-training' }] };
+  const reads: StatusSnapshot[] = [
+    { ...base, phase: 'pending', step: 0, maxSteps: 12, workers: 0, message: 'waiting for workers', phases: [] },
+    { ...training, step: 6 },
+    { ...training, step: 12, metaLoss: 0.25, metaValLoss: 0.4, metaValMetric: 0.3, lastCheckpoint: '/c/step-12', message: compressing.message, phase: 'compressing', phases: [...training.phases, evaluating, compressing] },
+  ];
+  const lines = (from: StatusSnapshot | undefined, to: StatusSnapshot) => statusChanges(from, to, T).map((e) => formatWatchEvent(e).slice(10));
+  const shown = reads.flatMap((read, i) => lines(reads[i - 1], read));
+  assert.deepEqual(shown, [
+    'workers: 0',
+    '[pending] waiting for workers',
+    'workers: 2',
+    '[training] meta-training',
+    'step 6/12  meta-loss 0.5000  40.0 tasks/s  2 workers',
+    'step 12/12  meta-loss 0.2500  40.0 tasks/s  2 workers',
+    'validation: loss 0.4000  metric 0.3000',
+    'checkpoint: /c/step-12',
+    `[evaluating] ${evaluating.message}`,
+    `[compressing] ${compressing.message}`,
+  ]);
+  // A first read of a run already compressing shows what it passed the same way; a run ending during compression
+  // ends the watch after its [compressing] line.
+  assert.deepEqual(lines(undefined, reads[2]!).filter((l) => l.startsWith('[') || l.startsWith('step')), ['[training] meta-training', 'step 12/12  meta-loss 0.2500  40.0 tasks/s  2 workers', `[evaluating] ${evaluating.message}`, `[compressing] ${compressing.message}`]);
+  const ended = statusChanges(reads[1], { ...reads[2]!, phase: 'succeeded', message: 'run complete', phases: [...reads[2]!.phases, { phase: 'succeeded', message: 'run complete' }] }, T);
+  assert.deepEqual(ended.filter((e) => e.event === 'phase').map((e) => [e.data.phase, endOf(e)?.phase]), [['evaluating', undefined], ['compressing', undefined], ['succeeded', 'succeeded']]);
 });
 
 test('each event is one readable line', () => {
