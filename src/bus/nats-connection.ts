@@ -15,24 +15,41 @@ export interface NatsConnectOptions {
   readonly timeoutMs?: number;
 }
 
+/** How long the first connection may take before the servers are probed for what answers there, in ms. */
+const PROBE_AFTER_MS = 500;
+
 /**
- * Connects to `url` (`nats://host:port`, a comma-separated list for a cluster).
+ * Connects to `url` (`nats://host:port`, a comma-separated list for a cluster). When the connection is not made
+ * within {@link PROBE_AFTER_MS}, the servers are probed ({@link whatAnswers}, about 1.5 s for an HTTP server): one
+ * that answers as something other than NATS fails the call then, not after `timeoutMs`.
  * @throws BusError naming the URL when the server cannot be reached within `timeoutMs`; naming the address and the
  *   port to give instead when what answers there is not a NATS server (an HTTP monitoring or metrics port).
  */
 export async function connectNats(url: string, options: NatsConnectOptions): Promise<NatsConnection> {
   const servers = natsServersOf(url);
+  const connecting = connect({
+    servers: servers.map((s) => s.text),
+    name: options.name,
+    timeout: options.timeoutMs ?? 5000,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  });
+  let probe: NodeJS.Timeout | undefined;
+  const notNatsEarly = new Promise<never>((_resolve, reject) => {
+    probe = setTimeout(() => void notNatsServer(servers).then((notNats) => notNats !== undefined && reject(new BusError(notNats))), PROBE_AFTER_MS);
+  });
+  notNatsEarly.catch(() => {}); // settles after the race when the connection came first
   try {
-    return await connect({
-      servers: servers.map((s) => s.text),
-      name: options.name,
-      timeout: options.timeoutMs ?? 5000,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-    });
+    return await Promise.race([connecting, notNatsEarly]);
   } catch (e) {
+    if (e instanceof BusError) {
+      connecting.then((nc) => nc.close(), () => {});
+      throw e;
+    }
     const notNats = await notNatsServer(servers);
     throw new BusError(notNats ?? `cannot connect to NATS at ${natsUrlShown(url)}: ${(e as Error).message}`, { cause: e });
+  } finally {
+    clearTimeout(probe);
   }
 }
 

@@ -42,3 +42,13 @@ test('a server that greets with bytes neither NATS nor TLS is still said not to 
     return true;
   });
 });
+
+test('an HTTP server at the NATS address is said so within seconds, not after the connect timeout', { timeout: 20_000 }, async (t) => {
+  // Before: the probe ran only once the connect timeout had passed (here a minute; watch's 5 s), so the test timed out.
+  const { address, close } = await tcpServer((socket) => socket.on('error', () => {}).once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
+  t.after(close);
+  await assert.rejects(connectNats(address, { name: 'test', timeoutMs: 60_000 }), (e: unknown) => {
+    assert.equal((e as Error).message, `${address} answered, but not as a NATS server (it looks like HTTP): give the NATS client port (4222 by default), not the monitoring or metrics port`);
+    return true;
+  });
+});
