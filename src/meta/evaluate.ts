@@ -20,15 +20,25 @@ export interface AdaptationCurve {
   readonly metric: number[];
 }
 
+/** Options of {@link evaluateAdaptation}: those of fine-tuning (`adaptParams`), and how the query set is scored. */
+export interface EvaluateOptions extends AdaptOptions {
+  /**
+   * The metric of the query predictions after each step (`[n, outputs]` and the labels `[n]` → a scalar), for a
+   * caller that scores otherwise than training (`metatrain adapt`: a tie is wrong, `accuracyTiesWrong`).
+   * @default model.metric
+   */
+  readonly metric?: Model['metric'];
+}
+
 /**
  * Fine-tunes from `params` (θ, plus `lr/…` for Meta-SGD) on `task.support` for `options.steps` steps and scores
- * the query set before the first step and after each one. Same start and rates as `adaptParams`; with
- * `resetHead`, the head starts at zero with the shapes of `model.spec` (pass a model with the task's `ways`
- * outputs). Tensor count is unchanged on return.
+ * the query set (`options.metric`, else `model.metric`) before the first step and after each one. Same start and
+ * rates as `adaptParams`; with `resetHead`, the head starts at zero with the shapes of `model.spec` (pass a model
+ * with the task's `ways` outputs). Tensor count is unchanged on return.
  * Example: `evaluateAdaptation(model, theta, family.build(spec), { steps: 10, algorithm: config.algorithm }).metric[10]`.
  * @throws ShapeError as `adaptParams`; RangeError when `options.steps` is not a non-negative integer.
  */
-export function evaluateAdaptation(model: Model, params: ParamSet, task: Task, options: AdaptOptions): AdaptationCurve {
+export function evaluateAdaptation(model: Model, params: ParamSet, task: Task, options: EvaluateOptions): AdaptationCurve {
   return runStepwise(evaluateAdaptationSteps(model, params, task, options));
 }
 
@@ -37,7 +47,7 @@ export function evaluateAdaptation(model: Model, params: ParamSet, task: Task, o
  * returns the same curve. Its tensors are disposed only when it is run to its end.
  * @throws as {@link evaluateAdaptation}, when it is first run.
  */
-export function* evaluateAdaptationSteps(model: Model, params: ParamSet, task: Task, options: AdaptOptions): Stepwise<AdaptationCurve> {
+export function* evaluateAdaptationSteps(model: Model, params: ParamSet, task: Task, options: EvaluateOptions): Stepwise<AdaptationCurve> {
   if (!Number.isInteger(options.steps) || options.steps < 0) {
     throw new RangeError(`evaluateAdaptation: steps must be a non-negative integer, got ${options.steps}`);
   }
@@ -59,7 +69,7 @@ export function* evaluateAdaptationSteps(model: Model, params: ParamSet, task: T
     if (options.algorithm.headInit === 'prototypes') current = innerLoop(view.model, current, viewSupport, { steps: 0, lr: start.lr, adaptable: start.adaptable, createGraph: false, prototypeHead: true });
     for (let s = 0; ; s++) {
       const [loss, metric] = tf.tidy(() => {
-        const out = lossAndMetric(view.model, current, viewQuery);
+        const out = lossAndMetric(view.model, current, viewQuery, options.metric);
         return [out.loss.dataSync()[0]!, out.metric.dataSync()[0]!];
       });
       curve.loss.push(loss);

@@ -15,7 +15,7 @@ export { adaptableNames, initMetaParams, isLrName, LR_PREFIX, lrName, metaParamS
 export type { AdamOptions, AdamState } from './adam';
 export type { AdaptOptions } from './adapt';
 export type { MetaAlgorithm } from './algorithm';
-export type { AdaptationCurve } from './evaluate';
+export type { AdaptationCurve, EvaluateOptions } from './evaluate';
 export type { InnerLoopOptions, InnerLr } from './inner-loop';
 export type { MetaGradient } from './meta-gradient';
 export type { AlgorithmConfig, ModelLayout } from './meta-params';

@@ -56,8 +56,8 @@ export function objectiveGradient(inputs: TensorMap, objective: (params: TensorM
   }
 }
 
-/** The loss and metric of `model` with parameters `params` on `batch` (one forward pass). */
-export function lossAndMetric(model: Model, params: TensorMap, batch: EncodedBatch): Objective {
+/** The loss and metric (`model.metric` unless `metric` is given) of `model` with parameters `params` on `batch` (one forward pass). */
+export function lossAndMetric(model: Model, params: TensorMap, batch: EncodedBatch, metric?: Model['metric']): Objective {
   const prediction = model.forward(params, batch.x);
-  return { loss: model.loss(prediction, batch.y), metric: model.metric(prediction, batch.y) };
+  return { loss: model.loss(prediction, batch.y), metric: metric ? metric(prediction, batch.y) : model.metric(prediction, batch.y) };
 }

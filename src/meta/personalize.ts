@@ -4,13 +4,16 @@
  * s = 0..maxSteps steps of fine-tuning on the rest; the best s (fewest steps among ties) is then used to adapt on
  * all examples. This is early stopping on a validation split (Prechelt 1998) applied to the inner loop of MAML
  * (Finn et al. 2017); the reported accuracy is the held-out accuracy at the chosen s (optimistic: s was chosen on
- * the same held-out examples).
+ * the same held-out examples). A tie of the highest logits counts as wrong (`accuracyTiesWrong`), as in
+ * `metatrain predict --data`: a head reset to zeros, all ties, scores 0 before fine-tuning, not the share of the
+ * first label.
  */
 import { DatasetError, ShapeError } from '../core/errors';
 import type { ParamSet } from '../core/param-set';
 import { Rng } from '../core/rng';
 import { runStepwiseAsync, TURN_INTERVAL_MS, turnEvery } from '../core/stepwise';
 import type { Model } from '../model/model';
+import { accuracyTiesWrong } from '../model/transformer';
 import type { Task, TextSet } from '../tasks/task';
 import { adaptParamsSteps, type AdaptingAlgorithm } from './adapt';
 import { bestStepCount } from './choose-steps';
@@ -43,7 +46,7 @@ export interface Personalization {
   labels: string[];
   /** Fine-tuning steps chosen. */
   steps: number;
-  /** Held-out accuracy after s = 0..maxSteps steps. */
+  /** Held-out accuracy after s = 0..maxSteps steps (a tie counts as wrong). */
   curve: number[];
   /** Held-out accuracy at the chosen number of steps, in [0, 1]. */
   heldOutAccuracy: number;
@@ -95,7 +98,7 @@ export async function personalize(model: Model, metaParams: ParamSet, examples: 
   const task: Task = { spec: { family: 'user', split: 'test', seed: options.seed ?? 0 }, support: textSet(train, labels), query: textSet(held, labels) };
   const featureCache = new FeatureCache(); // the final adaptation meets the held-out split's examples again
   const between = turnEvery(TURN_INTERVAL_MS);
-  const curve = (await runStepwiseAsync(evaluateAdaptationSteps(model, metaParams, task, { steps: maxSteps, algorithm, resetHead, featureCache }), between)).metric;
+  const curve = (await runStepwiseAsync(evaluateAdaptationSteps(model, metaParams, task, { steps: maxSteps, algorithm, resetHead, featureCache, metric: accuracyTiesWrong }), between)).metric;
   const steps = bestStepCount(curve, true);
   const params = await runStepwiseAsync(adaptParamsSteps(model, metaParams, textSet(examples, labels), { steps, algorithm, resetHead, featureCache }), between);
   return { params, labels, steps, curve, heldOutAccuracy: curve[steps]!, heldOutExamples: held.length, trainingExamples: train.length };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../src/core/errors';
-import { accuracy, createModel, initBackend, initParams, softmaxCrossEntropy, toTensors } from '../../src/model';
+import { accuracy, accuracyTiesWrong, createModel, initBackend, initParams, softmaxCrossEntropy, toTensors } from '../../src/model';
 import { gradients } from './gradcheck';
 import { fixture, labels, modelConfig, texts, tinyMlp, tinyTransformer } from './fixtures';
 
@@ -36,6 +36,21 @@ test('cross-entropy of uniform logits is ln(classes); accuracy counts arg-max hi
       .reduce((s, v) => s + v, 0) / 4;
     assert.ok(Math.abs(softmaxCrossEntropy(logits, y).dataSync()[0]! - expected) < 1e-5);
     assert.equal(accuracy(logits, y).dataSync()[0], 0.75);
+  });
+});
+
+test('accuracyTiesWrong counts a tie at the top as wrong: a zero head scores 0 where accuracy scores the first label\'s share', async () => {
+  await initBackend('cpu');
+  tf.tidy(() => {
+    const y = tf.tensor1d([0, 1, 0, 2], 'int32');
+    const zeroHead = tf.zeros([4, 3]);
+    assert.equal(accuracy(zeroHead, y).dataSync()[0], 0.5, 'arg-max gives every tie to label 0: 2 of 4 are label 0');
+    assert.equal(accuracyTiesWrong(zeroHead, y).dataSync()[0], 0);
+    // Right only when the label's logit is above every other one: a tie of 2 at the top is wrong for either label in it.
+    const logits = tf.tensor2d([[3, 3, 0], [0, 5, 1], [2, 2, 2], [-1, 0, 4]]);
+    assert.equal(accuracy(logits, y).dataSync()[0], 1);
+    assert.equal(accuracyTiesWrong(logits, y).dataSync()[0], 0.5);
+    assert.throws(() => accuracyTiesWrong(tf.zeros([4]), y), (e: unknown) => e instanceof ShapeError && /accuracyTiesWrong: needs logits \[n, classes\]/.test(e.message));
   });
 });
 
