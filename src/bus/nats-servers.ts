@@ -25,7 +25,9 @@ export interface NatsServer {
   readonly address: { readonly host: string; readonly port: number; readonly shown: string } | undefined;
   /**
    * Why the client cannot use it, with what to give instead, or undefined: not a URL, no host, a scheme the client
-   * does not dial over TCP (`ws://`, `http://` …), port 0. A password in it is shown as `…`.
+   * does not dial over TCP (`ws://`, `http://` …), port 0, a port written with a leading zero (`04222`), or a
+   * path, query or fragment after the port (`/`, `/path`, `?x=1`, `#frag`: the client ignores them). A password in
+   * it is shown as `…`.
    */
   readonly problem: string | undefined;
 }
@@ -76,5 +78,21 @@ function problemOf(text: string, url: URL, port: number): string | undefined {
   if (!TCP_SCHEMES.includes(url.protocol)) return `expected nats://HOST:PORT, got ${JSON.stringify(shown)}`;
   if (url.hostname === '') return `${JSON.stringify(shown)} names no host; expected nats://HOST:PORT`;
   if (port === 0) return `${shown} names port 0, which no server listens on; give the NATS server's client port (${NATS_DEFAULT_PORT} by default) or leave the port out`;
+  const written = writtenTail(text);
+  if (/^0./.test(written.port)) return `${shown}: the port has a leading zero; write ${port}`;
+  if (written.after !== '') {
+    const part = { '/': 'a path', '?': 'a query', '#': 'a fragment' }[written.after[0] as '/' | '?' | '#'];
+    return `${shown}: ${JSON.stringify(written.after)} after the ${written.port === '' ? 'host' : 'port'} is ${part}, which the NATS client ignores; write ${shown.slice(0, -written.after.length)}`;
+  }
   return undefined;
+}
+
+/**
+ * The port of the server `text` as written (`04222`; '' when none), and what follows the host and port (`/path?x=1`,
+ * '' when nothing), which `URL` reads as a number and as parts the NATS client ignores.
+ */
+function writtenTail(text: string): { port: string; after: string } {
+  const [, authority = '', after = ''] = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)(.*)$/is.exec(text) ?? [];
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  return { port: /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1] ?? '', after };
 }

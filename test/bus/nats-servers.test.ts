@@ -27,3 +27,16 @@ test('a server the NATS client cannot use has its problem, and still its address
   const [secret] = natsServersOf('http://u:s3cret@h:1');
   assert.doesNotMatch(secret!.problem!, /s3cret/, 'a password is not echoed');
 });
+
+test('a port written with a leading zero, and a path, query or fragment after the port, are problems naming the server and what to write', () => {
+  // Before: no problem; URL reads 04222 as 4222 and the NATS client ignores what follows the port.
+  const [zero, slash, path, query, fragment, hostOnly, secret] = natsServersOf('nats://h:04222,nats://h:4222/,tls://[::1]:4223/p,h:4222?x=1,nats://h:4222#frag,nats://h/,nats://u:s3cret@h:4222?');
+  assert.equal(zero!.problem, 'nats://h:04222: the port has a leading zero; write 4222');
+  assert.equal(slash!.problem, 'nats://h:4222/: "/" after the port is a path, which the NATS client ignores; write nats://h:4222');
+  assert.equal(path!.problem, 'tls://[::1]:4223/p: "/p" after the port is a path, which the NATS client ignores; write tls://[::1]:4223');
+  assert.equal(query!.problem, 'h:4222?x=1: "?x=1" after the port is a query, which the NATS client ignores; write h:4222');
+  assert.equal(fragment!.problem, 'nats://h:4222#frag: "#frag" after the port is a fragment, which the NATS client ignores; write nats://h:4222');
+  assert.equal(hostOnly!.problem, 'nats://h/: "/" after the host is a path, which the NATS client ignores; write nats://h');
+  assert.equal(secret!.problem, 'nats://u:…@h:4222?: "?" after the port is a query, which the NATS client ignores; write nats://u:…@h:4222');
+  assert.deepEqual(natsServersOf('nats://h:4222,h:10,[::1],nats://u:p@h').map((s) => s.problem), [undefined, undefined, undefined, undefined], 'a plain server is still fine');
+});
