@@ -77,6 +77,17 @@ test('integer options accept decimal digits only, within their documented bounds
   assert.equal(portNumber('0'), 0);
 });
 
+test('a leading zero gets its hint before the bounds: all zeros, or zeros before a value out of range', () => {
+  // Before: `--workers 00` read 'expected an integer 1..64, got "00"' and `--workers 0100` 'too large', without the hint.
+  const workers = boundedInt(1, 64, { tooLarge: () => new InvalidArgumentError('at most 64 local workers') });
+  for (const [bad, write] of [['00', '0'], ['000', '0'], ['0100', '100'], ['0099999999999999999999', '99999999999999999999']] as const) {
+    assert.throws(() => workers(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected an integer 1..64 written without a leading zero, got "${bad}": write ${write}`, bad);
+  }
+  for (const [bad, write] of [['00', '0'], ['070000', '70000']] as const) {
+    assert.throws(() => portNumber(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected a port 0..65535 written without a leading zero, got "${bad}": write ${write}`, bad);
+  }
+});
+
 test('integer and port options refuse a leading zero, as a config refuses it in an integer field', async () => {
   // Before: `--workers 02` ran 2 workers and `--metrics-port 08080` served on 8080, where a config's `workers: 02` is refused.
   const parse = boundedInt(0, 10_000);
