@@ -8,7 +8,7 @@
  * cluster and user name are read likewise (./kubeconfig-referenced-files.ts); only then does client-node load it.
  */
 import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { devNull, homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { LineCounter, parseDocument } from 'yaml';
@@ -51,20 +51,21 @@ interface KubeconfigFile {
 
 /**
  * Loads the kubeconfig from `file` (`--kubeconfig`), else from the files of `$KUBECONFIG` (separated by `:`, `;` on
- * Windows; empty names and, as kubectl does, names of files that do not exist skipped) merged by kubectl's rules ({@link merged}), else from `~/.kube/config`, else, in a pod
- * (`KUBERNETES_SERVICE_HOST` set), as client-node does (the service account), and makes `context` (`--context`) its
- * current context. The files that the current context's cluster and user name (`certificate-authority`,
- * `client-certificate`, `client-key`, `token-file`) are read here, relative to the kubeconfig that names them
- * (./kubeconfig-referenced-files.ts); those of other clusters and users are not, as kubectl reads only those it uses (a
- * stale entry of a deleted cluster breaks nothing), so the KubeConfig returned holds every context but only the
- * current one's cluster and user. Makes no request.
+ * Windows; empty names skipped, and, as kubectl does, files that do not exist or are empty, such as /dev/null) merged
+ * by kubectl's rules ({@link merged}), else from `~/.kube/config`, else, in a pod (`KUBERNETES_SERVICE_HOST` set), as
+ * client-node does (the service account), and makes `context` (`--context`) its current context. The files that the
+ * current context's cluster and user name (`certificate-authority`, `client-certificate`, `client-key`, `token-file`)
+ * are read here, relative to the kubeconfig that names them (./kubeconfig-referenced-files.ts); those of other
+ * clusters and users are not, as kubectl reads only those it uses (a stale entry of a deleted cluster breaks nothing),
+ * so the KubeConfig returned holds every context but only the current one's cluster and user. Makes no request.
  * @throws KubernetesError (reason `NoConfig`) when none of these exists (naming the places looked at), `$KUBECONFIG`
- *   or `file` names no file, none of the files of `$KUBECONFIG` exists, `context` is not one of the kubeconfig's (listing those there are), or a file cannot be
- *   used, naming that one file: it does not exist, is a directory or a device, is larger than
- *   {@link MAX_KUBECONFIG_BYTES}, is not text, is not valid YAML (line and column), holds no kubeconfig (an empty
- *   file, or YAML that is not a mapping), a field client-node reads has the wrong type, is missing or empty (its
- *   path, `clusters[0].cluster.server`), or a file that the current context's cluster or user names cannot be used
- *   (the field, `users[0].user.token-file`, the file and why).
+ *   or `file` names no file, none of the files of a `$KUBECONFIG` list holds a kubeconfig (each named, missing or
+ *   empty), `context` is not one of the kubeconfig's (listing those there are), or a file cannot be used, naming that
+ *   one file: it does not exist, is a directory or a device, is larger than {@link MAX_KUBECONFIG_BYTES}, is not text,
+ *   is not valid YAML (line and column), holds no kubeconfig (an empty file given alone, or YAML that is not a
+ *   mapping), a field client-node reads has the wrong type, is missing or empty (its path,
+ *   `clusters[0].cluster.server`), or a file that the current context's cluster or user names cannot be used (the
+ *   field, `users[0].user.token-file`, the file and why).
  */
 export function loadKubeconfig(file?: string, context?: string): LoadedKubeconfig {
   if (file !== undefined) return fromFiles('--kubeconfig', file, [file], context);
@@ -86,29 +87,34 @@ export function loadKubeconfig(file?: string, context?: string): LoadedKubeconfi
   throw new KubernetesError(`no kubeconfig found: KUBECONFIG is not set, ${home} does not exist and this is not a pod (no KUBERNETES_SERVICE_HOST). ${adviceFor(undefined)}`, 0, 'NoConfig');
 }
 
-/** The kubeconfig of the files `names` (empty ones skipped), named by `source` as `value`. @throws KubernetesError as {@link loadKubeconfig}. */
+/** The kubeconfig of the files `names` (empty names skipped, and in a `$KUBECONFIG` list missing and empty files), named by `source` as `value`. @throws KubernetesError as {@link loadKubeconfig}. */
 function fromFiles(source: Source, value: string, names: readonly string[], context: string | undefined): LoadedKubeconfig {
   const named = names.filter((name) => name !== '');
   if (named.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, which names no file. ${adviceFor(source)}`, 0, 'NoConfig');
-  // kubectl skips the files of $KUBECONFIG that do not exist; one file that does not exist is named as such below.
-  const files = source === 'KUBECONFIG' && named.length > 1 ? named.filter((name) => !isMissing(name)) : named;
-  if (files.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, and none of its files exists (${named.join(', ')}). ${adviceFor(source)}`, 0, 'NoConfig');
+  // kubectl skips the files of $KUBECONFIG that do not exist and reads an empty one as an empty kubeconfig; one file
+  // alone is read, and named below when it cannot be used.
+  const list = source === 'KUBECONFIG' && named.length > 1;
+  const entries = named.map((name) => ({ name, skipped: list ? whySkipped(name) : undefined }));
+  const files = entries.filter((e) => e.skipped === undefined).map((e) => e.name);
+  if (files.length === 0) throw new KubernetesError(`${source} is ${echoJson(value)}, and none of its files holds a kubeconfig (${entries.map((e) => `${e.name} ${e.skipped}`).join(', ')}). ${adviceFor(source)}`, 0, 'NoConfig');
   const kubeConfig = merged(files.map((file) => readKubeconfigFile(file, source)), context, source);
   return { kubeConfig, where: files.length === 1 ? files[0]! : `${source}=${value}` };
 }
 
 /**
- * Whether nothing is at `name`: it does not exist (ENOENT), or a folder of its path is a file (ENOTDIR,
- * `/etc/passwd/x`), which `statSync`'s `throwIfNoEntry: false` still throws. Any other failure (EACCES) is not
- * "missing": reading the file then says what is wrong.
+ * Why kubectl skips the file `name` of a `$KUBECONFIG` list, or undefined when it reads it: `does not exist` (ENOENT,
+ * or ENOTDIR: a folder of its path is a file, `/etc/passwd/x`, which `statSync`'s `throwIfNoEntry: false` still
+ * throws), or `is empty` (a regular file of 0 bytes, or the null device, /dev/null: kubectl reads an empty kubeconfig).
+ * Any other failure (EACCES) is not a reason: reading the file then says what is wrong.
  */
-function isMissing(name: string): boolean {
+function whySkipped(name: string): string | undefined {
   try {
-    statSync(name);
-    return false;
+    const stats = statSync(name);
+    if (stats.isFile() && stats.size === 0) return 'is empty';
+    return stats.isCharacterDevice() && stats.rdev === statSync(devNull).rdev ? 'is empty' : undefined;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR';
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : undefined;
   }
 }
 

@@ -85,7 +85,7 @@ test('a wrongly typed, missing or empty field of a kubeconfig is named by its pa
   assert.throws(() => connectCluster({ kubeconfig: nulls }), refused(`no Kubernetes cluster is configured: ${nulls} holds no context and no cluster (is it a kubeconfig?); point KUBECONFIG or --kubeconfig at a kubeconfig, or choose a context with --context.`));
 });
 
-test('KUBECONFIG=a:b merges the files as kubectl does, skipping those that do not exist, and an error names the one file at fault', () => {
+test('KUBECONFIG=a:b merges the files as kubectl does, skipping those that do not exist or are empty, and an error names the one file at fault', () => {
   // Before: "a:b" was named as one file, and client-node refused a name defined in both files and took the last
   // file's current-context.
   const first = kubeconfigFile((c) => {
@@ -111,14 +111,21 @@ test('KUBECONFIG=a:b merges the files as kubectl does, skipping those that do no
   assert.equal(withEnv({ KUBECONFIG: `${missing}:${second}` }, () => connectCluster()).server, 'http://127.0.0.1:9', 'a file that does not exist is skipped');
   assert.equal(withEnv({ KUBECONFIG: `${first}:${missing}:${second}` }, () => connectCluster()).server, 'http://first.invalid');
   const other = join(tempDir(), 'other');
-  assert.throws(() => withEnv({ KUBECONFIG: `${missing}:${other}` }, () => connectCluster()), refused(`KUBECONFIG is "${missing}:${other}", and none of its files exists (${missing}, ${other}). ${ENV_ADVICE}`));
+  assert.throws(() => withEnv({ KUBECONFIG: `${missing}:${other}` }, () => connectCluster()), refused(`KUBECONFIG is "${missing}:${other}", and none of its files holds a kubeconfig (${missing} does not exist, ${other} does not exist). ${ENV_ADVICE}`));
   // Before: a path under a file (ENOTDIR) threw "ENOTDIR: not a directory, stat '/etc/passwd/x'" instead of being skipped.
   const file = join(tempDir(), 'file');
   writeFileSync(file, 'not a folder');
   const underFile = join(file, 'x');
   assert.equal(withEnv({ KUBECONFIG: `${underFile}:${second}` }, () => connectCluster()).server, 'http://127.0.0.1:9', 'a path under a file is skipped');
-  assert.throws(() => withEnv({ KUBECONFIG: `${underFile}:${missing}` }, () => connectCluster()), refused(`KUBECONFIG is "${underFile}:${missing}", and none of its files exists (${underFile}, ${missing}). ${ENV_ADVICE}`));
+  assert.throws(() => withEnv({ KUBECONFIG: `${underFile}:${missing}` }, () => connectCluster()), refused(`KUBECONFIG is "${underFile}:${missing}", and none of its files holds a kubeconfig (${underFile} does not exist, ${missing} does not exist). ${ENV_ADVICE}`));
   assert.throws(() => withEnv({ KUBECONFIG: underFile }, () => connectCluster()), refused(`KUBECONFIG names ${underFile}, which does not exist (a folder of its path is a file). ${ENV_ADVICE}`));
+  // Before: an empty file in the list was refused ("it holds no kubeconfig (an empty file …)"; /dev/null "not a regular
+  // file but a character device"); kubectl reads it as an empty kubeconfig.
+  const empty = join(tempDir(), 'empty');
+  writeFileSync(empty, '');
+  assert.equal(withEnv({ KUBECONFIG: `/dev/null:${second}` }, () => connectCluster()).server, 'http://127.0.0.1:9', '/dev/null is skipped');
+  assert.equal(withEnv({ KUBECONFIG: `${empty}:${first}:${second}` }, () => connectCluster()).server, 'http://first.invalid', 'an empty file is skipped');
+  assert.throws(() => withEnv({ KUBECONFIG: `/dev/null:${empty}:${missing}` }, () => connectCluster()), refused(`KUBECONFIG is "/dev/null:${empty}:${missing}", and none of its files holds a kubeconfig (/dev/null is empty, ${empty} is empty, ${missing} does not exist). ${ENV_ADVICE}`));
   assert.throws(() => withEnv({ KUBECONFIG: ':' }, () => connectCluster()), refused(`KUBECONFIG is ":", which names no file. ${ENV_ADVICE}`));
   assert.throws(() => connectCluster({ kubeconfig: '' }), refused(`--kubeconfig is "", which names no file. ${ADVICE}`));
 });
