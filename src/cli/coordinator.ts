@@ -12,7 +12,7 @@ import { loadRunConfig, runDir } from '../core/config';
 import { lockDirectory } from '../core/directory-lock';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
-import { assertRunCheckpointsFit } from './run-checkpoints-fit';
+import { assertRunDirectoryFitsStart } from './run-directory-start';
 import { assertModelSizeFits } from './model-size-limits';
 import { assertRunCompressedDirectory } from './compression-out-directory';
 import { listenHost, serveHttpEndpoints } from '../core/http-endpoints';
@@ -52,7 +52,7 @@ export function register(program: Command): void {
       // <run dir>/compressed is refused. Not in a pod: there the Deployment (one replica, Recreate) sees to that, and
       // a pod's host name changes with each restart, so the lock of one killed by SIGKILL would look held for ever.
       if (!clusterPod()) lockDirectory(runDir(config), 'run directory');
-      await assertRunCheckpointsFit(config, o.resume ? 'resume-if-any' : 'new');
+      await assertRunDirectoryFitsStart(config, 'coordinator', o.resume ? 'resume-if-any' : 'new');
       // The compressor publishes <run dir>/compressed by a rename, as `compress --out` does: what is in the way is
       // refused now, not after the run.
       if (config.compression.enabled && config.nats) await assertRunCompressedDirectory(config, o.resume, 'the compressor');

@@ -28,8 +28,8 @@ export function register(program: Command): void {
       assertRunDirectoryPath(config, o.out);
       assertModelSizeFits(config, 'pretrain');
       lockDirectory(runDir(config), 'run directory');
-      assertNoLinksInRunDirectory(config, o.out);
-      await assertOnlyRunFiles(config, o.out, 'pretrain');
+      assertNoLinksInRunDirectory(config, 'pretrain', o.out);
+      await assertOnlyRunFiles(config, 'pretrain', o.out);
       await initBackend(config.runtime.backend);
       let stopping = false;
       let stepCompleted = false;

@@ -1,6 +1,6 @@
 /**
- * A run directory holding files that are not a run's, refused before `run` (a new run) or `pretrain` writes there.
- * Both write into it file by file: checkpoints, logs (appended to), `summary.json`, `report.html` and `targets.json`
+ * A run directory holding files that are not a run's, refused before a new run (`run` or `coordinator`) or `pretrain`
+ * writes there. They write into it file by file: checkpoints, logs (appended to), `summary.json`, `report.html` and `targets.json`
  * (replaced whole), `pretrained/`, `compressed/`. An existing directory given as `--out` (a user's folder, another
  * project) would get them beside its own files, and lose any of the same name. So a directory holding an entry no
  * run writes is refused (at its top, or inside `checkpoints/` or `pretrained/`, where a run writes only
@@ -24,7 +24,7 @@ import { SUMMARY_FILE } from '../summary';
 import { pretrainingCheckpoints } from '../pretrain/pretraining-checkpoints';
 import { checkpointStoreOf } from './run-checkpoints-fit';
 import { notRunsContent } from './run-directory-contents';
-import { runDirectoryFlag, runDirectoryNamed } from './run-directory-path';
+import { runDirectoryFlag, runDirectoryNamed, type RunDirectoryCommand } from './run-directory-path';
 
 /**
  * The entries a run, its pretraining and its compression write in the run directory (`compressed` is also locked
@@ -46,17 +46,18 @@ export function isRunEntry(name: string, entries: readonly string[]): boolean {
 
 /**
  * Refuses the run directory of `config` when it holds an entry that no run writes and no checkpoint (of meta-training
- * or of pretraining): call it before `run` (a new run, after its earlier checkpoints were checked) or `pretrain`
- * writes anything there. A missing or empty directory, or one holding only a run's entries, passes.
+ * or of pretraining): call it before a new run (`run`, `coordinator`: after its earlier checkpoints were checked) or
+ * `pretrain` writes anything there. A missing or empty directory, or one holding only a run's entries, passes.
+ * @param command the command that would write there, for what the message says it writes and the setting it advises
+ *   (`coordinator` has no `--out`).
  * @param out the `--out` flag's value when given: the message names it, else `runtime.outDir` or the default.
- * @param command the command that would write there, for what the message says it writes.
  * @throws CheckpointError naming it when a file is where the run's `checkpoints` or `pretrained` directory goes
  *   (src/checkpoint/checkpoint-store.ts).
  * @throws ForeignFilesError naming the directory, up to 3 of those entries (those inside `checkpoints/`,
  *   `pretrained/` or `logs/` by their path from it) and what to do, e.g. `--out notes holds files that are not a run's
  *   (notes.txt, src, checkpoints/old.txt, …): …; give --out a new or empty directory, or move them elsewhere`.
  */
-export async function assertOnlyRunFiles(config: RunConfig, out?: string, command: 'run' | 'pretrain' = 'run'): Promise<void> {
+export async function assertOnlyRunFiles(config: RunConfig, command: RunDirectoryCommand, out?: string): Promise<void> {
   let names: string[];
   try {
     names = readdirSync(runDir(config));
@@ -77,8 +78,8 @@ export async function assertOnlyRunFiles(config: RunConfig, out?: string, comman
   // Inside the stores' directories, what a store does not write (`checkpoints/notes.txt`).
   for (const store of stores) others.push(...(await store.otherEntries()).map((name) => `${basename(store.dir)}/${name}`));
   if (others.length === 0) return;
-  const flag = runDirectoryFlag(config, out);
+  const flag = runDirectoryFlag(config, command, out);
   throw new ForeignFilesError(
-    `${runDirectoryNamed(config, out)} holds files that are not a run's (${firstNames(others)}): ${command === 'run' ? "the run's checkpoints, logs and reports" : 'the pretraining checkpoints'} would be written there beside them, over any of the same name; give ${flag} a new or empty directory, or move them elsewhere`,
+    `${runDirectoryNamed(config, out)} holds files that are not a run's (${firstNames(others)}): ${command === 'pretrain' ? 'the pretraining checkpoints' : "the run's checkpoints, logs and reports"} would be written there beside them, over any of the same name; give ${flag} a new or empty directory, or move them elsewhere`,
   );
 }

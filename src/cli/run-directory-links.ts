@@ -1,5 +1,5 @@
 /**
- * Symbolic links where a run writes, refused before a run (new or resumed) or `pretrain` writes in its run directory. A run
+ * Symbolic links where a run writes, refused before a run (`run` or `coordinator`, new or resumed) or `pretrain` writes in its run directory. A run
  * writes there file by file (logs appended to, checkpoints, `summary.json`, `report.html`, `targets.json`,
  * `pretrained/`, `compressed/`), and every write would follow a link there: `logs/coordinator.log` linked to a file
  * outside the directory would have the coordinator's log appended to that file. So a link anywhere among the names a
@@ -19,7 +19,7 @@ import { RunDirectoryLinkError } from '../core/errors';
 import { firstNames } from '../core/first-names';
 import { isRunLogName, LOGS_DIR } from '../local/run-logs';
 import { isRunEntry, runEntries } from './run-directory-files';
-import { runDirectoryFlag, runDirectoryNamed } from './run-directory-path';
+import { runDirectoryFlag, runDirectoryNamed, type RunDirectoryCommand } from './run-directory-path';
 
 /** The entries of `dir`, or none when it cannot be listed (missing, not a directory: the write that follows says so). */
 function entriesOf(dir: string): Dirent[] {
@@ -123,19 +123,20 @@ function described(link: Link, alone: boolean): string {
  * directory (a link to a file, one that loops, one to nothing), or one inside those directories where a run writes
  * (`logs/coordinator.log`, `checkpoints/step-00000010/…`). Call it before a run (new or resumed) or `pretrain`
  * writes there (after the directory is locked).
+ * @param command the command that would write there (`coordinator` has no `--out` to advise).
  * @param out the `--out` flag's value when given: the message names it, else `runtime.outDir` or the default.
  * @throws RunDirectoryLinkError naming the links (up to 3) by their path in the directory and their targets, and
  *   what to do, e.g. `--out s3: logs/coordinator.log is a symbolic link (to ../../precious.log): a run writes only
  *   real files in its directory; remove it or give --out a new directory`, or `--out s3: checkpoints is a symbolic
  *   link (to ../nowhere), which does not exist: …`.
  */
-export function assertNoLinksInRunDirectory(config: RunConfig, out?: string): void {
+export function assertNoLinksInRunDirectory(config: RunConfig, command: RunDirectoryCommand, out?: string): void {
   const dir = runDir(config);
   const entries = runEntries(config);
   const directories = [checkpointsDir(config), LOGS_DIR, pretrainedDir(config), compressedDir(config)].map((path) => basename(path));
   const links = linksIn(dir, entriesOf(dir).filter((entry) => isRunEntry(entry.name, entries)), directories);
   if (links.length === 0) return;
-  const flag = runDirectoryFlag(config, out);
+  const flag = runDirectoryFlag(config, command, out);
   const which = links.length === 1 ? described(links[0]!, true) : `${firstNames(links.map((link) => described(link, false)))} are symbolic links`;
   const them = links.length === 1 ? 'it' : 'them';
   const rule = links.every((link) => link.problem === 'through')

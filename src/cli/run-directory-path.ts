@@ -12,11 +12,16 @@ export function runDirectoryNamed(config: RunConfig, out?: string): string {
   return `the run directory ${runDir(config)}`;
 }
 
+/** A command that writes in the run directory: `run` and `pretrain` take `--out`, `coordinator` does not. */
+export type RunDirectoryCommand = 'run' | 'pretrain' | 'coordinator';
+
 /**
- * The setting a message tells the user to change for another run directory of `config`: `--out` when the flag gave
- * it (`out`), `runtime.outDir (or --out)` when the config did, else `--out or runtime.outDir`.
+ * The setting a message tells the user of `command` to change for another run directory of `config`: `--out` when
+ * the flag gave it (`out`), `runtime.outDir (or --out)` when the config did, else `--out or runtime.outDir`; for
+ * `coordinator`, which has no `--out`, `runtime.outDir`.
  */
-export function runDirectoryFlag(config: RunConfig, out?: string): string {
+export function runDirectoryFlag(config: RunConfig, command: RunDirectoryCommand, out?: string): string {
+  if (command === 'coordinator') return 'runtime.outDir';
   if (out !== undefined) return '--out';
   return config.runtime.outDir !== undefined ? 'runtime.outDir (or --out)' : '--out or runtime.outDir';
 }

@@ -6,8 +6,7 @@ import { loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/c
 import { LocalCluster } from '../local/local-cluster';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
-import { assertOnlyRunFiles } from './run-directory-files';
-import { assertNoLinksInRunDirectory } from './run-directory-links';
+import { assertRunDirectoryFitsStart } from './run-directory-start';
 import { assertRunCompressedDirectory } from './compression-out-directory';
 import { runtimeWarnings } from '../coordinator/runtime-config';
 import { taskMetric } from '../tasks/family';
@@ -21,7 +20,7 @@ import { formatSummary } from './run-summary-table';
 import { formatCompression } from './compression-summary';
 import { committedReport } from '../compress/compression-report';
 import { SUMMARY_FILE } from '../summary';
-import { assertRunCheckpointsFit, checkpointStoreOf } from './run-checkpoints-fit';
+import { checkpointStoreOf } from './run-checkpoints-fit';
 import { backendOption } from './backend-option';
 import { countOf } from '../core/count-words';
 import { commandAgain, unrepeatableArgument } from './command-again';
@@ -84,10 +83,7 @@ export function register(program: Command): void {
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, a
       // new run must not start over an earlier one's checkpoints, nor among files that are not a run's.
       lockDirectory(runDir(config), 'run directory');
-      // A resumed run appends to the same logs/ and writes the same checkpoints/: a link planted there is refused too.
-      assertNoLinksInRunDirectory(config, o.out);
-      await assertRunCheckpointsFit(config, o.resume ? 'resume' : 'new', '--out');
-      if (!o.resume) await assertOnlyRunFiles(config, o.out);
+      await assertRunDirectoryFitsStart(config, 'run', o.resume ? 'resume' : 'new', o.out);
       // The compression stage publishes <run dir>/compressed by a rename, as `compress --out` does.
       if (config.compression.enabled) await assertRunCompressedDirectory(config, o.resume, 'run');
       const pretrained = await loadModelInitBeforeStart(config);

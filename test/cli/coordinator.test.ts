@@ -9,16 +9,25 @@ import { runCli, sinusoidConfig, startCli, tempDir, waitExit, waitForOutput, wri
 
 const ENV = { METATRAIN_TOKEN: 'coordinator-cli-token', METATRAIN_LOG_LEVEL: 'info' };
 
-test('a coordinator refused by the checkpoints of an earlier run exits 1 at once, its reader gone, without saying listening or meta-training', async () => {
+test('a coordinator refused by the checkpoints of an earlier run, or a link or files not a run\'s in its run directory, exits 1 at once, its reader gone, without saying listening or meta-training', async () => {
   const dir = tempDir();
   const earlier = sinusoidConfig(dir, { training: { maxSteps: 2, evalEverySteps: 2, evalTasks: 2, checkpointEverySteps: 1 }, evaluation: { testTasks: 2, adaptSteps: 1, baselines: [] }, runtime: { workers: 1 } });
   const done = await runCli(['run', writeConfig(dir, earlier), '--backend', 'cpu']);
   assert.equal(done.code, 0, done.stderr);
+  const linked = join(dir, 'linked');
+  mkdirSync(join(linked, 'logs'), { recursive: true });
+  symlinkSync('../../precious.log', join(linked, 'logs', 'coordinator.log'));
+  const notes = join(dir, 'notes');
+  mkdirSync(notes);
+  writeFileSync(join(notes, 'notes.txt'), 'mine');
   // With runtime.metricsPort a coordinator lingers 30 s after its run ends: a refusal found only after it started lingered too.
   const refusals = [
     // The advice names no --out: the coordinator has no such option. The earlier run finished, and is said to have.
     { args: [], config: earlier, reason: /holds a finished run \(succeeded at step 2, see .*summary\.json\): give runtime\.outDir a new directory to run again, or --resume to evaluate and compress it again\n/ },
     { args: ['--resume'], config: { ...earlier, seed: 4 }, reason: /seed/ },
+    // As run refuses them (before, a coordinator wrote through the link, and beside the user's files).
+    { args: ['--resume'], config: { ...earlier, runtime: { ...earlier.runtime, outDir: linked } }, reason: /^metatrain: runtime\.outDir .*linked: logs\/coordinator\.log is a symbolic link \(to \.\.\/\.\.\/precious\.log\): a run writes only real files in its directory; remove it or give runtime\.outDir a new directory\n/ },
+    { args: [], config: { ...earlier, runtime: { ...earlier.runtime, outDir: notes } }, reason: /^metatrain: runtime\.outDir .*notes holds files that are not a run's \(notes\.txt\): .*; give runtime\.outDir a new or empty directory, or move them elsewhere\n/ },
   ];
   for (const { args, config, reason } of refusals) {
     const file = writeConfig(dir, { ...config, runtime: { ...config.runtime, metricsPort: 0 } }, 'coordinator.yaml');
@@ -29,6 +38,7 @@ test('a coordinator refused by the checkpoints of an earlier run exits 1 at once
     assert.match(r.stderr, reason);
     assert.doesNotMatch(r.stderr, /"msg":"(listening|meta-training)"/);
   }
+  assert.ok(!existsSync(join(dir, 'precious.log')), 'nothing was written through the link');
 });
 
 test('a coordinator whose metrics port is taken exits 1 naming runtime.metricsPort, without saying listening', async (t) => {
