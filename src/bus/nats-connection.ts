@@ -5,7 +5,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { BusError } from '../core/errors';
 import { whatAnswers } from '../core/what-answers';
-import { NATS_DEFAULT_PORT, natsServersOf, natsUrlShown, type NatsServer } from './nats-servers';
+import { isMisreadNatsServer, NATS_DEFAULT_PORT, natsServersOf, natsUrlShown, type NatsServer } from './nats-servers';
 
 /** Options of {@link connectNats}. */
 export interface NatsConnectOptions {
@@ -22,11 +22,15 @@ const PROBE_AFTER_MS = 500;
  * Connects to `url` (`nats://host:port`, a comma-separated list for a cluster). When the connection is not made
  * within {@link PROBE_AFTER_MS}, the servers are probed ({@link whatAnswers}, about 1.5 s for an HTTP server): one
  * that answers as something other than NATS fails the call then, not after `timeoutMs`.
- * @throws BusError naming the URL when the server cannot be reached within `timeoutMs`; naming the address and the
+ * @throws BusError before dialing, naming the server and what to write, when a `nats://` or `tls://` server of `url`
+ *   has a problem ({@link isMisreadNatsServer}: `NATS server nats://h:04222: the port has a leading zero; write 4222`);
+ *   naming the URL when the server cannot be reached within `timeoutMs`; naming the address and the
  *   port to give instead when what answers there is not a NATS server (an HTTP monitoring or metrics port).
  */
 export async function connectNats(url: string, options: NatsConnectOptions): Promise<NatsConnection> {
   const servers = natsServersOf(url);
+  const misread = servers.find(isMisreadNatsServer);
+  if (misread) throw new BusError(`NATS server ${misread.problem}`);
   const connecting = connect({
     servers: servers.map((s) => s.text),
     name: options.name,

@@ -52,3 +52,16 @@ test('an HTTP server at the NATS address is said so within seconds, not after th
     return true;
   });
 });
+
+test('a nats:// server the client would misread (a leading zero, a path, query or fragment) is refused before dialing, naming it and what to write', async () => {
+  // Before: nats://h:04222 dialed 4222, and the path, query or fragment was ignored.
+  // Port 1, where nothing listens: without the refusal, the connection fails instead.
+  const cases = [
+    ['nats://127.0.0.1:01', 'NATS server nats://127.0.0.1:01: the port has a leading zero; write 1'],
+    ['nats://127.0.0.1:1,127.0.0.1:1/', 'NATS server 127.0.0.1:1/: "/" after the port is a path, which the NATS client ignores; write 127.0.0.1:1'],
+    ['tls://127.0.0.1:1?x=1', 'NATS server tls://127.0.0.1:1?x=1: "?x=1" after the port is a query, which the NATS client ignores; write tls://127.0.0.1:1'],
+  ];
+  for (const [url, message] of cases) {
+    await assert.rejects(connectNats(url!, { name: 'test', timeoutMs: 500 }), { name: 'BusError', message }, url);
+  }
+});
