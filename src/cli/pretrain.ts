@@ -1,13 +1,13 @@
 /** `metatrain pretrain CONFIG`: masked-language-model pretraining of a run's encoder body (src/pretrain). */
 import type { Command } from 'commander';
 import { pathOption } from './options';
-import { loadRunConfig, parseRunConfig, runDir } from '../core/config';
-import { lockDirectory } from '../core/directory-lock';
+import { loadRunConfig, parseRunConfig } from '../core/config';
 import { initBackend } from '../model/backend';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
 import { assertOnlyRunFiles } from './run-directory-files';
 import { assertNoLinksInRunDirectory } from './run-directory-links';
+import { lockRunDirectoryAfter } from './run-directory-lock';
 import { backendOption } from './backend-option';
 import { onCheckpointingStop, signalExitCode } from './exit-codes';
 import { runPretrainingStage } from './pretraining-stage';
@@ -27,9 +27,10 @@ export function register(program: Command): void {
       assertConfigInputsReadable(config);
       assertRunDirectoryPath(config, o.out);
       assertModelSizeFits(config, 'pretrain');
-      lockDirectory(runDir(config), 'run directory');
-      assertNoLinksInRunDirectory(config, 'pretrain', o.out);
-      await assertOnlyRunFiles(config, 'pretrain', o.out);
+      await lockRunDirectoryAfter(config, async () => {
+        assertNoLinksInRunDirectory(config, 'pretrain', o.out);
+        await assertOnlyRunFiles(config, 'pretrain', o.out);
+      });
       await initBackend(config.runtime.backend);
       let stopping = false;
       let stepCompleted = false;

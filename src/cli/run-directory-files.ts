@@ -12,6 +12,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
+import { BEST_FILE, type CheckpointStore } from '../checkpoint';
 import { checkpointsDir, compressedDir, pretrainedDir, runDir, type RunConfig } from '../core/config';
 import { LOCK_FILE } from '../core/directory-lock';
 import { TEMP_PREFIX } from '../core/durable-fs';
@@ -66,7 +67,7 @@ export async function assertOnlyRunFiles(config: RunConfig, command: RunDirector
   }
   // First, as `run` does: a file where either store's directory goes (a user's file named `checkpoints` or
   // `pretrained`) is refused, named by the store, before anything is read or written.
-  const stores = [checkpointStoreOf(config), pretrainingCheckpoints(config)];
+  const stores = storesOf(config);
   let earlier = 0;
   for (const store of stores) earlier += (await store.list()).length;
   if (earlier > 0) return;
@@ -76,10 +77,41 @@ export async function assertOnlyRunFiles(config: RunConfig, command: RunDirector
   // Under a run's names, what is not a run's by its content (a user's summary.json, notes in logs/).
   for (const name of names.filter((n) => isRunEntry(n, entries)).sort()) others.push(...notRunsContent(runDir(config), name));
   // Inside the stores' directories, what a store does not write (`checkpoints/notes.txt`).
-  for (const store of stores) others.push(...(await store.otherEntries()).map((name) => `${basename(store.dir)}/${name}`));
+  others.push(...(await othersInStores(stores)));
   if (others.length === 0) return;
   const flag = runDirectoryFlag(config, command, out);
   throw new ForeignFilesError(
-    `${runDirectoryNamed(config, out)} holds files that are not a run's (${firstNames(others)}): ${command === 'pretrain' ? 'the pretraining checkpoints' : "the run's checkpoints, logs and reports"} would be written there beside them, over any of the same name; give ${flag} a new or empty directory, or move them elsewhere`,
+    `${holdsOthers(config, out, others)}: ${command === 'pretrain' ? 'the pretraining checkpoints' : "the run's checkpoints, logs and reports"} would be written there beside them, over any of the same name; give ${flag} a new or empty directory, or move them elsewhere`,
   );
+}
+
+/**
+ * What `run --resume` says of the entries in the run directory's `checkpoints/` and `pretrained/` that no run
+ * writes (a user's `checkpoints/.tmp-x`, `checkpoints/notes.txt`), which it leaves as they are: e.g. `--out runs/x
+ * holds files that are not a run's (checkpoints/.tmp-x): --resume leaves them as they are and ignores them`;
+ * undefined when there are none. A `best.json` that a save did not write is not named: it is not left alone (a save
+ * replaces it, or fails reading it).
+ * @param out the `--out` flag's value when given: the line names it, else `runtime.outDir` or the default.
+ * @throws CheckpointError naming it when a file is where the run's `checkpoints` or `pretrained` directory goes.
+ */
+export async function keptOtherFiles(config: RunConfig, out?: string): Promise<string | undefined> {
+  const others = (await othersInStores(storesOf(config))).filter((path) => basename(path) !== BEST_FILE);
+  return others.length === 0 ? undefined : `${holdsOthers(config, out, others)}: --resume leaves them as they are and ignores them`;
+}
+
+/** The run directory's checkpoint stores: meta-training's (`checkpoints/`) and pretraining's (`pretrained/`). */
+function storesOf(config: RunConfig): CheckpointStore[] {
+  return [checkpointStoreOf(config), pretrainingCheckpoints(config)];
+}
+
+/** What `stores` hold that a store does not write, as paths from the run directory (`checkpoints/notes.txt`). */
+async function othersInStores(stores: readonly CheckpointStore[]): Promise<string[]> {
+  const others: string[] = [];
+  for (const store of stores) others.push(...(await store.otherEntries()).map((name) => `${basename(store.dir)}/${name}`));
+  return others;
+}
+
+/** `<the run directory> holds files that are not a run's (<the first of others>)`. */
+function holdsOthers(config: RunConfig, out: string | undefined, others: readonly string[]): string {
+  return `${runDirectoryNamed(config, out)} holds files that are not a run's (${firstNames(others)})`;
 }

@@ -122,7 +122,7 @@ function described(link: Link, alone: boolean): string {
  * top (`logs`, `summary.json`, `checkpoints`, …, or what a killed write left of one) that does not lead to a
  * directory (a link to a file, one that loops, one to nothing), or one inside those directories where a run writes
  * (`logs/coordinator.log`, `checkpoints/step-00000010/…`). Call it before a run (new or resumed) or `pretrain`
- * writes there (after the directory is locked).
+ * writes there (before the directory is locked, and again once it is: src/cli/run-directory-lock.ts).
  * @param command the command that would write there (`coordinator` has no `--out` to advise).
  * @param out the `--out` flag's value when given: the message names it, else `runtime.outDir` or the default.
  * @throws RunDirectoryLinkError naming the links (up to 3) by their path in the directory and their targets, and

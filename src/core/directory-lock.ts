@@ -83,11 +83,7 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
       }
       const held = readLock(path, dir, what);
       if (held === undefined) continue; // released between link and read: try again
-      const holder = parseHolder(held);
-      // A file of other content is a user's (a lock is linked into place whole): not removed, named. An empty one is
-      // what a power loss can leave of a lock (its data not yet on disk), with nothing in it to lose.
-      if (!holder && held.length > 0) throw new DirectoryBusyError(`${what} ${dir} cannot be taken: ${path} is not a lock metatrain wrote (one holds a pid, host, command and start time as JSON): move it elsewhere`);
-      if (holder && (holder.host !== me.host || (processAlive(holder.pid) && (holder.pid !== me.pid || heldHere.has(resolve(path)))))) throw busy(dir, what, path, holder);
+      refuseHeld(held, path, dir, what);
       // Its process is gone (or the lock file is empty): remove it, unless another process took it over meanwhile.
       if (readLock(path, dir, what) === held) unlinkQuietly(path);
     }
@@ -107,6 +103,30 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
   };
   releaseAtExit(release);
   return release;
+}
+
+/**
+ * Refuses `dir` as {@link lockDirectory} would when another process holds it, writing nothing: for a command that
+ * checks a directory before locking it (so that a refusal leaves it untouched), to name the holder before its checks.
+ * @param path the lock file, as for {@link lockDirectory}.
+ * @throws DirectoryBusyError as {@link lockDirectory} does for a live holder, a lock file it cannot read or one that is no lock.
+ */
+export function assertNotLocked(dir: string, what: string, path = join(dir, LOCK_FILE)): void {
+  const held = readLock(path, dir, what);
+  if (held !== undefined) refuseHeld(held, path, dir, what);
+}
+
+/**
+ * Throws when the lock file `path` holding `held` keeps this process from taking `dir`: it names a live process
+ * (on another host: one that cannot be checked, so taken as live), or it is not a lock at all; returns when its
+ * process is gone or the file is empty, for the lock to be taken over.
+ */
+function refuseHeld(held: string, path: string, dir: string, what: string): void {
+  const holder = parseHolder(held);
+  // A file of other content is a user's (a lock is linked into place whole): not removed, named. An empty one is
+  // what a power loss can leave of a lock (its data not yet on disk), with nothing in it to lose.
+  if (!holder && held.length > 0) throw new DirectoryBusyError(`${what} ${dir} cannot be taken: ${path} is not a lock metatrain wrote (one holds a pid, host, command and start time as JSON): move it elsewhere`);
+  if (holder && (holder.host !== hostname() || (processAlive(holder.pid) && (holder.pid !== process.pid || heldHere.has(resolve(path)))))) throw busy(dir, what, path, holder);
 }
 
 /** Releases of the locks this process holds, run when it exits (one `exit` listener for them all). */

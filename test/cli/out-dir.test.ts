@@ -81,6 +81,8 @@ test('a new run and pretrain refuse a run directory holding files that are not a
   const project = join(dir, 'project');
   writeFiles(project, { 'notes.txt': 'my notes\n', 'summary.json': '{"mine": true}\n', 'src/index.ts': 'export {};\n' });
   const before = snapshot(project);
+  // Not even its modification time changes (before: the lock was written there and removed, before the refusal).
+  const modified = statSync(project).mtimeMs;
   const small = { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, evaluation: { testTasks: 2 }, compression: { enabled: false } };
   const config = writeConfig(dir, sinusoidConfig(dir, { ...small, runtime: { workers: 1 } }));
   const inProject = writeConfig(dir, sinusoidConfig(dir, { runtime: { outDir: project } }), 'in-project.yaml');
@@ -100,6 +102,7 @@ test('a new run and pretrain refuse a run directory holding files that are not a
     assert.equal(r.stderr, `metatrain: ${message}\n`);
     assert.equal(r.stdout, '');
     assert.deepEqual(snapshot(project), before, args.join(' '));
+    assert.equal(statSync(project).mtimeMs, modified, args.join(' '));
   }
 
   // An empty directory, or the top of a mounted disk (only the file system's lost+found), is accepted.
@@ -473,8 +476,9 @@ test('a second run of the same run directory is refused while the first runs, na
   assert.equal(existsSync(join(dir, 'run', '.lock')), false);
 });
 
-test('metatrain run refused after taking --out (here: --resume with no checkpoint) leaves none of the directories it created, parents included', async () => {
-  // `run` creates --out with its missing parents (mkdir -p) to lock it before its other checks; a refusal removes them.
+test('metatrain run refused (here: --resume with no checkpoint) leaves none of the directories of its --out, parents included', async () => {
+  // `run` creates --out with its missing parents (mkdir -p) to lock it, after its checks, and a refusal once it holds
+  // the lock removes them; here, refused by its checks, it creates none.
   const dir = tempDir();
   const config = writeConfig(dir, sinusoidConfig(dir));
   const out = join(dir, 'missing', 'parents', 'run');
