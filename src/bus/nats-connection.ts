@@ -4,7 +4,7 @@
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { BusError } from '../core/errors';
-import { whatAnswers } from '../core/what-answers';
+import { whatAnswers, type Answerer } from '../core/what-answers';
 import { isMisreadNatsServer, NATS_DEFAULT_PORT, natsServersOf, natsUrlShown, type NatsServer } from './nats-servers';
 
 /** Options of {@link connectNats}. */
@@ -20,12 +20,16 @@ const PROBE_AFTER_MS = 500;
 
 /**
  * Connects to `url` (`nats://host:port`, a comma-separated list for a cluster). When the connection is not made
- * within {@link PROBE_AFTER_MS}, the servers are probed ({@link whatAnswers}, about 1.5 s for an HTTP server): one
- * that answers as something other than NATS fails the call then, not after `timeoutMs`.
+ * within {@link PROBE_AFTER_MS}, the servers are probed, all at once ({@link whatAnswers}, about 1 s for an HTTP
+ * server): when every one of them answers as something other than NATS, the call fails then (about 1.5 s after it
+ * began), not after `timeoutMs`; a list where some server may be a NATS server is left to connect. After such an
+ * early failure the dial in flight runs on until `timeoutMs` (nats.js cannot abort it); a connection it makes then
+ * is closed.
  * @throws BusError before dialing, naming the server and what to write, when a `nats://` or `tls://` server of `url`
  *   has a problem ({@link isMisreadNatsServer}: `NATS server nats://h:04222: the port has a leading zero; write 4222`);
  *   naming the URL when the server cannot be reached within `timeoutMs`; naming the address and the
- *   port to give instead when what answers there is not a NATS server (an HTTP monitoring or metrics port).
+ *   port to give instead when what answers there is not a NATS server (an HTTP monitoring or metrics port), at
+ *   every server of `url` (early) or at one of them when the connection failed (the first in the list).
  */
 export async function connectNats(url: string, options: NatsConnectOptions): Promise<NatsConnection> {
   const servers = natsServersOf(url);
@@ -38,36 +42,52 @@ export async function connectNats(url: string, options: NatsConnectOptions): Pro
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
   });
-  let probe: NodeJS.Timeout | undefined;
-  const notNatsEarly = new Promise<never>((_resolve, reject) => {
-    probe = setTimeout(() => void notNatsServer(servers).then((notNats) => notNats !== undefined && reject(new BusError(notNats))), PROBE_AFTER_MS);
+  let probing: Promise<NatsProbe> | undefined;
+  const probeOnce = () => (probing ??= probeNatsServers(servers));
+  let timer: NodeJS.Timeout | undefined;
+  const refusedEarly = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => void probeOnce().then((probe) => probe.everyNotNats && reject(new BusError(probe.notNats!))), PROBE_AFTER_MS);
   });
-  notNatsEarly.catch(() => {}); // settles after the race when the connection came first
+  refusedEarly.catch(() => {}); // settles after the race when the connection came first
   try {
-    return await Promise.race([connecting, notNatsEarly]);
+    return await Promise.race([connecting, refusedEarly]).finally(() => clearTimeout(timer));
   } catch (e) {
     if (e instanceof BusError) {
-      connecting.then((nc) => nc.close(), () => {});
+      connecting.then((nc) => nc.close().catch(() => {}), () => {});
       throw e;
     }
-    const notNats = await notNatsServer(servers);
+    const { notNats } = await probeOnce();
     throw new BusError(notNats ?? `cannot connect to NATS at ${natsUrlShown(url)}: ${(e as Error).message}`, { cause: e });
-  } finally {
-    clearTimeout(probe);
   }
 }
 
+/** What the servers of a NATS URL answered, as {@link natsProbeOf} reads it. */
+export interface NatsProbe {
+  /**
+   * What to say about the first server of the list where something other than a NATS server answers (HTTP, or
+   * bytes that are neither NATS nor TLS); undefined when there is none: nothing answers, a NATS server does, or a
+   * server that speaks TLS first (it may be a NATS server with `handshake_first`), where the client's own error is said.
+   */
+  readonly notNats: string | undefined;
+  /** Whether something other than a NATS server answers at every server that has an address (and there is one). */
+  readonly everyNotNats: boolean;
+}
+
 /**
- * What to say when something other than a NATS server answers at one of `servers`: HTTP, or bytes that are neither
- * NATS nor TLS. Else undefined: nothing answers, a NATS server does, or a server that speaks TLS first (it may be a
- * NATS server with `handshake_first`), where the client's own error is said.
+ * Reads what answered at each of `servers` ({@link whatAnswers}): `answers[i]` is what answered at `servers[i]`,
+ * undefined for a server without an address (it was not probed).
  */
-async function notNatsServer(servers: readonly NatsServer[]): Promise<string | undefined> {
-  for (const { address } of servers) {
-    if (address === undefined) continue;
-    const answerer = await whatAnswers(address.host, address.port);
-    if (answerer !== 'http' && answerer !== 'other') continue;
-    return `${address.shown} answered, but not as a NATS server${answerer === 'http' ? ' (it looks like HTTP)' : ''}: give the NATS client port (${NATS_DEFAULT_PORT} by default), not the monitoring or metrics port`;
-  }
-  return undefined;
+export function natsProbeOf(servers: readonly NatsServer[], answers: readonly (Answerer | undefined)[]): NatsProbe {
+  const isNotNats = (answerer: Answerer | undefined) => answerer === 'http' || answerer === 'other';
+  const probed = servers.flatMap(({ address }, i) => (address === undefined ? [] : [{ address, answerer: answers[i] }]));
+  const first = probed.find((p) => isNotNats(p.answerer));
+  return {
+    notNats: first && `${first.address.shown} answered, but not as a NATS server${first.answerer === 'http' ? ' (it looks like HTTP)' : ''}: give the NATS client port (${NATS_DEFAULT_PORT} by default), not the monitoring or metrics port`,
+    everyNotNats: first !== undefined && probed.every((p) => isNotNats(p.answerer)),
+  };
+}
+
+/** Probes every server of `servers` that has an address, all at once, and reads the answers ({@link natsProbeOf}). */
+async function probeNatsServers(servers: readonly NatsServer[]): Promise<NatsProbe> {
+  return natsProbeOf(servers, await Promise.all(servers.map(({ address }) => address && whatAnswers(address.host, address.port))));
 }

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { connectNats } from '../../src/bus/nats-connection';
+import { connectNats, natsProbeOf } from '../../src/bus/nats-connection';
+import { natsServersOf } from '../../src/bus/nats-servers';
+import { startNatsServer } from './nats-server';
 
 /** A TCP server on a free port of 127.0.0.1 that handles each connection with `onSocket`; its address, and `close`. */
 async function tcpServer(onSocket: (socket: Socket) => void): Promise<{ address: string; close(): void }> {
@@ -43,14 +45,50 @@ test('a server that greets with bytes neither NATS nor TLS is still said not to 
   });
 });
 
-test('an HTTP server at the NATS address is said so within seconds, not after the connect timeout', { timeout: 20_000 }, async (t) => {
+test('an HTTP server at the NATS address is said so within seconds, not after the connect timeout, probed once', { timeout: 20_000 }, async (t) => {
   // Before: the probe ran only once the connect timeout had passed (here a minute; watch's 5 s), so the test timed out.
+  // With a connect timeout (1 s) that ends while the probe begun at 0.5 s runs, the failed connection probed
+  // again: two GET requests.
+  for (const timeoutMs of [60_000, 1000]) {
+    let requests = 0;
+    const { address, close } = await tcpServer((socket) =>
+      socket.on('error', () => {}).once('data', (chunk: Buffer) => {
+        if (chunk.toString('latin1').startsWith('GET ')) requests++;
+        socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      }),
+    );
+    t.after(close);
+    await assert.rejects(connectNats(address, { name: 'test', timeoutMs }), (e: unknown) => {
+      assert.equal((e as Error).message, `${address} answered, but not as a NATS server (it looks like HTTP): give the NATS client port (4222 by default), not the monitoring or metrics port`);
+      return true;
+    });
+    assert.equal(requests, 1, `GET requests with timeoutMs ${timeoutMs}`);
+  }
+});
+
+test('a cluster list where one server answers as HTTP and another is a NATS server connects', { timeout: 20_000 }, async (t) => {
+  // Before: 0.5 s without a connection (the client dials the list in random order, here the HTTP server first half
+  // the time, waiting out timeoutMs there), one HTTP answer refused the list.
+  const nats = await startNatsServer();
+  t.after(() => nats.stop());
   const { address, close } = await tcpServer((socket) => socket.on('error', () => {}).once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
   t.after(close);
-  await assert.rejects(connectNats(address, { name: 'test', timeoutMs: 60_000 }), (e: unknown) => {
-    assert.equal((e as Error).message, `${address} answered, but not as a NATS server (it looks like HTTP): give the NATS client port (4222 by default), not the monitoring or metrics port`);
-    return true;
-  });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const nc = await connectNats(`nats://${address},nats://127.0.0.1:${nats.port}`, { name: 'test', timeoutMs: 2000 });
+    await nc.close();
+  }
+});
+
+test('the servers are refused early only when every one with an address answers as something other than NATS', () => {
+  // Before: any one server answering as HTTP or other bytes refused the list.
+  const servers = natsServersOf('nats://a:8222,nats://b:4222');
+  const http = 'a:8222 answered, but not as a NATS server (it looks like HTTP): give the NATS client port (4222 by default), not the monitoring or metrics port';
+  assert.deepEqual(natsProbeOf(servers, ['http', 'nats']), { notNats: http, everyNotNats: false });
+  assert.deepEqual(natsProbeOf(servers, ['http', 'unreachable']), { notNats: http, everyNotNats: false });
+  assert.deepEqual(natsProbeOf(servers, ['http', 'other']), { notNats: http, everyNotNats: true });
+  assert.deepEqual(natsProbeOf(servers, ['tls', 'other']), { notNats: 'b:4222 answered, but not as a NATS server: give the NATS client port (4222 by default), not the monitoring or metrics port', everyNotNats: false });
+  assert.deepEqual(natsProbeOf(servers.slice(0, 1), ['http']), { notNats: http, everyNotNats: true });
+  assert.deepEqual(natsProbeOf(servers.slice(0, 1), ['silent']), { notNats: undefined, everyNotNats: false });
 });
 
 test('a nats:// server the client would misread (a leading zero, a path, query or fragment) is refused before dialing, naming it and what to write', async () => {
