@@ -4,9 +4,9 @@
  * s = 0..maxSteps steps of fine-tuning on the rest; the best s (fewest steps among ties) is then used to adapt on
  * all examples. This is early stopping on a validation split (Prechelt 1998) applied to the inner loop of MAML
  * (Finn et al. 2017); the reported accuracy is the held-out accuracy at the chosen s (optimistic: s was chosen on
- * the same held-out examples). A tie of the highest logits counts as wrong (`accuracyTiesWrong`), as in
- * `metatrain predict --data`: a head reset to zeros, all ties, scores 0 before fine-tuning, not the share of the
- * first label.
+ * the same held-out examples). A tie of the highest probabilities (float32 softmax of the logits) counts as wrong
+ * (`accuracyTiesWrong`), as in `metatrain predict --data`: a head reset to zeros, all ties, scores 0 before
+ * fine-tuning, not the share of the first label.
  */
 import { DatasetError, ShapeError } from '../core/errors';
 import type { ParamSet } from '../core/param-set';

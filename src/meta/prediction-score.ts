@@ -1,7 +1,7 @@
 /**
  * Scoring predictions (./predict) against the labels of their texts, the rule of `metatrain predict --data`: a tie
  * of the highest probability names no label, so it is never a right answer, even where its first label is the text's.
- * `accuracyTiesWrong` (src/model/transformer.ts) is the same rule on logit tensors, by which `metatrain adapt`
+ * `accuracyTiesWrong` (src/model/transformer.ts) is the same rule on logit tensors (it compares their float32 softmax), by which `metatrain adapt`
  * chooses its number of steps and reports its held-out accuracy.
  */
 import { countOf } from '../core/count-words';

@@ -200,21 +200,23 @@ export function accuracy(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
 }
 
 /**
- * Fraction of examples whose label's logit is strictly greater than every other logit, a scalar in [0, 1]: a tie
- * at the top is wrong even where the label is one of the tied classes, so a zero head (every logit equal) scores 0,
- * not the share of examples of the first label as {@link accuracy} does. The rule of `metatrain predict --data`
- * (`scorePredictions` in src/meta/prediction-score.ts, where a tie of the highest probability is wrong), on
- * tensors; `metatrain adapt` chooses its number of steps by it (src/meta/personalize.ts).
+ * Fraction of examples whose label's probability (float32 softmax of the logits) is strictly greater than every
+ * other one, a scalar in [0, 1]: a tie at the top is wrong even where the label is one of the tied classes, so a zero
+ * head (every logit equal) scores 0, not the share of examples of the first label as {@link accuracy} does. The rule
+ * of `metatrain predict --data` (`scorePredictions` in src/meta/prediction-score.ts, where a tie of the highest
+ * probability is wrong), on tensors: logits a little apart (0 and 1e-8) whose probabilities are equal in float32
+ * are a tie here as there; `metatrain adapt` chooses its number of steps by it (src/meta/personalize.ts).
  * @param logits `[n, classes]` float32. @param y `[n]` int32 labels in [0, classes).
  * @throws ShapeError on other shapes or dtypes.
  */
 export function accuracyTiesWrong(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
   checkClassification('accuracyTiesWrong', logits, y);
   return tf.tidy(() => {
+    const probabilities = tf.softmax(logits);
     const isLabel = tf.cast(tf.oneHot(y as tf.Tensor1D, logits.shape[1]!), 'bool');
     const none = tf.fill(logits.shape, -Infinity);
-    const labelLogit = tf.max(tf.where(isLabel, logits, none), 1);
-    const otherMax = tf.max(tf.where(isLabel, none, logits), 1);
-    return tf.mean(tf.cast(tf.greater(labelLogit, otherMax), 'float32')) as tf.Scalar;
+    const label = tf.max(tf.where(isLabel, probabilities, none), 1);
+    const otherMax = tf.max(tf.where(isLabel, none, probabilities), 1);
+    return tf.mean(tf.cast(tf.greater(label, otherMax), 'float32')) as tf.Scalar;
   });
 }

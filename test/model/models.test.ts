@@ -50,6 +50,11 @@ test('accuracyTiesWrong counts a tie at the top as wrong: a zero head scores 0 w
     const logits = tf.tensor2d([[3, 3, 0], [0, 5, 1], [2, 2, 2], [-1, 0, 4]]);
     assert.equal(accuracy(logits, y).dataSync()[0], 1);
     assert.equal(accuracyTiesWrong(logits, y).dataSync()[0], 0.5);
+    // Logits apart by less than float32 softmax resolution have equal probabilities, a tie for predict: wrong here too.
+    // Before: compared the logits, so 1e-8 above 0 was right.
+    const close = tf.tensor2d([[1e-8, 0], [0, 1e-8]]);
+    assert.deepEqual([...tf.softmax(close).dataSync()], [0.5, 0.5, 0.5, 0.5]);
+    assert.equal(accuracyTiesWrong(close, tf.tensor1d([0, 1], 'int32')).dataSync()[0], 0);
     assert.throws(() => accuracyTiesWrong(tf.zeros([4]), y), (e: unknown) => e instanceof ShapeError && /accuracyTiesWrong: needs logits \[n, classes\]/.test(e.message));
   });
 });
