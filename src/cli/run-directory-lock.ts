@@ -2,17 +2,22 @@
  * The run directory taken by `run`, `pretrain` or `coordinator` (outside a pod; src/core/directory-lock.ts) once its
  * checks pass, so that a refused command leaves it exactly as it was: taking the lock writes `.lock` there, which
  * changed the directory's modification time even when the command was refused (the lock removed again). The
- * directory is the command's alone only once locked, so the checks run again then: a run that held it while they
- * first ran may have ended in between, leaving checkpoints that a new run must not start over.
+ * directory is the command's alone only once locked: a run that held it while the checks ran may have ended in
+ * between, leaving checkpoints that a new run must not start over. So the checks run again once it is locked, but
+ * only when the directory changed while they ran (by its {@link directoryFingerprint}): a `--resume` check reads and
+ * hashes the newest checkpoint and the compressed files (gigabytes for a large model), once rather than twice.
  */
+import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
+import { join } from 'node:path';
 import { runDir, type RunConfig } from '../core/config';
-import { assertNotLocked, lockDirectory } from '../core/directory-lock';
+import { assertNotLocked, LOCK_FILE, lockDirectory } from '../core/directory-lock';
 
 /** What a run directory is called in the lock's messages. */
 const WHAT = 'run directory';
 
 /**
- * Locks the run directory of `config` for this process (until it exits) when `check` passes, before and after.
+ * Locks the run directory of `config` for this process (until it exits) when `check` passes, before the lock is
+ * taken and, when another process wrote there while `check` ran, again after.
  * @param check the command's read-only checks of its run directory (links, checkpoints, files that are not a run's):
  *   it must write nothing, and throw to refuse.
  * @throws DirectoryBusyError when another process holds the directory (before `check` runs: the holder is named
@@ -21,7 +26,48 @@ const WHAT = 'run directory';
 export async function lockRunDirectoryAfter(config: RunConfig, check: () => void | Promise<void>): Promise<void> {
   const dir = runDir(config);
   assertNotLocked(dir, WHAT);
+  const checked = directoryFingerprint(dir);
   await check();
   lockDirectory(dir, WHAT);
-  await check();
+  if (directoryFingerprint(dir) !== checked) await check();
+}
+
+/**
+ * What `dir` holds, cheaply (no file is read): the name, type, size and modification time of each entry of `dir` and
+ * of each of its subdirectories (one level down: `checkpoints/step-00000002`, not what is inside that), as one
+ * string; its `.lock`, which taking the lock writes, is left out. A missing (or unreadable) directory is an empty one,
+ * as the lock creates it empty. Two equal fingerprints mean no process added, removed or rewrote an entry there in between.
+ */
+function directoryFingerprint(dir: string): string {
+  const lines: string[] = [];
+  for (const name of entryNames(dir).filter((n) => n !== LOCK_FILE)) {
+    const stats = statsOf(join(dir, name));
+    lines.push(entryLine(name, stats));
+    if (stats?.isDirectory()) for (const inner of entryNames(join(dir, name))) lines.push(entryLine(join(name, inner), statsOf(join(dir, name, inner))));
+  }
+  return lines.join('\n');
+}
+
+/** The sorted names in `dir`; none when it is missing or cannot be read. */
+function entryNames(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The entry at `path` itself (a link not followed), with its modification time in ns; undefined when it is gone or cannot be read. */
+function statsOf(path: string): BigIntStats | undefined {
+  try {
+    return lstatSync(path, { bigint: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/** `name`, then its type (`f` file, `d` directory, `l` link, `o` other, `-` gone), size and mtime (ns), tab-separated. */
+function entryLine(name: string, s: BigIntStats | undefined): string {
+  if (!s) return `${name}\t-`;
+  return `${name}\t${s.isFile() ? 'f' : s.isDirectory() ? 'd' : s.isSymbolicLink() ? 'l' : 'o'}\t${s.size}\t${s.mtimeNs}`;
 }

@@ -1,0 +1,39 @@
+/** `lockRunDirectoryAfter` (src/cli/run-directory-lock.ts): the run directory's checks run again once it is locked only when it changed while they ran. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseRunConfig } from '../../src/core/config';
+import { lockRunDirectoryAfter } from '../../src/cli/run-directory-lock';
+import { tempDir } from '../support/harness';
+
+/** A config whose run directory is `dir`, holding `checkpoints/`. */
+function configIn(dir: string) {
+  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+  return parseRunConfig({ name: 'demo', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, runtime: { outDir: dir } });
+}
+
+test('the checks run once when nothing changed in the run directory while they ran, again when a file appeared in checkpoints/', async () => {
+  // Before: they always ran twice, so a --resume read and hashed the newest checkpoint (and compressed/) twice.
+  const unchanged = configIn(join(tempDir(), 'run'));
+  let runs = 0;
+  await lockRunDirectoryAfter(unchanged, () => {
+    runs += 1;
+  });
+  assert.equal(runs, 1);
+  // A missing run directory, which taking the lock creates (empty but for .lock), is unchanged too.
+  runs = 0;
+  await lockRunDirectoryAfter(parseRunConfig({ name: 'demo', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, runtime: { outDir: join(tempDir(), 'new', 'run') } }), () => {
+    runs += 1;
+  });
+  assert.equal(runs, 1);
+
+  const dir = join(tempDir(), 'run');
+  const changed = configIn(dir);
+  runs = 0;
+  await lockRunDirectoryAfter(changed, () => {
+    // Another process ending its run while the first checks ran: it left a checkpoint the second checks must see.
+    if (++runs === 1) writeFileSync(join(dir, 'checkpoints', 'best.json'), '{}');
+  });
+  assert.equal(runs, 2);
+});
