@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { loadRunConfig } from '../core/config';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
-import { assertRunDirectoryFitsStart } from './run-directory-start';
+import { assertRunDirectoryFitsStart, warnOfKeptFiles } from './run-directory-start';
 import { lockRunDirectoryAfter } from './run-directory-lock';
 import { assertModelSizeFits } from './model-size-limits';
 import { assertRunCompressedDirectory } from './compression-out-directory';
@@ -51,14 +51,17 @@ export function register(program: Command): void {
       // The run directory is this process's alone, as for `run`: a second coordinator, a `run` or a `compress` into
       // <run dir>/compressed is refused. Not in a pod: there the Deployment (one replica, Recreate) sees to that, and
       // a pod's host name changes with each restart, so the lock of one killed by SIGKILL would look held for ever.
+      const mode = o.resume ? 'resume-if-any' : 'new';
       const checkRunDirectory = async (): Promise<void> => {
-        await assertRunDirectoryFitsStart(config, 'coordinator', o.resume ? 'resume-if-any' : 'new');
+        await assertRunDirectoryFitsStart(config, 'coordinator', mode);
         // The compressor publishes <run dir>/compressed by a rename, as `compress --out` does: what is in the way is
         // refused now, not after the run.
         if (config.compression.enabled && config.nats) await assertRunCompressedDirectory(config, o.resume, 'the compressor');
       };
       if (clusterPod()) await checkRunDirectory();
       else await lockRunDirectoryAfter(config, checkRunDirectory);
+      // A resumed run keeps a user's files in checkpoints/ and pretrained/, as `run --resume` does, and says so.
+      await warnOfKeptFiles(config, mode);
       const pretrained = await loadModelInitBeforeStart(config);
       const log = createLogger('coordinator');
       for (const warning of runtimeWarnings(config.runtime, 'coordinator')) process.stderr.write(`warning: ${warning}\n`);

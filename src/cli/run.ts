@@ -5,8 +5,7 @@ import { loadRunConfig, parseRunConfig, runDir, type RunConfig } from '../core/c
 import { LocalCluster } from '../local/local-cluster';
 import { assertConfigInputsReadable } from '../core/config-inputs';
 import { assertRunDirectoryPath } from './run-directory-path';
-import { assertRunDirectoryFitsStart } from './run-directory-start';
-import { keptOtherFiles } from './run-directory-files';
+import { assertRunDirectoryFitsStart, warnOfKeptFiles } from './run-directory-start';
 import { lockRunDirectoryAfter } from './run-directory-lock';
 import { assertRunCompressedDirectory } from './compression-out-directory';
 import { runtimeWarnings } from '../coordinator/runtime-config';
@@ -83,14 +82,14 @@ export function register(program: Command): void {
       );
       // Checked before anything is created or started: a mistyped --out must not start a new run from step 0, a
       // new run must not start over an earlier one's checkpoints, nor among files that are not a run's.
+      const mode = o.resume ? 'resume' : 'new';
       await lockRunDirectoryAfter(config, async () => {
-        await assertRunDirectoryFitsStart(config, 'run', o.resume ? 'resume' : 'new', o.out);
+        await assertRunDirectoryFitsStart(config, 'run', mode, o.out);
         // The compression stage publishes <run dir>/compressed by a rename, as `compress --out` does.
         if (config.compression.enabled) await assertRunCompressedDirectory(config, o.resume, 'run');
       });
       // A new run refuses a user's files in checkpoints/ (assertOnlyRunFiles); a resumed one keeps them, and says so.
-      const kept = o.resume ? await keptOtherFiles(config, o.out) : undefined;
-      if (kept) process.stderr.write(`warning: ${kept}\n`);
+      await warnOfKeptFiles(config, mode, o.out);
       const pretrained = await loadModelInitBeforeStart(config);
       // A backend that cannot load (e.g. tensorflow without tfjs-node) is reported here, before any worker starts.
       await initBackend(config.runtime.backend);

@@ -79,7 +79,7 @@ test('a new run over a diverged run\'s checkpoints says --resume would diverge a
   assert.match(unloadable.stderr, /no valid checkpoint in /);
 });
 
-test('a new run over a finished run says it finished, at which step, and the two ways on; --resume then evaluates it again', async () => {
+test('a new run over a finished run says it finished, at which step, and the two ways on; --resume then evaluates it again, keeping a user\'s file in checkpoints/ and saying so', async () => {
   // Before: "… already exist: continue that run with --resume, or choose another runtime.outDir (--out) or remove it".
   const dir = tempDir();
   const out = join(dir, 'out');
@@ -89,8 +89,13 @@ test('a new run over a finished run says it finished, at which step, and the two
   const again = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
   assert.equal(again.code, 1, again.stdout);
   assert.equal(again.stderr, `metatrain: ${out} holds a finished run (succeeded at step 2, see ${join(out, 'summary.json')}): give --out a new directory to run again, or --resume to evaluate and compress it again\n`);
+  // A user's file in checkpoints/ is kept by --resume, which says so (a new run refuses it).
+  const users = join(out, 'checkpoints', '.tmp-x');
+  writeFileSync(users, 'mine');
   const resumed = await runCli(['run', config, '--backend', 'cpu', '--out', out, '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
+  assert.ok(resumed.stderr.includes(`warning: --out ${out} holds files that are not a run's (checkpoints/.tmp-x): --resume leaves them as they are and ignores them\n`), resumed.stderr);
+  assert.equal(readFileSync(users, 'utf8'), 'mine');
   // A stopped run is still told to continue with --resume.
   const summaryPath = join(out, 'summary.json');
   writeFileSync(summaryPath, JSON.stringify({ ...(JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary), reason: 'stopped' }));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { checkpointSteps, finalParamsBytes, freePort, runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
@@ -13,7 +13,7 @@ const longRun = (dir: string) => sinusoidConfig(dir, { training: { maxSteps: 200
 const shortRun = (dir: string, overrides: Parameters<typeof sinusoidConfig>[1]) =>
   sinusoidConfig(dir, { training: { maxSteps: 4, evalEverySteps: 4, evalTasks: 4, checkpointEverySteps: 4, patience: 100 }, runtime: { workers: 1, outDir: join(dir, 'run') }, ...overrides });
 
-test('SIGTERM stops the coordinator gracefully: exit 143, last completed step checkpointed, resume ends where an undisturbed run does', async () => {
+test('SIGTERM stops the coordinator gracefully: exit 143, last completed step checkpointed, resume ends where an undisturbed run does, keeping a user\'s file in checkpoints/ and saying so', async () => {
   const dir = tempDir();
   const config = writeConfig(dir, longRun(dir));
   const address = `127.0.0.1:${await freePort()}`;
@@ -27,8 +27,13 @@ test('SIGTERM stops the coordinator gracefully: exit 143, last completed step ch
     const steps = checkpointSteps(join(dir, 'run'));
     const last = Math.max(...steps);
     assert.ok(last >= 50 && last < 200, `checkpoints after SIGTERM: ${steps.join(', ')}`);
+    // A user's file in checkpoints/ is kept by --resume, which says so, as run --resume does.
+    const users = join(dir, 'run', 'checkpoints', '.tmp-x');
+    writeFileSync(users, 'mine');
     const resumed = await waitExit(startCli(['coordinator', '--config', config, '--listen', address, '--resume'], TOKEN));
     assert.equal(resumed.code, 0, resumed.stderr);
+    assert.ok(resumed.stderr.includes(`warning: runtime.outDir ${join(dir, 'run')} holds files that are not a run's (checkpoints/.tmp-x): --resume leaves them as they are and ignores them\n`), resumed.stderr);
+    assert.equal(readFileSync(users, 'utf8'), 'mine');
   } finally {
     for (const w of workers) w.kill('SIGKILL');
   }
