@@ -1,5 +1,5 @@
 /**
- * The run directory checked before `run` or `coordinator` starts anything in it (before it is locked, and again once it is: ./run-directory-lock.ts), in one place so
+ * The run directory checked before `run` or `coordinator` starts anything in it (before it is locked, and again once it is when it changed meanwhile: ./run-directory-lock.ts), in one place so
  * that both refuse the same directories in the same words: links where a run writes (./run-directory-links.ts), the
  * checkpoints against how the command starts (./run-checkpoints-fit.ts), and, for a new run, files that are not a
  * run's (./run-directory-files.ts), which a resumed one keeps, saying so.
