@@ -1,8 +1,9 @@
 /**
  * The servers of a `nats.url` (or `--nats`), read as metatrain's NATS client (nats.js for Node,
  * ./nats-connection.ts) reads them: a comma-separated list, each `nats://HOST:PORT`, `tls://HOST:PORT` or
- * `HOST:PORT`, port {@link NATS_DEFAULT_PORT} when left out. One reading for the client's probe of what answers
- * (./nats-connection.ts) and the ports a Kubernetes run opens to NATS (src/k8s/nats-ports.ts).
+ * `HOST:PORT`, port {@link NATS_DEFAULT_PORT} when left out. One reading for the check of a `nats.url` or `--nats`
+ * ({@link natsUrlProblem}), the client's probe of what answers (./nats-connection.ts) and the ports a Kubernetes run
+ * opens to NATS (src/k8s/nats-ports.ts).
  */
 
 /** The NATS client port nats.js dials when a server names none (its `DEFAULT_PORT`). */
@@ -35,15 +36,18 @@ export interface NatsServer {
   /**
    * Why the client cannot use it, with what to give instead, or undefined: not a URL, no host, a scheme the client
    * does not dial over TCP (`ws://`, `http://` …), port 0, a port written with a leading zero (`04222`), or a
-   * path, query or fragment after the port (`/`, `/path`, `?x=1`, `#frag`: the client ignores them). A password in
-   * it is shown as `…`.
+   * path, query or fragment after the port (`/`, `/path`, `?x=1`, `#frag`: the client ignores them), a port above
+   * 65535. A password in it is shown as `…`.
    */
   readonly problem: string | undefined;
 }
 
-/** `text` (one server, as written) with the password of `url` in it shown as `…`: `nats://user:…@host:4222`. */
-function withoutPassword(text: string, url: URL): string {
-  return url.password === '' ? text : text.replace(`:${url.password}@`, ':…@');
+/**
+ * `text` (one server, as written) with the password in it shown as `…` (`nats://user:…@host:4222`), read from the
+ * text alone, so also where it is no URL (`nats://user:pw@host:99999`).
+ */
+function withoutPassword(text: string): string {
+  return text.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#@:]*:)[^/?#]*@/i, '$1…@');
 }
 
 /**
@@ -54,10 +58,21 @@ export function natsUrlShown(list: string): string {
   return list
     .split(',')
     .map((server) => {
-      const { text, url } = natsServerOf(server.trim());
-      return url === undefined ? server : server.replace(text, withoutPassword(text, url));
+      const text = server.trim();
+      return server.replace(text, withoutPassword(text));
     })
     .join(',');
+}
+
+/**
+ * Why metatrain's NATS client cannot use `list` (a `nats.url` or `--nats`): the problem of its first server that has
+ * one ({@link NatsServer.problem}: `expected nats://HOST:PORT, got "http://h:4222"`, `nats://h:04222: the port has a
+ * leading zero; write 4222`), or undefined. Never throws. The one check of a list as written: the config
+ * (src/bus/nats-config.ts, so `run`, `coordinator` and `launch` alike) and the `--nats` flags (src/cli/options.ts)
+ * make it before anything is written or dialed.
+ */
+export function natsUrlProblem(list: string): string | undefined {
+  return natsServersOf(list).find((s) => s.problem !== undefined)?.problem;
 }
 
 /** Every server of `list` (comma-separated), in order. Never throws. */
@@ -71,7 +86,12 @@ function natsServerOf(text: string): NatsServer {
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `nats://${text}`);
   } catch {
-    return { text, url: undefined, address: undefined, problem: `not a URL: ${JSON.stringify(text)}; expected nats://HOST:PORT (servers of a cluster separated by commas)` };
+    const shown = withoutPassword(text);
+    const { port } = writtenTail(text);
+    const problem = /^[0-9]+$/.test(port) && Number(port) > 65535
+      ? `${shown}: port ${port} is above 65535, the largest TCP port; give the NATS server's client port (${NATS_DEFAULT_PORT} by default)`
+      : `not a URL: ${JSON.stringify(shown)}; expected nats://HOST:PORT (servers of a cluster separated by commas)`;
+    return { text, url: undefined, address: undefined, problem };
   }
   const port = url.port === '' ? NATS_DEFAULT_PORT : Number(url.port);
   const address = url.hostname === '' ? undefined : { host: url.hostname.replace(/^\[|\]$/g, ''), port, shown: `${url.hostname}:${port}` };
@@ -80,7 +100,7 @@ function natsServerOf(text: string): NatsServer {
 
 /** Why the client cannot use the server `text` (`url`, `port`), or undefined. */
 function problemOf(text: string, url: URL, port: number): string | undefined {
-  const shown = withoutPassword(text, url);
+  const shown = withoutPassword(text);
   if (['ws:', 'wss:'].includes(url.protocol)) {
     return `${shown}: metatrain's NATS client (nats.js for Node) connects over TCP and refuses ${url.protocol}// (WebSocket); give the server's client port, e.g. nats://${url.hostname}:${NATS_DEFAULT_PORT}`;
   }

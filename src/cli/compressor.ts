@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { connectNats } from '../bus/nats-connection';
+import { natsUrlShown } from '../bus/nats-servers';
 import { JetStreamJobQueue } from '../bus/job-queue-jetstream';
 import { startCompressor } from '../compress/compressor';
 import { CompressorMetrics } from '../compress/metrics';
@@ -15,7 +16,7 @@ import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import type { BackendName } from '../model/backend';
 import { onStopSignals, signalExitCode } from './exit-codes';
-import { configFieldInt, metricsPortChoice, milliseconds, portNumber } from './options';
+import { configFieldInt, metricsPortChoice, milliseconds, natsServersOption, portNumber } from './options';
 import { runtimeSchema } from '../coordinator/runtime-config';
 import { metricsHostOption } from './metrics-host-option';
 import { backendOption } from './backend-option';
@@ -28,7 +29,7 @@ export function register(program: Command): void {
   program
     .command('compressor')
     .description('consume compression jobs (distillation, pruning, int8 quantization, ONNX export) from the NATS JetStream work queue')
-    .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://nats:4222')
+    .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://nats:4222', natsServersOption('--nats'))
     .option('--name <name>', 'consumer name in events and logs (default: <hostname>-<pid>)')
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .option('--ack-wait-ms <ms>', 'lease of a job: redelivered to another compressor when not renewed (heartbeats every third of it) within this time', milliseconds, 30_000)
@@ -49,8 +50,8 @@ export function register(program: Command): void {
       const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry, port: metricsPort.port, host: o.metricsHost, ready: () => ready(), portSetting: metricsPort.setting, hostSetting: '--metrics-host' });
       const consumer = startCompressor(queue, { log, backend: o.backend as BackendName, name: o.name, metrics: new CompressorMetrics(registry) });
       ready = () => consumer.ready;
-      log.info({ nats: o.nats, ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts }, 'compressor consuming');
-      process.stderr.write(`compressor consuming compression jobs from ${o.nats}\n`);
+      log.info({ nats: natsUrlShown(o.nats), ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts }, 'compressor consuming');
+      process.stderr.write(`compressor consuming compression jobs from ${natsUrlShown(o.nats)}\n`);
       let signalled = false;
       onStopSignals((signal) => {
         if (signalled) return;

@@ -7,6 +7,7 @@ import { FlagError, type FileReadReason } from '../core/errors';
 import { pathLengthProblem } from '../core/path-limits';
 import { RUN_NAME_PATTERN, RUN_NAME_RULE } from '../core/run-name';
 import { hostPortProblem } from '../core/host-port';
+import { natsUrlProblem, natsUrlShown } from '../bus/nats-servers';
 import { runTokenProblem } from '../core/run-token';
 import { LISTEN_PORT_NOTE } from '../coordinator/runtime-config';
 import { integerRange } from '../core/integer-field';
@@ -219,6 +220,22 @@ export function pathOption(flag: string): (value: string) => string {
     if (value.trim() === '') throw new InvalidArgumentError(`expected a path, got ${value === '' ? 'an empty string' : 'only spaces'}`);
     const problem = pathLengthProblem(value);
     if (problem) throw new FlagError(flag, value, `the path ${problem}`);
+    return value;
+  };
+}
+
+/**
+ * A parser of NATS servers given as `flag` (`--nats` of `watch` and `compressor`, or the environment variable that
+ * stands for it): the list as given, refused as a config's `nats.url` is (src/bus/nats-servers.ts: `natsUrlProblem`),
+ * before anything is dialed.
+ * @throws FlagError naming `flag`, the list and the server at fault, each password in them shown as `…` (not
+ *   commander's InvalidArgumentError, whose message would echo the value whole):
+ *   `--nats nats://h:04222: nats://h:04222: the port has a leading zero; write 4222`.
+ */
+export function natsServersOption(flag: string): (value: string) => string {
+  return (value: string) => {
+    const problem = natsUrlProblem(value);
+    if (problem !== undefined) throw new FlagError(flag, natsUrlShown(value), problem);
     return value;
   };
 }

@@ -7,11 +7,12 @@
  * command that follows the next run of that name: `--next`, which skips the ended run and waits for the next.
  */
 import type { Command } from 'commander';
+import { natsUrlShown } from '../bus/nats-servers';
 import { exitWhenReaderLeaves } from '../core/closed-reader';
 import { DEFAULT_QUIET_MS, formatWatchEvent, quietNotice, statusClient, watchNats, watchStatus, type WatchEnd, type WatchEvent } from '../watch';
 import { commandAgain } from './command-again';
 import { EXIT_FAILURE, EXIT_OK, onStopSignals, signalExitCode } from './exit-codes';
-import { milliseconds, readToken, runName, statusAddress, tlsFiles } from './options';
+import { milliseconds, natsServersOption, readToken, runName, statusAddress, tlsFiles } from './options';
 
 /** Registers the subcommand. */
 export function register(program: Command): void {
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     .command('watch')
     .description('follow a run live until it ends: from its NATS events, or by polling its coordinator')
     .argument('<run>', 'run name (config `name`)', runName)
-    .option('--nats <url>', 'NATS server(s) the run publishes its events to, e.g. nats://127.0.0.1:4222 (default: env METATRAIN_NATS_URL)')
+    .option('--nats <url>', 'NATS server(s) the run publishes its events to, e.g. nats://127.0.0.1:4222 (default: env METATRAIN_NATS_URL)', natsServersOption('--nats'))
     .option('--coordinator <address>', 'without NATS: the coordinator, host:port (status RPC, needs the run token) or http://host:port (its /status)', statusAddress)
     .option('--next', 'with --nats: when the run of that name has already ended, wait for the next run of that name and follow it (without: say how it ended, and exit)', false)
     .option('--quiet-ms <ms>', 'with --nats: after this long without an event, say so and what to check', milliseconds, DEFAULT_QUIET_MS)
@@ -41,11 +42,12 @@ export function register(program: Command): void {
       if (o.nats && o.coordinator) throw new Error('give either --nats URL (run events) or --coordinator ADDRESS (status polling), not both');
       if (o.next && o.coordinator) throw new Error('--next needs --nats URL: the coordinator of a run that ended is gone, and polling it cannot wait for the next run of that name');
       // An explicit --coordinator wins over METATRAIN_NATS_URL from the environment.
-      const nats = o.coordinator ? undefined : (o.nats ?? process.env.METATRAIN_NATS_URL);
+      const env = process.env.METATRAIN_NATS_URL;
+      const nats = o.coordinator ? undefined : (o.nats ?? (env ? natsServersOption('METATRAIN_NATS_URL')(env) : undefined));
       let end: WatchEnd;
       if (nats) {
         end = await watchNats(nats, run, show, {
-          onReady: () => process.stderr.write(`watching run ${run} on ${nats}: its events show once the run publishes them (a run with nats.url in its config; RUN is the config's name)\n`),
+          onReady: () => process.stderr.write(`watching run ${run} on ${natsUrlShown(nats)}: its events show once the run publishes them (a run with nats.url in its config; RUN is the config's name)\n`),
           quietMs: o.quietMs,
           onQuiet: (recorded) => process.stderr.write(`${quietNotice(run, nats, o.quietMs, recorded)}\n`),
           next: o.next,

@@ -8,6 +8,12 @@ import { pathLengthProblem } from './path-limits';
 import { orList } from './registry';
 
 /**
+ * `params` of a custom issue whose message names the bad value itself, as it may be shown (a NATS server with its
+ * password as `…`): parseRunConfig (src/core/config.ts) adds no `(got …)` to it, which would echo the value whole.
+ */
+export const NAMES_ITS_VALUE = { namesItsValue: true } as const;
+
+/**
  * Longest duration a timer may wait in Node: 2^31-1 ms (about 24.8 days); `setTimeout` fires at once, with a
  * warning, for a longer one. Every millisecond field and flag is bounded by it.
  */

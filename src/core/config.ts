@@ -26,7 +26,7 @@ import { isTextModelKind, modelSchema } from '../model/model-config';
 import { pretrainingSchema } from '../pretrain/pretraining-config';
 import { taskFamilies } from '../tasks/family';
 import { taskSchema } from '../tasks/task-config';
-import { integerFieldMessage, nonFiniteNumberMessage, nonNegativeInt, numberBoundMessage, shapeMessage, tightestBounds } from './config-fields';
+import { integerFieldMessage, NAMES_ITS_VALUE, nonFiniteNumberMessage, nonNegativeInt, numberBoundMessage, shapeMessage, tightestBounds } from './config-fields';
 import { parseConfigYaml } from './config-yaml';
 import { writtenAt, type WrittenScalar } from './config-yaml-values';
 import { echoJson, echoValue, echoWritten } from './echo-value';
@@ -168,8 +168,10 @@ export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
       // A bad record key (e.g. a node selector's label key): the key's own issues, not the value under it.
       if (issue.code === 'invalid_key') return [{ path: fieldPath(issue.path), detail: `invalid key: ${issue.issues.map((i) => i.message).join('; ')}` }];
       const bad = valueAt(raw, issue.path);
-      // A message that already says what it got (a rule across fields: the value at its path may not be the culprit).
-      const shown = bad === undefined || /\bgot\b/.test(issue.message) ? '' : ` (got ${echoBad(bad, issue.path, source, written)})`;
+      // A message that already says what it got (a rule across fields: the value at its path may not be the culprit),
+      // or names the value itself (NAMES_ITS_VALUE).
+      const named = /\bgot\b/.test(issue.message) || (issue.code === 'custom' && issue.params?.['namesItsValue'] === NAMES_ITS_VALUE.namesItsValue);
+      const shown = bad === undefined || named ? '' : ` (got ${echoBad(bad, issue.path, source, written)})`;
       return [{ path: fieldPath(issue.path), detail: `${issue.message}${shown}` }];
     })].filter((problem) => !reported.has(problem.path) && reported.add(problem.path));
     const listed = rest.slice(0, MAX_LISTED_PROBLEMS - 1).map((r) => `; and at ${r.path || '(root)'}: ${r.detail}`).join('');

@@ -6,11 +6,11 @@ import { natsServersOf } from '../bus/nats-servers';
 import { ConfigError } from '../core/errors';
 
 /**
- * Every distinct port of the servers of `url`, in the order they first appear.
+ * Every distinct port of the servers of `url`, a `nats.url` of a validated config (its syntax is checked as the config
+ * is read: src/bus/nats-config.ts), in the order they first appear.
  * @throws ConfigError at `nats.url` naming the server at fault when one holds a user or password (nats.js ignores
  *   them, and on Kubernetes the URL is stored in plain text in the run's ConfigMap and the compressor's arguments;
- *   the password is not echoed), or the client cannot dial it (natsServersOf: no URL, no host, `ws://`, `wss://`,
- *   `http://` …, port 0).
+ *   the password is not echoed).
  */
 export function natsPortsOf(url: string): number[] {
   const ports: number[] = [];
@@ -22,7 +22,6 @@ export function natsPortsOf(url: string): number[] {
         `${parsed.protocol}//${parsed.username}${parsed.password ? ':…' : ''}@${parsed.host} holds credentials, which are not supported on Kubernetes: the URL is stored in plain text in the run's ConfigMap and the compressor's arguments (and metatrain's NATS client does not send them); give nats://HOST:PORT of a NATS server that admits the run's pods without credentials`,
       );
     }
-    if (server.problem !== undefined) throw new ConfigError('nats.url', server.problem);
     if (server.address !== undefined && !ports.includes(server.address.port)) ports.push(server.address.port);
   }
   return ports;

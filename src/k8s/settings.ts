@@ -81,7 +81,7 @@ export interface SettingsOverrides {
  * Compiles a validated run config into deploy settings.
  * @throws ConfigError at `nats.url` when compression is enabled but no NATS URL is set (the compressor consumes
  *   the JetStream queue; NATS is a dependency installed separately, see docs/kubernetes.md), or when a server of
- *   the URL is not `nats://HOST:PORT` (src/k8s/nats-ports.ts: a WebSocket URL, port 0, credentials); at `model.init` for `pretrained` (pretraining runs locally, before launch).
+ *   the URL holds credentials (src/k8s/nats-ports.ts; its syntax is checked as the config is read); at `model.init` for `pretrained` (pretraining runs locally, before launch).
  */
 export function compileDeploySettings(config: RunConfig, overrides: SettingsOverrides = {}): DeploySettings {
   const k = config.kubernetes;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NATS_DEFAULT_PORT, natsServersOf } from '../../src/bus/nats-servers';
+import { NATS_DEFAULT_PORT, natsServersOf, natsUrlProblem, natsUrlShown } from '../../src/bus/nats-servers';
 
 test('a nats.url server list is read once, as the NATS client reads it: scheme or not, 4222 where no port, IPv6 unbracketed to dial', () => {
   const servers = natsServersOf('nats://a:5222, b ,tls://[::1]:4223,c:7');
@@ -39,4 +39,14 @@ test('a port written with a leading zero, and a path, query or fragment after th
   assert.equal(hostOnly!.problem, 'nats://h/: "/" after the host is a path, which the NATS client ignores; write nats://h');
   assert.equal(secret!.problem, 'nats://u:…@h:4222?: "?" after the port is a query, which the NATS client ignores; write nats://u:…@h:4222');
   assert.deepEqual(natsServersOf('nats://h:4222,h:10,[::1],nats://u:p@h').map((s) => s.problem), [undefined, undefined, undefined, undefined], 'a plain server is still fine');
+});
+
+test('a port above 65535 is said to be, and a server that is no URL has its password shown as … too; a list\'s problem is its first server\'s', () => {
+  // Before: 'not a URL: "nats://u:s3cret@h:99999"', the password echoed, and port 99999 not named.
+  const [big, broken] = natsServersOf('nats://u:s3cret@h:99999,nats://u:s3cret@[::1');
+  assert.equal(big!.problem, "nats://u:…@h:99999: port 99999 is above 65535, the largest TCP port; give the NATS server's client port (4222 by default)");
+  assert.equal(broken!.problem, 'not a URL: "nats://u:…@[::1"; expected nats://HOST:PORT (servers of a cluster separated by commas)');
+  assert.equal(natsUrlShown('nats://u:s3cret@h:99999, u:pw@h:4222'), 'nats://u:…@h:99999, u:…@h:4222');
+  assert.equal(natsUrlProblem('nats://a:4222,nats://b:04222,ws://c'), 'nats://b:04222: the port has a leading zero; write 4222');
+  assert.equal(natsUrlProblem('nats://a:4222,b'), undefined);
 });

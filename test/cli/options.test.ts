@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
-import { boundedInt, configFieldInt, hostPort, MAX_TOKEN_FILE_BYTES, milliseconds, pathOption, portNumber, positiveInt, seconds, statusAddress } from '../../src/cli/options';
+import { boundedInt, configFieldInt, hostPort, MAX_TOKEN_FILE_BYTES, milliseconds, natsServersOption, pathOption, portNumber, positiveInt, seconds, statusAddress } from '../../src/cli/options';
+import { FlagError } from '../../src/core/errors';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
@@ -85,6 +86,20 @@ test('a leading zero gets its hint before the bounds: all zeros, or zeros before
   }
   for (const [bad, write] of [['00', '0'], ['070000', '70000']] as const) {
     assert.throws(() => portNumber(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected a port 0..65535 written without a leading zero, got "${bad}": write ${write}`, bad);
+  }
+});
+
+test('a --nats server list is refused as a config\'s nats.url is, naming the flag and the server, its password as …', () => {
+  // Before: watch and compressor dialed http://HOST:PORT as HOST:PORT, and said ws:// and port 99999 in the client's words.
+  const nats = natsServersOption('--nats');
+  assert.equal(nats('nats://a:4222, b ,tls://c'), 'nats://a:4222, b ,tls://c');
+  const cases = [
+    ['http://127.0.0.1:4222', 'http://127.0.0.1:4222: expected nats://HOST:PORT, got "http://127.0.0.1:4222"'],
+    ['nats://a:4222,nats://user:s3cret@b:04222', 'nats://a:4222,nats://user:…@b:04222: nats://user:…@b:04222: the port has a leading zero; write 4222'],
+    ['ws://h:80', "ws://h:80: ws://h:80: metatrain's NATS client (nats.js for Node) connects over TCP and refuses ws:// (WebSocket); give the server's client port, e.g. nats://h:4222"],
+  ] as const;
+  for (const [bad, message] of cases) {
+    assert.throws(() => nats(bad), (e: Error) => e instanceof FlagError && e.message === `--nats ${message}`, bad);
   }
 });
 

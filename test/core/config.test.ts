@@ -340,3 +340,36 @@ test('runtime.aggregationGroup is refused with per-task aggregation and defaults
   assert.match(runtimeWarnings(listening, 'run').join('\n'), /^runtime\.listen 0\.0\.0\.0:7000 is not used by metatrain run/);
   assert.deepEqual(runtimeWarnings(parseRunConfig(minimal).runtime, 'run'), []);
 });
+
+test('a nats.url the NATS client would misread or cannot dial is refused as the config is read, naming nats.url and the server, its password as …', () => {
+  // Before: run and coordinator took these; the check came only when connecting, after the run directory was written
+  // (logs/, targets.json), without the field name; http:// and foo:// ran (the client dials HOST:PORT), ws:// got the
+  // client's own words and port 99999 'Invalid URL'.
+  const refusal = (url: string) => {
+    try {
+      parseRunConfig({ ...minimal, nats: { url } });
+    } catch (e) {
+      assert.ok(e instanceof ConfigError && e.path === 'nats.url', String(e));
+      return e.message;
+    }
+    assert.fail(`${url} was accepted`);
+  };
+  const cases: Array<[string, string]> = [
+    ['nats://127.0.0.1:4222/', 'nats://127.0.0.1:4222/: "/" after the port is a path, which the NATS client ignores; write nats://127.0.0.1:4222'],
+    ['nats://127.0.0.1:04222', 'nats://127.0.0.1:04222: the port has a leading zero; write 4222'],
+    ['nats://127.0.0.1:4222?x=1', 'nats://127.0.0.1:4222?x=1: "?x=1" after the port is a query, which the NATS client ignores; write nats://127.0.0.1:4222'],
+    ['nats://127.0.0.1:4222#f', 'nats://127.0.0.1:4222#f: "#f" after the port is a fragment, which the NATS client ignores; write nats://127.0.0.1:4222'],
+    ['http://127.0.0.1:4222', 'expected nats://HOST:PORT, got "http://127.0.0.1:4222"'],
+    ['foo://h:4222', 'expected nats://HOST:PORT, got "foo://h:4222"'],
+    ['ws://h:80', "ws://h:80: metatrain's NATS client (nats.js for Node) connects over TCP and refuses ws:// (WebSocket); give the server's client port, e.g. nats://h:4222"],
+    ['nats://127.0.0.1:99999', "nats://127.0.0.1:99999: port 99999 is above 65535, the largest TCP port; give the NATS server's client port (4222 by default)"],
+    ['nats://a:4222,nats://user:s3cret@b:04222', 'nats://user:…@b:04222: the port has a leading zero; write 4222'],
+    ['nats://user:s3cret@b:99999', "nats://user:…@b:99999: port 99999 is above 65535, the largest TCP port; give the NATS server's client port (4222 by default)"],
+    ['http://user:s3cret@b:4222', 'expected nats://HOST:PORT, got "http://user:…@b:4222"'],
+  ];
+  for (const [url, problem] of cases) assert.equal(refusal(url), `invalid config at nats.url: ${problem}`, url);
+  // What launch takes, a run takes: nats://, tls:// or HOST:PORT, a list of them, a user and password (not on Kubernetes).
+  for (const url of ['nats://127.0.0.1:4222', 'tls://h', 'h:4222', 'nats://a:4222, b ,tls://[::1]:4223', 'nats://user:s3cret@h:4222']) {
+    assert.equal(parseRunConfig({ ...minimal, nats: { url } }).nats?.url, url);
+  }
+});

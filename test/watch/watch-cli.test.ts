@@ -49,14 +49,19 @@ test('metatrain watch --nats shows every step of a live run from its NATS events
   }
 });
 
-test('metatrain watch --nats of a run that publishes nothing says after --quiet-ms that no event arrives and what to check', async () => {
+test('metatrain watch --nats of a run that publishes nothing says after --quiet-ms that no event arrives and what to check, a password in its URL shown as …', async () => {
   const run = `watch-quiet-${process.pid}`;
-  const watch = startCli(['watch', run, '--nats', NATS_URL, '--quiet-ms', '1000']);
+  // A user and password in the URL (the client does not send them) are shown as …: before, 'watching run … on' showed them.
+  const url = NATS_URL.replace(/^(nats:\/\/)?/, 'nats://user:s3cret@');
+  const shown = url.replace('s3cret', '…');
+  const watch = startCli(['watch', run, '--nats', url, '--quiet-ms', '1000']);
   try {
     await waitForOutput(watch, (t) => t.includes('no event from run'), 20_000);
+    assert.ok(watch.output.stderr.startsWith(`watching run ${run} on ${shown}: its events show`), watch.output.stderr);
+    assert.doesNotMatch(watch.output.stderr, /s3cret/);
     assert.match(
       watch.output.stderr,
-      new RegExp(`no event from run ${run} on ${NATS_URL} for 1 s, and this server keeps no record of a run of that name: check that ${run} is the config's name, that the run's nats\\.url is this server and that it has started .*Still watching`),
+      new RegExp(`no event from run ${run} on ${shown} for 1 s, and this server keeps no record of a run of that name: check that ${run} is the config's name, that the run's nats\\.url is this server and that it has started .*Still watching`),
     );
     assert.equal(watch.exitCode, null, 'it keeps watching');
   } finally {
