@@ -31,17 +31,19 @@ export interface BoundedIntOptions {
  * without a leading zero (no sign, exponent, fraction, hex prefix or spaces: `Number()` would read "1e3" as 1000,
  * "0x10" as 16, " 5" as 5 and "5.0" as 5; "010" is 8 to a YAML 1.1 reader), from `min` to `max`.
  * @throws InvalidArgumentError in one form, `expected an integer MIN..MAX`, naming the bounds and the value (commander
- *   prefixes the flag): "written in digits only" for other characters, "written without a leading zero" for `02` (also
- *   where the digits are out of bounds: `00`, `0100`), the bounds and `why` for digits below `min` (`expected an integer 1..64, got "0"`), "too large" and the bounds for digits
+ *   prefixes the flag): "written in digits only" for other characters, "written without a leading zero" for `02`, with
+ *   `write 2` (where the digits are out of bounds too, that they are: `0100` in 1..64, `without the leading zero it is
+ *   100, above 64`), the bounds and `why` for digits below `min` (`expected an integer 1..64, got "0"`), "too large" and the bounds for digits
  *   above `max`, even beyond what a JavaScript number holds exactly (`too large: expected an integer
  *   1..9,007,199,254,740,991 (2^53-1), got "99999999999999999999"`); `tooLarge`'s error instead when given.
  */
 export function boundedInt(min: number, max: number, options: BoundedIntOptions = {}): (value: string) => number {
   const { unit = '', why, tooLarge } = options;
-  const range = `an integer ${min.toLocaleString('en-US')}..${max.toLocaleString('en-US')}${unit}${max === Number.MAX_SAFE_INTEGER ? ' (2^53-1)' : ''}`;
+  const bound = (n: number) => n.toLocaleString('en-US');
+  const range = `an integer ${bound(min)}..${bound(max)}${unit}${max === Number.MAX_SAFE_INTEGER ? ' (2^53-1)' : ''}`;
   return (value: string) => {
     if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`expected ${range} written in digits only, got ${JSON.stringify(value)}`);
-    if (/^0./.test(value)) throw new InvalidArgumentError(`expected ${range} written without a leading zero, got ${JSON.stringify(value)}: write ${withoutLeadingZeros(value)}`);
+    if (/^0./.test(value)) throw new InvalidArgumentError(`expected ${range} written without a leading zero, got ${JSON.stringify(value)}: ${leadingZeroHint(value, min, max, bound)}`);
     // Digits beyond 2^53-1 read as a larger number (never rounded down to max or below), so they are "too large" too.
     const n = Number(value);
     if (n > max) throw tooLarge ? tooLarge(value) : new InvalidArgumentError(`too large: expected ${range}, got ${JSON.stringify(value)}`);
@@ -50,9 +52,18 @@ export function boundedInt(min: number, max: number, options: BoundedIntOptions 
   };
 }
 
-/** `digits` without its leading zeros, as the hint to write it so (`0100` → `100`, `00` → `0`), never rounded. */
-function withoutLeadingZeros(digits: string): string {
-  return digits.replace(/^0+(?=.)/, '');
+/**
+ * The hint after `digits` written with a leading zero, for an option that takes `min`..`max`: `write 2` (`02`) where
+ * the digits without their leading zeros (never rounded) are in range, else that they are out of range too
+ * (`0100` in 1..64: `without the leading zero it is 100, above 64`; `00`: `…it is 0, below 1`), each bound as `shown`
+ * writes it (as the option's range does).
+ */
+function leadingZeroHint(digits: string, min: number, max: number, shown: (bound: number) => string): string {
+  const written = digits.replace(/^0+(?=.)/, '');
+  const n = Number(written);
+  if (n > max) return `without the leading zero it is ${written}, above ${shown(max)}`;
+  if (n < min) return `without the leading zero it is ${written}, below ${shown(min)}`;
+  return `write ${written}`;
 }
 
 /**
@@ -111,7 +122,7 @@ export function metricsPortChoice(flag: number | undefined): { port: number; set
 export function portNumber(value: string): number {
   const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
   // As a config's runtime.metricsPort (src/core/written-integer.ts): 08080 is 8080 to one reader and not a number to another.
-  if (n >= 0 && /^0./.test(value)) throw new InvalidArgumentError(`expected a port 0..65535 written without a leading zero, got ${JSON.stringify(value)}: write ${withoutLeadingZeros(value)}`);
+  if (n >= 0 && /^0./.test(value)) throw new InvalidArgumentError(`expected a port 0..65535 written without a leading zero, got ${JSON.stringify(value)}: ${leadingZeroHint(value, 0, 65535, String)}`);
   if (n > 65535 || !(n >= 0)) throw new InvalidArgumentError(`expected a port 0..65535, got ${JSON.stringify(value)}`);
   return n;
 }

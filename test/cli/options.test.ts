@@ -78,14 +78,17 @@ test('integer options accept decimal digits only, within their documented bounds
   assert.equal(portNumber('0'), 0);
 });
 
-test('a leading zero gets its hint before the bounds: all zeros, or zeros before a value out of range', () => {
-  // Before: `--workers 00` read 'expected an integer 1..64, got "00"' and `--workers 0100` 'too large', without the hint.
+test('a leading zero gets its hint before the bounds: all zeros, or zeros before a value out of range, said to be out of range too', () => {
+  // Before: `--workers 00` read 'expected an integer 1..64, got "00"' and `--workers 0100` 'too large', without the hint;
+  // then 'write 0' and 'write 100', values the option refuses.
   const workers = boundedInt(1, 64, { tooLarge: () => new InvalidArgumentError('at most 64 local workers') });
-  for (const [bad, write] of [['00', '0'], ['000', '0'], ['0100', '100'], ['0099999999999999999999', '99999999999999999999']] as const) {
-    assert.throws(() => workers(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected an integer 1..64 written without a leading zero, got "${bad}": write ${write}`, bad);
+  const cases = [['00', 'without the leading zero it is 0, below 1'], ['000', 'without the leading zero it is 0, below 1'], ['0100', 'without the leading zero it is 100, above 64'], ['0099999999999999999999', 'without the leading zero it is 99999999999999999999, above 64'], ['064', 'write 64']] as const;
+  for (const [bad, hint] of cases) {
+    assert.throws(() => workers(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected an integer 1..64 written without a leading zero, got "${bad}": ${hint}`, bad);
   }
-  for (const [bad, write] of [['00', '0'], ['070000', '70000']] as const) {
-    assert.throws(() => portNumber(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected a port 0..65535 written without a leading zero, got "${bad}": write ${write}`, bad);
+  assert.throws(() => positiveInt('0'.repeat(2) + '9007199254740992'), (e: Error) => e.message.endsWith(': without the leading zero it is 9007199254740992, above 9,007,199,254,740,991'));
+  for (const [bad, hint] of [['00', 'write 0'], ['065535', 'write 65535'], ['070000', 'without the leading zero it is 70000, above 65535']] as const) {
+    assert.throws(() => portNumber(bad), (e: Error) => e instanceof InvalidArgumentError && e.message === `expected a port 0..65535 written without a leading zero, got "${bad}": ${hint}`, bad);
   }
 });
 
