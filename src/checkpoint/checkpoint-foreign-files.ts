@@ -7,8 +7,11 @@ import { readdir } from 'node:fs/promises';
 import { MANIFEST_FILE, OPTIMIZER_FILE, PARAMS_FILE } from './checkpoint-manifest';
 import type { CheckpointEntry } from './checkpoint-store';
 
-/** The names a checkpoint directory holds. */
-const CHECKPOINT_FILES: readonly string[] = [MANIFEST_FILE, PARAMS_FILE, OPTIMIZER_FILE];
+/**
+ * The names a checkpoint directory holds, the manifest first: the order in which removing an old checkpoint deletes
+ * them (CheckpointStore's prune), so that one interrupted midway is no longer a valid checkpoint.
+ */
+export const CHECKPOINT_FILES: readonly string[] = [MANIFEST_FILE, PARAMS_FILE, OPTIMIZER_FILE];
 
 /** A checkpoint directory holding files no checkpoint does: its path and their names, sorted. */
 export interface ForeignCheckpointFiles {

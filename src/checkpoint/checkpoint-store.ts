@@ -4,6 +4,8 @@
  * ```
  * DIR/step-00000040/  step-00000042/  ...   complete checkpoints (layout: checkpoint-manifest.ts)
  * DIR/best.json                             {"step": 40, "dir": "step-00000040"}, replaced atomically
+ * DIR/step-00000030/notes.md                an old checkpoint's directory holding a user's files: not a checkpoint
+ *                                           (only its checkpoint files were removed with it: {@link foreignCheckpointFiles})
  * DIR/.tmp-step-00000042-PID-N/ .tmp-best.json-PID-N/ .tmp-removed-PID-N/
  *                                           half-done writes of a crashed process: never read, removed by save()
  *                                           (only these names: a user's `.tmp-x` is theirs: {@link isStoreTemporary})
@@ -15,13 +17,15 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RunConfig } from '../core/config';
 import { fsyncDirectory, moveAside, publishDirectory, replaceFileAtomically } from '../core/durable-fs';
 import { CheckpointError, ConfigError, FileReadError } from '../core/errors';
 import { readBoundedFile } from '../core/bounded-file';
+import { firstNames } from '../core/first-names';
 import { makeDirectory } from '../core/make-directory';
+import { CHECKPOINT_FILES, foreignCheckpointFiles } from './checkpoint-foreign-files';
 import { encodeCheckpoint, type CheckpointInput } from './checkpoint-encode';
 import { loadCheckpoint, type Checkpoint } from './checkpoint-load';
 import { parseStepDirName, stepDirName } from './checkpoint-manifest';
@@ -70,6 +74,11 @@ export interface SaveResult {
   readonly writeSeconds: number;
   /** Seconds of the whole save, removal of old checkpoints included. */
   readonly totalSeconds: number;
+  /**
+   * One line per old checkpoint directory that removing old checkpoints left in place because it holds files that
+   * are not a checkpoint's (a user's notes), naming it and them; its checkpoint files were removed.
+   */
+  readonly warnings: readonly string[];
 }
 
 /** A published checkpoint directory, found by name only (not verified). */
@@ -83,6 +92,15 @@ export interface LatestCheckpoint {
   readonly checkpoint: Checkpoint;
   /** One line per skipped newer checkpoint, naming its directory and the reason. */
   readonly warnings: readonly string[];
+}
+
+/**
+ * Removes the checkpoint files ({@link CHECKPOINT_FILES}, the manifest first) of the checkpoint directory `path`,
+ * leaving everything else there.
+ */
+async function removeCheckpointFiles(path: string): Promise<void> {
+  const files = new Set((await readdir(path, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name));
+  for (const name of CHECKPOINT_FILES) if (files.has(name)) await rm(join(path, name), { force: true });
 }
 
 function isNotFound(e: unknown): boolean {
@@ -112,7 +130,9 @@ export class CheckpointStore {
   /**
    * Writes the checkpoint of `input.step` as `dir/step-NNNNNNNN/`, replacing one of the same step (a resume that
    * skipped a corrupt checkpoint saves that step again), updates `best.json` when `input.best`, removes
-   * checkpoints beyond the newest `keep` (the best one excepted) and the `.tmp-` leftovers of crashed saves.
+   * checkpoints beyond the newest `keep` (the best one excepted) and the `.tmp-` leftovers of crashed saves. An old
+   * checkpoint's directory holding files that are not a checkpoint's loses only its checkpoint files, and is named in
+   * the result's `warnings`.
    * Calls are serialized: a save starts when the previous one has finished.
    * @throws CheckpointError when the input is invalid (step, optimizer step, empty configHash, a non-finite metric,
    *   rng/extra not JSON); ShapeError when a moment's spec differs from the parameters'; DirectoryError when the
@@ -138,9 +158,9 @@ export class CheckpointStore {
     if (input.best) await replaceFileAtomically(join(this.dir, BEST_FILE), Buffer.from(`${JSON.stringify({ step: input.step, dir: name })}\n`));
     const t2 = performance.now();
 
-    await this.prune(input.best ? input.step : await this.bestStep());
+    const warnings = await this.prune(input.best ? input.step : await this.bestStep());
     const t3 = performance.now();
-    return { path: final, step: input.step, bytesWritten, encodeSeconds: (t1 - t0) / 1000, writeSeconds: (t2 - t1) / 1000, totalSeconds: (t3 - t0) / 1000 };
+    return { path: final, step: input.step, bytesWritten, encodeSeconds: (t1 - t0) / 1000, writeSeconds: (t2 - t1) / 1000, totalSeconds: (t3 - t0) / 1000, warnings };
   }
 
   /**
@@ -153,18 +173,32 @@ export class CheckpointStore {
     }
   }
 
-  /** Removes checkpoints older than the newest `keep`, except `bestStep`. */
-  private async prune(bestStep: number | undefined): Promise<void> {
+  /**
+   * Removes checkpoints older than the newest `keep`, except `bestStep`: a directory holding only a checkpoint's
+   * files whole (moved aside, then removed), one holding other files too (a user's `notes.md`) only its checkpoint
+   * files, leaving it with the others (then it is no checkpoint: {@link list}).
+   * @returns one line per directory left in place, naming it and the files it keeps.
+   */
+  private async prune(bestStep: number | undefined): Promise<string[]> {
     const all = await this.list();
     const doomed = all.slice(0, Math.max(0, all.length - this.options.keep)).filter((e) => e.step !== bestStep);
+    const foreign = new Map((await foreignCheckpointFiles(doomed)).map(({ path, names }) => [path, names]));
+    const kept: string[] = [];
     const aside: string[] = [];
     for (const e of doomed) {
+      const others = foreign.get(e.path);
+      if (others) {
+        await removeCheckpointFiles(e.path);
+        kept.push(`kept ${e.path}, which holds files that are not a checkpoint's (${firstNames(others)}): only its checkpoint files were removed; move the rest elsewhere`);
+        continue;
+      }
       const moved = await moveAside(e.path);
       if (moved) aside.push(moved);
     }
-    if (aside.length === 0) return;
+    if (aside.length === 0) return kept;
     await fsyncDirectory(this.dir);
     for (const path of aside) await rm(path, { recursive: true, force: true });
+    return kept;
   }
 
   /**
@@ -195,11 +229,23 @@ export class CheckpointStore {
   }
 
   /**
-   * Published checkpoint directories by name, oldest first; `.tmp-` entries and other files are ignored. Does not
-   * verify them (see {@link load}). An absent `dir` has none.
+   * Published checkpoint directories by name, oldest first; `.tmp-` entries and other files are ignored, and so is a
+   * `step-` directory holding files but none of a checkpoint's (what removing an old checkpoint leaves of one holding
+   * a user's files: {@link prune}). Does not verify them (see {@link load}). An absent `dir` has none.
    * @throws CheckpointError naming `dir` when it is a file.
    */
   async list(): Promise<CheckpointEntry[]> {
+    const found: CheckpointEntry[] = [];
+    for (const entry of await this.stepDirectories()) {
+      // Unreadable: loading it says why.
+      const names = await readdir(entry.path).catch(() => undefined);
+      if (names === undefined || names.length === 0 || names.some((name) => CHECKPOINT_FILES.includes(name))) found.push(entry);
+    }
+    return found;
+  }
+
+  /** The directories of `dir` named as checkpoints' (`step-00000042`), oldest first, checkpoints or not. */
+  private async stepDirectories(): Promise<CheckpointEntry[]> {
     const found: CheckpointEntry[] = [];
     for (const entry of await this.entries()) {
       const step = parseStepDirName(entry.name);
@@ -210,10 +256,11 @@ export class CheckpointStore {
 
   /**
    * The names in `dir` that this store does not write (a user's notes, another program's files), sorted: all but
-   * checkpoint directories, {@link BEST_FILE} when it holds what a save writes there (a user's `best.json` of
-   * other content is theirs, which a save would replace) and the temporary entries a save creates
-   * ({@link isStoreTemporary}: saves in progress, or what a crashed one left, which the next save removes; a user's
-   * `.tmp-x` is named). An absent `dir` has none.
+   * checkpoint directories (whose files that are not a checkpoint's are named by their path from `dir`,
+   * `step-00000250/notes.md`: {@link foreignCheckpointFiles}), {@link BEST_FILE} when it holds what a save writes
+   * there (a user's `best.json` of other content is theirs, which a save would replace) and the temporary entries a
+   * save creates ({@link isStoreTemporary}: saves in progress, or what a crashed one left, which the next save
+   * removes; a user's `.tmp-x` is named). An absent `dir` has none.
    * @throws CheckpointError naming `dir` when it is a file.
    */
   async otherEntries(): Promise<string[]> {
@@ -222,10 +269,11 @@ export class CheckpointStore {
       () => false,
     );
     const written = (entry: Dirent) => (entry.isDirectory() && parseStepDirName(entry.name) !== undefined) || (entry.name === BEST_FILE && best) || isStoreTemporary(entry.name);
-    return (await this.entries())
-      .filter((entry) => !written(entry))
-      .map((entry) => entry.name)
-      .sort();
+    const inCheckpoints = (await foreignCheckpointFiles(await this.stepDirectories())).flatMap(({ path, names }) => names.map((name) => `${basename(path)}/${name}`));
+    return [
+      ...(await this.entries()).filter((entry) => !written(entry)).map((entry) => entry.name),
+      ...inCheckpoints,
+    ].sort();
   }
 
   /** The entries of `dir` (none when it is absent). @throws CheckpointError naming `dir` when it is a file. */

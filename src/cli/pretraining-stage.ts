@@ -43,6 +43,7 @@ export async function runPretrainingStage(config: RunConfig, control: Pretrainin
     texts: corpus.texts,
     stopping: control.stopping,
     onResume: (r) => out.write(`pretraining: resuming from step ${r.step}/${r.steps} (checkpoint ${r.path})\n`),
+    onWarning: (line) => out.write(`warning: ${line}\n`),
     onStep: (s) => {
       control.onStep?.();
       const values = { loss: s.loss.toFixed(4), acc: s.accuracy.toFixed(4) };

@@ -87,7 +87,8 @@ export async function assertOnlyRunFiles(config: RunConfig, command: RunDirector
 
 /**
  * What `run --resume` says of the entries in the run directory's `checkpoints/` and `pretrained/` that no run
- * writes (a user's `checkpoints/.tmp-x`, `checkpoints/notes.txt`), which it leaves as they are: e.g. `--out runs/x
+ * writes (a user's `checkpoints/.tmp-x`, `checkpoints/notes.txt`, `checkpoints/step-00000250/notes.md`, which
+ * removing that old checkpoint leaves), which it leaves as they are: e.g. `--out runs/x
  * holds files that are not a run's (checkpoints/.tmp-x): --resume leaves them as they are and ignores them`;
  * undefined when there are none. A `best.json` that a save did not write is not named: it is not left alone (a save
  * replaces it, or fails reading it).

@@ -130,13 +130,15 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
   let best = params;
   let bestCheckpoint = '';
 
+  /** Logs a warning of the checkpoint store (a corrupt checkpoint skipped, an old one kept for a user's files). */
+  const warn = (w: string) => {
+    log.warn(w);
+    events.emit('warning', w);
+  };
   if (!resume) await assertNoEarlierCheckpoints(config, store);
   if (resume) {
     const found = await store.loadLatest(ctx.configHash, (recorded) => configDifferences(recorded, config));
-    for (const w of found?.warnings ?? []) {
-      log.warn(w);
-      events.emit('warning', w);
-    }
+    for (const w of found?.warnings ?? []) warn(w);
     if (found) {
       const c = found.checkpoint;
       params = c.params;
@@ -172,6 +174,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
       events.emit('checkpointFailed', step, err.message);
       throw err;
     });
+    for (const w of saved.warnings) warn(w);
     if (isBest) bestCheckpoint = saved.path;
     events.emit('checkpoint', { step, path: saved.path, bytes: saved.bytesWritten, durationSeconds: saved.totalSeconds, best: isBest });
   };

@@ -54,6 +54,11 @@ export interface PretrainOptions {
   readonly onResume?: (resume: PretrainResume) => void;
   /** Called after every step. */
   readonly onStep?: (step: PretrainStep) => void;
+  /**
+   * Called with each warning of the checkpoint store: an old checkpoint's directory kept, without its checkpoint,
+   * for files that are not a checkpoint's (a user's notes), named.
+   */
+  readonly onWarning?: (line: string) => void;
   /** Polled before every step; true ends pretraining after checkpointing the last completed step. */
   readonly stopping?: () => boolean;
 }
@@ -107,6 +112,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       extra: { kind: PRETRAINING_KIND, config, history },
       best: true,
     });
+    for (const w of written.warnings) options.onWarning?.(w);
     path = written.path;
     saved = step;
   };

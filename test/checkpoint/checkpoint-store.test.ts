@@ -162,6 +162,35 @@ test('the entries of a checkpoint directory that the store does not write are na
   }
 });
 
+test("removing an old checkpoint leaves a user's files in its directory, says so once, and the directory is no checkpoint after", async () => {
+  // Before: the old checkpoint's directory was removed whole, the user's notes.md with it, without a word.
+  const dir = tempDir();
+  try {
+    const store = new CheckpointStore(dir, { keep: 2 });
+    await store.save(inputFor(1));
+    await store.save(inputFor(2));
+    const oldest = join(dir, 'step-00000001');
+    writeFileSync(join(oldest, 'notes.md'), 'mine\n');
+    assert.deepEqual(await store.otherEntries(), ['step-00000001/notes.md']);
+
+    const saved = await store.save(inputFor(3));
+    assert.deepEqual(readdirSync(oldest), ['notes.md']);
+    assert.equal(readFileSync(join(oldest, 'notes.md'), 'utf8'), 'mine\n');
+    assert.deepEqual(saved.warnings, [`kept ${oldest}, which holds files that are not a checkpoint's (notes.md): only its checkpoint files were removed; move the rest elsewhere`]);
+    // No longer a checkpoint: not listed, not loaded, not warned about (as corrupt, or kept again), still named.
+    assert.deepEqual((await store.list()).map((e) => e.step), [2, 3]);
+    const latest = await store.loadLatest('hash-a');
+    assertIsStep(latest!.checkpoint, 3);
+    assert.deepEqual(latest!.warnings, []);
+    assert.deepEqual(await store.otherEntries(), ['step-00000001/notes.md']);
+    assert.deepEqual((await store.save(inputFor(4))).warnings, []);
+    assert.deepEqual(readdirSync(dir).sort(), ['step-00000001', 'step-00000003', 'step-00000004']);
+    assert.deepEqual(readdirSync(oldest), ['notes.md']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 const corruptions: ReadonlyArray<{ what: string; corrupt: (ckDir: string) => void; reason: RegExp }> = [
   { what: 'truncated params', corrupt: (d) => truncateSync(join(d, 'params.safetensors'), 20), reason: /truncated: params\.safetensors holds 20 bytes, manifest\.json says \d+/ },
   {

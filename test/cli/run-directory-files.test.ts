@@ -28,3 +28,15 @@ test('a resumed run names the files in checkpoints/ and pretrained/ that are not
   writeFileSync(join(dir, 'run', 'pretrained', 'a.txt'), 'mine\n');
   assert.equal(await keptOtherFiles(config), `runtime.outDir ${join(dir, 'run')} holds files that are not a run's (checkpoints/.tmp-x, checkpoints/notes.txt, checkpoints/old, …)${kept}`);
 });
+
+test("a resumed run names a user's files in a checkpoint's directory, which removing that checkpoint leaves", async () => {
+  // Before: a step-* directory's files were not looked at (and removing the old checkpoint removed them with it).
+  const dir = tempDir();
+  const config = parseRunConfig(sinusoidConfig(dir));
+  const step = join(dir, 'run', 'checkpoints', 'step-00000250');
+  mkdirSync(step, { recursive: true });
+  writeFileSync(join(step, 'manifest.json'), '{}');
+  assert.equal(await keptOtherFiles(config), undefined);
+  writeFileSync(join(step, 'notes.md'), 'mine\n');
+  assert.equal(await keptOtherFiles(config, join(dir, 'run')), `--out ${join(dir, 'run')} holds files that are not a run's (checkpoints/step-00000250/notes.md): --resume leaves them as they are and ignores them`);
+});

@@ -114,6 +114,8 @@ test('a new run over a checkpoint directory holding only a user\'s files names t
   const config = writeConfig(dir, sinusoidConfig(dir));
   const r = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
   assert.equal(r.code, 1, r.stdout);
-  assert.equal(r.stderr, `metatrain: ${step} holds files a checkpoint does not (notes.txt): move them elsewhere\n`);
+  // A step-* directory holding none of a checkpoint's files (what removing an old checkpoint leaves of one holding a
+  // user's files) is no checkpoint: its files are named as any other file that is not a run's.
+  assert.equal(r.stderr, `metatrain: --out ${out} holds files that are not a run's (checkpoints/step-00000001/notes.txt): the run's checkpoints, logs and reports would be written there beside them, over any of the same name; give --out a new or empty directory, or move them elsewhere\n`);
   assert.equal(readFileSync(join(step, 'notes.txt'), 'utf8'), 'my notes\n');
 });
