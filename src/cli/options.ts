@@ -6,7 +6,7 @@ import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../core/config-fields';
 import { FlagError, type FileReadReason } from '../core/errors';
 import { pathLengthProblem } from '../core/path-limits';
 import { RUN_NAME_PATTERN, RUN_NAME_RULE } from '../core/run-name';
-import { hostPortProblem } from '../core/host-port';
+import { hostPortProblem, portWithoutLeadingZero } from '../core/host-port';
 import { natsUrlProblem, natsUrlShown } from '../bus/nats-servers';
 import { runTokenProblem } from '../core/run-token';
 import { LISTEN_PORT_NOTE } from '../coordinator/runtime-config';
@@ -184,8 +184,11 @@ export const hostPort = addressParser(1, '');
 
 /**
  * Parses the address of a coordinator's status: `host:port` (the status RPC, as {@link hostPort}) or an
- * `http://` / `https://` URL (its `/status` endpoint).
- * @throws InvalidArgumentError naming both forms and the value.
+ * `http://` / `https://` URL (its `/status` endpoint), each with its port written without a leading zero (the URL
+ * reader takes `http://h:018080` as port 18080).
+ * @throws InvalidArgumentError naming both forms and the value; for a leading zero, with the address to write
+ *   (`expected host:port or http://host:port with a port from 1 to 65535 written without a leading zero (write
+ *   http://h:18080), got "http://h:018080"`).
  */
 export function statusAddress(value: string): string {
   if (!/^https?:\/\//i.test(value)) return hostPort(value);
@@ -196,6 +199,14 @@ export function statusAddress(value: string): string {
     throw new InvalidArgumentError(`expected host:port or http://host:port, got ${JSON.stringify(value)}`);
   }
   if (!url.hostname) throw new InvalidArgumentError(`expected host:port or http://host:port, got ${JSON.stringify(value)}`);
+  // The port as written: after the scheme, any user:password@ and the host ([v6] too), up to a path, query or fragment.
+  const written = /^https?:\/\/(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^:/?#]*):([0-9]+)/i.exec(value);
+  const digits = written ? portWithoutLeadingZero(written[1]!) : undefined;
+  if (written && digits !== undefined) {
+    const range = 'expected host:port or http://host:port with a port from 1 to 65535';
+    const fixed = `${written[0].slice(0, -written[1]!.length)}${digits}${value.slice(written[0].length)}`;
+    throw new InvalidArgumentError(`${range}${Number(digits) >= 1 ? ` written without a leading zero (write ${fixed})` : ''}, got ${JSON.stringify(value)}`);
+  }
   return value;
 }
 

@@ -4,8 +4,9 @@
  */
 
 /**
- * What is wrong with `value` as a `host:port` address whose port is `minPort`..65535, or undefined when nothing is;
- * the value itself is left out of the text (the caller adds it).
+ * What is wrong with `value` as a `host:port` address whose port is `minPort`..65535 written without a leading zero
+ * (`h:018080`: `… written without a leading zero (write h:18080)`), or undefined when nothing is; the value itself is
+ * left out of the text (the caller adds it).
  * @param note appended to the port range (`, 0 = any free port`).
  */
 export function hostPortProblem(value: string, minPort: number, note = ''): string | undefined {
@@ -14,5 +15,15 @@ export function hostPortProblem(value: string, minPort: number, note = ''): stri
   const m = /^(.+):(\d+)$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
   if (!m || port < minPort || port > 65535) return `expected host:port with a port from ${minPort} to 65535${note}`;
+  const written = portWithoutLeadingZero(m[2]!);
+  if (written !== undefined) return `expected host:port with a port from ${minPort} to 65535${note} written without a leading zero (write ${m[1]}:${written})`;
   return undefined;
+}
+
+/**
+ * The digits of a port as written without their leading zeros (`018080`: `18080`, `00`: `0`), or undefined when it
+ * has none (`0`, `8080`): a port written so is 18080 to one reader and not a number, or octal, to another.
+ */
+export function portWithoutLeadingZero(digits: string): string | undefined {
+  return /^0[0-9]/.test(digits) ? digits.replace(/^0+(?=.)/, '') : undefined;
 }

@@ -194,6 +194,19 @@ test('worker --coordinator and watch --coordinator refuse a URL scheme or a bad 
   assert.throws(() => hostPort('https://x:1'), InvalidArgumentError);
 });
 
+test('watch --coordinator refuses a port written with a leading zero, in both forms, saying what to write', () => {
+  // Before: http://127.0.0.1:018080 and 127.0.0.1:018080 were taken as port 18080, while --nats refused nats://h:04222.
+  const refused = (value: string, message: string) => assert.throws(() => statusAddress(value), (err: Error) => err instanceof InvalidArgumentError && err.message === message, value);
+  refused('127.0.0.1:018080', 'expected host:port with a port from 1 to 65535 written without a leading zero (write 127.0.0.1:18080), got "127.0.0.1:018080"');
+  refused('[::1]:050051', 'expected host:port with a port from 1 to 65535 written without a leading zero (write [::1]:50051), got "[::1]:050051"');
+  refused('http://127.0.0.1:018080', 'expected host:port or http://host:port with a port from 1 to 65535 written without a leading zero (write http://127.0.0.1:18080), got "http://127.0.0.1:018080"');
+  refused('https://u:p@[::1]:09464/status', 'expected host:port or http://host:port with a port from 1 to 65535 written without a leading zero (write https://u:p@[::1]:9464/status), got "https://u:p@[::1]:09464/status"');
+  // Digits that are 0 without their leading zeros are out of range: no `write` of a port that is refused too.
+  refused('127.0.0.1:00', 'expected host:port with a port from 1 to 65535, got "127.0.0.1:00"');
+  refused('http://127.0.0.1:00', 'expected host:port or http://host:port with a port from 1 to 65535, got "http://127.0.0.1:00"');
+  for (const ok of ['127.0.0.1:18080', 'http://127.0.0.1:18080/status', 'http://h', 'http://h/0123', 'http://h?p=:012']) assert.equal(statusAddress(ok), ok);
+});
+
 test('--token-file that is missing, empty, a device, over 64 KiB or not visible ASCII is refused at once naming the flag and the file, before any warning is printed', async () => {
   // Before: --token-file /dev/zero was read until memory ran out.
   const dir = tempDir();
