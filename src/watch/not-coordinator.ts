@@ -24,7 +24,23 @@ function hostPort(target: string): { host: string; port: number } | undefined {
 export async function notCoordinatorError(target: string, what: string, cause?: unknown): Promise<NotCoordinatorError> {
   const at = hostPort(target);
   const nats = at !== undefined && (await whatAnswers(at.host, at.port)) === 'nats';
-  const natsHint = nats && at ? `; it is a NATS server: to follow the run's events from it, use --nats nats://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}` : '';
+  return notCoordinator(target, what, nats ? at : undefined, cause);
+}
+
+/**
+ * A {@link NotCoordinatorError} for `target` when a NATS server answers at it (the status RPC's address of `watch
+ * --coordinator` given a NATS port), else undefined: asked where the run token cannot be read, so that a NATS port
+ * is said as such, not as a missing token (`cause`) it would not take either.
+ */
+export async function natsServerError(target: string, cause?: unknown): Promise<NotCoordinatorError | undefined> {
+  const at = hostPort(target);
+  if (at === undefined || (await whatAnswers(at.host, at.port)) !== 'nats') return undefined;
+  return notCoordinator(target, 'it greets with the INFO line of a NATS server', at, cause);
+}
+
+/** The error of {@link notCoordinatorError}, with the `--nats` address to use when `nats` (where a NATS server answers) is given. */
+function notCoordinator(target: string, what: string, nats: { host: string; port: number } | undefined, cause: unknown): NotCoordinatorError {
+  const natsHint = nats ? `; it is a NATS server: to follow the run's events from it, use --nats nats://${nats.host.includes(':') ? `[${nats.host}]` : nats.host}:${nats.port}` : '';
   return new NotCoordinatorError(
     `${target} does not answer as a metatrain coordinator status endpoint (${what})${natsHint}. For the coordinator, give --coordinator host:PORT with the port of its status RPC (its --listen or runtime.listen: "port" in the coordinator's "listening" line; needs the run token), or http://host:METRICS_PORT for its /status ("metricsPort" in that line)`,
     { cause },

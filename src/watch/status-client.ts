@@ -11,7 +11,7 @@ import { grpcConnectionRefused, grpcFailureReason } from '../wire/grpc-failure-r
 import { answersNotInGrpc } from '../wire/grpc-protocol-error';
 import { refusedCredentials } from '../wire/refused-credentials';
 import { metatrainProto, type CoordinatorClient } from '../wire/proto';
-import { notCoordinatorError } from './not-coordinator';
+import { natsServerError, notCoordinatorError } from './not-coordinator';
 
 /** A phase a run entered, and why. */
 export interface PhaseEntered {
@@ -143,8 +143,17 @@ function grpcClient(address: string, token: string, tls?: TlsFiles): StatusClien
 /**
  * A status client for `target`: `http(s)://host:port[/status]` (HTTP) or `host:port` (gRPC; needs the run token,
  * which `token()` is called for).
- * @throws (rejects with) what `token()` rejects with when a gRPC target is given without a token.
+ * @throws (rejects with) NotCoordinatorError when `token()` rejects and a NATS server answers at a gRPC target (asked
+ *   only then, in up to about 2 s where something else answers: a token would not make a NATS server a coordinator); else
+ *   what `token()` rejects with when a gRPC target is given without a token.
  */
 export async function statusClient(target: string, token: () => Promise<string>, tls?: TlsFiles): Promise<StatusClient> {
-  return /^https?:\/\//.test(target) ? httpClient(target) : grpcClient(target, await token(), tls);
+  if (/^https?:\/\//.test(target)) return httpClient(target);
+  let read: string;
+  try {
+    read = await token();
+  } catch (err) {
+    throw (await natsServerError(target, err)) ?? err;
+  }
+  return grpcClient(target, read, tls);
 }

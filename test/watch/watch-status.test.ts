@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { NotCoordinatorError } from '../../src/core/errors';
 import type { StatusSnapshot } from '../../src/watch/status-client';
 import { endOf } from '../../src/watch/watch-event';
 import { formatWatchEvent } from '../../src/watch/watch-format';
@@ -108,6 +109,26 @@ test('watch --coordinator http:// refuses a /status answer that metatrain status
     } finally {
       server.close();
       server.closeAllConnections();
+    }
+  }
+});
+
+test('watch --coordinator at a NATS port without a run token says it is a NATS server, not that the token is missing', async () => {
+  // Before: `no run token: set METATRAIN_TOKEN or pass --token-file FILE`, and the NATS port was said only once a token was given.
+  const greets = (greeting: string) => createNetServer((socket) => socket.end(greeting));
+  const noToken = new Error('no run token: set METATRAIN_TOKEN or pass --token-file FILE');
+  for (const [server, isNats] of [[greets('INFO {"server_id":"x"}\r\n'), true], [greets('SSH-2.0-x\r\n'), false]] as const) {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await assert.rejects(statusClient(address, () => Promise.reject(noToken)), (err: Error) => {
+        if (!isNats) return err === noToken;
+        assert.ok(err instanceof NotCoordinatorError, err.message);
+        assert.ok(err.message.startsWith(`${address} does not answer as a metatrain coordinator status endpoint (it greets with the INFO line of a NATS server); it is a NATS server: to follow the run's events from it, use --nats nats://${address}. `), err.message);
+        return err.cause === noToken;
+      });
+    } finally {
+      server.close();
     }
   }
 });
