@@ -22,7 +22,9 @@ import { readSummary, SUMMARY_FILE, type RunSummary } from '../summary';
  *   checkpoints are of another config (the changed fields named), none of them can be loaded, or the earlier run of
  *   this config diverged (its summary.json says what: resumed, it would diverge again). Instead, when its summary.json
  *   says the run finished at the newest checkpoint: `runs/x holds a finished run (succeeded at step 20, see
- *   runs/x/summary.json): give --out a new directory to run again, or --resume to evaluate and compress it again`;
+ *   runs/x/summary.json): give --out a new directory to run again, or --resume to evaluate and compress it again`,
+ *   then what of a user's its checkpoint directories hold, as below (`; runs/x/checkpoints/step-00000020 holds files a
+ *   checkpoint does not (notes.md): move them elsewhere`);
  *   when no checkpoint can be loaded and a checkpoint's directory holds files a checkpoint does not:
  *   `runs/x/checkpoints/step-00000001 holds files a checkpoint does not (notes.txt): move them elsewhere`.
  */
@@ -49,9 +51,8 @@ async function refusal(config: RunConfig, store: CheckpointStore, found: string,
     if (!(err instanceof CheckpointError)) throw err;
   }
   if (!newest) {
-    // A user's files in a checkpoint's directory (`step-00000001/notes.txt`) are named, not removed with it.
-    const foreign = await foreignCheckpointFiles(way.existing);
-    if (foreign.length > 0) return foreign.map(({ path, names }) => `${path} holds files a checkpoint does not (${firstNames(names)})`).join('; ') + ': move them elsewhere';
+    const foreign = await usersFilesIn(way.existing);
+    if (foreign !== undefined) return foreign;
     return `${found}, ${one ? 'which --resume could not load' : 'none of which --resume could load'}: ${elsewhere}`;
   }
   if (newest.checkpoint.configHash !== configHash(config)) {
@@ -63,9 +64,21 @@ async function refusal(config: RunConfig, store: CheckpointStore, found: string,
   if (summary?.divergence !== undefined) return `${found}, of a run of this config that failed: ${summary.divergence}; --resume would diverge again: change the config, then ${elsewhere}`;
   if (summary && finishedRun(summary) && summary.steps === newest.checkpoint.step) {
     const dir = runDir(config);
-    return `${dir} holds a finished run (succeeded at step ${summary.steps}, see ${join(dir, SUMMARY_FILE)}): give ${way.outOption ?? 'runtime.outDir'} a new directory to run again, or --resume to evaluate and compress it again`;
+    const foreign = await usersFilesIn(way.existing);
+    return `${dir} holds a finished run (succeeded at step ${summary.steps}, see ${join(dir, SUMMARY_FILE)}): give ${way.outOption ?? 'runtime.outDir'} a new directory to run again, or --resume to evaluate and compress it again${foreign === undefined ? '' : `; ${foreign}`}`;
   }
   return `${found}: continue that run with --resume, or ${elsewhere}`;
+}
+
+/**
+ * What of a user's the checkpoint directories `existing` hold (`step-00000001/notes.txt`), which are named, not removed
+ * with them: `runs/x/checkpoints/step-00000001 holds files a checkpoint does not (notes.txt): move them elsewhere`;
+ * undefined when they hold only checkpoints' files.
+ */
+async function usersFilesIn(existing: readonly CheckpointEntry[]): Promise<string | undefined> {
+  const foreign = await foreignCheckpointFiles(existing);
+  if (foreign.length === 0) return undefined;
+  return foreign.map(({ path, names }) => `${path} holds files a checkpoint does not (${firstNames(names)})`).join('; ') + ': move them elsewhere';
 }
 
 /** Whether `summary` is of a run whose meta-training finished (converged or reached its steps), not stopped or failed. */

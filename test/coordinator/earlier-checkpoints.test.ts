@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointStore } from '../../src/checkpoint';
 import { configHash, parseRunConfig } from '../../src/core/config';
@@ -79,16 +79,20 @@ test('a new run over a diverged run\'s checkpoints says --resume would diverge a
   assert.match(unloadable.stderr, /no valid checkpoint in /);
 });
 
-test('a new run over a finished run says it finished, at which step, and the two ways on; --resume then evaluates it again, keeping a user\'s file in checkpoints/ and saying so', async () => {
+test('a new run over a finished run says it finished, at which step, and the two ways on, naming a user\'s file in its checkpoint\'s directory; --resume then evaluates it again, keeping a user\'s file in checkpoints/ and saying so', async () => {
   // Before: "… already exist: continue that run with --resume, or choose another runtime.outDir (--out) or remove it".
   const dir = tempDir();
   const out = join(dir, 'out');
   const config = writeConfig(dir, sinusoidConfig(dir, { training: { maxSteps: 2, evalEverySteps: 1, checkpointEverySteps: 1 }, evaluation: { testTasks: 2 }, compression: { enabled: false }, runtime: { workers: 1 } }));
   const first = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
   assert.equal(first.code, 0, first.stderr);
+  // A user's file in a checkpoint's directory is named too (before: only that the run finished).
+  const step = join(out, 'checkpoints', 'step-00000002');
+  writeFileSync(join(step, 'notes.md'), 'mine');
   const again = await runCli(['run', config, '--backend', 'cpu', '--out', out]);
   assert.equal(again.code, 1, again.stdout);
-  assert.equal(again.stderr, `metatrain: ${out} holds a finished run (succeeded at step 2, see ${join(out, 'summary.json')}): give --out a new directory to run again, or --resume to evaluate and compress it again\n`);
+  assert.equal(again.stderr, `metatrain: ${out} holds a finished run (succeeded at step 2, see ${join(out, 'summary.json')}): give --out a new directory to run again, or --resume to evaluate and compress it again; ${step} holds files a checkpoint does not (notes.md): move them elsewhere\n`);
+  rmSync(join(step, 'notes.md'));
   // A user's file in checkpoints/ is kept by --resume, which says so (a new run refuses it).
   const users = join(out, 'checkpoints', '.tmp-x');
   writeFileSync(users, 'mine');
