@@ -21,20 +21,13 @@ import { onStopWritingNothing } from './stop-writing-nothing';
 import { MAX_ADAPT_STEPS } from '../core/config-fields';
 import { backendOption } from './backend-option';
 import { assertTextClassifier, loadInitialization } from './meta-initialization';
+import { adaptStartLine, chanceWarning } from './adapt-messages';
 
 /** The examples whose label no other example has, in file order. */
 function labelsSeenOnce(examples: readonly LabelledExample[]): LabelledExample[] {
   const counts = new Map<string, number>();
   for (const e of examples) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
   return examples.filter((e) => counts.get(e.label) === 1);
-}
-
-/**
- * Whether a held-out accuracy is no better than guessing among `labels` classes. The accuracy is a float32
- * (1/3 reads 0.33333334), so the comparison allows a little above 1/labels.
- */
-export function atChanceLevel(accuracy: number, labels: number): boolean {
-  return accuracy <= 1 / labels + 1e-6;
 }
 
 /** Registers the subcommand. */
@@ -59,11 +52,11 @@ export function register(program: Command): void {
       const examples = loadLabelledJsonl(source);
       const init = await loadInitialization(o.checkpoint);
       assertTextClassifier(o.checkpoint, init.model.kind, 'adapt');
-      const labels = personalizableLabels(examples, data);
+      const labels = personalizableLabels(examples, data, o.maxSteps);
       const once = labelsSeenOnce(examples);
       if (once.length > 0 && once.length < labels.length) {
         const named = once.slice(0, 5).map((e) => `${JSON.stringify(e.label)} (line ${e.line})`).join(', ') + (once.length > 5 ? `, and ${once.length - 5} more` : '');
-        process.stderr.write(`warning: ${countOf(once.length, 'label has', 'labels have')} one example only, which cannot be held out: ${named}; the number of steps is chosen without ${once.length === 1 ? 'it' : 'them'} (give at least 2 examples of each label)\n`);
+        process.stderr.write(`warning: ${countOf(once.length, 'label has', 'labels have')} one example only, which cannot be held out: ${named}; ${o.maxSteps === 0 ? 'the held-out accuracy is measured' : 'the number of steps is chosen'} without ${once.length === 1 ? 'it' : 'them'} (give at least 2 examples of each label)\n`);
       }
       const tokenizer = textTokenizerFor(init.model);
       const long = examples.filter((e) => tokenizer.tokenCount(e.text, init.model.maxLength) > init.model.maxLength).length;
@@ -86,7 +79,7 @@ export function register(program: Command): void {
       await initBackend(o.backend as BackendName);
       const model = createModel(init.model, labels.length);
       // Fine-tuning can take minutes (--max-steps up to 10,000): say that it runs, and that Ctrl-C is acted on during it.
-      process.stderr.write(`fine-tuning on ${countOf(examples.length, 'example')} for up to ${countOf(o.maxSteps, 'step')}, the number chosen on held-out ones (Ctrl-C stops it, writing nothing)\n`);
+      process.stderr.write(`${adaptStartLine(examples.length, o.maxSteps)}\n`);
       const result = await personalize(model, init.params, examples, init.algorithm, resetHead, { maxSteps: o.maxSteps, seed: init.seed, source: data });
       const report = {
         checkpoint: resolve(o.checkpoint),
@@ -108,9 +101,8 @@ export function register(program: Command): void {
         ...(tokenizerFile ? [[ADAPTED_TOKENIZER_FILE, tokenizerFile] as const] : []),
         [ADAPTED_REPORT_FILE, Buffer.from(JSON.stringify(report, null, 2))],
       ]);
-      if (atChanceLevel(result.heldOutAccuracy, labels.length)) {
-        process.stderr.write(`warning: held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% is at chance level for ${labels.length} labels: the adapted model is no better than guessing; more examples per label may help\n`);
-      }
+      const atChance = chanceWarning({ heldOutAccuracy: result.heldOutAccuracy, labels: labels.length, steps: result.steps, maxSteps: o.maxSteps, headReset: resetHead });
+      if (atChance !== undefined) process.stderr.write(`${atChance}\n`);
       process.stdout.write(
         `adapted to ${examples.length} examples of ${labels.length} labels: ${countOf(result.steps, 'step')} chosen, held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% on ${countOf(result.heldOutExamples, 'example')}\n` +
           `wrote ${join(out, ADAPTED_PARAMS_FILE)} and ${join(out, ADAPTED_REPORT_FILE)}\n`,

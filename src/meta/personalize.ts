@@ -56,15 +56,20 @@ export interface Personalization {
 
 /**
  * The label names of `examples` in order of first appearance, when they can be personalized on: at least 2 labels,
- * and some label with 2 examples (one is held out to choose the number of steps). Checked before any work.
+ * and some label with 2 examples (one is held out to choose the number of steps; with `maxSteps` 0, to measure the
+ * held-out accuracy of the meta-initialization, which {@link personalize} reports then too). Checked before any work.
+ * @param maxSteps {@link PersonalizeOptions.maxSteps}: the error says what the held-out example is for.
  * @throws DatasetError naming `source` when there are fewer than 2 labels or no label has 2 examples.
  */
-export function personalizableLabels(examples: readonly UserExample[], source: string): string[] {
+export function personalizableLabels(examples: readonly UserExample[], source: string, maxSteps = 50): string[] {
   const counts = new Map<string, number>();
   for (const e of examples) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
   const labels = [...counts.keys()];
   if (labels.length < 2) throw new DatasetError(source, `needs at least 2 different labels, got ${labels.length} (${labels.join(', ') || 'none'})`);
-  if (![...counts.values()].some((n) => n >= 2)) throw new DatasetError(source, 'needs at least 2 examples of some label to hold one out and choose the number of steps');
+  if (![...counts.values()].some((n) => n >= 2)) {
+    const heldOutFor = maxSteps === 0 ? "measure the meta-initialization's held-out accuracy (--max-steps 0 fine-tunes nothing, but the accuracy is still measured on held-out examples)" : 'choose the number of steps';
+    throw new DatasetError(source, `needs at least 2 examples of some label to hold one out and ${heldOutFor}`);
+  }
   return labels;
 }
 
@@ -80,7 +85,8 @@ function textSet(examples: readonly UserExample[], labels: readonly string[]): T
  * @throws (rejects with) DatasetError as {@link personalizableLabels}; ShapeError when the model's outputs differ from the number of labels.
  */
 export async function personalize(model: Model, metaParams: ParamSet, examples: readonly UserExample[], algorithm: AdaptingAlgorithm, resetHead: boolean, options: PersonalizeOptions = {}): Promise<Personalization> {
-  const labels = personalizableLabels(examples, options.source ?? 'user data');
+  const maxSteps = options.maxSteps ?? 50;
+  const labels = personalizableLabels(examples, options.source ?? 'user data', maxSteps);
   const headOut = model.spec.get(model.headNames.find((n) => model.spec.get(n)!.length === 1) ?? model.headNames[0]!)!;
   if (headOut.at(-1) !== labels.length) throw new ShapeError(`model has ${headOut.at(-1)} outputs but the user data has ${labels.length} labels`);
   const rng = new Rng(options.seed ?? 0);
@@ -94,7 +100,6 @@ export async function personalize(model: Model, metaParams: ParamSet, examples: 
     for (const e of mine.slice(0, k)) held.push(e);
     for (const e of mine.slice(k)) train.push(e);
   }
-  const maxSteps = options.maxSteps ?? 50;
   const task: Task = { spec: { family: 'user', split: 'test', seed: options.seed ?? 0 }, support: textSet(train, labels), query: textSet(held, labels) };
   const featureCache = new FeatureCache(); // the final adaptation meets the held-out split's examples again
   const between = turnEvery(TURN_INTERVAL_MS);

@@ -11,7 +11,7 @@ import { architectureOf } from '../../src/model/architecture';
 import { encodeCompressedModel } from '../../src/compress/compressed-model';
 import { quantizePerChannel } from '../../src/compress/quantize';
 import { paramSet } from '../../src/core/param-set';
-import { atChanceLevel } from '../../src/cli/adapt';
+import { atChanceLevel } from '../../src/cli/adapt-messages';
 import { countOf } from '../../src/core/count-words';
 import { runCli, startCli, tempDir, waitExit, waitForOutput } from '../support/harness';
 import { checkpoint, jsonl } from './adapt-fixtures';
@@ -52,13 +52,15 @@ test('metatrain adapt --max-steps 0 uses the meta-initialization as it is (0 ste
   assert.equal(report.steps, 0);
   assert.equal(report.curve.length, 1);
   assert.match(r.stdout, /0 steps chosen/);
+  // Before: 'fine-tuning on 15 examples for up to 0 steps, the number chosen on held-out ones'.
+  assert.match(r.stderr, /^no fine-tuning \(--max-steps 0\): keeping the meta-initialization as it is and measuring its accuracy on held-out ones of the 15 examples \(Ctrl-C stops it, writing nothing\)$/m);
   assert.doesNotMatch(r.stderr, /one example only/);
   // A label with one example cannot be held out: said, not silently left out of choosing the steps.
   const withSingle = join(dir, 'single.jsonl');
   writeFileSync(withSingle, `${readFileSync(data, 'utf8')}{"text": "dee once", "label": "dee"}\n`);
   const single = await runCli(['adapt', '--checkpoint', ckpt, '--data', withSingle, '--out', join(dir, 'single'), '--max-steps', '0', '--backend', 'cpu']);
   assert.equal(single.code, 0, single.stderr);
-  assert.match(single.stderr, /^warning: 1 label has one example only, which cannot be held out: "dee" \(line 16\); the number of steps is chosen without it \(give at least 2 examples of each label\)$/m);
+  assert.match(single.stderr, /^warning: 1 label has one example only, which cannot be held out: "dee" \(line 16\); the held-out accuracy is measured without it \(give at least 2 examples of each label\)$/m);
   const bad = await runCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', join(dir, 'neg'), '--max-steps', '-1']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /--max-steps.*expected an integer 0\.\.10,000 written in digits only, got "-1"/);
@@ -193,7 +195,7 @@ test('metatrain adapt warns at chance level for 3 labels (float32 accuracy 1/3) 
   const r = await runCli(['adapt', '--checkpoint', compressedDir(dir), '--data', data, '--out', join(dir, 'out'), '--max-steps', '2', '--backend', 'cpu']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /held-out accuracy 33\.3% on 3 examples/);
-  assert.match(r.stderr, /warning: held-out accuracy 33\.3% is at chance level for 3 labels/);
+  assert.match(r.stderr, /^warning: held-out accuracy 33\.3% is at or below chance level for 3 labels: the adapted model is no better than guessing; more examples per label may help$/m);
 });
 
 test('metatrain adapt reads a text of 200,000 words at once: it warns and uses its first maxLength tokens (hashed words)', async () => {

@@ -8,7 +8,7 @@ import { parseRunConfig } from '../../src/core/config';
 import { initBackend } from '../../src/model/backend';
 import { createModel } from '../../src/model/create-model';
 import { initMetaParams } from '../../src/meta/meta-params';
-import { personalize } from '../../src/meta/personalize';
+import { personalizableLabels, personalize } from '../../src/meta/personalize';
 
 test('personalize with a reset head scores 0 steps as 0 held-out accuracy (every logit ties), not the first label\'s share', async () => {
   await initBackend('cpu');
@@ -20,4 +20,13 @@ test('personalize with a reset head scores 0 steps as 0 held-out accuracy (every
   // Before: arg-max gave every tie to "ann", so the held-out "ann" example was right: 50%.
   assert.deepEqual(result.curve, [0]);
   assert.equal(result.heldOutAccuracy, 0);
+});
+
+test('personalizableLabels refuses one example per label, saying what the held-out example is for at --max-steps 0 too', () => {
+  const once = ['ann', 'bob'].map((label) => ({ text: `${label} says hi`, label }));
+  // Before: 'to hold one out and choose the number of steps' with --max-steps 0, which chooses none.
+  assert.throws(() => personalizableLabels(once, 'u.jsonl', 0), (e: Error) => e.message === "u.jsonl: needs at least 2 examples of some label to hold one out and measure the meta-initialization's held-out accuracy (--max-steps 0 fine-tunes nothing, but the accuracy is still measured on held-out examples)");
+  assert.throws(() => personalizableLabels(once, 'u.jsonl', 5), (e: Error) => e.message === 'u.jsonl: needs at least 2 examples of some label to hold one out and choose the number of steps');
+  assert.throws(() => personalizableLabels(once, 'u.jsonl'), /choose the number of steps/, 'the default --max-steps is 50');
+  assert.deepEqual(personalizableLabels([...once, { text: 'ann again', label: 'ann' }], 'u.jsonl', 0), ['ann', 'bob']);
 });
