@@ -13,13 +13,13 @@ import { jsonlSourceName, loadTextJsonl } from '../tasks/jsonl';
 import { dataSource, STDIN_DATA_HELP } from './data-option';
 import { backendOption } from './backend-option';
 import { bodyOnlyCheckpoint, META_INITIALIZATIONS } from './body-only-checkpoint';
-import { countOf } from '../core/count-words';
 import { cutToCharacters, escapeTerminalControls } from '../core/terminal-text';
 import { findTokenless } from './tokenless-warning';
 import { DatasetError } from '../core/errors';
 import { notOneCheckpoint, recordedModelKind } from '../checkpoint';
 import { assertTextClassifier, loadInitialization } from './meta-initialization';
 import { pathOption, tableStyle } from './options';
+import { accuracyLine, partlyLabelledNote } from './predict-accuracy';
 
 /** Probabilities shown per text in the table (all of them are in `--json`). */
 const SHOWN_LABELS = 3;
@@ -120,12 +120,8 @@ export function register(program: Command): void {
       } else {
         process.stdout.write(table(texts, predictions, source));
       }
-      if (score) {
-        const notes = [
-          ...(score.unknownLabels > 0 ? [`${countOf(score.unknownLabels, 'has a label', 'have labels')} the model does not know`] : []),
-          ...(score.ties > 0 ? [`${countOf(score.ties, 'tie')} of the highest probability, counted as wrong`] : []),
-        ];
-        process.stderr.write(`accuracy ${((100 * score.correct) / score.examples).toFixed(1)}% (${score.correct} of ${score.examples} labelled lines${notes.map((n) => `; ${n}`).join('')})\n`);
-      }
+      if (score) process.stderr.write(`${accuracyLine(score)}\n`);
+      const partly = labels && partlyLabelledNote(labels);
+      if (partly) process.stderr.write(`${partly}\n`);
     });
 }

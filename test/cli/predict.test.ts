@@ -150,6 +150,8 @@ test('metatrain predict lists only labels outside a tie as others, and its accur
   const model = join(dir, 'adapted');
   const r = await runCli(['adapt', '--checkpoint', await checkpoint(dir), '--data', data, '--out', model, '--max-steps', '0', '--backend', 'cpu']);
   assert.equal(r.code, 0, r.stderr);
+  // The 3-way head is reset for 4 labels and not fine-tuned: all ties, 0%, below chance. Before: 'is at chance level'.
+  assert.match(r.stderr, /^warning: held-out accuracy 0\.0% is at or below chance level for 4 labels: the checkpoint's head, trained for another number of labels, was reset to zeros and not fine-tuned \(--max-steps 0\), so it gives every label the same probability and cannot tell them apart/m);
   const human = await runCli(['predict', '--model', model, '--data', data, '--truncate', '--backend', 'cpu']);
   assert.equal(human.code, 0, human.stderr);
   const lines = readFileSync(data, 'utf8').trim().split('\n').length;
