@@ -1,5 +1,5 @@
 /** Encoding and validation of compression jobs as they travel on a queue (JSON, UTF-8). */
-import { parseRunConfig } from '../core/config';
+import { parseRecordedConfig } from '../core/config';
 import { ConfigError, ProtocolError } from '../core/errors';
 import type { CompressionJob } from './job-queue';
 
@@ -11,7 +11,8 @@ export function encodeJob(job: CompressionJob): Uint8Array {
 }
 
 /**
- * Validates a job received from a queue (or built by hand) and returns it with its config validated.
+ * Validates a job received from a queue (or built by hand) and returns it with its config validated as a checkpoint
+ * records it (`parseRecordedConfig`: its `nats.url` unchecked; the compressor dials its own `--nats`).
  * @throws ProtocolError naming the bad field (`jobId`, `run`, `checkpoint`, `outDir`, `config.<path>`).
  */
 export function parseJob(raw: unknown): CompressionJob {
@@ -25,7 +26,7 @@ export function parseJob(raw: unknown): CompressionJob {
   }
   let config;
   try {
-    config = parseRunConfig(j.config);
+    config = parseRecordedConfig(j.config);
   } catch (e) {
     if (e instanceof ConfigError) throw new ProtocolError(`compression job ${j.jobId}: config: ${e.message}`, { cause: e });
     throw e;

@@ -15,7 +15,7 @@ import { compressionRefusal } from '../compress/compressible-model';
 import { assertCheckpointOfConfig } from '../compress/pipeline';
 import { committedReport } from '../compress/compression-report';
 import { otherCompression } from '../compress/other-compression';
-import { CHECKPOINTS_DIR, configHash, loadRunConfig, parseRunConfig } from '../core/config';
+import { CHECKPOINTS_DIR, configHash, loadRunConfig, parseRecordedConfig } from '../core/config';
 import { CheckpointError, CompressionError, OtherCompressionError } from '../core/errors';
 import { loadCheckpoint } from '../checkpoint';
 import type { BackendName } from '../model/backend';
@@ -79,7 +79,7 @@ export function register(program: Command): void {
       const checkpoint = await loadCheckpoint(o.checkpoint);
       let config;
       if (o.config) config = await loadRunConfig(o.config);
-      else if (checkpoint.extra.config) config = parseRunConfig(checkpoint.extra.config);
+      else if (checkpoint.extra.config) config = parseRecordedConfig(checkpoint.extra.config);
       else throw new CheckpointError(`checkpoint ${o.checkpoint} does not record its run config; pass --config FILE`);
       // Before the result directory's checks: their advice (--out elsewhere) cannot help a config of another run.
       assertCheckpointOfConfig(checkpoint, config);

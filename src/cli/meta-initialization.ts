@@ -1,7 +1,7 @@
 /** Loading a meta-initialization (a checkpoint of `metatrain run`, or a compressed model), as adapt starts from. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isTextModelKind, parseRunConfig, runModelConfig } from '../core/config';
+import { isTextModelKind, parseRecordedConfig, runModelConfig } from '../core/config';
 import { CheckpointError } from '../core/errors';
 import { loadCheckpoint, notOneCheckpoint } from '../checkpoint';
 import { COMPRESSED_MODEL_FILE, dequantizedParams, loadCompressedModel } from '../compress/compressed-model';
@@ -27,7 +27,7 @@ export async function loadInitialization(path: string) {
   if (notOne) throw new CheckpointError(`--checkpoint ${path} ${notOne.problem}: give ${notOne.instead ?? META_INITIALIZATIONS}`);
   const checkpoint = await loadCheckpoint(path);
   if (!checkpoint.extra.config) throw new CheckpointError(`checkpoint ${path} does not record its run config; it was not written by metatrain run`);
-  const config = parseRunConfig(checkpoint.extra.config);
+  const config = parseRecordedConfig(checkpoint.extra.config);
   return { params: checkpoint.params, model: runModelConfig(config), ways: config.task.ways, algorithm: config.algorithm, seed: config.seed, compressed: false };
 }
 

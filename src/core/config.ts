@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { natsSchema } from '../bus/nats-config';
+import { natsSchema, recordedNatsSchema } from '../bus/nats-config';
 import { compressionSchema } from '../compress/compression-config';
 import { compressionRefusal } from '../compress/compressible-model';
 import { evaluationSchema } from '../coordinator/evaluation-config';
@@ -56,77 +56,88 @@ export { MAX_ECHOED_VALUE_CHARS } from './echo-value';
  */
 export const MAX_LISTED_PROBLEMS = 20;
 
-/** The whole run config. */
-export const runConfigSchema = z
-  .object({
-    /** Run name: lowercase DNS label (used in Kubernetes object names and metric labels). */
-    name: z.string().regex(RUN_NAME_PATTERN, RUN_NAME_RULE),
-    /** Run seed: all randomness derives from it. @default 0 */
-    seed: nonNegativeInt.default(0),
-    task: taskSchema,
-    model: modelSchema,
-    algorithm: algorithmSchema.prefault({}),
-    training: trainingSchema.prefault({}),
-    evaluation: evaluationSchema.prefault({}),
-    runtime: runtimeSchema.prefault({}),
-    compression: compressionSchema.prefault({}),
-    /** Masked-language-model pretraining of the body (`metatrain pretrain`, `model.init: pretrained`); omitted = none. */
-    pretraining: pretrainingSchema.optional(),
-    /** NATS URL for events and the compression work queue; omitted = in-process (local embedded default). */
-    nats: natsSchema.optional(),
-    /** Kubernetes deployment (`metatrain launch`); every field has a default. */
-    kubernetes: kubernetesSchema.prefault({}),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
-    const family = taskFamilies.get(c.task.family);
-    const algorithm = algorithms.get(c.algorithm.name);
-    if (!family.modelKinds.includes(c.model.kind)) {
-      ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: `family ${family.name} needs model ${orList(family.modelKinds)}, got ${c.model.kind}` });
-    }
-    if (c.model.kind === 'bert') {
-      if (c.model.tokenizer !== 'hf') ctx.addIssue({ code: 'custom', path: ['model', 'tokenizer'], message: `model bert needs tokenizer hf (its tokenizer.json), got ${c.model.tokenizer}` });
-      if (c.model.vocabSize === undefined) ctx.addIssue({ code: 'custom', path: ['model', 'vocabSize'], message: 'model bert needs vocabSize (vocab_size of its config.json; metatrain import-hf prints it)' });
-    }
-    const refusal = compressionRefusal(c.model.kind);
-    if (refusal && c.compression.enabled) {
-      ctx.addIssue({ code: 'custom', path: ['compression', 'enabled'], message: `${refusal}: set compression.enabled: false` });
-    }
-    if (c.model.tokenizer === 'hf' && c.model.kind !== 'bert') {
-      ctx.addIssue({ code: 'custom', path: ['model', 'tokenizer'], message: `tokenizer hf is for model bert, got model ${c.model.kind}` });
-    }
-    if (c.model.tokenizer === 'hf' && !c.model.tokenizerPath) {
-      ctx.addIssue({ code: 'custom', path: ['model', 'tokenizerPath'], message: 'tokenizer hf needs tokenizerPath (the tokenizer.json)' });
-    }
-    if (c.algorithm.headInit === 'prototypes' && family.metric !== 'accuracy') {
-      ctx.addIssue({ code: 'custom', path: ['algorithm', 'headInit'], message: `prototypes needs a classification family (the ${family.name} head is a regression output)` });
-    }
-    if (c.algorithm.headInit === 'prototypes' && algorithm.prototypeHeadRefusal) {
-      const working = algorithms.all().filter((a) => !a.prototypeHeadRefusal).map((a) => a.name);
-      ctx.addIssue({ code: 'custom', path: ['algorithm', 'headInit'], message: `prototypes does not work with ${algorithm.name} (${algorithm.prototypeHeadRefusal}): use ${orList(working)}` });
-    }
-    c.evaluation.baselines.forEach((b, i) => {
-      if (b.startsWith('tfidf') && !family.text) {
-        ctx.addIssue({ code: 'custom', path: ['evaluation', 'baselines', i], message: `${b} is a text classifier; family ${family.name} has no text` });
+/**
+ * The whole run config, its `nats` section checked by `nats` ({@link natsSchema} as a config is read,
+ * {@link recordedNatsSchema} as a checkpoint recorded it).
+ */
+function runConfigSchemaWith<N extends typeof recordedNatsSchema>(nats: N) {
+  return z
+    .object({
+      /** Run name: lowercase DNS label (used in Kubernetes object names and metric labels). */
+      name: z.string().regex(RUN_NAME_PATTERN, RUN_NAME_RULE),
+      /** Run seed: all randomness derives from it. @default 0 */
+      seed: nonNegativeInt.default(0),
+      task: taskSchema,
+      model: modelSchema,
+      algorithm: algorithmSchema.prefault({}),
+      training: trainingSchema.prefault({}),
+      evaluation: evaluationSchema.prefault({}),
+      runtime: runtimeSchema.prefault({}),
+      compression: compressionSchema.prefault({}),
+      /** Masked-language-model pretraining of the body (`metatrain pretrain`, `model.init: pretrained`); omitted = none. */
+      pretraining: pretrainingSchema.optional(),
+      /** NATS URL for events and the compression work queue; omitted = in-process (local embedded default). */
+      nats: nats.optional(),
+      /** Kubernetes deployment (`metatrain launch`); every field has a default. */
+      kubernetes: kubernetesSchema.prefault({}),
+    })
+    .strict()
+    .superRefine((c, ctx) => {
+      const family = taskFamilies.get(c.task.family);
+      const algorithm = algorithms.get(c.algorithm.name);
+      if (!family.modelKinds.includes(c.model.kind)) {
+        ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: `family ${family.name} needs model ${orList(family.modelKinds)}, got ${c.model.kind}` });
       }
+      if (c.model.kind === 'bert') {
+        if (c.model.tokenizer !== 'hf') ctx.addIssue({ code: 'custom', path: ['model', 'tokenizer'], message: `model bert needs tokenizer hf (its tokenizer.json), got ${c.model.tokenizer}` });
+        if (c.model.vocabSize === undefined) ctx.addIssue({ code: 'custom', path: ['model', 'vocabSize'], message: 'model bert needs vocabSize (vocab_size of its config.json; metatrain import-hf prints it)' });
+      }
+      const refusal = compressionRefusal(c.model.kind);
+      if (refusal && c.compression.enabled) {
+        ctx.addIssue({ code: 'custom', path: ['compression', 'enabled'], message: `${refusal}: set compression.enabled: false` });
+      }
+      if (c.model.tokenizer === 'hf' && c.model.kind !== 'bert') {
+        ctx.addIssue({ code: 'custom', path: ['model', 'tokenizer'], message: `tokenizer hf is for model bert, got model ${c.model.kind}` });
+      }
+      if (c.model.tokenizer === 'hf' && !c.model.tokenizerPath) {
+        ctx.addIssue({ code: 'custom', path: ['model', 'tokenizerPath'], message: 'tokenizer hf needs tokenizerPath (the tokenizer.json)' });
+      }
+      if (c.algorithm.headInit === 'prototypes' && family.metric !== 'accuracy') {
+        ctx.addIssue({ code: 'custom', path: ['algorithm', 'headInit'], message: `prototypes needs a classification family (the ${family.name} head is a regression output)` });
+      }
+      if (c.algorithm.headInit === 'prototypes' && algorithm.prototypeHeadRefusal) {
+        const working = algorithms.all().filter((a) => !a.prototypeHeadRefusal).map((a) => a.name);
+        ctx.addIssue({ code: 'custom', path: ['algorithm', 'headInit'], message: `prototypes does not work with ${algorithm.name} (${algorithm.prototypeHeadRefusal}): use ${orList(working)}` });
+      }
+      c.evaluation.baselines.forEach((b, i) => {
+        if (b.startsWith('tfidf') && !family.text) {
+          ctx.addIssue({ code: 'custom', path: ['evaluation', 'baselines', i], message: `${b} is a text classifier; family ${family.name} has no text` });
+        }
+      });
+      if (c.algorithm.adapt === 'lora' && (c.model.kind !== 'transformer' || c.model.layers === 0 || c.model.loraRank === 0)) {
+        ctx.addIssue({ code: 'custom', path: ['algorithm', 'adapt'], message: `lora needs a transformer with layers ≥ 1 and model.loraRank ≥ 1 (the adapters sit on attention and feed-forward weights; model bert has none yet), got model ${c.model.kind} with layers ${c.model.layers} and loraRank ${c.model.loraRank}` });
+      }
+      if (c.model.loraRank > 0 && c.algorithm.adapt !== 'lora') {
+        ctx.addIssue({ code: 'custom', path: ['model', 'loraRank'], message: `adapters are only trained with algorithm.adapt: lora, got adapt: ${c.algorithm.adapt}` });
+      }
+      if (c.pretraining && c.model.kind !== 'transformer') {
+        ctx.addIssue({ code: 'custom', path: ['pretraining'], message: `masked-language-model pretraining needs a transformer (family sinusoid has no text; a bert model comes pretrained: metatrain import-hf), got model ${c.model.kind}` });
+      }
+      // One message at model.init, the one whose fix works: a model that reads no text is not told to add a pretraining section.
+      if (c.model.init !== 'random' && !isTextModelKind(c.model.kind)) {
+        ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: `only a transformer or bert starts from a pretrained body, got model.kind ${c.model.kind}: leave model.init out (random)` });
+      } else if (c.model.init === 'pretrained' && !c.pretraining) {
+        ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: 'pretrained needs a pretraining section, got none (or give the path of a pretrained checkpoint directory)' });
+      }
+      for (const issue of family.configIssues?.(c.task) ?? []) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
     });
-    if (c.algorithm.adapt === 'lora' && (c.model.kind !== 'transformer' || c.model.layers === 0 || c.model.loraRank === 0)) {
-      ctx.addIssue({ code: 'custom', path: ['algorithm', 'adapt'], message: `lora needs a transformer with layers ≥ 1 and model.loraRank ≥ 1 (the adapters sit on attention and feed-forward weights; model bert has none yet), got model ${c.model.kind} with layers ${c.model.layers} and loraRank ${c.model.loraRank}` });
-    }
-    if (c.model.loraRank > 0 && c.algorithm.adapt !== 'lora') {
-      ctx.addIssue({ code: 'custom', path: ['model', 'loraRank'], message: `adapters are only trained with algorithm.adapt: lora, got adapt: ${c.algorithm.adapt}` });
-    }
-    if (c.pretraining && c.model.kind !== 'transformer') {
-      ctx.addIssue({ code: 'custom', path: ['pretraining'], message: `masked-language-model pretraining needs a transformer (family sinusoid has no text; a bert model comes pretrained: metatrain import-hf), got model ${c.model.kind}` });
-    }
-    // One message at model.init, the one whose fix works: a model that reads no text is not told to add a pretraining section.
-    if (c.model.init !== 'random' && !isTextModelKind(c.model.kind)) {
-      ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: `only a transformer or bert starts from a pretrained body, got model.kind ${c.model.kind}: leave model.init out (random)` });
-    } else if (c.model.init === 'pretrained' && !c.pretraining) {
-      ctx.addIssue({ code: 'custom', path: ['model', 'init'], message: 'pretrained needs a pretraining section, got none (or give the path of a pretrained checkpoint directory)' });
-    }
-    for (const issue of family.configIssues?.(c.task) ?? []) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
-  });
+}
+
+/** The whole run config. */
+export const runConfigSchema = runConfigSchemaWith(natsSchema);
+
+/** The whole run config as a checkpoint records it: its `nats.url` not checked ({@link recordedNatsSchema}). */
+const recordedConfigSchema = runConfigSchemaWith(recordedNatsSchema);
 
 /** A validated run config with every default filled in. */
 export type RunConfig = z.infer<typeof runConfigSchema>;
@@ -156,7 +167,22 @@ export interface ConfigSource {
  *   then how many more there are.
  */
 export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
-  const result = runConfigSchema.safeParse(raw, { error: (issue) => integerFieldMessage(runConfigSchema, issue) ?? numberBoundMessage(issue) ?? nonFiniteNumberMessage(issue) ?? shapeMessage(issue) });
+  return parseWith(runConfigSchema, raw, source);
+}
+
+/**
+ * Validates a run config recorded by an earlier run (`checkpoint.extra.config`, the config of a compression job), as
+ * {@link parseRunConfig} does but for `nats.url`, whose syntax is not checked: adapt, predict and compress never dial
+ * it, and a run before that check may have recorded one it now refuses (`http://h:4222`).
+ * @throws ConfigError as {@link parseRunConfig}.
+ */
+export function parseRecordedConfig(raw: unknown): RunConfig {
+  return parseWith(recordedConfigSchema, raw);
+}
+
+/** {@link parseRunConfig} with `schema`. */
+function parseWith(schema: typeof runConfigSchema | typeof recordedConfigSchema, raw: unknown, source?: ConfigSource): RunConfig {
+  const result = schema.safeParse(raw, { error: (issue) => integerFieldMessage(schema, issue) ?? numberBoundMessage(issue) ?? nonFiniteNumberMessage(issue) ?? shapeMessage(issue) });
   const notDecimal = source ? integersNotInDecimal(source) : [];
   if (!result.success || notDecimal.length > 0) {
     const issues = result.success ? [] : tightestBounds(result.error.issues);

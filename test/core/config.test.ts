@@ -14,12 +14,15 @@ import {
   MIN_KEEPALIVE_MS,
   MIN_LEASE_TIMEOUT_MS,
   MIN_TERMINATION_GRACE_SECONDS,
+  parseRecordedConfig,
   parseRunConfig,
   taskDataPath,
 } from '../../src/core/config';
 import { ConfigError } from '../../src/core/errors';
 import { MAX_ADAPT_STEPS } from '../../src/core/config-fields';
 import { runtimeWarnings } from '../../src/coordinator/runtime-config';
+import { parseJob } from '../../src/bus/job-codec';
+import { ProtocolError } from '../../src/core/errors';
 
 const minimal = { name: 'demo', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } };
 
@@ -372,4 +375,17 @@ test('a nats.url the NATS client would misread or cannot dial is refused as the 
   for (const url of ['nats://127.0.0.1:4222', 'tls://h', 'h:4222', 'nats://a:4222, b ,tls://[::1]:4223', 'nats://user:s3cret@h:4222']) {
     assert.equal(parseRunConfig({ ...minimal, nats: { url } }).nats?.url, url);
   }
+});
+
+test('a config recorded by an earlier run (a checkpoint, a compression job) is read with a nats.url the config check now refuses, and its other fields still checked', () => {
+  // Before: adapt --checkpoint, predict --model, compress without --config and the compressor's jobs failed with
+  // 'invalid config at nats.url' on the checkpoints of a run whose nats.url was http://h:4222 (it ran: dialed as h:4222).
+  const recorded = { ...minimal, nats: { url: 'http://h:4222' } };
+  assert.equal(parseRecordedConfig(recorded).nats?.url, 'http://h:4222');
+  assert.deepEqual(parseRecordedConfig(recorded), { ...parseRunConfig(minimal), nats: { url: 'http://h:4222' } });
+  const job = { jobId: 'j1', run: 'demo', checkpoint: '/c', outDir: '/o' };
+  assert.equal(parseJob({ ...job, config: recorded }).config.nats?.url, 'http://h:4222');
+  assert.throws(() => parseRecordedConfig({ ...minimal, nats: { url: '' } }), { name: 'ConfigError', path: 'nats.url' });
+  assert.throws(() => parseRecordedConfig({ ...minimal, nats: { url: 'h:4222', x: 1 } }), { name: 'ConfigError', path: 'nats.x' });
+  assert.throws(() => parseJob({ ...job, config: { ...recorded, seed: -1 } }), (e: unknown) => e instanceof ProtocolError && /config: invalid config at seed/.test(e.message));
 });
