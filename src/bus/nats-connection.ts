@@ -5,7 +5,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { BusError } from '../core/errors';
 import { whatAnswers, type Answerer } from '../core/what-answers';
-import { isMisreadNatsServer, NATS_DEFAULT_PORT, natsServersOf, natsUrlShown, type NatsServer } from './nats-servers';
+import { NATS_DEFAULT_PORT, natsServersOf, natsUrlProblem, natsUrlShown, type NatsServer } from './nats-servers';
 
 /** Options of {@link connectNats}. */
 export interface NatsConnectOptions {
@@ -25,16 +25,17 @@ const PROBE_AFTER_MS = 500;
  * began), not after `timeoutMs`; a list where some server may be a NATS server is left to connect. After such an
  * early failure the dial in flight runs on until `timeoutMs` (nats.js cannot abort it); a connection it makes then
  * is closed.
- * @throws BusError before dialing, naming the server and what to write, when a `nats://` or `tls://` server of `url`
- *   has a problem ({@link isMisreadNatsServer}: `NATS server nats://h:04222: the port has a leading zero; write 4222`);
+ * @throws BusError before dialing, naming the server and what to write, when a server of `url` has a problem
+ *   ({@link natsUrlProblem}, the check of a config's `nats.url` and of `--nats`: `NATS server nats://h:04222: the port
+ *   has a leading zero; write 4222`, `NATS server expected nats://HOST:PORT, got "http://h:4222"`);
  *   naming the URL when the server cannot be reached within `timeoutMs`; naming the address and the
  *   port to give instead when what answers there is not a NATS server (an HTTP monitoring or metrics port), at
  *   every server of `url` (early) or at one of them when the connection failed (the first in the list).
  */
 export async function connectNats(url: string, options: NatsConnectOptions): Promise<NatsConnection> {
+  const problem = natsUrlProblem(url);
+  if (problem !== undefined) throw new BusError(`NATS server ${problem}`);
   const servers = natsServersOf(url);
-  const misread = servers.find(isMisreadNatsServer);
-  if (misread) throw new BusError(`NATS server ${misread.problem}`);
   const connecting = connect({
     servers: servers.map((s) => s.text),
     name: options.name,

@@ -12,15 +12,6 @@ export const NATS_DEFAULT_PORT = 4222;
 /** Schemes the Node client dials over TCP; it refuses `ws://` and `wss://` ("node client doesn't support websockets"). */
 const TCP_SCHEMES = ['nats:', 'tls:'];
 
-/**
- * Whether `server` is written for the NATS client (`nats://`, `tls://` or `HOST:PORT`) and has a problem: the client
- * would misread it (`04222`, a path it ignores) or cannot dial it (no host, port 0). A server of another scheme is
- * not: the client dials `http://HOST:PORT` as `HOST:PORT`, and refuses `ws://` in its own words.
- */
-export function isMisreadNatsServer(server: NatsServer): boolean {
-  return server.problem !== undefined && server.url !== undefined && TCP_SCHEMES.includes(server.url.protocol);
-}
-
 /** One server of the list. */
 export interface NatsServer {
   /** As written in the list, trimmed. */
