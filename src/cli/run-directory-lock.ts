@@ -7,7 +7,7 @@
  * only when the directory changed while they ran (by its {@link directoryFingerprint}): a `--resume` check reads and
  * hashes the newest checkpoint and the compressed files (gigabytes for a large model), once rather than twice.
  */
-import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readdirSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { runDir, type RunConfig } from '../core/config';
 import { assertNotLocked, LOCK_FILE, lockDirectory } from '../core/directory-lock';
@@ -35,7 +35,8 @@ export async function lockRunDirectoryAfter(config: RunConfig, check: () => void
 /**
  * What `dir` holds, cheaply (no file is read): the name, type, size and modification time of each entry of `dir` and
  * of each of its subdirectories (one level down: `checkpoints/step-00000002`, not what is inside that), as one
- * string; its `.lock`, which taking the lock writes, is left out. A missing (or unreadable) directory is an empty one,
+ * string; a subdirectory may be a link to a directory (`checkpoints`, `pretrained` or `logs` elsewhere, as the README
+ * allows), listed through the link, whose entries are not followed; its `.lock`, which taking the lock writes, is left out. A missing (or unreadable) directory is an empty one,
  * as the lock creates it empty. Two equal fingerprints mean no process added, removed or rewrote an entry there in between.
  */
 function directoryFingerprint(dir: string): string {
@@ -43,7 +44,7 @@ function directoryFingerprint(dir: string): string {
   for (const name of entryNames(dir).filter((n) => n !== LOCK_FILE)) {
     const stats = statsOf(join(dir, name));
     lines.push(entryLine(name, stats));
-    if (stats?.isDirectory()) for (const inner of entryNames(join(dir, name))) lines.push(entryLine(join(name, inner), statsOf(join(dir, name, inner))));
+    if (stats?.isDirectory() || (stats?.isSymbolicLink() && isDirectory(join(dir, name)))) for (const inner of entryNames(join(dir, name))) lines.push(entryLine(join(name, inner), statsOf(join(dir, name, inner))));
   }
   return lines.join('\n');
 }
@@ -54,6 +55,15 @@ function entryNames(dir: string): string[] {
     return readdirSync(dir).sort();
   } catch {
     return [];
+  }
+}
+
+/** Whether `path` is a directory, or a link to one; false when it is gone or cannot be read. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

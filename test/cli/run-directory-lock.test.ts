@@ -1,7 +1,7 @@
 /** `lockRunDirectoryAfter` (src/cli/run-directory-lock.ts): the run directory's checks run again once it is locked only when it changed while they ran. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunConfig } from '../../src/core/config';
 import { lockRunDirectoryAfter } from '../../src/cli/run-directory-lock';
@@ -34,6 +34,22 @@ test('the checks run once when nothing changed in the run directory while they r
   await lockRunDirectoryAfter(changed, () => {
     // Another process ending its run while the first checks ran: it left a checkpoint the second checks must see.
     if (++runs === 1) writeFileSync(join(dir, 'checkpoints', 'best.json'), '{}');
+  });
+  assert.equal(runs, 2);
+});
+
+test('the checks run again when a file appeared in checkpoints/, a link to a directory elsewhere', async () => {
+  // Before: checkpoints/ as a link (the README allows it) was fingerprinted as the link alone, never listed, so a
+  // checkpoint another run published through it while the checks ran was missed: they ran once.
+  const dir = join(tempDir(), 'run');
+  const elsewhere = join(tempDir(), 'checkpoints-elsewhere');
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(elsewhere);
+  symlinkSync(elsewhere, join(dir, 'checkpoints'));
+  const config = parseRunConfig({ name: 'demo', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, runtime: { outDir: dir } });
+  let runs = 0;
+  await lockRunDirectoryAfter(config, () => {
+    if (++runs === 1) writeFileSync(join(elsewhere, 'best.json'), '{}');
   });
   assert.equal(runs, 2);
 });
