@@ -7,10 +7,10 @@ import { runPretrainingStage } from '../../src/cli/pretraining-stage';
 import { assertRunCheckpointsFit } from '../../src/cli/run-checkpoints-fit';
 import { tempDir } from '../support/harness';
 
-/** What the stage prints, collected. */
-function collector() {
+/** What the stage prints, collected; `isTTY` true draws the progress bar. */
+function collector(isTTY = false) {
   const lines: string[] = [];
-  const out = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+  const out = { isTTY, columns: 120, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
   return { out, printed: () => lines.join('') };
 }
 
@@ -75,4 +75,21 @@ test('the pretraining stage warns about a pretraining.texts file that gives no p
   await runPretrainingStage(parseRunConfig({ ...config, pretraining: { ...config.pretraining!, steps: 1, texts: ['blank.txt'] } }), { stopping: () => false }, out);
   assert.match(printed(), /^warning: pretraining\.texts \S*blank\.txt gives no passage \(it is empty, shorter than half of task\.passageChars 64, or has no token the bytes tokenizer reads\)\n/);
   assert.match(printed(), /, 0 from \S*blank\.txt\)/);
+});
+
+test('on a terminal, a warning while the progress bar is drawn is printed once the bar stops, not under it', async () => {
+  // Before: written while the bar was drawn, where its next redraw overwrote it.
+  const config = tinyConfig();
+  let checks = 0;
+  await runPretrainingStage(config, { stopping: () => ++checks > 2 }, collector().out);
+  const kept = join(config.runtime.outDir!, 'pretrained', 'step-00000002');
+  writeFileSync(join(kept, 'notes.md'), 'mine');
+  const { out, printed } = collector(true);
+  await runPretrainingStage(config, { stopping: () => false }, out);
+  const text = printed();
+  const warning = text.indexOf(`warning: kept ${kept}, which holds files that are not a checkpoint's (notes.md)`);
+  assert.ok(warning > 0, text);
+  // The bar shows the cursor again as it stops (hideCursor), after its last line.
+  assert.ok(warning > text.lastIndexOf('\x1B[?25h') && text.lastIndexOf('\x1B[?25h') > 0, JSON.stringify(text));
+  assert.match(text.slice(warning), /^warning: [^\n]*\npretraining done: step 6\/6, /);
 });
