@@ -6,6 +6,8 @@
  * DIR/best.json                             {"step": 40, "dir": "step-00000040"}, replaced atomically
  * DIR/step-00000030/notes.md                an old checkpoint's directory holding a user's files: not a checkpoint
  *                                           (only its checkpoint files were removed with it: {@link foreignCheckpointFiles})
+ * DIR/step-00000030.kept-1/notes.md         such a directory moved aside when step 30 was saved again: not the store's
+ *                                           (checkpoint-kept-directory.ts)
  * DIR/.tmp-step-00000042-PID-N/ .tmp-best.json-PID-N/ .tmp-removed-PID-N/
  *                                           half-done writes of a crashed process: never read, removed by save()
  *                                           (only these names: a user's `.tmp-x` is theirs: {@link isStoreTemporary})
@@ -25,7 +27,8 @@ import { CheckpointError, ConfigError, FileReadError } from '../core/errors';
 import { readBoundedFile } from '../core/bounded-file';
 import { firstNames } from '../core/first-names';
 import { makeDirectory } from '../core/make-directory';
-import { CHECKPOINT_FILES, foreignCheckpointFiles } from './checkpoint-foreign-files';
+import { CHECKPOINT_FILES, foreignCheckpointFiles, isCheckpointFile, removeCheckpointFiles } from './checkpoint-foreign-files';
+import { publishKeepingUsersFiles } from './checkpoint-kept-directory';
 import { encodeCheckpoint, type CheckpointInput } from './checkpoint-encode';
 import { loadCheckpoint, type Checkpoint } from './checkpoint-load';
 import { parseStepDirName, stepDirName } from './checkpoint-manifest';
@@ -76,7 +79,9 @@ export interface SaveResult {
   readonly totalSeconds: number;
   /**
    * One line per old checkpoint directory that removing old checkpoints left in place because it holds files that
-   * are not a checkpoint's (a user's notes), naming it and them; its checkpoint files were removed.
+   * are not a checkpoint's (a user's notes), naming it and them; its checkpoint files were removed. And one when
+   * the directory of the step saved held such files and was moved aside to keep them, naming where
+   * (checkpoint-kept-directory.ts).
    */
   readonly warnings: readonly string[];
 }
@@ -92,15 +97,6 @@ export interface LatestCheckpoint {
   readonly checkpoint: Checkpoint;
   /** One line per skipped newer checkpoint, naming its directory and the reason. */
   readonly warnings: readonly string[];
-}
-
-/**
- * Removes the checkpoint files ({@link CHECKPOINT_FILES}, the manifest first) of the checkpoint directory `path`,
- * leaving everything else there.
- */
-async function removeCheckpointFiles(path: string): Promise<void> {
-  const files = new Set((await readdir(path, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name));
-  for (const name of CHECKPOINT_FILES) if (files.has(name)) await rm(join(path, name), { force: true });
 }
 
 function isNotFound(e: unknown): boolean {
@@ -129,7 +125,8 @@ export class CheckpointStore {
 
   /**
    * Writes the checkpoint of `input.step` as `dir/step-NNNNNNNN/`, replacing one of the same step (a resume that
-   * skipped a corrupt checkpoint saves that step again), updates `best.json` when `input.best`, removes
+   * skipped a corrupt checkpoint saves that step again; one holding files that are not a checkpoint's is moved aside
+   * to `step-NNNNNNNN.kept-1` first, named in the result's `warnings`), updates `best.json` when `input.best`, removes
    * checkpoints beyond the newest `keep` (the best one excepted) and the `.tmp-` leftovers of crashed saves. An old
    * checkpoint's directory holding files that are not a checkpoint's loses only its checkpoint files, and is named in
    * the result's `warnings`.
@@ -154,11 +151,12 @@ export class CheckpointStore {
     await this.removeLeftovers();
     const name = stepDirName(input.step);
     const final = join(this.dir, name);
-    const bytesWritten = await publishDirectory(final, files, { replace: true });
+    const published = await publishKeepingUsersFiles(final, input.step, () => publishDirectory(final, files, { replace: true }));
+    const bytesWritten = published.result;
     if (input.best) await replaceFileAtomically(join(this.dir, BEST_FILE), Buffer.from(`${JSON.stringify({ step: input.step, dir: name })}\n`));
     const t2 = performance.now();
 
-    const warnings = await this.prune(input.best ? input.step : await this.bestStep());
+    const warnings = [...published.warnings, ...(await this.prune(input.best ? input.step : await this.bestStep()))];
     const t3 = performance.now();
     return { path: final, step: input.step, bytesWritten, encodeSeconds: (t1 - t0) / 1000, writeSeconds: (t2 - t1) / 1000, totalSeconds: (t3 - t0) / 1000, warnings };
   }
@@ -235,11 +233,20 @@ export class CheckpointStore {
    * @throws CheckpointError naming `dir` when it is a file.
    */
   async list(): Promise<CheckpointEntry[]> {
-    const found: CheckpointEntry[] = [];
+    return (await this.stepDirectoriesHolding()).filter((entry) => entry.others === undefined).map(({ step, path }) => ({ step, path }));
+  }
+
+  /**
+   * The directories of `dir` named as checkpoints' ({@link stepDirectories}), oldest first, each that holds files but
+   * none of a checkpoint's ({@link isCheckpointFile}) with the names it holds as `others`: no checkpoint. One that is
+   * empty or cannot be listed is taken for a checkpoint (loading it says why it is none).
+   */
+  private async stepDirectoriesHolding(): Promise<Array<CheckpointEntry & { others?: string[] }>> {
+    const found: Array<CheckpointEntry & { others?: string[] }> = [];
     for (const entry of await this.stepDirectories()) {
-      // Unreadable: loading it says why.
-      const names = await readdir(entry.path).catch(() => undefined);
-      if (names === undefined || names.length === 0 || names.some((name) => CHECKPOINT_FILES.includes(name))) found.push(entry);
+      const inside = await readdir(entry.path, { withFileTypes: true }).catch(() => undefined);
+      if (inside === undefined || inside.length === 0 || inside.some(isCheckpointFile)) found.push(entry);
+      else found.push({ ...entry, others: inside.map((e) => e.name).sort() });
     }
     return found;
   }
@@ -290,7 +297,11 @@ export class CheckpointStore {
 
   /**
    * The newest checkpoint that passes verification. Newer ones that fail (truncated, sha256 mismatch, missing or
-   * bad manifest) are skipped, each with a warning naming its directory and the reason.
+   * bad manifest) are skipped, each with a warning naming its directory and the reason, and so is each newer
+   * `step-` directory holding files but none of a checkpoint's (its files moved out, or an interrupted copy's
+   * leftovers), which {@link list} does not list: `skipped runs/x/checkpoints/step-00000003, which holds none of a
+   * checkpoint's files (manifest.json, params.safetensors, optimizer.safetensors), only others (.params.safetensors.x):
+   * if its checkpoint was moved elsewhere, move it back to resume from it`.
    * @param expectedConfigHash the resuming run's config hash; when given, a checkpoint of another hash is refused.
    * @param changedFields when given, the fields of the resuming run's config that differ from the config recorded
    *   in the checkpoint (`extra.config`), as `path: a → b` lines, listed in a refusal (`configDifferences` for a run).
@@ -300,10 +311,17 @@ export class CheckpointStore {
    *   would be wrong), or when checkpoints exist but none is valid (the reasons listed).
    */
   async loadLatest(expectedConfigHash?: string, changedFields?: (recorded: RunConfig) => string[]): Promise<LatestCheckpoint | undefined> {
-    const entries = await this.list();
-    if (entries.length === 0) return undefined;
+    const entries = await this.stepDirectoriesHolding();
+    if (entries.every((entry) => entry.others !== undefined)) return undefined;
     const warnings: string[] = [];
     for (const entry of entries.reverse()) {
+      if (entry.others !== undefined) {
+        warnings.push(
+          `skipped ${entry.path}, which holds none of a checkpoint's files (${CHECKPOINT_FILES.join(', ')}), only others (${firstNames(entry.others)}): ` +
+            'if its checkpoint was moved elsewhere, move it back to resume from it',
+        );
+        continue;
+      }
       let checkpoint: Checkpoint;
       try {
         checkpoint = await loadCheckpoint(entry.path);

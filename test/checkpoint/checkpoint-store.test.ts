@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { loadCheckpoint, type Checkpoint, CheckpointStore } from '../../src/checkpoint';
@@ -188,6 +188,99 @@ test("removing an old checkpoint leaves a user's files in its directory, says so
     assert.deepEqual(readdirSync(oldest), ['notes.md']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("saving a step again moves its directory holding a user's files aside, keeping them, and says where", async () => {
+  // Before: the save replaced step-00000002 whole, deleting the notes.md kept in it, without a word.
+  const dir = tempDir();
+  try {
+    const store = new CheckpointStore(dir, { keep: 1 });
+    await store.save(inputFor(1));
+    await store.save(inputFor(2));
+    const step2 = join(dir, 'step-00000002');
+    writeFileSync(join(step2, 'notes.md'), 'mine\n');
+    await store.save(inputFor(3));
+    assert.deepEqual(readdirSync(step2), ['notes.md']);
+    rmSync(join(dir, 'step-00000003'), { recursive: true });
+
+    const kept = `${step2}.kept-1`;
+    const saved = await store.save(inputFor(2));
+    assert.deepEqual(saved.warnings, [`moved ${step2} to ${kept} before saving step 2 there: it holds files that are not a checkpoint's (notes.md), which are in ${kept} now; move them elsewhere`]);
+    assert.deepEqual(readdirSync(kept), ['notes.md']);
+    assert.equal(readFileSync(join(kept, 'notes.md'), 'utf8'), 'mine\n');
+    assertIsStep((await store.loadLatest('hash-a'))!.checkpoint, 2);
+    assert.deepEqual((await store.list()).map((e) => e.step), [2]);
+    assert.deepEqual(await store.otherEntries(), ['step-00000002.kept-1']);
+
+    // A corrupt checkpoint with a user's file: the file is kept (in the next free name), the old checkpoint's files not.
+    writeFileSync(join(step2, 'notes.md'), 'again\n');
+    truncateSync(join(step2, 'params.safetensors'), 10);
+    const again = await store.save(inputFor(2));
+    assert.match(again.warnings.join('\n'), /to .*step-00000002\.kept-2 before saving step 2 there/);
+    assert.deepEqual(readdirSync(`${step2}.kept-2`), ['notes.md']);
+    assert.deepEqual(readdirSync(kept), ['notes.md']);
+    assertIsStep((await store.loadLatest('hash-a'))!.checkpoint, 2);
+
+    // A user's file named as a step directory is moved aside too, not deleted.
+    const file = join(dir, 'step-00000004');
+    writeFileSync(file, 'a file\n');
+    assert.deepEqual((await store.save(inputFor(4))).warnings, [`moved ${file}, which is not a checkpoint's directory, to ${file}.kept-1 before saving step 4 there: move it elsewhere`]);
+    assert.equal(readFileSync(`${file}.kept-1`, 'utf8'), 'a file\n');
+    assertIsStep((await store.loadLatest('hash-a'))!.checkpoint, 4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loadLatest warns of a newer step directory that holds files but none of a checkpoint\'s', async () => {
+  // Before: skipped without a word (while one missing only its manifest is warned of as corrupt).
+  const dir = tempDir();
+  try {
+    const store = new CheckpointStore(dir, { keep: 3 });
+    await store.save(inputFor(1));
+    const newest = (await store.save(inputFor(2))).path;
+    for (const name of readdirSync(newest)) unlinkSync(join(newest, name));
+    writeFileSync(join(newest, '.params.safetensors.a1b2'), 'partial copy');
+    const latest = await store.loadLatest('hash-a');
+    assertIsStep(latest!.checkpoint, 1);
+    assert.deepEqual(latest!.warnings, [
+      `skipped ${newest}, which holds none of a checkpoint's files (manifest.json, params.safetensors, optimizer.safetensors), only others (.params.safetensors.a1b2): if its checkpoint was moved elsewhere, move it back to resume from it`,
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("removing an old checkpoint removes a link under a checkpoint file's name, and keeps a directory under one as a user's", async () => {
+  // Before: a link stayed, so the directory stayed a checkpoint and was kept again, with a warning, at every save;
+  // a directory `params.safetensors` was taken for the checkpoint's file, and removed whole with the user's data in it.
+  const dir = tempDir();
+  const outside = tempDir();
+  try {
+    const store = new CheckpointStore(dir, { keep: 1 });
+    const oldest = (await store.save(inputFor(1))).path;
+    writeFileSync(join(outside, 'params.safetensors'), readFileSync(join(oldest, 'params.safetensors')));
+    unlinkSync(join(oldest, 'params.safetensors'));
+    symlinkSync(join(outside, 'params.safetensors'), join(oldest, 'params.safetensors'));
+    writeFileSync(join(oldest, 'notes.md'), 'mine\n');
+    assertIsStep((await store.loadLatest('hash-a'))!.checkpoint, 1);
+    assert.deepEqual((await store.save(inputFor(2))).warnings, [`kept ${oldest}, which holds files that are not a checkpoint's (notes.md): only its checkpoint files were removed; move the rest elsewhere`]);
+    assert.deepEqual(readdirSync(oldest), ['notes.md']);
+    assert.ok(statSync(join(outside, 'params.safetensors')).size > 0, 'what the link pointed to is left');
+
+    const second = join(dir, 'step-00000002');
+    rmSync(join(second, 'params.safetensors'));
+    mkdirSync(join(second, 'params.safetensors'));
+    writeFileSync(join(second, 'params.safetensors', 'mine.bin'), 'data');
+    assert.deepEqual((await store.save(inputFor(3))).warnings, [`kept ${second}, which holds files that are not a checkpoint's (params.safetensors): only its checkpoint files were removed; move the rest elsewhere`]);
+    assert.equal(readFileSync(join(second, 'params.safetensors', 'mine.bin'), 'utf8'), 'data');
+    assert.deepEqual((await store.list()).map((e) => e.step), [3]);
+    assert.deepEqual((await store.save(inputFor(4))).warnings, []);
+    assert.deepEqual(readdirSync(dir).sort(), ['step-00000001', 'step-00000002', 'step-00000004']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
   }
 });
 
