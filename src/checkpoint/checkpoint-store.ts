@@ -23,6 +23,7 @@ import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RunConfig } from '../core/config';
 import { fsyncDirectory, moveAside, publishDirectory, replaceFileAtomically } from '../core/durable-fs';
+import { isLockFileName } from '../core/directory-lock';
 import { CheckpointError, ConfigError, FileReadError } from '../core/errors';
 import { readBoundedFile } from '../core/bounded-file';
 import { firstNames } from '../core/first-names';
@@ -267,7 +268,8 @@ export class CheckpointStore {
    * `step-00000250/notes.md`: {@link foreignCheckpointFiles}), {@link BEST_FILE} when it holds what a save writes
    * there (a user's `best.json` of other content is theirs, which a save would replace) and the temporary entries a
    * save creates ({@link isStoreTemporary}: saves in progress, or what a crashed one left, which the next save
-   * removes; a user's `.tmp-x` is named). An absent `dir` has none.
+   * removes; a user's `.tmp-x` is named), and a lock's file (`dir` linked from a run directory is locked by the run:
+   * src/cli/run-directory-lock.ts). An absent `dir` has none.
    * @throws CheckpointError naming `dir` when it is a file.
    */
   async otherEntries(): Promise<string[]> {
@@ -275,7 +277,7 @@ export class CheckpointStore {
       () => true,
       () => false,
     );
-    const written = (entry: Dirent) => (entry.isDirectory() && parseStepDirName(entry.name) !== undefined) || (entry.name === BEST_FILE && best) || isStoreTemporary(entry.name);
+    const written = (entry: Dirent) => (entry.isDirectory() && parseStepDirName(entry.name) !== undefined) || (entry.name === BEST_FILE && best) || isStoreTemporary(entry.name) || (isLockFileName(entry.name) && entry.isFile());
     const inCheckpoints = (await foreignCheckpointFiles(await this.stepDirectories())).flatMap(({ path, names }) => names.map((name) => `${basename(path)}/${name}`));
     return [
       ...(await this.entries()).filter((entry) => !written(entry)).map((entry) => entry.name),

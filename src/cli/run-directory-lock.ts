@@ -6,11 +6,16 @@
  * between, leaving checkpoints that a new run must not start over. So the checks run again once it is locked, but
  * only when the directory changed while they ran (by its {@link directoryFingerprint}): a `--resume` check reads and
  * hashes the newest checkpoint and the compressed files (gigabytes for a large model), once rather than twice.
+ *
+ * `checkpoints` or `pretrained` may be a link to a directory elsewhere (a larger disk, as the README allows): two
+ * runs whose links lead to one directory would each prune the other's checkpoints there. So the directory such a
+ * link resolves to is locked too, by the same lock, and the second run is refused naming the first.
  */
-import { lstatSync, readdirSync, statSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { runDir, type RunConfig } from '../core/config';
-import { assertNotLocked, LOCK_FILE, lockDirectory } from '../core/directory-lock';
+import { checkpointsDir, pretrainedDir, runDir, type RunConfig } from '../core/config';
+import { assertNotLocked, isLockFileName, lockDirectory } from '../core/directory-lock';
+import { entryAt } from '../core/entry-at';
 
 /** What a run directory is called in the lock's messages. */
 const WHAT = 'run directory';
@@ -20,28 +25,60 @@ const WHAT = 'run directory';
  * taken and, when another process wrote there while `check` ran, again after.
  * @param check the command's read-only checks of its run directory (links, checkpoints, files that are not a run's):
  *   it must write nothing, and throw to refuse.
- * @throws DirectoryBusyError when another process holds the directory (before `check` runs: the holder is named
- *   rather than what its run is writing there); what `check` throws; DirectoryError as {@link lockDirectory} does.
+ * @throws DirectoryBusyError when another process holds the directory, or the directory its `checkpoints` or
+ *   `pretrained` links to (before `check` runs: the holder is named rather than what its run is writing there), e.g.
+ *   `linked directory runs/b/checkpoints → /big/shared is in use by another metatrain process (pid 123, …)`; what
+ *   `check` throws; DirectoryError as {@link lockDirectory} does.
  */
 export async function lockRunDirectoryAfter(config: RunConfig, check: () => void | Promise<void>): Promise<void> {
   const dir = runDir(config);
   assertNotLocked(dir, WHAT);
+  for (const linked of linkedStores(config)) assertNotLocked(linked.real, linked.what);
   const checked = directoryFingerprint(dir);
   await check();
   lockDirectory(dir, WHAT);
+  for (const linked of linkedStores(config)) lockDirectory(linked.real, linked.what);
   if (directoryFingerprint(dir) !== checked) await check();
+}
+
+/**
+ * The run's `checkpoints` and `pretrained` that are symbolic links to a directory: the directory each resolves to
+ * (each once, the run directory's own real path left out) and what the lock's messages call it
+ * (`linked directory runs/b/checkpoints → /big/shared`). A link that leads nowhere or to a file is left to the
+ * run's checks (src/cli/run-directory-links.ts), which refuse it.
+ */
+function linkedStores(config: RunConfig): Array<{ real: string; what: string }> {
+  const taken = new Set([realPath(runDir(config))]);
+  const linked: Array<{ real: string; what: string }> = [];
+  for (const link of [checkpointsDir(config), pretrainedDir(config)]) {
+    if (!entryAt(link)?.isSymbolicLink()) continue;
+    const real = realPath(link);
+    if (real === undefined || taken.has(real) || !isDirectory(real)) continue;
+    taken.add(real);
+    linked.push({ real, what: `linked directory ${link} →` });
+  }
+  return linked;
+}
+
+/** The real path of `path` (links resolved), or undefined when it leads nowhere or loops. */
+function realPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * What `dir` holds, cheaply (no file is read): the name, type, size and modification time of each entry of `dir` and
  * of each of its subdirectories (one level down: `checkpoints/step-00000002`, not what is inside that), as one
  * string; a subdirectory may be a link to a directory (`checkpoints`, `pretrained` or `logs` elsewhere, as the README
- * allows), listed through the link, whose entries are not followed; its `.lock`, which taking the lock writes, is left out. A missing (or unreadable) directory is an empty one,
+ * allows), listed through the link, whose entries are not followed; a `.lock` (there or in such a linked directory), which taking the lock writes, is left out. A missing (or unreadable) directory is an empty one,
  * as the lock creates it empty. Two equal fingerprints mean no process added, removed or rewrote an entry there in between.
  */
 function directoryFingerprint(dir: string): string {
   const lines: string[] = [];
-  for (const name of entryNames(dir).filter((n) => n !== LOCK_FILE)) {
+  for (const name of entryNames(dir)) {
     const stats = statsOf(join(dir, name));
     lines.push(entryLine(name, stats));
     if (stats?.isDirectory() || (stats?.isSymbolicLink() && isDirectory(join(dir, name)))) for (const inner of entryNames(join(dir, name))) lines.push(entryLine(join(name, inner), statsOf(join(dir, name, inner))));
@@ -49,10 +86,12 @@ function directoryFingerprint(dir: string): string {
   return lines.join('\n');
 }
 
-/** The sorted names in `dir`; none when it is missing or cannot be read. */
+/** The sorted names in `dir` but a lock's ({@link isLockFileName}); none when it is missing or cannot be read. */
 function entryNames(dir: string): string[] {
   try {
-    return readdirSync(dir).sort();
+    return readdirSync(dir)
+      .filter((name) => !isLockFileName(name))
+      .sort();
   } catch {
     return [];
   }

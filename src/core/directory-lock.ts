@@ -13,10 +13,11 @@
  * and an flock(2) needs a native addon. A lock held on another host (a shared volume) cannot be checked and is
  * treated as held; the error says which host and pid, and to remove the file if that process is gone.
  */
-import { existsSync, linkSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readlinkSync, rmdirSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { readBoundedFile } from './bounded-file';
+import { fileKind, readBoundedFile } from './bounded-file';
+import { entryAt } from './entry-at';
 import { DirectoryBusyError, DirectoryError, FileReadError } from './errors';
 import { entryFailure, makeDirectorySync } from './make-directory';
 import { processAlive } from './process-alive';
@@ -36,6 +37,13 @@ const MAX_LOCK_COMMAND_CHARS = 4096;
  * is not a lock metatrain wrote: it is refused by its size, naming it, rather than read.
  */
 export const MAX_LOCK_FILE_BYTES = 64 << 10;
+
+/**
+ * The most times {@link lockDirectory} tries to link its lock into place (100): each try that fails finds the lock
+ * gone again when it reads it (released meanwhile) or takes over a gone process's, which a few racing processes need
+ * a handful of; a lock that keeps appearing and vanishing past that is refused rather than tried for ever.
+ */
+const MAX_LOCK_TRIES = 100;
 
 /** The lock files this process holds (resolved paths): a lock naming this pid and not among them is an earlier process's. */
 const heldHere = new Set<string>();
@@ -58,7 +66,9 @@ interface LockHolder {
  *   for the lock, parents included, are removed with it when nothing else was written there); calling it twice does nothing.
  * @throws DirectoryBusyError naming the directory, the holder (pid, host, command, since) and what to do, when a
  *   live process holds it, or the lock file and why, when it cannot be read (larger than {@link MAX_LOCK_FILE_BYTES},
- *   not a file) or holds what is not a lock (a user's file named `.lock`, left as it is); DirectoryError naming `dir` when the lock file's directory cannot be created or the lock file cannot
+ *   not a file) or holds what is not a lock (a user's file named `.lock`, left as it is), when it is a symbolic link
+ *   or not a regular file (`… .lock is a symbolic link (to /nowhere, which does not exist) …: remove it`), and when
+ *   it appears and vanishes again {@link MAX_LOCK_TRIES} times while this process tries to take it; DirectoryError naming `dir` when the lock file's directory cannot be created or the lock file cannot
  *   be written there (a read-only file system, no permission, /proc).
  */
 export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_FILE)): () => void {
@@ -74,12 +84,15 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
     throw new DirectoryError(dir, (err as NodeJS.ErrnoException).code, entryFailure(dirname(path), `write ${staged}`, err), { cause: err });
   }
   try {
-    for (;;) {
+    for (let tries = 1; ; tries += 1) {
       try {
         linkSync(staged, path);
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      if (tries === MAX_LOCK_TRIES) {
+        throw new DirectoryBusyError(`${what} ${dir} cannot be taken: its lock file ${path} appeared and vanished ${MAX_LOCK_TRIES} times while this process tried to take it: stop the process that keeps creating and removing it, or give this one another directory`);
       }
       const held = readLock(path, dir, what);
       if (held === undefined) continue; // released between link and read: try again
@@ -109,7 +122,8 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
  * Refuses `dir` as {@link lockDirectory} would when another process holds it, writing nothing: for a command that
  * checks a directory before locking it (so that a refusal leaves it untouched), to name the holder before its checks.
  * @param path the lock file, as for {@link lockDirectory}.
- * @throws DirectoryBusyError as {@link lockDirectory} does for a live holder, a lock file it cannot read or one that is no lock.
+ * @throws DirectoryBusyError as {@link lockDirectory} does for a live holder, a lock file it cannot read or one that is
+ *   no lock (a symbolic link, dangling or not, or what is not a regular file, included).
  */
 export function assertNotLocked(dir: string, what: string, path = join(dir, LOCK_FILE)): void {
   const held = readLock(path, dir, what);
@@ -142,11 +156,17 @@ function releaseAtExit(release: () => void): void {
 
 /**
  * The lock file's text, or undefined when there is none.
- * @throws DirectoryBusyError naming `what` `dir`, the lock file and why it cannot be read: larger than
- *   {@link MAX_LOCK_FILE_BYTES} (`… 10485760 bytes, more than the 65536 bytes (64 KiB) allowed for a lock file`), not a
- *   file, or unreadable; with what to do.
+ * @throws DirectoryBusyError naming `what` `dir`, the lock file and why it cannot be read: a symbolic link (which
+ *   reading would follow: one to nothing would read as no lock while linking over it fails, for ever), not a regular
+ *   file, larger than {@link MAX_LOCK_FILE_BYTES} (`… 10485760 bytes, more than the 65536 bytes (64 KiB) allowed for a
+ *   lock file`), or unreadable; with what to do.
  */
 function readLock(path: string, dir: string, what: string): string | undefined {
+  const entry = entryAt(path);
+  if (entry !== undefined && !entry.isFile()) {
+    const fix = entry.isSymbolicLink() ? 'remove it (the link only)' : 'move it elsewhere';
+    throw new DirectoryBusyError(`${what} ${dir} cannot be taken: ${path} is ${notLockWords(path, entry)}, not a lock: metatrain writes its lock there as a regular file; ${fix}`);
+  }
   try {
     return readBoundedFile(path, MAX_LOCK_FILE_BYTES).toString('utf8');
   } catch (err) {
@@ -157,6 +177,18 @@ function readLock(path: string, dir: string, what: string): string | undefined {
   }
 }
 
+/** What the entry `entry` at `path` is, in words: `a symbolic link (to /nowhere, which does not exist)`, `a directory`, `a pipe` …. */
+function notLockWords(path: string, entry: Stats): string {
+  if (!entry.isSymbolicLink()) return fileKind(entry);
+  let target = '?';
+  try {
+    target = readlinkSync(path);
+  } catch {
+    // gone meanwhile
+  }
+  return `a symbolic link (to ${target}${existsSync(path) ? '' : ', which does not exist'})`;
+}
+
 /** {@link readLock}, with undefined for a lock file it refuses: on release, at exit, there is nothing to throw to. */
 function lockTextAtExit(path: string, dir: string, what: string): string | undefined {
   try {
@@ -164,6 +196,15 @@ function lockTextAtExit(path: string, dir: string, what: string): string | undef
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether `name` is a lock's in its directory: the lock file ({@link LOCK_FILE}) or one being taken (`.lock.PID`,
+ * which a killed process can leave), for a listing of a directory that may be locked (a run's `checkpoints` linked to
+ * a directory elsewhere, which is locked too) to leave out.
+ */
+export function isLockFileName(name: string): boolean {
+  return name === LOCK_FILE || /^\.lock\.\d+$/.test(name);
 }
 
 /** The holder a lock file names, or undefined when it is not one (empty, not JSON, fields missing). */

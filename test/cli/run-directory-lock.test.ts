@@ -1,9 +1,11 @@
 /** `lockRunDirectoryAfter` (src/cli/run-directory-lock.ts): the run directory's checks run again once it is locked only when it changed while they ran. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CheckpointStore } from '../../src/checkpoint';
 import { parseRunConfig } from '../../src/core/config';
+import { DirectoryBusyError } from '../../src/core/errors';
 import { lockRunDirectoryAfter } from '../../src/cli/run-directory-lock';
 import { tempDir } from '../support/harness';
 
@@ -52,4 +54,31 @@ test('the checks run again when a file appeared in checkpoints/, a link to a dir
     if (++runs === 1) writeFileSync(join(elsewhere, 'best.json'), '{}');
   });
   assert.equal(runs, 2);
+});
+
+test('of two runs whose checkpoints link to one directory, the second is refused, naming that directory and the first', async () => {
+  // Before: each locked its run directory only, and each save's cleanup removed the other's checkpoints there.
+  const shared = join(tempDir(), 'big-disk', 'checkpoints');
+  mkdirSync(shared, { recursive: true });
+  const configs = ['a', 'b'].map((name) => {
+    const dir = join(tempDir(), name);
+    mkdirSync(dir);
+    symlinkSync(shared, join(dir, 'checkpoints'));
+    return parseRunConfig({ name, task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, runtime: { outDir: dir } });
+  });
+  let runs = 0;
+  await lockRunDirectoryAfter(configs[0]!, () => {
+    runs += 1;
+  });
+  assert.equal(runs, 1, 'the lock taken in the linked directory is no change to check again');
+  assert.deepEqual(await new CheckpointStore(shared, { keep: 2 }).otherEntries(), [], 'the lock there is no file of a user');
+  await assert.rejects(
+    lockRunDirectoryAfter(configs[1]!, () => {
+      runs += 1;
+    }),
+    (err: unknown) =>
+      err instanceof DirectoryBusyError &&
+      err.message.startsWith(`linked directory ${join(configs[1]!.runtime.outDir!, 'checkpoints')} → ${realpathSync(shared)} is in use by another metatrain process (pid ${process.pid}, `),
+  );
+  assert.equal(runs, 1, 'refused before its checks');
 });

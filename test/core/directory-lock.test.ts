@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { LOCK_FILE, lockDirectory, MAX_LOCK_FILE_BYTES } from '../../src/core/directory-lock';
+import { assertNotLocked, LOCK_FILE, lockDirectory, MAX_LOCK_FILE_BYTES } from '../../src/core/directory-lock';
 import { DirectoryBusyError } from '../../src/core/errors';
 import { tempDir } from '../support/harness';
 
@@ -102,6 +102,29 @@ test('a lock file past its limit is refused by its size, naming it and the limit
     (err: unknown) => err instanceof DirectoryBusyError && err.message === `run directory ${dir} cannot be taken: ${lock}: 65537 bytes, more than the 65536 bytes (64 KiB) allowed for a lock file; remove it if no metatrain process uses ${dir}`,
   );
   assert.equal(statSync(lock).size, MAX_LOCK_FILE_BYTES + 1);
+});
+
+test('a symbolic link to nothing where the lock goes is refused at once, naming it, and left as it is; a directory there likewise', { timeout: 10_000 }, () => {
+  // Before: the link read as no lock (reading follows it: ENOENT) while linking over it failed (EEXIST), so the lock
+  // was tried again for ever, at full CPU, deaf to SIGTERM (\`compress --out DIR/out\` with DIR/.out.lock such a link).
+  // Tried in a child, which is killed when it does not end: a loop in this process would stop the test's timeout too.
+  const dir = tempDir();
+  const out = join(dir, 'out');
+  const lock = join(dir, '.out.lock');
+  symlinkSync('/nowhere', lock);
+  const script = `try { require(${JSON.stringify(lockModule)}).lockDirectory(${JSON.stringify(out)}, 'compression output', ${JSON.stringify(lock)}) } catch (e) { process.stdout.write(e.constructor.name + ': ' + e.message) }`;
+  const r = spawnSync(process.execPath, [...tsx, '-e', script], { encoding: 'utf8', timeout: 8_000, killSignal: 'SIGKILL' });
+  const refusal = `compression output ${out} cannot be taken: ${lock} is a symbolic link (to /nowhere, which does not exist), not a lock: metatrain writes its lock there as a regular file; remove it (the link only)`;
+  assert.equal(r.stdout, `DirectoryBusyError: ${refusal}`, r.signal ? `killed by ${r.signal} after 8 s: the lock was tried for ever` : r.stderr);
+  // assertNotLocked (a run's check before its checks) took it for no lock.
+  assert.throws(() => assertNotLocked(out, 'compression output', lock), (err: unknown) => err instanceof DirectoryBusyError && err.message === refusal);
+  assert.equal(readlinkSync(lock), '/nowhere');
+  const taken = join(dir, 'taken');
+  mkdirSync(join(taken, LOCK_FILE), { recursive: true });
+  assert.throws(
+    () => lockDirectory(taken, 'run directory'),
+    (err: unknown) => err instanceof DirectoryBusyError && err.message === `run directory ${taken} cannot be taken: ${join(taken, LOCK_FILE)} is a directory, not a lock: metatrain writes its lock there as a regular file; move it elsewhere`,
+  );
 });
 
 test('a lock records at most 4096 characters of its command, so that every lock metatrain writes stays within the limit it reads', () => {
