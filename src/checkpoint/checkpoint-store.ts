@@ -22,7 +22,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RunConfig } from '../core/config';
-import { fsyncDirectory, moveAside, publishDirectory, replaceFileAtomically } from '../core/durable-fs';
+import { deadTemporaries, fsyncDirectory, moveAside, publishDirectory, replaceFileAtomically, temporaryOf } from '../core/durable-fs';
 import { isLockFileName } from '../core/directory-lock';
 import { CheckpointError, ConfigError, FileReadError } from '../core/errors';
 import { readBoundedFile } from '../core/bounded-file';
@@ -38,11 +38,13 @@ import { parseStepDirName, stepDirName } from './checkpoint-manifest';
 export const BEST_FILE = 'best.json';
 
 /**
- * The temporary names a save creates in the store's directory (src/core/durable-fs.ts's `tempNameFor`,
- * `.tmp-<final name>-<pid>-<n>`): a checkpoint being staged (`.tmp-step-00000042-PID-N`), `best.json` being replaced
- * (`.tmp-best.json-PID-N`) and a checkpoint moved aside to be removed (`.tmp-removed-PID-N`).
+ * Whether `finalName` is one whose temporaries a save creates in the store's directory (src/core/durable-fs.ts's
+ * `tempNameFor`, `.tmp-<final name>-<pid>-<n>`): a checkpoint being staged (`.tmp-step-00000042-PID-N`), `best.json`
+ * being replaced (`.tmp-best.json-PID-N`) and a checkpoint moved aside to be removed (`.tmp-removed-PID-N`).
  */
-const STORE_TEMPORARY = /^\.tmp-(step-\d{8,}|best\.json|removed)-\d+-\d+$/;
+function isStoreFinalName(finalName: string): boolean {
+  return parseStepDirName(finalName) !== undefined || finalName === BEST_FILE || finalName === 'removed';
+}
 
 /**
  * Whether `name` is one of the temporary names a save of this store creates (what a killed save leaves, which the
@@ -50,7 +52,8 @@ const STORE_TEMPORARY = /^\.tmp-(step-\d{8,}|best\.json|removed)-\d+-\d+$/;
  * removed nor taken for a run's.
  */
 export function isStoreTemporary(name: string): boolean {
-  return STORE_TEMPORARY.test(name);
+  const finalName = temporaryOf(name)?.finalName;
+  return finalName !== undefined && isStoreFinalName(finalName);
 }
 
 /**
@@ -163,13 +166,12 @@ export class CheckpointStore {
   }
 
   /**
-   * Removes the temporary entries of `dir` a save creates ({@link isStoreTemporary}): what a crashed save left (saves
-   * are serialized, so none is live). Other `.tmp-` entries are not the store's and are left as they are.
+   * Removes the temporary entries of `dir` a save creates ({@link isStoreTemporary}) whose writer is gone: what a
+   * crashed save left (src/core/durable-fs.ts deadTemporaries). Other `.tmp-` entries are not the store's and are left
+   * as they are.
    */
   private async removeLeftovers(): Promise<void> {
-    for (const entry of await readdir(this.dir)) {
-      if (isStoreTemporary(entry)) await rm(join(this.dir, entry), { recursive: true, force: true });
-    }
+    for (const path of deadTemporaries(this.dir, isStoreFinalName)) await rm(path, { recursive: true, force: true });
   }
 
   /**

@@ -46,7 +46,6 @@ export function register(program: Command): void {
       refuseLinkedOutDirectory(o.out, 'adapt', true);
       const inWay = outDirectoryInTheWay(o.out);
       if (inWay !== undefined) throw new Error(inWay);
-      removeDeadTemporaries(out);
       const source = await dataSource(o.data, 'adapt');
       const data = jsonlSourceName(source);
       const examples = loadLabelledJsonl(source);
@@ -76,6 +75,8 @@ export function register(program: Command): void {
       const tokenizerFile = init.model.tokenizerPath === undefined ? undefined : readTokenizerBytes(init.model.tokenizerPath);
       // An --out that cannot be created (no permission, /proc ...) fails here, before the fine-tuning.
       await checkCanCreateDirectory(out);
+      // What a killed adapt left beside --out (`.tmp-OUT-<dead pid>-<n>`, nothing else), once the inputs were checked.
+      removeDeadTemporaries(out);
       await initBackend(o.backend as BackendName);
       const model = createModel(init.model, labels.length);
       // Fine-tuning can take minutes (--max-steps up to 10,000): say that it runs, and that Ctrl-C is acted on during it.

@@ -15,7 +15,7 @@ import { basename } from 'node:path';
 import { BEST_FILE, type CheckpointStore } from '../checkpoint';
 import { checkpointsDir, compressedDir, pretrainedDir, runDir, type RunConfig } from '../core/config';
 import { LOCK_FILE } from '../core/directory-lock';
-import { TEMP_PREFIX } from '../core/durable-fs';
+import { temporaryOf } from '../core/durable-fs';
 import { ForeignFilesError } from '../core/errors';
 import { firstNames } from '../core/first-names';
 import { LOGS_DIR } from '../local/run-logs';
@@ -37,12 +37,14 @@ export function runEntries(config: RunConfig): string[] {
 }
 
 /**
- * Whether `name` is one of `entries`, or what a killed process left of writing one: a temporary copy
- * (`.tmp-summary.json-PID-N`, src/core/durable-fs.ts) or a lock being taken (`.lock.PID`, src/core/directory-lock.ts).
+ * Whether `name` is one of `entries`, or what a killed process left of writing one: a temporary copy of exactly that
+ * shape (`.tmp-summary.json-PID-N`: src/core/durable-fs.ts temporaryOf; a user's `.tmp-compressed-backup` is not) or a
+ * lock being taken (`.lock.PID`, src/core/directory-lock.ts).
  */
 export function isRunEntry(name: string, entries: readonly string[]): boolean {
   const locking = /^(.*\.lock)\.\d+$/.exec(name)?.[1];
-  return entries.some((entry) => name === entry || name.startsWith(`${TEMP_PREFIX}${entry}-`) || locking === entry);
+  const temporaryOfEntry = temporaryOf(name)?.finalName;
+  return entries.some((entry) => name === entry || temporaryOfEntry === entry || locking === entry);
 }
 
 /**

@@ -13,10 +13,9 @@
  * later than the job's (other settings included), which the job's result replaces in the same rename, provided the
  * directory holds nothing that compression.json does not list (the replacement would remove it).
  */
-import { readdir, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { CompressionJob } from '../bus/job-queue';
-import { checkCanCreateDirectory, publishDirectory, TEMP_PREFIX } from '../core/durable-fs';
+import { checkCanCreateDirectory, publishDirectory, removeDeadTemporaries } from '../core/durable-fs';
 import { OtherCompressionError, WriteError } from '../core/errors';
 import { assertReplaceable, assertReusable } from './committed-files';
 import { committedReport, REPORT_FILE } from './compression-report';
@@ -45,9 +44,9 @@ export async function compressJob(job: CompressionJob, options: CompressJobOptio
   const found = await committedResult(job);
   if (found === 'own') return reportPath;
   await checkCanCreateDirectory(job.outDir);
-  const parent = dirname(job.outDir);
-  await removeLeftovers(parent, basename(job.outDir));
   const { files, report } = await runPipeline({ jobId: job.jobId, config: job.config, checkpoint: job.checkpoint, ...options });
+  // What a killed compressor left beside outDir (`.tmp-compressed-<dead pid>-<n>`, nothing else), once the job ran.
+  removeDeadTemporaries(job.outDir);
   try {
     await publishDirectory(job.outDir, [...files, [REPORT_FILE, Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]], { replace: found === 'earlier' });
   } catch (e) {
@@ -82,12 +81,4 @@ async function committedResult(job: CompressionJob): Promise<'own' | 'earlier' |
   throw new OtherCompressionError(
     `${job.outDir} already holds ${other}, which was left as it is; the compression of ${job.checkpoint} was not written: move ${job.outDir} elsewhere or remove it, then run metatrain compress --checkpoint ${job.checkpoint}`,
   );
-}
-
-/** Removes temporary directories of earlier attempts at `name` in `parent` (left by a killed compressor). */
-async function removeLeftovers(parent: string, name: string): Promise<void> {
-  const prefix = `${TEMP_PREFIX}${name}-`;
-  for (const entry of await readdir(parent)) {
-    if (entry.startsWith(prefix)) await rm(join(parent, entry), { recursive: true, force: true });
-  }
 }

@@ -5,7 +5,7 @@
  * directory. A reader, or a process restarted after SIGKILL or power loss, sees the old content or the new one,
  * never a mix. Every failure removes the temporary copy and is reported as a WriteError naming the path at fault.
  * A process stopped by a signal removes its temporaries before exiting ({@link removeStagedNow}); those of a process
- * killed outright are found by their pid ({@link deadTemporaries}).
+ * killed outright are found by their name and pid ({@link temporaryOf}, {@link deadTemporaries}).
  * Used by checkpoints (src/checkpoint), compressed models (src/compress/compress-job.ts), adapted models
  * (src/cli/adapt.ts), imported BERT checkpoints (src/hf), `summary.json` (src/summary), `report.html` (src/report) and `targets.json` (src/local).
  */
@@ -19,7 +19,7 @@ import { fileInTheWay, makeDirectory } from './make-directory';
 import { processAlive } from './process-alive';
 
 /** Prefix of every temporary entry this module creates; such entries are never data. */
-export const TEMP_PREFIX = '.tmp-';
+const TEMP_PREFIX = '.tmp-';
 
 let tempCounter = 0;
 
@@ -73,38 +73,55 @@ export function removeStagedNow(): void {
   staged.clear();
 }
 
+/** {@link tempNameFor}'s shape, `.tmp-<final name>-<pid>-<n>`: pid and n have no `-` and no leading zero. */
+const TEMPORARY_NAME = /^\.tmp-(.+)-([1-9]\d*)-([1-9]\d*)$/;
+
 /**
- * The temporary entries in `dir` ({@link tempNameFor}'s `.tmp-<name>-<pid>-<n>`; only those of `finalName` when
- * given) whose writing process is gone: its pid is not alive on this host, or is this process's own pid but the entry
- * is not one it is writing (an earlier process's of the same pid, as pid 1 of a restarted container). What a process
- * killed while publishing (SIGKILL, a crash) left; nobody will publish or remove them. A `dir` that cannot be read
+ * What `name` is a temporary of, when {@link tempNameFor} could have given it: the final name it would be published
+ * as and the pid of its writer (`.tmp-step-00000042-4711-3` → `step-00000042`, 4711); undefined for any other name,
+ * such as a user's `.tmp-notes.txt`, `.tmp-out-backup` or `.tmp-draft-2025-01` (a leading zero is not a number this
+ * module writes). The final name is all before the last two `-` groups, so `.tmp-out-backup-12-3` is a temporary of
+ * `out-backup`, never of `out`.
+ */
+export function temporaryOf(name: string): { readonly finalName: string; readonly pid: number } | undefined {
+  const m = TEMPORARY_NAME.exec(name);
+  return m ? { finalName: m[1], pid: Number(m[2]) } : undefined;
+}
+
+/**
+ * The temporary entries in `dir` ({@link temporaryOf}: `.tmp-<final name>-<pid>-<n>` exactly) of a final name that
+ * `isFinalName` accepts, whose writing process is gone: its pid is not alive on this host, or is this process's own
+ * pid but the entry is not one it is writing (an earlier process's of the same pid, as pid 1 of a restarted
+ * container). What a process killed while publishing (SIGKILL, a crash) left; nobody will publish or remove them.
+ * Any other name is not one of them, however it starts (a user's `.tmp-out-notes.txt`). A `dir` that cannot be read
  * has none.
  * @returns their paths.
  */
-export function deadTemporaries(dir: string, finalName?: string): string[] {
+export function deadTemporaries(dir: string, isFinalName: (finalName: string) => boolean): string[] {
   let entries: string[];
   try {
     entries = readdirSync(dir);
   } catch {
     return [];
   }
-  const prefix = `${TEMP_PREFIX}${finalName === undefined ? '' : `${finalName}-`}`;
   return entries
     .filter((entry) => {
-      const pid = entry.startsWith(prefix) ? /-(\d+)-\d+$/.exec(entry)?.[1] : undefined;
-      if (pid === undefined) return false;
-      return Number(pid) === process.pid ? !staged.has(join(dir, entry)) : !processAlive(Number(pid));
+      const temporary = temporaryOf(entry);
+      if (temporary === undefined || !isFinalName(temporary.finalName)) return false;
+      return temporary.pid === process.pid ? !staged.has(join(dir, entry)) : !processAlive(temporary.pid);
     })
     .map((entry) => join(dir, entry));
 }
 
 /**
- * Removes the temporary entries beside `finalPath` that a dead process left while publishing it ({@link deadTemporaries}).
- * For the commands that publish one directory a user names and take no lock (`adapt`, `import-hf`): their leftovers
- * would pile up beside it after every kill.
+ * Removes (recursively) the temporary entries beside `finalPath` that a dead process left while publishing it
+ * ({@link deadTemporaries} of its name: `.tmp-<name>-<pid>-<n>`, nothing else). Call it once what is to be published
+ * there was checked: for the commands that publish what a user names (`adapt`, `import-hf`, `compress`), whose
+ * leftovers would pile up beside it after every kill; {@link replaceFileAtomically} calls it after each replacement.
  */
 export function removeDeadTemporaries(finalPath: string): void {
-  for (const temp of deadTemporaries(dirname(finalPath), basename(finalPath))) rmSync(temp, { recursive: true, force: true });
+  const name = basename(finalPath);
+  for (const temp of deadTemporaries(dirname(finalPath), (finalName) => finalName === name)) rmSync(temp, { recursive: true, force: true });
 }
 
 /**
@@ -241,7 +258,8 @@ export async function publishWrittenDirectory<T>(finalPath: string, write: (stag
 /**
  * Replaces the file at `path` with `data` atomically: writes a temporary file beside it, fsyncs it, renames it
  * over `path` and fsyncs the directory (which must exist). On failure the temporary file is removed and `path` is
- * untouched.
+ * untouched. Once replaced, the temporaries of `path` a killed process left are removed ({@link removeDeadTemporaries}:
+ * a run killed while writing `summary.json` left `.tmp-summary.json-<pid>-<n>`).
  * @throws WriteError naming `path` (`code` ENOSPC, EACCES, EROFS …).
  */
 export async function replaceFileAtomically(path: string, data: Uint8Array): Promise<void> {
@@ -253,6 +271,7 @@ export async function replaceFileAtomically(path: string, data: Uint8Array): Pro
   } finally {
     await removeStaged(temp);
   }
+  removeDeadTemporaries(path);
 }
 
 /** Renames `temp` to `finalPath` (moving an existing one aside when `replace`) and fsyncs the parent. */

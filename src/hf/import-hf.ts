@@ -10,13 +10,13 @@
  * ```
  * No tfjs: the weights are copied (linear weights transposed), not run.
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { modelSchema, type RunConfig } from '../core/config';
 import { countParams } from '../core/param-set';
-import { CheckpointStore } from '../checkpoint';
+import { BEST_FILE, CheckpointStore } from '../checkpoint';
 import { entryAt } from '../core/entry-at';
 import { deadTemporaries, outDirectoryInTheWay, publishWrittenDirectory, removeDeadTemporaries, replaceFileAtomically } from '../core/durable-fs';
 import { hfTokenizerOf, readTokenizerBytes } from '../model/hf-tokenizer';
@@ -57,17 +57,33 @@ function writeTokenizerJson(dir: string): string {
 /** The tokenizer's file in an imported checkpoint directory (a copy of the Hugging Face one). */
 const TOKENIZER_FILE = 'tokenizer.json';
 
+/** The entries an import writes in its --out directory: the checkpoint of step 0, best.json and tokenizer.json. */
+const IMPORT_ENTRIES: readonly string[] = ['step-00000000', BEST_FILE, TOKENIZER_FILE];
+
 /**
- * Whether `dir` is a directory holding nothing but temporaries of dead processes (an import killed half-way by an earlier metatrain,
- * which staged inside --out): removes it then, as nothing of it is data.
+ * The leftovers in `dir` of an import killed half-way by an earlier metatrain, which staged inside --out: when `dir` is
+ * a directory holding entries, every one a temporary of an entry an import writes whose writer is gone
+ * (`.tmp-step-00000000-<dead pid>-<n>`: src/core/durable-fs.ts deadTemporaries), their paths; else undefined (an
+ * empty directory is the user's, made beforehand: replacing it would drop its permissions; any other entry is theirs).
  */
-function heldOnlyDeadTemporaries(dir: string): boolean {
-  if (!entryAt(dir)?.isDirectory()) return false;
+function deadImportLeftovers(dir: string): string[] | undefined {
+  if (!entryAt(dir)?.isDirectory()) return undefined;
   const entries = readdirSync(dir);
-  // An empty directory is the user's (made beforehand): replacing it would drop its permissions.
-  if (entries.length === 0 || deadTemporaries(dir).length !== entries.length) return false;
-  rmSync(dir, { recursive: true, force: true });
-  return true;
+  const dead = deadTemporaries(dir, (finalName) => IMPORT_ENTRIES.includes(finalName));
+  return entries.length > 0 && dead.length === entries.length ? dead : undefined;
+}
+
+/**
+ * Removes `leftovers` ({@link deadImportLeftovers}) and then `dir`, which they alone were in.
+ * @throws HfImportError saying --out is in the way when `dir` holds something else by now.
+ */
+function removeImportLeftovers(dir: string, outDir: string, leftovers: readonly string[]): void {
+  for (const path of leftovers) rmSync(path, { recursive: true, force: true });
+  try {
+    rmdirSync(dir);
+  } catch (err) {
+    throw new HfImportError(outDirectoryInTheWay(outDir) ?? (err as Error).message, { cause: err });
+  }
 }
 
 /** What a Hugging Face BERT checkpoint directory holds, for messages. */
@@ -85,7 +101,7 @@ const HF_FILES = 'config.json, model.safetensors and tokenizer.json';
  *   config.json's `pad_token_id`, when `maxLength` is below 3 (checked first: {@link maxLengthProblem}) or exceeds
  *   `max_position_embeddings`, when `max_position_embeddings` itself is below 3 (the CLS and SEP tokens and one of text), when `hfDir` is missing, a file or holds no config.json, or when `outDir` exists or a
  *   file is in its path (named as `--out`: {@link outDirectoryInTheWay}; a directory holding only temporaries of a
- *   dead process, an import killed half-way, is removed instead). `outDir` is published whole by one rename: an
+ *   dead process, an import killed half-way, is removed instead, once the input was read: {@link deadImportLeftovers}). `outDir` is published whole by one rename: an
  *   import that fails or is stopped leaves none.
  */
 export async function importHfBert(hfDir: string, outDir: string, options: ImportHfOptions = {}): Promise<ImportedBert> {
@@ -93,7 +109,8 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
   if (tooShort) throw new HfImportError(`--max-length ${options.maxLength}: ${tooShort}`);
   const dir = resolve(outDir);
   const inWay = outDirectoryInTheWay(outDir);
-  if (inWay !== undefined && !heldOnlyDeadTemporaries(dir)) throw new HfImportError(inWay);
+  const leftovers = inWay === undefined ? undefined : deadImportLeftovers(dir);
+  if (inWay !== undefined && leftovers === undefined) throw new HfImportError(inWay);
   const what = statSync(hfDir, { throwIfNoEntry: false });
   if (!what) throw new HfImportError(`${hfDir}: no such directory (give the directory of a Hugging Face BERT checkpoint: ${HF_FILES})`);
   if (!what.isDirectory()) throw new HfImportError(`${hfDir} is a file, not a directory (give the directory holding ${HF_FILES})`);
@@ -148,8 +165,10 @@ export async function importHfBert(hfDir: string, outDir: string, options: Impor
   });
   const hash = createHash('sha256');
   for (const [name, t] of params) hash.update(name).update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-  // Published whole in one rename (src/core/durable-fs.ts): an import stopped or failed half-way leaves no --out.
+  // Once the input was read whole: what a killed import left in --out and beside it (nothing else) goes.
+  if (leftovers !== undefined) removeImportLeftovers(dir, outDir, leftovers);
   removeDeadTemporaries(dir);
+  // Published whole in one rename (src/core/durable-fs.ts): an import stopped or failed half-way leaves no --out.
   await publishWrittenDirectory(dir, async (staging) => {
     await new CheckpointStore(staging, { keep: 1 }).save({
       step: 0,

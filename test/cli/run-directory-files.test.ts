@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunConfig } from '../../src/core/config';
-import { keptOtherFiles } from '../../src/cli/run-directory-files';
+import { assertOnlyRunFiles, isRunEntry, keptOtherFiles } from '../../src/cli/run-directory-files';
+import { ForeignFilesError } from '../../src/core/errors';
 import { sinusoidConfig, tempDir } from '../support/harness';
 
 test('a resumed run names the files in checkpoints/ and pretrained/ that are not a run\'s, which it keeps, in the words a new run refuses them in', async () => {
@@ -39,4 +40,21 @@ test("a resumed run names a user's files in a checkpoint's directory, which remo
   assert.equal(await keptOtherFiles(config), undefined);
   writeFileSync(join(step, 'notes.md'), 'mine\n');
   assert.equal(await keptOtherFiles(config, join(dir, 'run')), `--out ${join(dir, 'run')} holds files that are not a run's (checkpoints/step-00000250/notes.md): --resume leaves them as they are and ignores them`);
+});
+
+test("a new run refuses a directory holding a user's .tmp-compressed-backup; a killed run's .tmp-summary.json-PID-N is a run's", async () => {
+  // Before: any `.tmp-<run entry>-…` was taken for the run's, so the run went on, and its compression then removed it.
+  const dir = tempDir();
+  const config = parseRunConfig(sinusoidConfig(dir));
+  const run = join(dir, 'run');
+  mkdirSync(run);
+  writeFileSync(join(run, '.tmp-summary.json-4711-2'), '{"half');
+  await assertOnlyRunFiles(config, 'run');
+  mkdirSync(join(run, '.tmp-compressed-backup'));
+  await assert.rejects(assertOnlyRunFiles(config, 'run'), (e: Error) => e instanceof ForeignFilesError && e.message.includes("holds files that are not a run's (.tmp-compressed-backup)"));
+  const entries = ['compressed', 'summary.json'];
+  assert.deepEqual(
+    ['.tmp-compressed-backup', '.tmp-compressed-2025-01', '.tmp-summary.json-notes', '.tmp-compressed-12-3', '.tmp-summary.json-4711-2'].map((name) => isRunEntry(name, entries)),
+    [false, false, false, true, true],
+  );
 });

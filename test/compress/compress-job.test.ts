@@ -1,5 +1,6 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,10 +45,15 @@ test('a compression job publishes model.onnx, model.safetensors and compression.
   const config = textRun(dir);
   const checkpoint = await writeTeacherCheckpoint(config);
   const outDir = join(dir, 'run', 'compressed');
+  // Beside outDir, a user's entries named like its temporaries stay (before: every `.tmp-compressed-…` was removed,
+  // recursively); what a killed compressor left (`.tmp-compressed-<dead pid>-<n>`) goes.
+  const users = ['.tmp-compressed-backup', '.tmp-compressed-notes.txt', '.tmp-compressed-2025-01'];
+  for (const name of users) mkdirSync(join(dir, 'run', name, 'mine'), { recursive: true });
+  mkdirSync(join(dir, 'run', `.tmp-compressed-${spawnSync(process.execPath, ['-e', '0']).pid}-1`, 'half'), { recursive: true });
   const reportPath = await compressJob({ jobId: 'job-text', run: config.name, checkpoint, config, outDir });
   assert.equal(reportPath, join(outDir, 'compression.json'));
   assert.deepEqual(readdirSync(outDir).sort(), ['compression.json', 'model.onnx', 'model.safetensors']);
-  assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), []);
+  assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')).sort(), users.sort());
   const report = JSON.parse(readFileSync(reportPath, 'utf8')) as CompressionReport;
   for (const [file, entry] of Object.entries(report.files)) {
     const bytes = readFileSync(join(outDir, file));

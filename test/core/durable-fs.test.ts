@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { publishDirectory, replaceFileAtomically } from '../../src/core/durable-fs';
+import { publishDirectory, removeDeadTemporaries, replaceFileAtomically, temporaryOf } from '../../src/core/durable-fs';
 import { WriteError } from '../../src/core/errors';
 import { mountSmallVolume, smallVolumeUnavailable } from '../support/small-volume';
 
@@ -39,4 +40,35 @@ test('on a full volume, replaceFileAtomically and publishDirectory fail with a W
   assert.equal(readFileSync(file, 'utf8'), '{"v": 1}');
   await assert.rejects(publishDirectory(join(volume.path, 'model'), [['model.onnx', bytes('onnx')]]), enospc(join(volume.path, 'model', 'model.onnx')));
   assert.deepEqual(readdirSync(volume.path).sort(), ['filler', 'summary.json']);
+});
+
+/** The pid of a process that has exited (its number is not reused within the test). */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid!;
+}
+
+test("removeDeadTemporaries removes only .tmp-<name>-<dead pid>-<n> beside the path, never a user's entry named like one", (t) => {
+  // Before: every entry starting with `.tmp-out-` whose name ended in -<digits>-<digits> was taken for a dead
+  // process's (`.tmp-out-backup-2025-12` read as pid 2025), and removed recursively.
+  const dir = mkdtempSync(join(tmpdir(), 'metatrain-durable-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dead = deadPid();
+  const users = ['.tmp-out-notes.txt', '.tmp-out-backup', `.tmp-out-backup-${dead}-1`, '.tmp-out-2025-01', `.tmp-out-${process.ppid}-2`, `.tmp-other-${dead}-3`];
+  for (const name of users) mkdirSync(join(dir, name, 'mine'), { recursive: true });
+  mkdirSync(join(dir, `.tmp-out-${dead}-4`, 'staged'), { recursive: true });
+  removeDeadTemporaries(join(dir, 'out'));
+  assert.deepEqual(readdirSync(dir).sort(), [...users].sort(), "only the dead process's temporary of out is removed");
+  assert.deepEqual(temporaryOf(`.tmp-out-backup-${dead}-1`), { finalName: 'out-backup', pid: dead });
+  assert.equal(temporaryOf('.tmp-out-2025-01'), undefined);
+});
+
+test('replaceFileAtomically removes what a killed writer of the same file left beside it, and nothing else', async (t) => {
+  // Before: a run killed while writing summary.json left .tmp-summary.json-PID-N in the run directory for good.
+  const dir = mkdtempSync(join(tmpdir(), 'metatrain-durable-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dead = deadPid();
+  writeFileSync(join(dir, `.tmp-summary.json-${dead}-1`), '{"half');
+  writeFileSync(join(dir, '.tmp-summary.json-old'), 'mine\n');
+  await replaceFileAtomically(join(dir, 'summary.json'), bytes('{}'));
+  assert.deepEqual(readdirSync(dir).sort(), ['.tmp-summary.json-old', 'summary.json']);
 });

@@ -281,3 +281,29 @@ test('model.init of an imported BERT refuses a run whose tokenizerPath names ano
   writeFileSync(other, readFileSync(imported.model.tokenizerPath!, 'utf8').replace('"cat"', '"kat"'));
   await assert.rejects(loadPretrainedBody(runConfig({ ...imported.model, tokenizerPath: other })), /was written with tokenizer .*bert\/tokenizer\.json, but this run's model\.tokenizerPath .*other\.json is another file/);
 });
+
+test("importHfBert removes only a killed import's own leftovers, in and beside --out, once its input was read; a user's entries named like them stay", async () => {
+  // Before: an --out holding only `.tmp-draft-2025-12` (read as a temporary of dead pid 2025) was removed whole, and
+  // before the input was checked, so `import-hf missing --out DIR` lost DIR and then failed; `.tmp-bert-backup/`
+  // beside --out was removed too.
+  const dir = tempDir();
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  const users = join(dir, 'users');
+  mkdirSync(users);
+  writeFileSync(join(users, '.tmp-draft-2025-12'), 'mine\n');
+  await assert.rejects(importHfBert(join(dir, 'missing'), users), (e: Error) => e instanceof HfImportError && e.message.startsWith(`--out ${users}: ${users} already exists`));
+  assert.deepEqual(readdirSync(users), ['.tmp-draft-2025-12']);
+
+  const out = join(dir, 'bert');
+  const leftover = join(out, `.tmp-step-00000000-${dead}-1`);
+  mkdirSync(join(leftover, 'half'), { recursive: true });
+  mkdirSync(join(dir, '.tmp-bert-backup', 'mine'), { recursive: true });
+  mkdirSync(join(dir, `.tmp-bert-${dead}-2`, 'half'), { recursive: true });
+  await assert.rejects(importHfBert(join(dir, 'missing'), out), (e: Error) => e instanceof HfImportError && /missing: no such directory/.test(e.message));
+  assert.ok(existsSync(join(leftover, 'half')), 'nothing is removed before the input is read');
+  assert.ok(existsSync(join(dir, `.tmp-bert-${dead}-2`, 'half')), 'nothing is removed before the input is read');
+
+  await importHfBert(writeTinyHfBert(join(dir, 'hf')), out);
+  assert.deepEqual(readdirSync(out).sort(), ['best.json', 'step-00000000', 'tokenizer.json']);
+  assert.deepEqual(readdirSync(dir).sort(), ['.tmp-bert-backup', 'bert', 'hf', 'users']);
+});
