@@ -5,7 +5,7 @@
  * (`compression.failed`), or a hand-back when the consumer is shutting down.
  */
 import { hostname } from 'node:os';
-import { CompressionError, DamagedCompressionError, OtherCompressionError } from '../core/errors';
+import { CompressionError, DamagedCompressionError, OtherCompressionError, ProtocolError } from '../core/errors';
 import { retryDelayMs, type CompressionJob, type JobConsumer, type JobEventSink, type JobHandler, type ResolvedJobQueueOptions } from './job-queue';
 
 /** What became of one attempt. */
@@ -23,10 +23,11 @@ export function defaultConsumerName(): string {
 /**
  * Whether attempt `attempt` (1-based) of `maxAttempts` failing with `err` fails its job for good: it was the last,
  * or the output directory holds another compression (OtherCompressionError) or the job's own damaged
- * (DamagedCompressionError), which a retry would meet again.
+ * (DamagedCompressionError), or the job is one the compressor refuses (ProtocolError: an `outDir` outside its
+ * `--out-root`), which a retry would meet again.
  */
 export function failsForGood(err: unknown, attempt: number, maxAttempts: number): boolean {
-  return attempt >= maxAttempts || err instanceof OtherCompressionError || err instanceof DamagedCompressionError;
+  return attempt >= maxAttempts || err instanceof OtherCompressionError || err instanceof DamagedCompressionError || err instanceof ProtocolError;
 }
 
 /**

@@ -56,8 +56,11 @@ export async function publishKeepingUsersFiles<T>(final: string, step: number, p
   return { result, warnings: [`moved ${final} to ${kept} before saving step ${step} there: it holds files that are not a checkpoint's (${firstNames(foreign)}), which are in ${kept} now; move them elsewhere`] };
 }
 
-/** `<final>.kept-N` for the first N from 1 at which nothing is (one writing process per store: none appears meanwhile). */
-function freeKeptName(final: string): string {
+/**
+ * `<final>.kept-N` for the first N from 1 at which nothing is (one writing process per store: none appears meanwhile);
+ * also where a compression keeps a directory it would otherwise remove (src/compress/replace-compression.ts).
+ */
+export function freeKeptName(final: string): string {
   for (let n = 1; ; n += 1) {
     const name = `${final}.kept-${n}`;
     if (!entryAt(name)) return name;

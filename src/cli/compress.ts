@@ -31,7 +31,7 @@ import { modelOutputInstead } from '../pretrain/model-init-instead';
 const META_TRAINING_CHECKPOINT = 'a meta-training checkpoint (runs/NAME/checkpoints/step-N)';
 
 /** What to do, by what is in the way at --out ({@link compressionOutDirProblem}). */
-const OUT_ADVICE = { file: 'give a directory path with --out', others: 'choose a new --out directory' } as const;
+const OUT_ADVICE = { file: 'give a directory path with --out', empty: 'remove it, or choose a new --out directory', others: 'choose a new --out directory' } as const;
 
 /**
  * The run directory `outDir` is the compressed model of (`<run dir>/compressed` of a directory holding a run's

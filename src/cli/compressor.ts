@@ -4,7 +4,10 @@
  * takes it at once), and exits 128 + signal (143 for SIGTERM, 130 for SIGINT: src/cli/exit-codes.ts). With
  * `--metrics-port` (or env METATRAIN_METRICS_PORT) it serves /metrics, /healthz and /readyz on `--metrics-host`
  * (default 0.0.0.0; ready while connected to NATS with the JetStream consumer up: the Deployment's readiness probe).
+ * It publishes a job's result only inside `--out-root` (src/compress/job-out-root.ts): a job names its `outDir`, and
+ * anyone who can publish on the subject could otherwise have it written anywhere the compressor can write.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { connectNats } from '../bus/nats-connection';
 import { natsUrlShown } from '../bus/nats-servers';
@@ -16,8 +19,9 @@ import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import type { BackendName } from '../model/backend';
 import { onStopSignals, signalExitCode } from './exit-codes';
-import { configFieldInt, metricsPortChoice, milliseconds, natsServersOption, portNumber } from './options';
+import { configFieldInt, metricsPortChoice, milliseconds, natsServersOption, pathOption, portNumber } from './options';
 import { runtimeSchema } from '../coordinator/runtime-config';
+import { DATA_ROOT } from '../k8s/settings';
 import { metricsHostOption } from './metrics-host-option';
 import { backendOption } from './backend-option';
 
@@ -36,10 +40,11 @@ export function register(program: Command): void {
     .option('--max-attempts <n>', 'attempts of a job before it fails for good, at most 100', maxAttempts, 3)
     .option('--backoff-ms <ms>', 'delay before the second attempt, doubled for each further one', milliseconds, 1000)
     .option('--grace-ms <ms>', 'on SIGTERM, time the running job gets to finish before it is handed back', milliseconds, 10_000)
+    .option('--out-root <dir>', `write compressed models only inside this directory: a job whose outDir is elsewhere fails for good (default: ${DATA_ROOT}, where the Kubernetes manifests mount the runs' volume)`, pathOption('--out-root'), DATA_ROOT)
     .option('--log-file <file>', 'append JSON logs to this file instead of stderr')
     .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
     .addOption(metricsHostOption())
-    .action(async (o: { nats: string; name?: string; backend: string; ackWaitMs: number; maxAttempts: number; backoffMs: number; graceMs: number; logFile?: string; metricsPort?: number; metricsHost: string }) => {
+    .action(async (o: { nats: string; name?: string; backend: string; ackWaitMs: number; maxAttempts: number; backoffMs: number; graceMs: number; logFile?: string; metricsPort?: number; metricsHost: string; outRoot: string }) => {
       const log = createLogger('compressor', o.logFile);
       const metricsPort = metricsPortChoice(o.metricsPort);
       const nc = await connectNats(o.nats, { name: o.name ?? `compressor-${process.pid}` });
@@ -48,7 +53,7 @@ export function register(program: Command): void {
       // Bound before the consumer starts: a metrics address that cannot be bound must not have taken a job first.
       let ready = () => false;
       const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry, port: metricsPort.port, host: o.metricsHost, ready: () => ready(), portSetting: metricsPort.setting, hostSetting: '--metrics-host' });
-      const consumer = startCompressor(queue, { log, backend: o.backend as BackendName, name: o.name, metrics: new CompressorMetrics(registry) });
+      const consumer = startCompressor(queue, { log, backend: o.backend as BackendName, name: o.name, metrics: new CompressorMetrics(registry), outRoot: resolve(o.outRoot) });
       ready = () => consumer.ready;
       log.info({ nats: natsUrlShown(o.nats), ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts }, 'compressor consuming');
       process.stderr.write(`compressor consuming compression jobs from ${natsUrlShown(o.nats)}\n`);

@@ -11,15 +11,18 @@
  * left as it is. A `compression.json` of another job there (./other-compression) fails the job, naming it: it is
  * neither replaced nor reported as this job's result — unless it is the same run's compression of a checkpoint no
  * later than the job's (other settings included), which the job's result replaces in the same rename, provided the
- * directory holds nothing that compression.json does not list (the replacement would remove it).
+ * directory holds nothing that compression.json does not list (the replacement would remove it), checked again once
+ * the pipeline ran, before the earlier compression is removed (./replace-compression).
  */
 import { join } from 'node:path';
 import type { CompressionJob } from '../bus/job-queue';
 import { checkCanCreateDirectory, publishDirectory, removeDeadTemporaries } from '../core/durable-fs';
-import { OtherCompressionError, WriteError } from '../core/errors';
+import { OtherCompressionError, ProtocolError, WriteError } from '../core/errors';
 import { assertReplaceable, assertReusable } from './committed-files';
 import { committedReport, REPORT_FILE } from './compression-report';
 import { isReplacedBy, otherCompression } from './other-compression';
+import { outDirOutsideRoot } from './job-out-root';
+import { replaceCompression } from './replace-compression';
 import { runPipeline, type PipelineInput } from './pipeline';
 
 /** Options of {@link compressJob}. */
@@ -27,19 +30,29 @@ export interface CompressJobOptions {
   readonly backend?: PipelineInput['backend'];
   readonly signal?: AbortSignal;
   readonly onProgress?: PipelineInput['onProgress'];
+  /**
+   * The directory `job.outDir` must be inside (absolute), for a job from a queue others can publish to
+   * (`metatrain compressor --out-root`: ./job-out-root). @default none: any `outDir` (`compress`, `run`).
+   */
+  readonly outRoot?: string;
 }
 
 /**
  * Runs `job` and publishes its result atomically in `job.outDir`; resolves with the path of `compression.json`.
- * @throws OtherCompressionError naming `job.outDir` and what it holds, when it holds another job's compression
+ * @throws ProtocolError naming `job.outDir` and `options.outRoot` when it is not inside it (./job-out-root), before
+ *   anything else; OtherCompressionError naming `job.outDir` and what it holds, when it holds another job's compression
  *   (before the pipeline runs, or found there by the final rename), or a compression to be replaced beside files its
- *   compression.json does not list; DamagedCompressionError naming each damaged file when it holds the job's own
- *   result damaged (before the pipeline runs); DirectoryError naming `job.outDir` when it
- *   cannot be created (before the pipeline runs); what the pipeline throws (CheckpointError, CompressionError,
- *   DatasetError …) or WriteError naming the file that could not be written (ENOSPC …); in every case nothing is
- *   written at `job.outDir` and no temporary directory remains.
+ *   compression.json does not list (before the pipeline runs, or put there while it ran: ./replace-compression);
+ *   DamagedCompressionError naming each damaged file when it holds the job's own result damaged (before the pipeline
+ *   runs); DirectoryError naming `job.outDir` when it cannot be created (before the pipeline runs); what the pipeline
+ *   throws (CheckpointError, CompressionError, DatasetError …) or WriteError naming the file that could not be written
+ *   (ENOSPC …); in every case nothing is written at `job.outDir` and no temporary directory remains.
  */
 export async function compressJob(job: CompressionJob, options: CompressJobOptions = {}): Promise<string> {
+  const outside = options.outRoot === undefined ? undefined : outDirOutsideRoot(job.outDir, options.outRoot);
+  if (outside !== undefined) {
+    throw new ProtocolError(`compression job ${job.jobId}: ${outside}; nothing was written: give the run a runtime.outDir inside ${options.outRoot}, or start the compressor with --out-root a directory holding it`);
+  }
   const reportPath = join(job.outDir, REPORT_FILE);
   const found = await committedResult(job);
   if (found === 'own') return reportPath;
@@ -48,7 +61,9 @@ export async function compressJob(job: CompressionJob, options: CompressJobOptio
   // What a killed compressor left beside outDir (`.tmp-compressed-<dead pid>-<n>`, nothing else), once the job ran.
   removeDeadTemporaries(job.outDir);
   try {
-    await publishDirectory(job.outDir, [...files, [REPORT_FILE, Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]], { replace: found === 'earlier' });
+    const published: [string, Uint8Array][] = [...files, [REPORT_FILE, Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]];
+    if (found === 'earlier') await replaceCompression(job, published, () => committedResult(job));
+    else await publishDirectory(job.outDir, published);
   } catch (e) {
     const lostRace = e instanceof WriteError && (e.code === 'ENOTEMPTY' || e.code === 'EEXIST');
     if (lostRace && (await committedResult(job)) === 'own') return reportPath; // committed by another compressor

@@ -18,6 +18,8 @@ export interface CompressorOptions extends ConsumeOptions {
   readonly backend?: BackendName;
   /** Records every attempt and its results (Prometheus). */
   readonly metrics?: CompressorMetrics;
+  /** The directory every job's `outDir` must be inside (compressJob's `outRoot`). @default none */
+  readonly outRoot?: string;
 }
 
 /**
@@ -36,6 +38,7 @@ export function startCompressor(queue: JobQueue, options: CompressorOptions): Jo
       const report = await compressJob(job, {
         backend: options.backend,
         signal: attempt.signal,
+        outRoot: options.outRoot,
         onProgress: (message, training) => {
           if (training && training.step !== training.totalSteps && performance.now() - lastLog < 5000) return;
           lastLog = performance.now();

@@ -138,9 +138,18 @@ function inTheWay(finalPath: string): string | undefined {
   if (!entry) return undefined;
   if (entry.isDirectory()) {
     if (readdirSync(finalPath).length > 0) return `${finalPath} already exists`;
-    return `${finalPath} already exists (empty, but the result is a new directory renamed to this path: it would replace this one and its permissions, and cannot replace a mount point)`;
+    return emptyDirectoryInTheWay(finalPath);
   }
   return notADirectory(finalPath, entry);
+}
+
+/**
+ * Why the empty directory `finalPath` is in the way of publishing a new directory there, in words: `<finalPath>
+ * already exists (empty, but the result is a new directory renamed to this path: it would replace this one and its
+ * permissions, and cannot replace a mount point)`.
+ */
+export function emptyDirectoryInTheWay(finalPath: string): string {
+  return `${finalPath} already exists (empty, but the result is a new directory renamed to this path: it would replace this one and its permissions, and cannot replace a mount point)`;
 }
 
 /** `<path> is a file, not a directory` (a symbolic link, a pipe …), for the entry `entry` at `path`. */

@@ -31,7 +31,9 @@ async function slowJob(dir: string, run: string, compression: Record<string, unk
   return { jobId: compressionJobId(run, 3, configHash(config)), run, checkpoint, config, outDir: join(dir, 'run', 'compressed') };
 }
 
-const compressor = (name: string, ...extra: string[]) => startCli(['compressor', '--nats', server.url, '--name', name, '--ack-wait-ms', '2000', ...extra]);
+/** The directory the compressors serve (--out-root): the jobs' directories are made in it. */
+const outRoot = tmpdir();
+const compressor = (name: string, ...extra: string[]) => startCli(['compressor', '--nats', server.url, '--name', name, '--ack-wait-ms', '2000', '--out-root', outRoot, ...extra]);
 const leftovers = (dir: string) => readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-'));
 
 test('a compressor killed mid-job: the job is redelivered to another compressor, which completes it once', async () => {

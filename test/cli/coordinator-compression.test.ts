@@ -34,7 +34,7 @@ test('metatrain coordinator with nats.url enqueues the compression job on JetStr
   );
   const events = captureRunEvents(nc, 'jetstream-run');
   await nc.flush();
-  const compressor = startCli(['compressor', '--nats', server.url, '--name', 'k8s-compressor'], env);
+  const compressor = startCli(['compressor', '--nats', server.url, '--name', 'k8s-compressor', '--out-root', dir], env);
   const coordinator = startCli(['coordinator', '--config', file, '--listen', '127.0.0.1:0', '--linger-seconds', '0'], env);
   await waitForOutput(coordinator, (text) => text.includes('"event":"listening"'));
   const port = (JSON.parse(coordinator.output.stdout.split('\n').find((l) => l.includes('"listening"'))!) as { port: number }).port;

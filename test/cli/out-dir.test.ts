@@ -225,8 +225,12 @@ test('compress refuses an --out it could not publish to (a file or a device in t
   writeFileSync(join(busy, 'notes.txt'), 'keep me\n');
   const dangling = join(dir, 'dangling');
   symlinkSync(join(dir, 'nowhere'), dangling);
+  // An empty directory, as adapt refuses it (before: replaced by the result, its mode 700 became 755).
+  const empty = join(dir, 'empty');
+  mkdirSync(empty, { mode: 0o700 });
   const cases: Array<[string, string]> = [
     [file, `--out ${file}: ${file} is a file, not a directory; give a directory path with --out`],
+    [empty, `--out ${empty}: ${empty} already exists (empty, but the result is a new directory renamed to this path: it would replace this one and its permissions, and cannot replace a mount point); remove it, or choose a new --out directory`],
     [join(file, 'x'), `--out ${join(file, 'x')}: ${file} is a file, not a directory; give a directory path with --out`],
     [busy, `--out ${busy}: ${busy} already exists and holds other files (notes.txt); choose a new --out directory`],
     ['/dev/null', '--out /dev/null: /dev/null is a character device, not a directory; give a directory path with --out'],
@@ -238,6 +242,7 @@ test('compress refuses an --out it could not publish to (a file or a device in t
     assert.equal(r.stderr, `metatrain: ${message}\n`);
   }
   assert.deepEqual(readdirSync(busy), ['notes.txt']);
+  assert.equal(statSync(empty).mode & 0o777, 0o700);
 });
 
 test('adapt and import-hf refuse an --out that exists or that a file is in the way of (it or a parent), naming the file, in one wording', async () => {

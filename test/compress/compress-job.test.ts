@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { initBackend } from '../../src/model/backend';
 import { architectureOf } from '../../src/model/architecture';
 import { compressJob } from '../../src/compress/compress-job';
@@ -12,7 +12,8 @@ import { dequantizedParams, loadCompressedModel } from '../../src/compress/compr
 import type { CompressionReport } from '../../src/compress/compression-report';
 import { loadOnnx } from '../../src/compress/onnx-run';
 import { ONNX_EXACT_TOLERANCE, randomInputs, typescriptOutputs } from '../../src/compress/onnx-check';
-import { CheckpointError, DamagedCompressionError, DirectoryError, OtherCompressionError } from '../../src/core/errors';
+import { CheckpointError, DamagedCompressionError, DirectoryError, OtherCompressionError, ProtocolError } from '../../src/core/errors';
+import { failsForGood } from '../../src/bus/job-attempt';
 import { textRun, writeTeacherCheckpoint } from './fixtures';
 import { compressionJobId } from '../../src/bus/job-queue';
 import { configHash } from '../../src/core/config';
@@ -274,6 +275,52 @@ test('replacing the run\'s earlier compression is refused, before the pipeline r
   rmSync(join(outDir, 'notes.txt'));
   rmSync(join(outDir, 'plots'), { recursive: true });
   assert.equal((JSON.parse(readFileSync(await compressJob(job(later, 4)), 'utf8')) as CompressionReport).step, 4);
+});
+
+test('a file written into the earlier compression\'s directory while the pipeline runs is not removed with it: the job is refused naming it, the earlier compression left as it is', async () => {
+  // Before: checked before the pipeline only, the directory was then removed whole by the replacement, notes.txt with it.
+  const { config, outDir, job } = textRunJobs();
+  const earlier = await writeTeacherCheckpoint(config, 3);
+  const later = await writeTeacherCheckpoint(config, 4);
+  const reportPath = await compressJob(job(earlier, 3));
+  const before = readFileSync(reportPath, 'utf8');
+  let planted = false;
+  const onProgress = () => {
+    if (planted) return;
+    writeFileSync(join(outDir, 'notes.txt'), 'keep me\n');
+    planted = true;
+  };
+  await assert.rejects(
+    compressJob(job(later, 4), { onProgress }),
+    (e: unknown) =>
+      e instanceof OtherCompressionError &&
+      (e as Error).message === `${outDir} holds, besides the compression of ${earlier} (step 3), files its compression.json does not list (notes.txt), which replacing that compression would remove; it was left as it is: move them elsewhere`,
+  );
+  assert.ok(planted, 'planted while the pipeline ran');
+  assert.equal(readFileSync(join(outDir, 'notes.txt'), 'utf8'), 'keep me\n');
+  assert.equal(readFileSync(reportPath, 'utf8'), before);
+  assert.deepEqual(readdirSync(dirname(outDir)).filter((e) => e.startsWith('.tmp-')), [], 'nothing left aside');
+});
+
+test('a job whose outDir is outside the compressor\'s --out-root fails for good before anything is read or written, naming both', async () => {
+  // Before: the compressor wrote wherever the job on the NATS subject said.
+  const { dir, config, outDir, job } = textRunJobs();
+  const checkpoint = await writeTeacherCheckpoint(config);
+  const outRoot = join(dir, 'elsewhere');
+  let refused: unknown;
+  await assert.rejects(
+    compressJob(job(checkpoint, 3), { outRoot }).catch((e: unknown) => {
+      refused = e;
+      throw e;
+    }),
+    (e: unknown) =>
+      e instanceof ProtocolError &&
+      (e as Error).message ===
+        `compression job ${job(checkpoint, 3).jobId}: outDir ${JSON.stringify(outDir)} is not inside --out-root ${outRoot}; nothing was written: give the run a runtime.outDir inside ${outRoot}, or start the compressor with --out-root a directory holding it`,
+  );
+  assert.equal(failsForGood(refused, 1, 3), true, 'not retried');
+  assert.equal(existsSync(outDir), false);
+  assert.equal((JSON.parse(readFileSync(await compressJob(job(checkpoint, 3), { outRoot: dir }), 'utf8')) as CompressionReport).step, 3);
 });
 
 test('a job on a corrupt checkpoint fails with a CheckpointError and leaves no result and no temporary directory', async () => {

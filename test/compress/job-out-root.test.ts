@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { outDirOutsideRoot } from '../../src/compress/job-out-root';
+import { tempDir } from '../support/harness';
+
+test('a job\'s outDir is taken only when it is an absolute, normalized path inside --out-root that no symbolic link leads out of', () => {
+  // Before: the compressor wrote wherever a job on the NATS subject said.
+  const root = join(tempDir(), 'data');
+  mkdirSync(join(root, 'run'), { recursive: true });
+  const elsewhere = tempDir();
+  symlinkSync(elsewhere, join(root, 'linked'));
+  assert.equal(outDirOutsideRoot(join(root, 'run', 'compressed'), root), undefined);
+  assert.equal(outDirOutsideRoot(join(root, 'new-run', 'compressed'), root), undefined, 'a run directory not made yet');
+  assert.equal(outDirOutsideRoot(`${join(root, 'run', 'compressed')}/`, root), undefined);
+  const cases: Array<[string, string]> = [
+    ['/etc/metatrain', `outDir "/etc/metatrain" is not inside --out-root ${root}`],
+    [root, `outDir "${root}" is not inside --out-root ${root}`],
+    [`${root}-x/compressed`, `outDir "${root}-x/compressed" is not inside --out-root ${root}`],
+    ['runs/x/compressed', 'outDir "runs/x/compressed" is not an absolute path'],
+    [`${root}/run/../../x`, `outDir "${root}/run/../../x" is not normalized (it holds "." or ".." or repeated "/")`],
+    [`${root}/run/./compressed`, `outDir "${root}/run/./compressed" is not normalized (it holds "." or ".." or repeated "/")`],
+    [`${root}//run`, `outDir "${root}//run" is not normalized (it holds "." or ".." or repeated "/")`],
+    [join(root, 'linked', 'compressed'), `outDir "${join(root, 'linked', 'compressed')}" leads out of --out-root ${root} through a symbolic link (to ${elsewhere})`],
+    [join(root, 'linked', 'x', 'compressed'), `outDir "${join(root, 'linked', 'x', 'compressed')}" leads out of --out-root ${root} through a symbolic link (to ${join(elsewhere, 'x')})`],
+  ];
+  for (const [outDir, why] of cases) assert.equal(outDirOutsideRoot(outDir, root), why, outDir);
+});
