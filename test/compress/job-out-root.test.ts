@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { outDirOutsideRoot } from '../../src/compress/job-out-root';
 import { tempDir } from '../support/harness';
 
-test('a job\'s outDir is taken only when it is an absolute, normalized path inside --out-root that no symbolic link leads out of', () => {
+test('a job\'s outDir is taken only when it is a normalized path inside --out-root (relative: from the working directory) that no symbolic link leads out of', () => {
   // Before: the compressor wrote wherever a job on the NATS subject said.
   const root = join(tempDir(), 'data');
   mkdirSync(join(root, 'run'), { recursive: true });
@@ -14,11 +14,12 @@ test('a job\'s outDir is taken only when it is an absolute, normalized path insi
   assert.equal(outDirOutsideRoot(join(root, 'run', 'compressed'), root), undefined);
   assert.equal(outDirOutsideRoot(join(root, 'new-run', 'compressed'), root), undefined, 'a run directory not made yet');
   assert.equal(outDirOutsideRoot(`${join(root, 'run', 'compressed')}/`, root), undefined);
+  assert.equal(outDirOutsideRoot('run/compressed', root, root), undefined, 'relative to the working directory, as the checkpoint path');
   const cases: Array<[string, string]> = [
     ['/etc/metatrain', `outDir "/etc/metatrain" is not inside --out-root ${root}`],
     [root, `outDir "${root}" is not inside --out-root ${root}`],
     [`${root}-x/compressed`, `outDir "${root}-x/compressed" is not inside --out-root ${root}`],
-    ['runs/x/compressed', 'outDir "runs/x/compressed" is not an absolute path'],
+    ['runs/x/compressed', `outDir "runs/x/compressed" (from ${process.cwd()}, so ${join(process.cwd(), 'runs/x/compressed')}) is not inside --out-root ${root}`],
     [`${root}/run/../../x`, `outDir "${root}/run/../../x" is not normalized (it holds "." or ".." or repeated "/")`],
     [`${root}/run/./compressed`, `outDir "${root}/run/./compressed" is not normalized (it holds "." or ".." or repeated "/")`],
     [`${root}//run`, `outDir "${root}//run" is not normalized (it holds "." or ".." or repeated "/")`],
