@@ -322,8 +322,9 @@ test('adapt stopped by SIGINT or SIGTERM removes what it staged, says nothing wa
     mkdirSync(join(dir, `.tmp-ad-${signal}-${dead}-2`));
     const child = startCli(['adapt', '--checkpoint', ckpt, '--data', data, '--out', out, '--max-steps', '60', '--backend', 'cpu']);
     try {
-      // Printed before the fine-tuning; the signal is handled before anything is written.
-      await waitForOutput(child, (text) => /longer than the model reads/.test(text));
+      // Printed as the fine-tuning starts, after the dead process's leftovers were removed (once the inputs were
+      // checked); the signal is handled before anything is written.
+      await waitForOutput(child, (text) => /fine-tuning on \d+ examples/.test(text));
       child.kill(signal);
       const result = await waitExit(child);
       assert.equal(result.code, code, result.stderr);
