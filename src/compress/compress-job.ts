@@ -58,7 +58,8 @@ export async function compressJob(job: CompressionJob, options: CompressJobOptio
   if (found === 'own') return reportPath;
   await checkCanCreateDirectory(job.outDir);
   const { files, report } = await runPipeline({ jobId: job.jobId, config: job.config, checkpoint: job.checkpoint, ...options });
-  // What a killed compressor left beside outDir (`.tmp-compressed-<dead pid>-<n>`, nothing else), once the job ran.
+  // What a killed compressor left beside outDir (`.tmp-compressed-<dead pid>-<n>`, nothing else), once the job ran;
+  // best effort: what cannot be removed is left, rather than failing (and retrying) a job that ran.
   removeDeadTemporaries(job.outDir);
   try {
     const published: [string, Uint8Array][] = [...files, [REPORT_FILE, Buffer.from(`${JSON.stringify(report, null, 2)}\n`)]];

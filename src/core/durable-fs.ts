@@ -114,14 +114,25 @@ export function deadTemporaries(dir: string, isFinalName: (finalName: string) =>
 }
 
 /**
- * Removes (recursively) the temporary entries beside `finalPath` that a dead process left while publishing it
+ * Removes the temporary entries beside `finalPath` that a dead process left while publishing it
  * ({@link deadTemporaries} of its name: `.tmp-<name>-<pid>-<n>`, nothing else). Call it once what is to be published
  * there was checked: for the commands that publish what a user names (`adapt`, `import-hf`, `compress`), whose
  * leftovers would pile up beside it after every kill; {@link replaceFileAtomically} calls it after each replacement.
+ * Best effort: an entry that cannot be removed (EACCES, EPERM, EBUSY …) is left, as it would be without this; it
+ * throws nothing, so a write that succeeded is not reported as failed.
+ * @param kind what is published at `finalPath`: a `directory`'s temporaries are removed recursively; a `file`'s only
+ *   when they are files or links (a directory of that name is none that {@link replaceFileAtomically} wrote: left).
  */
-export function removeDeadTemporaries(finalPath: string): void {
+export function removeDeadTemporaries(finalPath: string, kind: 'directory' | 'file' = 'directory'): void {
   const name = basename(finalPath);
-  for (const temp of deadTemporaries(dirname(finalPath), (finalName) => finalName === name)) rmSync(temp, { recursive: true, force: true });
+  for (const temp of deadTemporaries(dirname(finalPath), (finalName) => finalName === name)) {
+    try {
+      if (kind === 'directory') rmSync(temp, { recursive: true, force: true });
+      else if (!lstatSync(temp).isDirectory()) rmSync(temp, { force: true });
+    } catch {
+      // left as it is: see above
+    }
+  }
 }
 
 /**
@@ -267,8 +278,8 @@ export async function publishWrittenDirectory<T>(finalPath: string, write: (stag
 /**
  * Replaces the file at `path` with `data` atomically: writes a temporary file beside it, fsyncs it, renames it
  * over `path` and fsyncs the directory (which must exist). On failure the temporary file is removed and `path` is
- * untouched. Once replaced, the temporaries of `path` a killed process left are removed ({@link removeDeadTemporaries}:
- * a run killed while writing `summary.json` left `.tmp-summary.json-<pid>-<n>`).
+ * untouched. Once replaced, the temporary files of `path` a killed process left are removed, as far as they can be
+ * ({@link removeDeadTemporaries}: a run killed while writing `summary.json` left `.tmp-summary.json-<pid>-<n>`).
  * @throws WriteError naming `path` (`code` ENOSPC, EACCES, EROFS …).
  */
 export async function replaceFileAtomically(path: string, data: Uint8Array): Promise<void> {
@@ -280,7 +291,7 @@ export async function replaceFileAtomically(path: string, data: Uint8Array): Pro
   } finally {
     await removeStaged(temp);
   }
-  removeDeadTemporaries(path);
+  removeDeadTemporaries(path, 'file');
 }
 
 /** Renames `temp` to `finalPath` (moving an existing one aside when `replace`) and fsyncs the parent. */

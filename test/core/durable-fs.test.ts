@@ -72,3 +72,17 @@ test('replaceFileAtomically removes what a killed writer of the same file left b
   await replaceFileAtomically(join(dir, 'summary.json'), bytes('{}'));
   assert.deepEqual(readdirSync(dir).sort(), ['.tmp-summary.json-old', 'summary.json']);
 });
+
+test("replaceFileAtomically leaves a directory named like a dead writer's temporary of the file, and succeeds", async (t) => {
+  // Before: it was removed recursively with what it held (a file's temporary is never a directory: a user's), and a
+  // failure to remove one (EACCES, EBUSY …) threw from a replace that had succeeded.
+  const dir = mkdtempSync(join(tmpdir(), 'metatrain-durable-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dead = deadPid();
+  mkdirSync(join(dir, `.tmp-best.json-${dead}-1`));
+  writeFileSync(join(dir, `.tmp-best.json-${dead}-1`, 'notes.txt'), 'mine\n');
+  writeFileSync(join(dir, `.tmp-best.json-${dead}-2`), '{"half');
+  await replaceFileAtomically(join(dir, 'best.json'), bytes('{}'));
+  assert.deepEqual(readdirSync(dir).sort(), [`.tmp-best.json-${dead}-1`, 'best.json']);
+  assert.equal(readFileSync(join(dir, `.tmp-best.json-${dead}-1`, 'notes.txt'), 'utf8'), 'mine\n');
+});
