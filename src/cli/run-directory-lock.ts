@@ -7,15 +7,16 @@
  * only when the directory changed while they ran (by its {@link directoryFingerprint}): a `--resume` check reads and
  * hashes the newest checkpoint and the compressed files (gigabytes for a large model), once rather than twice.
  *
- * `checkpoints` or `pretrained` may be a link to a directory elsewhere (a larger disk, as the README allows): two
- * runs whose links lead to one directory would each prune the other's checkpoints there. So the directory such a
- * link resolves to is locked too, by the same lock, and the second run is refused naming the first.
+ * `checkpoints` may be a link to a directory elsewhere (a larger disk, as the README allows): two runs whose links
+ * lead to one directory would each prune the other's checkpoints there. So the directory such a link resolves to is
+ * locked too (src/core/linked-directory-lock.ts), and the second run is refused naming the first. A linked
+ * `pretrained` is locked only while pretraining writes it (src/pretrain/pretrain.ts): runs may share a finished one.
  */
-import { lstatSync, readdirSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointsDir, pretrainedDir, runDir, type RunConfig } from '../core/config';
+import { checkpointsDir, runDir, type RunConfig } from '../core/config';
 import { assertNotLocked, isLockFileName, lockDirectory } from '../core/directory-lock';
-import { entryAt } from '../core/entry-at';
+import { isDirectory, linkedDirectory, realPath, type LinkedDirectory } from '../core/linked-directory-lock';
 
 /** What a run directory is called in the lock's messages. */
 const WHAT = 'run directory';
@@ -25,48 +26,27 @@ const WHAT = 'run directory';
  * taken and, when another process wrote there while `check` ran, again after.
  * @param check the command's read-only checks of its run directory (links, checkpoints, files that are not a run's):
  *   it must write nothing, and throw to refuse.
- * @throws DirectoryBusyError when another process holds the directory, or the directory its `checkpoints` or
- *   `pretrained` links to (before `check` runs: the holder is named rather than what its run is writing there), e.g.
+ * @throws DirectoryBusyError when another process holds the directory, or the directory its `checkpoints` links
+ *   to (before `check` runs: the holder is named rather than what its run is writing there), e.g.
  *   `linked directory runs/b/checkpoints → /big/shared is in use by another metatrain process (pid 123, …)`; what
  *   `check` throws; DirectoryError as {@link lockDirectory} does.
  */
 export async function lockRunDirectoryAfter(config: RunConfig, check: () => void | Promise<void>): Promise<void> {
   const dir = runDir(config);
   assertNotLocked(dir, WHAT);
-  for (const linked of linkedStores(config)) assertNotLocked(linked.real, linked.what);
+  const linked = linkedCheckpoints(config);
+  if (linked) assertNotLocked(linked.real, linked.what);
   const checked = directoryFingerprint(dir);
   await check();
   lockDirectory(dir, WHAT);
-  for (const linked of linkedStores(config)) lockDirectory(linked.real, linked.what);
+  const linkedNow = linkedCheckpoints(config);
+  if (linkedNow) lockDirectory(linkedNow.real, linkedNow.what);
   if (directoryFingerprint(dir) !== checked) await check();
 }
 
-/**
- * The run's `checkpoints` and `pretrained` that are symbolic links to a directory: the directory each resolves to
- * (each once, the run directory's own real path left out) and what the lock's messages call it
- * (`linked directory runs/b/checkpoints → /big/shared`). A link that leads nowhere or to a file is left to the
- * run's checks (src/cli/run-directory-links.ts), which refuse it.
- */
-function linkedStores(config: RunConfig): Array<{ real: string; what: string }> {
-  const taken = new Set([realPath(runDir(config))]);
-  const linked: Array<{ real: string; what: string }> = [];
-  for (const link of [checkpointsDir(config), pretrainedDir(config)]) {
-    if (!entryAt(link)?.isSymbolicLink()) continue;
-    const real = realPath(link);
-    if (real === undefined || taken.has(real) || !isDirectory(real)) continue;
-    taken.add(real);
-    linked.push({ real, what: `linked directory ${link} →` });
-  }
-  return linked;
-}
-
-/** The real path of `path` (links resolved), or undefined when it leads nowhere or loops. */
-function realPath(path: string): string | undefined {
-  try {
-    return realpathSync(path);
-  } catch {
-    return undefined;
-  }
+/** The directory the run's `checkpoints` links to, unless it is the run directory itself ({@link linkedDirectory}). */
+function linkedCheckpoints(config: RunConfig): LinkedDirectory | undefined {
+  return linkedDirectory(checkpointsDir(config), [realPath(runDir(config))]);
 }
 
 /**
@@ -94,15 +74,6 @@ function entryNames(dir: string): string[] {
       .sort();
   } catch {
     return [];
-  }
-}
-
-/** Whether `path` is a directory, or a link to one; false when it is gone or cannot be read. */
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
 

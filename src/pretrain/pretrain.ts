@@ -10,8 +10,9 @@
  * also across a stop and resume.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RunConfig } from '../core/config';
+import { checkpointsDir, pretrainedDir, runDir, type RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
+import { lockLinkedDirectory, realPath } from '../core/linked-directory-lock';
 import { specOf, type ParamSet } from '../core/param-set';
 import { deriveSeed, Rng } from '../core/rng';
 import { Adam } from '../meta/adam';
@@ -23,6 +24,7 @@ import { maskTokens } from './mlm-mask';
 import { mlmObjective } from './mlm-objective';
 import type { PretrainingHistory } from '../summary';
 import { initPretrainingParams, PRETRAINING_KIND } from './pretrained-body';
+import type { CheckpointStore, LatestCheckpoint } from '../checkpoint';
 import { latestPretraining, pretrainingCheckpoints, pretrainingHash } from './pretraining-checkpoints';
 
 /** One finished pretraining step, as reported to `onStep`. */
@@ -77,19 +79,42 @@ export interface PretrainResult {
 }
 
 /**
- * Pretrains (or resumes, or finds finished) the body of `config.model` on `texts`.
+ * Pretrains (or resumes, or finds finished) the body of `config.model` on `texts`. When `<run dir>/pretrained` is a
+ * link to a directory elsewhere and the pretraining there is not finished, that directory is locked while this
+ * writes it (src/core/linked-directory-lock.ts; the run directory's lock covers one that is no link); a finished one
+ * is only read, so runs may share it.
  * @throws ConfigError when the config has no `pretraining` section or `texts` is empty; CheckpointError when
- *   `<run dir>/pretrained` holds checkpoints of another pretraining config; RunFailedError-free: a non-finite loss
- *   throws NonFiniteError from Adam, naming the gradient.
+ *   `<run dir>/pretrained` holds checkpoints of another pretraining config; DirectoryBusyError when the linked
+ *   directory is being written by another process, DirectoryError when no lock can be written there (read-only),
+ *   both only when pretraining is to run; RunFailedError-free: a non-finite loss throws NonFiniteError from Adam,
+ *   naming the gradient.
  */
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
   const { config, texts } = options;
   const settings = config.pretraining;
   if (!settings) throw new ConfigError('pretraining', 'metatrain pretrain needs a pretraining section in the config');
   if (texts.length === 0) throw new ConfigError('pretraining', 'no text to pretrain on (the meta-train classes and pretraining.texts are empty)');
-  const hash = pretrainingHash(config);
   const store = pretrainingCheckpoints(config);
   const found = await latestPretraining(config, store);
+  if ((found?.checkpoint.step ?? 0) >= settings.steps) return pretrainFrom(options, settings, store, found);
+  // Its run directory and linked checkpoints are locked already (src/cli/run-directory-lock.ts): not again.
+  const release = lockLinkedDirectory(pretrainedDir(config), [runDir(config), checkpointsDir(config)].map(realPath));
+  if (!release) return pretrainFrom(options, settings, store, found);
+  try {
+    // Read again once locked: another process may have written there since.
+    return await pretrainFrom(options, settings, store, await latestPretraining(config, store));
+  } finally {
+    release();
+  }
+}
+
+/**
+ * {@link pretrain} with its `settings` (`config.pretraining`), continuing from `found`, the newest checkpoint of
+ * `store` (undefined: a fresh start).
+ */
+async function pretrainFrom(options: PretrainOptions, settings: NonNullable<RunConfig['pretraining']>, store: CheckpointStore, found: LatestCheckpoint | undefined): Promise<PretrainResult> {
+  const { config, texts } = options;
+  const hash = pretrainingHash(config);
   let params = found?.checkpoint.params ?? initPretrainingParams(config.model, deriveSeed(config.seed, 'pretrain-init'));
   const adam = new Adam(specOf(params), { lr: settings.lr }, found?.checkpoint.optimizer);
   const history: PretrainingHistory = (found?.checkpoint.extra['history'] as PretrainingHistory | undefined) ?? { steps: [], loss: [], accuracy: [] };

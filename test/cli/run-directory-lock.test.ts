@@ -1,7 +1,7 @@
 /** `lockRunDirectoryAfter` (src/cli/run-directory-lock.ts): the run directory's checks run again once it is locked only when it changed while they ran. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointStore } from '../../src/checkpoint';
 import { parseRunConfig } from '../../src/core/config';
@@ -81,4 +81,18 @@ test('of two runs whose checkpoints link to one directory, the second is refused
       err.message.startsWith(`linked directory ${join(configs[1]!.runtime.outDir!, 'checkpoints')} → ${realpathSync(shared)} is in use by another metatrain process (pid ${process.pid}, `),
   );
   assert.equal(runs, 1, 'refused before its checks');
+});
+
+test('two runs whose pretrained links to one directory both take their run directories: neither writes it here', async () => {
+  // Before: the directory a linked pretrained leads to was locked with the run directory, so a second run sharing one
+  // finished pretraining was refused as "in use", and a read-only one failed the run (cannot create .lock there).
+  const shared = join(tempDir(), 'big-disk', 'pretrained');
+  mkdirSync(shared, { recursive: true });
+  for (const name of ['a', 'b']) {
+    const dir = join(tempDir(), name);
+    mkdirSync(dir);
+    symlinkSync(shared, join(dir, 'pretrained'));
+    await lockRunDirectoryAfter(configIn(dir), () => {});
+  }
+  assert.deepEqual(readdirSync(shared), [], 'no lock there: pretraining takes one only when it writes there (src/pretrain/pretrain.ts)');
 });

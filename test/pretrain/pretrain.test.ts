@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../support/harness';
 import * as tf from '@tensorflow/tfjs';
 import { parseRunConfig, type RunConfigInput } from '../../src/core/config';
-import { CheckpointError } from '../../src/core/errors';
+import { lockDirectory } from '../../src/core/directory-lock';
+import { CheckpointError, DirectoryBusyError } from '../../src/core/errors';
 import { pretrain } from '../../src/pretrain/pretrain';
 import { loadPretrainedBody } from '../../src/pretrain/pretrained-body';
 
@@ -74,4 +76,24 @@ const dir = tempDir();
   assert.deepEqual(Array.from(body!.params.get('embed.token')!.data), Array.from(done.params.get('embed.token')!.data));
   // The refusal names what changed, among the fields pretraining depends on (before: two hashes only).
   await assert.rejects(pretrain({ config: config(out, { seed: 9, steps: 80 }), texts }), (e: Error) => e instanceof CheckpointError && /config hash .*\(changed: pretraining\.steps: 60 → 80; seed: 3 → 9\); resuming a different run would be wrong/.test(e.message));
+});
+
+test('a linked pretrained directory is locked while pretraining writes it, and not when it only reads a finished one', async () => {
+  // Before (with the run directory): a run sharing a finished pretraining through a link was refused as "in use".
+  const dir = tempDir();
+  const shared = join(dir, 'big-disk');
+  mkdirSync(shared);
+  const [a, b] = ['a', 'b'].map((name) => {
+    mkdirSync(join(dir, name));
+    symlinkSync(shared, join(dir, name, 'pretrained'));
+    return config(join(dir, name), { steps: 4 });
+  });
+  const other = lockDirectory(realpathSync(shared), 'pretraining of another run'); // as another process writing there
+  await assert.rejects(pretrain({ config: a!, texts }), (e: Error) => e instanceof DirectoryBusyError && e.message.startsWith(`linked directory ${join(dir, 'a', 'pretrained')} → ${realpathSync(shared)} is in use`));
+  other();
+  assert.equal((await pretrain({ config: a!, texts })).step, 4);
+  assert.ok(!readdirSync(shared).includes('.lock'), 'released once written');
+  const again = lockDirectory(realpathSync(shared), 'pretraining of another run');
+  assert.equal((await pretrain({ config: b!, texts })).resumedFrom, 4, 'the finished pretraining is read, not refused');
+  again();
 });
