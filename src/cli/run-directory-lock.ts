@@ -7,15 +7,18 @@
  * only when the directory changed while they ran (by its {@link directoryFingerprint}): a `--resume` check reads and
  * hashes the newest checkpoint and the compressed files (gigabytes for a large model), once rather than twice.
  *
- * `checkpoints` may be a link to a directory elsewhere (a larger disk, as the README allows): two runs whose links
- * lead to one directory would each prune the other's checkpoints there. So the directory such a link resolves to is
- * locked too (src/core/linked-directory-lock.ts), and the second run is refused naming the first. A linked
+ * `checkpoints` may be a link to a directory elsewhere (a larger disk, as the README allows): two runs whose
+ * checkpoints lead to one directory would each prune the other's checkpoints there. So the checkpoint directory is
+ * locked too, the one such a link resolves to (src/core/linked-directory-lock.ts) or the run's own, when it exists,
+ * and the second run is refused naming the first; a run linked into the checkpoint directory of a run that has not
+ * written (so not locked) it yet is refused by that run's directory lock, the link's parent's. A linked
  * `pretrained` is locked only while pretraining writes it (src/pretrain/pretrain.ts): runs may share a finished one.
  */
 import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { checkpointsDir, runDir, type RunConfig } from '../core/config';
 import { assertNotLocked, isLockFileName, lockDirectory } from '../core/directory-lock';
+import { entryAt } from '../core/entry-at';
 import { isDirectory, linkedDirectory, realPath, type LinkedDirectory } from '../core/linked-directory-lock';
 
 /** What a run directory is called in the lock's messages. */
@@ -34,24 +37,34 @@ const WHAT = 'run directory';
 export async function lockRunDirectoryAfter(config: RunConfig, check: () => void | Promise<void>): Promise<void> {
   const dir = runDir(config);
   assertNotLocked(dir, WHAT);
-  const linked = linkedCheckpoints(config);
-  if (linked) assertNotLocked(linked.real, linked.what);
+  const checkpoints = checkpointDirectory(config);
+  if (checkpoints) assertNotLocked(checkpoints.real, checkpoints.what);
+  // Another run's checkpoint directory before its first save: that run holds the directory above it.
+  if (checkpoints?.linked) assertNotLocked(dirname(checkpoints.real), `${checkpoints.what} ${checkpoints.real}, in run directory`);
   const checked = directoryFingerprint(dir);
   await check();
   lockDirectory(dir, WHAT);
-  const linkedNow = linkedCheckpoints(config);
-  if (linkedNow) lockDirectory(linkedNow.real, linkedNow.what);
+  const checkpointsNow = checkpointDirectory(config);
+  if (checkpointsNow) lockDirectory(checkpointsNow.real, checkpointsNow.what);
   if (directoryFingerprint(dir) !== checked) await check();
 }
 
-/** The directory the run's `checkpoints` links to, unless it is the run directory itself ({@link linkedDirectory}). */
-function linkedCheckpoints(config: RunConfig): LinkedDirectory | undefined {
-  return linkedDirectory(checkpointsDir(config), [realPath(runDir(config))]);
+/**
+ * The run's checkpoint directory to lock: the directory its `checkpoints` links to ({@link linkedDirectory}; not the
+ * run directory itself), else `checkpoints` itself when it is a directory; undefined when there is none yet.
+ */
+function checkpointDirectory(config: RunConfig): (LinkedDirectory & { readonly linked: boolean }) | undefined {
+  const path = checkpointsDir(config);
+  const linked = linkedDirectory(path, [realPath(runDir(config))]);
+  if (linked) return { ...linked, linked: true };
+  const real = entryAt(path)?.isDirectory() ? realPath(path) : undefined;
+  return real === undefined ? undefined : { real, what: 'checkpoint directory', linked: false };
 }
 
 /**
  * What `dir` holds, cheaply (no file is read): the name, type, size and modification time of each entry of `dir` and
- * of each of its subdirectories (one level down: `checkpoints/step-00000002`, not what is inside that), as one
+ * of each of its subdirectories (one level down: `checkpoints/step-00000002`, not what is inside that; such a
+ * subdirectory's own time is left out, as the lock taken in `checkpoints/` changes it), as one
  * string; a subdirectory may be a link to a directory (`checkpoints`, `pretrained` or `logs` elsewhere, as the README
  * allows), listed through the link, whose entries are not followed; a `.lock` (there or in such a linked directory), which taking the lock writes, is left out. A missing (or unreadable) directory is an empty one,
  * as the lock creates it empty. Two equal fingerprints mean no process added, removed or rewrote an entry there in between.
@@ -60,8 +73,10 @@ function directoryFingerprint(dir: string): string {
   const lines: string[] = [];
   for (const name of entryNames(dir)) {
     const stats = statsOf(join(dir, name));
-    lines.push(entryLine(name, stats));
-    if (stats?.isDirectory() || (stats?.isSymbolicLink() && isDirectory(join(dir, name)))) for (const inner of entryNames(join(dir, name))) lines.push(entryLine(join(name, inner), statsOf(join(dir, name, inner))));
+    const listed = stats?.isDirectory() || (stats?.isSymbolicLink() && isDirectory(join(dir, name)));
+    // A listed directory's own modification time is left out: what changes it is listed, but for the lock taken in it.
+    lines.push(listed && stats?.isDirectory() ? `${name}\td` : entryLine(name, stats));
+    if (listed) for (const inner of entryNames(join(dir, name))) lines.push(entryLine(join(name, inner), statsOf(join(dir, name, inner))));
   }
   return lines.join('\n');
 }

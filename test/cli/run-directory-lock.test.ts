@@ -83,6 +83,26 @@ test('of two runs whose checkpoints link to one directory, the second is refused
   assert.equal(runs, 1, 'refused before its checks');
 });
 
+test('a run whose checkpoints link into another run\'s checkpoint directory is refused, before and after that run first saved', async () => {
+  // Before: only a linked checkpoint directory was locked, so a --resume linked into a running run's own
+  // checkpoints/ trained beside it, each pruning the other's checkpoints and replacing its best.json.
+  const first = join(tempDir(), 'f');
+  const linkedTo = (target: string) => {
+    const dir = join(tempDir(), 'g');
+    mkdirSync(dir);
+    symlinkSync(target, join(dir, 'checkpoints'));
+    return parseRunConfig({ name: 'g', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, runtime: { outDir: dir } });
+  };
+  const fresh = parseRunConfig({ name: 'f', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, runtime: { outDir: first } });
+  await lockRunDirectoryAfter(fresh, () => {});
+  mkdirSync(join(first, 'checkpoints')); // its first save
+  await assert.rejects(lockRunDirectoryAfter(linkedTo(join(first, 'checkpoints')), () => {}), (err: unknown) => err instanceof DirectoryBusyError && err.message.includes(`, in run directory ${realpathSync(first)} is in use by another metatrain process (pid ${process.pid}, `));
+  // A run whose checkpoint directory existed when it started locked it: a run linked there is refused by that lock.
+  const resumed = configIn(join(tempDir(), 'r'));
+  await lockRunDirectoryAfter(resumed, () => {});
+  await assert.rejects(lockRunDirectoryAfter(linkedTo(join(resumed.runtime.outDir!, 'checkpoints')), () => {}), (err: unknown) => err instanceof DirectoryBusyError && err.message.includes(`→ ${realpathSync(join(resumed.runtime.outDir!, 'checkpoints'))} is in use by another metatrain process (pid ${process.pid}, `));
+});
+
 test('two runs whose pretrained links to one directory both take their run directories: neither writes it here', async () => {
   // Before: the directory a linked pretrained leads to was locked with the run directory, so a second run sharing one
   // finished pretraining was refused as "in use", and a read-only one failed the run (cannot create .lock there).
