@@ -5,8 +5,8 @@
  * (no `..`) below it, relative ones taken from the compressor's working directory as the job's checkpoint path is (a
  * local coordinator's default `runs/NAME/compressed`), and no symbolic link on the way may lead out of it.
  */
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, normalize, relative, resolve, sep } from 'node:path';
+import { lstatSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 
 /** Whether `path` is strictly below `root` (both absolute and normalized). */
 function isBelow(path: string, root: string): boolean {
@@ -14,13 +14,41 @@ function isBelow(path: string, root: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
-/** `path` with its symbolic links resolved, for its deepest ancestor that exists (the rest as written). */
-function realPathOfExisting(path: string): string {
-  let existing = path;
-  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
-  const rest = relative(existing, path);
-  const real = realpathSync(existing);
-  return rest === '' ? real : `${real}${sep}${rest}`;
+/**
+ * Why the directory `dir` below `root` may lead out of it through a symbolic link, walking its components from
+ * `root` down with lstat: a link must resolve to `root` or below it (`(to <where dir is then>)`); one that cannot be
+ * resolved (dangling, a loop, no permission) is refused too, as is a component that cannot be examined. Components
+ * that do not exist yet end the walk (they are made as directories). `shown` is the outDir as the refusal names it.
+ */
+function linkOutOfRoot(dir: string, root: string, shown: string): string | undefined {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // nothing below it exists yet
+    return `outDir ${shown} cannot be checked against --out-root ${root}: ${(e as Error).message}`;
+  }
+  let path = root;
+  const rel = relative(root, dir);
+  for (const part of rel === '' ? [] : rel.split(sep)) {
+    path = join(path, part);
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(path).isSymbolicLink();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      return `outDir ${shown} cannot be checked against --out-root ${root}: ${(e as Error).message}`;
+    }
+    if (!isLink) continue;
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch (e) {
+      return `outDir ${shown} leads through the symbolic link ${path}, which cannot be resolved (${(e as Error).message}), so it may lead out of --out-root ${root}: remove or fix the link`;
+    }
+    if (real !== realRoot && !isBelow(real, realRoot)) return `outDir ${shown} leads out of --out-root ${root} through a symbolic link (to ${join(real, relative(path, dir))})`;
+  }
+  return undefined;
 }
 
 /**
@@ -28,7 +56,9 @@ function realPathOfExisting(path: string): string {
  * both, e.g. `outDir "/etc/x" is not inside --out-root /var/lib/metatrain`, `outDir "runs/x/compressed" (from
  * /home/u, so /home/u/runs/x/compressed) is not inside --out-root /var/lib/metatrain`, `outDir "/var/lib/metatrain/x/../../y" is not normalized (it holds "." or ".." or repeated "/")`,
  * `outDir "/var/lib/metatrain/x/compressed" leads out of --out-root /var/lib/metatrain through a symbolic link (to
- * /tmp/x/compressed)`; undefined when it may.
+ * /tmp/x/compressed)`, `outDir "/var/lib/metatrain/run/compressed" leads through the symbolic link
+ * /var/lib/metatrain/run, which cannot be resolved (ENOENT: …), so it may lead out of --out-root /var/lib/metatrain:
+ * remove or fix the link` (a dangling link, which the first write would follow); undefined when it may.
  */
 export function outDirOutsideRoot(outDir: string, outRoot: string, cwd = process.cwd()): string | undefined {
   const written = outDir.length > 1 && outDir.endsWith(sep) ? outDir.slice(0, -1) : outDir;
@@ -37,8 +67,5 @@ export function outDirOutsideRoot(outDir: string, outRoot: string, cwd = process
   const shown = isAbsolute(written) ? JSON.stringify(outDir) : `${JSON.stringify(outDir)} (from ${cwd}, so ${trimmed})`;
   if (!isBelow(trimmed, outRoot)) return `outDir ${shown} is not inside --out-root ${outRoot}`;
   // Its parent is where the result is renamed into: a link on the way there must not lead elsewhere.
-  const real = realPathOfExisting(dirname(trimmed));
-  const realRoot = existsSync(outRoot) ? realpathSync(outRoot) : outRoot;
-  if (real !== realRoot && !isBelow(real, realRoot)) return `outDir ${shown} leads out of --out-root ${outRoot} through a symbolic link (to ${real})`;
-  return undefined;
+  return linkOutOfRoot(dirname(trimmed), outRoot, shown);
 }

@@ -11,10 +11,18 @@ test('a job\'s outDir is taken only when it is a normalized path inside --out-ro
   mkdirSync(join(root, 'run'), { recursive: true });
   const elsewhere = tempDir();
   symlinkSync(elsewhere, join(root, 'linked'));
+  symlinkSync(join(elsewhere, 'not-yet'), join(root, 'dangling')); // before: skipped as not existing, so allowed
+  symlinkSync(join(root, 'loop'), join(root, 'loop'));
+  symlinkSync(join(root, 'run'), join(root, 'inside'));
   assert.equal(outDirOutsideRoot(join(root, 'run', 'compressed'), root), undefined);
   assert.equal(outDirOutsideRoot(join(root, 'new-run', 'compressed'), root), undefined, 'a run directory not made yet');
   assert.equal(outDirOutsideRoot(`${join(root, 'run', 'compressed')}/`, root), undefined);
   assert.equal(outDirOutsideRoot('run/compressed', root, root), undefined, 'relative to the working directory, as the checkpoint path');
+  assert.equal(outDirOutsideRoot(join(root, 'inside', 'compressed'), root), undefined, 'a link that stays inside');
+  for (const link of ['dangling', 'loop']) {
+    const outDir = join(root, link, 'compressed');
+    assert.match(outDirOutsideRoot(outDir, root) ?? '', new RegExp(`^outDir "${outDir}" leads through the symbolic link ${join(root, link)}, which cannot be resolved \\(.*\\), so it may lead out of --out-root ${root}: remove or fix the link$`), link);
+  }
   const cases: Array<[string, string]> = [
     ['/etc/metatrain', `outDir "/etc/metatrain" is not inside --out-root ${root}`],
     [root, `outDir "${root}" is not inside --out-root ${root}`],
