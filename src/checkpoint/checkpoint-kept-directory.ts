@@ -13,6 +13,7 @@ import { fsyncDirectory } from '../core/durable-fs';
 import { entryAt } from '../core/entry-at';
 import { WriteError } from '../core/errors';
 import { firstNames } from '../core/first-names';
+import { freeKeptName } from '../core/kept-name';
 import { foreignCheckpointFiles, removeCheckpointFiles } from './checkpoint-foreign-files';
 
 /** What {@link publishKeepingUsersFiles} returns: `publish`'s result, and a line per entry moved aside (none or one). */
@@ -54,15 +55,4 @@ export async function publishKeepingUsersFiles<T>(final: string, step: number, p
   if (foreign === undefined) return { result, warnings: [`moved ${final}, which is not a checkpoint's directory, to ${kept} before saving step ${step} there: move it elsewhere`] };
   await removeCheckpointFiles(kept);
   return { result, warnings: [`moved ${final} to ${kept} before saving step ${step} there: it holds files that are not a checkpoint's (${firstNames(foreign)}), which are in ${kept} now; move them elsewhere`] };
-}
-
-/**
- * `<final>.kept-N` for the first N from 1 at which nothing is (one writing process per store: none appears meanwhile);
- * also where a compression keeps a directory it would otherwise remove (src/compress/replace-compression.ts).
- */
-export function freeKeptName(final: string): string {
-  for (let n = 1; ; n += 1) {
-    const name = `${final}.kept-${n}`;
-    if (!entryAt(name)) return name;
-  }
 }

@@ -2,19 +2,21 @@
  * Publishing a job's result in place of the run's earlier compression in its output directory (compress-job.ts).
  * The earlier one was checked before the pipeline ran (./committed-files assertReplaceable), but files may have been
  * put into the directory since (a user's notes, written while the compression ran for minutes), which removing it
- * would delete. So it is moved aside first, so that nothing more lands in it, then checked again: it is removed only
- * when it still holds nothing its compression.json does not list, once the new result is published. Otherwise it is
- * moved back and the job's checks run again on it, which refuse it naming the files; nothing is removed.
+ * would delete. So the new result is staged and fsynced first; only then is the earlier one moved aside, so that
+ * nothing more lands in it, and checked again: the new one is renamed in and the earlier one removed only when it
+ * still holds nothing its compression.json does not list. Otherwise it is moved back, the staged result discarded
+ * and the job's checks run again on it, which refuse it naming the files; nothing is removed. A process killed
+ * meanwhile leaves the earlier compression in place, or aside for the few milliseconds of that check.
  */
-import { rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { CompressionJob } from '../bus/job-queue';
-import { freeKeptName } from '../checkpoint/checkpoint-kept-directory';
-import { fsyncDirectory, moveAside, publishDirectory } from '../core/durable-fs';
-import { MetatrainError, OtherCompressionError } from '../core/errors';
+import { publishDirectory } from '../core/durable-fs';
+import { MetatrainError } from '../core/errors';
 import { unlistedFiles } from './committed-files';
 import { committedReport } from './compression-report';
 import { isReplacedBy } from './other-compression';
+
+/** Thrown by the check before the rename to abort the replace: the earlier directory is not only what it replaces. */
+class NotOnlyReplaceable extends Error {}
 
 /**
  * Publishes `files` (as publishDirectory: name → bytes, compression.json last) as `job.outDir`, replacing the
@@ -25,25 +27,20 @@ import { isReplacedBy } from './other-compression';
  * directory holding files fails the rename, ENOTEMPTY).
  * @throws what `recheck` throws, e.g. OtherCompressionError `runs/x/compressed holds, besides the compression of …
  *   (step 3), files its compression.json does not list (notes.txt), which replacing that compression would remove;
- *   it was left as it is: move them elsewhere`; OtherCompressionError naming `<outDir>.kept-N` when the earlier
- *   directory cannot be moved back (something was put at `job.outDir` meanwhile): it is kept there, not removed;
- *   WriteError as publishDirectory (the earlier compression is moved back then).
+ *   it was left as it is: move them elsewhere`; WriteError as publishDirectory, e.g. naming `<outDir>.kept-N` when
+ *   the earlier directory cannot be moved back (something was put at `job.outDir` meanwhile): it is kept there, not
+ *   removed.
  */
 export async function replaceCompression(job: CompressionJob, files: readonly (readonly [string, Uint8Array])[], recheck: () => Promise<'own' | 'earlier' | undefined>): Promise<void> {
+  const beforeReplace = async (aside: string): Promise<void> => {
+    if (!(await onlyReplaceable(aside, job))) throw new NotOnlyReplaceable();
+  };
   for (;;) {
-    const aside = await moveAside(job.outDir);
-    if (aside === undefined) return void (await publishDirectory(job.outDir, files));
-    if (await onlyReplaceable(aside, job)) {
-      try {
-        await publishDirectory(job.outDir, files);
-      } catch (err) {
-        await rename(aside, job.outDir).catch(() => undefined); // best effort: the earlier one stays published
-        throw err;
-      }
-      await rm(aside, { recursive: true, force: true });
-      return;
+    try {
+      return void (await publishDirectory(job.outDir, files, { replace: true, beforeReplace }));
+    } catch (e) {
+      if (!(e instanceof NotOnlyReplaceable)) throw e;
     }
-    await putBack(aside, job.outDir);
     const found = await recheck();
     if (found === 'own') return;
     if (found === undefined) return void (await publishDirectory(job.outDir, files));
@@ -60,20 +57,4 @@ async function onlyReplaceable(aside: string, job: CompressionJob): Promise<bool
     throw e;
   }
   return report !== undefined && isReplacedBy(report, job) && unlistedFiles(aside, report).length === 0;
-}
-
-/**
- * Renames `aside` back to `outDir`; when something is at `outDir` now, to `<outDir>.kept-N` instead (a name that is
- * no temporary one, which nothing removes).
- * @throws OtherCompressionError naming both paths in that case.
- */
-async function putBack(aside: string, outDir: string): Promise<void> {
-  try {
-    await rename(aside, outDir);
-  } catch {
-    const kept = freeKeptName(outDir);
-    await rename(aside, kept);
-    throw new OtherCompressionError(`${outDir} was replaced while the compression ran; the earlier compression it held, with files its compression.json does not list, is in ${kept} now and was not removed: move those files elsewhere`);
-  }
-  await fsyncDirectory(dirname(outDir));
 }

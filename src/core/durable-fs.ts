@@ -15,6 +15,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileKind } from './bounded-file';
 import { entryAt } from './entry-at';
 import { MetatrainError, WriteError } from './errors';
+import { freeKeptName } from './kept-name';
 import { fileInTheWay, makeDirectory } from './make-directory';
 import { processAlive } from './process-alive';
 
@@ -230,6 +231,14 @@ export interface PublishDirectoryOptions {
    * with code ENOTEMPTY or EEXIST) and is left as it is.
    */
   readonly replace?: boolean;
+  /**
+   * With `replace`, called once the new directory is staged and fsynced and the existing `finalPath` has been moved
+   * aside to `aside` (not when there was none), before the new one is renamed in: whatever it throws aborts the
+   * replace, the existing one is renamed back (to `<finalPath>.kept-N` when something is at `finalPath` meanwhile:
+   * WriteError naming it) and the staged one removed, and it is rethrown. Lets a caller check what it replaces once
+   * nothing more can land in it.
+   */
+  readonly beforeReplace?: (aside: string) => Promise<void>;
 }
 
 /**
@@ -268,7 +277,7 @@ export async function publishWrittenDirectory<T>(finalPath: string, write: (stag
   try {
     const result = await write(temp);
     await step(finalPath, () => fsyncDirectory(temp));
-    await commit(temp, finalPath, options.replace ?? false);
+    await commit(temp, finalPath, options.replace ?? false, options.beforeReplace);
     return result;
   } finally {
     await removeStaged(temp);
@@ -294,14 +303,18 @@ export async function replaceFileAtomically(path: string, data: Uint8Array): Pro
   removeDeadTemporaries(path, 'file');
 }
 
-/** Renames `temp` to `finalPath` (moving an existing one aside when `replace`) and fsyncs the parent. */
-async function commit(temp: string, finalPath: string, replace: boolean): Promise<void> {
+/**
+ * Renames `temp` to `finalPath` (moving an existing one aside when `replace`, then calling `beforeReplace` with where
+ * it is) and fsyncs the parent. On failure the existing one is put back ({@link putBack}).
+ */
+async function commit(temp: string, finalPath: string, replace: boolean, beforeReplace?: (aside: string) => Promise<void>): Promise<void> {
   const parent = dirname(finalPath);
   const aside = replace ? await moveAside(finalPath) : undefined;
   try {
+    if (aside && beforeReplace) await beforeReplace(aside);
     await step(finalPath, () => rename(temp, finalPath));
   } catch (err) {
-    if (aside) await rename(aside, finalPath).catch(() => undefined); // best effort: the old one stays published
+    if (aside) await putBack(aside, finalPath);
     throw err;
   }
   await step(parent, () => fsyncDirectory(parent));
@@ -318,6 +331,22 @@ export async function moveAside(path: string): Promise<string | undefined> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new WriteError(path, (e as NodeJS.ErrnoException).code, `cannot move it aside: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/**
+ * Renames `aside` (what {@link moveAside} moved from `finalPath`) back to `finalPath` and fsyncs the parent; when that
+ * fails (something is at `finalPath` now), to `<finalPath>.kept-N`, which nothing removes.
+ * @throws WriteError naming `finalPath` and where its earlier content is kept, or naming `aside` when even that failed.
+ */
+async function putBack(aside: string, finalPath: string): Promise<void> {
+  try {
+    await rename(aside, finalPath);
+  } catch (e) {
+    const kept = freeKeptName(finalPath);
+    await step(aside, () => rename(aside, kept));
+    throw new WriteError(finalPath, (e as NodeJS.ErrnoException).code, `cannot put its earlier content back (${(e as Error).message}): it is in ${kept} now, not removed; move it elsewhere or back to ${finalPath}`, { cause: e });
+  }
+  await step(dirname(finalPath), () => fsyncDirectory(dirname(finalPath)));
 }
 
 /** Runs one file-system step of publishing `path`, turning a file-system error into a WriteError naming `path`. */
