@@ -28,6 +28,7 @@ import type { WorkItem, WorkResult } from './work-item';
 export interface MetaTrainResult {
   /** Parameters of the best validation (the meta-initialization to use). */
   best: ParamSet;
+  /** Step of `best`: that of the best validation, or the resumed step standing in for a best checkpoint that could not be loaded. */
   bestStep: number;
   /** Checkpoint directory of the best parameters. */
   bestCheckpoint: string;
@@ -110,7 +111,7 @@ async function validate(ctx: RunContext, version: string, step: number): Promise
  * Runs (or resumes) meta-training. A fresh run starts from the seeded initialization, its body replaced by the
  * pretrained one when `model.init` names one (src/pretrain/pretrained-body.ts).
  * @param resume continue from the newest valid checkpoint of this config (a corrupt newest one is skipped with a
- *   warning event).
+ *   warning event; so is a best checkpoint that cannot be loaded, the resumed parameters standing in for it).
  * @throws RunFailedError when a task fails `maxAttempts` times (checkpoints stay intact), DivergedError when
  *   training diverges; CheckpointError when resuming from a checkpoint of another config, or when starting afresh
  *   (no `resume`) where checkpoints already exist (nothing is overwritten: src/coordinator/earlier-checkpoints.ts),
@@ -128,9 +129,11 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
   let step = 0;
   let extra: Extra = { config, convergence: { bestLoss: null, bestStep: 0, sinceBest: 0 }, converged: false, history: emptyHistory() };
   let best = params;
+  /** The step of `best`: the tracker's best step, or the resumed step standing in for a lost best checkpoint. */
+  let bestStep = 0;
   let bestCheckpoint = '';
 
-  /** Logs a warning of the checkpoint store (a corrupt checkpoint skipped, an old one kept for a user's files). */
+  /** Logs a warning of the checkpoint store (a corrupt checkpoint skipped, an old one kept for a user's files, a best one lost). */
   const warn = (w: string) => {
     log.warn(w);
     events.emit('warning', w);
@@ -146,9 +149,16 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
       step = c.step;
       extra = trainingStateOf(c.extra, c.path);
       // The best checkpoint is the one of the tracker's best step (never newer than the resumed step), so a
-      // corrupt newer checkpoint that best.json may point to does not matter.
-      if (extra.convergence.bestStep > 0) {
-        const b = await store.loadStep(extra.convergence.bestStep);
+      // corrupt newer checkpoint that best.json may point to does not matter. That newer one, once the best, may
+      // have had the tracker's best step pruned: the resumed parameters stand in for it.
+      bestStep = extra.convergence.bestStep;
+      if (bestStep > 0) {
+        const b = await store.loadStep(bestStep).catch((err: unknown) => {
+          if (!(err instanceof CheckpointError)) throw err;
+          warn(`the best checkpoint so far, step ${bestStep}, cannot be loaded (${err.message}): the resumed step ${step}'s parameters stand in for it until a better validation`);
+          bestStep = step;
+          return c;
+        });
         best = b.params;
         bestCheckpoint = b.path;
       }
@@ -241,7 +251,10 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
       const u = tracker.update(step, val.loss);
       converged = u.converged;
       isBest = u.improved;
-      if (isBest) best = params;
+      if (isBest) {
+        best = params;
+        bestStep = step;
+      }
       history.valSteps.push(step);
       history.valLoss.push(val.loss);
       history.valMetric.push(val.metric);
@@ -255,7 +268,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
   }
   if (step !== lastCheckpointed) await checkpoint(false, history.metaLoss.length > 0 ? { metaLoss: history.metaLoss.at(-1)! } : {});
   const reason = converged ? 'converged' : step >= training.maxSteps ? 'max-steps' : 'stopped';
-  return { best, bestStep: tracker.state().bestStep || step, bestCheckpoint, step, reason, history, pretrained };
+  return { best, bestStep: bestStep || step, bestCheckpoint, step, reason, history, pretrained };
 }
 
 /** What a run that met non-finite values says: the advice that follows its cause. */
