@@ -5,6 +5,7 @@
  * ({@link natsUrlProblem}), the client's probe of what answers (./nats-connection.ts) and the ports a Kubernetes run
  * opens to NATS (src/k8s/nats-ports.ts).
  */
+import { urlAddress } from '../core/host-port';
 
 /** The NATS client port nats.js dials when a server names none (its `DEFAULT_PORT`). */
 export const NATS_DEFAULT_PORT = 4222;
@@ -84,8 +85,8 @@ function natsServerOf(text: string): NatsServer {
       : `not a URL: ${JSON.stringify(shown)}; expected nats://HOST:PORT (servers of a cluster separated by commas)`;
     return { text, url: undefined, address: undefined, problem };
   }
-  const port = url.port === '' ? NATS_DEFAULT_PORT : Number(url.port);
-  const address = url.hostname === '' ? undefined : { host: url.hostname.replace(/^\[|\]$/g, ''), port, shown: `${url.hostname}:${port}` };
+  const { host, port } = urlAddress(url, NATS_DEFAULT_PORT);
+  const address = url.hostname === '' ? undefined : { host, port, shown: `${url.hostname}:${port}` };
   return { text, url, address, problem: problemOf(text, url, port) };
 }
 

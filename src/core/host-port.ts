@@ -1,6 +1,7 @@
 /**
  * The rule of a `host:port` address (`[v6]:port` too) with a port in decimal digits: the coordinator's `--listen`
- * (src/cli/options.ts) and `runtime.listen` of the run config (src/coordinator/runtime-config.ts) follow it alike.
+ * (src/cli/options.ts) and `runtime.listen` of the run config (src/coordinator/runtime-config.ts) follow it alike;
+ * and where to dial a URL's host and port ({@link urlAddress}).
  */
 
 /**
@@ -26,4 +27,12 @@ export function hostPortProblem(value: string, minPort: number, note = ''): stri
  */
 export function portWithoutLeadingZero(digits: string): string | undefined {
   return /^0[0-9]/.test(digits) ? digits.replace(/^0+(?=.)/, '') : undefined;
+}
+
+/**
+ * Where to dial `url`: its host (an IPv6 address without its brackets) and its port, `defaultPort` where it names
+ * none (by default the scheme's: 443 for `https:`, else 80). Never throws.
+ */
+export function urlAddress(url: URL, defaultPort = url.protocol === 'https:' ? 443 : 80): { host: string; port: number } {
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? defaultPort : Number(url.port) };
 }

@@ -13,6 +13,7 @@ import { notApiAnswerOf } from './api-answer';
 import { connectionFailure } from './connection-failure';
 import { findInCauseChain } from '../core/error-chain';
 import { whatAnswers } from '../core/what-answers';
+import { urlAddress } from '../core/host-port';
 
 const checked = new WeakMap<Cluster, Promise<void>>();
 
@@ -47,9 +48,8 @@ function isNotHttp(err: unknown): boolean {
  * NATS server, the usual mistake (port 4222).
  */
 async function notHttpWords(server: string): Promise<string> {
-  const url = new URL(server);
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  const answerer = await whatAnswers(url.hostname.replace(/^\[|\]$/g, ''), port);
+  const { host, port } = urlAddress(new URL(server));
+  const answerer = await whatAnswers(host, port);
   return `: it does not speak HTTP${answerer === 'nats' ? ' (it looks like a NATS server: INFO {…)' : ''}`;
 }
 

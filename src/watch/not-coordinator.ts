@@ -4,15 +4,13 @@
  * use instead. A NATS server (the usual mistake: port 4222) is recognized by the `INFO {…}` line it greets every
  * connection with (src/core/what-answers.ts), and pointed to `--nats`.
  */
+import { urlAddress } from '../core/host-port';
 import { whatAnswers } from '../core/what-answers';
 import { NotCoordinatorError } from '../core/errors';
 
 /** Host and port of `target` (`host:port`, `[v6]:port` or an `http(s)://` URL), or undefined when it holds none. */
 function hostPort(target: string): { host: string; port: number } | undefined {
-  if (/^https?:\/\//i.test(target)) {
-    const url = new URL(target);
-    return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
-  }
+  if (/^https?:\/\//i.test(target)) return urlAddress(new URL(target));
   const m = /^\[?(.+?)\]?:(\d+)$/.exec(target);
   return m ? { host: m[1]!, port: Number(m[2]) } : undefined;
 }
