@@ -5,7 +5,7 @@
  * ({@link natsUrlProblem}), the client's probe of what answers (./nats-connection.ts) and the ports a Kubernetes run
  * opens to NATS (src/k8s/nats-ports.ts).
  */
-import { urlAddress } from '../core/host-port';
+import { digitsWithoutLeadingZero, urlAddress } from '../core/host-port';
 
 /** The NATS client port nats.js dials when a server names none (its `DEFAULT_PORT`). */
 export const NATS_DEFAULT_PORT = 4222;
@@ -100,7 +100,7 @@ function problemOf(text: string, url: URL, port: number): string | undefined {
   if (url.hostname === '') return `${JSON.stringify(shown)} names no host; expected nats://HOST:PORT`;
   if (port === 0) return `${shown} names port 0, which no server listens on; give the NATS server's client port (${NATS_DEFAULT_PORT} by default) or leave the port out`;
   const written = writtenTail(text);
-  if (/^0./.test(written.port)) return `${shown}: the port has a leading zero; write ${port}`;
+  if (digitsWithoutLeadingZero(written.port) !== undefined) return `${shown}: the port has a leading zero; write ${port}`;
   if (written.after !== '') {
     const part = { '/': 'a path', '?': 'a query', '#': 'a fragment' }[written.after[0] as '/' | '?' | '#'];
     return `${shown}: ${JSON.stringify(written.after)} after the ${written.port === '' ? 'host' : 'port'} is ${part}, which the NATS client ignores; write ${shown.slice(0, -written.after.length)}`;

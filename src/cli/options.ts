@@ -6,7 +6,7 @@ import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../core/config-fields';
 import { FlagError, type FileReadReason } from '../core/errors';
 import { pathLengthProblem } from '../core/path-limits';
 import { RUN_NAME_PATTERN, RUN_NAME_RULE } from '../core/run-name';
-import { hostPortProblem, portWithoutLeadingZero } from '../core/host-port';
+import { digitsWithoutLeadingZero, hostPortProblem } from '../core/host-port';
 import { natsUrlProblem, natsUrlShown } from '../bus/nats-servers';
 import { runTokenProblem } from '../core/run-token';
 import { LISTEN_PORT_NOTE } from '../coordinator/runtime-config';
@@ -43,7 +43,8 @@ export function boundedInt(min: number, max: number, options: BoundedIntOptions 
   const range = `an integer ${bound(min)}..${bound(max)}${unit}${max === Number.MAX_SAFE_INTEGER ? ' (2^53-1)' : ''}`;
   return (value: string) => {
     if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`expected ${range} written in digits only, got ${JSON.stringify(value)}`);
-    if (/^0./.test(value)) throw new InvalidArgumentError(`expected ${range} written without a leading zero, got ${JSON.stringify(value)}: ${leadingZeroHint(value, min, max, bound)}`);
+    const written = digitsWithoutLeadingZero(value);
+    if (written !== undefined) throw new InvalidArgumentError(`expected ${range} written without a leading zero, got ${JSON.stringify(value)}: ${leadingZeroHint(written, min, max, bound)}`);
     // Digits beyond 2^53-1 read as a larger number (never rounded down to max or below), so they are "too large" too.
     const n = Number(value);
     if (n > max) throw tooLarge ? tooLarge(value) : new InvalidArgumentError(`too large: expected ${range}, got ${JSON.stringify(value)}`);
@@ -53,13 +54,12 @@ export function boundedInt(min: number, max: number, options: BoundedIntOptions 
 }
 
 /**
- * The hint after `digits` written with a leading zero, for an option that takes `min`..`max`: `write 2` (`02`) where
- * the digits without their leading zeros (never rounded) are in range, else that they are out of range too
+ * The hint after digits written with a leading zero (`written`: those digits without it), for an option that takes
+ * `min`..`max`: `write 2` (`02`) where `written` (never rounded) is in range, else that it is out of range too
  * (`0100` in 1..64: `without the leading zero it is 100, above 64`; `00`: `…it is 0, below 1`), each bound as `shown`
  * writes it (as the option's range does).
  */
-function leadingZeroHint(digits: string, min: number, max: number, shown: (bound: number) => string): string {
-  const written = digits.replace(/^0+(?=.)/, '');
+function leadingZeroHint(written: string, min: number, max: number, shown: (bound: number) => string): string {
   const n = Number(written);
   if (n > max) return `without the leading zero it is ${written}, above ${shown(max)}`;
   if (n < min) return `without the leading zero it is ${written}, below ${shown(min)}`;
@@ -122,7 +122,8 @@ export function metricsPortChoice(flag: number | undefined): { port: number; set
 export function portNumber(value: string): number {
   const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
   // As a config's runtime.metricsPort (src/core/written-integer.ts): 08080 is 8080 to one reader and not a number to another.
-  if (n >= 0 && /^0./.test(value)) throw new InvalidArgumentError(`expected a port 0..65535 written without a leading zero, got ${JSON.stringify(value)}: ${leadingZeroHint(value, 0, 65535, String)}`);
+  const written = n >= 0 ? digitsWithoutLeadingZero(value) : undefined;
+  if (written !== undefined) throw new InvalidArgumentError(`expected a port 0..65535 written without a leading zero, got ${JSON.stringify(value)}: ${leadingZeroHint(written, 0, 65535, String)}`);
   if (n > 65535 || !(n >= 0)) throw new InvalidArgumentError(`expected a port 0..65535, got ${JSON.stringify(value)}`);
   return n;
 }
@@ -201,7 +202,7 @@ export function statusAddress(value: string): string {
   if (!url.hostname) throw new InvalidArgumentError(`expected host:port or http://host:port, got ${JSON.stringify(value)}`);
   // The port as written: after the scheme, any user:password@ and the host ([v6] too), up to a path, query or fragment.
   const written = /^https?:\/\/(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^:/?#]*):([0-9]+)/i.exec(value);
-  const digits = written ? portWithoutLeadingZero(written[1]!) : undefined;
+  const digits = written ? digitsWithoutLeadingZero(written[1]!) : undefined;
   if (written && digits !== undefined) {
     const range = 'expected host:port or http://host:port with a port from 1 to 65535';
     const fixed = `${written[0].slice(0, -written[1]!.length)}${digits}${value.slice(written[0].length)}`;

@@ -16,16 +16,17 @@ export function hostPortProblem(value: string, minPort: number, note = ''): stri
   const m = /^(.+):(\d+)$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
   if (!m || port < minPort || port > 65535) return `expected host:port with a port from ${minPort} to 65535${note}`;
-  const written = portWithoutLeadingZero(m[2]!);
+  const written = digitsWithoutLeadingZero(m[2]!);
   if (written !== undefined) return `expected host:port with a port from ${minPort} to 65535${note} written without a leading zero (write ${m[1]}:${written})`;
   return undefined;
 }
 
 /**
- * The digits of a port as written without their leading zeros (`018080`: `18080`, `00`: `0`), or undefined when it
- * has none (`0`, `8080`): a port written so is 18080 to one reader and not a number, or octal, to another.
+ * Decimal digits (a port, an integer option) as written without their leading zeros (`018080`: `18080`, `00`: `0`),
+ * or undefined when they have none (`0`, `8080`): a number written so is 18080 to one reader and not a number, or
+ * octal, to another.
  */
-export function portWithoutLeadingZero(digits: string): string | undefined {
+export function digitsWithoutLeadingZero(digits: string): string | undefined {
   return /^0[0-9]/.test(digits) ? digits.replace(/^0+(?=.)/, '') : undefined;
 }
 
