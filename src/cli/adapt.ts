@@ -10,7 +10,7 @@ import { textTokenizerFor } from '../model/text-tokenizer';
 import { ADAPTED_PARAMS_FILE, ADAPTED_REPORT_FILE, ADAPTED_TOKENIZER_FILE } from '../meta/adapted-model';
 import { readTokenizerBytes } from '../model/hf-tokenizer';
 import { algorithms } from '../meta/algorithm';
-import { personalizableLabels, personalize } from '../meta/personalize';
+import { DEFAULT_MAX_STEPS, personalizableLabels, personalize } from '../meta/personalize';
 import { jsonlSourceName, loadLabelledJsonl, type LabelledExample } from '../tasks/jsonl';
 import { dataSource, STDIN_DATA_HELP } from './data-option';
 import { countOf } from '../core/count-words';
@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .requiredOption('--checkpoint <dir>', 'checkpoint directory printed by metatrain run, or a compressed model directory (runs/NAME/compressed)', pathOption('--checkpoint'))
     .requiredOption('--data <file>', `JSONL file, one {"text": ..., "label": ...} per line${STDIN_DATA_HELP}`, pathOption('--data'))
     .requiredOption('--out <dir>', 'directory to create for the adapted model', pathOption('--out'))
-    .option('--max-steps <n>', 'largest number of fine-tuning steps considered (0: the meta-initialization without fine-tuning; at most 10,000)', boundedInt(0, MAX_ADAPT_STEPS), 50)
+    .option('--max-steps <n>', 'largest number of fine-tuning steps considered (0: the meta-initialization without fine-tuning; at most 10,000)', boundedInt(0, MAX_ADAPT_STEPS), DEFAULT_MAX_STEPS)
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .action(async (o: { checkpoint: string; data: string; out: string; maxSteps: number; backend: string }) => {
       const out = resolve(o.out);

@@ -26,9 +26,12 @@ export interface UserExample {
   label: string;
 }
 
+/** Largest number of fine-tuning steps {@link personalize} considers unless told (`metatrain adapt --max-steps`). */
+export const DEFAULT_MAX_STEPS = 50;
+
 /** Options of {@link personalize}. */
 export interface PersonalizeOptions {
-  /** Largest number of fine-tuning steps considered. @default 50 */
+  /** Largest number of fine-tuning steps considered. @default {@link DEFAULT_MAX_STEPS} */
   maxSteps?: number;
   /** Fraction of each label's examples held out (at least one per label with ≥ 2 examples). @default 0.2 */
   holdoutFraction?: number;
@@ -61,7 +64,7 @@ export interface Personalization {
  * @param maxSteps {@link PersonalizeOptions.maxSteps}: the error says what the held-out example is for.
  * @throws DatasetError naming `source` when there are fewer than 2 labels or no label has 2 examples.
  */
-export function personalizableLabels(examples: readonly UserExample[], source: string, maxSteps = 50): string[] {
+export function personalizableLabels(examples: readonly UserExample[], source: string, maxSteps = DEFAULT_MAX_STEPS): string[] {
   const counts = new Map<string, number>();
   for (const e of examples) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
   const labels = [...counts.keys()];
@@ -85,7 +88,7 @@ function textSet(examples: readonly UserExample[], labels: readonly string[]): T
  * @throws (rejects with) DatasetError as {@link personalizableLabels}; ShapeError when the model's outputs differ from the number of labels.
  */
 export async function personalize(model: Model, metaParams: ParamSet, examples: readonly UserExample[], algorithm: AdaptingAlgorithm, resetHead: boolean, options: PersonalizeOptions = {}): Promise<Personalization> {
-  const maxSteps = options.maxSteps ?? 50;
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
   const labels = personalizableLabels(examples, options.source ?? 'user data', maxSteps);
   const headOut = model.spec.get(model.headNames.find((n) => model.spec.get(n)!.length === 1) ?? model.headNames[0]!)!;
   if (headOut.at(-1) !== labels.length) throw new ShapeError(`model has ${headOut.at(-1)} outputs but the user data has ${labels.length} labels`);
