@@ -5,7 +5,7 @@
  * ({@link natsUrlProblem}), the client's probe of what answers (./nats-connection.ts) and the ports a Kubernetes run
  * opens to NATS (src/k8s/nats-ports.ts).
  */
-import { digitsWithoutLeadingZero, urlAddress } from '../core/host-port';
+import { digitsWithoutLeadingZero, urlAddress, writtenUrlTail } from '../core/host-port';
 
 /** The NATS client port nats.js dials when a server names none (its `DEFAULT_PORT`). */
 export const NATS_DEFAULT_PORT = 4222;
@@ -79,7 +79,7 @@ function natsServerOf(text: string): NatsServer {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `nats://${text}`);
   } catch {
     const shown = withoutPassword(text);
-    const { port } = writtenTail(text);
+    const { port } = writtenUrlTail(text);
     const problem = /^[0-9]+$/.test(port) && Number(port) > 65535
       ? `${shown}: port ${port} is above 65535, the largest TCP port; give the NATS server's client port (${NATS_DEFAULT_PORT} by default)`
       : `not a URL: ${JSON.stringify(shown)}; expected nats://HOST:PORT (servers of a cluster separated by commas)`;
@@ -99,21 +99,11 @@ function problemOf(text: string, url: URL, port: number): string | undefined {
   if (!TCP_SCHEMES.includes(url.protocol)) return `expected nats://HOST:PORT, got ${JSON.stringify(shown)}`;
   if (url.hostname === '') return `${JSON.stringify(shown)} names no host; expected nats://HOST:PORT`;
   if (port === 0) return `${shown} names port 0, which no server listens on; give the NATS server's client port (${NATS_DEFAULT_PORT} by default) or leave the port out`;
-  const written = writtenTail(text);
+  const written = writtenUrlTail(text);
   if (digitsWithoutLeadingZero(written.port) !== undefined) return `${shown}: the port has a leading zero; write ${port}`;
   if (written.after !== '') {
     const part = { '/': 'a path', '?': 'a query', '#': 'a fragment' }[written.after[0] as '/' | '?' | '#'];
     return `${shown}: ${JSON.stringify(written.after)} after the ${written.port === '' ? 'host' : 'port'} is ${part}, which the NATS client ignores; write ${shown.slice(0, -written.after.length)}`;
   }
   return undefined;
-}
-
-/**
- * The port of the server `text` as written (`04222`; '' when none), and what follows the host and port (`/path?x=1`,
- * '' when nothing), which `URL` reads as a number and as parts the NATS client ignores.
- */
-function writtenTail(text: string): { port: string; after: string } {
-  const [, authority = '', after = ''] = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)(.*)$/is.exec(text) ?? [];
-  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
-  return { port: /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1] ?? '', after };
 }

@@ -6,7 +6,7 @@ import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../core/config-fields';
 import { FlagError, type FileReadReason } from '../core/errors';
 import { pathLengthProblem } from '../core/path-limits';
 import { RUN_NAME_PATTERN, RUN_NAME_RULE } from '../core/run-name';
-import { digitsWithoutLeadingZero, hostPortProblem } from '../core/host-port';
+import { digitsWithoutLeadingZero, hostPortProblem, writtenUrlTail } from '../core/host-port';
 import { natsUrlProblem, natsUrlShown } from '../bus/nats-servers';
 import { runTokenProblem } from '../core/run-token';
 import { LISTEN_PORT_NOTE } from '../coordinator/runtime-config';
@@ -200,12 +200,11 @@ export function statusAddress(value: string): string {
     throw new InvalidArgumentError(`expected host:port or http://host:port, got ${JSON.stringify(value)}`);
   }
   if (!url.hostname) throw new InvalidArgumentError(`expected host:port or http://host:port, got ${JSON.stringify(value)}`);
-  // The port as written: after the scheme, any user:password@ and the host ([v6] too), up to a path, query or fragment.
-  const written = /^https?:\/\/(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^:/?#]*):([0-9]+)/i.exec(value);
-  const digits = written ? digitsWithoutLeadingZero(written[1]!) : undefined;
-  if (written && digits !== undefined) {
+  const written = writtenUrlTail(value);
+  const digits = digitsWithoutLeadingZero(written.port);
+  if (digits !== undefined) {
     const range = 'expected host:port or http://host:port with a port from 1 to 65535';
-    const fixed = `${written[0].slice(0, -written[1]!.length)}${digits}${value.slice(written[0].length)}`;
+    const fixed = `${value.slice(0, value.length - written.after.length - written.port.length)}${digits}${written.after}`;
     throw new InvalidArgumentError(`${range}${Number(digits) >= 1 ? ` written without a leading zero (write ${fixed})` : ''}, got ${JSON.stringify(value)}`);
   }
   return value;

@@ -1,7 +1,7 @@
 /**
  * The rule of a `host:port` address (`[v6]:port` too) with a port in decimal digits: the coordinator's `--listen`
  * (src/cli/options.ts) and `runtime.listen` of the run config (src/coordinator/runtime-config.ts) follow it alike;
- * and where to dial a URL's host and port ({@link urlAddress}).
+ * and where to dial a URL's host and port ({@link urlAddress}), and its port as written ({@link writtenUrlTail}).
  */
 
 /**
@@ -36,4 +36,15 @@ export function digitsWithoutLeadingZero(digits: string): string | undefined {
  */
 export function urlAddress(url: URL, defaultPort = url.protocol === 'https:' ? 443 : 80): { host: string; port: number } {
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? defaultPort : Number(url.port) };
+}
+
+/**
+ * The port of the URL `text` (`nats://h:04222`, `http://user:pw@[::1]:018080/status`, or `h:04222` without a scheme)
+ * as written (`04222`; '' when none), and what follows the host and port (`/path?x=1`, '' when nothing): `URL` reads
+ * the one as a number and keeps the other apart, so that neither says what was written.
+ */
+export function writtenUrlTail(text: string): { port: string; after: string } {
+  const [, authority = '', after = ''] = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)(.*)$/is.exec(text) ?? [];
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  return { port: /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1] ?? '', after };
 }
