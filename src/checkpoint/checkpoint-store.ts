@@ -181,16 +181,14 @@ export class CheckpointStore {
    * @returns one line per directory left in place, naming it and the files it keeps.
    */
   private async prune(bestStep: number | undefined): Promise<string[]> {
-    const all = await this.list();
+    const all = (await this.stepDirectoriesHolding()).filter((entry) => entry.others === undefined);
     const doomed = all.slice(0, Math.max(0, all.length - this.options.keep)).filter((e) => e.step !== bestStep);
-    const foreign = new Map((await foreignCheckpointFiles(doomed)).map(({ path, names }) => [path, names]));
     const kept: string[] = [];
     const aside: string[] = [];
     for (const e of doomed) {
-      const others = foreign.get(e.path);
-      if (others) {
+      if (e.foreign.length > 0) {
         await removeCheckpointFiles(e.path);
-        kept.push(`kept ${e.path}, which holds files that are not a checkpoint's (${firstNames(others)}): only its checkpoint files were removed; move the rest elsewhere`);
+        kept.push(`kept ${e.path}, which holds files that are not a checkpoint's (${firstNames(e.foreign)}): only its checkpoint files were removed; move the rest elsewhere`);
         continue;
       }
       const moved = await moveAside(e.path);
@@ -240,16 +238,18 @@ export class CheckpointStore {
   }
 
   /**
-   * The directories of `dir` named as checkpoints' ({@link stepDirectories}), oldest first, each that holds files but
-   * none of a checkpoint's ({@link isCheckpointFile}) with the names it holds as `others`: no checkpoint. One that is
-   * empty or cannot be listed is taken for a checkpoint (loading it says why it is none).
+   * The directories of `dir` named as checkpoints' ({@link stepDirectories}), oldest first, each with the names it
+   * holds that are not a checkpoint's files ({@link isCheckpointFile}) as `foreign`, sorted (none when it cannot be
+   * listed), and, when it holds files but none of a checkpoint's, the same names as `others`: no checkpoint. One that
+   * is empty or cannot be listed is taken for a checkpoint (loading it says why it is none).
    */
-  private async stepDirectoriesHolding(): Promise<Array<CheckpointEntry & { others?: string[] }>> {
-    const found: Array<CheckpointEntry & { others?: string[] }> = [];
+  private async stepDirectoriesHolding(): Promise<Array<CheckpointEntry & { foreign: string[]; others?: string[] }>> {
+    const found: Array<CheckpointEntry & { foreign: string[]; others?: string[] }> = [];
     for (const entry of await this.stepDirectories()) {
       const inside = await readdir(entry.path, { withFileTypes: true }).catch(() => undefined);
-      if (inside === undefined || inside.length === 0 || inside.some(isCheckpointFile)) found.push(entry);
-      else found.push({ ...entry, others: inside.map((e) => e.name).sort() });
+      const foreign = (inside ?? []).filter((e) => !isCheckpointFile(e)).map((e) => e.name).sort();
+      if (inside === undefined || inside.length === 0 || inside.some(isCheckpointFile)) found.push({ ...entry, foreign });
+      else found.push({ ...entry, foreign, others: foreign });
     }
     return found;
   }
