@@ -19,7 +19,8 @@ import { dirname, join } from 'node:path';
 import { checkpointsDir, runDir, type RunConfig } from '../core/config';
 import { assertNotLocked, isLockFileName, lockDirectory } from '../core/directory-lock';
 import { entryAt } from '../core/entry-at';
-import { isDirectory, linkedDirectory, realPath, type LinkedDirectory } from '../core/linked-directory-lock';
+import { realPath } from '../core/file-identity';
+import { isDirectory, linkedDirectory, type LinkedDirectory } from '../core/linked-directory-lock';
 
 /** What a run directory is called in the lock's messages. */
 const WHAT = 'run directory';

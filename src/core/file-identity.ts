@@ -6,13 +6,18 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 
-/** The real path of `path` (links resolved), or `path` itself when it cannot be resolved (it does not exist). */
-export function realPathOr(path: string): string {
+/** The real path of `path` (links resolved), or undefined when it leads nowhere or loops. */
+export function realPath(path: string): string | undefined {
   try {
     return realpathSync(path);
   } catch {
-    return path;
+    return undefined;
   }
+}
+
+/** The real path of `path` (links resolved), or `path` itself when it cannot be resolved (it does not exist). */
+export function realPathOr(path: string): string {
+  return realPath(path) ?? path;
 }
 
 /**

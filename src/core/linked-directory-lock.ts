@@ -5,9 +5,10 @@
  * `pretrained` only while pretraining writes it (src/pretrain/pretrain.ts), so that runs may share, and only read,
  * one finished pretraining, in a read-only directory too.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { entryAt } from './entry-at';
 import { lockDirectory } from './directory-lock';
+import { realPath } from './file-identity';
 
 /** The directory a link leads to, and what a lock's messages call it. */
 export interface LinkedDirectory {
@@ -41,15 +42,6 @@ export function linkedDirectory(link: string, besides: readonly (string | undefi
 export function lockLinkedDirectory(link: string, besides: readonly (string | undefined)[] = []): (() => void) | undefined {
   const linked = linkedDirectory(link, besides);
   return linked && lockDirectory(linked.real, linked.what);
-}
-
-/** The real path of `path` (links resolved), or undefined when it leads nowhere or loops. */
-export function realPath(path: string): string | undefined {
-  try {
-    return realpathSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Whether `path` is a directory, or a link to one; false when it is gone or cannot be read. */

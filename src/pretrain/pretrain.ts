@@ -12,7 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkpointsDir, pretrainedDir, runDir, type RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
-import { lockLinkedDirectory, realPath } from '../core/linked-directory-lock';
+import { realPath } from '../core/file-identity';
+import { lockLinkedDirectory } from '../core/linked-directory-lock';
 import { specOf, type ParamSet } from '../core/param-set';
 import { deriveSeed, Rng } from '../core/rng';
 import { Adam } from '../meta/adam';
