@@ -41,6 +41,18 @@ async function committedJob() {
   return { dir, checkpoint, outDir, job: committed, reportPath: await compressJob(committed) };
 }
 
+/**
+ * {@link textRunJobs}' checkpoints of steps 3 (`earlier`) and 4 (`later`), the one of step 3 compressed: the later
+ * one's job replaces that compression; `before` is its compression.json's text.
+ */
+async function earlierCompression() {
+  const { config, outDir, job } = textRunJobs();
+  const earlier = await writeTeacherCheckpoint(config, 3);
+  const later = await writeTeacherCheckpoint(config, 4);
+  const reportPath = await compressJob(job(earlier, 3));
+  return { outDir, job, earlier, later, reportPath, before: readFileSync(reportPath, 'utf8') };
+}
+
 test('a compression job publishes model.onnx, model.safetensors and compression.json whose numbers match the files', async () => {
   const dir = fresh();
   const config = textRun(dir);
@@ -255,11 +267,7 @@ test('a job\'s own committed result that is damaged (a listed file missing, trun
 
 test('replacing the run\'s earlier compression is refused, before the pipeline runs, when files its compression.json does not list are beside it; nothing is removed', async () => {
   // Before: the replacement removed the whole directory, and with it the files put there by hand.
-  const { config, outDir, job } = textRunJobs();
-  const earlier = await writeTeacherCheckpoint(config, 3);
-  const later = await writeTeacherCheckpoint(config, 4);
-  const reportPath = await compressJob(job(earlier, 3));
-  const before = readFileSync(reportPath, 'utf8');
+  const { outDir, job, earlier, later, reportPath, before } = await earlierCompression();
   writeFileSync(join(outDir, 'notes.txt'), 'keep me\n');
   mkdirSync(join(outDir, 'plots'));
   const t0 = performance.now();
@@ -279,11 +287,7 @@ test('replacing the run\'s earlier compression is refused, before the pipeline r
 
 test('a file written into the earlier compression\'s directory while the pipeline runs is not removed with it: the job is refused naming it, the earlier compression left as it is', async () => {
   // Before: checked before the pipeline only, the directory was then removed whole by the replacement, notes.txt with it.
-  const { config, outDir, job } = textRunJobs();
-  const earlier = await writeTeacherCheckpoint(config, 3);
-  const later = await writeTeacherCheckpoint(config, 4);
-  const reportPath = await compressJob(job(earlier, 3));
-  const before = readFileSync(reportPath, 'utf8');
+  const { outDir, job, earlier, later, reportPath, before } = await earlierCompression();
   let planted = false;
   const onProgress = () => {
     if (planted) return;
