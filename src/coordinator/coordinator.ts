@@ -29,7 +29,7 @@ import { rejectionOf, type ResultRejection } from './result-rejection';
 import type { RunContext } from './run-context';
 import { RunEvents } from './run-events';
 import { assertTransition, isFinal, type RunPhase } from './run-phase';
-import { readSummary, SUMMARY_FILE, writeSummary, type RunSummary } from '../summary';
+import { isFinishedRun, readSummary, SUMMARY_FILE, writeSummary, type RunSummary } from '../summary';
 import { TaskDispatcher } from './task-dispatcher';
 import type { PretrainedBody } from '../pretrain/pretrained-body';
 import type { WorkItem, WorkMetrics } from './work-item';
@@ -266,7 +266,7 @@ export class Coordinator {
    */
   private async failed(ctx: RunContext, err: Error, started: number): Promise<void> {
     const earlier = existsSync(join(this.dir, SUMMARY_FILE)) ? await readSummary(this.dir).catch(() => undefined) : undefined;
-    if (earlier?.reason === 'converged' || earlier?.reason === 'max-steps') {
+    if (earlier && isFinishedRun(earlier)) {
       this.o.log.warn(`${SUMMARY_FILE} of an earlier end of this run (${earlier.reason}) is kept (not replaced by this failure)`);
       return;
     }

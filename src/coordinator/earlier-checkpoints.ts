@@ -9,7 +9,7 @@ import { configDifferences, configHash, runDir, type RunConfig } from '../core/c
 import { foreignCheckpointFiles, type CheckpointEntry, type CheckpointStore, type LatestCheckpoint } from '../checkpoint';
 import { CheckpointError } from '../core/errors';
 import { firstNames } from '../core/first-names';
-import { readSummary, SUMMARY_FILE, type RunSummary } from '../summary';
+import { isFinishedRun, readSummary, SUMMARY_FILE } from '../summary';
 
 /**
  * Resolves when `store` (the meta-training checkpoints of the run directory of `config`) holds no checkpoint: a new
@@ -40,7 +40,7 @@ export async function assertNoEarlierCheckpoints(config: RunConfig, store: Check
 /**
  * The refusal of {@link assertNoEarlierCheckpoints}: `<found>: continue that run with --resume, or <elsewhere>`, or
  * why `--resume` would not do and `<elsewhere>` (`one`: the store holds one checkpoint); instead, what of the user's
- * is in the checkpoint directories when none can be loaded, or that the run finished ({@link finishedRun}).
+ * is in the checkpoint directories when none can be loaded, or that the run finished ({@link isFinishedRun}).
  */
 async function refusal(config: RunConfig, store: CheckpointStore, found: string, way: { elsewhere: string; one: boolean; outOption?: string; existing: readonly CheckpointEntry[] }): Promise<string> {
   const { elsewhere, one } = way;
@@ -62,7 +62,7 @@ async function refusal(config: RunConfig, store: CheckpointStore, found: string,
   }
   const summary = await readSummary(runDir(config)).catch(() => undefined);
   if (summary?.divergence !== undefined) return `${found}, of a run of this config that failed: ${summary.divergence}; --resume would diverge again: change the config, then ${elsewhere}`;
-  if (summary && finishedRun(summary) && summary.steps === newest.checkpoint.step) {
+  if (summary && isFinishedRun(summary) && summary.steps === newest.checkpoint.step) {
     const dir = runDir(config);
     const foreign = await usersFilesIn(way.existing);
     return `${dir} holds a finished run (succeeded at step ${summary.steps}, see ${join(dir, SUMMARY_FILE)}): give ${way.outOption ?? 'runtime.outDir'} a new directory to run again, or --resume to evaluate and compress it again${foreign === undefined ? '' : `; ${foreign}`}`;
@@ -79,9 +79,4 @@ async function usersFilesIn(existing: readonly CheckpointEntry[]): Promise<strin
   const foreign = await foreignCheckpointFiles(existing);
   if (foreign.length === 0) return undefined;
   return foreign.map(({ path, names }) => `${path} holds files a checkpoint does not (${firstNames(names)})`).join('; ') + ': move them elsewhere';
-}
-
-/** Whether `summary` is of a run whose meta-training finished (converged or reached its steps), not stopped or failed. */
-function finishedRun(summary: RunSummary): boolean {
-  return summary.reason === 'converged' || summary.reason === 'max-steps';
 }

@@ -61,6 +61,11 @@ export interface RunSummary {
   compression?: { jobId: string; outDir: string; status: 'succeeded' | 'failed' | 'queued'; attempts: number; report?: string; error?: string };
 }
 
+/** Whether `summary` is of a run whose meta-training finished (`converged` or `max-steps`), not stopped or failed. */
+export function isFinishedRun(summary: RunSummary): boolean {
+  return summary.reason === 'converged' || summary.reason === 'max-steps';
+}
+
 /**
  * Whether `value` (a parsed `summary.json`) has the fields every {@link RunSummary} has, of their types: what tells a
  * summary metatrain wrote from a user's file of the same name. Looks no deeper than the top level.
