@@ -254,10 +254,13 @@ export class CheckpointStore {
     return found;
   }
 
-  /** The directories of `dir` named as checkpoints' (`step-00000042`), oldest first, checkpoints or not. */
-  private async stepDirectories(): Promise<CheckpointEntry[]> {
+  /**
+   * The directories of `dir` named as checkpoints' (`step-00000042`), oldest first, checkpoints or not, among
+   * `entries` (`dir`'s, listed when not given).
+   */
+  private async stepDirectories(entries?: readonly Dirent[]): Promise<CheckpointEntry[]> {
     const found: CheckpointEntry[] = [];
-    for (const entry of await this.entries()) {
+    for (const entry of entries ?? (await this.entries())) {
       const step = parseStepDirName(entry.name);
       if (step !== undefined && entry.isDirectory()) found.push({ step, path: join(this.dir, entry.name) });
     }
@@ -280,9 +283,10 @@ export class CheckpointStore {
       () => false,
     );
     const written = (entry: Dirent) => (entry.isDirectory() && parseStepDirName(entry.name) !== undefined) || (entry.name === BEST_FILE && best) || isStoreTemporary(entry.name) || (isLockFileName(entry.name) && entry.isFile());
-    const inCheckpoints = (await foreignCheckpointFiles(await this.stepDirectories())).flatMap(({ path, names }) => names.map((name) => `${basename(path)}/${name}`));
+    const entries = await this.entries();
+    const inCheckpoints = (await foreignCheckpointFiles(await this.stepDirectories(entries))).flatMap(({ path, names }) => names.map((name) => `${basename(path)}/${name}`));
     return [
-      ...(await this.entries()).filter((entry) => !written(entry)).map((entry) => entry.name),
+      ...entries.filter((entry) => !written(entry)).map((entry) => entry.name),
       ...inCheckpoints,
     ].sort();
   }
