@@ -144,7 +144,7 @@ async function measure(row: Row) {
   let cpuAtStep1 = process.cpuUsage();
   let wallAtStep1 = performance.now();
   coordinator.events.on('step', (e) => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
     if (e.step === 1) {
       void payloadBytes().then((b) => (bytesAtStep1 = b));
       cpuAtStep1 = process.cpuUsage();

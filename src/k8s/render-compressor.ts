@@ -1,6 +1,7 @@
 /**
- * The compressor: one replica consuming the run's JetStream work queue (`metatrain compressor --nats URL`),
- * reading checkpoints from and writing compressed models to the run's PersistentVolumeClaim. With a
+ * The compressor: one replica consuming the run's JetStream work queue (`metatrain compressor --nats URL --out-root
+ * DIR`), reading checkpoints from and writing compressed models to the run's PersistentVolumeClaim, mounted at DIR
+ * (the run's output directory): a job naming an `outDir` outside its own run's volume fails for good. With a
  * ReadWriteOnce claim it is scheduled onto the coordinator's node (required pod affinity), the only place the
  * volume can be mounted twice.
  */
@@ -42,7 +43,7 @@ export function renderCompressorDeployment(s: DeploySettings): RunDeployment {
     container: container(s, {
       name: 'compressor',
       image: s.images.coordinator,
-      args: ['compressor', '--nats', s.natsUrl],
+      args: ['compressor', '--nats', s.natsUrl, '--out-root', s.outDir],
       env: [tokenEnv(s)],
       resources: COMPRESSOR_RESOURCES,
       volumeMounts: [{ name: 'data', mountPath: s.outDir }],

@@ -218,6 +218,12 @@ test('nats.url that the compressor could not use, or that would store a password
   assert.match(refusal('nats://a:4222,nats://nats:4222/'), /^invalid config at nats\.url: nats:\/\/nats:4222\/: "\/" after the port is a path, which the NATS client ignores; write nats:\/\/nats:4222$/);
 });
 
+test('the compressor writes only inside the run\'s volume: --out-root is the mount path of the data claim', () => {
+  const c = deploymentNamed(objectsOf(exampleConfig()), '-compressor').spec.template.spec.containers[0]!;
+  assert.deepEqual(c['args'], ['compressor', '--nats', 'nats://nats.nats.svc.cluster.local:4222', '--out-root', '/var/lib/metatrain/sotu-maml']);
+  assert.deepEqual(c['volumeMounts'][0], { name: 'data', mountPath: '/var/lib/metatrain/sotu-maml' });
+});
+
 test('the compressor is ready on /readyz (consuming from JetStream) and alive on /healthz', () => {
   const c = deploymentNamed(objectsOf(exampleConfig()), '-compressor').spec.template.spec.containers[0]!;
   assert.equal(c['readinessProbe'].httpGet.path, '/readyz');
