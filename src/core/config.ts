@@ -171,9 +171,10 @@ export function parseRunConfig(raw: unknown, source?: ConfigSource): RunConfig {
 }
 
 /**
- * Validates a run config recorded by an earlier run (`checkpoint.extra.config`, the config of a compression job), as
- * {@link parseRunConfig} does but for `nats.url`, whose syntax is not checked: adapt, predict and compress never dial
- * it, and a run before that check may have recorded one it now refuses (`http://h:4222`).
+ * Validates a run config recorded by an earlier run (`checkpoint.extra.config`, the config of a compression job) or
+ * sent by a coordinator (a worker's `welcome`), as {@link parseRunConfig} does but for `nats.url`, whose syntax is not
+ * checked: adapt, predict, compress and workers never dial it, and a run or coordinator before that check may have
+ * recorded or sent one it now refuses (`http://h:4222`).
  * @throws ConfigError as {@link parseRunConfig}.
  */
 export function parseRecordedConfig(raw: unknown): RunConfig {

@@ -8,7 +8,7 @@
  * does not read them. It has no queue: the coordinator never gives a worker more tasks than its concurrency. Results
  * are those of the real worker with the simulated engine (tested).
  */
-import { parseRunConfig } from '../core/config';
+import { parseRecordedConfig } from '../core/config';
 import { paramSet } from '../core/param-set';
 import type { Logger } from '../core/logger';
 import { CoordinatorConnection, type SessionHandler, type SessionLink } from '../worker/coordinator-connection';
@@ -108,7 +108,7 @@ export class SimulatedWorker {
 
     return {
       welcomed: async (welcome, link) => {
-        ready = { engine: simulatedEngine(parseRunConfig(JSON.parse(welcome.configJson)), this.o.time, this.o.name), link };
+        ready = { engine: simulatedEngine(parseRecordedConfig(JSON.parse(welcome.configJson)), this.o.time, this.o.name), link };
         for (const a of early.splice(0)) void execute(a, ready.engine, link);
       },
       assigned: (a) => {

@@ -5,7 +5,7 @@
  * a `welcome` names (again only when the run config changes) and reports joins and leaves to the observer. Its
  * lifecycle is ./worker-state.ts.
  */
-import { parseRunConfig, configHash, type RunConfig } from '../core/config';
+import { parseRecordedConfig, configHash, type RunConfig } from '../core/config';
 import type { Logger } from '../core/logger';
 import { CoordinatorConnection, type ConnectionOptions, type SessionHandler } from './coordinator-connection';
 import type { Engine } from './engine';
@@ -81,8 +81,9 @@ export class Worker {
     };
   }
 
+  /** The engine for the run config of a `welcome`, read as a recorded config: its `nats.url` is the coordinator's to dial. */
   private async engineFor(configJson: string): Promise<Engine> {
-    const config = parseRunConfig(JSON.parse(configJson));
+    const config = parseRecordedConfig(JSON.parse(configJson));
     const hash = configHash(config);
     if (this.engine?.hash !== hash) this.engine = { hash, engine: await this.o.createEngine(config) };
     return this.engine.engine;
