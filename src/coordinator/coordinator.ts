@@ -17,7 +17,7 @@ import { taskMetric } from '../tasks/family';
 import { taskFamilyFor } from '../tasks/task-family';
 import type { TaskFamily } from '../tasks/task';
 import type { TlsFiles } from '../wire/credentials';
-import type { PhaseEntry, RunStatus } from '../wire/proto';
+import type { PhaseEntry, RunStatus, StepEntry } from '../wire/proto';
 import { CheckpointStore } from '../checkpoint';
 import { DivergedError, NonFiniteError, RunFailedError } from '../core/errors';
 import { CoordinatorServer } from './grpc-server';
@@ -82,6 +82,12 @@ export function workerConfig(config: RunConfig): Omit<RunConfig, 'kubernetes' | 
   return rest;
 }
 
+/**
+ * Steps the status lists in `recentSteps`: at 1 s between two reads of `watch --coordinator`, every step of a run
+ * doing up to 100 steps a second is shown.
+ */
+const RECENT_STEPS = 100;
+
 /** One run's coordinator. */
 export class Coordinator {
   readonly events = new RunEvents();
@@ -97,6 +103,8 @@ export class Coordinator {
   private phase: RunPhase = 'pending';
   /** Every phase entered after `pending`, in order, with its message: the status's `phases`. */
   private readonly phases: PhaseEntry[] = [];
+  /** The last {@link RECENT_STEPS} steps done, oldest first: the status's `recentSteps`. */
+  private readonly recentSteps: StepEntry[] = [];
   private stopRequested = false;
   private readonly stopSignal = new AbortController();
   private last = { step: 0, metaLoss: NaN, valLoss: NaN, valMetric: NaN, tasksPerSecond: 0, checkpoint: '', message: '' };
@@ -131,7 +139,11 @@ export class Coordinator {
       onParametersSent: (bytes, via) => metrics?.parametersSent(bytes, via),
       onResultRejected: (item, rejection) => metrics?.resultRejected(item.kind, rejection.reason),
     });
-    this.events.on('step', (e) => Object.assign(this.last, { step: e.step, metaLoss: e.metaLoss, tasksPerSecond: e.tasksPerSecond }));
+    this.events.on('step', (e) => {
+      Object.assign(this.last, { step: e.step, metaLoss: e.metaLoss, tasksPerSecond: e.tasksPerSecond });
+      this.recentSteps.push({ step: e.step, metaLoss: e.metaLoss, tasksPerSecond: e.tasksPerSecond, workers: e.workers });
+      if (this.recentSteps.length > RECENT_STEPS) this.recentSteps.shift();
+    });
     this.events.on('validation', (e) => Object.assign(this.last, { valLoss: e.loss, valMetric: e.metric }));
     this.events.on('checkpoint', (e) => Object.assign(this.last, { checkpoint: e.path }));
   }
@@ -161,6 +173,7 @@ export class Coordinator {
       tasksPerSecond: this.last.tasksPerSecond,
       message: this.dispatcher.workerCount === 0 && this.o.waitingForWorkers && (this.phase === 'pending' || this.phase === 'training') ? this.o.waitingForWorkers() : this.last.message,
       phases: [...this.phases],
+      recentSteps: [...this.recentSteps],
     };
   }
 

@@ -22,6 +22,7 @@ const coordinatorStatusSchema = z.object({
   tasksPerSecond: loss,
   message: z.string().optional(),
   phases: z.array(z.object({ phase: z.string(), message: z.string() })).optional(),
+  recentSteps: z.array(z.object({ step: z.number().int().nonnegative(), metaLoss: loss, tasksPerSecond: loss, workers: z.number().int().nonnegative() })).optional(),
 });
 
 /** A coordinator's `/status` answer, read. */

@@ -34,6 +34,16 @@ export interface StatusSnapshot {
   message: string;
   /** Every phase the run entered after `pending`, in order (the last is `phase`); empty from a coordinator that does not say. */
   phases: PhaseEntered[];
+  /** The last steps done, oldest first (the last is `step`); empty from a coordinator that does not say. */
+  recentSteps: StepDone[];
+}
+
+/** One step done, as a status lists it. */
+export interface StepDone {
+  step: number;
+  metaLoss: number;
+  tasksPerSecond: number;
+  workers: number;
 }
 
 /** Reads status snapshots of one coordinator. */
@@ -73,6 +83,7 @@ function snapshot(raw: Record<string, unknown>): StatusSnapshot {
     tasksPerSecond: n(raw.tasksPerSecond),
     message: s(raw.message),
     phases: Array.isArray(raw.phases) ? raw.phases.map((p: Record<string, unknown>) => ({ phase: s(p.phase), message: s(p.message) })) : [],
+    recentSteps: Array.isArray(raw.recentSteps) ? raw.recentSteps.map((e: Record<string, unknown>) => ({ step: n(e.step), metaLoss: n(e.metaLoss), tasksPerSecond: n(e.tasksPerSecond), workers: n(e.workers) })) : [],
   };
 }
 

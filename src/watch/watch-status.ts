@@ -4,7 +4,7 @@
  * NATS one. Ends when the phase is terminal.
  */
 import { AuthError, ConnectionRefusedError, NotCoordinatorError, RunUnreachableError } from '../core/errors';
-import type { PhaseEntered, StatusClient, StatusSnapshot } from './status-client';
+import type { PhaseEntered, StatusClient, StatusSnapshot, StepDone } from './status-client';
 import { endOf, type WatchEnd, type WatchEvent } from './watch-event';
 
 /** Polling settings. */
@@ -55,10 +55,24 @@ function phasesEntered(prev: StatusSnapshot | undefined, next: StatusSnapshot): 
 }
 
 /**
+ * The steps done from snapshot `prev` (undefined: first read) to `next`, in order: those of `next.recentSteps` after
+ * `prev`'s step (a first read: the last step only, as a NATS watch that starts late), else, from a coordinator that
+ * lists none, the last step as the status gives it; none when the step is unchanged or no step is done yet.
+ */
+function stepsDone(prev: StatusSnapshot | undefined, next: StatusSnapshot): StepDone[] {
+  if (next.step <= 0 || prev?.step === next.step) return [];
+  const last: StepDone = { step: next.step, metaLoss: next.metaLoss, tasksPerSecond: next.tasksPerSecond, workers: next.workers };
+  if (!prev) return [last];
+  const listed = next.recentSteps.filter((s) => s.step > prev.step && s.step < next.step);
+  return [...listed, last];
+}
+
+/**
  * The events between snapshot `prev` (undefined: first read) and `next`, stamped `time`, in the order the run's
  * NATS events come: `pending` and `training` first, then the last step, validation and checkpoint, then each later
  * phase entered (`evaluating`, `compressing`, a terminal one, which ends the watch), also those passed between two
- * reads. The status holds no step for the last validation, so a derived `validation` event has none.
+ * reads; every step done between two reads that the status still lists (its last 100). The status holds no step for
+ * the last validation, so a derived `validation` event has none.
  */
 export function statusChanges(prev: StatusSnapshot | undefined, next: StatusSnapshot, time: string): WatchEvent[] {
   const out: WatchEvent[] = [];
@@ -66,7 +80,7 @@ export function statusChanges(prev: StatusSnapshot | undefined, next: StatusSnap
   const entered = phasesEntered(prev, next);
   if (!prev || prev.workers !== next.workers) add('workers', { count: next.workers });
   for (const p of entered.filter((e) => TRAINING_PHASES.includes(e.phase))) add('phase', { ...p });
-  if (next.step > 0 && (!prev || prev.step !== next.step)) add('step', { step: next.step, maxSteps: next.maxSteps, metaLoss: next.metaLoss, tasksPerSecond: next.tasksPerSecond, workers: next.workers });
+  for (const s of stepsDone(prev, next)) add('step', { step: s.step, maxSteps: next.maxSteps, metaLoss: s.metaLoss, tasksPerSecond: s.tasksPerSecond, workers: s.workers });
   if (Number.isFinite(next.metaValLoss) && (!prev || !same(prev.metaValLoss, next.metaValLoss) || !same(prev.metaValMetric, next.metaValMetric))) add('validation', { loss: next.metaValLoss, metric: next.metaValMetric });
   if (next.lastCheckpoint && (!prev || prev.lastCheckpoint !== next.lastCheckpoint)) add('checkpoint', { path: next.lastCheckpoint });
   for (const p of entered.filter((e) => !TRAINING_PHASES.includes(e.phase))) add('phase', { ...p });

@@ -9,7 +9,7 @@ import { formatWatchEvent } from '../../src/watch/watch-format';
 import { statusClient } from '../../src/watch/status-client';
 import { statusChanges, watchStatus } from '../../src/watch/watch-status';
 
-const base: StatusSnapshot = { run: 'r', phase: 'training', step: 3, maxSteps: 10, metaLoss: 0.5, metaValLoss: NaN, metaValMetric: NaN, workers: 2, lastCheckpoint: '', tasksPerSecond: 40, message: 'meta-training', phases: [{ phase: 'training', message: 'meta-training' }] };
+const base: StatusSnapshot = { run: 'r', phase: 'training', step: 3, maxSteps: 10, metaLoss: 0.5, metaValLoss: NaN, metaValMetric: NaN, workers: 2, lastCheckpoint: '', tasksPerSecond: 40, message: 'meta-training', phases: [{ phase: 'training', message: 'meta-training' }], recentSteps: [] };
 const T = '2026-01-01T12:00:00.000Z';
 
 test('status changes become the run events they stand for', () => {
@@ -23,6 +23,22 @@ test('status changes become the run events they stand for', () => {
   const end = statusChanges(next, { ...next, step: 5, phase: 'succeeded', message: 'run complete' }, T);
   assert.deepEqual(end.map((e) => [e.event, endOf(e)]), [['step', undefined], ['phase', { phase: 'succeeded', reason: 'run complete' }]]);
   assert.deepEqual(statusChanges(next, { ...next, phase: 'evaluating' }, T).map((e) => e.event), ['phase']);
+});
+
+test('every step done between two reads that the status lists is shown, in order, with its own loss', () => {
+  const done = (step: number) => ({ step, metaLoss: 1 / step, tasksPerSecond: 10 * step, workers: 2 });
+  const next = { ...base, step: 6, metaLoss: 1 / 6, tasksPerSecond: 60, recentSteps: [1, 2, 3, 4, 5, 6].map(done) };
+  const steps = statusChanges(base, next, T).filter((e) => e.event === 'step');
+  assert.deepEqual(
+    steps.map((e) => e.data),
+    [4, 5, 6].map((s) => ({ step: s, maxSteps: 10, metaLoss: 1 / s, tasksPerSecond: 10 * s, workers: 2 })),
+  );
+  // A first read shows the last step only (as a NATS watch that starts late); a coordinator that lists no steps
+  // (an earlier version) shows the step of each read.
+  assert.deepEqual(statusChanges(undefined, next, T).filter((e) => e.event === 'step').map((e) => e.data['step']), [6]);
+  assert.deepEqual(statusChanges(base, { ...next, recentSteps: [] }, T).filter((e) => e.event === 'step').map((e) => e.data['step']), [6]);
+  // Steps older than the list holds are not invented: the list's first step after the last read, then on.
+  assert.deepEqual(statusChanges(base, { ...next, recentSteps: [5, 6].map(done) }, T).filter((e) => e.event === 'step').map((e) => e.data['step']), [5, 6]);
 });
 
 test('a read that finds the run past training shows its last step, then each phase it passed, in the run\'s order', () => {
