@@ -170,6 +170,8 @@ async function pretrainFrom(options: PretrainOptions, settings: NonNullable<RunC
     history.accuracy.push(result.metric);
     options.onStep?.({ step, steps: settings.steps, loss: result.loss, accuracy: result.metric });
     if (step % settings.checkpointEverySteps === 0 || step === settings.steps) await save();
+    // A turn of the event loop, so that a stop asked for meanwhile (a signal handler) is seen at the next check.
+    else await new Promise<void>((resolve) => setImmediate(resolve));
   }
   if (step !== saved) await save();
   return { params, path, step, resumedFrom, history };

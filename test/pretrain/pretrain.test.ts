@@ -65,6 +65,17 @@ const dir = tempDir();
   assert.equal(done.resumedFrom, 60);
 });
 
+test('pretrain: a stop asked for by an event (a signal handler, a timer) ends it after the step in progress, not at the next checkpoint', async () => {
+  // Before: the loop never gave the event loop a turn between two checkpoints, so a Ctrl-C was seen only at the next
+  // checkpointEverySteps boundary (45 s with checkpoints every 25,000 steps).
+  const dir = tempDir();
+  let stop = false;
+  let steps = 0;
+  const part = await pretrain({ config: config(join(dir, 'p')), texts, stopping: () => stop, onStep: () => steps++ === 0 && setImmediate(() => (stop = true)) });
+  assert.ok(part.step <= 2, `stopped at step ${part.step} (checkpoints every 25)`);
+  assert.equal(readdirSync(join(dir, 'p', 'pretrained')).filter((e) => e.startsWith('step-')).length, 1, 'the last completed step is checkpointed');
+});
+
 test('model.init: pretrained reads the finished pretraining; a pretraining of another config is refused', async () => {
 const dir = tempDir();
   const out = join(dir, 'run');
