@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option('--max-attempts <n>', 'attempts of a job before it fails for good, at most 100', maxAttempts, 3)
     .option('--backoff-ms <ms>', 'delay before the second attempt, doubled for each further one', milliseconds, 1000)
     .option('--grace-ms <ms>', 'on SIGTERM, time the running job gets to finish before it is handed back', milliseconds, 10_000)
-    .option('--out-root <dir>', `write compressed models only inside this directory: a job whose outDir is elsewhere fails for good (default: ${DATA_ROOT}, where the Kubernetes manifests mount the runs' volume)`, pathOption('--out-root'), DATA_ROOT)
+    .option('--out-root <dir>', `write compressed models only inside this directory: a job whose outDir is elsewhere fails for good (default: ${DATA_ROOT}, under which the Kubernetes manifests mount each run's volume)`, pathOption('--out-root'), DATA_ROOT)
     .option('--log-file <file>', 'append JSON logs to this file instead of stderr')
     .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
     .addOption(metricsHostOption())

@@ -1,7 +1,7 @@
 /**
  * Where a compressor fed by a queue may publish a job's result. A job's `outDir` comes from whoever can publish on
- * the run's NATS subject, so `metatrain compressor` writes only inside its `--out-root` (by default where the
- * Kubernetes manifests mount the runs' volume: src/k8s/settings.ts DATA_ROOT): `outDir` must be a normalized path
+ * the run's NATS subject, so `metatrain compressor` writes only inside its `--out-root` (by default the directory under which the
+ * Kubernetes manifests mount each run's volume: src/k8s/settings.ts DATA_ROOT): `outDir` must be a normalized path
  * (no `..`) below it, relative ones taken from the compressor's working directory as the job's checkpoint path is (a
  * local coordinator's default `runs/NAME/compressed`), and no symbolic link on the way may lead out of it.
  */

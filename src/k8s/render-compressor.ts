@@ -1,14 +1,16 @@
 /**
  * The compressor: one replica consuming the run's JetStream work queue (`metatrain compressor --nats URL --out-root
- * DIR`), reading checkpoints from and writing compressed models to the run's PersistentVolumeClaim, mounted at DIR
- * (the run's output directory): a job naming an `outDir` outside its own run's volume fails for good. With a
+ * /var/lib/metatrain`), reading checkpoints from and writing compressed models to the run's PersistentVolumeClaim,
+ * mounted at `/var/lib/metatrain/<run>`. The root is the one of every run's mount, not this run's: compressors of runs
+ * sharing a NATS server share one consumer, so this one may be handed another run's job, which must fail as retryable
+ * (its checkpoint is not here) for that run's own compressor to take it, not for good as a job outside the root. With a
  * ReadWriteOnce claim it is scheduled onto the coordinator's node (required pod affinity), the only place the
  * volume can be mounted twice.
  */
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { runNames, selectorLabels } from './names';
 import { container, deployment, httpProbe, tokenEnv, type RunDeployment } from './render-workload';
-import type { DeploySettings } from './settings';
+import { DATA_ROOT, type DeploySettings } from './settings';
 
 /** Compressor container resources: distillation and pruning run on the CPU. */
 export const COMPRESSOR_RESOURCES = { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } };
@@ -43,7 +45,7 @@ export function renderCompressorDeployment(s: DeploySettings): RunDeployment {
     container: container(s, {
       name: 'compressor',
       image: s.images.coordinator,
-      args: ['compressor', '--nats', s.natsUrl, '--out-root', s.outDir],
+      args: ['compressor', '--nats', s.natsUrl, '--out-root', DATA_ROOT],
       env: [tokenEnv(s)],
       resources: COMPRESSOR_RESOURCES,
       volumeMounts: [{ name: 'data', mountPath: s.outDir }],
