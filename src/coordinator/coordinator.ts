@@ -17,7 +17,7 @@ import { taskMetric } from '../tasks/family';
 import { taskFamilyFor } from '../tasks/task-family';
 import type { TaskFamily } from '../tasks/task';
 import type { TlsFiles } from '../wire/credentials';
-import type { PhaseEntry, RunStatus, StepEntry } from '../wire/proto';
+import { RECENT_STEPS, type PhaseEntry, type RunStatus, type StepEntry } from '../wire/proto';
 import { CheckpointStore } from '../checkpoint';
 import { DivergedError, NonFiniteError, RunFailedError } from '../core/errors';
 import { CoordinatorServer } from './grpc-server';
@@ -81,12 +81,6 @@ export function workerConfig(config: RunConfig): Omit<RunConfig, 'kubernetes' | 
   const { kubernetes: _k, nats: _n, ...rest } = config;
   return rest;
 }
-
-/**
- * Steps the status lists in `recentSteps`: at 1 s between two reads of `watch --coordinator`, every step of a run
- * doing up to 100 steps a second is shown.
- */
-const RECENT_STEPS = 100;
 
 /** One run's coordinator. */
 export class Coordinator {

@@ -22,7 +22,11 @@ const coordinatorStatusSchema = z.object({
   tasksPerSecond: loss,
   message: z.string().optional(),
   phases: z.array(z.object({ phase: z.string(), message: z.string() })).optional(),
-  recentSteps: z.array(z.object({ step: z.number().int().nonnegative(), metaLoss: loss, tasksPerSecond: loss, workers: z.number().int().nonnegative() })).optional(),
+  // Informational (watch shows the steps between two reads): an entry of another shape drops the list, not the status.
+  recentSteps: z
+    .array(z.object({ step: z.number().int().nonnegative(), metaLoss: loss, tasksPerSecond: loss, workers: z.number().int().nonnegative() }))
+    .optional()
+    .catch(undefined),
 });
 
 /** A coordinator's `/status` answer, read. */

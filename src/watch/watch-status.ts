@@ -6,6 +6,7 @@
 import { AuthError, ConnectionRefusedError, NotCoordinatorError, RunUnreachableError } from '../core/errors';
 import type { PhaseEntered, StatusClient, StatusSnapshot, StepDone } from './status-client';
 import { endOf, type WatchEnd, type WatchEvent } from './watch-event';
+import { RECENT_STEPS } from '../wire/proto';
 
 /** Polling settings. */
 export interface StatusWatchOptions {
@@ -55,24 +56,31 @@ function phasesEntered(prev: StatusSnapshot | undefined, next: StatusSnapshot): 
 }
 
 /**
- * The steps done from snapshot `prev` (undefined: first read) to `next`, in order: those of `next.recentSteps` after
- * `prev`'s step (a first read: the last step only, as a NATS watch that starts late), else, from a coordinator that
- * lists none, the last step as the status gives it; none when the step is unchanged or no step is done yet.
+ * The steps done from snapshot `prev` (undefined: first read) to `next`, in order, and the steps done in between that
+ * the status no longer lists (`missing`, first and last; undefined when none). The steps are those of
+ * `next.recentSteps` after `prev`'s step, or all it lists before `next`'s step when the step went down (a coordinator
+ * restarted and resumed from an earlier checkpoint), then the last one; a first read gives the last step only, as a
+ * NATS watch that starts late; a coordinator that lists none (an earlier version) gives the last step as the status
+ * says it; none when the step is unchanged or no step is done yet.
  */
-function stepsDone(prev: StatusSnapshot | undefined, next: StatusSnapshot): StepDone[] {
-  if (next.step <= 0 || prev?.step === next.step) return [];
-  const last: StepDone = { step: next.step, metaLoss: next.metaLoss, tasksPerSecond: next.tasksPerSecond, workers: next.workers };
-  if (!prev) return [last];
-  const listed = next.recentSteps.filter((s) => s.step > prev.step && s.step < next.step);
-  return [...listed, last];
+function stepsDone(prev: StatusSnapshot | undefined, next: StatusSnapshot): { steps: StepDone[]; missing?: [number, number] } {
+  if (!(next.step > 0) || prev?.step === next.step) return { steps: [] };
+  const listedLast = next.recentSteps.at(-1);
+  const last = listedLast?.step === next.step ? listedLast : { step: next.step, metaLoss: next.metaLoss, tasksPerSecond: next.tasksPerSecond, workers: next.workers };
+  if (!prev) return { steps: [last] };
+  const after = next.step < prev.step ? -Infinity : prev.step;
+  const steps = [...next.recentSteps.filter((s) => s.step > after && s.step < next.step), last];
+  const firstShown = steps[0]!.step;
+  const missing = next.recentSteps.length > 0 && after !== -Infinity && firstShown > prev.step + 1 ? ([prev.step + 1, firstShown - 1] as [number, number]) : undefined;
+  return { steps, missing };
 }
 
 /**
  * The events between snapshot `prev` (undefined: first read) and `next`, stamped `time`, in the order the run's
  * NATS events come: `pending` and `training` first, then the last step, validation and checkpoint, then each later
  * phase entered (`evaluating`, `compressing`, a terminal one, which ends the watch), also those passed between two
- * reads; every step done between two reads that the status still lists (its last 100). The status holds no step for
- * the last validation, so a derived `validation` event has none.
+ * reads; every step done between two reads that the status still lists (its last 100), after a `warning` naming
+ * those it no longer lists. The status holds no step for the last validation, so a derived `validation` event has none.
  */
 export function statusChanges(prev: StatusSnapshot | undefined, next: StatusSnapshot, time: string): WatchEvent[] {
   const out: WatchEvent[] = [];
@@ -80,7 +88,12 @@ export function statusChanges(prev: StatusSnapshot | undefined, next: StatusSnap
   const entered = phasesEntered(prev, next);
   if (!prev || prev.workers !== next.workers) add('workers', { count: next.workers });
   for (const p of entered.filter((e) => TRAINING_PHASES.includes(e.phase))) add('phase', { ...p });
-  for (const s of stepsDone(prev, next)) add('step', { step: s.step, maxSteps: next.maxSteps, metaLoss: s.metaLoss, tasksPerSecond: s.tasksPerSecond, workers: s.workers });
+  const done = stepsDone(prev, next);
+  if (done.missing) {
+    const [first, lastMissing] = done.missing;
+    add('warning', { message: `step${first === lastMissing ? ` ${first} was` : `s ${first}–${lastMissing} were`} done between two reads and no longer listed by the status (it keeps the last ${RECENT_STEPS}): read more often (--interval-ms) or follow the run's events with --nats URL` });
+  }
+  for (const s of done.steps) add('step', { step: s.step, maxSteps: next.maxSteps, metaLoss: s.metaLoss, tasksPerSecond: s.tasksPerSecond, workers: s.workers });
   if (Number.isFinite(next.metaValLoss) && (!prev || !same(prev.metaValLoss, next.metaValLoss) || !same(prev.metaValMetric, next.metaValMetric))) add('validation', { loss: next.metaValLoss, metric: next.metaValMetric });
   if (next.lastCheckpoint && (!prev || prev.lastCheckpoint !== next.lastCheckpoint)) add('checkpoint', { path: next.lastCheckpoint });
   for (const p of entered.filter((e) => !TRAINING_PHASES.includes(e.phase))) add('phase', { ...p });

@@ -37,8 +37,24 @@ test('every step done between two reads that the status lists is shown, in order
   // (an earlier version) shows the step of each read.
   assert.deepEqual(statusChanges(undefined, next, T).filter((e) => e.event === 'step').map((e) => e.data['step']), [6]);
   assert.deepEqual(statusChanges(base, { ...next, recentSteps: [] }, T).filter((e) => e.event === 'step').map((e) => e.data['step']), [6]);
-  // Steps older than the list holds are not invented: the list's first step after the last read, then on.
-  assert.deepEqual(statusChanges(base, { ...next, recentSteps: [5, 6].map(done) }, T).filter((e) => e.event === 'step').map((e) => e.data['step']), [5, 6]);
+  // Steps older than the list holds are not invented, and said to be missing before the steps listed.
+  const gap = statusChanges(base, { ...next, recentSteps: [5, 6].map(done) }, T);
+  assert.deepEqual(gap.map((e) => (e.event === 'step' ? e.data['step'] : e.event)), ['warning', 5, 6]);
+  assert.match(String(gap[0]!.data['message']), /^step 4 was done between two reads and no longer listed by the status \(it keeps the last 100\): read more often \(--interval-ms\) or follow the run's events with --nats URL$/);
+  const far = statusChanges(base, { ...next, step: 250, recentSteps: Array.from({ length: 100 }, (_, i) => done(151 + i)) }, T);
+  assert.match(String(far[0]!.data['message']), /^steps 4–150 were done between two reads/);
+  assert.equal(far.filter((e) => e.event === 'step').length, 100);
+});
+
+test('a coordinator restarted from an earlier checkpoint (its step went down) shows the steps it did since; a status without a step shows none', () => {
+  const done = (step: number) => ({ step, metaLoss: 1 / step, tasksPerSecond: 10, workers: 1 });
+  const before = { ...base, step: 45 };
+  const steps = (next: StatusSnapshot, prev: StatusSnapshot = before) => statusChanges(prev, next, T).map((e) => (e.event === 'step' ? e.data['step'] : e.event));
+  assert.deepEqual(steps({ ...base, step: 42, recentSteps: [41, 42].map(done) }), [41, 42]);
+  // The last step is the one listed, with the workers of that step.
+  assert.equal(statusChanges(before, { ...base, step: 46, workers: 7, recentSteps: [46].map(done) }, T).find((e) => e.event === 'step')!.data['workers'], 1);
+  assert.deepEqual(steps({ ...base, step: NaN }, undefined).filter((e) => typeof e === 'number'), []);
+  assert.deepEqual(steps({ ...base, step: NaN }, { ...base, step: NaN }), []);
 });
 
 test('a read that finds the run past training shows its last step, then each phase it passed, in the run\'s order', () => {
