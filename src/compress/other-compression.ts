@@ -12,6 +12,7 @@
 import { resolve } from 'node:path';
 import { compressionJobParts, type CompressionJob } from '../bus/job-queue';
 import type { CompressionReport } from './compression-report';
+import { committedReport } from './compression-report';
 import { settingDifferences } from './compression-settings';
 
 /**
@@ -45,4 +46,16 @@ export function isOfRun(existing: CompressionReport, run: string, configHash: st
 export function isReplacedBy(existing: CompressionReport, job: CompressionJob): boolean {
   const now = compressionJobParts(job.jobId);
   return now !== undefined && isOfRun(existing, now.run, now.configHash) && existing.step <= now.step;
+}
+
+/**
+ * What `job` will replace in its output directory, in words as {@link otherCompression} ("the compression of
+ * runs/x/checkpoints/step-00000020 (step 20)", "…of this checkpoint, made with other settings (…)"), so a run can say
+ * so before it compresses; undefined when the directory holds nothing the job replaces: nothing, the job's own
+ * result, another compression (which the job refuses, naming it) or something unreadable (the job's checks name it).
+ */
+export async function replacedByJob(job: CompressionJob): Promise<string | undefined> {
+  const existing = await committedReport(job.outDir).catch(() => undefined);
+  if (!existing || !isReplacedBy(existing, job)) return undefined;
+  return otherCompression(existing, job);
 }

@@ -34,6 +34,7 @@ import { TaskDispatcher } from './task-dispatcher';
 import type { PretrainedBody } from '../pretrain/pretrained-body';
 import type { WorkItem, WorkMetrics } from './work-item';
 import { compressionJobId, type JobQueue } from '../bus/job-queue';
+import { replacedByJob } from '../compress/other-compression';
 import { assertWelcomeFits } from './message-size';
 
 /** Coordinator settings beyond the run config. */
@@ -294,7 +295,10 @@ export class Coordinator {
     const { config } = this.o;
     if (!config.compression.enabled || !queue) return undefined;
     const job = { jobId: compressionJobId(config.name, step, configHash(config)), run: config.name, checkpoint, config, outDir: compressedDir(config) };
-    this.setPhase('compressing', `compressing checkpoint ${checkpoint} (job ${job.jobId}, ${queue.kind} queue)`);
+    // A resumed run replaces its own earlier compression (src/compress/other-compression.ts): said, not done silently.
+    const replaced = await replacedByJob(job);
+    const replacing = replaced === undefined ? '' : `; it replaces ${replaced} in ${job.outDir}`;
+    this.setPhase('compressing', `compressing checkpoint ${checkpoint} (job ${job.jobId}, ${queue.kind} queue)${replacing}`);
     const { duplicate } = await queue.enqueue(job);
     this.events.emit('compression.queued', { jobId: job.jobId, checkpoint, outDir: job.outDir, queue: queue.kind, duplicate });
     try {

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { initBackend } from '../../src/model/backend';
 import { architectureOf } from '../../src/model/architecture';
 import { compressJob } from '../../src/compress/compress-job';
+import { replacedByJob } from '../../src/compress/other-compression';
 import { dequantizedParams, loadCompressedModel } from '../../src/compress/compressed-model';
 import type { CompressionReport } from '../../src/compress/compression-report';
 import { loadOnnx } from '../../src/compress/onnx-run';
@@ -159,7 +160,10 @@ test('the compression of a later checkpoint of the same run and config replaces 
   const { dir, config, job } = textRunJobs();
   const earlier = await writeTeacherCheckpoint(config, 3);
   const later = await writeTeacherCheckpoint(config, 4);
+  assert.equal(await replacedByJob(job(earlier, 3)), undefined, 'nothing to replace yet');
   await compressJob(job(earlier, 3));
+  assert.equal(await replacedByJob(job(earlier, 3)), undefined, 'its own result is not replaced');
+  assert.equal(await replacedByJob(job(later, 4)), `the compression of ${earlier} (step 3)`);
   const report = await compressJob(job(later, 4));
   const replaced = JSON.parse(readFileSync(report, 'utf8')) as CompressionReport;
   assert.equal(replaced.step, 4);
@@ -174,6 +178,7 @@ test('the compression of a later checkpoint of the same run and config replaces 
   assert.equal((JSON.parse(readFileSync(await compressJob(job(later, 4)), 'utf8')) as CompressionReport).checkpoint, later);
   // The same checkpoint with other compression settings (a run resumed after changing them) replaces it too.
   const sparser = { ...job(later, 4), config: { ...config, compression: { ...config.compression, sparsity: 0.7 } } };
+  assert.equal(await replacedByJob(sparser), 'the compression of this checkpoint, made with other settings (compression.sparsity: 0.5 → 0.7)');
   assert.equal((JSON.parse(readFileSync(await compressJob(sparser), 'utf8')) as CompressionReport).settings?.sparsity, 0.7);
 });
 
