@@ -66,13 +66,14 @@ export class FileReadError extends MetatrainError {
  * message says which level of the path failed and why.
  */
 export class DirectoryError extends MetatrainError {
+  /** @param options.action what could not be done, for the message: `lock run directory`. @default 'create directory' */
   constructor(
     readonly path: string,
     readonly code: string | undefined,
     detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; action?: string },
   ) {
-    super(`cannot create directory ${path}: ${detail}`, options);
+    super(`cannot ${options?.action ?? 'create directory'} ${path}: ${detail}`, options);
   }
 }
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFil
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { assertNotLocked, LOCK_FILE, lockDirectory, MAX_LOCK_FILE_BYTES } from '../../src/core/directory-lock';
-import { DirectoryBusyError } from '../../src/core/errors';
+import { DirectoryBusyError, DirectoryError } from '../../src/core/errors';
 import { tempDir } from '../support/harness';
 
 const lockModule = require.resolve('../../src/core/directory-lock');
@@ -125,6 +125,17 @@ test('a symbolic link to nothing where the lock goes is refused at once, naming 
     () => lockDirectory(taken, 'run directory'),
     (err: unknown) => err instanceof DirectoryBusyError && err.message === `run directory ${taken} cannot be taken: ${join(taken, LOCK_FILE)} is a directory, not a lock: metatrain writes its lock there as a regular file; move it elsewhere`,
   );
+});
+
+test('a lock file that cannot be written is said as such ("cannot lock run directory DIR"), not as a directory that cannot be created', { skip: !existsSync('/proc/self') && 'needs Linux /proc' }, () => {
+  // Before: `cannot create directory DIR: …` of a DIR that exists (a full disk, no permission to write in it: a trial).
+  assert.throws(() => lockDirectory('/proc/self', 'run directory'), (e: unknown) => e instanceof DirectoryError && /^cannot lock run directory \/proc\/self: \/proc\/self does not accept new entries \(write \/proc\/self\/\.lock\.\d+ failed/.test((e as Error).message));
+  // What is at the name of the lock being written (here a user's directory) is not removed with the attempt.
+  const dir = tempDir();
+  const staged = join(dir, `${LOCK_FILE}.${process.pid}`);
+  mkdirSync(staged);
+  assert.throws(() => lockDirectory(dir, 'run directory'), (e: unknown) => e instanceof DirectoryError && (e as Error).message.startsWith(`cannot lock run directory ${dir}: write ${staged}: EISDIR`));
+  assert.ok(statSync(staged).isDirectory());
 });
 
 test('a lock records at most 4096 characters of its command, so that every lock metatrain writes stays within the limit it reads', () => {
