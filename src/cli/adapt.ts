@@ -102,7 +102,7 @@ export function register(program: Command): void {
         ...(tokenizerFile ? [[ADAPTED_TOKENIZER_FILE, tokenizerFile] as const] : []),
         [ADAPTED_REPORT_FILE, Buffer.from(JSON.stringify(report, null, 2))],
       ]);
-      const atChance = chanceWarning({ heldOutAccuracy: result.heldOutAccuracy, labels: labels.length, steps: result.steps, maxSteps: o.maxSteps, headReset: resetHead });
+      const atChance = chanceWarning({ heldOutAccuracy: result.heldOutAccuracy, heldOutExamples: result.heldOutExamples, heldOutTies: result.heldOutTies, labels: labels.length, steps: result.steps, maxSteps: o.maxSteps, headReset: resetHead, headInit: init.algorithm.headInit ?? 'learned' });
       if (atChance !== undefined) process.stderr.write(`${atChance}\n`);
       process.stdout.write(
         `adapted to ${examples.length} examples of ${labels.length} labels: ${countOf(result.steps, 'step')} chosen, held-out accuracy ${(100 * result.heldOutAccuracy).toFixed(1)}% on ${countOf(result.heldOutExamples, 'example')}\n` +

@@ -13,11 +13,14 @@ import { adaptationStart, disposeStart, type AdaptationStart, type AdaptOptions 
 import { frozenBodyView } from './frozen-body';
 import { disposeAdapted, innerLoop } from './inner-loop';
 import { lossAndMetric } from './objective-gradient';
+import { topTieShare } from '../model/transformer';
 
 /** Query loss and metric by number of fine-tuning steps: index s = after s steps, s = 0..S (length S + 1). */
 export interface AdaptationCurve {
   readonly loss: number[];
   readonly metric: number[];
+  /** With {@link EvaluateOptions.ties}: the share of query examples whose highest probability is tied (`topTieShare`), by step. */
+  readonly ties?: number[];
 }
 
 /** Options of {@link evaluateAdaptation}: those of fine-tuning (`adaptParams`), and how the query set is scored. */
@@ -28,6 +31,8 @@ export interface EvaluateOptions extends AdaptOptions {
    * @default model.metric
    */
   readonly metric?: Model['metric'];
+  /** Also record the share of tied query predictions after each step ({@link AdaptationCurve.ties}). @default false */
+  readonly ties?: boolean;
 }
 
 /**
@@ -51,7 +56,7 @@ export function* evaluateAdaptationSteps(model: Model, params: ParamSet, task: T
   if (!Number.isInteger(options.steps) || options.steps < 0) {
     throw new RangeError(`evaluateAdaptation: steps must be a non-negative integer, got ${options.steps}`);
   }
-  const curve: AdaptationCurve = { loss: [], metric: [] };
+  const curve: { loss: number[]; metric: number[]; ties?: number[] } = { loss: [], metric: [], ...(options.ties ? { ties: [] } : {}) };
   const held: tf.Tensor[] = [];
   let start: AdaptationStart | undefined;
   let current: TensorMap = {};
@@ -67,13 +72,22 @@ export function* evaluateAdaptationSteps(model: Model, params: ParamSet, task: T
     const [viewSupport, viewQuery] = view.batches as [EncodedBatch, EncodedBatch];
     // Proto-MAML: the head starts at the prototypes of the support set (0 steps of SGD from there).
     if (options.algorithm.headInit === 'prototypes') current = innerLoop(view.model, current, viewSupport, { steps: 0, lr: start.lr, adaptable: start.adaptable, createGraph: false, prototypeHead: true });
+    // The tie share, when asked, is read from the same forward pass as the metric.
+    let tieShare = 0;
+    const scoring: Model['metric'] | undefined = options.ties
+      ? (prediction, y) => {
+          tieShare = topTieShare(prediction).dataSync()[0]!;
+          return options.metric ? options.metric(prediction, y) : view.model.metric(prediction, y);
+        }
+      : options.metric;
     for (let s = 0; ; s++) {
       const [loss, metric] = tf.tidy(() => {
-        const out = lossAndMetric(view.model, current, viewQuery, options.metric);
+        const out = lossAndMetric(view.model, current, viewQuery, scoring);
         return [out.loss.dataSync()[0]!, out.metric.dataSync()[0]!];
       });
       curve.loss.push(loss);
       curve.metric.push(metric);
+      curve.ties?.push(tieShare);
       if (s === options.steps) return curve;
       const next = innerLoop(view.model, current, viewSupport, { steps: 1, lr: start.lr, adaptable: start.adaptable, createGraph: false });
       disposeAdapted(current, start.params);

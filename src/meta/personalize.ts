@@ -54,6 +54,8 @@ export interface Personalization {
   /** Held-out accuracy at the chosen number of steps, in [0, 1]. */
   heldOutAccuracy: number;
   heldOutExamples: number;
+  /** Held-out examples whose highest probability was tied at the chosen number of steps (all of them for a zero head). */
+  heldOutTies: number;
   trainingExamples: number;
 }
 
@@ -106,8 +108,9 @@ export async function personalize(model: Model, metaParams: ParamSet, examples: 
   const task: Task = { spec: { family: 'user', split: 'test', seed: options.seed ?? 0 }, support: textSet(train, labels), query: textSet(held, labels) };
   const featureCache = new FeatureCache(); // the final adaptation meets the held-out split's examples again
   const between = turnEvery(TURN_INTERVAL_MS);
-  const curve = (await runStepwiseAsync(evaluateAdaptationSteps(model, metaParams, task, { steps: maxSteps, algorithm, resetHead, featureCache, metric: accuracyTiesWrong }), between)).metric;
+  const scored = await runStepwiseAsync(evaluateAdaptationSteps(model, metaParams, task, { steps: maxSteps, algorithm, resetHead, featureCache, metric: accuracyTiesWrong, ties: true }), between);
+  const curve = scored.metric;
   const steps = bestStepCount(curve, true);
   const params = await runStepwiseAsync(adaptParamsSteps(model, metaParams, textSet(examples, labels), { steps, algorithm, resetHead, featureCache }), between);
-  return { params, labels, steps, curve, heldOutAccuracy: curve[steps]!, heldOutExamples: held.length, trainingExamples: train.length };
+  return { params, labels, steps, curve, heldOutAccuracy: curve[steps]!, heldOutExamples: held.length, heldOutTies: Math.round(scored.ties![steps]! * held.length), trainingExamples: train.length };
 }

@@ -6,7 +6,7 @@ export { embeddingLookup, logSoftmax, softmax } from './exact-grad-ops';
 export { fromTensors, param, toTensors } from './params-tf';
 export { meanSquaredError } from './sinusoid-mlp';
 export { encodeTexts } from './tokenizer';
-export { accuracy, accuracyTiesWrong, softmaxCrossEntropy } from './transformer';
+export { accuracy, accuracyTiesWrong, softmaxCrossEntropy, topTieShare } from './transformer';
 export { BYTE_OFFSET, CLS_ID, PAD_ID, VOCAB_SIZE } from './vocab';
 export type { Architecture, ModelConfig } from './architecture';
 export type { BackendName } from './backend';

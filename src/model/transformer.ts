@@ -220,3 +220,17 @@ export function accuracyTiesWrong(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
     return tf.mean(tf.cast(tf.greater(label, otherMax), 'float32')) as tf.Scalar;
   });
 }
+
+/**
+ * Fraction of examples whose highest probability (float32 softmax of the logits) is shared by two or more classes,
+ * a scalar in [0, 1]: the ties that {@link accuracyTiesWrong} counts as wrong (a zero head gives 1).
+ * @param logits `[n, classes]` float32, classes ≥ 2.
+ * @throws ShapeError on another shape.
+ */
+export function topTieShare(logits: tf.Tensor): tf.Scalar {
+  if (logits.rank !== 2 || logits.shape[1]! < 2) throw new ShapeError(`topTieShare: logits must be [n, classes ≥ 2], got [${logits.shape.join(', ')}]`);
+  return tf.tidy(() => {
+    const [top, second] = tf.topk(tf.softmax(logits), 2).values.unstack(1) as [tf.Tensor1D, tf.Tensor1D];
+    return tf.mean(tf.cast(tf.equal(top, second), 'float32')) as tf.Scalar;
+  });
+}

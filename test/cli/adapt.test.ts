@@ -195,7 +195,7 @@ test('metatrain adapt warns at chance level for 3 labels (float32 accuracy 1/3) 
   const r = await runCli(['adapt', '--checkpoint', compressedDir(dir), '--data', data, '--out', join(dir, 'out'), '--max-steps', '2', '--backend', 'cpu']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /held-out accuracy 33\.3% on 3 examples/);
-  assert.match(r.stderr, /^warning: held-out accuracy 33\.3% is at or below chance level for 3 labels: the adapted model is no better than guessing; more examples per label may help$/m);
+  assert.match(r.stderr, /^warning: held-out accuracy 33\.3% is at or below chance level for 3 labels: the adapted model is no better than guessing; the estimate rests on 3 held-out examples only; more examples per label may help$/m);
 });
 
 test('metatrain adapt reads a text of 200,000 words at once: it warns and uses its first maxLength tokens (hashed words)', async () => {

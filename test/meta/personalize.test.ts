@@ -10,7 +10,7 @@ import { createModel } from '../../src/model/create-model';
 import { initMetaParams } from '../../src/meta/meta-params';
 import { personalizableLabels, personalize } from '../../src/meta/personalize';
 
-test('personalize with a reset head scores 0 steps as 0 held-out accuracy (every logit ties), not the first label\'s share', async () => {
+test('personalize with a reset head scores 0 steps as 0 held-out accuracy (every logit ties), not the first label\'s share, and counts the ties (none from prototypes)', async () => {
   await initBackend('cpu');
   const config = parseRunConfig({ name: 'p', task: { family: 'sotu', ways: 3 }, model: { kind: 'transformer', layers: 1, dModel: 8, heads: 2, dFf: 16, maxLength: 24 }, algorithm: { name: 'maml', adapt: 'head', innerLr: 0.5 } });
   const metaParams = initMetaParams(config, 3, 5); // a 3-way head; the user has 2 labels, so it is reset to zeros
@@ -20,6 +20,12 @@ test('personalize with a reset head scores 0 steps as 0 held-out accuracy (every
   // Before: arg-max gave every tie to "ann", so the held-out "ann" example was right: 50%.
   assert.deepEqual(result.curve, [0]);
   assert.equal(result.heldOutAccuracy, 0);
+  assert.equal(result.heldOutTies, 2, 'both held-out examples tie under the zero head');
+  // headInit prototypes: the reset head starts at the mean features of each label's training examples, not zeros,
+  // so these texts do not tie. Before, adapt's warning said of it "reset to zeros … gives every label the same probability".
+  const prototypes = { ...config.algorithm, headInit: 'prototypes' as const };
+  const fromPrototypes = await personalize(createModel(config.model, 2), metaParams, examples, prototypes, true, { maxSteps: 0 });
+  assert.equal(fromPrototypes.heldOutTies, 0);
 });
 
 test('personalizableLabels refuses one example per label, saying what the held-out example is for at --max-steps 0 too', () => {

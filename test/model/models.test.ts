@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../src/core/errors';
-import { accuracy, accuracyTiesWrong, createModel, initBackend, initParams, softmaxCrossEntropy, toTensors } from '../../src/model';
+import { accuracy, accuracyTiesWrong, createModel, initBackend, initParams, softmaxCrossEntropy, toTensors, topTieShare } from '../../src/model';
 import { gradients } from './gradcheck';
 import { fixture, labels, modelConfig, texts, tinyMlp, tinyTransformer } from './fixtures';
 
@@ -56,6 +56,16 @@ test('accuracyTiesWrong counts a tie at the top as wrong: a zero head scores 0 w
     assert.deepEqual([...tf.softmax(close).dataSync()], [0.5, 0.5, 0.5, 0.5]);
     assert.equal(accuracyTiesWrong(close, tf.tensor1d([0, 1], 'int32')).dataSync()[0], 0);
     assert.throws(() => accuracyTiesWrong(tf.zeros([4]), y), (e: unknown) => e instanceof ShapeError && /accuracyTiesWrong: needs logits \[n, classes\]/.test(e.message));
+  });
+});
+
+test('topTieShare is the share of examples whose highest probability is tied: the ties accuracyTiesWrong counts as wrong', async () => {
+  await initBackend('cpu');
+  tf.tidy(() => {
+    assert.equal(topTieShare(tf.zeros([4, 3])).dataSync()[0], 1, 'a zero head ties every example');
+    // Tied at the top (3, 3), not at the top (0, 0 below 5), all three tied, and 1e-8 apart (equal in float32 softmax).
+    assert.equal(topTieShare(tf.tensor2d([[3, 3, 0], [0, 5, 0], [2, 2, 2], [1e-8, 0, -9]])).dataSync()[0], 0.75);
+    assert.throws(() => topTieShare(tf.zeros([4])), (e: unknown) => e instanceof ShapeError && /topTieShare: logits must be \[n, classes ≥ 2\]/.test(e.message));
   });
 });
 
