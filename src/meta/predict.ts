@@ -9,6 +9,7 @@ import { createModel } from '../model/create-model';
 import { toTensors } from '../model/params-tf';
 import { textTokenizerFor } from '../model/text-tokenizer';
 import type { AdaptedModel } from './adapted-model';
+import { allBadLines } from '../tasks/jsonl';
 
 /** Texts encoded and run per forward pass (bounds memory for large files). */
 const BATCH = 64;
@@ -47,7 +48,8 @@ export interface PredictOptions {
  * {@link Prediction} per text, in order). Runs in batches of 64 texts; leaves no tensor behind. Of a long text only
  * the prefix that `model.maxLength + 1` tokens need is read, so a text of any length is refused or truncated at once.
  * @throws DatasetError naming `source` and the text's line (or number) when there are no texts, a text is empty,
- *   or (without `truncate`) a text has more tokens than the model reads (`model.maxLength`, CLS included).
+ *   or (without `truncate`) a text has more tokens than the model reads (`model.maxLength`, CLS included); every
+ *   such text is named in one error (`allBadLines` of src/tasks/jsonl.ts: the first in full, up to 20 listed).
  * @throws CheckpointError when the model is not a text classifier.
  */
 export function predict(adapted: AdaptedModel, texts: readonly string[], source: TextSource, options: PredictOptions = {}): Prediction[] {
@@ -55,18 +57,25 @@ export function predict(adapted: AdaptedModel, texts: readonly string[], source:
   if (!isTextModelKind(adapted.model.kind)) throw new CheckpointError(`the model is a ${adapted.model.kind}; predict classifies texts (transformer, bert)`);
   if (texts.length === 0) throw new DatasetError(source.name, 'no texts to predict');
   const tokenizer = textTokenizerFor(adapted.model);
+  const bad: DatasetError[] = [];
   texts.forEach((text, i) => {
-    if (text.trim().length === 0) throw new DatasetError(source.name, `text ${where(i)} is empty`, source.lines?.[i]);
+    if (text.trim().length === 0) {
+      bad.push(new DatasetError(source.name, `text ${where(i)} is empty`, source.lines?.[i]));
+      return;
+    }
     if (options.truncate) return;
     const max = adapted.model.maxLength;
     if (tokenizer.tokenCount(text, max) > max) {
-      throw new DatasetError(
-        source.name,
-        `text ${where(i)} has more than ${max} tokens (CLS included, ${adapted.model.tokenizer} tokenizer), the most the model reads (model.maxLength); shorten it or pass --truncate to read only its first ${max}`,
-        source.lines?.[i],
+      bad.push(
+        new DatasetError(
+          source.name,
+          `text ${where(i)} has more than ${max} tokens (CLS included, ${adapted.model.tokenizer} tokenizer), the most the model reads (model.maxLength); shorten it or pass --truncate to read only its first ${max}`,
+          source.lines?.[i],
+        ),
       );
     }
   });
+  if (bad.length > 0) throw allBadLines(source.name, bad, source.lines ? 'line' : 'text');
   const model = createModel(adapted.model, adapted.labels.length);
   const params = toTensors(adapted.params);
   const out: Prediction[] = [];

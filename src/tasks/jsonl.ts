@@ -183,14 +183,21 @@ function readJsonl(source: JsonlSource, labelRequired: boolean, maxBytes: number
   return examples;
 }
 
-/** One error for every bad line: the first in full, then `and line N: …`, capped at MAX_REPORTED_LINES. */
-function allBadLines(path: string, bad: readonly DatasetError[]): DatasetError {
+/**
+ * One error for every bad line (or text) of `source`: the first error in full, then `and line N: …` per further one
+ * (`and …` alone for an error without a line, whose detail names its text), at most {@link MAX_REPORTED_LINES} listed
+ * and the others counted; `bad` holds errors made with `new DatasetError(source, detail, line)`. A single error is
+ * returned as it is. @param what the noun counted, e.g. `line` ("3 bad lines") or `text` for `--text` texts.
+ * @throws RangeError when `bad` is empty.
+ */
+export function allBadLines(source: string, bad: readonly DatasetError[], what = 'line'): DatasetError {
   const [first, ...rest] = bad;
-  if (rest.length === 0) return first!;
-  const detailOf = (e: DatasetError) => e.message.slice(`${path}:${e.line}: `.length);
-  const shown = rest.slice(0, MAX_REPORTED_LINES - 1).map((e) => `\n  and line ${e.line}: ${detailOf(e)}`);
-  const more = bad.length > MAX_REPORTED_LINES ? `\n  and ${bad.length - MAX_REPORTED_LINES} more bad lines` : '';
-  return new DatasetError(path, `${detailOf(first!)}${shown.join('')}${more}\n(${bad.length} bad lines; nothing was read)`, first!.line);
+  if (first === undefined) throw new RangeError('allBadLines: no bad lines');
+  if (rest.length === 0) return first;
+  const detailOf = (e: DatasetError) => e.message.slice(`${source}${e.line !== undefined ? `:${e.line}` : ''}: `.length);
+  const shown = rest.slice(0, MAX_REPORTED_LINES - 1).map((e) => `\n  and ${e.line !== undefined ? `line ${e.line}: ` : ''}${detailOf(e)}`);
+  const more = bad.length > MAX_REPORTED_LINES ? `\n  and ${bad.length - MAX_REPORTED_LINES} more bad ${what}s` : '';
+  return new DatasetError(source, `${detailOf(first)}${shown.join('')}${more}\n(${bad.length} bad ${what}s; nothing was read)`, first.line);
 }
 
 /**
