@@ -69,7 +69,7 @@ interface LockHolder {
  *   not a file) or holds what is not a lock (a user's file named `.lock`, left as it is), when it is a symbolic link
  *   or not a regular file (`… .lock is a symbolic link (to /nowhere, which does not exist) …: remove it`), and when
  *   it appears and vanishes again {@link MAX_LOCK_TRIES} times while this process tries to take it; DirectoryError naming `dir` when the lock file's directory cannot be created (`cannot create directory
- *   DIR: …`) or the lock file cannot be written there (`cannot lock run directory DIR: …`: a full disk, a read-only
+ *   DIR: …`) or the lock file cannot be written there (`cannot lock run directory DIR: …` when DIR exists: a full disk, a read-only
  *   file system, no permission, /proc; what it had begun and the directories it made for it are removed).
  */
 export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_FILE)): () => void {
@@ -85,7 +85,9 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
     // Nothing of the attempt stays: the lock file begun (a full disk leaves it empty) and the directories made for it.
     unlinkQuietly(staged);
     for (const made of created) if (!rmdirQuietly(made)) break;
-    throw new DirectoryError(dir, (err as NodeJS.ErrnoException).code, entryFailure(dirname(path), `write ${staged}`, err), { cause: err, action: `lock ${what}` });
+    // `dir` itself missing (a lock beside a directory to be published): the user's trouble is that it cannot be created.
+    const action = existsSync(dir) ? `lock ${what}` : undefined;
+    throw new DirectoryError(dir, (err as NodeJS.ErrnoException).code, entryFailure(dirname(path), `write ${staged}`, err), { cause: err, action });
   }
   try {
     for (let tries = 1; ; tries += 1) {
