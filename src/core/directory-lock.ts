@@ -13,7 +13,7 @@
  * and an flock(2) needs a native addon. A lock held on another host (a shared volume) cannot be checked and is
  * treated as held; the error says which host and pid, and to remove the file if that process is gone.
  */
-import { existsSync, linkSync, readlinkSync, rmdirSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readlinkSync, rmdirSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileKind, readBoundedFile } from './bounded-file';
@@ -69,8 +69,9 @@ interface LockHolder {
  *   not a file) or holds what is not a lock (a user's file named `.lock`, left as it is), when it is a symbolic link
  *   or not a regular file (`… .lock is a symbolic link (to /nowhere, which does not exist) …: remove it`), and when
  *   it appears and vanishes again {@link MAX_LOCK_TRIES} times while this process tries to take it; DirectoryError naming `dir` when the lock file's directory cannot be created (`cannot create directory
- *   DIR: …`) or the lock file cannot be written there (`cannot lock run directory DIR: …` when DIR exists: a full disk, a read-only
- *   file system, no permission, /proc; what it had begun and the directories it made for it are removed).
+ *   DIR: …`) or the lock file cannot be written there (`cannot lock <what> DIR: …` when DIR exists: a full disk, a read-only
+ *   file system, no permission, /proc, an entry already at the name it writes first, `<lock file>.<pid>`, which is
+ *   left as it is; the file it had begun and the directories it made for it are removed).
  */
 export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_FILE)): () => void {
   const created = missingDirectories(dirname(path));
@@ -79,15 +80,23 @@ export function lockDirectory(dir: string, what: string, path = join(dir, LOCK_F
   const me: LockHolder = { pid: process.pid, host: hostname(), command: command.length > MAX_LOCK_COMMAND_CHARS ? `${command.slice(0, MAX_LOCK_COMMAND_CHARS)}…` : command, since: new Date().toISOString() };
   const mine = JSON.stringify(me);
   const staged = `${path}.${process.pid}`;
+  let fd: number | undefined;
   try {
-    writeFileSync(staged, mine);
+    fd = openSync(staged, 'wx'); // created here, or refused: what is at that name already is not removed
+    writeFileSync(fd, mine);
+    closeSync(fd);
   } catch (err) {
     // Nothing of the attempt stays: the lock file begun (a full disk leaves it empty) and the directories made for it.
-    unlinkQuietly(staged);
+    if (fd !== undefined) {
+      closeQuietly(fd);
+      unlinkQuietly(staged);
+    }
     for (const made of created) if (!rmdirQuietly(made)) break;
     // `dir` itself missing (a lock beside a directory to be published): the user's trouble is that it cannot be created.
     const action = existsSync(dir) ? `lock ${what}` : undefined;
-    throw new DirectoryError(dir, (err as NodeJS.ErrnoException).code, entryFailure(dirname(path), `write ${staged}`, err), { cause: err, action });
+    const code = (err as NodeJS.ErrnoException).code;
+    const detail = code === 'EEXIST' ? `${staged} is in the way (a lock an earlier process of this pid was writing, or not metatrain's): remove it` : entryFailure(dirname(path), `write ${staged}`, err);
+    throw new DirectoryError(dir, code, detail, { cause: err, action });
   }
   try {
     for (let tries = 1; ; tries += 1) {
@@ -237,6 +246,14 @@ function rmdirQuietly(dir: string): boolean {
     return true;
   } catch {
     return false; // not empty, or gone
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
   }
 }
 

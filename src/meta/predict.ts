@@ -9,7 +9,7 @@ import { createModel } from '../model/create-model';
 import { toTensors } from '../model/params-tf';
 import { textTokenizerFor } from '../model/text-tokenizer';
 import type { AdaptedModel } from './adapted-model';
-import { allBadLines } from '../tasks/jsonl';
+import { allBadLines, MAX_REPORTED_LINES } from '../tasks/jsonl';
 
 /** Texts encoded and run per forward pass (bounds memory for large files). */
 const BATCH = 64;
@@ -57,25 +57,20 @@ export function predict(adapted: AdaptedModel, texts: readonly string[], source:
   if (!isTextModelKind(adapted.model.kind)) throw new CheckpointError(`the model is a ${adapted.model.kind}; predict classifies texts (transformer, bert)`);
   if (texts.length === 0) throw new DatasetError(source.name, 'no texts to predict');
   const tokenizer = textTokenizerFor(adapted.model);
+  // The errors of the first MAX_REPORTED_LINES bad texts, and how many there are (a file of a million: 20 errors made).
   const bad: DatasetError[] = [];
+  let badCount = 0;
+  const badText = (i: number, detail: () => string) => {
+    if (badCount++ < MAX_REPORTED_LINES) bad.push(new DatasetError(source.name, detail(), source.lines?.[i]));
+  };
+  const max = adapted.model.maxLength;
   texts.forEach((text, i) => {
-    if (text.trim().length === 0) {
-      bad.push(new DatasetError(source.name, `text ${where(i)} is empty`, source.lines?.[i]));
-      return;
-    }
-    if (options.truncate) return;
-    const max = adapted.model.maxLength;
-    if (tokenizer.tokenCount(text, max) > max) {
-      bad.push(
-        new DatasetError(
-          source.name,
-          `text ${where(i)} has more than ${max} tokens (CLS included, ${adapted.model.tokenizer} tokenizer), the most the model reads (model.maxLength); shorten it or pass --truncate to read only its first ${max}`,
-          source.lines?.[i],
-        ),
-      );
+    if (text.trim().length === 0) badText(i, () => `text ${where(i)} is empty`);
+    else if (!options.truncate && tokenizer.tokenCount(text, max) > max) {
+      badText(i, () => `text ${where(i)} has more than ${max} tokens (CLS included, ${adapted.model.tokenizer} tokenizer), the most the model reads (model.maxLength); shorten it or pass --truncate to read only its first ${max}`);
     }
   });
-  if (bad.length > 0) throw allBadLines(source.name, bad, source.lines ? 'line' : 'text');
+  if (badCount > 0) throw allBadLines(source.name, bad, source.lines ? 'line' : 'text', { total: badCount, outcome: 'nothing was predicted' });
   const model = createModel(adapted.model, adapted.labels.length);
   const params = toTensors(adapted.params);
   const out: Prediction[] = [];

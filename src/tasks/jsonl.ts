@@ -188,16 +188,20 @@ function readJsonl(source: JsonlSource, labelRequired: boolean, maxBytes: number
  * (`and …` alone for an error without a line, whose detail names its text), at most {@link MAX_REPORTED_LINES} listed
  * and the others counted; `bad` holds errors made with `new DatasetError(source, detail, line)`. A single error is
  * returned as it is. @param what the noun counted, e.g. `line` ("3 bad lines") or `text` for `--text` texts.
+ * @param options.total how many bad lines there are, when `bad` holds only the first of them (a caller that stops
+ *   making errors after {@link MAX_REPORTED_LINES}). @default bad.length
+ * @param options.outcome what came of the input, after the count. @default 'nothing was read'
  * @throws RangeError when `bad` is empty.
  */
-export function allBadLines(source: string, bad: readonly DatasetError[], what = 'line'): DatasetError {
+export function allBadLines(source: string, bad: readonly DatasetError[], what = 'line', options: { total?: number; outcome?: string } = {}): DatasetError {
   const [first, ...rest] = bad;
   if (first === undefined) throw new RangeError('allBadLines: no bad lines');
-  if (rest.length === 0) return first;
+  const total = Math.max(options.total ?? bad.length, bad.length);
+  if (total === 1) return first;
   const detailOf = (e: DatasetError) => e.message.slice(`${source}${e.line !== undefined ? `:${e.line}` : ''}: `.length);
   const shown = rest.slice(0, MAX_REPORTED_LINES - 1).map((e) => `\n  and ${e.line !== undefined ? `line ${e.line}: ` : ''}${detailOf(e)}`);
-  const more = bad.length > MAX_REPORTED_LINES ? `\n  and ${bad.length - MAX_REPORTED_LINES} more bad ${what}s` : '';
-  return new DatasetError(source, `${detailOf(first)}${shown.join('')}${more}\n(${bad.length} bad ${what}s; nothing was read)`, first.line);
+  const more = total > MAX_REPORTED_LINES ? `\n  and ${total - MAX_REPORTED_LINES} more bad ${what}s` : '';
+  return new DatasetError(source, `${detailOf(first)}${shown.join('')}${more}\n(${total} bad ${what}s; ${options.outcome ?? 'nothing was read'})`, first.line);
 }
 
 /**

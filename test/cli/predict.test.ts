@@ -82,12 +82,12 @@ test('metatrain predict prints the most probable label and every probability; th
   const tooLong = (n: number) => `text ${n} has more than 24 tokens (CLS included, bytes tokenizer), the most the model reads (model.maxLength); shorten it or pass --truncate to read only its first 24`;
   assert.throws(
     () => predict(loaded, ['ok', long, 'fine', long, ' '], { name: 'u.jsonl', lines: [1, 2, 3, 5, 8] }),
-    (e: Error) => e.message === `u.jsonl:2: ${tooLong(2)}\n  and line 5: ${tooLong(5)}\n  and line 8: text 8 is empty\n(3 bad lines; nothing was read)`,
+    (e: Error) => e.message === `u.jsonl:2: ${tooLong(2)}\n  and line 5: ${tooLong(5)}\n  and line 8: text 8 is empty\n(3 bad lines; nothing was predicted)`,
   );
-  assert.throws(() => predict(loaded, ['ok', long, long], { name: '--text' }), (e: Error) => e.message === `--text: ${tooLong(2)}\n  and ${tooLong(3)}\n(2 bad texts; nothing was read)`);
+  assert.throws(() => predict(loaded, ['ok', long, long], { name: '--text' }), (e: Error) => e.message === `--text: ${tooLong(2)}\n  and ${tooLong(3)}\n(2 bad texts; nothing was predicted)`);
   assert.throws(
     () => predict(loaded, Array.from({ length: 23 }, () => long), { name: 'u.jsonl', lines: Array.from({ length: 23 }, (_, i) => i + 1) }),
-    (e: Error) => e.message.split('\n').length === 22 && e.message.includes(`\n  and line 20: ${tooLong(20)}\n  and 3 more bad lines\n(23 bad lines; nothing was read)`),
+    (e: Error) => e.message.split('\n').length === 22 && e.message.includes(`\n  and line 20: ${tooLong(20)}\n  and 3 more bad lines\n(23 bad lines; nothing was predicted)`),
   );
   assert.equal(predict(loaded, ['ok', long], { name: 'u.jsonl' }, { truncate: true }).length, 2, '--truncate reads them');
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, rmdirSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { assertNotLocked, LOCK_FILE, lockDirectory, MAX_LOCK_FILE_BYTES } from '../../src/core/directory-lock';
@@ -130,12 +130,17 @@ test('a symbolic link to nothing where the lock goes is refused at once, naming 
 test('a lock file that cannot be written is said as such ("cannot lock run directory DIR"), not as a directory that cannot be created', { skip: !existsSync('/proc/self') && 'needs Linux /proc' }, () => {
   // Before: `cannot create directory DIR: …` of a DIR that exists (a full disk, no permission to write in it: a trial).
   assert.throws(() => lockDirectory('/proc/self', 'run directory'), (e: unknown) => e instanceof DirectoryError && /^cannot lock run directory \/proc\/self: \/proc\/self does not accept new entries \(write \/proc\/self\/\.lock\.\d+ failed/.test((e as Error).message));
-  // What is at the name of the lock being written (here a user's directory) is not removed with the attempt.
+  // What is at the name of the lock being written (a directory, a symbolic link, a file) is not removed with the attempt.
   const dir = tempDir();
   const staged = join(dir, `${LOCK_FILE}.${process.pid}`);
+  const refusal = `cannot lock run directory ${dir}: ${staged} is in the way (a lock an earlier process of this pid was writing, or not metatrain's): remove it`;
   mkdirSync(staged);
-  assert.throws(() => lockDirectory(dir, 'run directory'), (e: unknown) => e instanceof DirectoryError && (e as Error).message.startsWith(`cannot lock run directory ${dir}: write ${staged}: EISDIR`));
+  assert.throws(() => lockDirectory(dir, 'run directory'), (e: unknown) => e instanceof DirectoryError && (e as Error).message === refusal);
   assert.ok(statSync(staged).isDirectory());
+  rmdirSync(staged);
+  symlinkSync('/nonexistent/x', staged);
+  assert.throws(() => lockDirectory(dir, 'run directory'), (e: unknown) => e instanceof DirectoryError && (e as Error).message === refusal);
+  assert.equal(readlinkSync(staged), '/nonexistent/x');
 });
 
 test('a lock records at most 4096 characters of its command, so that every lock metatrain writes stays within the limit it reads', () => {
