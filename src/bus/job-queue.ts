@@ -15,6 +15,8 @@
  * Implementations: job-queue-jetstream.ts (NATS JetStream work-queue stream), job-queue-memory.ts (in-process,
  * the local embedded default).
  */
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { RunConfig } from '../core/config';
 
 /** One compression job. Plain JSON. */
@@ -200,16 +202,21 @@ export interface JobQueue {
 }
 
 /**
- * The id of the compression job of a checkpoint: `compress-<run>-s<step>-<first 12 hex of the config hash>`.
- * Deterministic, so a resumed coordinator re-enqueuing the same checkpoint is de-duplicated, while another
- * config under the same run name is not.
+ * The id of the compression job of a checkpoint: `compress-<run>-s<step>-<first 12 hex of the config hash>`, then,
+ * with `target`, `-<first 8 hex of the sha256 of its compression settings and absolute output directory>`.
+ * Deterministic, so a resumed coordinator re-enqueuing the same checkpoint is de-duplicated (JetStream keeps a job's
+ * outcome under its id), while another config under the same run name is not, nor (with `target`) the same
+ * checkpoint compressed with other `compression` settings or into another directory (a run of the same name and
+ * config in another directory), which would otherwise be taken for the job already done.
  */
-export function compressionJobId(run: string, step: number, configHash: string): string {
-  return `compress-${run}-s${step}-${configHash.slice(0, 12)}`;
+export function compressionJobId(run: string, step: number, configHash: string, target?: { compression: RunConfig['compression']; outDir: string }): string {
+  const id = `compress-${run}-s${step}-${configHash.slice(0, 12)}`;
+  if (!target) return id;
+  return `${id}-${createHash('sha256').update(JSON.stringify([target.compression, resolve(target.outDir)])).digest('hex').slice(0, 8)}`;
 }
 
-/** The run, step and config hash prefix of a {@link compressionJobId}; undefined for an id of another form. */
+/** The run, step and config hash prefix of a {@link compressionJobId} (with or without its target); undefined for an id of another form. */
 export function compressionJobParts(jobId: string): { run: string; step: number; configHash: string } | undefined {
-  const m = /^compress-(.+)-s([0-9]+)-([0-9a-f]{12})$/.exec(jobId);
+  const m = /^compress-(.+)-s([0-9]+)-([0-9a-f]{12})(?:-[0-9a-f]{8})?$/.exec(jobId);
   return m ? { run: m[1]!, step: Number(m[2]), configHash: m[3]! } : undefined;
 }

@@ -88,7 +88,7 @@ export function register(program: Command): void {
       if (refusal) throw new CheckpointError(`--checkpoint ${o.checkpoint} is of a ${config.model.kind} model: ${refusal}; nothing was written`);
       // Default: `compressed/` of the run the checkpoint belongs to (<run dir>/checkpoints/step-N), wherever we run from.
       const outDir = resolve(o.out ?? join(dirname(dirname(resolve(o.checkpoint))), 'compressed'));
-      const job = { jobId: compressionJobId(config.name, checkpoint.step, configHash(config)), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };
+      const job = { jobId: compressionJobId(config.name, checkpoint.step, configHash(config), { compression: config.compression, outDir }), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };
       refuseLinkedOutDirectory(o.out ?? outDir, 'compress', o.out !== undefined);
       const blocked = compressionOutDirProblem(outDir);
       if (blocked) throw new Error(`${o.out !== undefined ? `--out ${o.out}` : `the result directory ${outDir}`}: ${blocked.problem}; ${OUT_ADVICE[blocked.kind]}`);

@@ -294,7 +294,8 @@ export class Coordinator {
     const queue = this.o.compressionQueue;
     const { config } = this.o;
     if (!config.compression.enabled || !queue) return undefined;
-    const job = { jobId: compressionJobId(config.name, step, configHash(config)), run: config.name, checkpoint, config, outDir: compressedDir(config) };
+    const outDir = compressedDir(config);
+    const job = { jobId: compressionJobId(config.name, step, configHash(config), { compression: config.compression, outDir }), run: config.name, checkpoint, config, outDir };
     // A resumed run replaces its own earlier compression (src/compress/other-compression.ts): said, not done silently.
     const replaced = await replacedByJob(job);
     const replacing = replaced === undefined ? '' : `; it replaces ${replaced} in ${job.outDir}`;
