@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { RunConfig } from '../core/config';
+import { configHash, type RunConfig } from '../core/config';
 
 /** One compression job. Plain JSON. */
 export interface CompressionJob {
@@ -213,6 +213,14 @@ export function compressionJobId(run: string, step: number, configHash: string, 
   const id = `compress-${run}-s${step}-${configHash.slice(0, 12)}`;
   if (!target) return id;
   return `${id}-${createHash('sha256').update(JSON.stringify([target.compression, resolve(target.outDir)])).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * The {@link compressionJobId} of a run's checkpoint at `step` compressed into `outDir` with the run's settings:
+ * what `run`, `coordinator` and `compress` enqueue or run.
+ */
+export function runCompressionJobId(config: RunConfig, step: number, outDir: string): string {
+  return compressionJobId(config.name, step, configHash(config), { compression: config.compression, outDir });
 }
 
 /** The run, step and config hash prefix of a {@link compressionJobId} (with or without its target); undefined for an id of another form. */

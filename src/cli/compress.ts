@@ -8,14 +8,14 @@ import type { Command } from 'commander';
 import { pathOption } from './options';
 import { refuseLinkedOutDirectory } from './out-directory';
 import { compressionOutDirProblem } from './compression-out-directory';
-import { compressionJobId } from '../bus/job-queue';
+import { runCompressionJobId } from '../bus/job-queue';
 import { assertReusable } from '../compress/committed-files';
 import { compressJob } from '../compress/compress-job';
 import { compressionRefusal } from '../compress/compressible-model';
 import { assertCheckpointOfConfig } from '../compress/pipeline';
 import { committedReport } from '../compress/compression-report';
 import { otherCompression } from '../compress/other-compression';
-import { CHECKPOINTS_DIR, configHash, loadRunConfig, parseRecordedConfig } from '../core/config';
+import { CHECKPOINTS_DIR, loadRunConfig, parseRecordedConfig } from '../core/config';
 import { CheckpointError, CompressionError, OtherCompressionError } from '../core/errors';
 import { loadCheckpoint } from '../checkpoint';
 import type { BackendName } from '../model/backend';
@@ -88,7 +88,7 @@ export function register(program: Command): void {
       if (refusal) throw new CheckpointError(`--checkpoint ${o.checkpoint} is of a ${config.model.kind} model: ${refusal}; nothing was written`);
       // Default: `compressed/` of the run the checkpoint belongs to (<run dir>/checkpoints/step-N), wherever we run from.
       const outDir = resolve(o.out ?? join(dirname(dirname(resolve(o.checkpoint))), 'compressed'));
-      const job = { jobId: compressionJobId(config.name, checkpoint.step, configHash(config), { compression: config.compression, outDir }), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };
+      const job = { jobId: runCompressionJobId(config, checkpoint.step, outDir), run: config.name, checkpoint: resolve(o.checkpoint), config, outDir };
       refuseLinkedOutDirectory(o.out ?? outDir, 'compress', o.out !== undefined);
       const blocked = compressionOutDirProblem(outDir);
       if (blocked) throw new Error(`${o.out !== undefined ? `--out ${o.out}` : `the result directory ${outDir}`}: ${blocked.problem}; ${OUT_ADVICE[blocked.kind]}`);

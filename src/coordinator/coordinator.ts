@@ -33,7 +33,7 @@ import { isFinishedRun, readSummary, SUMMARY_FILE, writeSummary, type RunSummary
 import { TaskDispatcher } from './task-dispatcher';
 import type { PretrainedBody } from '../pretrain/pretrained-body';
 import type { WorkItem, WorkMetrics } from './work-item';
-import { compressionJobId, type JobQueue } from '../bus/job-queue';
+import { runCompressionJobId, type JobQueue } from '../bus/job-queue';
 import { replacedByJob } from '../compress/other-compression';
 import { assertWelcomeFits } from './message-size';
 
@@ -295,7 +295,7 @@ export class Coordinator {
     const { config } = this.o;
     if (!config.compression.enabled || !queue) return undefined;
     const outDir = compressedDir(config);
-    const job = { jobId: compressionJobId(config.name, step, configHash(config), { compression: config.compression, outDir }), run: config.name, checkpoint, config, outDir };
+    const job = { jobId: runCompressionJobId(config, step, outDir), run: config.name, checkpoint, config, outDir };
     // A resumed run replaces its own earlier compression (src/compress/other-compression.ts): said, not done silently.
     const replaced = await replacedByJob(job);
     const replacing = replaced === undefined ? '' : `; it replaces ${replaced} in ${job.outDir}`;

@@ -16,6 +16,7 @@ import { realPath } from '../core/file-identity';
 import { lockLinkedDirectory } from '../core/linked-directory-lock';
 import { specOf, type ParamSet } from '../core/param-set';
 import { deriveSeed, Rng } from '../core/rng';
+import { turnEvery } from '../core/stepwise';
 import { Adam } from '../meta/adam';
 import { objectiveGradient } from '../meta/objective-gradient';
 import { toTensors } from '../model/params-tf';
@@ -144,6 +145,9 @@ async function pretrainFrom(options: PretrainOptions, settings: NonNullable<RunC
   };
 
   if (resumedFrom > 0 && resumedFrom < settings.steps) options.onResume?.({ step: resumedFrom, steps: settings.steps, path });
+  // A turn of the event loop after every step not checkpointed (a step takes milliseconds, a turn microseconds), so
+  // that a stop asked for meanwhile (a signal handler) is seen at the next check.
+  const turn = turnEvery(0);
   while (step < settings.steps && !options.stopping?.()) {
     const next = step + 1;
     const rng = new Rng(deriveSeed(config.seed, 'pretrain', next));
@@ -170,8 +174,7 @@ async function pretrainFrom(options: PretrainOptions, settings: NonNullable<RunC
     history.accuracy.push(result.metric);
     options.onStep?.({ step, steps: settings.steps, loss: result.loss, accuracy: result.metric });
     if (step % settings.checkpointEverySteps === 0 || step === settings.steps) await save();
-    // A turn of the event loop, so that a stop asked for meanwhile (a signal handler) is seen at the next check.
-    else await new Promise<void>((resolve) => setImmediate(resolve));
+    else await turn();
   }
   if (step !== saved) await save();
   return { params, path, step, resumedFrom, history };

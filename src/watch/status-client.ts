@@ -10,7 +10,7 @@ import { channelCredentials, tokenMetadata, type TlsFiles } from '../wire/creden
 import { grpcConnectionRefused, grpcFailureReason } from '../wire/grpc-failure-reason';
 import { answersNotInGrpc } from '../wire/grpc-protocol-error';
 import { refusedCredentials } from '../wire/refused-credentials';
-import { metatrainProto, type CoordinatorClient } from '../wire/proto';
+import { metatrainProto, type CoordinatorClient, type StepEntryOutput } from '../wire/proto';
 import { natsServerError, notCoordinatorError } from './not-coordinator';
 
 /** A phase a run entered, and why. */
@@ -38,13 +38,8 @@ export interface StatusSnapshot {
   recentSteps: StepDone[];
 }
 
-/** One step done, as a status lists it. */
-export interface StepDone {
-  step: number;
-  metaLoss: number;
-  tasksPerSecond: number;
-  workers: number;
-}
+/** One step done, as a status lists it (RunStatus.recent_steps; unknown numbers are NaN). */
+export type StepDone = StepEntryOutput;
 
 /** Reads status snapshots of one coordinator. */
 export interface StatusClient {

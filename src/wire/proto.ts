@@ -52,5 +52,5 @@ export type { TaskSpec as TaskSpecMessage, TaskSpec__Output as TaskSpecMessageOu
 export type { TaskKind__Output as TaskKind } from './generated/metatrain/v1/TaskKind';
 export type { RunStatus } from './generated/metatrain/v1/RunStatus';
 export type { PhaseEntry } from './generated/metatrain/v1/PhaseEntry';
-export type { StepEntry } from './generated/metatrain/v1/StepEntry';
+export type { StepEntry, StepEntry__Output as StepEntryOutput } from './generated/metatrain/v1/StepEntry';
 export type { TaskMetrics__Output as TaskMetrics } from './generated/metatrain/v1/TaskMetrics';
