@@ -8,7 +8,8 @@ export { keepRunState, lastRunState, RUN_STATE_STREAM } from './run-state-stream
 export { compressionJobId, resolveJobQueueOptions, retryDelayMs } from './job-queue';
 export { decodeJob, encodeJob, parseJob } from './job-codec';
 export { MemoryJobQueue } from './job-queue-memory';
-export { COMPRESSOR_CONSUMER, JetStreamJobQueue, JOBS_STREAM, OUTCOMES_STREAM } from './job-queue-jetstream';
+export { JetStreamJobQueue, JOBS_STREAM, OUTCOMES_STREAM } from './job-queue-jetstream';
+export { COMPRESSOR_CONSUMER, compressorConsumer } from './compressor-consumer';
 export type { NatsConnectOptions } from './nats-connection';
 export type { RunBus } from './run-bus';
 export type { RecordedRunState } from './run-state-stream';

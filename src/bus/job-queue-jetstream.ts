@@ -5,8 +5,11 @@
  * - stream `METATRAIN_JOB_OUTCOMES` (file storage, last message per subject) on `metatrain.jobs.outcome.<jobId>`:
  *   the recorded end of each job. A consumer finding an outcome already recorded acknowledges the delivery
  *   without running it (de-duplication beyond the window);
- * - durable pull consumer `compressors`, shared by every compressor: explicit acks, `ack_wait = ackWaitMs`,
- *   `max_deliver = maxAttempts + 1`. Each compressor pulls ONE message at a time (`next()`), so nothing is
+ * - durable pull consumers (./compressor-consumer.ts): `compressors-<run>` for the compressors of one run
+ *   (`consume({ run })`: `metatrain compressor --run`, each run's Deployment on Kubernetes), `compressors` for those
+ *   taking every run's jobs; explicit acks, `ack_wait = ackWaitMs`, `max_deliver = maxAttempts + 1`. The stream's
+ *   consumers may not overlap (a work queue): one being created removes an idle overlapping one and names one in use.
+ *   Each compressor pulls ONE message at a time (`next()`), so nothing is
  *   prefetched and a second compressor never starves. During a job the handler's lease is renewed with
  *   `working()` every `heartbeatMs`. A failed attempt is `nak`ed with exponential backoff; the last one is
  *   recorded as failed and `term`ed. A delivery beyond `maxAttempts` (the previous attempt's consumer died or
@@ -15,12 +18,13 @@
  * Lifecycle events go to `metatrain.run.<run>.compression.*` (run-subjects.ts). The consume loop survives a
  * nats-server restart: the connection reconnects and pulling resumes (streams and the durable are on disk).
  */
-import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { BusError, ProtocolError } from '../core/errors';
 import { consumerHandle, defaultConsumerName, runAttempt } from './job-attempt';
 import { decodeJob, encodeJob } from './job-codec';
 import { addStream } from './jetstream-stream';
+import { answerAlive, compressorConsumer, ensureCompressorConsumer, JOB_SUBJECTS, jobSubject } from './compressor-consumer';
 import {
   resolveJobQueueOptions,
   type CompressionJob,
@@ -39,9 +43,6 @@ import { runEventMessage, runEventSubject } from './run-subjects';
 export const JOBS_STREAM = 'METATRAIN_JOBS';
 /** Stream of recorded job outcomes. */
 export const OUTCOMES_STREAM = 'METATRAIN_JOB_OUTCOMES';
-/** The durable consumer every compressor shares. */
-export const COMPRESSOR_CONSUMER = 'compressors';
-const JOB_SUBJECTS = 'metatrain.jobs.compress.>';
 const OUTCOME_SUBJECTS = 'metatrain.jobs.outcome.>';
 /** How long one pull waits for a job before asking again (bounds the reaction to stop()). */
 const PULL_EXPIRES_MS = 1000;
@@ -50,7 +51,6 @@ const PULL_GRACE_MS = 4000;
 /** Interval between checks for a recorded outcome in waitForOutcome. */
 const OUTCOME_POLL_MS = 500;
 
-const jobSubject = (run: string) => `metatrain.jobs.compress.${run}`;
 const outcomeSubject = (jobId: string) => `metatrain.jobs.outcome.${jobId}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -71,7 +71,8 @@ export class JetStreamJobQueue implements JobQueue {
   private readonly options: ResolvedJobQueueOptions;
   private readonly js: JetStreamClient;
   private manager?: Promise<JetStreamManager>;
-  private consumer?: Promise<Consumer>;
+  /** The durable consumer of each run consumed (`''`: every run's), cached until a failure. */
+  private readonly pulls = new Map<string, Promise<Consumer>>();
   private readonly consumers = new Set<JobConsumer>();
 
   /**
@@ -99,9 +100,10 @@ export class JetStreamJobQueue implements JobQueue {
     }
   }
 
-  /** Pulls and runs jobs one at a time until stopped. */
+  /** Pulls and runs jobs (of `options.run` only, when given) one at a time until stopped. */
   consume(handler: JobHandler, options: ConsumeOptions = {}): JobConsumer {
     const name = options.name ?? defaultConsumerName();
+    const durable = compressorConsumer(options.run).name;
     const onError = options.onError ?? (() => undefined);
     const finished: string[] = [];
     const stopping = new AbortController();
@@ -121,15 +123,15 @@ export class JetStreamJobQueue implements JobQueue {
       while (!stopping.signal.aborted && !this.nc.isClosed()) {
         let msg: JsMsg | null;
         try {
-          const consumer = await this.pullConsumer();
+          const consumer = await this.pullConsumer(options.run);
           pulling = true;
           msg = await withTimeout(consumer.next({ expires: PULL_EXPIRES_MS }), PULL_EXPIRES_MS + PULL_GRACE_MS, null);
         } catch (e) {
           pulling = false;
           if (stopping.signal.aborted || this.nc.isClosed()) return;
-          onError(new BusError(`pulling from ${JOBS_STREAM}/${COMPRESSOR_CONSUMER}: ${(e as Error).message}`, { cause: e }));
+          onError(new BusError(`pulling from ${JOBS_STREAM}/${durable}: ${(e as Error).message}`, { cause: e }));
           this.manager = undefined; // re-check streams and consumer after a server restart
-          this.consumer = undefined;
+          this.pulls.delete(options.run ?? '');
           await sleep(PULL_EXPIRES_MS);
           continue;
         }
@@ -143,7 +145,8 @@ export class JetStreamJobQueue implements JobQueue {
         if (id) finished.push(id);
       }
     };
-    const stopped = loop();
+    const alive = answerAlive(this.nc, durable, name);
+    const stopped = loop().finally(() => this.nc.isClosed() || alive.unsubscribe());
     const taking = () => connected && pulling && !this.nc.isClosed();
     const consumer = consumerHandle({ finished, stopped, stopping, abortJob, taking }, (c) => this.consumers.delete(c));
     this.consumers.add(consumer);
@@ -269,26 +272,19 @@ export class JetStreamJobQueue implements JobQueue {
     return this.manager;
   }
 
-  /** The shared durable consumer, created or updated with this queue's ack wait and attempts; cached until a failure. */
-  private pullConsumer(): Promise<Consumer> {
-    this.consumer ??= this.ensureConsumer().then(
-      () => this.js.consumers.get(JOBS_STREAM, COMPRESSOR_CONSUMER),
-      (e) => {
-        this.consumer = undefined;
-        throw e;
-      },
-    );
-    return this.consumer;
-  }
-
-  private async ensureConsumer(): Promise<void> {
-    const jsm = await this.ensureStreams();
-    const settings = { ack_wait: nanos(this.options.ackWaitMs), max_deliver: this.options.maxAttempts + 1 };
-    const info = await jsm.consumers.info(JOBS_STREAM, COMPRESSOR_CONSUMER).catch(() => undefined);
-    if (!info) {
-      await jsm.consumers.add(JOBS_STREAM, { durable_name: COMPRESSOR_CONSUMER, ack_policy: AckPolicy.Explicit, filter_subject: JOB_SUBJECTS, max_ack_pending: -1, ...settings });
-    } else if (info.config.ack_wait !== settings.ack_wait || info.config.max_deliver !== settings.max_deliver) {
-      await jsm.consumers.update(JOBS_STREAM, COMPRESSOR_CONSUMER, settings);
+  /** The durable consumer of `run`'s jobs (every run's without), created or updated with this queue's ack wait and attempts. */
+  private pullConsumer(run: string | undefined): Promise<Consumer> {
+    const key = run ?? '';
+    let pull = this.pulls.get(key);
+    if (!pull) {
+      pull = (async () => {
+        const jsm = await this.ensureStreams();
+        await ensureCompressorConsumer(this.nc, jsm, JOBS_STREAM, run, { ackWaitMs: this.options.ackWaitMs, maxDeliver: this.options.maxAttempts + 1 });
+        return this.js.consumers.get(JOBS_STREAM, compressorConsumer(run).name);
+      })();
+      pull.catch(() => this.pulls.delete(key));
+      this.pulls.set(key, pull);
     }
+    return pull;
   }
 }

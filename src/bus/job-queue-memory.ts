@@ -66,7 +66,7 @@ export class MemoryJobQueue implements JobQueue {
     const abortJob = new AbortController();
     const loop = async () => {
       for (;;) {
-        const next = await this.take(stopping.signal);
+        const next = await this.take(stopping.signal, options.run);
         if (!next) return;
         const { job, attempt } = next;
         const result = await runAttempt(job, attempt, handler, abortJob.signal, this.events, name, this.options);
@@ -127,14 +127,15 @@ export class MemoryJobQueue implements JobQueue {
     for (const wake of [...this.wakers]) wake();
   }
 
-  /** The first job whose backoff has passed, waiting for one; undefined once `signal` aborts. */
-  private async take(signal: AbortSignal): Promise<Pending | undefined> {
+  /** The first job (of `run`, when given) whose backoff has passed, waiting for one; undefined once `signal` aborts. */
+  private async take(signal: AbortSignal, run: string | undefined): Promise<Pending | undefined> {
     for (;;) {
       if (signal.aborted) return undefined;
       const now = Date.now();
-      const index = this.pending.findIndex((p) => p.notBefore <= now);
+      const mine = (p: Pending) => run === undefined || p.job.run === run;
+      const index = this.pending.findIndex((p) => mine(p) && p.notBefore <= now);
       if (index >= 0) return this.pending.splice(index, 1)[0];
-      const soonest = Math.min(...this.pending.map((p) => p.notBefore));
+      const soonest = Math.min(...this.pending.filter(mine).map((p) => p.notBefore));
       await new Promise<void>((resolve) => {
         const timer = Number.isFinite(soonest) ? setTimeout(done, soonest - now) : undefined;
         function done() {

@@ -158,6 +158,12 @@ export type JobEventSink = <E extends keyof JobLifecycleEvents>(run: string, eve
 export interface ConsumeOptions {
   /** Consumer name, in events and logs. @default `<hostname>-<pid>` */
   readonly name?: string;
+  /**
+   * Take only this run's jobs (a run name, src/core/run-name.ts): the compressor of one run, whose volume holds only
+   * that run's checkpoints. JetStream: the durable consumer `compressors-<run>` (src/bus/compressor-consumer.ts).
+   * @default every run's jobs
+   */
+  readonly run?: string;
   /** Called with each error the consume loop survives (a lost connection, a malformed job). */
   readonly onError?: (err: Error) => void;
 }

@@ -19,7 +19,7 @@ import { createLogger } from '../core/logger';
 import { createMetricsRegistry } from '../core/metrics';
 import type { BackendName } from '../model/backend';
 import { onStopSignals, signalExitCode } from './exit-codes';
-import { configFieldInt, metricsPortChoice, milliseconds, natsServersOption, pathOption, portNumber } from './options';
+import { configFieldInt, metricsPortChoice, milliseconds, natsServersOption, pathOption, portNumber, runName } from './options';
 import { runtimeSchema } from '../coordinator/runtime-config';
 import { DATA_ROOT } from '../k8s/settings';
 import { metricsHostOption } from './metrics-host-option';
@@ -35,6 +35,7 @@ export function register(program: Command): void {
     .description('consume compression jobs (distillation, pruning, int8 quantization, ONNX export) from the NATS JetStream work queue')
     .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://nats:4222', natsServersOption('--nats'))
     .option('--name <name>', 'consumer name in events and logs (default: <hostname>-<pid>)')
+    .option('--run <run>', "take only this run's jobs (durable consumer compressors-<run>; the Kubernetes manifests give it): a compressor whose volume holds one run's checkpoints (default: every run's jobs, consumer compressors)", runName)
     .addOption(backendOption('tfjs backend', '', 'wasm'))
     .option('--ack-wait-ms <ms>', 'lease of a job: redelivered to another compressor when not renewed (heartbeats every third of it) within this time', milliseconds, 30_000)
     .option('--max-attempts <n>', 'attempts of a job before it fails for good, at most 100', maxAttempts, 3)
@@ -44,7 +45,7 @@ export function register(program: Command): void {
     .option('--log-file <file>', 'append JSON logs to this file instead of stderr')
     .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port (default: env METATRAIN_METRICS_PORT, else none)', portNumber)
     .addOption(metricsHostOption())
-    .action(async (o: { nats: string; name?: string; backend: string; ackWaitMs: number; maxAttempts: number; backoffMs: number; graceMs: number; logFile?: string; metricsPort?: number; metricsHost: string; outRoot: string }) => {
+    .action(async (o: { nats: string; name?: string; run?: string; backend: string; ackWaitMs: number; maxAttempts: number; backoffMs: number; graceMs: number; logFile?: string; metricsPort?: number; metricsHost: string; outRoot: string }) => {
       const log = createLogger('compressor', o.logFile);
       const metricsPort = metricsPortChoice(o.metricsPort);
       const nc = await connectNats(o.nats, { name: o.name ?? `compressor-${process.pid}` });
@@ -53,10 +54,10 @@ export function register(program: Command): void {
       // Bound before the consumer starts: a metrics address that cannot be bound must not have taken a job first.
       let ready = () => false;
       const endpoints = metricsPort === undefined ? undefined : await serveHttpEndpoints({ registry, port: metricsPort.port, host: o.metricsHost, ready: () => ready(), portSetting: metricsPort.setting, hostSetting: '--metrics-host' });
-      const consumer = startCompressor(queue, { log, backend: o.backend as BackendName, name: o.name, metrics: new CompressorMetrics(registry), outRoot: resolve(o.outRoot) });
+      const consumer = startCompressor(queue, { log, backend: o.backend as BackendName, name: o.name, run: o.run, metrics: new CompressorMetrics(registry), outRoot: resolve(o.outRoot) });
       ready = () => consumer.ready;
-      log.info({ nats: natsUrlShown(o.nats), ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts }, 'compressor consuming');
-      process.stderr.write(`compressor consuming compression jobs from ${natsUrlShown(o.nats)}\n`);
+      log.info({ nats: natsUrlShown(o.nats), run: o.run, ackWaitMs: o.ackWaitMs, maxAttempts: o.maxAttempts }, 'compressor consuming');
+      process.stderr.write(`compressor consuming ${o.run === undefined ? "every run's" : `run ${o.run}'s`} compression jobs from ${natsUrlShown(o.nats)}\n`);
       let signalled = false;
       onStopSignals((signal) => {
         if (signalled) return;

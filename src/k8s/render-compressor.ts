@@ -1,16 +1,15 @@
 /**
- * The compressor: one replica consuming the run's JetStream work queue (`metatrain compressor --nats URL --out-root
- * /var/lib/metatrain`), reading checkpoints from and writing compressed models to the run's PersistentVolumeClaim,
- * mounted at `/var/lib/metatrain/<run>`. The root is the one of every run's mount, not this run's: compressors of runs
- * sharing a NATS server share one consumer, so this one may be handed another run's job, which must fail as retryable
- * (its checkpoint is not here) for that run's own compressor to take it, not for good as a job outside the root. With a
+ * The compressor: one replica consuming the run's jobs from the JetStream work queue (`metatrain compressor --nats URL
+ * --run RUN --out-root /var/lib/metatrain/RUN`: its own durable consumer, so runs sharing a NATS server never hand it
+ * another run's job, src/bus/compressor-consumer.ts), reading checkpoints from and writing compressed models to the
+ * run's PersistentVolumeClaim, mounted at `/var/lib/metatrain/<run>`, the only place it writes. With a
  * ReadWriteOnce claim it is scheduled onto the coordinator's node (required pod affinity), the only place the
  * volume can be mounted twice.
  */
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { runNames, selectorLabels } from './names';
 import { container, deployment, httpProbe, tokenEnv, type RunDeployment } from './render-workload';
-import { DATA_ROOT, type DeploySettings } from './settings';
+import type { DeploySettings } from './settings';
 
 /** Compressor container resources: distillation and pruning run on the CPU. */
 export const COMPRESSOR_RESOURCES = { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } };
@@ -45,7 +44,7 @@ export function renderCompressorDeployment(s: DeploySettings): RunDeployment {
     container: container(s, {
       name: 'compressor',
       image: s.images.coordinator,
-      args: ['compressor', '--nats', s.natsUrl, '--out-root', DATA_ROOT],
+      args: ['compressor', '--nats', s.natsUrl, '--run', s.run, '--out-root', s.outDir],
       env: [tokenEnv(s)],
       resources: COMPRESSOR_RESOURCES,
       volumeMounts: [{ name: 'data', mountPath: s.outDir }],

@@ -106,3 +106,19 @@ test('waitForOutcome rejects with a message naming the job when its signal abort
   ac.abort();
   await assert.rejects(waiting, /never-enqueued/);
 });
+
+test("an in-process consumer of one run takes only that run's jobs; another run's waits for its own consumer", async () => {
+  const queue = new MemoryJobQueue();
+  const ranA: string[] = [];
+  const ranB: string[] = [];
+  const a = queue.consume(async (j) => (ranA.push(j.jobId), `${j.outDir}/compression.json`), { run: 'mem-a' });
+  await queue.enqueue(testJob('mem-b', 'mem-of-b'));
+  await queue.enqueue(testJob('mem-a', 'mem-of-a'));
+  await queue.waitForOutcome('mem-of-a');
+  await sleep(50);
+  assert.deepEqual([ranA, ranB], [['mem-of-a'], []]);
+  const b = queue.consume(async (j) => (ranB.push(j.jobId), `${j.outDir}/compression.json`), { run: 'mem-b' });
+  assert.equal((await queue.waitForOutcome('mem-of-b')).attempts, 1);
+  await Promise.all([a.stop(), b.stop()]);
+  assert.deepEqual([ranA, ranB], [['mem-of-a'], ['mem-of-b']]);
+});

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { compressionJobId } from '../../src/bus/job-queue';
-import { JetStreamJobQueue } from '../../src/bus/job-queue-jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { JetStreamJobQueue, JOBS_STREAM } from '../../src/bus/job-queue-jetstream';
 import { connectNats } from '../../src/bus/nats-connection';
 import { configHash } from '../../src/core/config';
 import { captureRunEvents, until } from '../bus/fixtures';
@@ -64,19 +65,22 @@ test('a compressor killed mid-job: the job is redelivered to another compressor,
   assert.deepEqual(leftovers(dir), []);
 });
 
-test('a job that always fails ends after the configured attempts: one compression.failed event, nothing half-written', async () => {
+test('a job that always fails ends after the configured attempts: one compression.failed event, nothing half-written (a compressor of its run, --run)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'metatrain-compressor-'));
   const job = await slowJob(dir, 'failing-run', { distillSteps: 10 });
   truncateSync(join(job.checkpoint, 'params.safetensors'), 64);
   const events = captureRunEvents(nc, job.run);
   const queue = new JetStreamJobQueue(nc);
   await queue.enqueue(job);
-  const c = compressor('c3', '--max-attempts', '2', '--backoff-ms', '100');
+  const c = compressor('c3', '--max-attempts', '2', '--backoff-ms', '100', '--run', job.run);
   const outcome = await queue.waitForOutcome(job.jobId);
+  const consumer = await (await jetstreamManager(nc)).consumers.info(JOBS_STREAM, `compressors-${job.run}`);
+  assert.equal(consumer.config.filter_subject, `metatrain.jobs.compress.${job.run}`, 'the run\'s own consumer');
   await new Promise((r) => setTimeout(r, 1000)); // no further attempt may follow
   c.kill('SIGTERM');
   const exit = await waitExit(c);
   assert.equal(exit.code, 143);
+  assert.ok(exit.stderr.includes(`compressor consuming run ${job.run}'s compression jobs from ${server.url}\n`), exit.stderr);
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.attempts, 2);
   assert.match(outcome.error!, /params\.safetensors/);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runCli, sinusoidConfig, tempDir, writeConfig } from '../support/harness';
 import { integerRange } from '../../src/core/integer-field';
 import { MAX_WORKER_CONCURRENCY, MIN_KEEPALIVE_MS, MIN_KEEPALIVE_REASON, runtimeSchema } from '../../src/coordinator/runtime-config';
+import { RUN_NAME_RULE } from '../../src/core/run-name';
 
 test('every command with --backend refuses an unknown backend, naming the option and the choices', async () => {
   const dir = tempDir();
@@ -120,7 +121,7 @@ test('integer and port options refuse a leading zero, as a config refuses it in 
   assert.ok(result.stderr.includes(`option '--workers <n>' argument '02' is invalid. expected an integer 1..64 written without a leading zero, got "02": write 2\n`), result.stderr);
 });
 
-test('flags that stand for a config field take its bounds: worker --keepalive-ms and --concurrency, compressor --max-attempts', async () => {
+test('flags that stand for a config field take its bounds: worker --keepalive-ms and --concurrency, compressor --max-attempts and --run (a run name)', async () => {
   // Before: --keepalive-ms 1 was taken (runtime.keepaliveMs must be at least 1000) and the worker's connection was dropped
   // at every task; --concurrency and --max-attempts took up to 2^53-1 (the coordinator hands a worker at most 64 tasks).
   const cases: Array<[string[], string]> = [
@@ -130,6 +131,7 @@ test('flags that stand for a config field take its bounds: worker --keepalive-ms
     [['worker', '--coordinator', '127.0.0.1:1', '--concurrency', '0'], `option '--concurrency <n>' argument '0' is invalid. expected an integer 1..64, got "0"`],
     [['compressor', '--nats', 'nats://127.0.0.1:4222', '--max-attempts', '101'], `option '--max-attempts <n>' argument '101' is invalid. too large: expected an integer 1..100, got "101"`],
     [['compressor', '--nats', 'nats://127.0.0.1:4222', '--max-attempts', '0'], `option '--max-attempts <n>' argument '0' is invalid. expected an integer 1..100, got "0"`],
+    [['compressor', '--nats', 'nats://127.0.0.1:4222', '--run', 'My.Run'], `option '--run <run>' argument 'My.Run' is invalid. a run name (the config's name) ${RUN_NAME_RULE}`],
   ];
   for (const [args, message] of cases) {
     const r = await runCli(args, { METATRAIN_TOKEN: 't' }, 30_000);

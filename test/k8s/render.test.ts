@@ -218,11 +218,10 @@ test('nats.url that the compressor could not use, or that would store a password
   assert.match(refusal('nats://a:4222,nats://nats:4222/'), /^invalid config at nats\.url: nats:\/\/nats:4222\/: "\/" after the port is a path, which the NATS client ignores; write nats:\/\/nats:4222$/);
 });
 
-test('the compressor writes only under /var/lib/metatrain (--out-root), where it mounts the run\'s volume', () => {
-  // Not the run's own mount: another run's job that this compressor is handed must fail as retryable (its checkpoint
-  // is not on this volume), so that run's compressor can take it, not for good as outside --out-root.
+test('the compressor takes only its run\'s jobs (--run) and writes only in the run\'s volume (--out-root), where it mounts it', () => {
+  // Its own consumer: runs sharing a NATS server never hand it another run's job, whose checkpoint is not on this volume.
   const c = deploymentNamed(objectsOf(exampleConfig()), '-compressor').spec.template.spec.containers[0]!;
-  assert.deepEqual(c['args'], ['compressor', '--nats', 'nats://nats.nats.svc.cluster.local:4222', '--out-root', '/var/lib/metatrain']);
+  assert.deepEqual(c['args'], ['compressor', '--nats', 'nats://nats.nats.svc.cluster.local:4222', '--run', 'sotu-maml', '--out-root', '/var/lib/metatrain/sotu-maml']);
   assert.deepEqual(c['volumeMounts'][0], { name: 'data', mountPath: '/var/lib/metatrain/sotu-maml' });
 });
 

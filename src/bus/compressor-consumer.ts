@@ -1,0 +1,113 @@
+/**
+ * The durable pull consumers of the compression job stream (`METATRAIN_JOBS`, subjects
+ * `metatrain.jobs.compress.<run>`): `compressors-<run>` takes one run's jobs (the compressors of that run:
+ * `metatrain compressor --run RUN`, each run's Deployment on Kubernetes, whose volume holds only that run's
+ * checkpoints), `compressors` takes every run's (`metatrain compressor` without `--run`, one compressor serving the
+ * runs of a machine).
+ *
+ * A work-queue stream refuses a consumer whose subjects overlap another's (NATS JetStream, "Work-queue retention"),
+ * so `compressors` and any `compressors-<run>` cannot both exist. Creating one removes each overlapping consumer
+ * that no compressor uses (the jobs it had not delivered stay in the stream and go to the new one) and refuses,
+ * naming it, one in use. In use: a compressor consuming from it answers on {@link consumerAliveSubject} (core NATS
+ * request/reply: a compressor running a job has no pull waiting, and the server's count of unacknowledged deliveries
+ * is not reliable: nats-server 2.9 keeps counting a job ended with `term`), or a pull is waiting on it (a compressor
+ * of an earlier version, which does not answer). A run's consumer is removed by the server after
+ * {@link RUN_CONSUMER_INACTIVE_MS} without a pull (its run is over), so finished runs leave none behind.
+ */
+import { AckPolicy, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
+import { nanos, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { BusError } from '../core/errors';
+
+/** The subjects of every run's compression jobs. */
+export const JOB_SUBJECTS = 'metatrain.jobs.compress.>';
+/** The durable consumer of compressors taking every run's jobs. */
+export const COMPRESSOR_CONSUMER = 'compressors';
+/** Time without a pull after which the server removes a run's consumer (1 h; its undelivered jobs stay in the stream). */
+export const RUN_CONSUMER_INACTIVE_MS = 3_600_000;
+
+/** The subject of `run`'s compression jobs. */
+export const jobSubject = (run: string) => `metatrain.jobs.compress.${run}`;
+
+/** Name and subject filter of the consumer taking `run`'s jobs, or every run's without `run`. */
+export function compressorConsumer(run?: string): { readonly name: string; readonly filter: string } {
+  return run === undefined ? { name: COMPRESSOR_CONSUMER, filter: JOB_SUBJECTS } : { name: `${COMPRESSOR_CONSUMER}-${run}`, filter: jobSubject(run) };
+}
+
+/** The core NATS subject on which the compressors consuming from `consumer` answer with their names. */
+export const consumerAliveSubject = (consumer: string) => `metatrain.compressors.${consumer}.alive`;
+
+/** Answers requests on {@link consumerAliveSubject}(`consumer`) with `name` until the subscription is unsubscribed. */
+export function answerAlive(nc: NatsConnection, consumer: string, name: string): Subscription {
+  return nc.subscribe(consumerAliveSubject(consumer), { callback: (_err, msg) => void msg.respond(name) });
+}
+
+/** How long an overlapping consumer's compressors get to answer (none answers at once: NATS says no responders). */
+const ALIVE_WAIT_MS = 1000;
+
+/** Who uses the consumer of `info`, or undefined when none does (see the file comment). */
+async function usedBy(nc: NatsConnection, info: ConsumerInfo): Promise<string | undefined> {
+  const answer = await nc.request(consumerAliveSubject(info.name), '', { timeout: ALIVE_WAIT_MS }).catch(() => undefined);
+  if (answer) return `compressor '${answer.string()}' consumes from it`;
+  return info.num_waiting > 0 ? `${count(info.num_waiting, 'pull')} waiting on it` : undefined;
+}
+
+/** Whether two consumers' subject filters share a subject (the only filters here: every run's, or one run's). */
+const overlaps = (a: string, b: string) => a === b || a === '' || b === '' || a === JOB_SUBJECTS || b === JOB_SUBJECTS;
+
+/** What a consumer takes, for messages: `every run's jobs` or `run R's jobs`. */
+function takes(info: ConsumerInfo): string {
+  const filter = info.config.filter_subject ?? '';
+  const run = filter.startsWith(jobSubject('')) && filter !== JOB_SUBJECTS ? filter.slice(jobSubject('').length) : undefined;
+  return run === undefined ? "every run's jobs: compressors started without --run" : `run ${run}'s jobs: compressors started with --run ${run}`;
+}
+
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** Settings a compressor's queue gives its consumer. */
+export interface CompressorConsumerSettings {
+  /** Lease of a delivery. */
+  readonly ackWaitMs: number;
+  /** Deliveries before the server stops redelivering (attempts + 1: the last one records the failure). */
+  readonly maxDeliver: number;
+}
+
+/**
+ * Creates the consumer of `run`'s jobs (every run's without `run`) on `stream`, or updates its lease and deliveries,
+ * removing the unused consumers it would overlap (see the file comment).
+ * @throws BusError naming each overlapping consumer in use, what it takes, who uses it and what to do; BusError when
+ *   JetStream refuses a call.
+ */
+export async function ensureCompressorConsumer(nc: NatsConnection, jsm: JetStreamManager, stream: string, run: string | undefined, settings: CompressorConsumerSettings): Promise<void> {
+  const { name, filter } = compressorConsumer(run);
+  const wanted = { ack_wait: nanos(settings.ackWaitMs), max_deliver: settings.maxDeliver };
+  try {
+    const info = await jsm.consumers.info(stream, name).catch(() => undefined);
+    if (info) {
+      if (info.config.ack_wait !== wanted.ack_wait || info.config.max_deliver !== wanted.max_deliver) await jsm.consumers.update(stream, name, wanted);
+      return;
+    }
+    const inUse: string[] = [];
+    for await (const other of await jsm.consumers.list(stream)) {
+      if (other.name === name || !overlaps(filter, other.config.filter_subject ?? '')) continue;
+      const user = await usedBy(nc, other);
+      if (user === undefined) await jsm.consumers.delete(stream, other.name).catch(() => undefined); // gone already: fine
+      else inUse.push(`'${other.name}' (${takes(other)}; ${user})`);
+    }
+    if (inUse.length > 0) {
+      const instead = run === undefined ? 'stop them, or start this compressor with --run RUN' : `stop them, or start this compressor without --run`;
+      throw new BusError(
+        `cannot create consumer '${name}' on ${stream}: a work-queue stream's consumers may not overlap, and ${inUse.join(', ')} ${inUse.length === 1 ? 'is' : 'are'} in use; ${instead}`,
+      );
+    }
+    await jsm.consumers.add(stream, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: filter,
+      max_ack_pending: -1,
+      ...(run === undefined ? {} : { inactive_threshold: nanos(RUN_CONSUMER_INACTIVE_MS) }),
+      ...wanted,
+    });
+  } catch (e) {
+    throw e instanceof BusError ? e : new BusError(`cannot set up consumer '${name}' on ${stream}: ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,0 +1,103 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connectNats } from '../../src/bus/nats-connection';
+import { JetStreamJobQueue, JOBS_STREAM } from '../../src/bus/job-queue-jetstream';
+import { RUN_CONSUMER_INACTIVE_MS } from '../../src/bus/compressor-consumer';
+import type { CompressionJob, JobConsumer } from '../../src/bus/job-queue';
+import { startNatsServer, type TestNatsServer } from './nats-server';
+import { sleep, testJob, until } from './fixtures';
+
+// A private server: these tests create and remove the stream's consumers, which the other queue tests share.
+let server: TestNatsServer;
+let nc: NatsConnection;
+before(async () => {
+  server = await startNatsServer();
+  nc = await connectNats(server.url, { name: 'compressor-consumer-test' });
+});
+after(async () => {
+  await nc.close();
+  await server.stop();
+});
+
+const consumerNames = async () => {
+  const names: string[] = [];
+  for await (const c of await (await jetstreamManager(nc)).consumers.list(JOBS_STREAM)) names.push(c.name);
+  return names.sort();
+};
+
+/** A compressor of `run` (every run's without) recording the jobs it runs (each ends once `gate` resolves) and the errors its loop survives. */
+function compressor(run: string | undefined, name = 'compressor', gate: Promise<void> = Promise.resolve()) {
+  const queue = new JetStreamJobQueue(nc, { ackWaitMs: 5000 });
+  const ran: CompressionJob[] = [];
+  const errors: string[] = [];
+  const consumer: JobConsumer = queue.consume(async (j) => (ran.push(j), await gate, `${j.outDir}/compression.json`), { run, name, onError: (e) => errors.push(e.message) });
+  return { queue, ran, errors, consumer };
+}
+
+test("a run's compressor takes only its run's jobs: another run's job waits for that run's compressor and runs on its first attempt", async () => {
+  const a = compressor('run-a');
+  const queue = new JetStreamJobQueue(nc);
+  await queue.enqueue(testJob('run-b', 'job-of-b'));
+  await queue.enqueue(testJob('run-a', 'job-of-a'));
+  await until(() => a.ran.length === 1, "run-a's job");
+  await sleep(1500); // the job of run-b, were it handed to run-a's compressor, would have run by now
+  assert.deepEqual(a.ran.map((j) => j.jobId), ['job-of-a']);
+  const b = compressor('run-b');
+  const outcome = await queue.waitForOutcome('job-of-b');
+  assert.equal(outcome.attempts, 1);
+  assert.deepEqual(b.ran.map((j) => j.jobId), ['job-of-b']);
+  assert.deepEqual(await consumerNames(), ['compressors-run-a', 'compressors-run-b']);
+  const info = await (await jetstreamManager(nc)).consumers.info(JOBS_STREAM, 'compressors-run-a');
+  assert.equal(info.config.filter_subject, 'metatrain.jobs.compress.run-a');
+  assert.equal(info.config.inactive_threshold, RUN_CONSUMER_INACTIVE_MS * 1e6, 'the server removes a finished run\'s consumer');
+  await Promise.all([a.consumer.stop(), b.consumer.stop()]);
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});
+
+test("a compressor of every run's jobs waits while a run's consumer is in use, naming it, and replaces it once unused; and the other way round", async () => {
+  const own = compressor('run-c', 'own-c');
+  await until(() => own.consumer.ready, "run-c's compressor pulling");
+  let release!: () => void;
+  const shared = compressor(undefined, 'shared', new Promise<void>((r) => (release = r)));
+  await until(() => shared.errors.length > 0, 'the refusal');
+  assert.equal(
+    shared.errors[0],
+    `pulling from ${JOBS_STREAM}/compressors: cannot create consumer 'compressors' on ${JOBS_STREAM}: a work-queue stream's consumers may not overlap, and 'compressors-run-c' (run run-c's jobs: compressors started with --run run-c; compressor 'own-c' consumes from it) is in use; stop them, or start this compressor with --run RUN`,
+  );
+  assert.equal(shared.consumer.ready, false);
+  await own.consumer.stop();
+  // run-c's consumer is unused now: the shared one replaces it and takes any run's job.
+  const queue = new JetStreamJobQueue(nc);
+  await queue.enqueue(testJob('run-d', 'job-of-d'));
+  await until(() => shared.ran.length === 1, 'the shared compressor to start the job of run-d');
+  assert.ok(!(await consumerNames()).includes('compressors-run-c'));
+
+  // The other way round: a run's compressor waits while the shared consumer is in use, also while its compressor
+  // runs a job (no pull waiting on it then).
+  const early = compressor('run-e');
+  await until(() => early.errors.length > 0, 'the refusal while the shared compressor runs a job');
+  assert.match(early.errors[0]!, /'compressors' \(every run's jobs: compressors started without --run; compressor 'shared' consumes from it\) is in use; stop them, or start this compressor without --run$/);
+  release();
+  assert.equal((await queue.waitForOutcome('job-of-d')).attempts, 1);
+  await early.consumer.stop();
+  await shared.consumer.stop();
+
+  // A compressor of an earlier version does not answer, but its pull waiting on the consumer shows it is in use.
+  const legacy = (await jetstream(nc).consumers.get(JOBS_STREAM, 'compressors')).next({ expires: 2500 });
+  const refused = compressor('run-e');
+  await until(() => refused.errors.length > 0, "the refusal while an earlier version's compressor pulls");
+  assert.match(refused.errors[0]!, /'compressors' \(every run's jobs: compressors started without --run; 1 pull waiting on it\) is in use/);
+  await refused.consumer.stop();
+  assert.equal(await legacy, null);
+  // A job left undelivered on the unused shared consumer (as an earlier version's compressors leave it) goes to the
+  // run's consumer that replaces it, on its first attempt.
+  await queue.enqueue(testJob('run-e', 'job-of-e'));
+  const own2 = compressor('run-e');
+  assert.equal((await queue.waitForOutcome('job-of-e')).attempts, 1);
+  assert.deepEqual(own2.ran.map((j) => j.jobId), ['job-of-e']);
+  assert.deepEqual(own2.errors, []);
+  await own2.consumer.stop();
+  assert.deepEqual(await consumerNames(), ['compressors-run-e']);
+});
