@@ -65,6 +65,6 @@ export async function runPretrainingStage(config: RunConfig, control: Pretrainin
   }
   // Stopped by a signal before the last step: not "done" (the caller says how to continue). A resume was said up front.
   const how = result.resumedFrom === settings.steps ? 'already finished' : result.step < settings.steps ? 'stopped' : 'done';
-  out.write(`pretraining ${how}: step ${result.step}/${settings.steps}, checkpoint ${result.path}\n`);
+  out.write(`pretraining ${how}: step ${result.step}/${settings.steps}, ${result.path ? `checkpoint ${result.path}` : 'nothing checkpointed (no step completed)'}\n`);
   return result;
 }

@@ -30,6 +30,9 @@ function tinyConfig() {
 
 test('the pretraining stage says "stopped", not "done", when a signal stops it before the last step', async () => {
   const config = tinyConfig();
+  const first = collector();
+  assert.equal((await runPretrainingStage(config, { stopping: () => true }, first.out)).step, 0);
+  assert.match(first.printed(), /pretraining stopped: step 0\/6, nothing checkpointed \(no step completed\)\n$/);
   const { out, printed } = collector();
   let checks = 0;
   const stopped = await runPretrainingStage(config, { stopping: () => ++checks > 3 }, out);
