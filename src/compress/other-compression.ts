@@ -49,13 +49,16 @@ export function isReplacedBy(existing: CompressionReport, job: CompressionJob): 
 }
 
 /**
- * What `job` will replace in its output directory, in words as {@link otherCompression} ("the compression of
- * runs/x/checkpoints/step-00000020 (step 20)", "…of this checkpoint, made with other settings (…)"), so a run can say
- * so before it compresses; undefined when the directory holds nothing the job replaces: nothing, the job's own
- * result, another compression (which the job refuses, naming it) or something unreadable (the job's checks name it).
+ * What `job` finds in its output directory, so a run can say so before it compresses: `own` when it holds the job's
+ * own result (reused once its files check out), `replaces` when it holds a compression the job replaces, in words as
+ * {@link otherCompression} ("the compression of runs/x/checkpoints/step-00000020 (step 20)", "…of this checkpoint,
+ * made with other settings (…)"); undefined otherwise: nothing, another compression (which the job refuses, naming
+ * it) or something unreadable (the job's checks name it).
  */
-export async function replacedByJob(job: CompressionJob): Promise<string | undefined> {
+export async function foundByJob(job: CompressionJob): Promise<{ own: true } | { replaces: string } | undefined> {
   const existing = await committedReport(job.outDir).catch(() => undefined);
-  if (!existing || !isReplacedBy(existing, job)) return undefined;
-  return otherCompression(existing, job);
+  if (!existing) return undefined;
+  const other = otherCompression(existing, job);
+  if (other === undefined) return { own: true };
+  return isReplacedBy(existing, job) ? { replaces: other } : undefined;
 }

@@ -34,7 +34,7 @@ import { TaskDispatcher } from './task-dispatcher';
 import type { PretrainedBody } from '../pretrain/pretrained-body';
 import type { WorkItem, WorkMetrics } from './work-item';
 import { runCompressionJobId, type JobQueue } from '../bus/job-queue';
-import { replacedByJob } from '../compress/other-compression';
+import { foundByJob } from '../compress/other-compression';
 import { assertWelcomeFits } from './message-size';
 
 /** Coordinator settings beyond the run config. */
@@ -296,10 +296,10 @@ export class Coordinator {
     if (!config.compression.enabled || !queue) return undefined;
     const outDir = compressedDir(config);
     const job = { jobId: runCompressionJobId(config, step, outDir), run: config.name, checkpoint, config, outDir };
-    // A resumed run replaces its own earlier compression (src/compress/other-compression.ts): said, not done silently.
-    const replaced = await replacedByJob(job);
-    const replacing = replaced === undefined ? '' : `; it replaces ${replaced} in ${job.outDir}`;
-    this.setPhase('compressing', `compressing checkpoint ${checkpoint} (job ${job.jobId}, ${queue.kind} queue)${replacing}`);
+    // A resumed run replaces its own earlier compression, or reuses its own result (src/compress/other-compression.ts): said.
+    const found = await foundByJob(job);
+    const note = !found ? '' : 'own' in found ? `; ${job.outDir} already holds its result, reused once its files check out` : `; it replaces ${found.replaces} in ${job.outDir}`;
+    this.setPhase('compressing', `compressing checkpoint ${checkpoint} (job ${job.jobId}, ${queue.kind} queue)${note}`);
     const { duplicate } = await queue.enqueue(job);
     this.events.emit('compression.queued', { jobId: job.jobId, checkpoint, outDir: job.outDir, queue: queue.kind, duplicate });
     try {

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { initBackend } from '../../src/model/backend';
 import { architectureOf } from '../../src/model/architecture';
 import { compressJob } from '../../src/compress/compress-job';
-import { replacedByJob } from '../../src/compress/other-compression';
+import { foundByJob } from '../../src/compress/other-compression';
 import { dequantizedParams, loadCompressedModel } from '../../src/compress/compressed-model';
 import type { CompressionReport } from '../../src/compress/compression-report';
 import { loadOnnx } from '../../src/compress/onnx-run';
@@ -160,16 +160,17 @@ test('the compression of a later checkpoint of the same run and config replaces 
   const { dir, config, job } = textRunJobs();
   const earlier = await writeTeacherCheckpoint(config, 3);
   const later = await writeTeacherCheckpoint(config, 4);
-  assert.equal(await replacedByJob(job(earlier, 3)), undefined, 'nothing to replace yet');
+  assert.equal(await foundByJob(job(earlier, 3)), undefined, 'nothing to replace yet');
   await compressJob(job(earlier, 3));
-  assert.equal(await replacedByJob(job(earlier, 3)), undefined, 'its own result is not replaced');
-  assert.equal(await replacedByJob(job(later, 4)), `the compression of ${earlier} (step 3)`);
+  assert.deepEqual(await foundByJob(job(earlier, 3)), { own: true }, 'its own result is reused, not replaced');
+  assert.deepEqual(await foundByJob(job(later, 4)), { replaces: `the compression of ${earlier} (step 3)` });
   const report = await compressJob(job(later, 4));
   const replaced = JSON.parse(readFileSync(report, 'utf8')) as CompressionReport;
   assert.equal(replaced.step, 4);
   assert.equal(replaced.checkpoint, later);
   assert.deepEqual(readdirSync(join(dir, 'run')).filter((e) => e.startsWith('.tmp-')), [], 'the earlier result moved aside is removed');
   await assert.rejects(compressJob(job(earlier, 3)), (e: unknown) => e instanceof OtherCompressionError && /already holds the compression of .*step 4/.test((e as Error).message));
+  assert.equal(await foundByJob(job(earlier, 3)), undefined, 'a later compression is neither its own nor one it replaces');
   assert.equal((JSON.parse(readFileSync(report, 'utf8')) as CompressionReport).step, 4);
   // A run directory moved (or copied, or reached through a link) holds its own compression under the old path: it
   // is still the run's, and is replaced (before: refused as another run's).
@@ -178,7 +179,7 @@ test('the compression of a later checkpoint of the same run and config replaces 
   assert.equal((JSON.parse(readFileSync(await compressJob(job(later, 4)), 'utf8')) as CompressionReport).checkpoint, later);
   // The same checkpoint with other compression settings (a run resumed after changing them) replaces it too.
   const sparser = { ...job(later, 4), config: { ...config, compression: { ...config.compression, sparsity: 0.7 } } };
-  assert.equal(await replacedByJob(sparser), 'the compression of this checkpoint, made with other settings (compression.sparsity: 0.5 → 0.7)');
+  assert.deepEqual(await foundByJob(sparser), { replaces: 'the compression of this checkpoint, made with other settings (compression.sparsity: 0.5 → 0.7)' });
   assert.equal((JSON.parse(readFileSync(await compressJob(sparser), 'utf8')) as CompressionReport).settings?.sparsity, 0.7);
 });
 
