@@ -64,10 +64,12 @@ export function predict(adapted: AdaptedModel, texts: readonly string[], source:
     if (badCount++ < MAX_REPORTED_LINES) bad.push(new DatasetError(source.name, detail(), source.lines?.[i]));
   };
   const max = adapted.model.maxLength;
+  let tooLong = 0; // the first too-long text is told what to do, the others only named
   texts.forEach((text, i) => {
     if (text.trim().length === 0) badText(i, () => `text ${where(i)} is empty`);
     else if (!options.truncate && tokenizer.tokenCount(text, max) > max) {
-      badText(i, () => `text ${where(i)} has more than ${max} tokens (CLS included, ${adapted.model.tokenizer} tokenizer), the most the model reads (model.maxLength); shorten it or pass --truncate to read only its first ${max}`);
+      const advice = tooLong++ === 0 ? ` (CLS included, ${adapted.model.tokenizer} tokenizer), the most the model reads (model.maxLength); shorten it or pass --truncate to read only its first ${max}` : '';
+      badText(i, () => `text ${where(i)} has more than ${max} tokens${advice}`);
     }
   });
   if (badCount > 0) throw allBadLines(source.name, bad, source.lines ? 'line' : 'text', { total: badCount, outcome: 'nothing was predicted' });

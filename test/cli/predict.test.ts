@@ -77,17 +77,18 @@ test('metatrain predict prints the most probable label and every probability; th
   });
 
   // Every text longer than model.maxLength (24 bytes tokens) is named in one error, as other bad lines are (at most 20
-  // listed, the others counted). Before: only the first, and the next one after it was removed.
+  // listed, the others counted), the first with what to do, the others named only (before: the advice on each).
   const long = 'x'.repeat(30);
   const tooLong = (n: number) => `text ${n} has more than 24 tokens (CLS included, bytes tokenizer), the most the model reads (model.maxLength); shorten it or pass --truncate to read only its first 24`;
+  const tooLongToo = (n: number) => `text ${n} has more than 24 tokens`;
   assert.throws(
     () => predict(loaded, ['ok', long, 'fine', long, ' '], { name: 'u.jsonl', lines: [1, 2, 3, 5, 8] }),
-    (e: Error) => e.message === `u.jsonl:2: ${tooLong(2)}\n  and line 5: ${tooLong(5)}\n  and line 8: text 8 is empty\n(3 bad lines; nothing was predicted)`,
+    (e: Error) => e.message === `u.jsonl:2: ${tooLong(2)}\n  and line 5: ${tooLongToo(5)}\n  and line 8: text 8 is empty\n(3 bad lines; nothing was predicted)`,
   );
-  assert.throws(() => predict(loaded, ['ok', long, long], { name: '--text' }), (e: Error) => e.message === `--text: ${tooLong(2)}\n  and ${tooLong(3)}\n(2 bad texts; nothing was predicted)`);
+  assert.throws(() => predict(loaded, ['ok', long, long], { name: '--text' }), (e: Error) => e.message === `--text: ${tooLong(2)}\n  and ${tooLongToo(3)}\n(2 bad texts; nothing was predicted)`);
   assert.throws(
     () => predict(loaded, Array.from({ length: 23 }, () => long), { name: 'u.jsonl', lines: Array.from({ length: 23 }, (_, i) => i + 1) }),
-    (e: Error) => e.message.split('\n').length === 22 && e.message.includes(`\n  and line 20: ${tooLong(20)}\n  and 3 more bad lines\n(23 bad lines; nothing was predicted)`),
+    (e: Error) => e.message.split('\n').length === 22 && e.message.includes(`\n  and line 20: ${tooLongToo(20)}\n  and 3 more bad lines\n(23 bad lines; nothing was predicted)`),
   );
   assert.equal(predict(loaded, ['ok', long], { name: 'u.jsonl' }, { truncate: true }).length, 2, '--truncate reads them');
 });
