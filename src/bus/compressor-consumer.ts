@@ -8,25 +8,24 @@
  * A work-queue stream refuses a consumer whose subjects overlap another's (NATS JetStream, "Work-queue retention"),
  * so `compressors` and any `compressors-<run>` cannot both exist. Creating one removes each overlapping consumer
  * that no compressor uses (the jobs it had not delivered stay in the stream and go to the new one) and refuses,
- * naming it, one in use. In use: a compressor consuming from it answers on {@link consumerAliveSubject} (core NATS
- * request/reply: a compressor running a job has no pull waiting, and the server's count of unacknowledged deliveries
- * is not reliable: nats-server 2.9 keeps counting a job ended with `term`), or a pull is waiting on it (a compressor
- * of an earlier version, which does not answer). A run's consumer is removed by the server after
+ * naming it, one in use. In use: a compressor consuming from it is subscribed to {@link consumerAliveSubject} (core
+ * NATS request/reply; one busy past the wait still counts: a compressor running a job has no pull waiting, and the
+ * server's count of unacknowledged deliveries is not reliable: nats-server 2.9 keeps counting a job ended with
+ * `term`), or a pull is waiting on it (a compressor of an earlier version, which does not answer). A compressor of an
+ * earlier version in a job, or one reconnecting in a job, cannot be seen: its consumer may be removed under it, and
+ * the job then runs again on the new one (its result is committed once: src/compress/compress-job.ts) while the
+ * first compressor's acknowledgement fails and is reported. A run's consumer is removed by the server after
  * {@link RUN_CONSUMER_INACTIVE_MS} without a pull (its run is over), so finished runs leave none behind.
  */
-import { AckPolicy, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
-import { nanos, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { AckPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
+import { nanos, RequestError, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { BusError } from '../core/errors';
+import { JOB_SUBJECTS, jobSubject } from './job-subjects';
 
-/** The subjects of every run's compression jobs. */
-export const JOB_SUBJECTS = 'metatrain.jobs.compress.>';
 /** The durable consumer of compressors taking every run's jobs. */
 export const COMPRESSOR_CONSUMER = 'compressors';
 /** Time without a pull after which the server removes a run's consumer (1 h; its undelivered jobs stay in the stream). */
 export const RUN_CONSUMER_INACTIVE_MS = 3_600_000;
-
-/** The subject of `run`'s compression jobs. */
-export const jobSubject = (run: string) => `metatrain.jobs.compress.${run}`;
 
 /** Name and subject filter of the consumer taking `run`'s jobs, or every run's without `run`. */
 export function compressorConsumer(run?: string): { readonly name: string; readonly filter: string } {
@@ -38,28 +37,35 @@ export const consumerAliveSubject = (consumer: string) => `metatrain.compressors
 
 /** Answers requests on {@link consumerAliveSubject}(`consumer`) with `name` until the subscription is unsubscribed. */
 export function answerAlive(nc: NatsConnection, consumer: string, name: string): Subscription {
-  return nc.subscribe(consumerAliveSubject(consumer), { callback: (_err, msg) => void msg.respond(name) });
+  return nc.subscribe(consumerAliveSubject(consumer), { callback: (err, msg) => void (err || msg.respond(name)) });
 }
 
-/** How long an overlapping consumer's compressors get to answer (none answers at once: NATS says no responders). */
+/** How long an overlapping consumer's compressors get to answer (with none subscribed, NATS says so at once). */
 const ALIVE_WAIT_MS = 1000;
 
 /** Who uses the consumer of `info`, or undefined when none does (see the file comment). */
 async function usedBy(nc: NatsConnection, info: ConsumerInfo): Promise<string | undefined> {
-  const answer = await nc.request(consumerAliveSubject(info.name), '', { timeout: ALIVE_WAIT_MS }).catch(() => undefined);
-  if (answer) return `compressor '${answer.string()}' consumes from it`;
+  try {
+    const answer = await nc.request(consumerAliveSubject(info.name), '', { timeout: ALIVE_WAIT_MS });
+    return `compressor '${answer.string()}' consumes from it`;
+  } catch (e) {
+    if (!(e instanceof RequestError && e.isNoResponders())) return `a compressor consuming from it did not answer within ${ALIVE_WAIT_MS} ms (busy)`;
+  }
   return info.num_waiting > 0 ? `${count(info.num_waiting, 'pull')} waiting on it` : undefined;
 }
 
-/** Whether two consumers' subject filters share a subject (the only filters here: every run's, or one run's). */
-const overlaps = (a: string, b: string) => a === b || a === '' || b === '' || a === JOB_SUBJECTS || b === JOB_SUBJECTS;
+/** Whether another consumer's subject filter (`other`, '' for none) shares a subject with `filter` (every run's or one run's). */
+const overlaps = (filter: string, other: string) => filter === other || other === '' || filter === JOB_SUBJECTS || other === JOB_SUBJECTS;
 
-/** What a consumer takes, for messages: `every run's jobs` or `run R's jobs`. */
+/** What a consumer takes, for messages: every run's jobs (no filter, or every run's subjects) or one run's. */
 function takes(info: ConsumerInfo): string {
   const filter = info.config.filter_subject ?? '';
   const run = filter.startsWith(jobSubject('')) && filter !== JOB_SUBJECTS ? filter.slice(jobSubject('').length) : undefined;
   return run === undefined ? "every run's jobs: compressors started without --run" : `run ${run}'s jobs: compressors started with --run ${run}`;
 }
+
+/** Whether `e` says the consumer does not exist. */
+const notFound = (e: unknown) => e instanceof JetStreamApiError && e.code === JetStreamApiCodes.ConsumerNotFound;
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
@@ -81,7 +87,10 @@ export async function ensureCompressorConsumer(nc: NatsConnection, jsm: JetStrea
   const { name, filter } = compressorConsumer(run);
   const wanted = { ack_wait: nanos(settings.ackWaitMs), max_deliver: settings.maxDeliver };
   try {
-    const info = await jsm.consumers.info(stream, name).catch(() => undefined);
+    const info = await jsm.consumers.info(stream, name).catch((e: unknown) => {
+      if (notFound(e)) return undefined;
+      throw e;
+    });
     if (info) {
       if (info.config.ack_wait !== wanted.ack_wait || info.config.max_deliver !== wanted.max_deliver) await jsm.consumers.update(stream, name, wanted);
       return;
@@ -90,11 +99,15 @@ export async function ensureCompressorConsumer(nc: NatsConnection, jsm: JetStrea
     for await (const other of await jsm.consumers.list(stream)) {
       if (other.name === name || !overlaps(filter, other.config.filter_subject ?? '')) continue;
       const user = await usedBy(nc, other);
-      if (user === undefined) await jsm.consumers.delete(stream, other.name).catch(() => undefined); // gone already: fine
+      if (user === undefined) {
+        await jsm.consumers.delete(stream, other.name).catch((e: unknown) => {
+          if (!notFound(e)) throw e; // gone already (another compressor removed it): fine
+        });
+      }
       else inUse.push(`'${other.name}' (${takes(other)}; ${user})`);
     }
     if (inUse.length > 0) {
-      const instead = run === undefined ? 'stop them, or start this compressor with --run RUN' : `stop them, or start this compressor without --run`;
+      const instead = run === undefined ? 'stop them, or start this compressor with --run RUN' : 'stop them, or start them with --run RUN for the runs they serve';
       throw new BusError(
         `cannot create consumer '${name}' on ${stream}: a work-queue stream's consumers may not overlap, and ${inUse.join(', ')} ${inUse.length === 1 ? 'is' : 'are'} in use; ${instead}`,
       );

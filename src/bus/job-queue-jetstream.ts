@@ -8,7 +8,7 @@
  * - durable pull consumers (./compressor-consumer.ts): `compressors-<run>` for the compressors of one run
  *   (`consume({ run })`: `metatrain compressor --run`, each run's Deployment on Kubernetes), `compressors` for those
  *   taking every run's jobs; explicit acks, `ack_wait = ackWaitMs`, `max_deliver = maxAttempts + 1`. The stream's
- *   consumers may not overlap (a work queue): one being created removes an idle overlapping one and names one in use.
+ *   consumers may not overlap (a work queue): one being created removes an unused overlapping one and names one in use.
  *   Each compressor pulls ONE message at a time (`next()`), so nothing is
  *   prefetched and a second compressor never starves. During a job the handler's lease is renewed with
  *   `working()` every `heartbeatMs`. A failed attempt is `nak`ed with exponential backoff; the last one is
@@ -24,7 +24,8 @@ import { BusError, ProtocolError } from '../core/errors';
 import { consumerHandle, defaultConsumerName, runAttempt } from './job-attempt';
 import { decodeJob, encodeJob } from './job-codec';
 import { addStream } from './jetstream-stream';
-import { answerAlive, compressorConsumer, ensureCompressorConsumer, JOB_SUBJECTS, jobSubject } from './compressor-consumer';
+import { answerAlive, compressorConsumer, ensureCompressorConsumer } from './compressor-consumer';
+import { JOB_SUBJECTS, jobSubject, OUTCOME_SUBJECTS, outcomeSubject } from './job-subjects';
 import {
   resolveJobQueueOptions,
   type CompressionJob,
@@ -43,7 +44,6 @@ import { runEventMessage, runEventSubject } from './run-subjects';
 export const JOBS_STREAM = 'METATRAIN_JOBS';
 /** Stream of recorded job outcomes. */
 export const OUTCOMES_STREAM = 'METATRAIN_JOB_OUTCOMES';
-const OUTCOME_SUBJECTS = 'metatrain.jobs.outcome.>';
 /** How long one pull waits for a job before asking again (bounds the reaction to stop()). */
 const PULL_EXPIRES_MS = 1000;
 /** Extra time a pull may take beyond its expiry before it is given up (a pull lost in a server restart). */
@@ -51,8 +51,22 @@ const PULL_GRACE_MS = 4000;
 /** Interval between checks for a recorded outcome in waitForOutcome. */
 const OUTCOME_POLL_MS = 500;
 
-const outcomeSubject = (jobId: string) => `metatrain.jobs.outcome.${jobId}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long an error the consume loop survives is not reported again, when it repeats word for word (ms). */
+const REPEAT_MUTED_MS = 30_000;
+
+/** `report`, except for an error whose message it was given within the last {@link REPEAT_MUTED_MS} (a retry every second). */
+function repeatsMuted(report: (err: Error) => void): (err: Error) => void {
+  let last = '';
+  let at = 0;
+  return (err) => {
+    if (err.message === last && performance.now() - at < REPEAT_MUTED_MS) return;
+    last = err.message;
+    at = performance.now();
+    report(err);
+  };
+}
 
 /** `promise`, or `fallback` when it has not settled within `ms` (the promise is then left to settle unobserved). */
 function withTimeout<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
@@ -104,7 +118,7 @@ export class JetStreamJobQueue implements JobQueue {
   consume(handler: JobHandler, options: ConsumeOptions = {}): JobConsumer {
     const name = options.name ?? defaultConsumerName();
     const durable = compressorConsumer(options.run).name;
-    const onError = options.onError ?? (() => undefined);
+    const onError = repeatsMuted(options.onError ?? (() => undefined));
     const finished: string[] = [];
     const stopping = new AbortController();
     const abortJob = new AbortController();
@@ -146,7 +160,10 @@ export class JetStreamJobQueue implements JobQueue {
       }
     };
     const alive = answerAlive(this.nc, durable, name);
-    const stopped = loop().finally(() => this.nc.isClosed() || alive.unsubscribe());
+    const stopped = loop().finally(() => {
+      pulling = false;
+      if (!this.nc.isClosed()) alive.unsubscribe();
+    });
     const taking = () => connected && pulling && !this.nc.isClosed();
     const consumer = consumerHandle({ finished, stopped, stopping, abortJob, taking }, (c) => this.consumers.delete(c));
     this.consumers.add(consumer);
@@ -210,7 +227,8 @@ export class JetStreamJobQueue implements JobQueue {
         return undefined;
       case 'succeeded':
         await this.finish(job, attempt, { report: result.report });
-        await msg.ackAck();
+        // Its consumer removed meanwhile (./compressor-consumer.ts): the outcome is recorded, so a redelivery finds it.
+        await msg.ackAck().catch((e: Error) => onError(new BusError(`job ${job.jobId} succeeded and its outcome is recorded, but its delivery could not be acknowledged: ${e.message}`, { cause: e })));
         return job.jobId;
       case 'failed':
         await this.finish(job, attempt, { error: result.error });

@@ -4,7 +4,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from '../../src/bus/nats-connection';
 import { JetStreamJobQueue, JOBS_STREAM } from '../../src/bus/job-queue-jetstream';
-import { RUN_CONSUMER_INACTIVE_MS } from '../../src/bus/compressor-consumer';
+import { consumerAliveSubject, RUN_CONSUMER_INACTIVE_MS } from '../../src/bus/compressor-consumer';
 import type { CompressionJob, JobConsumer } from '../../src/bus/job-queue';
 import { startNatsServer, type TestNatsServer } from './nats-server';
 import { sleep, testJob, until } from './fixtures';
@@ -78,7 +78,7 @@ test("a compressor of every run's jobs waits while a run's consumer is in use, n
   // runs a job (no pull waiting on it then).
   const early = compressor('run-e');
   await until(() => early.errors.length > 0, 'the refusal while the shared compressor runs a job');
-  assert.match(early.errors[0]!, /'compressors' \(every run's jobs: compressors started without --run; compressor 'shared' consumes from it\) is in use; stop them, or start this compressor without --run$/);
+  assert.match(early.errors[0]!, /'compressors' \(every run's jobs: compressors started without --run; compressor 'shared' consumes from it\) is in use; stop them, or start them with --run RUN for the runs they serve$/);
   release();
   assert.equal((await queue.waitForOutcome('job-of-d')).attempts, 1);
   await early.consumer.stop();
@@ -91,6 +91,13 @@ test("a compressor of every run's jobs waits while a run's consumer is in use, n
   assert.match(refused.errors[0]!, /'compressors' \(every run's jobs: compressors started without --run; 1 pull waiting on it\) is in use/);
   await refused.consumer.stop();
   assert.equal(await legacy, null);
+  // A compressor subscribed but not answering (its event loop busy in a job) counts as using it too.
+  const silent = nc.subscribe(consumerAliveSubject('compressors'));
+  const blocked = compressor('run-e');
+  await until(() => blocked.errors.length > 0, 'the refusal while a compressor does not answer');
+  assert.match(blocked.errors[0]!, /'compressors' \(every run's jobs: compressors started without --run; a compressor consuming from it did not answer within 1000 ms \(busy\)\) is in use/);
+  await blocked.consumer.stop();
+  silent.unsubscribe();
   // A job left undelivered on the unused shared consumer (as an earlier version's compressors leave it) goes to the
   // run's consumer that replaces it, on its first attempt.
   await queue.enqueue(testJob('run-e', 'job-of-e'));
@@ -100,4 +107,23 @@ test("a compressor of every run's jobs waits while a run's consumer is in use, n
   assert.deepEqual(own2.errors, []);
   await own2.consumer.stop();
   assert.deepEqual(await consumerNames(), ['compressors-run-e']);
+});
+
+test('a compressor whose consumer is removed during a job reports that it could not acknowledge it, and goes on', async () => {
+  // Removed by a compressor that could not see it in use (an earlier version's, or one reconnecting): the outcome is
+  // recorded first, so nothing is lost; before, the failed acknowledgement ended the compressor's loop.
+  let release!: () => void;
+  const busy = compressor('run-g', 'busy', new Promise<void>((r) => (release = r)));
+  const queue = new JetStreamJobQueue(nc);
+  await queue.enqueue(testJob('run-g', 'job-of-g'));
+  await until(() => busy.ran.length === 1, 'the job to start');
+  await (await jetstreamManager(nc)).consumers.delete(JOBS_STREAM, 'compressors-run-g');
+  release();
+  assert.equal((await queue.waitForOutcome('job-of-g')).status, 'succeeded');
+  await until(() => busy.errors.length > 0, 'the report');
+  assert.match(busy.errors[0]!, /^job job-of-g succeeded and its outcome is recorded, but its delivery could not be acknowledged: /);
+  await queue.enqueue(testJob('run-g', 'job-of-g2'));
+  assert.equal((await queue.waitForOutcome('job-of-g2')).attempts, 1, 'the compressor goes on, on its consumer made again');
+  assert.deepEqual(busy.ran.map((j) => j.jobId), ['job-of-g', 'job-of-g2']);
+  await busy.consumer.stop();
 });
