@@ -12,14 +12,16 @@
  *   Each compressor pulls ONE message at a time (`next()`), so nothing is
  *   prefetched and a second compressor never starves. During a job the handler's lease is renewed with
  *   `working()` every `heartbeatMs`. A failed attempt is `nak`ed with exponential backoff; the last one is
- *   recorded as failed and `term`ed. A delivery beyond `maxAttempts` (the previous attempt's consumer died or
+ *   recorded as failed and acknowledged. A delivery beyond `maxAttempts` (the previous attempt's consumer died or
  *   lost its lease) is recorded as failed without running. The outcome is recorded before the ack, so a crash
- *   in between only causes a redelivery that finds the outcome.
+ *   in between only causes a redelivery that finds the outcome. An attempt is the job's deliveries plus the
+ *   attempts its `Metatrain-Attempts-Made` header carries: a job handed back on shutdown is published again with
+ *   that count and its delivery acknowledged, so the hand-back is no attempt (a `nak` would count as one).
  * Lifecycle events go to `metatrain.run.<run>.compression.*` (run-subjects.ts). The consume loop survives a
  * nats-server restart: the connection reconnects and pulling resumes (streams and the durable are on disk).
  */
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { nanos, type NatsConnection } from '@nats-io/nats-core';
+import { headers, nanos, type NatsConnection } from '@nats-io/nats-core';
 import { BusError, ProtocolError } from '../core/errors';
 import { consumerHandle, defaultConsumerName, runAttempt } from './job-attempt';
 import { decodeJob, encodeJob } from './job-codec';
@@ -52,6 +54,15 @@ const PULL_GRACE_MS = 4000;
 const OUTCOME_POLL_MS = 500;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Header of a job handed back (a copy published again): the attempts made before the copy's first delivery. */
+const ATTEMPTS_HEADER = 'Metatrain-Attempts-Made';
+
+/** The attempts made before `msg`'s first delivery: its {@link ATTEMPTS_HEADER}, 0 without one (or an unreadable one). */
+function attemptsBefore(msg: JsMsg): number {
+  const made = Number(msg.headers?.get(ATTEMPTS_HEADER));
+  return Number.isSafeInteger(made) && made > 0 ? made : 0;
+}
 
 /** How long an error the consume loop survives is not reported again, when it repeats word for word (ms). */
 const REPEAT_MUTED_MS = 30_000;
@@ -151,7 +162,7 @@ export class JetStreamJobQueue implements JobQueue {
         }
         if (!msg) continue;
         if (stopping.signal.aborted) {
-          msg.nak();
+          await this.handBack(msg, onError);
           return;
         }
         const id = await this.handle(msg, handler, name, abortJob.signal, onError);
@@ -198,17 +209,17 @@ export class JetStreamJobQueue implements JobQueue {
       job = decodeJob(msg.data);
     } catch (e) {
       onError(e as Error);
-      msg.term(`malformed job: ${(e as Error).message}`);
+      msg.ack(); // dropped (an ack removes it from the work queue; nats-server 2.9 may keep a `term`ed one)
       return undefined;
     }
-    const attempt = msg.info.deliveryCount;
+    const attempt = attemptsBefore(msg) + msg.info.deliveryCount;
     if (await this.outcome(job.jobId)) {
       msg.ack(); // already done: a re-published job beyond the duplicate window
       return undefined;
     }
     if (attempt > this.options.maxAttempts) {
       await this.finish(job, attempt - 1, { error: `attempt ${attempt - 1} of ${this.options.maxAttempts} never finished (its compressor died or lost its lease)` });
-      msg.term('attempts exhausted');
+      msg.ack(); // its failure is recorded
       return job.jobId;
     }
     const heartbeat = setInterval(() => msg.working(), this.options.heartbeatMs);
@@ -220,7 +231,7 @@ export class JetStreamJobQueue implements JobQueue {
     }
     switch (result.kind) {
       case 'aborted':
-        msg.nak();
+        await this.handBack(msg, onError);
         return 'aborted';
       case 'retry':
         msg.nak(result.delayMs);
@@ -232,9 +243,28 @@ export class JetStreamJobQueue implements JobQueue {
         return job.jobId;
       case 'failed':
         await this.finish(job, attempt, { error: result.error });
-        msg.term(result.error.slice(0, 200));
+        msg.ack(); // its failure is recorded
         return job.jobId;
     }
+  }
+
+  /**
+   * Gives a delivery back for another compressor to take at once, without counting it as an attempt (JetStream
+   * counts every delivery): a copy of the job carrying the attempts made so far ({@link ATTEMPTS_HEADER}) is
+   * published, then the delivery acknowledged. Where the copy cannot be published, the delivery is `nak`ed (and so
+   * counted) and the error reported.
+   */
+  private async handBack(msg: JsMsg, onError: (e: Error) => void): Promise<void> {
+    const made = headers();
+    made.set(ATTEMPTS_HEADER, String(attemptsBefore(msg) + msg.info.deliveryCount - 1));
+    try {
+      await this.js.publish(msg.subject, msg.data, { headers: made });
+    } catch (e) {
+      msg.nak();
+      onError(new BusError(`handing back a job: cannot publish its copy to ${JOBS_STREAM}, so this delivery counts as an attempt: ${(e as Error).message}`, { cause: e }));
+      return;
+    }
+    msg.ack();
   }
 
   /** Records the outcome (durably, before the ack) and publishes `compression.succeeded|failed`. */

@@ -1,8 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats } from '../../src/bus/nats-connection';
-import { JetStreamJobQueue } from '../../src/bus/job-queue-jetstream';
+import { JetStreamJobQueue, JOBS_STREAM } from '../../src/bus/job-queue-jetstream';
 import type { JobAttempt } from '../../src/bus/job-queue';
 import { startNatsServer, type TestNatsServer } from './nats-server';
 import { captureRunEvents, sleep, testJob, until } from './fixtures';
@@ -120,7 +121,7 @@ test('a compressor that dies mid-job (connection gone, no ack) loses the job to 
   assert.deepEqual(attempts, [2]);
 });
 
-test('stop() during a job hands it back at once: another compressor runs it without waiting for the ack wait', async () => {
+test('stop() during a job hands it back at once, counting no attempt: another compressor runs it without waiting for the ack wait, as attempt 1', async () => {
   const job = testJob('handback-run', 'job-handback-1');
   const a = new JetStreamJobQueue(await open('a'), { ackWaitMs: 30_000 });
   await a.enqueue(job);
@@ -135,11 +136,18 @@ test('stop() during a job hands it back at once: another compressor runs it with
   const t0 = Date.now();
   await ca.stop(100);
   const b = new JetStreamJobQueue(await open('b'), { ackWaitMs: 30_000 });
-  const cb = b.consume(async (j) => `${j.outDir}/compression.json`);
+  const attempts: number[] = [];
+  const cb = b.consume(async (j, attempt) => (attempts.push(attempt.attempt), `${j.outDir}/compression.json`));
   const outcome = await b.waitForOutcome(job.jobId);
   await cb.stop();
   assert.equal(outcome.status, 'succeeded');
   assert.ok(Date.now() - t0 < 10_000, `hand-back took ${Date.now() - t0} ms`);
+  // Before: the hand-back was a nak, a delivery JetStream counts: the next compressor ran attempt 2, and with
+  // --max-attempts 1 the job failed for good, "never finished (its compressor died)".
+  assert.deepEqual(attempts, [1]);
+  assert.equal(outcome.attempts, 1);
+  const jsm = await jetstreamManager(connections[0]!);
+  assert.equal((await jsm.streams.info(JOBS_STREAM, { subjects_filter: 'metatrain.jobs.compress.handback-run' })).state.subjects?.['metatrain.jobs.compress.handback-run'] ?? 0, 0, 'no copy left in the stream');
 });
 
 test('after nats-server restarts, a newly published job is picked up within seconds by the running compressor', async () => {

@@ -118,7 +118,9 @@ test('SIGTERM during a job: the compressor hands the job back and exits 143; the
   second.kill('SIGTERM');
   await waitExit(second);
   assert.equal(outcome.status, 'succeeded');
-  assert.deepEqual(events.filter((e) => e.event === 'compression.started').map((e) => e.data.consumer), ['c4', 'c5']);
+  // The hand-back is no attempt: c5 runs attempt 1 again (before: 2, as if c4 had died).
+  assert.deepEqual(events.filter((e) => e.event === 'compression.started').map((e) => [e.data.consumer, e.data.attempt]), [['c4', 1], ['c5', 1]]);
+  assert.equal(outcome.attempts, 1);
 });
 
 test('the compressor is ready on /readyz only while its JetStream consumer is up: 503 while NATS is down, 200 again after', async () => {
