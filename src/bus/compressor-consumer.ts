@@ -69,6 +69,18 @@ const notFound = (e: unknown) => e instanceof JetStreamApiError && e.code === Je
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
+/**
+ * Whether any compressor takes `run`'s jobs now: one uses (as {@link ensureCompressorConsumer} tells) a consumer of
+ * `stream` whose filter covers the run's subject.
+ * @throws JetStream's errors listing the consumers.
+ */
+export async function anyCompressorTakes(nc: NatsConnection, jsm: JetStreamManager, stream: string, run: string): Promise<boolean> {
+  for await (const info of await jsm.consumers.list(stream)) {
+    if (overlaps(jobSubject(run), info.config.filter_subject ?? '') && (await usedBy(nc, info)) !== undefined) return true;
+  }
+  return false;
+}
+
 /** Settings a compressor's queue gives its consumer. */
 export interface CompressorConsumerSettings {
   /** Lease of a delivery. */

@@ -26,9 +26,10 @@ import { BusError, ProtocolError } from '../core/errors';
 import { consumerHandle, defaultConsumerName, runAttempt } from './job-attempt';
 import { decodeJob, encodeJob } from './job-codec';
 import { addStream } from './jetstream-stream';
-import { answerAlive, compressorConsumer, ensureCompressorConsumer } from './compressor-consumer';
+import { answerAlive, anyCompressorTakes, compressorConsumer, ensureCompressorConsumer } from './compressor-consumer';
 import { JOB_SUBJECTS, jobSubject, OUTCOME_SUBJECTS, outcomeSubject } from './job-subjects';
 import {
+  compressionJobParts,
   resolveJobQueueOptions,
   type CompressionJob,
   type ConsumeOptions,
@@ -181,14 +182,23 @@ export class JetStreamJobQueue implements JobQueue {
     return consumer;
   }
 
-  /** Polls the outcomes stream until `jobId` has an outcome. */
-  async waitForOutcome(jobId: string, signal?: AbortSignal): Promise<JobOutcome> {
+  /** Polls the outcomes stream until `jobId` has an outcome; tells `untaken` when no compressor takes its run's jobs. */
+  async waitForOutcome(jobId: string, signal?: AbortSignal, untaken?: (message: string) => void): Promise<JobOutcome> {
+    const run = compressionJobParts(jobId)?.run;
+    let checkAt = performance.now() + this.options.untakenCheckMs;
     for (;;) {
       if (signal?.aborted) throw new BusError(`stopped waiting for the outcome of compression job ${jobId}`);
       try {
-        await this.ensureStreams();
+        const jsm = await this.ensureStreams();
         const found = await this.outcome(jobId);
         if (found) return found;
+        if (untaken && run !== undefined && performance.now() >= checkAt) {
+          checkAt = performance.now() + 10 * this.options.untakenCheckMs;
+          // Advice only: a check that fails (the server restarting) says nothing.
+          if (!(await anyCompressorTakes(this.nc, jsm, JOBS_STREAM, run).catch(() => true))) {
+            untaken(`compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run ${run}'s jobs: start one (metatrain compressor --nats URL --run ${run}; on Kubernetes the Deployment ${run}-compressor)`);
+          }
+        }
       } catch (e) {
         if (!(e instanceof BusError)) throw e;
         this.manager = undefined; // the server may be restarting: try again

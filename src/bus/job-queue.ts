@@ -47,6 +47,8 @@ export interface JobQueueOptions {
   readonly heartbeatMs?: number;
   /** JetStream: window within which a re-published job id is dropped by the stream. @default 600000 */
   readonly duplicateWindowMs?: number;
+  /** JetStream: how long into waiting for an outcome the queue first checks that a compressor takes the job. @default 30000 */
+  readonly untakenCheckMs?: number;
 }
 
 /** The filled-in {@link JobQueueOptions}. */
@@ -65,6 +67,7 @@ export function resolveJobQueueOptions(options: JobQueueOptions = {}): ResolvedJ
     ackWaitMs,
     heartbeatMs: options.heartbeatMs ?? Math.max(1, Math.floor(ackWaitMs / 3)),
     duplicateWindowMs: options.duplicateWindowMs ?? 600_000,
+    untakenCheckMs: options.untakenCheckMs ?? 30_000,
   };
   for (const [key, value] of Object.entries(out)) {
     if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`job queue option ${key} must be a positive integer, got ${value}`);
@@ -200,9 +203,12 @@ export interface JobQueue {
   consume(handler: JobHandler, options?: ConsumeOptions): JobConsumer;
   /**
    * Resolves with the job's outcome once recorded (at once when it already is).
+   * @param untaken JetStream: told, `untakenCheckMs` into the wait and every 10 × `untakenCheckMs` after, when no
+   *   compressor takes the job's run's jobs (none consumes them, or none is running), in words that say what to
+   *   start. @default none
    * @throws BusError when `signal` aborts first (the message says so).
    */
-  waitForOutcome(jobId: string, signal?: AbortSignal): Promise<JobOutcome>;
+  waitForOutcome(jobId: string, signal?: AbortSignal, untaken?: (message: string) => void): Promise<JobOutcome>;
   /** Stops every consumer of this queue object and releases its resources. */
   close(): Promise<void>;
 }

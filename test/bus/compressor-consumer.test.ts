@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from '../../src/bus/nats-connection';
 import { JetStreamJobQueue, JOBS_STREAM } from '../../src/bus/job-queue-jetstream';
 import { consumerAliveSubject, RUN_CONSUMER_INACTIVE_MS } from '../../src/bus/compressor-consumer';
-import type { CompressionJob, JobConsumer } from '../../src/bus/job-queue';
+import { compressionJobId, type CompressionJob, type JobConsumer } from '../../src/bus/job-queue';
 import { startNatsServer, type TestNatsServer } from './nats-server';
 import { sleep, testJob, until } from './fixtures';
 
@@ -126,4 +126,27 @@ test('a compressor whose consumer is removed during a job reports that it could 
   assert.equal((await queue.waitForOutcome('job-of-g2')).attempts, 1, 'the compressor goes on, on its consumer made again');
   assert.deepEqual(busy.ran.map((j) => j.jobId), ['job-of-g', 'job-of-g2']);
   await busy.consumer.stop();
+});
+
+test("a coordinator waiting for a job that no compressor takes is told so, and what to start; not while one takes it", async () => {
+  // Before: a run whose compressor was missing (another run's only, or its Deployment not running) waited in
+  // 'compressing' without a word.
+  const other = compressor('run-h', 'other', sleep(3000).then(() => undefined)); // its job runs past the first check
+  const queue = new JetStreamJobQueue(nc, { untakenCheckMs: 300 });
+  const jobId = compressionJobId('run-i', 7, 'c0ffee'.repeat(10)); // a job id names its run
+  await queue.enqueue(testJob('run-i', jobId));
+  const told: string[] = [];
+  const outcome = queue.waitForOutcome(jobId, undefined, (m) => told.push(m));
+  await until(() => told.length > 0, 'the warning');
+  assert.equal(told[0], `compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run run-i's jobs: start one (metatrain compressor --nats URL --run run-i; on Kubernetes the Deployment run-i-compressor)`);
+  const own = compressor('run-i');
+  assert.equal((await outcome).attempts, 1);
+  assert.equal(told.length, 1, 'checked again only after 10 × untakenCheckMs');
+  const taken = compressionJobId('run-h', 7, 'c0ffee'.repeat(10));
+  await queue.enqueue(testJob('run-h', taken));
+  const quiet: string[] = [];
+  await queue.waitForOutcome(taken, undefined, (m) => quiet.push(m));
+  assert.ok(other.ran.length === 1);
+  await Promise.all([other.consumer.stop(), own.consumer.stop()]);
+  assert.deepEqual(quiet, []);
 });
