@@ -91,8 +91,8 @@ export const seconds = boundedInt(0, MAX_TIMER_SECONDS, { unit: ' s' });
  * Parses a run name given on the command line (`metatrain watch RUN`) by the rule of the config's `name`
  * (src/core/run-name.ts): a name no config can have names no run.
  * @throws InvalidArgumentError saying what the config says of such a name (commander names the argument and the
- *   value): `a run name (the config's name) must be a DNS label: lowercase letters, digits and -, at most 40
- *   characters`.
+ *   value): `a run name (the config's name) must be a DNS label: lowercase letters, digits and -, starting and
+ *   ending with a letter or digit, at most 40 characters`.
  */
 export function runName(value: string): string {
   if (!RUN_NAME_PATTERN.test(value)) throw new InvalidArgumentError(`a run name (the config's name) ${RUN_NAME_RULE}`);

@@ -9,4 +9,4 @@
 export const RUN_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 
 /** What a run name must be, said after the field that names it: `name: must be a DNS label: …`. */
-export const RUN_NAME_RULE = 'must be a DNS label: lowercase letters, digits and -, at most 40 characters';
+export const RUN_NAME_RULE = 'must be a DNS label: lowercase letters, digits and -, starting and ending with a letter or digit, at most 40 characters';

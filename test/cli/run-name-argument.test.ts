@@ -4,7 +4,7 @@ import { runCli } from '../support/harness';
 
 test('status, scale and stop refuse a name no run can have with the rule a config is told, before any cluster call', async () => {
   // Before: the name went into label selectors and object names, and the API server answered with its own error.
-  const rule = 'must be a DNS label: lowercase letters, digits and -, at most 40 characters';
+  const rule = 'must be a DNS label: lowercase letters, digits and -, starting and ending with a letter or digit, at most 40 characters';
   for (const name of ['NoSuch_Run', 'a.b', 'a'.repeat(41)]) {
     for (const args of [['status', name], ['scale', name, '--workers', '2'], ['stop', name]]) {
       const r = await runCli(args, {}, 20_000);

@@ -93,7 +93,7 @@ test('metatrain watch --nats at an HTTP port says it answered, but not as NATS, 
 
 test('metatrain watch of a name no run can have says what a run name must be, as a config with that name is told', async () => {
   // Before: `run name "a.b" cannot be a NATS subject token: use a DNS label`, and only with --nats.
-  const rule = 'must be a DNS label: lowercase letters, digits and -, at most 40 characters';
+  const rule = 'must be a DNS label: lowercase letters, digits and -, starting and ending with a letter or digit, at most 40 characters';
   for (const name of ['NoSuch_Run', 'a.b', 'x y', 'metatrain.*', '>', 'a'.repeat(41)]) {
     for (const source of [['--nats', NATS_URL], ['--coordinator', '127.0.0.1:1']]) {
       const r = await runCli(['watch', name, ...source], {}, 20_000);
