@@ -91,11 +91,18 @@ export interface CompressorConsumerSettings {
 
 /**
  * Creates the consumer of `run`'s jobs (every run's without `run`) on `stream`, or updates its lease and deliveries,
- * removing the unused consumers it would overlap (see the file comment).
+ * removing the unused consumers it would overlap (see the file comment), each told to `removed` in words.
  * @throws BusError naming each overlapping consumer in use, what it takes, who uses it and what to do; BusError when
  *   JetStream refuses a call.
  */
-export async function ensureCompressorConsumer(nc: NatsConnection, jsm: JetStreamManager, stream: string, run: string | undefined, settings: CompressorConsumerSettings): Promise<void> {
+export async function ensureCompressorConsumer(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  stream: string,
+  run: string | undefined,
+  settings: CompressorConsumerSettings,
+  removed: (what: string) => void = () => undefined,
+): Promise<void> {
   const { name, filter } = compressorConsumer(run);
   const wanted = { ack_wait: nanos(settings.ackWaitMs), max_deliver: settings.maxDeliver };
   try {
@@ -115,6 +122,7 @@ export async function ensureCompressorConsumer(nc: NatsConnection, jsm: JetStrea
         await jsm.consumers.delete(stream, other.name).catch((e: unknown) => {
           if (!notFound(e)) throw e; // gone already (another compressor removed it): fine
         });
+        removed(`removed the unused consumer '${other.name}' of ${stream} (${takes(other)}), which overlapped '${name}'; the jobs it had not delivered go to '${name}'`);
       }
       else inUse.push(`'${other.name}' (${takes(other)}; ${user})`);
     }

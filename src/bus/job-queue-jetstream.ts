@@ -131,6 +131,8 @@ export class JetStreamJobQueue implements JobQueue {
     const name = options.name ?? defaultConsumerName();
     const durable = compressorConsumer(options.run).name;
     const onError = repeatsMuted(options.onError ?? (() => undefined));
+    const onNotice = options.onNotice ?? (() => undefined);
+    let failing = false;
     const finished: string[] = [];
     const stopping = new AbortController();
     const abortJob = new AbortController();
@@ -149,11 +151,14 @@ export class JetStreamJobQueue implements JobQueue {
       while (!stopping.signal.aborted && !this.nc.isClosed()) {
         let msg: JsMsg | null;
         try {
-          const consumer = await this.pullConsumer(options.run);
+          const consumer = await this.pullConsumer(options.run, onNotice);
           pulling = true;
           msg = await withTimeout(consumer.next({ expires: PULL_EXPIRES_MS }), PULL_EXPIRES_MS + PULL_GRACE_MS, null);
+          if (failing) onNotice(`pulling from ${JOBS_STREAM}/${durable} again`);
+          failing = false;
         } catch (e) {
           pulling = false;
+          failing = true;
           if (stopping.signal.aborted || this.nc.isClosed()) return;
           onError(new BusError(`pulling from ${JOBS_STREAM}/${durable}: ${(e as Error).message}`, { cause: e }));
           this.manager = undefined; // re-check streams and consumer after a server restart
@@ -331,13 +336,13 @@ export class JetStreamJobQueue implements JobQueue {
   }
 
   /** The durable consumer of `run`'s jobs (every run's without), created or updated with this queue's ack wait and attempts. */
-  private pullConsumer(run: string | undefined): Promise<Consumer> {
+  private pullConsumer(run: string | undefined, notice: (message: string) => void): Promise<Consumer> {
     const key = run ?? '';
     let pull = this.pulls.get(key);
     if (!pull) {
       pull = (async () => {
         const jsm = await this.ensureStreams();
-        await ensureCompressorConsumer(this.nc, jsm, JOBS_STREAM, run, { ackWaitMs: this.options.ackWaitMs, maxDeliver: this.options.maxAttempts + 1 });
+        await ensureCompressorConsumer(this.nc, jsm, JOBS_STREAM, run, { ackWaitMs: this.options.ackWaitMs, maxDeliver: this.options.maxAttempts + 1 }, notice);
         return this.js.consumers.get(JOBS_STREAM, compressorConsumer(run).name);
       })();
       pull.catch(() => this.pulls.delete(key));

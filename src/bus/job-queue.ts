@@ -169,6 +169,11 @@ export interface ConsumeOptions {
   readonly run?: string;
   /** Called with each error the consume loop survives (a lost connection, a malformed job). */
   readonly onError?: (err: Error) => void;
+  /**
+   * JetStream: told what the consume loop did that a user should know of: an unused consumer it removed (its
+   * undelivered jobs move to this one), pulling again after errors. @default none
+   */
+  readonly onNotice?: (message: string) => void;
 }
 
 /** A running consumer. */

@@ -60,6 +60,6 @@ export function startCompressor(queue: JobQueue, options: CompressorOptions): Jo
       log.info({ jobId: job.jobId, report, seconds: (performance.now() - started) / 1000 }, 'compression job committed');
       return report;
     },
-    { name: options.name, run: options.run, onError: options.onError ?? ((err) => log.warn({ err: err.message }, 'compressor queue error')) },
+    { name: options.name, run: options.run, onNotice: options.onNotice ?? ((message) => log.info(message)), onError: options.onError ?? ((err) => log.warn({ err: err.message }, 'compressor queue error')) },
   );
 }

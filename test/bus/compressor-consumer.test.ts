@@ -32,8 +32,9 @@ function compressor(run: string | undefined, name = 'compressor', gate: Promise<
   const queue = new JetStreamJobQueue(nc, { ackWaitMs: 5000 });
   const ran: CompressionJob[] = [];
   const errors: string[] = [];
-  const consumer: JobConsumer = queue.consume(async (j) => (ran.push(j), await gate, `${j.outDir}/compression.json`), { run, name, onError: (e) => errors.push(e.message) });
-  return { queue, ran, errors, consumer };
+  const notices: string[] = [];
+  const consumer: JobConsumer = queue.consume(async (j) => (ran.push(j), await gate, `${j.outDir}/compression.json`), { run, name, onError: (e) => errors.push(e.message), onNotice: (m) => notices.push(m) });
+  return { queue, ran, errors, notices, consumer };
 }
 
 test("a run's compressor takes only its run's jobs: another run's job waits for that run's compressor and runs on its first attempt", async () => {
@@ -73,6 +74,12 @@ test("a compressor of every run's jobs waits while a run's consumer is in use, n
   await queue.enqueue(testJob('run-d', 'job-of-d'));
   await until(() => shared.ran.length === 1, 'the shared compressor to start the job of run-d');
   assert.ok(!(await consumerNames()).includes('compressors-run-c'));
+  // (The first test's consumers, unused, are removed too.)
+  assert.ok(
+    shared.notices.includes(`removed the unused consumer 'compressors-run-c' of ${JOBS_STREAM} (run run-c's jobs: compressors started with --run run-c), which overlapped 'compressors'; the jobs it had not delivered go to 'compressors'`),
+    shared.notices.join('\n'),
+  );
+  assert.equal(shared.notices.at(-1), `pulling from ${JOBS_STREAM}/compressors again`);
 
   // The other way round: a run's compressor waits while the shared consumer is in use, also while its compressor
   // runs a job (no pull waiting on it then).
