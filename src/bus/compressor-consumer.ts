@@ -85,8 +85,6 @@ export async function anyCompressorTakes(nc: NatsConnection, jsm: JetStreamManag
 export interface CompressorConsumerSettings {
   /** Lease of a delivery. */
   readonly ackWaitMs: number;
-  /** Deliveries before the server stops redelivering (attempts + 1: the last one records the failure). */
-  readonly maxDeliver: number;
 }
 
 /**
@@ -104,7 +102,8 @@ export async function ensureCompressorConsumer(
   removed: (what: string) => void = () => undefined,
 ): Promise<void> {
   const { name, filter } = compressorConsumer(run);
-  const wanted = { ack_wait: nanos(settings.ackWaitMs), max_deliver: settings.maxDeliver };
+  // Deliveries unlimited: the queue counts attempts itself (a hand-back is a delivery but no attempt).
+  const wanted = { ack_wait: nanos(settings.ackWaitMs), max_deliver: -1 };
   try {
     const info = await jsm.consumers.info(stream, name).catch((e: unknown) => {
       if (notFound(e)) return undefined;
@@ -119,10 +118,11 @@ export async function ensureCompressorConsumer(
       if (other.name === name || !overlaps(filter, other.config.filter_subject ?? '')) continue;
       const user = await usedBy(nc, other);
       if (user === undefined) {
-        await jsm.consumers.delete(stream, other.name).catch((e: unknown) => {
-          if (!notFound(e)) throw e; // gone already (another compressor removed it): fine
+        const deleted = await jsm.consumers.delete(stream, other.name).catch((e: unknown) => {
+          if (!notFound(e)) throw e;
+          return false; // gone already: another compressor removed it
         });
-        removed(`removed the unused consumer '${other.name}' of ${stream} (${takes(other)}), which overlapped '${name}'; the jobs it had not delivered go to '${name}'`);
+        if (deleted) removed(`removed the unused consumer '${other.name}' of ${stream} (${takes(other)}), which overlapped '${name}'; the jobs it had not delivered go to '${name}'`);
       }
       else inUse.push(`'${other.name}' (${takes(other)}; ${user})`);
     }

@@ -7,27 +7,27 @@
  *   without running it (de-duplication beyond the window);
  * - durable pull consumers (./compressor-consumer.ts): `compressors-<run>` for the compressors of one run
  *   (`consume({ run })`: `metatrain compressor --run`, each run's Deployment on Kubernetes), `compressors` for those
- *   taking every run's jobs; explicit acks, `ack_wait = ackWaitMs`, `max_deliver = maxAttempts + 1`. The stream's
+ *   taking every run's jobs; explicit acks, `ack_wait = ackWaitMs`, deliveries unlimited (attempts are counted here). The stream's
  *   consumers may not overlap (a work queue): one being created removes an unused overlapping one and names one in use.
  *   Each compressor pulls ONE message at a time (`next()`), so nothing is
  *   prefetched and a second compressor never starves. During a job the handler's lease is renewed with
  *   `working()` every `heartbeatMs`. A failed attempt is `nak`ed with exponential backoff; the last one is
  *   recorded as failed and acknowledged. A delivery beyond `maxAttempts` (the previous attempt's consumer died or
  *   lost its lease) is recorded as failed without running. The outcome is recorded before the ack, so a crash
- *   in between only causes a redelivery that finds the outcome. An attempt is the job's deliveries plus the
- *   attempts its `Metatrain-Attempts-Made` header carries: a job handed back on shutdown is published again with
- *   that count and its delivery acknowledged, so the hand-back is no attempt (a `nak` would count as one).
+ *   in between only causes a redelivery that finds the outcome. An attempt is a delivery that was not handed back:
+ *   a compressor handing a job back on shutdown records the job's hand-backs (`metatrain.jobs.outcome.<jobId>.handbacks`
+ *   in the outcome stream) before its `nak`, so the next delivery does not count the interrupted attempt.
  * Lifecycle events go to `metatrain.run.<run>.compression.*` (run-subjects.ts). The consume loop survives a
  * nats-server restart: the connection reconnects and pulling resumes (streams and the durable are on disk).
  */
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { headers, nanos, type NatsConnection } from '@nats-io/nats-core';
+import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { BusError, ProtocolError } from '../core/errors';
 import { consumerHandle, defaultConsumerName, runAttempt } from './job-attempt';
 import { decodeJob, encodeJob } from './job-codec';
 import { addStream } from './jetstream-stream';
 import { answerAlive, anyCompressorTakes, compressorConsumer, ensureCompressorConsumer } from './compressor-consumer';
-import { JOB_SUBJECTS, jobSubject, OUTCOME_SUBJECTS, outcomeSubject } from './job-subjects';
+import { handBacksSubject, JOB_SUBJECTS, jobSubject, OUTCOME_SUBJECTS, outcomeSubject } from './job-subjects';
 import {
   compressionJobParts,
   resolveJobQueueOptions,
@@ -56,29 +56,8 @@ const OUTCOME_POLL_MS = 500;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Header of a job handed back (a copy published again): the attempts made before the copy's first delivery. */
-const ATTEMPTS_HEADER = 'Metatrain-Attempts-Made';
-
-/** The attempts made before `msg`'s first delivery: its {@link ATTEMPTS_HEADER}, 0 without one (or an unreadable one). */
-function attemptsBefore(msg: JsMsg): number {
-  const made = Number(msg.headers?.get(ATTEMPTS_HEADER));
-  return Number.isSafeInteger(made) && made > 0 ? made : 0;
-}
-
-/** How long an error the consume loop survives is not reported again, when it repeats word for word (ms). */
+/** How long a pull error repeated word for word (a refusal retried every second) is not reported again (ms). */
 const REPEAT_MUTED_MS = 30_000;
-
-/** `report`, except for an error whose message it was given within the last {@link REPEAT_MUTED_MS} (a retry every second). */
-function repeatsMuted(report: (err: Error) => void): (err: Error) => void {
-  let last = '';
-  let at = 0;
-  return (err) => {
-    if (err.message === last && performance.now() - at < REPEAT_MUTED_MS) return;
-    last = err.message;
-    at = performance.now();
-    report(err);
-  };
-}
 
 /** `promise`, or `fallback` when it has not settled within `ms` (the promise is then left to settle unobserved). */
 function withTimeout<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
@@ -130,9 +109,10 @@ export class JetStreamJobQueue implements JobQueue {
   consume(handler: JobHandler, options: ConsumeOptions = {}): JobConsumer {
     const name = options.name ?? defaultConsumerName();
     const durable = compressorConsumer(options.run).name;
-    const onError = repeatsMuted(options.onError ?? (() => undefined));
+    const onError = options.onError ?? (() => undefined);
     const onNotice = options.onNotice ?? (() => undefined);
-    let failing = false;
+    // The last pull error reported and when; cleared by a pull that succeeds.
+    let failing: { message: string; at: number } | undefined;
     const finished: string[] = [];
     const stopping = new AbortController();
     const abortJob = new AbortController();
@@ -155,12 +135,15 @@ export class JetStreamJobQueue implements JobQueue {
           pulling = true;
           msg = await withTimeout(consumer.next({ expires: PULL_EXPIRES_MS }), PULL_EXPIRES_MS + PULL_GRACE_MS, null);
           if (failing) onNotice(`pulling from ${JOBS_STREAM}/${durable} again`);
-          failing = false;
+          failing = undefined;
         } catch (e) {
           pulling = false;
-          failing = true;
           if (stopping.signal.aborted || this.nc.isClosed()) return;
-          onError(new BusError(`pulling from ${JOBS_STREAM}/${durable}: ${(e as Error).message}`, { cause: e }));
+          const error = new BusError(`pulling from ${JOBS_STREAM}/${durable}: ${(e as Error).message}`, { cause: e });
+          if (failing?.message !== error.message || performance.now() - failing.at >= REPEAT_MUTED_MS) {
+            failing = { message: error.message, at: performance.now() };
+            onError(error);
+          }
           this.manager = undefined; // re-check streams and consumer after a server restart
           this.pulls.delete(options.run ?? '');
           await sleep(PULL_EXPIRES_MS);
@@ -168,7 +151,7 @@ export class JetStreamJobQueue implements JobQueue {
         }
         if (!msg) continue;
         if (stopping.signal.aborted) {
-          await this.handBack(msg, onError);
+          await this.handBack(msg, undefined, onError);
           return;
         }
         const id = await this.handle(msg, handler, name, abortJob.signal, onError);
@@ -201,7 +184,11 @@ export class JetStreamJobQueue implements JobQueue {
           checkAt = performance.now() + 10 * this.options.untakenCheckMs;
           // Advice only: a check that fails (the server restarting) says nothing.
           if (!(await anyCompressorTakes(this.nc, jsm, JOBS_STREAM, run).catch(() => true))) {
-            untaken(`compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run ${run}'s jobs: start one (metatrain compressor --nats URL --run ${run}; on Kubernetes the Deployment ${run}-compressor)`);
+            try {
+              untaken(`compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run ${run}'s jobs: start one (metatrain compressor --nats URL --run ${run}; on Kubernetes the Deployment ${run}-compressor)`);
+            } catch {
+              // a listener's failure must not end the wait
+            }
           }
         }
       } catch (e) {
@@ -224,10 +211,10 @@ export class JetStreamJobQueue implements JobQueue {
       job = decodeJob(msg.data);
     } catch (e) {
       onError(e as Error);
-      msg.ack(); // dropped (an ack removes it from the work queue; nats-server 2.9 may keep a `term`ed one)
+      msg.ack(); // dropped: an ack removes it from the work queue (a `term` was seen to leave one there on nats-server 2.9.10)
       return undefined;
     }
-    const attempt = attemptsBefore(msg) + msg.info.deliveryCount;
+    const attempt = Math.max(1, msg.info.deliveryCount - (await this.handBacks(job.jobId)));
     if (await this.outcome(job.jobId)) {
       msg.ack(); // already done: a re-published job beyond the duplicate window
       return undefined;
@@ -246,7 +233,7 @@ export class JetStreamJobQueue implements JobQueue {
     }
     switch (result.kind) {
       case 'aborted':
-        await this.handBack(msg, onError);
+        await this.handBack(msg, job, onError);
         return 'aborted';
       case 'retry':
         msg.nak(result.delayMs);
@@ -264,22 +251,32 @@ export class JetStreamJobQueue implements JobQueue {
   }
 
   /**
-   * Gives a delivery back for another compressor to take at once, without counting it as an attempt (JetStream
-   * counts every delivery): a copy of the job carrying the attempts made so far ({@link ATTEMPTS_HEADER}) is
-   * published, then the delivery acknowledged. Where the copy cannot be published, the delivery is `nak`ed (and so
-   * counted) and the error reported.
+   * Gives a delivery back for another compressor to take at once (`nak`: JetStream redelivers it first), without
+   * counting it as an attempt: JetStream counts every delivery, so the job's hand-backs are recorded first, in the
+   * outcome stream ({@link handBacks}). A delivery whose job cannot be read (`job` undefined and a malformed body), or
+   * whose hand-back cannot be recorded (reported), is given back as it is, and counts.
    */
-  private async handBack(msg: JsMsg, onError: (e: Error) => void): Promise<void> {
-    const made = headers();
-    made.set(ATTEMPTS_HEADER, String(attemptsBefore(msg) + msg.info.deliveryCount - 1));
+  private async handBack(msg: JsMsg, job: CompressionJob | undefined, onError: (e: Error) => void): Promise<void> {
     try {
-      await this.js.publish(msg.subject, msg.data, { headers: made });
+      const jobId = (job ?? decodeJob(msg.data)).jobId;
+      const count = (await this.handBacks(jobId)) + 1;
+      await this.js.publish(handBacksSubject(jobId), JSON.stringify({ handBacks: count }));
     } catch (e) {
-      msg.nak();
-      onError(new BusError(`handing back a job: cannot publish its copy to ${JOBS_STREAM}, so this delivery counts as an attempt: ${(e as Error).message}`, { cause: e }));
-      return;
+      if (job) onError(new BusError(`handing back job ${job.jobId}: cannot record the hand-back, so this delivery counts as an attempt: ${(e as Error).message}`, { cause: e }));
     }
-    msg.ack();
+    msg.nak();
+  }
+
+  /** How many times job `jobId` was handed back: 0 when never, or when the record cannot be read (then a hand-back counts as an attempt). */
+  private async handBacks(jobId: string): Promise<number> {
+    try {
+      const jsm = await this.ensureStreams();
+      const stored = await jsm.streams.getMessage(OUTCOMES_STREAM, { last_by_subj: handBacksSubject(jobId) });
+      const count: unknown = stored ? (JSON.parse(stored.string()) as { handBacks?: unknown }).handBacks : 0;
+      return Number.isSafeInteger(count) && (count as number) > 0 ? (count as number) : 0;
+    } catch {
+      return 0;
+    }
   }
 
   /** Records the outcome (durably, before the ack) and publishes `compression.succeeded|failed`. */
@@ -342,7 +339,7 @@ export class JetStreamJobQueue implements JobQueue {
     if (!pull) {
       pull = (async () => {
         const jsm = await this.ensureStreams();
-        await ensureCompressorConsumer(this.nc, jsm, JOBS_STREAM, run, { ackWaitMs: this.options.ackWaitMs, maxDeliver: this.options.maxAttempts + 1 }, notice);
+        await ensureCompressorConsumer(this.nc, jsm, JOBS_STREAM, run, { ackWaitMs: this.options.ackWaitMs }, notice);
         return this.js.consumers.get(JOBS_STREAM, compressorConsumer(run).name);
       })();
       pull.catch(() => this.pulls.delete(key));

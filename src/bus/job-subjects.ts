@@ -14,3 +14,5 @@ export const OUTCOME_SUBJECTS = 'metatrain.jobs.outcome.>';
 export const jobSubject = (run: string) => `metatrain.jobs.compress.${run}`;
 /** The subject of the outcome of job `jobId`. */
 export const outcomeSubject = (jobId: string) => `metatrain.jobs.outcome.${jobId}`;
+/** The subject of the count of hand-backs of job `jobId` (in the outcome stream: `{ "handBacks": n }`, the last kept). */
+export const handBacksSubject = (jobId: string) => `metatrain.jobs.outcome.${jobId}.handbacks`;

@@ -138,7 +138,8 @@ test('a compressor whose consumer is removed during a job reports that it could 
 test("a coordinator waiting for a job that no compressor takes is told so, and what to start; not while one takes it", async () => {
   // Before: a run whose compressor was missing (another run's only, or its Deployment not running) waited in
   // 'compressing' without a word.
-  const other = compressor('run-h', 'other', sleep(3000).then(() => undefined)); // its job runs past the first check
+  let release!: () => void;
+  const other = compressor('run-h', 'other', new Promise<void>((r) => (release = r))); // its job runs past the first check
   const queue = new JetStreamJobQueue(nc, { untakenCheckMs: 300 });
   const jobId = compressionJobId('run-i', 7, 'c0ffee'.repeat(10)); // a job id names its run
   await queue.enqueue(testJob('run-i', jobId));
@@ -152,7 +153,11 @@ test("a coordinator waiting for a job that no compressor takes is told so, and w
   const taken = compressionJobId('run-h', 7, 'c0ffee'.repeat(10));
   await queue.enqueue(testJob('run-h', taken));
   const quiet: string[] = [];
-  await queue.waitForOutcome(taken, undefined, (m) => quiet.push(m));
+  const done = queue.waitForOutcome(taken, undefined, (m) => quiet.push(m));
+  await until(() => other.ran.length === 1, "run-h's job to start");
+  await sleep(1000); // past the first check (300 ms), while the job runs
+  release();
+  await done;
   assert.ok(other.ran.length === 1);
   await Promise.all([other.consumer.stop(), own.consumer.stop()]);
   assert.deepEqual(quiet, []);
