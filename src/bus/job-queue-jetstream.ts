@@ -56,6 +56,9 @@ const OUTCOME_POLL_MS = 500;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long a hand-back may take to record itself before the delivery is given back counted (ms). */
+const HAND_BACK_RECORD_MS = 2000;
+
 /** How long a pull error repeated word for word (a refusal retried every second) is not reported again (ms). */
 const REPEAT_MUTED_MS = 30_000;
 
@@ -154,7 +157,16 @@ export class JetStreamJobQueue implements JobQueue {
           await this.handBack(msg, undefined, onError);
           return;
         }
-        const id = await this.handle(msg, handler, name, abortJob.signal, onError);
+        let id: string | undefined;
+        try {
+          id = await this.handle(msg, handler, name, abortJob.signal, onError);
+        } catch (e) {
+          // JetStream unreachable while reading or recording the job (a server restart): the delivery is left to its
+          // lease, and the loop goes on (its end would be an unhandled rejection, which tfjs's wasm backend makes fatal).
+          onError(new BusError(`handling a delivery of ${JOBS_STREAM}/${durable}: ${(e as Error).message}`, { cause: e }));
+          if (stopping.signal.aborted) return;
+          continue;
+        }
         if (id === 'aborted') return;
         if (id) finished.push(id);
       }
@@ -259,8 +271,12 @@ export class JetStreamJobQueue implements JobQueue {
   private async handBack(msg: JsMsg, job: CompressionJob | undefined, onError: (e: Error) => void): Promise<void> {
     try {
       const jobId = (job ?? decodeJob(msg.data)).jobId;
-      const count = (await this.handBacks(jobId)) + 1;
-      await this.js.publish(handBacksSubject(jobId), JSON.stringify({ handBacks: count }));
+      const record = async () => {
+        const count = (await this.handBacks(jobId)) + 1;
+        await this.js.publish(handBacksSubject(jobId), JSON.stringify({ handBacks: count }));
+      };
+      // Bounded: a shutdown during a NATS outage must not wait for JetStream's request timeouts.
+      if ((await withTimeout(record(), HAND_BACK_RECORD_MS, 'timeout')) === 'timeout') throw new Error(`no answer within ${HAND_BACK_RECORD_MS} ms`);
     } catch (e) {
       if (job) onError(new BusError(`handing back job ${job.jobId}: cannot record the hand-back, so this delivery counts as an attempt: ${(e as Error).message}`, { cause: e }));
     }
