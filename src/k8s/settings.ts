@@ -81,7 +81,8 @@ export interface SettingsOverrides {
  * Compiles a validated run config into deploy settings.
  * @throws ConfigError at `nats.url` when compression is enabled but no NATS URL is set (the compressor consumes
  *   the JetStream queue; NATS is a dependency installed separately, see docs/kubernetes.md), or when a server of
- *   the URL holds credentials (src/k8s/nats-ports.ts; its syntax is checked as the config is read); at `model.init` for `pretrained` (pretraining runs locally, before launch).
+ *   the URL holds credentials (src/k8s/nats-ports.ts; its syntax is checked as the config is read); at `model.init` for `pretrained` (pretraining runs locally, before launch);
+ *   at `name` for a name starting with a digit (the coordinator's Service name must start with a letter, RFC 1035).
  */
 export function compileDeploySettings(config: RunConfig, overrides: SettingsOverrides = {}): DeploySettings {
   const k = config.kubernetes;
@@ -89,6 +90,9 @@ export function compileDeploySettings(config: RunConfig, overrides: SettingsOver
   const natsUrl = config.nats?.url;
   if (config.compression.enabled && natsUrl === undefined) {
     throw new ConfigError('nats.url', 'a Kubernetes run with compression needs a NATS server with JetStream: set nats.url (see docs/kubernetes.md) or compression.enabled: false');
+  }
+  if (!/^[a-z]/.test(config.name)) {
+    throw new ConfigError('name', `${config.name} starts with a digit, which a Kubernetes Service name (${config.name}-coordinator) may not (RFC 1035 label): give the run a name starting with a letter`);
   }
   if (config.model.init === 'pretrained') {
     throw new ConfigError('model.init', 'a Kubernetes run does not pretrain: run metatrain pretrain CONFIG first, put its checkpoint on the run volume or in the image, and set model.init to that directory (docs/kubernetes.md)');

@@ -231,6 +231,15 @@ test('the compressor is ready on /readyz (consuming from JetStream) and alive on
   assert.equal(c['livenessProbe'].httpGet.path, '/healthz');
 });
 
+test('a run named with a digit first is refused up front: its Service <run>-coordinator would be (RFC 1035 label)', () => {
+  const config = parseRunConfig({ name: '9run', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' }, compression: { enabled: false } });
+  assert.throws(
+    () => compileDeploySettings(config),
+    (e: unknown) => e instanceof ConfigError && e.message === 'invalid config at name: 9run starts with a digit, which a Kubernetes Service name (9run-coordinator) may not (RFC 1035 label): give the run a name starting with a letter',
+  );
+  assert.doesNotThrow(() => compileDeploySettings(parseRunConfig({ ...config, name: 'run9' })));
+});
+
 test('a run with compression but no NATS URL is refused, naming nats.url', () => {
   const config = parseRunConfig({ name: 'd', task: { family: 'sinusoid' }, model: { kind: 'sinusoid-mlp' } });
   assert.throws(() => compileDeploySettings(config), (e: unknown) => e instanceof ConfigError && e.path === 'nats.url' && /JetStream/.test(e.message));
