@@ -75,21 +75,17 @@ const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
  * @throws JetStream's errors listing the consumers.
  */
 export async function anyCompressorTakes(nc: NatsConnection, jsm: JetStreamManager, stream: string, run: string): Promise<boolean> {
+  const subject = jobSubject(run);
   for await (const info of await jsm.consumers.list(stream)) {
-    if (overlaps(jobSubject(run), info.config.filter_subject ?? '') && (await usedBy(nc, info)) !== undefined) return true;
+    if (overlaps(subject, info.config.filter_subject ?? '') && (await usedBy(nc, info)) !== undefined) return true;
   }
   return false;
 }
 
-/** Settings a compressor's queue gives its consumer. */
-export interface CompressorConsumerSettings {
-  /** Lease of a delivery. */
-  readonly ackWaitMs: number;
-}
-
 /**
- * Creates the consumer of `run`'s jobs (every run's without `run`) on `stream`, or updates its lease and deliveries,
- * removing the unused consumers it would overlap (see the file comment), each told to `removed` in words.
+ * Creates the consumer of `run`'s jobs (every run's without `run`) on `stream`, or updates its lease (`ackWaitMs`, ms)
+ * and deliveries, removing the unused consumers it would overlap (see the file comment), each told to `removed` in
+ * words.
  * @throws BusError naming each overlapping consumer in use, what it takes, who uses it and what to do; BusError when
  *   JetStream refuses a call.
  */
@@ -98,12 +94,12 @@ export async function ensureCompressorConsumer(
   jsm: JetStreamManager,
   stream: string,
   run: string | undefined,
-  settings: CompressorConsumerSettings,
+  ackWaitMs: number,
   removed: (what: string) => void = () => undefined,
 ): Promise<void> {
   const { name, filter } = compressorConsumer(run);
   // Deliveries unlimited: the queue counts attempts itself (a hand-back is a delivery but no attempt).
-  const wanted = { ack_wait: nanos(settings.ackWaitMs), max_deliver: -1 };
+  const wanted = { ack_wait: nanos(ackWaitMs), max_deliver: -1 };
   try {
     const info = await jsm.consumers.info(stream, name).catch((e: unknown) => {
       if (notFound(e)) return undefined;

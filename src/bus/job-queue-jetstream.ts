@@ -226,11 +226,11 @@ export class JetStreamJobQueue implements JobQueue {
       msg.ack(); // dropped: an ack removes it from the work queue (a `term` was seen to leave one there on nats-server 2.9.10)
       return undefined;
     }
-    const attempt = Math.max(1, msg.info.deliveryCount - (await this.handBacks(job.jobId)));
     if (await this.outcome(job.jobId)) {
       msg.ack(); // already done: a re-published job beyond the duplicate window
       return undefined;
     }
+    const attempt = Math.max(1, msg.info.deliveryCount - (await this.handBacks(job.jobId)));
     if (attempt > this.options.maxAttempts) {
       await this.finish(job, attempt - 1, { error: `attempt ${attempt - 1} of ${this.options.maxAttempts} never finished (its compressor died or lost its lease)` });
       msg.ack(); // its failure is recorded
@@ -348,14 +348,14 @@ export class JetStreamJobQueue implements JobQueue {
     return this.manager;
   }
 
-  /** The durable consumer of `run`'s jobs (every run's without), created or updated with this queue's ack wait and attempts. */
+  /** The durable consumer of `run`'s jobs (every run's without), created or updated with this queue's ack wait; cached until a failure. */
   private pullConsumer(run: string | undefined, notice: (message: string) => void): Promise<Consumer> {
     const key = run ?? '';
     let pull = this.pulls.get(key);
     if (!pull) {
       pull = (async () => {
         const jsm = await this.ensureStreams();
-        await ensureCompressorConsumer(this.nc, jsm, JOBS_STREAM, run, { ackWaitMs: this.options.ackWaitMs }, notice);
+        await ensureCompressorConsumer(this.nc, jsm, JOBS_STREAM, run, this.options.ackWaitMs, notice);
         return this.js.consumers.get(JOBS_STREAM, compressorConsumer(run).name);
       })();
       pull.catch(() => this.pulls.delete(key));
