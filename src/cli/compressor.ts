@@ -64,10 +64,16 @@ export function register(program: Command): void {
         signalled = true;
         log.info({ signal }, 'stopping: finishing or handing back the current job');
         void (async () => {
-          await consumer.stop(o.graceMs);
-          await endpoints?.close();
-          await nc.drain();
-          process.exit(signalExitCode(signal));
+          try {
+            await consumer.stop(o.graceMs);
+            await endpoints?.close();
+            await nc.drain();
+          } catch (err) {
+            // NATS unreachable (an outage): nothing left to drain; the exit still says which signal stopped it.
+            log.warn({ err: (err as Error).message }, 'stopping without draining the NATS connection');
+          } finally {
+            process.exit(signalExitCode(signal));
+          }
         })();
       });
       await consumer.stopped;

@@ -123,7 +123,7 @@ test('SIGTERM during a job: the compressor hands the job back and exits 143; the
   assert.equal(outcome.attempts, 1);
 });
 
-test('the compressor is ready on /readyz only while its JetStream consumer is up: 503 while NATS is down, 200 again after', async () => {
+test('the compressor is ready on /readyz only while its JetStream consumer is up: 503 while NATS is down, 200 again after; SIGTERM during an outage exits 143', async () => {
   const own = await startNatsServer();
   const port = await freePort();
   const c = startCli(['compressor', '--nats', own.url, '--name', 'c6', '--metrics-port', String(port)]);
@@ -143,6 +143,11 @@ test('the compressor is ready on /readyz only while its JetStream consumer is up
     assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200, 'still alive');
     await own.restart();
     await expectStatus(200, 'NATS back');
+    // Before: draining the connection during an outage rejected, unhandled: exit 1 (7 under the wasm backend).
+    await own.stop();
+    await expectStatus(503, 'NATS stopped again');
+    c.kill('SIGTERM');
+    assert.equal((await waitExit(c, 30_000)).code, 143, c.output.stderr);
   } finally {
     c.kill('SIGKILL');
     await waitExit(c);
