@@ -159,7 +159,7 @@ export class JetStreamJobQueue implements JobQueue {
         }
         let id: string | undefined;
         try {
-          id = await this.handle(msg, handler, name, abortJob.signal, onError);
+          id = await this.handle(msg, handler, name, abortJob.signal, onError, onNotice);
         } catch (e) {
           // JetStream unreachable while reading or recording the job (a server restart): the delivery is left to its
           // lease, and the loop goes on (its end would be an unhandled rejection, which tfjs's wasm backend makes fatal).
@@ -197,7 +197,9 @@ export class JetStreamJobQueue implements JobQueue {
           // Advice only: a check that fails (the server restarting) says nothing.
           if (!(await anyCompressorTakes(this.nc, jsm, JOBS_STREAM, run).catch(() => true))) {
             try {
-              untaken(`compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run ${run}'s jobs: start one (metatrain compressor --nats URL --run ${run}; on Kubernetes the Deployment ${run}-compressor)`);
+              // The server this connection reached is one a compressor can be given (nats.url may list several).
+              const server = this.nc.getServer() || 'URL';
+              untaken(`compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run ${run}'s jobs: start one (metatrain compressor --nats ${server} --run ${run}; on Kubernetes the Deployment ${run}-compressor)`);
             } catch {
               // a listener's failure must not end the wait
             }
@@ -217,7 +219,7 @@ export class JetStreamJobQueue implements JobQueue {
   }
 
   /** Runs one delivery; returns the job id when it ended for good, 'aborted' on hand-back, undefined otherwise. */
-  private async handle(msg: JsMsg, handler: JobHandler, name: string, abort: AbortSignal, onError: (e: Error) => void): Promise<string | 'aborted' | undefined> {
+  private async handle(msg: JsMsg, handler: JobHandler, name: string, abort: AbortSignal, onError: (e: Error) => void, onNotice: (message: string) => void): Promise<string | 'aborted' | undefined> {
     let job: CompressionJob;
     try {
       job = decodeJob(msg.data);
@@ -232,8 +234,10 @@ export class JetStreamJobQueue implements JobQueue {
     }
     const attempt = Math.max(1, msg.info.deliveryCount - (await this.handBacks(job.jobId)));
     if (attempt > this.options.maxAttempts) {
-      await this.finish(job, attempt - 1, { error: `attempt ${attempt - 1} of ${this.options.maxAttempts} never finished (its compressor died or lost its lease)` });
+      const error = `attempt ${attempt - 1} of ${this.options.maxAttempts} never finished (its compressor died or lost its lease)`;
+      await this.finish(job, attempt - 1, { error });
       msg.ack(); // its failure is recorded
+      onNotice(`job ${job.jobId} failed without running here: ${error}; recorded as failed`);
       return job.jobId;
     }
     const heartbeat = setInterval(() => msg.working(), this.options.heartbeatMs);

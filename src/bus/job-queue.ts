@@ -171,7 +171,8 @@ export interface ConsumeOptions {
   readonly onError?: (err: Error) => void;
   /**
    * JetStream: told what the consume loop did that a user should know of: an unused consumer it removed (its
-   * undelivered jobs move to this one), pulling again after errors. @default none
+   * undelivered jobs move to this one), pulling again after errors, a job recorded as failed without running (its
+   * attempts used up by compressors that died). @default none
    */
   readonly onNotice?: (message: string) => void;
 }

@@ -146,7 +146,7 @@ test("a coordinator waiting for a job that no compressor takes is told so, and w
   const told: string[] = [];
   const outcome = queue.waitForOutcome(jobId, undefined, (m) => told.push(m));
   await until(() => told.length > 0, 'the warning');
-  assert.equal(told[0], `compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run run-i's jobs: start one (metatrain compressor --nats URL --run run-i; on Kubernetes the Deployment run-i-compressor)`);
+  assert.equal(told[0], `compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run run-i's jobs: start one (metatrain compressor --nats 127.0.0.1:${server.port} --run run-i; on Kubernetes the Deployment run-i-compressor)`);
   const own = compressor('run-i');
   assert.equal((await outcome).attempts, 1);
   assert.equal(told.length, 1, 'checked again only after 10 × untakenCheckMs');

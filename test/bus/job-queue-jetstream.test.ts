@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats } from '../../src/bus/nats-connection';
 import { JetStreamJobQueue, JOBS_STREAM } from '../../src/bus/job-queue-jetstream';
-import type { JobAttempt } from '../../src/bus/job-queue';
+import type { CompressionJob, JobAttempt, JobQueueOptions } from '../../src/bus/job-queue';
 import { startNatsServer, type TestNatsServer } from './nats-server';
 import { captureRunEvents, sleep, testJob, until } from './fixtures';
 
@@ -96,11 +96,10 @@ test('two compressors with jobs longer than the ack wait: each job runs once, on
   assert.deepEqual(consumers.map((c) => c.finished.length), [2, 2]);
 });
 
-test('a compressor that dies mid-job (connection gone, no ack) loses the job to another after the ack wait, which completes it', async () => {
-  const ackWaitMs = 1000;
-  const doomed = await open('doomed');
-  const job = testJob('crash-run', 'job-crash-1');
-  const first = new JetStreamJobQueue(doomed, { ackWaitMs, heartbeatMs: 250 });
+/** Enqueues `job` on a connection named `name` and closes it while a compressor on it runs the job: no ack, no more heartbeats, as after SIGKILL. */
+async function dieMidJob(name: string, job: CompressionJob, options: JobQueueOptions): Promise<void> {
+  const doomed = await open(name);
+  const first = new JetStreamJobQueue(doomed, options);
   await first.enqueue(job);
   let started!: () => void;
   const startedOnce = new Promise<void>((r) => (started = r));
@@ -110,8 +109,14 @@ test('a compressor that dies mid-job (connection gone, no ack) loses the job to 
     return new Promise<string>((_, reject) => attempt.signal.addEventListener('abort', () => reject(new Error('connection lost'))));
   });
   await startedOnce;
-  await doomed.close(); // no ack, no more heartbeats: as after SIGKILL
+  await doomed.close();
   await doomedConsumer.stopped; // the abandoned consumer ends instead of pulling on a closed connection
+}
+
+test('a compressor that dies mid-job (connection gone, no ack) loses the job to another after the ack wait, which completes it', async () => {
+  const ackWaitMs = 1000;
+  const job = testJob('crash-run', 'job-crash-1');
+  await dieMidJob('doomed', job, { ackWaitMs, heartbeatMs: 250 });
   const second = new JetStreamJobQueue(await open('survivor'), { ackWaitMs, heartbeatMs: 250 });
   const attempts: number[] = [];
   const consumer = second.consume(async (j, a) => (attempts.push(a.attempt), `${j.outDir}/compression.json`));
@@ -119,6 +124,22 @@ test('a compressor that dies mid-job (connection gone, no ack) loses the job to 
   await consumer.stop();
   assert.equal(outcome.status, 'succeeded');
   assert.deepEqual(attempts, [2]);
+});
+
+test('a delivery past its attempts (its compressor died) is recorded as failed without running, and the compressor says so', async () => {
+  const options = { ackWaitMs: 1000, heartbeatMs: 250, maxAttempts: 1 };
+  const job = testJob('crash-last-run', 'job-crash-last');
+  await dieMidJob('doomed-last', job, options); // attempt 1 of 1 used up
+  const second = new JetStreamJobQueue(await open('survivor-last'), options);
+  const ran: string[] = [];
+  const notices: string[] = [];
+  const consumer = second.consume(async (j) => (ran.push(j.jobId), `${j.outDir}/compression.json`), { onNotice: (m) => notices.push(m) });
+  const outcome = await second.waitForOutcome(job.jobId);
+  await consumer.stop();
+  assert.equal(outcome.status, 'failed');
+  assert.deepEqual(ran, []);
+  // Before, the compressor that recorded the failure said nothing of it (only the coordinator and events did).
+  assert.deepEqual(notices, ['job job-crash-last failed without running here: attempt 1 of 1 never finished (its compressor died or lost its lease); recorded as failed']);
 });
 
 test('stop() during a job hands it back at once, counting no attempt: three hand-backs in a row, and another compressor runs it as attempt 1 of 1', async () => {
