@@ -34,7 +34,7 @@ export function failsForGood(err: unknown, attempt: number, maxAttempts: number)
  * Runs attempt `attempt` of `job` with `handler`, reporting lifecycle events to `sink`.
  * An error thrown after `signal` aborted (or a CompressionError marked `aborted`) counts as a hand-back, not a
  * failure. `compression.succeeded` / `compression.failed` are NOT reported here: the caller reports them once the
- * outcome is recorded.
+ * outcome is recorded. `handBacks`: times the job was handed back before (told in `compression.started` when > 0).
  */
 export async function runAttempt(
   job: CompressionJob,
@@ -44,8 +44,9 @@ export async function runAttempt(
   sink: JobEventSink,
   consumer: string,
   options: ResolvedJobQueueOptions,
+  handBacks = 0,
 ): Promise<AttemptResult> {
-  sink(job.run, 'compression.started', { jobId: job.jobId, attempt, maxAttempts: options.maxAttempts, consumer });
+  sink(job.run, 'compression.started', { jobId: job.jobId, attempt, maxAttempts: options.maxAttempts, consumer, ...(handBacks > 0 ? { handBacks } : {}) });
   try {
     const report = await handler(job, { attempt, maxAttempts: options.maxAttempts, signal });
     return { kind: 'succeeded', report };

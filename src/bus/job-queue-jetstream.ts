@@ -232,7 +232,8 @@ export class JetStreamJobQueue implements JobQueue {
       msg.ack(); // already done: a re-published job beyond the duplicate window
       return undefined;
     }
-    const attempt = Math.max(1, msg.info.deliveryCount - (await this.handBacks(job.jobId)));
+    const handBacks = await this.handBacks(job.jobId);
+    const attempt = Math.max(1, msg.info.deliveryCount - handBacks);
     if (attempt > this.options.maxAttempts) {
       const error = `attempt ${attempt - 1} of ${this.options.maxAttempts} never finished (its compressor died or lost its lease)`;
       await this.finish(job, attempt - 1, { error });
@@ -243,7 +244,7 @@ export class JetStreamJobQueue implements JobQueue {
     const heartbeat = setInterval(() => msg.working(), this.options.heartbeatMs);
     let result;
     try {
-      result = await runAttempt(job, attempt, handler, abort, (run, event, data) => this.publishEvent(run, event, data), name, this.options);
+      result = await runAttempt(job, attempt, handler, abort, (run, event, data) => this.publishEvent(run, event, data), name, this.options, handBacks);
     } finally {
       clearInterval(heartbeat);
     }

@@ -23,6 +23,8 @@ import {
 interface Pending {
   readonly job: CompressionJob;
   readonly attempt: number;
+  /** Times a stopping consumer handed the job back. */
+  readonly handBacks: number;
   /** `Date.now()` before which the attempt must not start (backoff). */
   readonly notBefore: number;
 }
@@ -54,7 +56,7 @@ export class MemoryJobQueue implements JobQueue {
   async enqueue(job: CompressionJob): Promise<{ duplicate: boolean }> {
     if (this.known.has(job.jobId)) return { duplicate: true };
     this.known.add(job.jobId);
-    this.schedule({ job, attempt: 1, notBefore: 0 });
+    this.schedule({ job, attempt: 1, handBacks: 0, notBefore: 0 });
     return { duplicate: false };
   }
 
@@ -68,14 +70,14 @@ export class MemoryJobQueue implements JobQueue {
       for (;;) {
         const next = await this.take(stopping.signal, options.run);
         if (!next) return;
-        const { job, attempt } = next;
-        const result = await runAttempt(job, attempt, handler, abortJob.signal, this.events, name, this.options);
+        const { job, attempt, handBacks } = next;
+        const result = await runAttempt(job, attempt, handler, abortJob.signal, this.events, name, this.options, handBacks);
         if (result.kind === 'aborted') {
-          this.schedule({ job, attempt, notBefore: 0 });
+          this.schedule({ job, attempt, handBacks: handBacks + 1, notBefore: 0 });
           return;
         }
         if (result.kind === 'retry') {
-          this.schedule({ job, attempt: attempt + 1, notBefore: Date.now() + result.delayMs });
+          this.schedule({ job, attempt: attempt + 1, handBacks, notBefore: Date.now() + result.delayMs });
           continue;
         }
         this.record(job, attempt, result.kind === 'succeeded' ? { report: result.report } : { error: result.error });

@@ -127,6 +127,8 @@ export interface CompressionStartedEvent {
   maxAttempts: number;
   /** Name of the consumer running it. */
   consumer: string;
+  /** Times this job was handed back by a compressor that stopped during it (not counted as attempts); absent when none. */
+  handBacks?: number;
 }
 
 /** Payload of `compression.succeeded`. */

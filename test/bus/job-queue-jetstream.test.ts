@@ -145,7 +145,9 @@ test('a delivery past its attempts (its compressor died) is recorded as failed w
 test('stop() during a job hands it back at once, counting no attempt: three hand-backs in a row, and another compressor runs it as attempt 1 of 1', async () => {
   const job = testJob('handback-run', 'job-handback-1');
   const options = { ackWaitMs: 30_000, maxAttempts: 1 };
-  const a = new JetStreamJobQueue(await open('a'), options);
+  const ncA = await open('a');
+  const events = captureRunEvents(ncA, 'handback-run'); // on the publishing connection: no event can pass the subscription
+  const a = new JetStreamJobQueue(ncA, options);
   await a.enqueue(job);
   const t0 = Date.now();
   for (let i = 0; i < 3; i++) {
@@ -172,6 +174,9 @@ test('stop() during a job hands it back at once, counting no attempt: three hand
   // maxAttempts 1 the job failed for good, "never finished (its compressor died)".
   assert.deepEqual(attempts, [1]);
   assert.equal(outcome.attempts, 1);
+  // Each start says how often the job was handed back (watch shows it): the same attempt 1 is not a mystery.
+  await until(() => events.filter((e) => e.event === 'compression.started').length === 4, 'four starts');
+  assert.deepEqual(events.filter((e) => e.event === 'compression.started').map((e) => [e.data.attempt, e.data.handBacks]), [[1, undefined], [1, 1], [1, 2], [1, 3]]);
   const jsm = await jetstreamManager(connections[0]!);
   assert.equal((await jsm.streams.info(JOBS_STREAM, { subjects_filter: 'metatrain.jobs.compress.handback-run' })).state.subjects?.['metatrain.jobs.compress.handback-run'] ?? 0, 0, 'nothing left in the stream');
 });

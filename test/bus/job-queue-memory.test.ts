@@ -67,7 +67,8 @@ test('the in-process queue fails a job at once, without retrying, when its outpu
 });
 
 test('two in-process consumers share the jobs, and a consumer stopped mid-job hands its job back to the other', async () => {
-  const queue = new MemoryJobQueue();
+  const { events, sink } = recorder();
+  const queue = new MemoryJobQueue({}, sink);
   for (let i = 0; i < 4; i++) await queue.enqueue(testJob('mem-run', `mem-share-${i}`));
   const by: Record<string, string[]> = { a: [], b: [] };
   const handler = (name: string) => async (j: { jobId: string; outDir: string }) => {
@@ -97,6 +98,8 @@ test('two in-process consumers share the jobs, and a consumer stopped mid-job ha
   assert.equal((await queue.waitForOutcome('mem-handback')).status, 'succeeded');
   await c.stop();
   assert.deepEqual(attempts, [1]);
+  const starts = events.filter((e) => e.event === 'compression.started' && (e.data as { jobId: string }).jobId === 'mem-handback');
+  assert.deepEqual(starts.map((e) => (e.data as { handBacks?: number }).handBacks), [undefined, 1]);
 });
 
 test('waitForOutcome rejects with a message naming the job when its signal aborts', async () => {
