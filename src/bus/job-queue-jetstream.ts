@@ -85,12 +85,15 @@ export class JetStreamJobQueue implements JobQueue {
 
   /**
    * @param extraEvents also receives every lifecycle event published (e.g. a local progress display). @default none
+   * @param natsUrl the NATS URL that advice names (`metatrain compressor --nats …`), passwords hidden
+   *   (`natsUrlShown`): the run's `nats.url`. @default the server this connection reached
    * @throws RangeError as `resolveJobQueueOptions`.
    */
   constructor(
     private readonly nc: NatsConnection,
     options: JobQueueOptions = {},
     private readonly extraEvents: JobEventSink = () => undefined,
+    private readonly natsUrl?: string,
   ) {
     this.options = resolveJobQueueOptions(options);
     this.js = jetstream(nc);
@@ -113,7 +116,13 @@ export class JetStreamJobQueue implements JobQueue {
     const name = options.name ?? defaultConsumerName();
     const durable = compressorConsumer(options.run).name;
     const onError = options.onError ?? (() => undefined);
-    const onNotice = options.onNotice ?? (() => undefined);
+    const onNotice = (message: string) => {
+      try {
+        options.onNotice?.(message);
+      } catch {
+        // a listener's failure must not end the loop, nor count as the job's
+      }
+    };
     // The last pull error reported and when; cleared by a pull that succeeds.
     let failing: { message: string; at: number } | undefined;
     const finished: string[] = [];
@@ -197,9 +206,8 @@ export class JetStreamJobQueue implements JobQueue {
           // Advice only: a check that fails (the server restarting) says nothing.
           if (!(await anyCompressorTakes(this.nc, jsm, JOBS_STREAM, run).catch(() => true))) {
             try {
-              // The server this connection reached is one a compressor can be given (nats.url may list several).
-              const server = this.nc.getServer() || 'URL';
-              untaken(`compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run ${run}'s jobs: start one (metatrain compressor --nats ${server} --run ${run}; on Kubernetes the Deployment ${run}-compressor)`);
+              const nats = this.natsUrl ?? (this.nc.getServer() || 'URL');
+              untaken(`compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run ${run}'s jobs: start one (metatrain compressor --nats ${nats} --run ${run}; on Kubernetes the Deployment ${run}-compressor)`);
             } catch {
               // a listener's failure must not end the wait
             }

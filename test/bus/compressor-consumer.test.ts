@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from '../../src/bus/nats-connection';
+import { openRunBus } from '../../src/bus/run-bus';
 import { JetStreamJobQueue, JOBS_STREAM } from '../../src/bus/job-queue-jetstream';
 import { consumerAliveSubject, RUN_CONSUMER_INACTIVE_MS } from '../../src/bus/compressor-consumer';
 import { compressionJobId, type CompressionJob, type JobConsumer } from '../../src/bus/job-queue';
@@ -135,25 +136,34 @@ test('a compressor whose consumer is removed during a job reports that it could 
   await busy.consumer.stop();
 });
 
-test("a coordinator waiting for a job that no compressor takes is told so, and what to start; not while one takes it", async () => {
+test("a coordinator waiting for a job that no compressor takes is told so, and what to start; not while one takes it", async (t) => {
   // Before: a run whose compressor was missing (another run's only, or its Deployment not running) waited in
   // 'compressing' without a word.
   let release!: () => void;
   const other = compressor('run-h', 'other', new Promise<void>((r) => (release = r))); // its job runs past the first check
-  const queue = new JetStreamJobQueue(nc, { untakenCheckMs: 300 });
+  // As the coordinator opens it: the advice names the run's nats.url, its password hidden.
+  const bus = await openRunBus(server.url.replace('nats://', 'nats://user:s3cret@'), 'run-i', 'test', { untakenCheckMs: 300 });
+  const waits = new AbortController();
+  t.after(async () => {
+    // Also when an assertion fails: a wait, a held job or an open connection would keep the file running.
+    waits.abort();
+    release();
+    await bus.close();
+  });
+  const queue = bus.queue;
   const jobId = compressionJobId('run-i', 7, 'c0ffee'.repeat(10)); // a job id names its run
   await queue.enqueue(testJob('run-i', jobId));
   const told: string[] = [];
-  const outcome = queue.waitForOutcome(jobId, undefined, (m) => told.push(m));
+  const outcome = queue.waitForOutcome(jobId, waits.signal, (m) => told.push(m));
   await until(() => told.length > 0, 'the warning');
-  assert.equal(told[0], `compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run run-i's jobs: start one (metatrain compressor --nats 127.0.0.1:${server.port} --run run-i; on Kubernetes the Deployment run-i-compressor)`);
+  assert.equal(told[0], `compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run run-i's jobs: start one (metatrain compressor --nats nats://user:…@127.0.0.1:${server.port} --run run-i; on Kubernetes the Deployment run-i-compressor)`);
   const own = compressor('run-i');
   assert.equal((await outcome).attempts, 1);
   assert.equal(told.length, 1, 'checked again only after 10 × untakenCheckMs');
   const taken = compressionJobId('run-h', 7, 'c0ffee'.repeat(10));
   await queue.enqueue(testJob('run-h', taken));
   const quiet: string[] = [];
-  const done = queue.waitForOutcome(taken, undefined, (m) => quiet.push(m));
+  const done = queue.waitForOutcome(taken, waits.signal, (m) => quiet.push(m));
   await until(() => other.ran.length === 1, "run-h's job to start");
   await sleep(1000); // past the first check (300 ms), while the job runs
   release();

@@ -29,9 +29,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitListening(port: number, timeoutMs = 10_000): Promise<void> {
+async function waitListening(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    // Exited: most often the port was taken between freePort() and the server's bind (another test file's process).
+    if (child.exitCode !== null || child.signalCode !== null) throw new PortTakenError(`nats-server exited (${child.exitCode ?? child.signalCode}) before listening on ${port}`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = netConnect(port, '127.0.0.1', () => {
         s.end();
@@ -45,14 +47,19 @@ async function waitListening(port: number, timeoutMs = 10_000): Promise<void> {
   throw new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms`);
 }
 
-/** Starts a private JetStream server; it is stopped and its store removed when the process exits. */
+class PortTakenError extends Error {}
+
+/**
+ * Starts a private JetStream server; it is stopped and its store removed when the process exits. A first start whose
+ * port was taken meanwhile (the server exits) tries another port, up to 3 times.
+ */
 export async function startNatsServer(): Promise<TestNatsServer> {
-  const port = await freePort();
+  let port = await freePort();
   const store = mkdtempSync(join(tmpdir(), 'metatrain-nats-'));
   let child: ChildProcess | undefined;
   const launch = async () => {
     child = spawn(process.env.NATS_SERVER_BIN ?? 'nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: 'ignore' });
-    await waitListening(port);
+    await waitListening(port, child);
   };
   const stop = async () => {
     const c = child;
@@ -66,6 +73,14 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     child?.kill('SIGKILL');
     rmSync(store, { recursive: true, force: true });
   });
-  await launch();
+  for (let tries = 1; ; tries++) {
+    try {
+      await launch();
+      break;
+    } catch (e) {
+      if (!(e instanceof PortTakenError) || tries === 3) throw e;
+      port = await freePort();
+    }
+  }
   return { url: `nats://127.0.0.1:${port}`, port, restart: async () => (await stop(), await launch()), stop };
 }
