@@ -133,11 +133,19 @@ test('a delivery past its attempts (its compressor died) is recorded as failed w
   const second = new JetStreamJobQueue(await open('survivor-last'), options);
   const ran: string[] = [];
   const notices: string[] = [];
-  const consumer = second.consume(async (j) => (ran.push(j.jobId), `${j.outDir}/compression.json`), { onNotice: (m) => notices.push(m) });
+  const errors: string[] = [];
+  const onNotice = (m: string) => {
+    notices.push(m);
+    throw new Error('a listener that fails'); // must not fail the job's handling
+  };
+  const consumer = second.consume(async (j) => (ran.push(j.jobId), `${j.outDir}/compression.json`), { onNotice, onError: (e) => errors.push(e.message) });
   const outcome = await second.waitForOutcome(job.jobId);
+  await until(() => consumer.finished.length === 1, 'the job to be finished');
   await consumer.stop();
   assert.equal(outcome.status, 'failed');
   assert.deepEqual(ran, []);
+  assert.deepEqual(consumer.finished, [job.jobId]);
+  assert.deepEqual(errors, []);
   // Before, the compressor that recorded the failure said nothing of it (only the coordinator and events did).
   assert.deepEqual(notices, ['job job-crash-last failed without running here: attempt 1 of 1 never finished (its compressor died or lost its lease); recorded as failed']);
 });
