@@ -18,7 +18,7 @@
  * {@link RUN_CONSUMER_INACTIVE_MS} without a pull (its run is over), so finished runs leave none behind.
  */
 import { AckPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
-import { nanos, RequestError, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { nanos, NoRespondersError, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { BusError } from '../core/errors';
 import { JOB_SUBJECTS, jobSubject } from './job-subjects';
 
@@ -42,16 +42,20 @@ export function answerAlive(nc: NatsConnection, consumer: string, name: string):
 
 /** How long an overlapping consumer's compressors get to answer (with none subscribed, NATS says so at once). */
 const ALIVE_WAIT_MS = 1000;
+/** After an answer, how long the others get to answer too (each compressor answers at once unless busy). */
+const ALIVE_MORE_MS = 100;
 
 /** Who uses the consumer of `info`, or undefined when none does (see the file comment). */
 async function usedBy(nc: NatsConnection, info: ConsumerInfo): Promise<string | undefined> {
+  const names: string[] = [];
   try {
-    const answer = await nc.request(consumerAliveSubject(info.name), '', { timeout: ALIVE_WAIT_MS });
-    return `compressor '${answer.string()}' consumes from it`;
+    for await (const answer of await nc.requestMany(consumerAliveSubject(info.name), '', { strategy: 'stall', stall: ALIVE_MORE_MS, maxWait: ALIVE_WAIT_MS })) names.push(`'${answer.string()}'`);
   } catch (e) {
-    if (!(e instanceof RequestError && e.isNoResponders())) return `a compressor consuming from it did not answer within ${ALIVE_WAIT_MS} ms (busy)`;
+    if (!(e instanceof NoRespondersError)) return `a compressor consuming from it did not answer within ${ALIVE_WAIT_MS} ms (busy)`;
+    return info.num_waiting > 0 ? `${count(info.num_waiting, 'pull')} waiting on it` : undefined;
   }
-  return info.num_waiting > 0 ? `${count(info.num_waiting, 'pull')} waiting on it` : undefined;
+  if (names.length === 0) return `a compressor consuming from it did not answer within ${ALIVE_WAIT_MS} ms (busy)`;
+  return names.length === 1 ? `compressor ${names[0]} consumes from it` : `compressors ${names.sort().join(', ')} consume from it`;
 }
 
 /** Whether another consumer's subject filter (`other`, '' for none) shares a subject with `filter` (every run's or one run's). */

@@ -60,16 +60,17 @@ test("a run's compressor takes only its run's jobs: another run's job waits for 
 
 test("a compressor of every run's jobs waits while a run's consumer is in use, naming it, and replaces it once unused; and the other way round", async () => {
   const own = compressor('run-c', 'own-c');
-  await until(() => own.consumer.ready, "run-c's compressor pulling");
+  const ownToo = compressor('run-c', 'own-c2');
+  await until(() => own.consumer.ready && ownToo.consumer.ready, "run-c's compressors pulling");
   let release!: () => void;
   const shared = compressor(undefined, 'shared', new Promise<void>((r) => (release = r)));
   await until(() => shared.errors.length > 0, 'the refusal');
   assert.equal(
     shared.errors[0],
-    `pulling from ${JOBS_STREAM}/compressors: cannot create consumer 'compressors' on ${JOBS_STREAM}: a work-queue stream's consumers may not overlap, and 'compressors-run-c' (run run-c's jobs: compressors started with --run run-c; compressor 'own-c' consumes from it) is in use; stop them, or start this compressor with --run RUN`,
+    `pulling from ${JOBS_STREAM}/compressors: cannot create consumer 'compressors' on ${JOBS_STREAM}: a work-queue stream's consumers may not overlap, and 'compressors-run-c' (run run-c's jobs: compressors started with --run run-c; compressors 'own-c', 'own-c2' consume from it) is in use; stop them, or start this compressor with --run RUN`,
   );
   assert.equal(shared.consumer.ready, false);
-  await own.consumer.stop();
+  await Promise.all([own.consumer.stop(), ownToo.consumer.stop()]);
   // run-c's consumer is unused now: the shared one replaces it and takes any run's job.
   const queue = new JetStreamJobQueue(nc);
   await queue.enqueue(testJob('run-d', 'job-of-d'));
