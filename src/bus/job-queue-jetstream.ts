@@ -85,15 +85,12 @@ export class JetStreamJobQueue implements JobQueue {
 
   /**
    * @param extraEvents also receives every lifecycle event published (e.g. a local progress display). @default none
-   * @param natsUrl the NATS URL that advice names (`metatrain compressor --nats …`), passwords hidden
-   *   (`natsUrlShown`): the run's `nats.url`. @default the server this connection reached
    * @throws RangeError as `resolveJobQueueOptions`.
    */
   constructor(
     private readonly nc: NatsConnection,
     options: JobQueueOptions = {},
     private readonly extraEvents: JobEventSink = () => undefined,
-    private readonly natsUrl?: string,
   ) {
     this.options = resolveJobQueueOptions(options);
     this.js = jetstream(nc);
@@ -206,8 +203,7 @@ export class JetStreamJobQueue implements JobQueue {
           // Advice only: a check that fails (the server restarting) says nothing.
           if (!(await anyCompressorTakes(this.nc, jsm, JOBS_STREAM, run).catch(() => true))) {
             try {
-              const nats = this.natsUrl ?? (this.nc.getServer() || 'URL');
-              untaken(`compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run ${run}'s jobs: start one (metatrain compressor --nats ${nats} --run ${run}; on Kubernetes the Deployment ${run}-compressor)`);
+              untaken(`compression job ${jobId} waits in ${JOBS_STREAM}, and no compressor takes run ${run}'s jobs`);
             } catch {
               // a listener's failure must not end the wait
             }

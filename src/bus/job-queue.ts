@@ -212,8 +212,8 @@ export interface JobQueue {
   /**
    * Resolves with the job's outcome once recorded (at once when it already is).
    * @param untaken JetStream: told, `untakenCheckMs` into the wait and every 10 × `untakenCheckMs` after, when no
-   *   compressor takes the job's run's jobs (none consumes them, or none is running), in words that say what to
-   *   start. @default none
+   *   compressor takes the job's run's jobs (none consumes them, or none is running), in words naming the job, the
+   *   stream and the run (what to start is the caller's to say: src/coordinator/compressor-advice.ts). @default none
    * @throws BusError when `signal` aborts first (the message says so).
    */
   waitForOutcome(jobId: string, signal?: AbortSignal, untaken?: (message: string) => void): Promise<JobOutcome>;

@@ -24,7 +24,8 @@ const PROBE_AFTER_MS = 500;
  * server): when every one of them answers as something other than NATS, the call fails then (about 1.5 s after it
  * began), not after `timeoutMs`; a list where some server may be a NATS server is left to connect. After such an
  * early failure the dial in flight runs on until `timeoutMs` (nats.js cannot abort it); a connection it makes then
- * is closed.
+ * is closed. Credentials in a server's URL are sent (nats.js itself ignores them): `nats://USER:PASSWORD@host` as
+ * user and password, `nats://TOKEN@host` as a token (NATS "Authentication"), those of the first server that has any.
  * @throws BusError before dialing, naming the server and what to write, when a server of `url` has a problem
  *   ({@link natsUrlProblem}, the check of a config's `nats.url` and of `--nats`: `NATS server nats://h:04222: the port
  *   has a leading zero; write 4222`, `NATS server expected nats://HOST:PORT, got "http://h:4222"`);
@@ -38,6 +39,7 @@ export async function connectNats(url: string, options: NatsConnectOptions): Pro
   const servers = natsServersOf(url);
   const connecting = connect({
     servers: servers.map((s) => s.text),
+    ...credentialsOf(servers),
     name: options.name,
     timeout: options.timeoutMs ?? 5000,
     maxReconnectAttempts: -1,
@@ -60,6 +62,14 @@ export async function connectNats(url: string, options: NatsConnectOptions): Pro
     const { notNats } = await probeOnce();
     throw new BusError(notNats ?? `cannot connect to NATS at ${natsUrlShown(url)}: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** The connect options for the credentials of the first server of `servers` whose URL has a user (see {@link connectNats}). */
+function credentialsOf(servers: readonly NatsServer[]): { user: string; pass: string } | { token: string } | Record<string, never> {
+  const url = servers.find((s) => s.url !== undefined && s.url.username !== '')?.url;
+  if (!url) return {};
+  const user = decodeURIComponent(url.username);
+  return url.password === '' && !url.href.includes(`${url.username}:@`) ? { token: user } : { user, pass: decodeURIComponent(url.password) };
 }
 
 /** What the servers of a NATS URL answered, as {@link natsProbeOf} reads it. */

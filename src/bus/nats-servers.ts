@@ -17,7 +17,7 @@ const TCP_SCHEMES = ['nats:', 'tls:'];
 export interface NatsServer {
   /** As written in the list, trimmed. */
   readonly text: string;
-  /** Its URL (`nats://` put before a `HOST:PORT`), undefined when it is none; it may hold a user and password, which nats.js does not send. */
+  /** Its URL (`nats://` put before a `HOST:PORT`), undefined when it is none; it may hold a user and password, or a token (./nats-connection.ts sends them). */
   readonly url: URL | undefined;
   /**
    * Where it is, when it names a host, even with a problem (nats.js dials `http://HOST:PORT` as `HOST:PORT`):
@@ -35,11 +35,12 @@ export interface NatsServer {
 }
 
 /**
- * `text` (one server, as written) with the password in it shown as `…` (`nats://user:…@host:4222`), read from the
- * text alone, so also where it is no URL (`nats://user:pw@host:99999`).
+ * `text` (one server, as written) with the password in it shown as `…` (`nats://user:…@host:4222`), and a token (a
+ * user without password, `nats://TOKEN@host`) as `…` too, read from the text alone, so also where it is no URL
+ * (`nats://user:pw@host:99999`).
  */
 function withoutPassword(text: string): string {
-  return text.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#@:]*:)[^/?#]*@/i, '$1…@');
+  return text.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#@:]*:)[^/?#]*@/i, '$1…@').replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#@:…]+@/i, '$1…@');
 }
 
 /**

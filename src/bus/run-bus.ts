@@ -44,7 +44,7 @@ export interface RunBus {
  */
 export async function openRunBus(natsUrl: string, run: string, component: string, options: JobQueueOptions = {}): Promise<RunBus> {
   const nc = await connectNats(natsUrl, { name: `${component}-${run}-${process.pid}` });
-  const queue = new JetStreamJobQueue(nc, options, undefined, natsUrlShown(natsUrl));
+  const queue = new JetStreamJobQueue(nc, options);
   const publishers: RunEventPublisher[] = [];
   const warnings: string[] = [];
   await keepRunState(nc).catch((e: Error) =>

@@ -5,6 +5,7 @@
 import { failsForGood } from '../bus/job-attempt';
 import type { ConsumeOptions, JobConsumer, JobQueue } from '../bus/job-queue';
 import { CompressionError } from '../core/errors';
+import { countOf } from '../core/count-words';
 import type { Logger } from '../core/logger';
 import type { BackendName } from '../model/backend';
 import { compressJob } from './compress-job';
@@ -50,7 +51,7 @@ export function startCompressor(queue: JobQueue, options: CompressorOptions): Jo
         done?.(final ? 'failed' : 'retried');
         const fields = { jobId: job.jobId, run: job.run, attempt: attempt.attempt, maxAttempts: attempt.maxAttempts, err: err.message };
         if (handedBack) log.info(fields, 'compression job interrupted; handing it back');
-        else if (final) log.error(fields, `compression job failed for good after ${attempt.attempt} attempts: ${err.message}`);
+        else if (final) log.error(fields, `compression job failed for good after ${countOf(attempt.attempt, 'attempt')}: ${err.message}`);
         else log.warn(fields, `compression job attempt ${attempt.attempt} of ${attempt.maxAttempts} failed; it will be retried: ${err.message}`);
         throw err;
       });

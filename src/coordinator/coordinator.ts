@@ -35,6 +35,7 @@ import type { PretrainedBody } from '../pretrain/pretrained-body';
 import type { WorkItem, WorkMetrics } from './work-item';
 import { runCompressionJobId, type JobQueue } from '../bus/job-queue';
 import { foundByJob } from '../compress/other-compression';
+import { startCompressorAdvice } from './compressor-advice';
 import { assertWelcomeFits } from './message-size';
 
 /** Coordinator settings beyond the run config. */
@@ -303,7 +304,7 @@ export class Coordinator {
     const { duplicate } = await queue.enqueue(job);
     this.events.emit('compression.queued', { jobId: job.jobId, checkpoint, outDir: job.outDir, queue: queue.kind, duplicate });
     try {
-      const outcome = await queue.waitForOutcome(job.jobId, this.stopSignal.signal, (untaken) => this.events.emit('warning', untaken));
+      const outcome = await queue.waitForOutcome(job.jobId, this.stopSignal.signal, (untaken) => this.events.emit('warning', `${untaken}: ${startCompressorAdvice(config, job.outDir)}`));
       return { jobId: job.jobId, outDir: job.outDir, status: outcome.status, attempts: outcome.attempts, report: outcome.report, error: outcome.error };
     } catch (err) {
       if (!this.stopRequested) throw err;

@@ -19,7 +19,7 @@ export function natsPortsOf(url: string): number[] {
     if (parsed !== undefined && (parsed.username !== '' || parsed.password !== '')) {
       throw new ConfigError(
         'nats.url',
-        `${parsed.protocol}//${parsed.username}${parsed.password ? ':…' : ''}@${parsed.host} holds credentials, which are not supported on Kubernetes: the URL is stored in plain text in the run's ConfigMap and the compressor's arguments (and metatrain's NATS client does not send them); give nats://HOST:PORT of a NATS server that admits the run's pods without credentials`,
+        `${parsed.protocol}//${parsed.password ? `${parsed.username}:…` : '…'}@${parsed.host} holds credentials, which are not supported on Kubernetes: the URL is stored in plain text in the run's ConfigMap and the compressor's arguments; give nats://HOST:PORT of a NATS server that admits the run's pods without credentials`,
       );
     }
     if (server.address !== undefined && !ports.includes(server.address.port)) ports.push(server.address.port);

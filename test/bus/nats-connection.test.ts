@@ -105,3 +105,27 @@ test('a server the client would misread or that is not written for it (a leading
     await assert.rejects(connectNats(url!, { name: 'test', timeoutMs: 500 }), { name: 'BusError', message }, url);
   }
 });
+
+test('credentials in the URL are sent: user and password, or a token; wrong ones are refused without echoing them', async () => {
+  // Before, nats.js ignored them: a server with authentication refused every metatrain connection ("Authorization
+  // Violation") whatever the URL held (a trial).
+  const withUser = await startNatsServer(['--user', 'alice', '--pass', 'p@ss:w0rd']);
+  const withToken = await startNatsServer(['--auth', 's3cret-token']);
+  try {
+    const host = (s: { port: number }) => `127.0.0.1:${s.port}`;
+    const nc = await connectNats(`nats://alice:${encodeURIComponent('p@ss:w0rd')}@${host(withUser)}`, { name: 'auth-test' });
+    await nc.flush();
+    await nc.close();
+    const nt = await connectNats(`s3cret-token@${host(withToken)}`, { name: 'auth-test' });
+    await nt.flush();
+    await nt.close();
+    await assert.rejects(connectNats(`nats://alice:wrong-pw@${host(withUser)}`, { name: 'auth-test', timeoutMs: 3000 }), (e: Error) => {
+      assert.match(e.message, new RegExp(`^cannot connect to NATS at nats://alice:…@${host(withUser)}: `));
+      assert.doesNotMatch(e.message, /wrong-pw/);
+      return true;
+    });
+    await assert.rejects(connectNats(`nats://${host(withUser)}`, { name: 'auth-test', timeoutMs: 3000 }), /^BusError: cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: /);
+  } finally {
+    await Promise.all([withUser.stop(), withToken.stop()]);
+  }
+});

@@ -52,13 +52,14 @@ class PortTakenError extends Error {}
 /**
  * Starts a private JetStream server; it is stopped and its store removed when the process exits. A first start whose
  * port was taken meanwhile (the server exits) tries another port, up to 3 times.
+ * @param args more nats-server arguments, e.g. `['--user', 'u', '--pass', 'p']`.
  */
-export async function startNatsServer(): Promise<TestNatsServer> {
+export async function startNatsServer(args: readonly string[] = []): Promise<TestNatsServer> {
   let port = await freePort();
   const store = mkdtempSync(join(tmpdir(), 'metatrain-nats-'));
   let child: ChildProcess | undefined;
   const launch = async () => {
-    child = spawn(process.env.NATS_SERVER_BIN ?? 'nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: 'ignore' });
+    child = spawn(process.env.NATS_SERVER_BIN ?? 'nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store, ...args], { stdio: 'ignore' });
     await waitListening(port, child);
   };
   const stop = async () => {

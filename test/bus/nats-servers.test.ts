@@ -47,6 +47,8 @@ test('a port above 65535 is said to be, and a server that is no URL has its pass
   assert.equal(big!.problem, "nats://u:…@h:99999: port 99999 is above 65535, the largest TCP port; give the NATS server's client port (4222 by default)");
   assert.equal(broken!.problem, 'not a URL: "nats://u:…@[::1"; expected nats://HOST:PORT (servers of a cluster separated by commas)');
   assert.equal(natsUrlShown('nats://u:s3cret@h:99999, u:pw@h:4222'), 'nats://u:…@h:99999, u:…@h:4222');
+  // A token (a user without password) is a secret too: it was shown as written (a trial).
+  assert.equal(natsUrlShown('nats://mysecrettoken@h:4222,t0k@h,tls://a:b@h,h:4222'), 'nats://…@h:4222,…@h,tls://a:…@h,h:4222');
   assert.equal(natsUrlProblem('nats://a:4222,nats://b:04222,ws://c'), 'nats://b:04222: the port has a leading zero; write 4222');
   assert.equal(natsUrlProblem('nats://a:4222,b'), undefined);
 });

@@ -213,6 +213,8 @@ test('nats.url that the compressor could not use, or that would store a password
   const secret = refusal('nats://a:4222,nats://user:s3cret@nats:4222');
   assert.match(secret, /^invalid config at nats\.url: nats:\/\/user:…@nats:4222 holds credentials, which are not supported on Kubernetes: the URL is stored in plain text in the run's ConfigMap and the compressor's arguments/);
   assert.doesNotMatch(secret, /s3cret/, 'the password is not echoed');
+  const token = refusal('nats://t0ken-s3cret@nats:4222');
+  assert.match(token, /^invalid config at nats\.url: nats:\/\/…@nats:4222 holds credentials/, 'a token is not echoed either');
   assert.match(refusal('nats://a:4222,'), /names no host/);
   assert.equal(refusal('nats://nats:04222'), 'invalid config at nats.url: nats://nats:04222: the port has a leading zero; write 4222');
   assert.match(refusal('nats://a:4222,nats://nats:4222/'), /^invalid config at nats\.url: nats:\/\/nats:4222\/: "\/" after the port is a path, which the NATS client ignores; write nats:\/\/nats:4222$/);
