@@ -1,13 +1,13 @@
 /** Encoding and validation of compression jobs as they travel on a queue (JSON, UTF-8). */
-import { parseRecordedConfig } from '../core/config';
+import { parseRecordedConfig, recordedRunConfig } from '../core/config';
 import { ConfigError, ProtocolError } from '../core/errors';
 import type { CompressionJob } from './job-queue';
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,200}$/;
 
-/** JSON bytes of a job (a few KB: the config dominates). */
+/** JSON bytes of a job (a few KB: the config dominates), its config as recorded (`recordedRunConfig`: no NATS secrets). */
 export function encodeJob(job: CompressionJob): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(job));
+  return new TextEncoder().encode(JSON.stringify({ ...job, config: recordedRunConfig(job.config) }));
 }
 
 /**

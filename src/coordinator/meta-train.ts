@@ -8,7 +8,7 @@
  * float64, Adam is plain TypeScript; so the final parameters are bitwise identical whatever the number of workers,
  * the arrival order, worker deaths, or a coordinator restart from a checkpoint.
  */
-import { configDifferences } from '../core/config';
+import { configDifferences, recordedRunConfig } from '../core/config';
 import { deriveSeed } from '../core/rng';
 import { assertFinite, specOf, type ParamSet } from '../core/param-set';
 import { CheckpointError, DivergedError, NonFiniteError, NonFiniteResultsError } from '../core/errors';
@@ -178,7 +178,7 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
       configHash: ctx.configHash,
       rng: { seed: config.seed, derivation: 'deriveSeed(seed, kind, step, index)', nextStep: step + 1 },
       metrics,
-      extra: { config, convergence: tracker.state(), converged, history } satisfies Extra as unknown as Record<string, unknown>,
+      extra: { config: recordedRunConfig(config), convergence: tracker.state(), converged, history } satisfies Extra as unknown as Record<string, unknown>,
       best: isBest,
     }).catch((err: Error) => {
       events.emit('checkpointFailed', step, err.message);

@@ -14,6 +14,7 @@ import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { natsSchema, recordedNatsSchema } from '../bus/nats-config';
+import { natsUrlShown } from '../bus/nats-servers';
 import { compressionSchema } from '../compress/compression-config';
 import { compressionRefusal } from '../compress/compressible-model';
 import { evaluationSchema } from '../coordinator/evaluation-config';
@@ -334,6 +335,15 @@ function hashedFields(config: RunConfig): Record<string, unknown> {
   const { seed, task, model, algorithm, pretraining } = config;
   const { maxSteps: _stop, ...training } = config.training;
   return { seed, task, model, algorithm, training, pretraining };
+}
+
+/**
+ * `config` as checkpoints (`manifest.json`) and compression jobs on NATS record it: the password or token in
+ * `nats.url` shown as `…` (`natsUrlShown`), since those records are stored and sent in plain text; no recorded
+ * `nats.url` is dialed (a resumed run and a compressor take theirs from the config file and `--nats`).
+ */
+export function recordedRunConfig(config: RunConfig): RunConfig {
+  return config.nats ? { ...config, nats: { ...config.nats, url: natsUrlShown(config.nats.url) } } : config;
 }
 
 /**

@@ -10,7 +10,7 @@
  * also across a stop and resume.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkpointsDir, pretrainedDir, runDir, type RunConfig } from '../core/config';
+import { checkpointsDir, pretrainedDir, recordedRunConfig, runDir, type RunConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { realPath } from '../core/file-identity';
 import { lockLinkedDirectory } from '../core/linked-directory-lock';
@@ -136,7 +136,7 @@ async function pretrainFrom(options: PretrainOptions, settings: NonNullable<RunC
       configHash: hash,
       rng: { seed: config.seed, derivation: "deriveSeed(seed, 'pretrain', step)", nextStep: step + 1 },
       metrics: history.loss.length > 0 ? { loss: history.loss.at(-1)!, accuracy: history.accuracy.at(-1)! } : {},
-      extra: { kind: PRETRAINING_KIND, config, history },
+      extra: { kind: PRETRAINING_KIND, config: recordedRunConfig(config), history },
       best: true,
     });
     for (const w of written.warnings) options.onWarning?.(w);

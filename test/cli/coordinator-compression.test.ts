@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from '../../src/bus/nats-connection';
@@ -29,10 +29,12 @@ test('metatrain coordinator with nats.url enqueues the compression job on JetStr
       name: 'jetstream-run',
       runtime: { workers: 1, outDir: join(dir, 'run') },
       compression: { distillSteps: 10, pruneSteps: 10, recoverySteps: 5, evalTasks: 5 },
-      nats: { url: server.url },
+      // With credentials (this server has no authentication, and takes them): they must not be recorded.
+      nats: { url: server.url.replace('nats://', 'nats://jet:s3cret-pw@') },
     }),
   );
   const events = captureRunEvents(nc, 'jetstream-run');
+  const jobs = captureJobMessages(nc);
   await nc.flush();
   const compressor = startCli(['compressor', '--nats', server.url, '--name', 'k8s-compressor', '--out-root', dir], env);
   const coordinator = startCli(['coordinator', '--config', file, '--listen', '127.0.0.1:0', '--linger-seconds', '0'], env);
@@ -57,4 +59,17 @@ test('metatrain coordinator with nats.url enqueues the compression job on JetStr
   assert.equal(events.find((e) => e.event === 'compression.started')!.data.consumer, 'k8s-compressor');
   assert.equal(events.filter((e) => e.event === 'compression.succeeded').length, 1);
   assert.deepEqual(events.filter((e) => e.event === 'phase').map((e) => e.data.phase), ['training', 'evaluating', 'compressing', 'succeeded']);
+  // Before, the password was stored in every checkpoint's manifest.json and in the job on the stream (a trial).
+  const manifests = readdirSync(join(dir, 'run', 'checkpoints')).filter((c) => c.startsWith('step-')).map((c) => readFileSync(join(dir, 'run', 'checkpoints', c, 'manifest.json'), 'utf8'));
+  assert.ok(manifests.length > 0);
+  for (const text of [...manifests, ...jobs]) assert.doesNotMatch(text, /s3cret-pw/);
+  assert.equal(jobs.length, 1);
+  assert.ok(jobs[0]!.includes('nats://jet:…@127.0.0.1:'), jobs[0]);
 });
+
+/** The bodies of the compression jobs published from now on (core NATS sees JetStream's published messages too). */
+function captureJobMessages(conn: NatsConnection): string[] {
+  const seen: string[] = [];
+  conn.subscribe('metatrain.jobs.compress.>', { callback: (_err, msg) => void seen.push(msg.string()) });
+  return seen;
+}
