@@ -64,12 +64,21 @@ export async function connectNats(url: string, options: NatsConnectOptions): Pro
   }
 }
 
-/** The connect options for the credentials of the first server of `servers` whose URL has a user (see {@link connectNats}). */
+/**
+ * The connect options for the credentials of the first server of `servers` whose URL has a user (see
+ * {@link connectNats}), percent-decoded (a `%` not followed by two hex digits is taken as written).
+ */
 function credentialsOf(servers: readonly NatsServer[]): { user: string; pass: string } | { token: string } | Record<string, never> {
   const url = servers.find((s) => s.url !== undefined && s.url.username !== '')?.url;
   if (!url) return {};
-  const user = decodeURIComponent(url.username);
-  return url.password === '' && !url.href.includes(`${url.username}:@`) ? { token: user } : { user, pass: decodeURIComponent(url.password) };
+  const decoded = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  return url.password === '' ? { token: decoded(url.username) } : { user: decoded(url.username), pass: decoded(url.password) };
 }
 
 /** What the servers of a NATS URL answered, as {@link natsProbeOf} reads it. */

@@ -119,6 +119,7 @@ test('credentials in the URL are sent: user and password, or a token; wrong ones
     const nt = await connectNats(`s3cret-token@${host(withToken)}`, { name: 'auth-test' });
     await nt.flush();
     await nt.close();
+    await assert.rejects(connectNats(`nats://alice:wrong%zz@${host(withUser)}`, { name: 'auth-test', timeoutMs: 3000 }), /Authorization Violation/, 'a malformed escape is sent as written');
     await assert.rejects(connectNats(`nats://alice:wrong-pw@${host(withUser)}`, { name: 'auth-test', timeoutMs: 3000 }), (e: Error) => {
       assert.match(e.message, new RegExp(`^cannot connect to NATS at nats://alice:…@${host(withUser)}: `));
       assert.doesNotMatch(e.message, /wrong-pw/);
