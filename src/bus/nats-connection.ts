@@ -60,8 +60,17 @@ export async function connectNats(url: string, options: NatsConnectOptions): Pro
       throw e;
     }
     const { notNats } = await probeOnce();
-    throw new BusError(notNats ?? `cannot connect to NATS at ${natsUrlShown(url)}: ${(e as Error).message}`, { cause: e });
+    const message = (e as Error).message;
+    throw new BusError(notNats ?? `cannot connect to NATS at ${natsUrlShown(url)}: ${message}${authorizationHint(message, servers)}`, { cause: e });
   }
+}
+
+/** What to do when the server refused the connection's credentials (`message`, nats.js's error), or ''. */
+function authorizationHint(message: string, servers: readonly NatsServer[]): string {
+  if (!/authorization violation/i.test(message)) return '';
+  return Object.keys(credentialsOf(servers)).length > 0
+    ? ' (the server refused the user and password, or the token, in the URL; a … in a URL metatrain printed stands for one to fill in, percent-encoded)'
+    : ' (the server requires credentials: give them in the URL, nats://USER:PASSWORD@HOST:PORT or nats://TOKEN@HOST:PORT, percent-encoded)';
 }
 
 /**

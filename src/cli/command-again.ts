@@ -11,17 +11,8 @@ import { statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { fileKind } from '../core/bounded-file';
-
-/** Words a POSIX shell takes as they are (no quoting needed). */
-const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/**
- * `word` as a POSIX shell reads it back: as it is when it holds only {@link PLAIN_WORD} characters, else in single
- * quotes (a `'` inside written `'\''`), e.g. `run dir` → `'run dir'`, `` → `''`.
- */
-export function shellWord(word: string): string {
-  return PLAIN_WORD.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
+import { shellWord } from '../core/shell-word';
+import { natsUrlShown } from '../bus/nats-servers';
 
 /**
  * Paths that name an open file descriptor of the process rather than a file: `/dev/stdin`, `/dev/fd/N`,
@@ -69,7 +60,8 @@ function readOnceKind(file: string): string | undefined {
  * `metatrain NAME ARGS… OPTIONS…` for `command` as it was parsed: `args` (its arguments, as given, or the placeholder
  * of one that cannot be repeated, written as it is), then each option
  * whose value came from the command line (not a default or the environment), `--flag` for a boolean one that is
- * set, `--flag VALUE` otherwise (its parsed value as a string: `--workers 4`).
+ * set, `--flag VALUE` otherwise (its parsed value as a string: `--workers 4`; a `--nats` URL with its password or
+ * token shown as `…`, as every message shows it: the hint is printed, and may be logged).
  * @param leaveOut long flags not to repeat (`--resume`, which the hint adds or leaves out itself).
  * @example commandAgain(command, ['run.yaml'], ['--resume']) // 'metatrain run run.yaml --workers 4 --out /data/my-run'
  */
@@ -82,7 +74,7 @@ export function commandAgain(command: Command, args: ReadonlyArray<string | Unre
     if (option.isBoolean()) {
       if (value === true) words.push(option.long);
     } else {
-      words.push(option.long, shellWord(String(value)));
+      words.push(option.long, shellWord(option.long === '--nats' ? natsUrlShown(String(value)) : String(value)));
     }
   }
   return words.join(' ');

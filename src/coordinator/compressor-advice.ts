@@ -4,19 +4,25 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { RunConfig } from '../core/config';
+import { shellWord } from '../core/shell-word';
 import { natsUrlShown } from '../bus/nats-servers';
 
 /**
- * `start one from CWD (metatrain compressor --nats URL --run RUN --out-root DIR; on Kubernetes the Deployment
- * RUN-compressor)`: URL the run's `nats.url`, its passwords shown as `…`; DIR the directory holding the job's
- * `outDir` (a compressor writes only under its `--out-root`, default `/var/lib/metatrain`); `from CWD` when `outDir`
- * is relative (a compressor reads the job's paths from its own working directory).
+ * `On Kubernetes, check the Deployment RUN-compressor; elsewhere start one: cd CWD && metatrain compressor --nats URL
+ * --run RUN --out-root DIR`, the command last (pasted to the end of the line, it runs), each word quoted for a POSIX
+ * shell where it needs it: URL the run's `nats.url`, its password or token shown as `…` (the advice then says to put
+ * it in); DIR the directory holding the job's `outDir` (a compressor writes only under its `--out-root`, default
+ * `/var/lib/metatrain`); `cd CWD &&` when `outDir` is relative (a compressor reads the job's paths from its own
+ * working directory).
  * @param outDir the job's output directory, as the job carries it.
  * @param cwd the coordinator's working directory. @default process.cwd()
  * @throws Error when the config has no `nats.url` (no JetStream queue, so no compressor to start).
  */
 export function startCompressorAdvice(config: RunConfig, outDir: string, cwd = process.cwd()): string {
   if (!config.nats) throw new Error(`run ${config.name} has no nats.url: its compression runs in the coordinator`);
-  const from = isAbsolute(outDir) ? '' : ` from ${cwd}`;
-  return `start one${from} (metatrain compressor --nats ${natsUrlShown(config.nats.url)} --run ${config.name} --out-root ${resolve(cwd, dirname(outDir))}; on Kubernetes the Deployment ${config.name}-compressor)`;
+  const nats = natsUrlShown(config.nats.url);
+  const secret = nats === config.nats.url ? '' : ', with the password or token of nats.url where it shows …';
+  const cd = isAbsolute(outDir) ? '' : `cd ${shellWord(cwd)} && `;
+  const command = `${cd}metatrain compressor --nats ${shellWord(nats)} --run ${config.name} --out-root ${shellWord(resolve(cwd, dirname(outDir)))}`;
+  return `On Kubernetes, check the Deployment ${config.name}-compressor; elsewhere start one${secret}: ${command}`;
 }

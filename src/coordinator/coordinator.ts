@@ -304,7 +304,7 @@ export class Coordinator {
     const { duplicate } = await queue.enqueue(job);
     this.events.emit('compression.queued', { jobId: job.jobId, checkpoint, outDir: job.outDir, queue: queue.kind, duplicate });
     try {
-      const outcome = await queue.waitForOutcome(job.jobId, this.stopSignal.signal, (untaken) => this.events.emit('warning', `${untaken}: ${startCompressorAdvice(config, job.outDir)}`));
+      const outcome = await queue.waitForOutcome(job.jobId, this.stopSignal.signal, (untaken) => this.events.emit('warning', `${untaken}. ${startCompressorAdvice(config, job.outDir)}`));
       return { jobId: job.jobId, outDir: job.outDir, status: outcome.status, attempts: outcome.attempts, report: outcome.report, error: outcome.error };
     } catch (err) {
       if (!this.stopRequested) throw err;

@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { commandAgain, unrepeatableArgument, shellWord } from '../../src/cli/command-again';
+import { commandAgain, unrepeatableArgument } from '../../src/cli/command-again';
+import { shellWord } from '../../src/core/shell-word';
 import { positiveInt, seconds } from '../../src/cli/options';
 import { tempDir } from '../support/harness';
 
@@ -69,4 +70,19 @@ test('a config argument that is not a regular file (a named pipe) is repeated as
   assert.equal(unrepeatableArgument(regular, 'config'), undefined);
   assert.equal(again(['run', regular]), `metatrain run ${regular}`);
   assert.equal(unrepeatableArgument(join(dir, 'gone.yaml'), 'config'), undefined);
+});
+
+test('the command line repeated in a hint shows a --nats password or token as …, as every message does', () => {
+  // Before, `metatrain watch` of an ended run printed its follow-up command with the password as given (a trial).
+  let line = '';
+  const program = new Command('metatrain').exitOverride();
+  program
+    .command('watch')
+    .argument('<run>')
+    .option('--nats <url>', 'NATS')
+    .action((run: string, _o: unknown, command: Command) => {
+      line = commandAgain(command, [run]);
+    });
+  program.parse(['watch', 'r', '--nats', 'nats://alice:p%40ss@h:4222,nats://mytoken@g'], { from: 'user' });
+  assert.equal(line, "metatrain watch r --nats 'nats://alice:…@h:4222,nats://…@g'");
 });

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { checkpointSteps, finalParamsBytes, freePort, runCli, sinusoidConfig, startCli, tempDir, untilCheckpoint, waitExit, waitForOutput, writeConfig } from '../support/harness';
-import { shellWord } from '../../src/cli/command-again';
+import { shellWord } from '../../src/core/shell-word';
 import type { RunSummary } from '../../src/summary';
 
 const TOKEN = { METATRAIN_TOKEN: 'shutdown-token' };
