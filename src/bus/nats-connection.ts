@@ -38,7 +38,8 @@ export async function connectNats(url: string, options: NatsConnectOptions): Pro
   if (problem !== undefined) throw new BusError(`NATS server ${problem}`);
   const servers = natsServersOf(url);
   const connecting = connect({
-    servers: servers.map((s) => s.text),
+    // Without their credentials (sent as options below): nats.js reads `user:pw@localhost:4222` as an IPv6 address.
+    servers: servers.map((s) => (s.url && (s.url.username !== '' || s.url.password !== '') ? `${s.url.protocol}//${s.url.host}` : s.text)),
     ...credentialsOf(servers),
     name: options.name,
     timeout: options.timeoutMs ?? 5000,
@@ -74,11 +75,12 @@ function authorizationHint(message: string, servers: readonly NatsServer[]): str
 }
 
 /**
- * The connect options for the credentials of the first server of `servers` whose URL has a user (see
- * {@link connectNats}), percent-decoded (a `%` not followed by two hex digits is taken as written).
+ * The connect options for the credentials of the first server of `servers` whose URL has any (see
+ * {@link connectNats}; a password without user, `nats://:TOKEN@host`, is a token too), percent-decoded (a `%` not
+ * followed by two hex digits is taken as written).
  */
 function credentialsOf(servers: readonly NatsServer[]): { user: string; pass: string } | { token: string } | Record<string, never> {
-  const url = servers.find((s) => s.url !== undefined && s.url.username !== '')?.url;
+  const url = servers.find((s) => s.url !== undefined && (s.url.username !== '' || s.url.password !== ''))?.url;
   if (!url) return {};
   const decoded = (text: string) => {
     try {
@@ -87,7 +89,8 @@ function credentialsOf(servers: readonly NatsServer[]): { user: string; pass: st
       return text;
     }
   };
-  return url.password === '' ? { token: decoded(url.username) } : { user: decoded(url.username), pass: decoded(url.password) };
+  if (url.username === '' || url.password === '') return { token: decoded(url.username || url.password) };
+  return { user: decoded(url.username), pass: decoded(url.password) };
 }
 
 /** What the servers of a NATS URL answered, as {@link natsProbeOf} reads it. */

@@ -35,12 +35,12 @@ export interface NatsServer {
 }
 
 /**
- * `text` (one server, as written) with the password in it shown as `…` (`nats://user:…@host:4222`), and a token (a
- * user without password, `nats://TOKEN@host`) as `…` too, read from the text alone, so also where it is no URL
+ * `text` (one server, as written) with the password in it shown as `…` (`nats://user:…@host:4222`, `nats://:…@host`),
+ * and a token (a user without password, `nats://TOKEN@host`, `nats://TOKEN:@host`) as `…` too, read from the text alone, so also where it is no URL
  * (`nats://user:pw@host:99999`).
  */
 function withoutPassword(text: string): string {
-  return text.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#@:]*:)[^/?#]*@/i, '$1…@').replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#@:…]+@/i, '$1…@');
+  return text.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#@:]*:)[^/?#]+@/i, '$1…@').replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#@:…]+:?@/i, '$1…@');
 }
 
 /**

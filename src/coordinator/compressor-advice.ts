@@ -16,12 +16,12 @@ import { natsUrlShown } from '../bus/nats-servers';
  * working directory).
  * @param outDir the job's output directory, as the job carries it.
  * @param cwd the coordinator's working directory. @default process.cwd()
- * @throws Error when the config has no `nats.url` (no JetStream queue, so no compressor to start).
+ * Never throws (a config without `nats.url`, which has no compressor to start, gets `--nats URL`).
  */
 export function startCompressorAdvice(config: RunConfig, outDir: string, cwd = process.cwd()): string {
-  if (!config.nats) throw new Error(`run ${config.name} has no nats.url: its compression runs in the coordinator`);
-  const nats = natsUrlShown(config.nats.url);
-  const secret = nats === config.nats.url ? '' : ', with the password or token of nats.url where it shows …';
+  const url = config.nats?.url ?? 'URL';
+  const nats = natsUrlShown(url);
+  const secret = nats === url ? '' : ', with the password or token of nats.url where it shows …';
   const cd = isAbsolute(outDir) ? '' : `cd ${shellWord(cwd)} && `;
   const command = `${cd}metatrain compressor --nats ${shellWord(nats)} --run ${config.name} --out-root ${shellWord(resolve(cwd, dirname(outDir)))}`;
   return `On Kubernetes, check the Deployment ${config.name}-compressor; elsewhere start one${secret}: ${command}`;
