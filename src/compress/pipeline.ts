@@ -124,7 +124,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 
   const prunable = [...student.spec].filter(([name, shape]) => shape.length === 2 && !student.headNames.includes(name)).map(([name]) => name);
   const trained = await trainStudent(student, studentInit(base.params, base.model, studentConfig), targets, prunable, c, base.algorithm, classification, signal, (p) =>
-    progress(`${p.phase} step ${p.step}/${p.totalSteps}: loss ${p.loss.toFixed(4)}, sparsity ${p.sparsity.toFixed(3)}`, p),
+    // The step counts the three phases together (distill, prune, recovery): `step 7368/70000 (distill)`.
+    progress(`step ${p.step}/${p.totalSteps} (${p.phase}): loss ${p.loss.toFixed(4)}, sparsity ${p.sparsity.toFixed(3)}`, p),
   );
   lap();
 
