@@ -48,7 +48,7 @@ export async function runAttempt(
 ): Promise<AttemptResult> {
   sink(job.run, 'compression.started', { jobId: job.jobId, attempt, maxAttempts: options.maxAttempts, consumer, ...(handBacks > 0 ? { handBacks } : {}) });
   try {
-    const report = await handler(job, { attempt, maxAttempts: options.maxAttempts, signal });
+    const report = await handler(job, { attempt, maxAttempts: options.maxAttempts, handBacks, signal });
     return { kind: 'succeeded', report };
   } catch (e) {
     if (signal.aborted || (e instanceof CompressionError && e.aborted)) return { kind: 'aborted' };

@@ -83,9 +83,11 @@ export function retryDelayMs(options: ResolvedJobQueueOptions, attempt: number):
 
 /** What a handler is given with a job. */
 export interface JobAttempt {
-  /** 1-based attempt number (JetStream: the delivery count). */
+  /** 1-based attempt number (JetStream: the delivery count less the job's hand-backs). */
   readonly attempt: number;
   readonly maxAttempts: number;
+  /** Times the job was handed back before by a compressor that stopped during it (not counted as attempts). */
+  readonly handBacks: number;
   /** Aborted when the consumer shuts down past its grace period: the handler should throw promptly. */
   readonly signal: AbortSignal;
 }

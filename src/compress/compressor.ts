@@ -32,7 +32,8 @@ export function startCompressor(queue: JobQueue, options: CompressorOptions): Jo
   const { log } = options;
   return queue.consume(
     async (job, attempt) => {
-      log.info({ jobId: job.jobId, attempt: attempt.attempt, checkpoint: job.checkpoint, outDir: job.outDir }, 'compression job started');
+      const handBacks = attempt.handBacks > 0 ? { handBacks: attempt.handBacks } : {};
+      log.info({ jobId: job.jobId, attempt: attempt.attempt, ...handBacks, checkpoint: job.checkpoint, outDir: job.outDir }, 'compression job started');
       const started = performance.now();
       let lastLog = 0;
       const done = options.metrics?.started(job.run);

@@ -173,10 +173,12 @@ test('stop() during a job hands it back at once, counting no attempt: three hand
   }
   const b = new JetStreamJobQueue(await open('b'), options);
   const attempts: number[] = [];
-  const cb = b.consume(async (j, attempt) => (attempts.push(attempt.attempt), `${j.outDir}/compression.json`));
+  let handBacks = -1;
+  const cb = b.consume(async (j, attempt) => (attempts.push(attempt.attempt), (handBacks = attempt.handBacks), `${j.outDir}/compression.json`));
   const outcome = await b.waitForOutcome(job.jobId);
   await cb.stop();
   assert.equal(outcome.status, 'succeeded');
+  assert.equal(handBacks, 3, 'the handler is told too (the compressor logs it)');
   assert.ok(Date.now() - t0 < 15_000, `hand-backs took ${Date.now() - t0} ms`);
   // Before: the hand-back was a plain nak, a delivery JetStream counts: the next compressor ran attempt 2, and with
   // maxAttempts 1 the job failed for good, "never finished (its compressor died)".
