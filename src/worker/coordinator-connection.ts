@@ -194,6 +194,10 @@ export class CoordinatorConnection {
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.initial_reconnect_backoff_ms': this.o.minBackoffMs ?? 200,
       'grpc.max_reconnect_backoff_ms': this.o.maxBackoffMs ?? 5000,
+      // Its own connection, as a worker pod has: grpc-js otherwise shares one connection between the clients of a
+      // process with the same target and options (its global subchannel pool), so bench/scale's hosts ran 64
+      // simulated workers over one HTTP/2 connection. Closed with the client at the end of the session.
+      'grpc.use_local_subchannel_pool': 1,
     }) as unknown as CoordinatorClient;
     const metadata = tokenMetadata(this.o.token);
     const stream = client.Join(metadata) as unknown as Stream;
