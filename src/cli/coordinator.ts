@@ -75,7 +75,8 @@ export function register(program: Command): void {
       });
       const coordinator = new Coordinator({ config, token, tls, resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport, pretrained });
       bus?.forward(coordinator.events);
-      coordinator.events.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
+      // In its log, as JSON like every line after start-up (a pod's log collector parses them; a plain line was mixed in).
+      coordinator.events.on('warning', (message) => log.warn(message));
       const listenSetting = o.listen === undefined ? 'runtime.listen' : '--listen';
       const port = await coordinator.start(o.listen).catch((err: Error) => {
         throw new Error(`${listenSetting}: ${err.message}`);

@@ -82,6 +82,9 @@ test('a truncated newest checkpoint is detected, the previous one is used and a 
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stderr, /step-00000012/);
     assert.match(resumed.stderr, /resumed from .*step-00000008/);
+    // A run's warnings are log lines (JSON, warn level) like the rest of a coordinator's log (a trial saw a plain line).
+    const line = resumed.stderr.split('\n').find((l) => l.includes('resumed from'))!;
+    assert.equal((JSON.parse(line) as { level: number }).level, 40, line);
     assert.ok(finalParamsBytes(join(dir, 'run'), 12).equals(await reference), 'run resumed from the previous checkpoint ended elsewhere');
   } finally {
     for (const w of workers) w.kill('SIGKILL');
