@@ -127,7 +127,7 @@ export interface CompressionStartedEvent {
   jobId: string;
   attempt: number;
   maxAttempts: number;
-  /** Name of the consumer running it. */
+  /** Name of the compressor running it (`ConsumeOptions.name`: `metatrain compressor --name`, default `<hostname>-<pid>`), not of its JetStream consumer. */
   consumer: string;
   /** Times this job was handed back by a compressor that stopped during it (not counted as attempts); absent when none. */
   handBacks?: number;
