@@ -19,6 +19,7 @@
  */
 import { AckPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos, NoRespondersError, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { countOf } from '../core/count-words';
 import { BusError } from '../core/errors';
 import { JOB_SUBJECTS, jobSubject } from './job-subjects';
 
@@ -47,14 +48,15 @@ const ALIVE_MORE_MS = 100;
 
 /** Who uses the consumer of `info`, or undefined when none does (see the file comment). */
 async function usedBy(nc: NatsConnection, info: ConsumerInfo): Promise<string | undefined> {
+  const busy = `a compressor consuming from it did not answer within ${ALIVE_WAIT_MS} ms (busy)`;
   const names: string[] = [];
   try {
     for await (const answer of await nc.requestMany(consumerAliveSubject(info.name), '', { strategy: 'stall', stall: ALIVE_MORE_MS, maxWait: ALIVE_WAIT_MS })) names.push(`'${answer.string()}'`);
   } catch (e) {
-    if (!(e instanceof NoRespondersError)) return `a compressor consuming from it did not answer within ${ALIVE_WAIT_MS} ms (busy)`;
-    return info.num_waiting > 0 ? `${count(info.num_waiting, 'pull')} waiting on it` : undefined;
+    if (!(e instanceof NoRespondersError)) return busy;
+    return info.num_waiting > 0 ? `${countOf(info.num_waiting, 'pull')} waiting on it` : undefined;
   }
-  if (names.length === 0) return `a compressor consuming from it did not answer within ${ALIVE_WAIT_MS} ms (busy)`;
+  if (names.length === 0) return busy;
   return names.length === 1 ? `compressor ${names[0]} consumes from it` : `compressors ${names.sort().join(', ')} consume from it`;
 }
 
@@ -71,7 +73,6 @@ function takes(info: ConsumerInfo): string {
 /** Whether `e` says the consumer does not exist. */
 const notFound = (e: unknown) => e instanceof JetStreamApiError && e.code === JetStreamApiCodes.ConsumerNotFound;
 
-const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /**
  * Whether any compressor takes `run`'s jobs now: one uses (as {@link ensureCompressorConsumer} tells) a consumer of

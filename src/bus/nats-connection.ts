@@ -37,10 +37,11 @@ export async function connectNats(url: string, options: NatsConnectOptions): Pro
   const problem = natsUrlProblem(url);
   if (problem !== undefined) throw new BusError(`NATS server ${problem}`);
   const servers = natsServersOf(url);
+  const credentials = credentialsOf(servers);
   const connecting = connect({
     // Without their credentials (sent as options below): nats.js reads `user:pw@localhost:4222` as an IPv6 address.
-    servers: servers.map((s) => (s.url && (s.url.username !== '' || s.url.password !== '') ? `${s.url.protocol}//${s.url.host}` : s.text)),
-    ...credentialsOf(servers),
+    servers: servers.map((s) => (hasCredentials(s) ? `${s.url.protocol}//${s.url.host}` : s.text)),
+    ...credentials,
     name: options.name,
     timeout: options.timeoutMs ?? 5000,
     maxReconnectAttempts: -1,
@@ -62,14 +63,14 @@ export async function connectNats(url: string, options: NatsConnectOptions): Pro
     }
     const { notNats } = await probeOnce();
     const message = (e as Error).message;
-    throw new BusError(notNats ?? `cannot connect to NATS at ${natsUrlShown(url)}: ${message}${authorizationHint(message, servers)}`, { cause: e });
+    throw new BusError(notNats ?? `cannot connect to NATS at ${natsUrlShown(url)}: ${message}${authorizationHint(message, Object.keys(credentials).length > 0)}`, { cause: e });
   }
 }
 
-/** What to do when the server refused the connection's credentials (`message`, nats.js's error), or ''. */
-function authorizationHint(message: string, servers: readonly NatsServer[]): string {
+/** What to do when the server refused the connection's credentials (`message`, nats.js's error; `sent`: the URL had some), or ''. */
+function authorizationHint(message: string, sent: boolean): string {
   if (!/authorization violation/i.test(message)) return '';
-  return Object.keys(credentialsOf(servers)).length > 0
+  return sent
     ? ' (the server refused the user and password, or the token, in the URL; a … in a URL metatrain printed stands for one to fill in, percent-encoded)'
     : ' (the server requires credentials: give them in the URL, nats://USER:PASSWORD@HOST:PORT or nats://TOKEN@HOST:PORT, percent-encoded)';
 }
@@ -80,7 +81,7 @@ function authorizationHint(message: string, servers: readonly NatsServer[]): str
  * followed by two hex digits is taken as written).
  */
 function credentialsOf(servers: readonly NatsServer[]): { user: string; pass: string } | { token: string } | Record<string, never> {
-  const url = servers.find((s) => s.url !== undefined && (s.url.username !== '' || s.url.password !== ''))?.url;
+  const url = servers.find(hasCredentials)?.url;
   if (!url) return {};
   const decoded = (text: string) => {
     try {
@@ -92,6 +93,10 @@ function credentialsOf(servers: readonly NatsServer[]): { user: string; pass: st
   if (url.username === '' || url.password === '') return { token: decoded(url.username || url.password) };
   return { user: decoded(url.username), pass: decoded(url.password) };
 }
+
+/** Whether the URL of `server` holds a user, a password or a token. */
+const hasCredentials = (server: NatsServer): server is NatsServer & { readonly url: URL } =>
+  server.url !== undefined && (server.url.username !== '' || server.url.password !== '');
 
 /** What the servers of a NATS URL answered, as {@link natsProbeOf} reads it. */
 export interface NatsProbe {

@@ -40,7 +40,10 @@ export interface NatsServer {
  * (`nats://user:pw@host:99999`).
  */
 function withoutPassword(text: string): string {
-  return text.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#@:]*:)[^/?#]+@/i, '$1…@').replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#@:…]+:?@/i, '$1…@');
+  const scheme = '(?:[a-z][a-z0-9+.-]*://)?';
+  const password = new RegExp(`^(${scheme}[^/?#@:]*:)[^/?#]+@`, 'i'); // user:PASSWORD@, :PASSWORD@
+  const token = new RegExp(`^(${scheme})[^/?#@:…]+:?@`, 'i'); // TOKEN@, TOKEN:@
+  return text.replace(password, '$1…@').replace(token, '$1…@');
 }
 
 /**
