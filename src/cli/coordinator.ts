@@ -75,8 +75,6 @@ export function register(program: Command): void {
       });
       const coordinator = new Coordinator({ config, token, tls, resume: o.resume, log, registry, compressionQueue: bus?.queue, waitingForWorkers: pods?.message, writeReport: writeRunReport, pretrained });
       bus?.forward(coordinator.events);
-      // In its log, as JSON like every line after start-up (a pod's log collector parses them; a plain line was mixed in).
-      coordinator.events.on('warning', (message) => log.warn(message));
       const listenSetting = o.listen === undefined ? 'runtime.listen' : '--listen';
       const port = await coordinator.start(o.listen).catch((err: Error) => {
         throw new Error(`${listenSetting}: ${err.message}`);

@@ -117,6 +117,8 @@ export class Coordinator {
     this.metaSpec = metaSpecOf(config, this.family);
     this.jointSpec = architectureOf(config.model, Math.max(1, this.family.classCount('train'))).spec;
     this.dispatcher = new TaskDispatcher({ leaseTimeoutMs: config.runtime.leaseTimeoutMs, maxAttempts: config.runtime.maxAttempts, speculateAfter: config.runtime.speculativeAfter });
+    // Every warning of the run in the log once, at warn level (JSON, like the rest: a pod's log collector parses it).
+    this.events.on('warning', (message: string) => o.log.warn(message));
     const metrics = o.registry && new CoordinatorMetrics(o.registry, config, this);
     this.server = new CoordinatorServer({
       token: o.token,

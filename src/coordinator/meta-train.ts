@@ -133,11 +133,8 @@ export async function metaTrain(ctx: RunContext, resume: boolean, pretrained?: P
   let bestStep = 0;
   let bestCheckpoint = '';
 
-  /** Logs a warning of the checkpoint store (a corrupt checkpoint skipped, an old one kept for a user's files, a best one lost). */
-  const warn = (w: string) => {
-    log.warn(w);
-    events.emit('warning', w);
-  };
+  /** A warning of the checkpoint store (a corrupt checkpoint skipped, an old one kept for a user's files, a best one lost): the coordinator logs it. */
+  const warn = (w: string) => events.emit('warning', w);
   if (!resume) await assertNoEarlierCheckpoints(config, store);
   if (resume) {
     const found = await store.loadLatest(ctx.configHash, (recorded) => configDifferences(recorded, config));

@@ -85,6 +85,8 @@ test('a truncated newest checkpoint is detected, the previous one is used and a 
     // A run's warnings are log lines (JSON, warn level) like the rest of a coordinator's log (a trial saw a plain line).
     const line = resumed.stderr.split('\n').find((l) => l.includes('resumed from'))!;
     assert.equal((JSON.parse(line) as { level: number }).level, 40, line);
+    // Once: the checkpoint store's warnings were logged by the meta-training loop and again by the CLI (a trial).
+    assert.equal(resumed.stderr.split('\n').filter((l) => l.includes('skipped corrupt')).length, 1, resumed.stderr);
     assert.ok(finalParamsBytes(join(dir, 'run'), 12).equals(await reference), 'run resumed from the previous checkpoint ended elsewhere');
   } finally {
     for (const w of workers) w.kill('SIGKILL');
