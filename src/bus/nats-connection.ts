@@ -77,21 +77,14 @@ function authorizationHint(message: string, sent: boolean): string {
 
 /**
  * The connect options for the credentials of the first server of `servers` whose URL has any (see
- * {@link connectNats}; a password without user, `nats://:TOKEN@host`, is a token too), percent-decoded (a `%` not
- * followed by two hex digits is taken as written).
+ * {@link connectNats}; a password without user, `nats://:TOKEN@host`, is a token too), percent-decoded (a malformed
+ * escape was refused before: `natsUrlProblem`).
  */
 function credentialsOf(servers: readonly NatsServer[]): { user: string; pass: string } | { token: string } | Record<string, never> {
   const url = servers.find(hasCredentials)?.url;
   if (!url) return {};
-  const decoded = (text: string) => {
-    try {
-      return decodeURIComponent(text);
-    } catch {
-      return text;
-    }
-  };
-  if (url.username === '' || url.password === '') return { token: decoded(url.username || url.password) };
-  return { user: decoded(url.username), pass: decoded(url.password) };
+  if (url.username === '' || url.password === '') return { token: decodeURIComponent(url.username || url.password) };
+  return { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
 }
 
 /** Whether the URL of `server` holds a user, a password or a token. */

@@ -29,20 +29,22 @@ export interface NatsServer {
    * Why the client cannot use it, with what to give instead, or undefined: not a URL, no host, a scheme the client
    * does not dial over TCP (`ws://`, `http://` …), port 0, a port written with a leading zero (`04222`), or a
    * path, query or fragment after the port (`/`, `/path`, `?x=1`, `#frag`: the client ignores them), a port above
-   * 65535. A password in it is shown as `…`.
+   * 65535, a user, password or token with a malformed percent-escape (`%zz`). A password in it is shown as `…`.
    */
   readonly problem: string | undefined;
 }
 
 /**
  * `text` (one server, as written) with the password in it shown as `…` (`nats://user:…@host:4222`, `nats://:…@host`),
- * and a token (a user without password, `nats://TOKEN@host`, `nats://TOKEN:@host`) as `…` too, read from the text alone, so also where it is no URL
- * (`nats://user:pw@host:99999`).
+ * and a token (a user without password, `nats://TOKEN@host`, `nats://TOKEN:@host`) as `…` too, all up to the last
+ * `@`, read from the text alone, so also where it is no URL (`nats://user:pw@host:99999`, `nats://u:p/w@host`).
  */
 function withoutPassword(text: string): string {
-  const scheme = '(?:[a-z][a-z0-9+.-]*://)?';
-  const password = new RegExp(`^(${scheme}[^/?#@:]*:)[^/?#]+@`, 'i'); // user:PASSWORD@, :PASSWORD@
-  const token = new RegExp(`^(${scheme})[^/?#@:…]+:?@`, 'i'); // TOKEN@, TOKEN:@
+  // An optional scheme, never read as a user (`nats` of `nats://TOKEN@h`).
+  const scheme = '(?:[a-z][a-z0-9+.-]*://)?(?![a-z][a-z0-9+.-]*://)';
+  // Up to the last `@`: a password holding an unencoded `/ ? #` or `@` (a bad URL, said so) is hidden whole too.
+  const password = new RegExp(`^(${scheme}[^/?#@:]*:).+@(?=[^@]*$)`, 'i'); // user:PASSWORD@, :PASSWORD@
+  const token = new RegExp(`^(${scheme})[^:]+:?@(?=[^@]*$)`, 'i'); // TOKEN@, TOKEN:@
   return text.replace(password, '$1…@').replace(token, '$1…@');
 }
 
@@ -94,6 +96,16 @@ function natsServerOf(text: string): NatsServer {
   return { text, url, address, problem: problemOf(text, url, port) };
 }
 
+/** Whether `text` (a URL's user or password) percent-decodes. */
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Why the client cannot use the server `text` (`url`, `port`), or undefined. */
 function problemOf(text: string, url: URL, port: number): string | undefined {
   const shown = withoutPassword(text);
@@ -102,6 +114,9 @@ function problemOf(text: string, url: URL, port: number): string | undefined {
   }
   if (!TCP_SCHEMES.includes(url.protocol)) return `expected nats://HOST:PORT, got ${JSON.stringify(shown)}`;
   if (url.hostname === '') return `${JSON.stringify(shown)} names no host; expected nats://HOST:PORT`;
+  if (!decodes(url.username) || !decodes(url.password)) {
+    return `${shown}: its user, password or token holds a % not followed by two hex digits; percent-encode % as %25`;
+  }
   if (port === 0) return `${shown} names port 0, which no server listens on; give the NATS server's client port (${NATS_DEFAULT_PORT} by default) or leave the port out`;
   const written = writtenUrlTail(text);
   if (digitsWithoutLeadingZero(written.port) !== undefined) return `${shown}: the port has a leading zero; write ${port}`;

@@ -50,6 +50,9 @@ test('a port above 65535 is said to be, and a server that is no URL has its pass
   // A token (a user without password) is a secret too: it was shown as written (a trial).
   assert.equal(natsUrlShown('nats://mysecrettoken@h:4222,t0k@h,tls://a:b@h,h:4222'), 'nats://…@h:4222,…@h,tls://a:…@h,h:4222');
   assert.equal(natsUrlShown('nats://SECRET:@h,nats://:pw@h,[::1]:4222,NATS://u:p@[::1]:4222'), 'nats://…@h,nats://:…@h,[::1]:4222,NATS://u:…@[::1]:4222');
+  // Unencoded `/` in a password, or servers separated by a space: shown in full before (a trial).
+  assert.equal(natsUrlShown('nats://u:SEC/RET@h:4222,nats://u:SECRET@h nats://u:SECRET2@[::1]:4222,nats://TO/KEN@h'), 'nats://u:…@h:4222,nats://u:…@[::1]:4222,nats://…@h');
+  assert.match(natsUrlProblem('nats://u:SEC/RET@h:4222')!, /^not a URL: "nats:\/\/u:…@h:4222"|^nats:\/\/u:…@h:4222/);
   assert.equal(natsUrlProblem('nats://a:4222,nats://b:04222,ws://c'), 'nats://b:04222: the port has a leading zero; write 4222');
   assert.equal(natsUrlProblem('nats://a:4222,b'), undefined);
 });
